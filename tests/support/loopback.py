@@ -1,0 +1,130 @@
+"""A real HTTP server on 127.0.0.1 in a background thread, for end-to-end tests.
+
+Tests give it a handler ``(Request) -> Reply``; the server speaks real HTTP/1.1
+over a real socket, so clients under test use their ordinary transports.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+
+@dataclass(frozen=True)
+class Request:
+    """One request the server received."""
+
+    method: str
+    path: str
+    query: Mapping[str, list[str]]
+    headers: Mapping[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        """The body parsed as JSON."""
+        return json.loads(self.body or b"null")
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the server answers. ``delay`` seconds pass before the headers are sent."""
+
+    status: int = 200
+    body: bytes | str | Any = b""
+    headers: Mapping[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+
+    def encoded(self) -> tuple[bytes, dict[str, str]]:
+        """The body as bytes and the headers to send with it."""
+        headers = dict(self.headers)
+        if isinstance(self.body, bytes):
+            data = self.body
+        elif isinstance(self.body, str):
+            data = self.body.encode()
+        else:
+            data = json.dumps(self.body).encode()
+            headers.setdefault("Content-Type", "application/json; charset=utf-8")
+        return data, headers
+
+
+Handler = Callable[[Request], Reply]
+
+
+class LoopbackServer:
+    """A running server; ``url`` is its base URL and ``requests`` what it has seen."""
+
+    def __init__(self, handler: Handler) -> None:
+        self.handler = handler
+        self.requests: list[Request] = []
+        self._lock = threading.Lock()
+        self._closing = threading.Event()
+        outer = self
+
+        class _Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _serve(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                parts = urlsplit(self.path)
+                request = Request(
+                    method=self.command,
+                    path=parts.path,
+                    query=parse_qs(parts.query),
+                    headers={k.lower(): v for k, v in self.headers.items()},
+                    body=body,
+                )
+                with outer._lock:
+                    outer.requests.append(request)
+                reply = outer.handler(request)
+                if reply.delay and outer._closing.wait(reply.delay):
+                    return
+                data, headers = reply.encoded()
+                self.send_response(reply.status)
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _serve
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return  # keep test output quiet
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        """Base URL, e.g. ``http://127.0.0.1:54321``."""
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> LoopbackServer:
+        """Start serving in a background thread."""
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving; requests still sleeping in a delay are abandoned."""
+        self._closing.set()
+        self._server.shutdown()
+        self._server.server_close()
+
+
+@contextmanager
+def serve(handler: Handler) -> Iterator[LoopbackServer]:
+    """Run ``handler`` behind a real HTTP server for the duration of the block."""
+    server = LoopbackServer(handler).start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -1,0 +1,86 @@
+"""The ``ttabot`` command: parses, dispatches, and turns errors into one line.
+
+Subcommands live in ``ttabot.commands.<name>`` and are imported only when
+invoked, so ``ttabot check`` (the pre-commit path) never pays for the model
+client, libcst or PyGithub.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Sequence
+
+import click
+
+from ttabot import __version__
+from ttabot.errors import EXIT_USAGE, TtabotError
+
+#: name -> (module under ttabot.commands, one-line help shown by ``ttabot --help``)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "check": ("check", "Find what a change leaves undone: tests, docstrings, refactors (offline)."),
+    "draft": ("draft", "Draft and validate the missing tests, docstrings and refactors."),
+    "ask": ("ask", "Send a prompt (or a JSONL batch) through a task kind's model chain."),
+    "models": ("models", "Show model chains and their state; list free models; probe them."),
+    "action": ("action", "Run as the GitHub Action (reads the event GitHub passes)."),
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        entry = COMMANDS.get(cmd_name)
+        if entry is None:
+            return None
+        module = importlib.import_module(f"ttabot.commands.{entry[0]}")
+        command = module.command
+        assert isinstance(command, click.Command)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # Short help comes from the table so that --help imports no subcommand.
+        rows = [(name, short) for name, (_, short) in COMMANDS.items()]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="ttabot")
+def cli() -> None:
+    """ttabot keeps tests, docstrings and structure from falling behind the code.
+
+    \b
+    Typical use:
+      ttabot check                  # the staged change, else the last commit
+      ttabot check --range main..HEAD --format json
+      ttabot draft --dry-run        # what would be drafted, with which models
+    """
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI and return its exit code; user errors become one line and exit 2."""
+    try:
+        result = cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
+    except TtabotError as exc:
+        click.echo(f"ttabot: error: {exc}", err=True)
+        return EXIT_USAGE
+    except click.exceptions.Abort:
+        click.echo("ttabot: aborted", err=True)
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except KeyboardInterrupt:
+        click.echo("ttabot: interrupted", err=True)
+        return 130
+    except BrokenPipeError:
+        # stdout closed early (e.g. piped to `head`): not an error worth a traceback.
+        sys.stderr.close()
+        return 1
+    return result if isinstance(result, int) else 0

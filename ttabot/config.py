@@ -1,0 +1,382 @@
+"""Settings: defaults, ``[tool.ttabot]`` / ``.ttabot.toml`` / ``--config``, environment.
+
+Settings are one frozen value built once at the edge and passed down; nothing
+reads configuration from a global. Keys may be written ``kebab-case`` or
+``snake_case``; an unknown key is an error that names it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ttabot.errors import TtabotError
+from ttabot.records import Category, TaskKind
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised only on 3.10
+    import tomli as tomllib
+
+
+OPENROUTER_URL = "https://openrouter.ai/api/v1"
+
+_MISTRAL_SMALL = "openrouter:mistralai/mistral-small-3.2-24b-instruct:free"
+_R1_QWEN3_8B = "openrouter:deepseek/deepseek-r1-0528-qwen3-8b:free"
+_DEEPSEEK_V31 = "openrouter:deepseek/deepseek-chat-v3.1:free"
+_QWEN3_CODER = "openrouter:qwen/qwen3-coder:free"
+_LLAMA_33 = "openrouter:meta-llama/llama-3.3-70b-instruct:free"
+
+#: Default chains: the seed study's primary first, then free fallbacks only.
+DEFAULT_CHAINS: Mapping[TaskKind, tuple[str, ...]] = {
+    TaskKind.SIMPLE_CODE: (_MISTRAL_SMALL, _QWEN3_CODER, _LLAMA_33),
+    TaskKind.MODERATE_CODE: (_R1_QWEN3_8B, _QWEN3_CODER, _DEEPSEEK_V31),
+    TaskKind.COMPLEX_CODE: (_R1_QWEN3_8B, _QWEN3_CODER, _DEEPSEEK_V31),
+    TaskKind.UNIT_TESTS: (_R1_QWEN3_8B, _QWEN3_CODER, _DEEPSEEK_V31),
+    TaskKind.REFACTORING: (_DEEPSEEK_V31, _QWEN3_CODER, _R1_QWEN3_8B),
+    TaskKind.DOCUMENTATION: (_MISTRAL_SMALL, _LLAMA_33, _QWEN3_CODER),
+}
+
+
+@dataclass(frozen=True)
+class Provider:
+    """An OpenAI-compatible endpoint.
+
+    ``rpm`` paces requests under the provider's limit (``None``: not paced);
+    OpenRouter's ``:free`` models share 20 requests a minute per account.
+    """
+
+    name: str
+    base_url: str
+    api_key_env: str | None = None
+    rpm: float | None = None
+    free_rpm: float | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+DEFAULT_PROVIDERS: Mapping[str, Provider] = {
+    "openrouter": Provider(
+        name="openrouter",
+        base_url=OPENROUTER_URL,
+        api_key_env="OPENROUTER_API_KEY",
+        free_rpm=20.0,
+    ),
+}
+
+
+@dataclass(frozen=True)
+class CheckSettings:
+    """What ``ttabot check`` reports and which findings fail the run."""
+
+    max_complexity: int = 10
+    max_params: int = 5
+    fail_on: frozenset[Category] = frozenset({Category.DOCS_MISSING})
+    categories: frozenset[Category] = frozenset(Category)
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ClientSettings:
+    """How the rotating model client retries, waits and gives up."""
+
+    attempt_timeout: float = 60.0
+    deadline: float = 300.0
+    backoff: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
+    max_attempts: int = 12
+    shared_state: bool = True
+    state_dir: str | None = None
+
+
+@dataclass(frozen=True)
+class DraftSettings:
+    """How drafts are made and validated."""
+
+    docstring_style: str = "auto"
+    default_docstring_style: str = "google"
+    reruns: int = 5
+    test_timeout: float = 60.0
+    feedback_rounds: int = 2
+    docstring_batch: int = 8
+
+
+@dataclass(frozen=True)
+class GitHubSettings:
+    """Who may command the bot and how much it posts at once."""
+
+    allowed_associations: tuple[str, ...] = ("OWNER", "MEMBER", "COLLABORATOR")
+    max_review_comments: int = 30
+    mode: str = "comment"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything ttabot is told, as one value."""
+
+    check: CheckSettings = CheckSettings()
+    providers: Mapping[str, Provider] = field(default_factory=lambda: dict(DEFAULT_PROVIDERS))
+    chains: Mapping[TaskKind, tuple[str, ...]] = field(
+        default_factory=lambda: dict(DEFAULT_CHAINS)
+    )
+    client: ClientSettings = ClientSettings()
+    draft: DraftSettings = DraftSettings()
+    github: GitHubSettings = GitHubSettings()
+    source: str = "defaults"
+
+
+def split_model_ref(ref: str) -> tuple[str, str]:
+    """Split ``PROVIDER:MODEL`` at the first colon (model ids contain colons)."""
+    provider, sep, model = ref.partition(":")
+    if not sep or not provider or not model:
+        raise TtabotError(f"model reference {ref!r} is not PROVIDER:MODEL")
+    return provider, model
+
+
+# --- loading ---------------------------------------------------------------
+
+
+def _norm(key: str) -> str:
+    return key.replace("-", "_")
+
+
+def _categories(value: Any, where: str) -> frozenset[Category]:
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list | tuple):
+        raise TtabotError(f"{where}: expected a list of categories")
+    out = set()
+    for item in items:
+        item = str(item).strip()
+        if not item:
+            continue
+        if item == "none":
+            continue
+        if item == "all":
+            out.update(Category)
+            continue
+        try:
+            out.add(Category(item))
+        except ValueError:
+            names = ", ".join(c.value for c in Category)
+            raise TtabotError(f"{where}: unknown category {item!r} (use {names}, all or none)")
+    return frozenset(out)
+
+
+def parse_categories(text: str, where: str) -> frozenset[Category]:
+    """Parse a comma-separated category list such as ``docs-missing,refactor``."""
+    return _categories(text.split(","), where)
+
+
+def _typed(value: Any, default: Any, where: str) -> Any:
+    """Coerce a TOML value to the type of the field's default, or fail naming ``where``."""
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise TtabotError(f"{where}: expected true or false")
+        return value
+    if isinstance(default, int) and not isinstance(default, bool):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TtabotError(f"{where}: expected an integer")
+        return value
+    if isinstance(default, float):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise TtabotError(f"{where}: expected a number")
+        return float(value)
+    if isinstance(default, tuple):
+        if not isinstance(value, list) or not all(isinstance(v, str | int | float) for v in value):
+            raise TtabotError(f"{where}: expected a list")
+        if default and isinstance(default[0], float):
+            return tuple(float(v) for v in value)
+        return tuple(str(v) for v in value)
+    if isinstance(default, str) or default is None:
+        if not isinstance(value, str):
+            raise TtabotError(f"{where}: expected a string")
+        return value
+    raise TtabotError(f"{where}: unsupported value")
+
+
+def _section(cls: type[Any], table: Any, where: str, special: Mapping[str, Any]) -> Any:
+    """Build dataclass ``cls`` from a TOML table, rejecting unknown keys."""
+    if not isinstance(table, dict):
+        raise TtabotError(f"{where}: expected a table")
+    base = cls()
+    names = {f.name for f in dataclasses.fields(cls)}
+    changes: dict[str, Any] = {}
+    for raw_key, value in table.items():
+        key = _norm(raw_key)
+        here = f"{where}.{raw_key}" if where else raw_key
+        if key not in names:
+            raise TtabotError(f"unknown key {here!r} in {where or 'settings'}")
+        if key in special:
+            changes[key] = special[key](value, here)
+        else:
+            changes[key] = _typed(value, getattr(base, key), here)
+    return dataclasses.replace(base, **changes)
+
+
+_CHECK_SPECIAL = {"fail_on": _categories, "categories": _categories}
+_SECTIONS: Mapping[str, type[Any]] = {
+    "client": ClientSettings,
+    "draft": DraftSettings,
+    "github": GitHubSettings,
+}
+
+
+def _provider(name: str, table: Any, where: str) -> Provider:
+    if not isinstance(table, dict):
+        raise TtabotError(f"{where}: expected a table")
+    base = DEFAULT_PROVIDERS.get(name, Provider(name=name, base_url=""))
+    known = {f.name for f in dataclasses.fields(Provider)} - {"name"}
+    changes: dict[str, Any] = {}
+    for raw_key, value in table.items():
+        key = _norm(raw_key)
+        here = f"{where}.{raw_key}"
+        if key not in known:
+            raise TtabotError(f"unknown key {here!r} in {where}")
+        if key == "headers":
+            if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+                raise TtabotError(f"{here}: expected a table of strings")
+            changes[key] = dict(value)
+        elif key in ("rpm", "free_rpm"):
+            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+                raise TtabotError(f"{here}: expected a positive number")
+            changes[key] = float(value)
+        else:
+            if not isinstance(value, str):
+                raise TtabotError(f"{here}: expected a string")
+            changes[key] = value
+    provider = dataclasses.replace(base, **changes)
+    if not provider.base_url:
+        raise TtabotError(f"{where}: base_url is required")
+    return provider
+
+
+def _chains(table: Any) -> dict[TaskKind, tuple[str, ...]]:
+    if not isinstance(table, dict):
+        raise TtabotError("chains: expected a table")
+    out: dict[TaskKind, tuple[str, ...]] = {}
+    for raw_key, value in table.items():
+        try:
+            kind = TaskKind(raw_key.replace("_", "-"))
+        except ValueError:
+            kinds = ", ".join(k.value for k in TaskKind)
+            raise TtabotError(f"unknown key 'chains.{raw_key}' (task kinds: {kinds})") from None
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+            raise TtabotError(f"chains.{raw_key}: expected a non-empty list of PROVIDER:MODEL")
+        for ref in value:
+            split_model_ref(ref)
+        out[kind] = tuple(value)
+    return out
+
+
+def settings_from_table(table: Mapping[str, Any], source: str) -> Settings:
+    """Build settings from a parsed ``[tool.ttabot]`` / ``.ttabot.toml`` table."""
+    check_keys: dict[str, Any] = {}
+    settings = Settings(source=source)
+    providers = dict(settings.providers)
+    chains = dict(settings.chains)
+    sections: dict[str, Any] = {}
+    for raw_key, value in table.items():
+        key = _norm(raw_key)
+        if key == "providers":
+            if not isinstance(value, dict):
+                raise TtabotError("providers: expected a table of providers")
+            for name, ptable in value.items():
+                providers[name] = _provider(name, ptable, f"providers.{name}")
+        elif key == "chains":
+            chains.update(_chains(value))
+        elif key in _SECTIONS:
+            sections[key] = _section(_SECTIONS[key], value, key, {})
+        else:
+            check_keys[raw_key] = value
+    check = _section(CheckSettings, check_keys, "", _CHECK_SPECIAL)
+    for kind, refs in chains.items():
+        for ref in refs:
+            provider, _ = split_model_ref(ref)
+            if provider not in providers:
+                raise TtabotError(
+                    f"chains.{kind.value}: provider {provider!r} is not defined under [providers]"
+                )
+    return dataclasses.replace(
+        settings, check=check, providers=providers, chains=chains, **sections
+    )
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except OSError as exc:
+        raise TtabotError(f"cannot read config {path}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise TtabotError(f"config {path} is not valid TOML: {exc}") from None
+
+
+def find_config(root: Path) -> tuple[dict[str, Any], str] | None:
+    """Find ``.ttabot.toml`` or ``[tool.ttabot]`` in ``pyproject.toml`` under ``root``."""
+    dotfile = root / ".ttabot.toml"
+    if dotfile.is_file():
+        return _read_toml(dotfile), str(dotfile)
+    pyproject = root / "pyproject.toml"
+    if pyproject.is_file():
+        tool = _read_toml(pyproject).get("tool", {})
+        table = tool.get("ttabot") if isinstance(tool, dict) else None
+        if isinstance(table, dict):
+            return table, f"{pyproject} [tool.ttabot]"
+    return None
+
+
+_ENV_KEYS = {
+    "TTABOT_MAX_COMPLEXITY": "max-complexity",
+    "TTABOT_MAX_PARAMS": "max-params",
+    "TTABOT_FAIL_ON": "fail-on",
+}
+
+
+def load_settings(
+    root: Path,
+    explicit: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Load settings: ``explicit`` file, else the project's files, then environment overrides.
+
+    Environment: ``TTABOT_CONFIG`` names a file like ``--config``;
+    ``TTABOT_MAX_COMPLEXITY``, ``TTABOT_MAX_PARAMS`` and ``TTABOT_FAIL_ON``
+    override the file. CLI flags are applied by the caller on top.
+    """
+    env = os.environ if environ is None else environ
+    if explicit is None and env.get("TTABOT_CONFIG"):
+        explicit = Path(env["TTABOT_CONFIG"])
+    table: dict[str, Any] = {}
+    source = "defaults"
+    if explicit is not None:
+        if not explicit.is_file():
+            raise TtabotError(f"config file {explicit} does not exist")
+        data = _read_toml(explicit)
+        if explicit.name == "pyproject.toml":
+            tool = data.get("tool", {})
+            data = tool.get("ttabot", {}) if isinstance(tool, dict) else {}
+        table, source = data, str(explicit)
+    else:
+        found = find_config(root)
+        if found is not None:
+            table, source = found
+    table = dict(table)
+    for var, key in _ENV_KEYS.items():
+        if env.get(var):
+            raw = env[var]
+            table.pop(key, None)
+            table.pop(_norm(key), None)
+            if key == "fail-on":
+                table[key] = raw.split(",")
+            else:
+                try:
+                    table[key] = int(raw)
+                except ValueError:
+                    raise TtabotError(f"{var}={raw!r}: expected an integer") from None
+    return settings_from_table(table, source)

@@ -1,0 +1,142 @@
+"""The records that flow through ttabot's pipeline.
+
+``source -> Change -> Finding[] -> Task -> Draft -> publish``: each stage takes
+and returns these frozen values, so every stage can be tested on its own and
+none of them needs global state.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+
+class Category(str, enum.Enum):
+    """What a change leaves undone."""
+
+    DOCS_MISSING = "docs-missing"
+    TESTS_NEEDED = "tests-needed"
+    REFACTOR = "refactor"
+
+
+class TaskKind(str, enum.Enum):
+    """The six task kinds of the seed study; each has its own model chain."""
+
+    SIMPLE_CODE = "simple-code"
+    MODERATE_CODE = "moderate-code"
+    COMPLEX_CODE = "complex-code"
+    UNIT_TESTS = "unit-tests"
+    REFACTORING = "refactoring"
+    DOCUMENTATION = "documentation"
+
+
+#: The task kind that drafts the fix for each category of finding.
+TASK_FOR_CATEGORY: Mapping[Category, TaskKind] = {
+    Category.DOCS_MISSING: TaskKind.DOCUMENTATION,
+    Category.TESTS_NEEDED: TaskKind.UNIT_TESTS,
+    Category.REFACTOR: TaskKind.REFACTORING,
+}
+
+
+class FileStatus(str, enum.Enum):
+    """How a change treats one file."""
+
+    ADDED = "added"
+    MODIFIED = "modified"
+    DELETED = "deleted"
+    RENAMED = "renamed"
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """One file of a change.
+
+    ``path`` is repo-relative with ``/`` separators and names the *new* file
+    (the old one for a deletion). ``added_lines`` are 1-based line numbers in
+    the new version of the file.
+    """
+
+    path: str
+    status: FileStatus
+    added_lines: frozenset[int]
+    old_path: str | None = None
+    is_binary: bool = False
+
+
+@dataclass(frozen=True)
+class Change:
+    """A set of file changes, plus a human description of where it came from."""
+
+    files: tuple[FileChange, ...]
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something a change leaves undone, tied to one definition.
+
+    ``line`` is the def/class line; ``end_line`` the last line of its span.
+    ``details`` carries the measures behind the finding (``complexity``,
+    ``parameters``, ``uncovered_lines``...) as plain JSON-able values.
+    """
+
+    category: Category
+    path: str
+    symbol: str
+    line: int
+    end_line: int
+    task: TaskKind
+    message: str
+    details: Mapping[str, int | str | tuple[int, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CheckWarning:
+    """A problem with the input that produced no finding (e.g. a file that does not parse)."""
+
+    path: str
+    message: str
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What ``ttabot check`` decided about a change."""
+
+    findings: tuple[Finding, ...]
+    warnings: tuple[CheckWarning, ...] = ()
+    files_checked: int = 0
+
+
+@dataclass(frozen=True)
+class ValidationStage:
+    """One check a draft went through (``parses``, ``passes``, ``reruns``, ``coverage``...)."""
+
+    name: str
+    passed: bool
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A drafted fix for one or more findings, with the record of how it was validated.
+
+    ``original`` and ``proposed`` are the whole text of ``path`` before and after
+    (``original`` is ``""`` for a new file). Only an ``accepted`` draft is ever
+    applied or committed; ``applicable`` is False for drafts offered only as a
+    suggestion (e.g. a refactor whose safety could not be shown).
+    """
+
+    kind: TaskKind
+    findings: tuple[Finding, ...]
+    path: str
+    original: str
+    proposed: str
+    accepted: bool
+    stages: tuple[ValidationStage, ...]
+    model: str | None
+    attempts: int
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    reason: str = ""
+    applicable: bool = True
