@@ -148,12 +148,10 @@ def _categories(value: Any, where: str) -> frozenset[Category]:
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list | tuple):
         raise TtabotError(f"{where}: expected a list of categories")
-    out = set()
+    out: set[Category] = set()
     for item in items:
         item = str(item).strip()
-        if not item:
-            continue
-        if item == "none":
+        if not item or item == "none":
             continue
         if item == "all":
             out.update(Category)
@@ -162,7 +160,9 @@ def _categories(value: Any, where: str) -> frozenset[Category]:
             out.add(Category(item))
         except ValueError:
             names = ", ".join(c.value for c in Category)
-            raise TtabotError(f"{where}: unknown category {item!r} (use {names}, all or none)")
+            raise TtabotError(
+                f"{where}: unknown category {item!r} (use {names}, all or none)"
+            ) from None
     return frozenset(out)
 
 

@@ -1,0 +1,129 @@
+"""Settings: files, precedence, environment, and errors that name the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ttabot.config import (
+    DEFAULT_CHAINS,
+    load_settings,
+    parse_categories,
+    settings_from_table,
+    split_model_ref,
+)
+from ttabot.errors import TtabotError
+from ttabot.records import Category, TaskKind
+
+
+def test_defaults_when_no_file(tmp_path: Path) -> None:
+    settings = load_settings(tmp_path, environ={})
+    assert settings.check.max_complexity == 10
+    assert settings.check.max_params == 5
+    assert settings.check.fail_on == {Category.DOCS_MISSING}
+    assert settings.source == "defaults"
+
+
+def test_default_chains_are_free_only_and_cover_every_kind() -> None:
+    assert set(DEFAULT_CHAINS) == set(TaskKind)
+    for refs in DEFAULT_CHAINS.values():
+        assert refs
+        assert all(ref.endswith(":free") for ref in refs), refs
+
+
+def test_pyproject_tool_table_is_read(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.ttabot]\nmax-complexity = 7\nfail-on = ["refactor", "docs-missing"]\n'
+    )
+    settings = load_settings(tmp_path, environ={})
+    assert settings.check.max_complexity == 7
+    assert settings.check.fail_on == {Category.REFACTOR, Category.DOCS_MISSING}
+
+
+def test_dotfile_wins_over_pyproject(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.ttabot]\nmax-params = 9\n")
+    (tmp_path / ".ttabot.toml").write_text("max_params = 3\n")
+    assert load_settings(tmp_path, environ={}).check.max_params == 3
+
+
+def test_explicit_config_and_environment_override(tmp_path: Path) -> None:
+    (tmp_path / ".ttabot.toml").write_text("max-params = 3\n")
+    other = tmp_path / "other.toml"
+    other.write_text("max-params = 4\nmax-complexity = 12\n")
+    settings = load_settings(tmp_path, other, environ={"TTABOT_MAX_COMPLEXITY": "20"})
+    assert settings.check.max_params == 4
+    assert settings.check.max_complexity == 20
+
+
+def test_environment_names_a_config_file(tmp_path: Path) -> None:
+    other = tmp_path / "c.toml"
+    other.write_text('fail-on = "none"\n')
+    settings = load_settings(tmp_path, environ={"TTABOT_CONFIG": str(other)})
+    assert settings.check.fail_on == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("max-complexty = 3\n", "'max-complexty'"),
+        ("[client]\nretries = 3\n", "'client.retries'"),
+        ("[providers.local]\nbase_url = 'http://x'\nmodel = 'y'\n", "'providers.local.model'"),
+        ("[chains]\nunit_test = ['openrouter:a']\n", "'chains.unit_test'"),
+        ("max-complexity = 'high'\n", "expected an integer"),
+        ("fail-on = ['docs']\n", "unknown category 'docs'"),
+        ("[chains]\ndocumentation = ['nowhere:m']\n", "provider 'nowhere'"),
+        ("[chains]\ndocumentation = ['no-colon']\n", "PROVIDER:MODEL"),
+        ("[providers.local]\nrpm = 10\n", "base_url is required"),
+        ("max-params = [\n", "not valid TOML"),
+    ],
+)
+def test_bad_config_is_a_one_line_error_naming_the_problem(
+    tmp_path: Path, text: str, needle: str
+) -> None:
+    (tmp_path / ".ttabot.toml").write_text(text)
+    with pytest.raises(TtabotError) as info:
+        load_settings(tmp_path, environ={})
+    assert needle in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_providers_and_chains_from_the_design_example() -> None:
+    settings = settings_from_table(
+        {
+            "providers": {"local": {"base_url": "http://127.0.0.1:11434/v1", "rpm": 30}},
+            "chains": {
+                "documentation": [
+                    "openrouter:mistralai/mistral-small-3.2-24b-instruct:free",
+                    "local:qwen2.5-coder",
+                ]
+            },
+        },
+        "test",
+    )
+    assert settings.providers["local"].rpm == 30.0
+    assert settings.providers["local"].api_key_env is None
+    assert settings.providers["openrouter"].api_key_env == "OPENROUTER_API_KEY"
+    assert settings.chains[TaskKind.DOCUMENTATION][1] == "local:qwen2.5-coder"
+    assert settings.chains[TaskKind.UNIT_TESTS] == DEFAULT_CHAINS[TaskKind.UNIT_TESTS]
+
+
+@pytest.mark.parametrize(
+    ("ref", "expected"),
+    [
+        ("openrouter:deepseek/deepseek-r1-0528-qwen3-8b:free",
+         ("openrouter", "deepseek/deepseek-r1-0528-qwen3-8b:free")),
+        ("local:qwen2.5-coder:7b", ("local", "qwen2.5-coder:7b")),
+    ],
+)
+def test_model_ref_splits_at_first_colon(ref: str, expected: tuple[str, str]) -> None:
+    assert split_model_ref(ref) == expected
+
+
+def test_parse_categories_all_and_none() -> None:
+    assert parse_categories("all", "--fail-on") == frozenset(Category)
+    assert parse_categories("none", "--fail-on") == frozenset()
+    assert parse_categories("refactor,tests-needed", "x") == {
+        Category.REFACTOR,
+        Category.TESTS_NEEDED,
+    }
