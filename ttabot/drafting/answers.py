@@ -1,0 +1,157 @@
+"""The JSON schema of each task kind's answer, and parsing answers into per-kind shapes.
+
+Models are asked for JSON against these schemas (``docs/model-io.md`` documents
+them), but free models wrap answers in prose, ``<think>`` blocks or fences, or
+send bare code; parsing accepts all of that and fails with a reason a retry
+prompt can quote.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+DOCSTRINGS_SCHEMA: Mapping[str, Any] = {
+    "type": "object",
+    "properties": {
+        "docstrings": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "symbol": {"type": "string"},
+                    "docstring": {"type": "string"},
+                },
+                "required": ["symbol", "docstring"],
+            },
+        }
+    },
+    "required": ["docstrings"],
+}
+
+TESTS_SCHEMA: Mapping[str, Any] = {
+    "type": "object",
+    "properties": {"code": {"type": "string"}},
+    "required": ["code"],
+}
+
+REFACTOR_SCHEMA: Mapping[str, Any] = {
+    "type": "object",
+    "properties": {"code": {"type": "string"}, "explanation": {"type": "string"}},
+    "required": ["code"],
+}
+
+
+class AnswerError(ValueError):
+    """A model answer that has not got the shape its task kind needs."""
+
+
+_THINK = re.compile(r"<think>.*?(?:</think>|\Z)", re.DOTALL | re.IGNORECASE)
+_FENCE = re.compile(r"```[ \t]*([\w+-]*)[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
+
+
+def _shared_extractor() -> Callable[[str], Any] | None:
+    # The model client's extractor, when installed, knows more model quirks than ours.
+    try:
+        module = importlib.import_module("ttabot.llm.structured")
+    except ImportError:
+        return None
+    extractor = getattr(module, "extract_json", None)
+    return extractor if callable(extractor) else None
+
+
+def loose_json(text: str) -> Any:
+    """The first JSON object in ``text``, skipping reasoning, prose and fences; else None."""
+    extractor = _shared_extractor()
+    if extractor is not None:
+        try:
+            found = extractor(text)
+        except ValueError:
+            found = None
+        if isinstance(found, dict):
+            return found
+    text = _THINK.sub("", text)
+    decoder = json.JSONDecoder()
+    for match in re.finditer(r"\{", text):
+        try:
+            value, _ = decoder.raw_decode(text, match.start())
+        except json.JSONDecodeError:
+            continue
+        if isinstance(value, dict):
+            return value
+    return None
+
+
+def _bare_code(text: str) -> str | None:
+    """Code sent without JSON: the largest fenced block, else text that looks like Python."""
+    text = _THINK.sub("", text).strip()
+    blocks: list[str] = [
+        body for lang, body in _FENCE.findall(text) if lang.lower() in ("", "python", "py")
+    ]
+    if blocks:
+        return max(blocks, key=len).strip("\n") + "\n"
+    if re.match(r"(import |from |def |class |@|async def )", text):
+        return text + "\n"
+    return None
+
+
+def _data(data: Any, content: str) -> Any:
+    return data if isinstance(data, dict) else loose_json(content)
+
+
+def _unfence(code: str) -> str:
+    # Models put fences inside the JSON string too.
+    if "```" in code:
+        inner = _bare_code(code)
+        if inner is not None:
+            return inner
+    return code.strip("\n") + "\n"
+
+
+def parse_code(data: Any, content: str) -> str:
+    """The ``code`` of a unit-tests or refactoring answer."""
+    obj = _data(data, content)
+    if isinstance(obj, dict) and isinstance(obj.get("code"), str) and obj["code"].strip():
+        return _unfence(obj["code"])
+    code = _bare_code(content)
+    if code is None:
+        raise AnswerError('the answer has no "code" string and no Python code block')
+    return code
+
+
+def parse_docstrings(data: Any, content: str) -> dict[str, str]:
+    """``symbol -> docstring text`` from a documentation answer."""
+    obj = _data(data, content)
+    if not isinstance(obj, dict):
+        raise AnswerError("the answer is not a JSON object")
+    items = obj.get("docstrings")
+    if isinstance(items, dict):  # {"symbol": "text"} is a common shortcut
+        items = [{"symbol": k, "docstring": v} for k, v in items.items()]
+    if not isinstance(items, list):
+        raise AnswerError('the answer has no "docstrings" list')
+    out: dict[str, str] = {}
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        symbol, text = item.get("symbol"), item.get("docstring")
+        if isinstance(symbol, str) and isinstance(text, str) and text.strip():
+            out[symbol.strip()] = clean_docstring(text)
+    if not out:
+        raise AnswerError("the answer has no usable docstring")
+    return out
+
+
+def clean_docstring(text: str) -> str:
+    """Docstring text without surrounding quotes, common indentation or trailing space."""
+    text = text.strip()
+    for quote in ('"""', "'''"):
+        if text.startswith(quote) and text.endswith(quote) and len(text) >= 6:
+            text = text[3:-3].strip()
+    lines = text.splitlines()
+    rest = [line for line in lines[1:] if line.strip()]
+    indent = min((len(line) - len(line.lstrip()) for line in rest), default=0)
+    lines = [lines[0].strip()] + [line[indent:].rstrip() for line in lines[1:]]
+    return "\n".join(lines).strip()

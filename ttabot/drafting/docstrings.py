@@ -1,0 +1,236 @@
+"""Docstrings: the module's style, what a docstring documents, and insertion with libcst.
+
+Insertion goes through libcst (imported lazily, it costs ~0.2 s) so that every
+byte of the file outside the new docstrings stays as it was.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Mapping, Sequence
+
+from ttabot.config import DraftSettings
+
+STYLES = ("google", "numpy", "sphinx")
+
+STYLE_NAMES: Mapping[str, str] = {
+    "google": "Google (sections such as Args:, Returns:, Raises:)",
+    "numpy": "NumPy (sections underlined with dashes: Parameters, Returns)",
+    "sphinx": "Sphinx / reStructuredText (:param name:, :returns:, :raises Error:)",
+}
+
+STYLE_EXAMPLES: Mapping[str, str] = {
+    "google": (
+        "Return the total price of an order.\n\n"
+        "Args:\n    items: The (name, price) pairs to add up.\n"
+        "    discount: Fraction taken off the sum, from 0 to 1.\n\n"
+        "Returns:\n    The price after the discount.\n\n"
+        "Raises:\n    ValueError: If the discount is outside 0..1."
+    ),
+    "numpy": (
+        "Return the total price of an order.\n\n"
+        "Parameters\n----------\nitems : list of tuple\n    The (name, price) pairs to add up.\n"
+        "discount : float\n    Fraction taken off the sum, from 0 to 1.\n\n"
+        "Returns\n-------\nfloat\n    The price after the discount."
+    ),
+    "sphinx": (
+        "Return the total price of an order.\n\n"
+        ":param items: The (name, price) pairs to add up.\n"
+        ":param discount: Fraction taken off the sum, from 0 to 1.\n"
+        ":returns: The price after the discount.\n"
+        ":raises ValueError: If the discount is outside 0..1."
+    ),
+}
+
+_STYLE_MARKS: Mapping[str, re.Pattern[str]] = {
+    "google": re.compile(
+        r"^\s*(Args|Arguments|Returns|Raises|Yields|Attributes|Examples?|Note):\s*$", re.M
+    ),
+    "numpy": re.compile(
+        r"^\s*(Parameters|Returns|Raises|Yields|Attributes)\s*\n\s*-{3,}\s*$", re.M
+    ),
+    "sphinx": re.compile(r":(param|returns?|raises?|rtype|type)\b"),
+}
+
+_GOOGLE_SECTION = re.compile(
+    r"^(\s*)(Args|Arguments|Parameters|Params|Keyword Args|Keyword Arguments|Other Parameters):\s*$"
+)
+_GOOGLE_ITEM = re.compile(r"^\s*(\*{0,2}\w+)\s*(\([^)]*\))?\s*:")
+_NUMPY_SECTIONS = ("Parameters", "Other Parameters", "Keyword Arguments")
+_NUMPY_ITEM = re.compile(r"^(\*{0,2}\w+(?:\s*,\s*\*{0,2}\w+)*)\s*(:.*)?$")
+_SPHINX_PARAM = re.compile(r":param\s+(?:[^:]*\s)?(\*{0,2}\w+)\s*:")
+
+
+def module_docstrings(tree: ast.Module) -> list[str]:
+    """Every docstring in a parsed module (module, classes, functions)."""
+    nodes = [tree, *ast.walk(tree)]
+    kinds = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+    docs = [ast.get_docstring(n, clean=True) for n in nodes if isinstance(n, kinds)]
+    return [d for d in dict.fromkeys(docs) if d]
+
+
+def detect_style(source: str, settings: DraftSettings) -> str:
+    """The docstring style to write in this module.
+
+    A style set in ``settings.docstring_style`` wins; with ``"auto"`` the style
+    most used by the module's existing docstrings, else the configured default.
+    """
+    if settings.docstring_style in STYLES:
+        return settings.docstring_style
+    try:
+        docs = module_docstrings(ast.parse(source))
+    except SyntaxError:
+        docs = []
+    counts = {s: sum(bool(mark.search(d)) for d in docs) for s, mark in _STYLE_MARKS.items()}
+    best = max(STYLES, key=lambda s: counts[s])
+    if counts[best]:
+        return best
+    default = settings.default_docstring_style
+    return default if default in STYLES else "google"
+
+
+def documented_params(docstring: str) -> list[str]:
+    """Parameter names a docstring documents, in any of the three styles (``*`` stripped)."""
+    names: list[str] = []
+    lines = docstring.expandtabs().splitlines()
+    for i, line in enumerate(lines):
+        google = _GOOGLE_SECTION.match(line)
+        if google:
+            names += _google_items(lines[i + 1 :], len(google.group(1)))
+        elif (
+            line.strip() in _NUMPY_SECTIONS
+            and i + 1 < len(lines)
+            and re.fullmatch(r"\s*-{3,}\s*", lines[i + 1])
+        ):
+            names += _numpy_items(lines[i + 2 :], len(line) - len(line.lstrip()))
+    names += _SPHINX_PARAM.findall(docstring)
+    return list(dict.fromkeys(n.lstrip("*") for n in names))
+
+
+def _google_items(lines: Sequence[str], header_indent: int) -> list[str]:
+    names: list[str] = []
+    item_indent: int | None = None
+    for line in lines:
+        if not line.strip():
+            continue
+        indent = len(line) - len(line.lstrip())
+        if indent <= header_indent:
+            break
+        if item_indent is None:
+            item_indent = indent
+        if indent == item_indent:
+            match = _GOOGLE_ITEM.match(line)
+            if match:
+                names.append(match.group(1))
+    return names
+
+
+def _numpy_items(lines: Sequence[str], header_indent: int) -> list[str]:
+    names: list[str] = []
+    for i, line in enumerate(lines):
+        if not line.strip():
+            continue
+        indent = len(line) - len(line.lstrip())
+        if indent < header_indent:
+            break
+        if indent > header_indent:
+            continue  # a description line
+        if i + 1 < len(lines) and re.fullmatch(r"\s*-{3,}\s*", lines[i + 1]):
+            break  # the next section's header
+        match = _NUMPY_ITEM.match(line.strip())
+        if match:
+            names += [n.strip() for n in match.group(1).split(",")]
+    return names
+
+
+def signature_params(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
+    """Parameter names a docstring should document: all but a leading ``self``/``cls``."""
+    args = node.args
+    positional = [a.arg for a in (*args.posonlyargs, *args.args)]
+    if positional and positional[0] in ("self", "cls"):
+        positional = positional[1:]
+    names = positional + [a.arg for a in args.kwonlyargs]
+    names += [a.arg for a in (args.vararg, args.kwarg) if a is not None]
+    return names
+
+
+def find_definition(
+    tree: ast.Module, symbol: str
+) -> ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | None:
+    """The definition named by a dotted ``symbol`` (``Class.method``, ``outer.inner``)."""
+    body: Sequence[ast.stmt] = tree.body
+    found: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | None = None
+    for part in symbol.split("."):
+        kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+        # The last definition of a name wins, as it does when Python runs the module.
+        matches = [n for n in body if isinstance(n, kinds) and n.name == part]
+        if not matches:
+            return None
+        found = matches[-1]
+        body = found.body
+    return found
+
+
+def params_mismatch(tree: ast.Module, symbol: str, docstring: str) -> str | None:
+    """Why ``docstring``'s documented parameters do not match ``symbol``'s signature, or None."""
+    node = find_definition(tree, symbol)
+    if node is None:
+        return f"{symbol} is not defined in the module"
+    documented = documented_params(docstring)
+    if isinstance(node, ast.ClassDef):
+        init = find_definition(ast.Module(body=node.body, type_ignores=[]), "__init__")
+        if not documented or not isinstance(init, ast.FunctionDef | ast.AsyncFunctionDef):
+            return None if not documented else f"{symbol} has no __init__ parameters to document"
+        node = init
+    expected = signature_params(node)
+    missing = [n for n in expected if n not in documented]
+    extra = [n for n in documented if n not in expected]
+    if not missing and not extra:
+        return None
+    parts = []
+    if missing:
+        parts.append("does not document " + ", ".join(missing))
+    if extra:
+        parts.append("documents parameters the signature lacks: " + ", ".join(extra))
+    return f"{symbol}: " + "; ".join(parts)
+
+
+def strip_docstrings(tree: ast.AST) -> str:
+    """A dump of ``tree`` with every docstring removed, to compare code apart from docs."""
+    tree = ast.parse(ast.unparse(tree))  # a copy we may mutate
+    kinds = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+    for node in ast.walk(tree):
+        if isinstance(node, kinds) and node.body:
+            first = node.body[0]
+            if (
+                isinstance(first, ast.Expr)
+                and isinstance(first.value, ast.Constant)
+                and isinstance(first.value.value, str)
+            ):
+                node.body = node.body[1:] or [ast.Pass()]
+    return ast.dump(tree, include_attributes=False)
+
+
+def docstring_literal(text: str, indent: str) -> str:
+    """``text`` as a triple-quoted literal whose continuation lines sit at ``indent``."""
+    text = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    if text.endswith('"'):
+        text = text[:-1] + '\\"'
+    lines = text.splitlines() or [""]
+    if len(lines) == 1:
+        return f'"""{lines[0]}"""'
+    rest = "\n".join(indent + line if line.strip() else "" for line in lines[1:])
+    return f'"""{lines[0]}\n{rest}\n{indent}"""'
+
+
+def insert_docstrings(source: str, docstrings: Mapping[str, str]) -> str:
+    """Insert ``symbol -> text`` docstrings into ``source``; everything else is left as it is.
+
+    A definition that already has a non-empty docstring keeps it; an empty one is replaced.
+    Symbols not found are ignored (the caller validates which ones landed).
+    """
+    # libcst costs ~0.2 s to import: only drafting pays for it, never `ttabot check`.
+    from ttabot.drafting.insert import insert_docstrings as insert
+
+    return insert(source, docstrings)
