@@ -1,0 +1,127 @@
+"""Reading coverage data: which lines of which repo files tests executed.
+
+Two formats: Cobertura XML (``coverage xml``, and most other tools) and
+coverage.py's own ``.coverage`` SQLite file. ``coverage`` itself is imported
+only for the latter, so ``ttabot check`` without coverage never pays for it.
+"""
+
+from __future__ import annotations
+
+import os
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable, Mapping
+from pathlib import Path, PurePosixPath
+
+from ttabot.errors import TtabotError
+
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def load_covered_lines(path: Path, root: Path) -> Mapping[str, frozenset[int]]:
+    """Executed line numbers per repo-relative path (``/`` separators) from a coverage file.
+
+    Files measured outside ``root`` are left out. Raises :class:`TtabotError`
+    with a one-line message for a missing or unreadable file or an unknown format.
+    """
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(512)
+    except OSError as exc:
+        raise TtabotError(f"cannot read coverage file {path}: {exc.strerror}") from None
+    if head.startswith(_SQLITE_MAGIC):
+        return _from_coverage_data(path, root)
+    if b"<coverage" in head or head.lstrip().startswith(b"<?xml"):
+        return _from_cobertura(path, root)
+    raise TtabotError(
+        f"coverage file {path} is neither Cobertura XML (`coverage xml`) "
+        "nor a coverage.py data file (.coverage)"
+    )
+
+
+def _relative(absolute: str, root: str) -> str | None:
+    """``absolute`` relative to ``root`` with ``/``, or None when it lies outside."""
+    real = os.path.realpath(absolute)
+    try:
+        rel = os.path.relpath(real, root)
+    except ValueError:  # another drive on Windows
+        return None
+    if rel == os.pardir or rel.startswith(os.pardir + os.sep) or os.path.isabs(rel):
+        return None
+    return PurePosixPath(*Path(rel).parts).as_posix()
+
+
+def _merge(pairs: Iterable[tuple[str, Iterable[int]]]) -> dict[str, frozenset[int]]:
+    merged: dict[str, set[int]] = {}
+    for rel, lines in pairs:
+        merged.setdefault(rel, set()).update(lines)
+    return {rel: frozenset(lines) for rel, lines in merged.items()}
+
+
+def _from_coverage_data(path: Path, root: Path) -> Mapping[str, frozenset[int]]:
+    import coverage  # deferred: ~50 ms of imports the common path never needs
+    from coverage.exceptions import CoverageException
+
+    data = coverage.CoverageData(basename=str(path))
+    try:
+        data.read()
+        measured = [(name, data.lines(name) or []) for name in data.measured_files()]
+    except CoverageException as exc:
+        raise TtabotError(f"cannot read coverage data {path}: {exc}") from None
+    real_root = os.path.realpath(root)
+    pairs = []
+    for name, lines in measured:
+        rel = _relative(name, real_root)
+        if rel is not None:
+            pairs.append((rel, lines))
+    return _merge(pairs)
+
+
+def _from_cobertura(path: Path, root: Path) -> Mapping[str, frozenset[int]]:
+    try:
+        tree = ET.parse(path)
+    except ET.ParseError as exc:
+        raise TtabotError(f"coverage file {path} is not valid XML: {exc}") from None
+    except OSError as exc:
+        raise TtabotError(f"cannot read coverage file {path}: {exc.strerror}") from None
+    top = tree.getroot()
+    if top.tag != "coverage":
+        raise TtabotError(f"coverage file {path} is XML but not Cobertura (<{top.tag}>)")
+    real_root = os.path.realpath(root)
+    sources = [s.text.strip() for s in top.iter("source") if s.text and s.text.strip()]
+    pairs = []
+    for cls in top.iter("class"):
+        filename = cls.get("filename")
+        if not filename:
+            continue
+        executed = [
+            int(line.get("number", "0"))
+            for line in cls.iter("line")
+            if _hits(line.get("hits")) > 0
+        ]
+        rel = _locate(filename, sources, real_root)
+        if rel is not None:
+            pairs.append((rel, executed))
+    return _merge(pairs)
+
+
+def _hits(value: str | None) -> int:
+    try:
+        return int(value or "0")
+    except ValueError:
+        return 0
+
+
+def _locate(filename: str, sources: list[str], real_root: str) -> str | None:
+    """Resolve a Cobertura ``filename`` (relative to one of ``sources``) to a repo path."""
+    if os.path.isabs(filename):
+        return _relative(filename, real_root)
+    candidates = [os.path.join(source, filename) for source in sources]
+    for candidate in candidates:
+        if os.path.exists(candidate):
+            return _relative(candidate, real_root)
+    for candidate in candidates:
+        rel = _relative(candidate, real_root)
+        if rel is not None:
+            return rel
+    # No usable <source>: coverage xml run from the root writes root-relative names.
+    return PurePosixPath(filename.replace(os.sep, "/")).as_posix()

@@ -1,0 +1,149 @@
+"""The three rules — docs-missing, tests-needed, refactor — applied to one parsed file."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Collection, Iterator, Sequence
+
+from ttabot.analysis.complexity import mccabe_complexity, parameter_count
+from ttabot.analysis.definitions import Definition
+from ttabot.analysis.source import Source
+from ttabot.analysis.touched import Touches, statement_starts
+from ttabot.config import CheckSettings
+from ttabot.records import TASK_FOR_CATEGORY, Category, Finding
+
+_WORD = re.compile(r"\w+")
+
+
+class TestEvidence:
+    """The added lines of the change's test files, searchable by whole word."""
+
+    def __init__(self, added_text: Sequence[str]) -> None:
+        self._text = "\n".join(added_text)
+        # One pass over the text; then each name is a set lookup, not a scan.
+        self._words = frozenset(_WORD.findall(self._text))
+
+    def mentions(self, name: str) -> bool:
+        """True when some added test line contains ``name`` as a whole word (``\\bname\\b``)."""
+        if _WORD.fullmatch(name):
+            return name in self._words
+        return re.search(rf"\b{re.escape(name)}\b", self._text) is not None
+
+
+def _finding(
+    category: Category,
+    path: str,
+    definition: Definition,
+    message: str,
+    details: dict[str, int | str | tuple[int, ...]] | None = None,
+) -> Finding:
+    return Finding(
+        category=category,
+        path=path,
+        symbol=definition.symbol,
+        line=definition.line,
+        end_line=definition.end,
+        task=TASK_FOR_CATEGORY[category],
+        message=message,
+        details=details or {},
+    )
+
+
+def _kind(definition: Definition) -> str:
+    if not definition.is_function:
+        return "class"
+    return "method" if definition.is_method else "function"
+
+
+def docs_missing(path: str, definition: Definition) -> Finding | None:
+    """A public definition without a (non-empty) docstring; setters and deleters are exempt."""
+    if not definition.public or definition.is_accessor:
+        return None
+    if definition.docstring is not None and definition.docstring.strip():
+        return None
+    what = "an empty docstring" if definition.docstring is not None else "no docstring"
+    return _finding(
+        Category.DOCS_MISSING,
+        path,
+        definition,
+        f"public {_kind(definition)} `{definition.symbol}` has {what}",
+    )
+
+
+def refactor(path: str, definition: Definition, settings: CheckSettings) -> Finding | None:
+    """A function over the complexity or parameter threshold."""
+    node = definition.node
+    if isinstance(node, ast.ClassDef):
+        return None
+    complexity = mccabe_complexity(node)
+    parameters = parameter_count(node, is_method=definition.is_method)
+    crossed: list[str] = []
+    if complexity > settings.max_complexity:
+        crossed.append(f"complexity {complexity} (max {settings.max_complexity})")
+    if parameters > settings.max_params:
+        crossed.append(f"{parameters} parameters (max {settings.max_params})")
+    if not crossed:
+        return None
+    return _finding(
+        Category.REFACTOR,
+        path,
+        definition,
+        f"`{definition.symbol}` has {' and '.join(crossed)}",
+        {"complexity": complexity, "parameters": parameters},
+    )
+
+
+def file_findings(
+    path: str,
+    source: Source,
+    defs: Sequence[Definition],
+    touches: Touches,
+    settings: CheckSettings,
+    evidence: TestEvidence,
+    executed: Collection[int] | None,
+) -> Iterator[Finding]:
+    """Every finding for the touched definitions of one file (unsorted, unfiltered)."""
+    wanted = settings.categories
+    starts: list[int] | None = None
+    for index in sorted(touches.touched):
+        definition = defs[index]
+        if definition.is_overload:
+            continue  # typing stubs: the implementation carries docs and tests
+        docs = docs_missing(path, definition) if Category.DOCS_MISSING in wanted else None
+        if docs is not None:
+            yield docs
+        if not definition.is_function:
+            continue
+        changed_code = touches.code_lines.get(index, ())
+        if (
+            Category.TESTS_NEEDED in wanted
+            and definition.public
+            and changed_code
+            and not evidence.mentions(definition.name)
+        ):
+            if executed is None:
+                yield _finding(
+                    Category.TESTS_NEEDED,
+                    path,
+                    definition,
+                    f"changed code in `{definition.symbol}` is not exercised by any changed test",
+                )
+            else:
+                if starts is None:
+                    starts = statement_starts(source.tree, len(source.lines) - 1)
+                uncovered = tuple(
+                    n for n in changed_code if n not in executed and starts[n] not in executed
+                )
+                if uncovered:
+                    yield _finding(
+                        Category.TESTS_NEEDED,
+                        path,
+                        definition,
+                        f"changed code in `{definition.symbol}` is not run by any test"
+                        f" ({len(uncovered)} uncovered line{'s' if len(uncovered) > 1 else ''})",
+                        {"uncovered_lines": uncovered},
+                    )
+        heavy = refactor(path, definition, settings) if Category.REFACTOR in wanted else None
+        if heavy is not None:
+            yield heavy

@@ -1,0 +1,61 @@
+"""Bytes of a new file version -> text and syntax tree, or one clear reason why not."""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+import tokenize
+from dataclasses import dataclass
+
+# Python's tokenizer ends lines only at \r\n, \r and \n; str.splitlines() also
+# splits at \x0c, \x1c, \u2028... and would shift line numbers against the AST.
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+
+
+class SourceError(Exception):
+    """The file could not be decoded or parsed; the message is one line for the user."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """A decoded, parsed Python file.
+
+    ``lines[0]`` is an empty placeholder so that ``lines[n]`` is line ``n``.
+    """
+
+    text: str
+    lines: tuple[str, ...]
+    tree: ast.Module
+
+
+def decode(data: bytes) -> str:
+    """Decode Python source bytes, honouring a BOM and a PEP 263 coding cookie."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:
+        raise SourceError(f"cannot decode: {exc.msg}") from None
+    try:
+        return data.decode(encoding)
+    except (LookupError, UnicodeDecodeError) as exc:
+        reason = exc.reason if isinstance(exc, UnicodeDecodeError) else str(exc)
+        raise SourceError(f"cannot decode as {encoding}: {reason}") from None
+
+
+def split_lines(text: str) -> tuple[str, ...]:
+    """The lines of ``text`` numbered as Python numbers them, with a placeholder at 0."""
+    return ("", *_NEWLINE.split(text))
+
+
+def parse(data: bytes, path: str) -> Source:
+    """Decode and parse ``data``; raise :class:`SourceError` with a one-line reason."""
+    text = decode(data)
+    try:
+        tree = ast.parse(text, filename=path)
+    except SyntaxError as exc:
+        where = f" (line {exc.lineno})" if exc.lineno else ""
+        raise SourceError(f"does not parse: {exc.msg}{where}") from None
+    except (ValueError, RecursionError) as exc:
+        # ValueError: NUL bytes (3.11); RecursionError: absurdly deep nesting.
+        raise SourceError(f"does not parse: {exc}") from None
+    return Source(text=text, lines=split_lines(text), tree=tree)
