@@ -1,0 +1,413 @@
+"""A fake GitHub REST API with state, for serving on 127.0.0.1 with ``loopback.serve``.
+
+It answers the endpoints ttabot uses with the JSON shapes and status codes GitHub
+documents: issue comments, reactions, labels, pulls (get, files, reviews, review
+comments), git refs/commits/trees/blobs, collaborator permission. Faults (a
+secondary rate limit, a 5xx) are injected per method and path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from tests.support.loopback import Reply, Request
+
+BOT_LOGIN = "github-actions[bot]"
+
+
+@dataclass
+class Fault:
+    """Answer ``reply`` instead of the real thing, ``times`` times, for matching requests."""
+
+    method: str
+    path: str  # regex, fully matched against the request path
+    reply: Reply
+    times: int = 1
+    after: bool = False  # True: do the real work first, then answer ``reply`` (lost reply)
+
+
+@dataclass
+class PullState:
+    """One PR: its payload fields and its files' patches (``{path: patch}``)."""
+
+    number: int
+    head_sha: str
+    head_ref: str
+    base_sha: str
+    base_ref: str = "main"
+    head_repo: str = ""
+    patches: dict[str, str] = field(default_factory=dict)
+
+
+def secondary_rate_limit(retry_after: int = 1) -> Reply:
+    """GitHub's 403 for a secondary rate limit."""
+    return Reply(
+        403,
+        {
+            "message": "You have exceeded a secondary rate limit. Please wait a few minutes "
+            "before you try again.",
+            "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api",
+        },
+        {"retry-after": str(retry_after)},
+    )
+
+
+class FakeGitHub:
+    """State plus a loopback handler; ``token`` is the only credential accepted."""
+
+    def __init__(self, repo: str = "octo/proj", token: str = "ghs_faketoken123") -> None:
+        self.repo = repo
+        self.token = token
+        self.read_only = False
+        self.comments: dict[int, list[dict[str, Any]]] = {}
+        self.review_comments: dict[int, list[dict[str, Any]]] = {}
+        self.reviews: dict[int, list[dict[str, Any]]] = {}
+        self.reactions: list[tuple[int, str]] = []
+        self.labels: dict[int, list[str]] = {}
+        self.pulls: dict[int, PullState] = {}
+        self.refs: dict[str, str] = {}
+        self.commits: dict[str, dict[str, Any]] = {}
+        self.trees: dict[str, dict[str, Any]] = {}
+        self.permissions: dict[str, str] = {}
+        self.faults: list[Fault] = []
+        self.writes: list[tuple[str, str]] = []
+        self._ids = itertools.count(1000)
+        self._lock = threading.RLock()
+        self._routes: list[tuple[str, re.Pattern[str], Callable[..., Reply]]] = []
+        base = re.escape(f"/repos/{repo}")
+        for method, pattern, fn in (
+            ("GET", r"/issues/(\d+)/comments", self._list_comments),
+            ("POST", r"/issues/(\d+)/comments", self._create_comment),
+            ("PATCH", r"/issues/comments/(\d+)", self._update_comment),
+            ("POST", r"/issues/comments/(\d+)/reactions", self._react),
+            ("POST", r"/issues/(\d+)/labels", self._add_labels),
+            ("GET", r"/pulls/(\d+)", self._get_pull),
+            ("GET", r"/pulls/(\d+)/files", self._pull_files),
+            ("GET", r"/pulls/(\d+)/reviews", self._list_reviews),
+            ("POST", r"/pulls/(\d+)/reviews", self._create_review),
+            ("GET", r"/pulls/(\d+)/comments", self._list_review_comments),
+            ("GET", r"/git/ref/heads/(.+)", self._get_ref),
+            ("PATCH", r"/git/refs/heads/(.+)", self._update_ref),
+            ("GET", r"/git/commits/([0-9a-f]+)", self._get_commit),
+            ("POST", r"/git/commits", self._create_commit),
+            ("POST", r"/git/trees", self._create_tree),
+            ("POST", r"/git/blobs", self._create_blob),
+            ("GET", r"/collaborators/([^/]+)/permission", self._permission),
+        ):
+            self._routes.append((method, re.compile(base + pattern), fn))
+
+    # --- set-up helpers -------------------------------------------------------
+
+    def add_pull(self, pull: PullState) -> None:
+        """Register a PR and point its branch at its head SHA."""
+        pull.head_repo = pull.head_repo or self.repo
+        self.pulls[pull.number] = pull
+        if pull.head_repo == self.repo:
+            self.refs[pull.head_ref] = pull.head_sha
+        self.commits.setdefault(pull.head_sha, {"sha": pull.head_sha, "tree": "t0", "parents": []})
+
+    def add_comment(
+        self, number: int, body: str, login: str = "alice", user_type: str = "User"
+    ) -> dict[str, Any]:
+        """Add a conversation comment as if a user wrote it."""
+        with self._lock:
+            return self._new_comment(number, body, login, user_type)
+
+    def sticky_comments(self, number: int) -> list[dict[str, Any]]:
+        """Comments on ``number`` carrying ttabot's sticky marker."""
+        return [c for c in self.comments.get(number, []) if "<!-- ttabot:sticky -->" in c["body"]]
+
+    # --- the handler ----------------------------------------------------------
+
+    def __call__(self, request: Request) -> Reply:
+        auth = request.headers.get("authorization", "")
+        if auth not in (f"token {self.token}", f"Bearer {self.token}"):
+            return Reply(
+                401,
+                {"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"},
+            )
+        with self._lock:
+            fault = self._fault(request)
+            if fault is not None and not fault.after:
+                return fault.reply
+            reply = self._route(request)
+            if fault is not None:
+                return fault.reply
+            return reply
+
+    def _fault(self, request: Request) -> Fault | None:
+        for fault in self.faults:
+            if (
+                fault.times > 0
+                and fault.method == request.method
+                and re.fullmatch(fault.path, request.path)
+            ):
+                fault.times -= 1
+                return fault
+        return None
+
+    def _route(self, request: Request) -> Reply:
+        for method, pattern, fn in self._routes:
+            match = pattern.fullmatch(request.path)
+            if match and method == request.method:
+                if method != "GET":
+                    if self.read_only:
+                        return Reply(403, {"message": "Resource not accessible by integration"})
+                    self.writes.append((method, request.path))
+                return fn(request, *match.groups())
+        return Reply(
+            404, {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"}
+        )
+
+    # --- endpoints --------------------------------------------------------------
+
+    def _page(self, request: Request, items: list[dict[str, Any]]) -> Reply:
+        per_page = int(request.query.get("per_page", ["30"])[0])
+        page = int(request.query.get("page", ["1"])[0])
+        return Reply(200, items[(page - 1) * per_page : page * per_page])
+
+    def _new_comment(self, number: int, body: str, login: str, user_type: str) -> dict[str, Any]:
+        cid = next(self._ids)
+        comment = {
+            "id": cid,
+            "node_id": f"IC_{cid}",
+            "url": f"https://api.github.com/repos/{self.repo}/issues/comments/{cid}",
+            "html_url": f"https://github.com/{self.repo}/pull/{number}#issuecomment-{cid}",
+            "issue_url": f"https://api.github.com/repos/{self.repo}/issues/{number}",
+            "body": body,
+            "user": {"login": login, "id": 1, "type": user_type},
+            "author_association": "NONE" if user_type == "Bot" else "OWNER",
+            "created_at": "2026-01-01T00:00:00Z",
+            "updated_at": "2026-01-01T00:00:00Z",
+        }
+        self.comments.setdefault(number, []).append(comment)
+        return comment
+
+    def _list_comments(self, request: Request, number: str) -> Reply:
+        return self._page(request, self.comments.get(int(number), []))
+
+    def _create_comment(self, request: Request, number: str) -> Reply:
+        body = request.json().get("body")
+        if not isinstance(body, str) or not body:
+            return Reply(
+                422,
+                {
+                    "message": "Validation Failed",
+                    "errors": [{"field": "body", "code": "missing_field"}],
+                },
+            )
+        return Reply(201, self._new_comment(int(number), body, BOT_LOGIN, "Bot"))
+
+    def _update_comment(self, request: Request, cid: str) -> Reply:
+        for comment in itertools.chain.from_iterable(self.comments.values()):
+            if comment["id"] == int(cid):
+                comment["body"] = request.json()["body"]
+                comment["updated_at"] = "2026-01-02T00:00:00Z"
+                return Reply(200, comment)
+        return Reply(404, {"message": "Not Found"})
+
+    def _react(self, request: Request, cid: str) -> Reply:
+        content = request.json()["content"]
+        self.reactions.append((int(cid), content))
+        return Reply(
+            201,
+            {
+                "id": next(self._ids),
+                "content": content,
+                "user": {"login": BOT_LOGIN, "type": "Bot"},
+            },
+        )
+
+    def _add_labels(self, request: Request, number: str) -> Reply:
+        labels = self.labels.setdefault(int(number), [])
+        for name in request.json()["labels"]:
+            if name not in labels:
+                labels.append(name)
+        return Reply(
+            200,
+            [
+                {"id": i, "name": n, "color": "ededed", "default": False}
+                for i, n in enumerate(labels)
+            ],
+        )
+
+    def _pull(self, number: str) -> PullState | None:
+        return self.pulls.get(int(number))
+
+    def _get_pull(self, request: Request, number: str) -> Reply:
+        pull = self._pull(number)
+        if pull is None:
+            return Reply(404, {"message": "Not Found"})
+        return Reply(200, pull_payload(pull, self.repo))
+
+    def _pull_files(self, request: Request, number: str) -> Reply:
+        pull = self._pull(number)
+        if pull is None:
+            return Reply(404, {"message": "Not Found"})
+        files = [
+            {
+                "sha": "0" * 40,
+                "filename": path,
+                "status": "modified",
+                "additions": patch.count("\n+"),
+                "deletions": patch.count("\n-"),
+                "changes": 0,
+                "patch": patch,
+            }
+            for path, patch in pull.patches.items()
+        ]
+        return self._page(request, files)
+
+    def _list_reviews(self, request: Request, number: str) -> Reply:
+        return self._page(request, self.reviews.get(int(number), []))
+
+    def _list_review_comments(self, request: Request, number: str) -> Reply:
+        return self._page(request, self.review_comments.get(int(number), []))
+
+    def _create_review(self, request: Request, number: str) -> Reply:
+        pull = self._pull(number)
+        if pull is None:
+            return Reply(404, {"message": "Not Found"})
+        data = request.json()
+        from ttabot.github.review import commentable_lines  # the fake shares GitHub's rule
+
+        for c in data.get("comments", []):
+            lines = commentable_lines(pull.patches.get(c["path"], ""))
+            wanted = range(c.get("start_line", c["line"]), c["line"] + 1)
+            if not all(n in lines for n in wanted):
+                return Reply(
+                    422,
+                    {
+                        "message": "Unprocessable Entity",
+                        "errors": ["Line could not be resolved"],
+                        "status": "422",
+                    },
+                )
+        rid = next(self._ids)
+        review = {
+            "id": rid,
+            "body": data.get("body", ""),
+            "state": "COMMENTED",
+            "commit_id": data.get("commit_id"),
+            "user": {"login": BOT_LOGIN, "type": "Bot"},
+            "html_url": f"https://github.com/{self.repo}/pull/{number}#pullrequestreview-{rid}",
+        }
+        self.reviews.setdefault(int(number), []).append(review)
+        for c in data.get("comments", []):
+            self.review_comments.setdefault(int(number), []).append(
+                {
+                    "id": next(self._ids),
+                    "pull_request_review_id": rid,
+                    "path": c["path"],
+                    "line": c["line"],
+                    "start_line": c.get("start_line"),
+                    "side": "RIGHT",
+                    "body": c["body"],
+                    "user": {"login": BOT_LOGIN, "type": "Bot"},
+                }
+            )
+        return Reply(200, review)
+
+    def _get_ref(self, request: Request, branch: str) -> Reply:
+        sha = self.refs.get(branch)
+        if sha is None:
+            return Reply(404, {"message": "Not Found"})
+        return Reply(200, {"ref": f"refs/heads/{branch}", "object": {"sha": sha, "type": "commit"}})
+
+    def _update_ref(self, request: Request, branch: str) -> Reply:
+        data = request.json()
+        current = self.refs.get(branch)
+        if current is None:
+            return Reply(422, {"message": "Reference does not exist"})
+        new = data["sha"]
+        parents = self.commits.get(new, {}).get("parents", [])
+        if not data.get("force") and current not in parents and current != new:
+            return Reply(422, {"message": "Update is not a fast forward"})
+        self.refs[branch] = new
+        return Reply(200, {"ref": f"refs/heads/{branch}", "object": {"sha": new, "type": "commit"}})
+
+    def _get_commit(self, request: Request, sha: str) -> Reply:
+        commit = self.commits.get(sha)
+        if commit is None:
+            return Reply(404, {"message": "Not Found"})
+        return Reply(
+            200,
+            {
+                "sha": sha,
+                "tree": {"sha": commit["tree"]},
+                "message": commit.get("message", ""),
+                "parents": [{"sha": p} for p in commit["parents"]],
+            },
+        )
+
+    def _create_tree(self, request: Request) -> Reply:
+        data = request.json()
+        sha = _digest(data)
+        self.trees[sha] = data
+        return Reply(201, {"sha": sha, "tree": data["tree"], "truncated": False})
+
+    def _create_commit(self, request: Request) -> Reply:
+        data = request.json()
+        sha = _digest(data)
+        self.commits[sha] = {
+            "sha": sha,
+            "tree": data["tree"],
+            "parents": data["parents"],
+            "message": data["message"],
+        }
+        return Reply(
+            201,
+            {
+                "sha": sha,
+                "tree": {"sha": data["tree"]},
+                "message": data["message"],
+                "parents": [{"sha": p} for p in data["parents"]],
+            },
+        )
+
+    def _create_blob(self, request: Request) -> Reply:
+        return Reply(201, {"sha": _digest(request.json())})
+
+    def _permission(self, request: Request, user: str) -> Reply:
+        permission = self.permissions.get(user, "read")
+        return Reply(
+            200, {"permission": permission, "role_name": permission, "user": {"login": user}}
+        )
+
+
+def _digest(data: Any) -> str:
+    return hashlib.sha1(
+        repr(sorted(data.items()) if isinstance(data, dict) else data).encode()
+    ).hexdigest()
+
+
+def pull_payload(pull: PullState, repo: str) -> dict[str, Any]:
+    """A pull request object shaped like GitHub's (the fields ttabot reads, and some more)."""
+    owner = repo.split("/")[0]
+    return {
+        "url": f"https://api.github.com/repos/{repo}/pulls/{pull.number}",
+        "html_url": f"https://github.com/{repo}/pull/{pull.number}",
+        "number": pull.number,
+        "state": "open",
+        "title": "A change",
+        "draft": False,
+        "user": {"login": "alice", "type": "User"},
+        "head": {
+            "label": f"{owner}:{pull.head_ref}",
+            "ref": pull.head_ref,
+            "sha": pull.head_sha,
+            "repo": {"full_name": pull.head_repo, "fork": pull.head_repo != repo},
+        },
+        "base": {
+            "label": f"{owner}:{pull.base_ref}",
+            "ref": pull.base_ref,
+            "sha": pull.base_sha,
+            "repo": {"full_name": repo, "fork": False},
+        },
+    }

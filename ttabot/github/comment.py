@@ -1,0 +1,161 @@
+"""The sticky PR comment: one per pull request, found by a hidden marker, edited in place.
+
+Rendering is pure (a :class:`Report` in, Markdown out); finding the comment to
+edit is a pure choice over the PR's comments. The same Markdown, without the
+marker, is the job summary.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ttabot.github.review import Suggestion, fence_for
+from ttabot.records import Category, CheckResult, Draft
+
+#: Hidden marker that identifies ttabot's sticky comment on a PR.
+STICKY_MARKER = "<!-- ttabot:sticky -->"
+#: GitHub rejects comment bodies above 65,536 characters; stay clear of it.
+MAX_BODY = 60_000
+
+_TITLES = {
+    Category.TESTS_NEEDED: "Tests needed",
+    Category.DOCS_MISSING: "Docs missing",
+    Category.REFACTOR: "Refactor",
+}
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything one run has to say about a PR (or a commit range)."""
+
+    head_sha: str
+    result: CheckResult | None
+    drafts: tuple[Draft, ...] = ()
+    notes: tuple[str, ...] = ()
+    leftover: tuple[Suggestion, ...] = ()
+    metrics: Mapping[str, Any] | None = None
+    inline_posted: int = 0
+
+
+def find_sticky(comments: Iterable[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    """The first comment carrying :data:`STICKY_MARKER`, preferring a bot's, or None."""
+    marked = [c for c in comments if STICKY_MARKER in str(c.get("body") or "")]
+    by_bot = [c for c in marked if (c.get("user") or {}).get("type") == "Bot"]
+    chosen = by_bot or marked
+    return chosen[0] if chosen else None
+
+
+def render_body(report: Report, *, marker: bool = True) -> str:
+    """The comment's Markdown; ``marker=False`` gives the job summary's version."""
+    parts = [STICKY_MARKER] if marker else []
+    parts.append(_heading(report))
+    if report.result is not None:
+        parts.extend(_findings(report.result))
+    if report.drafts:
+        parts.append(_drafts(report.drafts))
+    if report.inline_posted:
+        parts.append(f"Posted {report.inline_posted} inline suggestion(s) in a review.")
+    if report.leftover:
+        parts.append(_leftover(report.leftover))
+    if report.notes:
+        parts.append("**Skipped / not done**\n\n" + "\n".join(f"- {note}" for note in report.notes))
+    if report.metrics:
+        parts.append(render_metrics(report.metrics))
+    body = "\n\n".join(parts) + "\n"
+    if len(body) > MAX_BODY:
+        body = body[:MAX_BODY] + "\n\n_(truncated: the job summary has the full report)_\n"
+    return body
+
+
+def _heading(report: Report) -> str:
+    sha = report.head_sha[:7] if report.head_sha else "the change"
+    if report.result is None:
+        return f"### ttabot @ {sha}"
+    count = len(report.result.findings)
+    if count == 0:
+        return f"### ttabot @ {sha}: nothing left undone"
+    return f"### ttabot @ {sha}: {count} finding{'s' if count != 1 else ''}"
+
+
+def _findings(result: CheckResult) -> list[str]:
+    parts: list[str] = []
+    for category in (Category.TESTS_NEEDED, Category.DOCS_MISSING, Category.REFACTOR):
+        items = [f for f in result.findings if f.category == category]
+        if not items:
+            continue
+        rows = "\n".join(
+            f"- `{f.path}:{f.line}` `{f.symbol}`: {_one_line(f.message)}" for f in items
+        )
+        parts.append(f"**{_TITLES[category]}** ({len(items)})\n\n{rows}")
+    if result.warnings:
+        rows = "\n".join(f"- `{w.path}`: {_one_line(w.message)}" for w in result.warnings)
+        parts.append(f"**Warnings**\n\n{rows}")
+    return parts
+
+
+def _drafts(drafts: Sequence[Draft]) -> str:
+    blocks = ["**Drafts**"]
+    for d in drafts:
+        status = "accepted" if d.accepted else "rejected"
+        symbols = ", ".join(f"`{f.symbol}`" for f in d.findings) or "-"
+        stages = "; ".join(
+            f"{'pass' if s.passed else 'FAIL'} {s.name}"
+            + (f" ({_one_line(s.detail)})" if s.detail else "")
+            for s in d.stages
+        )
+        line = f"- {d.kind.value} for {symbols} in `{d.path}`: **{status}**"
+        line += f" by `{d.model}`" if d.model else ""
+        line += f" after {d.attempts} attempt(s)"
+        if stages:
+            line += f"; checks: {stages}"
+        if d.reason:
+            line += f"; {_one_line(d.reason)}"
+        blocks.append(line)
+    return "\n".join(blocks)
+
+
+def _leftover(suggestions: Sequence[Suggestion]) -> str:
+    blocks = [f"**Suggestions not placed inline** ({len(suggestions)})"]
+    for s in suggestions:
+        fence = fence_for(s.replacement)
+        where = f"{s.path}:{s.start_line}" + (f"-{s.line}" if s.line != s.start_line else "")
+        blocks.append(
+            f"<details><summary><code>{where}</code></summary>\n\n"
+            f"{fence}python\n{s.replacement.rstrip()}\n{fence}\n\n</details>"
+        )
+    return "\n\n".join(blocks)
+
+
+def render_metrics(metrics: Mapping[str, Any]) -> str:
+    """Model metrics as a table when they are per-model numbers, else as JSON."""
+    nested = metrics.get("models")
+    models: Mapping[str, Any] = nested if isinstance(nested, Mapping) else metrics
+    rows = {name: v for name, v in models.items() if isinstance(v, Mapping)}
+    if rows:
+        columns = sorted({k for v in rows.values() for k, x in v.items() if _scalar(x)})
+        head = "| model | " + " | ".join(columns) + " |\n|---|" + "---|" * len(columns)
+        lines = [
+            f"| `{name}` | " + " | ".join(_cell(v.get(c)) for c in columns) + " |"
+            for name, v in rows.items()
+        ]
+        table = head + "\n" + "\n".join(lines)
+    else:
+        table = "```json\n" + json.dumps(metrics, indent=2, sort_keys=True, default=str) + "\n```"
+    return f"<details><summary>Model metrics</summary>\n\n{table}\n\n</details>"
+
+
+def _scalar(value: Any) -> bool:
+    return isinstance(value, int | float | str | bool) or value is None
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return "" if value is None else str(value)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())[:300]

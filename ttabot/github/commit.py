@@ -1,0 +1,117 @@
+"""Commit validated drafts to a pull request's own branch through the git data API.
+
+The commit is a fast-forward from the head SHA that was analysed: if the branch
+has moved since (someone pushed), nothing is pushed and the report says so, since
+drafts validated against old code must not land on new code. Fork PRs are never
+written to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from ttabot import __version__
+from ttabot.github.api import GitHubApi, GitHubApiError
+from ttabot.github.event import PullRequest
+from ttabot.records import Draft
+
+#: Trailer that marks a commit as ttabot's work.
+TRAILER = f"Generated-by: ttabot {__version__}"
+
+
+@dataclass(frozen=True)
+class CommitOutcome:
+    """What happened to the drafts: ``sha`` is set only when a commit was pushed."""
+
+    sha: str | None
+    message: str
+
+
+def committable(drafts: Sequence[Draft]) -> tuple[Draft, ...]:
+    """Drafts that may be committed: accepted, applicable, and actually changing something."""
+    return tuple(d for d in drafts if d.accepted and d.applicable and d.proposed != d.original)
+
+
+def refusal(pr: PullRequest, repository: str, drafts: Sequence[Draft]) -> str | None:
+    """Why drafts must not be committed to this PR, or None when they may."""
+    if pr.is_fork or pr.head_repo != repository:
+        return "commit mode: the PR's branch is in a fork; ttabot never pushes to forks"
+    if not committable(drafts):
+        return "commit mode: no validated draft to commit"
+    return None
+
+
+def commit_message(drafts: Sequence[Draft]) -> str:
+    """A commit message naming what was drafted, ending with the bot's trailer."""
+    kinds = sorted({d.kind.value for d in drafts})
+    symbols = [f.symbol for d in drafts for f in d.findings]
+    subject = f"ttabot: {', '.join(kinds)} for {len(symbols) or len(drafts)} definition(s)"
+    body = "\n".join(
+        f"- {d.path}: {', '.join(f.symbol for f in d.findings) or d.kind.value}" for d in drafts
+    )
+    return f"{subject}\n\n{body}\n\n{TRAILER}\n"
+
+
+def commit_drafts(
+    api: GitHubApi, repository: str, pr: PullRequest, drafts: Sequence[Draft]
+) -> CommitOutcome:
+    """Commit ``drafts`` on top of ``pr.head_sha`` and fast-forward the PR branch to it."""
+    reason = refusal(pr, repository, drafts)
+    if reason is not None:
+        return CommitOutcome(None, reason)
+    chosen = committable(drafts)
+    ref_path = f"/repos/{repository}/git/refs/heads/{quote(pr.head_ref, safe='/')}"
+    moved = (
+        f"the branch `{pr.head_ref}` moved since {pr.head_sha[:7]} was analysed; nothing was pushed"
+    )
+    current = _ref_sha(api, repository, pr.head_ref)
+    if current != pr.head_sha:
+        return CommitOutcome(None, moved)
+    base = api.get(f"/repos/{repository}/git/commits/{pr.head_sha}")
+    tree_entries = [
+        {"path": d.path, "mode": "100644", "type": "blob", "content": d.proposed} for d in chosen
+    ]
+    # Trees and commits are content-addressed: retrying them cannot duplicate anything.
+    tree = api.write(
+        "POST",
+        f"/repos/{repository}/git/trees",
+        {"base_tree": base["tree"]["sha"], "tree": tree_entries},
+    )
+    commit = api.write(
+        "POST",
+        f"/repos/{repository}/git/commits",
+        {"message": commit_message(chosen), "tree": tree["sha"], "parents": [pr.head_sha]},
+    )
+    new_sha = str(commit["sha"])
+
+    def already_updated() -> Any | None:
+        # A retried ref update must not fail as "not a fast-forward" on its own success.
+        return (
+            {"object": {"sha": new_sha}}
+            if _ref_sha(api, repository, pr.head_ref) == new_sha
+            else None
+        )
+
+    try:
+        api.write("PATCH", ref_path, {"sha": new_sha, "force": False}, recover=already_updated)
+    except GitHubApiError as exc:
+        if exc.status in (409, 422):
+            return CommitOutcome(None, moved)
+        raise
+    return CommitOutcome(
+        new_sha, f"committed {len(chosen)} draft(s) to `{pr.head_ref}` as {new_sha[:7]}"
+    )
+
+
+def _ref_sha(api: GitHubApi, repository: str, branch: str) -> str | None:
+    try:
+        ref = api.get(f"/repos/{repository}/git/ref/heads/{quote(branch, safe='/')}")
+    except GitHubApiError as exc:
+        if exc.status == 404:
+            return None
+        raise
+    obj = ref.get("object") if isinstance(ref, dict) else None
+    return str(obj["sha"]) if isinstance(obj, dict) and "sha" in obj else None
