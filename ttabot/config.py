@@ -57,6 +57,9 @@ class Provider:
     rpm: float | None = None
     free_rpm: float | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
+    #: Send ``response_format: json_object`` when a caller wants JSON (off for servers
+    #: that reject it; the system message asks for JSON either way).
+    json_mode: bool = True
 
 
 DEFAULT_PROVIDERS: Mapping[str, Provider] = {
@@ -244,6 +247,10 @@ def _provider(name: str, table: Any, where: str) -> Provider:
             if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
                 raise TtabotError(f"{here}: expected a positive number")
             changes[key] = float(value)
+        elif key == "json_mode":
+            if not isinstance(value, bool):
+                raise TtabotError(f"{here}: expected true or false")
+            changes[key] = value
         else:
             if not isinstance(value, str):
                 raise TtabotError(f"{here}: expected a string")
