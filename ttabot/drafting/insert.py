@@ -101,7 +101,7 @@ class _Inserter(cst.CSTTransformer):
                 # PEP 257: a blank line after a class docstring, before the first method.
                 first = stmts[0]
                 if isinstance(first, cst.FunctionDef | cst.ClassDef) and not first.leading_lines:
-                    stmts[0] = first.with_changes(leading_lines=[cst.EmptyLine()])
+                    stmts[0] = first.with_changes(leading_lines=[cst.EmptyLine(indent=False)])
             return node.with_changes(body=body.with_changes(body=[doc, *stmts]))
         # `def f(): return 1` on one line: a docstring needs an indented block.
         assert isinstance(body, cst.SimpleStatementSuite)
