@@ -24,9 +24,7 @@ def _readable(file: FileChange) -> bool:
     return is_python(file.path) and file.status is not FileStatus.DELETED and not file.is_binary
 
 
-def _test_lines(
-    change: Change, read_new: Callable[[str], bytes | None]
-) -> list[str]:
+def _test_lines(change: Change, read_new: Callable[[str], bytes | None]) -> list[str]:
     """The added lines of every Python test file in the change."""
     found: list[str] = []
     for file in change.files:

@@ -94,9 +94,7 @@ def _from_cobertura(path: Path, root: Path) -> Mapping[str, frozenset[int]]:
         if not filename:
             continue
         executed = [
-            int(line.get("number", "0"))
-            for line in cls.iter("line")
-            if _hits(line.get("hits")) > 0
+            int(line.get("number", "0")) for line in cls.iter("line") if _hits(line.get("hits")) > 0
         ]
         rel = _locate(filename, sources, real_root)
         if rel is not None:
