@@ -10,19 +10,9 @@ import posixpath
 import re
 from collections.abc import Iterable
 
+from ttabot.analysis.paths import is_test_file
+
 _TEST_DIRS = ("tests", "test")
-
-
-def is_test_path(path: str) -> bool:
-    """Whether ``path`` is a test file as the findings contract defines it."""
-    parts = path.split("/")
-    name = parts[-1]
-    return (
-        any(part in _TEST_DIRS for part in parts[:-1])
-        or name.startswith("test_")
-        or name.endswith("_test.py")
-        or name == "conftest.py"
-    )
 
 
 def import_name(module_path: str) -> str:
@@ -48,7 +38,7 @@ def existing_test_modules(module_path: str, project_files: Iterable[str]) -> lis
     """
     stem = _stem(module_path)
     names = {f"test_{stem}.py", f"{stem}_test.py"}
-    found = [p for p in project_files if posixpath.basename(p) in names and is_test_path(p)]
+    found = [p for p in project_files if posixpath.basename(p) in names and is_test_file(p)]
     package = posixpath.dirname(import_name(module_path).replace(".", "/"))
 
     def rank(path: str) -> tuple[int, int, str]:

@@ -1,0 +1,94 @@
+"""Refactors: the measures that trigger one, and putting a rewritten function in place.
+
+Pure functions over source text. The measures are ``ttabot check``'s own
+(:mod:`ttabot.analysis.complexity`), so a refactor is judged as it was found.
+"""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+from dataclasses import dataclass
+
+from ttabot.analysis.complexity import mccabe_complexity, parameter_count
+from ttabot.config import CheckSettings
+from ttabot.drafting.docstrings import find_definition
+
+
+@dataclass(frozen=True)
+class Measures:
+    """What makes a function a refactor candidate."""
+
+    complexity: int
+    parameters: int
+
+
+def measures(source: str, symbol: str) -> Measures | None:
+    """The measures of ``symbol`` in ``source``; None if it does not parse or is not a function."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    node = find_definition(tree, symbol)
+    if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return None
+    parent = find_definition(tree, symbol.rpartition(".")[0]) if "." in symbol else None
+    is_method = isinstance(parent, ast.ClassDef)
+    return Measures(mccabe_complexity(node), parameter_count(node, is_method=is_method))
+
+
+def triggered(before: Measures, settings: CheckSettings) -> list[str]:
+    """Which measures exceed their thresholds (``complexity``, ``parameters``)."""
+    out = []
+    if before.complexity > settings.max_complexity:
+        out.append("complexity")
+    if before.parameters > settings.max_params:
+        out.append("parameters")
+    return out
+
+
+def measure_text(before: Measures, settings: CheckSettings) -> str:
+    """Words for the prompt: what to lower, from what, to what."""
+    parts = []
+    if before.complexity > settings.max_complexity:
+        parts.append(
+            f"McCabe complexity (now {before.complexity}, "
+            f"aim for {settings.max_complexity} or less)"
+        )
+    if before.parameters > settings.max_params:
+        parts.append(
+            f"number of parameters (now {before.parameters}, aim for {settings.max_params} or less)"
+        )
+    return " and ".join(parts) or "complexity"
+
+
+def lowered(before: Measures, after: Measures, settings: CheckSettings) -> str | None:
+    """Why ``after`` does not lower every measure that triggered the refactor, or None."""
+    problems = []
+    for name in triggered(before, settings) or ["complexity"]:
+        old, new = getattr(before, name), getattr(after, name)
+        if new >= old:
+            problems.append(f"{name} {old} -> {new}")
+    return "does not lower " + ", ".join(problems) if problems else None
+
+
+def replace_definition(source: str, symbol: str, code: str) -> str:
+    """``source`` with ``symbol``'s definition (decorators included) replaced by ``code``.
+
+    ``code`` is re-indented to the definition's column; every other line stays as it was.
+
+    Raises:
+        ValueError: If ``symbol`` is not defined in ``source``.
+    """
+    node = find_definition(ast.parse(source), symbol)
+    if node is None:
+        raise ValueError(f"{symbol} is not defined")
+    start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+    end = node.end_lineno or node.lineno
+    lines = source.splitlines(keepends=True)
+    first = lines[start - 1]
+    indent = first[: len(first) - len(first.lstrip())]
+    newline = "\r\n" if first.endswith("\r\n") else "\n"
+    body = textwrap.indent(textwrap.dedent(code).strip("\n"), indent)
+    replacement = newline.join(body.splitlines()) + newline
+    return "".join(lines[: start - 1]) + replacement + "".join(lines[end:])

@@ -1,0 +1,269 @@
+"""The checks a draft must pass, one :class:`ValidationStage` each.
+
+Docstring checks are pure. Test and refactor checks run code in a
+:class:`~ttabot.drafting.sandbox.Sandbox`; each function stops at the first
+failing stage and returns the stages it went through, the last one failing.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from ttabot.config import CheckSettings
+from ttabot.drafting import docstrings, refactor
+from ttabot.drafting.sandbox import RunResult, Sandbox
+from ttabot.records import ValidationStage
+
+Stages = tuple[ValidationStage, ...]
+
+
+def failed(stages: Stages) -> ValidationStage | None:
+    """The stage that failed, if any."""
+    return next((s for s in stages if not s.passed), None)
+
+
+def tail(text: str, lines: int = 30) -> str:
+    """The end of a tool's output, where pytest puts the failure summary."""
+    return "\n".join(text.strip().splitlines()[-lines:])
+
+
+# --- docstrings --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DocstringCheck:
+    """The outcome of checking a batch of docstrings for one module."""
+
+    proposed: str
+    accepted: tuple[str, ...]
+    rejected: Mapping[str, str]  # symbol -> reason
+    stages: Stages
+
+
+def check_docstrings(
+    original: str, drafted: Mapping[str, str], wanted: Sequence[str]
+) -> DocstringCheck:
+    """Check drafted ``symbol -> docstring`` for ``wanted`` symbols and insert the good ones.
+
+    Per symbol: it was answered and its documented parameters match the
+    signature. For the file: it parses, its AST is unchanged apart from
+    docstrings, and each accepted docstring landed where it belongs.
+    """
+    tree = ast.parse(original)
+    rejected: dict[str, str] = {}
+    good: dict[str, str] = {}
+    for symbol in wanted:
+        text = drafted.get(symbol)
+        if text is None:
+            rejected[symbol] = f"{symbol}: the answer has no docstring for it"
+            continue
+        problem = docstrings.params_mismatch(tree, symbol, text)
+        if problem:
+            rejected[symbol] = problem
+        else:
+            good[symbol] = text
+    params = ValidationStage(
+        "params-match",
+        not rejected,
+        "; ".join(rejected.values()) or f"{len(good)} docstring(s) match their signatures",
+    )
+    if not good:
+        return DocstringCheck(original, (), rejected, (params,))
+    proposed = docstrings.insert_docstrings(original, good)
+    try:
+        new_tree = ast.parse(proposed)
+    except SyntaxError as exc:
+        stage = ValidationStage("parses", False, f"line {exc.lineno}: {exc.msg}")
+        return _all_rejected(original, good, rejected, (params, stage))
+    stages: Stages = (params, ValidationStage("parses", True))
+    if docstrings.strip_docstrings(new_tree) != docstrings.strip_docstrings(tree):
+        stage = ValidationStage("ast-unchanged", False, "the code changed, not only docstrings")
+        return _all_rejected(original, good, rejected, (*stages, stage))
+    stages += (ValidationStage("ast-unchanged", True),)
+    missing = [s for s in good if not _has_docstring(new_tree, s)]
+    if missing:
+        stage = ValidationStage("inserted", False, "no docstring landed on " + ", ".join(missing))
+        return _all_rejected(original, good, rejected, (*stages, stage))
+    stages += (ValidationStage("inserted", True, ", ".join(good)),)
+    return DocstringCheck(proposed, tuple(good), rejected, stages)
+
+
+def _has_docstring(tree: ast.Module, symbol: str) -> bool:
+    node = docstrings.find_definition(tree, symbol)
+    return node is not None and bool(ast.get_docstring(node))
+
+
+def _all_rejected(
+    original: str, good: Mapping[str, str], rejected: Mapping[str, str], stages: Stages
+) -> DocstringCheck:
+    bad = failed(stages)
+    reason = bad.detail if bad else "rejected"
+    return DocstringCheck(original, (), {**rejected, **dict.fromkeys(good, reason)}, stages)
+
+
+# --- tests -------------------------------------------------------------------
+
+
+def _pytest_stages(result: RunResult, left: Sequence[str], name: str) -> Stages:
+    """Stages for one pytest run: ``imports`` (collection) then ``name`` (passing), ``clean``."""
+    if result.timed_out:
+        return (ValidationStage(name, False, tail(result.output, 5)),)
+    code = result.returncode
+    if code == 5:
+        return (ValidationStage("imports", False, "pytest collected no tests"),)
+    if code not in (0, 1):
+        return (ValidationStage("imports", False, tail(result.output)),)
+    stages: Stages = (ValidationStage("imports", True),)
+    if code != 0:
+        return (*stages, ValidationStage(name, False, tail(result.output)))
+    stages += (ValidationStage(name, True),)
+    if left:
+        detail = "the tests left files behind: " + ", ".join(left[:10])
+        return (*stages, ValidationStage("clean", False, detail))
+    return stages
+
+
+def coverage_stage(
+    executed: frozenset[int] | None, changed: frozenset[int], baseline: frozenset[int]
+) -> ValidationStage:
+    """Whether the tests run changed lines the project's tests did not already run."""
+    if executed is None or not changed:
+        return ValidationStage("coverage", True, "not measurable")
+    new = (executed & changed) - baseline
+    if not new:
+        lines = ", ".join(str(n) for n in sorted(changed)[:20])
+        return ValidationStage(
+            "coverage",
+            False,
+            f"the tests run none of the changed lines not already covered ({lines})",
+        )
+    return ValidationStage(
+        "coverage", True, f"runs {len(new)} of {len(changed)} changed lines not already covered"
+    )
+
+
+def baseline_coverage(sandbox: Sandbox, test_path: str, module_path: str) -> frozenset[int]:
+    """Lines of ``module_path`` the existing ``test_path`` runs (empty when it does not exist)."""
+    if sandbox.read(test_path) is None:
+        return frozenset()
+    sandbox.pytest([test_path], coverage_of=module_path)
+    return sandbox.executed_lines(module_path) or frozenset()
+
+
+def check_tests(
+    sandbox: Sandbox,
+    test_path: str,
+    text: str,
+    module_path: str,
+    changed: frozenset[int],
+    baseline: frozenset[int],
+    reruns: int,
+) -> Stages:
+    """Write ``text`` to ``test_path`` in the sandbox and run the test stages.
+
+    Order: parses, imports, passes (no files left behind), coverage of the
+    changed lines, then ``reruns`` more passing runs. Coverage comes before
+    the reruns because it is read from the first run and costs nothing, while
+    reruns are the expensive part; a test that covers nothing is not rerun.
+    """
+    try:
+        ast.parse(text)
+    except SyntaxError as exc:
+        return (ValidationStage("parses", False, f"line {exc.lineno}: {exc.msg}"),)
+    stages: Stages = (ValidationStage("parses", True),)
+    sandbox.write(test_path, text)
+    result, left = sandbox.pytest([test_path], coverage_of=module_path)
+    stages += _pytest_stages(result, left, "passes")
+    if failed(stages):
+        return stages
+    stages += (coverage_stage(sandbox.executed_lines(module_path), changed, baseline),)
+    if failed(stages):
+        return stages
+    for n in range(1, reruns + 1):
+        result, left = sandbox.pytest([test_path])
+        rerun = _pytest_stages(result, left, "reruns")
+        bad = failed(rerun)
+        if bad:
+            detail = f"failed on rerun {n} of {reruns} (flaky): {bad.detail}"
+            return (
+                *stages,
+                ValidationStage(bad.name if bad.name == "clean" else "reruns", False, detail),
+            )
+    return (*stages, ValidationStage("reruns", True, f"passed {reruns} reruns"))
+
+
+# --- refactors ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RefactorCheck:
+    """The outcome of checking a refactor: ``applicable`` False means suggestion only."""
+
+    stages: Stages
+    accepted: bool
+    applicable: bool
+    reason: str = ""
+
+
+def check_refactor(
+    sandbox: Sandbox,
+    module_path: str,
+    original: str,
+    proposed: str,
+    symbol: str,
+    tests: Sequence[str],
+    settings: CheckSettings,
+) -> RefactorCheck:
+    """Check a refactor of ``symbol``: it parses and lowers the measure that triggered it.
+
+    Then the module's existing ``tests`` must pass before and after; when that
+    cannot be shown (no tests, or they fail already) the refactor is accepted
+    as a suggestion only.
+    """
+    try:
+        ast.parse(proposed)
+    except SyntaxError as exc:
+        stage = ValidationStage("parses", False, f"line {exc.lineno}: {exc.msg}")
+        return RefactorCheck((stage,), False, False, stage.detail)
+    stages: Stages = (ValidationStage("parses", True),)
+    before, after = refactor.measures(original, symbol), refactor.measures(proposed, symbol)
+    if before is None or after is None:
+        stage = ValidationStage("lowers-measure", False, f"{symbol} is no longer a function")
+        return RefactorCheck((*stages, stage), False, False, stage.detail)
+    problem = refactor.lowered(before, after, settings)
+    detail = (
+        problem
+        or f"complexity {before.complexity} -> {after.complexity}, "
+        f"parameters {before.parameters} -> {after.parameters}"
+    )
+    stages += (ValidationStage("lowers-measure", problem is None, detail),)
+    if problem:
+        return RefactorCheck(stages, False, False, problem)
+    if not tests:
+        stage = ValidationStage("tests-before", False, f"no existing tests for {module_path}")
+        return RefactorCheck((*stages, stage), True, False, "suggestion only: " + stage.detail)
+    sandbox.write(module_path, original)
+    result, _ = sandbox.pytest(list(tests))
+    if result.returncode != 0:
+        stage = ValidationStage(
+            "tests-before",
+            False,
+            "the existing tests fail before the refactor: " + tail(result.output, 5),
+        )
+        return RefactorCheck(
+            (*stages, stage), True, False, "suggestion only: existing tests fail already"
+        )
+    stages += (ValidationStage("tests-before", True, ", ".join(tests)),)
+    sandbox.write(module_path, proposed)
+    result, _ = sandbox.pytest(list(tests))
+    sandbox.write(module_path, original)
+    if result.returncode != 0:
+        stage = ValidationStage("tests-after", False, tail(result.output))
+        return RefactorCheck(
+            (*stages, stage), False, False, "the existing tests fail after the refactor"
+        )
+    return RefactorCheck(
+        (*stages, ValidationStage("tests-after", True, ", ".join(tests))), True, True
+    )
