@@ -1,0 +1,127 @@
+"""Unified diff text -> :class:`~ttabot.records.Change`.
+
+The parsing is unidiff's; this module decides what each file *is* (added,
+deleted, renamed, binary), which path it lives at now, and which lines of its
+new version the diff added. It is pure: text in, record out.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+
+from unidiff.errors import UnidiffParseError
+from unidiff.patch import PatchedFile, PatchSet
+
+from ttabot.errors import TtabotError
+from ttabot.records import Change, FileChange, FileStatus
+
+_DEV_NULL = "/dev/null"
+
+# C-style escapes git uses in quoted paths ("caf\303\251.py").
+_ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
+
+
+def decode_diff(data: bytes) -> str:
+    """Decode diff bytes as UTF-8, keeping undecodable bytes (surrogateescape) instead of failing.
+
+    A diff may carry files in any encoding; their bytes survive the round
+    trip, and line numbers do not depend on them.
+    """
+    return data.decode("utf-8", "surrogateescape")
+
+
+def parse_diff(text: str, description: str = "") -> Change:
+    """Parse a unified diff (git's or plain ``diff -u``) into a :class:`Change`.
+
+    An empty diff is an empty change; text that holds no file diff at all, or
+    a malformed hunk, raises :class:`TtabotError`.
+    """
+    # StringIO splits on "\n" only, so CRLF and form feeds stay inside their lines.
+    try:
+        patch = PatchSet(io.StringIO(text, newline="\n"))
+    except UnidiffParseError as exc:
+        detail = str(exc).splitlines()[0] if str(exc) else "malformed hunk"
+        raise TtabotError(f"not a valid diff: {detail[:120]}") from None
+    if not len(patch) and text.strip():
+        raise TtabotError("not a diff: no file changes found (expected unified diff text)")
+    files = tuple(_file_change(patched) for patched in patch)
+    return Change(files=files, description=description)
+
+
+def _file_change(patched: PatchedFile) -> FileChange:
+    """One unidiff ``PatchedFile`` as a :class:`FileChange`."""
+    source = _clean(patched.source_file or "", "a/")
+    target = _clean(patched.target_file or "", "b/")
+    renamed_from, renamed_to = _rename_lines(patched.patch_info or ())
+    if renamed_from is not None:
+        source = renamed_from
+    if renamed_to is not None:
+        target = renamed_to
+    is_binary = bool(patched.is_binary_file)
+    if source == _DEV_NULL:
+        status, path, old = FileStatus.ADDED, target, None
+    elif target == _DEV_NULL:
+        status, path, old = FileStatus.DELETED, source, None
+    elif source != target:
+        status, path, old = FileStatus.RENAMED, target, source
+    else:
+        status, path, old = FileStatus.MODIFIED, target, None
+    added: set[int] = set()
+    if status is not FileStatus.DELETED:
+        for hunk in patched:
+            for line in hunk:
+                if line.line_type == "+" and line.target_line_no is not None:
+                    added.add(line.target_line_no)
+    return FileChange(
+        path=path, status=status, added_lines=frozenset(added), old_path=old, is_binary=is_binary
+    )
+
+
+def _rename_lines(info: Iterable[str]) -> tuple[str | None, str | None]:
+    """Paths from git's ``rename from``/``rename to`` lines: exact, even with spaces in them."""
+    old = new = None
+    for raw in info:
+        line = str(raw).rstrip("\r\n")
+        if line.startswith("rename from "):
+            old = unquote(line[len("rename from ") :])
+        elif line.startswith("rename to "):
+            new = unquote(line[len("rename to ") :])
+    return old, new
+
+
+def _clean(name: str, prefix: str) -> str:
+    """A header path without quotes, trailing whitespace or git's ``a/``/``b/`` prefix."""
+    name = unquote(name.rstrip("\t\r\n "))
+    if name == _DEV_NULL:
+        return name
+    return name[len(prefix) :] if name.startswith(prefix) else name
+
+
+def unquote(name: str) -> str:
+    """Undo git's C-style quoting of a path (``"caf\\303\\251.py"`` -> ``café.py``).
+
+    Unquoted names are returned as they are. Octal escapes are bytes of the
+    path's UTF-8 form; bytes that are not UTF-8 survive as surrogates.
+    """
+    if len(name) < 2 or name[0] != '"' or name[-1] != '"':
+        return name
+    body = name[1:-1]
+    out = bytearray()
+    i = 0
+    while i < len(body):
+        char = body[i]
+        if char == "\\" and i + 1 < len(body):
+            nxt = body[i + 1]
+            octal = body[i + 1 : i + 4]
+            if len(octal) == 3 and all(c in "01234567" for c in octal):
+                out.append(int(octal, 8) & 0xFF)
+                i += 4
+                continue
+            if nxt in _ESCAPES:
+                out.append(_ESCAPES[nxt])
+                i += 2
+                continue
+        out += char.encode("utf-8", "surrogateescape")
+        i += 1
+    return out.decode("utf-8", "surrogateescape")

@@ -1,0 +1,155 @@
+"""Every git subprocess call ttabot makes, behind one wrapper.
+
+Output is read as bytes: diffs may hold text in any encoding, and paths may
+not be UTF-8. Callers decode where they know what they hold. Failures that the
+user caused (not a repository, unknown revision) become :class:`TtabotError`
+with one line naming the problem.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from ttabot.errors import TtabotError
+
+# quotepath=off keeps non-ASCII paths as UTF-8 instead of "\303\251" escapes.
+_GIT = ("git", "-c", "core.quotepath=off")
+
+#: Options for every diff ttabot reads: no context, renames found, and none of
+#: the user's configuration (colour, external diff tools, textconv, prefixes)
+#: that would change the format.
+DIFF_OPTIONS = (
+    "--no-color",
+    "--no-ext-diff",
+    "--no-textconv",
+    "--src-prefix=a/",
+    "--dst-prefix=b/",
+    "-M",
+    "-U0",
+)
+
+
+def run(root: Path, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    """Run ``git ARGS`` in ``root`` and return the finished process, whatever its exit code."""
+    try:
+        return subprocess.run(
+            [*_GIT, *args], cwd=root, input=stdin, capture_output=True, check=False
+        )
+    except FileNotFoundError:
+        raise TtabotError("git is not installed (or not on PATH)") from None
+    except NotADirectoryError:
+        raise TtabotError(f"{root} is not a directory") from None
+
+
+def output(root: Path, *args: str) -> bytes:
+    """Run ``git ARGS`` and return stdout; a failure becomes a one-line :class:`TtabotError`."""
+    done = run(root, *args)
+    if done.returncode != 0:
+        raise TtabotError(f"git {args[0]} failed: {first_line(done.stderr)}")
+    return done.stdout
+
+
+def first_line(stderr: bytes) -> str:
+    """The first non-empty line of git's stderr, without git's ``fatal:`` prefix."""
+    for raw in stderr.decode("utf-8", "replace").splitlines():
+        line = raw.strip()
+        if line:
+            return line.removeprefix("fatal: ").removeprefix("error: ")
+    return "no message"
+
+
+def locate(cwd: Path) -> tuple[Path, str | None]:
+    """The repository root holding ``cwd`` and the SHA of HEAD (``None`` before the first commit).
+
+    One git call answers both, which matters on the pre-commit path.
+    """
+    done = run(cwd, "rev-parse", "--show-toplevel", "--verify", "-q", "HEAD")
+    lines = done.stdout.decode("utf-8", "surrogateescape").splitlines()
+    if not lines or done.returncode not in (0, 1):
+        raise TtabotError(f"not a git repository: {cwd} (or pass --diff with --root)")
+    head = lines[1].strip() if done.returncode == 0 and len(lines) > 1 else None
+    return Path(lines[0]), head
+
+
+def resolve_commit(root: Path, rev: str) -> str:
+    """The full SHA of commit ``rev``, or a :class:`TtabotError` naming it."""
+    done = run(root, "rev-parse", "--verify", "-q", "--end-of-options", f"{rev}^{{commit}}")
+    if done.returncode != 0 or not done.stdout.strip():
+        raise TtabotError(f"unknown revision {rev!r}")
+    return done.stdout.decode().strip()
+
+
+def merge_base(root: Path, left: str, right: str) -> str:
+    """The best common ancestor of two commits (``A...B`` starts there)."""
+    done = run(root, "merge-base", left, right)
+    if done.returncode != 0 or not done.stdout.strip():
+        raise TtabotError(f"{left[:12]} and {right[:12]} have no common ancestor")
+    return done.stdout.decode().split()[0]
+
+
+def range_is_empty(root: Path, base: str, head: str) -> bool:
+    """True when ``base..head`` holds no commit."""
+    return not output(root, "rev-list", "-1", f"{base}..{head}").strip()
+
+
+def diff_staged(root: Path) -> bytes:
+    """The staged change (index against HEAD, or against nothing before the first commit)."""
+    return output(root, "diff", "--cached", *DIFF_OPTIONS)
+
+
+def diff_commits(root: Path, base: str, head: str) -> bytes:
+    """The change from commit ``base`` to commit ``head``."""
+    return output(root, "diff", *DIFF_OPTIONS, base, head, "--")
+
+
+def diff_commit(root: Path, sha: str) -> bytes:
+    """What commit ``sha`` changed: against its first parent, or nothing for a root commit."""
+    return output(
+        root,
+        "diff-tree",
+        "-r",
+        "-p",
+        "--root",
+        "--diff-merges=first-parent",
+        "--no-commit-id",
+        *DIFF_OPTIONS,
+        sha,
+    )
+
+
+def read_blobs(root: Path, specs: Sequence[str]) -> dict[str, bytes | None]:
+    """Contents of many ``REV:path`` (or ``:path`` for the index) objects in one git call.
+
+    A spec that names nothing (or not a file) maps to ``None``. ``git cat-file
+    --batch`` answers every spec in order, which keeps a many-file change to
+    one process.
+    """
+    wanted = [spec for spec in dict.fromkeys(specs) if "\n" not in spec]
+    found: dict[str, bytes | None] = dict.fromkeys(specs)
+    if not wanted:
+        return found
+    stdin = "".join(f"{spec}\n" for spec in wanted).encode("utf-8", "surrogateescape")
+    done = run(root, "cat-file", "--batch", stdin=stdin)
+    if done.returncode != 0:
+        raise TtabotError(f"git cat-file failed: {first_line(done.stderr)}")
+    found.update(_parse_batch(done.stdout, wanted))
+    return found
+
+
+def _parse_batch(data: bytes, specs: Iterable[str]) -> dict[str, bytes | None]:
+    """Split ``cat-file --batch`` output: a header and content per object, or ``<spec> missing``."""
+    out: dict[str, bytes | None] = {}
+    pos = 0
+    for spec in specs:
+        end = data.index(b"\n", pos)
+        header = data[pos:end].split()
+        pos = end + 1
+        if len(header) == 3 and header[1] in (b"blob", b"tree", b"commit", b"tag"):
+            size = int(header[2])
+            out[spec] = data[pos : pos + size] if header[1] == b"blob" else None
+            pos += size + 1
+        else:  # "<spec> missing" or "<spec> ambiguous"
+            out[spec] = None
+    return out

@@ -1,0 +1,59 @@
+"""Reports of a check: text for people, JSON, SARIF and GitHub annotations for machines.
+
+Each format is one module with ``render(report) -> str``; :func:`render`
+imports only the one asked for, so text output pays for no JSON machinery.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+from ttabot.records import Category, CheckResult, Finding
+
+#: format name -> module under ttabot.report
+FORMATS: dict[str, str] = {
+    "text": "text",
+    "json": "json_report",
+    "sarif": "sarif",
+    "github": "annotations",
+}
+
+
+@dataclass(frozen=True)
+class Report:
+    """What every format shows: the result, the policy it was judged by, and its source."""
+
+    result: CheckResult
+    fail_on: frozenset[Category]
+    description: str = ""
+    color: bool = False
+
+    def fails(self, finding: Finding) -> bool:
+        """True when ``finding``'s category fails the run."""
+        return finding.category in self.fail_on
+
+    @property
+    def failed(self) -> bool:
+        """True when some finding fails the run (exit code 1)."""
+        return any(self.fails(f) for f in self.result.findings)
+
+    @property
+    def exit_code(self) -> int:
+        """0 when no finding fails the policy, 1 when some do."""
+        return 1 if self.failed else 0
+
+    def counts(self) -> dict[str, int]:
+        """Findings per category, every category present (zeros included)."""
+        out = {category.value: 0 for category in Category}
+        for finding in self.result.findings:
+            out[finding.category.value] += 1
+        return out
+
+
+def render(fmt: str, report: Report) -> str:
+    """Render ``report`` in format ``fmt`` (one of :data:`FORMATS`)."""
+    module = importlib.import_module(f"ttabot.report.{FORMATS[fmt]}")
+    text = module.render(report)
+    assert isinstance(text, str)
+    return text

@@ -1,0 +1,55 @@
+"""``--format json``: one object with ``findings``, ``warnings`` and ``summary``.
+
+The shape is documented in docs/check.md; scripts rely on it, so fields are
+only ever added, never renamed.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ttabot.records import Finding
+from ttabot.report import Report
+
+#: Bumped only if a field changes meaning or disappears.
+FORMAT_VERSION = 1
+
+
+def render(report: Report) -> str:
+    """The report as indented JSON text (with a trailing newline)."""
+    return json.dumps(as_dict(report), indent=2, ensure_ascii=False) + "\n"
+
+
+def as_dict(report: Report) -> dict[str, Any]:
+    """The report as plain JSON-able data."""
+    result = report.result
+    return {
+        "version": FORMAT_VERSION,
+        "source": report.description,
+        "findings": [finding_dict(f, report.fails(f)) for f in result.findings],
+        "warnings": [{"path": w.path, "message": w.message} for w in result.warnings],
+        "summary": {
+            "files_checked": result.files_checked,
+            "findings": len(result.findings),
+            "by_category": report.counts(),
+            "failing": sum(1 for f in result.findings if report.fails(f)),
+            "fail_on": sorted(c.value for c in report.fail_on),
+            "failed": report.failed,
+        },
+    }
+
+
+def finding_dict(finding: Finding, fails: bool) -> dict[str, Any]:
+    """One finding as JSON-able data; ``details`` tuples become lists."""
+    return {
+        "category": finding.category.value,
+        "path": finding.path,
+        "symbol": finding.symbol,
+        "line": finding.line,
+        "end_line": finding.end_line,
+        "task": finding.task.value,
+        "message": finding.message,
+        "details": {k: list(v) if isinstance(v, tuple) else v for k, v in finding.details.items()},
+        "fails": fails,
+    }

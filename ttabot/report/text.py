@@ -1,0 +1,74 @@
+"""The report for people: findings grouped by file, colour only on a terminal."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from itertools import groupby
+
+import click
+
+from ttabot.records import Category
+from ttabot.report import Report
+
+_Style = Callable[..., str]
+
+_COLORS = {
+    Category.DOCS_MISSING: "magenta",
+    Category.TESTS_NEEDED: "cyan",
+    Category.REFACTOR: "yellow",
+}
+
+
+def render(report: Report) -> str:
+    """Findings grouped by file (in path order, then line), warnings, and a one-line summary."""
+    result = report.result
+    lines: list[str] = []
+    style = _styler(report.color)
+    findings = sorted(result.findings, key=lambda f: (f.path, f.line, f.category.value))
+    for path, group in groupby(findings, key=lambda f: f.path):
+        lines.append(style(_printable(path), bold=True))
+        for finding in group:
+            mark = style(" (fails)", fg="red", bold=True) if report.fails(finding) else ""
+            category = style(f"{finding.category.value:<12}", fg=_COLORS[finding.category])
+            lines.append(
+                f"  {finding.line:>5}  {category}  {_printable(finding.symbol)}: "
+                f"{_printable(finding.message)}{mark}"
+            )
+    for warning in result.warnings:
+        label = style("warning:", fg="yellow")
+        lines.append(f"{label} {_printable(warning.path)}: {_printable(warning.message)}")
+    lines.append(_summary(report, style))
+    return "\n".join(lines) + "\n"
+
+
+def _summary(report: Report, style: _Style) -> str:
+    result = report.result
+    checked = _plural(result.files_checked, "Python file")
+    where = f" in {report.description}" if report.description else ""
+    if not result.findings:
+        return style(f"Nothing left undone{where} ({checked} checked).", fg="green")
+    parts = ", ".join(f"{n} {name}" for name, n in report.counts().items() if n)
+    text = f"{_plural(len(result.findings), 'finding')}{where} ({parts}; {checked} checked)"
+    failing = sum(1 for f in result.findings if report.fails(f))
+    if not failing:
+        return text + "; none fails the run."
+    policy = ",".join(sorted(c.value for c in report.fail_on))
+    return text + "; " + style(f"{failing} fail the run (fail-on: {policy}).", fg="red")
+
+
+def _styler(color: bool) -> _Style:
+    """``click.style`` when colour is on, the identity otherwise."""
+
+    def style(text: str, fg: str | None = None, bold: bool | None = None) -> str:
+        return click.style(text, fg=fg, bold=bold) if color else text
+
+    return style
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _printable(text: str) -> str:
+    """Text a terminal can show: undecodable bytes (surrogates) become ``?``."""
+    return text.encode("utf-8", "replace").decode("utf-8")

@@ -1,0 +1,140 @@
+"""Where a change comes from: the staged files, the last commit, a commit range, or a diff.
+
+:func:`select_change` turns what the user asked for into a :class:`Selection`:
+the parsed :class:`~ttabot.records.Change` plus a way to read the *new*
+version of each file it touches — from git (commit or index) or from the file
+system under ``--root`` for a diff.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from ttabot import git
+from ttabot.change import decode_diff, parse_diff
+from ttabot.errors import TtabotError
+from ttabot.records import Change, FileStatus
+
+
+@dataclass(frozen=True)
+class Selection:
+    """A change and the means to read the new version of its files."""
+
+    root: Path
+    change: Change
+    read_new: Callable[[str], bytes | None]
+    base: str | None
+    head: str | None
+
+
+def select_change(
+    root: Path,
+    *,
+    rev_range: str | None = None,
+    diff: bytes | None = None,
+    staged: bool | None = None,
+) -> Selection:
+    """Choose the change to check.
+
+    ``diff``: unified diff bytes whose files live under ``root``. ``rev_range``:
+    ``A..B`` or ``A...B`` (from their merge base); a missing side means
+    ``HEAD``. Otherwise ``staged=None`` takes the staged change when there is
+    one, else the last commit; ``True`` insists on the staged change and
+    ``False`` takes the last commit.
+    """
+    if diff is not None:
+        return _from_diff(root, diff)
+    top, head = git.locate(root)
+    if rev_range is not None:
+        return _from_range(top, rev_range)
+    if staged is not False:
+        data = git.diff_staged(top)
+        if data or staged:
+            change = parse_diff(decode_diff(data), "staged change")
+            return Selection(top, change, _GitReader(top, "", change), head, None)
+    if head is None:
+        raise TtabotError("nothing to check: no commits yet and nothing staged")
+    change = parse_diff(decode_diff(git.diff_commit(top, head)), f"last commit {head[:12]}")
+    return Selection(top, change, _GitReader(top, head, change), None, head)
+
+
+def split_range(text: str) -> tuple[str, str, bool]:
+    """``A..B`` -> ``(A, B, False)``; ``A...B`` -> ``(A, B, True)``; an empty side is HEAD."""
+    symmetric = "..." in text
+    left, sep, right = text.partition("..." if symmetric else "..")
+    if not sep:
+        raise TtabotError(f"--range {text!r}: expected A..B or A...B")
+    return left or "HEAD", right or "HEAD", symmetric
+
+
+def _from_range(top: Path, text: str) -> Selection:
+    left, right, symmetric = split_range(text)
+    base = git.resolve_commit(top, left)
+    head = git.resolve_commit(top, right)
+    if symmetric:
+        base = git.merge_base(top, base, head)
+    if git.range_is_empty(top, base, head):
+        raise TtabotError(f"empty range {text!r}: it contains no commits")
+    change = parse_diff(decode_diff(git.diff_commits(top, base, head)), f"range {text}")
+    return Selection(top, change, _GitReader(top, head, change), base, head)
+
+
+def _from_diff(root: Path, data: bytes) -> Selection:
+    if not root.is_dir():
+        raise TtabotError(f"--root {root} is not a directory")
+    change = parse_diff(decode_diff(data), "diff")
+    return Selection(root, change, _FileReader(root), None, None)
+
+
+def _wanted(change: Change) -> list[str]:
+    """Paths whose new version analysis will read: Python files that still exist as text."""
+    return [
+        f.path
+        for f in change.files
+        if f.status is not FileStatus.DELETED and not f.is_binary and f.path.endswith(".py")
+    ]
+
+
+class _GitReader:
+    """Reads new versions from a commit (``REV:path``) or the index (``:path``).
+
+    The first read fetches every Python file of the change in one ``git
+    cat-file --batch`` call; anything else is fetched when asked for.
+    """
+
+    def __init__(self, root: Path, rev: str, change: Change) -> None:
+        self._root = root
+        self._rev = rev
+        self._paths = _wanted(change)
+        self._cache: dict[str, bytes | None] | None = None
+
+    def __call__(self, path: str) -> bytes | None:
+        if self._cache is None:
+            self._cache = self._fetch(self._paths)
+        if path not in self._cache:
+            self._cache.update(self._fetch([path]))
+        return self._cache[path]
+
+    def _fetch(self, paths: Iterable[str]) -> dict[str, bytes | None]:
+        specs = {f"{self._rev}:{path}": path for path in paths}
+        blobs = git.read_blobs(self._root, list(specs))
+        return {path: blobs[spec] for spec, path in specs.items()}
+
+
+class _FileReader:
+    """Reads new versions from files under ``root`` (for ``--diff``); never outside it."""
+
+    def __init__(self, root: Path) -> None:
+        self._root = root
+
+    def __call__(self, path: str) -> bytes | None:
+        rel = PurePosixPath(path)
+        if rel.is_absolute() or ".." in rel.parts:
+            return None
+        try:
+            return (self._root / rel).read_bytes()
+        except OSError:
+            # Missing, a directory, unreadable: the diff names a file we cannot see.
+            return None
