@@ -1,0 +1,125 @@
+"""Decoding and parsing the new version of a file: encodings, line endings, broken files."""
+
+from __future__ import annotations
+
+import pytest
+
+from ttabot.analysis import analyze
+from ttabot.analysis.source import SourceError, parse, split_lines
+from ttabot.config import CheckSettings
+from ttabot.records import Change, CheckResult, FileChange, FileStatus
+
+BODY = "def load():\n    return 1\n"
+
+
+def run(data: bytes, added: frozenset[int], path: str = "pkg/mod.py") -> CheckResult:
+    change = Change((FileChange(path, FileStatus.MODIFIED, added),))
+    return analyze(change, {path: data}.get, CheckSettings())
+
+
+def symbols_and_lines(result: CheckResult) -> set[tuple[str, str, int]]:
+    return {(f.category.value, f.symbol, f.line) for f in result.findings}
+
+
+def test_crlf_gives_the_same_lines_as_lf() -> None:
+    text = "import os\n\n\ndef load():\n    return 1\n\n\ndef keep():\n    return 2\n"
+    lf = run(text.encode(), frozenset({5}))
+    crlf = run(text.replace("\n", "\r\n").encode(), frozenset({5}))
+    assert symbols_and_lines(lf) == {("docs-missing", "load", 4), ("tests-needed", "load", 4)}
+    assert symbols_and_lines(crlf) == symbols_and_lines(lf)
+
+
+def test_old_mac_line_endings() -> None:
+    result = run(b"x = 1\rdef load():\r    return 1\r", frozenset({3}))
+    assert symbols_and_lines(result) == {
+        ("docs-missing", "load", 2),
+        ("tests-needed", "load", 2),
+    }
+
+
+def test_form_feed_does_not_shift_lines() -> None:
+    # str.splitlines() would split at \x0c; Python's tokenizer does not.
+    text = "x = 1  # \x0c page\ndef load():\n    return 1\n"
+    assert split_lines(text)[2] == "def load():"
+    assert symbols_and_lines(run(text.encode(), frozenset({3}))) == {
+        ("docs-missing", "load", 2),
+        ("tests-needed", "load", 2),
+    }
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(b"\xef\xbb\xbf" + BODY.encode(), id="utf-8 BOM"),
+        pytest.param(
+            "# -*- coding: latin-1 -*-\nNAME = 'café'\n".encode("latin-1") + BODY.encode(),
+            id="latin-1 cookie",
+        ),
+        pytest.param(
+            "#!/usr/bin/env python\n# vim: set fileencoding=cp1252 :\nS = '€'\n".encode("cp1252")
+            + BODY.encode(),
+            id="cp1252 cookie on line 2",
+        ),
+        pytest.param(
+            b"\xef\xbb\xbf# coding: utf-8\nS = '\xc3\xa9'\n" + BODY.encode(),
+            id="BOM and matching cookie",
+        ),
+    ],
+)
+def test_encodings_are_honoured(data: bytes) -> None:
+    last = data.count(b"\n")
+    result = run(data, frozenset({last}))
+    assert result.warnings == ()
+    assert {(f.category.value, f.symbol, f.line) for f in result.findings} == {
+        ("docs-missing", "load", last - 1),
+        ("tests-needed", "load", last - 1),
+    }
+
+
+def test_latin_1_text_decodes_to_the_right_characters() -> None:
+    source = parse("# coding: latin-1\nS = 'café'\n".encode("latin-1"), "m.py")
+    assert source.lines[2] == "S = 'café'"
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        pytest.param(b"S = '\xff\xfe'\n" + BODY.encode(), "cannot decode", id="invalid utf-8"),
+        pytest.param(
+            b"# coding: klingon\n" + BODY.encode(), "cannot decode", id="unknown encoding"
+        ),
+        pytest.param(
+            b"\xef\xbb\xbf# coding: latin-1\n" + BODY.encode(), "cannot decode", id="BOM vs cookie"
+        ),
+        pytest.param(b"def load(:\n    return 1\n", "does not parse", id="syntax error"),
+        pytest.param(b"def load():\n\x00    return 1\n", "does not parse", id="NUL byte"),
+        pytest.param(b"def load():\nreturn 1\n", "does not parse", id="indentation"),
+    ],
+)
+def test_broken_files_give_one_warning_and_no_findings(data: bytes, message: str) -> None:
+    result = run(data, frozenset({1, 2}))
+    assert result.findings == ()
+    (warning,) = result.warnings
+    assert warning.path == "pkg/mod.py"
+    assert warning.message.startswith(message)
+    assert "\n" not in warning.message
+    assert result.files_checked == 0
+
+
+def test_syntax_error_message_names_the_line() -> None:
+    with pytest.raises(SourceError, match=r"line 3"):
+        parse(b"x = 1\ny = 2\nz = (\n", "m.py")
+
+
+def test_a_broken_file_does_not_stop_the_others() -> None:
+    change = Change(
+        (
+            FileChange("a.py", FileStatus.MODIFIED, frozenset({1})),
+            FileChange("b.py", FileStatus.MODIFIED, frozenset({2})),
+        )
+    )
+    contents = {"a.py": b"def (\n", "b.py": BODY.encode()}
+    result = analyze(change, contents.get, CheckSettings())
+    assert [w.path for w in result.warnings] == ["a.py"]
+    assert {f.path for f in result.findings} == {"b.py"}
+    assert result.files_checked == 1
