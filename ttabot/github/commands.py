@@ -28,7 +28,9 @@ VERB_CATEGORY = {
 #: Every comment ttabot writes carries a marker like this, so it never obeys itself.
 OWN_MARKER = "<!-- ttabot:"
 
-_COMMAND = re.compile(r"^\s*/ttabot(?:\s+(?P<verb>\S+))?(?:\s+(?P<target>\S+))?", re.MULTILINE)
+_COMMAND = re.compile(
+    r"^[ \t]*/ttabot(?!\S)(?:[ \t]+(?P<verb>\S+))?(?:[ \t]+(?P<target>\S+))?", re.MULTILINE
+)
 
 
 @dataclass(frozen=True)

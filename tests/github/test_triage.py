@@ -1,0 +1,48 @@
+"""Keyword triage rules and model answers."""
+
+from __future__ import annotations
+
+import pytest
+
+from ttabot.github.triage import keyword_labels, labels_from_model_answer, merge_labels
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "labels"),
+    [
+        ("Crash when parsing empty file", "Traceback (most recent call last): ...", ("bug",)),
+        ("Feature request: support for Python 3.14", "", ("feature",)),
+        ("Add unit tests for the parser", "", ("tests",)),
+        ("Typo in README", "", ("docs",)),
+        ("Refactor the config loader", "it has grown too complex", ("refactor",)),
+        ("Docstrings missing and tests flaky", "", ("tests", "docs")),
+        ("Question about licensing", "Can I use this at work?", ()),
+    ],
+)
+def test_keyword_labels(title: str, body: str, labels: tuple[str, ...]) -> None:
+    assert keyword_labels(title, body) == labels
+
+
+def test_pasted_code_does_not_count_except_for_bugs() -> None:
+    body = "Something odd:\n```\nimport docs  # test\n```\n"
+    assert keyword_labels("Hello", body) == ()
+    assert keyword_labels("Hello", "```\nValueError: boom\nTraceback\n```") == ("bug",)
+
+
+@pytest.mark.parametrize(
+    ("content", "labels"),
+    [
+        ('{"labels": ["bug", "docs"]}', ("bug", "docs")),
+        ('<think>hmm</think>```json\n{"labels": ["Feature"]}\n```', ("feature",)),
+        ('{"labels": ["wontfix", "security"]}', ()),
+        ("no json here", ()),
+        ('{"labels": "bug"}', ()),
+        ("{broken", ()),
+    ],
+)
+def test_model_answers_restricted_to_known_labels(content: str, labels: tuple[str, ...]) -> None:
+    assert labels_from_model_answer(content) == labels
+
+
+def test_merge_keeps_canonical_order() -> None:
+    assert merge_labels(["docs"], ["bug", "docs"]) == ("bug", "docs")

@@ -1,0 +1,170 @@
+"""One run on a pull request: analyse base...head, draft if asked, publish.
+
+Publishing degrades instead of failing: without a token that can write (fork PRs,
+a 403 on write) the findings go to annotations and the job summary.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ttabot import git
+from ttabot.errors import TtabotError
+from ttabot.github.api import GitHubApiError
+from ttabot.github.comment import Report, render_body
+from ttabot.github.commit import commit_drafts
+from ttabot.github.context import Context, RunResult
+from ttabot.github.event import PullRequest
+from ttabot.github.publish import post_review, upsert_sticky
+from ttabot.github.review import Suggestion, suggestions_from_draft
+from ttabot.github.summary import annotation_lines
+from ttabot.records import Category, CheckResult, Draft
+from ttabot.sources import Selection
+
+#: ``pull_request`` actions that start a run; others (labeled, closed...) do nothing.
+PR_ACTIONS = frozenset({"opened", "synchronize", "reopened", "ready_for_review"})
+
+
+@dataclass(frozen=True)
+class Ask:
+    """What to do on the PR: a mode, optionally narrowed to categories and a path/symbol."""
+
+    mode: str
+    categories: frozenset[Category] | None = None
+    path: str | None = None
+    symbol: str | None = None
+
+
+def ensure_commit(root: Path, sha: str, what: str) -> None:
+    """Make sure commit ``sha`` is in the checkout, fetching it from ``origin`` if needed."""
+    if git.run(root, "cat-file", "-e", f"{sha}^{{commit}}").returncode == 0:
+        return
+    fetched = git.run(root, "fetch", "--quiet", "--no-tags", "origin", sha)
+    if fetched.returncode != 0 or git.run(root, "cat-file", "-e", f"{sha}^{{commit}}").returncode:
+        raise TtabotError(
+            f"the PR's {what} commit {sha[:12]} is not in the checkout and could not be fetched "
+            "(use actions/checkout with fetch-depth: 0)"
+        )
+
+
+def select_pull(root: Path, pr: PullRequest) -> Selection:
+    """The PR's change as GitHub shows it: from the merge base of base and head to head."""
+    from ttabot.sources import select_change
+
+    ensure_commit(root, pr.base_sha, "base")
+    ensure_commit(root, pr.head_sha, "head")
+    return select_change(root, rev_range=f"{pr.base_sha}...{pr.head_sha}")
+
+
+def narrow(result: CheckResult, ask: Ask) -> CheckResult:
+    """Keep the findings a command asked about (category, path, symbol)."""
+    kept = tuple(
+        f
+        for f in result.findings
+        if (ask.categories is None or f.category in ask.categories)
+        and (ask.path is None or f.path == ask.path)
+        and (ask.symbol is None or f.symbol == ask.symbol or f.symbol.endswith("." + ask.symbol))
+    )
+    return dataclasses.replace(result, findings=kept)
+
+
+def draft(
+    ctx: Context, selection: Selection, result: CheckResult
+) -> tuple[tuple[Draft, ...], Mapping[str, Any] | None, str | None]:
+    """Draft fixes with the model chains; ``(drafts, metrics, note-if-skipped)``."""
+    from ttabot.drafting import draft_findings
+    from ttabot.llm import RotatingClient, usable_models
+
+    kinds = {f.task for f in result.findings}
+    if not any(usable_models(ctx.settings, kind, ctx.environ) for kind in kinds):
+        return (
+            (),
+            None,
+            "drafting skipped: no model has credentials (set the openrouter-api-key input)",
+        )
+
+    async def go() -> tuple[list[Draft], Mapping[str, Any]]:
+        async with RotatingClient(ctx.settings, environ=ctx.environ) as client:
+            drafts = await draft_findings(selection, result, ctx.settings, client)
+            return drafts, client.metrics.as_dict()
+
+    drafts, metrics = asyncio.run(go())
+    return tuple(drafts), metrics, None
+
+
+def handle_pull(ctx: Context, pr: PullRequest, ask: Ask, *, can_write: bool) -> RunResult:
+    """Analyse the PR, draft when the mode asks for it, publish what can be published."""
+    selection = select_pull(ctx.root, pr)
+    from ttabot.check import run_check
+
+    result = narrow(run_check(selection, ctx.settings), ask)
+    notes: list[str] = []
+    drafts: tuple[Draft, ...] = ()
+    metrics: Mapping[str, Any] | None = None
+    if ask.mode in ("suggest", "commit") and result.findings:
+        drafts, metrics, skipped = draft(ctx, selection, result)
+        if skipped:
+            notes.append(skipped)
+    suggestions = [s for d in drafts if ask.mode == "suggest" for s in suggestions_from_draft(d)]
+    report = Report(pr.head_sha, result, drafts, tuple(notes), tuple(suggestions), metrics)
+    url = ""
+    if not can_write:
+        report = _read_only(report, "the token cannot write to this PR (a fork PR)")
+    else:
+        try:
+            report, url = _publish(ctx, pr, ask, report, suggestions)
+        except GitHubApiError as exc:
+            if exc.status not in (401, 403, 404):
+                raise
+            report = _read_only(report, f"GitHub refused a write ({exc.status} {exc.api_message})")
+    failing = {c.value for c in ctx.settings.check.fail_on}
+    if not can_write or not url:
+        sys.stdout.write(annotation_lines(result.findings, failing))
+    return RunResult(
+        findings=len(result.findings),
+        drafts=sum(1 for d in drafts if d.accepted),
+        comment_url=url,
+        summary=render_body(report, marker=False),
+        failed=any(f.category in ctx.settings.check.fail_on for f in result.findings),
+    )
+
+
+def _read_only(report: Report, why: str) -> Report:
+    note = f"{why}: results are in annotations and the job summary only"
+    return dataclasses.replace(report, notes=(*report.notes, note))
+
+
+def _publish(
+    ctx: Context, pr: PullRequest, ask: Ask, report: Report, suggestions: list[Suggestion]
+) -> tuple[Report, str]:
+    api = ctx.api
+    assert api is not None
+    notes = list(report.notes)
+    leftover: tuple[Suggestion, ...] = tuple(suggestions)
+    posted = 0
+    if ask.mode == "suggest" and suggestions:
+        outcome = post_review(
+            api,
+            ctx.repository,
+            pr.number,
+            pr.head_sha,
+            suggestions,
+            ctx.settings.github.max_review_comments,
+        )
+        posted, leftover = outcome.posted, outcome.leftover
+        if outcome.note:
+            notes.append(outcome.note)
+    if ask.mode == "commit":
+        commit = commit_drafts(api, ctx.repository, pr, report.drafts)
+        notes.append(commit.message)
+    report = dataclasses.replace(
+        report, notes=tuple(notes), leftover=leftover, inline_posted=posted
+    )
+    url = upsert_sticky(api, ctx.repository, pr.number, render_body(report))
+    return report, url

@@ -1,0 +1,140 @@
+"""``ttabot action``: read the event, dispatch to the PR, command or triage flow, report.
+
+Every path ends the same way: the job summary and the step outputs are written,
+whether or not ttabot could write to the pull request or issue.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+
+from ttabot.errors import TtabotError
+from ttabot.github.api import GitHubApiError
+from ttabot.github.commands import (
+    VERB_CATEGORY,
+    Command,
+    help_text,
+    judge,
+    parse_command,
+    valid_verbs,
+)
+from ttabot.github.context import Context, RunResult, build_context
+from ttabot.github.event import Event, load_event, parse_pull_request
+from ttabot.github.issues import triage_issue
+from ttabot.github.publish import react, reply
+from ttabot.github.pull import PR_ACTIONS, Ask, handle_pull
+from ttabot.github.summary import append_file, render_outputs
+
+log = logging.getLogger(__name__)
+
+
+def run(environ: Mapping[str, str], *, sleep: Callable[[float], None] = time.sleep) -> int:
+    """Run the Action for the event GitHub passed; return the exit code."""
+    event = load_event(environ)
+    ctx = build_context(environ, event.repository, sleep=sleep)
+    try:
+        result = dispatch(ctx, event)
+    finally:
+        if ctx.api is not None:
+            ctx.api.close()
+    append_file(ctx.summary_path, result.summary)
+    append_file(
+        ctx.output_path,
+        render_outputs(
+            {
+                "findings": str(result.findings),
+                "drafts": str(result.drafts),
+                "comment-url": result.comment_url,
+            }
+        ),
+    )
+    return 1 if result.failed else 0
+
+
+def dispatch(ctx: Context, event: Event) -> RunResult:
+    """Choose the flow for ``event``."""
+    if event.pull_request is not None:
+        pr = event.pull_request
+        if event.action and event.action not in PR_ACTIONS:
+            return _idle(f"pull request action {event.action!r} needs nothing from ttabot")
+        # A fork PR under ``pull_request`` gets a read-only token: do not even try to write.
+        writable = ctx.api is not None and not (event.name == "pull_request" and pr.is_fork)
+        return handle_pull(ctx, pr, Ask(ctx.mode), can_write=writable)
+    if event.name == "issue_comment" and event.comment is not None:
+        if event.action not in ("", "created"):
+            return _idle(f"comment {event.action}: only new comments are commands")
+        return on_comment(ctx, event)
+    if event.name == "issues" and event.issue is not None:
+        if event.action not in ("", "opened", "edited", "reopened"):
+            return _idle(f"issue {event.action}: nothing to triage")
+        return triage_issue(ctx, event.issue)
+    if event.name == "workflow_dispatch":
+        number = event.inputs.get("pull-request") or event.inputs.get("pull_request") or ""
+        if number.strip().isdigit() and ctx.api is not None:
+            data = ctx.api.get(f"/repos/{ctx.repository}/pulls/{int(number)}")
+            return handle_pull(ctx, parse_pull_request(data), Ask(ctx.mode), can_write=True)
+        raise TtabotError("workflow_dispatch: give the pull-request input (a PR number)")
+    return _idle(f"event {event.name!r} is not one ttabot handles")
+
+
+def _idle(why: str) -> RunResult:
+    log.info("%s", why)
+    return RunResult(summary=f"ttabot: {why}.\n")
+
+
+def on_comment(ctx: Context, event: Event) -> RunResult:
+    """Obey a ``/ttabot`` command from someone allowed to give one; ignore everything else."""
+    comment, issue = event.comment, event.issue
+    assert comment is not None and issue is not None
+    command = parse_command(comment.body)
+    if command is None:
+        return _idle("no /ttabot command in the comment")
+    verdict = judge(comment, ctx.settings.github.allowed_associations)
+    if not verdict.obey:
+        return _idle(f"command ignored: {verdict.reason}")
+    api = ctx.api
+    if api is None:
+        raise TtabotError("commands need the github-token input")
+    react(api, ctx.repository, comment.id, "eyes")
+    try:
+        result = _obey(ctx, event, command)
+    except (TtabotError, GitHubApiError):
+        react(api, ctx.repository, comment.id, "confused")
+        raise
+    react(api, ctx.repository, comment.id, "rocket" if not result.failed else "confused")
+    # The command ran; findings it reports are not a failure of the comment's job.
+    return RunResult(result.findings, result.drafts, result.comment_url, result.summary, False)
+
+
+def _obey(ctx: Context, event: Event, command: Command) -> RunResult:
+    comment, issue = event.comment, event.issue
+    assert comment is not None and issue is not None and ctx.api is not None
+    on_pr = issue.is_pull_request
+    if command.verb not in valid_verbs(on_pr):
+        text = f"Unknown command `{command.verb}` here.\n\n{help_text(on_pr)}"
+        reply(ctx.api, ctx.repository, issue.number, comment.id, text)
+        return RunResult(summary=text + "\n", failed=True)
+    if command.verb == "help":
+        url = reply(ctx.api, ctx.repository, issue.number, comment.id, help_text(on_pr))
+        return RunResult(comment_url=url, summary=help_text(on_pr) + "\n")
+    if command.verb == "triage":
+        return triage_issue(ctx, issue)
+    if command.verb == "implement":
+        text = (
+            "`/ttabot implement` is not available in this version of ttabot yet; "
+            "nothing was drafted."
+        )
+        reply(ctx.api, ctx.repository, issue.number, comment.id, text)
+        return RunResult(summary=text + "\n", failed=True)
+    pr = parse_pull_request(ctx.api.get(f"/repos/{ctx.repository}/pulls/{issue.number}"))
+    category = VERB_CATEGORY.get(command.verb)
+    if category is None:
+        ask = Ask("comment", None, command.path, command.symbol)
+    else:
+        mode = "commit" if ctx.mode == "commit" else "suggest"
+        ask = Ask(mode, frozenset({category}), command.path, command.symbol)
+    # pull_request_target-style trust: the commenter is a collaborator, and the
+    # token can write to this repository's PRs, but never to a fork's branch.
+    return handle_pull(ctx, pr, ask, can_write=True)
