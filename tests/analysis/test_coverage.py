@@ -1,0 +1,142 @@
+"""Loading coverage data from real ``coverage run`` output: Cobertura XML and ``.coverage``."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ttabot.analysis import analyze, load_covered_lines
+from ttabot.config import CheckSettings
+from ttabot.errors import TtabotError
+from ttabot.records import Change, FileChange, FileStatus
+
+CALC = """\
+def classify(x):
+    if x > 0:
+        return "positive"
+    if x < 0:
+        return "negative"
+    return (
+        "zero"
+    )
+"""
+
+RUN = """\
+from pkg.calc import classify
+
+classify(5)
+"""
+
+
+def coverage(root: Path, *args: str) -> None:
+    env = {**os.environ, "COVERAGE_FILE": str(root / ".coverage")}
+    env.pop("COVERAGE_PROCESS_START", None)
+    subprocess.run(
+        [sys.executable, "-m", "coverage", *args],
+        cwd=root,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+
+
+@pytest.fixture(scope="module")
+def measured(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project where one run executed ``classify(5)``, with both coverage files written."""
+    root = tmp_path_factory.mktemp("project")
+    (root / "pkg").mkdir()
+    (root / "pkg" / "__init__.py").write_text("")
+    (root / "pkg" / "calc.py").write_text(CALC)
+    (root / "run_it.py").write_text(RUN)
+    coverage(root, "run", "run_it.py")
+    coverage(root, "xml", "-o", "coverage.xml")
+    return root
+
+
+@pytest.mark.parametrize("name", ["coverage.xml", ".coverage"])
+def test_executed_lines(measured: Path, name: str) -> None:
+    covered = load_covered_lines(measured / name, measured)
+    assert covered["pkg/calc.py"] >= {1, 2, 3}
+    assert not covered["pkg/calc.py"] & {4, 5, 6, 7, 8}
+    assert "run_it.py" in covered
+
+
+@pytest.mark.parametrize("name", ["coverage.xml", ".coverage"])
+def test_root_elsewhere_leaves_files_out(measured: Path, name: str, tmp_path: Path) -> None:
+    assert load_covered_lines(measured / name, tmp_path) == {}
+
+
+@pytest.mark.parametrize("name", ["coverage.xml", ".coverage"])
+def test_analysis_with_real_coverage(measured: Path, name: str) -> None:
+    covered = load_covered_lines(measured / name, measured)
+    read_new = {"pkg/calc.py": CALC.encode()}.get
+
+    def tests_needed(added: set[int]) -> list[tuple[int, ...]]:
+        change = Change((FileChange("pkg/calc.py", FileStatus.MODIFIED, frozenset(added)),))
+        result = analyze(change, read_new, CheckSettings(), covered)
+        wanted = [f for f in result.findings if f.category.value == "tests-needed"]
+        return [f.details["uncovered_lines"] for f in wanted if f.symbol == "classify"]
+
+    assert tests_needed({2, 3}) == []
+    assert tests_needed({3, 4, 5}) == [(4, 5)]
+    assert tests_needed({7}) == [(7,)]
+
+
+def test_src_layout_with_source_option(tmp_path: Path) -> None:
+    root = tmp_path / "proj"
+    (root / "src" / "pkg").mkdir(parents=True)
+    (root / "src" / "pkg" / "__init__.py").write_text("")
+    (root / "src" / "pkg" / "calc.py").write_text(CALC)
+    (root / "run_it.py").write_text("import sys\nsys.path.insert(0, 'src')\n" + RUN)
+    coverage(root, "run", "--source=src", "run_it.py")
+    coverage(root, "xml", "-o", "coverage.xml")
+    assert "<source>" in (root / "coverage.xml").read_text()
+    for name in ("coverage.xml", ".coverage"):
+        covered = load_covered_lines(root / name, root)
+        assert covered["src/pkg/calc.py"] >= {1, 2, 3}, name
+
+
+def test_cobertura_without_sources(tmp_path: Path) -> None:
+    (tmp_path / "cov.xml").write_text(
+        '<?xml version="1.0" ?>\n<coverage><packages><package><classes>'
+        '<class filename="pkg/a.py"><lines><line number="1" hits="1"/>'
+        '<line number="2" hits="0"/><line number="3" hits="4"/></lines></class>'
+        "</classes></package></packages></coverage>"
+    )
+    assert load_covered_lines(tmp_path / "cov.xml", tmp_path) == {"pkg/a.py": frozenset({1, 3})}
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        pytest.param(b"", "neither Cobertura XML", id="empty"),
+        pytest.param(b'{"meta": {}, "files": {}}', "neither Cobertura XML", id="json"),
+        pytest.param(b"!coverage.py: This is a private format", "neither", id="old format"),
+        pytest.param(b"<?xml version='1.0'?><report/>", "not Cobertura", id="other xml"),
+        pytest.param(b"<?xml version='1.0'?><coverage><oops>", "not valid XML", id="broken xml"),
+        pytest.param(b"SQLite format 3\x00" + b"\x00" * 200, "cannot read coverage", id="bad db"),
+    ],
+)
+def test_unreadable_coverage_is_a_user_error(tmp_path: Path, content: bytes, message: str) -> None:
+    target = tmp_path / "cov.data"
+    target.write_bytes(content)
+    with pytest.raises(TtabotError, match=message) as info:
+        load_covered_lines(target, tmp_path)
+    assert "\n" not in str(info.value)
+
+
+def test_missing_file_is_a_user_error(tmp_path: Path) -> None:
+    with pytest.raises(TtabotError, match="cannot read coverage file"):
+        load_covered_lines(tmp_path / "nope.xml", tmp_path)
+
+
+def test_importing_analysis_does_not_import_coverage_or_libcst() -> None:
+    code = "import sys, ttabot.analysis; print(sorted({'coverage', 'libcst'} & set(sys.modules)))"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"
