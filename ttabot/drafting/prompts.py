@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import string
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from typing import Any
 
@@ -61,8 +61,8 @@ def messages(name: str, **values: Any) -> tuple[dict[str, str], ...]:
 
 
 def feedback_messages(
-    previous: tuple[dict[str, str], ...], answer: str, stage: str, detail: str
-) -> tuple[dict[str, str], ...]:
+    previous: Sequence[Mapping[str, str]], answer: str, stage: str, detail: str
+) -> tuple[Mapping[str, str], ...]:
     """Extend a conversation with the model's failed answer and what failed, for a retry."""
     # Long pytest output would crowd out the prompt; the end holds the assertion.
     detail = detail if len(detail) <= 3000 else "...\n" + detail[-3000:]

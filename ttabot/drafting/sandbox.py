@@ -23,7 +23,7 @@ from pathlib import Path
 ENV_ALLOWLIST = ("PATH", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TZ", "SYSTEMROOT", "COMSPEC")
 
 #: Folders never copied: version control, environments, caches, build output.
-_SKIP_DIRS = frozenset(
+SKIP_DIRS = frozenset(
     {
         ".git",
         ".hg",
@@ -152,7 +152,7 @@ class Sandbox:
     def read(self, rel: str) -> str | None:
         """The text of a file in the copy, or None."""
         target = self.path / rel
-        return target.read_text(encoding="utf-8") if target.is_file() else None
+        return target.read_bytes().decode("utf-8") if target.is_file() else None
 
     def write(self, rel: str, text: str | None) -> None:
         """Write (or, with None, delete) a file in the copy."""
@@ -161,7 +161,7 @@ class Sandbox:
             target.unlink(missing_ok=True)
             return
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+        target.write_text(text, encoding="utf-8", newline="")
 
     def python(self, args: Sequence[str]) -> tuple[RunResult, list[str]]:
         """Run ``python ARGS`` in the copy; return the result and the files it left behind."""
@@ -207,7 +207,7 @@ class Sandbox:
 
 
 def _ignore(folder: str, names: list[str]) -> set[str]:
-    return {n for n in names if n in _SKIP_DIRS or n.endswith(".egg-info")}
+    return {n for n in names if n in SKIP_DIRS or n.endswith(".egg-info")}
 
 
 @contextmanager

@@ -1,0 +1,157 @@
+"""What ``ttabot draft`` prints and writes: a unified diff, JSON, a summary, ``--apply``.
+
+Only drafts that are accepted and applicable reach the diff and the files;
+every draft, rejected ones included, is in the JSON and the summary.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import os
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from ttabot.errors import TtabotError
+from ttabot.records import Draft
+
+
+def applied(drafts: Iterable[Draft]) -> dict[str, tuple[str, str]]:
+    """``path -> (original, final text)`` after every applicable draft, in order.
+
+    Drafts of one file build on each other (each one's ``original`` is the text
+    the previous accepted one left), so the last one holds the final text.
+    """
+    out: dict[str, tuple[str, str]] = {}
+    for draft in drafts:
+        if draft.accepted and draft.applicable and draft.proposed != draft.original:
+            first = out.get(draft.path, (draft.original, ""))[0]
+            out[draft.path] = (first, draft.proposed)
+    return out
+
+
+def unified_diff(drafts: Iterable[Draft]) -> str:
+    """One ``git apply``-able diff of all applicable drafts."""
+    chunks = []
+    for path, (original, final) in sorted(applied(drafts).items()):
+        old = f"a/{path}" if original else "/dev/null"
+        lines = difflib.unified_diff(
+            original.splitlines(keepends=True),
+            final.splitlines(keepends=True),
+            old,
+            f"b/{path}",
+        )
+        text = "".join(
+            line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
+            for line in lines
+        )
+        if text:
+            chunks.append(
+                f"diff --git a/{path} b/{path}\n"
+                + ("new file mode 100644\n" if not original else "")
+                + text
+            )
+    return "".join(chunks)
+
+
+def verdict(draft: Draft) -> str:
+    """``accepted``, ``suggestion`` or ``rejected``."""
+    if draft.accepted:
+        return "accepted" if draft.applicable else "suggestion"
+    return "rejected"
+
+
+def draft_record(draft: Draft) -> dict[str, Any]:
+    """One draft as JSON: what it is for, its verdict, its validation record and its patch."""
+    record = {
+        "kind": draft.kind.value,
+        "path": draft.path,
+        "status": verdict(draft),
+        "accepted": draft.accepted,
+        "applicable": draft.applicable,
+        "reason": draft.reason,
+        "findings": [
+            {"category": f.category.value, "path": f.path, "symbol": f.symbol, "line": f.line}
+            for f in draft.findings
+        ],
+        "stages": [dataclasses.asdict(s) for s in draft.stages],
+        "model": draft.model,
+        "attempts": draft.attempts,
+        "prompt_tokens": draft.prompt_tokens,
+        "completion_tokens": draft.completion_tokens,
+        "diff": _one_diff(draft),
+    }
+    return record
+
+
+def _one_diff(draft: Draft) -> str:
+    return "".join(
+        difflib.unified_diff(
+            draft.original.splitlines(keepends=True),
+            draft.proposed.splitlines(keepends=True),
+            f"a/{draft.path}",
+            f"b/{draft.path}",
+        )
+    )
+
+
+def to_json(drafts: Sequence[Draft], extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The ``--format json`` document: every draft, counts, and ``extra`` (e.g. metrics)."""
+    counts = {
+        name: sum(verdict(d) == name for d in drafts)
+        for name in ("accepted", "suggestion", "rejected")
+    }
+    return {"drafts": [draft_record(d) for d in drafts], "counts": counts, **(extra or {})}
+
+
+def summary(drafts: Sequence[Draft]) -> str:
+    """A few lines for people: each draft's verdict, target and, if rejected, why."""
+    lines = []
+    for draft in drafts:
+        symbols = ", ".join(f.symbol for f in draft.findings)
+        model = f" [{draft.model}]" if draft.model else ""
+        line = f"{verdict(draft):10} {draft.kind.value:13} {draft.path} ({symbols}){model}"
+        if draft.reason:
+            line += f": {draft.reason.splitlines()[0] if draft.reason.strip() else ''}"
+        lines.append(line)
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` in one step: a reader sees the old file or the new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    mode = path.stat().st_mode & 0o7777 if path.exists() else None
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".ttabot")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        if mode is not None:
+            os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def apply(root: Path, drafts: Iterable[Draft]) -> tuple[list[str], list[str]]:
+    """Write applicable drafts under ``root``; return (written, skipped with reason).
+
+    A file whose current text is not what the draft started from (edited since,
+    or the change was read from a commit the tree has moved past) is skipped,
+    never overwritten.
+    """
+    written, skipped = [], []
+    for path, (original, final) in sorted(applied(drafts).items()):
+        target = root / path
+        try:
+            current = target.read_bytes().decode("utf-8") if target.exists() else ""
+        except (OSError, UnicodeDecodeError) as exc:
+            raise TtabotError(f"cannot read {path}: {exc}") from None
+        if current != original:
+            skipped.append(f"{path}: the file differs from the version drafted against")
+            continue
+        write_atomic(target, final)
+        written.append(path)
+    return written, skipped

@@ -1,0 +1,241 @@
+"""Findings -> tasks: the drafts to ask for: kind, model chain and exact prompt.
+
+Pure: everything read from the project arrives in a :class:`Project` value,
+so ``ttabot draft --dry-run`` shows exactly the prompts a run would send.
+Docstrings are batched (several definitions of one module per model call) to
+live within free-tier rate limits; tests are one task per module, so that all
+tests for a module land in one test file in one draft.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import groupby
+from typing import Any
+
+from ttabot.config import Settings
+from ttabot.drafting import answers, prompts, refactor
+from ttabot.drafting.docstrings import STYLE_EXAMPLES, STYLE_NAMES, detect_style, find_definition
+from ttabot.drafting.tests import defined_names, import_name, placement_for
+from ttabot.records import Category, Finding, TaskKind
+
+#: Longest module (in lines) sent whole as context; longer ones are cut to this.
+MODULE_CONTEXT_LINES = 400
+#: Longest definition (in lines) quoted in a prompt.
+DEFINITION_LINES = 120
+
+
+@dataclass(frozen=True)
+class Project:
+    """What planning needs to know about the project, read at the edge.
+
+    ``read`` gives the text of a project file as the change leaves it (None:
+    absent); ``files`` lists the project's files (for test placement);
+    ``added`` holds each changed file's added line numbers.
+    """
+
+    read: Callable[[str], str | None]
+    files: tuple[str, ...] = ()
+    added: Mapping[str, frozenset[int]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Task:
+    """One model request to make: ``path`` is the file its draft writes."""
+
+    kind: TaskKind
+    module: str
+    path: str
+    findings: tuple[Finding, ...]
+    chain: tuple[str, ...]
+    messages: tuple[Mapping[str, str], ...]
+    schema: Mapping[str, Any]
+    style: str | None = None
+
+    @property
+    def symbols(self) -> tuple[str, ...]:
+        """The symbols this task drafts for."""
+        return tuple(f.symbol for f in self.findings)
+
+
+def plan_tasks(findings: Sequence[Finding], project: Project, settings: Settings) -> list[Task]:
+    """The tasks for ``findings``: docstrings first, then tests, then refactors.
+
+    Findings whose module cannot be read or parsed are skipped (``check``
+    already warned about them).
+    """
+    tasks: list[Task] = []
+    ordered = sorted(findings, key=lambda f: (f.path, f.line))
+    for category, planner in _PLANNERS:
+        chosen = [f for f in ordered if f.category is category]
+        for module, group in groupby(chosen, key=lambda f: f.path):
+            source = project.read(module)
+            if source is None or not _parses(source):
+                continue
+            tasks += planner(module, source, list(group), project, settings)
+    return tasks
+
+
+def _parses(source: str) -> bool:
+    try:
+        ast.parse(source)
+    except SyntaxError:
+        return False
+    return True
+
+
+def _module_context(source: str) -> str:
+    lines = source.splitlines()
+    if len(lines) <= MODULE_CONTEXT_LINES:
+        return source.rstrip("\n")
+    kept = "\n".join(lines[:MODULE_CONTEXT_LINES])
+    return f"{kept}\n# ... ({len(lines) - MODULE_CONTEXT_LINES} more lines)"
+
+
+def definition_source(source: str, finding: Finding, marks: frozenset[int] = frozenset()) -> str:
+    """The source of ``finding``'s definition, lines in ``marks`` tagged ``# changed``."""
+    node = find_definition(ast.parse(source), finding.symbol)
+    if node is not None:
+        start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+        end = node.end_lineno or node.lineno
+    else:
+        start, end = finding.line, finding.end_line
+    lines = source.splitlines()[start - 1 : end]
+    out = [
+        f"{line}  # changed" if number in marks and line.strip() else line
+        for number, line in enumerate(lines, start)
+    ]
+    if len(out) > DEFINITION_LINES:
+        out = [*out[:DEFINITION_LINES], f"# ... ({len(out) - DEFINITION_LINES} more lines)"]
+    return "\n".join(out)
+
+
+def _documentation(
+    module: str, source: str, group: list[Finding], project: Project, settings: Settings
+) -> list[Task]:
+    style = detect_style(source, settings.draft)
+    size = max(1, settings.draft.docstring_batch)
+    tasks = []
+    for i in range(0, len(group), size):
+        batch = tuple(group[i : i + size])
+        definitions = "\n\n".join(
+            f"### {f.symbol} (line {f.line})\n```python\n{_header(source, f)}\n```" for f in batch
+        )
+        messages = prompts.messages(
+            "documentation",
+            path=module,
+            style_name=STYLE_NAMES[style],
+            style_example=STYLE_EXAMPLES[style],
+            definitions=definitions,
+            module=_module_context(source),
+        )
+        tasks.append(
+            Task(
+                TaskKind.DOCUMENTATION,
+                module,
+                module,
+                batch,
+                _chain(settings, TaskKind.DOCUMENTATION),
+                messages,
+                answers.DOCSTRINGS_SCHEMA,
+                style,
+            )
+        )
+    return tasks
+
+
+def _header(source: str, finding: Finding) -> str:
+    """A definition, short: classes show their first lines, the module gives the rest."""
+    text = definition_source(source, finding)
+    limit = 40 if finding.symbol and _is_class(source, finding.symbol) else DEFINITION_LINES
+    lines = text.splitlines()
+    return text if len(lines) <= limit else "\n".join([*lines[:limit], "    ..."])
+
+
+def _is_class(source: str, symbol: str) -> bool:
+    return isinstance(find_definition(ast.parse(source), symbol), ast.ClassDef)
+
+
+def _unit_tests(
+    module: str, source: str, group: list[Finding], project: Project, settings: Settings
+) -> list[Task]:
+    test_path = placement_for(module, project.files)
+    existing = project.read(test_path) or ""
+    marks = project.added.get(module, frozenset())
+    targets = "\n\n".join(
+        f"### {f.symbol} (line {f.line})\n```python\n{definition_source(source, f, marks)}\n```"
+        for f in group
+    )
+    names = defined_names(existing)
+    shown = (
+        f"\nThe existing test module `{test_path}` (your code is appended to it):\n"
+        f"```python\n{_module_context(existing)}\n```"
+        if existing.strip()
+        else ""
+    )
+    messages = prompts.messages(
+        "unit-tests",
+        path=module,
+        import_name=import_name(module),
+        targets=targets,
+        test_path=test_path,
+        existing_names=", ".join(names) or "(none)",
+        module=_module_context(source),
+        existing_tests=shown,
+    )
+    chain = _chain(settings, TaskKind.UNIT_TESTS)
+    return [
+        Task(
+            TaskKind.UNIT_TESTS,
+            module,
+            test_path,
+            tuple(group),
+            chain,
+            messages,
+            answers.TESTS_SCHEMA,
+        )
+    ]
+
+
+def _refactoring(
+    module: str, source: str, group: list[Finding], project: Project, settings: Settings
+) -> list[Task]:
+    tasks = []
+    for finding in group:
+        before = refactor.measures(source, finding.symbol)
+        if before is None:
+            continue
+        messages = prompts.messages(
+            "refactoring",
+            symbol=finding.symbol,
+            path=module,
+            measure_text=refactor.measure_text(before, settings.check),
+            definition=definition_source(source, finding),
+            module=_module_context(source),
+        )
+        tasks.append(
+            Task(
+                TaskKind.REFACTORING,
+                module,
+                module,
+                (finding,),
+                _chain(settings, TaskKind.REFACTORING),
+                messages,
+                answers.REFACTOR_SCHEMA,
+            )
+        )
+    return tasks
+
+
+def _chain(settings: Settings, kind: TaskKind) -> tuple[str, ...]:
+    return tuple(settings.chains.get(kind, ()))
+
+
+_Planner = Callable[[str, str, list[Finding], Project, Settings], list[Task]]
+_PLANNERS: tuple[tuple[Category, _Planner], ...] = (
+    (Category.DOCS_MISSING, _documentation),
+    (Category.TESTS_NEEDED, _unit_tests),
+    (Category.REFACTOR, _refactoring),
+)

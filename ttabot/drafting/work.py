@@ -1,0 +1,302 @@
+"""Turning one task into drafts: ask the model, check the answer, feed failures back.
+
+Each ``draft_*`` coroutine asks through the rotating client, validates, and on
+a failed stage retries with the failure quoted (at most
+``settings.draft.feedback_rounds`` times); what still fails is kept as a
+rejected draft with the reason. Sandboxed runs go to worker threads, bounded
+by a semaphore so a 2-core laptop is not swamped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ttabot.config import Settings
+from ttabot.drafting import answers, prompts, validate
+from ttabot.drafting.plan import Task
+from ttabot.drafting.refactor import replace_definition
+from ttabot.drafting.sandbox import Sandbox, project_copy
+from ttabot.drafting.tests import existing_test_modules, merge_tests
+from ttabot.records import Draft, Finding, ValidationStage
+
+if TYPE_CHECKING:
+    from ttabot.llm import Completion, RotatingClient
+
+
+@dataclass
+class Workspace:
+    """What the coroutines share: the project, the texts drafts build on, the limits."""
+
+    root: Path
+    overlay: Mapping[str, str | None]  # the change's new version of the files it touches
+    files: tuple[str, ...]
+    added: Mapping[str, frozenset[int]]
+    settings: Settings
+    client: RotatingClient
+    environ: Mapping[str, str]
+    sandboxes: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(2))
+
+    def read(self, path: str) -> str | None:
+        """A project file as the change leaves it (None: absent or not text)."""
+        if path in self.overlay:
+            return self.overlay[path]
+        target = self.root / path
+        try:
+            # Bytes, not read_text: newline translation would turn CRLF files into LF.
+            return target.read_bytes().decode("utf-8") if target.is_file() else None
+        except (OSError, UnicodeDecodeError):
+            return None
+
+
+@dataclass
+class _Tally:
+    """Model usage summed over a task's rounds."""
+
+    model: str | None = None
+    attempts: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    def add(self, completion: Completion) -> None:
+        self.model = completion.model or self.model
+        self.attempts += completion.attempts
+        self.prompt_tokens += completion.prompt_tokens
+        self.completion_tokens += completion.completion_tokens
+
+
+async def _ask(ws: Workspace, task: Task, messages: Sequence[Mapping[str, str]]) -> Completion:
+    return await ws.client.complete(task.kind, messages, schema=task.schema)
+
+
+def _draft(
+    task: Task,
+    tally: _Tally,
+    original: str,
+    proposed: str,
+    stages: tuple[ValidationStage, ...],
+    *,
+    accepted: bool,
+    reason: str = "",
+    applicable: bool = True,
+    findings: tuple[Finding, ...] | None = None,
+) -> Draft:
+    return Draft(
+        kind=task.kind,
+        findings=task.findings if findings is None else findings,
+        path=task.path,
+        original=original,
+        proposed=proposed,
+        accepted=accepted,
+        stages=stages,
+        model=tally.model,
+        attempts=tally.attempts,
+        prompt_tokens=tally.prompt_tokens,
+        completion_tokens=tally.completion_tokens,
+        reason=reason,
+        applicable=applicable and accepted,
+    )
+
+
+def _model_stage(completion: Completion) -> ValidationStage:
+    return ValidationStage("answer", False, completion.error or "the model gave no answer")
+
+
+# --- docstrings --------------------------------------------------------------
+
+
+async def draft_docstrings(ws: Workspace, task: Task, original: str) -> list[Draft]:
+    """Docstrings for a batch of one module's definitions: one accepted draft, rejects apart."""
+    tally = _Tally()
+    messages: tuple[Mapping[str, str], ...] = task.messages
+    wanted = list(task.symbols)
+    good: dict[str, str] = {}
+    rejected: dict[str, tuple[ValidationStage, ...]] = {}
+    for round_ in range(ws.settings.draft.feedback_rounds + 1):
+        completion = await _ask(ws, task, messages)
+        tally.add(completion)
+        if not completion.ok:
+            rejected.update(dict.fromkeys(wanted, (_model_stage(completion),)))
+            wanted = []
+            break
+        try:
+            drafted = answers.parse_docstrings(completion.data, completion.content)
+        except answers.AnswerError as exc:
+            stage = ValidationStage("answer", False, str(exc))
+            rejected.update(dict.fromkeys(wanted, (stage,)))
+        else:
+            check = validate.check_docstrings(original, drafted, wanted)
+            good.update({s: drafted[s] for s in check.accepted})
+            rejected = {s: v for s, v in rejected.items() if s not in check.accepted}
+            for symbol, reason in check.rejected.items():
+                bad = validate.failed(check.stages) or ValidationStage("params-match", False)
+                rejected[symbol] = (ValidationStage(bad.name, False, reason),)
+            wanted = [s for s in wanted if s not in good]
+        if not wanted or round_ == ws.settings.draft.feedback_rounds:
+            break
+        detail = "\n".join(stages[-1].detail for s, stages in rejected.items() if s in wanted)
+        detail += "\nAnswer again for these symbols only: " + ", ".join(wanted)
+        messages = prompts.feedback_messages(messages, completion.content, "docstrings", detail)
+    drafts: list[Draft] = []
+    if good:
+        final = validate.check_docstrings(original, good, list(good))
+        findings = tuple(f for f in task.findings if f.symbol in final.accepted)
+        drafts.append(
+            _draft(
+                task,
+                tally,
+                original,
+                final.proposed,
+                final.stages,
+                accepted=True,
+                findings=findings,
+            )
+        )
+    for finding in task.findings:
+        stages = rejected.get(finding.symbol)
+        if stages is None or finding.symbol in good:
+            continue
+        drafts.append(
+            _draft(
+                task,
+                tally,
+                original,
+                original,
+                stages,
+                accepted=False,
+                reason=stages[-1].detail,
+                findings=(finding,),
+            )
+        )
+    return drafts
+
+
+# --- tests -------------------------------------------------------------------
+
+
+def _changed_lines(ws: Workspace, task: Task) -> frozenset[int]:
+    added = ws.added.get(task.module, frozenset())
+    spans = {n for f in task.findings for n in range(f.line, f.end_line + 1)}
+    return frozenset(added & spans)
+
+
+@contextlib.asynccontextmanager
+async def _sandbox(ws: Workspace) -> AsyncIterator[Sandbox]:
+    stack = contextlib.ExitStack()
+    timeout = ws.settings.draft.test_timeout
+    manager = project_copy(ws.root, ws.overlay, environ=ws.environ, timeout=timeout)
+    sandbox = await asyncio.to_thread(stack.enter_context, manager)
+    try:
+        yield sandbox
+    finally:
+        await asyncio.to_thread(stack.close)
+
+
+async def draft_tests(ws: Workspace, task: Task) -> Draft:
+    """Tests for one module's tests-needed findings, appended to its test module."""
+    tally = _Tally()
+    existing = ws.read(task.path) or ""
+    changed = _changed_lines(ws, task)
+    messages: tuple[Mapping[str, str], ...] = task.messages
+    rounds = ws.settings.draft.feedback_rounds
+    stages: tuple[ValidationStage, ...] = ()
+    text = existing
+    async with _sandbox(ws) as sandbox:
+        async with ws.sandboxes:
+            baseline = await asyncio.to_thread(
+                validate.baseline_coverage, sandbox, task.path, task.module
+            )
+        for round_ in range(rounds + 1):
+            completion = await _ask(ws, task, messages)
+            tally.add(completion)
+            if not completion.ok:
+                stages = (_model_stage(completion),)
+                break
+            try:
+                code = answers.parse_code(completion.data, completion.content)
+            except answers.AnswerError as exc:
+                stages = (ValidationStage("answer", False, str(exc)),)
+            else:
+                text = merge_tests(existing, code)
+                async with ws.sandboxes:
+                    stages = await asyncio.to_thread(
+                        validate.check_tests,
+                        sandbox,
+                        task.path,
+                        text,
+                        task.module,
+                        changed,
+                        baseline,
+                        ws.settings.draft.reruns,
+                    )
+            bad = validate.failed(stages)
+            if bad is None:
+                return _draft(task, tally, existing, text, stages, accepted=True)
+            if round_ < rounds:
+                messages = prompts.feedback_messages(
+                    messages, completion.content, bad.name, bad.detail
+                )
+    bad = validate.failed(stages)
+    reason = f"{bad.name}: {bad.detail}" if bad else "rejected"
+    return _draft(task, tally, existing, text, stages, accepted=False, reason=reason)
+
+
+# --- refactors ---------------------------------------------------------------
+
+
+async def draft_refactor(ws: Workspace, task: Task, original: str) -> Draft:
+    """A rewrite of one function; applicable only if the module's tests show it safe."""
+    tally = _Tally()
+    (finding,) = task.findings
+    tests = existing_test_modules(task.module, ws.files)
+    messages: tuple[Mapping[str, str], ...] = task.messages
+    rounds = ws.settings.draft.feedback_rounds
+    result = validate.RefactorCheck((), False, False, "no answer")
+    proposed = original
+    async with _sandbox(ws) as sandbox:
+        for round_ in range(rounds + 1):
+            completion = await _ask(ws, task, messages)
+            tally.add(completion)
+            if not completion.ok:
+                stage = _model_stage(completion)
+                result = validate.RefactorCheck((stage,), False, False, stage.detail)
+                break
+            try:
+                code = answers.parse_code(completion.data, completion.content)
+                proposed = replace_definition(original, finding.symbol, code)
+            except (answers.AnswerError, ValueError, SyntaxError) as exc:
+                stage = ValidationStage("answer", False, str(exc))
+                result = validate.RefactorCheck((stage,), False, False, stage.detail)
+            else:
+                async with ws.sandboxes:
+                    result = await asyncio.to_thread(
+                        validate.check_refactor,
+                        sandbox,
+                        task.module,
+                        original,
+                        proposed,
+                        finding.symbol,
+                        tests,
+                        ws.settings.check,
+                    )
+            bad = validate.failed(result.stages)
+            if result.accepted or bad is None:
+                break
+            if round_ < rounds:
+                messages = prompts.feedback_messages(
+                    messages, completion.content, bad.name, bad.detail
+                )
+    return _draft(
+        task,
+        tally,
+        original,
+        proposed,
+        result.stages,
+        accepted=result.accepted,
+        reason=result.reason,
+        applicable=result.applicable,
+    )
