@@ -1,0 +1,209 @@
+"""select_change against real git repositories: which change, and which new versions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.support.gitrepo import GitRepo
+from ttabot.errors import TtabotError
+from ttabot.records import FileStatus
+from ttabot.sources import select_change, split_range
+
+
+def commit(repo: GitRepo, message: str, files: dict[str, str]) -> str:
+    """Write ``files``, stage everything and commit; return the SHA."""
+    for rel, text in files.items():
+        repo.write(rel, text)
+    return repo.commit(message)
+
+
+def paths(repo: GitRepo, **kwargs: object) -> dict[str, FileStatus]:
+    selection = select_change(repo.path, **kwargs)  # type: ignore[arg-type]
+    return {f.path: f.status for f in selection.change.files}
+
+
+def test_staged_change_is_preferred_and_read_from_the_index(repo: GitRepo) -> None:
+    commit(repo, "base", {"a.py": "x = 1\n"})
+    repo.write("a.py", "x = 1\ny = 2\n")
+    repo.stage("a.py")
+    repo.write("a.py", "x = 1\ny = 2\nz = 3\n")  # unstaged edit: not part of the change
+    selection = select_change(repo.path)
+    (file,) = selection.change.files
+    assert selection.change.description == "staged change"
+    assert file.added_lines == frozenset({2})
+    assert selection.read_new("a.py") == b"x = 1\ny = 2\n"
+    assert selection.head is None
+
+
+def test_without_staged_change_the_last_commit_is_checked(repo: GitRepo) -> None:
+    commit(repo, "base", {"a.py": "x = 1\n"})
+    sha = commit(repo, "second", {"a.py": "x = 1\nw = 2\n", "b.py": "b = 1\n"})
+    selection = select_change(repo.path)
+    assert selection.change.description == f"last commit {sha[:12]}"
+    assert {f.path: f.added_lines for f in selection.change.files} == {
+        "a.py": frozenset({2}),
+        "b.py": frozenset({1}),
+    }
+    assert selection.head == sha
+
+
+def test_single_root_commit_is_diffed_against_nothing(repo: GitRepo) -> None:
+    commit(repo, "root", {"m.py": "def f():\n    return 1\n"})
+    selection = select_change(repo.path)
+    (file,) = selection.change.files
+    assert (file.path, file.status, file.added_lines) == ("m.py", FileStatus.ADDED, {1, 2})
+
+
+def test_last_commit_of_a_merge_is_against_its_first_parent(repo: GitRepo) -> None:
+    commit(repo, "base", {"a.py": "a = 1\n"})
+    repo.git("checkout", "-q", "-b", "topic")
+    commit(repo, "topic", {"t.py": "t = 1\n"})
+    repo.git("checkout", "-q", "main")
+    commit(repo, "main", {"a.py": "a = 2\n"})
+    repo.git("merge", "-q", "--no-edit", "topic")
+    assert paths(repo) == {"t.py": FileStatus.ADDED}
+
+
+def test_nothing_at_all_is_a_user_error(repo: GitRepo) -> None:
+    with pytest.raises(TtabotError, match="nothing to check"):
+        select_change(repo.path)
+
+
+def test_staged_before_the_first_commit(repo: GitRepo) -> None:
+    repo.write("first.py", "x = 1\n")
+    repo.stage("first.py")
+    selection = select_change(repo.path)
+    assert selection.read_new("first.py") == b"x = 1\n"
+    assert paths(repo) == {"first.py": FileStatus.ADDED}
+
+
+def test_range_reads_files_at_its_end_not_the_work_tree(repo: GitRepo) -> None:
+    base = commit(repo, "base", {"a.py": "a = 1\n"})
+    commit(repo, "one", {"a.py": "a = 1\nb = 2\n"})
+    head = commit(repo, "two", {"c.py": "c = 3\n"})
+    repo.write("a.py", "totally different\n")
+    selection = select_change(repo.path, rev_range=f"{base[:8]}..HEAD")
+    assert (selection.base, selection.head) == (base, head)
+    assert {f.path for f in selection.change.files} == {"a.py", "c.py"}
+    assert selection.read_new("a.py") == b"a = 1\nb = 2\n"
+    assert selection.read_new("missing.py") is None
+
+
+def test_three_dot_range_starts_at_the_merge_base(repo: GitRepo) -> None:
+    base = commit(repo, "base", {"a.py": "a = 1\n"})
+    repo.git("checkout", "-q", "-b", "topic")
+    commit(repo, "topic", {"t.py": "t = 1\n"})
+    repo.git("checkout", "-q", "main")
+    commit(repo, "main moves on", {"m.py": "m = 1\n"})
+    selection = select_change(repo.path, rev_range="topic...main")
+    assert selection.base == base
+    assert {f.path for f in selection.change.files} == {"m.py"}
+    # The two-dot form compares the trees directly and so also sees t.py go away.
+    assert paths(repo, rev_range="topic..main") == {
+        "m.py": FileStatus.ADDED,
+        "t.py": FileStatus.DELETED,
+    }
+
+
+@pytest.mark.parametrize(
+    ("rev_range", "message"),
+    [
+        ("nope..HEAD", "unknown revision 'nope'"),
+        ("HEAD..HEAD", "empty range"),
+        ("HEAD", "expected A..B"),
+    ],
+)
+def test_bad_ranges(repo: GitRepo, rev_range: str, message: str) -> None:
+    commit(repo, "base", {"a.py": "a = 1\n"})
+    with pytest.raises(TtabotError, match=message):
+        select_change(repo.path, rev_range=rev_range)
+
+
+def test_not_a_repository(tmp_path: Path) -> None:
+    with pytest.raises(TtabotError, match="not a git repository"):
+        select_change(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("a..b", ("a", "b", False)), ("a...b", ("a", "b", True)), ("..b", ("HEAD", "b", False))],
+)
+def test_split_range(text: str, expected: tuple[str, str, bool]) -> None:
+    assert split_range(text) == expected
+
+
+def test_renames_with_and_without_edits_and_a_deletion(repo: GitRepo) -> None:
+    body = "".join(f"line_{i} = {i}\n" for i in range(30))
+    other = body.replace("line_", "other_")
+    commit(repo, "base", {"keep.py": other, "edit.py": body, "gone.py": "g = 1\n"})
+    repo.git("mv", "keep.py", "kept.py")
+    repo.git("mv", "edit.py", "edited.py")
+    repo.write("edited.py", body + "extra = 1\n")
+    repo.git("rm", "-q", "gone.py")
+    repo.stage()
+    selection = select_change(repo.path)
+    files = {f.path: f for f in selection.change.files}
+    assert files["kept.py"].status is FileStatus.RENAMED
+    assert files["kept.py"].old_path == "keep.py"
+    assert files["kept.py"].added_lines == frozenset()
+    assert files["edited.py"].status is FileStatus.RENAMED
+    assert files["edited.py"].added_lines == frozenset({31})
+    assert files["gone.py"].status is FileStatus.DELETED
+    assert selection.read_new("edited.py") == (body + "extra = 1\n").encode()
+
+
+def test_binary_file_is_flagged_and_not_read(repo: GitRepo) -> None:
+    commit(repo, "base", {"a.py": "a = 1\n"})
+    repo.write("blob.py", b"\x00\x01\x02binary\x00")
+    repo.stage()
+    (file,) = select_change(repo.path).change.files
+    assert (file.path, file.is_binary) == ("blob.py", True)
+
+
+def test_non_utf8_crlf_and_missing_final_newline(repo: GitRepo) -> None:
+    commit(repo, "base", {"a.py": "a = 1\n"})
+    latin1 = "# -*- coding: latin-1 -*-\r\nname = 'caf\xe9'\r\nlast = 1".encode("latin-1")
+    repo.write("l.py", latin1)
+    repo.stage()
+    selection = select_change(repo.path)
+    (file,) = selection.change.files
+    assert file.added_lines == frozenset({1, 2, 3})
+    assert selection.read_new("l.py") == latin1
+
+
+def test_non_ascii_path(repo: GitRepo) -> None:
+    commit(repo, "base", {"a.py": "a = 1\n"})
+    repo.write("données/é t.py", "x = 1\n")
+    repo.stage()
+    selection = select_change(repo.path)
+    assert [f.path for f in selection.change.files] == ["données/é t.py"]
+    assert selection.read_new("données/é t.py") == b"x = 1\n"
+
+
+def test_hundred_thousand_line_commit(repo: GitRepo) -> None:
+    commit(repo, "base", {"a.py": "a = 1\n"})
+    repo.write("big.py", "".join(f"v{i} = {i}\n" for i in range(100_000)))
+    repo.stage()
+    selection = select_change(repo.path)
+    (file,) = selection.change.files
+    assert len(file.added_lines) == 100_000
+    data = selection.read_new("big.py")
+    assert data is not None and data.count(b"\n") == 100_000
+
+
+def test_diff_reads_files_under_root_and_never_outside(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    (root / "pkg").mkdir(parents=True)
+    (root / "pkg" / "m.py").write_text("x = 1\n")
+    (tmp_path / "secret.py").write_text("s = 1\n")
+    diff = (
+        b"--- a/pkg/m.py\n+++ b/pkg/m.py\n@@ -0,0 +1 @@\n+x = 1\n"
+        b"--- a/../secret.py\n+++ b/../secret.py\n@@ -0,0 +1 @@\n+s = 1\n"
+    )
+    selection = select_change(root, diff=diff)
+    assert [f.path for f in selection.change.files] == ["pkg/m.py", "../secret.py"]
+    assert selection.read_new("pkg/m.py") == b"x = 1\n"
+    assert selection.read_new("../secret.py") is None
+    assert selection.read_new("pkg") is None
