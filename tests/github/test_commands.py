@@ -41,8 +41,12 @@ def test_leaves_alone(body: str) -> None:
     assert parse_command(body) is None
 
 
-def comment(association: str = "MEMBER", login: str = "alice", user_type: str = "User",
-            body: str = "/ttabot docs") -> Comment:
+def comment(
+    association: str = "MEMBER",
+    login: str = "alice",
+    user_type: str = "User",
+    body: str = "/ttabot docs",
+) -> Comment:
     return Comment(1, body, login, user_type, association)
 
 

@@ -23,8 +23,15 @@ from ttabot.records import (
 
 
 def finding(category: Category, symbol: str, line: int = 3) -> Finding:
-    return Finding(category, "pkg/m.py", symbol, line, line + 2, TaskKind.DOCUMENTATION,
-                   f"{symbol} needs attention")
+    return Finding(
+        category,
+        "pkg/m.py",
+        symbol,
+        line,
+        line + 2,
+        TaskKind.DOCUMENTATION,
+        f"{symbol} needs attention",
+    )
 
 
 RESULT = CheckResult(
@@ -53,11 +60,23 @@ def test_summary_version_has_no_marker() -> None:
 
 
 def test_drafts_notes_leftovers_and_metrics_are_shown() -> None:
-    d = Draft(TaskKind.UNIT_TESTS, (RESULT.findings[1],), "tests/test_m.py", "", "x", False,
-              (ValidationStage("parses", True), ValidationStage("passes", False, "1 failed")),
-              "openrouter:m", 2, reason="tests fail")
+    d = Draft(
+        TaskKind.UNIT_TESTS,
+        (RESULT.findings[1],),
+        "tests/test_m.py",
+        "",
+        "x",
+        False,
+        (ValidationStage("parses", True), ValidationStage("passes", False, "1 failed")),
+        "openrouter:m",
+        2,
+        reason="tests fail",
+    )
     report = Report(
-        "abc", RESULT, drafts=(d,), notes=("drafting skipped for refactor",),
+        "abc",
+        RESULT,
+        drafts=(d,),
+        notes=("drafting skipped for refactor",),
         leftover=(Suggestion("pkg/m.py", 3, 4, "```\ncode\n", "n"),),
         metrics={"models": {"openrouter:m": {"requests": 2, "latency": 1.5}}},
     )

@@ -49,10 +49,20 @@ def test_fork_or_deleted_head_repo_is_a_fork(head_repo: str | None) -> None:
 def test_issue_comment_on_pull_request() -> None:
     payload = {
         "action": "created",
-        "issue": {"number": 7, "title": "T", "body": None, "pull_request": {"url": "x"},
-                  "labels": [{"name": "bug"}], "user": {"login": "bob"}},
-        "comment": {"id": 99, "body": "/ttabot docs", "author_association": "MEMBER",
-                    "user": {"login": "dependabot[bot]", "type": "Bot"}},
+        "issue": {
+            "number": 7,
+            "title": "T",
+            "body": None,
+            "pull_request": {"url": "x"},
+            "labels": [{"name": "bug"}],
+            "user": {"login": "bob"},
+        },
+        "comment": {
+            "id": 99,
+            "body": "/ttabot docs",
+            "author_association": "MEMBER",
+            "user": {"login": "dependabot[bot]", "type": "Bot"},
+        },
         "repository": {"full_name": "octo/proj"},
     }
     event = parse_event("issue_comment", payload)
@@ -87,11 +97,16 @@ def test_missing_fields_are_one_line_errors() -> None:
 def test_load_event_reads_the_payload_file(tmp_path: Path) -> None:
     path = tmp_path / "event.json"
     path.write_text(json.dumps({"inputs": {"pull-request": "3"}}))
-    env = {"GITHUB_EVENT_NAME": "workflow_dispatch", "GITHUB_EVENT_PATH": str(path),
-           "GITHUB_REPOSITORY": "octo/proj"}
+    env = {
+        "GITHUB_EVENT_NAME": "workflow_dispatch",
+        "GITHUB_EVENT_PATH": str(path),
+        "GITHUB_REPOSITORY": "octo/proj",
+    }
     event = load_event(env)
     assert (event.name, event.repository, dict(event.inputs)) == (
-        "workflow_dispatch", "octo/proj", {"pull-request": "3"}
+        "workflow_dispatch",
+        "octo/proj",
+        {"pull-request": "3"},
     )
 
 

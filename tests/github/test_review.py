@@ -50,13 +50,21 @@ def test_suggestion_body_is_fenced_and_ends_with_newline() -> None:
 
 
 def finding(symbol: str = "f", line: int = 1) -> Finding:
-    return Finding(Category.DOCS_MISSING, "m.py", symbol, line, line + 1,
-                   TaskKind.DOCUMENTATION, "missing docstring")
+    return Finding(
+        Category.DOCS_MISSING,
+        "m.py",
+        symbol,
+        line,
+        line + 1,
+        TaskKind.DOCUMENTATION,
+        "missing docstring",
+    )
 
 
 def draft(original: str, proposed: str, accepted: bool = True) -> Draft:
-    return Draft(TaskKind.DOCUMENTATION, (finding(),), "m.py", original, proposed, accepted,
-                 (), "m", 1)
+    return Draft(
+        TaskKind.DOCUMENTATION, (finding(),), "m.py", original, proposed, accepted, (), "m", 1
+    )
 
 
 def test_inserted_docstring_anchors_on_the_line_above() -> None:
@@ -91,7 +99,11 @@ def test_place_limits_inline_and_keeps_outside_lines_over() -> None:
     placement = place(suggestions, commentable, [], limit=2)
     assert [s.line for s in placement.inline] == [1, 2]
     assert [(s.path, s.line) for s in placement.leftover] == [
-        ("m.py", 3), ("m.py", 9), ("m.py", 4), ("m.py", 5), ("other.py", 1)
+        ("m.py", 3),
+        ("m.py", 9),
+        ("m.py", 4),
+        ("m.py", 5),
+        ("other.py", 1),
     ]
 
 

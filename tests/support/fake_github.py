@@ -8,6 +8,7 @@ secondary rate limit, a 5xx) are injected per method and path.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import itertools
 import re
@@ -65,6 +66,7 @@ class FakeGitHub:
         self.repo = repo
         self.token = token
         self.read_only = False
+        self.prefix = ""  # e.g. "/api/v3", as GitHub Enterprise Server serves it
         self.comments: dict[int, list[dict[str, Any]]] = {}
         self.review_comments: dict[int, list[dict[str, Any]]] = {}
         self.reviews: dict[int, list[dict[str, Any]]] = {}
@@ -76,6 +78,8 @@ class FakeGitHub:
         self.trees: dict[str, dict[str, Any]] = {}
         self.permissions: dict[str, str] = {}
         self.faults: list[Fault] = []
+        # Called after each request is served: lets a test change state mid-run (a push).
+        self.hooks: list[Callable[[Request], None]] = []
         self.writes: list[tuple[str, str]] = []
         self._ids = itertools.count(1000)
         self._lock = threading.RLock()
@@ -132,11 +136,17 @@ class FakeGitHub:
                 401,
                 {"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"},
             )
+        if self.prefix:
+            if not request.path.startswith(self.prefix + "/"):
+                return Reply(404, {"message": "Not Found"})
+            request = dataclasses.replace(request, path=request.path[len(self.prefix) :])
         with self._lock:
             fault = self._fault(request)
             if fault is not None and not fault.after:
                 return fault.reply
             reply = self._route(request)
+            for hook in self.hooks:
+                hook(request)
             if fault is not None:
                 return fault.reply
             return reply
