@@ -1,0 +1,47 @@
+"""Models: the rotating chat client, its metrics, and the catalog of free models.
+
+Names are imported lazily, so ``import ttabot.llm`` costs next to nothing and
+httpx is loaded only when a client first sends a request.
+
+    async with RotatingClient(settings) as client:
+        answer = await client.complete(TaskKind.DOCUMENTATION, messages, schema=schema)
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ttabot.llm.client import Completion, RotatingClient, missing_keys, usable_models
+    from ttabot.llm.metrics import Metrics
+    from ttabot.llm.structured import JSONExtractionError, SchemaError, extract_json
+
+__all__ = [
+    "Completion",
+    "JSONExtractionError",
+    "Metrics",
+    "RotatingClient",
+    "SchemaError",
+    "extract_json",
+    "missing_keys",
+    "usable_models",
+]
+
+_HOME = {
+    "Completion": "client",
+    "RotatingClient": "client",
+    "missing_keys": "client",
+    "usable_models": "client",
+    "Metrics": "metrics",
+    "JSONExtractionError": "structured",
+    "SchemaError": "structured",
+    "extract_json": "structured",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _HOME.get(name)
+    if module is None:
+        raise AttributeError(f"module 'ttabot.llm' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"ttabot.llm.{module}"), name)

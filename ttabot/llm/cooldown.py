@@ -1,0 +1,115 @@
+"""Cooldowns: when a provider says a model may be asked again, and who is cooling.
+
+All times are epoch seconds (``time.time()``), because ``X-RateLimit-Reset``
+announces epoch milliseconds and cooldowns are shared with other processes.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from collections.abc import Callable, Mapping
+
+Clock = Callable[[], float]
+
+# Above this a reset value is epoch milliseconds, above 1e9 epoch seconds,
+# else seconds from now (providers disagree; OpenRouter sends epoch ms).
+_EPOCH_MS = 1e12
+_EPOCH_S = 1e9
+
+
+def _number(value: str) -> float | None:
+    try:
+        number = float(value.strip())
+    except ValueError:
+        return None
+    return number if number >= 0 else None
+
+
+def _retry_after(value: str, now: float) -> float | None:
+    seconds = _number(value)
+    if seconds is not None:
+        return now + seconds
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return when.timestamp()
+
+
+def _reset(value: str, now: float) -> float | None:
+    number = _number(value)
+    if number is None:
+        return None
+    if number > _EPOCH_MS:
+        return number / 1000
+    if number > _EPOCH_S:
+        return number
+    return now + number
+
+
+def announced_until(headers: Mapping[str, str], now: float) -> float | None:
+    """The time a response says the model may be asked again, or None if it says nothing.
+
+    Reads ``Retry-After`` (seconds or an HTTP date), ``retry-after-ms`` and
+    ``X-RateLimit-Reset``; when several are present the latest wins.
+    """
+    lowered = {key.lower(): value for key, value in headers.items()}
+    found: list[float] = []
+    if "retry-after-ms" in lowered:
+        ms = _number(lowered["retry-after-ms"])
+        if ms is not None:
+            found.append(now + ms / 1000)
+    if "retry-after" in lowered:
+        at = _retry_after(lowered["retry-after"], now)
+        if at is not None:
+            found.append(at)
+    if "x-ratelimit-reset" in lowered:
+        at = _reset(lowered["x-ratelimit-reset"], now)
+        if at is not None:
+            found.append(at)
+    return max(found) if found else None
+
+
+class CooldownTable:
+    """Which models are cooling and until when; the later deadline always wins.
+
+    ``announced`` cooldowns come from the provider and must never be entered;
+    ``backoff`` cooldowns are ttabot's own guess after an unannounced failure.
+    """
+
+    def __init__(self, clock: Clock = time.time) -> None:
+        self._clock = clock
+        self._announced: dict[str, float] = {}
+        self._backoff: dict[str, float] = {}
+
+    def announce(self, key: str, until: float) -> bool:
+        """Record an announced cooldown; True if it moved the deadline later."""
+        if until <= self._announced.get(key, 0.0):
+            return False
+        self._announced[key] = until
+        return True
+
+    def back_off(self, key: str, until: float) -> None:
+        """Record a backoff after a failure nothing was announced for."""
+        self._backoff[key] = max(until, self._backoff.get(key, 0.0))
+
+    def clear_backoff(self, key: str) -> None:
+        """Forget a backoff (the model answered)."""
+        self._backoff.pop(key, None)
+
+    def announced(self, key: str) -> float:
+        """End of the announced cooldown of ``key`` (0.0 if none)."""
+        return self._announced.get(key, 0.0)
+
+    def until(self, key: str) -> float:
+        """When ``key`` may be asked again (announced or backoff)."""
+        return max(self._announced.get(key, 0.0), self._backoff.get(key, 0.0))
+
+    def in_announced(self, key: str) -> bool:
+        """Whether asking ``key`` now would break a window the provider announced."""
+        return self._announced.get(key, 0.0) > self._clock()
+
+    def cooling(self, key: str) -> bool:
+        """Whether ``key`` is cooling for any reason."""
+        return self.until(key) > self._clock()

@@ -1,0 +1,207 @@
+"""Structured output: find the JSON in a model's text and check it against a schema.
+
+Models wrap JSON in code fences, prose and ``<think>`` blocks, and cut it off
+when they run out of tokens; :func:`extract_json` copes with all four.
+:func:`validate` covers the JSON-schema subset ttabot's answer schemas use:
+``type``, ``properties``, ``required``, ``items``, ``enum``,
+``additionalProperties: false``, ``minItems`` and ``minLength``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+_THINK = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
+_FENCE = re.compile(r"```[a-zA-Z0-9_-]*[ \t]*\n(.*?)(?:```|\Z)", re.DOTALL)
+
+
+class JSONExtractionError(ValueError):
+    """The text holds no JSON object or array that could be recovered."""
+
+
+class SchemaError(ValueError):
+    """The parsed value does not match the schema; the message names the path."""
+
+
+def strip_reasoning(text: str) -> str:
+    """Remove ``<think>…</think>`` blocks, and a reasoning prelude that only closes."""
+    text = _THINK.sub("", text)
+    lowered = text.lower()
+    if "</think>" in lowered:
+        text = text[lowered.rindex("</think>") + len("</think>"):]
+    elif lowered.lstrip().startswith("<think>"):
+        text = ""  # cut off while still thinking: there is no answer
+    return text
+
+
+def _loads(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def _repair(text: str) -> Any:
+    """Close a truncated object/array: drop the unfinished tail, add the closers."""
+    stack: list[str] = []
+    cuts: list[tuple[int, str]] = []  # (index of a ',' at depth>0, closers at that point)
+    in_string = escaped = False
+    for index, char in enumerate(text):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+            continue
+        if char == '"':
+            in_string = True
+        elif char in "{[":
+            stack.append("}" if char == "{" else "]")
+        elif char in "}]":
+            if not stack:
+                return None
+            stack.pop()
+            if not stack:
+                return _loads(text[: index + 1])
+        elif char == "," and stack:
+            cuts.append((index, "".join(reversed(stack))))
+    closers = "".join(reversed(stack))
+    tail = text + ('"' if in_string else "")
+    for candidate in [tail.rstrip().rstrip(",") + closers] + [
+        text[:cut] + close for cut, close in reversed(cuts)
+    ]:
+        value = _loads(candidate)
+        if value is not None:
+            return value
+    return None
+
+
+def _next_start(text: str, index: int) -> int:
+    positions = [p for p in (text.find("{", index), text.find("[", index)) if p >= 0]
+    return min(positions) if positions else -1
+
+
+def extract_json(text: str) -> Any:
+    """The JSON object or array in a model's answer.
+
+    Tries, in order: the whole text; each fenced code block; the first complete
+    JSON value starting at a ``{`` or ``[``; a repaired truncated value.
+    Raises :class:`JSONExtractionError` when none of these yields JSON.
+    """
+    text = strip_reasoning(text).strip()
+    whole = _loads(text)
+    if isinstance(whole, dict | list):
+        return whole
+    for block in _FENCE.findall(text):
+        value = _loads(block.strip())
+        if isinstance(value, dict | list):
+            return value
+    found: list[Any] = []
+    decoder = json.JSONDecoder()
+    index = 0
+    while (start := _next_start(text, index)) >= 0:
+        try:
+            value, index = decoder.raw_decode(text, start)
+        except ValueError:
+            # Not a complete value here: maybe the answer was cut off mid-JSON.
+            value, index = _repair(text[start:]), start + 1
+            if isinstance(value, dict | list):
+                found.append(value)
+                break
+            continue
+        if isinstance(value, dict | list):
+            found.append(value)
+    # Answer schemas are objects: prefer one over an array mentioned in prose.
+    for value in sorted(found, key=lambda v: not isinstance(v, dict)):
+        return value
+    raise JSONExtractionError("the answer holds no JSON object")
+
+
+_TYPES: Mapping[str, type | tuple[type, ...]] = {
+    "object": dict,
+    "array": list,
+    "string": str,
+    "integer": int,
+    "number": (int, float),
+    "boolean": bool,
+    "null": type(None),
+}
+
+
+def _type_ok(value: Any, name: str) -> bool:
+    if name in ("integer", "number") and isinstance(value, bool):
+        return False
+    expected = _TYPES.get(name)
+    return expected is None or isinstance(value, expected)
+
+
+def _check(value: Any, schema: Mapping[str, Any], path: str) -> None:
+    types = schema.get("type")
+    if types is not None:
+        names = [types] if isinstance(types, str) else list(types)
+        if not any(_type_ok(value, name) for name in names):
+            raise SchemaError(f"{path}: expected {' or '.join(names)}, got {type(value).__name__}")
+    if "enum" in schema and value not in schema["enum"]:
+        raise SchemaError(f"{path}: {value!r} is not one of {list(schema['enum'])!r}")
+    if isinstance(value, str) and len(value) < schema.get("minLength", 0):
+        raise SchemaError(f"{path}: shorter than {schema['minLength']} characters")
+    if isinstance(value, dict):
+        for key in schema.get("required", ()):
+            if key not in value:
+                raise SchemaError(f"{path}: missing required key {key!r}")
+        properties: Mapping[str, Any] = schema.get("properties", {})
+        for key, item in value.items():
+            if key in properties:
+                _check(item, properties[key], f"{path}.{key}")
+            elif schema.get("additionalProperties") is False:
+                raise SchemaError(f"{path}: unexpected key {key!r}")
+    if isinstance(value, list):
+        if len(value) < schema.get("minItems", 0):
+            raise SchemaError(f"{path}: fewer than {schema['minItems']} items")
+        items = schema.get("items")
+        if isinstance(items, Mapping):
+            for index, item in enumerate(value):
+                _check(item, items, f"{path}[{index}]")
+
+
+def validate(value: Any, schema: Mapping[str, Any]) -> None:
+    """Raise :class:`SchemaError` if ``value`` does not match ``schema``."""
+    _check(value, schema, "$")
+
+
+def json_instruction(schema: Mapping[str, Any]) -> str:
+    """The system-message text that asks for JSON matching ``schema``."""
+    return (
+        "Answer with a single JSON object and nothing else (no prose, no code fences). "
+        "It must match this JSON schema:\n" + json.dumps(schema, separators=(",", ":"))
+    )
+
+
+def with_json_instruction(
+    messages: Sequence[Mapping[str, str]], schema: Mapping[str, Any]
+) -> list[dict[str, str]]:
+    """``messages`` with the JSON instruction added to (or as) the system message."""
+    out = [dict(message) for message in messages]
+    instruction = json_instruction(schema)
+    if out and out[0].get("role") == "system":
+        out[0]["content"] = f"{out[0].get('content', '')}\n\n{instruction}".lstrip()
+    else:
+        out.insert(0, {"role": "system", "content": instruction})
+    return out
+
+
+def feedback(answer: str, problem: str) -> list[dict[str, str]]:
+    """The two messages that show a model its invalid answer and what was wrong."""
+    return [
+        {"role": "assistant", "content": answer},
+        {
+            "role": "user",
+            "content": f"That answer was not valid: {problem}. "
+            "Reply again with only the corrected JSON object.",
+        },
+    ]
