@@ -98,9 +98,17 @@ class LoopbackServer:
             def log_message(self, format: str, *args: Any) -> None:
                 return  # keep test output quiet
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler, bind_and_activate=False)
+        # socketserver's default backlog of 5 drops connections when tests fire
+        # many concurrent requests; the dropped SYN is retried only after 1 s.
+        self._server.request_queue_size = 128
+        self._server.server_bind()
+        self._server.server_activate()
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # A short poll interval: stop() waits up to one interval for the loop to notice.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def url(self) -> str:
