@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import argparse
+import ast
 import re
 import subprocess
 import sys
 from pathlib import Path
 
+import mccabe
 import pytest
 
 from tests.analysis.marked import check, found, one, unmark
+from ttabot.analysis.complexity import complexity_bound, mccabe_complexity
 from ttabot.config import CheckSettings
 
 
@@ -191,3 +195,26 @@ def test_both_thresholds_in_one_message() -> None:
     snippet = branches("heavy", 10).replace("def heavy(x)", "def heavy(x, a, b, c, d, e)")
     finding = one(check(snippet), "refactor")
     assert finding.message == "`heavy` has complexity 11 (max 10) and 6 parameters (max 5)"
+
+
+def _functions(path: Path) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+    return _functions_of(path.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("module", [argparse, ast, mccabe, subprocess])
+def test_bound_is_never_below_mccabe(module: object) -> None:
+    """The shortcut that skips mccabe must never hide a function over the threshold."""
+    functions = _functions(Path(str(getattr(module, "__file__", ""))))
+    assert len(functions) > 20
+    for node in functions:
+        assert complexity_bound(node) >= mccabe_complexity(node), node.name
+
+
+def test_bound_is_exact_for_plain_branches() -> None:
+    (node,) = _functions_of(unmark(branches("eleven", 10))[0])
+    assert complexity_bound(node) == mccabe_complexity(node) == 11
+
+
+def _functions_of(text: str) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+    tree = ast.parse(text)
+    return [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]

@@ -9,6 +9,17 @@ from tests.analysis.marked import check, found, one
 FINDS = [
     pytest.param(
         """
+         def load(x):
+             return f'''
+        +# {x} is text here
+             '''
+        """,
+        {},
+        {"load"},
+        id="hash line inside a multi-line f-string is code",
+    ),
+    pytest.param(
+        """
          def load():
         +    return 2
         """,
@@ -97,6 +108,27 @@ FINDS = [
 ]
 
 LEAVES = [
+    pytest.param(
+        """
+         def load():
+             return call(
+        +        # why the argument is 1
+                 1,
+             )
+        """,
+        {},
+        id="comment inside a multi-line call",
+    ),
+    pytest.param(
+        """
+         def load():
+             if x:
+        +        # explain
+                 return 1
+        """,
+        {},
+        id="comment in a nested block",
+    ),
     pytest.param(
         """
          def load():

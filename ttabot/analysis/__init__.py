@@ -13,6 +13,7 @@ from ttabot.analysis.definitions import collect_definitions
 from ttabot.analysis.findings import TestEvidence, file_findings
 from ttabot.analysis.paths import in_scope, is_python, is_test_file
 from ttabot.analysis.source import SourceError, decode, parse, split_lines
+from ttabot.analysis.statements import StatementIndex
 from ttabot.analysis.touched import find_touches
 from ttabot.config import CheckSettings
 from ttabot.records import Change, CheckResult, CheckWarning, FileChange, FileStatus, Finding
@@ -80,10 +81,11 @@ def analyze(
             continue
         checked += 1
         defs = collect_definitions(source.tree)
-        touches = find_touches(defs, source.lines, file.added_lines, source.tree)
+        statements = StatementIndex(source.tree, len(source.lines) - 1)
+        touches = find_touches(defs, source.lines, file.added_lines, statements)
         executed = None if covered is None else covered.get(file.path, frozenset())
         findings.extend(
-            file_findings(file.path, source, defs, touches, settings, evidence, executed)
+            file_findings(file.path, statements, defs, touches, settings, evidence, executed)
         )
     findings.sort(key=lambda f: (f.path, f.line, f.category.value))
     return CheckResult(findings=tuple(findings), warnings=tuple(warnings), files_checked=checked)

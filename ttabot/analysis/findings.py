@@ -6,10 +6,10 @@ import ast
 import re
 from collections.abc import Collection, Iterator, Sequence
 
-from ttabot.analysis.complexity import mccabe_complexity, parameter_count
+from ttabot.analysis.complexity import complexity_bound, mccabe_complexity, parameter_count
 from ttabot.analysis.definitions import Definition
-from ttabot.analysis.source import Source
-from ttabot.analysis.touched import Touches, statement_starts
+from ttabot.analysis.statements import StatementIndex
+from ttabot.analysis.touched import Touches
 from ttabot.config import CheckSettings
 from ttabot.records import TASK_FOR_CATEGORY, Category, Finding
 
@@ -76,12 +76,16 @@ def refactor(path: str, definition: Definition, settings: CheckSettings) -> Find
     node = definition.node
     if isinstance(node, ast.ClassDef):
         return None
-    complexity = mccabe_complexity(node)
     parameters = parameter_count(node, is_method=definition.is_method)
+    too_many = parameters > settings.max_params
+    # mccabe's graph is the slow part of a check; most functions are far below the limit.
+    if not too_many and complexity_bound(node) <= settings.max_complexity:
+        return None
+    complexity = mccabe_complexity(node)
     crossed: list[str] = []
     if complexity > settings.max_complexity:
         crossed.append(f"complexity {complexity} (max {settings.max_complexity})")
-    if parameters > settings.max_params:
+    if too_many:
         crossed.append(f"{parameters} parameters (max {settings.max_params})")
     if not crossed:
         return None
@@ -96,7 +100,7 @@ def refactor(path: str, definition: Definition, settings: CheckSettings) -> Find
 
 def file_findings(
     path: str,
-    source: Source,
+    statements: StatementIndex,
     defs: Sequence[Definition],
     touches: Touches,
     settings: CheckSettings,
@@ -105,7 +109,6 @@ def file_findings(
 ) -> Iterator[Finding]:
     """Every finding for the touched definitions of one file (unsorted, unfiltered)."""
     wanted = settings.categories
-    starts: list[int] | None = None
     for index in sorted(touches.touched):
         definition = defs[index]
         if definition.is_overload:
@@ -130,10 +133,10 @@ def file_findings(
                     f"changed code in `{definition.symbol}` is not exercised by any changed test",
                 )
             else:
-                if starts is None:
-                    starts = statement_starts(source.tree, len(source.lines) - 1)
                 uncovered = tuple(
-                    n for n in changed_code if n not in executed and starts[n] not in executed
+                    n
+                    for n in changed_code
+                    if n not in executed and statements.start(n) not in executed
                 )
                 if uncovered:
                     yield _finding(

@@ -6,11 +6,11 @@ change is mapped in time linear in the file, not in definitions x lines.
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from ttabot.analysis.definitions import Definition
+from ttabot.analysis.statements import StatementIndex
 
 NO_OWNER = -1
 
@@ -37,24 +37,11 @@ def innermost_owners(defs: Sequence[Definition], line_count: int) -> list[int]:
     return owners
 
 
-def lines_inside_strings(tree: ast.Module) -> frozenset[int]:
-    """Lines that continue a multi-line string: a ``#`` there is text, not a comment."""
-    inside: set[int] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.JoinedStr) or (
-            isinstance(node, ast.Constant) and isinstance(node.value, str | bytes)
-        ):
-            end = node.end_lineno or node.lineno
-            if end > node.lineno:
-                inside.update(range(node.lineno + 1, end + 1))
-    return frozenset(inside)
-
-
 def find_touches(
     defs: Sequence[Definition],
     lines: Sequence[str],
     added: Collection[int],
-    tree: ast.Module,
+    statements: StatementIndex,
 ) -> Touches:
     """Map the ``added`` line numbers of a file onto its definitions.
 
@@ -67,7 +54,6 @@ def find_touches(
     docstring_lines: set[int] = set()
     for definition in defs:
         docstring_lines.update(definition.docstring_lines)
-    string_lines: frozenset[int] | None = None
 
     touched: set[int] = set()
     code_lines: dict[int, list[int]] = {}
@@ -80,9 +66,7 @@ def find_touches(
             continue
         is_code = number not in docstring_lines
         if is_code and stripped.startswith("#"):
-            if string_lines is None:
-                string_lines = lines_inside_strings(tree)
-            is_code = number in string_lines
+            is_code = statements.in_string(number)
         touched.add(owner)
         index: int | None = owner
         while index is not None:
@@ -96,23 +80,3 @@ def find_touches(
         touched=frozenset(touched),
         code_lines={index: tuple(found) for index, found in code_lines.items()},
     )
-
-
-def statement_starts(tree: ast.Module, line_count: int) -> list[int]:
-    """For each line, the first line of the innermost statement (or ``except``) holding it.
-
-    Coverage tools record a multi-line statement under its first line; this
-    maps a continuation line to that line. Lines outside any statement map to 0.
-    """
-    starts = [0] * (line_count + 1)
-    pending: list[ast.AST] = list(tree.body)
-    while pending:
-        node = pending.pop()
-        if isinstance(node, ast.stmt | ast.ExceptHandler):
-            end = min(node.end_lineno or node.lineno, line_count)
-            starts[node.lineno : end + 1] = [node.lineno] * (end - node.lineno + 1)
-        for field in ("body", "orelse", "finalbody", "handlers", "cases"):
-            value = getattr(node, field, None)
-            if isinstance(value, list):
-                pending.extend(value)
-    return starts
