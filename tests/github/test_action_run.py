@@ -1,0 +1,233 @@
+"""``python -m ttabot action`` as GitHub runs it: a subprocess, an event file, GITHUB_* variables.
+
+The repository is a real git repo; GitHub is the fake on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.fake_github import Fault, FakeGitHub, PullState, pull_payload
+from tests.support.fake_github import secondary_rate_limit
+from tests.support.gitrepo import GitRepo
+from tests.support.loopback import LoopbackServer, serve
+
+TOKEN = "ghs_SuperSecretToken0123456789"
+REPO = "octo/proj"
+
+
+@dataclass
+class Run:
+    """One finished run: exit code, output, and what it left for GitHub."""
+
+    code: int
+    stdout: str
+    stderr: str
+    summary: str
+    outputs: dict[str, str]
+
+
+@dataclass
+class Stage:
+    repo: GitRepo
+    fake: FakeGitHub
+    server: LoopbackServer
+    tmp: Path
+    pull: PullState
+
+    def run(self, event_name: str, payload: dict[str, Any], **env: str) -> Run:
+        event = self.tmp / "event.json"
+        event.write_text(json.dumps(payload))
+        summary, output = self.tmp / "summary.md", self.tmp / "output.txt"
+        summary.write_text("")
+        output.write_text("")
+        clean = {k: v for k, v in os.environ.items()
+                 if not k.startswith(("GITHUB_", "TTABOT_", "OPENROUTER"))}
+        clean.update(
+            GITHUB_EVENT_NAME=event_name,
+            GITHUB_EVENT_PATH=str(event),
+            GITHUB_API_URL=self.server.url,
+            GITHUB_REPOSITORY=REPO,
+            GITHUB_WORKSPACE=str(self.repo.path),
+            GITHUB_TOKEN=TOKEN,
+            GITHUB_SHA="f" * 40,  # a merge commit GitHub makes: must not be used
+            GITHUB_STEP_SUMMARY=str(summary),
+            GITHUB_OUTPUT=str(output),
+            TTABOT_GITHUB_WRITE_INTERVAL="0",
+            TTABOT_FAIL_ON="none",
+        )
+        clean.update(env)
+        done = subprocess.run(
+            [sys.executable, "-m", "ttabot", "action"], cwd=self.repo.path, env=clean,
+            capture_output=True, text=True, timeout=60,
+        )
+        outputs = dict(
+            line.split("=", 1) for line in output.read_text().splitlines() if "=" in line
+        )
+        run = Run(done.returncode, done.stdout, done.stderr, summary.read_text(), outputs)
+        self.assert_no_secret(run)
+        return run
+
+    def assert_no_secret(self, run: Run) -> None:
+        everything = [run.stdout, run.stderr, run.summary, json.dumps(run.outputs)]
+        everything += [c["body"] for cs in self.fake.comments.values() for c in cs]
+        everything += [json.dumps(r) for rs in self.fake.reviews.values() for r in rs]
+        assert not any(TOKEN in text for text in everything)
+
+    def pr_event(self, action: str = "opened", head_repo: str = REPO) -> dict[str, Any]:
+        pr = pull_payload(self.pull, REPO)
+        pr["head"]["repo"] = {"full_name": head_repo, "fork": head_repo != REPO}
+        return {"action": action, "number": self.pull.number, "pull_request": pr,
+                "repository": {"full_name": REPO}, "sender": {"login": "alice", "type": "User"}}
+
+    def comment_event(self, body: str, association: str = "COLLABORATOR", login: str = "carol",
+                      user_type: str = "User", on_pr: bool = True, number: int = 7
+                      ) -> dict[str, Any]:
+        comment = self.fake.add_comment(number, body, login, user_type)
+        comment["author_association"] = association
+        issue: dict[str, Any] = {"number": number, "title": "Docs for add", "body": "",
+                                 "labels": [], "user": {"login": "alice"}}
+        if on_pr:
+            issue["pull_request"] = {"url": f"https://api.github.com/repos/{REPO}/pulls/{number}"}
+        return {"action": "created", "issue": issue, "comment": comment,
+                "repository": {"full_name": REPO}}
+
+
+@pytest.fixture
+def stage(repo: GitRepo, tmp_path: Path) -> Iterator[Stage]:
+    base = repo.commit("base", **{"pkg__core.py": "def old():\n    '''Old.'''\n    return 1\n"})
+    repo.git("checkout", "-q", "-b", "feature")
+    head = repo.commit(
+        "add add", **{"pkg__core.py": "def old():\n    '''Old.'''\n    return 1\n\n\n"
+                      "def add(a, b):\n    return a + b\n"}
+    )
+    fake = FakeGitHub(REPO, TOKEN)
+    patch = "@@ -3,0 +4,5 @@\n+\n+\n+def add(a, b):\n+    return a + b\n"
+    pull = PullState(7, head, "feature", base, patches={"pkg/core.py": patch})
+    fake.add_pull(pull)
+    with serve(fake) as server:
+        yield Stage(repo, fake, server, tmp_path, pull)
+
+
+def test_three_runs_leave_one_sticky_comment(stage: Stage) -> None:
+    runs = [stage.run("pull_request", stage.pr_event(action))
+            for action in ("opened", "synchronize", "reopened")]
+    assert all(r.code == 0 for r in runs), runs[-1].stderr
+    (sticky,) = stage.fake.sticky_comments(7)
+    assert "`pkg/core.py:6` `add`" in sticky["body"]
+    assert "**Docs missing** (1)" in sticky["body"] and "**Tests needed** (1)" in sticky["body"]
+    assert stage.pull.head_sha[:7] in sticky["body"]
+    last = runs[-1]
+    assert last.outputs["findings"] == "2" and last.outputs["drafts"] == "0"
+    assert last.outputs["comment-url"] == sticky["html_url"]
+    assert "**Docs missing** (1)" in last.summary and "<!-- ttabot:sticky -->" not in last.summary
+
+
+def test_fail_on_fails_the_job_after_publishing(stage: Stage) -> None:
+    run = stage.run("pull_request", stage.pr_event(), TTABOT_FAIL_ON="docs-missing")
+    assert run.code == 1
+    assert len(stage.fake.sticky_comments(7)) == 1
+
+
+def test_fork_pr_gets_no_write_and_falls_back_to_annotations(stage: Stage) -> None:
+    run = stage.run("pull_request", stage.pr_event(head_repo="someone/proj"))
+    assert run.code == 0, run.stderr
+    assert stage.fake.writes == [] and stage.fake.comments == {}
+    assert "::warning file=pkg/core.py,line=6" in run.stdout
+    assert "cannot write" in run.summary
+
+
+def test_token_that_cannot_write_falls_back(stage: Stage) -> None:
+    stage.fake.read_only = True
+    run = stage.run("pull_request", stage.pr_event())
+    assert run.code == 0, run.stderr
+    assert stage.fake.comments == {}
+    assert "::warning file=pkg/core.py" in run.stdout
+    assert "GitHub refused a write (403" in run.summary
+
+
+def test_secondary_rate_limit_is_waited_out_and_written_once(stage: Stage) -> None:
+    stage.fake.faults.append(
+        Fault("POST", r"/repos/octo/proj/issues/7/comments", secondary_rate_limit(retry_after=1))
+    )
+    run = stage.run("pull_request", stage.pr_event())
+    assert run.code == 0, run.stderr
+    assert stage.fake.faults[0].times == 0  # the limit was hit
+    assert len(stage.fake.sticky_comments(7)) == 1
+    assert [p for m, p in stage.fake.writes if m == "POST"] == ["/repos/octo/proj/issues/7/comments"]
+
+
+def test_collaborator_check_command_reacts_and_reports(stage: Stage) -> None:
+    event = stage.comment_event("/ttabot check")
+    run = stage.run("issue_comment", event)
+    assert run.code == 0, run.stderr
+    cid = event["comment"]["id"]
+    assert stage.fake.reactions == [(cid, "eyes"), (cid, "rocket")]
+    assert len(stage.fake.sticky_comments(7)) == 1
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"association": "CONTRIBUTOR"},
+        {"association": "NONE", "login": "mallory"},
+        {"login": "dependabot[bot]", "user_type": "Bot", "association": "OWNER"},
+        {"login": "github-actions[bot]", "association": "MEMBER"},
+    ],
+)
+def test_commands_from_strangers_and_bots_are_ignored(stage: Stage, kwargs: dict[str, str]) -> None:
+    run = stage.run("issue_comment", stage.comment_event("/ttabot docs", **kwargs))
+    assert run.code == 0, run.stderr
+    assert stage.fake.writes == [] and stage.fake.reactions == []
+    assert "ignored" in run.summary
+
+
+def test_help_on_an_issue_replies_once(stage: Stage) -> None:
+    event = stage.comment_event("/ttabot help", on_pr=False, number=12)
+    run = stage.run("issue_comment", event)
+    assert run.code == 0, run.stderr
+    replies = [c for c in stage.fake.comments[12] if "ttabot:reply" in c["body"]]
+    assert len(replies) == 1 and "/ttabot triage" in replies[0]["body"]
+
+
+def test_unknown_verb_is_confused(stage: Stage) -> None:
+    event = stage.comment_event("/ttabot deploy")
+    run = stage.run("issue_comment", event)
+    assert run.code == 0, run.stderr
+    cid = event["comment"]["id"]
+    assert stage.fake.reactions == [(cid, "eyes"), (cid, "confused")]
+
+
+def test_new_issue_is_labelled(stage: Stage) -> None:
+    payload = {"action": "opened",
+               "issue": {"number": 21, "title": "Crash in parser", "body": "Traceback: ...",
+                         "labels": [], "user": {"login": "zed"}},
+               "repository": {"full_name": REPO}}
+    run = stage.run("issues", payload)
+    assert run.code == 0, run.stderr
+    assert stage.fake.labels[21] == ["bug"]
+
+
+def test_commit_mode_without_model_key_says_drafting_was_skipped(stage: Stage) -> None:
+    run = stage.run("pull_request", stage.pr_event(), TTABOT_MODE="commit")
+    assert run.code == 0, run.stderr
+    (sticky,) = stage.fake.sticky_comments(7)
+    assert "drafting skipped" in sticky["body"]
+    assert stage.fake.refs["feature"] == stage.pull.head_sha
+
+
+def test_outside_actions_is_a_clean_error(stage: Stage) -> None:
+    done = subprocess.run([sys.executable, "-m", "ttabot", "action"], cwd=stage.repo.path,
+                          env={k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")},
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.startswith("ttabot: error:") and "Traceback" not in done.stderr
