@@ -1,0 +1,155 @@
+"""The four report formats, from hand-made results (pure: no git, no analysis)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ttabot.records import Category, CheckResult, CheckWarning, Finding, TaskKind
+from ttabot.report import Report, render
+from ttabot.report.annotations import command, escape_data, escape_property
+
+
+def finding(category: Category, path: str, symbol: str, line: int) -> Finding:
+    task = {
+        Category.DOCS_MISSING: TaskKind.DOCUMENTATION,
+        Category.TESTS_NEEDED: TaskKind.UNIT_TESTS,
+        Category.REFACTOR: TaskKind.REFACTORING,
+    }[category]
+    return Finding(
+        category=category,
+        path=path,
+        symbol=symbol,
+        line=line,
+        end_line=line + 3,
+        task=task,
+        message=f"{category.value} for {symbol}",
+        details={"complexity": 12, "lines": (1, 2)} if category is Category.REFACTOR else {},
+    )
+
+
+RESULT = CheckResult(
+    findings=(
+        finding(Category.REFACTOR, "b/z.py", "Big.run", 40),
+        finding(Category.DOCS_MISSING, "a.py", "f", 3),
+        finding(Category.TESTS_NEEDED, "b/z.py", "helper", 2),
+        finding(Category.DOCS_MISSING, "dir with space/é.py", "g", 1),
+    ),
+    warnings=(CheckWarning("broken.py", "does not parse: invalid syntax (line 1)"),),
+    files_checked=4,
+)
+REPORT = Report(RESULT, frozenset({Category.DOCS_MISSING}), "staged change")
+
+
+def test_text_groups_by_file_in_order_and_marks_failing_findings() -> None:
+    text = render("text", REPORT)
+    lines = text.splitlines()
+    assert lines[0] == "a.py"
+    assert lines[1].split() == ["3", "docs-missing", "f:", "docs-missing", "for", "f", "(fails)"]
+    assert lines[2] == "b/z.py"
+    assert "helper" in lines[3] and "Big.run" in lines[4]  # sorted by line inside a file
+    assert "(fails)" not in lines[3] + lines[4]
+    assert lines[5] == "dir with space/é.py"
+    assert lines[7] == "warning: broken.py: does not parse: invalid syntax (line 1)"
+    assert lines[8] == (
+        "4 findings in staged change (2 docs-missing, 1 tests-needed, 1 refactor; "
+        "4 Python files checked); 2 fail the run (fail-on: docs-missing)."
+    )
+    assert "\x1b[" not in text
+
+
+def test_text_colour_only_when_asked() -> None:
+    coloured = render("text", Report(RESULT, frozenset(), "x", color=True))
+    assert "\x1b[" in coloured
+    assert "none fails the run" in coloured
+
+
+def test_text_for_a_clean_change() -> None:
+    clean = Report(CheckResult(findings=(), files_checked=1), frozenset(Category), "range a..b")
+    assert render("text", clean) == "Nothing left undone in range a..b (1 Python file checked).\n"
+
+
+def test_json_details_and_summary() -> None:
+    data = json.loads(render("json", REPORT))
+    assert data["version"] == 1
+    assert data["source"] == "staged change"
+    refactor = data["findings"][0]
+    assert refactor["details"] == {"complexity": 12, "lines": [1, 2]}
+    assert refactor["fails"] is False
+    assert data["summary"] == {
+        "files_checked": 4,
+        "findings": 4,
+        "by_category": {"docs-missing": 2, "tests-needed": 1, "refactor": 1},
+        "failing": 2,
+        "fail_on": ["docs-missing"],
+        "failed": True,
+    }
+    assert data["warnings"] == [
+        {"path": "broken.py", "message": "does not parse: invalid syntax (line 1)"}
+    ]
+
+
+def test_sarif_structure() -> None:
+    log = json.loads(render("sarif", REPORT))
+    assert log["version"] == "2.1.0"
+    assert log["$schema"].endswith("sarif-2.1.0.json")
+    (run,) = log["runs"]
+    driver = run["tool"]["driver"]
+    assert driver["name"] == "ttabot"
+    rule_ids = [rule["id"] for rule in driver["rules"]]
+    assert rule_ids == ["docs-missing", "tests-needed", "refactor"]
+    levels = {rule["id"]: rule["defaultConfiguration"]["level"] for rule in driver["rules"]}
+    assert levels == {"docs-missing": "error", "tests-needed": "warning", "refactor": "warning"}
+    assert len(run["results"]) == 4
+    for result in run["results"]:
+        assert rule_ids[result["ruleIndex"]] == result["ruleId"]
+        assert result["message"]["text"]
+        (location,) = result["locations"]
+        physical = location["physicalLocation"]
+        assert physical["artifactLocation"]["uriBaseId"] == "%SRCROOT%"
+        assert physical["region"]["startLine"] >= 1
+        assert physical["region"]["endLine"] >= physical["region"]["startLine"]
+    uris = [
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"]
+    ]
+    assert "dir%20with%20space/%C3%A9.py" in uris
+    by_rule = {r["ruleId"]: r["level"] for r in run["results"]}
+    assert by_rule == {"refactor": "warning", "docs-missing": "error", "tests-needed": "warning"}
+    fingerprints = {r["partialFingerprints"]["ttabotDefinition/v1"] for r in run["results"]}
+    assert len(fingerprints) == 4
+    (note,) = run["invocations"][0]["toolExecutionNotifications"]
+    assert note["message"]["text"].startswith("does not parse")
+
+
+@pytest.mark.parametrize(
+    ("raw", "data", "prop"),
+    [
+        ("plain", "plain", "plain"),
+        ("100%", "100%25", "100%25"),
+        ("a\nb", "a%0Ab", "a%0Ab"),
+        ("a\r\nb", "a%0D%0Ab", "a%0D%0Ab"),
+        ("a: b, c", "a: b, c", "a%3A b%2C c"),
+        ("%0A", "%250A", "%250A"),  # an escape sequence in the text is not taken as one
+        ("::stop-commands::x", "::stop-commands::x", "%3A%3Astop-commands%3A%3Ax"),
+    ],
+)
+def test_annotation_escaping(raw: str, data: str, prop: str) -> None:
+    assert escape_data(raw) == data
+    assert escape_property(raw) == prop
+
+
+def test_annotation_lines() -> None:
+    assert (
+        command("warning", "m\nx", file="a,b.py", line=3) == "::warning file=a%2Cb.py,line=3::m%0Ax"
+    )
+    assert command("notice", "hi") == "::notice::hi"
+    lines = render("github", REPORT).splitlines()
+    assert len(lines) == 5
+    assert lines[1] == (
+        "::error file=a.py,line=3,endLine=6,title=ttabot docs-missing%3A f::docs-missing for f"
+    )
+    assert lines[0].startswith("::warning file=b/z.py,line=40,endLine=43,")
+    assert (
+        lines[4] == "::warning file=broken.py,title=ttabot::does not parse: invalid syntax (line 1)"
+    )
