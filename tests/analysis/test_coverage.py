@@ -9,12 +9,16 @@ from pathlib import Path
 
 import pytest
 
+from tests.analysis.marked import one
 from ttabot.analysis import analyze, load_covered_lines
 from ttabot.config import CheckSettings
 from ttabot.errors import TtabotError
 from ttabot.records import Change, FileChange, FileStatus
 
 CALC = """\
+import functools
+
+
 def classify(x):
     if x > 0:
         return "positive"
@@ -23,6 +27,13 @@ def classify(x):
     return (
         "zero"
     )
+
+
+@functools.lru_cache(
+    maxsize=None,
+)
+def cached(x):
+    return x
 """
 
 RUN = """\
@@ -60,8 +71,8 @@ def measured(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.parametrize("name", ["coverage.xml", ".coverage"])
 def test_executed_lines(measured: Path, name: str) -> None:
     covered = load_covered_lines(measured / name, measured)
-    assert covered["pkg/calc.py"] >= {1, 2, 3}
-    assert not covered["pkg/calc.py"] & {4, 5, 6, 7, 8}
+    assert covered["pkg/calc.py"] >= {1, 4, 5, 6}
+    assert not covered["pkg/calc.py"] & {7, 8, 9, 10, 11, 18}
     assert "run_it.py" in covered
 
 
@@ -81,9 +92,20 @@ def test_analysis_with_real_coverage(measured: Path, name: str) -> None:
         wanted = [f for f in result.findings if f.category.value == "tests-needed"]
         return [f.details["uncovered_lines"] for f in wanted if f.symbol == "classify"]
 
-    assert tests_needed({2, 3}) == []
-    assert tests_needed({3, 4, 5}) == [(4, 5)]
-    assert tests_needed({7}) == [(7,)]
+    assert tests_needed({5, 6}) == []
+    assert tests_needed({6, 7, 8}) == [(7, 8)]
+    assert tests_needed({10}) == [(10,)]
+
+
+@pytest.mark.parametrize("name", ["coverage.xml", ".coverage"])
+def test_decorator_and_signature_lines_run_with_their_def(measured: Path, name: str) -> None:
+    covered = load_covered_lines(measured / name, measured)
+    read_new = {"pkg/calc.py": CALC.encode()}.get
+    # The decorator's continuation line and the def line ran at import; the body did not.
+    change = Change((FileChange("pkg/calc.py", FileStatus.MODIFIED, frozenset({15, 17, 18})),))
+    result = analyze(change, read_new, CheckSettings(), covered)
+    finding = one(result, "tests-needed")
+    assert (finding.symbol, finding.details["uncovered_lines"]) == ("cached", (18,))
 
 
 def test_src_layout_with_source_option(tmp_path: Path) -> None:
@@ -97,7 +119,7 @@ def test_src_layout_with_source_option(tmp_path: Path) -> None:
     assert "<source>" in (root / "coverage.xml").read_text()
     for name in ("coverage.xml", ".coverage"):
         covered = load_covered_lines(root / name, root)
-        assert covered["src/pkg/calc.py"] >= {1, 2, 3}, name
+        assert covered["src/pkg/calc.py"] >= {1, 4, 5, 6}, name
 
 
 def test_cobertura_without_sources(tmp_path: Path) -> None:

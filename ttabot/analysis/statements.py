@@ -14,6 +14,12 @@ _Holder = ast.stmt | ast.ExceptHandler
 _BODY_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
 
 
+def _first_line(node: _Holder) -> int:
+    """A decorated definition starts at its first decorator, as coverage tools see it."""
+    decorators = getattr(node, "decorator_list", None) or ()
+    return min([node.lineno, *(d.lineno for d in decorators)])
+
+
 class StatementIndex:
     """The innermost statement (or ``except`` clause) holding each line of a module."""
 
@@ -31,8 +37,9 @@ class StatementIndex:
             while pending:
                 node = pending.pop()
                 if isinstance(node, _Holder):
+                    first = _first_line(node)
                     end = min(node.end_lineno or node.lineno, self._line_count)
-                    table[node.lineno : end + 1] = [node] * (end - node.lineno + 1)
+                    table[first : end + 1] = [node] * (end - first + 1)
                 for field in _BODY_FIELDS:
                     value = getattr(node, field, None)
                     if isinstance(value, list):
@@ -41,7 +48,11 @@ class StatementIndex:
         return self._table
 
     def start(self, number: int) -> int:
-        """The first line of the statement holding line ``number`` (0 outside any)."""
+        """The line a coverage tool records line ``number`` under (0 outside any statement).
+
+        That is the first line of the statement holding it, or the ``def`` /
+        ``class`` line for a decorator line, which runs together with it.
+        """
         if not 0 < number <= self._line_count:
             return 0
         holder = self._holders()[number]
