@@ -80,7 +80,8 @@ def test_concurrent_requests_share_one_rotation_state(
 
     first, rest, client = asyncio.run(main())
     assert first.model == "fake:b"
-    assert all(r.ok and r.model == "fake:b" and r.attempts == 1 for r in rest), client.metrics.render()
+    report = client.metrics.render()
+    assert all(r.ok and r.model == "fake:b" and r.attempts == 1 for r in rest), report
     assert len(fake.calls_for("a")) == 1
     assert client.metrics.models["fake:a"].cooldown_skips == 21  # the first request skipped it too
     assert client.metrics.calls_in_cooldown == 0

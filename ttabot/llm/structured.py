@@ -76,7 +76,7 @@ def _repair(text: str) -> Any:
         text[:cut] + close for cut, close in reversed(cuts)
     ]:
         value = _loads(candidate)
-        if value is not None:
+        if value:  # an empty {} or [] recovered from debris is not an answer
             return value
     return None
 

@@ -1,0 +1,72 @@
+"""Announced retry times and the cooldown table (pure, with an injected clock)."""
+
+from __future__ import annotations
+
+import email.utils
+
+import pytest
+
+from ttabot.config import Provider
+from ttabot.llm.cooldown import CooldownTable, announced_until
+from ttabot.llm.pacing import Pacer, pace_bucket
+
+NOW = 1_800_000_000.0
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({}, None),
+        ({"Retry-After": "20"}, NOW + 20),
+        ({"retry-after": "0.5"}, NOW + 0.5),
+        ({"Retry-After": email.utils.formatdate(NOW + 90, usegmt=True)}, NOW + 90),
+        ({"retry-after-ms": "250"}, NOW + 0.25),
+        ({"X-RateLimit-Reset": str(int((NOW + 42) * 1000))}, NOW + 42),  # epoch ms
+        ({"X-RateLimit-Reset": str(int(NOW + 7))}, NOW + 7),  # epoch seconds
+        ({"X-RateLimit-Reset": "3"}, NOW + 3),  # seconds from now
+        ({"Retry-After": "5", "retry-after-ms": "9000"}, NOW + 9),  # the later wins
+        ({"Retry-After": "soon"}, None),
+        ({"Retry-After": "-4"}, None),
+    ],
+)
+def test_announced_until(headers: dict[str, str], expected: float | None) -> None:
+    result = announced_until(headers, NOW)
+    if expected is None:
+        assert result is None
+    else:
+        assert result == pytest.approx(expected)
+
+
+def test_table_keeps_the_later_deadline_and_tells_announced_from_backoff() -> None:
+    now = [NOW]
+    table = CooldownTable(clock=lambda: now[0])
+    assert table.announce("m", NOW + 20)
+    assert not table.announce("m", NOW + 5)  # earlier: ignored
+    assert table.until("m") == NOW + 20
+    table.back_off("n", NOW + 1)
+    assert table.cooling("n") and not table.in_announced("n")
+    assert table.in_announced("m")
+    now[0] = NOW + 20.001
+    assert not table.cooling("m") and not table.in_announced("m")
+    table.clear_backoff("n")
+    assert table.until("n") == 0.0
+
+
+@pytest.mark.parametrize(
+    ("provider", "model", "bucket"),
+    [
+        (Provider("openrouter", "u", free_rpm=20.0), "x/y:free", ("openrouter:free", 3.0)),
+        (Provider("openrouter", "u", free_rpm=20.0), "x/y", None),
+        (Provider("local", "u", rpm=120.0), "qwen", ("local", 0.5)),
+        (Provider("local", "u"), "qwen", None),
+    ],
+)
+def test_pace_bucket(provider: Provider, model: str, bucket: tuple[str, float] | None) -> None:
+    assert pace_bucket(provider, model) == bucket
+
+
+def test_pacer_spaces_requests_in_one_bucket_only() -> None:
+    pacer = Pacer()
+    assert [pacer.reserve("free", 3.0, NOW) for _ in range(3)] == [NOW, NOW + 3, NOW + 6]
+    assert pacer.reserve("other", 3.0, NOW) == NOW
+    assert pacer.next_slot("free", NOW + 100) == NOW + 100  # idle time is not banked

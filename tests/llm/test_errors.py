@@ -1,0 +1,65 @@
+"""The failure taxonomy as a table: status, body -> kind and scope."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.support import fake_openai as f
+from ttabot.llm.errors import Answer, Failure, FailureKind, Scope, classify
+
+NOW = 1_800_000_000.0
+
+
+def run(reply: Any) -> Answer | Failure:
+    data, headers = reply.encoded()
+    return classify(reply.status, headers, data, NOW)
+
+
+@pytest.mark.parametrize(
+    ("reply", "kind", "scope"),
+    [
+        (f.rate_limited(), FailureKind.RATE_LIMITED, Scope.TRANSIENT),
+        (f.server_error(500), FailureKind.SERVER_ERROR, Scope.TRANSIENT),
+        (f.server_error(503), FailureKind.SERVER_ERROR, Scope.TRANSIENT),
+        (f.server_error(408), FailureKind.TIMEOUT, Scope.TRANSIENT),
+        (f.error_in_200(), FailureKind.ERROR_IN_200, Scope.TRANSIENT),
+        (f.empty(), FailureKind.EMPTY, Scope.TRANSIENT),
+        (f.ok("<think>only thoughts</think>  "), FailureKind.EMPTY, Scope.TRANSIENT),
+        (f.malformed(), FailureKind.MALFORMED, Scope.TRANSIENT),
+        (f.Reply(200, {"choices": []}), FailureKind.MALFORMED, Scope.TRANSIENT),
+        (f.unauthorized(), FailureKind.UNAUTHORIZED, Scope.MODEL),
+        (f.payment_required(), FailureKind.PAYMENT_REQUIRED, Scope.MODEL),
+        (f.forbidden(), FailureKind.FORBIDDEN, Scope.MODEL),
+        (f.free_variant_ended(), FailureKind.FREE_VARIANT_ENDED, Scope.MODEL),
+        (f.Reply(404, {"error": {"message": "No endpoints found"}}), FailureKind.NOT_FOUND,
+         Scope.MODEL),
+        (f.context_length(), FailureKind.CONTEXT_LENGTH, Scope.SKIP),
+        (f.bad_request(), FailureKind.BAD_REQUEST, Scope.REQUEST),
+        (f.Reply(422, b"nope"), FailureKind.BAD_REQUEST, Scope.REQUEST),
+    ],
+)
+def test_failures(reply: Any, kind: FailureKind, scope: Scope) -> None:
+    outcome = run(reply)
+    assert isinstance(outcome, Failure)
+    assert (outcome.kind, outcome.scope) == (kind, scope)
+
+
+def test_announced_time_travels_with_the_failure() -> None:
+    outcome = run(f.rate_limited(retry_after=20))
+    assert isinstance(outcome, Failure) and outcome.retry_at == NOW + 20
+    assert isinstance(run(f.rate_limited()), Failure)
+    assert run(f.rate_limited()).retry_at is None  # type: ignore[union-attr]
+
+
+def test_answer_carries_content_and_usage_and_ignores_reasoning() -> None:
+    outcome = run(f.ok("Done.", prompt_tokens=11, completion_tokens=2, reasoning="secret plan"))
+    assert outcome == Answer("Done.", 11, 2)
+
+
+def test_error_message_is_kept_short() -> None:
+    body = json.dumps({"error": {"message": "x" * 5000}}).encode()
+    outcome = classify(500, {}, body, NOW)
+    assert isinstance(outcome, Failure) and len(outcome.message) < 400

@@ -1,0 +1,102 @@
+"""JSON out of model text, and the schema subset answers are checked against."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from ttabot.llm.structured import (
+    JSONExtractionError,
+    SchemaError,
+    extract_json,
+    strip_reasoning,
+    validate,
+    with_json_instruction,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('{"a": 1}', {"a": 1}),
+        ('  [1, 2]  ', [1, 2]),
+        ('```json\n{"a": 1}\n```', {"a": 1}),
+        ('Here you go:\n```\n{"a": "x"}\n```\nHope it helps!', {"a": "x"}),
+        ('Sure. {"a": {"b": [1, 2]}} Done.', {"a": {"b": [1, 2]}}),
+        ('See [1] and then {"a": 2}', {"a": 2}),  # an object beats an array in prose
+        ('<think>maybe {"a": 0}?</think>{"a": 1}', {"a": 1}),
+        ('reasoning without an opening tag</think>\n{"a": 3}', {"a": 3}),
+        ('{"a": [1, 2], "b": "cut off mid-str', {"a": [1, 2], "b": "cut off mid-str"}),
+        ('{"a": [1, 2], "b": ', {"a": [1, 2]}),
+        ('```json\n{"a": {"c": 3, "d": [1, {"x": "y', {"a": {"c": 3, "d": [1, {"x": "y"}]}}),
+        ('{"s": "a } inside [ string", "n": 1}', {"s": "a } inside [ string", "n": 1}),
+    ],
+)
+def test_extract_json(text: str, expected: Any) -> None:
+    assert extract_json(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "no json here", "<think>{\"a\": 1}</think>", "{{{"])
+def test_extract_json_fails_with_a_named_error(text: str) -> None:
+    with pytest.raises(JSONExtractionError):
+        extract_json(text)
+
+
+def test_strip_reasoning() -> None:
+    assert strip_reasoning("<think>a\nb</think>answer") == "answer"
+    assert strip_reasoning("<THINK>x</THINK>y<think>z</think>") == "y"
+    assert strip_reasoning("<think>never closed") == ""
+    assert strip_reasoning("plain") == "plain"
+
+
+SCHEMA = {
+    "type": "object",
+    "required": ["docstring", "kind"],
+    "additionalProperties": False,
+    "properties": {
+        "docstring": {"type": "string", "minLength": 3},
+        "kind": {"enum": ["function", "class"]},
+        "lines": {"type": "array", "items": {"type": "integer"}, "minItems": 1},
+        "score": {"type": ["number", "null"]},
+    },
+}
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"docstring": "Add.", "kind": "function"},
+        {"docstring": "Add.", "kind": "class", "lines": [1, 2], "score": 0.5},
+        {"docstring": "Add.", "kind": "class", "score": None},
+    ],
+)
+def test_valid_values_pass(value: Any) -> None:
+    validate(value, SCHEMA)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ([], "$: expected object, got list"),
+        ({"kind": "function"}, "$: missing required key 'docstring'"),
+        ({"docstring": "Add.", "kind": "module"}, "$.kind: 'module' is not one of"),
+        ({"docstring": "A", "kind": "class"}, "$.docstring: shorter than 3"),
+        ({"docstring": "Add.", "kind": "class", "x": 1}, "$: unexpected key 'x'"),
+        ({"docstring": "Add.", "kind": "class", "lines": [1, "2"]}, "$.lines[1]: expected integer"),
+        ({"docstring": "Add.", "kind": "class", "lines": [True]}, "$.lines[0]: expected integer"),
+        ({"docstring": "Add.", "kind": "class", "lines": []}, "$.lines: fewer than 1"),
+    ],
+)
+def test_invalid_values_name_the_path(value: Any, message: str) -> None:
+    with pytest.raises(SchemaError, match=message.replace("[", r"\[").replace("$", r"\$")):
+        validate(value, SCHEMA)
+
+
+def test_json_instruction_joins_an_existing_system_message() -> None:
+    out = with_json_instruction([{"role": "system", "content": "Be brief."}, {"role": "user",
+                                 "content": "hi"}], {"type": "object"})
+    assert out[0]["content"].startswith("Be brief.\n\nAnswer with a single JSON object")
+    assert len(out) == 2
+    fresh = with_json_instruction([{"role": "user", "content": "hi"}], {"type": "object"})
+    assert fresh[0]["role"] == "system" and '{"type":"object"}' in fresh[0]["content"]
