@@ -34,12 +34,21 @@ def decode(data: bytes) -> str:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as exc:
-        raise SourceError(f"cannot decode: {exc.msg}") from None
+        raise SourceError(f"cannot decode: {_plain(exc.msg)}") from None
     try:
         return data.decode(encoding)
     except (LookupError, UnicodeDecodeError) as exc:
         reason = exc.reason if isinstance(exc, UnicodeDecodeError) else str(exc)
         raise SourceError(f"cannot decode as {encoding}: {reason}") from None
+
+
+def _plain(message: str) -> str:
+    """tokenize's encoding errors, said in the user's terms."""
+    if message.startswith("invalid or missing encoding declaration"):
+        return "not UTF-8, and no coding declaration says what it is"
+    if message.startswith("encoding problem"):
+        return "a UTF-8 BOM and a coding declaration disagree"
+    return message
 
 
 def split_lines(text: str) -> tuple[str, ...]:

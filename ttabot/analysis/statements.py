@@ -16,8 +16,9 @@ _BODY_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
 
 def _first_line(node: _Holder) -> int:
     """A decorated definition starts at its first decorator, as coverage tools see it."""
-    decorators = getattr(node, "decorator_list", None) or ()
-    return min([node.lineno, *(d.lineno for d in decorators)])
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        return min([node.lineno, *(d.lineno for d in node.decorator_list)])
+    return node.lineno
 
 
 class StatementIndex:
