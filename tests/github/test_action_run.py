@@ -19,7 +19,8 @@ import pytest
 from tests.support.fake_github import Fault, FakeGitHub, PullState, pull_payload
 from tests.support.fake_github import secondary_rate_limit
 from tests.support.gitrepo import GitRepo
-from tests.support.loopback import LoopbackServer, serve
+from tests.support.fake_openai import fake_openai, ok
+from tests.support.loopback import LoopbackServer, Reply, serve
 
 TOKEN = "ghs_SuperSecretToken0123456789"
 REPO = "octo/proj"
@@ -50,8 +51,11 @@ class Stage:
         summary, output = self.tmp / "summary.md", self.tmp / "output.txt"
         summary.write_text("")
         output.write_text("")
-        clean = {k: v for k, v in os.environ.items()
-                 if not k.startswith(("GITHUB_", "TTABOT_", "OPENROUTER"))}
+        clean = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("GITHUB_", "TTABOT_", "OPENROUTER"))
+        }
         clean.update(
             GITHUB_EVENT_NAME=event_name,
             GITHUB_EVENT_PATH=str(event),
@@ -67,8 +71,12 @@ class Stage:
         )
         clean.update(env)
         done = subprocess.run(
-            [sys.executable, "-m", "ttabot", "action"], cwd=self.repo.path, env=clean,
-            capture_output=True, text=True, timeout=60,
+            [sys.executable, "-m", "ttabot", "action"],
+            cwd=self.repo.path,
+            env=clean,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         outputs = dict(
             line.split("=", 1) for line in output.read_text().splitlines() if "=" in line
@@ -86,20 +94,40 @@ class Stage:
     def pr_event(self, action: str = "opened", head_repo: str = REPO) -> dict[str, Any]:
         pr = pull_payload(self.pull, REPO)
         pr["head"]["repo"] = {"full_name": head_repo, "fork": head_repo != REPO}
-        return {"action": action, "number": self.pull.number, "pull_request": pr,
-                "repository": {"full_name": REPO}, "sender": {"login": "alice", "type": "User"}}
+        return {
+            "action": action,
+            "number": self.pull.number,
+            "pull_request": pr,
+            "repository": {"full_name": REPO},
+            "sender": {"login": "alice", "type": "User"},
+        }
 
-    def comment_event(self, body: str, association: str = "COLLABORATOR", login: str = "carol",
-                      user_type: str = "User", on_pr: bool = True, number: int = 7
-                      ) -> dict[str, Any]:
+    def comment_event(
+        self,
+        body: str,
+        association: str = "COLLABORATOR",
+        login: str = "carol",
+        user_type: str = "User",
+        on_pr: bool = True,
+        number: int = 7,
+    ) -> dict[str, Any]:
         comment = self.fake.add_comment(number, body, login, user_type)
         comment["author_association"] = association
-        issue: dict[str, Any] = {"number": number, "title": "Docs for add", "body": "",
-                                 "labels": [], "user": {"login": "alice"}}
+        issue: dict[str, Any] = {
+            "number": number,
+            "title": "Docs for add",
+            "body": "",
+            "labels": [],
+            "user": {"login": "alice"},
+        }
         if on_pr:
             issue["pull_request"] = {"url": f"https://api.github.com/repos/{REPO}/pulls/{number}"}
-        return {"action": "created", "issue": issue, "comment": comment,
-                "repository": {"full_name": REPO}}
+        return {
+            "action": "created",
+            "issue": issue,
+            "comment": comment,
+            "repository": {"full_name": REPO},
+        }
 
 
 @pytest.fixture
@@ -107,8 +135,11 @@ def stage(repo: GitRepo, tmp_path: Path) -> Iterator[Stage]:
     base = repo.commit("base", **{"pkg__core.py": "def old():\n    '''Old.'''\n    return 1\n"})
     repo.git("checkout", "-q", "-b", "feature")
     head = repo.commit(
-        "add add", **{"pkg__core.py": "def old():\n    '''Old.'''\n    return 1\n\n\n"
-                      "def add(a, b):\n    return a + b\n"}
+        "add add",
+        **{
+            "pkg__core.py": "def old():\n    '''Old.'''\n    return 1\n\n\n"
+            "def add(a, b):\n    return a + b\n"
+        },
     )
     fake = FakeGitHub(REPO, TOKEN)
     patch = "@@ -3,0 +4,5 @@\n+\n+\n+def add(a, b):\n+    return a + b\n"
@@ -119,8 +150,10 @@ def stage(repo: GitRepo, tmp_path: Path) -> Iterator[Stage]:
 
 
 def test_three_runs_leave_one_sticky_comment(stage: Stage) -> None:
-    runs = [stage.run("pull_request", stage.pr_event(action))
-            for action in ("opened", "synchronize", "reopened")]
+    runs = [
+        stage.run("pull_request", stage.pr_event(action))
+        for action in ("opened", "synchronize", "reopened")
+    ]
     assert all(r.code == 0 for r in runs), runs[-1].stderr
     (sticky,) = stage.fake.sticky_comments(7)
     assert "`pkg/core.py:6` `add`" in sticky["body"]
@@ -163,7 +196,9 @@ def test_secondary_rate_limit_is_waited_out_and_written_once(stage: Stage) -> No
     assert run.code == 0, run.stderr
     assert stage.fake.faults[0].times == 0  # the limit was hit
     assert len(stage.fake.sticky_comments(7)) == 1
-    assert [p for m, p in stage.fake.writes if m == "POST"] == ["/repos/octo/proj/issues/7/comments"]
+    assert [p for m, p in stage.fake.writes if m == "POST"] == [
+        "/repos/octo/proj/issues/7/comments"
+    ]
 
 
 def test_collaborator_check_command_reacts_and_reports(stage: Stage) -> None:
@@ -208,10 +243,17 @@ def test_unknown_verb_is_confused(stage: Stage) -> None:
 
 
 def test_new_issue_is_labelled(stage: Stage) -> None:
-    payload = {"action": "opened",
-               "issue": {"number": 21, "title": "Crash in parser", "body": "Traceback: ...",
-                         "labels": [], "user": {"login": "zed"}},
-               "repository": {"full_name": REPO}}
+    payload = {
+        "action": "opened",
+        "issue": {
+            "number": 21,
+            "title": "Crash in parser",
+            "body": "Traceback: ...",
+            "labels": [],
+            "user": {"login": "zed"},
+        },
+        "repository": {"full_name": REPO},
+    }
     run = stage.run("issues", payload)
     assert run.code == 0, run.stderr
     assert stage.fake.labels[21] == ["bug"]
@@ -226,8 +268,93 @@ def test_commit_mode_without_model_key_says_drafting_was_skipped(stage: Stage) -
 
 
 def test_outside_actions_is_a_clean_error(stage: Stage) -> None:
-    done = subprocess.run([sys.executable, "-m", "ttabot", "action"], cwd=stage.repo.path,
-                          env={k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")},
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "ttabot", "action"],
+        cwd=stage.repo.path,
+        env={k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 2
     assert done.stderr.startswith("ttabot: error:") and "Traceback" not in done.stderr
+
+
+# --- with a model: drafts become suggestions or a commit ---------------------------
+
+
+def docstring_answer(model: str, body: Any) -> Reply:
+    text = "Return the sum of a and b.\n\nArgs:\n    a: First number.\n    b: Second number."
+    answer = {"docstrings": [{"symbol": "add", "docstring": text}]}
+    return ok(json.dumps(answer))
+
+
+@pytest.fixture
+def model_stage(stage: Stage) -> Iterator[Stage]:
+    with fake_openai(docstring_answer) as models:
+        stage.repo.write(
+            ".ttabot.toml",
+            f'[providers.fake]\nbase_url = "{models.base_url}"\napi_key_env = "FAKE_MODEL_KEY"\n'
+            '[chains]\ndocumentation = ["fake:doc-model"]\n'
+            "[client]\nshared_state = false\ndeadline = 20.0\nattempt_timeout = 10.0\n",
+        )
+        yield stage
+
+
+def test_suggest_mode_posts_one_review_and_never_twice(model_stage: Stage) -> None:
+    env = {
+        "TTABOT_MODE": "suggest",
+        "TTABOT_CATEGORIES": "docs-missing",
+        "FAKE_MODEL_KEY": "sk-model-secret",
+    }
+    first = model_stage.run("pull_request", model_stage.pr_event(), **env)
+    assert first.code == 0, first.stderr
+    assert first.outputs["drafts"] == "1", first.summary
+    (review,) = model_stage.fake.reviews[7]
+    (comment,) = model_stage.fake.review_comments[7]
+    assert (comment["path"], comment["line"]) == ("pkg/core.py", 6)
+    assert '```suggestion\ndef add(a, b):\n    """Return the sum of a and b.\n' in comment["body"]
+    assert comment["body"].endswith('b: Second number.\n    """\n```')
+    (sticky,) = model_stage.fake.sticky_comments(7)
+    assert "**accepted** by `fake:doc-model`" in sticky["body"]
+    assert "Model metrics" in sticky["body"]
+
+    second = model_stage.run("pull_request", model_stage.pr_event("synchronize"), **env)
+    assert second.code == 0, second.stderr
+    assert len(model_stage.fake.reviews[7]) == 1 and len(model_stage.fake.review_comments[7]) == 1
+    assert len(model_stage.fake.sticky_comments(7)) == 1
+    assert "sk-model-secret" not in json.dumps(model_stage.fake.comments)
+
+
+def test_commit_mode_fast_forwards_the_branch(model_stage: Stage) -> None:
+    env = {
+        "TTABOT_MODE": "commit",
+        "TTABOT_CATEGORIES": "docs-missing",
+        "FAKE_MODEL_KEY": "sk-model-secret",
+    }
+    run = model_stage.run("pull_request", model_stage.pr_event(), **env)
+    assert run.code == 0, run.stderr
+    new = model_stage.fake.refs["feature"]
+    assert new != model_stage.pull.head_sha
+    commit = model_stage.fake.commits[new]
+    assert commit["parents"] == [model_stage.pull.head_sha]
+    assert "Generated-by: ttabot" in commit["message"]
+    (entry,) = model_stage.fake.trees[commit["tree"]]["tree"]
+    assert entry["path"] == "pkg/core.py" and '"""Return the sum of a and b.' in entry["content"]
+    (sticky,) = model_stage.fake.sticky_comments(7)
+    assert f"as {new[:7]}" in sticky["body"]
+
+
+def test_commit_mode_on_a_moved_branch_pushes_nothing(model_stage: Stage) -> None:
+    model_stage.fake.refs["feature"] = "e" * 40  # pushed after the event was sent
+    env = {
+        "TTABOT_MODE": "commit",
+        "TTABOT_CATEGORIES": "docs-missing",
+        "FAKE_MODEL_KEY": "sk-model-secret",
+    }
+    run = model_stage.run("pull_request", model_stage.pr_event(), **env)
+    assert run.code == 0, run.stderr
+    assert model_stage.fake.refs["feature"] == "e" * 40
+    assert not any("/git/" in path for _, path in model_stage.fake.writes)
+    (sticky,) = model_stage.fake.sticky_comments(7)
+    assert "moved" in sticky["body"] and "nothing was pushed" in sticky["body"]
