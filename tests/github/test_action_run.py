@@ -16,10 +16,15 @@ from typing import Any
 
 import pytest
 
-from tests.support.fake_github import Fault, FakeGitHub, PullState, pull_payload
-from tests.support.fake_github import secondary_rate_limit
-from tests.support.gitrepo import GitRepo
+from tests.support.fake_github import (
+    FakeGitHub,
+    Fault,
+    PullState,
+    pull_payload,
+    secondary_rate_limit,
+)
 from tests.support.fake_openai import fake_openai, ok
+from tests.support.gitrepo import GitRepo
 from tests.support.loopback import LoopbackServer, Reply, serve
 
 TOKEN = "ghs_SuperSecretToken0123456789"
@@ -311,6 +316,7 @@ def test_suggest_mode_posts_one_review_and_never_twice(model_stage: Stage) -> No
     assert first.code == 0, first.stderr
     assert first.outputs["drafts"] == "1", first.summary
     (review,) = model_stage.fake.reviews[7]
+    assert review["commit_id"] == model_stage.pull.head_sha
     (comment,) = model_stage.fake.review_comments[7]
     assert (comment["path"], comment["line"]) == ("pkg/core.py", 6)
     assert '```suggestion\ndef add(a, b):\n    """Return the sum of a and b.\n' in comment["body"]
