@@ -98,6 +98,45 @@ def refactor(path: str, definition: Definition, settings: CheckSettings) -> Find
     )
 
 
+def tests_needed(
+    path: str,
+    definition: Definition,
+    changed_code: Sequence[int],
+    evidence: TestEvidence,
+    executed: Collection[int] | None,
+    statements: StatementIndex,
+) -> Finding | None:
+    """A public function whose changed code no changed test names (and, with coverage, no test ran).
+
+    ``changed_code`` are the added code lines in its span; ``executed`` the
+    lines tests ran in this file, or ``None`` without coverage data.
+    """
+    if not (definition.public and changed_code) or evidence.mentions(definition.name):
+        return None
+    if executed is None:
+        return _finding(
+            Category.TESTS_NEEDED,
+            path,
+            definition,
+            f"changed code in `{definition.symbol}` is not exercised by any changed test",
+        )
+    # Coverage tools record a multi-line statement under its first line.
+    uncovered = tuple(
+        n for n in changed_code if n not in executed and statements.start(n) not in executed
+    )
+    if not uncovered:
+        return None
+    plural = "s" if len(uncovered) > 1 else ""
+    return _finding(
+        Category.TESTS_NEEDED,
+        path,
+        definition,
+        f"changed code in `{definition.symbol}` is not run by any test"
+        f" ({len(uncovered)} uncovered line{plural})",
+        {"uncovered_lines": uncovered},
+    )
+
+
 def file_findings(
     path: str,
     statements: StatementIndex,
@@ -107,46 +146,20 @@ def file_findings(
     evidence: TestEvidence,
     executed: Collection[int] | None,
 ) -> Iterator[Finding]:
-    """Every finding for the touched definitions of one file (unsorted, unfiltered)."""
+    """The findings of ``settings.categories`` for the touched definitions of one file."""
     wanted = settings.categories
     for index in sorted(touches.touched):
         definition = defs[index]
         if definition.is_overload:
             continue  # typing stubs: the implementation carries docs and tests
-        docs = docs_missing(path, definition) if Category.DOCS_MISSING in wanted else None
-        if docs is not None:
-            yield docs
-        if not definition.is_function:
-            continue
-        changed_code = touches.code_lines.get(index, ())
-        if (
-            Category.TESTS_NEEDED in wanted
-            and definition.public
-            and changed_code
-            and not evidence.mentions(definition.name)
-        ):
-            if executed is None:
-                yield _finding(
-                    Category.TESTS_NEEDED,
-                    path,
-                    definition,
-                    f"changed code in `{definition.symbol}` is not exercised by any changed test",
-                )
-            else:
-                uncovered = tuple(
-                    n
-                    for n in changed_code
-                    if n not in executed and statements.start(n) not in executed
-                )
-                if uncovered:
-                    yield _finding(
-                        Category.TESTS_NEEDED,
-                        path,
-                        definition,
-                        f"changed code in `{definition.symbol}` is not run by any test"
-                        f" ({len(uncovered)} uncovered line{'s' if len(uncovered) > 1 else ''})",
-                        {"uncovered_lines": uncovered},
-                    )
-        heavy = refactor(path, definition, settings) if Category.REFACTOR in wanted else None
-        if heavy is not None:
-            yield heavy
+        found: list[Finding | None] = []
+        if Category.DOCS_MISSING in wanted:
+            found.append(docs_missing(path, definition))
+        if definition.is_function and Category.TESTS_NEEDED in wanted:
+            changed_code = touches.code_lines.get(index, ())
+            found.append(
+                tests_needed(path, definition, changed_code, evidence, executed, statements)
+            )
+        if Category.REFACTOR in wanted:
+            found.append(refactor(path, definition, settings))
+        yield from (finding for finding in found if finding is not None)

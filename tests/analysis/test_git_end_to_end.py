@@ -1,0 +1,87 @@
+"""The analysis over changes selected from real git repositories (``ttabot.sources``)."""
+
+from __future__ import annotations
+
+from tests.support.gitrepo import GitRepo
+from ttabot.analysis import analyze
+from ttabot.config import CheckSettings
+from ttabot.records import CheckResult
+from ttabot.sources import select_change
+
+BASE = '''\
+"""Storage."""
+
+
+class Store:
+    """A store."""
+
+    def get(self, key):
+        """Get."""
+        return self.data[key]
+'''
+
+HEAD = '''\
+"""Storage."""
+
+
+class Store:
+    """A store."""
+
+    def get(self, key):
+        """Get."""
+        return self.data.get(key)
+
+    def put(self, key, value):
+        self.data[key] = value
+'''
+
+
+def summary(result: CheckResult) -> list[tuple[str, str, str, int]]:
+    return [(f.category.value, f.path, f.symbol, f.line) for f in result.findings]
+
+
+def test_commit_range(repo: GitRepo) -> None:
+    base = repo.commit("base", **{"pkg/store.py": BASE})
+    test = "def test_get():\n    assert Store().get(1)\n"
+    head = repo.commit("head", **{"pkg/store.py": HEAD, "tests/test_store.py": test})
+    # The working tree no longer matters for a range: the new version is read at the head commit.
+    repo.write("pkg/store.py", "broken (\n")
+    selection = select_change(repo.path, rev_range=f"{base}..{head}")
+    result = analyze(selection.change, selection.read_new, CheckSettings())
+    assert summary(result) == [
+        ("docs-missing", "pkg/store.py", "Store.put", 11),
+        ("tests-needed", "pkg/store.py", "Store.put", 11),
+    ]
+    assert result.warnings == ()
+
+
+def test_staged_crlf_file_with_non_ascii_path(repo: GitRepo) -> None:
+    repo.commit("base", **{"README.md": "x\n"})
+    repo.write("données/modèle.py", HEAD.replace("\n", "\r\n").encode())
+    repo.stage()
+    selection = select_change(repo.path, staged=True)
+    result = analyze(selection.change, selection.read_new, CheckSettings())
+    assert summary(result) == [
+        ("tests-needed", "données/modèle.py", "Store.get", 7),
+        ("docs-missing", "données/modèle.py", "Store.put", 11),
+        ("tests-needed", "données/modèle.py", "Store.put", 11),
+    ]
+
+
+def test_latin_1_file_and_a_broken_one_in_the_last_commit(repo: GitRepo) -> None:
+    repo.commit("base", **{"README.md": "x\n"})
+    repo.write(
+        "pkg/legacy.py",
+        "# -*- coding: latin-1 -*-\ndef café():\n    return 'é'\n".encode("latin-1"),
+    )
+    repo.write("pkg/broken.py", "def oops(:\n")
+    repo.commit("add")
+    selection = select_change(repo.path, staged=False)
+    result = analyze(selection.change, selection.read_new, CheckSettings())
+    assert summary(result) == [
+        ("docs-missing", "pkg/legacy.py", "café", 2),
+        ("tests-needed", "pkg/legacy.py", "café", 2),
+    ]
+    assert [(w.path, w.message) for w in result.warnings] == [
+        ("pkg/broken.py", "does not parse: invalid syntax (line 1)")
+    ]
