@@ -10,6 +10,7 @@ tests for a module land in one test file in one draft.
 from __future__ import annotations
 
 import ast
+import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import groupby
@@ -109,7 +110,7 @@ def definition_source(source: str, finding: Finding, marks: frozenset[int] = fro
     ]
     if len(out) > DEFINITION_LINES:
         out = [*out[:DEFINITION_LINES], f"# ... ({len(out) - DEFINITION_LINES} more lines)"]
-    return "\n".join(out)
+    return textwrap.dedent("\n".join(out))
 
 
 def _documentation(

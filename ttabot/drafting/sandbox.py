@@ -133,7 +133,8 @@ def run(argv: Sequence[str], cwd: Path, env: Mapping[str, str], timeout: float) 
             os.killpg(proc.pid, signal.SIGKILL)
         out, _ = proc.communicate()
         text = out.decode("utf-8", "replace")
-        return RunResult(None, text + f"\n[ttabot] killed after {timeout:g} s", timed_out=True)
+        note = f"[ttabot] killed after {timeout:g} s (timeout)"
+        return RunResult(None, f"{note}\n{text}", timed_out=True)
     return RunResult(proc.returncode, out.decode("utf-8", "replace"))
 
 
@@ -174,7 +175,7 @@ class Sandbox:
     ) -> tuple[RunResult, list[str]]:
         """Run pytest on ``tests`` (optionally under coverage, measuring ``coverage_of``)."""
         # Our flags win over the project's addopts (e.g. --cov, -n) so runs are comparable.
-        pytest = ["-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "addopts=", *tests]
+        pytest = ["-m", "pytest", "-q", "-rfE", "-p", "no:cacheprovider", "-o", "addopts=", *tests]
         if coverage_of is None:
             return self.python(pytest)
         data = self.path / ".coverage"

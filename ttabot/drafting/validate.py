@@ -29,6 +29,14 @@ def tail(text: str, lines: int = 30) -> str:
     return "\n".join(text.strip().splitlines()[-lines:])
 
 
+def pytest_failure(output: str) -> str:
+    """pytest's one-line verdicts (``FAILED x::t - why``) first, then the end of its output."""
+    verdicts = [
+        line for line in output.splitlines() if line.startswith(("FAILED ", "ERROR ", "[ttabot]"))
+    ]
+    return "\n".join([*verdicts[:10], tail(output)]) if verdicts else tail(output)
+
+
 # --- docstrings --------------------------------------------------------------
 
 
@@ -109,15 +117,15 @@ def _all_rejected(
 def _pytest_stages(result: RunResult, left: Sequence[str], name: str) -> Stages:
     """Stages for one pytest run: ``imports`` (collection) then ``name`` (passing), ``clean``."""
     if result.timed_out:
-        return (ValidationStage(name, False, tail(result.output, 5)),)
+        return (ValidationStage(name, False, pytest_failure(result.output)),)
     code = result.returncode
     if code == 5:
         return (ValidationStage("imports", False, "pytest collected no tests"),)
     if code not in (0, 1):
-        return (ValidationStage("imports", False, tail(result.output)),)
+        return (ValidationStage("imports", False, pytest_failure(result.output)),)
     stages: Stages = (ValidationStage("imports", True),)
     if code != 0:
-        return (*stages, ValidationStage(name, False, tail(result.output)))
+        return (*stages, ValidationStage(name, False, pytest_failure(result.output)))
     stages += (ValidationStage(name, True),)
     if left:
         detail = "the tests left files behind: " + ", ".join(left[:10])
@@ -250,7 +258,7 @@ def check_refactor(
         stage = ValidationStage(
             "tests-before",
             False,
-            "the existing tests fail before the refactor: " + tail(result.output, 5),
+            "the existing tests fail before the refactor: " + pytest_failure(result.output),
         )
         return RefactorCheck(
             (*stages, stage), True, False, "suggestion only: existing tests fail already"
@@ -260,7 +268,7 @@ def check_refactor(
     result, _ = sandbox.pytest(list(tests))
     sandbox.write(module_path, original)
     if result.returncode != 0:
-        stage = ValidationStage("tests-after", False, tail(result.output))
+        stage = ValidationStage("tests-after", False, pytest_failure(result.output))
         return RefactorCheck(
             (*stages, stage), False, False, "the existing tests fail after the refactor"
         )

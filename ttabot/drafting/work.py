@@ -9,6 +9,7 @@ by a semaphore so a 2-core laptop is not swamped.
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from ttabot.config import Settings
 from ttabot.drafting import answers, prompts, validate
+from ttabot.drafting.docstrings import find_definition
 from ttabot.drafting.plan import Task
 from ttabot.drafting.refactor import replace_definition
 from ttabot.drafting.sandbox import Sandbox, project_copy
@@ -179,9 +181,25 @@ async def draft_docstrings(ws: Workspace, task: Task, original: str) -> list[Dra
 
 
 def _changed_lines(ws: Workspace, task: Task) -> frozenset[int]:
+    """Added lines of the findings' function bodies: what generated tests should run.
+
+    The ``def`` line, decorators and docstring run when the module is imported,
+    so they would make any test that merely imports the module look useful.
+    """
     added = ws.added.get(task.module, frozenset())
-    spans = {n for f in task.findings for n in range(f.line, f.end_line + 1)}
-    return frozenset(added & spans)
+    source = ws.read(task.module) or ""
+    tree = ast.parse(source)
+    lines: set[int] = set()
+    for finding in task.findings:
+        node = find_definition(tree, finding.symbol)
+        if node is None or not node.body:
+            continue
+        body = node.body
+        if ast.get_docstring(node) is not None:
+            body = body[1:]
+        if body:
+            lines.update(range(body[0].lineno, (node.end_lineno or node.lineno) + 1))
+    return frozenset(added & lines)
 
 
 @contextlib.asynccontextmanager

@@ -1,0 +1,64 @@
+"""Fixtures for drafting tests: a fake model server and settings that point at it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from tests.support.fake_openai import FakeOpenAI, fake_openai, ok
+from tests.support.gitrepo import GitRepo
+from tests.support.loopback import Reply
+
+#: Small numbers keep the suite fast; tests about reruns or feedback set their own.
+DRAFT_SETTINGS = {"reruns": 2, "feedback-rounds": 0, "test-timeout": 20}
+
+
+def config_toml(base_url: str, **draft: Any) -> str:
+    """A ``.ttabot.toml`` sending every task kind to the fake server (no API key needed)."""
+    values = {**DRAFT_SETTINGS, **draft}
+    lines = [
+        "[providers.fake]",
+        f'base_url = "{base_url}"',
+        "[chains]",
+        'documentation = ["fake:docs"]',
+        'unit-tests = ["fake:tests"]',
+        'refactoring = ["fake:refactor"]',
+        "[client]",
+        "shared-state = false",
+        "deadline = 30.0",
+        "attempt-timeout = 15.0",
+        "backoff = [0.05]",
+        "[draft]",
+        *(f"{key} = {json.dumps(value)}" for key, value in values.items()),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def answer(data: Any, *, prose: str = "") -> Reply:
+    """A model reply holding ``data`` as JSON, optionally wrapped in prose."""
+    text = json.dumps(data)
+    return ok(f"{prose}\n{text}\n" if prose else text, prompt_tokens=100, completion_tokens=50)
+
+
+def user_prompt(body: Any) -> str:
+    """The first user message of a request: the task's prompt (not feedback)."""
+    return next(m["content"] for m in body["messages"] if m["role"] == "user")
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeOpenAI]:
+    """A running fake model server."""
+    with fake_openai() as server:
+        yield server
+
+
+Responder = Callable[[str, Any], Reply]
+
+
+def configure(repo: GitRepo, fake: FakeOpenAI, responder: Responder, **draft: Any) -> None:
+    """Point ``repo``'s ttabot settings at ``fake`` answering with ``responder``."""
+    fake.responder = responder
+    repo.write(".ttabot.toml", config_toml(fake.base_url, **draft))

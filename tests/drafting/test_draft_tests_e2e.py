@@ -1,0 +1,141 @@
+"""End to end: ``ttabot draft`` drafts pytest tests through a fake model and keeps only good ones.
+
+One module per case, so each case is its own task with its own verdict.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+
+from tests.drafting.conftest import answer, configure, user_prompt
+from tests.support.fake_openai import FakeOpenAI
+from tests.support.gitrepo import GitRepo
+from tests.support.loopback import Reply
+from ttabot.cli import main
+
+SECRET = "sk-or-v1-parent-secret-do-not-leak"
+
+MODULE = '''\
+def {name}(x):
+    """Return x scaled."""
+    if x < 0:
+        return 0
+    return x * 2
+'''
+
+GOOD = """\
+import os
+
+from pkg.{name} import {name}
+
+
+def test_{name}_doubles():
+    assert {name}(3) == 6
+
+
+def test_{name}_clamps_negative():
+    assert {name}(-1) == 0
+"""
+
+TESTS: dict[str, str] = {
+    "good": GOOD,
+    "syntax": "def test_broken(:\n    pass\n",
+    "failing": "from pkg.failing import failing\n\n\ndef test_it():\n    assert failing(3) == 7\n",
+    # Fails 63 runs in 64, with a seed no rerun can repeat: flaky, and writes no file.
+    "flaky": (
+        "import os\n\nfrom pkg.flaky import flaky\n\n\n"
+        "def test_it():\n    assert flaky(1) == 2\n    assert os.urandom(1)[0] < 4\n"
+    ),
+    # Imports the module but runs none of the changed lines.
+    "nocover": "import pkg.nocover\n\n\ndef test_imports():\n    assert pkg.nocover\n",
+    "writer": (
+        "from pkg.writer import writer\n\n\n"
+        "def test_it():\n    open('left-behind.txt', 'w').write('x')\n    assert writer(1) == 2\n"
+    ),
+    # Passes only where the parent's key is not visible.
+    "envcheck": (
+        "import os\n\nfrom pkg.envcheck import envcheck\n\n\n"
+        "def test_env_is_scrubbed():\n"
+        "    print(dict(os.environ))\n"
+        "    assert 'OPENROUTER_API_KEY' not in os.environ\n"
+        f"    assert {SECRET!r} not in repr(os.environ)\n"
+        "    assert os.environ['HOME'].endswith('home')\n"
+        "    assert envcheck(2) == 4\n    assert envcheck(-2) == 0\n"
+    ),
+    "hang": "import time\n\nfrom pkg.hang import hang\n\n\ndef test_it():\n    time.sleep(600)\n",
+}
+
+#: How each case's answer is wrapped: reasoning blocks, prose, fences.
+WRAPS = {
+    "good": "<think>The user wants tests. Let me think {about} it.</think>Here you go:",
+    "envcheck": "Sure! Below is the JSON.\n```json",
+}
+
+
+def responder(model: str, body: Any) -> Reply:
+    prompt = user_prompt(body)
+    name = re.search(r"from `pkg/(\w+)\.py`", prompt)
+    assert name, prompt[:200]
+    case = name.group(1)
+    code = TESTS[case].format(name=case) if case == "good" else TESTS[case]
+    return answer({"code": code}, prose=WRAPS.get(case, ""))
+
+
+@pytest.fixture
+def project(repo: GitRepo, fake: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> GitRepo:
+    monkeypatch.setenv("OPENROUTER_API_KEY", SECRET)
+    repo.commit("init", pkg____init__py="", README="sample\n")
+    for case in TESTS:
+        repo.write(f"pkg/{case}.py", MODULE.format(name=case))
+    configure(repo, fake, responder, **{"test-timeout": 8})
+    repo.stage()
+    return repo
+
+
+def run_json(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, Any]]:
+    code = main(["draft", "--only", "tests-needed", "--format", "json", *args])
+    out = capsys.readouterr().out
+    return code, json.loads(out)
+
+
+def test_good_tests_are_accepted_and_bad_ones_rejected_with_the_reason(
+    project: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, doc = run_json(capsys)
+    by_case = {d["findings"][0]["path"].split("/")[1][:-3]: d for d in doc["drafts"]}
+    assert set(by_case) == set(TESTS)
+    assert code == 1  # some drafts were rejected
+
+    def failed_stage(case: str) -> str:
+        stage = next(s for s in by_case[case]["stages"] if not s["passed"])
+        return str(stage["name"])
+
+    for case in ("good", "envcheck"):
+        draft = by_case[case]
+        assert draft["status"] == "accepted", (case, draft["stages"])
+        assert [s["name"] for s in draft["stages"]] == [
+            "parses", "imports", "passes", "coverage", "reruns"
+        ]
+        assert draft["path"] == "tests/test_" + case + ".py"
+        assert draft["model"] == "fake:tests"
+        assert draft["prompt_tokens"] == 100 and draft["attempts"] == 1
+    assert failed_stage("syntax") == "parses"
+    assert failed_stage("failing") == "passes"
+    assert by_case["failing"]["reason"].startswith("passes: FAILED tests/test_failing.py::test_it")
+    assert "assert 6 == 7" in by_case["failing"]["reason"]
+    assert failed_stage("flaky") in ("passes", "reruns")
+    assert failed_stage("nocover") == "coverage"
+    assert failed_stage("writer") == "clean"
+    assert "left-behind.txt" in by_case["writer"]["reason"]
+    assert failed_stage("hang") == "passes"
+    assert "killed after 8 s" in by_case["hang"]["reason"]
+    for case in TESTS:
+        if by_case[case]["status"] == "rejected":
+            assert by_case[case]["reason"]
+    # Nothing was written to the user's tree without --apply.
+    assert not (project.path / "tests").exists()
+    assert not (project.path / "left-behind.txt").exists()
