@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.analysis.marked import check, found, one
+from ttabot.analysis.findings import AddedTestLines
 
 FINDS = [
     pytest.param(
@@ -307,3 +308,28 @@ def test_file_missing_from_coverage_ran_nothing() -> None:
 def test_a_changed_test_naming_it_still_wins_with_coverage() -> None:
     result = check(SNIPPET, tests={"tests/test_mod.py": "+load(1)\n"}, covered={})
     assert found(result, "tests-needed") == set()
+
+
+@pytest.mark.parametrize(
+    ("line", "mentions"),
+    [
+        ("assert load() == 1", True),
+        ("x = obj.load(1)", True),
+        ("mock.patch('pkg.mod.load')", True),
+        ("def test_load():", False),
+        ("reload()", False),
+        ("loader()", False),
+        ("load_all()", False),
+        ("LOAD()", False),
+        ("# calls load", True),
+    ],
+)
+def test_whole_word_evidence(line: str, mentions: bool) -> None:
+    assert AddedTestLines([line]).mentions("load") is mentions
+
+
+def test_evidence_for_names_outside_word_characters() -> None:
+    # A combining mark is valid in an identifier but is not a regex word character.
+    name = "cafe\u0301"
+    assert AddedTestLines([f"x = {name}()"]).mentions(name)
+    assert not AddedTestLines(["x = cafe()"]).mentions(name)

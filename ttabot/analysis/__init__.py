@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 
 from ttabot.analysis.coverage import load_covered_lines
 from ttabot.analysis.definitions import collect_definitions
-from ttabot.analysis.findings import TestEvidence, file_findings
+from ttabot.analysis.findings import AddedTestLines, file_findings
 from ttabot.analysis.paths import in_scope, is_python, is_test_file
 from ttabot.analysis.source import SourceError, decode, parse, split_lines
 from ttabot.analysis.statements import StatementIndex
@@ -58,7 +58,7 @@ def analyze(
     changed code that no test ran (a file missing from it ran nothing).
     ``settings.fail_on`` is the caller's business.
     """
-    evidence = TestEvidence(_test_lines(change, read_new))
+    evidence = AddedTestLines(_test_lines(change, read_new))
     findings: list[Finding] = []
     warnings: list[CheckWarning] = []
     checked = 0

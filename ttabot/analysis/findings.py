@@ -16,7 +16,7 @@ from ttabot.records import TASK_FOR_CATEGORY, Category, Finding
 _WORD = re.compile(r"\w+")
 
 
-class TestEvidence:
+class AddedTestLines:
     """The added lines of the change's test files, searchable by whole word."""
 
     def __init__(self, added_text: Sequence[str]) -> None:
@@ -28,7 +28,9 @@ class TestEvidence:
         """True when some added test line contains ``name`` as a whole word (``\\bname\\b``)."""
         if _WORD.fullmatch(name):
             return name in self._words
-        return re.search(rf"\b{re.escape(name)}\b", self._text) is not None
+        # An identifier may hold combining marks, which are not \w: \b would misplace
+        # the word's edges, so look for "no word character on either side" instead.
+        return re.search(rf"(?<!\w){re.escape(name)}(?!\w)", self._text) is not None
 
 
 def _finding(
@@ -102,7 +104,7 @@ def tests_needed(
     path: str,
     definition: Definition,
     changed_code: Sequence[int],
-    evidence: TestEvidence,
+    evidence: AddedTestLines,
     executed: Collection[int] | None,
     statements: StatementIndex,
 ) -> Finding | None:
@@ -143,7 +145,7 @@ def file_findings(
     defs: Sequence[Definition],
     touches: Touches,
     settings: CheckSettings,
-    evidence: TestEvidence,
+    evidence: AddedTestLines,
     executed: Collection[int] | None,
 ) -> Iterator[Finding]:
     """The findings of ``settings.categories`` for the touched definitions of one file."""
