@@ -404,6 +404,33 @@ class RotatingClient:
         delay = backoff_delay(strikes, self._settings.client.backoff)
         self._table.back_off(target.state_key, now + delay)
 
+    async def probe(self, ref: str, *, timeout: float | None = None) -> Completion:
+        """Send one one-token request to ``ref``: no rotation, no retry, cooldowns respected.
+
+        A reachable model that answers with nothing (reasoning models given one
+        token often do) counts as ok.
+        """
+        now = time.time()
+        run = _Request([{"role": "user", "content": "Reply with OK."}], now, now + (
+            timeout or self._settings.client.attempt_timeout))
+        target = self.target(ref)
+        if target is None:
+            return self._done(run, None, error=f"{ref}: provider is not defined")
+        if not target.has_key:
+            return self._done(run, None, error=f"{ref}: set {target.key_env}")
+        ready = self._ready_at(target, now)
+        if ready > now and ready >= run.end:
+            return self._done(run, None, error=f"cooling or paced for {ready - now:.0f}s more")
+        await asyncio.sleep(max(0.0, ready - now))
+        if target.bucket is not None:
+            self._pacer.reserve(target.bucket[0], target.bucket[1], time.time())
+        outcome = await self._attempt(run, target, None, 1)
+        if isinstance(outcome, Completion):
+            return outcome
+        if run.last_error.endswith(": empty content"):
+            return self._done(run, target, content="")
+        return self._done(run, None, error=run.last_error)
+
     async def send(
         self, target: Target, body: Mapping[str, Any], timeout: float
     ) -> Answer | Failure:

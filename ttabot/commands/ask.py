@@ -1,0 +1,179 @@
+"""``ttabot ask``: send one prompt, or a JSONL batch, through a task kind's model chain."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from ttabot.config import Settings, load_settings, split_model_ref
+from ttabot.errors import TtabotError
+from ttabot.records import TaskKind
+
+if TYPE_CHECKING:
+    from ttabot.llm.client import Completion, RotatingClient
+
+#: Exit code when no model could answer (usage errors exit 2).
+EXIT_NO_ANSWER = 1
+
+
+def read_batch(path: Path) -> list[str]:
+    """Prompts of a JSONL file, one ``{"prompt": ...}`` per line; blank lines are skipped."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise TtabotError(f"cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise TtabotError(f"{path} is not UTF-8") from None
+    prompts = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except ValueError:
+            raise TtabotError(f"{path}:{number}: not valid JSON") from None
+        if not isinstance(item, dict) or not isinstance(item.get("prompt"), str):
+            raise TtabotError(f'{path}:{number}: expected an object with a string "prompt"')
+        prompts.append(item["prompt"])
+    return prompts
+
+
+def result_record(completion: Completion) -> dict[str, Any]:
+    """One output line of a batch."""
+    return {
+        "ok": completion.ok,
+        "model": completion.model,
+        "content": completion.content,
+        "error": completion.error,
+        "attempts": completion.attempts,
+        "prompt_tokens": completion.prompt_tokens,
+        "completion_tokens": completion.completion_tokens,
+        "latency": round(completion.latency, 3),
+    }
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``path``, then rename it into place."""
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, temp = tempfile.mkstemp(prefix=f".{path.name}-", dir=folder)
+    except OSError as exc:
+        raise TtabotError(f"cannot write {path}: {exc.strerror}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(temp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise TtabotError(f"cannot write {path}: {exc.strerror}") from None
+
+
+def check_models(
+    settings: Settings, kind: TaskKind, model: str | None, environ: Mapping[str, str]
+) -> None:
+    """Fail early, naming the variable, when no model of the request has its key."""
+    from ttabot.llm.client import missing_keys, usable_models
+
+    if model is not None:
+        provider, _ = split_model_ref(model)
+        if provider not in settings.providers:
+            raise TtabotError(f"--model {model}: provider {provider!r} is not defined")
+        refs: Sequence[str] = (model,)
+        usable = () if missing_keys(refs, settings, environ) else refs
+    else:
+        refs = settings.chains.get(kind, ())
+        usable = usable_models(settings, kind, environ)
+    if not refs:
+        raise TtabotError(f"no model chain is configured for {kind.value}")
+    if not usable:
+        names = " or ".join(missing_keys(refs, settings, environ))
+        raise TtabotError(f"no API key for the {kind.value} models: set {names}")
+
+
+async def run_batch(
+    client: RotatingClient, kind: TaskKind, prompts: Sequence[str], concurrency: int,
+    model: str | None,
+) -> list[Completion]:
+    """Answer every prompt, at most ``concurrency`` at a time, in input order."""
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(prompt: str) -> Completion:
+        async with gate:
+            return await client.complete(kind, [{"role": "user", "content": prompt}], model=model)
+
+    return list(await asyncio.gather(*(one(p) for p in prompts)))
+
+
+async def _ask(
+    settings: Settings, kind: TaskKind, prompts: Sequence[str], concurrency: int,
+    model: str | None,
+) -> tuple[list[Completion], dict[str, Any], str]:
+    from ttabot.llm.client import RotatingClient
+
+    async with RotatingClient(settings) as client:
+        results = await run_batch(client, kind, prompts, concurrency, model)
+    return results, client.metrics.as_dict(), client.metrics.render()
+
+
+@click.command(name="ask")
+@click.option("--task", "task", required=True, type=click.Choice([k.value for k in TaskKind]),
+              help="Task kind whose model chain answers.")
+@click.option("--config", type=click.Path(path_type=Path, dir_okay=False),
+              help="Settings file (default: .ttabot.toml or pyproject.toml).")
+@click.option("--model", help="Ask only this PROVIDER:MODEL instead of the chain.")
+@click.option("--batch", type=click.Path(path_type=Path, dir_okay=False),
+              help='JSONL file, one {"prompt": ...} per line.')
+@click.option("--concurrency", type=click.IntRange(1, 512), default=4, show_default=True,
+              help="Batch requests in flight at once (one shared rotation state).")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False),
+              help="Batch results as JSONL, in input order (written atomically).")
+@click.option("--metrics", "metrics_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write the client's metrics as JSON.")
+@click.argument("prompt", required=False)
+def command(
+    task: str, config: Path | None, model: str | None, batch: Path | None, concurrency: int,
+    out: Path | None, metrics_path: Path | None, prompt: str | None,
+) -> int:
+    """Send PROMPT (or a --batch of prompts) to a task kind's model chain.
+
+    \b
+    ttabot ask --task documentation "Write a docstring for: def add(a, b): return a + b"
+    ttabot ask --task unit-tests --batch prompts.jsonl --concurrency 8 --out results.jsonl
+    """
+    kind = TaskKind(task)
+    if (batch is None) == (prompt is None):
+        raise TtabotError("give either a PROMPT or --batch FILE")
+    if batch is not None and out is None:
+        raise TtabotError("--batch needs --out FILE")
+    prompts = read_batch(batch) if batch is not None else [prompt or ""]
+    settings = load_settings(Path.cwd(), config)
+    check_models(settings, kind, model, os.environ)
+    results, metrics, summary = asyncio.run(_ask(settings, kind, prompts, concurrency, model))
+    if metrics_path is not None:
+        write_atomically(metrics_path, json.dumps(metrics, indent=2) + "\n")
+    if batch is not None:
+        assert out is not None
+        lines = "".join(json.dumps(result_record(r)) + "\n" for r in results)
+        write_atomically(out, lines)
+        good = sum(r.ok for r in results)
+        click.echo(f"ttabot: {good}/{len(results)} answered; results in {out}", err=True)
+        click.echo(summary, err=True)
+        return 0 if good == len(results) else EXIT_NO_ANSWER
+    (result,) = results
+    if not result.ok:
+        click.echo(f"ttabot: error: {result.error}", err=True)
+        return EXIT_NO_ANSWER
+    click.echo(result.content)
+    if sys.stderr.isatty():
+        click.echo(f"ttabot: answered by {result.model}", err=True)
+    return 0

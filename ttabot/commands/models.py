@@ -1,0 +1,99 @@
+"""``ttabot models``: chains and each model's state; free models now; a probe of each."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import os
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+import click
+
+from ttabot.config import Settings, load_settings
+from ttabot.errors import TtabotError
+
+
+def _clock(epoch: float) -> str:
+    return datetime.datetime.fromtimestamp(epoch).strftime("%H:%M:%S")
+
+
+def chain_lines(settings: Settings, environ: Mapping[str, str]) -> list[str]:
+    """Each task kind's chain, one model a line, with its state."""
+    from ttabot.llm.client import RotatingClient
+
+    client = RotatingClient(settings, environ=environ)
+    now = time.time()
+    lines = []
+    for kind, refs in settings.chains.items():
+        lines.append(f"{kind.value}:")
+        for position, ref in enumerate(refs, start=1):
+            target = client.target(ref)
+            if target is None:
+                state = "provider not defined"
+            elif not target.has_key:
+                state = f"key missing: set {target.key_env}"
+            elif (until := client.cooling_until(target)) > now:
+                state = f"cooling until {_clock(until)} ({until - now:.0f}s)"
+            else:
+                state = "ready"
+            lines.append(f"  {position}. {ref}  [{state}]")
+    return lines
+
+
+def free_lines(settings: Settings, provider_name: str, environ: Mapping[str, str]) -> list[str]:
+    """The provider's free models now, marking those in a chain."""
+    from ttabot.llm.catalog import fetch_catalog, free_models
+
+    provider = settings.providers.get(provider_name)
+    if provider is None:
+        raise TtabotError(f"--provider {provider_name}: not defined under [providers]")
+    models = free_models(asyncio.run(fetch_catalog(provider, environ)))
+    chained = {ref for refs in settings.chains.values() for ref in refs}
+    lines = [f"{len(models)} free models at {provider.base_url}:"]
+    for model in models:
+        context = f"{model.context_length:>8}" if model.context_length else "       ?"
+        mark = "  (in a chain)" if f"{provider_name}:{model.id}" in chained else ""
+        lines.append(f"  {context}  {provider_name}:{model.id}{mark}")
+    return lines
+
+
+async def probe_lines(settings: Settings, environ: Mapping[str, str]) -> tuple[list[str], bool]:
+    """One line per chain model after a one-token request; True if all answered."""
+    from ttabot.llm.client import RotatingClient, missing_keys
+
+    refs = list(dict.fromkeys(ref for refs in settings.chains.values() for ref in refs))
+    missing = missing_keys(refs, settings, environ)
+    if len(missing) and all(missing_keys([ref], settings, environ) for ref in refs):
+        raise TtabotError(f"no API key to probe with: set {' or '.join(missing)}")
+    async with RotatingClient(settings, environ=environ) as client:
+        results = await asyncio.gather(*(client.probe(ref) for ref in refs))
+    lines = []
+    for ref, result in zip(refs, results, strict=True):
+        state = f"ok {result.latency:.2f}s" if result.ok else f"failed: {result.error}"
+        lines.append(f"  {ref}  {state}")
+    return lines, all(result.ok for result in results)
+
+
+@click.command(name="models")
+@click.option("--config", type=click.Path(path_type=Path, dir_okay=False),
+              help="Settings file (default: .ttabot.toml or pyproject.toml).")
+@click.option("--free", "free", is_flag=True, help="List the models a provider serves free now.")
+@click.option("--provider", "provider_name", default="openrouter", show_default=True,
+              help="Provider for --free.")
+@click.option("--probe", is_flag=True, help="Send a one-token request to each chain model.")
+def command(config: Path | None, free: bool, provider_name: str, probe: bool) -> int:
+    """Show each task kind's model chain and the state of every model in it."""
+    settings = load_settings(Path.cwd(), config)
+    environ = os.environ
+    if free:
+        click.echo("\n".join(free_lines(settings, provider_name, environ)))
+        return 0
+    click.echo("\n".join(chain_lines(settings, environ)))
+    if probe:
+        click.echo("probe:")
+        lines, all_ok = asyncio.run(probe_lines(settings, environ))
+        click.echo("\n".join(lines))
+        return 0 if all_ok else 1
+    return 0

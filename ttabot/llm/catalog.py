@@ -1,0 +1,86 @@
+"""What a provider serves free right now, from its ``GET /models`` listing.
+
+OpenRouter lists every model with ``pricing.prompt`` and ``pricing.completion``
+as decimal strings; a model is free when both are zero. Free variants come and
+go (``free_variant_ended``), so ``ttabot models --free`` asks at run time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ttabot.errors import TtabotError
+
+if TYPE_CHECKING:
+    import httpx
+
+    from ttabot.config import Provider
+
+
+@dataclass(frozen=True)
+class CatalogModel:
+    """One model a provider lists."""
+
+    id: str
+    context_length: int | None
+    free: bool
+
+
+def _zero(value: Any) -> bool:
+    try:
+        return float(value) == 0.0
+    except (TypeError, ValueError):
+        return False
+
+
+def parse_catalog(payload: Any) -> tuple[CatalogModel, ...]:
+    """Every model in a ``GET /models`` answer (OpenRouter's or OpenAI's shape)."""
+    entries = payload.get("data") if isinstance(payload, dict) else None
+    if not isinstance(entries, list):
+        raise TtabotError("the provider's model list has no 'data' array")
+    out = []
+    for entry in entries:
+        if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
+            continue
+        pricing = entry.get("pricing")
+        free = isinstance(pricing, dict) and _zero(pricing.get("prompt")) and _zero(
+            pricing.get("completion")
+        )
+        context = entry.get("context_length")
+        out.append(CatalogModel(entry["id"], context if isinstance(context, int) else None, free))
+    return tuple(out)
+
+
+def free_models(payload: Any) -> tuple[CatalogModel, ...]:
+    """The free models of a listing, sorted by id."""
+    return tuple(sorted((m for m in parse_catalog(payload) if m.free), key=lambda m: m.id))
+
+
+async def fetch_catalog(
+    provider: Provider,
+    environ: Mapping[str, str],
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    timeout: float = 20.0,
+) -> Any:
+    """``GET {base_url}/models``; the key is sent when present (OpenRouter needs none)."""
+    import httpx
+
+    headers = dict(provider.headers)
+    key = environ.get(provider.api_key_env, "") if provider.api_key_env else ""
+    if key:
+        headers["Authorization"] = f"Bearer {key}"
+    url = provider.base_url.rstrip("/") + "/models"
+    try:
+        async with httpx.AsyncClient(transport=transport, timeout=timeout) as http:
+            response = await http.get(url, headers=headers)
+    except httpx.HTTPError as exc:
+        raise TtabotError(f"cannot list models at {url}: {type(exc).__name__}") from None
+    if response.status_code != 200:
+        raise TtabotError(f"listing models at {url} failed: HTTP {response.status_code}")
+    try:
+        return response.json()
+    except ValueError:
+        raise TtabotError(f"the model list at {url} is not JSON") from None
