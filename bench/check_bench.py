@@ -1,0 +1,196 @@
+"""Benchmark ``ttabot check``: the pre-commit hook, a 20,000-line diff, and interrogate beside it.
+
+Run: ``python bench/check_bench.py`` (with the project's venv; interrogate from
+the ``bench`` extra: ``pip install -e '.[bench]'``). It builds its own
+temporary repositories, prints a table and the machine it ran on, and changes
+nothing outside its temporary folder. Figures go in docs/check.md.
+
+1. hook: median whole-process wall time of ``ttabot check`` on a typical
+   staged commit (a few files), over ``--runs`` runs (default 21).
+2. big diff: median in-process time to parse and analyse a diff that adds
+   20,000 lines (``parse_diff`` + ``run_check``).
+3. interrogate: median whole-process wall time of ``interrogate`` on the same
+   files as (1), and the ratio ttabot / interrogate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from ttabot.change import parse_diff
+from ttabot.check import run_check
+from ttabot.config import Settings
+from ttabot.records import Change
+from ttabot.sources import Selection
+
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Bench",
+    "GIT_AUTHOR_EMAIL": "bench@example.com",
+    "GIT_COMMITTER_NAME": "Bench",
+    "GIT_COMMITTER_EMAIL": "bench@example.com",
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+}
+
+
+def module_text(name: str, functions: int, documented: bool) -> str:
+    """A plausible module: a class and ``functions`` small functions, some branching."""
+    doc = '    """Return a value computed from ``x``."""\n' if documented else ""
+    parts = [f'"""Module {name}."""\n\nimport os\n\n\nclass {name.title()}Store:\n']
+    parts.append('    """A store."""\n\n    def get(self, key):\n        """Get."""\n')
+    parts.append("        return os.environ.get(key)\n")
+    for i in range(functions):
+        parts.append(
+            f"\n\ndef {name}_step_{i}(x, y=1):\n{doc}"
+            f"    if x > {i}:\n        return x - y\n    for k in range(y):\n"
+            f"        x += k\n    return x\n"
+        )
+    return "".join(parts)
+
+
+def git(root: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, env=_git_env())
+
+
+def _git_env() -> dict[str, str]:
+    return {**os.environ, **GIT_ENV}
+
+
+def typical_commit(root: Path) -> list[Path]:
+    """A repository whose staged change edits three modules and a test (~60 changed lines)."""
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    names = ["orders", "billing", "shipping"]
+    for name in names:
+        (root / f"{name}.py").write_text(module_text(name, 30, documented=True))
+    (root / "tests").mkdir()
+    (root / "tests" / "test_orders.py").write_text("def test_nothing():\n    assert True\n")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "base")
+    for name in names:
+        text = module_text(name, 30, documented=True)
+        (root / f"{name}.py").write_text(text + module_text(f"{name}_new", 3, documented=False))
+    (root / "tests" / "test_orders.py").write_text(
+        "from orders import orders_step_1\n\n\ndef test_step():\n    assert orders_step_1(5)\n"
+    )
+    git(root, "add", "-A")
+    return [root / f"{name}.py" for name in names] + [root / "tests" / "test_orders.py"]
+
+
+def wall_times(cmd: Sequence[str], cwd: Path, runs: int, env: dict[str, str]) -> list[float]:
+    """Whole-process wall time of ``cmd`` over ``runs`` runs, after one warm-up run."""
+    subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, check=False)
+    out = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, check=False)
+        out.append(time.perf_counter() - start)
+    return out
+
+
+def big_diff(lines: int) -> tuple[str, dict[str, bytes]]:
+    """A diff adding a module of ``lines`` lines (functions of 8 lines), and the module itself."""
+    per_function = 8
+    text = module_text("bulk", lines // per_function, documented=False)
+    body = text.splitlines()[:lines]
+    content = "\n".join(body) + "\n"
+    header = "diff --git a/bulk.py b/bulk.py\nnew file mode 100644\n--- /dev/null\n+++ b/bulk.py\n"
+    hunk = f"@@ -0,0 +1,{len(body)} @@\n" + "".join(f"+{line}\n" for line in body)
+    return header + hunk, {"bulk.py": content.encode()}
+
+
+def in_process_times(fn: Callable[[], object], runs: int) -> list[float]:
+    out = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - start)
+    return out
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, {platform.system()}"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=21, help="whole-process runs per tool")
+    parser.add_argument("--big-lines", type=int, default=20_000)
+    args = parser.parse_args(argv)
+
+    bindir = Path(sys.executable).parent
+    ttabot = shutil.which("ttabot", path=str(bindir)) or shutil.which("ttabot")
+    interrogate = shutil.which("interrogate", path=str(bindir)) or shutil.which("interrogate")
+    if ttabot is None:
+        print("ttabot is not installed in this environment (pip install -e .)", file=sys.stderr)
+        return 2
+    if interrogate is None:
+        print("interrogate is missing: pip install -e '.[bench]'", file=sys.stderr)
+        return 2
+
+    # Installed packages have bytecode; a PYTHONDONTWRITEBYTECODE environment would make
+    # every run compile ttabot from source, which no user's hook does.
+    env = {k: v for k, v in _git_env().items() if k != "PYTHONDONTWRITEBYTECODE"}
+    rows: list[tuple[str, float, str]] = []
+    with tempfile.TemporaryDirectory(prefix="ttabot-bench-") as tmp:
+        root = Path(tmp) / "repo"
+        files = typical_commit(root)
+        check = subprocess.run([ttabot, "check"], cwd=root, env=env, capture_output=True)
+        findings = check.stdout.decode().strip().splitlines()[-1]
+        hook = wall_times([ttabot, "check"], root, args.runs, env)
+        rows.append(("hook: ttabot check, typical commit", statistics.median(hook), findings))
+
+        rel = [str(f.relative_to(root)) for f in files]
+        cmd = [interrogate, "--fail-under", "0", "-q", *rel]
+        inter = wall_times(cmd, root, args.runs, env)
+        rows.append(("interrogate, same files", statistics.median(inter), f"{len(rel)} files"))
+
+    diff_text, contents = big_diff(args.big_lines)
+    settings = Settings()
+
+    def analyse_big() -> None:
+        change: Change = parse_diff(diff_text, "bench")
+        selection = Selection(Path("."), change, contents.get, None, None)
+        run_check(selection, settings)
+
+    analyse_big()  # warm-up: imports
+    big = in_process_times(analyse_big, max(5, args.runs // 4))
+    added = args.big_lines
+    rows.append(
+        (f"{added:,}-added-line diff: parse + analyse", statistics.median(big), "in process")
+    )
+
+    ratio = statistics.median(hook) / statistics.median(inter)
+    print(f"machine: {machine()}")
+    print(f"runs: {args.runs} whole-process runs per tool (median), after one warm-up")
+    print()
+    width = max(len(name) for name, _, _ in rows)
+    print(f"{'measure':<{width}}  {'median':>9}  note")
+    for name, seconds, note in rows:
+        print(f"{name:<{width}}  {seconds:>8.3f}s  {note}")
+    print(f"{'ratio ttabot / interrogate':<{width}}  {ratio:>9.2f}")
+    print()
+    print("targets: hook <= 0.150 s; 20,000-line diff < 1 s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
