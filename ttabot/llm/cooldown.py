@@ -6,7 +6,6 @@ announces epoch milliseconds and cooldowns are shared with other processes.
 
 from __future__ import annotations
 
-import email.utils
 import time
 from collections.abc import Callable, Mapping
 
@@ -30,6 +29,8 @@ def _retry_after(value: str, now: float) -> float | None:
     seconds = _number(value)
     if seconds is not None:
         return now + seconds
+    import email.utils  # only an HTTP-date Retry-After needs it (~10 ms to import)
+
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):

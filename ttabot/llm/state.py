@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 import time
 from pathlib import Path
 
@@ -81,6 +80,8 @@ class SharedCooldowns:
         return True
 
     def _write(self, table: dict[str, float]) -> None:
+        import tempfile
+
         # Write a temporary file and rename it, so readers never see half a file.
         fd, temp = tempfile.mkstemp(prefix=".cooldowns-", dir=self.path.parent)
         try:
