@@ -123,3 +123,12 @@ def test_a_broken_file_does_not_stop_the_others() -> None:
     assert [w.path for w in result.warnings] == ["a.py"]
     assert {f.path for f in result.findings} == {"b.py"}
     assert result.files_checked == 1
+
+
+def test_compiler_warnings_are_not_parse_failures() -> None:
+    # pytest runs with filterwarnings=error, which would turn the DeprecationWarning /
+    # SyntaxWarning for "\\d" into a SyntaxError if parse did not silence it.
+    data = b'import re\n\n\ndef load():\n    return re.compile("\\d+"), 1 is 1\n'
+    result = run(data, frozenset({5}))
+    assert result.warnings == ()
+    assert symbols_and_lines(result) == {("docs-missing", "load", 4), ("tests-needed", "load", 4)}

@@ -6,6 +6,7 @@ import ast
 import io
 import re
 import tokenize
+import warnings
 from dataclasses import dataclass
 
 # Python's tokenizer ends lines only at \r\n, \r and \n; str.splitlines() also
@@ -60,7 +61,11 @@ def parse(data: bytes, path: str) -> Source:
     """Decode and parse ``data``; raise :class:`SourceError` with a one-line reason."""
     text = decode(data)
     try:
-        tree = ast.parse(text, filename=path)
+        with warnings.catch_warnings():
+            # "invalid escape sequence" and friends are the file's business, not a
+            # parse failure; under -W error they would even become SyntaxErrors.
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text, filename=path)
     except SyntaxError as exc:
         where = f" (line {exc.lineno})" if exc.lineno else ""
         raise SourceError(f"does not parse: {exc.msg}{where}") from None
