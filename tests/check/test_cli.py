@@ -279,3 +279,33 @@ def test_whole_process_outside_a_repository(tmp_path: Path) -> None:
     assert done.stderr.decode().splitlines() == [
         f"ttabot: error: not a git repository: {tmp_path} (or pass --diff with --root)"
     ]
+
+
+def test_path_that_is_not_utf8_is_reported_not_crashed_on(repo: GitRepo) -> None:
+    repo.write("README", "base\n")
+    repo.commit("base")
+    raw = os.fsencode(str(repo.path)) + b"/caf\xe9.py"
+    with open(raw, "wb") as fh:
+        fh.write(UNDOCUMENTED.encode())
+    repo.stage()
+    # SARIF wants a URI, where the original byte survives percent-encoded.
+    expected = {"text": "caf\ufffd.py", "json": "caf\ufffd.py", "sarif": "caf%E9.py"}
+    expected["github"] = "file=caf\ufffd.py,"
+    for fmt, shown in expected.items():
+        done = _python_m_ttabot(repo.path, "--format", fmt)
+        assert done.returncode == 1, done
+        assert shown in done.stdout.decode(), fmt
+    data = json.loads(_python_m_ttabot(repo.path, "--format", "json").stdout)
+    assert data["findings"][0]["path"] == "caf\ufffd.py"
+
+
+def test_root_names_the_repository_to_check(
+    repo: GitRepo, run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    staged(repo, {"m.py": UNDOCUMENTED})
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    run = run_cli(["check", "--root", str(repo.path)])
+    assert run.code == 1
+    assert "m.py" in run.out

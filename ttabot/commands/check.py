@@ -60,7 +60,7 @@ Examples:
 @click.option(
     "--root",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Where the files of --diff live (default: current directory).",
+    help="Where the files of --diff live, or the repository to check (default: .).",
 )
 @click.option(
     "--format",
@@ -121,8 +121,6 @@ def command(
 
     if rev_range is not None and diff_path is not None:
         raise TtabotError("--range and --diff cannot be used together")
-    if root is not None and diff_path is None:
-        raise TtabotError("--root only applies to --diff")
     diff = _read_diff(diff_path) if diff_path is not None else None
     selection = select_change(root or Path.cwd(), rev_range=rev_range, diff=diff)
     settings = load_settings(selection.root, config)

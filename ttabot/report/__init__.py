@@ -56,4 +56,6 @@ def render(fmt: str, report: Report) -> str:
     module = importlib.import_module(f"ttabot.report.{FORMATS[fmt]}")
     text = module.render(report)
     assert isinstance(text, str)
-    return text
+    # A path that is not UTF-8 reaches us as surrogates (surrogateescape); no output
+    # stream can encode those, so they become U+FFFD rather than a crash.
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")

@@ -26,17 +26,16 @@ def render(report: Report) -> str:
     style = _styler(report.color)
     findings = sorted(result.findings, key=lambda f: (f.path, f.line, f.category.value))
     for path, group in groupby(findings, key=lambda f: f.path):
-        lines.append(style(_printable(path), bold=True))
+        lines.append(style(path, bold=True))
         for finding in group:
             mark = style(" (fails)", fg="red", bold=True) if report.fails(finding) else ""
             category = style(f"{finding.category.value:<12}", fg=_COLORS[finding.category])
             lines.append(
-                f"  {finding.line:>5}  {category}  {_printable(finding.symbol)}: "
-                f"{_printable(finding.message)}{mark}"
+                f"  {finding.line:>5}  {category}  {finding.symbol}: {finding.message}{mark}"
             )
     for warning in result.warnings:
         label = style("warning:", fg="yellow")
-        lines.append(f"{label} {_printable(warning.path)}: {_printable(warning.message)}")
+        lines.append(f"{label} {warning.path}: {warning.message}")
     lines.append(_summary(report, style))
     return "\n".join(lines) + "\n"
 
@@ -67,8 +66,3 @@ def _styler(color: bool) -> _Style:
 
 def _plural(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
-def _printable(text: str) -> str:
-    """Text a terminal can show: undecodable bytes (surrogates) become ``?``."""
-    return text.encode("utf-8", "replace").decode("utf-8")
