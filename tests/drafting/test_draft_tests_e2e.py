@@ -88,7 +88,8 @@ def responder(model: str, body: Any) -> Reply:
 @pytest.fixture
 def project(repo: GitRepo, fake: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> GitRepo:
     monkeypatch.setenv("OPENROUTER_API_KEY", SECRET)
-    repo.commit("init", pkg____init__py="", README="sample\n")
+    repo.write("pkg/__init__.py", "")
+    repo.commit("init")
     for case in TESTS:
         repo.write(f"pkg/{case}.py", MODULE.format(name=case))
     configure(repo, fake, responder, **{"test-timeout": 8})
@@ -118,7 +119,11 @@ def test_good_tests_are_accepted_and_bad_ones_rejected_with_the_reason(
         draft = by_case[case]
         assert draft["status"] == "accepted", (case, draft["stages"])
         assert [s["name"] for s in draft["stages"]] == [
-            "parses", "imports", "passes", "coverage", "reruns"
+            "parses",
+            "imports",
+            "passes",
+            "coverage",
+            "reruns",
         ]
         assert draft["path"] == "tests/test_" + case + ".py"
         assert draft["model"] == "fake:tests"
