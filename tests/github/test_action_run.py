@@ -364,3 +364,42 @@ def test_commit_mode_on_a_moved_branch_pushes_nothing(model_stage: Stage) -> Non
     assert not any("/git/" in path for _, path in model_stage.fake.writes)
     (sticky,) = model_stage.fake.sticky_comments(7)
     assert "moved" in sticky["body"] and "nothing was pushed" in sticky["body"]
+
+
+def test_docs_command_drafts_only_what_was_asked(model_stage: Stage) -> None:
+    event = model_stage.comment_event("/ttabot docs pkg/core.py::add")
+    run = model_stage.run("issue_comment", event, FAKE_MODEL_KEY="sk-model-secret")
+    assert run.code == 0, run.stderr
+    cid = event["comment"]["id"]
+    assert model_stage.fake.reactions == [(cid, "eyes"), (cid, "rocket")]
+    (sticky,) = model_stage.fake.sticky_comments(7)
+    assert "_Scope: docs-missing in `pkg/core.py` `add`_" in sticky["body"]
+    assert "Tests needed" not in sticky["body"]
+    assert len(model_stage.fake.review_comments[7]) == 1
+
+
+def test_triage_asks_the_model_when_configured(stage: Stage) -> None:
+    def labels(model: str, body: Any) -> Reply:
+        return ok('{"labels": ["feature", "made-up"]}')
+
+    with fake_openai(labels) as models:
+        stage.repo.write(
+            ".ttabot.toml",
+            f'[providers.fake]\nbase_url = "{models.base_url}"\napi_key_env = "FAKE_MODEL_KEY"\n'
+            '[chains]\nsimple-code = ["fake:triage-model"]\n[client]\nshared_state = false\n',
+        )
+        payload = {
+            "action": "opened",
+            "issue": {
+                "number": 30,
+                "title": "Crash on empty input",
+                "body": "",
+                "labels": [{"name": "bug"}],
+                "user": {"login": "zed"},
+            },
+            "repository": {"full_name": REPO},
+        }
+        run = stage.run("issues", payload, FAKE_MODEL_KEY="sk-model-secret")
+        assert len(models.calls) == 1
+    assert run.code == 0, run.stderr
+    assert stage.fake.labels[30] == ["feature"]  # bug was already there; made-up is not a label

@@ -38,6 +38,7 @@ class Report:
     leftover: tuple[Suggestion, ...] = ()
     metrics: Mapping[str, Any] | None = None
     inline_posted: int = 0
+    scope: str = ""
 
 
 def find_sticky(comments: Iterable[Mapping[str, Any]]) -> Mapping[str, Any] | None:
@@ -52,6 +53,8 @@ def render_body(report: Report, *, marker: bool = True) -> str:
     """The comment's Markdown; ``marker=False`` gives the job summary's version."""
     parts = [STICKY_MARKER] if marker else []
     parts.append(_heading(report))
+    if report.scope:
+        parts.append(f"_Scope: {report.scope}_")
     if report.result is not None:
         parts.extend(_findings(report.result))
     if report.drafts:

@@ -41,6 +41,18 @@ class Ask:
     symbol: str | None = None
 
 
+def describe(ask: Ask) -> str:
+    """A short human description of a narrowed request (empty for a full run)."""
+    parts = []
+    if ask.categories is not None:
+        parts.append(", ".join(sorted(c.value for c in ask.categories)))
+    if ask.path:
+        parts.append(f"in `{ask.path}`" + (f" `{ask.symbol}`" if ask.symbol else ""))
+    elif ask.symbol:
+        parts.append(f"`{ask.symbol}`")
+    return " ".join(parts)
+
+
 def ensure_commit(root: Path, sha: str, what: str) -> None:
     """Make sure commit ``sha`` is in the checkout, fetching it from ``origin`` if needed."""
     if git.run(root, "cat-file", "-e", f"{sha}^{{commit}}").returncode == 0:
@@ -112,7 +124,9 @@ def handle_pull(ctx: Context, pr: PullRequest, ask: Ask, *, can_write: bool) -> 
         if skipped:
             notes.append(skipped)
     suggestions = [s for d in drafts if ask.mode == "suggest" for s in suggestions_from_draft(d)]
-    report = Report(pr.head_sha, result, drafts, tuple(notes), tuple(suggestions), metrics)
+    report = Report(
+        pr.head_sha, result, drafts, tuple(notes), tuple(suggestions), metrics, scope=describe(ask)
+    )
     url = ""
     if not can_write:
         report = _read_only(report, "the token cannot write to this PR (a fork PR)")
