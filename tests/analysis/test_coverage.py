@@ -133,6 +133,30 @@ def test_cobertura_without_sources(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("sources", "on_disk", "expected"),
+    [
+        pytest.param("<source>src</source>", "src/pkg/a.py", "src/pkg/a.py", id="relative"),
+        pytest.param(
+            "<source>/elsewhere</source><source>.</source>", "pkg/a.py", "pkg/a.py", id="several"
+        ),
+        pytest.param("<source>/elsewhere</source>", "pkg/a.py", None, id="outside the root"),
+    ],
+)
+def test_cobertura_sources(
+    tmp_path: Path, sources: str, on_disk: str, expected: str | None
+) -> None:
+    (tmp_path / on_disk).parent.mkdir(parents=True)
+    (tmp_path / on_disk).write_text("x = 1\n")
+    (tmp_path / "cov.xml").write_text(
+        f'<?xml version="1.0" ?>\n<coverage><sources>{sources}</sources><packages><package>'
+        '<classes><class filename="pkg/a.py"><lines><line number="1" hits="1"/></lines>'
+        "</class></classes></package></packages></coverage>"
+    )
+    covered = load_covered_lines(tmp_path / "cov.xml", tmp_path)
+    assert covered == ({} if expected is None else {expected: frozenset({1})})
+
+
+@pytest.mark.parametrize(
     ("content", "message"),
     [
         pytest.param(b"", "neither Cobertura XML", id="empty"),

@@ -111,16 +111,17 @@ def _hits(value: str | None) -> int:
 
 
 def _locate(filename: str, sources: list[str], real_root: str) -> str | None:
-    """Resolve a Cobertura ``filename`` (relative to one of ``sources``) to a repo path."""
-    if os.path.isabs(filename):
-        return _relative(filename, real_root)
-    candidates = [os.path.join(source, filename) for source in sources]
-    for candidate in candidates:
-        if os.path.exists(candidate):
-            return _relative(candidate, real_root)
-    for candidate in candidates:
+    """Resolve a Cobertura ``filename`` (relative to one of ``sources``) to a repo path.
+
+    Relative sources (and names with no source at all) are taken from the root,
+    where a report is normally written. With several sources, the one under
+    which the file exists wins.
+    """
+    bases = [os.path.join(real_root, source) for source in sources] or [real_root]
+    candidates = [os.path.join(base, filename) for base in bases]
+    existing = [c for c in candidates if os.path.exists(c)]
+    for candidate in existing or candidates:
         rel = _relative(candidate, real_root)
         if rel is not None:
             return rel
-    # No usable <source>: coverage xml run from the root writes root-relative names.
-    return PurePosixPath(filename.replace(os.sep, "/")).as_posix()
+    return None
