@@ -139,13 +139,19 @@ def test_cobertura_without_sources(tmp_path: Path) -> None:
         pytest.param(
             "<source>/elsewhere</source><source>.</source>", "pkg/a.py", "pkg/a.py", id="several"
         ),
-        pytest.param("<source>/elsewhere</source>", "pkg/a.py", None, id="outside the root"),
+        pytest.param("<source>/elsewhere</source>", "x.py", None, id="outside the root"),
+        pytest.param(
+            "<source>/ci/checkout</source>",
+            "pkg/a.py",
+            "pkg/a.py",
+            id="written in another checkout",
+        ),
     ],
 )
 def test_cobertura_sources(
     tmp_path: Path, sources: str, on_disk: str, expected: str | None
 ) -> None:
-    (tmp_path / on_disk).parent.mkdir(parents=True)
+    (tmp_path / on_disk).parent.mkdir(parents=True, exist_ok=True)
     (tmp_path / on_disk).write_text("x = 1\n")
     (tmp_path / "cov.xml").write_text(
         f'<?xml version="1.0" ?>\n<coverage><sources>{sources}</sources><packages><package>'

@@ -115,11 +115,12 @@ def _locate(filename: str, sources: list[str], real_root: str) -> str | None:
 
     Relative sources (and names with no source at all) are taken from the root,
     where a report is normally written. With several sources, the one under
-    which the file exists wins.
+    which the file exists wins; a report written in another checkout (CI) still
+    maps when the name exists under the root.
     """
     bases = [os.path.join(real_root, source) for source in sources] or [real_root]
     candidates = [os.path.join(base, filename) for base in bases]
-    existing = [c for c in candidates if os.path.exists(c)]
+    existing = [c for c in [*candidates, os.path.join(real_root, filename)] if os.path.exists(c)]
     for candidate in existing or candidates:
         rel = _relative(candidate, real_root)
         if rel is not None:
