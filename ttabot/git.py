@@ -18,14 +18,15 @@ from ttabot.errors import TtabotError
 _GIT = ("git", "-c", "core.quotepath=off")
 
 #: Options for every diff ttabot reads: no context, renames found, and none of
-#: the user's configuration (colour, external diff tools, textconv, prefixes)
-#: that would change the format.
+#: the user's configuration (colour, external diff tools, textconv, prefixes,
+#: diff.relative) that would change the format.
 DIFF_OPTIONS = (
     "--no-color",
     "--no-ext-diff",
     "--no-textconv",
     "--src-prefix=a/",
     "--dst-prefix=b/",
+    "--no-relative",
     "-M",
     "-U0",
 )

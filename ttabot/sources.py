@@ -17,6 +17,8 @@ from ttabot.change import decode_diff, parse_diff
 from ttabot.errors import TtabotError
 from ttabot.records import Change, FileStatus
 
+_UNMERGED = "* Unmerged path "
+
 
 class Selection(NamedTuple):
     """A change and the means to read the new version of its files.
@@ -55,11 +57,11 @@ def select_change(
     if staged is not False:
         data = git.diff_staged(top)
         if data or staged:
-            change = parse_diff(decode_diff(data), "staged change")
+            change = _git_change(data, "staged change")
             return Selection(top, change, _GitReader(top, "", change), head, None)
     if head is None:
         raise TtabotError("nothing to check: no commits yet and nothing staged")
-    change = parse_diff(decode_diff(git.diff_commit(top, head)), f"last commit {head[:12]}")
+    change = _git_change(git.diff_commit(top, head), f"last commit {head[:12]}")
     return Selection(top, change, _GitReader(top, head, change), None, head)
 
 
@@ -80,8 +82,16 @@ def _from_range(top: Path, text: str) -> Selection:
         base = git.merge_base(top, base, head)
     if git.range_is_empty(top, base, head):
         raise TtabotError(f"empty range {text!r}: it contains no commits")
-    change = parse_diff(decode_diff(git.diff_commits(top, base, head)), f"range {text}")
+    change = _git_change(git.diff_commits(top, base, head), f"range {text}")
     return Selection(top, change, _GitReader(top, head, change), base, head)
+
+
+def _git_change(data: bytes, description: str) -> Change:
+    """Parse git's diff output; conflicted files (mid-merge) have no new version and are skipped."""
+    text = decode_diff(data)
+    if _UNMERGED in text:
+        text = "\n".join(line for line in text.split("\n") if not line.startswith(_UNMERGED))
+    return parse_diff(text, description)
 
 
 def _from_diff(root: Path, data: bytes) -> Selection:

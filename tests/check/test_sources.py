@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -207,3 +208,16 @@ def test_diff_reads_files_under_root_and_never_outside(tmp_path: Path) -> None:
     assert selection.read_new("pkg/m.py") == b"x = 1\n"
     assert selection.read_new("../secret.py") is None
     assert selection.read_new("pkg") is None
+
+
+def test_conflicted_files_mid_merge_are_skipped(repo: GitRepo) -> None:
+    commit(repo, "base", {"x.py": "x = 1\n", "y.py": "y = 1\n"})
+    repo.git("checkout", "-q", "-b", "topic")
+    commit(repo, "topic", {"x.py": "x = 2\n"})
+    repo.git("checkout", "-q", "main")
+    commit(repo, "main", {"x.py": "x = 3\n"})
+    done = subprocess.run(["git", "merge", "-q", "topic"], cwd=repo.path, capture_output=True)
+    assert done.returncode != 0  # the conflict this test is about
+    repo.write("y.py", "y = 1\nz = 2\n")
+    repo.stage("y.py")
+    assert paths(repo) == {"y.py": FileStatus.MODIFIED}
