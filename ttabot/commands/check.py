@@ -25,11 +25,12 @@ What is checked (only .py files; test files get no findings):
   tests-needed  a touched public function whose new code no changed test names
   refactor      a touched function with McCabe complexity > 10 or > 5 parameters
 By default all three are reported and only docs-missing fails the run.
+Settings: .ttabot.toml or [tool.ttabot] in pyproject.toml; flags win over them.
 
 \b
 Which change:
   (default)        the staged change; when nothing is staged, the last commit
-  --range A..B     commits B has that A has not (files read at B, not the work tree)
+  --range A..B     from commit A to commit B (files read at B, not the work tree)
   --range A...B    the same, from the merge base of A and B
   --diff FILE|-    a unified diff; files are read under --root (default: .)
 
