@@ -60,6 +60,7 @@ def module_text(name: str, functions: int, documented: bool) -> str:
 
 
 def git(root: Path, *args: str) -> None:
+    """Run git in ``root`` with a fixed identity and no user configuration."""
     subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, env=_git_env())
 
 
@@ -120,6 +121,7 @@ def big_diff(lines: int) -> tuple[str, dict[str, bytes]]:
 
 
 def in_process_times(fn: Callable[[], object], runs: int) -> list[float]:
+    """Wall time of ``fn()`` over ``runs`` calls in this process."""
     out = []
     for _ in range(runs):
         start = time.perf_counter()
@@ -129,6 +131,7 @@ def in_process_times(fn: Callable[[], object], runs: int) -> list[float]:
 
 
 def machine() -> str:
+    """CPU count and model, Python version and OS, for the record beside the figures."""
     cpu = "unknown CPU"
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -141,6 +144,7 @@ def machine() -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the three measures and print the table; 2 when a tool is missing."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=21, help="whole-process runs per tool")
     parser.add_argument("--big-lines", type=int, default=20_000)
