@@ -1,0 +1,60 @@
+"""Parsing model answers into per-kind shapes, whatever the model wrapped them in."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ttabot.drafting.answers import AnswerError, clean_docstring, parse_code, parse_docstrings
+
+CODE = "def test_x():\n    assert 1\n"
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        json.dumps({"code": CODE}),
+        "<think>hmm {not json}</think>" + json.dumps({"code": CODE}),
+        "Sure, here it is:\n```json\n" + json.dumps({"code": CODE}) + "\n```\nEnjoy!",
+        json.dumps({"code": "```python\n" + CODE + "```"}),  # a fence inside the string
+        "```python\n" + CODE + "```",  # bare code, no JSON at all
+        "Here:\n```\n" + CODE,  # unterminated fence
+        '{"code": "def test_x():\\n    assert 1\\n"',  # truncated JSON, repaired
+    ],
+)
+def test_parse_code_tolerates_wrapping(content: str) -> None:
+    assert parse_code(None, content) == CODE
+
+
+def test_parse_code_prefers_already_parsed_data() -> None:
+    assert parse_code({"code": CODE}, "ignored") == CODE
+
+
+@pytest.mark.parametrize("content", ["I cannot help with that.", json.dumps({"code": "  "}), ""])
+def test_parse_code_fails_with_a_reason(content: str) -> None:
+    with pytest.raises(AnswerError, match="code"):
+        parse_code(None, content)
+
+
+def test_parse_docstrings_cleans_quotes_and_indentation() -> None:
+    data = {
+        "docstrings": [
+            {"symbol": "f", "docstring": '"""Do it.\n\n    Args:\n        a: A.\n    """'},
+            {"symbol": "g", "docstring": "   "},  # empty: dropped
+            "not an object",
+        ]
+    }
+    assert parse_docstrings(data, "") == {"f": "Do it.\n\nArgs:\n    a: A."}
+
+
+@pytest.mark.parametrize(
+    "content", ["[1, 2]", json.dumps({"docstrings": []}), json.dumps({"other": 1}), "nothing"]
+)
+def test_parse_docstrings_fails_with_a_reason(content: str) -> None:
+    with pytest.raises(AnswerError):
+        parse_docstrings(None, content)
+
+
+def test_clean_docstring_keeps_relative_indentation() -> None:
+    assert clean_docstring("Sum.\n\n      Args:\n          a: A.") == "Sum.\n\nArgs:\n    a: A."

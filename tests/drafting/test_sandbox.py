@@ -1,0 +1,95 @@
+"""The sandbox: a copy of the project, an allowlisted environment, a timeout, leftovers."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from ttabot.drafting.sandbox import project_copy, scrubbed_env
+
+PARENT = {
+    "PATH": os.environ["PATH"],
+    "LANG": "C.UTF-8",
+    "OPENROUTER_API_KEY": "sk-or-v1-secret",
+    "GITHUB_TOKEN": "ghp_secret",
+    "AWS_SECRET_ACCESS_KEY": "aws-secret",
+    "SOME_NEW_VENDOR_KEY": "unknown-name-secret",  # an allowlist drops names nobody listed
+    "HOME": "/home/someone",
+}
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "proj"
+    (root / "pkg").mkdir(parents=True)
+    (root / "pkg" / "m.py").write_text("X = 1\n")
+    (root / ".git").mkdir()
+    (root / ".git" / "config").write_text("secret remote\n")
+    return root
+
+
+def test_scrubbed_env_keeps_only_the_allowlist(tmp_path: Path) -> None:
+    env = scrubbed_env(PARENT, tmp_path / "h", tmp_path / "t", "/p")
+    assert set(env) >= {"PATH", "LANG", "HOME", "TMPDIR", "PYTHONPATH"}
+    assert not any("secret" in value for value in env.values())
+    assert env["HOME"] == str(tmp_path / "h")
+
+
+def test_code_in_the_sandbox_sees_no_secret_and_lives_in_the_copy(project: Path) -> None:
+    code = "import json, os, pkg.m; print(json.dumps(dict(os.environ)))"
+    with project_copy(project, {"pkg/m.py": "X = 2\n"}, environ=PARENT, timeout=30) as box:
+        result, left = box.python(["-c", code])
+        assert box.read("pkg/m.py") == "X = 2\n"  # the overlay, not the tree
+        assert not (box.path / ".git").exists()
+    assert result.returncode == 0, result.output
+    seen = json.loads(result.output)
+    assert not any("secret" in value for value in seen.values())
+    assert seen["HOME"].startswith(str(box.path)) and seen["TMPDIR"].startswith(str(box.path))
+    assert left == []
+    assert (project / "pkg" / "m.py").read_text() == "X = 1\n"  # the user's file untouched
+
+
+def test_timeout_kills_the_whole_process_group(project: Path, tmp_path: Path) -> None:
+    marker = tmp_path / "grandchild.pid"
+    code = (
+        "import subprocess, sys, time\n"
+        "p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)'])\n"
+        f"open({str(marker)!r}, 'w').write(str(p.pid))\n"
+        "time.sleep(600)\n"
+    )
+    with project_copy(project, {}, environ=PARENT, timeout=2) as box:
+        result, _ = box.python(["-c", code])
+    assert result.timed_out and result.returncode is None
+    assert "killed after 2 s" in result.output
+    pid = int(marker.read_text())
+    # The grandchild got SIGKILL with its group: gone, or a zombie awaiting its new parent.
+    with pytest.raises(ProcessLookupError):
+        _alive_or_zombie(pid)
+
+
+def _alive_or_zombie(pid: int) -> None:
+    """Raise ProcessLookupError unless ``pid`` is running (zombies count as gone)."""
+    os.kill(pid, 0)
+    status = Path(f"/proc/{pid}/status")
+    if status.exists() and "\nState:\tZ" in status.read_text():
+        raise ProcessLookupError(pid)
+
+
+def test_leftovers_are_reported_but_caches_and_tmp_are_not(project: Path) -> None:
+    code = (
+        "import os, tempfile, pathlib\n"
+        "pathlib.Path('written.txt').write_text('x')\n"
+        "pathlib.Path('__pycache__').mkdir(exist_ok=True)\n"
+        "pathlib.Path('__pycache__/c.pyc').write_text('x')\n"
+        "pathlib.Path('.coverage').write_text('x')\n"
+        "tempfile.NamedTemporaryFile(delete=False).write(b'x')\n"
+        "pathlib.Path(os.environ['HOME'], '.config').write_text('x')\n"
+        "os.remove('pkg/m.py')\n"
+    )
+    with project_copy(project, {}, environ=PARENT, timeout=30) as box:
+        result, left = box.python(["-c", code])
+    assert result.returncode == 0, result.output
+    assert left == [".ttabot-sandbox/home/.config", "pkg/m.py", "written.txt"]
