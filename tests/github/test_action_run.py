@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from tests.support.fake_github import (
     pull_payload,
     secondary_rate_limit,
 )
-from tests.support.fake_openai import fake_openai, ok
+from tests.support.fake_openai import FakeOpenAI, fake_openai, ok
 from tests.support.gitrepo import GitRepo
 from tests.support.loopback import LoopbackServer, Reply, serve
 
@@ -403,3 +404,82 @@ def test_triage_asks_the_model_when_configured(stage: Stage) -> None:
         assert len(models.calls) == 1
     assert run.code == 0, run.stderr
     assert stage.fake.labels[30] == ["feature"]  # bug was already there; made-up is not a label
+
+
+# --- /ttabot implement ------------------------------------------------------------
+
+CORE_WITH_SUB = (
+    "def old():\n    '''Old.'''\n    return 1\n\n\ndef add(a, b):\n    return a + b\n\n\n"
+    "def sub(a, b):\n    '''Return a minus b.'''\n    return a - b\n"
+)
+
+
+def implementation(core: str) -> Any:
+    def answer(model: str, body: Any) -> Reply:
+        files = [
+            {"path": "pkg/core.py", "content": core},
+            {
+                "path": "tests/test_sub.py",
+                "content": "from pkg.core import sub\n\n\n"
+                "def test_sub():\n    assert sub(3, 1) == 2\n",
+            },
+        ]
+        return ok(json.dumps({"summary": "Adds sub().", "files": files}))
+
+    return answer
+
+
+@contextmanager
+def implement_stage(stage: Stage, core: str) -> Iterator[tuple[Stage, FakeOpenAI]]:
+    with fake_openai(implementation(core)) as models:
+        stage.repo.write("pkg/__init__.py", "")
+        stage.repo.write(
+            "tests/test_old.py",
+            "from pkg.core import old\n\n\ndef test_old():\n    assert old() == 1\n",
+        )
+        stage.repo.commit("tests")
+        stage.repo.write(
+            ".ttabot.toml",
+            f'[providers.fake]\nbase_url = "{models.base_url}"\napi_key_env = "FAKE_MODEL_KEY"\n'
+            '[chains]\nsimple-code = ["fake:code-model"]\n[client]\nshared_state = false\n'
+            "[draft]\nfeedback_rounds = 0\n",
+        )
+        stage.fake.commits[stage.repo.head()] = {
+            "sha": stage.repo.head(),
+            "tree": "t1",
+            "parents": [],
+        }
+        yield stage, models
+
+
+def test_implement_opens_a_pull_request_from_a_new_branch(stage: Stage) -> None:
+    with implement_stage(stage, CORE_WITH_SUB) as (s, models):
+        event = s.comment_event("/ttabot implement", on_pr=False, number=40)
+        event["issue"]["title"] = "Add sub"
+        run = s.run("issue_comment", event, FAKE_MODEL_KEY="sk-model-secret")
+        assert run.code == 0, run.stderr + run.summary
+        assert [c.model for c in models.calls] == ["code-model"]
+    (pr,) = stage.fake.opened
+    assert pr["head"]["ref"] == "ttabot/issue-40" and pr["base"]["ref"] == "main"
+    assert "Closes #40" in pr["body"] and "pass passes" in pr["body"]
+    commit = stage.fake.commits[stage.fake.refs["ttabot/issue-40"]]
+    assert commit["parents"] == [stage.repo.head()]
+    assert "Generated-by: ttabot" in commit["message"]
+    paths = [e["path"] for e in stage.fake.trees[commit["tree"]]["tree"]]
+    assert paths == ["pkg/core.py", "tests/test_sub.py"]
+    cid = event["comment"]["id"]
+    assert stage.fake.reactions == [(cid, "eyes"), (cid, "rocket")]
+    assert any(pr["html_url"] in c["body"] for c in stage.fake.comments[40])
+
+
+def test_implement_that_breaks_the_tests_opens_nothing(stage: Stage) -> None:
+    broken = CORE_WITH_SUB.replace("return 1", "return 2")
+    with implement_stage(stage, broken) as (s, _):
+        event = s.comment_event("/ttabot implement", on_pr=False, number=41)
+        run = s.run("issue_comment", event, FAKE_MODEL_KEY="sk-model-secret")
+        assert run.code == 0, run.stderr
+    assert stage.fake.opened == [] and not any(r.startswith("ttabot/") for r in stage.fake.refs)
+    cid = event["comment"]["id"]
+    assert stage.fake.reactions == [(cid, "eyes"), (cid, "confused")]
+    (answer,) = [c for c in stage.fake.comments[41] if "ttabot:reply" in c["body"]]
+    assert "FAIL passes" in answer["body"] and "could not draft" in answer["body"]

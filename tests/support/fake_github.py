@@ -77,6 +77,8 @@ class FakeGitHub:
         self.commits: dict[str, dict[str, Any]] = {}
         self.trees: dict[str, dict[str, Any]] = {}
         self.permissions: dict[str, str] = {}
+        self.opened: list[dict[str, Any]] = []  # pull requests created through the API
+        self.can_open_pulls = True  # the repository setting for GitHub Actions
         self.faults: list[Fault] = []
         # Called after each request is served: lets a test change state mid-run (a push).
         self.hooks: list[Callable[[Request], None]] = []
@@ -103,6 +105,10 @@ class FakeGitHub:
             ("POST", r"/git/trees", self._create_tree),
             ("POST", r"/git/blobs", self._create_blob),
             ("GET", r"/collaborators/([^/]+)/permission", self._permission),
+            ("GET", r"", self._get_repo),
+            ("POST", r"/git/refs", self._create_ref),
+            ("GET", r"/pulls", self._list_pulls),
+            ("POST", r"/pulls", self._create_pull),
         ):
             self._routes.append((method, re.compile(base + pattern), fn))
 
@@ -383,6 +389,46 @@ class FakeGitHub:
 
     def _create_blob(self, request: Request) -> Reply:
         return Reply(201, {"sha": _digest(request.json())})
+
+    def _get_repo(self, request: Request) -> Reply:
+        return Reply(200, {"full_name": self.repo, "default_branch": "main", "private": False})
+
+    def _create_ref(self, request: Request) -> Reply:
+        data = request.json()
+        branch = str(data["ref"]).removeprefix("refs/heads/")
+        if branch in self.refs:
+            return Reply(422, {"message": "Reference already exists"})
+        self.refs[branch] = data["sha"]
+        return Reply(201, {"ref": data["ref"], "object": {"sha": data["sha"], "type": "commit"}})
+
+    def _list_pulls(self, request: Request) -> Reply:
+        head = request.query.get("head", [""])[0]
+        found = [p for p in self.opened if not head or head.endswith(":" + p["head"]["ref"])]
+        return self._page(request, found)
+
+    def _create_pull(self, request: Request) -> Reply:
+        if not self.can_open_pulls:
+            return Reply(
+                403,
+                {"message": "GitHub Actions is not permitted to create or approve pull requests."},
+            )
+        data = request.json()
+        if data["head"] not in self.refs:
+            return Reply(
+                422,
+                {"message": "Validation Failed", "errors": [{"field": "head", "code": "invalid"}]},
+            )
+        number = 100 + len(self.opened)
+        pull = {
+            "number": number,
+            "title": data["title"],
+            "body": data["body"],
+            "html_url": f"https://github.com/{self.repo}/pull/{number}",
+            "head": {"ref": data["head"], "sha": self.refs[data["head"]]},
+            "base": {"ref": data["base"]},
+        }
+        self.opened.append(pull)
+        return Reply(201, pull)
 
     def _permission(self, request: Request, user: str) -> Reply:
         permission = self.permissions.get(user, "read")

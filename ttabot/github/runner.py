@@ -122,12 +122,9 @@ def _obey(ctx: Context, event: Event, command: Command) -> RunResult:
     if command.verb == "triage":
         return triage_issue(ctx, issue)
     if command.verb == "implement":
-        text = (
-            "`/ttabot implement` is not available in this version of ttabot yet; "
-            "nothing was drafted."
-        )
-        reply(ctx.api, ctx.repository, issue.number, comment.id, text)
-        return RunResult(summary=text + "\n", failed=True)
+        from ttabot.github.newpr import implement_issue
+
+        return implement_issue(ctx, issue, comment.id)
     pr = parse_pull_request(ctx.api.get(f"/repos/{ctx.repository}/pulls/{issue.number}"))
     category = VERB_CATEGORY.get(command.verb)
     if category is None:

@@ -1,0 +1,216 @@
+"""``/ttabot implement``: draft code for an issue, validate it with the project's tests, open a PR.
+
+The task kind (simple-, moderate- or complex-code) follows the size of change the
+issue implies, so small asks go to fast models and large ones to stronger chains.
+A draft becomes a pull request only if every Python file parses and the project's
+test suite passes on a copy of the project with the draft applied.
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import json
+import re
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from ttabot import git
+from ttabot.github.context import Context
+from ttabot.github.event import Issue
+from ttabot.records import TaskKind, ValidationStage
+
+#: Issue text limits: enough for a real issue, bounded for the prompt.
+MAX_BODY, MAX_LISTING, MAX_CONTEXT = 8_000, 400, 40_000
+_CONTEXT_SUFFIXES = (".py", ".md", ".rst", ".toml", ".cfg", ".txt", ".ini")
+_BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)]|- \[[ xX]\])\s+\S")
+
+
+@dataclass(frozen=True)
+class Implementation:
+    """A drafted implementation and the record of how it was validated."""
+
+    files: Mapping[str, str]
+    summary: str
+    accepted: bool
+    stages: tuple[ValidationStage, ...]
+    model: str | None
+    attempts: int
+    kind: TaskKind
+    reason: str = ""
+
+
+def expected_kind(title: str, body: str, listing: tuple[str, ...] = ()) -> TaskKind:
+    """simple-, moderate- or complex-code from how much the issue asks for.
+
+    Each bullet or checklist item, each project file it names (twice) and each
+    hundred words add to the score: under 4 is < 50 lines, under 12 is 50-200.
+    """
+    text = f"{title}\n{body}"
+    bullets = sum(1 for line in body.splitlines() if _BULLET.match(line))
+    named = sum(1 for path in listing if path in text)
+    score = bullets + 2 * named + len(text.split()) / 100
+    if score < 4:
+        return TaskKind.SIMPLE_CODE
+    if score < 12:
+        return TaskKind.MODERATE_CODE
+    return TaskKind.COMPLEX_CODE
+
+
+def safe_path(path: str) -> bool:
+    """True for a relative path inside the project that is not git's or CI's business."""
+    parts = path.split("/")
+    return (
+        bool(path)
+        and not path.startswith("/")
+        and ".." not in parts
+        and "\\" not in path
+        and parts[0] not in (".git", ".github")
+    )
+
+
+def parse_answer(content: str) -> tuple[str, dict[str, str]]:
+    """``(summary, {path: text})`` from a model's answer; ValueError says what is wrong."""
+    start, end = content.find("{"), content.rfind("}")
+    if start < 0 or end <= start:
+        raise ValueError("the answer has no JSON object")
+    try:
+        data = json.loads(content[start : end + 1])
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"the answer is not valid JSON: {exc.msg}") from None
+    files = data.get("files") if isinstance(data, dict) else None
+    if not isinstance(files, list) or not files:
+        raise ValueError('the answer has no "files" list')
+    out: dict[str, str] = {}
+    for item in files:
+        path = item.get("path") if isinstance(item, dict) else None
+        text = item.get("content") if isinstance(item, dict) else None
+        if not isinstance(path, str) or not isinstance(text, str):
+            raise ValueError('every file needs a "path" and a "content" string')
+        path = path.strip().removeprefix("./")
+        if not safe_path(path):
+            raise ValueError(f"refusing to write {path!r}")
+        out[path] = text if text.endswith("\n") else text + "\n"
+    return str(data.get("summary") or "").strip(), out
+
+
+def project_listing(root: Path) -> tuple[str, ...]:
+    """The tracked files of the checkout (what the PR will be based on)."""
+    names = git.output(root, "ls-files", "-z").decode("utf-8", "replace").split("\0")
+    return tuple(name for name in names if name)
+
+
+def context_files(root: Path, listing: tuple[str, ...], text: str) -> dict[str, str]:
+    """Files the issue names (by path or module name), up to :data:`MAX_CONTEXT` characters."""
+    words = set(re.findall(r"[\w.]+", text))
+    chosen = [
+        p
+        for p in listing
+        if p.endswith(_CONTEXT_SUFFIXES)
+        and (p in text or Path(p).stem in words or p.replace("/", ".").removesuffix(".py") in words)
+    ]
+    out: dict[str, str] = {}
+    used = 0
+    for path in chosen:
+        try:
+            body = (root / path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if used + len(body) > MAX_CONTEXT:
+            break
+        out[path], used = body, used + len(body)
+    return out
+
+
+def prompt(
+    issue: Issue, listing: tuple[str, ...], context: Mapping[str, str]
+) -> list[dict[str, str]]:
+    """The chat messages asking for an implementation of ``issue``."""
+    system = resources.files("ttabot").joinpath("prompts", "system.txt").read_text("utf-8")
+    template = (
+        resources.files("ttabot").joinpath("prompts", "github-implement.md").read_text("utf-8")
+    )
+    shown = "\n\n".join(f"`{p}`:\n```\n{t}\n```" for p, t in context.items()) or "(none found)"
+    user = string.Template(template).substitute(
+        number=issue.number,
+        title=issue.title,
+        body=issue.body[:MAX_BODY],
+        listing="\n".join(listing[:MAX_LISTING]),
+        context=shown,
+    )
+    return [{"role": "system", "content": system.strip()}, {"role": "user", "content": user}]
+
+
+def validate(ctx: Context, files: Mapping[str, str]) -> tuple[ValidationStage, ...]:
+    """Parse every Python file, then run the project's tests on a copy with ``files`` applied."""
+    from ttabot.drafting.sandbox import project_copy
+
+    for path, text in files.items():
+        if path.endswith(".py"):
+            try:
+                ast.parse(text, filename=path)
+            except SyntaxError as exc:
+                return (ValidationStage("parses", False, f"{path}:{exc.lineno}: {exc.msg}"),)
+    stages = [ValidationStage("parses", True)]
+    timeout = ctx.settings.draft.test_timeout * 5
+    with project_copy(ctx.root, dict(files), environ=ctx.environ, timeout=timeout) as sandbox:
+        result, left = sandbox.pytest([])
+    if result.returncode == 5:
+        stages.append(ValidationStage("passes", True, "the project has no tests to run"))
+    elif result.returncode != 0:
+        tail = "\n".join(result.output.strip().splitlines()[-15:])
+        stages.append(ValidationStage("passes", False, tail or "the test run failed"))
+    else:
+        stages.append(ValidationStage("passes", True, "the project's tests pass"))
+    if left:
+        stages.append(ValidationStage("clean", False, "tests left files: " + ", ".join(left[:5])))
+    return tuple(stages)
+
+
+def draft_implementation(ctx: Context, issue: Issue) -> Implementation:
+    """Ask the chain for the issue's task kind; on failure retry with it (feedback rounds)."""
+    from ttabot.llm import RotatingClient
+
+    listing = project_listing(ctx.root)
+    kind = expected_kind(issue.title, issue.body, listing)
+    messages = prompt(
+        issue, listing, context_files(ctx.root, listing, f"{issue.title}\n{issue.body}")
+    )
+
+    async def go() -> Implementation:
+        last = Implementation({}, "", False, (), None, 0, kind, "no answer")
+        async with RotatingClient(ctx.settings, environ=ctx.environ) as client:
+            for attempt in range(1, ctx.settings.draft.feedback_rounds + 2):
+                done = await client.complete(kind, messages)
+                if not done.ok:
+                    return Implementation(
+                        {}, "", False, (), done.model, attempt, kind, done.error or ""
+                    )
+                try:
+                    summary, files = parse_answer(done.content)
+                except ValueError as exc:
+                    stages: tuple[ValidationStage, ...] = (
+                        ValidationStage("answer", False, str(exc)),
+                    )
+                    files, summary = {}, ""
+                else:
+                    stages = await asyncio.to_thread(validate, ctx, files)
+                accepted = bool(files) and all(s.passed for s in stages)
+                last = Implementation(files, summary, accepted, stages, done.model, attempt, kind)
+                if accepted:
+                    return last
+                failure = next(s for s in stages if not s.passed)
+                messages.append({"role": "assistant", "content": done.content})
+                messages.append(
+                    {
+                        "role": "user",
+                        "content": f"That failed ({failure.name}):\n{failure.detail}\n"
+                        "Answer again with the whole corrected JSON object.",
+                    }
+                )
+        return last
+
+    return asyncio.run(go())

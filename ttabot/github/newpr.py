@@ -1,0 +1,145 @@
+"""Open a pull request from a validated implementation (``/ttabot implement``).
+
+The branch starts at the commit that was checked out and validated; every create
+is retried only after looking for what an earlier attempt made.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from ttabot import git
+from ttabot.github.api import GitHubApi, GitHubApiError
+from ttabot.github.commit import TRAILER
+from ttabot.github.context import Context, RunResult
+from ttabot.github.event import Issue
+from ttabot.github.implement import Implementation, draft_implementation
+from ttabot.github.publish import reply
+from ttabot.records import TaskKind
+
+#: The task kinds an implementation may be drafted with.
+CODE_KINDS = (TaskKind.SIMPLE_CODE, TaskKind.MODERATE_CODE, TaskKind.COMPLEX_CODE)
+
+
+def record(impl: Implementation) -> str:
+    """The validation record as Markdown lines."""
+    lines = [f"- task kind `{impl.kind.value}`, model `{impl.model}`, {impl.attempts} attempt(s)"]
+    for stage in impl.stages:
+        detail = " ".join(stage.detail.split())[:300]
+        lines.append(
+            f"- {'pass' if stage.passed else 'FAIL'} {stage.name}"
+            + (f": {detail}" if detail else "")
+        )
+    return "\n".join(lines)
+
+
+def _ref(api: GitHubApi, repository: str, branch: str) -> str | None:
+    try:
+        data = api.get(f"/repos/{repository}/git/ref/heads/{quote(branch, safe='/')}")
+    except GitHubApiError as exc:
+        if exc.status == 404:
+            return None
+        raise
+    return str(data["object"]["sha"])
+
+
+def _create_branch(api: GitHubApi, repository: str, branch: str, sha: str) -> bool:
+    """Create ``branch`` at ``sha``; False if a different branch of that name exists."""
+
+    def made() -> Any | None:
+        return {"object": {"sha": sha}} if _ref(api, repository, branch) == sha else None
+
+    try:
+        api.write(
+            "POST",
+            f"/repos/{repository}/git/refs",
+            {"ref": f"refs/heads/{branch}", "sha": sha},
+            recover=made,
+        )
+    except GitHubApiError as exc:
+        if exc.status != 422:
+            raise
+        return _ref(api, repository, branch) == sha
+    return True
+
+
+def open_pull_request(
+    api: GitHubApi, repository: str, issue: Issue, base_sha: str, impl: Implementation
+) -> str:
+    """Commit ``impl`` on ``base_sha`` in a new branch and open a PR for it; return its URL."""
+    default_branch = str(api.get(f"/repos/{repository}").get("default_branch") or "main")
+    base = api.get(f"/repos/{repository}/git/commits/{base_sha}")
+    entries = [
+        {"path": p, "mode": "100644", "type": "blob", "content": t} for p, t in impl.files.items()
+    ]
+    tree = api.write(
+        "POST",
+        f"/repos/{repository}/git/trees",
+        {"base_tree": base["tree"]["sha"], "tree": entries},
+    )
+    message = f"ttabot: implement #{issue.number}: {issue.title}\n\n{impl.summary}\n\n{TRAILER}\n"
+    commit = api.write(
+        "POST",
+        f"/repos/{repository}/git/commits",
+        {"message": message, "tree": tree["sha"], "parents": [base_sha]},
+    )
+    sha = str(commit["sha"])
+    branch = f"ttabot/issue-{issue.number}"
+    if not _create_branch(api, repository, branch, sha):
+        branch = f"ttabot/issue-{issue.number}-{sha[:7]}"
+        if not _create_branch(api, repository, branch, sha):
+            raise GitHubApiError("POST", "git/refs", 422, f"branch {branch} exists")
+    owner = repository.split("/")[0]
+    pulls = f"/repos/{repository}/pulls"
+
+    def opened() -> Any | None:
+        found = api.get(pulls, {"head": f"{owner}:{branch}", "state": "open"})
+        return found[0] if isinstance(found, list) and found else None
+
+    body = (
+        f"<!-- ttabot:implement {issue.number} -->\nDrafted by ttabot for #{issue.number}.\n\n"
+        f"{impl.summary}\n\n**Validation**\n\n{record(impl)}\n\nCloses #{issue.number}\n"
+    )
+    pr = api.write(
+        "POST",
+        pulls,
+        {"title": f"ttabot: {issue.title}", "head": branch, "base": default_branch, "body": body},
+        recover=opened,
+    )
+    return str(pr.get("html_url") or "")
+
+
+def implement_issue(ctx: Context, issue: Issue, comment_id: int) -> RunResult:
+    """Draft, validate and open a PR for ``issue``; answer on the issue either way."""
+    from ttabot.llm import usable_models
+
+    assert ctx.api is not None
+    if not any(usable_models(ctx.settings, kind, ctx.environ) for kind in CODE_KINDS):
+        text = "`/ttabot implement` needs a model: set the `openrouter-api-key` input."
+        reply(ctx.api, ctx.repository, issue.number, comment_id, text)
+        return RunResult(summary=text + "\n", failed=True)
+    base_sha = git.output(ctx.root, "rev-parse", "HEAD").decode().strip()
+    impl = draft_implementation(ctx, issue)
+    if not impl.accepted:
+        text = (
+            f"ttabot could not draft a working implementation of #{issue.number}"
+            + (f" ({impl.reason})" if impl.reason else "")
+            + f":\n\n{record(impl)}"
+        )
+        reply(ctx.api, ctx.repository, issue.number, comment_id, text)
+        return RunResult(summary=text + "\n", failed=True)
+    try:
+        url = open_pull_request(ctx.api, ctx.repository, issue, base_sha, impl)
+    except GitHubApiError as exc:
+        if exc.status not in (403, 422):
+            raise
+        # GitHub Actions may be barred from opening PRs (a repository setting).
+        text = (
+            f"ttabot drafted #{issue.number} but could not open a pull request: {exc.api_message}"
+        )
+        reply(ctx.api, ctx.repository, issue.number, comment_id, text)
+        return RunResult(summary=text + "\n", failed=True)
+    text = f"Opened {url} for #{issue.number}.\n\n{record(impl)}"
+    reply(ctx.api, ctx.repository, issue.number, comment_id, text)
+    return RunResult(drafts=1, comment_url=url, summary=text + "\n")
