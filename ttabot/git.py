@@ -38,10 +38,11 @@ def run(root: Path, *args: str, stdin: bytes | None = None) -> subprocess.Comple
         return subprocess.run(
             [*_GIT, *args], cwd=root, input=stdin, capture_output=True, check=False
         )
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
+        # subprocess says the same for a missing cwd and a missing git binary.
+        if not root.is_dir():
+            raise TtabotError(f"{root} is not a directory") from None
         raise TtabotError("git is not installed (or not on PATH)") from None
-    except NotADirectoryError:
-        raise TtabotError(f"{root} is not a directory") from None
 
 
 def output(root: Path, *args: str) -> bytes:

@@ -225,6 +225,8 @@ def test_help_answers_the_usual_questions(run_cli: RunCli) -> None:
         (["--config", "missing.toml"], "missing.toml"),
         (["--fail-on", "typos"], "unknown category 'typos'"),
         (["--coverage", "nothing.xml"], "nothing.xml"),
+        (["--root", "no/such/dir"], "no/such/dir is not a directory"),
+        (["--root", "no/such/dir", "--diff", "-"], "no/such/dir is not a directory"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(
@@ -309,3 +311,14 @@ def test_root_names_the_repository_to_check(
     run = run_cli(["check", "--root", str(repo.path)])
     assert run.code == 1
     assert "m.py" in run.out
+
+
+def test_git_missing_from_path_is_one_line(repo: GitRepo) -> None:
+    env = {**os.environ, "PYTHONPATH": str(PROJECT), "PATH": str(repo.path / "no-bin")}
+    done = subprocess.run(
+        [sys.executable, "-m", "ttabot", "check"], cwd=repo.path, env=env, capture_output=True
+    )
+    assert done.returncode == 2
+    assert done.stderr.decode().splitlines() == [
+        "ttabot: error: git is not installed (or not on PATH)"
+    ]
