@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from ttabot.github.triage import keyword_labels, labels_from_model_answer, merge_labels
+from ttabot.github.triage import (
+    keyword_labels,
+    labels_from_model_answer,
+    merge_labels,
+    triage_prompt,
+)
 
 
 @pytest.mark.parametrize(
@@ -46,3 +51,10 @@ def test_model_answers_restricted_to_known_labels(content: str, labels: tuple[st
 
 def test_merge_keeps_canonical_order() -> None:
     assert merge_labels(["docs"], ["bug", "docs"]) == ("bug", "docs")
+
+
+def test_prompt_is_the_template_filled() -> None:
+    system, user = triage_prompt("Crash", "body text")
+    assert system["role"] == "system" and "JSON" in system["content"]
+    assert "bug, feature, tests, docs, refactor" in user["content"]
+    assert "Title: Crash" in user["content"] and "body text" in user["content"]

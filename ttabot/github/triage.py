@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import re
+import string
 from collections.abc import Iterable, Mapping
+from importlib import resources
 
 #: The labels triage may apply, in the order they are reported.
 LABELS = ("bug", "feature", "tests", "docs", "refactor")
@@ -133,13 +135,9 @@ def merge_labels(*groups: Iterable[str]) -> tuple[str, ...]:
 
 
 def triage_prompt(title: str, body: str) -> list[dict[str, str]]:
-    """The chat messages that ask a model to label an issue."""
-    system = (
-        "You label GitHub issues of a Python project. Choose any of these labels that apply: "
-        + ", ".join(LABELS)
-        + '. Answer with JSON only: {"labels": ["..."]}.'
-    )
-    return [
-        {"role": "system", "content": system},
-        {"role": "user", "content": f"Title: {title}\n\n{body[:6000]}"},
-    ]
+    """The chat messages that ask a model to label an issue (template ``github-triage.md``)."""
+    prompts = resources.files("ttabot").joinpath("prompts")
+    system = prompts.joinpath("system.txt").read_text(encoding="utf-8").strip()
+    user = string.Template(prompts.joinpath("github-triage.md").read_text(encoding="utf-8"))
+    text = user.substitute(labels=", ".join(LABELS), title=title, body=body[:6000])
+    return [{"role": "system", "content": system}, {"role": "user", "content": text}]
