@@ -17,6 +17,7 @@ from ttabot.errors import TtabotError
 from ttabot.records import Change, FileChange, FileStatus
 
 _DEV_NULL = "/dev/null"
+_NOT_SOURCE_MODES = {"120000", "160000"}  # symlink, submodule (gitlink)
 
 # C-style escapes git uses in quoted paths ("caf\303\251.py").
 _ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
@@ -58,7 +59,10 @@ def _file_change(patched: PatchedFile) -> FileChange:
         source = renamed_from
     if renamed_to is not None:
         target = renamed_to
-    is_binary = bool(patched.is_binary_file)
+    # A symlink's "content" is its target path and a submodule's a commit id:
+    # neither is source to analyse, so they are treated like binary files.
+    modes = {patched.source_mode, patched.target_mode}
+    is_binary = bool(patched.is_binary_file) or bool(modes & _NOT_SOURCE_MODES)
     if source == _DEV_NULL:
         status, path, old = FileStatus.ADDED, target, None
     elif target == _DEV_NULL:

@@ -228,3 +228,12 @@ def test_hundred_thousand_line_diff() -> None:
     (file,) = parse_diff("\n".join(lines) + "\n").files
     assert len(file.added_lines) == 100_000
     assert max(file.added_lines) == 100_001
+
+
+def test_symlinks_are_not_read_as_source() -> None:
+    text = (
+        "diff --git a/link.py b/link.py\nnew file mode 120000\nindex 0000000..1111111\n"
+        "--- /dev/null\n+++ b/link.py\n@@ -0,0 +1 @@\n+real.py\n\\ No newline at end of file\n"
+    )
+    (file,) = parse_diff(text).files
+    assert (file.path, file.is_binary) == ("link.py", True)
