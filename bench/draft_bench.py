@@ -1,0 +1,175 @@
+"""Benchmark ``ttabot draft``: model calls and prompt tokens per finding, and wall time.
+
+A sample change with 30 findings (24 docs-missing, 4 tests-needed, 2 refactor)
+in a temporary git repository, drafted through a fake OpenAI-compatible server
+on 127.0.0.1 that answers good drafts after a fixed latency. Run from the
+repository root:
+
+    .venv/bin/python bench/draft_bench.py [--latency 0.5] [--reruns 5]
+
+Prompt tokens are estimated by the fake server as characters / 4.
+Target: at most 0.3 model calls per docstring (batching).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.support.fake_openai import fake_openai, ok
+from tests.support.gitrepo import GIT_ENV, GitRepo
+from tests.support.loopback import Reply
+
+CLASSES_PER_MODULE = 8
+WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+
+
+def _classes(module: int) -> str:
+    return "".join(
+        f"\n\nclass Record{module}x{i}:\n    size: int = {i}\n" for i in range(CLASSES_PER_MODULE)
+    )
+
+
+def _functions(module: int) -> str:
+    return "".join(
+        f'\n\ndef shift{module}x{i}(x):\n    """Add {i} to x."""\n    return x + {i}\n'
+        for i in range(2)
+    )
+
+
+def _branchy(name: str) -> str:
+    body = "".join(f"    if n == {i}:\n        return {w!r}\n" for i, w in enumerate(WORDS))
+    return f'\n\ndef {name}(n):\n    """Name a number."""\n{body}    return "many"\n'
+
+
+def build_project(root: Path) -> GitRepo:
+    """The sample repository, with the 30-finding change staged."""
+    repo = GitRepo(root)
+    repo.write("pkg/__init__.py", "")
+    repo.commit("init")
+    for m in range(3):
+        repo.write(f"pkg/records{m}.py", f'"""Records {m}."""' + _classes(m))
+    for m in range(2):
+        repo.write(f"pkg/shift{m}.py", f'"""Shifts {m}."""' + _functions(m))
+    repo.write("pkg/names.py", '"""Names."""' + _branchy("name_a") + _branchy("name_b"))
+    # A changed test that names the refactor targets, so they need no new tests.
+    repo.write("tests/test_names.py", "def test_refs():\n    assert 'name_a' and 'name_b'\n")
+    repo.stage()
+    return repo
+
+
+def _answer(body: Any) -> str:
+    prompt = next(m["content"] for m in body["messages"] if m["role"] == "user")
+    if prompt.startswith("Write docstrings"):
+        symbols = re.findall(r"^### (\S+) \(line", prompt, re.M)
+        items = [{"symbol": s, "docstring": f"A record of kind {s}."} for s in symbols]
+        return json.dumps({"docstrings": items})
+    if prompt.startswith("Write pytest tests"):
+        module = re.search(r"import it as `([\w.]+)`", prompt)
+        names = re.findall(r"^### (\S+) \(line", prompt, re.M)
+        assert module
+        lines = [f"from {module.group(1)} import {', '.join(names)}\n"]
+        for name in names:
+            shift = int(name.rsplit("x", 1)[1])
+            lines.append(f"\n\ndef test_{name}():\n    assert {name}(1) == {1 + shift}\n")
+        return json.dumps({"code": "".join(lines)})
+    name = re.search(r"Refactor `(\w+)`", prompt)
+    assert name
+    code = (
+        f'def {name.group(1)}(n):\n    """Name a number."""\n    return _WORDS.get(n, "many")\n\n\n'
+        f"_WORDS = dict(enumerate({WORDS!r}))\n"
+    )
+    return json.dumps({"code": code})
+
+
+def run(latency: float, reruns: int) -> dict[str, Any]:
+    """Draft the sample change once and return the figures."""
+    from ttabot.check import run_check
+    from ttabot.config import load_settings
+    from ttabot.drafting import draft_findings
+    from ttabot.llm import RotatingClient
+    from ttabot.sources import select_change
+
+    def responder(model: str, body: Any) -> Reply:
+        tokens = len(json.dumps(body["messages"])) // 4
+        return ok(_answer(body), prompt_tokens=tokens, completion_tokens=100, delay=latency)
+
+    os.environ.update(GIT_ENV)
+    with tempfile.TemporaryDirectory() as tmp, fake_openai(responder) as fake:
+        repo = build_project(Path(tmp, "repo"))
+        repo.write(
+            ".ttabot.toml",
+            f'[providers.fake]\nbase_url = "{fake.base_url}"\n'
+            '[chains]\ndocumentation = ["fake:docs"]\nunit-tests = ["fake:tests"]\n'
+            'refactoring = ["fake:refactor"]\n'
+            f"[client]\nshared-state = false\n[draft]\nreruns = {reruns}\n",
+        )
+        selection = select_change(repo.path)
+        settings = load_settings(selection.root)
+        result = run_check(selection, settings)
+
+        async def go() -> list[Any]:
+            async with RotatingClient(settings) as client:
+                return await draft_findings(selection, result, settings, client)
+
+        started = time.perf_counter()
+        drafts = asyncio.run(go())
+        wall = time.perf_counter() - started
+        calls = list(fake.calls)
+    by_category: dict[str, int] = {}
+    for finding in result.findings:
+        by_category[finding.category.value] = by_category.get(finding.category.value, 0) + 1
+    doc_calls = sum(c.model == "docs" for c in calls)
+    prompt_tokens = sum(len(json.dumps(c.body["messages"])) // 4 for c in calls)
+    findings = len(result.findings)
+    return {
+        "findings": findings,
+        "by_category": by_category,
+        "model_calls": len(calls),
+        "calls_per_finding": round(len(calls) / findings, 3),
+        "calls_per_docstring": round(doc_calls / max(1, by_category.get("docs-missing", 0)), 3),
+        "prompt_tokens_per_finding": round(prompt_tokens / findings),
+        "accepted": sum(d.accepted and d.applicable for d in drafts),
+        "suggestions": sum(d.accepted and not d.applicable for d in drafts),
+        "rejected": sum(not d.accepted for d in drafts),
+        "latency_s": latency,
+        "reruns": reruns,
+        "wall_s": round(wall, 2),
+    }
+
+
+def machine() -> str:
+    """nproc, CPU model and Python version, for the record."""
+    cpu = platform.processor() or "unknown CPU"
+    try:
+        lines = subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines()
+        cpu = next((ln.split(":", 1)[1].strip() for ln in lines if "Model name" in ln), cpu)
+    except OSError:
+        pass
+    return f"nproc={os.cpu_count()}, CPU={cpu}, Python {platform.python_version()}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--latency", type=float, default=0.5, help="fake model latency, seconds")
+    parser.add_argument("--reruns", type=int, default=5, help="settings.draft.reruns")
+    args = parser.parse_args()
+    figures = run(args.latency, args.reruns)
+    print(json.dumps({**figures, "machine": machine()}, indent=2))
+    return 0 if figures["calls_per_docstring"] <= 0.3 else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
