@@ -1,0 +1,1 @@
+"""Helpers of ``bench/llm_bench.py``: fault scenarios, the three clients, the seed's policy."""

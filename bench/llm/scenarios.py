@@ -1,0 +1,127 @@
+"""Fault scenarios: how each model of a three-model chain behaves, and the ideal wall time.
+
+Time is scaled by ``SCALE`` (a Retry-After of 20 s becomes 2 s) so the whole
+benchmark runs in a few minutes; every client sees the same scaled times.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from tests.support.fake_openai import empty, error_in_200, free_variant_ended, ok
+from tests.support.loopback import Reply
+
+SCALE = 0.1
+CHAIN = ("a", "b", "c")
+ATTEMPT_TIMEOUT = 1.0  # seconds, the same for every client
+
+
+def _limited(until: float, now: float, *, seconds_header: bool = False) -> Reply:
+    """A 429 announcing ``until`` (scenario-relative seconds) the way OpenRouter does."""
+    remaining = max(0.0, until - now)
+    headers = {
+        "retry-after-ms": f"{remaining * 1000:.0f}",
+        "X-RateLimit-Reset": f"{(time.time() + remaining) * 1000:.0f}",
+    }
+    if seconds_header:
+        headers = {"Retry-After": str(math.ceil(remaining))}
+    body = {"error": {"code": 429, "message": "Rate limit exceeded: free-models-per-min"}}
+    return Reply(429, body, headers)
+
+
+@dataclass
+class Scenario:
+    """One fault scenario: ``respond(model, t)`` answers at scenario time ``t``."""
+
+    name: str
+    what: str
+    requests: int
+    concurrency: int
+    latency: float
+    lower_bound: float
+    respond: Callable[[Scenario, str, float], Reply]
+    state: dict[str, Any]
+
+    def answer(self, model: str) -> Reply:
+        """A good answer after the scenario's service latency."""
+        return ok(f"answer from {model}", delay=self.latency)
+
+
+def _waves(requests: int, concurrency: int, latency: float) -> float:
+    return math.ceil(requests / concurrency) * latency
+
+
+def _primary_429(s: Scenario, model: str, t: float) -> Reply:
+    if model == "a" and t < 20 * SCALE:
+        return _limited(20 * SCALE, t, seconds_header=True)
+    return s.answer(model)
+
+
+def _primary_hangs(s: Scenario, model: str, t: float) -> Reply:
+    return ok("too late", delay=30.0) if model == "a" else s.answer(model)
+
+
+def _ended(s: Scenario, model: str, t: float) -> Reply:
+    return free_variant_ended(f"{model}:free") if model == "a" else s.answer(model)
+
+
+_OPENS = {"a": 30 * SCALE, "b": 10 * SCALE, "c": 20 * SCALE}
+
+
+def _staggered(s: Scenario, model: str, t: float) -> Reply:
+    if t < _OPENS[model]:
+        return _limited(_OPENS[model], t)
+    return s.answer(model)
+
+
+_WINDOW = 60 * SCALE  # a per-minute limit, scaled
+_PER_WINDOW = 5
+
+
+def _saturated(s: Scenario, model: str, t: float) -> Reply:
+    window = int(t // _WINDOW)
+    with s.state["lock"]:
+        used = s.state.setdefault((model, window), 0)
+        if used >= _PER_WINDOW:
+            return _limited((window + 1) * _WINDOW, t)
+        s.state[(model, window)] = used + 1
+    return s.answer(model)
+
+
+def _broken_200(s: Scenario, model: str, t: float) -> Reply:
+    if model != "a":
+        return s.answer(model)
+    with s.state["lock"]:
+        s.state["n"] = s.state.get("n", 0) + 1
+        odd = s.state["n"] % 2
+    return error_in_200("Provider returned error") if odd else empty()
+
+
+def scenarios() -> list[Scenario]:
+    """Fresh scenarios (their state starts empty)."""
+    n, c, lat = 20, 5, 0.2
+    waves = _waves(n, c, lat)
+
+    def make(name: str, what: str, respond: Callable[[Scenario, str, float], Reply],
+             bound: float, requests: int = n, concurrency: int = c,
+             latency: float = lat) -> Scenario:
+        return Scenario(name, what, requests, concurrency, latency, bound, respond,
+                        {"lock": threading.Lock()})
+
+    return [
+        make("primary-429", "primary 429, Retry-After 20 s; fallbacks fine", _primary_429, waves),
+        make("primary-hangs", "primary never answers; fallbacks fine", _primary_hangs,
+             ATTEMPT_TIMEOUT + waves),
+        make("free-variant-ended", "primary 404 free_variant_ended", _ended, waves),
+        make("all-429-staggered", "all 429: free again after 30/10/20 s", _staggered,
+             _OPENS["b"] + waves),
+        make("saturation", "each model 5 requests/min; 30 requests", _saturated,
+             # 15 fit the first window; the other 15 start when it ends
+             _WINDOW + _waves(15, 10, 0.05), requests=30, concurrency=10, latency=0.05),
+        make("error-in-200", "primary: error object in 200 / empty content", _broken_200, waves),
+    ]

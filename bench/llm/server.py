@@ -1,0 +1,54 @@
+"""The fake OpenAI-compatible server in its own process, so the client under test does not
+share a GIL with it; the scenario's clock starts when the parent says so."""
+
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.connection
+import time
+from collections.abc import Callable
+from typing import Any
+
+from tests.support.fake_openai import FakeOpenAI
+from tests.support.loopback import Reply
+
+GRACE = 0.05  # requests this soon after a 429 were already in flight when it was sent
+
+
+def _serve(respond: Callable[[str, float], Reply], start: Any,
+           conn: multiprocessing.connection.Connection) -> None:
+    fake = FakeOpenAI(lambda model, body: respond(model, time.time() - start.value))
+    fake.start()
+    conn.send(fake.base_url)
+    conn.recv()  # "stop"
+    conn.send({"calls": len(fake.calls), "violations": len(fake.violations(grace=GRACE))})
+    fake.stop()
+
+
+class ServerProcess:
+    """``with ServerProcess(respond) as server:`` then ``server.begin()`` starts the clock."""
+
+    def __init__(self, respond: Callable[[str, float], Reply]) -> None:
+        context = multiprocessing.get_context("fork")
+        self._start = context.Value("d", time.time())
+        self._conn, child = context.Pipe()
+        self._process = context.Process(target=_serve, args=(respond, self._start, child),
+                                        daemon=True)
+        self.base_url = ""
+        self.stats: dict[str, int] = {}
+
+    def __enter__(self) -> ServerProcess:
+        self._process.start()
+        self.base_url = self._conn.recv()
+        return self
+
+    def begin(self) -> None:
+        """Scenario time zero is now."""
+        self._start.value = time.time()
+
+    def __exit__(self, *exc: object) -> None:
+        self._conn.send("stop")
+        self.stats = self._conn.recv()
+        self._process.join(5)
+        if self._process.is_alive():
+            self._process.kill()

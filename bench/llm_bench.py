@@ -1,0 +1,220 @@
+"""Benchmark the rotating model client against LiteLLM Router and the seed's policy.
+
+One command, from the repository root:
+
+    .venv-bench/bin/python bench/llm_bench.py        # with LiteLLM (benchmark-only venv)
+    .venv/bin/python bench/llm_bench.py              # re-runs itself in .venv-bench if it exists
+
+Every fault scenario (bench/llm/scenarios.py) runs against each client in turn, on a
+fresh fake OpenAI-compatible server on 127.0.0.1. Time is scaled by SCALE (a 20 s
+Retry-After becomes 2 s). Reported per run: success rate, wall time against the
+scenario's analytical lower bound, p95 latency, and calls that reached a model inside a
+window it had announced. Then client overhead per call over raw httpx, and import time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+BENCH_PYTHON = ROOT / ".venv-bench" / "bin" / "python"
+
+from bench.llm.runners import RUNNERS, litellm_available  # noqa: E402
+from bench.llm.scenarios import SCALE, Scenario, scenarios  # noqa: E402
+from bench.llm.server import ServerProcess  # noqa: E402
+from tests.support.fake_openai import ok  # noqa: E402
+
+
+def p95(values: list[float]) -> float:
+    """Nearest-rank 95th percentile."""
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, round(0.95 * len(ordered) + 0.4999) - 1))]
+
+
+def run_one(client: str, scenario: Scenario) -> dict[str, Any]:
+    """One scenario against one client on a fresh server in its own process."""
+    with ServerProcess(lambda model, t: scenario.respond(scenario, model, t)) as server:
+        outcomes, wall = asyncio.run(RUNNERS[client](scenario, server.base_url, server.begin))
+    success = sum(o.ok for o in outcomes) / len(outcomes)
+    return {
+        "scenario": scenario.name,
+        "client": client,
+        "success": round(success, 3),
+        "wall": round(wall, 3),
+        "lower_bound": round(scenario.lower_bound, 3),
+        "ratio": round(wall / scenario.lower_bound, 2),
+        "p95": round(p95([o.latency for o in outcomes]), 3),
+        "calls_in_cooldown": server.stats["violations"],
+        "requests_sent": server.stats["calls"],
+    }
+
+
+def warm_up(clients: list[str]) -> None:
+    """Import every client's modules before timing anything (import time is measured apart)."""
+    import httpx  # noqa: F401
+    import tenacity  # noqa: F401
+
+    import ttabot.llm.client  # noqa: F401
+
+    if "litellm" in clients:
+        from bench.llm.runners import litellm_router
+
+        litellm_router("http://127.0.0.1:9/v1")
+
+
+def overhead(clients: list[str], calls: int = 300) -> dict[str, float]:
+    """Median seconds per call on loopback for raw httpx and each client, same server."""
+    import httpx
+
+    from bench.llm.runners import litellm_router, ttabot_settings
+    from ttabot.llm import RotatingClient
+    from ttabot.records import TaskKind
+
+    messages = [{"role": "user", "content": "hi"}]
+    async def timed(call: Any) -> float:
+        for _ in range(20):
+            await call()
+        samples = []
+        for _ in range(calls):
+            t = time.perf_counter()
+            await call()
+            samples.append(time.perf_counter() - t)
+        return statistics.median(samples)
+
+    async def main() -> dict[str, float]:
+        out: dict[str, float] = {}
+        async with httpx.AsyncClient() as http:
+            url = fake.base_url + "/chat/completions"
+
+            async def raw() -> None:
+                response = await http.post(url, json={"model": "a", "messages": messages})
+                response.json()["choices"][0]["message"]["content"]
+
+            out["raw httpx"] = await timed(raw)
+        async with RotatingClient(ttabot_settings(fake.base_url), environ={}) as client:
+
+            async def tta() -> None:
+                await client.complete(TaskKind.DOCUMENTATION, messages)
+
+            out["ttabot"] = await timed(tta)
+        if "litellm" in clients:
+            router = litellm_router(fake.base_url)
+
+            async def lite() -> None:
+                await router.acompletion(model="a", messages=messages)
+
+            out["litellm"] = await timed(lite)
+        return out
+
+    with ServerProcess(lambda model, t: ok(f"answer from {model}")) as fake:
+        return asyncio.run(main())
+
+
+def import_times(with_litellm: bool) -> dict[str, float]:
+    """Best of 5 fresh interpreters: seconds to import each module."""
+    probes = {
+        "import asyncio (baseline: any async caller has paid it)": "import asyncio",
+        "import ttabot.llm": "import ttabot.llm",
+        "from ttabot.llm import RotatingClient": "from ttabot.llm import RotatingClient",
+    }
+    if with_litellm:
+        probes["import litellm"] = "import litellm"
+    env = dict(os.environ, LITELLM_LOCAL_MODEL_COST_MAP="True")
+    out = {}
+    for name, statement in probes.items():
+        code = f"import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
+        runs = [
+            float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                 check=True, env=env, cwd=ROOT).stdout)
+            for _ in range(5)
+        ]
+        out[name] = min(runs)
+    return out
+
+
+def machine() -> str:
+    """nproc, CPU model and Python version."""
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{os.cpu_count()} CPUs, {cpu}, Python {sys.version.split()[0]}"
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    """The scenario results as a Markdown table."""
+    head = ("| scenario | client | success | wall s | lower bound s | wall/bound | p95 s "
+            "| calls in cooldown | requests sent |")
+    lines = [head, "|" + "---|" * 9]
+    for r in rows:
+        lines.append(
+            f"| {r['scenario']} | {r['client']} | {r['success']:.0%} | {r['wall']:.2f} "
+            f"| {r['lower_bound']:.2f} | {r['ratio']:.2f}x | {r['p95']:.2f} "
+            f"| {r['calls_in_cooldown']} | {r['requests_sent']} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run everything and print a Markdown report (and JSON with --json)."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--clients", default="ttabot,litellm,seed")
+    parser.add_argument("--only", help="run only this scenario")
+    parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
+    args = parser.parse_args(argv)
+    clients = [c for c in args.clients.split(",") if c]
+    if "litellm" in clients and not litellm_available():
+        if BENCH_PYTHON.exists() and Path(sys.executable) != BENCH_PYTHON:
+            os.execv(str(BENCH_PYTHON), [str(BENCH_PYTHON), *sys.argv])
+        print("NOTE: litellm is not installed: LiteLLM column skipped. Install it with\n"
+              "  python3 -m venv .venv-bench && .venv-bench/bin/pip install -e '.[bench]'\n",
+              file=sys.stderr)
+        clients.remove("litellm")
+    warm_up(clients)
+    print(f"# LLM client benchmark\n\nmachine: {machine()}; time scale {SCALE} "
+          f"(a 20 s Retry-After is {20 * SCALE:g} s)\n")
+    rows = []
+    for scenario in scenarios():
+        if args.only and scenario.name != args.only:
+            continue
+        print(f"- {scenario.name}: {scenario.what} ({scenario.requests} requests, "
+              f"concurrency {scenario.concurrency}, answer latency {scenario.latency} s)",
+              file=sys.stderr)
+        for client in clients:
+            fresh = next(s for s in scenarios() if s.name == scenario.name)
+            rows.append(run_one(client, fresh))
+            print(f"    {client}: {json.dumps(rows[-1])}", file=sys.stderr)
+    print(table(rows))
+    per_call = overhead(clients)
+    print("\n## overhead per call on loopback (median of 300)\n")
+    for name, seconds in per_call.items():
+        extra = seconds - per_call["raw httpx"]
+        print(f"- {name}: {seconds * 1000:.2f} ms ({extra * 1000:+.2f} ms over raw httpx)")
+    imports = import_times("litellm" in clients)
+    print("\n## import time (best of 5 fresh interpreters)\n")
+    for name, seconds in imports.items():
+        print(f"- `{name}`: {seconds * 1000:.0f} ms")
+    if args.json:
+        args.json.write_text(json.dumps(
+            {"machine": machine(), "scale": SCALE, "scenarios": rows,
+             "overhead_s": per_call, "import_s": imports}, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
