@@ -389,10 +389,10 @@ class RotatingClient:
             if self._table.announce(target.state_key, failure.retry_at) and self._shared:
                 self._shared.publish(target.state_key, failure.retry_at)
         else:
-            self._back_off(target, sent)
+            self._back_off(target, sent, failure.kind)
         return False
 
-    def _back_off(self, target: Target, sent: float) -> None:
+    def _back_off(self, target: Target, sent: float, kind: FailureKind) -> None:
         """Nothing was announced: cool ``target`` for the next step of the backoff schedule."""
         strikes, last = self._strikes.get(target.ref, (0, 0.0))
         # Failures of attempts already in flight at the last strike count once, so a
@@ -402,6 +402,9 @@ class RotatingClient:
         now = time.time()
         self._strikes[target.ref] = (strikes, now)
         delay = backoff_delay(strikes, self._settings.client.backoff)
+        if kind is FailureKind.TIMEOUT:
+            # Asking a hung model again costs a whole attempt timeout: wait at least that long.
+            delay = max(delay, self._settings.client.attempt_timeout)
         self._table.back_off(target.state_key, now + delay)
 
     async def probe(self, ref: str, *, timeout: float | None = None) -> Completion:
