@@ -134,6 +134,27 @@ def test_hung_model_times_out_and_the_chain_answers(
     assert client.metrics.models["fake:a"].failures["timeout"] == 1
 
 
+def test_a_hung_model_is_left_alone_for_at_least_one_attempt_timeout(
+    fake: FakeOpenAI, tmp_path: Path, environ: dict[str, str]
+) -> None:
+    fake.script("a", hang(30))
+    settings = make_settings(fake.base_url, tmp_path, attempt_timeout=0.5)  # backoff: 0.05 s
+
+    async def main() -> list[Completion]:
+        async with RotatingClient(settings, environ=environ) as client:
+            results = [await client.complete(KIND, PROMPT)]
+            for _ in range(3):  # past the backoff step, within the attempt timeout
+                await asyncio.sleep(0.1)
+                results.append(await client.complete(KIND, PROMPT))
+            await asyncio.sleep(0.3)
+            results.append(await client.complete(KIND, PROMPT))
+            return results
+
+    results = asyncio.run(main())
+    assert [r.model for r in results] == ["fake:b"] * 4 + ["fake:a"]
+    assert len(fake.calls_for("a")) == 2  # the timeout, then the retry once it had cooled
+
+
 @pytest.mark.parametrize(
     ("reply", "kind"),
     [
