@@ -483,3 +483,47 @@ def test_implement_that_breaks_the_tests_opens_nothing(stage: Stage) -> None:
     assert stage.fake.reactions == [(cid, "eyes"), (cid, "confused")]
     (answer,) = [c for c in stage.fake.comments[41] if "ttabot:reply" in c["body"]]
     assert "FAIL passes" in answer["body"] and "could not draft" in answer["body"]
+
+
+def test_clean_pr_gets_no_new_comment_but_an_old_one_is_updated(stage: Stage) -> None:
+    first = stage.run("pull_request", stage.pr_event())
+    assert first.code == 0 and len(stage.fake.sticky_comments(7)) == 1
+    stage.repo.commit("fix", **{"pkg__core.py": "def old():\n    '''Old.'''\n    return 1\n"})
+    stage.pull.head_sha = stage.repo.head()
+    second = stage.run("pull_request", stage.pr_event("synchronize"))
+    assert second.code == 0, second.stderr
+    (sticky,) = stage.fake.sticky_comments(7)
+    assert "nothing left undone" in sticky["body"]
+
+    stage.fake.comments.clear()
+    third = stage.run("pull_request", stage.pr_event("synchronize"))
+    assert third.code == 0 and stage.fake.comments == {}
+    assert third.outputs["findings"] == "0" and third.outputs["comment-url"] == ""
+
+
+def test_workflow_dispatch_runs_on_the_given_pull_request(stage: Stage) -> None:
+    payload = {
+        "inputs": {"pull-request": "7"},
+        "ref": "refs/heads/main",
+        "repository": {"full_name": REPO},
+    }
+    run = stage.run("workflow_dispatch", payload)
+    assert run.code == 0, run.stderr
+    assert len(stage.fake.sticky_comments(7)) == 1
+
+
+def test_pull_request_target_on_a_fork_comments_but_never_commits(model_stage: Stage) -> None:
+    model_stage.pull.head_repo = "someone/proj"
+    env = {
+        "TTABOT_MODE": "commit",
+        "TTABOT_CATEGORIES": "docs-missing",
+        "FAKE_MODEL_KEY": "sk-model-secret",
+    }
+    run = model_stage.run(
+        "pull_request_target", model_stage.pr_event(head_repo="someone/proj"), **env
+    )
+    assert run.code == 0, run.stderr
+    assert run.outputs["drafts"] == "1"
+    (sticky,) = model_stage.fake.sticky_comments(7)
+    assert "never pushes to forks" in sticky["body"]
+    assert not any("/git/" in path for _, path in model_stage.fake.writes)

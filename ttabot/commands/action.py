@@ -13,7 +13,12 @@ SECRET_VARIABLES = ("GITHUB_TOKEN", "INPUT_GITHUB-TOKEN", "INPUT_OPENROUTER-API-
 
 
 @click.command(name="action")
-@click.option("--verbose", "-v", is_flag=True, help="Log each GitHub request and wait.")
+@click.option(
+    "--verbose",
+    "-v",
+    is_flag=True,
+    help="Log waits, retries and why events or commands were skipped.",
+)
 def command(verbose: bool) -> int:
     """Run as the GitHub Action: PR review, /ttabot commands, issue triage.
 

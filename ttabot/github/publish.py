@@ -16,8 +16,10 @@ from ttabot.github.comment import STICKY_MARKER, find_sticky
 from ttabot.github.review import Placement, Suggestion, commentable_lines, place, review_payload
 
 
-def upsert_sticky(api: GitHubApi, repository: str, number: int, body: str) -> str:
-    """Edit the PR's sticky comment in place, or create it; return its URL."""
+def upsert_sticky(
+    api: GitHubApi, repository: str, number: int, body: str, *, create: bool = True
+) -> str:
+    """Edit the PR's sticky comment in place, or create it (if ``create``); return its URL."""
     assert STICKY_MARKER in body
     path = f"/repos/{repository}/issues/{number}/comments"
     existing = find_sticky(api.get_all(path))
@@ -26,6 +28,8 @@ def upsert_sticky(api: GitHubApi, repository: str, number: int, body: str) -> st
             "PATCH", f"/repos/{repository}/issues/comments/{existing['id']}", {"body": body}
         )
         return str(updated.get("html_url") or "")
+    if not create:
+        return ""
     created = api.write(
         "POST", path, {"body": body}, recover=lambda: find_sticky(api.get_all(path))
     )

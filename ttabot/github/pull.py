@@ -180,5 +180,9 @@ def _publish(
     report = dataclasses.replace(
         report, notes=tuple(notes), leftover=leftover, inline_posted=posted
     )
-    url = upsert_sticky(api, ctx.repository, pr.number, render_body(report))
+    # A clean PR gets no new comment; an existing one is updated to say it is clean now.
+    worth_saying = bool(report.result and report.result.findings) or bool(report.notes)
+    url = upsert_sticky(
+        api, ctx.repository, pr.number, render_body(report), create=worth_saying or bool(posted)
+    )
     return report, url
