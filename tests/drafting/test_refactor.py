@@ -44,3 +44,11 @@ def test_measures_skip_self_for_methods() -> None:
 def test_lowered(before: Measures, after: Measures, problem: str | None) -> None:
     found = lowered(before, after, CheckSettings())
     assert (found is None) if problem is None else (found is not None and problem in found)
+
+
+def test_replace_definition_keeps_a_docstring_the_rewrite_dropped() -> None:
+    source = 'def f(x):\n    """Return x.\n\n    Args:\n        x: X.\n    """\n    return x\n'
+    out = replace_definition(source, "f", "def f(x):\n    return +x\n")
+    assert (
+        out == 'def f(x):\n    """Return x.\n\n    Args:\n        x: X.\n    """\n    return +x\n'
+    )

@@ -7,12 +7,13 @@ Pure functions over source text. The measures are ``ttabot check``'s own
 from __future__ import annotations
 
 import ast
+import inspect
 import textwrap
 from dataclasses import dataclass
 
 from ttabot.analysis.complexity import mccabe_complexity, parameter_count
 from ttabot.config import CheckSettings
-from ttabot.drafting.docstrings import find_definition
+from ttabot.drafting.docstrings import find_definition, insert_docstrings
 
 
 @dataclass(frozen=True)
@@ -91,4 +92,18 @@ def replace_definition(source: str, symbol: str, code: str) -> str:
     newline = "\r\n" if first.endswith("\r\n") else "\n"
     body = textwrap.indent(textwrap.dedent(code).strip("\n"), indent)
     replacement = newline.join(body.splitlines()) + newline
-    return "".join(lines[: start - 1]) + replacement + "".join(lines[end:])
+    out = "".join(lines[: start - 1]) + replacement + "".join(lines[end:])
+    return _keep_docstring(out, symbol, ast.get_docstring(node, clean=False))
+
+
+def _keep_docstring(source: str, symbol: str, docstring: str | None) -> str:
+    """Put the old docstring back if the rewrite dropped it (e.g. one drafted just before)."""
+    if docstring is None:
+        return source
+    try:
+        node = find_definition(ast.parse(source), symbol)
+    except SyntaxError:
+        return source  # the parses stage reports it
+    if node is None or ast.get_docstring(node) is not None:
+        return source
+    return insert_docstrings(source, {symbol: inspect.cleandoc(docstring)})

@@ -1,0 +1,71 @@
+"""Output: drafts of one file compose, only applicable drafts reach diff and files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ttabot.drafting import output
+from ttabot.records import Category, Draft, Finding, TaskKind, ValidationStage
+
+FINDING = Finding(Category.DOCS_MISSING, "m.py", "f", 1, 2, TaskKind.DOCUMENTATION, "no docstring")
+
+
+def make(
+    original: str,
+    proposed: str,
+    *,
+    accepted: bool = True,
+    applicable: bool = True,
+    path: str = "m.py",
+) -> Draft:
+    return Draft(
+        TaskKind.DOCUMENTATION,
+        (FINDING,),
+        path,
+        original,
+        proposed,
+        accepted,
+        (ValidationStage("parses", accepted, "detail"),),
+        "fake:m",
+        1,
+        10,
+        5,
+        "" if accepted else "bad",
+        applicable,
+    )
+
+
+V0, V1, V2 = "a\n", "a\nb\n", "a\nb\nc\n"
+
+
+def test_drafts_of_one_file_compose_and_rejected_or_suggested_ones_are_left_out() -> None:
+    drafts = [
+        make(V0, V1),
+        make(V1, "zzz\n", accepted=False),
+        make(V1, V2),
+        make(V2, "suggested\n", applicable=False),
+        make("", "new\n", path="t.py"),
+    ]
+    assert output.applied(drafts) == {"m.py": (V0, V2), "t.py": ("", "new\n")}
+    diff = output.unified_diff(drafts)
+    assert "+b\n+c\n" in diff and "zzz" not in diff and "suggested" not in diff
+    assert "--- /dev/null\n+++ b/t.py\n" in diff and "new file mode" in diff
+
+
+def test_json_keeps_every_draft_with_its_record() -> None:
+    drafts = [make(V0, V1), make(V0, "x\n", accepted=False), make(V0, V1, applicable=False)]
+    doc = json.loads(json.dumps(output.to_json(drafts, {"metrics": {}})))
+    assert doc["counts"] == {"accepted": 1, "suggestion": 1, "rejected": 1}
+    first = doc["drafts"][0]
+    assert first["stages"] == [{"name": "parses", "passed": True, "detail": "detail"}]
+    assert (first["model"], first["attempts"], first["prompt_tokens"]) == ("fake:m", 1, 10)
+    assert doc["drafts"][1]["reason"] == "bad"
+
+
+def test_apply_skips_a_file_edited_since_it_was_read(tmp_path: Path) -> None:
+    (tmp_path / "m.py").write_text("edited meanwhile\n")
+    written, skipped = output.apply(tmp_path, [make(V0, V1), make("", "new\n", path="d/t.py")])
+    assert written == ["d/t.py"] and skipped and skipped[0].startswith("m.py")
+    assert (tmp_path / "m.py").read_text() == "edited meanwhile\n"
+    assert (tmp_path / "d/t.py").read_text() == "new\n"
