@@ -121,3 +121,40 @@ def test_apply_writes_the_proven_refactor_only(
     assert (project.path / "pkg/grade.py").read_text() == ANSWERS["grade"]
     for name in ("label", "bucket", "notests"):
         assert (project.path / f"pkg/{name}.py").read_text() == BRANCHY.format(name=name)
+
+
+def test_all_three_kinds_on_one_function_compose_under_apply(
+    repo: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo.write("pkg/__init__.py", "")
+    repo.write("pkg/grade.py", SIMPLE.format(name="grade", words=WORDS))
+    # The existing test runs the branches but no `return` but the last: room for new coverage.
+    existing = "from pkg.grade import grade\n\n\ndef test_many():\n    assert grade(-1) == 'many'\n"
+    repo.write("tests/test_grade.py", existing)
+    repo.commit("init")
+    repo.write(
+        "pkg/grade.py", BRANCHY.format(name="grade").replace('    """Name a small number."""\n', "")
+    )
+    new_test = "from pkg.grade import grade\n\n\ndef test_nine():\n    assert grade(9) == 'nine'\n"
+
+    def respond(model: str, body: Any) -> Reply:
+        prompt = user_prompt(body)
+        if prompt.startswith("Write docstrings"):
+            doc = "Name a small number.\n\nArgs:\n    n: The number."
+            return answer({"docstrings": [{"symbol": "grade", "docstring": doc}]})
+        if prompt.startswith("Write pytest tests"):
+            return answer({"code": new_test})
+        code = ANSWERS["grade"].replace('    """Name a small number."""\n', "")
+        return answer({"code": code})
+
+    configure(repo, fake, respond)
+    repo.stage()
+    assert main(["draft", "--apply"]) == 0
+    err = capsys.readouterr().err
+    assert "wrote pkg/grade.py" in err and "wrote tests/test_grade.py" in err
+    module = (repo.path / "pkg/grade.py").read_text()
+    # The refactor dropped the docstring drafted a moment before; it was kept.
+    assert module.startswith('def grade(n):\n    """Name a small number.\n\n    Args:\n')
+    assert "_BY_NUMBER.get(n, 'many')" in module
+    tests = (repo.path / "tests/test_grade.py").read_text()
+    assert tests.startswith(existing) and "def test_nine" in tests
