@@ -527,3 +527,12 @@ def test_pull_request_target_on_a_fork_comments_but_never_commits(model_stage: S
     (sticky,) = model_stage.fake.sticky_comments(7)
     assert "never pushes to forks" in sticky["body"]
     assert not any("/git/" in path for _, path in model_stage.fake.writes)
+
+
+def test_missing_base_commit_fails_with_one_line_and_a_summary(stage: Stage) -> None:
+    stage.pull.base_sha = "1" * 40
+    run = stage.run("pull_request", stage.pr_event())
+    assert run.code == 2
+    assert run.stderr.startswith("ttabot: error:") and "fetch-depth: 0" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert "could not finish" in run.summary and stage.fake.writes == []

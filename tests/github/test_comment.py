@@ -106,8 +106,11 @@ def test_find_sticky_prefers_bot_comments() -> None:
     comments = [
         {"id": 1, "body": "hello", "user": {"type": "User"}},
         {"id": 2, "body": f"quoting {STICKY_MARKER}", "user": {"type": "User"}},
-        {"id": 3, "body": f"{STICKY_MARKER}\nreport", "user": {"type": "Bot"}},
+        {"id": 3, "body": f"{STICKY_MARKER}\nby a token of a person", "user": {"type": "User"}},
+        {"id": 4, "body": f"{STICKY_MARKER}\nreport", "user": {"type": "Bot"}},
     ]
     found = find_sticky(comments)
+    assert found is not None and found["id"] == 4
+    found = find_sticky(comments[:3])
     assert found is not None and found["id"] == 3
-    assert find_sticky(comments[:1]) is None
+    assert find_sticky(comments[:2]) is None

@@ -42,8 +42,11 @@ class Report:
 
 
 def find_sticky(comments: Iterable[Mapping[str, Any]]) -> Mapping[str, Any] | None:
-    """The first comment carrying :data:`STICKY_MARKER`, preferring a bot's, or None."""
-    marked = [c for c in comments if STICKY_MARKER in str(c.get("body") or "")]
+    """The first comment that starts with :data:`STICKY_MARKER`, preferring a bot's, or None.
+
+    "Starts with": a person quoting the report must not have their comment overwritten.
+    """
+    marked = [c for c in comments if str(c.get("body") or "").lstrip().startswith(STICKY_MARKER)]
     by_bot = [c for c in marked if (c.get("user") or {}).get("type") == "Bot"]
     chosen = by_bot or marked
     return chosen[0] if chosen else None

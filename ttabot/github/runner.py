@@ -36,6 +36,10 @@ def run(environ: Mapping[str, str], *, sleep: Callable[[float], None] = time.sle
     ctx = build_context(environ, event.repository, sleep=sleep)
     try:
         result = dispatch(ctx, event)
+    except TtabotError as exc:
+        # The job fails with one line; the summary still says why.
+        append_file(ctx.summary_path, f"ttabot could not finish: {exc}\n")
+        raise
     finally:
         if ctx.api is not None:
             ctx.api.close()
