@@ -6,7 +6,9 @@ temporary repositories, prints a table and the machine it ran on, and changes
 nothing outside its temporary folder. Figures go in docs/check.md.
 
 1. hook: median whole-process wall time of ``ttabot check`` on a typical
-   staged commit (a few files), over ``--runs`` runs (default 21).
+   staged commit (a few files), over ``--runs`` runs (default 21), as a
+   regular install runs it (see :func:`regular_install`), and as this venv's
+   editable install runs it.
 2. big diff: median in-process time to parse and analyse a diff that adds
    20,000 lines (``parse_diff`` + ``run_check``).
 3. interrogate: median whole-process wall time of ``interrogate`` on the same
@@ -23,6 +25,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -109,6 +112,34 @@ def process_times(
     return walls, cpus
 
 
+def regular_install(tmp: Path) -> list[str]:
+    """A command that runs ``ttabot`` as a regular (non-editable) install would.
+
+    pre-commit installs ttabot normally into its own environment; this venv's
+    editable install adds an import hook that costs ~15 ms at every start. So
+    the bench builds a bare venv whose ``.pth`` puts a copy of the package and
+    this venv's dependencies on the path (no network, no pip), and a script
+    identical to pip's console-script wrapper.
+    """
+    venv = tmp / "regular-venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    purelib = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    source = tmp / "regular-src"
+    package = Path(__file__).resolve().parents[1] / "ttabot"
+    shutil.copytree(package, source / "ttabot", ignore=shutil.ignore_patterns("__pycache__"))
+    deps = sysconfig.get_paths()["purelib"]
+    Path(purelib, "ttabot-bench.pth").write_text(f"{source}\n{deps}\n")
+    script = venv / "bin" / "ttabot"
+    script.write_text("import sys\nfrom ttabot.cli import main\nsys.exit(main())\n")
+    return [str(python), str(script)]
+
+
 def big_diff(lines: int) -> tuple[str, dict[str, bytes]]:
     """A diff adding a module of ``lines`` lines (functions of 8 lines), and the module itself."""
     per_function = 8
@@ -169,9 +200,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         files = typical_commit(root)
         check = subprocess.run([ttabot, "check"], cwd=root, env=env, capture_output=True)
         findings = check.stdout.decode().strip().splitlines()[-1]
-        hook, hook_cpu = process_times([ttabot, "check"], root, args.runs, env)
+        regular = [*regular_install(Path(tmp)), "check"]
+        hook, hook_cpu = process_times(regular, root, args.runs, env)
         rows.append(("hook: ttabot check, typical commit", statistics.median(hook), findings))
         rows.append(("  (CPU time, user + system)", statistics.median(hook_cpu), ""))
+        dev, _ = process_times([ttabot, "check"], root, args.runs, env)
+        rows.append(("  same, this venv's editable install", statistics.median(dev), ""))
 
         rel = [str(f.relative_to(root)) for f in files]
         cmd = [interrogate, "--fail-under", "0", "-q", *rel]
