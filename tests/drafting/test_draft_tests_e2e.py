@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.drafting.conftest import answer, configure, user_prompt
-from tests.support.fake_openai import FakeOpenAI
+from tests.support.fake_openai import FakeOpenAI, server_error
 from tests.support.gitrepo import GitRepo
 from tests.support.loopback import Reply
 from ttabot.cli import main
@@ -144,3 +144,43 @@ def test_good_tests_are_accepted_and_bad_ones_rejected_with_the_reason(
     # Nothing was written to the user's tree without --apply.
     assert not (project.path / "tests").exists()
     assert not (project.path / "left-behind.txt").exists()
+
+
+def test_a_failing_test_is_retried_with_the_pytest_failure_fed_back(
+    repo: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo.write("pkg/__init__.py", "")
+    repo.commit("init")
+    repo.write("pkg/calc.py", MODULE.format(name="calc"))
+    seen: list[str] = []
+
+    def respond(model: str, body: Any) -> Reply:
+        last = body["messages"][-1]["content"]
+        seen.append(last)
+        if "failed ttabot's check `passes`" in last:
+            return answer({"code": GOOD.format(name="calc")})
+        return answer({"code": TESTS["failing"].replace("failing", "calc")})
+
+    configure(repo, fake, respond, **{"feedback-rounds": 1})
+    repo.stage()
+    code, doc = run_json(capsys)
+    (draft,) = doc["drafts"]
+    assert draft["status"] == "accepted", draft["reason"]
+    assert draft["attempts"] == 2 and code == 0
+    assert len(seen) == 2
+    assert "FAILED tests/test_calc.py::test_it - assert 6 == 7" in seen[1]
+
+
+def test_a_model_that_never_answers_gives_a_rejected_draft_not_a_crash(
+    repo: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo.write("pkg/__init__.py", "")
+    repo.commit("init")
+    repo.write("pkg/calc.py", MODULE.format(name="calc"))
+    configure(repo, fake, lambda model, body: server_error(503, "overloaded"))
+    repo.stage()
+    code, doc = run_json(capsys)
+    (draft,) = doc["drafts"]
+    assert draft["status"] == "rejected" and code == 1
+    assert draft["stages"][0]["name"] == "answer"
+    assert "503" in draft["reason"] or "overloaded" in draft["reason"]
