@@ -114,3 +114,20 @@ def test_find_sticky_prefers_bot_comments() -> None:
     found = find_sticky(comments[:3])
     assert found is not None and found["id"] == 3
     assert find_sticky(comments[:2]) is None
+
+
+def test_new_test_files_are_shown_as_code() -> None:
+    d = Draft(
+        TaskKind.UNIT_TESTS,
+        (RESULT.findings[1],),
+        "tests/test_m.py",
+        "",
+        "def test_g():\n    assert g() == 1\n",
+        True,
+        (ValidationStage("passes", True),),
+        "openrouter:m",
+        1,
+    )
+    body = render_body(Report("abc", RESULT, drafts=(d,)))
+    assert "<summary>new file <code>tests/test_m.py</code></summary>" in body
+    assert "```python\ndef test_g():\n    assert g() == 1\n```" in body

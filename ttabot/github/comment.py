@@ -120,7 +120,20 @@ def _drafts(drafts: Sequence[Draft]) -> str:
         if d.reason:
             line += f"; {_one_line(d.reason)}"
         blocks.append(line)
+        if d.accepted and not d.original:
+            # A new file cannot be a review suggestion: show it here so it can be copied.
+            blocks.append(_code_block(f"new file <code>{d.path}</code>", d.proposed))
     return "\n".join(blocks)
+
+
+def _code_block(summary: str, code: str, max_lines: int = 300) -> str:
+    lines = code.rstrip().splitlines()
+    shown = "\n".join(lines[:max_lines]) + ("\n# ... (truncated)" if len(lines) > max_lines else "")
+    fence = fence_for(shown)
+    return (
+        f"\n<details><summary>{summary}</summary>\n\n"
+        f"{fence}python\n{shown}\n{fence}\n\n</details>\n"
+    )
 
 
 def _leftover(suggestions: Sequence[Suggestion]) -> str:
