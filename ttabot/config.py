@@ -106,6 +106,8 @@ class DraftSettings:
     test_timeout: float = 60.0
     feedback_rounds: int = 2
     docstring_batch: int = 8
+    #: Interpreter for generated tests ("": the project's .venv/venv, else ttabot's own).
+    python: str = ""
 
 
 @dataclass(frozen=True)
