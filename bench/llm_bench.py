@@ -45,7 +45,9 @@ def p95(values: list[float]) -> float:
 def run_one(client: str, scenario: Scenario) -> dict[str, Any]:
     """One scenario against one client on a fresh server in its own process."""
     with ServerProcess(lambda model, t: scenario.respond(scenario, model, t)) as server:
-        outcomes, wall = asyncio.run(RUNNERS[client](scenario, server.base_url, server.begin))
+        outcomes, wall, extra = asyncio.run(
+            RUNNERS[client](scenario, server.base_url, server.begin)
+        )
     success = sum(o.ok for o in outcomes) / len(outcomes)
     return {
         "scenario": scenario.name,
@@ -57,6 +59,7 @@ def run_one(client: str, scenario: Scenario) -> dict[str, Any]:
         "p95": round(p95([o.latency for o in outcomes]), 3),
         "calls_in_cooldown": server.stats["violations"],
         "requests_sent": server.stats["calls"],
+        **extra,
     }
 
 
@@ -82,40 +85,40 @@ def overhead(clients: list[str], calls: int = 300) -> dict[str, float]:
     from ttabot.records import TaskKind
 
     messages = [{"role": "user", "content": "hi"}]
-    async def timed(call: Any) -> float:
-        for _ in range(20):
-            await call()
-        samples = []
-        for _ in range(calls):
-            t = time.perf_counter()
-            await call()
-            samples.append(time.perf_counter() - t)
-        return statistics.median(samples)
+
+    async def timed(calls_by_name: dict[str, Any]) -> dict[str, float]:
+        # Interleave the clients call by call, so load from other processes hits all alike.
+        samples: dict[str, list[float]] = {name: [] for name in calls_by_name}
+        for round_ in range(calls + 20):
+            for name, call in calls_by_name.items():
+                t = time.perf_counter()
+                await call()
+                if round_ >= 20:
+                    samples[name].append(time.perf_counter() - t)
+        return {name: statistics.median(values) for name, values in samples.items()}
 
     async def main() -> dict[str, float]:
-        out: dict[str, float] = {}
-        async with httpx.AsyncClient() as http:
-            url = fake.base_url + "/chat/completions"
+        url = fake.base_url + "/chat/completions"
+        async with httpx.AsyncClient() as http, RotatingClient(
+            ttabot_settings(fake.base_url), environ={}
+        ) as client:
 
             async def raw() -> None:
                 response = await http.post(url, json={"model": "a", "messages": messages})
                 response.json()["choices"][0]["message"]["content"]
 
-            out["raw httpx"] = await timed(raw)
-        async with RotatingClient(ttabot_settings(fake.base_url), environ={}) as client:
-
             async def tta() -> None:
                 await client.complete(TaskKind.DOCUMENTATION, messages)
 
-            out["ttabot"] = await timed(tta)
-        if "litellm" in clients:
-            router = litellm_router(fake.base_url)
+            calls_by_name: dict[str, Any] = {"raw httpx": raw, "ttabot": tta}
+            if "litellm" in clients:
+                router = litellm_router(fake.base_url)
 
-            async def lite() -> None:
-                await router.acompletion(model="a", messages=messages)
+                async def lite() -> None:
+                    await router.acompletion(model="a", messages=messages)
 
-            out["litellm"] = await timed(lite)
-        return out
+                calls_by_name["litellm"] = lite
+            return await timed(calls_by_name)
 
     with ServerProcess(lambda model, t: ok(f"answer from {model}")) as fake:
         return asyncio.run(main())
@@ -135,8 +138,16 @@ def import_times(with_litellm: bool) -> dict[str, float]:
     for name, statement in probes.items():
         code = f"import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
         runs = [
-            float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                                 check=True, env=env, cwd=ROOT).stdout)
+            float(
+                subprocess.run(
+                    [sys.executable, "-c", code],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                    env=env,
+                    cwd=ROOT,
+                ).stdout
+            )
             for _ in range(5)
         ]
         out[name] = min(runs)
@@ -156,16 +167,24 @@ def machine() -> str:
     return f"{os.cpu_count()} CPUs, {cpu}, Python {sys.version.split()[0]}"
 
 
+def own(row: dict[str, Any]) -> str:
+    """ttabot's exact count of its own calls inside a known window, where reported."""
+    count = row.get("own_calls_in_cooldown")
+    return "" if count is None else f" (own count {count})"
+
+
 def table(rows: list[dict[str, Any]]) -> str:
     """The scenario results as a Markdown table."""
-    head = ("| scenario | client | success | wall s | lower bound s | wall/bound | p95 s "
-            "| calls in cooldown | requests sent |")
+    head = (
+        "| scenario | client | success | wall s | lower bound s | wall/bound | p95 s "
+        "| calls in cooldown | requests sent |"
+    )
     lines = [head, "|" + "---|" * 9]
     for r in rows:
         lines.append(
             f"| {r['scenario']} | {r['client']} | {r['success']:.0%} | {r['wall']:.2f} "
             f"| {r['lower_bound']:.2f} | {r['ratio']:.2f}x | {r['p95']:.2f} "
-            f"| {r['calls_in_cooldown']} | {r['requests_sent']} |"
+            f"| {r['calls_in_cooldown']}{own(r)} | {r['requests_sent']} |"
         )
     return "\n".join(lines)
 
@@ -181,20 +200,26 @@ def main(argv: list[str] | None = None) -> int:
     if "litellm" in clients and not litellm_available():
         if BENCH_PYTHON.exists() and Path(sys.executable) != BENCH_PYTHON:
             os.execv(str(BENCH_PYTHON), [str(BENCH_PYTHON), *sys.argv])
-        print("NOTE: litellm is not installed: LiteLLM column skipped. Install it with\n"
-              "  python3 -m venv .venv-bench && .venv-bench/bin/pip install -e '.[bench]'\n",
-              file=sys.stderr)
+        print(
+            "NOTE: litellm is not installed: LiteLLM column skipped. Install it with\n"
+            "  python3 -m venv .venv-bench && .venv-bench/bin/pip install -e '.[bench]'\n",
+            file=sys.stderr,
+        )
         clients.remove("litellm")
     warm_up(clients)
-    print(f"# LLM client benchmark\n\nmachine: {machine()}; time scale {SCALE} "
-          f"(a 20 s Retry-After is {20 * SCALE:g} s)\n")
+    print(
+        f"# LLM client benchmark\n\nmachine: {machine()}; time scale {SCALE} "
+        f"(a 20 s Retry-After is {20 * SCALE:g} s)\n"
+    )
     rows = []
     for scenario in scenarios():
         if args.only and scenario.name != args.only:
             continue
-        print(f"- {scenario.name}: {scenario.what} ({scenario.requests} requests, "
-              f"concurrency {scenario.concurrency}, answer latency {scenario.latency} s)",
-              file=sys.stderr)
+        print(
+            f"- {scenario.name}: {scenario.what} ({scenario.requests} requests, "
+            f"concurrency {scenario.concurrency}, answer latency {scenario.latency} s)",
+            file=sys.stderr,
+        )
         for client in clients:
             fresh = next(s for s in scenarios() if s.name == scenario.name)
             rows.append(run_one(client, fresh))
@@ -210,9 +235,19 @@ def main(argv: list[str] | None = None) -> int:
     for name, seconds in imports.items():
         print(f"- `{name}`: {seconds * 1000:.0f} ms")
     if args.json:
-        args.json.write_text(json.dumps(
-            {"machine": machine(), "scale": SCALE, "scenarios": rows,
-             "overhead_s": per_call, "import_s": imports}, indent=2) + "\n")
+        args.json.write_text(
+            json.dumps(
+                {
+                    "machine": machine(),
+                    "scale": SCALE,
+                    "scenarios": rows,
+                    "overhead_s": per_call,
+                    "import_s": imports,
+                },
+                indent=2,
+            )
+            + "\n"
+        )
     return 0
 
 

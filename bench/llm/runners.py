@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from bench.llm.scenarios import ATTEMPT_TIMEOUT, CHAIN, SCALE, Scenario
 from bench.llm.seed import SeedClient
 
+# LiteLLM fetches a price list from the internet at import unless told not to.
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+
 PROMPT = "Write a docstring for add()."
 #: No batch may run longer than this (a client stuck on a hung model would otherwise hang the
 #: benchmark); an unfinished request counts as a failure.
@@ -33,11 +36,12 @@ def good(content: str | None) -> bool:
 
 
 Begin = Callable[[], None]
-Batch = tuple[list[Outcome], float]
+Batch = tuple[list[Outcome], float, dict[str, int]]
 
 
-async def _batch(scenario: Scenario, one: Callable[[], Awaitable[str | None]],
-                 begin: Begin) -> Batch:
+async def _batch(
+    scenario: Scenario, one: Callable[[], Awaitable[str | None]], begin: Begin
+) -> Batch:
     """Run the scenario's requests, ``concurrency`` at a time; the clock starts at ``begin``."""
     gate = asyncio.Semaphore(scenario.concurrency)
 
@@ -53,7 +57,7 @@ async def _batch(scenario: Scenario, one: Callable[[], Awaitable[str | None]],
     begin()
     started = time.perf_counter()
     outcomes = list(await asyncio.gather(*(run() for _ in range(scenario.requests))))
-    return outcomes, time.perf_counter() - started
+    return outcomes, time.perf_counter() - started, {}
 
 
 # --- ttabot -----------------------------------------------------------------
@@ -88,7 +92,9 @@ async def run_ttabot(scenario: Scenario, base_url: str, begin: Begin) -> Batch:
             result = await client.complete(TaskKind.DOCUMENTATION, messages)
             return result.content if result.ok else None
 
-        return await _batch(scenario, one, begin)
+        outcomes, wall, _ = await _batch(scenario, one, begin)
+    # ttabot's own count: requests it sent to a model inside a window it knew of.
+    return outcomes, wall, {"own_calls_in_cooldown": client.metrics.calls_in_cooldown}
 
 
 # --- LiteLLM ----------------------------------------------------------------
@@ -105,7 +111,6 @@ def litellm_available() -> bool:
 
 def litellm_router(base_url: str):  # type: ignore[no-untyped-def]
     """LiteLLM Router with the same chain as fallbacks, timeouts and cooldowns scaled."""
-    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # no network at import
     import litellm
     from litellm import Router
 
@@ -154,8 +159,9 @@ async def run_litellm(scenario: Scenario, base_url: str, begin: Begin) -> Batch:
 
 async def run_seed(scenario: Scenario, base_url: str, begin: Begin) -> Batch:
     """The batch through the seed's blocking policy, one thread per concurrent request."""
-    client = SeedClient(base_url, CHAIN, ATTEMPT_TIMEOUT,
-                        [step * SCALE for step in (1, 2, 4, 8, 16)])
+    client = SeedClient(
+        base_url, CHAIN, ATTEMPT_TIMEOUT, [step * SCALE for step in (1, 2, 4, 8, 16)]
+    )
     pool = concurrent.futures.ThreadPoolExecutor(scenario.concurrency)
     loop = asyncio.get_running_loop()
 

@@ -104,7 +104,8 @@ def _broken_200(s: Scenario, model: str, t: float) -> Reply:
 
 def scenarios() -> list[Scenario]:
     """Fresh scenarios (their state starts empty)."""
-    n, c, lat = 20, 5, 0.2
+    # 0.5 s answers: a 5 s model answer at the 0.1 time scale
+    n, c, lat = 20, 5, 0.5
     waves = _waves(n, c, lat)
 
     def make(name: str, what: str, respond: Callable[[Scenario, str, float], Reply],
@@ -122,6 +123,6 @@ def scenarios() -> list[Scenario]:
              _OPENS["b"] + waves),
         make("saturation", "each model 5 requests/min; 30 requests", _saturated,
              # 15 fit the first window; the other 15 start when it ends
-             _WINDOW + _waves(15, 10, 0.05), requests=30, concurrency=10, latency=0.05),
+             _WINDOW + _waves(15, 10, 0.2), requests=30, concurrency=10, latency=0.2),
         make("error-in-200", "primary: error object in 200 / empty content", _broken_200, waves),
     ]

@@ -269,8 +269,9 @@ class FakeOpenAI:
             return [
                 c
                 for c in self.calls
-                for w in self.windows
-                if c.model == w.model and w.start + grace < c.at < w.end
+                if any(
+                    c.model == w.model and w.start + grace < c.at < w.end for w in self.windows
+                )
             ]
 
     def _next_reply(self, model: str, body: Any) -> Reply:
