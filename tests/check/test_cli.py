@@ -322,3 +322,20 @@ def test_git_missing_from_path_is_one_line(repo: GitRepo) -> None:
     assert done.stderr.decode().splitlines() == [
         "ttabot: error: git is not installed (or not on PATH)"
     ]
+
+
+HEAVY = ("libcst", "github", "httpx", "coverage", "tenacity", "json", "xml.etree.ElementTree")
+
+
+def test_the_hook_path_imports_nothing_heavy(repo: GitRepo) -> None:
+    """Speed is measured in bench/; this guards its cause: no heavy import on ``ttabot check``."""
+    staged(repo, {"pkg/mod.py": UNDOCUMENTED, "tests/test_mod.py": "def test_x():\n    pass\n"})
+    probe = (
+        "import sys\nfrom ttabot.cli import main\ncode = main(['check'])\n"
+        f"print(code, [m for m in {HEAVY!r} if m in sys.modules])\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(PROJECT)}
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=repo.path, env=env, capture_output=True, text=True
+    )
+    assert done.stdout.splitlines()[-1] == "1 []", done.stdout + done.stderr
