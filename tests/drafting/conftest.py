@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -13,7 +14,8 @@ from tests.support.gitrepo import GitRepo
 from tests.support.loopback import Reply
 
 #: Small numbers keep the suite fast; tests about reruns or feedback set their own.
-DRAFT_SETTINGS = {"reruns": 2, "feedback-rounds": 0, "test-timeout": 20}
+#: Generated tests run with this interpreter, which has pytest and coverage.
+DRAFT_SETTINGS = {"reruns": 2, "feedback-rounds": 0, "test-timeout": 20, "python": sys.executable}
 
 
 def config_toml(base_url: str, **draft: Any) -> str:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 
 import pytest
 
-from ttabot.drafting.sandbox import project_copy, scrubbed_env
+from ttabot.drafting.sandbox import choose_python, project_copy, scrubbed_env
 
 PARENT = {
     "PATH": os.environ["PATH"],
@@ -93,3 +94,30 @@ def test_leftovers_are_reported_but_caches_and_tmp_are_not(project: Path) -> Non
         result, left = box.python(["-c", code])
     assert result.returncode == 0, result.output
     assert left == [".ttabot-sandbox/home/.config", "pkg/m.py", "written.txt"]
+
+
+def test_choose_python_prefers_configured_then_project_env_then_active_env(tmp_path: Path) -> None:
+    root = tmp_path / "proj"
+    active = tmp_path / "active"
+    (active / "bin").mkdir(parents=True)
+    (active / "bin" / "python").write_text("")
+    env = {"VIRTUAL_ENV": str(active)}
+    assert choose_python(root, "/opt/py", env) == "/opt/py"
+    assert choose_python(root, "", {}) == sys.executable
+    assert choose_python(root, "", env) == str(active / "bin" / "python")
+    (root / ".venv" / "bin").mkdir(parents=True)
+    (root / ".venv" / "bin" / "python").write_text("")
+    assert choose_python(root, "", env) == str(root / ".venv" / "bin" / "python")
+
+
+def test_an_interpreter_without_pytest_is_named_in_the_failure(
+    project: Path, tmp_path: Path
+) -> None:
+    # -S drops site-packages: this interpreter cannot import pytest.
+    bare = tmp_path / "bare-python"
+    bare.write_text(f'#!/bin/sh\nexec "{sys.executable}" -S "$@"\n')
+    bare.chmod(0o755)
+    with project_copy(project, {}, environ=PARENT, timeout=30, python=str(bare)) as box:
+        result, _ = box.pytest(["tests/test_x.py"], coverage_of="pkg/m.py")
+    assert result.returncode == 3
+    assert f"pytest is not installed for {bare}" in result.output

@@ -138,12 +138,32 @@ def run(argv: Sequence[str], cwd: Path, env: Mapping[str, str], timeout: float) 
     return RunResult(proc.returncode, out.decode("utf-8", "replace"))
 
 
+def choose_python(root: Path, configured: str, environ: Mapping[str, str]) -> str:
+    """The interpreter for generated tests: configured, else the project's environment.
+
+    ttabot often runs from its own environment (pipx, pre-commit) that lacks the
+    project's dependencies and pytest, so the project's ``.venv``/``venv`` and an
+    active ``VIRTUAL_ENV`` come before ttabot's own interpreter.
+    """
+    if configured:
+        return configured
+    bindir = "Scripts" if os.name == "nt" else "bin"
+    exe = "python.exe" if os.name == "nt" else "python"
+    candidates = [root / name / bindir / exe for name in (".venv", "venv")]
+    if environ.get("VIRTUAL_ENV"):
+        candidates.append(Path(environ["VIRTUAL_ENV"], bindir, exe))
+    found = next((c for c in candidates if c.is_file()), None)
+    return str(found) if found is not None else sys.executable
+
+
 class Sandbox:
     """A copy of a project in a temporary folder; see :func:`project_copy`."""
 
-    def __init__(self, path: Path, environ: Mapping[str, str], timeout: float) -> None:
+    def __init__(self, path: Path, environ: Mapping[str, str], timeout: float, python: str) -> None:
         self.path = path
         self.timeout = timeout
+        self.interpreter = python
+        self._modules: dict[str, bool] = {}
         home, tmp = path / SANDBOX_DIR / "home", path / SANDBOX_DIR / "tmp"
         home.mkdir(parents=True, exist_ok=True)
         tmp.mkdir(parents=True, exist_ok=True)
@@ -167,8 +187,16 @@ class Sandbox:
     def python(self, args: Sequence[str]) -> tuple[RunResult, list[str]]:
         """Run ``python ARGS`` in the copy; return the result and the files it left behind."""
         before = snapshot(self.path)
-        result = run([sys.executable, *args], self.path, self.env, self.timeout)
+        result = run([self.interpreter, *args], self.path, self.env, self.timeout)
         return result, leftovers(before, snapshot(self.path))
+
+    def has_module(self, name: str) -> bool:
+        """Whether the interpreter can import ``name`` (asked once per sandbox)."""
+        if name not in self._modules:
+            argv = [self.interpreter, "-c", f"import {name}"]
+            result = run(argv, self.path, self.env, self.timeout)
+            self._modules[name] = result.returncode == 0
+        return self._modules[name]
 
     def pytest(
         self, tests: Sequence[str], *, coverage_of: str | None = None
@@ -176,7 +204,12 @@ class Sandbox:
         """Run pytest on ``tests`` (optionally under coverage, measuring ``coverage_of``)."""
         # Our flags win over the project's addopts (e.g. --cov, -n) so runs are comparable.
         pytest = ["-m", "pytest", "-q", "-rfE", "-p", "no:cacheprovider", "-o", "addopts=", *tests]
-        if coverage_of is None:
+        if not self.has_module("pytest"):
+            note = f"[ttabot] pytest is not installed for {self.interpreter} (set draft.python)"
+            return RunResult(3, note), []
+        # Without coverage in that environment, coverage is simply not measured.
+        if coverage_of is None or not self.has_module("coverage"):
+            (self.path / ".coverage").unlink(missing_ok=True)
             return self.python(pytest)
         data = self.path / ".coverage"
         data.unlink(missing_ok=True)
@@ -218,16 +251,20 @@ def project_copy(
     *,
     environ: Mapping[str, str] | None = None,
     timeout: float = 60.0,
+    python: str | None = None,
 ) -> Iterator[Sandbox]:
     """A :class:`Sandbox` holding a copy of ``root`` with ``overlay`` files written over it.
 
     ``overlay`` maps repo-relative paths to the text a change gives them (None:
     deleted), so the copy is the change's new version whatever the working tree holds.
+    ``python`` defaults to :func:`choose_python` with no configured interpreter.
     """
+    env = os.environ if environ is None else environ
+    interpreter = python or choose_python(root, "", env)
     with tempfile.TemporaryDirectory(prefix="ttabot-") as tmp:
         path = Path(tmp, "project").resolve()
         shutil.copytree(root, path, ignore=_ignore, symlinks=True)
-        sandbox = Sandbox(path, os.environ if environ is None else environ, timeout)
+        sandbox = Sandbox(path, env, timeout, interpreter)
         for rel, text in overlay.items():
             sandbox.write(rel, text)
         yield sandbox

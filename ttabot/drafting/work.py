@@ -22,7 +22,7 @@ from ttabot.drafting import answers, prompts, validate
 from ttabot.drafting.docstrings import find_definition
 from ttabot.drafting.plan import Task
 from ttabot.drafting.refactor import replace_definition
-from ttabot.drafting.sandbox import Sandbox, project_copy
+from ttabot.drafting.sandbox import Sandbox, choose_python, project_copy
 from ttabot.drafting.tests import existing_test_modules, merge_tests
 from ttabot.records import Draft, Finding, ValidationStage
 
@@ -205,8 +205,11 @@ def _changed_lines(ws: Workspace, task: Task) -> frozenset[int]:
 @contextlib.asynccontextmanager
 async def _sandbox(ws: Workspace) -> AsyncIterator[Sandbox]:
     stack = contextlib.ExitStack()
-    timeout = ws.settings.draft.test_timeout
-    manager = project_copy(ws.root, ws.overlay, environ=ws.environ, timeout=timeout)
+    draft = ws.settings.draft
+    python = choose_python(ws.root, draft.python, ws.environ)
+    manager = project_copy(
+        ws.root, ws.overlay, environ=ws.environ, timeout=draft.test_timeout, python=python
+    )
     sandbox = await asyncio.to_thread(stack.enter_context, manager)
     try:
         yield sandbox
