@@ -40,17 +40,19 @@ def select_change(
     rev_range: str | None = None,
     diff: bytes | None = None,
     staged: bool | None = None,
+    diff_name: str = "",
 ) -> Selection:
     """Choose the change to check.
 
-    ``diff``: unified diff bytes whose files live under ``root``. ``rev_range``:
+    ``diff``: unified diff bytes whose files live under ``root`` (``diff_name``
+    says where they came from, for reports). ``rev_range``:
     ``A..B`` or ``A...B`` (from their merge base); a missing side means
     ``HEAD``. Otherwise ``staged=None`` takes the staged change when there is
     one, else the last commit; ``True`` insists on the staged change and
     ``False`` takes the last commit.
     """
     if diff is not None:
-        return _from_diff(root, diff)
+        return _from_diff(root, diff, diff_name)
     top, head = git.locate(root)
     if rev_range is not None:
         return _from_range(top, rev_range)
@@ -94,10 +96,10 @@ def _git_change(data: bytes, description: str) -> Change:
     return parse_diff(text, description)
 
 
-def _from_diff(root: Path, data: bytes) -> Selection:
+def _from_diff(root: Path, data: bytes, name: str) -> Selection:
     if not root.is_dir():
         raise TtabotError(f"--root {root} is not a directory")
-    change = parse_diff(decode_diff(data), "diff")
+    change = parse_diff(decode_diff(data), f"diff {name}" if name else "diff")
     return Selection(root, change, _FileReader(root), None, None)
 
 

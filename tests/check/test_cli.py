@@ -153,7 +153,9 @@ def test_diff_from_stdin_with_root(tmp_path: Path, run_cli: RunCli) -> None:
     )
     run = run_cli(["check", "--diff", "-", "--root", str(root), "--format", "json"], input=diff)
     assert run.code == 1
-    assert [f["symbol"] for f in json.loads(run.out)["findings"]] == ["greet", "greet"]
+    data = json.loads(run.out)
+    assert [f["symbol"] for f in data["findings"]] == ["greet", "greet"]
+    assert data["source"] == "diff from stdin"
     patch = tmp_path / "change.diff"
     patch.write_text(diff)
     assert run_cli(["check", "--diff", str(patch), "--root", str(root)]).code == 1

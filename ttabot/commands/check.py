@@ -123,7 +123,8 @@ def command(
     if rev_range is not None and diff_path is not None:
         raise TtabotError("--range and --diff cannot be used together")
     diff = _read_diff(diff_path) if diff_path is not None else None
-    selection = select_change(root or Path.cwd(), rev_range=rev_range, diff=diff)
+    name = "from stdin" if diff_path == "-" else (diff_path or "")
+    selection = select_change(root or Path.cwd(), rev_range=rev_range, diff=diff, diff_name=name)
     settings = load_settings(selection.root, config)
     check = _with_flags(settings.check, fail_on, categories, max_complexity, max_params)
     settings = dataclasses.replace(settings, check=check)
