@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -14,6 +15,7 @@ from ttabot.errors import TtabotError
 from ttabot.github import runner
 from ttabot.github.context import action_settings
 from ttabot.github.pull import Ask, describe, ensure_commit, narrow
+from ttabot.github.summary import append_file, render_outputs
 from ttabot.records import Category, CheckResult, Finding, TaskKind
 
 
@@ -83,3 +85,33 @@ def test_narrow_by_category_path_and_symbol() -> None:
         "docs-missing in `a.py` `meth`"
     )
     assert describe(Ask("comment")) == ""
+
+
+def test_outputs_syntax() -> None:
+    text = render_outputs({"findings": "3", "comment-url": ""})
+    assert text == "findings=3\ncomment-url=\n"
+    multi = render_outputs({"x": "a\nb"})
+    head, first, second, end = multi.strip().split("\n")
+    assert head.startswith("x<<ghadelimiter_") and head[3:] == end
+    assert (first, second) == ("a", "b")
+
+
+def test_summary_is_appended(tmp_path: Path) -> None:
+    target = tmp_path / "summary.md"
+    append_file(str(target), "one\n")
+    append_file(str(target), "two\n")
+    append_file(None, "nowhere")
+    assert target.read_text() == "one\ntwo\n"
+
+
+def test_generated_tests_use_the_jobs_python_not_the_actions_venv(
+    repo: GitRepo, tmp_path: Path
+) -> None:
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    python = bindir / "python"
+    python.write_text("#!/bin/sh\n")
+    python.chmod(0o755)
+    assert action_settings(repo.path, {"PATH": str(bindir)}).draft.python == str(python)
+    (repo.path / ".venv").mkdir()
+    assert action_settings(repo.path, {"PATH": str(bindir)}).draft.python == ""

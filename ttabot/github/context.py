@@ -7,12 +7,13 @@ The Action's inputs arrive as environment variables (``action.yml`` maps them in
 from __future__ import annotations
 
 import dataclasses
+import shutil
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from ttabot.config import Settings, load_settings, parse_categories
+from ttabot.config import DraftSettings, Settings, load_settings, parse_categories
 from ttabot.errors import TtabotError
 from ttabot.github.api import GitHubApi
 
@@ -57,7 +58,24 @@ def action_settings(root: Path, environ: Mapping[str, str]) -> Settings:
     if mode not in MODES:
         raise TtabotError(f"input mode {mode!r}: use one of {', '.join(MODES)}")
     github = dataclasses.replace(settings.github, mode=mode)
-    return dataclasses.replace(settings, github=github)
+    return dataclasses.replace(settings, github=github, draft=_job_python(root, settings, environ))
+
+
+def _job_python(root: Path, settings: Settings, environ: Mapping[str, str]) -> DraftSettings:
+    """Generated tests run with the job's Python, not the Action's private venv.
+
+    The Action installs ttabot in a venv of its own (setup-python with
+    ``update-environment: false``), which lacks the project's dependencies; the
+    job's ``python`` on PATH is where a workflow installs them. A configured
+    interpreter or the project's own ``.venv``/``venv`` still come first.
+    """
+    draft = settings.draft
+    if draft.python or any((root / name).is_dir() for name in (".venv", "venv")):
+        return draft
+    found = shutil.which("python", path=environ.get("PATH")) or shutil.which(
+        "python3", path=environ.get("PATH")
+    )
+    return dataclasses.replace(draft, python=found) if found else draft
 
 
 def _float(environ: Mapping[str, str], name: str, default: float) -> float:

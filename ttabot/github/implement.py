@@ -146,7 +146,7 @@ def prompt(
 
 def validate(ctx: Context, files: Mapping[str, str]) -> tuple[ValidationStage, ...]:
     """Parse every Python file, then run the project's tests on a copy with ``files`` applied."""
-    from ttabot.drafting.sandbox import project_copy
+    from ttabot.drafting.sandbox import choose_python, project_copy
 
     for path, text in files.items():
         if path.endswith(".py"):
@@ -156,7 +156,10 @@ def validate(ctx: Context, files: Mapping[str, str]) -> tuple[ValidationStage, .
                 return (ValidationStage("parses", False, f"{path}:{exc.lineno}: {exc.msg}"),)
     stages = [ValidationStage("parses", True)]
     timeout = ctx.settings.draft.test_timeout * 5
-    with project_copy(ctx.root, dict(files), environ=ctx.environ, timeout=timeout) as sandbox:
+    python = choose_python(ctx.root, ctx.settings.draft.python, ctx.environ)
+    with project_copy(
+        ctx.root, dict(files), environ=ctx.environ, timeout=timeout, python=python
+    ) as sandbox:
         result, left = sandbox.pytest([])
     if result.returncode == 5:
         stages.append(ValidationStage("passes", True, "the project has no tests to run"))

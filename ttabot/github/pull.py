@@ -23,7 +23,6 @@ from ttabot.github.context import Context, RunResult
 from ttabot.github.event import PullRequest
 from ttabot.github.publish import post_review, upsert_sticky
 from ttabot.github.review import Suggestion, suggestions_from_draft
-from ttabot.github.summary import annotation_lines
 from ttabot.records import Category, CheckResult, Draft
 from ttabot.sources import Selection
 
@@ -137,9 +136,11 @@ def handle_pull(ctx: Context, pr: PullRequest, ask: Ask, *, can_write: bool) -> 
             if exc.status not in (401, 403, 404):
                 raise
             report = _read_only(report, f"GitHub refused a write ({exc.status} {exc.api_message})")
-    failing = {c.value for c in ctx.settings.check.fail_on}
     if not can_write or not url:
-        sys.stdout.write(annotation_lines(result.findings, failing))
+        from ttabot.report import Report as CheckReport
+        from ttabot.report.annotations import render as annotations
+
+        sys.stdout.write(annotations(CheckReport(result, ctx.settings.check.fail_on)))
     return RunResult(
         findings=len(result.findings),
         drafts=sum(1 for d in drafts if d.accepted),

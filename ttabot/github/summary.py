@@ -1,16 +1,15 @@
-"""What the Action leaves on the run itself: job summary, step outputs, annotations.
+"""What the Action leaves on the run itself: the job summary and the step outputs.
 
-These work with a read-only token too, which is why they are the fallback when
-ttabot may not write to the pull request (fork PRs, a 403 on write).
+These need no token, which is why they (with annotations from
+``ttabot.report.annotations``) are the fallback when ttabot may not write to the
+pull request (fork PRs, a 403 on write).
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
-
-from ttabot.records import Finding
 
 
 def append_file(path: str | None, text: str) -> None:
@@ -32,32 +31,3 @@ def render_outputs(outputs: Mapping[str, str]) -> str:
         else:
             lines.append(f"{name}={value}")
     return "\n".join(lines) + "\n"
-
-
-def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _escape_property(text: str) -> str:
-    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
-
-
-def annotation(finding: Finding, level: str = "warning") -> str:
-    """One ``::warning file=...,line=...::`` workflow command for a finding."""
-    props = ",".join(
-        (
-            f"file={_escape_property(finding.path)}",
-            f"line={finding.line}",
-            f"endLine={max(finding.line, finding.end_line)}",
-            f"title={_escape_property('ttabot ' + finding.category.value)}",
-        )
-    )
-    return f"::{level} {props}::{_escape_data(finding.symbol + ': ' + finding.message)}"
-
-
-def annotation_lines(findings: Iterable[Finding], failing: Iterable[str] = ()) -> str:
-    """Workflow commands for all findings: ``error`` for failing categories, else ``warning``."""
-    fail = set(failing)
-    return "".join(
-        annotation(f, "error" if f.category.value in fail else "warning") + "\n" for f in findings
-    )
