@@ -61,9 +61,12 @@ def overlay(selection: Selection) -> dict[str, str | None]:
     return out
 
 
-def project_for(selection: Selection) -> Project:
-    """What planning needs, read from ``selection`` and the files under its root."""
-    files = overlay(selection)
+def project_for(selection: Selection, files: Mapping[str, str | None] | None = None) -> Project:
+    """What planning needs, read from ``selection`` and the files under its root.
+
+    ``files`` is :func:`overlay` of the selection, if already read.
+    """
+    files = overlay(selection) if files is None else files
     root = selection.root
 
     def read(path: str) -> str | None:
@@ -103,13 +106,13 @@ async def draft_findings(
     """
     from ttabot.drafting.work import Workspace, draft_docstrings, draft_refactor, draft_tests
 
-    project = project_for(selection)
+    changed = overlay(selection)
+    project = project_for(selection, changed)
     tasks = plan_tasks(result.findings, project, settings)
     ws = Workspace(
         root=selection.root,
-        overlay=overlay(selection),
-        files=project.files,
-        added=project.added,
+        overlay=changed,
+        project=project,
         settings=settings,
         client=client,
         environ=os.environ if environ is None else environ,

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from ttabot.config import Settings
 from ttabot.drafting import answers, prompts, validate
 from ttabot.drafting.docstrings import find_definition
-from ttabot.drafting.plan import Task
+from ttabot.drafting.plan import Project, Task
 from ttabot.drafting.refactor import replace_definition
 from ttabot.drafting.sandbox import Sandbox, choose_python, project_copy
 from ttabot.drafting.tests import existing_test_modules, merge_tests
@@ -32,12 +32,11 @@ if TYPE_CHECKING:
 
 @dataclass
 class Workspace:
-    """What the coroutines share: the project, the texts drafts build on, the limits."""
+    """What the coroutines share: the project, the settings, the client, the limits."""
 
     root: Path
     overlay: Mapping[str, str | None]  # the change's new version of the files it touches
-    files: tuple[str, ...]
-    added: Mapping[str, frozenset[int]]
+    project: Project
     settings: Settings
     client: RotatingClient
     environ: Mapping[str, str]
@@ -45,14 +44,7 @@ class Workspace:
 
     def read(self, path: str) -> str | None:
         """A project file as the change leaves it (None: absent or not text)."""
-        if path in self.overlay:
-            return self.overlay[path]
-        target = self.root / path
-        try:
-            # Bytes, not read_text: newline translation would turn CRLF files into LF.
-            return target.read_bytes().decode("utf-8") if target.is_file() else None
-        except (OSError, UnicodeDecodeError):
-            return None
+        return self.project.read(path)
 
 
 @dataclass
@@ -186,7 +178,7 @@ def _changed_lines(ws: Workspace, task: Task) -> frozenset[int]:
     The ``def`` line, decorators and docstring run when the module is imported,
     so they would make any test that merely imports the module look useful.
     """
-    added = ws.added.get(task.module, frozenset())
+    added = ws.project.added.get(task.module, frozenset())
     source = ws.read(task.module) or ""
     tree = ast.parse(source)
     lines: set[int] = set()
@@ -273,7 +265,7 @@ async def draft_refactor(ws: Workspace, task: Task, original: str) -> Draft:
     """A rewrite of one function; applicable only if the module's tests show it safe."""
     tally = _Tally()
     (finding,) = task.findings
-    tests = existing_test_modules(task.module, ws.files)
+    tests = existing_test_modules(task.module, ws.project.files)
     messages: tuple[Mapping[str, str], ...] = task.messages
     rounds = ws.settings.draft.feedback_rounds
     result = validate.RefactorCheck((), False, False, "no answer")
