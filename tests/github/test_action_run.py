@@ -74,6 +74,8 @@ class Stage:
             GITHUB_OUTPUT=str(output),
             TTABOT_GITHUB_WRITE_INTERVAL="0",
             TTABOT_FAIL_ON="none",
+            # The job's Python, where a workflow installs the project's test dependencies.
+            PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
         )
         clean.update(env)
         done = subprocess.run(
