@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from pathlib import Path
 from typing import Any
@@ -297,3 +298,65 @@ def test_model_override_replaces_the_chain(
 ) -> None:
     (result,), _ = ask(make_settings(fake.base_url, tmp_path), environ, model="fake:zeta")
     assert result.model == "fake:zeta" and fake.calls[0].model == "zeta"
+
+
+def test_free_models_are_paced_account_wide(tmp_path: Path, environ: dict[str, str]) -> None:
+    import dataclasses
+
+    from tests.support.fake_openai import fake_openai
+
+    with fake_openai() as fake:
+        settings = make_settings(fake.base_url, tmp_path, chain=("a:free", "b:free"))
+        provider = dataclasses.replace(settings.providers["fake"], free_rpm=300.0)  # 0.2 s
+        settings = dataclasses.replace(settings, providers={"fake": provider})
+        fake.script("a:free", rate_limited(retry_after=30))
+        results, _ = ask(settings, environ, n=4)
+    assert all(r.ok for r in results)
+    times = sorted(call.at for call in fake.calls)
+    assert len(times) == 5
+    # one budget for both models: every request at least 0.2 s after the previous one
+    assert all(b - a >= 0.19 for a, b in itertools.pairwise(times))
+
+
+def test_saturated_chain_uses_every_model_and_never_enters_a_window(
+    fake: FakeOpenAI, tmp_path: Path, environ: dict[str, str]
+) -> None:
+    import threading
+
+    window, per_window, lock = 0.5, 2, threading.Lock()
+    used: dict[tuple[str, int], int] = {}
+    start = time.time()
+
+    def limited(model: str, body: Any) -> Any:
+        now = time.time() - start
+        slot = int(now // window)
+        with lock:
+            if used.get((model, slot), 0) >= per_window:
+                return rate_limited(retry_after_ms=((slot + 1) * window - now) * 1000 + 1)
+            used[(model, slot)] = used.get((model, slot), 0) + 1
+        return ok(f"answer from {model}")
+
+    fake.responder = limited
+    results, client = ask(make_settings(fake.base_url, tmp_path), environ, n=12)
+    assert all(r.ok for r in results)
+    assert {r.model for r in results} == {"fake:a", "fake:b", "fake:c"}
+    assert client.metrics.calls_in_cooldown == 0
+    assert fake.violations(grace=0.1) == []
+
+
+def test_a_recovering_model_gets_one_probe_not_the_whole_wave(
+    fake: FakeOpenAI, tmp_path: Path, environ: dict[str, str]
+) -> None:
+    fake.responder = lambda model, body: hang(30) if model == "a" else ok(f"answer from {model}")
+    settings = make_settings(fake.base_url, tmp_path, attempt_timeout=0.3)
+
+    async def main() -> list[Completion]:
+        async with RotatingClient(settings, environ=environ) as client:
+            first = await client.complete(KIND, PROMPT)
+            await asyncio.sleep(0.35)  # a's cooldown is over: it may be tried again
+            wave = await asyncio.gather(*(client.complete(KIND, PROMPT) for _ in range(4)))
+            return [first, *wave]
+
+    results = asyncio.run(main())
+    assert all(r.ok and r.model == "fake:b" for r in results)
+    assert len(fake.calls_for("a")) == 2  # the first timeout, then a single probe

@@ -145,6 +145,9 @@ class RotatingClient:
         self._pacer = Pacer()
         self._dead: dict[str, str] = {}
         self._strikes: dict[str, tuple[int, float]] = {}
+        # A model that failed without announcing anything gets one probe request at a
+        # time once its backoff ends (a circuit breaker's half-open state): ref -> sent.
+        self._probes: dict[str, float] = {}
         self._targets: dict[str, Target] = {}
         self._secrets = tuple(
             value
@@ -230,6 +233,9 @@ class RotatingClient:
         ready = max(now, self._table.until(target.state_key))
         if target.bucket is not None:
             ready = max(ready, self._pacer.next_slot(target.bucket[0], now))
+        probe = self._probes.get(target.ref)
+        if probe is not None:
+            ready = max(ready, probe + self._settings.client.attempt_timeout)
         return ready
 
     def _pick(self, candidates: Sequence[Target], now: float, prefer: str | None) -> Target:
@@ -341,7 +347,14 @@ class RotatingClient:
             body["response_format"] = {"type": "json_object"}
         sent = time.time()
         timeout = min(self._settings.client.attempt_timeout, run.end - sent)
-        outcome = await self.send(target, body, timeout)
+        probing = target.ref in self._strikes
+        if probing:
+            self._probes[target.ref] = sent
+        try:
+            outcome = await self.send(target, body, timeout)
+        finally:
+            if probing:
+                self._probes.pop(target.ref, None)
         stats.latencies.append(time.time() - sent)
         if isinstance(outcome, Answer):
             run.prompt_tokens += outcome.prompt_tokens
