@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +16,7 @@ from tests.support.fake_openai import FakeOpenAI
 from tests.support.gitrepo import GitRepo
 from tests.support.loopback import Reply
 from ttabot.cli import main
+from ttabot.records import Category, Draft
 
 CHANGE = "def add(a, b):\n    return a + b\n"
 
@@ -94,3 +98,49 @@ def test_check_never_imports_libcst_or_drafting() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_dry_run_takes_a_diff_and_root_like_check(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OPENROUTER_API_KEY", raising=False)
+    root = tmp_path / "tree"
+    (root / "pkg").mkdir(parents=True)
+    (root / "pkg" / "calc.py").write_text(CHANGE)
+    patch = tmp_path / "change.diff"
+    patch.write_text(
+        "--- /dev/null\n+++ b/pkg/calc.py\n@@ -0,0 +1,2 @@\n+def add(a, b):\n+    return a + b\n"
+    )
+    assert main(["draft", "--dry-run", "--diff", str(patch), "--root", str(root)]) == 0
+    out = capsys.readouterr().out
+    assert "documentation -> pkg/calc.py" in out and "unit-tests -> tests/test_calc.py" in out
+
+
+def test_the_api_reports_progress_per_task(staged: GitRepo, fake: FakeOpenAI) -> None:
+    from ttabot.check import run_check
+    from ttabot.config import load_settings
+    from ttabot.drafting import draft_findings
+    from ttabot.llm import RotatingClient
+    from ttabot.sources import select_change
+
+    def respond(model: str, body: Any) -> Reply:
+        doc = "Add.\n\nArgs:\n    a: A.\n    b: B."
+        return answer({"docstrings": [{"symbol": "add", "docstring": doc}]})
+
+    configure(staged, fake, respond)
+    selection = select_change(staged.path)
+    settings = load_settings(selection.root)
+    settings = dataclasses.replace(
+        settings,
+        check=dataclasses.replace(settings.check, categories=frozenset({Category.DOCS_MISSING})),
+    )
+    result = run_check(selection, settings)
+    lines: list[str] = []
+
+    async def go() -> list[Draft]:
+        async with RotatingClient(settings) as client:
+            return await draft_findings(selection, result, settings, client, progress=lines.append)
+
+    (draft,) = asyncio.run(go())
+    assert draft.accepted and draft.path == "pkg/calc.py"
+    assert lines == ["[1/1] documentation pkg/calc.py: accepted"]
