@@ -1,0 +1,71 @@
+"""The free-model listing and which chain models have credentials."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+import pytest
+
+from ttabot.config import Provider, Settings
+from ttabot.errors import TtabotError
+from ttabot.llm import usable_models
+from ttabot.llm.catalog import CatalogModel, fetch_catalog, free_models, parse_catalog
+from ttabot.records import TaskKind
+
+
+def test_free_means_both_prices_zero() -> None:
+    payload = {"data": [
+        {"id": "z:free", "pricing": {"prompt": "0", "completion": "0"}, "context_length": 8192},
+        {"id": "paid", "pricing": {"prompt": "0.000001", "completion": "0.000002"}},
+        {"id": "half", "pricing": {"prompt": "0", "completion": "0.1"}},
+        {"id": "num", "pricing": {"prompt": 0, "completion": 0.0}},
+        {"id": "noprice"},
+        "junk",
+    ]}
+    assert free_models(payload) == (
+        CatalogModel("num", None, True),
+        CatalogModel("z:free", 8192, True),
+    )
+    assert len(parse_catalog(payload)) == 5
+
+
+@pytest.mark.parametrize("payload", [None, [], {"data": "x"}, {"models": []}])
+def test_a_listing_without_data_is_a_clear_error(payload: Any) -> None:
+    with pytest.raises(TtabotError, match="no 'data' array"):
+        parse_catalog(payload)
+
+
+def test_fetch_sends_the_key_when_present_and_reports_http_errors() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if request.url.path == "/v1/models":
+            return httpx.Response(200, json={"data": []})
+        return httpx.Response(503)
+
+    transport = httpx.MockTransport(handler)
+    ok = Provider("p", "http://x/v1", api_key_env="P_KEY")
+    assert asyncio.run(fetch_catalog(ok, {"P_KEY": "k"}, transport=transport)) == {"data": []}
+    assert seen[0].headers["authorization"] == "Bearer k"
+    bad = Provider("p", "http://x/other")
+    with pytest.raises(TtabotError, match="HTTP 503"):
+        asyncio.run(fetch_catalog(bad, {}, transport=transport))
+    assert "authorization" not in seen[1].headers
+
+
+def test_usable_models_need_the_key_or_no_key() -> None:
+    settings = Settings(
+        providers={
+            "cloud": Provider("cloud", "http://c", api_key_env="CLOUD_KEY"),
+            "local": Provider("local", "http://l"),
+        },
+        chains={TaskKind.UNIT_TESTS: ("cloud:m1", "local:m2", "ghost:m3")},
+    )
+    assert usable_models(settings, TaskKind.UNIT_TESTS, {}) == ("local:m2",)
+    assert usable_models(settings, TaskKind.UNIT_TESTS, {"CLOUD_KEY": "k"}) == (
+        "cloud:m1", "local:m2")
+    assert usable_models(settings, TaskKind.UNIT_TESTS, {"CLOUD_KEY": ""}) == ("local:m2",)
+    assert usable_models(settings, TaskKind.DOCUMENTATION, {"CLOUD_KEY": "k"}) == ()
