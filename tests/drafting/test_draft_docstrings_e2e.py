@@ -108,6 +108,9 @@ def test_one_call_drafts_the_batch_and_rejects_bad_docstrings_with_reasons(
     assert set(rejected) == {"scale", "one_liner"}
     assert "ratio" in rejected["scale"]["reason"] and "factor" in rejected["scale"]["reason"]
     assert "no docstring" in rejected["one_liner"]["reason"]
+    # A rejected docstring is shown (in its own diff), never applied.
+    assert "+    ratio : float" in rejected["scale"]["diff"]
+    assert rejected["one_liner"]["diff"] == ""
     assert code == 1
 
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from ttabot.config import Settings
 from ttabot.drafting import answers, prompts, validate
-from ttabot.drafting.docstrings import find_definition
+from ttabot.drafting.docstrings import find_definition, insert_docstrings
 from ttabot.drafting.plan import Project, Task
 from ttabot.drafting.refactor import replace_definition
 from ttabot.drafting.sandbox import Sandbox, choose_python, project_copy
@@ -109,57 +109,63 @@ async def draft_docstrings(ws: Workspace, task: Task, original: str) -> list[Dra
     messages: tuple[Mapping[str, str], ...] = task.messages
     wanted = list(task.symbols)
     good: dict[str, str] = {}
+    texts: dict[str, str] = {}  # the last docstring drafted per symbol, to show rejects
     rejected: dict[str, tuple[ValidationStage, ...]] = {}
     for round_ in range(ws.settings.draft.feedback_rounds + 1):
         completion = await _ask(ws, task, messages)
         tally.add(completion)
         if not completion.ok:
             rejected.update(dict.fromkeys(wanted, (_model_stage(completion),)))
-            wanted = []
             break
         try:
             drafted = answers.parse_docstrings(completion.data, completion.content)
         except answers.AnswerError as exc:
-            stage = ValidationStage("answer", False, str(exc))
-            rejected.update(dict.fromkeys(wanted, (stage,)))
+            rejected.update(dict.fromkeys(wanted, (ValidationStage("answer", False, str(exc)),)))
         else:
+            texts.update(drafted)
             check = validate.check_docstrings(original, drafted, wanted)
             good.update({s: drafted[s] for s in check.accepted})
-            rejected = {s: v for s, v in rejected.items() if s not in check.accepted}
+            bad = validate.failed(check.stages) or ValidationStage("params-match", False)
+            for symbol in check.accepted:
+                rejected.pop(symbol, None)
             for symbol, reason in check.rejected.items():
-                bad = validate.failed(check.stages) or ValidationStage("params-match", False)
                 rejected[symbol] = (ValidationStage(bad.name, False, reason),)
             wanted = [s for s in wanted if s not in good]
         if not wanted or round_ == ws.settings.draft.feedback_rounds:
             break
-        detail = "\n".join(stages[-1].detail for s, stages in rejected.items() if s in wanted)
+        detail = "\n".join(rejected[s][-1].detail for s in wanted if s in rejected)
         detail += "\nAnswer again for these symbols only: " + ", ".join(wanted)
         messages = prompts.feedback_messages(messages, completion.content, "docstrings", detail)
     drafts: list[Draft] = []
     if good:
+        # Checked together once more: each passed in its round, the file must pass as a whole.
         final = validate.check_docstrings(original, good, list(good))
+        for symbol, reason in final.rejected.items():
+            bad = validate.failed(final.stages) or ValidationStage("docstrings", False)
+            rejected[symbol] = (ValidationStage(bad.name, False, reason),)
         findings = tuple(f for f in task.findings if f.symbol in final.accepted)
-        drafts.append(
-            _draft(
-                task,
-                tally,
-                original,
-                final.proposed,
-                final.stages,
-                accepted=True,
-                findings=findings,
+        if findings:
+            drafts.append(
+                _draft(
+                    task,
+                    tally,
+                    original,
+                    final.proposed,
+                    final.stages,
+                    accepted=True,
+                    findings=findings,
+                )
             )
-        )
     for finding in task.findings:
         stages = rejected.get(finding.symbol)
-        if stages is None or finding.symbol in good:
+        if stages is None:
             continue
         drafts.append(
             _draft(
                 task,
                 tally,
                 original,
-                original,
+                _shown(original, finding.symbol, texts),
                 stages,
                 accepted=False,
                 reason=stages[-1].detail,
@@ -167,6 +173,14 @@ async def draft_docstrings(ws: Workspace, task: Task, original: str) -> list[Dra
             )
         )
     return drafts
+
+
+def _shown(original: str, symbol: str, texts: Mapping[str, str]) -> str:
+    """The module with a rejected docstring in place, so reports can show what was refused."""
+    text = texts.get(symbol)
+    if text is None:
+        return original
+    return insert_docstrings(original, {symbol: text})
 
 
 # --- tests -------------------------------------------------------------------
