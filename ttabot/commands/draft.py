@@ -12,7 +12,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -22,7 +22,8 @@ from ttabot.records import Category, TaskKind
 
 if TYPE_CHECKING:
     from ttabot.drafting import Task
-    from ttabot.records import Draft
+    from ttabot.llm import Metrics
+    from ttabot.records import CheckResult, Draft
     from ttabot.sources import Selection
 
 #: One line telling a user with no model how to get one.
@@ -129,7 +130,9 @@ def command(
     if not tasks:
         click.echo("ttabot: nothing to draft", err=True)
         if fmt == "json":
-            click.echo(json.dumps({"drafts": [], "counts": {}}, indent=2))
+            from ttabot.drafting.output import to_json
+
+            click.echo(json.dumps(to_json([]), indent=2))
         return 0
     if not _any_usable(tasks, settings):
         if hook:
@@ -146,7 +149,9 @@ def _any_usable(tasks: list[Task], settings: Settings) -> bool:
     return any(usable_models(settings, kind, os.environ) for kind in {t.kind for t in tasks})
 
 
-def _draft(selection: Selection, result: Any, settings: Settings) -> tuple[list[Draft], Any]:
+def _draft(
+    selection: Selection, result: CheckResult, settings: Settings
+) -> tuple[list[Draft], Metrics]:
     import asyncio
 
     from ttabot.drafting import draft_findings
@@ -155,7 +160,7 @@ def _draft(selection: Selection, result: Any, settings: Settings) -> tuple[list[
     def progress(line: str) -> None:
         click.echo(line, err=True)
 
-    async def run() -> tuple[list[Draft], Any]:
+    async def run() -> tuple[list[Draft], Metrics]:
         async with RotatingClient(settings) as client:
             shown = progress if sys.stderr.isatty() else None
             drafts = await draft_findings(selection, result, settings, client, progress=shown)
@@ -165,7 +170,12 @@ def _draft(selection: Selection, result: Any, settings: Settings) -> tuple[list[
 
 
 def _publish(
-    selection: Selection, drafts: list[Draft], metrics: Any, fmt: str, do_apply: bool, hook: bool
+    selection: Selection,
+    drafts: list[Draft],
+    metrics: Metrics,
+    fmt: str,
+    do_apply: bool,
+    hook: bool,
 ) -> int:
     from ttabot.drafting import output
 
