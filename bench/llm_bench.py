@@ -89,8 +89,10 @@ def overhead(clients: list[str], calls: int = 300) -> dict[str, float]:
     async def timed(calls_by_name: dict[str, Any]) -> dict[str, float]:
         # Interleave the clients call by call, so load from other processes hits all alike.
         samples: dict[str, list[float]] = {name: [] for name in calls_by_name}
+        order = list(calls_by_name.items())
         for round_ in range(calls + 20):
-            for name, call in calls_by_name.items():
+            shift = round_ % len(order)  # who goes first changes every round
+            for name, call in order[shift:] + order[:shift]:
                 t = time.perf_counter()
                 await call()
                 if round_ >= 20:
