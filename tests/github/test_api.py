@@ -120,3 +120,12 @@ def test_writes_are_paced(hub: Hub) -> None:
         api.write("POST", "/repos/octo/proj/issues/1/comments", {"body": f"{n}"})
     api.close()
     assert hub.sleeps == [1.0, 1.0]
+
+
+def test_reads_wait_out_rate_limits_too(hub: Hub) -> None:
+    hub.fake.add_comment(2, "hello")
+    hub.fake.faults.append(
+        Fault("GET", COMMENTS, Reply(429, {"message": "slow down"}, {"retry-after": "2"}))
+    )
+    assert [c["body"] for c in hub.api.get_all("/repos/octo/proj/issues/2/comments")] == ["hello"]
+    assert hub.sleeps == [2.0]

@@ -99,3 +99,17 @@ def test_commit_message_lists_symbols() -> None:
     message = commit_message([draft()])
     assert message.startswith("ttabot: documentation for 1 definition(s)")
     assert "- m.py: f" in message
+
+
+def test_conflict_409_on_ref_update_means_moved(hub: Hub) -> None:
+    hub.fake.add_pull(PullState(4, HEAD, "feature", BASE))
+    hub.fake.faults.append(
+        Fault(
+            "PATCH",
+            r"/repos/octo/proj/git/refs/heads/feature",
+            Reply(409, {"message": "Git Repository is empty."}),
+        )
+    )
+    outcome = commit_drafts(hub.api, "octo/proj", pr(), [draft()])
+    assert outcome.sha is None and "nothing was pushed" in outcome.message
+    assert hub.fake.refs["feature"] == HEAD
