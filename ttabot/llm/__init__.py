@@ -13,9 +13,10 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ttabot.llm.client import Completion, RotatingClient, missing_keys, usable_models
+    from ttabot.llm.client import Completion, RotatingClient
     from ttabot.llm.metrics import Metrics
     from ttabot.llm.structured import JSONExtractionError, SchemaError, extract_json
+    from ttabot.llm.targets import missing_keys, usable_models
 
 __all__ = [
     "Completion",
@@ -31,8 +32,8 @@ __all__ = [
 _HOME = {
     "Completion": "client",
     "RotatingClient": "client",
-    "missing_keys": "client",
-    "usable_models": "client",
+    "missing_keys": "targets",
+    "usable_models": "targets",
     "Metrics": "metrics",
     "JSONExtractionError": "structured",
     "SchemaError": "structured",

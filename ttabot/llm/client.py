@@ -21,17 +21,21 @@ from typing import TYPE_CHECKING, Any
 from ttabot.llm import structured
 from ttabot.llm.backoff import backoff_delay
 from ttabot.llm.cooldown import CooldownTable
-from ttabot.llm.errors import Answer, Failure, FailureKind, Scope, classify, transport_failure
+from ttabot.llm.errors import Answer, Failure, FailureKind, Scope
+from ttabot.llm.http import post_chat
 from ttabot.llm.metrics import Metrics
-from ttabot.llm.pacing import Pacer, pace_bucket
+from ttabot.llm.pacing import Pacer
 from ttabot.llm.state import SharedCooldowns, default_state_dir
+from ttabot.llm.targets import Target, missing_keys, resolve_target, usable_models
+
+__all__ = ["Completion", "RotatingClient", "Target", "missing_keys", "usable_models"]
 
 if TYPE_CHECKING:
     from types import TracebackType
 
     import httpx
 
-    from ttabot.config import Provider, Settings
+    from ttabot.config import Settings
     from ttabot.records import TaskKind
 
 
@@ -52,58 +56,6 @@ class Completion:
     prompt_tokens: int
     completion_tokens: int
     latency: float
-
-
-@dataclass(frozen=True)
-class Target:
-    """One chain model resolved against its provider."""
-
-    ref: str
-    model: str
-    url: str
-    headers: Mapping[str, str] = field(repr=False)  # holds the API key
-    key_env: str | None
-    has_key: bool
-    bucket: tuple[str, float] | None
-    json_mode: bool
-
-    @property
-    def state_key(self) -> str:
-        """Key of this model's cooldown, shared between processes using the same endpoint."""
-        return f"{self.url} {self.model}"
-
-
-def _provider_of(settings: Settings, ref: str) -> tuple[Provider | None, str]:
-    name, _, model = ref.partition(":")
-    return settings.providers.get(name), model
-
-
-def _has_key(provider: Provider, environ: Mapping[str, str]) -> bool:
-    return provider.api_key_env is None or bool(environ.get(provider.api_key_env))
-
-
-def usable_models(
-    settings: Settings, kind: TaskKind, environ: Mapping[str, str]
-) -> tuple[str, ...]:
-    """Chain refs for ``kind`` whose provider has its API key in ``environ`` (or needs none)."""
-    out = []
-    for ref in settings.chains.get(kind, ()):
-        provider, _ = _provider_of(settings, ref)
-        if provider is not None and _has_key(provider, environ):
-            out.append(ref)
-    return tuple(out)
-
-
-def missing_keys(refs: Sequence[str], settings: Settings, environ: Mapping[str, str]) -> list[str]:
-    """Environment variables that ``refs`` need and ``environ`` lacks, in order."""
-    out: list[str] = []
-    for ref in refs:
-        provider, _ = _provider_of(settings, ref)
-        if provider is not None and not _has_key(provider, environ):
-            assert provider.api_key_env is not None
-            if provider.api_key_env not in out:
-                out.append(provider.api_key_env)
-    return out
 
 
 @dataclass
@@ -197,27 +149,11 @@ class RotatingClient:
     def target(self, ref: str) -> Target | None:
         """``ref`` resolved against its provider (None if the provider is unknown)."""
         cached = self._targets.get(ref)
-        if cached is not None:
-            return cached
-        provider, model = _provider_of(self._settings, ref)
-        if provider is None or not model:
-            return None
-        headers = dict(provider.headers)
-        key = self._environ.get(provider.api_key_env, "") if provider.api_key_env else ""
-        if key:
-            headers["Authorization"] = f"Bearer {key}"
-        target = Target(
-            ref=ref,
-            model=model,
-            url=provider.base_url.rstrip("/") + "/chat/completions",
-            headers=headers,
-            key_env=provider.api_key_env,
-            has_key=_has_key(provider, self._environ),
-            bucket=pace_bucket(provider, model),
-            json_mode=provider.json_mode,
-        )
-        self._targets[ref] = target
-        return target
+        if cached is None:
+            cached = resolve_target(self._settings, ref, self._environ)
+            if cached is not None:
+                self._targets[ref] = cached
+        return cached
 
     def cooling_until(self, target: Target) -> float:
         """When ``target`` may be asked again (epoch seconds; past if free)."""
@@ -451,22 +387,7 @@ class RotatingClient:
         self, target: Target, body: Mapping[str, Any], timeout: float
     ) -> Answer | Failure:
         """One HTTP request to ``target``, classified; never raises for network trouble."""
-        import httpx
-
-        if timeout <= 0:
-            return transport_failure(FailureKind.TIMEOUT, "request deadline reached")
-        try:
-            response = await asyncio.wait_for(
-                self._client().post(target.url, json=body, headers=target.headers, timeout=timeout),
-                timeout,
-            )
-        except (asyncio.TimeoutError, httpx.TimeoutException):
-            return transport_failure(FailureKind.TIMEOUT, f"no answer within {timeout:.1f}s")
-        except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
-            return Failure(FailureKind.CONNECTION, Scope.MODEL, f"bad URL: {exc}")
-        except httpx.HTTPError as exc:
-            return transport_failure(FailureKind.CONNECTION, f"{type(exc).__name__}: {exc}")
-        return classify(response.status_code, response.headers, response.content, time.time())
+        return await post_chat(self._client(), target, body, timeout)
 
     def _redact(self, text: str) -> str:
         for secret in self._secrets:

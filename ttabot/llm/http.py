@@ -1,0 +1,36 @@
+"""One chat-completion request over HTTP, turned into an answer or a classified failure."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from ttabot.llm.errors import Answer, Failure, FailureKind, Scope, classify, transport_failure
+
+if TYPE_CHECKING:
+    import httpx
+
+    from ttabot.llm.targets import Target
+
+
+async def post_chat(
+    http: httpx.AsyncClient, target: Target, body: Mapping[str, Any], timeout: float
+) -> Answer | Failure:
+    """POST ``body`` to ``target``; network trouble becomes a Failure, never an exception."""
+    import httpx  # imported here so that importing ttabot.llm stays cheap
+
+    if timeout <= 0:
+        return transport_failure(FailureKind.TIMEOUT, "request deadline reached")
+    try:
+        response = await asyncio.wait_for(
+            http.post(target.url, json=body, headers=target.headers, timeout=timeout), timeout
+        )
+    except (asyncio.TimeoutError, httpx.TimeoutException):
+        return transport_failure(FailureKind.TIMEOUT, f"no answer within {timeout:.1f}s")
+    except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
+        return Failure(FailureKind.CONNECTION, Scope.MODEL, f"bad URL: {exc}")
+    except httpx.HTTPError as exc:
+        return transport_failure(FailureKind.CONNECTION, f"{type(exc).__name__}: {exc}")
+    return classify(response.status_code, response.headers, response.content, time.time())
