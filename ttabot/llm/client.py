@@ -365,6 +365,7 @@ class RotatingClient:
         now = time.time()
         run = _Request([{"role": "user", "content": "Reply with OK."}], now, now + (
             timeout or self._settings.client.attempt_timeout))
+        self.metrics.completions += 1
         target = self.target(ref)
         if target is None:
             return self._done(run, None, error=f"{ref}: provider is not defined")
