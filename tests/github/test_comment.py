@@ -131,3 +131,12 @@ def test_new_test_files_are_shown_as_code() -> None:
     body = render_body(Report("abc", RESULT, drafts=(d,)))
     assert "<summary>new file <code>tests/test_m.py</code></summary>" in body
     assert "```python\ndef test_g():\n    assert g() == 1\n```" in body
+
+
+def test_long_categories_fold() -> None:
+    many = CheckResult(tuple(finding(Category.REFACTOR, f"f{n}", n) for n in range(20)))
+    body = render_body(Report("abc", many))
+    assert "**Refactor** (20)" in body
+    assert (
+        body.index("`f14`") < body.index("<details><summary>5 more</summary>") < body.index("`f15`")
+    )

@@ -19,6 +19,8 @@ from ttabot.records import Category, CheckResult, Draft
 STICKY_MARKER = "<!-- ttabot:sticky -->"
 #: GitHub rejects comment bodies above 65,536 characters; stay clear of it.
 MAX_BODY = 60_000
+#: Findings listed per category before the rest fold away.
+FOLD_AFTER = 15
 
 _TITLES = {
     Category.TESTS_NEEDED: "Tests needed",
@@ -92,10 +94,14 @@ def _findings(result: CheckResult) -> list[str]:
         items = [f for f in result.findings if f.category == category]
         if not items:
             continue
-        rows = "\n".join(
-            f"- `{f.path}:{f.line}` `{f.symbol}`: {_one_line(f.message)}" for f in items
-        )
-        parts.append(f"**{_TITLES[category]}** ({len(items)})\n\n{rows}")
+        rows = [f"- `{f.path}:{f.line}` `{f.symbol}`: {_one_line(f.message)}" for f in items]
+        shown = "\n".join(rows[:FOLD_AFTER])
+        if len(rows) > FOLD_AFTER:
+            # Long lists fold, so the other categories stay in view.
+            rest = "\n".join(rows[FOLD_AFTER:])
+            more = len(rows) - FOLD_AFTER
+            shown += f"\n\n<details><summary>{more} more</summary>\n\n{rest}\n\n</details>"
+        parts.append(f"**{_TITLES[category]}** ({len(items)})\n\n{shown}")
     if result.warnings:
         rows = "\n".join(f"- `{w.path}`: {_one_line(w.message)}" for w in result.warnings)
         parts.append(f"**Warnings**\n\n{rows}")
