@@ -103,8 +103,8 @@ def _findings(result: CheckResult) -> list[str]:
             shown += f"\n\n<details><summary>{more} more</summary>\n\n{rest}\n\n</details>"
         parts.append(f"**{_TITLES[category]}** ({len(items)})\n\n{shown}")
     if result.warnings:
-        rows = "\n".join(f"- `{w.path}`: {_one_line(w.message)}" for w in result.warnings)
-        parts.append(f"**Warnings**\n\n{rows}")
+        listed = "\n".join(f"- `{w.path}`: {_one_line(w.message)}" for w in result.warnings)
+        parts.append(f"**Warnings**\n\n{listed}")
     return parts
 
 
