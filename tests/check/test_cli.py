@@ -341,3 +341,13 @@ def test_the_hook_path_imports_nothing_heavy(repo: GitRepo) -> None:
         [sys.executable, "-c", probe], cwd=repo.path, env=env, capture_output=True, text=True
     )
     assert done.stdout.splitlines()[-1] == "1 []", done.stdout + done.stderr
+
+
+def test_hundred_thousand_line_change_end_to_end(repo: GitRepo, run_cli: RunCli) -> None:
+    # One long string literal: a 100,000-line diff that Python parses quickly.
+    body = 'DATA = """\n' + "".join(f"row {i}\n" for i in range(99_998)) + '"""\n' + UNDOCUMENTED
+    staged(repo, {"big.py": body})
+    run = run_cli(["check", "--format", "json"])
+    assert run.code == 1
+    (docs,) = [f for f in json.loads(run.out)["findings"] if f["category"] == "docs-missing"]
+    assert (docs["path"], docs["symbol"], docs["line"]) == ("big.py", "greet", 100_001)
