@@ -64,16 +64,13 @@ def run_one(client: str, scenario: Scenario) -> dict[str, Any]:
 
 
 def warm_up(clients: list[str]) -> None:
-    """Import every client's modules before timing anything (import time is measured apart)."""
-    import httpx  # noqa: F401
-    import tenacity  # noqa: F401
-
-    import ttabot.llm.client  # noqa: F401
-
-    if "litellm" in clients:
-        from bench.llm.runners import litellm_router
-
-        litellm_router("http://127.0.0.1:9/v1")
+    """One request through every client first: lazy imports (httpx's async backend, LiteLLM's
+    providers) and first connections are paid before anything is timed."""
+    warm = Scenario("warm-up", "", 2, 2, 0.0, 1.0,
+                    lambda s, model, t: ok(f"answer from {model}"), {})
+    for client in clients:
+        with ServerProcess(lambda model, t: ok(f"answer from {model}")) as server:
+            asyncio.run(RUNNERS[client](warm, server.base_url, server.begin))
 
 
 def overhead(clients: list[str], calls: int = 300) -> dict[str, float]:
