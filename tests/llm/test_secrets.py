@@ -48,3 +48,19 @@ def test_no_error_path_reveals_the_key(fake: FakeOpenAI, tmp_path: Path) -> None
     joined = "\n".join(outputs)
     assert "bad key *** sent" in joined  # the message is kept, the key is not
     assert FAKE_KEY not in joined
+
+
+def test_invalid_output_echoing_the_key_is_redacted(fake: FakeOpenAI, tmp_path: Path) -> None:
+    fake.responder = lambda model, body: f.ok(json.dumps({"kind": FAKE_KEY}))
+    schema = {"type": "object", "properties": {"kind": {"enum": ["a", "b"]}}}
+    settings = make_settings(fake.base_url, tmp_path, chain=("a", "b"), shared_state=False)
+
+    async def main() -> str:
+        async with RotatingClient(settings, environ={"FAKE_API_KEY": FAKE_KEY}) as client:
+            result = await client.complete(KIND, PROMPT, schema=schema)
+            assert not result.ok
+            return repr(result) + client.metrics.render()
+
+    text = asyncio.run(main())
+    assert "is not one of" in text and "***" in text
+    assert FAKE_KEY not in text
