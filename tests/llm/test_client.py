@@ -198,6 +198,7 @@ def test_permanent_failure_is_not_retried_within_one_client(
         (malformed(), "malformed_response"),
         (server_error(503), "server_error"),
         (server_error(408), "timeout"),
+        (rate_limited(), "rate_limited"),  # nothing announced: backoff, not a window
     ],
 )
 def test_transient_failures_rotate(
