@@ -63,7 +63,7 @@ def _primary_429(s: Scenario, model: str, t: float) -> Reply:
 
 
 def _primary_hangs(s: Scenario, model: str, t: float) -> Reply:
-    return ok("too late", delay=30.0) if model == "a" else s.answer(model)
+    return ok("too late", delay=600.0) if model == "a" else s.answer(model)
 
 
 def _ended(s: Scenario, model: str, t: float) -> Reply:
