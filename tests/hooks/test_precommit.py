@@ -10,6 +10,7 @@ still pointed at a session folder so the user's cache and log stay untouched.
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -91,3 +92,54 @@ def test_hook_passes_on_a_documented_function(tmp_path: Path, pre_commit_home: P
     done = try_repo(repo, pre_commit_home)
     assert done.returncode == 0, done.stdout + done.stderr
     assert hook_status(done.stdout) == "Passed"
+
+
+def test_installed_hook_checks_exactly_what_is_being_committed(
+    tmp_path: Path, pre_commit_home: Path
+) -> None:
+    """``pre-commit install`` + ``git commit``: partial commits use a temporary index.
+
+    A ``system`` hook running this interpreter's ttabot (no environment to
+    build), so the real git -> pre-commit -> ttabot path runs in seconds.
+    """
+    repo = GitRepo(tmp_path / "committer")
+    entry = f"{shlex.quote(sys.executable)} -m ttabot check"
+    repo.write(
+        ".pre-commit-config.yaml",
+        "repos:\n  - repo: local\n    hooks:\n      - id: ttabot-check\n"
+        f"        name: ttabot check\n        entry: {entry}\n        language: system\n"
+        "        pass_filenames: false\n        types: [python]\n        require_serial: true\n",
+    )
+    repo.write("a.py", 'def f():\n    """Doc."""\n    return 1\n')
+    repo.write("b.py", 'def g():\n    """Doc."""\n    return 1\n')
+    base = repo.commit("base")
+    env = {**os.environ, **GIT_ENV, "PRE_COMMIT_HOME": str(pre_commit_home)}
+    env["PYTHONPATH"] = str(PROJECT)
+    env["PRE_COMMIT_COLOR"] = "never"
+    subprocess.run(
+        [sys.executable, "-m", "pre_commit", "install"], cwd=repo.path, env=env, check=True
+    )
+    repo.write("a.py", 'def f():\n    """Doc."""\n    return 1\n\n\ndef bare():\n    return 2\n')
+    repo.write("b.py", 'def g():\n    """Doc."""\n    return 1\n\n\ndef ok():\n    """Doc."""\n')
+
+    def commit(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["git", "commit", "-m", "change", *args],
+            cwd=repo.path,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+
+    only_b = commit("b.py")  # a.py's undocumented function is not part of this commit
+    assert only_b.returncode == 0, only_b.stdout + only_b.stderr
+    assert hook_status(only_b.stdout + only_b.stderr) == "Passed"
+    after_b = repo.head()
+    assert after_b != base
+
+    everything = commit("-a")
+    output = everything.stdout + everything.stderr
+    assert everything.returncode == 1, output
+    assert hook_status(output) == "Failed"
+    assert "a.py" in output and "bare" in output and "docs-missing" in output
+    assert repo.head() == after_b  # the commit was refused
