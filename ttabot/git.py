@@ -70,7 +70,11 @@ def locate(cwd: Path) -> tuple[Path, str | None]:
     done = run(cwd, "rev-parse", "--show-toplevel", "--verify", "-q", "HEAD")
     lines = done.stdout.decode("utf-8", "surrogateescape").splitlines()
     if not lines or done.returncode not in (0, 1):
-        raise TtabotError(f"not a git repository: {cwd} (or pass --diff with --root)")
+        reason = first_line(done.stderr)
+        if "not a git repository" in reason.lower() or not done.stderr.strip():
+            raise TtabotError(f"not a git repository: {cwd} (or pass --diff with --root)")
+        # e.g. "detected dubious ownership": git's own words say what to do.
+        raise TtabotError(f"git cannot use {cwd}: {reason}")
     head = lines[1].strip() if done.returncode == 0 and len(lines) > 1 else None
     return Path(lines[0]), head
 

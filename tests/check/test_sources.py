@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -221,3 +222,15 @@ def test_conflicted_files_mid_merge_are_skipped(repo: GitRepo) -> None:
     repo.write("y.py", "y = 1\nz = 2\n")
     repo.stage("y.py")
     assert paths(repo) == {"y.py": FileStatus.MODIFIED}
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to hand the repository to another user")
+def test_git_refusing_the_repository_is_reported_in_its_own_words(repo: GitRepo) -> None:
+    commit(repo, "base", {"a.py": "a = 1\n"})
+    for path in [repo.path, *repo.path.rglob("*")]:
+        os.lchown(path, 12345, 12345)  # someone else's repository: git's safe.directory check
+    with pytest.raises(TtabotError) as info:
+        select_change(repo.path)
+    assert str(info.value) == (
+        f"git cannot use {repo.path}: detected dubious ownership in repository at '{repo.path}'"
+    )
