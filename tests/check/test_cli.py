@@ -351,3 +351,18 @@ def test_hundred_thousand_line_change_end_to_end(repo: GitRepo, run_cli: RunCli)
     assert run.code == 1
     (docs,) = [f for f in json.loads(run.out)["findings"] if f["category"] == "docs-missing"]
     assert (docs["path"], docs["symbol"], docs["line"]) == ("big.py", "greet", 100_001)
+
+
+def test_diff_file_with_latin1_bytes_and_crlf(tmp_path: Path, run_cli: RunCli) -> None:
+    source = "# -*- coding: latin-1 -*-\r\ndef caf\xe9():\r\n    return '\xe9'\r\n".encode(
+        "latin-1"
+    )
+    (tmp_path / "l1.py").write_bytes(source)
+    added = b"".join(b"+" + line + b"\n" for line in source.split(b"\n")[:-1])
+    diff = b"--- /dev/null\n+++ b/l1.py\n@@ -0,0 +1,3 @@\n" + added
+    patch = tmp_path / "latin1.diff"
+    patch.write_bytes(diff)
+    run = run_cli(["check", "--diff", str(patch), "--root", str(tmp_path), "--format", "json"])
+    assert run.code == 1, run
+    (docs,) = [f for f in json.loads(run.out)["findings"] if f["category"] == "docs-missing"]
+    assert (docs["path"], docs["symbol"], docs["line"]) == ("l1.py", "café", 2)
