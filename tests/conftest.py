@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from tests.support.gitrepo import GIT_ENV, GitRepo
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Keep the model client's shared cooldown file out of the real user cache.
+
+    Every test (and every subprocess it starts) sees its own XDG cache folder, so
+    a cooldown one test teaches the client cannot leak into another test or into
+    the developer's own ~/.cache/ttabot.
+    """
+    # pip (run by pre-commit in the hook tests) keeps its warm download cache.
+    real_cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    monkeypatch.setenv("PIP_CACHE_DIR", os.environ.get("PIP_CACHE_DIR") or str(real_cache / "pip"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
 
 
 @pytest.fixture
