@@ -100,7 +100,15 @@ def _from_diff(root: Path, data: bytes, name: str) -> Selection:
     if not root.is_dir():
         raise TtabotError(f"--root {root} is not a directory")
     change = parse_diff(decode_diff(data), f"diff {name}" if name else "diff")
-    return Selection(root, change, _FileReader(root), None, None)
+    reader = _FileReader(root)
+    wanted = _wanted(change)
+    if wanted and not any(reader.exists(path) for path in wanted):
+        # Almost always the wrong --root: say so rather than report "nothing left undone".
+        raise TtabotError(
+            f"none of the Python files the diff names ({len(wanted)}) exists under {root} "
+            "(pass --root with the folder the diff's paths start from)"
+        )
+    return Selection(root, change, reader, None, None)
 
 
 def _wanted(change: Change) -> list[str]:
@@ -144,12 +152,23 @@ class _FileReader:
     def __init__(self, root: Path) -> None:
         self._root = root
 
+    def exists(self, path: str) -> bool:
+        """True when ``path`` names a file under the root."""
+        target = self._inside(path)
+        return target is not None and target.is_file()
+
     def __call__(self, path: str) -> bytes | None:
-        rel = PurePosixPath(path)
-        if rel.is_absolute() or ".." in rel.parts:
+        target = self._inside(path)
+        if target is None:
             return None
         try:
-            return (self._root / rel).read_bytes()
+            return target.read_bytes()
         except OSError:
             # Missing, a directory, unreadable: the diff names a file we cannot see.
             return None
+
+    def _inside(self, path: str) -> Path | None:
+        rel = PurePosixPath(path)
+        if rel.is_absolute() or ".." in rel.parts:
+            return None
+        return self._root / rel

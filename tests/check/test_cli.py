@@ -366,3 +366,11 @@ def test_diff_file_with_latin1_bytes_and_crlf(tmp_path: Path, run_cli: RunCli) -
     assert run.code == 1, run
     (docs,) = [f for f in json.loads(run.out)["findings"] if f["category"] == "docs-missing"]
     assert (docs["path"], docs["symbol"], docs["line"]) == ("l1.py", "café", 2)
+
+
+def test_diff_whose_files_are_not_under_root_is_a_usage_error(
+    tmp_path: Path, run_cli: RunCli
+) -> None:
+    diff = "--- /dev/null\n+++ b/pkg/mod.py\n@@ -0,0 +1,2 @@\n+def f():\n+    return 1\n"
+    run = run_cli(["check", "--diff", "-", "--root", str(tmp_path)], input=diff)
+    assert_usage_error(run, "none of the Python files the diff names (1) exists under")
