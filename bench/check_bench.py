@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import resource
 import shutil
 import statistics
@@ -35,6 +34,8 @@ from pathlib import Path
 
 import click
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.machine import describe as describe_machine
 from ttabot.change import parse_diff
 from ttabot.check import run_check
 from ttabot.config import Settings
@@ -171,17 +172,6 @@ def in_process_times(fn: Callable[[], object], runs: int) -> list[float]:
     return out
 
 
-def machine() -> str:
-    """CPU count and model, Python version and OS, for the record beside the figures."""
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, {platform.system()}"
 
 
 Row = tuple[str, float, str]
@@ -255,7 +245,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     load_before = os.getloadavg()[0]
     rows = hook_rows(ttabot, interrogate, args.runs)
     rows.append(big_diff_row(args.big_lines, max(5, args.runs // 4)))
-    print(f"machine: {machine()}")
+    print(f"machine: {describe_machine()}")
     print(f"load average (1 min): {load_before:.2f} before, {os.getloadavg()[0]:.2f} after")
     print(f"runs: {args.runs} whole-process runs per tool (median), after one warm-up")
     print()

@@ -17,9 +17,7 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import re
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,6 +26,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.machine import describe as describe_machine
 from tests.support.fake_openai import fake_openai, ok
 from tests.support.gitrepo import GIT_ENV, GitRepo
 from tests.support.loopback import Reply
@@ -150,15 +149,6 @@ def run(latency: float, reruns: int) -> dict[str, Any]:
     }
 
 
-def machine() -> str:
-    """nproc, CPU model and Python version, for the record."""
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        lines = subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines()
-        cpu = next((ln.split(":", 1)[1].strip() for ln in lines if "Model name" in ln), cpu)
-    except OSError:
-        pass
-    return f"nproc={os.cpu_count()}, CPU={cpu}, Python {platform.python_version()}"
 
 
 def main() -> int:
@@ -167,7 +157,7 @@ def main() -> int:
     parser.add_argument("--reruns", type=int, default=5, help="settings.draft.reruns")
     args = parser.parse_args()
     figures = run(args.latency, args.reruns)
-    print(json.dumps({**figures, "machine": machine()}, indent=2))
+    print(json.dumps({**figures, "machine": describe_machine()}, indent=2))
     return 0 if figures["calls_per_docstring"] <= 0.3 else 1
 
 

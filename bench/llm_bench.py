@@ -33,6 +33,7 @@ BENCH_PYTHON = ROOT / ".venv-bench" / "bin" / "python"
 from bench.llm.runners import RUNNERS, litellm_available  # noqa: E402
 from bench.llm.scenarios import SCALE, Scenario, scenarios  # noqa: E402
 from bench.llm.server import ServerProcess  # noqa: E402
+from bench.machine import describe as describe_machine  # noqa: E402
 from tests.support.fake_openai import ok  # noqa: E402
 
 
@@ -153,17 +154,6 @@ def import_times(with_litellm: bool) -> dict[str, float]:
     return out
 
 
-def machine() -> str:
-    """nproc, CPU model and Python version."""
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{os.cpu_count()} CPUs, {cpu}, Python {sys.version.split()[0]}"
 
 
 def own(row: dict[str, Any]) -> str:
@@ -207,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
         clients.remove("litellm")
     warm_up(clients)
     print(
-        f"# LLM client benchmark\n\nmachine: {machine()}; time scale {SCALE} "
+        f"# LLM client benchmark\n\nmachine: {describe_machine()}; time scale {SCALE} "
         f"(a 20 s Retry-After is {20 * SCALE:g} s)\n"
     )
     rows = []
@@ -237,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
         args.json.write_text(
             json.dumps(
                 {
-                    "machine": machine(),
+                    "machine": describe_machine(),
                     "scale": SCALE,
                     "scenarios": rows,
                     "overhead_s": per_call,
