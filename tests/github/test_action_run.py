@@ -538,3 +538,109 @@ def test_missing_base_commit_fails_with_one_line_and_a_summary(stage: Stage) -> 
     assert run.stderr.startswith("ttabot: error:") and "fetch-depth: 0" in run.stderr
     assert "Traceback" not in run.stderr
     assert "could not finish" in run.summary and stage.fake.writes == []
+
+
+# --- a fork's code never runs in a job that holds secrets ---------------------------
+
+PROVIDER_KEY = "sk-or-ProviderSecret0123456789"
+MODEL_KEY = "sk-model-ModelSecret0123456789"
+
+
+def generated_tests(marker: Path) -> Any:
+    """Answers per model: a docstring, or a test that records the environment it ran with."""
+    test = (
+        "import json, os\n\nfrom pkg.core import add\n\n\n"
+        "def test_add():\n"
+        f"    with open({str(marker)!r}, 'w') as out:\n"
+        "        json.dump(dict(os.environ), out)\n"
+        "    assert add(1, 2) == 3\n"
+    )
+
+    def answer(model: str, body: Any) -> Reply:
+        if model == "test-model":
+            return ok(json.dumps({"code": test}))
+        return docstring_answer(model, body)
+
+    return answer
+
+
+@contextmanager
+def drafting_stage(stage: Stage) -> Iterator[tuple[Stage, FakeOpenAI, Path]]:
+    marker = stage.tmp / "generated-test-ran.json"
+    with fake_openai(generated_tests(marker)) as models:
+        stage.repo.write(
+            ".ttabot.toml",
+            f'[providers.fake]\nbase_url = "{models.base_url}"\napi_key_env = "FAKE_MODEL_KEY"\n'
+            '[chains]\ndocumentation = ["fake:doc-model"]\nunit-tests = ["fake:test-model"]\n'
+            "[client]\nshared_state = false\ndeadline = 20.0\nattempt_timeout = 10.0\n"
+            "[draft]\nreruns = 0\nfeedback_rounds = 0\n",
+        )
+        yield stage, models, marker
+
+
+SECRETS = {"OPENROUTER_API_KEY": PROVIDER_KEY, "FAKE_MODEL_KEY": MODEL_KEY}
+
+
+def test_tests_command_on_a_fork_runs_nothing_and_says_why(stage: Stage) -> None:
+    with drafting_stage(stage) as (s, models, marker):
+        s.pull.head_repo = "someone/proj"
+        event = s.comment_event("/ttabot tests")
+        run = s.run("issue_comment", event, **SECRETS)
+        assert run.code == 0, run.stderr
+        assert models.calls == []
+    assert not marker.exists()
+    (answer,) = [c for c in stage.fake.comments[7] if "ttabot:reply" in c["body"]]
+    assert "not drafted for fork PRs" in answer["body"] and "secrets" in answer["body"]
+    cid = event["comment"]["id"]
+    assert stage.fake.reactions == [(cid, "eyes"), (cid, "confused")]
+    assert stage.fake.review_comments == {} and stage.fake.sticky_comments(7) == []
+
+
+def test_tests_command_on_a_same_repo_pr_runs_them_without_secrets(stage: Stage) -> None:
+    with drafting_stage(stage) as (s, models, marker):
+        event = s.comment_event("/ttabot tests")
+        run = s.run("issue_comment", event, **SECRETS)
+        assert run.code == 0, run.stderr
+        assert [c.model for c in models.calls] == ["test-model"]
+    assert run.outputs["drafts"] == "1", run.summary
+    seen = json.loads(marker.read_text())
+    # The generated test ran, and nothing of the job's credentials reached it.
+    assert seen["HOME"].endswith("/.ttabot-sandbox/home")
+    leaked = [k for k, v in seen.items() if any(x in v for x in (TOKEN, PROVIDER_KEY, MODEL_KEY))]
+    assert leaked == [] and not {"GITHUB_TOKEN", *SECRETS} & set(seen)
+    (sticky,) = stage.fake.sticky_comments(7)
+    assert "not drafted for fork PRs" not in sticky["body"]
+
+
+@pytest.mark.parametrize("event_name", ["pull_request_target", "workflow_dispatch"])
+def test_fork_pr_run_with_secrets_drafts_docs_but_runs_no_tests(
+    stage: Stage, event_name: str
+) -> None:
+    with drafting_stage(stage) as (s, models, marker):
+        s.pull.head_repo = "someone/proj"
+        payload = (
+            s.pr_event(head_repo="someone/proj")
+            if event_name == "pull_request_target"
+            else {"inputs": {"pull-request": "7"}, "repository": {"full_name": REPO}}
+        )
+        run = s.run(event_name, payload, TTABOT_MODE="suggest", **SECRETS)
+        assert run.code == 0, run.stderr
+        assert [c.model for c in models.calls] == ["doc-model"]
+    assert not marker.exists()
+    assert run.outputs["drafts"] == "1", run.summary
+    (sticky,) = stage.fake.sticky_comments(7)
+    assert "tests and refactors are not drafted for fork PRs" in sticky["body"]
+    assert "**Tests needed** (1)" in sticky["body"]  # still reported, only not drafted
+
+
+def test_fork_pr_under_pull_request_may_run_its_tests(stage: Stage) -> None:
+    # GitHub gives this run no secrets and a read-only token, and the fork controls
+    # the workflow file anyway: running its tests exposes nothing more.
+    with drafting_stage(stage) as (s, models, marker):
+        s.pull.head_repo = "someone/proj"
+        env = {"TTABOT_MODE": "suggest", "TTABOT_CATEGORIES": "tests-needed", **SECRETS}
+        run = s.run("pull_request", s.pr_event(head_repo="someone/proj"), **env)
+        assert run.code == 0, run.stderr
+        assert [c.model for c in models.calls] == ["test-model"]
+    assert marker.exists() and stage.fake.writes == []
+    assert "not drafted for fork PRs" not in run.summary

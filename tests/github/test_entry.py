@@ -14,7 +14,15 @@ from ttabot.commands.action import command
 from ttabot.errors import TtabotError
 from ttabot.github import runner
 from ttabot.github.context import action_settings
-from ttabot.github.pull import Ask, describe, ensure_commit, narrow
+from ttabot.github.event import PullRequest
+from ttabot.github.pull import (
+    Ask,
+    describe,
+    ensure_commit,
+    may_run_pr_code,
+    narrow,
+    without_code_runs,
+)
 from ttabot.github.summary import append_file, render_outputs
 from ttabot.records import Category, CheckResult, Finding, TaskKind
 
@@ -115,3 +123,43 @@ def test_generated_tests_use_the_jobs_python_not_the_actions_venv(
     assert action_settings(repo.path, {"PATH": str(bindir)}).draft.python == str(python)
     (repo.path / ".venv").mkdir()
     assert action_settings(repo.path, {"PATH": str(bindir)}).draft.python == ""
+
+
+def pull(head_repo: str) -> PullRequest:
+    return PullRequest(7, "h" * 40, "feature", head_repo, "b" * 40, "main", "octo/proj")
+
+
+@pytest.mark.parametrize(
+    ("event_name", "head_repo", "may_run"),
+    [
+        # Same repository: the PR's author can push here already.
+        ("pull_request", "octo/proj", True),
+        ("pull_request_target", "octo/proj", True),
+        ("issue_comment", "octo/proj", True),
+        ("workflow_dispatch", "octo/proj", True),
+        # A fork under pull_request: no secrets, read-only token, the fork's own workflow.
+        ("pull_request", "someone/proj", True),
+        # A fork anywhere else: the base repository's secrets and a token that can write.
+        ("pull_request_target", "someone/proj", False),
+        ("issue_comment", "someone/proj", False),
+        ("workflow_dispatch", "someone/proj", False),
+        ("issue_comment", "", False),  # the fork was deleted
+    ],
+)
+def test_who_may_run_the_prs_code(event_name: str, head_repo: str, may_run: bool) -> None:
+    assert may_run_pr_code(event_name, pull(head_repo)) is may_run
+
+
+def test_without_code_runs_keeps_only_docstrings() -> None:
+    result = CheckResult(
+        (
+            f(Category.DOCS_MISSING, "a.py", "g"),
+            f(Category.TESTS_NEEDED, "a.py", "g"),
+            f(Category.REFACTOR, "a.py", "g"),
+            f(Category.DOCS_MISSING, "b.py", "h"),
+        )
+    )
+    kept = without_code_runs(result, Ask("suggest", None, "a.py"))
+    assert [(x.path, x.category) for x in kept.findings] == [("a.py", Category.DOCS_MISSING)]
+    asked = Ask("suggest", frozenset({Category.TESTS_NEEDED}))
+    assert without_code_runs(result, asked).findings == ()

@@ -29,6 +29,28 @@ from ttabot.sources import Selection
 #: ``pull_request`` actions that start a run; others (labeled, closed...) do nothing.
 PR_ACTIONS = frozenset({"opened", "synchronize", "reopened", "ready_for_review"})
 
+#: Categories whose drafts are validated by running the project's code (pytest imports it).
+RUNS_PR_CODE = frozenset({Category.TESTS_NEEDED, Category.REFACTOR})
+
+#: Said wherever ttabot declines to run a fork's code.
+FORK_CODE_NOTE = (
+    "tests and refactors are not drafted for fork PRs: they would run the fork's code "
+    "with this job's secrets"
+)
+
+
+def may_run_pr_code(event_name: str, pr: PullRequest) -> bool:
+    """Whether this run may execute ``pr``'s code (drafting tests or refactors does).
+
+    A same-repository PR's author can already push to the repository. A fork's code
+    runs only under ``pull_request``: there GitHub takes the workflow file from the
+    PR itself and gives the job no secrets and a read-only token, so running the
+    fork's tests exposes nothing the fork does not control already. Every other
+    trigger (``pull_request_target``, ``issue_comment``, ``workflow_dispatch``) runs
+    the base repository's workflow with its secrets and a token that can write.
+    """
+    return not pr.is_fork or event_name == "pull_request"
+
 
 @dataclass(frozen=True)
 class Ask:
@@ -109,8 +131,20 @@ def draft(
     return tuple(drafts), metrics, None
 
 
-def handle_pull(ctx: Context, pr: PullRequest, ask: Ask, *, can_write: bool) -> RunResult:
-    """Analyse the PR, draft when the mode asks for it, publish what can be published."""
+def without_code_runs(result: CheckResult, ask: Ask) -> CheckResult:
+    """``result`` without the findings whose drafting would run the project's code."""
+    asked = frozenset(Category) if ask.categories is None else ask.categories
+    return narrow(result, Ask(ask.mode, asked - RUNS_PR_CODE, ask.path, ask.symbol))
+
+
+def handle_pull(
+    ctx: Context, pr: PullRequest, ask: Ask, *, can_write: bool, may_run_code: bool
+) -> RunResult:
+    """Analyse the PR, draft when the mode asks for it, publish what can be published.
+
+    With ``may_run_code`` False (see :func:`may_run_pr_code`) only drafts validated
+    without running anything (docstrings: parsed, never imported) are made.
+    """
     selection = select_pull(ctx.root, pr)
     from ttabot.check import run_check
 
@@ -119,9 +153,13 @@ def handle_pull(ctx: Context, pr: PullRequest, ask: Ask, *, can_write: bool) -> 
     drafts: tuple[Draft, ...] = ()
     metrics: Mapping[str, Any] | None = None
     if ask.mode in ("suggest", "commit") and result.findings:
-        drafts, metrics, skipped = draft(ctx, selection, result)
-        if skipped:
-            notes.append(skipped)
+        to_draft = result if may_run_code else without_code_runs(result, ask)
+        if len(to_draft.findings) < len(result.findings):
+            notes.append(FORK_CODE_NOTE)
+        if to_draft.findings:
+            drafts, metrics, skipped = draft(ctx, selection, to_draft)
+            if skipped:
+                notes.append(skipped)
     suggestions = [s for d in drafts if ask.mode == "suggest" for s in suggestions_from_draft(d)]
     report = Report(
         pr.head_sha, result, drafts, tuple(notes), tuple(suggestions), metrics, scope=describe(ask)

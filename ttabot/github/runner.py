@@ -24,7 +24,14 @@ from ttabot.github.context import Context, RunResult, build_context
 from ttabot.github.event import Event, load_event, parse_pull_request
 from ttabot.github.issues import triage_issue
 from ttabot.github.publish import react, reply
-from ttabot.github.pull import PR_ACTIONS, Ask, handle_pull
+from ttabot.github.pull import (
+    FORK_CODE_NOTE,
+    PR_ACTIONS,
+    RUNS_PR_CODE,
+    Ask,
+    handle_pull,
+    may_run_pr_code,
+)
 from ttabot.github.summary import append_file, render_outputs
 
 log = logging.getLogger(__name__)
@@ -65,7 +72,13 @@ def dispatch(ctx: Context, event: Event) -> RunResult:
             return _idle(f"pull request action {event.action!r} needs nothing from ttabot")
         # A fork PR under ``pull_request`` gets a read-only token: do not even try to write.
         writable = ctx.api is not None and not (event.name == "pull_request" and pr.is_fork)
-        return handle_pull(ctx, pr, Ask(ctx.mode), can_write=writable)
+        return handle_pull(
+            ctx,
+            pr,
+            Ask(ctx.mode),
+            can_write=writable,
+            may_run_code=may_run_pr_code(event.name, pr),
+        )
     if event.name == "issue_comment" and event.comment is not None:
         if event.action not in ("", "created"):
             return _idle(f"comment {event.action}: only new comments are commands")
@@ -77,8 +90,14 @@ def dispatch(ctx: Context, event: Event) -> RunResult:
     if event.name == "workflow_dispatch":
         number = event.inputs.get("pull-request") or event.inputs.get("pull_request") or ""
         if number.strip().isdigit() and ctx.api is not None:
-            data = ctx.api.get(f"/repos/{ctx.repository}/pulls/{int(number)}")
-            return handle_pull(ctx, parse_pull_request(data), Ask(ctx.mode), can_write=True)
+            pr = parse_pull_request(ctx.api.get(f"/repos/{ctx.repository}/pulls/{int(number)}"))
+            return handle_pull(
+                ctx,
+                pr,
+                Ask(ctx.mode),
+                can_write=True,
+                may_run_code=may_run_pr_code(event.name, pr),
+            )
         raise TtabotError("workflow_dispatch: give the pull-request input (a PR number)")
     return _idle(f"event {event.name!r} is not one ttabot handles")
 
@@ -131,6 +150,17 @@ def _obey(ctx: Context, event: Event, command: Command) -> RunResult:
         return implement_issue(ctx, issue, comment.id)
     pr = parse_pull_request(ctx.api.get(f"/repos/{ctx.repository}/pulls/{issue.number}"))
     category = VERB_CATEGORY.get(command.verb)
+    may_run_code = may_run_pr_code(event.name, pr)
+    if category in RUNS_PR_CODE and not may_run_code:
+        # This job holds the model key and a token that can write: the fork's code
+        # (its tests, its conftest.py, the module it changes) must not run here.
+        text = (
+            f"ttabot did not draft anything for `/ttabot {command.verb}`: {FORK_CODE_NOTE}. "
+            "`/ttabot check` still lists what the PR leaves undone, and `/ttabot docs` "
+            "still drafts docstrings (they are checked by parsing only; nothing runs)."
+        )
+        url = reply(ctx.api, ctx.repository, issue.number, comment.id, text)
+        return RunResult(comment_url=url, summary=text + "\n", failed=True)
     if category is None:
         ask = Ask("comment", None, command.path, command.symbol)
     else:
@@ -138,4 +168,4 @@ def _obey(ctx: Context, event: Event, command: Command) -> RunResult:
         ask = Ask(mode, frozenset({category}), command.path, command.symbol)
     # pull_request_target-style trust: the commenter is a collaborator, and the
     # token can write to this repository's PRs, but never to a fork's branch.
-    return handle_pull(ctx, pr, ask, can_write=True)
+    return handle_pull(ctx, pr, ask, can_write=True, may_run_code=may_run_code)
