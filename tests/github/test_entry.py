@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -10,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.support.gitrepo import GitRepo
+from ttabot.commands import action
 from ttabot.commands.action import command
 from ttabot.errors import TtabotError
 from ttabot.github import runner
@@ -33,13 +36,49 @@ def test_token_is_taken_out_of_the_process_environment(monkeypatch: pytest.Monke
     def fake_run(environ: Mapping[str, str]) -> int:
         seen["inherited"] = "GITHUB_TOKEN" in os.environ
         seen["passed"] = environ.get("GITHUB_TOKEN")
+        seen["key inherited"] = "OPENROUTER_API_KEY" in os.environ
         return 0
 
     # The runner is replaced: this test is about what subprocesses would inherit.
     monkeypatch.setattr(runner, "run", fake_run)
-    result = CliRunner().invoke(command, [], env={"GITHUB_TOKEN": "ghs_x"})
+    # Hiding /proc/<pid>/environ is tested in a process of its own (it lasts for life).
+    monkeypatch.setattr(action, "hide_environment", lambda: True)
+    result = CliRunner().invoke(
+        command, [], env={"GITHUB_TOKEN": "ghs_x", "OPENROUTER_API_KEY": "sk-or-x"}
+    )
     assert result.exit_code == 0, result.output
-    assert seen == {"inherited": False, "passed": "ghs_x"}
+    assert seen == {"inherited": False, "passed": "ghs_x", "key inherited": False}
+
+
+HIDDEN = """
+import ctypes, os, subprocess, sys
+from ttabot.commands.action import command
+from ttabot.github import runner
+
+def fake_run(environ):
+    child = subprocess.run(
+        [sys.executable, "-c", "import os; open(f'/proc/{os.getppid()}/environ', 'rb').read()"],
+        capture_output=True,
+    )
+    print(ctypes.CDLL(None).prctl(3, 0, 0, 0, 0), child.returncode)  # 3: PR_GET_DUMPABLE
+    return 0
+
+runner.run = fake_run
+command.main([], standalone_mode=False)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc and prctl are Linux's")
+def test_the_initial_environment_is_hidden_from_child_processes() -> None:
+    env = {**os.environ, "GITHUB_TOKEN": "ghs_x"}
+    done = subprocess.run(
+        [sys.executable, "-c", HIDDEN], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    dumpable, child_read = done.stdout.split()
+    assert dumpable == "0"  # ttabot's /proc files now belong to root
+    if os.geteuid() != 0:  # root reads them anyway (CAP_SYS_PTRACE)
+        assert child_read != "0", "a child read ttabot's initial environment"
 
 
 @pytest.mark.parametrize(

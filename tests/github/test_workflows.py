@@ -110,7 +110,7 @@ def test_action_shape() -> None:
     assert install["env"]["TTABOT_VENV"] == "${{ runner.temp }}/ttabot-venv"
     assert '"$GITHUB_ACTION_PATH"' in install["run"]
     assert run["id"] == "run"
-    assert run["run"].strip() == '"$TTABOT_VENV/bin/ttabot" action'
+    assert run["run"].strip() == 'exec "$TTABOT_VENV/bin/ttabot" action'
     env = run["env"]
     assert set(env) >= {
         "GITHUB_TOKEN",

@@ -4,12 +4,47 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 
 import click
 
+log = logging.getLogger(__name__)
+
 #: Secrets the Action passes in; they are taken out of the process environment at
 #: once so that no subprocess ttabot starts (git, generated tests) inherits them.
-SECRET_VARIABLES = ("GITHUB_TOKEN", "INPUT_GITHUB-TOKEN", "INPUT_OPENROUTER-API-KEY")
+#: The model clients get their keys from the copy handed to the runner.
+SECRET_VARIABLES = (
+    "GITHUB_TOKEN",
+    "INPUT_GITHUB-TOKEN",
+    "INPUT_OPENROUTER-API-KEY",
+    "OPENROUTER_API_KEY",
+)
+
+#: ``prctl(2)`` option: whether the process may be dumped or inspected by others.
+PR_SET_DUMPABLE = 4
+
+
+def hide_environment() -> bool:
+    """Keep other processes of this user from reading our initial environment (Linux).
+
+    Popping a variable from ``os.environ`` does not erase it from
+    ``/proc/<pid>/environ``, which shows the environment the process started with
+    and which any process of the same user may read: a generated test could read
+    the token there through ``os.getppid()``. A process that is not dumpable keeps
+    its ``/proc`` files to root. Returns whether that took effect.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        done = bool(libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0)
+    except (OSError, AttributeError):
+        done = False
+    if not done:
+        log.warning("could not hide the process environment from other processes (prctl)")
+    return done
 
 
 @click.command(name="action")
@@ -36,4 +71,5 @@ def command(verbose: bool) -> int:
     environ = dict(os.environ)
     for name in SECRET_VARIABLES:
         os.environ.pop(name, None)
+    hide_environment()
     return run(environ)
