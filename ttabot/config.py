@@ -2,18 +2,19 @@
 
 Settings are one frozen value built once at the edge and passed down; nothing
 reads configuration from a global. Keys may be written ``kebab-case`` or
-``snake_case``; an unknown key is an error that names it.
+``snake_case``; an unknown key is an error that names it. The settings classes
+are ``NamedTuple``s, not frozen dataclasses, to keep ``dataclasses`` (and
+``inspect``) out of ``ttabot check``, which runs on every commit.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from ttabot.errors import TtabotError
 from ttabot.records import Category, TaskKind
@@ -33,18 +34,19 @@ _QWEN3_CODER = "openrouter:qwen/qwen3-coder:free"
 _LLAMA_33 = "openrouter:meta-llama/llama-3.3-70b-instruct:free"
 
 #: Default chains: the seed study's primary first, then free fallbacks only.
-DEFAULT_CHAINS: Mapping[TaskKind, tuple[str, ...]] = {
-    TaskKind.SIMPLE_CODE: (_MISTRAL_SMALL, _QWEN3_CODER, _LLAMA_33),
-    TaskKind.MODERATE_CODE: (_R1_QWEN3_8B, _QWEN3_CODER, _DEEPSEEK_V31),
-    TaskKind.COMPLEX_CODE: (_R1_QWEN3_8B, _QWEN3_CODER, _DEEPSEEK_V31),
-    TaskKind.UNIT_TESTS: (_R1_QWEN3_8B, _QWEN3_CODER, _DEEPSEEK_V31),
-    TaskKind.REFACTORING: (_DEEPSEEK_V31, _QWEN3_CODER, _R1_QWEN3_8B),
-    TaskKind.DOCUMENTATION: (_MISTRAL_SMALL, _LLAMA_33, _QWEN3_CODER),
-}
+DEFAULT_CHAINS: Mapping[TaskKind, tuple[str, ...]] = MappingProxyType(
+    {
+        TaskKind.SIMPLE_CODE: (_MISTRAL_SMALL, _QWEN3_CODER, _LLAMA_33),
+        TaskKind.MODERATE_CODE: (_R1_QWEN3_8B, _QWEN3_CODER, _DEEPSEEK_V31),
+        TaskKind.COMPLEX_CODE: (_R1_QWEN3_8B, _QWEN3_CODER, _DEEPSEEK_V31),
+        TaskKind.UNIT_TESTS: (_R1_QWEN3_8B, _QWEN3_CODER, _DEEPSEEK_V31),
+        TaskKind.REFACTORING: (_DEEPSEEK_V31, _QWEN3_CODER, _R1_QWEN3_8B),
+        TaskKind.DOCUMENTATION: (_MISTRAL_SMALL, _LLAMA_33, _QWEN3_CODER),
+    }
+)
 
 
-@dataclass(frozen=True)
-class Provider:
+class Provider(NamedTuple):
     """An OpenAI-compatible endpoint.
 
     ``rpm`` paces requests under the provider's limit (``None``: not paced);
@@ -56,24 +58,25 @@ class Provider:
     api_key_env: str | None = None
     rpm: float | None = None
     free_rpm: float | None = None
-    headers: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = MappingProxyType({})
     #: Send ``response_format: json_object`` when a caller wants JSON (off for servers
     #: that reject it; the system message asks for JSON either way).
     json_mode: bool = True
 
 
-DEFAULT_PROVIDERS: Mapping[str, Provider] = {
-    "openrouter": Provider(
-        name="openrouter",
-        base_url=OPENROUTER_URL,
-        api_key_env="OPENROUTER_API_KEY",
-        free_rpm=20.0,
-    ),
-}
+DEFAULT_PROVIDERS: Mapping[str, Provider] = MappingProxyType(
+    {
+        "openrouter": Provider(
+            name="openrouter",
+            base_url=OPENROUTER_URL,
+            api_key_env="OPENROUTER_API_KEY",
+            free_rpm=20.0,
+        ),
+    }
+)
 
 
-@dataclass(frozen=True)
-class CheckSettings:
+class CheckSettings(NamedTuple):
     """What ``ttabot check`` reports and which findings fail the run."""
 
     max_complexity: int = 10
@@ -84,8 +87,7 @@ class CheckSettings:
     exclude: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class ClientSettings:
+class ClientSettings(NamedTuple):
     """How the rotating model client retries, waits and gives up."""
 
     attempt_timeout: float = 60.0
@@ -96,8 +98,7 @@ class ClientSettings:
     state_dir: str | None = None
 
 
-@dataclass(frozen=True)
-class DraftSettings:
+class DraftSettings(NamedTuple):
     """How drafts are made and validated."""
 
     docstring_style: str = "auto"
@@ -110,8 +111,7 @@ class DraftSettings:
     python: str = ""
 
 
-@dataclass(frozen=True)
-class GitHubSettings:
+class GitHubSettings(NamedTuple):
     """Who may command the bot and how much it posts at once."""
 
     allowed_associations: tuple[str, ...] = ("OWNER", "MEMBER", "COLLABORATOR")
@@ -119,15 +119,13 @@ class GitHubSettings:
     mode: str = "comment"
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     """Everything ttabot is told, as one value."""
 
     check: CheckSettings = CheckSettings()
-    providers: Mapping[str, Provider] = field(default_factory=lambda: dict(DEFAULT_PROVIDERS))
-    chains: Mapping[TaskKind, tuple[str, ...]] = field(
-        default_factory=lambda: dict(DEFAULT_CHAINS)
-    )
+    #: Read-only defaults shared by every Settings (the loader builds new mappings).
+    providers: Mapping[str, Provider] = DEFAULT_PROVIDERS
+    chains: Mapping[TaskKind, tuple[str, ...]] = DEFAULT_CHAINS
     client: ClientSettings = ClientSettings()
     draft: DraftSettings = DraftSettings()
     github: GitHubSettings = GitHubSettings()
@@ -190,7 +188,8 @@ def _typed(value: Any, default: Any, where: str) -> Any:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise TtabotError(f"{where}: expected a number")
         return float(value)
-    if isinstance(default, tuple):
+    # ``type() is``, not isinstance: a NamedTuple record is a tuple too, and is no list setting.
+    if type(default) is tuple:
         if not isinstance(value, list) or not all(isinstance(v, str | int | float) for v in value):
             raise TtabotError(f"{where}: expected a list")
         if default and isinstance(default[0], float):
@@ -204,11 +203,11 @@ def _typed(value: Any, default: Any, where: str) -> Any:
 
 
 def _section(cls: type[Any], table: Any, where: str, special: Mapping[str, Any]) -> Any:
-    """Build dataclass ``cls`` from a TOML table, rejecting unknown keys."""
+    """Build settings class ``cls`` from a TOML table, rejecting unknown keys."""
     if not isinstance(table, dict):
         raise TtabotError(f"{where}: expected a table")
     base = cls()
-    names = {f.name for f in dataclasses.fields(cls)}
+    names = set(cls._fields)
     changes: dict[str, Any] = {}
     for raw_key, value in table.items():
         key = _norm(raw_key)
@@ -219,7 +218,7 @@ def _section(cls: type[Any], table: Any, where: str, special: Mapping[str, Any])
             changes[key] = special[key](value, here)
         else:
             changes[key] = _typed(value, getattr(base, key), here)
-    return dataclasses.replace(base, **changes)
+    return base._replace(**changes)
 
 
 _CHECK_SPECIAL = {"fail_on": _categories, "categories": _categories}
@@ -234,7 +233,7 @@ def _provider(name: str, table: Any, where: str) -> Provider:
     if not isinstance(table, dict):
         raise TtabotError(f"{where}: expected a table")
     base = DEFAULT_PROVIDERS.get(name, Provider(name=name, base_url=""))
-    known = {f.name for f in dataclasses.fields(Provider)} - {"name"}
+    known = set(Provider._fields) - {"name"}
     changes: dict[str, Any] = {}
     for raw_key, value in table.items():
         key = _norm(raw_key)
@@ -257,7 +256,7 @@ def _provider(name: str, table: Any, where: str) -> Provider:
             if not isinstance(value, str):
                 raise TtabotError(f"{here}: expected a string")
             changes[key] = value
-    provider = dataclasses.replace(base, **changes)
+    provider = base._replace(**changes)
     if not provider.base_url:
         raise TtabotError(f"{where}: base_url is required")
     return provider
@@ -311,9 +310,7 @@ def settings_from_table(table: Mapping[str, Any], source: str) -> Settings:
                 raise TtabotError(
                     f"chains.{kind.value}: provider {provider!r} is not defined under [providers]"
                 )
-    return dataclasses.replace(
-        settings, check=check, providers=providers, chains=chains, **sections
-    )
+    return settings._replace(check=check, providers=providers, chains=chains, **sections)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import subprocess
 import sys
 from pathlib import Path
@@ -130,9 +129,8 @@ def test_the_api_reports_progress_per_task(staged: GitRepo, fake: FakeOpenAI) ->
     configure(staged, fake, respond)
     selection = select_change(staged.path)
     settings = load_settings(selection.root)
-    settings = dataclasses.replace(
-        settings,
-        check=dataclasses.replace(settings.check, categories=frozenset({Category.DOCS_MISSING})),
+    settings = settings._replace(
+        check=settings.check._replace(categories=frozenset({Category.DOCS_MISSING})),
     )
     result = run_check(selection, settings)
     lines: list[str] = []

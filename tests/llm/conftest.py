@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -35,7 +34,7 @@ def make_settings(
     return Settings(
         providers={"fake": provider},
         chains={KIND: tuple(f"fake:{m}" for m in chain)},
-        client=dataclasses.replace(fast, **client),  # type: ignore[arg-type]
+        client=fast._replace(**client),  # type: ignore[arg-type]
     )
 
 

@@ -302,14 +302,12 @@ def test_model_override_replaces_the_chain(
 
 
 def test_free_models_are_paced_account_wide(tmp_path: Path, environ: dict[str, str]) -> None:
-    import dataclasses
-
     from tests.support.fake_openai import fake_openai
 
     with fake_openai() as fake:
         settings = make_settings(fake.base_url, tmp_path, chain=("a:free", "b:free"))
-        provider = dataclasses.replace(settings.providers["fake"], free_rpm=300.0)  # 0.2 s
-        settings = dataclasses.replace(settings, providers={"fake": provider})
+        provider = settings.providers["fake"]._replace(free_rpm=300.0)  # 0.2 s
+        settings = settings._replace(providers={"fake": provider})
         fake.script("a:free", rate_limited(retry_after=30))
         results, _ = ask(settings, environ, n=4)
     assert all(r.ok for r in results)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from pathlib import Path
 
 from tests.llm.conftest import KIND, make_settings
@@ -64,7 +63,7 @@ def test_json_mode_off_leaves_response_format_out(
 ) -> None:
     fake.script("a", ok('{"docstring": "Add."}'))
     settings = make_settings(fake.base_url, tmp_path)
-    provider = dataclasses.replace(settings.providers["fake"], json_mode=False)
-    settings = dataclasses.replace(settings, providers={"fake": provider})
+    provider = settings.providers["fake"]._replace(json_mode=False)
+    settings = settings._replace(providers={"fake": provider})
     result, _ = ask_json(settings, environ)
     assert result.ok and "response_format" not in fake.calls[0].body

@@ -8,7 +8,6 @@ imports nothing heavy at module level.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import sys
 from pathlib import Path
@@ -127,7 +126,7 @@ def command(
     selection = select_change(root or Path.cwd(), rev_range=rev_range, diff=diff, diff_name=name)
     settings = load_settings(selection.root, config)
     check = _with_flags(settings.check, fail_on, categories, max_complexity, max_params)
-    settings = dataclasses.replace(settings, check=check)
+    settings = settings._replace(check=check)
     result = run_check(selection, settings, coverage)
     color = fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     report = Report(result, check.fail_on, selection.change.description, color)
@@ -162,4 +161,4 @@ def _with_flags(
         changes["max_complexity"] = max_complexity
     if max_params is not None:
         changes["max_params"] = max_params
-    return dataclasses.replace(check, **changes)
+    return check._replace(**changes)

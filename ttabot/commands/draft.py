@@ -7,7 +7,6 @@ rotating client and print a diff, JSON, or apply the accepted drafts.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import sys
@@ -120,8 +119,8 @@ def command(
         if only
         else settings.check.categories
     )
-    check = dataclasses.replace(settings.check, categories=categories)
-    settings = dataclasses.replace(settings, check=check)
+    check = settings.check._replace(categories=categories)
+    settings = settings._replace(check=check)
     result = run_check(selection, settings)
     tasks = plan(selection, result, settings)
     if dry_run:

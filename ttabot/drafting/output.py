@@ -6,7 +6,6 @@ every draft, rejected ones included, is in the JSON and the summary.
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 import os
 import tempfile
@@ -76,7 +75,7 @@ def draft_record(draft: Draft) -> dict[str, Any]:
             {"category": f.category.value, "path": f.path, "symbol": f.symbol, "line": f.line}
             for f in draft.findings
         ],
-        "stages": [dataclasses.asdict(s) for s in draft.stages],
+        "stages": [s._asdict() for s in draft.stages],
         "model": draft.model,
         "attempts": draft.attempts,
         "prompt_tokens": draft.prompt_tokens,

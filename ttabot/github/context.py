@@ -6,7 +6,6 @@ The Action's inputs arrive as environment variables (``action.yml`` maps them in
 
 from __future__ import annotations
 
-import dataclasses
 import shutil
 import time
 from collections.abc import Callable, Mapping
@@ -50,15 +49,15 @@ def action_settings(root: Path, environ: Mapping[str, str]) -> Settings:
     settings = load_settings(root, None, environ)
     categories = environ.get("TTABOT_CATEGORIES", "").strip()
     if categories:
-        check = dataclasses.replace(
-            settings.check, categories=parse_categories(categories, "input categories")
+        check = settings.check._replace(
+            categories=parse_categories(categories, "input categories")
         )
-        settings = dataclasses.replace(settings, check=check)
+        settings = settings._replace(check=check)
     mode = environ.get("TTABOT_MODE", "").strip() or settings.github.mode
     if mode not in MODES:
         raise TtabotError(f"input mode {mode!r}: use one of {', '.join(MODES)}")
-    github = dataclasses.replace(settings.github, mode=mode)
-    return dataclasses.replace(settings, github=github, draft=_job_python(root, settings, environ))
+    github = settings.github._replace(mode=mode)
+    return settings._replace(github=github, draft=_job_python(root, settings, environ))
 
 
 def _job_python(root: Path, settings: Settings, environ: Mapping[str, str]) -> DraftSettings:
@@ -75,7 +74,7 @@ def _job_python(root: Path, settings: Settings, environ: Mapping[str, str]) -> D
     found = shutil.which("python", path=environ.get("PATH")) or shutil.which(
         "python3", path=environ.get("PATH")
     )
-    return dataclasses.replace(draft, python=found) if found else draft
+    return draft._replace(python=found) if found else draft
 
 
 def _float(environ: Mapping[str, str], name: str, default: float) -> float:

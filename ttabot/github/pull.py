@@ -104,7 +104,7 @@ def narrow(result: CheckResult, ask: Ask) -> CheckResult:
         and (ask.path is None or f.path == ask.path)
         and (ask.symbol is None or f.symbol == ask.symbol or f.symbol.endswith("." + ask.symbol))
     )
-    return dataclasses.replace(result, findings=kept)
+    return result._replace(findings=kept)
 
 
 def draft(
