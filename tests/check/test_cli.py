@@ -326,7 +326,17 @@ def test_git_missing_from_path_is_one_line(repo: GitRepo) -> None:
     ]
 
 
-HEAVY = ("libcst", "github", "httpx", "coverage", "tenacity", "json", "xml.etree.ElementTree")
+#: Slow to import, or (``dataclasses``) slow to define classes with: records are NamedTuples.
+HEAVY = (
+    "libcst",
+    "github",
+    "httpx",
+    "coverage",
+    "tenacity",
+    "json",
+    "xml.etree.ElementTree",
+    "dataclasses",
+)
 
 
 def test_the_hook_path_imports_nothing_heavy(repo: GitRepo) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 DefNode = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
 
@@ -13,8 +13,7 @@ DefNode = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
 _BODY_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
 
 
-@dataclass(frozen=True)
-class Definition:
+class Definition(NamedTuple):
     """One definition of a module, in source order (parents before children).
 
     ``start`` is the first decorator line (or ``line``), ``line`` the def/class

@@ -7,7 +7,7 @@ import io
 import re
 import tokenize
 import warnings
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # Python's tokenizer ends lines only at \r\n, \r and \n; str.splitlines() also
 # splits at \x0c, \x1c, \u2028... and would shift line numbers against the AST.
@@ -18,8 +18,7 @@ class SourceError(Exception):
     """The file could not be decoded or parsed; the message is one line for the user."""
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(NamedTuple):
     """A decoded, parsed Python file.
 
     ``lines[0]`` is an empty placeholder so that ``lines[n]`` is line ``n``.

@@ -7,7 +7,7 @@ change is mapped in time linear in the file, not in definitions x lines.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ttabot.analysis.definitions import Definition
 from ttabot.analysis.statements import StatementIndex
@@ -15,8 +15,7 @@ from ttabot.analysis.statements import StatementIndex
 NO_OWNER = -1
 
 
-@dataclass(frozen=True)
-class Touches:
+class Touches(NamedTuple):
     """What the added lines of one file touch.
 
     ``touched`` holds indexes of touched definitions; ``code_lines`` maps each
