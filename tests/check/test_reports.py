@@ -46,7 +46,7 @@ def test_text_groups_by_file_in_order_and_marks_failing_findings() -> None:
     text = render("text", REPORT)
     lines = text.splitlines()
     assert lines[0] == "a.py"
-    assert lines[1].split() == ["3", "docs-missing", "f:", "docs-missing", "for", "f", "(fails)"]
+    assert lines[1] == "      3  docs-missing  docs-missing for f (fails)"
     assert lines[2] == "b/z.py"
     assert "helper" in lines[3] and "Big.run" in lines[4]  # sorted by line inside a file
     assert "(fails)" not in lines[3] + lines[4]
@@ -57,6 +57,15 @@ def test_text_groups_by_file_in_order_and_marks_failing_findings() -> None:
         "4 Python files checked); 2 fail the run (fail-on: docs-missing)."
     )
     assert "\x1b[" not in text
+
+
+def test_text_names_the_symbol_once_through_the_message() -> None:
+    message = "changed code in `RotatingClient.send` is not exercised by any changed test"
+    found = finding(Category.TESTS_NEEDED, "llm.py", "RotatingClient.send", 407)._replace(
+        message=message
+    )
+    report = Report(CheckResult(findings=(found,), files_checked=1), frozenset(), "x")
+    assert render("text", report).splitlines()[1] == f"    407  tests-needed  {message}"
 
 
 def test_text_colour_only_when_asked() -> None:

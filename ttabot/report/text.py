@@ -30,9 +30,8 @@ def render(report: Report) -> str:
         for finding in group:
             mark = style(" (fails)", fg="red", bold=True) if report.fails(finding) else ""
             category = style(f"{finding.category.value:<12}", fg=_COLORS[finding.category])
-            lines.append(
-                f"  {finding.line:>5}  {category}  {finding.symbol}: {finding.message}{mark}"
-            )
+            # Every message names its symbol already (`Parser.parse` has no docstring...).
+            lines.append(f"  {finding.line:>5}  {category}  {finding.message}{mark}")
     for warning in result.warnings:
         label = style("warning:", fg="yellow")
         lines.append(f"{label} {warning.path}: {warning.message}")
