@@ -71,8 +71,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.exceptions.Abort:
         click.echo("ttabot: aborted", err=True)
         return 130
+    except click.UsageError as exc:
+        # One line, like every other input error; --help has the long story.
+        where = exc.ctx.command_path if exc.ctx is not None else "ttabot"
+        message = " ".join(exc.format_message().split())
+        click.echo(f"ttabot: error: {message} (see '{where} --help')", err=True)
+        return EXIT_USAGE
     except click.ClickException as exc:
-        exc.show()
+        click.echo(f"ttabot: error: {' '.join(exc.format_message().split())}", err=True)
         return exc.exit_code
     except click.exceptions.Exit as exc:
         return exc.exit_code
