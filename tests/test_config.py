@@ -127,3 +127,42 @@ def test_parse_categories_all_and_none() -> None:
         Category.REFACTOR,
         Category.TESTS_NEEDED,
     }
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("max-complexity = 0\n", "max-complexity: must be at least 1, not 0"),
+        ("max-params = -1\n", "max-params: must be at least 0"),
+        ("[draft]\ndocstring-style = 'rst'\n", "'rst' is not one of auto, google, numpy, sphinx"),
+        ("[draft]\nreruns = -3\n", "draft.reruns: must be at least 0"),
+        ("[client]\ndeadline = 0\n", "client.deadline: must be positive"),
+        ("[client]\nbackoff = []\n", "client.backoff: expected a non-empty list"),
+        ("[github]\nmode = 'push'\n", "'push' is not one of comment, suggest, commit"),
+        ("max_params = 1\nmax-params = 30\n", "'max-params' is set twice (also as 'max_params')"),
+    ],
+)
+def test_values_the_setting_cannot_mean_are_errors(
+    tmp_path: Path, text: str, needle: str
+) -> None:
+    (tmp_path / ".ttabot.toml").write_text(text)
+    with pytest.raises(TtabotError) as info:
+        load_settings(tmp_path, environ={})
+    assert needle in str(info.value)
+
+
+def test_environment_values_are_range_checked_and_named(tmp_path: Path) -> None:
+    with pytest.raises(TtabotError) as info:
+        load_settings(tmp_path, environ={"TTABOT_MAX_PARAMS": "-2"})
+    assert "TTABOT_MAX_PARAMS: must be at least 0" in str(info.value)
+
+
+def test_empty_category_list_is_an_error_not_none() -> None:
+    with pytest.raises(TtabotError, match="empty category list"):
+        parse_categories(" ", "--fail-on")
+
+
+def test_explicit_config_in_pyproject_shape_under_any_name(tmp_path: Path) -> None:
+    other = tmp_path / "ci-settings.toml"
+    other.write_text("[tool.ttabot]\nmax-params = 8\n")
+    assert load_settings(tmp_path, other, environ={}).check.max_params == 8

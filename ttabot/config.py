@@ -170,7 +170,12 @@ def _categories(value: Any, where: str) -> frozenset[Category]:
 
 
 def parse_categories(text: str, where: str) -> frozenset[Category]:
-    """Parse a comma-separated category list such as ``docs-missing,refactor``."""
+    """Parse a comma-separated category list such as ``docs-missing,refactor``.
+
+    An empty list is an error rather than a silent "none": say ``none`` for that.
+    """
+    if not text.strip():
+        raise TtabotError(f"{where}: empty category list (use 'none' for no categories)")
     return _categories(text.split(","), where)
 
 
@@ -202,6 +207,42 @@ def _typed(value: Any, default: Any, where: str) -> Any:
     raise TtabotError(f"{where}: unsupported value")
 
 
+#: Lower bounds of numeric settings (inclusive), by field name.
+_AT_LEAST: Mapping[str, float] = {
+    "max_complexity": 1,
+    "max_params": 0,
+    "attempt_timeout": 0.001,
+    "deadline": 0.001,
+    "max_attempts": 1,
+    "reruns": 0,
+    "test_timeout": 0.001,
+    "feedback_rounds": 0,
+    "docstring_batch": 1,
+    "max_review_comments": 1,
+}
+
+#: The values a string setting may take, by field name.
+_ONE_OF: Mapping[str, tuple[str, ...]] = {
+    "docstring_style": ("auto", "google", "numpy", "sphinx"),
+    "default_docstring_style": ("google", "numpy", "sphinx"),
+    "mode": ("comment", "suggest", "commit"),
+}
+
+
+def _in_range(key: str, value: Any, where: str) -> Any:
+    """Reject values the setting cannot mean (``max-complexity = 0``, ``mode = "push"``)."""
+    low = _AT_LEAST.get(key)
+    if low is not None and value < low:
+        bound = "positive" if low < 1 and isinstance(value, float) else f"at least {low:g}"
+        raise TtabotError(f"{where}: must be {bound}, not {value}")
+    choices = _ONE_OF.get(key)
+    if choices is not None and value not in choices:
+        raise TtabotError(f"{where}: {value!r} is not one of {', '.join(choices)}")
+    if key == "backoff" and (not value or any(step < 0 for step in value)):
+        raise TtabotError(f"{where}: expected a non-empty list of seconds >= 0")
+    return value
+
+
 def _section(cls: type[Any], table: Any, where: str, special: Mapping[str, Any]) -> Any:
     """Build settings class ``cls`` from a TOML table, rejecting unknown keys."""
     if not isinstance(table, dict):
@@ -209,15 +250,19 @@ def _section(cls: type[Any], table: Any, where: str, special: Mapping[str, Any])
     base = cls()
     names = set(cls._fields)
     changes: dict[str, Any] = {}
+    spelled: dict[str, str] = {}
     for raw_key, value in table.items():
         key = _norm(raw_key)
         here = f"{where}.{raw_key}" if where else raw_key
         if key not in names:
             raise TtabotError(f"unknown key {here!r} in {where or 'settings'}")
+        if key in spelled:
+            raise TtabotError(f"{here!r} is set twice (also as {spelled[key]!r})")
+        spelled[key] = raw_key
         if key in special:
             changes[key] = special[key](value, here)
         else:
-            changes[key] = _typed(value, getattr(base, key), here)
+            changes[key] = _in_range(key, _typed(value, getattr(base, key), here), here)
     return base._replace(**changes)
 
 
@@ -364,7 +409,9 @@ def load_settings(
         if not explicit.is_file():
             raise TtabotError(f"config file {explicit} does not exist")
         data = _read_toml(explicit)
-        if explicit.name == "pyproject.toml":
+        tool = data.get("tool")
+        if explicit.name == "pyproject.toml" or (isinstance(tool, dict) and "ttabot" in tool):
+            # A pyproject-style file (whatever its name) keeps its settings under [tool.ttabot].
             tool = data.get("tool", {})
             data = tool.get("ttabot", {}) if isinstance(tool, dict) else {}
         table, source = data, str(explicit)
@@ -382,7 +429,8 @@ def load_settings(
                 table[key] = raw.split(",")
             else:
                 try:
-                    table[key] = int(raw)
+                    number = int(raw)
                 except ValueError:
                     raise TtabotError(f"{var}={raw!r}: expected an integer") from None
+                table[key] = _in_range(_norm(key), number, var)
     return settings_from_table(table, source)

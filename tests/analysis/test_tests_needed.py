@@ -333,3 +333,20 @@ def test_evidence_for_names_outside_word_characters() -> None:
     name = "cafe\u0301"
     assert AddedTestLines([f"x = {name}()"]).mentions(name)
     assert not AddedTestLines(["x = cafe()"]).mentions(name)
+
+
+def test_getter_and_setter_changed_together_are_one_finding() -> None:
+    result = check(
+        """
+        +class Pub:
+        +    @property
+        +    def v(self):
+        +        return self._v
+        +
+        +    @v.setter
+        +    def v(self, value):
+        +        self._v = value
+        """
+    )
+    needed = [f for f in result.findings if f.category.value == "tests-needed"]
+    assert [(f.symbol, f.line) for f in needed] == [("Pub.v", 3)]

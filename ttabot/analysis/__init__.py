@@ -16,7 +16,15 @@ from ttabot.analysis.source import SourceError, decode, parse, split_lines
 from ttabot.analysis.statements import StatementIndex
 from ttabot.analysis.touched import find_touches
 from ttabot.config import CheckSettings
-from ttabot.records import Change, CheckResult, CheckWarning, FileChange, FileStatus, Finding
+from ttabot.records import (
+    Category,
+    Change,
+    CheckResult,
+    CheckWarning,
+    FileChange,
+    FileStatus,
+    Finding,
+)
 
 __all__ = ["analyze", "load_covered_lines"]
 
@@ -88,4 +96,23 @@ def analyze(
             file_findings(file.path, statements, defs, touches, settings, evidence, executed)
         )
     findings.sort(key=lambda f: (f.path, f.line, f.category.value))
-    return CheckResult(findings=tuple(findings), warnings=tuple(warnings), files_checked=checked)
+    return CheckResult(
+        findings=_one_per_symbol(findings), warnings=tuple(warnings), files_checked=checked
+    )
+
+
+def _one_per_symbol(findings: list[Finding]) -> tuple[Finding, ...]:
+    """Keep the first finding of each (path, symbol, category).
+
+    A property's getter and setter (or a function defined in both branches of an
+    ``if``) share one symbol; two findings for it would be one thing to fix, and
+    code scanning would fold them into one alert anyway.
+    """
+    seen: set[tuple[str, str, Category]] = set()
+    kept: list[Finding] = []
+    for finding in findings:
+        key = (finding.path, finding.symbol, finding.category)
+        if key not in seen:
+            seen.add(key)
+            kept.append(finding)
+    return tuple(kept)
