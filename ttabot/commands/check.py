@@ -128,7 +128,8 @@ def command(
     check = _with_flags(settings.check, fail_on, categories, max_complexity, max_params)
     settings = settings._replace(check=check)
     result = run_check(selection, settings, coverage)
-    color = fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    # no-color.org: only a non-empty NO_COLOR turns colour off.
+    color = fmt == "text" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     report = Report(result, check.fail_on, selection.change.description, color)
     click.echo(render(fmt, report), nl=False, color=color)
     return report.exit_code
