@@ -52,6 +52,8 @@ TESTS: dict[str, str] = {
     ),
     # Imports the module but runs none of the changed lines.
     "nocover": "import pkg.nocover\n\n\ndef test_imports():\n    assert pkg.nocover\n",
+    # Tests another module and never imports its own: it runs nothing of the change.
+    "elsewhere": "from pkg.good import good\n\n\ndef test_other():\n    assert good(3) == 6\n",
     "writer": (
         "from pkg.writer import writer\n\n\n"
         "def test_it():\n    open('left-behind.txt', 'w').write('x')\n    assert writer(1) == 2\n"
@@ -134,6 +136,10 @@ def test_good_tests_are_accepted_and_bad_ones_rejected_with_the_reason(
     assert "assert 6 == 7" in by_case["failing"]["reason"]
     assert failed_stage("flaky") in ("passes", "reruns")
     assert failed_stage("nocover") == "coverage"
+    assert failed_stage("elsewhere") == "coverage"
+    assert by_case["elsewhere"]["reason"] == (
+        "coverage: the tests never run pkg/elsewhere.py: none of its changed lines (3, 4, 5) ran"
+    )
     assert failed_stage("writer") == "clean"
     assert "left-behind.txt" in by_case["writer"]["reason"]
     assert failed_stage("hang") == "passes"

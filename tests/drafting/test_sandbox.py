@@ -121,3 +121,35 @@ def test_an_interpreter_without_pytest_is_named_in_the_failure(
         result, _ = box.pytest(["tests/test_x.py"], coverage_of="pkg/m.py")
     assert result.returncode == 3
     assert f"pytest is not installed for {bare}" in result.output
+
+
+def test_a_measured_run_that_never_imports_the_module_executed_nothing(project: Path) -> None:
+    (project / "tests").mkdir()
+    (project / "tests" / "test_other.py").write_text("def test_x():\n    assert 1\n")
+    with project_copy(project, {}, environ=PARENT, timeout=30, python=sys.executable) as box:
+        result, _ = box.pytest(["tests/test_other.py"], coverage_of="pkg/m.py")
+        assert result.returncode == 0, result.output
+        assert box.executed_lines("pkg/m.py") == frozenset()  # ran nothing; not "unknown"
+        box.pytest(["tests/test_other.py"])  # not measured: unknown
+        assert box.executed_lines("pkg/m.py") is None
+        assert box.coverage_missing() is None
+
+
+def test_without_coverage_in_the_test_interpreter_it_is_not_measurable(
+    project: Path, tmp_path: Path
+) -> None:
+    # An interpreter that has pytest but cannot import coverage.
+    blocked = tmp_path / "blocked"
+    blocked.mkdir()
+    (blocked / "coverage.py").write_text("raise ImportError('blocked for the test')\n")
+    python = tmp_path / "python-without-coverage"
+    script = f'#!/bin/sh\nPYTHONPATH="{blocked}:$PYTHONPATH" exec "{sys.executable}" "$@"\n'
+    python.write_text(script)
+    python.chmod(0o755)
+    (project / "tests").mkdir()
+    (project / "tests" / "test_m.py").write_text("import pkg.m\n\n\ndef test_x():\n    assert 1\n")
+    with project_copy(project, {}, environ=PARENT, timeout=30, python=str(python)) as box:
+        result, _ = box.pytest(["tests/test_m.py"], coverage_of="pkg/m.py")
+        assert result.returncode == 0, result.output
+        assert box.executed_lines("pkg/m.py") is None
+        assert box.coverage_missing() == f"coverage is not installed for {python}"

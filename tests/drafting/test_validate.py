@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import pytest
+
 from ttabot.drafting import validate
 from ttabot.drafting.sandbox import RunResult
 
@@ -35,6 +37,9 @@ class ScriptedSandbox:
 
     def executed_lines(self, rel: str) -> frozenset[int] | None:
         return self.executed
+
+    def coverage_missing(self) -> str | None:
+        return "coverage is not installed for /venv/python" if self.executed is None else None
 
 
 PASS = RunResult(0, "1 passed")
@@ -85,6 +90,41 @@ def test_coverage_is_judged_before_the_costly_reruns() -> None:
     assert stages[-1] == ("coverage", False) and box.runs == 1
 
 
-def test_unmeasurable_coverage_does_not_reject() -> None:
+def test_unmeasurable_coverage_does_not_reject_and_says_why() -> None:
     stages, _ = run([PASS] * 4, executed=None)
     assert ("coverage", True) in stages and stages[-1] == ("reruns", True)
+    stage = validate.coverage_stage(
+        None, frozenset({3}), frozenset(), unmeasurable="coverage is not installed for /py"
+    )
+    assert stage.detail == "not measurable: coverage is not installed for /py"
+
+
+def test_tests_that_never_run_the_module_are_rejected_at_coverage() -> None:
+    stages, box = run([PASS], executed=frozenset())
+    assert stages[-1] == ("coverage", False) and box.runs == 1
+    stage = validate.coverage_stage(frozenset(), frozenset({3, 4}), frozenset(), module="m.py")
+    assert not stage.passed
+    assert stage.detail == "the tests never run m.py: none of its changed lines (3, 4) ran"
+
+
+@pytest.mark.parametrize(
+    ("executed", "changed", "baseline", "passed", "detail"),
+    [
+        (frozenset({3}), frozenset({3, 4}), frozenset(), True, "runs 1 of 2 changed lines"),
+        (frozenset({3}), frozenset({3, 4}), frozenset({3}), False, "not already covered (3, 4)"),
+        (frozenset({1}), frozenset({3, 4}), frozenset(), False, "none of the changed lines"),
+        (frozenset(), frozenset({3}), frozenset(), False, "never run m.py"),
+        (frozenset(), frozenset(), frozenset(), True, "no changed lines"),
+        (None, frozenset({3}), frozenset(), True, "not measurable: "),
+    ],
+)
+def test_coverage_stage(
+    executed: frozenset[int] | None,
+    changed: frozenset[int],
+    baseline: frozenset[int],
+    passed: bool,
+    detail: str,
+) -> None:
+    stage = validate.coverage_stage(executed, changed, baseline, module="m.py")
+    assert stage.name == "coverage" and stage.passed is passed
+    assert detail in stage.detail

@@ -164,6 +164,7 @@ class Sandbox:
         self.timeout = timeout
         self.interpreter = python
         self._modules: dict[str, bool] = {}
+        self._measured = False  # whether the last pytest run ran under coverage
         home, tmp = path / SANDBOX_DIR / "home", path / SANDBOX_DIR / "tmp"
         home.mkdir(parents=True, exist_ok=True)
         tmp.mkdir(parents=True, exist_ok=True)
@@ -204,15 +205,16 @@ class Sandbox:
         """Run pytest on ``tests`` (optionally under coverage, measuring ``coverage_of``)."""
         # Our flags win over the project's addopts (e.g. --cov, -n) so runs are comparable.
         pytest = ["-m", "pytest", "-q", "-rfE", "-p", "no:cacheprovider", "-o", "addopts=", *tests]
+        self._measured = False
         if not self.has_module("pytest"):
             note = f"[ttabot] pytest is not installed for {self.interpreter} (set draft.python)"
             return RunResult(3, note), []
-        # Without coverage in that environment, coverage is simply not measured.
-        if coverage_of is None or not self.has_module("coverage"):
-            (self.path / ".coverage").unlink(missing_ok=True)
-            return self.python(pytest)
         data = self.path / ".coverage"
         data.unlink(missing_ok=True)
+        # Without coverage in that environment, coverage is simply not measured.
+        if coverage_of is None or not self.has_module("coverage"):
+            return self.python(pytest)
+        self._measured = True
         return self.python(
             [
                 "-m",
@@ -225,19 +227,32 @@ class Sandbox:
             ]
         )
 
-    def executed_lines(self, rel: str) -> frozenset[int] | None:
-        """Lines of ``rel`` the last coverage run executed (None: nothing was measured)."""
-        import coverage
+    def coverage_missing(self) -> str | None:
+        """Why coverage cannot be measured in this sandbox at all, or None when it can."""
+        if self.has_module("coverage"):
+            return None
+        return f"coverage is not installed for {self.interpreter}"
 
+    def executed_lines(self, rel: str) -> frozenset[int] | None:
+        """Lines of ``rel`` the last pytest run executed.
+
+        None only when that run was not measured (no ``coverage_of``, or coverage
+        is not installed). A measured run that never imported ``rel`` executed
+        nothing of it: an empty set, not "unknown".
+        """
+        if not self._measured:
+            return None
         data_file = self.path / ".coverage"
         if not data_file.is_file():
-            return None
+            return frozenset()  # coverage writes no data when nothing it measures ran
+        import coverage
+
         data = coverage.CoverageData(basename=str(data_file))
         data.read()
         for measured in data.measured_files():
             if Path(measured).resolve() == (self.path / rel).resolve():
                 return frozenset(data.lines(measured) or ())
-        return None
+        return frozenset()
 
 
 def _ignore(folder: str, names: list[str]) -> set[str]:

@@ -134,19 +134,33 @@ def _pytest_stages(result: RunResult, left: Sequence[str], name: str) -> Stages:
 
 
 def coverage_stage(
-    executed: frozenset[int] | None, changed: frozenset[int], baseline: frozenset[int]
+    executed: frozenset[int] | None,
+    changed: frozenset[int],
+    baseline: frozenset[int],
+    *,
+    module: str = "the module",
+    unmeasurable: str = "coverage could not be measured",
 ) -> ValidationStage:
-    """Whether the tests run changed lines the project's tests did not already run."""
-    if executed is None or not changed:
-        return ValidationStage("coverage", True, "not measurable")
+    """Whether the tests run changed lines the project's tests did not already run.
+
+    ``executed`` is None only when coverage cannot be measured at all
+    (``unmeasurable`` says why); an empty set means the tests ran nothing of
+    ``module``, which fails like any other test that misses the change.
+    """
+    if executed is None:
+        return ValidationStage("coverage", True, f"not measurable: {unmeasurable}")
+    if not changed:
+        return ValidationStage("coverage", True, "no changed lines in the function bodies to run")
     new = (executed & changed) - baseline
     if not new:
         lines = ", ".join(str(n) for n in sorted(changed)[:20])
-        return ValidationStage(
-            "coverage",
-            False,
-            f"the tests run none of the changed lines not already covered ({lines})",
+        detail = (
+            f"the tests never run {module}: none of its changed lines ({lines}) ran"
+            if not executed
+            else f"the tests run none of the changed lines of {module} "
+            f"not already covered ({lines})"
         )
+        return ValidationStage("coverage", False, detail)
     return ValidationStage(
         "coverage", True, f"runs {len(new)} of {len(changed)} changed lines not already covered"
     )
@@ -186,7 +200,9 @@ def check_tests(
     stages += _pytest_stages(result, left, "passes")
     if failed(stages):
         return stages
-    stages += (coverage_stage(sandbox.executed_lines(module_path), changed, baseline),)
+    executed = sandbox.executed_lines(module_path)
+    why = (sandbox.coverage_missing() if executed is None else None) or "the run was not measured"
+    stages += (coverage_stage(executed, changed, baseline, module=module_path, unmeasurable=why),)
     if failed(stages):
         return stages
     for n in range(1, reruns + 1):
