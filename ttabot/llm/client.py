@@ -28,7 +28,19 @@ from ttabot.llm.pacing import Pacer
 from ttabot.llm.state import SharedCooldowns, default_state_dir
 from ttabot.llm.targets import Target, missing_keys, resolve_target, usable_models
 
-__all__ = ["Completion", "RotatingClient", "Target", "missing_keys", "usable_models"]
+__all__ = [
+    "UNREACHABLE_AFTER",
+    "Completion",
+    "RotatingClient",
+    "Target",
+    "missing_keys",
+    "usable_models",
+]
+
+#: A model whose last this many attempts were refused connections, and which never
+#: answered this client, is unreachable; a request whose every model is unreachable
+#: fails at once instead of backing off until its deadline.
+UNREACHABLE_AFTER = 3
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -100,6 +112,12 @@ class RotatingClient:
         # A model that failed without announcing anything gets one probe request at a
         # time once its backoff ends (a circuit breaker's half-open state): ref -> sent.
         self._probes: dict[str, float] = {}
+        # Requests waiting while a probe is in flight; woken when it ends, to look again.
+        self._waiters: list[asyncio.Future[None]] = []
+        # Consecutive refused connections per model (ref -> count, time of the last), and
+        # the models that have answered at all: see unreachable().
+        self._refusals: dict[str, tuple[int, float]] = {}
+        self._answered: set[str] = set()
         self._targets: dict[str, Target] = {}
         self._secrets = tuple(
             value
@@ -243,12 +261,14 @@ class RotatingClient:
             target = self._pick(candidates, now, prefer)
             ready = self._ready_at(target, now)
             if ready > now:
+                if all(map(self.unreachable, candidates)):
+                    # Waiting cannot help: nothing listens at any endpoint of the chain.
+                    return self._done(run, None, error=_unreachable_error(candidates))
                 if ready >= run.end:
                     return self._done(run, None, error=_too_late(ready - now, run))
                 # Every model is cooling (or paced): wait for the earliest, then look again.
                 self.metrics.waits += 1
-                self.metrics.wait_seconds += ready - now
-                await asyncio.sleep(ready - now)
+                self.metrics.wait_seconds += await self._wait(ready - now)
                 continue
             if target.bucket is not None:
                 self._pacer.reserve(target.bucket[0], target.bucket[1], now)
@@ -291,7 +311,9 @@ class RotatingClient:
         finally:
             if probing:
                 self._probes.pop(target.ref, None)
+                self._wake_waiters()
         stats.latencies.append(time.time() - sent)
+        self._note_reachability(target, outcome, sent)
         if isinstance(outcome, Answer):
             run.prompt_tokens += outcome.prompt_tokens
             run.completion_tokens += outcome.completion_tokens
@@ -355,6 +377,55 @@ class RotatingClient:
             # Asking a hung model again costs a whole attempt timeout: wait at least that long.
             delay = max(delay, self._settings.client.attempt_timeout)
         self._table.back_off(target.state_key, now + delay)
+
+    def unreachable(self, target: Target) -> bool:
+        """Whether ``target`` looks down: its last :data:`UNREACHABLE_AFTER` attempts were
+        refused connections and it has never answered this client (any HTTP response counts).
+
+        A model that answered before and then refuses is blipping (a restart), not
+        down: its connection errors stay transient and it is waited for as usual.
+        """
+        refused, _ = self._refusals.get(target.ref, (0, 0.0))
+        return refused >= UNREACHABLE_AFTER and target.ref not in self._answered
+
+    def _note_reachability(self, target: Target, outcome: Answer | Failure, sent: float) -> None:
+        if isinstance(outcome, Failure) and outcome.refused:
+            refused, last = self._refusals.get(target.ref, (0, 0.0))
+            # Refusals of attempts that were in flight together count once, as strikes do.
+            if sent >= last:
+                refused += 1
+            self._refusals[target.ref] = (refused, time.time())
+            return
+        self._refusals.pop(target.ref, None)  # a timeout or reset: something may listen
+        if isinstance(outcome, Answer) or outcome.status is not None:
+            self._answered.add(target.ref)
+
+    async def _wait(self, seconds: float) -> float:
+        """Sleep ``seconds``, or less if a probe ends meanwhile; return the time slept.
+
+        Requests queued behind a model's probe would otherwise sleep a whole attempt
+        timeout even when the probe ends at once (a refused connection takes
+        milliseconds).
+        """
+        started = time.time()
+        if not self._probes:
+            await asyncio.sleep(seconds)
+            return time.time() - started
+        woken: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(woken)
+        try:
+            await asyncio.wait({woken}, timeout=seconds)
+        finally:
+            if woken in self._waiters:
+                self._waiters.remove(woken)
+            woken.cancel()
+        return time.time() - started
+
+    def _wake_waiters(self) -> None:
+        waiters, self._waiters = self._waiters, []
+        for woken in waiters:
+            if not woken.done():
+                woken.set_result(None)
 
     async def probe(self, ref: str, *, timeout: float | None = None) -> Completion:
         """Send one one-token request to ``ref``: no rotation, no retry, cooldowns respected.
@@ -421,6 +492,14 @@ class RotatingClient:
 
 def _name(kind: Any) -> str:
     return str(getattr(kind, "value", kind))
+
+
+def _unreachable_error(targets: Sequence[Target]) -> str:
+    refs: dict[str, list[str]] = {}
+    for target in targets:
+        refs.setdefault(target.endpoint, []).append(target.ref)
+    where = ", ".join(f"{endpoint} ({', '.join(names)})" for endpoint, names in refs.items())
+    return f"no model is reachable: every connection to {where} was refused; is the server running?"
 
 
 def _too_late(wait: float, run: _Request) -> str:

@@ -52,13 +52,19 @@ class Scope(str, enum.Enum):
 
 @dataclass(frozen=True)
 class Failure:
-    """One failed attempt. ``retry_at`` is the announced end of a cooldown (epoch seconds)."""
+    """One failed attempt. ``retry_at`` is the announced end of a cooldown (epoch seconds).
+
+    ``refused`` marks a connection the endpoint actively refused (nothing listens
+    there), as opposed to a timeout or a reset: the client counts those to tell an
+    endpoint that is down from one that blips.
+    """
 
     kind: FailureKind
     scope: Scope
     message: str
     status: int | None = None
     retry_at: float | None = None
+    refused: bool = False
 
 
 @dataclass(frozen=True)
@@ -110,9 +116,9 @@ def _parse(body: bytes) -> Any:
         return None
 
 
-def transport_failure(kind: FailureKind, detail: str) -> Failure:
+def transport_failure(kind: FailureKind, detail: str, *, refused: bool = False) -> Failure:
     """A timeout or connection failure: transient, nothing announced."""
-    return Failure(kind, Scope.TRANSIENT, detail)
+    return Failure(kind, Scope.TRANSIENT, detail, refused=refused)
 
 
 def classify(status: int, headers: Mapping[str, str], body: bytes, now: float) -> Answer | Failure:

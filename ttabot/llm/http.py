@@ -32,5 +32,29 @@ async def post_chat(
     except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
         return Failure(FailureKind.CONNECTION, Scope.MODEL, f"bad URL: {exc}")
     except httpx.HTTPError as exc:
+        if isinstance(exc, httpx.ConnectError) and connection_refused(exc):
+            detail = f"connection refused by {target.endpoint}"
+            return transport_failure(FailureKind.CONNECTION, detail, refused=True)
         return transport_failure(FailureKind.CONNECTION, f"{type(exc).__name__}: {exc}")
     return classify(response.status_code, response.headers, response.content, time.time())
+
+
+def connection_refused(exc: BaseException) -> bool:
+    """Whether ``exc`` comes down to the endpoint refusing the connection (ECONNREFUSED).
+
+    httpx wraps the socket error (``ConnectError`` from httpcore's from anyio's
+    ``OSError``); a host with several addresses fails with a group of errors, which
+    counts as refused only if every address refused. Timeouts and resets are not
+    refusals: something may be listening there.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ConnectionRefusedError):
+            return True
+        members = getattr(current, "exceptions", None)  # an exception group (3.11+)
+        if isinstance(members, tuple) and members:
+            return all(connection_refused(member) for member in members)
+        current = current.__cause__ or current.__context__
+    return False

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from ttabot.llm.pacing import pace_bucket
 
@@ -30,6 +31,26 @@ class Target:
     def state_key(self) -> str:
         """Key of this model's cooldown, shared between processes using the same endpoint."""
         return f"{self.url} {self.model}"
+
+    @property
+    def endpoint(self) -> str:
+        """``host:port`` this model is reached at (no scheme, path or credentials)."""
+        return endpoint_of(self.url)
+
+
+def endpoint_of(url: str) -> str:
+    """``host:port`` of ``url``, the port defaulting by scheme; never any userinfo."""
+    parts = urlsplit(url)
+    host = parts.hostname or "?"
+    if ":" in host:
+        host = f"[{host}]"  # IPv6
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if port is None:
+        port = 443 if parts.scheme == "https" else 80
+    return f"{host}:{port}"
 
 
 def _provider_of(settings: Settings, ref: str) -> tuple[Provider | None, str]:
