@@ -214,3 +214,57 @@ def test_probe_without_any_key_is_one_line(
     assert err.endswith("set OPENROUTER_API_KEY or FAKE_API_KEY or OTHER_API_KEY\n")
 
 
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--out", "nodir/res.jsonl"], "--out nodir/res.jsonl: folder nodir does not exist"),
+        (["--out", "res.jsonl", "--metrics", "nodir/m.json"],
+         "--metrics nodir/m.json: folder nodir does not exist"),
+        (["--out", "prompts.jsonl/res.jsonl"],
+         "--out prompts.jsonl/res.jsonl: folder prompts.jsonl is not a folder"),
+    ],
+)
+def test_batch_destination_is_checked_before_any_request(
+    fake: FakeOpenAI, config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    options: list[str], message: str,
+) -> None:
+    (tmp_path / "prompts.jsonl").write_text('{"prompt": "p1"}\n{"prompt": "p2"}\n')
+    code = main(["ask", "--task", "documentation", "--config", str(config), "--batch",
+                 "prompts.jsonl", *options])
+    err = capsys.readouterr().err
+    assert (code, err) == (2, f"ttabot: error: {message}\n")
+    assert len(fake.calls) == 0
+    assert not (tmp_path / "res.jsonl").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_single_prompt_metrics_destination_is_checked_first(
+    fake: FakeOpenAI, config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["ask", "--task", "documentation", "--config", str(config), "--metrics",
+                 "nodir/m.json", "hi"])
+    assert code == 2
+    assert capsys.readouterr().err.startswith("ttabot: error: --metrics nodir/m.json: ")
+    assert len(fake.calls) == 0
+
+
+@pytest.mark.parametrize(
+    ("command", "codes"),
+    [
+        ("ask", ("0  answered", "1  no model could answer", "2  usage or input error")),
+        ("models", ("0  listed", "1  --probe: some chain model", "2  usage or input error")),
+        ("action", ("0  done", "1  a pull request has findings in a fail-on", "2  could not")),
+    ],
+)
+def test_help_gives_exit_codes_and_examples(
+    command: str, codes: tuple[str, ...], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([command, "--help"]) == 0
+    out = capsys.readouterr().out
+    exits = out[out.index("Exit codes:"):out.index("Examples:")]
+    assert [line.split()[0] for line in exits.splitlines()[1:] if line[:5].strip().isdigit()] \
+        == ["0", "1", "2"]
+    for code in codes:
+        assert f"\n    {code}" in exits
+    examples = out[out.index("Examples:"):]
+    assert examples.count(f"ttabot {command}") >= 2

@@ -47,7 +47,32 @@ def hide_environment() -> bool:
     return done
 
 
-@click.command(name="action")
+_EPILOG = """\b
+Exit codes:
+  0  done, or the event needs nothing from ttabot; on a pull request (or a
+     workflow_dispatch of one), no finding in a fail-on category; a /ttabot
+     command that ran exits 0 whatever it found (its reaction tells)
+  1  a pull request has findings in a fail-on category (the fail-on input,
+     else the project's setting; "none" never fails)
+  2  could not finish: an unreadable event payload, a bad input (mode,
+     categories, config), a command without the github-token input,
+     workflow_dispatch without a pull-request number, a GitHub API request
+     that failed for good (one line says why)
+
+\b
+Examples:
+  # in a workflow (action.yml runs `ttabot action`):
+  - uses: ttabot/ttabot@<full commit sha>
+    with: {mode: suggest, fail-on: docs-missing}
+  # replay a saved event locally, read-only (no GITHUB_TOKEN: nothing is posted):
+  GITHUB_EVENT_NAME=pull_request GITHUB_EVENT_PATH=event.json \\
+    GITHUB_REPOSITORY=owner/repo ttabot action --verbose
+
+Setup, inputs, modes and commands: docs/github.md.
+"""
+
+
+@click.command(name="action", epilog=_EPILOG)
 @click.option(
     "--verbose",
     "-v",

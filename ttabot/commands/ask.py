@@ -78,6 +78,24 @@ def write_atomically(path: Path, text: str) -> None:
         raise TtabotError(f"cannot write {path}: {exc.strerror}") from None
 
 
+def check_destination(path: Path, option: str) -> None:
+    """Fail before any request is sent if ``path`` could not be written afterwards.
+
+    Creates (and removes) a temporary file where :func:`write_atomically` will, so
+    a missing, read-only or full folder is reported while nothing has been spent.
+    """
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        why = "is not a folder" if folder.exists() else "does not exist"
+        raise TtabotError(f"{option} {path}: folder {folder} {why}")
+    try:
+        fd, temp = tempfile.mkstemp(prefix=f".{path.name}-", dir=folder)
+        os.close(fd)
+        os.unlink(temp)
+    except OSError as exc:
+        raise TtabotError(f"{option} {path}: cannot write in {folder}: {exc.strerror}") from None
+
+
 def check_models(
     settings: Settings, kind: TaskKind, model: str | None, environ: Mapping[str, str]
 ) -> None:
@@ -125,7 +143,27 @@ async def _ask(
     return results, client.metrics.as_dict(), client.metrics.render()
 
 
-@click.command(name="ask")
+_EPILOG = """\b
+Exit codes:
+  0  answered (with --batch: every prompt was answered)
+  1  no model could answer (with --batch: some prompt got no answer; every
+     result is still written to --out)
+  2  usage or input error: bad options or config, a bad --batch line, no API
+     key, an --out/--metrics folder that is missing or not writable (all
+     checked before any request is sent)
+
+\b
+Examples:
+  ttabot ask --task documentation "Write a docstring for: def add(a, b): return a + b"
+  ttabot ask --task unit-tests --model local:qwen2.5-coder "Test: def add(a, b): ..."
+  ttabot ask --task documentation --batch prompts.jsonl --concurrency 8 \\
+      --out results.jsonl --metrics metrics.json
+
+Models, chains and what the client does on failure: docs/models.md.
+"""
+
+
+@click.command(name="ask", epilog=_EPILOG)
 @click.option("--task", "task", required=True, type=click.Choice([k.value for k in TaskKind]),
               help="Task kind whose model chain answers.")
 @click.option("--config", type=click.Path(path_type=Path, dir_okay=False),
@@ -146,15 +184,18 @@ def command(
 ) -> int:
     """Send PROMPT (or a --batch of prompts) to a task kind's model chain.
 
-    \b
-    ttabot ask --task documentation "Write a docstring for: def add(a, b): return a + b"
-    ttabot ask --task unit-tests --batch prompts.jsonl --concurrency 8 --out results.jsonl
+    A single prompt prints the answer. --batch reads one {"prompt": ...} per line
+    and writes one result per line to --out, in input order.
     """
     kind = TaskKind(task)
     if (batch is None) == (prompt is None):
         raise TtabotError("give either a PROMPT or --batch FILE")
     if batch is not None and out is None:
         raise TtabotError("--batch needs --out FILE")
+    # Before any request: finding out only afterwards would waste every answer.
+    for path, option in ((out, "--out"), (metrics_path, "--metrics")):
+        if path is not None:
+            check_destination(path, option)
     prompts = read_batch(batch) if batch is not None else [prompt or ""]
     settings = load_settings(Path.cwd(), config)
     check_models(settings, kind, model, os.environ)

@@ -76,7 +76,25 @@ async def probe_lines(settings: Settings, environ: Mapping[str, str]) -> tuple[l
     return lines, all(result.ok for result in results)
 
 
-@click.command(name="models")
+_EPILOG = """\b
+Exit codes:
+  0  listed (with --probe: every chain model answered its one-token request)
+  1  --probe: some chain model did not answer (each line says why)
+  2  usage or input error: bad options or config, an undefined --provider, a
+     model list --free could not fetch or read, --probe with no API key at all
+
+\b
+Examples:
+  ttabot models                           # each chain, with every model's state
+  ttabot models --free                    # what OpenRouter serves free now
+  ttabot models --free --provider NAME    # another provider that lists pricing
+  ttabot models --probe                   # one one-token request to each model
+
+Configuring providers and chains: docs/models.md.
+"""
+
+
+@click.command(name="models", epilog=_EPILOG)
 @click.option("--config", type=click.Path(path_type=Path, dir_okay=False),
               help="Settings file (default: .ttabot.toml or pyproject.toml).")
 @click.option("--free", "free", is_flag=True, help="List the models a provider serves free now.")
