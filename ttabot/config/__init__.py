@@ -1,0 +1,41 @@
+"""Settings: defaults, ``[tool.ttabot]`` / ``.ttabot.toml`` / ``--config``, environment.
+
+Settings are one frozen value built once at the edge and passed down; nothing
+reads configuration from a global. ``settings`` holds the records and defaults,
+``tables`` turns a TOML table into settings (and rejects what it cannot mean),
+``files`` finds the table and lays the environment over it.
+"""
+
+from __future__ import annotations
+
+from ttabot.config.files import find_config, load_settings
+from ttabot.config.settings import (
+    DEFAULT_CHAINS,
+    DEFAULT_PROVIDERS,
+    OPENROUTER_URL,
+    CheckSettings,
+    ClientSettings,
+    DraftSettings,
+    GitHubSettings,
+    Provider,
+    Settings,
+    split_model_ref,
+)
+from ttabot.config.tables import parse_categories, settings_from_table
+
+__all__ = [
+    "DEFAULT_CHAINS",
+    "DEFAULT_PROVIDERS",
+    "OPENROUTER_URL",
+    "CheckSettings",
+    "ClientSettings",
+    "DraftSettings",
+    "GitHubSettings",
+    "Provider",
+    "Settings",
+    "find_config",
+    "load_settings",
+    "parse_categories",
+    "settings_from_table",
+    "split_model_ref",
+]

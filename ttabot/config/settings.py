@@ -1,0 +1,131 @@
+"""The settings records and their defaults: one frozen value, passed down.
+
+The classes are ``NamedTuple``s, not frozen dataclasses, to keep ``dataclasses``
+(and ``inspect``) out of ``ttabot check``, which runs on every commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import NamedTuple
+
+from ttabot.errors import TtabotError
+from ttabot.records import Category, TaskKind
+
+OPENROUTER_URL = "https://openrouter.ai/api/v1"
+
+_MISTRAL_SMALL = "openrouter:mistralai/mistral-small-3.2-24b-instruct:free"
+_R1_QWEN3_8B = "openrouter:deepseek/deepseek-r1-0528-qwen3-8b:free"
+_DEEPSEEK_V31 = "openrouter:deepseek/deepseek-chat-v3.1:free"
+_QWEN3_CODER = "openrouter:qwen/qwen3-coder:free"
+_LLAMA_33 = "openrouter:meta-llama/llama-3.3-70b-instruct:free"
+
+#: Default chains: the seed study's primary first, then free fallbacks only.
+DEFAULT_CHAINS: Mapping[TaskKind, tuple[str, ...]] = MappingProxyType(
+    {
+        TaskKind.SIMPLE_CODE: (_MISTRAL_SMALL, _QWEN3_CODER, _LLAMA_33),
+        TaskKind.MODERATE_CODE: (_R1_QWEN3_8B, _QWEN3_CODER, _DEEPSEEK_V31),
+        TaskKind.COMPLEX_CODE: (_R1_QWEN3_8B, _QWEN3_CODER, _DEEPSEEK_V31),
+        TaskKind.UNIT_TESTS: (_R1_QWEN3_8B, _QWEN3_CODER, _DEEPSEEK_V31),
+        TaskKind.REFACTORING: (_DEEPSEEK_V31, _QWEN3_CODER, _R1_QWEN3_8B),
+        TaskKind.DOCUMENTATION: (_MISTRAL_SMALL, _LLAMA_33, _QWEN3_CODER),
+    }
+)
+
+
+class Provider(NamedTuple):
+    """An OpenAI-compatible endpoint.
+
+    ``rpm`` paces requests under the provider's limit (``None``: not paced);
+    OpenRouter's ``:free`` models share 20 requests a minute per account.
+    """
+
+    name: str
+    base_url: str
+    api_key_env: str | None = None
+    rpm: float | None = None
+    free_rpm: float | None = None
+    headers: Mapping[str, str] = MappingProxyType({})
+    #: Send ``response_format: json_object`` when a caller wants JSON (off for servers
+    #: that reject it; the system message asks for JSON either way).
+    json_mode: bool = True
+
+
+DEFAULT_PROVIDERS: Mapping[str, Provider] = MappingProxyType(
+    {
+        "openrouter": Provider(
+            name="openrouter",
+            base_url=OPENROUTER_URL,
+            api_key_env="OPENROUTER_API_KEY",
+            free_rpm=20.0,
+        ),
+    }
+)
+
+
+class CheckSettings(NamedTuple):
+    """What ``ttabot check`` reports and which findings fail the run."""
+
+    max_complexity: int = 10
+    max_params: int = 5
+    fail_on: frozenset[Category] = frozenset({Category.DOCS_MISSING})
+    categories: frozenset[Category] = frozenset(Category)
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+
+class ClientSettings(NamedTuple):
+    """How the rotating model client retries, waits and gives up."""
+
+    attempt_timeout: float = 60.0
+    deadline: float = 300.0
+    backoff: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
+    max_attempts: int = 12
+    shared_state: bool = True
+    state_dir: str | None = None
+
+
+class DraftSettings(NamedTuple):
+    """How drafts are made and validated."""
+
+    docstring_style: str = "auto"
+    default_docstring_style: str = "google"
+    reruns: int = 5
+    test_timeout: float = 60.0
+    feedback_rounds: int = 2
+    docstring_batch: int = 8
+    #: Interpreter for generated tests ("": the project's .venv/venv, else ttabot's own).
+    python: str = ""
+
+
+class GitHubSettings(NamedTuple):
+    """Who may command the bot and how much it posts at once."""
+
+    allowed_associations: tuple[str, ...] = ("OWNER", "MEMBER", "COLLABORATOR")
+    max_review_comments: int = 30
+    mode: str = "comment"
+
+
+class Settings(NamedTuple):
+    """Everything ttabot is told, as one value."""
+
+    check: CheckSettings = CheckSettings()
+    #: Read-only defaults shared by every Settings (the loader builds new mappings).
+    providers: Mapping[str, Provider] = DEFAULT_PROVIDERS
+    chains: Mapping[TaskKind, tuple[str, ...]] = DEFAULT_CHAINS
+    client: ClientSettings = ClientSettings()
+    draft: DraftSettings = DraftSettings()
+    github: GitHubSettings = GitHubSettings()
+    source: str = "defaults"
+
+
+def split_model_ref(ref: str) -> tuple[str, str]:
+    """Split ``PROVIDER:MODEL`` at the first colon (model ids contain colons)."""
+    provider, sep, model = ref.partition(":")
+    if not sep or not provider or not model:
+        raise TtabotError(f"model reference {ref!r} is not PROVIDER:MODEL")
+    return provider, model
+
+
+# --- loading ---------------------------------------------------------------
