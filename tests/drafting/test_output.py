@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from ttabot.drafting import output
 from ttabot.records import Category, Draft, Finding, TaskKind, ValidationStage
 
@@ -56,11 +58,45 @@ def test_drafts_of_one_file_compose_and_rejected_or_suggested_ones_are_left_out(
 def test_json_keeps_every_draft_with_its_record() -> None:
     drafts = [make(V0, V1), make(V0, "x\n", accepted=False), make(V0, V1, applicable=False)]
     doc = json.loads(json.dumps(output.to_json(drafts, {"metrics": {}})))
-    assert doc["counts"] == {"accepted": 1, "suggestion": 1, "rejected": 1}
+    assert doc["counts"] == {"accepted": 1, "suggestion": 1, "rejected": 1, "no-answer": 0}
     first = doc["drafts"][0]
     assert first["stages"] == [{"name": "parses", "passed": True, "detail": "detail"}]
     assert (first["model"], first["attempts"], first["prompt_tokens"]) == ("fake:m", 1, 10)
     assert doc["drafts"][1]["reason"] == "bad"
+
+
+NO_ANSWER = make(V0, V0, accepted=False)._replace(
+    stages=(ValidationStage("model", False, "gave up: ConnectError"),), model=None
+)
+ANSWERED_BADLY = make(V0, V0, accepted=False)._replace(
+    stages=(ValidationStage("answer", False, "not JSON"),)
+)
+
+
+@pytest.mark.parametrize(
+    ("drafts", "skipped", "code"),
+    [
+        ([], [], 0),
+        ([make(V0, V1), make(V0, V1, applicable=False)], [], 0),
+        ([make(V0, V1)], ["m.py: the file differs"], 1),
+        ([make(V0, V1), make(V0, "x\n", accepted=False)], [], 1),
+        ([ANSWERED_BADLY], [], 1),
+        ([make(V0, V1), NO_ANSWER], [], 1),
+        ([ANSWERED_BADLY, NO_ANSWER], [], 1),
+        ([NO_ANSWER, NO_ANSWER], [], 2),
+    ],
+)
+def test_exit_code(drafts: list[Draft], skipped: list[str], code: int) -> None:
+    assert output.exit_code(drafts, skipped) == code
+
+
+def test_no_answer_is_its_own_status_in_json_and_summary() -> None:
+    assert output.verdict(NO_ANSWER) == "no-answer"
+    assert output.verdict(ANSWERED_BADLY) == "rejected"
+    doc = output.to_json([NO_ANSWER, ANSWERED_BADLY])
+    assert doc["counts"] == {"accepted": 0, "suggestion": 0, "rejected": 1, "no-answer": 1}
+    assert [d["status"] for d in doc["drafts"]] == ["no-answer", "rejected"]
+    assert output.summary([NO_ANSWER]).startswith("no-answer  documentation m.py (f)")
 
 
 def test_apply_skips_a_file_edited_since_it_was_read(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -25,11 +25,15 @@ if TYPE_CHECKING:
     from ttabot.records import CheckResult, Draft
     from ttabot.sources import Selection
 
-#: One line telling a user with no model how to get one.
+#: One line telling a user with no model how to get one; ``--help`` has the long version.
 HOW_TO_CONFIGURE = (
-    "no model is configured: set OPENROUTER_API_KEY (a free key from https://openrouter.ai/keys) "
-    "or add a local OpenAI-compatible provider under [providers] (see docs/draft.md)"
+    "no model is configured: set OPENROUTER_API_KEY (a free key from https://openrouter.ai/keys), "
+    "or add an OpenAI-compatible provider as [tool.ttabot.providers.NAME] in pyproject.toml "
+    "or [providers.NAME] in .ttabot.toml and name it in [chains] (see 'ttabot draft --help')"
 )
+
+#: Seconds between "still waiting for models" lines on a terminal.
+HEARTBEAT = 20.0
 
 _EPILOG = """\b
 What is drafted (same change selection and findings as `ttabot check`):
@@ -45,8 +49,26 @@ Output:
   --dry-run        the plan: tasks, kinds, model chains and the exact prompts
 
 \b
-Exit codes: 0 every draft accepted (or nothing to do), 1 some draft rejected,
-2 usage error or no model configured.
+Models (one is needed, except for --dry-run):
+  export OPENROUTER_API_KEY=...   free key from https://openrouter.ai/keys;
+                                  the default chains use free models
+  or a local OpenAI-compatible server (Ollama, vLLM, llama.cpp), no key:
+    pyproject.toml: [tool.ttabot.providers.local]   .ttabot.toml: [providers.local]
+                    base_url = "http://127.0.0.1:11434/v1"
+    and name it per task kind, [tool.ttabot.chains] / [chains]:
+                    documentation = ["local:qwen2.5-coder"]
+                    unit-tests = ["local:qwen2.5-coder"]
+                    refactoring = ["local:qwen2.5-coder"]
+  `ttabot models` shows the chains and whether each model has its key.
+
+\b
+Exit codes:
+  0  every draft accepted (or a suggestion), or nothing to draft
+  1  something asked for did not happen: a draft failed its checks
+     (status "rejected"), a request got no answer while others did, or
+     --apply skipped a file that changed since it was read
+  2  usage error; no model configured; or no model answered any request
+     (every draft has status "no-answer": provider down or unreachable)
 
 \b
 Examples:
@@ -62,7 +84,7 @@ Examples:
 @click.option(
     "--root",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Where the files of --diff live (default: current directory).",
+    help="Where the files of --diff live, or the repository to draft for (default: .).",
 )
 @click.option(
     "--config",
@@ -106,8 +128,8 @@ def command(
 
     if rev_range is not None and diff_path is not None:
         raise TtabotError("--range and --diff cannot be used together")
-    if root is not None and diff_path is None:
-        raise TtabotError("--root only applies to --diff")
+    if dry_run and (do_apply or hook):
+        raise TtabotError("--dry-run and --apply cannot be used together")
     diff = _read_diff(diff_path) if diff_path is not None else None
     staged = True if hook else None
     selection = select_change(root or Path.cwd(), rev_range=rev_range, diff=diff, staged=staged)
@@ -124,7 +146,12 @@ def command(
     result = run_check(selection, settings)
     tasks = plan(selection, result, settings)
     if dry_run:
-        click.echo(render_plan(tasks, settings), nl=False)
+        if fmt == "json":
+            click.echo(json.dumps(plan_json(tasks, settings), indent=2))
+            if tasks and not _any_usable(tasks, settings):
+                click.echo(f"ttabot: {HOW_TO_CONFIGURE}", err=True)
+        else:
+            click.echo(render_plan(tasks, settings), nl=False)
         return 0
     if not tasks:
         click.echo("ttabot: nothing to draft", err=True)
@@ -138,31 +165,62 @@ def command(
             click.echo(f"ttabot-docstrings: skipped, {HOW_TO_CONFIGURE}", err=True)
             return 0
         raise TtabotError(HOW_TO_CONFIGURE)
-    drafts, metrics = _draft(selection, result, settings)
+    drafts, metrics = _draft(selection, result, settings, tasks)
     return _publish(selection, drafts, metrics, fmt, do_apply or hook, hook)
 
 
 def _any_usable(tasks: list[Task], settings: Settings) -> bool:
-    from ttabot.llm import usable_models
+    return any(_usable(tasks, settings).values())
 
-    return any(usable_models(settings, kind, os.environ) for kind in {t.kind for t in tasks})
+
+def _stderr_is_terminal() -> bool:
+    return sys.stderr.isatty()
 
 
 def _draft(
-    selection: Selection, result: CheckResult, settings: Settings
+    selection: Selection, result: CheckResult, settings: Settings, tasks: list[Task]
 ) -> tuple[list[Draft], Metrics]:
     import asyncio
+    import time
 
     from ttabot.drafting import draft_findings
     from ttabot.llm import RotatingClient
 
+    done = 0
+
     def progress(line: str) -> None:
+        nonlocal done
+        done += 1
         click.echo(line, err=True)
+
+    async def heartbeat(started: float) -> None:
+        # A provider that is down can keep every request waiting for minutes: say so.
+        while True:
+            await asyncio.sleep(HEARTBEAT)
+            waited = time.monotonic() - started
+            click.echo(
+                f"ttabot: still waiting for models ({waited:.0f} s, "
+                f"{done} of {len(tasks)} task(s) done)",
+                err=True,
+            )
 
     async def run() -> tuple[list[Draft], Metrics]:
         async with RotatingClient(settings) as client:
-            shown = progress if sys.stderr.isatty() else None
-            drafts = await draft_findings(selection, result, settings, client, progress=shown)
+            if not _stderr_is_terminal():
+                drafts = await draft_findings(selection, result, settings, client)
+                return drafts, client.metrics
+            models = dict.fromkeys(m for refs in _usable(tasks, settings).values() for m in refs)
+            click.echo(
+                f"ttabot: drafting {len(tasks)} task(s), waiting for models: {', '.join(models)}",
+                err=True,
+            )
+            beat = asyncio.create_task(heartbeat(time.monotonic()))
+            try:
+                drafts = await draft_findings(
+                    selection, result, settings, client, progress=progress
+                )
+            finally:
+                beat.cancel()
             return drafts, client.metrics
 
     return asyncio.run(run())
@@ -184,29 +242,32 @@ def _publish(
     elif not do_apply:
         click.echo(output.unified_diff(drafts), nl=False)
     click.echo(output.summary(drafts), nl=False, err=True)
+    skipped: list[str] = []
     if do_apply:
         written, skipped = output.apply(selection.root, drafts)
         for path in written:
             click.echo(f"ttabot: wrote {path}", err=True)
         for line in skipped:
             click.echo(f"ttabot: skipped {line}", err=True)
-    if hook:
-        return 0
-    return 1 if any(not d.accepted for d in drafts) else 0
+    code = output.exit_code(drafts, skipped)
+    if code == output.EXIT_NO_ANSWER:
+        click.echo(
+            "ttabot: no model answered: is the provider running and reachable, the key valid? "
+            "('ttabot models' shows the chains)",
+            err=True,
+        )
+    return 0 if hook else code
 
 
 def render_plan(tasks: list[Task], settings: Settings) -> str:
     """The ``--dry-run`` text: each task, its kind and chain, and the exact messages sent."""
-    from ttabot.llm import usable_models
     from ttabot.llm.structured import with_json_instruction
 
     if not tasks:
         return "Nothing to draft.\n"
     out = [f"{len(tasks)} task(s).\n"]
-    usable: dict[TaskKind, tuple[str, ...]] = {}
+    usable = _usable(tasks, settings)
     for number, task in enumerate(tasks, 1):
-        if task.kind not in usable:
-            usable[task.kind] = usable_models(settings, task.kind, os.environ)
         chain = ", ".join(
             ref + ("" if ref in usable[task.kind] else " (no key)") for ref in task.chain
         )
@@ -223,6 +284,46 @@ def render_plan(tasks: list[Task], settings: Settings) -> str:
     if not any(usable.values()):
         out.append(f"\n{HOW_TO_CONFIGURE}\n")
     return "".join(out)
+
+
+def plan_json(tasks: list[Task], settings: Settings) -> dict[str, Any]:
+    """The ``--dry-run --format json`` document: the same plan as the text, as data."""
+    from ttabot.llm.structured import with_json_instruction
+
+    usable = _usable(tasks, settings)
+    return {
+        "tasks": [
+            {
+                "kind": task.kind.value,
+                "module": task.module,
+                "path": task.path,
+                "findings": [
+                    {
+                        "category": f.category.value,
+                        "path": f.path,
+                        "symbol": f.symbol,
+                        "line": f.line,
+                    }
+                    for f in task.findings
+                ],
+                "chain": [{"model": ref, "usable": ref in usable[task.kind]} for ref in task.chain],
+                "messages": [
+                    {"role": m["role"], "content": m["content"]}
+                    for m in with_json_instruction(task.messages, task.schema)
+                ],
+            }
+            for task in tasks
+        ],
+        "model_configured": any(usable.values()),
+    }
+
+
+def _usable(tasks: list[Task], settings: Settings) -> dict[TaskKind, tuple[str, ...]]:
+    """The models with their key, per task kind of ``tasks``."""
+    from ttabot.llm import usable_models
+
+    kinds = dict.fromkeys(t.kind for t in tasks)
+    return {kind: usable_models(settings, kind, os.environ) for kind in kinds}
 
 
 def _read_diff(path: str) -> bytes:

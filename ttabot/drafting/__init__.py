@@ -158,8 +158,7 @@ async def draft_findings(
 
 
 def _verdict(draft: Draft) -> str:
-    if draft.accepted and draft.applicable:
-        return "accepted"
-    if draft.accepted:
-        return "suggestion only"
-    return "rejected"
+    from ttabot.drafting.output import verdict
+
+    status = verdict(draft)
+    return "suggestion only" if status == "suggestion" else status

@@ -13,8 +13,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ttabot.drafting.validate import NO_ANSWER
 from ttabot.errors import TtabotError
 from ttabot.records import Draft
+
+#: Every ``status`` a draft can have, in the order counts are shown.
+STATUSES = ("accepted", "suggestion", "rejected", "no-answer")
+#: Exit code when no model answered at all: like having no model, nothing could be drafted.
+EXIT_NO_ANSWER = 2
 
 
 def applied(drafts: Iterable[Draft]) -> dict[str, tuple[str, str]]:
@@ -56,10 +62,30 @@ def unified_diff(drafts: Iterable[Draft]) -> str:
 
 
 def verdict(draft: Draft) -> str:
-    """``accepted``, ``suggestion`` or ``rejected``."""
+    """``accepted``, ``suggestion``, ``rejected`` (failed a check) or ``no-answer``.
+
+    ``no-answer``: no model answered the request at all, so nothing was checked.
+    """
     if draft.accepted:
         return "accepted" if draft.applicable else "suggestion"
-    return "rejected"
+    bad = next((s for s in draft.stages if not s.passed), None)
+    return "no-answer" if bad is not None and bad.name == NO_ANSWER else "rejected"
+
+
+def exit_code(drafts: Sequence[Draft], skipped: Sequence[str] = ()) -> int:
+    """The exit code of ``ttabot draft`` for ``drafts`` and the files ``--apply`` skipped.
+
+    0 when every draft was accepted (or is a suggestion); :data:`EXIT_NO_ANSWER`
+    when no model answered any request; 1 when anything else that was asked for
+    did not happen: a rejected draft, a request no model answered while others
+    were answered, a file ``--apply`` skipped.
+    """
+    statuses = {verdict(d) for d in drafts}
+    if statuses == {"no-answer"}:
+        return EXIT_NO_ANSWER
+    if skipped or statuses & {"rejected", "no-answer"}:
+        return 1
+    return 0
 
 
 def draft_record(draft: Draft) -> dict[str, Any]:
@@ -98,10 +124,7 @@ def _one_diff(draft: Draft) -> str:
 
 def to_json(drafts: Sequence[Draft], extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The ``--format json`` document: every draft, counts, and ``extra`` (e.g. metrics)."""
-    counts = {
-        name: sum(verdict(d) == name for d in drafts)
-        for name in ("accepted", "suggestion", "rejected")
-    }
+    counts = {name: sum(verdict(d) == name for d in drafts) for name in STATUSES}
     return {"drafts": [draft_record(d) for d in drafts], "counts": counts, **(extra or {})}
 
 

@@ -18,6 +18,9 @@ from ttabot.records import ValidationStage
 
 Stages = tuple[ValidationStage, ...]
 
+#: The stage a draft fails when no model answered its request at all.
+NO_ANSWER = "model"
+
 
 def failed(stages: Stages) -> ValidationStage | None:
     """The stage that failed, if any."""

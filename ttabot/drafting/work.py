@@ -97,7 +97,15 @@ def _draft(
 
 
 def _model_stage(completion: Completion) -> ValidationStage:
-    return ValidationStage("answer", False, completion.error or "the model gave no answer")
+    """The failed stage for a request that got no usable answer.
+
+    No tokens spent means no model answered at all (unreachable, refusing,
+    rate-limited past the deadline): ``validate.NO_ANSWER``, reported as
+    ``no-answer``. Otherwise a model did answer, just not usably: ``answer``.
+    """
+    answered = completion.prompt_tokens > 0 or completion.completion_tokens > 0
+    name = "answer" if answered else validate.NO_ANSWER
+    return ValidationStage(name, False, completion.error or "the model gave no answer")
 
 
 # --- docstrings --------------------------------------------------------------
@@ -115,7 +123,9 @@ async def draft_docstrings(ws: Workspace, task: Task, original: str) -> list[Dra
         completion = await _ask(ws, task, messages)
         tally.add(completion)
         if not completion.ok:
-            rejected.update(dict.fromkeys(wanted, (_model_stage(completion),)))
+            # A retry that got no answer keeps the check failure that prompted it.
+            for symbol in wanted:
+                rejected.setdefault(symbol, (_model_stage(completion),))
             break
         try:
             drafted = answers.parse_docstrings(completion.data, completion.content)
@@ -241,7 +251,8 @@ async def draft_tests(ws: Workspace, task: Task) -> Draft:
             completion = await _ask(ws, task, messages)
             tally.add(completion)
             if not completion.ok:
-                stages = (_model_stage(completion),)
+                # A retry that got no answer keeps the check failure that prompted it.
+                stages = stages or (_model_stage(completion),)
                 break
             try:
                 code = answers.parse_code(completion.data, completion.content)
@@ -289,8 +300,9 @@ async def draft_refactor(ws: Workspace, task: Task, original: str) -> Draft:
             completion = await _ask(ws, task, messages)
             tally.add(completion)
             if not completion.ok:
-                stage = _model_stage(completion)
-                result = validate.RefactorCheck((stage,), False, False, stage.detail)
+                if round_ == 0:  # a retry that got no answer keeps the failure before it
+                    stage = _model_stage(completion)
+                    result = validate.RefactorCheck((stage,), False, False, stage.detail)
                 break
             try:
                 code = answers.parse_code(completion.data, completion.content)
