@@ -47,6 +47,7 @@ Output:
   --format json    every draft with its validation record, plus model metrics
   --apply          write accepted drafts to the working tree (atomically)
   --dry-run        the plan: tasks, kinds, model chains and the exact prompts
+                   (with --format json: the plan as JSON)
 
 \b
 Models (one is needed, except for --dry-run):
@@ -59,7 +60,7 @@ Models (one is needed, except for --dry-run):
                     documentation = ["local:qwen2.5-coder"]
                     unit-tests = ["local:qwen2.5-coder"]
                     refactoring = ["local:qwen2.5-coder"]
-  `ttabot models` shows the chains and whether each model has its key.
+  `ttabot models` shows each chain and its models' state; --probe asks each once.
 
 \b
 Exit codes:
@@ -253,7 +254,7 @@ def _publish(
     if code == output.EXIT_NO_ANSWER:
         click.echo(
             "ttabot: no model answered: is the provider running and reachable, the key valid? "
-            "('ttabot models' shows the chains)",
+            "('ttabot models --probe' asks each chain model once)",
             err=True,
         )
     return 0 if hook else code
