@@ -15,8 +15,8 @@ from typing import Any
 
 import click
 
+from ttabot.commands.selection import select, selection_options
 from ttabot.config import CheckSettings, load_settings, parse_categories
-from ttabot.errors import TtabotError
 
 _EPILOG = """\b
 What is checked (only .py files; test files get no findings):
@@ -50,18 +50,7 @@ Examples:
 
 
 @click.command(epilog=_EPILOG)
-@click.option("--range", "rev_range", metavar="A..B", help="Check a commit range (A..B or A...B).")
-@click.option(
-    "--diff",
-    "diff_path",
-    metavar="FILE",
-    help="Check a unified diff from FILE ('-' for stdin) instead of git.",
-)
-@click.option(
-    "--root",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Where the files of --diff live, or the repository to check (default: .).",
-)
+@selection_options
 @click.option(
     "--format",
     "fmt",
@@ -74,11 +63,6 @@ Examples:
     "--coverage",
     type=click.Path(dir_okay=False, path_type=Path),
     help="coverage.xml (Cobertura) or .coverage data: lines tests run need no tests.",
-)
-@click.option(
-    "--config",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Settings file (default: .ttabot.toml or [tool.ttabot] in pyproject.toml).",
 )
 @click.option(
     "--fail-on",
@@ -117,13 +101,8 @@ def command(
     """Find what a change leaves undone: docstrings, tests, refactors (offline)."""
     from ttabot.check import run_check
     from ttabot.report import Report, render
-    from ttabot.sources import select_change
 
-    if rev_range is not None and diff_path is not None:
-        raise TtabotError("--range and --diff cannot be used together")
-    diff = _read_diff(diff_path) if diff_path is not None else None
-    name = "from stdin" if diff_path == "-" else (diff_path or "")
-    selection = select_change(root or Path.cwd(), rev_range=rev_range, diff=diff, diff_name=name)
+    selection = select(rev_range, diff_path, root)
     settings = load_settings(selection.root, config)
     check = _with_flags(settings.check, fail_on, categories, max_complexity, max_params)
     settings = settings._replace(check=check)
@@ -133,16 +112,6 @@ def command(
     report = Report(result, check.fail_on, selection.change.description, color)
     click.echo(render(fmt, report), nl=False, color=color)
     return report.exit_code
-
-
-def _read_diff(path: str) -> bytes:
-    """The bytes of ``--diff`` (``-``: standard input)."""
-    if path == "-":
-        return sys.stdin.buffer.read()
-    try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        raise TtabotError(f"cannot read --diff {path}: {exc.strerror or exc}") from None
 
 
 def _with_flags(

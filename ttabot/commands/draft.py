@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from ttabot.commands.selection import select, selection_options
 from ttabot.config import Settings, load_settings, parse_categories
 from ttabot.errors import TtabotError
 from ttabot.records import Category, TaskKind
@@ -80,18 +81,7 @@ Examples:
 
 
 @click.command(epilog=_EPILOG)
-@click.option("--range", "rev_range", metavar="A..B", help="Draft for a commit range.")
-@click.option("--diff", "diff_path", metavar="FILE", help="Draft for a unified diff ('-': stdin).")
-@click.option(
-    "--root",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Where the files of --diff live, or the repository to draft for (default: .).",
-)
-@click.option(
-    "--config",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Settings file (default: .ttabot.toml or [tool.ttabot] in pyproject.toml).",
-)
+@selection_options
 @click.option(
     "--format",
     "fmt",
@@ -125,15 +115,10 @@ def command(
     """Draft and validate the missing tests, docstrings and refactors of a change."""
     from ttabot.check import run_check
     from ttabot.drafting import plan
-    from ttabot.sources import select_change
 
-    if rev_range is not None and diff_path is not None:
-        raise TtabotError("--range and --diff cannot be used together")
     if dry_run and (do_apply or hook):
         raise TtabotError("--dry-run and --apply cannot be used together")
-    diff = _read_diff(diff_path) if diff_path is not None else None
-    staged = True if hook else None
-    selection = select_change(root or Path.cwd(), rev_range=rev_range, diff=diff, staged=staged)
+    selection = select(rev_range, diff_path, root, staged=True if hook else None)
     settings = load_settings(selection.root, config)
     categories = (
         frozenset({Category.DOCS_MISSING})
@@ -326,11 +311,3 @@ def _usable(tasks: list[Task], settings: Settings) -> dict[TaskKind, tuple[str, 
     kinds = dict.fromkeys(t.kind for t in tasks)
     return {kind: usable_models(settings, kind, os.environ) for kind in kinds}
 
-
-def _read_diff(path: str) -> bytes:
-    if path == "-":
-        return sys.stdin.buffer.read()
-    try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        raise TtabotError(f"cannot read --diff {path}: {exc.strerror or exc}") from None

@@ -1,0 +1,79 @@
+"""The change-selection options that ``check`` and ``draft`` share, and what they select.
+
+Both commands take the same change (the staged change, else the last commit;
+``--range``; ``--diff`` with ``--root``) and the same ``--config``, so the
+options and their meaning live here once.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+import click
+
+from ttabot.errors import TtabotError
+
+if TYPE_CHECKING:
+    from ttabot.sources import Selection
+
+F = TypeVar("F", bound=Callable[..., object])
+
+
+def selection_options(func: F) -> F:
+    """Add ``--range``, ``--diff``, ``--root`` and ``--config`` to a command."""
+    options = [
+        click.option(
+            "--range", "rev_range", metavar="A..B", help="A commit range (A..B, or A...B)."
+        ),
+        click.option(
+            "--diff",
+            "diff_path",
+            metavar="FILE",
+            help="A unified diff from FILE ('-' for stdin) instead of git.",
+        ),
+        click.option(
+            "--root",
+            type=click.Path(file_okay=False, path_type=Path),
+            help="Where the files of --diff live, or the repository to use (default: .).",
+        ),
+        click.option(
+            "--config",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Settings file (default: .ttabot.toml or [tool.ttabot] in pyproject.toml).",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def select(
+    rev_range: str | None,
+    diff_path: str | None,
+    root: Path | None,
+    *,
+    staged: bool | None = None,
+) -> Selection:
+    """The change the options name (see :func:`ttabot.sources.select_change`)."""
+    from ttabot.sources import select_change
+
+    if rev_range is not None and diff_path is not None:
+        raise TtabotError("--range and --diff cannot be used together")
+    diff = read_diff(diff_path) if diff_path is not None else None
+    name = "from stdin" if diff_path == "-" else (diff_path or "")
+    return select_change(
+        root or Path.cwd(), rev_range=rev_range, diff=diff, staged=staged, diff_name=name
+    )
+
+
+def read_diff(path: str) -> bytes:
+    """The bytes of ``--diff`` (``-``: standard input)."""
+    if path == "-":
+        return sys.stdin.buffer.read()
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise TtabotError(f"cannot read --diff {path}: {exc.strerror or exc}") from None
