@@ -13,8 +13,9 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ttabot.llm.client import Completion, RotatingClient
+    from ttabot.llm.client import RotatingClient
     from ttabot.llm.metrics import Metrics
+    from ttabot.llm.request import Completion
     from ttabot.llm.structured import JSONExtractionError, SchemaError, extract_json
     from ttabot.llm.targets import missing_keys, usable_models
 
@@ -30,7 +31,7 @@ __all__ = [
 ]
 
 _HOME = {
-    "Completion": "client",
+    "Completion": "request",
     "RotatingClient": "client",
     "missing_keys": "targets",
     "usable_models": "targets",

@@ -1,0 +1,165 @@
+"""When each model may be asked next, which model a request takes now, and waiting.
+
+A model is free once its cooldown has ended (announced by its provider, read from
+other ttabot processes, or ttabot's own backoff after a failure that announced
+nothing), its pacing slot is open and no probe request to it is in flight. A
+request takes the first free model of its chain; when none is free it waits for
+the earliest, and looks again early if a probe ends meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ttabot.llm.backoff import backoff_delay
+from ttabot.llm.cooldown import CooldownTable
+from ttabot.llm.errors import FailureKind
+from ttabot.llm.pacing import Pacer
+from ttabot.llm.state import SharedCooldowns, default_state_dir
+
+if TYPE_CHECKING:
+    from ttabot.config import ClientSettings
+    from ttabot.llm.metrics import Metrics
+    from ttabot.llm.targets import Target
+
+
+class Schedule:
+    """Cooldowns, pacing, backoff strikes and probes of every model one client asks."""
+
+    def __init__(self, settings: ClientSettings) -> None:
+        self._settings = settings
+        self._table = CooldownTable()
+        self._pacer = Pacer()
+        self._strikes: dict[str, tuple[int, float]] = {}
+        # A model that failed without announcing anything gets one probe request at a
+        # time once its backoff ends (a circuit breaker's half-open state): ref -> sent.
+        self._probes: dict[str, float] = {}
+        # Requests waiting while a probe is in flight; woken when it ends, to look again.
+        self._waiters: list[asyncio.Future[None]] = []
+        self._shared: SharedCooldowns | None = None
+        if settings.shared_state:
+            state_dir = settings.state_dir
+            self._shared = SharedCooldowns(Path(state_dir) if state_dir else default_state_dir())
+
+    # --- when a model is free -------------------------------------------------
+
+    def cooling_until(self, target: Target) -> float:
+        """When ``target`` may be asked again (epoch seconds; past if free)."""
+        self._sync_shared()
+        return self._table.until(target.state_key)
+
+    def _sync_shared(self) -> None:
+        if self._shared is not None:
+            for key, until in self._shared.read().items():
+                self._table.announce(key, until)
+
+    def ready_at(self, target: Target, now: float) -> float:
+        """The earliest time ``target`` may be sent a request: cooldown, pacing, probe."""
+        ready = max(now, self._table.until(target.state_key))
+        if target.bucket is not None:
+            ready = max(ready, self._pacer.next_slot(target.bucket[0], now))
+        probe = self._probes.get(target.ref)
+        if probe is not None:
+            ready = max(ready, probe + self._settings.attempt_timeout)
+        return ready
+
+    def pick(
+        self, candidates: Sequence[Target], now: float, prefer: str | None, metrics: Metrics
+    ) -> Target:
+        """The chain's first model that is free now, else the one free soonest.
+
+        ``prefer`` (a ref) wins if it is free: the model retrying invalid output.
+        """
+        self._sync_shared()
+        ready = [self.ready_at(t, now) for t in candidates]
+        for target, at in zip(candidates, ready, strict=True):
+            if target.ref == prefer and at <= now:
+                return target
+        best = min(range(len(candidates)), key=lambda i: (ready[i], i))
+        if ready[best] <= now:
+            for skipped in candidates[:best]:
+                metrics.model(skipped.ref).cooldown_skips += 1
+        return candidates[best]
+
+    def in_announced(self, target: Target) -> bool:
+        """Whether asking ``target`` now would break a window its provider announced."""
+        return self._table.in_announced(target.state_key)
+
+    def reserve(self, target: Target, now: float) -> None:
+        """Take ``target``'s pacing slot (if its provider is paced)."""
+        if target.bucket is not None:
+            self._pacer.reserve(target.bucket[0], target.bucket[1], now)
+
+    # --- what an attempt teaches ----------------------------------------------
+
+    @contextlib.contextmanager
+    def probe_slot(self, target: Target, sent: float) -> Iterator[None]:
+        """Hold ``target``'s one probe slot while an attempt is in flight, if it is backing off."""
+        if target.ref not in self._strikes:
+            yield
+            return
+        self._probes[target.ref] = sent
+        try:
+            yield
+        finally:
+            self._probes.pop(target.ref, None)
+            self._wake_waiters()
+
+    def answered(self, target: Target) -> None:
+        """``target`` answered: forget its strikes and backoff."""
+        self._strikes.pop(target.ref, None)
+        self._table.clear_backoff(target.state_key)
+
+    def announce(self, target: Target, until: float) -> None:
+        """Cool ``target`` until the time its provider announced, shared if it is later."""
+        if self._table.announce(target.state_key, until) and self._shared:
+            self._shared.publish(target.state_key, until)
+
+    def back_off(self, target: Target, sent: float, kind: FailureKind) -> None:
+        """Nothing was announced: cool ``target`` for the next step of the backoff schedule."""
+        strikes, last = self._strikes.get(target.ref, (0, 0.0))
+        # Failures of attempts already in flight at the last strike count once, so a
+        # burst of concurrent timeouts does not push the model far down the schedule.
+        if sent >= last:
+            strikes += 1
+        now = time.time()
+        self._strikes[target.ref] = (strikes, now)
+        delay = backoff_delay(strikes, self._settings.backoff)
+        if kind is FailureKind.TIMEOUT:
+            # Asking a hung model again costs a whole attempt timeout: wait at least that long.
+            delay = max(delay, self._settings.attempt_timeout)
+        self._table.back_off(target.state_key, now + delay)
+
+    # --- waiting ----------------------------------------------------------------
+
+    async def wait(self, seconds: float) -> float:
+        """Sleep ``seconds``, or less if a probe ends meanwhile; return the time slept.
+
+        Requests queued behind a model's probe would otherwise sleep a whole attempt
+        timeout even when the probe ends at once (a refused connection takes
+        milliseconds).
+        """
+        started = time.time()
+        if not self._probes:
+            await asyncio.sleep(seconds)
+            return time.time() - started
+        woken: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(woken)
+        try:
+            await asyncio.wait({woken}, timeout=seconds)
+        finally:
+            if woken in self._waiters:
+                self._waiters.remove(woken)
+            woken.cancel()
+        return time.time() - started
+
+    def _wake_waiters(self) -> None:
+        waiters, self._waiters = self._waiters, []
+        for woken in waiters:
+            if not woken.done():
+                woken.set_result(None)
