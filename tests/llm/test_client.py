@@ -313,8 +313,11 @@ def test_free_models_are_paced_account_wide(tmp_path: Path, environ: dict[str, s
     assert all(r.ok for r in results)
     times = sorted(call.at for call in fake.calls)
     assert len(times) == 5
-    # one budget for both models: every request at least 0.2 s after the previous one
-    assert all(b - a >= 0.19 for a, b in itertools.pairwise(times))
+    # One budget for both models: requests go out 0.2 s apart. Arrival stamps on a loaded
+    # machine jitter by tens of ms, so check each gap loosely and the whole span closely;
+    # an unpaced client sends all five within a few milliseconds.
+    assert all(b - a >= 0.1 for a, b in itertools.pairwise(times))
+    assert times[-1] - times[0] >= 0.7
 
 
 def test_saturated_chain_uses_every_model_and_never_enters_a_window(
@@ -322,7 +325,9 @@ def test_saturated_chain_uses_every_model_and_never_enters_a_window(
 ) -> None:
     import threading
 
-    window, per_window, lock = 0.5, 2, threading.Lock()
+    # Windows long enough that 12 concurrent requests overrun a and b in the first one
+    # even on a loaded machine (then c must be used), with room for slow answers.
+    window, per_window, lock = 1.5, 2, threading.Lock()
     used: dict[tuple[str, int], int] = {}
     start = time.time()
 
@@ -336,11 +341,15 @@ def test_saturated_chain_uses_every_model_and_never_enters_a_window(
         return ok(f"answer from {model}")
 
     fake.responder = limited
-    results, client = ask(make_settings(fake.base_url, tmp_path), environ, n=12)
+    settings = make_settings(fake.base_url, tmp_path, attempt_timeout=2.0, deadline=15.0)
+    results, client = ask(settings, environ, n=12)
     assert all(r.ok for r in results)
     assert {r.model for r in results} == {"fake:a", "fake:b", "fake:c"}
-    assert client.metrics.calls_in_cooldown == 0
-    assert fake.violations(grace=0.1) == []
+    assert client.metrics.calls_in_cooldown == 0  # exact: what the client sent knowingly
+    # The server stamps arrival, which a loaded machine delays for requests already in
+    # flight when the 429 went out; half a second of grace still catches a real violation
+    # inside a 1.5 s window.
+    assert fake.violations(grace=0.5) == []
 
 
 def test_a_recovering_model_gets_one_probe_not_the_whole_wave(
