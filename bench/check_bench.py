@@ -172,8 +172,6 @@ def in_process_times(fn: Callable[[], object], runs: int) -> list[float]:
     return out
 
 
-
-
 Row = tuple[str, float, str]
 
 

@@ -149,8 +149,6 @@ def run(latency: float, reruns: int) -> dict[str, Any]:
     }
 
 
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latency", type=float, default=0.5, help="fake model latency, seconds")

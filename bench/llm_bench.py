@@ -67,8 +67,9 @@ def run_one(client: str, scenario: Scenario) -> dict[str, Any]:
 def warm_up(clients: list[str]) -> None:
     """One request through every client first: lazy imports (httpx's async backend, LiteLLM's
     providers) and first connections are paid before anything is timed."""
-    warm = Scenario("warm-up", "", 2, 2, 0.0, 1.0,
-                    lambda s, model, t: ok(f"answer from {model}"), {})
+    warm = Scenario(
+        "warm-up", "", 2, 2, 0.0, 1.0, lambda s, model, t: ok(f"answer from {model}"), {}
+    )
     for client in clients:
         with ServerProcess(lambda model, t: ok(f"answer from {model}")) as server:
             asyncio.run(RUNNERS[client](warm, server.base_url, server.begin))
@@ -99,9 +100,10 @@ def overhead(clients: list[str], calls: int = 300) -> dict[str, float]:
 
     async def main() -> dict[str, float]:
         url = fake.base_url + "/chat/completions"
-        async with httpx.AsyncClient() as http, RotatingClient(
-            ttabot_settings(fake.base_url), environ={}
-        ) as client:
+        async with (
+            httpx.AsyncClient() as http,
+            RotatingClient(ttabot_settings(fake.base_url), environ={}) as client,
+        ):
 
             async def raw() -> None:
                 response = await http.post(url, json={"model": "a", "messages": messages})
@@ -152,8 +154,6 @@ def import_times(with_litellm: bool) -> dict[str, float]:
         ]
         out[name] = min(runs)
     return out
-
-
 
 
 def own(row: dict[str, Any]) -> str:

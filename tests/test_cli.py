@@ -36,9 +36,7 @@ def test_help_lists_every_command_without_importing_them() -> None:
         "import sys; from ttabot.cli import main; rc = main(['--help']);"
         "print(sorted(m for m in sys.modules if m.startswith('ttabot.commands.')))"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     for name in COMMANDS:
         assert f"  {name} " in done.stdout
     assert done.stdout.rstrip().endswith("[]")

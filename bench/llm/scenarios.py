@@ -108,21 +108,43 @@ def scenarios() -> list[Scenario]:
     n, c, lat = 20, 5, 0.5
     waves = _waves(n, c, lat)
 
-    def make(name: str, what: str, respond: Callable[[Scenario, str, float], Reply],
-             bound: float, requests: int = n, concurrency: int = c,
-             latency: float = lat) -> Scenario:
-        return Scenario(name, what, requests, concurrency, latency, bound, respond,
-                        {"lock": threading.Lock()})
+    def make(
+        name: str,
+        what: str,
+        respond: Callable[[Scenario, str, float], Reply],
+        bound: float,
+        requests: int = n,
+        concurrency: int = c,
+        latency: float = lat,
+    ) -> Scenario:
+        return Scenario(
+            name, what, requests, concurrency, latency, bound, respond, {"lock": threading.Lock()}
+        )
 
     return [
         make("primary-429", "primary 429, Retry-After 20 s; fallbacks fine", _primary_429, waves),
-        make("primary-hangs", "primary never answers; fallbacks fine", _primary_hangs,
-             ATTEMPT_TIMEOUT + waves),
+        make(
+            "primary-hangs",
+            "primary never answers; fallbacks fine",
+            _primary_hangs,
+            ATTEMPT_TIMEOUT + waves,
+        ),
         make("free-variant-ended", "primary 404 free_variant_ended", _ended, waves),
-        make("all-429-staggered", "all 429: free again after 30/10/20 s", _staggered,
-             _OPENS["b"] + waves),
-        make("saturation", "each model 5 requests/min; 30 requests", _saturated,
-             # 15 fit the first window; the other 15 start when it ends
-             _WINDOW + _waves(15, 10, 0.2), requests=30, concurrency=10, latency=0.2),
+        make(
+            "all-429-staggered",
+            "all 429: free again after 30/10/20 s",
+            _staggered,
+            _OPENS["b"] + waves,
+        ),
+        make(
+            "saturation",
+            "each model 5 requests/min; 30 requests",
+            _saturated,
+            # 15 fit the first window; the other 15 start when it ends
+            _WINDOW + _waves(15, 10, 0.2),
+            requests=30,
+            concurrency=10,
+            latency=0.2,
+        ),
         make("error-in-200", "primary: error object in 200 / empty content", _broken_200, waves),
     ]

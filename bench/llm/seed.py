@@ -17,8 +17,9 @@ import httpx
 class SeedClient:
     """Shared by every thread of a batch, like the seed's module-level state."""
 
-    def __init__(self, base_url: str, models: Sequence[str], timeout: float,
-                 backoff: Sequence[float]) -> None:
+    def __init__(
+        self, base_url: str, models: Sequence[str], timeout: float, backoff: Sequence[float]
+    ) -> None:
         self._url = base_url.rstrip("/") + "/chat/completions"
         self._models = list(models)
         self._timeout = timeout

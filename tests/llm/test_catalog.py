@@ -16,14 +16,16 @@ from ttabot.records import TaskKind
 
 
 def test_free_means_both_prices_zero() -> None:
-    payload = {"data": [
-        {"id": "z:free", "pricing": {"prompt": "0", "completion": "0"}, "context_length": 8192},
-        {"id": "paid", "pricing": {"prompt": "0.000001", "completion": "0.000002"}},
-        {"id": "half", "pricing": {"prompt": "0", "completion": "0.1"}},
-        {"id": "num", "pricing": {"prompt": 0, "completion": 0.0}},
-        {"id": "noprice"},
-        "junk",
-    ]}
+    payload = {
+        "data": [
+            {"id": "z:free", "pricing": {"prompt": "0", "completion": "0"}, "context_length": 8192},
+            {"id": "paid", "pricing": {"prompt": "0.000001", "completion": "0.000002"}},
+            {"id": "half", "pricing": {"prompt": "0", "completion": "0.1"}},
+            {"id": "num", "pricing": {"prompt": 0, "completion": 0.0}},
+            {"id": "noprice"},
+            "junk",
+        ]
+    }
     assert free_models(payload) == (
         CatalogModel("num", None, True),
         CatalogModel("z:free", 8192, True),
@@ -66,6 +68,8 @@ def test_usable_models_need_the_key_or_no_key() -> None:
     )
     assert usable_models(settings, TaskKind.UNIT_TESTS, {}) == ("local:m2",)
     assert usable_models(settings, TaskKind.UNIT_TESTS, {"CLOUD_KEY": "k"}) == (
-        "cloud:m1", "local:m2")
+        "cloud:m1",
+        "local:m2",
+    )
     assert usable_models(settings, TaskKind.UNIT_TESTS, {"CLOUD_KEY": ""}) == ("local:m2",)
     assert usable_models(settings, TaskKind.DOCUMENTATION, {"CLOUD_KEY": "k"}) == ()

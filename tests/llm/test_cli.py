@@ -42,7 +42,7 @@ attempt_timeout = 0.5
 deadline = 3.0
 backoff = [0.05, 0.1]
 max-attempts = 4
-state_dir = "{tmp_path / 'state'}"
+state_dir = "{tmp_path / "state"}"
 """
     )
     return path
@@ -69,13 +69,25 @@ def test_ask_prints_the_answer(
 def test_ask_model_override(
     fake: FakeOpenAI, config: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = main(["ask", "--task", "documentation", "--config", str(config), "--model",
-                 "fake:vendor/m:free", "hi"])
+    code = main(
+        [
+            "ask",
+            "--task",
+            "documentation",
+            "--config",
+            str(config),
+            "--model",
+            "fake:vendor/m:free",
+            "hi",
+        ]
+    )
     assert (code, capsys.readouterr().out) == (0, "answer from vendor/m:free\n")
 
 
 def test_ask_without_a_key_names_the_variable(
-    fake: FakeOpenAI, config: Path, capsys: pytest.CaptureFixture[str],
+    fake: FakeOpenAI,
+    config: Path,
+    capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv("FAKE_API_KEY")
@@ -89,8 +101,8 @@ def test_ask_without_a_key_names_the_variable(
 def test_ask_failure_is_one_line_and_never_shows_the_key(
     fake: FakeOpenAI, config: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    fake.responder = lambda model, body: unauthorized() if model == "a" else server_error(
-        500, f"upstream saw {FAKE_KEY}"
+    fake.responder = lambda model, body: (
+        unauthorized() if model == "a" else server_error(500, f"upstream saw {FAKE_KEY}")
     )
     code = main(["ask", "--task", "documentation", "--config", str(config), "hi"])
     out, err = capsys.readouterr()
@@ -103,13 +115,29 @@ def test_batch_keeps_input_order_and_shares_rotation(
     fake: FakeOpenAI, config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     fake.script("a", rate_limited(retry_after=30))
-    fake.responder = lambda model, body: ok(f"{model} says {last_prompt(body)}",
-                                            delay=0.01 * (hash(last_prompt(body)) % 5))
+    fake.responder = lambda model, body: ok(
+        f"{model} says {last_prompt(body)}", delay=0.01 * (hash(last_prompt(body)) % 5)
+    )
     prompts = tmp_path / "prompts.jsonl"
     prompts.write_text("".join(json.dumps({"prompt": f"p{i}"}) + "\n" for i in range(12)))
     out, metrics = tmp_path / "results.jsonl", tmp_path / "metrics.json"
-    code = main(["ask", "--task", "documentation", "--config", str(config), "--batch",
-                 str(prompts), "--concurrency", "4", "--out", str(out), "--metrics", str(metrics)])
+    code = main(
+        [
+            "ask",
+            "--task",
+            "documentation",
+            "--config",
+            str(config),
+            "--batch",
+            str(prompts),
+            "--concurrency",
+            "4",
+            "--out",
+            str(out),
+            "--metrics",
+            str(metrics),
+        ]
+    )
     assert code == 0, capsys.readouterr().err
     results = [json.loads(line) for line in out.read_text().splitlines()]
     assert len(results) == 12
@@ -132,15 +160,30 @@ def test_batch_keeps_input_order_and_shares_rotation(
     ],
 )
 def test_bad_batch_line_exits_2_naming_it_and_writes_nothing(
-    fake: FakeOpenAI, config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
-    content: str, line: int,
+    fake: FakeOpenAI,
+    config: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    content: str,
+    line: int,
 ) -> None:
     prompts = tmp_path / "prompts.jsonl"
     prompts.write_text(content)
     out = tmp_path / "results.jsonl"
     out.write_text("previous results\n")
-    code = main(["ask", "--task", "documentation", "--config", str(config), "--batch",
-                 str(prompts), "--out", str(out)])
+    code = main(
+        [
+            "ask",
+            "--task",
+            "documentation",
+            "--config",
+            str(config),
+            "--batch",
+            str(prompts),
+            "--out",
+            str(out),
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2 and f"prompts.jsonl:{line}:" in err and err.count("\n") == 1
     assert out.read_text() == "previous results\n"
@@ -152,15 +195,28 @@ def test_batch_with_failures_exits_1_and_still_writes_every_line(
     fake: FakeOpenAI, config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     fake.responder = lambda model, body: (
-        unauthorized() if "bad" in last_prompt(body) and model == "b" else
-        server_error(400 if "bad" in last_prompt(body) else 200, "bad prompt")
-        if "bad" in last_prompt(body) else ok("fine")
+        unauthorized()
+        if "bad" in last_prompt(body) and model == "b"
+        else server_error(400 if "bad" in last_prompt(body) else 200, "bad prompt")
+        if "bad" in last_prompt(body)
+        else ok("fine")
     )
     prompts = tmp_path / "prompts.jsonl"
     prompts.write_text('{"prompt": "good"}\n{"prompt": "bad"}\n{"prompt": "good"}\n')
     out = tmp_path / "results.jsonl"
-    code = main(["ask", "--task", "documentation", "--config", str(config), "--batch",
-                 str(prompts), "--out", str(out)])
+    code = main(
+        [
+            "ask",
+            "--task",
+            "documentation",
+            "--config",
+            str(config),
+            "--batch",
+            str(prompts),
+            "--out",
+            str(out),
+        ]
+    )
     results = [json.loads(line) for line in out.read_text().splitlines()]
     assert code == 1
     assert [r["ok"] for r in results] == [True, False, True]
@@ -191,11 +247,19 @@ def test_models_free_lists_zero_priced_models_with_context(
 
 
 def test_models_probe_reports_each_model(
-    fake: FakeOpenAI, config: Path, capsys: pytest.CaptureFixture[str],
+    fake: FakeOpenAI,
+    config: Path,
+    capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("OTHER_API_KEY", "k2")
-    fake.responder = lambda model, body: unauthorized() if model == "x" else ok("", )
+    fake.responder = lambda model, body: (
+        unauthorized()
+        if model == "x"
+        else ok(
+            "",
+        )
+    )
     code = main(["models", "--config", str(config), "--probe"])
     out = capsys.readouterr().out
     assert code == 1
@@ -218,19 +282,37 @@ def test_probe_without_any_key_is_one_line(
     ("options", "message"),
     [
         (["--out", "nodir/res.jsonl"], "--out nodir/res.jsonl: folder nodir does not exist"),
-        (["--out", "res.jsonl", "--metrics", "nodir/m.json"],
-         "--metrics nodir/m.json: folder nodir does not exist"),
-        (["--out", "prompts.jsonl/res.jsonl"],
-         "--out prompts.jsonl/res.jsonl: folder prompts.jsonl is not a folder"),
+        (
+            ["--out", "res.jsonl", "--metrics", "nodir/m.json"],
+            "--metrics nodir/m.json: folder nodir does not exist",
+        ),
+        (
+            ["--out", "prompts.jsonl/res.jsonl"],
+            "--out prompts.jsonl/res.jsonl: folder prompts.jsonl is not a folder",
+        ),
     ],
 )
 def test_batch_destination_is_checked_before_any_request(
-    fake: FakeOpenAI, config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
-    options: list[str], message: str,
+    fake: FakeOpenAI,
+    config: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    options: list[str],
+    message: str,
 ) -> None:
     (tmp_path / "prompts.jsonl").write_text('{"prompt": "p1"}\n{"prompt": "p2"}\n')
-    code = main(["ask", "--task", "documentation", "--config", str(config), "--batch",
-                 "prompts.jsonl", *options])
+    code = main(
+        [
+            "ask",
+            "--task",
+            "documentation",
+            "--config",
+            str(config),
+            "--batch",
+            "prompts.jsonl",
+            *options,
+        ]
+    )
     err = capsys.readouterr().err
     assert (code, err) == (2, f"ttabot: error: {message}\n")
     assert len(fake.calls) == 0
@@ -241,8 +323,18 @@ def test_batch_destination_is_checked_before_any_request(
 def test_single_prompt_metrics_destination_is_checked_first(
     fake: FakeOpenAI, config: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = main(["ask", "--task", "documentation", "--config", str(config), "--metrics",
-                 "nodir/m.json", "hi"])
+    code = main(
+        [
+            "ask",
+            "--task",
+            "documentation",
+            "--config",
+            str(config),
+            "--metrics",
+            "nodir/m.json",
+            "hi",
+        ]
+    )
     assert code == 2
     assert capsys.readouterr().err.startswith("ttabot: error: --metrics nodir/m.json: ")
     assert len(fake.calls) == 0
@@ -261,10 +353,13 @@ def test_help_gives_exit_codes_and_examples(
 ) -> None:
     assert main([command, "--help"]) == 0
     out = capsys.readouterr().out
-    exits = out[out.index("Exit codes:"):out.index("Examples:")]
-    assert [line.split()[0] for line in exits.splitlines()[1:] if line[:5].strip().isdigit()] \
-        == ["0", "1", "2"]
+    exits = out[out.index("Exit codes:") : out.index("Examples:")]
+    assert [line.split()[0] for line in exits.splitlines()[1:] if line[:5].strip().isdigit()] == [
+        "0",
+        "1",
+        "2",
+    ]
     for code in codes:
         assert f"\n    {code}" in exits
-    examples = out[out.index("Examples:"):]
+    examples = out[out.index("Examples:") :]
     assert examples.count(f"ttabot {command}") >= 2

@@ -261,9 +261,7 @@ def test_connection_refused_rotates(tmp_path: Path, environ: dict[str, str]) -> 
 
     with fake_openai() as live:
         settings = make_settings(dead_url, tmp_path)
-        live_provider = settings.providers["fake"].__class__(
-            name="live", base_url=live.base_url
-        )
+        live_provider = settings.providers["fake"].__class__(name="live", base_url=live.base_url)
         settings = settings.__class__(
             providers={"fake": settings.providers["fake"], "live": live_provider},
             chains={KIND: ("fake:a", "live:b")},

@@ -10,8 +10,11 @@ from tests.support.fake_openai import FakeOpenAI, ok
 from ttabot.config import Settings
 from ttabot.llm import Completion, RotatingClient
 
-SCHEMA = {"type": "object", "required": ["docstring"], "properties": {"docstring": {"type":
-                                                                                  "string"}}}
+SCHEMA = {
+    "type": "object",
+    "required": ["docstring"],
+    "properties": {"docstring": {"type": "string"}},
+}
 PROMPT = [{"role": "user", "content": "Document add()."}]
 
 

@@ -34,8 +34,11 @@ def run(reply: Any) -> Answer | Failure:
         (f.payment_required(), FailureKind.PAYMENT_REQUIRED, Scope.MODEL),
         (f.forbidden(), FailureKind.FORBIDDEN, Scope.MODEL),
         (f.free_variant_ended(), FailureKind.FREE_VARIANT_ENDED, Scope.MODEL),
-        (f.Reply(404, {"error": {"message": "No endpoints found"}}), FailureKind.NOT_FOUND,
-         Scope.MODEL),
+        (
+            f.Reply(404, {"error": {"message": "No endpoints found"}}),
+            FailureKind.NOT_FOUND,
+            Scope.MODEL,
+        ),
         (f.context_length(), FailureKind.CONTEXT_LENGTH, Scope.SKIP),
         (f.bad_request(), FailureKind.BAD_REQUEST, Scope.REQUEST),
         (f.Reply(422, b"nope"), FailureKind.BAD_REQUEST, Scope.REQUEST),

@@ -20,27 +20,44 @@ def leaky(builder: Any) -> Any:
 
     def respond(model: str, body: Any) -> f.Reply:
         reply = builder()
-        return f.Reply(reply.status, {"error": {"message": f"bad key {FAKE_KEY} sent"}},
-                       reply.headers)
+        return f.Reply(
+            reply.status, {"error": {"message": f"bad key {FAKE_KEY} sent"}}, reply.headers
+        )
 
     return respond
 
 
 def test_no_error_path_reveals_the_key(fake: FakeOpenAI, tmp_path: Path) -> None:
-    builders = [f.unauthorized, f.payment_required, f.forbidden, f.bad_request, f.server_error,
-                f.error_in_200, f.rate_limited, f.context_length]
+    builders = [
+        f.unauthorized,
+        f.payment_required,
+        f.forbidden,
+        f.bad_request,
+        f.server_error,
+        f.error_in_200,
+        f.rate_limited,
+        f.context_length,
+    ]
     outputs: list[str] = []
     for builder in builders:
         fake.responder = leaky(builder)
-        settings = make_settings(fake.base_url, tmp_path, chain=("a",), max_attempts=2,
-                                 deadline=1.0, shared_state=False)
+        settings = make_settings(
+            fake.base_url, tmp_path, chain=("a",), max_attempts=2, deadline=1.0, shared_state=False
+        )
 
         async def main(settings: Any = settings) -> None:
             async with RotatingClient(settings, environ={"FAKE_API_KEY": FAKE_KEY}) as client:
                 result = await client.complete(KIND, PROMPT)
-                outputs.extend([repr(result), str(result.error), repr(client),
-                                json.dumps(client.metrics.as_dict()), client.metrics.render(),
-                                repr(client.target("fake:a"))])
+                outputs.extend(
+                    [
+                        repr(result),
+                        str(result.error),
+                        repr(client),
+                        json.dumps(client.metrics.as_dict()),
+                        client.metrics.render(),
+                        repr(client.target("fake:a")),
+                    ]
+                )
                 assert not result.ok
 
         asyncio.run(main())

@@ -58,7 +58,11 @@ def test_another_process_learns_it_too(
     )
     out = subprocess.run(
         [sys.executable, "-c", script, fake.base_url, str(tmp_path)],
-        capture_output=True, text=True, check=True, cwd=Path(__file__).parents[2], timeout=60,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).parents[2],
+        timeout=60,
     )
     assert out.stdout.strip() == "fake:b"
     assert len(fake.calls_for("a")) == 1

@@ -20,7 +20,7 @@ from ttabot.llm.structured import (
     ("text", "expected"),
     [
         ('{"a": 1}', {"a": 1}),
-        ('  [1, 2]  ', [1, 2]),
+        ("  [1, 2]  ", [1, 2]),
         ('```json\n{"a": 1}\n```', {"a": 1}),
         ('Here you go:\n```\n{"a": "x"}\n```\nHope it helps!', {"a": "x"}),
         ('Sure. {"a": {"b": [1, 2]}} Done.', {"a": {"b": [1, 2]}}),
@@ -37,7 +37,7 @@ def test_extract_json(text: str, expected: Any) -> None:
     assert extract_json(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", "no json here", "<think>{\"a\": 1}</think>", "{{{"])
+@pytest.mark.parametrize("text", ["", "no json here", '<think>{"a": 1}</think>', "{{{"])
 def test_extract_json_fails_with_a_named_error(text: str) -> None:
     with pytest.raises(JSONExtractionError):
         extract_json(text)
@@ -97,8 +97,10 @@ def test_invalid_values_name_the_path(value: Any, message: str) -> None:
 
 
 def test_json_instruction_joins_an_existing_system_message() -> None:
-    out = with_json_instruction([{"role": "system", "content": "Be brief."}, {"role": "user",
-                                 "content": "hi"}], {"type": "object"})
+    out = with_json_instruction(
+        [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"}],
+        {"type": "object"},
+    )
     assert out[0]["content"].startswith("Be brief.\n\nAnswer with a single JSON object")
     assert len(out) == 2
     fresh = with_json_instruction([{"role": "user", "content": "hi"}], {"type": "object"})

@@ -89,8 +89,11 @@ def test_a_batch_against_a_refused_endpoint_fails_fast(
     port = closed_port()
     # A long attempt timeout: requests queued behind the refused probe must not wait it out.
     settings = chain_settings(
-        tmp_path, {"local": f"http://127.0.0.1:{port}/v1"}, ["local:m"],
-        attempt_timeout=10.0, **SLOW,
+        tmp_path,
+        {"local": f"http://127.0.0.1:{port}/v1"},
+        ["local:m"],
+        attempt_timeout=10.0,
+        **SLOW,
     )
     results, _, wall = ask(settings, environ, n=8)
     assert all(not r.ok and "no model is reachable" in (r.error or "") for r in results)

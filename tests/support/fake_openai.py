@@ -269,9 +269,7 @@ class FakeOpenAI:
             return [
                 c
                 for c in self.calls
-                if any(
-                    c.model == w.model and w.start + grace < c.at < w.end for w in self.windows
-                )
+                if any(c.model == w.model and w.start + grace < c.at < w.end for w in self.windows)
             ]
 
     def _next_reply(self, model: str, body: Any) -> Reply:

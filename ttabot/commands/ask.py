@@ -119,7 +119,10 @@ def check_models(
 
 
 async def run_batch(
-    client: RotatingClient, kind: TaskKind, prompts: Sequence[str], concurrency: int,
+    client: RotatingClient,
+    kind: TaskKind,
+    prompts: Sequence[str],
+    concurrency: int,
     model: str | None,
 ) -> list[Completion]:
     """Answer every prompt, at most ``concurrency`` at a time, in input order."""
@@ -133,7 +136,10 @@ async def run_batch(
 
 
 async def _ask(
-    settings: Settings, kind: TaskKind, prompts: Sequence[str], concurrency: int,
+    settings: Settings,
+    kind: TaskKind,
+    prompts: Sequence[str],
+    concurrency: int,
     model: str | None,
 ) -> tuple[list[Completion], dict[str, Any], str]:
     from ttabot.llm.client import RotatingClient
@@ -164,23 +170,52 @@ Models, chains and what the client does on failure: docs/models.md.
 
 
 @click.command(name="ask", epilog=_EPILOG)
-@click.option("--task", "task", required=True, type=click.Choice([k.value for k in TaskKind]),
-              help="Task kind whose model chain answers.")
-@click.option("--config", type=click.Path(path_type=Path, dir_okay=False),
-              help="Settings file (default: .ttabot.toml or pyproject.toml).")
+@click.option(
+    "--task",
+    "task",
+    required=True,
+    type=click.Choice([k.value for k in TaskKind]),
+    help="Task kind whose model chain answers.",
+)
+@click.option(
+    "--config",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Settings file (default: .ttabot.toml or pyproject.toml).",
+)
 @click.option("--model", help="Ask only this PROVIDER:MODEL instead of the chain.")
-@click.option("--batch", type=click.Path(path_type=Path, dir_okay=False),
-              help='JSONL file, one {"prompt": ...} per line.')
-@click.option("--concurrency", type=click.IntRange(1, 512), default=4, show_default=True,
-              help="Batch requests in flight at once (one shared rotation state).")
-@click.option("--out", type=click.Path(path_type=Path, dir_okay=False),
-              help="Batch results as JSONL, in input order (written atomically).")
-@click.option("--metrics", "metrics_path", type=click.Path(path_type=Path, dir_okay=False),
-              help="Write the client's metrics as JSON.")
+@click.option(
+    "--batch",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help='JSONL file, one {"prompt": ...} per line.',
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 512),
+    default=4,
+    show_default=True,
+    help="Batch requests in flight at once (one shared rotation state).",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Batch results as JSONL, in input order (written atomically).",
+)
+@click.option(
+    "--metrics",
+    "metrics_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the client's metrics as JSON.",
+)
 @click.argument("prompt", required=False)
 def command(
-    task: str, config: Path | None, model: str | None, batch: Path | None, concurrency: int,
-    out: Path | None, metrics_path: Path | None, prompt: str | None,
+    task: str,
+    config: Path | None,
+    model: str | None,
+    batch: Path | None,
+    concurrency: int,
+    out: Path | None,
+    metrics_path: Path | None,
+    prompt: str | None,
 ) -> int:
     """Send PROMPT (or a --batch of prompts) to a task kind's model chain.
 

@@ -310,4 +310,3 @@ def _usable(tasks: list[Task], settings: Settings) -> dict[TaskKind, tuple[str, 
 
     kinds = dict.fromkeys(t.kind for t in tasks)
     return {kind: usable_models(settings, kind, os.environ) for kind in kinds}
-

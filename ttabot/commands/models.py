@@ -95,11 +95,19 @@ Configuring providers and chains: docs/models.md.
 
 
 @click.command(name="models", epilog=_EPILOG)
-@click.option("--config", type=click.Path(path_type=Path, dir_okay=False),
-              help="Settings file (default: .ttabot.toml or pyproject.toml).")
+@click.option(
+    "--config",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Settings file (default: .ttabot.toml or pyproject.toml).",
+)
 @click.option("--free", "free", is_flag=True, help="List the models a provider serves free now.")
-@click.option("--provider", "provider_name", default="openrouter", show_default=True,
-              help="Provider for --free.")
+@click.option(
+    "--provider",
+    "provider_name",
+    default="openrouter",
+    show_default=True,
+    help="Provider for --free.",
+)
 @click.option("--probe", is_flag=True, help="Send a one-token request to each chain model.")
 def command(config: Path | None, free: bool, provider_name: str, probe: bool) -> int:
     """Show each task kind's model chain and the state of every model in it."""

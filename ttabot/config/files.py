@@ -94,4 +94,3 @@ def load_settings(
                     raise TtabotError(f"{var}={raw!r}: expected an integer") from None
                 table[key] = in_range(norm_key(key), number, var)
     return settings_from_table(table, source)
-

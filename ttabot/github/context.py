@@ -49,9 +49,7 @@ def action_settings(root: Path, environ: Mapping[str, str]) -> Settings:
     settings = load_settings(root, None, environ)
     categories = environ.get("TTABOT_CATEGORIES", "").strip()
     if categories:
-        check = settings.check._replace(
-            categories=parse_categories(categories, "input categories")
-        )
+        check = settings.check._replace(categories=parse_categories(categories, "input categories"))
         settings = settings._replace(check=check)
     mode = environ.get("TTABOT_MODE", "").strip() or settings.github.mode
     if mode not in MODES:

@@ -45,8 +45,10 @@ def parse_catalog(payload: Any) -> tuple[CatalogModel, ...]:
         if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
             continue
         pricing = entry.get("pricing")
-        free = isinstance(pricing, dict) and _zero(pricing.get("prompt")) and _zero(
-            pricing.get("completion")
+        free = (
+            isinstance(pricing, dict)
+            and _zero(pricing.get("prompt"))
+            and _zero(pricing.get("completion"))
         )
         context = entry.get("context_length")
         out.append(CatalogModel(entry["id"], context if isinstance(context, int) else None, free))

@@ -155,8 +155,8 @@ class RotatingClient:
         started = time.time()
         budget = self._settings.client.deadline if deadline is None else deadline
         refs = (model,) if model else tuple(self._settings.chains.get(kind, ()))
-        base = list(messages) if schema is None else structured.with_json_instruction(
-            messages, schema
+        base = (
+            list(messages) if schema is None else structured.with_json_instruction(messages, schema)
         )
         run = Request([dict(m) for m in base], started, started + budget)
         self.metrics.completions += 1
@@ -283,8 +283,11 @@ class RotatingClient:
         token often do) counts as ok.
         """
         now = time.time()
-        run = Request([{"role": "user", "content": "Reply with OK."}], now, now + (
-            timeout or self._settings.client.attempt_timeout))
+        run = Request(
+            [{"role": "user", "content": "Reply with OK."}],
+            now,
+            now + (timeout or self._settings.client.attempt_timeout),
+        )
         self.metrics.completions += 1
         target = self.target(ref)
         if target is None:

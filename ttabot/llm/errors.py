@@ -83,8 +83,14 @@ _PERMANENT = {
     404: FailureKind.NOT_FOUND,
 }
 
-_CONTEXT_WORDS = ("context length", "context_length", "context window", "maximum context",
-                  "too many tokens", "prompt is too long")
+_CONTEXT_WORDS = (
+    "context length",
+    "context_length",
+    "context window",
+    "maximum context",
+    "too many tokens",
+    "prompt is too long",
+)
 
 
 def is_context_error(message: str) -> bool:

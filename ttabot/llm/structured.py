@@ -31,7 +31,7 @@ def strip_reasoning(text: str) -> str:
     text = _THINK.sub("", text)
     lowered = text.lower()
     if "</think>" in lowered:
-        text = text[lowered.rindex("</think>") + len("</think>"):]
+        text = text[lowered.rindex("</think>") + len("</think>") :]
     elif lowered.lstrip().startswith("<think>"):
         text = ""  # cut off while still thinking: there is no answer
     return text
