@@ -48,6 +48,11 @@ state_dir = "{tmp_path / "state"}"
     return path
 
 
+def ask_docs(config: Path, *args: str) -> int:
+    """``ttabot ask --task documentation --config CONFIG ARGS…``, returning its exit code."""
+    return main(["ask", "--task", "documentation", "--config", str(config), *args])
+
+
 @pytest.fixture
 def config(fake: FakeOpenAI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("FAKE_API_KEY", FAKE_KEY)
@@ -61,7 +66,7 @@ def test_ask_prints_the_answer(
     fake: FakeOpenAI, config: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     fake.script("a", rate_limited(retry_after=30))
-    code = main(["ask", "--task", "documentation", "--config", str(config), "Say hi"])
+    code = ask_docs(config, "Say hi")
     assert (code, capsys.readouterr().out) == (0, "answer from b\n")
     assert fake.calls[0].prompt == "Say hi"
 
@@ -69,18 +74,7 @@ def test_ask_prints_the_answer(
 def test_ask_model_override(
     fake: FakeOpenAI, config: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = main(
-        [
-            "ask",
-            "--task",
-            "documentation",
-            "--config",
-            str(config),
-            "--model",
-            "fake:vendor/m:free",
-            "hi",
-        ]
-    )
+    code = ask_docs(config, "--model", "fake:vendor/m:free", "hi")
     assert (code, capsys.readouterr().out) == (0, "answer from vendor/m:free\n")
 
 
@@ -91,7 +85,7 @@ def test_ask_without_a_key_names_the_variable(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv("FAKE_API_KEY")
-    code = main(["ask", "--task", "documentation", "--config", str(config), "hi"])
+    code = ask_docs(config, "hi")
     err = capsys.readouterr().err
     assert code == 2
     assert err == "ttabot: error: no API key for the documentation models: set FAKE_API_KEY\n"
@@ -104,7 +98,7 @@ def test_ask_failure_is_one_line_and_never_shows_the_key(
     fake.responder = lambda model, body: (
         unauthorized() if model == "a" else server_error(500, f"upstream saw {FAKE_KEY}")
     )
-    code = main(["ask", "--task", "documentation", "--config", str(config), "hi"])
+    code = ask_docs(config, "hi")
     out, err = capsys.readouterr()
     assert code == 1 and out == ""
     assert err.count("\n") == 1 and err.startswith("ttabot: error: gave up after 4 attempts")
@@ -121,22 +115,16 @@ def test_batch_keeps_input_order_and_shares_rotation(
     prompts = tmp_path / "prompts.jsonl"
     prompts.write_text("".join(json.dumps({"prompt": f"p{i}"}) + "\n" for i in range(12)))
     out, metrics = tmp_path / "results.jsonl", tmp_path / "metrics.json"
-    code = main(
-        [
-            "ask",
-            "--task",
-            "documentation",
-            "--config",
-            str(config),
-            "--batch",
-            str(prompts),
-            "--concurrency",
-            "4",
-            "--out",
-            str(out),
-            "--metrics",
-            str(metrics),
-        ]
+    code = ask_docs(
+        config,
+        "--batch",
+        str(prompts),
+        "--concurrency",
+        "4",
+        "--out",
+        str(out),
+        "--metrics",
+        str(metrics),
     )
     assert code == 0, capsys.readouterr().err
     results = [json.loads(line) for line in out.read_text().splitlines()]
@@ -171,19 +159,7 @@ def test_bad_batch_line_exits_2_naming_it_and_writes_nothing(
     prompts.write_text(content)
     out = tmp_path / "results.jsonl"
     out.write_text("previous results\n")
-    code = main(
-        [
-            "ask",
-            "--task",
-            "documentation",
-            "--config",
-            str(config),
-            "--batch",
-            str(prompts),
-            "--out",
-            str(out),
-        ]
-    )
+    code = ask_docs(config, "--batch", str(prompts), "--out", str(out))
     err = capsys.readouterr().err
     assert code == 2 and f"prompts.jsonl:{line}:" in err and err.count("\n") == 1
     assert out.read_text() == "previous results\n"
@@ -204,19 +180,7 @@ def test_batch_with_failures_exits_1_and_still_writes_every_line(
     prompts = tmp_path / "prompts.jsonl"
     prompts.write_text('{"prompt": "good"}\n{"prompt": "bad"}\n{"prompt": "good"}\n')
     out = tmp_path / "results.jsonl"
-    code = main(
-        [
-            "ask",
-            "--task",
-            "documentation",
-            "--config",
-            str(config),
-            "--batch",
-            str(prompts),
-            "--out",
-            str(out),
-        ]
-    )
+    code = ask_docs(config, "--batch", str(prompts), "--out", str(out))
     results = [json.loads(line) for line in out.read_text().splitlines()]
     assert code == 1
     assert [r["ok"] for r in results] == [True, False, True]
@@ -227,7 +191,7 @@ def test_models_shows_chains_and_state(
     fake: FakeOpenAI, config: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     fake.script("a", rate_limited(retry_after=300))
-    assert main(["ask", "--task", "documentation", "--config", str(config), "hi"]) == 0
+    assert ask_docs(config, "hi") == 0
     capsys.readouterr()
     assert main(["models", "--config", str(config)]) == 0
     out = capsys.readouterr().out
@@ -301,18 +265,7 @@ def test_batch_destination_is_checked_before_any_request(
     message: str,
 ) -> None:
     (tmp_path / "prompts.jsonl").write_text('{"prompt": "p1"}\n{"prompt": "p2"}\n')
-    code = main(
-        [
-            "ask",
-            "--task",
-            "documentation",
-            "--config",
-            str(config),
-            "--batch",
-            "prompts.jsonl",
-            *options,
-        ]
-    )
+    code = ask_docs(config, "--batch", "prompts.jsonl", *options)
     err = capsys.readouterr().err
     assert (code, err) == (2, f"ttabot: error: {message}\n")
     assert len(fake.calls) == 0
@@ -323,18 +276,7 @@ def test_batch_destination_is_checked_before_any_request(
 def test_single_prompt_metrics_destination_is_checked_first(
     fake: FakeOpenAI, config: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = main(
-        [
-            "ask",
-            "--task",
-            "documentation",
-            "--config",
-            str(config),
-            "--metrics",
-            "nodir/m.json",
-            "hi",
-        ]
-    )
+    code = ask_docs(config, "--metrics", "nodir/m.json", "hi")
     assert code == 2
     assert capsys.readouterr().err.startswith("ttabot: error: --metrics nodir/m.json: ")
     assert len(fake.calls) == 0
