@@ -154,3 +154,12 @@ def test_explicit_config_in_pyproject_shape_under_any_name(tmp_path: Path) -> No
     other = tmp_path / "ci-settings.toml"
     other.write_text("[tool.ttabot]\nmax-params = 8\n")
     assert load_settings(tmp_path, other, environ={}).check.max_params == 8
+
+
+def test_pyproject_that_never_names_ttabot_is_not_parsed(tmp_path: Path) -> None:
+    # Not valid TOML, but not ours either: a project without [tool.ttabot] gets defaults.
+    (tmp_path / "pyproject.toml").write_text("[project\nname = 'x'\n")
+    assert load_settings(tmp_path, environ={}).source == "defaults"
+    (tmp_path / "pyproject.toml").write_text("[tool.ttabot\nmax-params = 1\n")
+    with pytest.raises(TtabotError, match="not valid TOML"):
+        load_settings(tmp_path, environ={})

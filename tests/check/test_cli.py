@@ -336,12 +336,14 @@ HEAVY = (
     "json",
     "xml.etree.ElementTree",
     "dataclasses",
+    "tomllib",  # a project that configures nothing has nothing to parse
 )
 
 
 def test_the_hook_path_imports_nothing_heavy(repo: GitRepo) -> None:
     """Speed is measured in bench/; this guards its cause: no heavy import on ``ttabot check``."""
     staged(repo, {"pkg/mod.py": UNDOCUMENTED, "tests/test_mod.py": "def test_x():\n    pass\n"})
+    repo.write("pyproject.toml", '[project]\nname = "demo"\n')
     probe = (
         "import sys\nfrom ttabot.cli import main\ncode = main(['check'])\n"
         f"print(code, [m for m in {HEAVY!r} if m in sys.modules])\n"

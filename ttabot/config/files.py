@@ -12,20 +12,28 @@ from ttabot.config.settings import Settings
 from ttabot.config.tables import in_range, norm_key, settings_from_table
 from ttabot.errors import TtabotError
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised only on 3.10
-    import tomli as tomllib
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise TtabotError(f"cannot read config {path}: {exc.strerror}") from None
+
+
+def _parse_toml(data: bytes, path: Path) -> dict[str, Any]:
+    # Imported here: most projects configure nothing, and the hook runs on every commit.
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised only on 3.10
+        import tomli as tomllib
+    try:
+        return tomllib.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise TtabotError(f"config {path} is not valid TOML: {exc}") from None
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except OSError as exc:
-        raise TtabotError(f"cannot read config {path}: {exc.strerror}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise TtabotError(f"config {path} is not valid TOML: {exc}") from None
+    return _parse_toml(_read_bytes(path), path)
 
 
 def find_config(root: Path) -> tuple[dict[str, Any], str] | None:
@@ -35,7 +43,10 @@ def find_config(root: Path) -> tuple[dict[str, Any], str] | None:
         return _read_toml(dotfile), str(dotfile)
     pyproject = root / "pyproject.toml"
     if pyproject.is_file():
-        tool = _read_toml(pyproject).get("tool", {})
+        data = _read_bytes(pyproject)
+        if b"ttabot" not in data:
+            return None  # no [tool.ttabot] table can be spelled without the word
+        tool = _parse_toml(data, pyproject).get("tool", {})
         table = tool.get("ttabot") if isinstance(tool, dict) else None
         if isinstance(table, dict):
             return table, f"{pyproject} [tool.ttabot]"
