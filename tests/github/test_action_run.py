@@ -297,6 +297,15 @@ def docstring_answer(model: str, body: Any) -> Reply:
     return ok(json.dumps(answer))
 
 
+def docs_env(mode: str) -> dict[str, str]:
+    """The Action's inputs for drafting docstrings in ``mode``, with the fake model's key."""
+    return {
+        "TTABOT_MODE": mode,
+        "TTABOT_CATEGORIES": "docs-missing",
+        "FAKE_MODEL_KEY": "sk-model-secret",
+    }
+
+
 @pytest.fixture
 def model_stage(stage: Stage) -> Iterator[Stage]:
     with fake_openai(docstring_answer) as models:
@@ -310,11 +319,7 @@ def model_stage(stage: Stage) -> Iterator[Stage]:
 
 
 def test_suggest_mode_posts_one_review_and_never_twice(model_stage: Stage) -> None:
-    env = {
-        "TTABOT_MODE": "suggest",
-        "TTABOT_CATEGORIES": "docs-missing",
-        "FAKE_MODEL_KEY": "sk-model-secret",
-    }
+    env = docs_env("suggest")
     first = model_stage.run("pull_request", model_stage.pr_event(), **env)
     assert first.code == 0, first.stderr
     assert first.outputs["drafts"] == "1", first.summary
@@ -336,11 +341,7 @@ def test_suggest_mode_posts_one_review_and_never_twice(model_stage: Stage) -> No
 
 
 def test_commit_mode_fast_forwards_the_branch(model_stage: Stage) -> None:
-    env = {
-        "TTABOT_MODE": "commit",
-        "TTABOT_CATEGORIES": "docs-missing",
-        "FAKE_MODEL_KEY": "sk-model-secret",
-    }
+    env = docs_env("commit")
     run = model_stage.run("pull_request", model_stage.pr_event(), **env)
     assert run.code == 0, run.stderr
     new = model_stage.fake.refs["feature"]
@@ -356,11 +357,7 @@ def test_commit_mode_fast_forwards_the_branch(model_stage: Stage) -> None:
 
 def test_commit_mode_on_a_moved_branch_pushes_nothing(model_stage: Stage) -> None:
     model_stage.fake.refs["feature"] = "e" * 40  # pushed after the event was sent
-    env = {
-        "TTABOT_MODE": "commit",
-        "TTABOT_CATEGORIES": "docs-missing",
-        "FAKE_MODEL_KEY": "sk-model-secret",
-    }
+    env = docs_env("commit")
     run = model_stage.run("pull_request", model_stage.pr_event(), **env)
     assert run.code == 0, run.stderr
     assert model_stage.fake.refs["feature"] == "e" * 40
@@ -516,11 +513,7 @@ def test_workflow_dispatch_runs_on_the_given_pull_request(stage: Stage) -> None:
 
 def test_pull_request_target_on_a_fork_comments_but_never_commits(model_stage: Stage) -> None:
     model_stage.pull.head_repo = "someone/proj"
-    env = {
-        "TTABOT_MODE": "commit",
-        "TTABOT_CATEGORIES": "docs-missing",
-        "FAKE_MODEL_KEY": "sk-model-secret",
-    }
+    env = docs_env("commit")
     run = model_stage.run(
         "pull_request_target", model_stage.pr_event(head_repo="someone/proj"), **env
     )
