@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 import sys
@@ -62,19 +61,12 @@ def result_record(completion: Completion) -> dict[str, Any]:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to a temporary file beside ``path``, then rename it into place."""
-    folder = path.parent if str(path.parent) else Path(".")
+    """:func:`ttabot.fileio.write_atomic`, with a failure told as one line."""
+    from ttabot.fileio import write_atomic
+
     try:
-        fd, temp = tempfile.mkstemp(prefix=f".{path.name}-", dir=folder)
+        write_atomic(path, text)
     except OSError as exc:
-        raise TtabotError(f"cannot write {path}: {exc.strerror}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(temp, path)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
         raise TtabotError(f"cannot write {path}: {exc.strerror}") from None
 
 

@@ -7,14 +7,13 @@ every draft, rejected ones included, is in the JSON and the summary.
 from __future__ import annotations
 
 import difflib
-import os
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from ttabot.drafting.validate import NO_ANSWER
 from ttabot.errors import TtabotError
+from ttabot.fileio import write_atomic
 from ttabot.records import Draft
 
 #: Every ``status`` a draft can have, in the order counts are shown.
@@ -139,22 +138,6 @@ def summary(drafts: Sequence[Draft]) -> str:
             line += f": {draft.reason.splitlines()[0] if draft.reason.strip() else ''}"
         lines.append(line)
     return "\n".join(lines) + ("\n" if lines else "")
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` in one step: a reader sees the old file or the new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    mode = path.stat().st_mode & 0o7777 if path.exists() else None
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".ttabot")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        if mode is not None:
-            os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def apply(root: Path, drafts: Iterable[Draft]) -> tuple[list[str], list[str]]:

@@ -9,9 +9,7 @@ too long, ttabot carries on without it.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import time
 from pathlib import Path
 
@@ -80,15 +78,7 @@ class SharedCooldowns:
         return True
 
     def _write(self, table: dict[str, float]) -> None:
-        import tempfile
+        from ttabot.fileio import write_atomic  # only needed when a cooldown is learned
 
-        # Write a temporary file and rename it, so readers never see half a file.
-        fd, temp = tempfile.mkstemp(prefix=".cooldowns-", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump({"cooldowns": table}, fh)
-            os.replace(temp, self.path)
-        except OSError:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
-            raise
+        # Renamed into place, so readers never see half a file.
+        write_atomic(self.path, json.dumps({"cooldowns": table}))
