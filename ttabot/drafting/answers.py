@@ -8,11 +8,12 @@ prompt can quote.
 
 from __future__ import annotations
 
-import importlib
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
+
+from ttabot.llm.structured import JSONExtractionError, extract_json, strip_reasoning
 
 DOCSTRINGS_SCHEMA: Mapping[str, Any] = {
     "type": "object",
@@ -49,31 +50,18 @@ class AnswerError(ValueError):
     """A model answer that has not got the shape its task kind needs."""
 
 
-_THINK = re.compile(r"<think>.*?(?:</think>|\Z)", re.DOTALL | re.IGNORECASE)
 _FENCE = re.compile(r"```[ \t]*([\w+-]*)[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
-
-
-def _shared_extractor() -> Callable[[str], Any] | None:
-    # The model client's extractor, when installed, knows more model quirks than ours.
-    try:
-        module = importlib.import_module("ttabot.llm.structured")
-    except ImportError:
-        return None
-    extractor = getattr(module, "extract_json", None)
-    return extractor if callable(extractor) else None
 
 
 def loose_json(text: str) -> Any:
     """The first JSON object in ``text``, skipping reasoning, prose and fences; else None."""
-    extractor = _shared_extractor()
-    if extractor is not None:
-        try:
-            found = extractor(text)
-        except ValueError:
-            found = None
-        if isinstance(found, dict):
-            return found
-    text = _THINK.sub("", text)
+    try:
+        found = extract_json(text)
+    except JSONExtractionError:
+        found = None
+    if isinstance(found, dict):
+        return found
+    text = strip_reasoning(text)  # an array came first: look for an object in it
     decoder = json.JSONDecoder()
     for match in re.finditer(r"\{", text):
         try:
@@ -87,7 +75,7 @@ def loose_json(text: str) -> Any:
 
 def _bare_code(text: str) -> str | None:
     """Code sent without JSON: the largest fenced block, else text that looks like Python."""
-    text = _THINK.sub("", text).strip()
+    text = strip_reasoning(text).strip()
     blocks: list[str] = [
         body for lang, body in _FENCE.findall(text) if lang.lower() in ("", "python", "py")
     ]
