@@ -35,12 +35,7 @@ from bench.llm.scenarios import SCALE, Scenario, scenarios  # noqa: E402
 from bench.llm.server import ServerProcess  # noqa: E402
 from bench.machine import describe as describe_machine  # noqa: E402
 from tests.support.fake_openai import ok  # noqa: E402
-
-
-def p95(values: list[float]) -> float:
-    """Nearest-rank 95th percentile."""
-    ordered = sorted(values)
-    return ordered[max(0, min(len(ordered) - 1, round(0.95 * len(ordered) + 0.4999) - 1))]
+from ttabot.llm.metrics import percentile  # noqa: E402
 
 
 def run_one(client: str, scenario: Scenario) -> dict[str, Any]:
@@ -57,7 +52,7 @@ def run_one(client: str, scenario: Scenario) -> dict[str, Any]:
         "wall": round(wall, 3),
         "lower_bound": round(scenario.lower_bound, 3),
         "ratio": round(wall / scenario.lower_bound, 2),
-        "p95": round(p95([o.latency for o in outcomes]), 3),
+        "p95": round(percentile([o.latency for o in outcomes], 0.95), 3),
         "calls_in_cooldown": server.stats["violations"],
         "requests_sent": server.stats["calls"],
         **extra,
