@@ -247,6 +247,7 @@ def test_never_sleeps_after_the_last_attempt(
     settings = make_settings(fake.base_url, tmp_path, chain=("a",), max_attempts=3)
     (result,), client = ask(settings, environ)
     assert not result.ok and result.attempts == 3
+    assert result.answers == 0  # no model answered at all
     assert result.error is not None and result.error.startswith("gave up after 3 attempts")
     assert client.metrics.waits == 2
 

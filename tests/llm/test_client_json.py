@@ -58,6 +58,7 @@ def test_invalid_twice_rotates_and_the_next_model_starts_fresh(
     fake.script("b", ok('{"docstring": "Add."}'))
     result, _ = ask_json(make_settings(fake.base_url, tmp_path), environ)
     assert result.ok and result.model == "fake:b" and result.attempts == 3
+    assert result.answers == 3  # invalid answers are still answers
     assert len(fake.calls[2].body["messages"]) == 2  # system + user: no feedback from a
 
 

@@ -99,12 +99,11 @@ def _draft(
 def _model_stage(completion: Completion) -> ValidationStage:
     """The failed stage for a request that got no usable answer.
 
-    No tokens spent means no model answered at all (unreachable, refusing,
-    rate-limited past the deadline): ``validate.NO_ANSWER``, reported as
-    ``no-answer``. Otherwise a model did answer, just not usably: ``answer``.
+    No model answering at all (unreachable, refusing, rate-limited past the
+    deadline) is ``validate.NO_ANSWER``, reported as ``no-answer``. Otherwise a
+    model did answer, just not usably: ``answer``.
     """
-    answered = completion.prompt_tokens > 0 or completion.completion_tokens > 0
-    name = "answer" if answered else validate.NO_ANSWER
+    name = "answer" if completion.answers else validate.NO_ANSWER
     return ValidationStage(name, False, completion.error or "the model gave no answer")
 
 

@@ -235,6 +235,7 @@ class RotatingClient:
         stats.latencies.append(time.time() - sent)
         self._reachability.note(target, outcome, sent)
         if isinstance(outcome, Answer):
+            run.answers += 1
             run.prompt_tokens += outcome.prompt_tokens
             run.completion_tokens += outcome.completion_tokens
             stats.prompt_tokens += outcome.prompt_tokens

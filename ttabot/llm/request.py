@@ -14,7 +14,9 @@ class Completion:
     """The outcome of one request: the answer, or why there is none.
 
     ``data`` is the parsed JSON when a schema was given; ``attempts`` counts HTTP
-    requests sent; tokens are summed over attempts; ``latency`` is seconds.
+    requests sent; ``answers`` those a model answered with content (usable or
+    not, so 0 means no model answered at all); tokens are summed over attempts;
+    ``latency`` is seconds.
     """
 
     ok: bool
@@ -26,6 +28,7 @@ class Completion:
     prompt_tokens: int
     completion_tokens: int
     latency: float
+    answers: int = 0
 
 
 @dataclass
@@ -38,6 +41,7 @@ class Request:
     excluded: dict[str, str] = field(default_factory=dict)
     invalid: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     attempts: int = 0
+    answers: int = 0
     last_error: str = ""
     previous: str | None = None
     prompt_tokens: int = 0
@@ -79,4 +83,5 @@ class Request:
             prompt_tokens=self.prompt_tokens,
             completion_tokens=self.completion_tokens,
             latency=time.time() - self.started,
+            answers=self.answers,
         )
