@@ -8,7 +8,8 @@ new version the diff added. It is pure: text in, record out.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import NamedTuple
 
 from unidiff.errors import UnidiffParseError
 from unidiff.patch import PatchedFile, PatchSet
@@ -80,6 +81,70 @@ def _file_change(patched: PatchedFile) -> FileChange:
     return FileChange(
         path=path, status=status, added_lines=frozenset(added), old_path=old, is_binary=is_binary
     )
+
+
+class ReverseHunk(NamedTuple):
+    """What one hunk did, seen from the new file: ``new`` lines at ``start`` were ``old`` lines.
+
+    ``start`` is the 0-based index in the new file's lines where the hunk's
+    new lines begin (or where removed lines go, for a hunk that only removes).
+    Lines are text as the diff holds it; ``old`` keeps line endings, ``new`` not.
+    """
+
+    start: int
+    new: tuple[str, ...]
+    old: tuple[str, ...]
+
+
+def reverse_hunks(text: str) -> dict[str, tuple[ReverseHunk, ...]]:
+    """The hunks of each file of a unified diff, by the file's new path, to undo them.
+
+    Added and deleted files are left out: an added file has no old version to
+    rebuild, a deleted one no new version to rebuild it from.
+    """
+    try:
+        patch = PatchSet(io.StringIO(text, newline="\n"))
+    except UnidiffParseError:
+        return {}
+    out: dict[str, tuple[ReverseHunk, ...]] = {}
+    for patched in patch:
+        change = _file_change(patched)
+        if change.status in (FileStatus.ADDED, FileStatus.DELETED) or change.is_binary:
+            continue
+        hunks = []
+        for hunk in patched:
+            # A hunk that adds nothing names the line *before* its place (`+4,0`).
+            start = hunk.target_start if hunk.target_length == 0 else hunk.target_start - 1
+            new = tuple(line.value.rstrip("\r\n") for line in hunk if line.line_type in " +")
+            old = tuple(line.value for line in hunk if line.line_type in " -")
+            hunks.append(ReverseHunk(start, new, old))
+        out[change.path] = tuple(hunks)
+    return out
+
+
+def unpatch(new: bytes, hunks: Sequence[ReverseHunk]) -> bytes | None:
+    """The old version of a file: ``new`` with ``hunks`` undone; ``None`` if they do not fit.
+
+    The new lines of each hunk must be where the hunk says, as the diff shows
+    them (line endings aside); otherwise the file is not the diff's new version
+    and its old version cannot be known.
+    """
+    parts = new.split(b"\n")
+    lines = [part + b"\n" for part in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
+    rebuilt: list[bytes] = []
+    done = 0
+    for hunk in sorted(hunks, key=lambda h: h.start):
+        end = hunk.start + len(hunk.new)
+        if hunk.start < done or end > len(lines):
+            return None
+        actual = [line.rstrip(b"\r\n") for line in lines[hunk.start : end]]
+        if actual != [line.encode("utf-8", "surrogateescape") for line in hunk.new]:
+            return None
+        rebuilt += lines[done : hunk.start]
+        rebuilt += [line.encode("utf-8", "surrogateescape") for line in hunk.old]
+        done = end
+    rebuilt += lines[done:]
+    return b"".join(rebuilt)
 
 
 def _rename_lines(info: Iterable[str]) -> tuple[str | None, str | None]:

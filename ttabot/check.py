@@ -9,16 +9,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Protocol
 
 from ttabot.config import CheckSettings, Settings
 from ttabot.records import Change, CheckResult
 from ttabot.sources import Selection
 
-#: The signature of :func:`ttabot.analysis.analyze`.
-Analyzer = Callable[
-    [Change, Callable[[str], bytes | None], CheckSettings, Mapping[str, frozenset[int]] | None],
-    CheckResult,
-]
+
+class Analyzer(Protocol):
+    """The signature of :func:`ttabot.analysis.analyze`."""
+
+    def __call__(
+        self,
+        change: Change,
+        read_new: Callable[[str], bytes | None],
+        settings: CheckSettings,
+        covered: Mapping[str, frozenset[int]] | None = None,
+        read_old: Callable[[str], bytes | None] | None = None,
+    ) -> CheckResult: ...
 
 
 def run_check(
@@ -42,4 +50,6 @@ def run_check(
         from ttabot.analysis import analyze
 
         analyzer = analyze
-    return analyzer(selection.change, selection.read_new, settings.check, covered)
+    return analyzer(
+        selection.change, selection.read_new, settings.check, covered, selection.read_old
+    )

@@ -13,7 +13,7 @@ from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
 from ttabot import git
-from ttabot.change import decode_diff, parse_diff
+from ttabot.change import ReverseHunk, decode_diff, parse_diff, reverse_hunks, unpatch
 from ttabot.errors import TtabotError
 from ttabot.records import Change, FileStatus
 
@@ -32,6 +32,9 @@ class Selection(NamedTuple):
     read_new: Callable[[str], bytes | None]
     base: str | None
     head: str | None
+    #: The version before the change, by *old* path (a renamed file's old name);
+    #: ``None`` when no old version can be known.
+    read_old: Callable[[str], bytes | None] | None = None
 
 
 def select_change(
@@ -60,11 +63,14 @@ def select_change(
         data = git.diff_staged(top)
         if data or staged:
             change = _git_change(data, "staged change")
-            return Selection(top, change, _GitReader(top, "", change), head, None)
+            reader = _GitReader(top, "", change, old_rev=head)
+            return Selection(top, change, reader, head, None, read_old=reader.read_old)
     if head is None:
         raise TtabotError("nothing to check: no commits yet and nothing staged")
     change = _git_change(git.diff_commit(top, head), f"last commit {head[:12]}")
-    return Selection(top, change, _GitReader(top, head, change), None, head)
+    # The diff is against the first parent (--diff-merges=first-parent): so is the old version.
+    reader = _GitReader(top, head, change, old_rev=f"{head}^1")
+    return Selection(top, change, reader, None, head, read_old=reader.read_old)
 
 
 def split_range(text: str) -> tuple[str, str, bool]:
@@ -85,7 +91,8 @@ def _from_range(top: Path, text: str) -> Selection:
     if git.range_is_empty(top, base, head):
         raise TtabotError(f"empty range {text!r}: it contains no commits")
     change = _git_change(git.diff_commits(top, base, head), f"range {text}")
-    return Selection(top, change, _GitReader(top, head, change), base, head)
+    reader = _GitReader(top, head, change, old_rev=base)
+    return Selection(top, change, reader, base, head, read_old=reader.read_old)
 
 
 def _git_change(data: bytes, description: str) -> Change:
@@ -99,7 +106,8 @@ def _git_change(data: bytes, description: str) -> Change:
 def _from_diff(root: Path, data: bytes, name: str) -> Selection:
     if not root.is_dir():
         raise TtabotError(f"--root {root} is not a directory")
-    change = parse_diff(decode_diff(data), f"diff {name}" if name else "diff")
+    text = decode_diff(data)
+    change = parse_diff(text, f"diff {name}" if name else "diff")
     reader = _FileReader(root)
     wanted = _wanted(change)
     if wanted and not any(reader.exists(path) for path in wanted):
@@ -108,7 +116,8 @@ def _from_diff(root: Path, data: bytes, name: str) -> Selection:
             f"none of the Python files the diff names ({len(wanted)}) exists under {root} "
             "(pass --root with the folder the diff's paths start from)"
         )
-    return Selection(root, change, reader, None, None)
+    old = _UnpatchingReader(reader, change, reverse_hunks(text))
+    return Selection(root, change, reader, None, None, read_old=old)
 
 
 def _wanted(change: Change) -> list[str]:
@@ -120,30 +129,85 @@ def _wanted(change: Change) -> list[str]:
     ]
 
 
-class _GitReader:
-    """Reads new versions from a commit (``REV:path``) or the index (``:path``).
+def _old_wanted(change: Change) -> list[str]:
+    """Old paths whose old version contract 2 may compare: changed Python files that existed."""
+    return [
+        f.old_path or f.path
+        for f in change.files
+        if f.status not in (FileStatus.DELETED, FileStatus.ADDED)
+        and f.added_lines
+        and not f.is_binary
+        and f.path.endswith(".py")
+    ]
 
-    The first read fetches every Python file of the change in one ``git
-    cat-file --batch`` call; anything else is fetched when asked for.
+
+class _GitReader:
+    """Reads new versions from a commit (``REV:path``) or the index (``:path``), old ones from ``old_rev``.
+
+    The first read (new or old) fetches every Python file of the change, both
+    versions, in one ``git cat-file --batch`` call; anything else is fetched
+    when asked for. ``old_rev=None``: there is no old version (first commit).
     """
 
-    def __init__(self, root: Path, rev: str, change: Change) -> None:
+    def __init__(self, root: Path, rev: str, change: Change, old_rev: str | None = None) -> None:
         self._root = root
         self._rev = rev
+        self._old_rev = old_rev
         self._paths = _wanted(change)
+        self._old_paths = _old_wanted(change) if old_rev is not None else []
         self._cache: dict[str, bytes | None] | None = None
 
     def __call__(self, path: str) -> bytes | None:
-        if self._cache is None:
-            self._cache = self._fetch(self._paths)
-        if path not in self._cache:
-            self._cache.update(self._fetch([path]))
-        return self._cache[path]
+        return self._read(f"{self._rev}:{path}")
 
-    def _fetch(self, paths: Iterable[str]) -> dict[str, bytes | None]:
-        specs = {f"{self._rev}:{path}": path for path in paths}
-        blobs = git.read_blobs(self._root, list(specs))
-        return {path: blobs[spec] for spec, path in specs.items()}
+    def read_old(self, path: str) -> bytes | None:
+        """The version of ``path`` (its old name) before the change; ``None`` if it had none."""
+        if self._old_rev is None:
+            return None
+        return self._read(f"{self._old_rev}:{path}")
+
+    def _read(self, spec: str) -> bytes | None:
+        if self._cache is None:
+            specs = [f"{self._rev}:{path}" for path in self._paths]
+            specs += [f"{self._old_rev}:{path}" for path in self._old_paths]
+            self._cache = self._fetch(specs)
+        if spec not in self._cache:
+            self._cache.update(self._fetch([spec]))
+        return self._cache[spec]
+
+    def _fetch(self, specs: Iterable[str]) -> dict[str, bytes | None]:
+        return git.read_blobs(self._root, list(specs))
+
+
+class _UnpatchingReader:
+    """Old versions for ``--diff``: the file under the root with the diff's hunks undone.
+
+    A diff holds no old file, only what changed; the file under ``--root`` is
+    its new version. Where the hunks' new lines are not found as the diff says,
+    that file is not the diff's result and the old version is unknown (``None``).
+    """
+
+    def __init__(
+        self,
+        read_new: Callable[[str], bytes | None],
+        change: Change,
+        hunks: dict[str, tuple[ReverseHunk, ...]],
+    ) -> None:
+        self._read_new = read_new
+        self._hunks = hunks
+        self._new_path = {
+            f.old_path or f.path: f.path
+            for f in change.files
+            if f.status in (FileStatus.MODIFIED, FileStatus.RENAMED)
+        }
+
+    def __call__(self, old_path: str) -> bytes | None:
+        path = self._new_path.get(old_path)
+        hunks = self._hunks.get(path) if path is not None else None
+        if path is None or hunks is None:
+            return None
+        new = self._read_new(path)
+        return None if new is None else unpatch(new, hunks)
 
 
 class _FileReader:

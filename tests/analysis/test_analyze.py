@@ -50,6 +50,7 @@ def test_finding_record() -> None:
             end_line=2,
             task=TaskKind.DOCUMENTATION,
             message="public function `load` has no docstring",
+            details={"rule": "no-docstring"},
         ),
         Finding(
             category=Category.TESTS_NEEDED,
@@ -59,6 +60,7 @@ def test_finding_record() -> None:
             end_line=2,
             task=TaskKind.UNIT_TESTS,
             message="changed code in `load` is not exercised by any changed test",
+            details={"rule": "new"},
         ),
     )
     assert result.files_checked == 1

@@ -125,7 +125,7 @@ def test_complexity_threshold_is_strictly_greater() -> None:
     finding = one(check(branches("eleven", 10)), "refactor")
     assert finding.symbol == "eleven"
     assert finding.message == "`eleven` has complexity 11 (max 10)"
-    assert finding.details == {"complexity": 11, "parameters": 1}
+    assert finding.details == {"rule": "complexity", "complexity": 11, "parameters": 1}
     assert finding.task.value == "refactoring"
 
 
@@ -149,8 +149,9 @@ def test_nested_function_over_threshold_is_reported() -> None:
         pytest.param("async def f(a, b, c, d, e, g=1)", 6, id="async with default"),
     ],
 )
-def test_parameter_count(signature: str, count: int) -> None:
-    result = check(f"+{signature}:\n+    pass\n", settings=CheckSettings(max_params=0))
+def test_parameter_count_v1(signature: str, count: int) -> None:
+    settings = CheckSettings(max_params=0, contract=1)
+    result = check(f"+{signature}:\n+    pass\n", settings=settings)
     finding = one(result, "refactor")
     assert finding.details["parameters"] == count
 
@@ -165,9 +166,9 @@ def test_parameter_count(signature: str, count: int) -> None:
         pytest.param("def m(self, *args, **kwargs)", 2, id="self with star args"),
     ],
 )
-def test_parameter_count_in_methods(signature: str, count: int) -> None:
+def test_parameter_count_in_methods_v1(signature: str, count: int) -> None:
     snippet = f"+class Box:\n+    {signature}:\n+        pass\n"
-    result = check(snippet, settings=CheckSettings(max_params=0))
+    result = check(snippet, settings=CheckSettings(max_params=0, contract=1))
     finding = one(result, "refactor")
     assert finding.details["parameters"] == count
 
@@ -191,10 +192,20 @@ def test_parameter_threshold(snippet: str, symbols: set[str]) -> None:
     assert found(check(snippet), "refactor") == symbols
 
 
+def test_both_thresholds_in_one_message_v1() -> None:
+    snippet = branches("heavy", 10).replace("def heavy(x)", "def heavy(x, a, b, c, d, e)")
+    finding = one(check(snippet, settings=CheckSettings(contract=1)), "refactor")
+    assert finding.message == "`heavy` has complexity 11 (max 10) and 6 parameters (max 5)"
+    assert finding.details["rule"] == "complexity,parameters"
+
+
 def test_both_thresholds_in_one_message() -> None:
     snippet = branches("heavy", 10).replace("def heavy(x)", "def heavy(x, a, b, c, d, e)")
     finding = one(check(snippet), "refactor")
-    assert finding.message == "`heavy` has complexity 11 (max 10) and 6 parameters (max 5)"
+    assert finding.message == (
+        "`heavy` has complexity 11 (max 10) and 6 positional parameters (max 5)"
+    )
+    assert finding.details["rule"] == "complexity,positional-parameters"
 
 
 def _functions(path: Path) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:

@@ -6,11 +6,13 @@ are read at the edges (``ttabot.sources``, :func:`load_covered_lines`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import ast
+from collections.abc import Callable, Mapping, Sequence
 
+from ttabot.analysis.behaviour import functions_by_symbol
 from ttabot.analysis.coverage import load_covered_lines
 from ttabot.analysis.definitions import collect_definitions
-from ttabot.analysis.findings import AddedTestLines, file_findings
+from ttabot.analysis.findings import AddedTestLines, OldFunctions, file_findings
 from ttabot.analysis.paths import in_scope, is_python, is_test_file
 from ttabot.analysis.source import SourceError, decode, parse, split_lines
 from ttabot.analysis.statements import StatementIndex
@@ -57,6 +59,7 @@ def analyze(
     read_new: Callable[[str], bytes | None],
     settings: CheckSettings,
     covered: Mapping[str, frozenset[int]] | None = None,
+    read_old: Callable[[str], bytes | None] | None = None,
 ) -> CheckResult:
     """Find what ``change`` leaves undone: the Findings contract of ``docs/findings.md``.
 
@@ -64,7 +67,11 @@ def analyze(
     gone or unreadable). ``covered`` maps repo-relative paths to the line
     numbers tests executed; with it, tests-needed only reports functions with
     changed code that no test ran (a file missing from it ran nothing).
-    ``settings.fail_on`` is the caller's business.
+    ``read_old(old_path)`` returns the version before the change, which
+    contract 2 compares against (without it, every function counts as new);
+    it is called only for a file with a function that would otherwise need tests.
+    ``settings.fail_on`` and ``settings.contract`` pick the rules; the first is
+    the caller's business.
     """
     evidence = AddedTestLines(_test_lines(change, read_new))
     findings: list[Finding] = []
@@ -92,13 +99,47 @@ def analyze(
         statements = StatementIndex(source.tree, len(source.lines) - 1)
         touches = find_touches(defs, source.lines, file.added_lines, statements)
         executed = None if covered is None else covered.get(file.path, frozenset())
+        old = _old_functions(file, read_old)
         findings.extend(
-            file_findings(file.path, statements, defs, touches, settings, evidence, executed)
+            file_findings(file.path, statements, defs, touches, settings, evidence, executed, old)
         )
     findings.sort(key=lambda f: (f.path, f.line, f.category.value))
     return CheckResult(
         findings=_one_per_symbol(findings), warnings=tuple(warnings), files_checked=checked
     )
+
+
+def _old_functions(
+    file: FileChange, read_old: Callable[[str], bytes | None] | None
+) -> OldFunctions:
+    """The old version's functions by dotted name, parsed on first use and at most once.
+
+    An added file, an unknown old version (``read_old`` is ``None`` or has
+    nothing) or one that does not parse gives ``None``: every function is new.
+    """
+    cache: list[Mapping[str, Sequence[ast.FunctionDef | ast.AsyncFunctionDef]] | None] = []
+
+    def load() -> Mapping[str, Sequence[ast.FunctionDef | ast.AsyncFunctionDef]] | None:
+        if not cache:
+            cache.append(_read_old_functions(file, read_old))
+        return cache[0]
+
+    return load
+
+
+def _read_old_functions(
+    file: FileChange, read_old: Callable[[str], bytes | None] | None
+) -> Mapping[str, Sequence[ast.FunctionDef | ast.AsyncFunctionDef]] | None:
+    if read_old is None or file.status is FileStatus.ADDED:
+        return None
+    data = read_old(file.old_path or file.path)
+    if data is None:
+        return None
+    try:
+        source = parse(data, file.old_path or file.path)
+    except SourceError:
+        return None  # the contract: an old version that does not parse counts as new
+    return functions_by_symbol(collect_definitions(source.tree))
 
 
 def _one_per_symbol(findings: list[Finding]) -> tuple[Finding, ...]:

@@ -69,3 +69,17 @@ def parameter_count(node: ast.FunctionDef | ast.AsyncFunctionDef, *, is_method: 
     if is_method and positional and positional[0].arg in ("self", "cls"):
         count -= 1
     return count
+
+
+def positional_count(node: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
+    """Contract v2's parameter count: positional-only and positional-or-keyword parameters.
+
+    A first positional parameter named ``self`` or ``cls`` is not counted;
+    keyword-only parameters, ``*args`` and ``**kwargs`` never are (callers name
+    each keyword-only argument, the cure for a long list rather than the disease).
+    """
+    positional = [*node.args.posonlyargs, *node.args.args]
+    count = len(positional)
+    if positional and positional[0].arg in ("self", "cls"):
+        count -= 1
+    return count

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 
-from ttabot.analysis.complexity import complexity_bound, mccabe_complexity, parameter_count
+from ttabot.analysis.behaviour import behaviour_change
+from ttabot.analysis.complexity import (
+    complexity_bound,
+    mccabe_complexity,
+    parameter_count,
+    positional_count,
+)
 from ttabot.analysis.definitions import Definition
+from ttabot.analysis.inherited import InheritedDocs
 from ttabot.analysis.statements import StatementIndex
 from ttabot.analysis.touched import Touches
 from ttabot.config import CheckSettings
@@ -58,18 +65,33 @@ def _kind(definition: Definition) -> str:
     return "method" if definition.is_method else "function"
 
 
-def docs_missing(path: str, definition: Definition) -> Finding | None:
-    """A public definition without a (non-empty) docstring; setters and deleters are exempt."""
+#: The old version's functions by dotted name, read on first use (``None``: no old
+#: version to compare with, so every function counts as new).
+OldFunctions = Callable[[], Mapping[str, Sequence[ast.FunctionDef | ast.AsyncFunctionDef]] | None]
+
+
+def docs_missing(
+    path: str, definition: Definition, inherits: Callable[[], bool] | None = None
+) -> Finding | None:
+    """A public definition without a (non-empty) docstring; setters and deleters are exempt.
+
+    ``inherits`` (contract v2) says whether the definition takes its docstring
+    from a base class or ``@override``; it is asked only when the docstring is missing.
+    """
     if not definition.public or definition.is_accessor:
         return None
     if definition.docstring is not None and definition.docstring.strip():
         return None
-    what = "an empty docstring" if definition.docstring is not None else "no docstring"
+    if inherits is not None and inherits():
+        return None
+    empty = definition.docstring is not None
+    what = "an empty docstring" if empty else "no docstring"
     return _finding(
         Category.DOCS_MISSING,
         path,
         definition,
         f"public {_kind(definition)} `{definition.symbol}` has {what}",
+        {"rule": "empty-docstring" if empty else "no-docstring"},
     )
 
 
@@ -78,17 +100,25 @@ def refactor(path: str, definition: Definition, settings: CheckSettings) -> Find
     node = definition.node
     if isinstance(node, ast.ClassDef):
         return None
-    parameters = parameter_count(node, is_method=definition.is_method)
+    if settings.contract == 1:
+        parameters = parameter_count(node, is_method=definition.is_method)
+        counted, param_rule = "parameters", "parameters"
+    else:
+        parameters = positional_count(node)
+        counted, param_rule = "positional parameters", "positional-parameters"
     too_many = parameters > settings.max_params
     # mccabe's graph is the slow part of a check; most functions are far below the limit.
     if not too_many and complexity_bound(node) <= settings.max_complexity:
         return None
     complexity = mccabe_complexity(node)
     crossed: list[str] = []
+    rules: list[str] = []
     if complexity > settings.max_complexity:
         crossed.append(f"complexity {complexity} (max {settings.max_complexity})")
+        rules.append("complexity")
     if too_many:
-        crossed.append(f"{parameters} parameters (max {settings.max_params})")
+        crossed.append(f"{parameters} {counted} (max {settings.max_params})")
+        rules.append(param_rule)
     if not crossed:
         return None
     return _finding(
@@ -96,7 +126,7 @@ def refactor(path: str, definition: Definition, settings: CheckSettings) -> Find
         path,
         definition,
         f"`{definition.symbol}` has {' and '.join(crossed)}",
-        {"complexity": complexity, "parameters": parameters},
+        {"rule": ",".join(rules), "complexity": complexity, "parameters": parameters},
     )
 
 
@@ -107,20 +137,33 @@ def tests_needed(
     evidence: AddedTestLines,
     executed: Collection[int] | None,
     statements: StatementIndex,
+    old: OldFunctions | None = None,
 ) -> Finding | None:
     """A public function whose changed code no changed test names (and, with coverage, no test ran).
 
     ``changed_code`` are the added code lines in its span; ``executed`` the
-    lines tests ran in this file, or ``None`` without coverage data.
+    lines tests ran in this file, or ``None`` without coverage data. ``old``
+    (contract v2) gives the old file's functions: then only a new function or
+    one whose behaviour fingerprint changed needs tests.
     """
     if not (definition.public and changed_code) or evidence.mentions(definition.name):
         return None
+    rule = "changed-code"
+    if old is not None:
+        previous = old()
+        found = behaviour_change(
+            definition.node, None if previous is None else previous.get(definition.symbol)
+        )
+        if found is None:
+            return None  # only annotations, docstrings or type comments changed
+        rule = found
     if executed is None:
         return _finding(
             Category.TESTS_NEEDED,
             path,
             definition,
             f"changed code in `{definition.symbol}` is not exercised by any changed test",
+            {"rule": rule},
         )
     # Coverage tools record a multi-line statement under its first line.
     uncovered = tuple(
@@ -135,7 +178,7 @@ def tests_needed(
         definition,
         f"changed code in `{definition.symbol}` is not run by any test"
         f" ({len(uncovered)} uncovered line{plural})",
-        {"uncovered_lines": uncovered},
+        {"rule": rule, "uncovered_lines": uncovered},
     )
 
 
@@ -147,21 +190,49 @@ def file_findings(
     settings: CheckSettings,
     evidence: AddedTestLines,
     executed: Collection[int] | None,
+    old: OldFunctions | None = None,
 ) -> Iterator[Finding]:
-    """The findings of ``settings.categories`` for the touched definitions of one file."""
+    """The findings of ``settings.categories`` for the touched definitions of one file.
+
+    Under contract 1 ``old`` is ignored; under contract 2 a missing ``old``
+    means no old version is known, so every function counts as new.
+    """
     wanted = settings.categories
+    v2 = settings.contract != 1
+    if v2 and old is None:
+        old = _no_old_version
+    inherited: list[InheritedDocs] = []  # built once, for the first method that needs it
+
+    def inherits(index: int) -> bool:
+        if not inherited:
+            inherited.append(InheritedDocs(defs))
+        return inherited[0].exempt(index)
+
     for index in sorted(touches.touched):
         definition = defs[index]
         if definition.is_overload:
             continue  # typing stubs: the implementation carries docs and tests
         found: list[Finding | None] = []
         if Category.DOCS_MISSING in wanted:
-            found.append(docs_missing(path, definition))
+            exempt = (lambda i=index: inherits(i)) if v2 else None
+            found.append(docs_missing(path, definition, exempt))
         if definition.is_function and Category.TESTS_NEEDED in wanted:
             changed_code = touches.code_lines.get(index, ())
             found.append(
-                tests_needed(path, definition, changed_code, evidence, executed, statements)
+                tests_needed(
+                    path,
+                    definition,
+                    changed_code,
+                    evidence,
+                    executed,
+                    statements,
+                    old if v2 else None,
+                )
             )
         if Category.REFACTOR in wanted:
             found.append(refactor(path, definition, settings))
         yield from (finding for finding in found if finding is not None)
+
+
+def _no_old_version() -> None:
+    return None

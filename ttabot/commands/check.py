@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from ttabot.commands.selection import select, selection_options
+from ttabot.commands.selection import select, selection_options, with_contract
 from ttabot.config import CheckSettings, load_settings, parse_categories
 
 _EPILOG = """\b
@@ -93,6 +93,7 @@ def command(
     fmt: str,
     coverage: Path | None,
     config: Path | None,
+    contract: str | None,
     fail_on: str | None,
     categories: str | None,
     max_complexity: int | None,
@@ -103,7 +104,7 @@ def command(
     from ttabot.report import Report, render
 
     selection = select(rev_range, diff_path, root)
-    settings = load_settings(selection.root, config)
+    settings = with_contract(load_settings(selection.root, config), contract)
     check = _with_flags(settings.check, fail_on, categories, max_complexity, max_params)
     settings = settings._replace(check=check)
     result = run_check(selection, settings, coverage)

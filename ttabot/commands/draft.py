@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ttabot.commands.selection import select, selection_options
+from ttabot.commands.selection import select, selection_options, with_contract
 from ttabot.config import Settings, load_settings, parse_categories
 from ttabot.errors import TtabotError
 from ttabot.records import Category, TaskKind
@@ -106,6 +106,7 @@ def command(
     diff_path: str | None,
     root: Path | None,
     config: Path | None,
+    contract: str | None,
     fmt: str,
     do_apply: bool,
     dry_run: bool,
@@ -119,7 +120,7 @@ def command(
     if dry_run and (do_apply or hook):
         raise TtabotError("--dry-run and --apply cannot be used together")
     selection = select(rev_range, diff_path, root, staged=True if hook else None)
-    settings = load_settings(selection.root, config)
+    settings = with_contract(load_settings(selection.root, config), contract)
     categories = (
         frozenset({Category.DOCS_MISSING})
         if hook

@@ -17,13 +17,14 @@ import click
 from ttabot.errors import TtabotError
 
 if TYPE_CHECKING:
+    from ttabot.config import Settings
     from ttabot.sources import Selection
 
 F = TypeVar("F", bound=Callable[..., object])
 
 
 def selection_options(func: F) -> F:
-    """Add ``--range``, ``--diff``, ``--root`` and ``--config`` to a command."""
+    """Add ``--range``, ``--diff``, ``--root``, ``--config`` and ``--contract`` to a command."""
     options = [
         click.option(
             "--range", "rev_range", metavar="A..B", help="A commit range (A..B, or A...B)."
@@ -43,6 +44,12 @@ def selection_options(func: F) -> F:
             "--config",
             type=click.Path(dir_okay=False, path_type=Path),
             help="Settings file (default: .ttabot.toml or [tool.ttabot] in pyproject.toml).",
+        ),
+        click.option(
+            "--contract",
+            type=click.Choice(["1", "2", "v1", "v2"]),
+            metavar="1|2",
+            help="Findings contract version (docs/findings.md). [default: 2, or `contract`]",
         ),
     ]
     for option in reversed(options):
@@ -67,6 +74,16 @@ def select(
     return select_change(
         root or Path.cwd(), rev_range=rev_range, diff=diff, staged=staged, diff_name=name
     )
+
+
+def with_contract(settings: Settings, contract: str | None) -> Settings:
+    """``settings`` with ``--contract`` laid over the ``contract`` setting (the flag wins)."""
+    if contract is None:
+        return settings
+    from ttabot.config import parse_contract
+
+    check = settings.check._replace(contract=parse_contract(contract, "--contract"))
+    return settings._replace(check=check)
 
 
 def read_diff(path: str) -> bytes:

@@ -21,7 +21,7 @@ from ttabot.config.settings import (
     Settings,
     split_model_ref,
 )
-from ttabot.config.tables import parse_categories, settings_from_table
+from ttabot.config.tables import parse_categories, parse_contract, settings_from_table
 
 __all__ = [
     "DEFAULT_CHAINS",
@@ -36,6 +36,7 @@ __all__ = [
     "find_config",
     "load_settings",
     "parse_categories",
+    "parse_contract",
     "settings_from_table",
     "split_model_ref",
 ]

@@ -73,6 +73,8 @@ class CheckSettings(NamedTuple):
     categories: frozenset[Category] = frozenset(Category)
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+    #: Which version of the Findings contract (docs/findings.md) decides: 1 or 2.
+    contract: int = 2
 
 
 class ClientSettings(NamedTuple):

@@ -60,6 +60,20 @@ def parse_categories(text: str, where: str) -> frozenset[Category]:
     return _categories(text.split(","), where)
 
 
+#: The versions of the Findings contract (docs/findings.md) ``check`` can follow.
+CONTRACTS = (1, 2)
+
+
+def parse_contract(value: Any, where: str) -> int:
+    """A Findings contract version: ``1`` or ``2`` (also written ``"v1"``, ``"2"``...)."""
+    if isinstance(value, str):
+        text = value.strip().lower().removeprefix("v")
+        value = int(text) if text.isdigit() else text
+    if isinstance(value, bool) or not isinstance(value, int) or value not in CONTRACTS:
+        raise TtabotError(f"{where}: expected 1 or 2 (the Findings contract version), not {value!r}")
+    return int(value)
+
+
 def _typed(value: Any, default: Any, where: str) -> Any:
     """Coerce a TOML value to the type of the field's default, or fail naming ``where``."""
     if isinstance(default, bool):
@@ -147,7 +161,7 @@ def _section(cls: type[Any], table: Any, where: str, special: Mapping[str, Any])
     return base._replace(**changes)
 
 
-_CHECK_SPECIAL = {"fail_on": _categories, "categories": _categories}
+_CHECK_SPECIAL = {"fail_on": _categories, "categories": _categories, "contract": parse_contract}
 _SECTIONS: Mapping[str, type[Any]] = {
     "client": ClientSettings,
     "draft": DraftSettings,

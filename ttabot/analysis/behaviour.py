@@ -1,0 +1,87 @@
+"""Did a function's behaviour change? Contract v2's tests-needed compares *behaviour fingerprints*.
+
+A fingerprint is ``ast.dump(node, include_attributes=False)`` of the function
+after removing what cannot change what it does: every annotation (arguments,
+returns, ``x: T = v`` compares as ``x = v``, a bare ``x: T`` is dropped), the
+docstrings of the function and of the definitions nested in it, and type
+comments. Decorators and default values stay: they change behaviour.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+from collections.abc import Iterable, Sequence
+
+from ttabot.analysis.definitions import DefNode, Definition
+
+_FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+def _is_docstring(stmt: ast.stmt) -> bool:
+    """A first statement that is a ``str`` constant (the contract's definition of a docstring)."""
+    return (
+        isinstance(stmt, ast.Expr)
+        and isinstance(stmt.value, ast.Constant)
+        and isinstance(stmt.value.value, str)
+    )
+
+
+class _Stripper(ast.NodeTransformer):
+    """Removes annotations, docstrings of definitions and type comments from a subtree (in place)."""
+
+    def generic_visit(self, node: ast.AST) -> ast.AST:
+        if isinstance(node, DefNode) and node.body and _is_docstring(node.body[0]):
+            # A body emptied by stripping stays empty: `def f(): "doc"` fingerprints
+            # with no statement, not with a `pass` that is not in the source.
+            node.body = node.body[1:]
+        if hasattr(node, "type_comment"):
+            node.type_comment = None
+        if isinstance(node, ast.arg):
+            node.annotation = None
+        elif isinstance(node, _FunctionNode):
+            node.returns = None
+        return super().generic_visit(node)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> ast.AST | None:
+        if node.value is None:
+            return None  # a bare `x: T` declares a type and does nothing at run time
+        assign = ast.Assign(targets=[node.target], value=node.value, type_comment=None)
+        return self.generic_visit(assign)
+
+
+def fingerprint(node: _FunctionNode) -> str:
+    """The behaviour fingerprint of a function (see the module docstring)."""
+    stripped = _Stripper().visit(copy.deepcopy(node))
+    return ast.dump(stripped, include_attributes=False)
+
+
+def functions_by_symbol(defs: Iterable[Definition]) -> dict[str, list[_FunctionNode]]:
+    """The functions of a module's definitions, grouped by dotted name (classes left out).
+
+    An old class of a name never matches a new function of that name, so
+    classes are not kept.
+    """
+    out: dict[str, list[_FunctionNode]] = {}
+    for definition in defs:
+        node = definition.node
+        if isinstance(node, _FunctionNode):
+            out.setdefault(definition.symbol, []).append(node)
+    return out
+
+
+def behaviour_change(node: DefNode, old: Sequence[_FunctionNode] | None) -> str | None:
+    """Why a touched function needs tests under contract v2, or ``None`` when it does not.
+
+    ``old`` holds the old file's functions of the same dotted name (``None``:
+    the whole file is new, or its old version is unknown or does not parse).
+    Returns ``"new"`` when there is no old function of that name,
+    ``"behaviour-changed"`` when no old one has the same fingerprint.
+    """
+    if not old or not isinstance(node, _FunctionNode):
+        return "new"
+    mine = fingerprint(node)
+    # Overloads, getter/setter pairs, if/else branches: unchanged if any old one is the same.
+    if any(fingerprint(candidate) == mine for candidate in old):
+        return None
+    return "behaviour-changed"
