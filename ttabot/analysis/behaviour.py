@@ -13,7 +13,7 @@ import ast
 import copy
 from collections.abc import Iterable, Sequence
 
-from ttabot.analysis.definitions import DefNode, Definition
+from ttabot.analysis.definitions import Definition, DefNode
 
 _FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
@@ -28,7 +28,7 @@ def _is_docstring(stmt: ast.stmt) -> bool:
 
 
 class _Stripper(ast.NodeTransformer):
-    """Removes annotations, docstrings of definitions and type comments from a subtree (in place)."""
+    """Removes annotations, definitions' docstrings and type comments from a subtree, in place."""
 
     def generic_visit(self, node: ast.AST) -> ast.AST:
         if isinstance(node, DefNode) and node.body and _is_docstring(node.body[0]):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import ast
 
-from ttabot.analysis.definitions import DefNode, Definition, collect_definitions
+from ttabot.analysis.definitions import Definition, DefNode, collect_definitions
 
 
 def definitions_named(tree: ast.Module, symbol: str) -> list[Definition]:

@@ -70,7 +70,7 @@ def parse_contract(value: Any, where: str) -> int:
         text = value.strip().lower().removeprefix("v")
         value = int(text) if text.isdigit() else text
     if isinstance(value, bool) or not isinstance(value, int) or value not in CONTRACTS:
-        raise TtabotError(f"{where}: expected 1 or 2 (the Findings contract version), not {value!r}")
+        raise TtabotError(f"{where}: expected 1 or 2 (a Findings contract version), not {value!r}")
     return int(value)
 
 
