@@ -142,7 +142,7 @@ def _old_wanted(change: Change) -> list[str]:
 
 
 class _GitReader:
-    """Reads new versions from a commit (``REV:path``) or the index (``:path``), old from ``old_rev``.
+    """Reads new versions from a commit (``REV:path``) or the index (``:path``); old ones too.
 
     The first read (new or old) fetches every Python file of the change, both
     versions, in one ``git cat-file --batch`` call; anything else is fetched

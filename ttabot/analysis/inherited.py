@@ -76,7 +76,6 @@ class InheritedDocs:
             for m in self._methods.get((class_index, method), [])
         )
 
-
     def inherits_docstring(self, index: int) -> bool:
         """True when method ``defs[index]`` inherits a docstring from a same-module base class.
 
