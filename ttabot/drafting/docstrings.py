@@ -10,6 +10,7 @@ import ast
 import re
 from collections.abc import Mapping, Sequence
 
+from ttabot.analysis.resolve import find_definition as resolve_definition
 from ttabot.config import DraftSettings
 
 STYLES = ("google", "numpy", "sphinx")
@@ -156,20 +157,15 @@ def signature_params(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
 
 
 def find_definition(
-    tree: ast.Module, symbol: str
+    tree: ast.Module, symbol: str, line: int | None = None
 ) -> ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | None:
-    """The definition named by a dotted ``symbol`` (``Class.method``, ``outer.inner``)."""
-    body: Sequence[ast.stmt] = tree.body
-    found: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | None = None
-    for part in symbol.split("."):
-        kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-        # The last definition of a name wins, as it does when Python runs the module.
-        matches = [n for n in body if isinstance(n, kinds) and n.name == part]
-        if not matches:
-            return None
-        found = matches[-1]
-        body = found.body
-    return found
+    """The definition named by a dotted ``symbol``, found as ``ttabot check`` finds it.
+
+    One resolver for check and drafting (:mod:`ttabot.analysis.resolve`): also
+    under ``if``/``try``/``with``, and among redefinitions the one at ``line``
+    (a finding's line), else the first.
+    """
+    return resolve_definition(tree, symbol, line)
 
 
 def params_mismatch(tree: ast.Module, symbol: str, docstring: str) -> str | None:

@@ -97,7 +97,7 @@ def _module_context(source: str) -> str:
 
 def definition_source(source: str, finding: Finding, marks: frozenset[int] = frozenset()) -> str:
     """The source of ``finding``'s definition, lines in ``marks`` tagged ``# changed``."""
-    node = find_definition(ast.parse(source), finding.symbol)
+    node = find_definition(ast.parse(source), finding.symbol, finding.line)
     if node is not None:
         start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
         end = node.end_lineno or node.lineno

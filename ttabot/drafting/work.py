@@ -206,7 +206,7 @@ def _changed_lines(ws: Workspace, task: Task) -> frozenset[int]:
     tree = ast.parse(source)
     lines: set[int] = set()
     for finding in task.findings:
-        node = find_definition(tree, finding.symbol)
+        node = find_definition(tree, finding.symbol, finding.line)
         if node is None or not node.body:
             continue
         body = node.body
