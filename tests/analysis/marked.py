@@ -43,15 +43,26 @@ def check(
     tests: Mapping[str, str] | None = None,
     settings: CheckSettings | None = None,
     covered: Mapping[str, frozenset[int]] | None = None,
+    old: str | None = None,
+    old_path: str | None = None,
 ) -> CheckResult:
-    """Analyse one marked file (plus marked test files) as a single change."""
+    """Analyse one marked file (plus marked test files) as a single change.
+
+    ``old`` is the text of the file before the change (read at ``old_path``
+    when given: a rename); without it no old version is known.
+    """
     contents: dict[str, bytes] = {}
     files: list[FileChange] = []
     for name, marked in {path: snippet, **(tests or {})}.items():
         text, added = unmark(marked)
         contents[name] = text.encode()
-        files.append(FileChange(name, FileStatus.MODIFIED, added))
-    return analyze(Change(tuple(files)), contents.get, settings or CheckSettings(), covered)
+        renamed = name == path and old_path is not None
+        status = FileStatus.RENAMED if renamed else FileStatus.MODIFIED
+        files.append(FileChange(name, status, added, old_path if renamed else None))
+    olds = {} if old is None else {old_path or path: old.encode()}
+    return analyze(
+        Change(tuple(files)), contents.get, settings or CheckSettings(), covered, olds.get
+    )
 
 
 def found(result: CheckResult, category: str | None = None) -> set[str]:

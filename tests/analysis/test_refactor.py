@@ -229,3 +229,52 @@ def test_bound_is_exact_for_plain_branches() -> None:
 def _functions_of(text: str) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
     tree = ast.parse(text)
     return [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+
+
+# Contract v2: only positional parameters count (pylint's too-many-positional-arguments).
+V2_LEAVES_ALONE = [
+    pytest.param("def f(a, b, *, c, d, e, g, h):", id="keyword-only parameters"),
+    pytest.param("def f(a, b, c, d, e, *args, **kwargs):", id="star args do not count"),
+    pytest.param("def f(self, a, b, c, d, e):", id="first self skipped"),
+    pytest.param("def f(cls, a, b, c, d, e, *, g):", id="first cls skipped"),
+    pytest.param("def f(self, /, a, b, c, d, e):", id="positional-only self skipped"),
+    pytest.param(
+        "def __init__(self, param_decls=None, *, show_default=None, prompt=False,"
+        " confirmation_prompt=False, hide_input=False, is_flag=None, **attrs):",
+        id="a click-style keyword-only option list",
+    ),
+]
+
+V2_REPORTS = [
+    pytest.param("def f(a, b, c, d, e, g):", 6, id="six positional"),
+    pytest.param("def f(a, /, b, c, d, e, g, *, h):", 6, id="positional-only count"),
+    pytest.param("def f(a, self, b, c, d, e):", 6, id="only a first self is skipped"),
+    pytest.param("def f(self, cls, b, c, d, e):", 5, id="self then cls: cls counts"),
+]
+
+
+@pytest.mark.parametrize("signature", V2_LEAVES_ALONE)
+def test_v2_parameter_count_leaves_alone(signature: str) -> None:
+    assert found(check(f"+{signature}\n+    pass\n"), "refactor") == set()
+
+
+@pytest.mark.parametrize("signature", V2_LEAVES_ALONE)
+def test_v1_counts_them(signature: str) -> None:
+    # v1 counts keyword-only and star parameters, and self/cls outside a class.
+    result = check(f"+{signature}\n+    pass\n", settings=CheckSettings(contract=1))
+    assert len(found(result, "refactor")) == 1
+
+
+@pytest.mark.parametrize(("signature", "count"), V2_REPORTS)
+def test_v2_parameter_count_reports(signature: str, count: int) -> None:
+    result = check(f"+{signature}\n+    pass\n", settings=CheckSettings(max_params=count - 1))
+    finding = one(result, "refactor")
+    assert finding.details["parameters"] == count
+    assert finding.details["rule"] == "positional-parameters"
+    assert f"{count} positional parameters" in finding.message
+
+
+def test_v2_method_in_a_class() -> None:
+    snippet = "+class Box:\n+    def m(self, a, b, c, d, e, *, g, h):\n+        pass\n"
+    assert found(check(snippet), "refactor") == set()
+    assert found(check(snippet, settings=CheckSettings(contract=1)), "refactor") == {"Box.m"}

@@ -57,16 +57,17 @@ def fingerprint(node: _FunctionNode) -> str:
 
 
 def functions_by_symbol(defs: Iterable[Definition]) -> dict[str, list[_FunctionNode]]:
-    """The functions of a module's definitions, grouped by dotted name (classes left out).
+    """The functions of a module's definitions, grouped by dotted name.
 
-    An old class of a name never matches a new function of that name, so
-    classes are not kept.
+    A class is a definition of its name, so the name is not new, but an old
+    class never matches a new function: it is listed with no functions.
     """
     out: dict[str, list[_FunctionNode]] = {}
     for definition in defs:
+        found = out.setdefault(definition.symbol, [])
         node = definition.node
         if isinstance(node, _FunctionNode):
-            out.setdefault(definition.symbol, []).append(node)
+            found.append(node)
     return out
 
 
@@ -74,12 +75,14 @@ def behaviour_change(node: DefNode, old: Sequence[_FunctionNode] | None) -> str 
     """Why a touched function needs tests under contract v2, or ``None`` when it does not.
 
     ``old`` holds the old file's functions of the same dotted name (``None``:
-    the whole file is new, or its old version is unknown or does not parse).
-    Returns ``"new"`` when there is no old function of that name,
-    ``"behaviour-changed"`` when no old one has the same fingerprint.
+    no definition of that name, or no old version at all: the file is added,
+    unknown or does not parse). Returns ``"new"`` then, ``"behaviour-changed"``
+    when no old function has the same fingerprint.
     """
-    if not old or not isinstance(node, _FunctionNode):
+    if old is None:
         return "new"
+    if not isinstance(node, _FunctionNode):
+        return "behaviour-changed"
     mine = fingerprint(node)
     # Overloads, getter/setter pairs, if/else branches: unchanged if any old one is the same.
     if any(fingerprint(candidate) == mine for candidate in old):
