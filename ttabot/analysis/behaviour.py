@@ -47,7 +47,8 @@ class _Stripper(ast.NodeTransformer):
         if node.value is None:
             return None  # a bare `x: T` declares a type and does nothing at run time
         assign = ast.Assign(targets=[node.target], value=node.value, type_comment=None)
-        return self.generic_visit(assign)
+        # Positions do not count (include_attributes=False); copied so the tree stays unparsable.
+        return self.generic_visit(ast.copy_location(assign, node))
 
 
 def fingerprint(node: _FunctionNode) -> str:
