@@ -83,3 +83,60 @@ def test_draft_takes_the_same_option(
         kinds[contract] = [t["kind"] for t in json.loads(result.out)["tasks"]]
     assert "refactoring" in kinds["1"]
     assert "refactoring" not in kinds["2"]
+
+
+def test_json_says_the_contract_and_which_rule_fired(wide: GitRepo, run_cli: RunCli) -> None:
+    wide.write("pkg/m.py", '"""M."""\n\n\n' + WIDE + "\n\ndef bare(a, b, c, d, e, f):\n    pass\n")
+    wide.stage()
+    args = ["check", "--root", str(wide.path), "--format", "json"]
+    for contract, expected in (
+        (
+            "2",
+            {
+                ("docs-missing", "bare"): "no-docstring",
+                ("tests-needed", "wide"): "new",
+                ("tests-needed", "bare"): "new",
+                ("refactor", "bare"): "positional-parameters",
+            },
+        ),
+        (
+            "1",
+            {
+                ("docs-missing", "bare"): "no-docstring",
+                ("tests-needed", "wide"): "changed-code",
+                ("tests-needed", "bare"): "changed-code",
+                ("refactor", "wide"): "parameters",
+                ("refactor", "bare"): "parameters",
+            },
+        ),
+    ):
+        doc = json.loads(run_cli([*args, "--contract", contract]).out)
+        assert doc["contract"] == int(contract)
+        rules = {(f["category"], f["symbol"]): f["details"]["rule"] for f in doc["findings"]}
+        assert rules == expected
+
+
+@pytest.mark.parametrize(
+    ("contract", "tests_text", "refactor_text"),
+    [
+        (2, "New or changed behaviour", "positional parameters"),
+        (1, "Changed code that no test", "too many parameters"),
+    ],
+)
+def test_sarif_rule_texts_follow_the_contract(
+    contract: int, tests_text: str, refactor_text: str
+) -> None:
+    from ttabot.records import Category, CheckResult
+    from ttabot.report import Report
+    from ttabot.report.sarif import as_sarif
+
+    report = Report(CheckResult(()), frozenset({Category.DOCS_MISSING}), contract=contract)
+    driver = as_sarif(report)["runs"][0]["tool"]["driver"]
+    texts = {r["id"]: r["shortDescription"]["text"] for r in driver["rules"]}
+    assert tests_text in texts["tests-needed"]
+    assert refactor_text in texts["refactor"]
+    assert driver["properties"] == {"contract": contract}
+    inherited = "inherits" in next(
+        r["fullDescription"]["text"] for r in driver["rules"] if r["id"] == "docs-missing"
+    )
+    assert inherited is (contract == 2)

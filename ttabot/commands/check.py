@@ -20,10 +20,13 @@ from ttabot.config import CheckSettings, load_settings, parse_categories
 
 _EPILOG = """\b
 What is checked (only .py files; test files get no findings):
-  docs-missing  a touched public def/class without a docstring
-  tests-needed  a touched public function whose new code no changed test names
-  refactor      a touched function with McCabe complexity > 10 or > 5 parameters
+  docs-missing  a touched public def/class without a docstring (inherited ones count)
+  tests-needed  a new public function, or one whose behaviour changed, that no
+                changed test names (annotation/docstring-only edits need none)
+  refactor      a touched function with McCabe complexity > 10 or > 5 positional
+                parameters
 By default all three are reported and only docs-missing fails the run.
+--contract 1 (or contract = 1) keeps the version 1 rules (docs/findings.md).
 Settings: .ttabot.toml or [tool.ttabot] in pyproject.toml; flags win over them.
 
 \b
@@ -110,7 +113,7 @@ def command(
     result = run_check(selection, settings, coverage)
     # no-color.org: only a non-empty NO_COLOR turns colour off.
     color = fmt == "text" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-    report = Report(result, check.fail_on, selection.change.description, color)
+    report = Report(result, check.fail_on, selection.change.description, color, check.contract)
     click.echo(render(fmt, report), nl=False, color=color)
     return report.exit_code
 

@@ -31,6 +31,8 @@ class Report(NamedTuple):
     fail_on: frozenset[Category]
     description: str = ""
     color: bool = False
+    #: The Findings contract version the result follows (docs/findings.md).
+    contract: int = 2
 
     def fails(self, finding: Finding) -> bool:
         """True when ``finding``'s category fails the run."""

@@ -27,6 +27,7 @@ def as_dict(report: Report) -> dict[str, Any]:
     return {
         "version": FORMAT_VERSION,
         "source": report.description,
+        "contract": report.contract,
         "findings": [finding_dict(f, report.fails(f)) for f in result.findings],
         "warnings": [{"path": w.path, "message": w.message} for w in result.warnings],
         "summary": {
