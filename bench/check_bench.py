@@ -123,15 +123,17 @@ def process_times(
     return times
 
 
-def regular_install(tmp: Path) -> list[str]:
+def regular_install(tmp: Path, package: Path | None = None) -> list[str]:
     """A command that runs ``ttabot`` as a regular (non-editable) install would.
 
     pre-commit installs ttabot normally into its own environment; this venv's
     editable install adds an import hook that costs ~15 ms at every start. So
     the bench builds a bare venv whose ``.pth`` puts a copy of the package and
     this venv's dependencies on the path (no network, no pip), and a script
-    identical to pip's console-script wrapper.
+    identical to pip's console-script wrapper. ``package`` is the ``ttabot``
+    folder to install (default: this checkout's).
     """
+    tmp.mkdir(parents=True, exist_ok=True)
     venv = tmp / "regular-venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = venv / "bin" / "python"
@@ -142,7 +144,7 @@ def regular_install(tmp: Path) -> list[str]:
         text=True,
     ).stdout.strip()
     source = tmp / "regular-src"
-    package = Path(__file__).resolve().parents[1] / "ttabot"
+    package = package or Path(__file__).resolve().parents[1] / "ttabot"
     shutil.copytree(package, source / "ttabot", ignore=shutil.ignore_patterns("__pycache__"))
     deps = sysconfig.get_paths()["purelib"]
     Path(purelib, "ttabot-bench.pth").write_text(f"{source}\n{deps}\n")
@@ -175,7 +177,7 @@ def in_process_times(fn: Callable[[], object], runs: int) -> list[float]:
 Row = tuple[str, float, str]
 
 
-def hook_rows(ttabot: str, interrogate: str, runs: int) -> list[Row]:
+def hook_rows(ttabot: str, interrogate: str, runs: int, baseline: Path | None = None) -> list[Row]:
     """Measures 1 and 3: the hook and interrogate on the same typical commit, taking turns."""
     # Installed packages have bytecode; a PYTHONDONTWRITEBYTECODE environment would make
     # every run compile ttabot from source, which no user's hook does.
@@ -184,7 +186,7 @@ def hook_rows(ttabot: str, interrogate: str, runs: int) -> list[Row]:
         root = Path(tmp) / "repo"
         files = typical_commit(root)
         rel = [str(f.relative_to(root)) for f in files]
-        cmds = {
+        cmds: dict[str, list[str]] = {
             "regular": [*regular_install(Path(tmp)), "check"],
             "editable": [ttabot, "check"],
             "interrogate": [interrogate, "--fail-under", "0", "-q", *rel],
@@ -192,11 +194,24 @@ def hook_rows(ttabot: str, interrogate: str, runs: int) -> list[Row]:
             # machines": timed in the same rounds, it shows how fast the machine is today.
             "yardstick": [interrogate, "--fail-under", "0", "-q", str(Path(click.__file__).parent)],
         }
+        if baseline is not None:
+            # Another checkout's package (e.g. `git archive main ttabot`), timed in the same
+            # rounds as this one, so "before and after" share the machine's load.
+            cmds["baseline"] = [*regular_install(Path(tmp) / "base", baseline), "check"]
         check = subprocess.run(cmds["regular"], cwd=root, env=env, capture_output=True)
         findings = check.stdout.decode().strip().splitlines()[-1]
         times = process_times(cmds, root, runs, env)
     med = {name: (statistics.median(w), statistics.median(c)) for name, (w, c) in times.items()}
+    compared: list[Row] = []
+    if "baseline" in med:
+        compared = [
+            ("baseline: the same hook, --baseline package", med["baseline"][0], ""),
+            ("  (CPU time, user + system)", med["baseline"][1], ""),
+            ("ratio this / baseline, wall", med["regular"][0] / med["baseline"][0], "x"),
+            ("ratio this / baseline, CPU", med["regular"][1] / med["baseline"][1], "x"),
+        ]
     return [
+        *compared,
         ("hook: ttabot check, typical commit", med["regular"][0], findings),
         ("  (CPU time, user + system)", med["regular"][1], ""),
         ("  same, this venv's editable install", med["editable"][0], ""),
@@ -228,6 +243,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=21, help="whole-process runs per tool")
     parser.add_argument("--big-lines", type=int, default=20_000)
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="another ttabot package folder to time beside this one (before/after)",
+    )
     args = parser.parse_args(argv)
 
     bindir = Path(sys.executable).parent
@@ -241,7 +261,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
     load_before = os.getloadavg()[0]
-    rows = hook_rows(ttabot, interrogate, args.runs)
+    rows = hook_rows(ttabot, interrogate, args.runs, args.baseline)
     rows.append(big_diff_row(args.big_lines, max(5, args.runs // 4)))
     print(f"machine: {describe_machine()}")
     print(f"load average (1 min): {load_before:.2f} before, {os.getloadavg()[0]:.2f} after")

@@ -498,3 +498,71 @@ def test_fingerprint(left: str, right: str, same: bool) -> None:
     assert (fingerprint(a) == fingerprint(b)) is same
     # The node itself is left as it was.
     assert ast.unparse(a) == ast.unparse(ast.parse(left).body[0])
+
+
+@pytest.mark.parametrize("module", ["argparse", "ast", "ttabot.analysis.findings", "NESTING"])
+def test_old_function_names_are_check_s_dotted_names(module: str) -> None:
+    import importlib
+    import inspect
+
+    from ttabot.analysis.behaviour import functions_by_symbol
+    from ttabot.analysis.definitions import collect_definitions
+
+    if module == "NESTING":
+        text = (
+            "if x:\n    def f(): pass\nelse:\n    class f: pass\n"
+            "try:\n    class A:\n        with y:\n            def m(self):\n"
+            "                def inner(): pass\nexcept E:\n    pass\n"
+        )
+    else:
+        text = inspect.getsource(importlib.import_module(module))
+    tree = ast.parse(text)
+    expected: dict[str, list[int]] = {}
+    for definition in collect_definitions(tree):
+        lines = expected.setdefault(definition.symbol, [])
+        if definition.is_function:
+            lines.append(definition.line)
+    got = {symbol: [n.lineno for n in nodes] for symbol, nodes in functions_by_symbol(tree).items()}
+    assert got == expected
+
+
+def test_an_old_text_without_the_name_is_not_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ttabot.analysis as analysis
+
+    parsed: list[str] = []
+    real = analysis.parse_text
+
+    def counting(text: str, path: str) -> object:
+        parsed.append(path)
+        return real(text, path)
+
+    monkeypatch.setattr(analysis, "parse_text", counting)
+    snippet = "+def fresh(x):\n+    return x\n"
+    assert found(check(snippet, old="def other():\n    return 1\n"), "tests-needed") == {"fresh"}
+    assert parsed == []
+    # Every part of a dotted name must be there: "Box" is, "fresh" is not.
+    method = " class Box:\n+    def fresh(self):\n+        return 1\n"
+    assert found(check(method, old="class Box:\n    pass\n"), "tests-needed") == {"Box.fresh"}
+    assert parsed == []
+    assert found(check(snippet, old="def fresh(x):\n    return x\n"), "tests-needed") == set()
+    assert parsed == ["pkg/mod.py"]
+
+
+def test_a_non_ascii_old_text_is_parsed_even_if_the_name_looks_absent() -> None:
+    # Python reads the ligature "ﬁ" in an identifier as "fi" (NFKC): the old file defines "file".
+    before = "def \ufb01le(x):\n    return x\n"
+    assert ast.parse(before).body[0].name == "file"  # type: ignore[attr-defined]
+    assert found(check("+def file(x: str):\n     return x\n", old=before), "tests-needed") == set()
+
+
+def test_an_old_text_in_its_declared_encoding() -> None:
+    from ttabot.analysis import analyze
+
+    cookie = "# -*- coding: latin-1 -*-\n"
+    before = (cookie + "def load(x):\n    return x + 'é'\n").encode("latin-1")
+    after = (cookie + "def load(x: str) -> str:\n    return x + 'é'\n").encode("latin-1")
+    change = Change((FileChange("pkg/mod.py", FileStatus.MODIFIED, frozenset({2})),))
+    result = analyze(
+        change, {"pkg/mod.py": after}.get, CheckSettings(), None, {"pkg/mod.py": before}.get
+    )
+    assert found(result, "tests-needed") == set()

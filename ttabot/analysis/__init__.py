@@ -9,12 +9,12 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Mapping, Sequence
 
-from ttabot.analysis.behaviour import functions_by_symbol
+from ttabot.analysis.behaviour import functions_by_symbol, may_define
 from ttabot.analysis.coverage import load_covered_lines
 from ttabot.analysis.definitions import collect_definitions
 from ttabot.analysis.findings import AddedTestLines, OldFunctions, file_findings
 from ttabot.analysis.paths import in_scope, is_python, is_test_file
-from ttabot.analysis.source import SourceError, decode, parse, split_lines
+from ttabot.analysis.source import SourceError, decode, parse, parse_text, split_lines
 from ttabot.analysis.statements import StatementIndex
 from ttabot.analysis.touched import find_touches
 from ttabot.config import CheckSettings
@@ -112,34 +112,44 @@ def analyze(
 def _old_functions(
     file: FileChange, read_old: Callable[[str], bytes | None] | None
 ) -> OldFunctions:
-    """The old version's functions by dotted name, parsed on first use and at most once.
+    """The old version's functions of a dotted name, read and parsed on first use, at most once.
 
     An added file, an unknown old version (``read_old`` is ``None`` or has
     nothing) or one that does not parse gives ``None``: every function is new.
+    An old text that cannot hold the name is not parsed at all.
     """
-    cache: list[Mapping[str, Sequence[ast.FunctionDef | ast.AsyncFunctionDef]] | None] = []
+    text: list[str | None] = []
+    functions: list[Mapping[str, Sequence[ast.FunctionDef | ast.AsyncFunctionDef]] | None] = []
 
-    def load() -> Mapping[str, Sequence[ast.FunctionDef | ast.AsyncFunctionDef]] | None:
-        if not cache:
-            cache.append(_read_old_functions(file, read_old))
-        return cache[0]
+    def lookup(symbol: str) -> Sequence[ast.FunctionDef | ast.AsyncFunctionDef] | None:
+        if not text:
+            text.append(_old_text(file, read_old))
+        old = text[0]
+        if old is None or not may_define(old, symbol):
+            return None
+        if not functions:
+            try:
+                tree = parse_text(old, file.old_path or file.path).tree
+            except SourceError:
+                functions.append(None)  # the contract: an old version that does not parse is new
+            else:
+                functions.append(functions_by_symbol(tree))
+        table = functions[0]
+        return None if table is None else table.get(symbol)
 
-    return load
+    return lookup
 
 
-def _read_old_functions(
-    file: FileChange, read_old: Callable[[str], bytes | None] | None
-) -> Mapping[str, Sequence[ast.FunctionDef | ast.AsyncFunctionDef]] | None:
+def _old_text(file: FileChange, read_old: Callable[[str], bytes | None] | None) -> str | None:
     if read_old is None or file.status is FileStatus.ADDED:
         return None
     data = read_old(file.old_path or file.path)
     if data is None:
         return None
     try:
-        source = parse(data, file.old_path or file.path)
+        return decode(data)
     except SourceError:
-        return None  # the contract: an old version that does not parse counts as new
-    return functions_by_symbol(collect_definitions(source.tree))
+        return None  # cannot be decoded: it does not parse either
 
 
 def _one_per_symbol(findings: list[Finding]) -> tuple[Finding, ...]:

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import ast
 import copy
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
-from ttabot.analysis.definitions import Definition, DefNode
+from ttabot.analysis.definitions import DefNode
+
+_BODY_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
 
 _FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
@@ -57,19 +59,43 @@ def fingerprint(node: _FunctionNode) -> str:
     return ast.dump(stripped, include_attributes=False)
 
 
-def functions_by_symbol(defs: Iterable[Definition]) -> dict[str, list[_FunctionNode]]:
-    """The functions of a module's definitions, grouped by dotted name.
+def functions_by_symbol(tree: ast.Module) -> dict[str, list[_FunctionNode]]:
+    """The functions of a module, grouped by dotted name as ``collect_definitions`` names them.
 
     A class is a definition of its name, so the name is not new, but an old
-    class never matches a new function: it is listed with no functions.
+    class never matches a new function: it is listed with no functions. Only
+    names are computed (no docstrings, spans or visibility): this runs on the
+    old version of every changed file with a function that may need tests.
     """
     out: dict[str, list[_FunctionNode]] = {}
-    for definition in defs:
-        found = out.setdefault(definition.symbol, [])
-        node = definition.node
-        if isinstance(node, _FunctionNode):
-            found.append(node)
+    pending: list[tuple[ast.AST, str]] = [(stmt, "") for stmt in reversed(tree.body)]
+    while pending:
+        stmt, prefix = pending.pop()
+        if isinstance(stmt, DefNode):
+            symbol = f"{prefix}{stmt.name}"
+            found = out.setdefault(symbol, [])
+            if isinstance(stmt, _FunctionNode):
+                found.append(stmt)
+            pending.extend((child, f"{symbol}.") for child in reversed(stmt.body))
+            continue
+        for field in _BODY_FIELDS:
+            value = getattr(stmt, field, None)
+            if isinstance(value, list):
+                pending.extend((child, prefix) for child in reversed(value))
     return out
+
+
+def may_define(text: str, symbol: str) -> bool:
+    """False only when ``text`` cannot define dotted ``symbol``: a part of the name is absent.
+
+    A definition spells its name in the source, so an ASCII file that does not
+    contain every part of the name defines no such symbol, and need not be
+    parsed. Non-ASCII source may spell a name in a form that Python normalises
+    (NFKC), so it always may.
+    """
+    if not text.isascii():
+        return True
+    return all(part in text for part in symbol.split("."))
 
 
 def behaviour_change(node: DefNode, old: Sequence[_FunctionNode] | None) -> str | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 
 from ttabot.analysis.behaviour import behaviour_change
 from ttabot.analysis.complexity import (
@@ -65,9 +65,9 @@ def _kind(definition: Definition) -> str:
     return "method" if definition.is_method else "function"
 
 
-#: The old version's functions by dotted name, read on first use (``None``: no old
-#: version to compare with, so every function counts as new).
-OldFunctions = Callable[[], Mapping[str, Sequence[ast.FunctionDef | ast.AsyncFunctionDef]] | None]
+#: The old version's functions of a dotted name (``None``: no definition of that
+#: name, or no old version to compare with: the function counts as new).
+OldFunctions = Callable[[str], Sequence[ast.FunctionDef | ast.AsyncFunctionDef] | None]
 
 
 def docs_missing(
@@ -150,10 +150,7 @@ def tests_needed(
         return None
     rule = "changed-code"
     if old is not None:
-        previous = old()
-        found = behaviour_change(
-            definition.node, None if previous is None else previous.get(definition.symbol)
-        )
+        found = behaviour_change(definition.node, old(definition.symbol))
         if found is None:
             return None  # only annotations, docstrings or type comments changed
         rule = found
@@ -234,5 +231,5 @@ def file_findings(
         yield from (finding for finding in found if finding is not None)
 
 
-def _no_old_version() -> None:
+def _no_old_version(symbol: str) -> None:
     return None

@@ -58,7 +58,11 @@ def split_lines(text: str) -> tuple[str, ...]:
 
 def parse(data: bytes, path: str) -> Source:
     """Decode and parse ``data``; raise :class:`SourceError` with a one-line reason."""
-    text = decode(data)
+    return parse_text(decode(data), path)
+
+
+def parse_text(text: str, path: str) -> Source:
+    """Parse decoded source ``text``; raise :class:`SourceError` with a one-line reason."""
     try:
         with warnings.catch_warnings():
             # "invalid escape sequence" and friends are the file's business, not a
