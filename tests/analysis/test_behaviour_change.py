@@ -566,3 +566,60 @@ def test_an_old_text_in_its_declared_encoding() -> None:
         change, {"pkg/mod.py": after}.get, CheckSettings(), None, {"pkg/mod.py": before}.get
     )
     assert found(result, "tests-needed") == set()
+
+
+class _Reference(ast.NodeTransformer):
+    """The contract's words as code: strip a copy, then ``ast.dump`` it without positions."""
+
+    def generic_visit(self, node: ast.AST) -> ast.AST:
+        kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+        if isinstance(node, kinds) and node.body:
+            first = node.body[0]
+            if (
+                isinstance(first, ast.Expr)
+                and isinstance(first.value, ast.Constant)
+                and isinstance(first.value.value, str)
+            ):
+                node.body = node.body[1:]
+        for name in ("type_comment", "returns"):
+            if hasattr(node, name):
+                setattr(node, name, None)
+        if isinstance(node, ast.arg):
+            node.annotation = None
+        return super().generic_visit(node)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> ast.AST | None:
+        if node.value is None:
+            return None
+        return self.generic_visit(ast.Assign(targets=[node.target], value=node.value))
+
+
+def _reference(node: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
+    import copy
+
+    return ast.dump(_Reference().visit(copy.deepcopy(node)), include_attributes=False)
+
+
+@pytest.mark.parametrize("module", ["argparse", "typing", "asyncio.tasks", "dataclasses"])
+def test_fingerprint_agrees_with_the_contract_s_definition(module: str) -> None:
+    import importlib
+    import inspect
+
+    text = inspect.getsource(importlib.import_module(module))
+    # Each function twice: as written, and with annotations and docstrings stripped by
+    # unparsing the reference; equal fingerprints must mean equal reference dumps.
+    functions = [
+        n
+        for n in ast.walk(ast.parse(text))
+        if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
+    ]
+    assert len(functions) > 20
+    fast: dict[str, set[str]] = {}
+    for node in functions:
+        fast.setdefault(fingerprint(node), set()).add(_reference(node))
+        plain = ast.parse(ast.unparse(_Reference().visit(ast.parse(ast.unparse(node))))).body[0]
+        assert isinstance(plain, ast.FunctionDef | ast.AsyncFunctionDef)
+        assert fingerprint(plain) == fingerprint(node) or _reference(plain) != _reference(node)
+    # One reference dump per fingerprint, and as many fingerprints as reference dumps.
+    assert all(len(refs) == 1 for refs in fast.values())
+    assert len(fast) == len({_reference(n) for n in functions})

