@@ -623,3 +623,14 @@ def test_fingerprint_agrees_with_the_contract_s_definition(module: str) -> None:
     # One reference dump per fingerprint, and as many fingerprints as reference dumps.
     assert all(len(refs) == 1 for refs in fast.values())
     assert len(fast) == len({_reference(n) for n in functions})
+
+
+def test_a_deep_expression_that_parses_does_not_crash_the_fingerprint() -> None:
+    deep = "x" + "+1" * 2500
+    ast.parse(deep)  # Python parses it; a recursive dump would not get through it
+    result = check(f" def load(x):\n+    return {deep}\n", old="def load(x):\n    return x\n")
+    assert one(result, "tests-needed").details["rule"] == "behaviour-changed"
+    same = check(
+        f" def load(x: int):\n+    return {deep}\n", old=f"def load(x):\n    return {deep}\n"
+    )
+    assert found(same, "tests-needed") == set()
