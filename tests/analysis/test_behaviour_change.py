@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import itertools
 import textwrap
 
 import pytest
@@ -634,3 +635,32 @@ def test_a_deep_expression_that_parses_does_not_crash_the_fingerprint() -> None:
         f" def load(x: int):\n+    return {deep}\n", old=f"def load(x):\n    return {deep}\n"
     )
     assert found(same, "tests-needed") == set()
+
+
+@pytest.mark.parametrize("module", ["argparse", "typing", "asyncio.tasks"])
+def test_same_behaviour_is_fingerprint_equality(module: str) -> None:
+    import importlib
+    import inspect
+
+    from ttabot.analysis.behaviour import same_behaviour
+
+    text = inspect.getsource(importlib.import_module(module))
+    functions = [
+        n
+        for n in ast.walk(ast.parse(text))
+        if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
+    ]
+    stripped = [
+        ast.parse(ast.unparse(_Reference().visit(ast.parse(ast.unparse(n))))).body[0]
+        for n in functions
+    ]
+    pairs = list(zip(functions, stripped, strict=True))
+    pairs += list(itertools.pairwise(functions))
+    pairs += [(a, b) for a in functions[:40] for b in functions[:40]]
+    agreed = 0
+    for left, right in pairs:
+        assert isinstance(right, ast.FunctionDef | ast.AsyncFunctionDef)
+        same = fingerprint(left) == fingerprint(right)
+        assert same_behaviour(left, right) is same
+        agreed += same
+    assert 0 < agreed < len(pairs)  # both answers were exercised

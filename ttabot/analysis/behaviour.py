@@ -54,9 +54,8 @@ def fingerprint(node: _FunctionNode) -> str:
             pending.extend(reversed(_node_parts(item)))
         elif isinstance(item, list):
             parts: list[tuple[bool, object]] = [(True, "[")]
-            for element in item:
-                if isinstance(element, ast.AnnAssign) and element.value is None:
-                    continue  # a bare `x: T` declares a type and does nothing at run time
+            # A bare `x: T` declares a type and does nothing at run time: dropped.
+            for element in _statements(item):
                 parts += [(False, element), (True, ",")]
             parts.append((True, "]"))
             pending.extend(reversed(parts))
@@ -66,19 +65,73 @@ def fingerprint(node: _FunctionNode) -> str:
 
 
 def _node_parts(node: ast.AST) -> list[tuple[bool, object]]:
-    if isinstance(node, ast.AnnAssign) and node.value is not None:
-        # `x: T = v` compares as `x = v` (a bare `x: T` is dropped by its list).
-        node = ast.Assign(targets=[node.target], value=node.value, type_comment=None)
+    if isinstance(node, ast.AnnAssign):
+        node = _plain(node)  # `x: T = v` compares as `x = v`
     parts: list[tuple[bool, object]] = [(True, f"{type(node).__name__}(")]
     for name in node._fields:
         field = None if name in _IGNORED_FIELDS else getattr(node, name, None)
-        body = node.body if name == "body" and isinstance(node, DefNode) else None
-        if body and _is_docstring(body[0]):
+        if name == "body" and isinstance(node, DefNode):
             # A body emptied this way stays empty: no `pass` that is not in the source.
-            field = body[1:]
+            field = _without_docstring(field)
         parts += [(True, f"{name}="), (False, field), (True, ",")]
     parts.append((True, ")"))
     return parts
+
+
+def same_behaviour(left: _FunctionNode, right: _FunctionNode) -> bool:
+    """True when two functions have the same :func:`fingerprint`, without building either.
+
+    Both trees are walked side by side (with its own stack, like
+    :func:`fingerprint`) and the walk stops at the first difference; a changed
+    function usually differs long before its end. Leaf values compare as
+    ``ast.dump`` shows them: same type and same ``repr``.
+    """
+    pending: list[tuple[object, object]] = [(left, right)]
+    while pending:
+        one, other = pending.pop()
+        if isinstance(one, ast.AnnAssign):
+            one = _plain(one)
+        if isinstance(other, ast.AnnAssign):
+            other = _plain(other)
+        kind = type(one)
+        if kind is not type(other):
+            return False
+        if isinstance(one, ast.AST):
+            assert isinstance(other, ast.AST)
+            for name in one._fields:
+                if name in _IGNORED_FIELDS:
+                    continue
+                mine, theirs = getattr(one, name, None), getattr(other, name, None)
+                if name == "body" and isinstance(one, DefNode):
+                    mine, theirs = _without_docstring(mine), _without_docstring(theirs)
+                pending.append((mine, theirs))
+        elif kind is list:
+            assert isinstance(one, list) and isinstance(other, list)
+            kept, other_kept = _statements(one), _statements(other)
+            if len(kept) != len(other_kept):
+                return False
+            pending.extend(zip(kept, other_kept, strict=True))
+        elif one != other and repr(one) != repr(other):
+            return False
+    return True
+
+
+def _plain(node: ast.AnnAssign) -> ast.stmt:
+    """``x: T = v`` as ``x = v`` (a bare ``x: T`` is left for its list to drop)."""
+    if node.value is None:
+        return node
+    return ast.Assign(targets=[node.target], value=node.value, type_comment=None)
+
+
+def _without_docstring(body: object) -> object:
+    if isinstance(body, list) and body and _is_docstring(body[0]):
+        return body[1:]
+    return body
+
+
+def _statements(items: list[object]) -> list[object]:
+    """A list as the fingerprint sees it: without bare ``x: T`` annotations."""
+    return [i for i in items if not (isinstance(i, ast.AnnAssign) and i.value is None)]
 
 
 def functions_by_symbol(tree: ast.Module) -> dict[str, list[_FunctionNode]]:
@@ -132,8 +185,7 @@ def behaviour_change(node: DefNode, old: Sequence[_FunctionNode] | None) -> str 
         return "new"
     if not isinstance(node, _FunctionNode):
         return "behaviour-changed"
-    mine = fingerprint(node)
     # Overloads, getter/setter pairs, if/else branches: unchanged if any old one is the same.
-    if any(fingerprint(candidate) == mine for candidate in old):
+    if any(same_behaviour(node, candidate) for candidate in old):
         return None
     return "behaviour-changed"
