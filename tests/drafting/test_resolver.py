@@ -7,11 +7,18 @@ found by drafting, and when a name is defined twice both pick the same one.
 from __future__ import annotations
 
 import ast
+import json
+from typing import Any
 
 import pytest
 
 from tests.analysis.marked import check, unmark
+from tests.drafting.conftest import answer, configure, user_prompt
+from tests.support.fake_openai import FakeOpenAI
+from tests.support.gitrepo import GitRepo
+from tests.support.loopback import Reply
 from ttabot.analysis.resolve import find_definition as analysis_find
+from ttabot.cli import main
 from ttabot.drafting import refactor, validate
 from ttabot.drafting.docstrings import find_definition, params_mismatch
 from ttabot.drafting.plan import definition_source
@@ -144,3 +151,29 @@ def test_without_a_line_the_first_definition_wins() -> None:
     assert find_definition(tree, "f", 5) is not None
     assert find_definition(tree, "g") is None
     assert find_definition(tree, "f.inner") is None
+
+
+def test_draft_drafts_a_function_under_try_that_check_reports(
+    repo: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def responder(model: str, body: Any) -> Reply:
+        assert "load" in user_prompt(body)
+        items = [{"symbol": "load", "docstring": "Load it.\n\nArgs:\n    a: What to load."}]
+        return answer({"docstrings": items})
+
+    repo.write("pkg/__init__.py", "")
+    repo.write("pkg/fast.py", '"""Fast paths."""\n')
+    repo.commit("init")
+    repo.write(
+        "pkg/fast.py",
+        '"""Fast paths."""\n\ntry:\n    import _fast\nexcept ImportError:\n'
+        "    def load(a):\n        return a\n",
+    )
+    configure(repo, fake, responder)
+    repo.stage()
+    assert main(["draft", "--only", "docs-missing", "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    (drafted,) = doc["drafts"]
+    assert drafted["status"] == "accepted", drafted
+    assert [f["symbol"] for f in drafted["findings"]] == ["load"]
+    assert '        """Load it.' in drafted["diff"]
