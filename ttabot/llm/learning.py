@@ -59,8 +59,9 @@ class ChainLearner:
     def __init__(self, state: SharedState, rng: random.Random | None = None) -> None:
         self._state = state
         self._rng = rng or random.Random()
-        # Task -> (kind, model) of its latest answer, until a verdict settles it.
-        self._pending: dict[object, tuple[str, str]] = {}
+        # id(task) -> (kind, model) of its latest answer, until a verdict settles it
+        # (by id: tasks need not be hashable, and each lives until it is settled).
+        self._pending: dict[int, tuple[str, str]] = {}
 
     def order(self, kind: str, items: Sequence[T], ref: Callable[[T], str]) -> list[T]:
         """``items`` (chain models) in the order a request of ``kind`` should try them."""
@@ -86,14 +87,14 @@ class ChainLearner:
         """
         if not completion.ok or completion.model is None:
             return
-        previous = self._pending.get(task)
+        previous = self._pending.get(id(task))
         if previous is not None:
             self.record(*previous, "rejected")
-        self._pending[task] = (kind, completion.model)
+        self._pending[id(task)] = (kind, completion.model)
 
     def draft_settled(self, task: object, accepted: bool) -> None:
         """``task`` is done: its last answer was ``accepted`` (or rejected)."""
-        pending = self._pending.pop(task, None)
+        pending = self._pending.pop(id(task), None)
         if pending is not None:
             self.record(*pending, "accepted" if accepted else "rejected")
 
