@@ -189,10 +189,26 @@ class RotatingClient:
 
     # --- what drafting reports (learning chains) -------------------------------
 
-    def report_answer(self, task: object, kind: TaskKind, completion: Completion) -> None:
-        """Drafting got ``completion`` for ``task``; the task's previous answer was rejected."""
+    async def complete_draft(
+        self,
+        task: object,
+        kind: TaskKind,
+        messages: Sequence[Mapping[str, str]],
+        *,
+        schema: Mapping[str, Any] | None = None,
+    ) -> Completion:
+        """:meth:`complete` for one round of draft ``task``, reported to the learning chains.
+
+        Drafting asks again for a task only after validation rejected its last
+        answer, so that answer's model is charged a rejection before this round
+        picks a model; the new answer waits for :meth:`report_verdict`.
+        """
+        if self.learning is not None:
+            self.learning.draft_asking(task)
+        completion = await self.complete(kind, messages, schema=schema)
         if self.learning is not None:
             self.learning.draft_answered(task, _name(kind), completion)
+        return completion
 
     def report_verdict(self, task: object, accepted: bool) -> None:
         """Drafting finished ``task``: its last answer was ``accepted`` or rejected."""

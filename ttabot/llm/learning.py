@@ -79,18 +79,19 @@ class ChainLearner:
 
     # --- the hook drafting reports through -----------------------------------------
 
-    def draft_answered(self, task: object, kind: str, completion: Completion) -> None:
-        """A draft ``task`` of ``kind`` got ``completion``; a previous answer was rejected.
+    def draft_asking(self, task: object) -> None:
+        """``task`` asks again: validation rejected its last answer, so charge that model now.
 
-        Drafting asks again for a task only after validation rejected its last
-        answer, so that answer's model is charged a rejection now.
+        Charged before the new round picks a model, so the very next pick knows.
         """
-        if not completion.ok or completion.model is None:
-            return
-        previous = self._pending.get(id(task))
+        previous = self._pending.pop(id(task), None)
         if previous is not None:
             self.record(*previous, "rejected")
-        self._pending[id(task)] = (kind, completion.model)
+
+    def draft_answered(self, task: object, kind: str, completion: Completion) -> None:
+        """``task`` (of ``kind``) got ``completion``; it awaits a verdict."""
+        if completion.ok and completion.model is not None:
+            self._pending[id(task)] = (kind, completion.model)
 
     def draft_settled(self, task: object, accepted: bool) -> None:
         """``task`` is done: its last answer was ``accepted`` (or rejected)."""
