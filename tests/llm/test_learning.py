@@ -214,3 +214,33 @@ def test_after_three_runs_a_model_whose_drafts_fail_gets_under_a_fifth_of_calls(
 def test_learn_false_in_config(repo: GitRepo, tmp_path: Path, learn: bool) -> None:
     repo.write(".ttabot.toml", f"[client]\nlearn = {str(learn).lower()}\n")
     assert load_settings(repo.path, None).client.learn is learn
+
+
+def test_models_stats_prints_the_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ttabot.cli import main
+
+    seed_outcomes(tmp_path, "fake:a", Outcomes(1, 3, 2))
+    config = tmp_path / "ttabot.toml"
+    config.write_text(
+        '[providers.fake]\nbase_url = "http://127.0.0.1:9/v1"\n'
+        f'[client]\nstate-dir = "{tmp_path}"\n'
+    )
+    monkeypatch.delenv("OPENROUTER_API_KEY", raising=False)
+    assert main(["models", "--stats", "--config", str(config)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == [
+        "task",
+        "kind",
+        "model",
+        "accepted",
+        "rejected",
+        "no-answer",
+        "p(accept)",
+    ]
+    assert lines[1].split() == ["documentation", "fake:a", "1", "3", "2", "0.33"]
+    with config.open("a") as out:
+        out.write("learn = false\n")
+    assert main(["models", "--stats", "--config", str(config)]) == 0
+    assert "learning is off" in capsys.readouterr().out

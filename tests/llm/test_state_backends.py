@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -221,3 +223,30 @@ def test_importing_the_client_does_not_import_redis(tmp_path: Path) -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
     )
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(
+    ("table", "error"),
+    [
+        ({"state": {"url": "http://127.0.0.1:6379"}}, "state.url: expected a redis://"),
+        ({"state": {"url": 5}}, "state.url: expected a string"),
+        ({"state": {"host": "x"}}, "unknown key 'state.host'"),
+        ({"client": {"rate-window": 0}}, "client.rate-window: must be positive"),
+        ({"client": {"learn": "no"}}, "client.learn: expected true or false"),
+    ],
+)
+def test_state_settings_reject_what_they_cannot_mean(table: dict[str, Any], error: str) -> None:
+    from ttabot.config import settings_from_table
+    from ttabot.errors import TtabotError
+
+    with pytest.raises(TtabotError, match=re.escape(error)):
+        settings_from_table(table, "test")
+
+
+def test_state_settings_are_read() -> None:
+    from ttabot.config import settings_from_table
+
+    table = {"state": {"url": "redis://cache:6379/2"}, "client": {"learn": False}}
+    settings = settings_from_table(table, "test")
+    assert settings.state.url == "redis://cache:6379/2"
+    assert settings.client.learn is False

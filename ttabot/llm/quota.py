@@ -127,6 +127,14 @@ class QuotaBook:
         if self._state is not None:
             self._state.publish_quota(key, quota)
 
+    def known(self) -> dict[str, DailyQuota]:
+        """Every daily quota seen whose reset is still ahead: ``"URL PROVIDER:free"`` -> quota."""
+        now = self._clock()
+        if self._state is not None:
+            self._read_at = now
+            self._known.update(self._state.quotas())
+        return {key: q for key, q in self._known.items() if q.reset > now}
+
     def used_up(self, target: Target) -> DailyQuota | None:
         """The used-up quota that rules ``target`` out until its reset, or None."""
         key = quota_key(target)
@@ -143,3 +151,10 @@ class QuotaBook:
             self._told.add(key)
             self._warn(used_up_message(target.ref.partition(":")[0], quota))
         return quota
+
+
+def quota_line(key: str, quota: DailyQuota) -> str:
+    """One line for ``ttabot models``: what is left of a daily quota and when it resets."""
+    tier = key.rpartition(" ")[2]
+    reset = datetime.datetime.fromtimestamp(quota.reset, datetime.timezone.utc)
+    return f"{tier}: {quota.remaining}/{quota.limit} requests left today; resets {reset:%H:%M} UTC"
