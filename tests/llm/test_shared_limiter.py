@@ -8,6 +8,7 @@ draws 429s (the control case), so the shared limiter is what keeps them away.
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import json
 import subprocess
@@ -19,8 +20,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.fake_openai import ok
+from tests.llm.conftest import KIND
+from tests.support.fake_openai import FakeOpenAI, ok
 from tests.support.loopback import Reply, Request, serve
+from ttabot.config import Settings
+from ttabot.llm import RotatingClient
+from ttabot.llm.state_file import FileState
 
 RPM = 20
 WINDOW = 2.0  # seconds the server (and the clients' rate-window) count over
@@ -127,3 +132,44 @@ def test_without_redis_the_same_load_draws_429s(
     handler, base_url = server
     run_workers(base_url, tmp_path, "", attempts=1)  # one try each: the 429s are the point
     assert handler.statuses[429] > 0
+
+
+def _paced(base_url: str, tmp_path: Path) -> tuple[Settings, str]:
+    from tests.llm.conftest import make_settings
+
+    settings = make_settings(base_url, tmp_path, chain=("a",), rate_window=1.0)
+    provider = settings.providers["fake"]._replace(rpm=2.0)
+    # The bucket key and window the schedule uses: URL and provider, window + 0.5 s margin.
+    return settings._replace(providers={"fake": provider}), f"{base_url}/chat/completions fake"
+
+
+def test_a_window_another_process_filled_is_waited_out(
+    fake: FakeOpenAI, tmp_path: Path, environ: dict[str, str]
+) -> None:
+    settings, bucket = _paced(fake.base_url, tmp_path)
+    other = FileState(tmp_path)  # another process, as far as the client can tell
+    assert other.acquire(bucket, 2, 1.5) == other.acquire(bucket, 2, 1.5) == 0.0
+    filled = time.time()
+
+    async def main() -> bool:
+        async with RotatingClient(settings, environ=environ) as client:
+            return (await client.complete(KIND, [{"role": "user", "content": "x"}])).ok
+
+    assert asyncio.run(main())
+    (call,) = fake.calls
+    assert call.at >= filled + 1.5 - 0.01  # not before the other process's entries left
+
+
+def test_a_probe_does_not_overrun_a_full_window(
+    fake: FakeOpenAI, tmp_path: Path, environ: dict[str, str]
+) -> None:
+    settings, bucket = _paced(fake.base_url, tmp_path)
+    other = FileState(tmp_path)
+    assert other.acquire(bucket, 2, 1.5) == other.acquire(bucket, 2, 1.5) == 0.0
+
+    async def main() -> str | None:
+        async with RotatingClient(settings, environ=environ) as client:
+            return (await client.probe("fake:a", timeout=0.5)).error
+
+    assert asyncio.run(main()) == "the provider's rate window is full"
+    assert fake.calls == []

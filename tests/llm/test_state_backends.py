@@ -127,6 +127,17 @@ def test_an_unreadable_state_file_is_ignored_with_one_warning(
     assert name in warnings[0] and "ignoring it" in warnings[0]
 
 
+def test_an_oversized_state_file_is_not_read(tmp_path: Path) -> None:
+    from ttabot.llm.state_file import MAX_FILE_BYTES
+
+    now = time.time()
+    padding = " " * MAX_FILE_BYTES
+    (tmp_path / STATE_FILE).write_text(f'{{"cooldowns": {{"m": {now + 60}}}}}{padding}')
+    warnings: list[str] = []
+    assert FileState(tmp_path, warn=warnings.append).cooldowns() == {}
+    assert len(warnings) == 1 and "over" in warnings[0]
+
+
 def test_hostile_quota_and_learning_entries_are_ignored(tmp_path: Path) -> None:
     now = time.time()
     quotas = {

@@ -352,7 +352,11 @@ class RotatingClient:
         if ready > now and ready >= run.end:
             return self._done(run, None, error=f"cooling or paced for {ready - now:.0f}s more")
         await asyncio.sleep(max(0.0, ready - now))
-        self._schedule.reserve(target, time.time())
+        while not self._schedule.reserve(target, time.time()):  # another process took the slot
+            ready = self._schedule.ready_at(target, time.time())
+            if ready >= run.end:
+                return self._done(run, None, error="the provider's rate window is full")
+            await asyncio.sleep(max(0.0, ready - time.time()))
         outcome = await self._attempt(run, target, None, 1)
         if isinstance(outcome, Completion):
             return outcome

@@ -33,6 +33,8 @@ LIMITS_FILE = "limits.json"
 QUOTA_FILE = "quota.json"
 LEARNING_FILE = "learning.json"
 _LOCK_TIMEOUT = 2.0
+#: Larger state files are ignored: ttabot's own never come near (a few KiB).
+MAX_FILE_BYTES = 4 * 1024 * 1024
 
 Clock = Callable[[], float]
 
@@ -56,6 +58,9 @@ class FileState:
         """The JSON object in ``name`` ({} if absent; {} and one warning if unreadable)."""
         path = self.directory / name
         try:
+            if path.stat().st_size > MAX_FILE_BYTES:
+                self._warn_once(name, f"state file {path} is over {MAX_FILE_BYTES} bytes")
+                return {}
             data = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return {}
