@@ -28,7 +28,8 @@ def state(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SharedStat
         return
     from ttabot.llm.state_redis import connect_redis
 
-    yield connect_redis(request.getfixturevalue("redis_url"))
+    url = request.getfixturevalue("redis_url")
+    yield connect_redis(url, FileState(tmp_path / "fallback"), warn=pytest.fail)
 
 
 def test_cooldowns_keep_the_later_deadline(state: SharedState) -> None:
@@ -174,7 +175,7 @@ def test_hostile_limiter_log_entries_do_not_block(tmp_path: Path) -> None:
     assert FileState(tmp_path).acquire("b", 2, 60.0) == 0.0
 
 
-def test_hostile_values_in_redis_are_ignored(redis_url: str) -> None:
+def test_hostile_values_in_redis_are_ignored(redis_url: str, tmp_path: Path) -> None:
     import redis
 
     from ttabot.llm.state_redis import connect_redis
@@ -187,10 +188,31 @@ def test_hostile_values_in_redis_are_ignored(redis_url: str) -> None:
     )
     raw.hset("ttabot:quotas", mapping={"bad": "x y z", "huge": f"{HUGE} 0 {now + 60}"})
     raw.hset("ttabot:learning", mapping={"k\tm\taccepted": HUGE, "k\tm\trejected": "2"})
-    state = connect_redis(redis_url)
+    state = connect_redis(redis_url, FileState(tmp_path), warn=pytest.fail)
     assert list(state.cooldowns()) == ["ok"]
     assert state.quotas() == {}
     assert state.outcomes() == {("k", "m"): Outcomes(0, 2, 0)}
+
+
+def test_redis_dying_mid_run_hands_over_to_the_file_with_one_warning(tmp_path: Path) -> None:
+    from tests.support.redis_server import redis_available, redis_server
+    from ttabot.llm.state_redis import connect_redis
+
+    if not redis_available():
+        pytest.skip("redis-server is not installed (.ci/run installs it)")
+    warnings: list[str] = []
+    now = time.time()
+    with redis_server(tmp_path) as url:
+        state = connect_redis(url, FileState(tmp_path / "file"), warnings.append, timeout=0.5)
+        assert state.publish_cooldown("in-redis", now + 60)
+        assert list(state.cooldowns()) == ["in-redis"]
+    # The server is gone: the first call warns and hands over, later ones go to the file.
+    assert state.publish_cooldown("in-file", now + 30)
+    assert list(state.cooldowns()) == ["in-file"]
+    assert state.acquire("b", 1, 10.0) == 0.0
+    assert state.acquire("b", 1, 10.0) > 0
+    assert len(warnings) == 1 and "stopped answering" in warnings[0]
+    assert list(FileState(tmp_path / "file").cooldowns()) == ["in-file"]
 
 
 # --- choosing the backend --------------------------------------------------------

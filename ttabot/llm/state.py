@@ -171,7 +171,7 @@ def open_state(settings: Settings, warn: Warn = warn_stderr) -> SharedState:
     from ttabot.llm.state_redis import RedisUnavailable, connect_redis
 
     try:
-        return connect_redis(url)
+        return connect_redis(url, fallback, warn)
     except RedisUnavailable as exc:
         warn(f"{exc}; using the state file in {fallback.directory} instead")
         return fallback

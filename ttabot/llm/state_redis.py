@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ttabot.llm.state import (
     OUTCOMES,
@@ -28,6 +29,10 @@ from ttabot.llm.state import (
 
 if TYPE_CHECKING:
     import redis
+
+    from ttabot.llm.state import SharedState, Warn
+
+T = TypeVar("T")
 
 _PREFIX = "ttabot:"
 _COOLDOWNS = _PREFIX + "cooldowns"
@@ -83,8 +88,11 @@ def _where(url: str) -> str:
     return f"{parts.hostname or '?'}:{port or 6379}"
 
 
-def connect_redis(url: str, timeout: float = 2.0) -> RedisState:
-    """A :class:`RedisState` at ``url``, after one PING; :class:`RedisUnavailable` if not."""
+def connect_redis(url: str, fallback: SharedState, warn: Warn, timeout: float = 2.0) -> RedisState:
+    """A :class:`RedisState` at ``url``, after one PING; :class:`RedisUnavailable` if not.
+
+    ``fallback`` takes over (after one ``warn``) if Redis stops answering mid-run.
+    """
     import redis
 
     try:
@@ -96,108 +104,134 @@ def connect_redis(url: str, timeout: float = 2.0) -> RedisState:
         raise RedisUnavailable(
             f"Redis state at {_where(url)} unreachable ({type(exc).__name__})"
         ) from None
-    return RedisState(client)
+    return RedisState(client, fallback, warn=warn, where=_where(url))
 
 
 class RedisState:
     """Shared state in one Redis database (see the module docstring).
 
-    Redis trouble after connecting is not fatal: reads give nothing and writes
-    return False, as with an unwritable state file.
+    If Redis stops answering mid-run, ``fallback`` (the state file) serves the
+    rest of the run, after one warning: a dead Redis must not stall every
+    request for a socket timeout.
     """
 
-    def __init__(self, client: redis.Redis, *, clock: Any = time.time) -> None:
+    def __init__(
+        self,
+        client: redis.Redis,
+        fallback: SharedState,
+        *,
+        warn: Warn,
+        where: str = "?",
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         import redis as redis_module
 
         self._redis = client
+        self._fallback = fallback
+        self._warn = warn
+        self._where = where
+        self._lost = False
         self._errors: tuple[type[Exception], ...] = (redis_module.RedisError, OSError)
         self._clock = clock
         self._publish = client.register_script(_PUBLISH_COOLDOWN)
         self._acquire = client.register_script(_ACQUIRE)
         self._cache: tuple[float, dict[str, Any]] = (-1.0, {})
 
+    def _use(self, op: Callable[[], T], instead: Callable[[SharedState], T]) -> T:
+        """``op()`` against Redis; once Redis has failed, ``instead(fallback)``."""
+        if not self._lost:
+            try:
+                return op()
+            except self._errors as exc:
+                self._lost = True
+                self._warn(
+                    f"Redis state at {self._where} stopped answering ({type(exc).__name__}); "
+                    "using the state file for the rest of the run"
+                )
+        return instead(self._fallback)
+
     def cooldowns(self) -> dict[str, float]:
         """Cooldowns still running (re-read at most every quarter second)."""
         now = self._clock()
         read_at, table = self._cache
-        if now - read_at > _REFRESH or now < read_at:
-            try:
-                table = {str(k): v for k, v in self._redis.hgetall(_COOLDOWNS).items()}
-            except self._errors:
-                table = {}
-            self._cache = (now, table)
+        if self._lost or now - read_at > _REFRESH or now < read_at:
+
+            def read() -> dict[str, float]:
+                raw = {str(k): v for k, v in self._redis.hgetall(_COOLDOWNS).items()}
+                self._cache = (now, raw)
+                return valid_cooldowns({k: _number(v) for k, v in raw.items()}, now)
+
+            return self._use(read, lambda state: state.cooldowns())
         return valid_cooldowns({k: _number(v) for k, v in table.items()}, now)
 
     def publish_cooldown(self, key: str, until: float) -> bool:
         """Merge one cooldown (the later deadline wins), atomically."""
-        try:
+
+        def publish() -> bool:
             self._publish(keys=[_COOLDOWNS], args=[key, repr(until), repr(self._clock())])
-        except self._errors:
-            return False
-        self._cache = (-1.0, {})
-        return True
+            self._cache = (-1.0, {})
+            return True
+
+        return self._use(publish, lambda state: state.publish_cooldown(key, until))
 
     def acquire(self, bucket: str, limit: int, window: float) -> float:
         """Take a slot in ``bucket``'s rolling window; 0.0, else seconds until one frees."""
-        member = uuid.uuid4().hex
-        try:
-            waited = self._acquire(
-                keys=[f"{_PREFIX}window:{bucket}"], args=[limit, repr(window), member]
-            )
-        except self._errors:
-            return 0.0  # Redis went away: pace in-process only
-        seconds = _number(waited)
-        return 0.0 if seconds is None else min(max(seconds, 0.0), window)
+
+        def acquire() -> float:
+            args: list[str | int] = [limit, repr(window), uuid.uuid4().hex]
+            seconds = _number(self._acquire(keys=[f"{_PREFIX}window:{bucket}"], args=args))
+            return 0.0 if seconds is None else min(max(seconds, 0.0), window)
+
+        return self._use(acquire, lambda state: state.acquire(bucket, limit, window))
 
     def quotas(self) -> dict[str, DailyQuota]:
         """Daily quotas whose reset is still ahead."""
-        try:
-            table = self._redis.hgetall(_QUOTAS)
-        except self._errors:
-            return {}
-        now = self._clock()
-        out: dict[str, DailyQuota] = {}
-        for key, raw in dict(table).items():
-            parts = str(raw).split()
-            if len(parts) != 3:
-                continue
-            quota = valid_quota([_int(parts[0]), _int(parts[1]), _number(parts[2])], now)
-            if quota is not None:
-                out[str(key)] = quota
-        return out
+
+        def read() -> dict[str, DailyQuota]:
+            now = self._clock()
+            out: dict[str, DailyQuota] = {}
+            for key, raw in self._redis.hgetall(_QUOTAS).items():
+                parts = str(raw).split()
+                if len(parts) != 3:
+                    continue
+                quota = valid_quota([_int(parts[0]), _int(parts[1]), _number(parts[2])], now)
+                if quota is not None:
+                    out[str(key)] = quota
+            return out
+
+        return self._use(read, lambda state: state.quotas())
 
     def publish_quota(self, key: str, quota: DailyQuota) -> bool:
         """Store the latest view of one daily quota."""
         value = f"{quota.limit} {quota.remaining} {quota.reset!r}"
-        try:
-            self._redis.hset(_QUOTAS, key, value)
-        except self._errors:
-            return False
-        return True
+        return self._use(
+            lambda: bool(self._redis.hset(_QUOTAS, key, value) is not None),
+            lambda state: state.publish_quota(key, quota),
+        )
 
     def record_outcome(self, kind: str, model: str, outcome: str) -> bool:
         """Count one draft outcome for ``(kind, model)`` (``HINCRBY``: atomic)."""
-        try:
-            self._redis.hincrby(_LEARNING, f"{kind}\t{model}\t{outcome}", 1)
-        except self._errors:
-            return False
-        return True
+        field = f"{kind}\t{model}\t{outcome}"
+        return self._use(
+            lambda: bool(self._redis.hincrby(_LEARNING, field, 1) is not None),
+            lambda state: state.record_outcome(kind, model, outcome),
+        )
 
     def outcomes(self) -> dict[tuple[str, str], Outcomes]:
         """Every ``(kind, model)``'s counted outcomes."""
-        try:
-            table = self._redis.hgetall(_LEARNING)
-        except self._errors:
-            return {}
-        counts: dict[tuple[str, str], list[int]] = {}
-        for field, raw in dict(table).items():
-            kind, _, rest = str(field).partition("\t")
-            model, _, outcome = rest.rpartition("\t")
-            count = valid_count(_int(raw))
-            if not kind or not model or outcome not in OUTCOMES or count is None:
-                continue
-            counts.setdefault((kind, model), [0, 0, 0])[OUTCOMES.index(outcome)] = count
-        return {key: Outcomes(*c) for key, c in counts.items()}
+
+        def read() -> dict[tuple[str, str], Outcomes]:
+            counts: dict[tuple[str, str], list[int]] = {}
+            for field, raw in self._redis.hgetall(_LEARNING).items():
+                kind, _, rest = str(field).partition("\t")
+                model, _, outcome = rest.rpartition("\t")
+                count = valid_count(_int(raw))
+                if not kind or not model or outcome not in OUTCOMES or count is None:
+                    continue
+                counts.setdefault((kind, model), [0, 0, 0])[OUTCOMES.index(outcome)] = count
+            return {key: Outcomes(*c) for key, c in counts.items()}
+
+        return self._use(read, lambda state: state.outcomes())
 
 
 def _number(value: Any) -> float | None:
