@@ -96,3 +96,14 @@ def test_a_corrupt_state_file_is_ignored_and_replaced(tmp_path: Path) -> None:
     until = time.time() + 60
     assert shared.publish_cooldown("m", until)
     assert shared.cooldowns() == {"m": until}
+
+
+def test_a_hostile_state_file_neither_crashes_nor_blocks_a_run(
+    fake: FakeOpenAI, tmp_path: Path, environ: dict[str, str]
+) -> None:
+    key = f"{fake.base_url}/chat/completions a"
+    year = time.time() + 365 * 24 * 3600
+    (tmp_path / STATE_FILE).write_text(f'{{"cooldowns": {{"{key}": {"9" * 400}, "x": {year}}}}}')
+    assert ask_once(make_settings(fake.base_url, tmp_path), environ).model == "fake:a"
+    (tmp_path / STATE_FILE).write_text(f'{{"cooldowns": {{"{key}": {year}}}}}')
+    assert ask_once(make_settings(fake.base_url, tmp_path), environ).model == "fake:a"
