@@ -89,7 +89,9 @@ def server() -> Iterator[tuple[RateLimitedServer, str]]:
         yield handler, running.url + "/v1"
 
 
-def run_workers(base_url: str, tmp_path: Path, url: str, attempts: int = 20) -> list[bool]:
+def run_workers(
+    base_url: str, tmp_path: Path, url: str, attempts: int = 20, *, one_folder: bool = False
+) -> list[bool]:
     procs = [
         subprocess.Popen(
             [
@@ -97,7 +99,7 @@ def run_workers(base_url: str, tmp_path: Path, url: str, attempts: int = 20) -> 
                 "-c",
                 _WORKER,
                 base_url,
-                str(tmp_path / f"cache{i}"),
+                str(tmp_path / ("cache" if one_folder else f"cache{i}")),
                 url,
                 str(WINDOW),
                 str(attempts),
@@ -122,6 +124,16 @@ def test_four_processes_sharing_redis_see_no_429(
 ) -> None:
     handler, base_url = server
     results = run_workers(base_url, tmp_path, redis_url)
+    assert results == [True] * PROCESSES * REQUESTS_EACH
+    assert handler.statuses == {200: PROCESSES * REQUESTS_EACH}
+
+
+def test_processes_sharing_one_cache_folder_see_no_429(
+    server: tuple[RateLimitedServer, str], tmp_path: Path
+) -> None:
+    # Parallel pre-commit hooks on one machine: the state file's log is the shared limiter.
+    handler, base_url = server
+    results = run_workers(base_url, tmp_path, "", one_folder=True)
     assert results == [True] * PROCESSES * REQUESTS_EACH
     assert handler.statuses == {200: PROCESSES * REQUESTS_EACH}
 

@@ -17,7 +17,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-REDIS_SERVER = shutil.which("redis-server") or ("/usr/bin/redis-server")
+REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 
 
 def redis_available() -> bool:
