@@ -2,7 +2,7 @@
 
 The server counts arrivals in a rolling window and answers 429 past its limit;
 the window is shortened (``[client] rate-window``) so the test takes seconds,
-not minutes. Without Redis each process paces only itself, and the same load
+not minutes. With separate folders and no Redis each process paces only itself, and the same load
 draws 429s (the control case), so the shared limiter is what keeps them away.
 """
 
