@@ -222,3 +222,16 @@ def test_the_per_minute_limit_is_not_mistaken_for_the_daily_quota(
 ) -> None:
     fake.script("a:free", rate_limited(retry_after=30))
     assert ask(free_chain(fake.base_url, tmp_path)) == ["fake:b:free"]
+
+
+def test_a_probe_does_not_spend_a_used_up_quota(fake: FakeOpenAI, tmp_path: Path) -> None:
+    fake.script("a:free", quota_used_up())
+    settings = free_chain(fake.base_url, tmp_path)
+    assert ask(settings) == ["fake:c"]
+
+    async def main() -> str | None:
+        async with RotatingClient(settings, environ={"FAKE_API_KEY": "k"}) as client:
+            return (await client.probe("fake:b:free")).error
+
+    assert asyncio.run(main()) == "fake:b:free: free quota for today used up"
+    assert fake.calls_for("b:free") == []

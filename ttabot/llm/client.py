@@ -348,6 +348,8 @@ class RotatingClient:
             return self._done(run, None, error=f"{ref}: provider is not defined")
         if not target.has_key:
             return self._done(run, None, error=f"{ref}: set {target.key_env}")
+        if self.quotas.used_up(target) is not None:
+            return self._done(run, None, error=f"{ref}: free quota for today used up")
         ready = self._schedule.ready_at(target, now)
         if ready > now and ready >= run.end:
             return self._done(run, None, error=f"cooling or paced for {ready - now:.0f}s more")
