@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.llm.conftest import KIND, make_settings
+from tests.llm.conftest import FAKE_KEY, KIND, make_settings
 from tests.support.fake_openai import FakeOpenAI, ok, rate_limited
 from tests.support.loopback import Reply
 from ttabot.config import Settings
@@ -129,7 +129,7 @@ def free_chain(base_url: str, state_dir: Path) -> Settings:
 
 def ask(settings: Settings, n: int = 1) -> list[str | None]:
     async def main() -> list[str | None]:
-        async with RotatingClient(settings, environ={"FAKE_API_KEY": "k"}) as client:
+        async with RotatingClient(settings, environ={"FAKE_API_KEY": FAKE_KEY}) as client:
             return [(await client.complete(KIND, PROMPT)).model for _ in range(n)]
 
     return asyncio.run(main())
@@ -154,7 +154,7 @@ def test_with_only_free_models_the_request_says_why(fake: FakeOpenAI, tmp_path: 
     settings = make_settings(fake.base_url, tmp_path, chain=("a:free", "b:free"))
 
     async def main() -> str | None:
-        async with RotatingClient(settings, environ={"FAKE_API_KEY": "k"}) as client:
+        async with RotatingClient(settings, environ={"FAKE_API_KEY": FAKE_KEY}) as client:
             return (await client.complete(KIND, PROMPT)).error
 
     error = asyncio.run(main()) or ""
@@ -230,7 +230,7 @@ def test_a_probe_does_not_spend_a_used_up_quota(fake: FakeOpenAI, tmp_path: Path
     assert ask(settings) == ["fake:c"]
 
     async def main() -> str | None:
-        async with RotatingClient(settings, environ={"FAKE_API_KEY": "k"}) as client:
+        async with RotatingClient(settings, environ={"FAKE_API_KEY": FAKE_KEY}) as client:
             return (await client.probe("fake:b:free")).error
 
     assert asyncio.run(main()) == "fake:b:free: free quota for today used up"
