@@ -104,7 +104,10 @@ def test_action_shape() -> None:
         name: f"${{{{ steps.run.outputs.{name} }}}}"
         for name in ("findings", "drafts", "comment-url")
     }
-    setup, install, run = action["runs"]["steps"]
+    steps = action["runs"]["steps"]
+    setup = next(step for step in steps if "setup-python" in step.get("uses", ""))
+    install = next(step for step in steps if step.get("name") == "Install ttabot")
+    run = next(step for step in steps if step.get("id") == "run")
     assert setup["uses"].startswith("actions/setup-python@")
     assert setup["with"]["update-environment"] is False
     assert install["env"]["TTABOT_VENV"] == "${{ runner.temp }}/ttabot-venv"
@@ -120,6 +123,22 @@ def test_action_shape() -> None:
         "TTABOT_FAIL_ON",
         "TTABOT_CONFIG",
     }
+
+
+def test_action_restores_and_saves_the_state_per_repository_and_day() -> None:
+    steps = load(ACTION)["runs"]["steps"]
+    names = [step.get("id") or step.get("name") for step in steps]
+    restore = next(s for s in steps if s.get("uses", "").startswith("actions/cache/restore@"))
+    save = next(s for s in steps if s.get("uses", "").startswith("actions/cache/save@"))
+    state = next(s for s in steps if s.get("id") == "state")
+    assert names.index("state") < steps.index(restore) < names.index("run") < steps.index(save)
+    assert "default_state_dir()" in state["run"] and "date -u" in state["run"]
+    for step in (restore, save):
+        assert step["with"]["path"] == "${{ steps.state.outputs.dir }}"
+        assert "${{ github.repository }}-${{ steps.state.outputs.day }}-" in step["with"]["key"]
+    assert restore["with"]["key"] == save["with"]["key"]  # this run's own entry
+    assert save["with"]["key"].startswith(restore["with"]["restore-keys"])  # today's latest
+    assert save["if"].startswith("always()")  # a failed run's cooldowns are worth keeping too
 
 
 @pytest.mark.parametrize("path", [ACTION, *WORKFLOWS], ids=lambda p: p.name)

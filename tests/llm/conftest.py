@@ -49,3 +49,14 @@ def fake() -> Iterator[FakeOpenAI]:
 def environ() -> dict[str, str]:
     """An environment holding the fake key."""
     return {"FAKE_API_KEY": FAKE_KEY}
+
+
+@pytest.fixture
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real redis-server on a free 127.0.0.1 port for one test (skips if not installed)."""
+    from tests.support.redis_server import redis_available, redis_server
+
+    if not redis_available():
+        pytest.skip("redis-server is not installed (.ci/run installs it)")
+    with redis_server(tmp_path_factory.mktemp("redis")) as url:
+        yield url

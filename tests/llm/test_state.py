@@ -13,7 +13,7 @@ from tests.llm.conftest import KIND, make_settings
 from tests.support.fake_openai import FakeOpenAI, rate_limited
 from ttabot.config import Settings
 from ttabot.llm import Completion, RotatingClient
-from ttabot.llm.state import STATE_FILE, SharedCooldowns
+from ttabot.llm.state_file import STATE_FILE, FileState
 
 PROMPT = [{"role": "user", "content": "hi"}]
 
@@ -79,20 +79,31 @@ def test_state_off_shares_nothing(
 
 
 def test_later_deadline_wins_and_expired_entries_are_dropped(tmp_path: Path) -> None:
-    shared = SharedCooldowns(tmp_path)
+    shared = FileState(tmp_path)
     now = time.time()
-    assert shared.publish("m", now + 50)
-    assert shared.publish("m", now + 10)
-    assert shared.publish("old", now - 1)
-    assert shared.read() == {"m": now + 50}
-    shared.publish("n", now + 5)
+    assert shared.publish_cooldown("m", now + 50)
+    assert shared.publish_cooldown("m", now + 10)
+    assert shared.publish_cooldown("old", now - 1)
+    assert shared.cooldowns() == {"m": now + 50}
+    shared.publish_cooldown("n", now + 5)
     assert "old" not in json.loads((tmp_path / STATE_FILE).read_text())["cooldowns"]
 
 
 def test_a_corrupt_state_file_is_ignored_and_replaced(tmp_path: Path) -> None:
     (tmp_path / STATE_FILE).write_text("{not json")
-    shared = SharedCooldowns(tmp_path)
-    assert shared.read() == {}
+    shared = FileState(tmp_path)
+    assert shared.cooldowns() == {}
     until = time.time() + 60
-    assert shared.publish("m", until)
-    assert shared.read() == {"m": until}
+    assert shared.publish_cooldown("m", until)
+    assert shared.cooldowns() == {"m": until}
+
+
+def test_a_hostile_state_file_neither_crashes_nor_blocks_a_run(
+    fake: FakeOpenAI, tmp_path: Path, environ: dict[str, str]
+) -> None:
+    key = f"{fake.base_url}/chat/completions a"
+    year = time.time() + 365 * 24 * 3600
+    (tmp_path / STATE_FILE).write_text(f'{{"cooldowns": {{"{key}": {"9" * 400}, "x": {year}}}}}')
+    assert ask_once(make_settings(fake.base_url, tmp_path), environ).model == "fake:a"
+    (tmp_path / STATE_FILE).write_text(f'{{"cooldowns": {{"{key}": {year}}}}}')
+    assert ask_once(make_settings(fake.base_url, tmp_path), environ).model == "fake:a"

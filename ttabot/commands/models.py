@@ -8,11 +8,15 @@ import os
 import time
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ttabot.config import Settings, load_settings
 from ttabot.errors import TtabotError
+
+if TYPE_CHECKING:
+    from ttabot.llm.client import RotatingClient
 
 
 def _clock(epoch: float) -> str:
@@ -34,11 +38,45 @@ def chain_lines(settings: Settings, environ: Mapping[str, str]) -> list[str]:
                 state = "provider not defined"
             elif not target.has_key:
                 state = f"key missing: set {target.key_env}"
+            elif (quota := client.quotas.used_up(target)) is not None:
+                state = f"free quota used up until {_clock(quota.reset)}"
             elif (until := client.cooling_until(target)) > now:
                 state = f"cooling until {_clock(until)} ({until - now:.0f}s)"
             else:
                 state = "ready"
             lines.append(f"  {position}. {ref}  [{state}]")
+    lines += quota_lines(client)
+    return lines
+
+
+def quota_lines(client: RotatingClient) -> list[str]:
+    """What is left of each daily quota seen (shared state), one line each."""
+    from ttabot.llm.quota import quota_line
+
+    known = client.quotas.known()
+    if not known:
+        return []
+    return ["daily quotas:", *(f"  {quota_line(key, q)}" for key, q in sorted(known.items()))]
+
+
+def stats_lines(settings: Settings) -> list[str]:
+    """The learning chains' table: each (task kind, model)'s draft outcomes."""
+    from ttabot.llm.client import RotatingClient
+    from ttabot.llm.learning import posterior_mean
+
+    if not settings.client.learn or not settings.client.shared_state:
+        return ["learning is off ([client] learn = false or shared-state = false)"]
+    learning = RotatingClient(settings, environ={}).learning
+    rows = learning.table() if learning is not None else []
+    if not rows:
+        return ["no draft outcomes recorded yet"]
+    width = max(len(model) for _, model, _ in rows)
+    lines = [f"{'task kind':<14} {'model':<{width}}  accepted  rejected  no-answer  p(accept)"]
+    for kind, model, seen in rows:
+        lines.append(
+            f"{kind:<14} {model:<{width}}  {seen.accepted:>8}  {seen.rejected:>8}  "
+            f"{seen.no_answer:>9}  {posterior_mean(seen):>9.2f}"
+        )
     return lines
 
 
@@ -89,6 +127,7 @@ Examples:
   ttabot models --free                    # what OpenRouter serves free now
   ttabot models --free --provider NAME    # another provider that lists pricing
   ttabot models --probe                   # one one-token request to each model
+  ttabot models --stats                   # what each model's drafts came to (learning)
 
 Configuring providers and chains: docs/models.md.
 """
@@ -109,10 +148,16 @@ Configuring providers and chains: docs/models.md.
     help="Provider for --free.",
 )
 @click.option("--probe", is_flag=True, help="Send a one-token request to each chain model.")
-def command(config: Path | None, free: bool, provider_name: str, probe: bool) -> int:
+@click.option(
+    "--stats", is_flag=True, help="Show each (task kind, model)'s draft outcomes (learning)."
+)
+def command(config: Path | None, free: bool, provider_name: str, probe: bool, stats: bool) -> int:
     """Show each task kind's model chain and the state of every model in it."""
     settings = load_settings(Path.cwd(), config)
     environ = os.environ
+    if stats:
+        click.echo("\n".join(stats_lines(settings)))
+        return 0
     if free:
         click.echo("\n".join(free_lines(settings, provider_name, environ)))
         return 0

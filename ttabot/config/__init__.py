@@ -19,6 +19,7 @@ from ttabot.config.settings import (
     GitHubSettings,
     Provider,
     Settings,
+    StateSettings,
     split_model_ref,
 )
 from ttabot.config.tables import parse_categories, parse_contract, settings_from_table
@@ -33,6 +34,7 @@ __all__ = [
     "GitHubSettings",
     "Provider",
     "Settings",
+    "StateSettings",
     "find_config",
     "load_settings",
     "parse_categories",

@@ -86,6 +86,10 @@ class ClientSettings(NamedTuple):
     max_attempts: int = 12
     shared_state: bool = True
     state_dir: str | None = None
+    #: Order chains by what each model's drafts came to (``ttabot models --stats``).
+    learn: bool = True
+    #: Seconds of the rolling window a provider's ``rpm`` counts over (tests shorten it).
+    rate_window: float = 60.0
 
 
 class DraftSettings(NamedTuple):
@@ -109,6 +113,12 @@ class GitHubSettings(NamedTuple):
     mode: str = "comment"
 
 
+class StateSettings(NamedTuple):
+    """Where shared state lives: ``url = "redis://…"``, or "" for the user cache folder."""
+
+    url: str = ""
+
+
 class Settings(NamedTuple):
     """Everything ttabot is told, as one value."""
 
@@ -120,6 +130,7 @@ class Settings(NamedTuple):
     draft: DraftSettings = DraftSettings()
     github: GitHubSettings = GitHubSettings()
     source: str = "defaults"
+    state: StateSettings = StateSettings()
 
 
 def split_model_ref(ref: str) -> tuple[str, str]:

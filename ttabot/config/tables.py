@@ -17,6 +17,7 @@ from ttabot.config.settings import (
     GitHubSettings,
     Provider,
     Settings,
+    StateSettings,
     split_model_ref,
 )
 from ttabot.errors import TtabotError
@@ -114,6 +115,7 @@ _AT_LEAST: Mapping[str, float] = {
     "feedback_rounds": 0,
     "docstring_batch": 1,
     "max_review_comments": 1,
+    "rate_window": 0.001,
 }
 
 #: The values a string setting may take, by field name.
@@ -133,6 +135,8 @@ def in_range(key: str, value: Any, where: str) -> Any:
     choices = _ONE_OF.get(key)
     if choices is not None and value not in choices:
         raise TtabotError(f"{where}: {value!r} is not one of {', '.join(choices)}")
+    if key == "url" and value and not value.startswith(("redis://", "rediss://", "unix://")):
+        raise TtabotError(f"{where}: expected a redis://, rediss:// or unix:// URL")
     if key == "backoff" and (not value or any(step < 0 for step in value)):
         raise TtabotError(f"{where}: expected a non-empty list of seconds >= 0")
     return value
@@ -166,6 +170,7 @@ _SECTIONS: Mapping[str, type[Any]] = {
     "client": ClientSettings,
     "draft": DraftSettings,
     "github": GitHubSettings,
+    "state": StateSettings,
 }
 
 

@@ -122,6 +122,8 @@ async def draft_findings(
     def report(task: Task, drafts: list[Draft]) -> None:
         nonlocal done
         done += 1
+        # Learning chains: the verdict on the task's last answer.
+        client.report_verdict(task, accepted=any(d.accepted for d in drafts))
         if progress is not None:
             verdict = ", ".join(_verdict(d) for d in drafts) or "nothing drafted"
             progress(f"[{done}/{total}] {task.kind.value} {task.path}: {verdict}")

@@ -64,7 +64,8 @@ class _Tally:
 
 
 async def _ask(ws: Workspace, task: Task, messages: Sequence[Mapping[str, str]]) -> Completion:
-    return await ws.client.complete(task.kind, messages, schema=task.schema)
+    # complete_draft: complete() that also reports each round to the learning chains.
+    return await ws.client.complete_draft(task, task.kind, messages, schema=task.schema)
 
 
 def _draft(

@@ -25,9 +25,11 @@ from ttabot.llm import structured
 from ttabot.llm.errors import Answer, Failure, FailureKind, Scope
 from ttabot.llm.http import post_chat
 from ttabot.llm.metrics import Metrics
+from ttabot.llm.quota import QuotaBook
 from ttabot.llm.reachability import UNREACHABLE_AFTER, Reachability, unreachable_error
 from ttabot.llm.request import Completion, Request
 from ttabot.llm.schedule import Schedule
+from ttabot.llm.state import open_state
 from ttabot.llm.targets import Target, missing_keys, resolve_target, usable_models
 
 __all__ = [
@@ -40,11 +42,13 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    import random
     from types import TracebackType
 
     import httpx
 
     from ttabot.config import Settings
+    from ttabot.llm.learning import ChainLearner
     from ttabot.records import TaskKind
 
 
@@ -53,7 +57,7 @@ class RotatingClient:
 
     Use as ``async with RotatingClient(settings) as client:``. ``environ`` (default
     ``os.environ``) supplies API keys; ``transport`` replaces httpx's network
-    transport in tests.
+    transport in tests; ``rng`` drives the learning chains' sampling.
     """
 
     def __init__(
@@ -62,12 +66,21 @@ class RotatingClient:
         *,
         environ: Mapping[str, str] | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        rng: random.Random | None = None,
     ) -> None:
         self._settings = settings
         self._environ = os.environ if environ is None else environ
         self._transport = transport
         self._http: httpx.AsyncClient | None = None
-        self._schedule = Schedule(settings.client)
+        self._state = open_state(settings) if settings.client.shared_state else None
+        self._schedule = Schedule(settings.client, self._state)
+        self.quotas = QuotaBook(self._state)
+        #: Draft outcomes and chain order (None: ``[client] learn = false`` or no shared state).
+        self.learning: ChainLearner | None = None
+        if settings.client.learn and self._state is not None:
+            from ttabot.llm.learning import ChainLearner
+
+            self.learning = ChainLearner(self._state, rng)
         self._reachability = Reachability()
         self._dead: dict[str, str] = {}
         self._targets: dict[str, Target] = {}
@@ -166,7 +179,41 @@ class RotatingClient:
             missing = sorted({t.key_env for t in targets if t.key_env})
             why = f"set {' or '.join(missing)}" if missing else "no model is configured"
             return self._done(run, None, error=f"no usable model for {_name(kind)}: {why}")
-        return await self._rotate(run, usable, schema, max_tokens)
+        if model is None and self.learning is not None:
+            usable = self.learning.order(_name(kind), usable, lambda t: t.ref)
+        completion = await self._rotate(run, usable, schema, max_tokens)
+        learning = self.learning if model is None else None
+        if learning is not None and not completion.answers and run.previous is not None:
+            learning.record(_name(kind), run.previous, "no_answer")
+        return completion
+
+    # --- what drafting reports (learning chains) -------------------------------
+
+    async def complete_draft(
+        self,
+        task: object,
+        kind: TaskKind,
+        messages: Sequence[Mapping[str, str]],
+        *,
+        schema: Mapping[str, Any] | None = None,
+    ) -> Completion:
+        """:meth:`complete` for one round of draft ``task``, reported to the learning chains.
+
+        Drafting asks again for a task only after validation rejected its last
+        answer, so that answer's model is charged a rejection before this round
+        picks a model; the new answer waits for :meth:`report_verdict`.
+        """
+        if self.learning is not None:
+            self.learning.draft_asking(task)
+        completion = await self.complete(kind, messages, schema=schema)
+        if self.learning is not None:
+            self.learning.draft_answered(task, _name(kind), completion)
+        return completion
+
+    def report_verdict(self, task: object, accepted: bool) -> None:
+        """Drafting finished ``task``: its last answer was ``accepted`` or rejected."""
+        if self.learning is not None:
+            self.learning.draft_settled(task, accepted)
 
     async def _rotate(
         self,
@@ -177,6 +224,9 @@ class RotatingClient:
     ) -> Completion:
         prefer: str | None = None
         while True:
+            for used_up in usable:
+                if used_up.ref not in run.excluded and self.quotas.used_up(used_up) is not None:
+                    run.excluded[used_up.ref] = "free quota for today used up"
             gone = self._dead.keys() | run.excluded.keys()
             candidates = [t for t in usable if t.ref not in gone]
             if not candidates:
@@ -199,7 +249,8 @@ class RotatingClient:
                 self.metrics.waits += 1
                 self.metrics.wait_seconds += await self._schedule.wait(ready - now)
                 continue
-            self._schedule.reserve(target, now)
+            if not self._schedule.reserve(target, now):
+                continue  # another process took the provider's slot; ready_at knows when next
             prefer = None
             outcome = await self._attempt(run, target, schema, max_tokens)
             if isinstance(outcome, Completion):
@@ -233,6 +284,8 @@ class RotatingClient:
         with self._schedule.probe_slot(target, sent):
             outcome = await self.send(target, body, timeout)
         stats.latencies.append(time.time() - sent)
+        if outcome.quota is not None:
+            self.quotas.observe(target, outcome.quota)
         self._reachability.note(target, outcome, sent)
         if isinstance(outcome, Answer):
             run.answers += 1
@@ -295,11 +348,17 @@ class RotatingClient:
             return self._done(run, None, error=f"{ref}: provider is not defined")
         if not target.has_key:
             return self._done(run, None, error=f"{ref}: set {target.key_env}")
+        if self.quotas.used_up(target) is not None:
+            return self._done(run, None, error=f"{ref}: free quota for today used up")
         ready = self._schedule.ready_at(target, now)
         if ready > now and ready >= run.end:
             return self._done(run, None, error=f"cooling or paced for {ready - now:.0f}s more")
         await asyncio.sleep(max(0.0, ready - now))
-        self._schedule.reserve(target, time.time())
+        while not self._schedule.reserve(target, time.time()):  # another process took the slot
+            ready = self._schedule.ready_at(target, time.time())
+            if ready >= run.end:
+                return self._done(run, None, error="the provider's rate window is full")
+            await asyncio.sleep(max(0.0, ready - time.time()))
         outcome = await self._attempt(run, target, None, 1)
         if isinstance(outcome, Completion):
             return outcome

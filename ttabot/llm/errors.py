@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ttabot.llm.cooldown import announced_until
+from ttabot.llm.state import DailyQuota
 from ttabot.llm.structured import strip_reasoning
 
 
@@ -65,6 +66,7 @@ class Failure:
     status: int | None = None
     retry_at: float | None = None
     refused: bool = False
+    quota: DailyQuota | None = None  # a daily quota the response described
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,7 @@ class Answer:
     content: str
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    quota: DailyQuota | None = None  # a daily quota the response described
 
 
 _PERMANENT = {

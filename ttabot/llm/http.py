@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ttabot.llm.errors import Answer, Failure, FailureKind, Scope, classify, transport_failure
+from ttabot.llm.quota import with_daily_quota
 
 if TYPE_CHECKING:
     import httpx
@@ -36,7 +37,9 @@ async def post_chat(
             detail = f"connection refused by {target.endpoint}"
             return transport_failure(FailureKind.CONNECTION, detail, refused=True)
         return transport_failure(FailureKind.CONNECTION, f"{type(exc).__name__}: {exc}")
-    return classify(response.status_code, response.headers, response.content, time.time())
+    now = time.time()
+    outcome = classify(response.status_code, response.headers, response.content, now)
+    return with_daily_quota(outcome, response.status_code, response.headers, now)
 
 
 def connection_refused(exc: BaseException) -> bool:

@@ -20,18 +20,18 @@ from ttabot.llm.backoff import backoff_delay
 from ttabot.llm.cooldown import CooldownTable
 from ttabot.llm.errors import FailureKind
 from ttabot.llm.pacing import Pacer
-from ttabot.llm.state import SharedCooldowns, default_state_dir
 
 if TYPE_CHECKING:
     from ttabot.config import ClientSettings
     from ttabot.llm.metrics import Metrics
+    from ttabot.llm.state import SharedState
     from ttabot.llm.targets import Target
 
 
 class Schedule:
     """Cooldowns, pacing, backoff strikes and probes of every model one client asks."""
 
-    def __init__(self, settings: ClientSettings) -> None:
+    def __init__(self, settings: ClientSettings, state: SharedState | None = None) -> None:
         self._settings = settings
         self._table = CooldownTable()
         self._pacer = Pacer()
@@ -41,10 +41,17 @@ class Schedule:
         self._probes: dict[str, float] = {}
         # Requests waiting while a probe is in flight; woken when it ends, to look again.
         self._waiters: list[asyncio.Future[None]] = []
-        self._shared: SharedCooldowns | None = None
-        if settings.shared_state:
+        # Shared state (file or Redis): cooldowns other processes learned, and the
+        # rolling-window limiter every process of a paced provider draws on.
+        self._shared = state
+        if state is None and settings.shared_state:
+            from ttabot.llm.state import default_state_dir
+            from ttabot.llm.state_file import FileState
+
             state_dir = settings.state_dir
-            self._shared = SharedCooldowns(Path(state_dir) if state_dir else default_state_dir())
+            self._shared = FileState(Path(state_dir) if state_dir else default_state_dir())
+        # Bucket -> when the shared limiter said its next slot opens (another process holds it).
+        self._window_full: dict[str, float] = {}
 
     # --- when a model is free -------------------------------------------------
 
@@ -55,7 +62,7 @@ class Schedule:
 
     def _sync_shared(self) -> None:
         if self._shared is not None:
-            for key, until in self._shared.read().items():
+            for key, until in self._shared.cooldowns().items():
                 self._table.announce(key, until)
 
     def ready_at(self, target: Target, now: float) -> float:
@@ -63,6 +70,7 @@ class Schedule:
         ready = max(now, self._table.until(target.state_key))
         if target.bucket is not None:
             ready = max(ready, self._pacer.next_slot(target.bucket[0], now))
+            ready = max(ready, self._window_full.get(target.bucket[0], 0.0))
         probe = self._probes.get(target.ref)
         if probe is not None:
             ready = max(ready, probe + self._settings.attempt_timeout)
@@ -90,10 +98,27 @@ class Schedule:
         """Whether asking ``target`` now would break a window its provider announced."""
         return self._table.in_announced(target.state_key)
 
-    def reserve(self, target: Target, now: float) -> None:
-        """Take ``target``'s pacing slot (if its provider is paced)."""
-        if target.bucket is not None:
-            self._pacer.reserve(target.bucket[0], target.bucket[1], now)
+    def reserve(self, target: Target, now: float) -> bool:
+        """Take ``target``'s pacing slot (if its provider is paced); False if none is free.
+
+        With shared state the provider's rolling window is checked across every
+        process first; when it is full, :meth:`ready_at` knows when it frees up and
+        nothing is taken.
+        """
+        if target.bucket is None:
+            return True
+        name, interval = target.bucket
+        window = self._settings.rate_window
+        if self._shared is not None:
+            limit = max(1, round(60.0 / interval))
+            # A margin over the window: requests logged together may arrive apart.
+            margin = max(0.5, window / 50)
+            wait = self._shared.acquire(f"{target.url} {name}", limit, window + margin)
+            if wait > 0:
+                self._window_full[name] = now + wait
+                return False
+        self._pacer.reserve(name, interval * window / 60.0, now)
+        return True
 
     # --- what an attempt teaches ----------------------------------------------
 
@@ -118,7 +143,7 @@ class Schedule:
     def announce(self, target: Target, until: float) -> None:
         """Cool ``target`` until the time its provider announced, shared if it is later."""
         if self._table.announce(target.state_key, until) and self._shared:
-            self._shared.publish(target.state_key, until)
+            self._shared.publish_cooldown(target.state_key, until)
 
     def back_off(self, target: Target, sent: float, kind: FailureKind) -> None:
         """Nothing was announced: cool ``target`` for the next step of the backoff schedule."""

@@ -1,0 +1,252 @@
+"""The Redis state backend, for many processes and runners sharing one budget.
+
+Imported only when ``[state] url`` is set (``import redis`` costs ~50 ms). Every
+update is one Lua script, so it is atomic across clients: a cooldown keeps the
+later deadline, the limiter checks and logs a request in one step, counts are
+``HINCRBY``. The limiter is a sliding-window log (a sorted set of request times
+on Redis's own clock, so machines with skewed clocks still agree): a request is
+let through only while fewer than ``limit`` are logged in the last ``window``
+seconds, so no rolling window ever holds more than the limit.
+
+Keys live under ``ttabot:``; everything read back is validated like the file's.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from ttabot.llm.state import (
+    OUTCOMES,
+    DailyQuota,
+    Outcomes,
+    valid_cooldowns,
+    valid_count,
+    valid_quota,
+)
+
+if TYPE_CHECKING:
+    import redis
+
+    from ttabot.llm.state import SharedState, Warn
+
+T = TypeVar("T")
+
+_PREFIX = "ttabot:"
+_COOLDOWNS = _PREFIX + "cooldowns"
+_QUOTAS = _PREFIX + "quotas"
+_LEARNING = _PREFIX + "learning"
+#: Seconds a read of the cooldowns is reused: pick() looks at them before every request.
+_REFRESH = 0.25
+
+# KEYS[1] hash; ARGV key, until, now. The later deadline wins; ended entries go.
+_PUBLISH_COOLDOWN = """
+local current = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0') or 0
+local now = tonumber(ARGV[3])
+if tonumber(ARGV[2]) > current then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
+local all = redis.call('HGETALL', KEYS[1])
+for i = 1, #all, 2 do
+  local v = tonumber(all[i + 1])
+  if v == nil or v <= now then redis.call('HDEL', KEYS[1], all[i]) end
+end
+return 1
+"""
+
+# KEYS[1] sorted set; ARGV limit, window (s), member. Time is the server's.
+_ACQUIRE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local limit = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+local count = redis.call('ZCARD', KEYS[1])
+if count < limit then
+  redis.call('ZADD', KEYS[1], now, ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], math.ceil(window * 1000) + 1000)
+  return '0'
+end
+local oldest = redis.call('ZRANGE', KEYS[1], count - limit, count - limit, 'WITHSCORES')
+return tostring(math.max(tonumber(oldest[2]) + window - now, 0.001))
+"""
+
+
+class RedisUnavailable(Exception):
+    """Redis cannot be used (not installed, unreachable, refusing)."""
+
+
+def _where(url: str) -> str:
+    """``host:port`` of a Redis URL, never its password."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return f"{parts.hostname or '?'}:{port or 6379}"
+
+
+def connect_redis(url: str, fallback: SharedState, warn: Warn, timeout: float = 2.0) -> RedisState:
+    """A :class:`RedisState` at ``url``, after one PING; :class:`RedisUnavailable` if not.
+
+    ``fallback`` takes over (after one ``warn``) if Redis stops answering mid-run.
+    """
+    import redis
+
+    try:
+        client = redis.Redis.from_url(
+            url, socket_timeout=timeout, socket_connect_timeout=timeout, decode_responses=True
+        )
+        client.ping()
+    except (redis.RedisError, ValueError, OSError) as exc:
+        raise RedisUnavailable(
+            f"Redis state at {_where(url)} unreachable ({type(exc).__name__})"
+        ) from None
+    return RedisState(client, fallback, warn=warn, where=_where(url))
+
+
+class RedisState:
+    """Shared state in one Redis database (see the module docstring).
+
+    If Redis stops answering mid-run, ``fallback`` (the state file) serves the
+    rest of the run, after one warning: a dead Redis must not stall every
+    request for a socket timeout.
+    """
+
+    def __init__(
+        self,
+        client: redis.Redis,
+        fallback: SharedState,
+        *,
+        warn: Warn,
+        where: str = "?",
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        import redis as redis_module
+
+        self._redis = client
+        self._fallback = fallback
+        self._warn = warn
+        self._where = where
+        self._lost = False
+        self._errors: tuple[type[Exception], ...] = (redis_module.RedisError, OSError)
+        self._clock = clock
+        self._publish = client.register_script(_PUBLISH_COOLDOWN)
+        self._acquire = client.register_script(_ACQUIRE)
+        self._cache: tuple[float, dict[str, Any]] = (-1.0, {})
+
+    def _use(self, op: Callable[[], T], instead: Callable[[SharedState], T]) -> T:
+        """``op()`` against Redis; once Redis has failed, ``instead(fallback)``."""
+        if not self._lost:
+            try:
+                return op()
+            except self._errors as exc:
+                self._lost = True
+                self._warn(
+                    f"Redis state at {self._where} stopped answering ({type(exc).__name__}); "
+                    "using the state file for the rest of the run"
+                )
+        return instead(self._fallback)
+
+    def cooldowns(self) -> dict[str, float]:
+        """Cooldowns still running (re-read at most every quarter second)."""
+        now = self._clock()
+        read_at, table = self._cache
+        if self._lost or now - read_at > _REFRESH or now < read_at:
+
+            def read() -> dict[str, float]:
+                raw = {str(k): v for k, v in self._redis.hgetall(_COOLDOWNS).items()}
+                self._cache = (now, raw)
+                return valid_cooldowns({k: _number(v) for k, v in raw.items()}, now)
+
+            return self._use(read, lambda state: state.cooldowns())
+        return valid_cooldowns({k: _number(v) for k, v in table.items()}, now)
+
+    def publish_cooldown(self, key: str, until: float) -> bool:
+        """Merge one cooldown (the later deadline wins), atomically."""
+
+        def publish() -> bool:
+            self._publish(keys=[_COOLDOWNS], args=[key, repr(until), repr(self._clock())])
+            self._cache = (-1.0, {})
+            return True
+
+        return self._use(publish, lambda state: state.publish_cooldown(key, until))
+
+    def acquire(self, bucket: str, limit: int, window: float) -> float:
+        """Take a slot in ``bucket``'s rolling window; 0.0, else seconds until one frees."""
+
+        def acquire() -> float:
+            args: list[str | int] = [limit, repr(window), uuid.uuid4().hex]
+            seconds = _number(self._acquire(keys=[f"{_PREFIX}window:{bucket}"], args=args))
+            return 0.0 if seconds is None else min(max(seconds, 0.0), window)
+
+        return self._use(acquire, lambda state: state.acquire(bucket, limit, window))
+
+    def quotas(self) -> dict[str, DailyQuota]:
+        """Daily quotas whose reset is still ahead."""
+
+        def read() -> dict[str, DailyQuota]:
+            now = self._clock()
+            out: dict[str, DailyQuota] = {}
+            for key, raw in self._redis.hgetall(_QUOTAS).items():
+                parts = str(raw).split()
+                if len(parts) != 3:
+                    continue
+                quota = valid_quota([_int(parts[0]), _int(parts[1]), _number(parts[2])], now)
+                if quota is not None:
+                    out[str(key)] = quota
+            return out
+
+        return self._use(read, lambda state: state.quotas())
+
+    def publish_quota(self, key: str, quota: DailyQuota) -> bool:
+        """Store the latest view of one daily quota."""
+        value = f"{quota.limit} {quota.remaining} {quota.reset!r}"
+        return self._use(
+            lambda: bool(self._redis.hset(_QUOTAS, key, value) is not None),
+            lambda state: state.publish_quota(key, quota),
+        )
+
+    def record_outcome(self, kind: str, model: str, outcome: str) -> bool:
+        """Count one draft outcome for ``(kind, model)`` (``HINCRBY``: atomic)."""
+        field = f"{kind}\t{model}\t{outcome}"
+        return self._use(
+            lambda: bool(self._redis.hincrby(_LEARNING, field, 1) is not None),
+            lambda state: state.record_outcome(kind, model, outcome),
+        )
+
+    def outcomes(self) -> dict[tuple[str, str], Outcomes]:
+        """Every ``(kind, model)``'s counted outcomes."""
+
+        def read() -> dict[tuple[str, str], Outcomes]:
+            counts: dict[tuple[str, str], list[int]] = {}
+            for field, raw in self._redis.hgetall(_LEARNING).items():
+                kind, _, rest = str(field).partition("\t")
+                model, _, outcome = rest.rpartition("\t")
+                count = valid_count(_int(raw))
+                if not kind or not model or outcome not in OUTCOMES or count is None:
+                    continue
+                counts.setdefault((kind, model), [0, 0, 0])[OUTCOMES.index(outcome)] = count
+            return {key: Outcomes(*c) for key, c in counts.items()}
+
+        return self._use(read, lambda state: state.outcomes())
+
+
+def _number(value: Any) -> float | None:
+    """A number stored as text, if it is a finite one of sane length."""
+    text = str(value)
+    if len(text) > 40:
+        return None
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return number if number == number and abs(number) != float("inf") else None
+
+
+def _int(value: Any) -> int | None:
+    """A whole number stored as text, else None."""
+    number = _number(value)
+    return int(number) if number is not None and number.is_integer() else None
