@@ -77,6 +77,9 @@ class FakeGitHub:
         self.commits: dict[str, dict[str, Any]] = {}
         self.trees: dict[str, dict[str, Any]] = {}
         self.permissions: dict[str, str] = {}
+        #: Issues as GET /issues/N answers them now (``{number: {"title", "body"}}``).
+        self.issues: dict[int, dict[str, Any]] = {}
+        self.permission_asks: list[str] = []
         self.opened: list[dict[str, Any]] = []  # pull requests created through the API
         self.can_open_pulls = True  # the repository setting for GitHub Actions
         self.faults: list[Fault] = []
@@ -88,6 +91,7 @@ class FakeGitHub:
         self._routes: list[tuple[str, re.Pattern[str], Callable[..., Reply]]] = []
         base = re.escape(f"/repos/{repo}")
         for method, pattern, fn in (
+            ("GET", r"/issues/(\d+)", self._get_issue),
             ("GET", r"/issues/(\d+)/comments", self._list_comments),
             ("POST", r"/issues/(\d+)/comments", self._create_comment),
             ("PATCH", r"/issues/comments/(\d+)", self._update_comment),
@@ -431,10 +435,17 @@ class FakeGitHub:
         return Reply(201, pull)
 
     def _permission(self, request: Request, user: str) -> Reply:
-        permission = self.permissions.get(user, "read")
-        return Reply(
-            200, {"permission": permission, "role_name": permission, "user": {"login": user}}
-        )
+        self.permission_asks.append(user)
+        role = self.permissions.get(user, "read")
+        # GitHub's legacy ``permission`` folds maintain into write and triage into read.
+        legacy = {"maintain": "write", "triage": "read"}.get(role, role)
+        return Reply(200, {"permission": legacy, "role_name": role, "user": {"login": user}})
+
+    def _get_issue(self, request: Request, number: str) -> Reply:
+        issue = self.issues.get(int(number))
+        if issue is None:
+            return Reply(404, {"message": "Not Found"})
+        return Reply(200, {"number": int(number), "state": "open", **issue})
 
 
 def _digest(data: Any) -> str:

@@ -18,6 +18,10 @@ SECRET_VARIABLES = (
     "INPUT_GITHUB-TOKEN",
     "INPUT_OPENROUTER-API-KEY",
     "OPENROUTER_API_KEY",
+    "INPUT_PROVIDER-KEYS",
+    "TTABOT_PROVIDER_KEYS",
+    "INPUT_PUSH-TOKEN",
+    "TTABOT_PUSH_TOKEN",
 )
 
 #: ``prctl(2)`` option: whether the process may be dumped or inspected by others.

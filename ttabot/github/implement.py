@@ -185,7 +185,7 @@ def draft_implementation(ctx: Context, issue: Issue) -> Implementation:
 
     async def go() -> Implementation:
         last = Implementation({}, "", False, (), None, 0, kind, "no answer")
-        async with RotatingClient(ctx.settings, environ=ctx.environ) as client:
+        async with RotatingClient(ctx.settings, environ=ctx.model_environ) as client:
             for attempt in range(1, ctx.settings.draft.feedback_rounds + 2):
                 done = await client.complete(kind, messages)
                 if not done.ok:

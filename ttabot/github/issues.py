@@ -26,11 +26,11 @@ def model_labels(ctx: Context, issue: Issue) -> tuple[str, ...]:
     """Labels a model suggests, or ``()`` when no model has credentials or it gives none."""
     from ttabot.llm import RotatingClient, usable_models
 
-    if not usable_models(ctx.settings, TaskKind.SIMPLE_CODE, ctx.environ):
+    if not usable_models(ctx.settings, TaskKind.SIMPLE_CODE, ctx.model_environ):
         return ()
 
     async def ask() -> tuple[str, ...]:
-        async with RotatingClient(ctx.settings, environ=ctx.environ) as client:
+        async with RotatingClient(ctx.settings, environ=ctx.model_environ) as client:
             done = await client.complete(
                 TaskKind.SIMPLE_CODE,
                 triage_prompt(issue.title, issue.body),

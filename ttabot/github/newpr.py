@@ -110,12 +110,31 @@ def open_pull_request(
     return str(pr.get("html_url") or "")
 
 
+def issue_changed(api: GitHubApi, repository: str, issue: Issue) -> bool:
+    """Whether the issue's title or body now differ from what the command's event carried.
+
+    The person who commented approved the issue as it stood; an edit made since
+    (by anyone who can edit it) must not reach the model under their approval.
+    """
+    now = api.get(f"/repos/{repository}/issues/{issue.number}")
+    if not isinstance(now, dict):
+        return True
+    return (str(now.get("title") or ""), str(now.get("body") or "")) != (issue.title, issue.body)
+
+
 def implement_issue(ctx: Context, issue: Issue, comment_id: int) -> RunResult:
     """Draft, validate and open a PR for ``issue``; answer on the issue either way."""
     from ttabot.llm import usable_models
 
     assert ctx.api is not None
-    if not any(usable_models(ctx.settings, kind, ctx.environ) for kind in CODE_KINDS):
+    if issue_changed(ctx.api, ctx.repository, issue):
+        text = (
+            f"ttabot did not implement #{issue.number}: the issue changed after the command; "
+            "comment again."
+        )
+        reply(ctx.api, ctx.repository, issue.number, comment_id, text)
+        return RunResult(summary=text + "\n", failed=True)
+    if not any(usable_models(ctx.settings, kind, ctx.model_environ) for kind in CODE_KINDS):
         text = "`/ttabot implement` needs a model: set the `openrouter-api-key` input."
         reply(ctx.api, ctx.repository, issue.number, comment_id, text)
         return RunResult(summary=text + "\n", failed=True)

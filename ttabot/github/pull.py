@@ -39,17 +39,16 @@ FORK_CODE_NOTE = (
 )
 
 
-def may_run_pr_code(event_name: str, pr: PullRequest) -> bool:
+def may_run_pr_code(pr: PullRequest) -> bool:
     """Whether this run may execute ``pr``'s code (drafting tests or refactors does).
 
-    A same-repository PR's author can already push to the repository. A fork's code
-    runs only under ``pull_request``: there GitHub takes the workflow file from the
-    PR itself and gives the job no secrets and a read-only token, so running the
-    fork's tests exposes nothing the fork does not control already. Every other
-    trigger (``pull_request_target``, ``issue_comment``, ``workflow_dispatch``) runs
-    the base repository's workflow with its secrets and a token that can write.
+    Decided by the PR alone, never by the event's name: a same-repository PR's
+    author can already push to the repository; a fork's (head repository is not
+    the base repository) never runs. Even plain ``pull_request`` is no safe
+    harbour: a private repository can give fork ``pull_request`` runs secrets and
+    a token that can write.
     """
-    return not pr.is_fork or event_name == "pull_request"
+    return not pr.is_fork
 
 
 @dataclass(frozen=True)
@@ -115,7 +114,7 @@ def draft(
     from ttabot.llm import RotatingClient, usable_models
 
     kinds = {f.task for f in result.findings}
-    if not any(usable_models(ctx.settings, kind, ctx.environ) for kind in kinds):
+    if not any(usable_models(ctx.settings, kind, ctx.model_environ) for kind in kinds):
         return (
             (),
             None,
@@ -123,7 +122,7 @@ def draft(
         )
 
     async def go() -> tuple[list[Draft], Mapping[str, Any]]:
-        async with RotatingClient(ctx.settings, environ=ctx.environ) as client:
+        async with RotatingClient(ctx.settings, environ=ctx.model_environ) as client:
             drafts = await draft_findings(selection, result, ctx.settings, client)
             return drafts, client.metrics.as_dict()
 

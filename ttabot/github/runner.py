@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Mapping
 
 from ttabot.errors import TtabotError
-from ttabot.github.api import GitHubApiError
+from ttabot.github.api import GitHubApi, GitHubApiError
 from ttabot.github.commands import (
     VERB_CATEGORY,
     Command,
@@ -20,36 +20,73 @@ from ttabot.github.commands import (
     parse_command,
     valid_verbs,
 )
-from ttabot.github.context import Context, RunResult, build_context
-from ttabot.github.event import Event, load_event, parse_pull_request
+from ttabot.github.context import Context, RunResult, build_context, make_api, workspace
+from ttabot.github.event import Event, PullRequest, load_event, parse_pull_request
 from ttabot.github.issues import triage_issue
+from ttabot.github.permission import may_command
 from ttabot.github.publish import react, reply
 from ttabot.github.pull import (
     FORK_CODE_NOTE,
     PR_ACTIONS,
     RUNS_PR_CODE,
     Ask,
+    ensure_commit,
     handle_pull,
     may_run_pr_code,
 )
 from ttabot.github.summary import append_file, render_outputs
+from ttabot.github.trusted import is_git_checkout
 
 log = logging.getLogger(__name__)
+
+
+def trusted_revision(environ: Mapping[str, str], event: Event, api: GitHubApi | None) -> str | None:
+    """The commit whose settings this run obeys: one the event's PR cannot change.
+
+    A PR event (and ``workflow_dispatch`` of a PR) uses the PR's base commit; issue
+    events and comments use ``GITHUB_SHA``, which GitHub sets to the default
+    branch's commit for them. None when there is no checkout to read (defaults).
+    """
+    root = workspace(environ)
+    if not is_git_checkout(root):
+        return None
+    if event.pull_request is not None:
+        rev = event.pull_request.base_sha
+    elif event.name == "workflow_dispatch":
+        pr = _dispatched_pull(event, api)
+        rev = pr.base_sha
+    elif event.name in ("issues", "issue_comment"):
+        rev = environ.get("GITHUB_SHA", "")
+        if not rev:
+            raise TtabotError(f"{event.name}: GITHUB_SHA is not set (the default branch's commit)")
+    else:
+        return None
+    ensure_commit(root, rev, "trusted (base)")
+    return rev
+
+
+def _dispatched_pull(event: Event, api: GitHubApi | None) -> PullRequest:
+    number = event.inputs.get("pull-request") or event.inputs.get("pull_request") or ""
+    if not number.strip().isdigit() or api is None:
+        raise TtabotError("workflow_dispatch: give the pull-request input (a PR number)")
+    return parse_pull_request(api.get(f"/repos/{event.repository}/pulls/{int(number)}"))
 
 
 def run(environ: Mapping[str, str], *, sleep: Callable[[float], None] = time.sleep) -> int:
     """Run the Action for the event GitHub passed; return the exit code."""
     event = load_event(environ)
-    ctx = build_context(environ, event.repository, sleep=sleep)
+    api = make_api(environ, sleep=sleep)
+    summary_path = environ.get("GITHUB_STEP_SUMMARY") or None
     try:
+        ctx = build_context(environ, event.repository, api, trusted_revision(environ, event, api))
         result = dispatch(ctx, event)
     except TtabotError as exc:
         # The job fails with one line; the summary still says why.
-        append_file(ctx.summary_path, f"ttabot could not finish: {exc}\n")
+        append_file(summary_path, f"ttabot could not finish: {exc}\n")
         raise
     finally:
-        if ctx.api is not None:
-            ctx.api.close()
+        if api is not None:
+            api.close()
     append_file(ctx.summary_path, result.summary)
     append_file(
         ctx.output_path,
@@ -77,7 +114,7 @@ def dispatch(ctx: Context, event: Event) -> RunResult:
             pr,
             Ask(ctx.mode),
             can_write=writable,
-            may_run_code=may_run_pr_code(event.name, pr),
+            may_run_code=may_run_pr_code(pr),
         )
     if event.name == "issue_comment" and event.comment is not None:
         if event.action not in ("", "created"):
@@ -88,17 +125,8 @@ def dispatch(ctx: Context, event: Event) -> RunResult:
             return _idle(f"issue {event.action}: nothing to triage")
         return triage_issue(ctx, event.issue)
     if event.name == "workflow_dispatch":
-        number = event.inputs.get("pull-request") or event.inputs.get("pull_request") or ""
-        if number.strip().isdigit() and ctx.api is not None:
-            pr = parse_pull_request(ctx.api.get(f"/repos/{ctx.repository}/pulls/{int(number)}"))
-            return handle_pull(
-                ctx,
-                pr,
-                Ask(ctx.mode),
-                can_write=True,
-                may_run_code=may_run_pr_code(event.name, pr),
-            )
-        raise TtabotError("workflow_dispatch: give the pull-request input (a PR number)")
+        pr = _dispatched_pull(event, ctx.api)
+        return handle_pull(ctx, pr, Ask(ctx.mode), can_write=True, may_run_code=may_run_pr_code(pr))
     return _idle(f"event {event.name!r} is not one ttabot handles")
 
 
@@ -120,6 +148,13 @@ def on_comment(ctx: Context, event: Event) -> RunResult:
     api = ctx.api
     if api is None:
         raise TtabotError("commands need the github-token input")
+    allowed, why_not = may_command(api, ctx.repository, comment.author, command.verb)
+    if not allowed:
+        # One reply, no reaction dance, no model call, nothing run.
+        url = reply(
+            api, ctx.repository, issue.number, comment.id, f"ttabot did nothing: {why_not}."
+        )
+        return RunResult(comment_url=url, summary=f"ttabot: command refused: {why_not}\n")
     react(api, ctx.repository, comment.id, "eyes")
     try:
         result = _obey(ctx, event, command)
@@ -150,7 +185,7 @@ def _obey(ctx: Context, event: Event, command: Command) -> RunResult:
         return implement_issue(ctx, issue, comment.id)
     pr = parse_pull_request(ctx.api.get(f"/repos/{ctx.repository}/pulls/{issue.number}"))
     category = VERB_CATEGORY.get(command.verb)
-    may_run_code = may_run_pr_code(event.name, pr)
+    may_run_code = may_run_pr_code(pr)
     if category in RUNS_PR_CODE and not may_run_code:
         # This job holds the model key and a token that can write: the fork's code
         # (its tests, its conftest.py, the module it changes) must not run here.
