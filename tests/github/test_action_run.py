@@ -109,6 +109,9 @@ class Stage:
         everything = [run.stdout, run.stderr, run.summary, json.dumps(run.outputs)]
         everything += [c["body"] for cs in self.fake.comments.values() for c in cs]
         everything += [json.dumps(r) for rs in self.fake.reviews.values() for r in rs]
+        everything += [json.dumps(p) for p in self.fake.opened]
+        everything += [json.dumps(c) for c in self.fake.commits.values()]
+        everything += [json.dumps(t) for t in self.fake.trees.values()]
         assert not any(TOKEN in text for text in everything)
 
     def pr_event(self, action: str = "opened", head_repo: str = REPO) -> dict[str, Any]:

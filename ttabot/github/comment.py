@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ttabot.github.inert import code_span, strip_html_comments
 from ttabot.github.review import Suggestion, fence_for
 from ttabot.records import Category, CheckResult, Draft
 
@@ -94,7 +95,10 @@ def _findings(result: CheckResult) -> list[str]:
         items = [f for f in result.findings if f.category == category]
         if not items:
             continue
-        rows = [f"- `{f.path}:{f.line}` `{f.symbol}`: {_one_line(f.message)}" for f in items]
+        rows = [
+            f"- {code_span(f'{f.path}:{f.line}')} {code_span(f.symbol)}: {_one_line(f.message)}"
+            for f in items
+        ]
         shown = "\n".join(rows[:FOLD_AFTER])
         if len(rows) > FOLD_AFTER:
             # Long lists fold, so the other categories stay in view.
@@ -103,7 +107,9 @@ def _findings(result: CheckResult) -> list[str]:
             shown += f"\n\n<details><summary>{more} more</summary>\n\n{rest}\n\n</details>"
         parts.append(f"**{_TITLES[category]}** ({len(items)})\n\n{shown}")
     if result.warnings:
-        listed = "\n".join(f"- `{w.path}`: {_one_line(w.message)}" for w in result.warnings)
+        listed = "\n".join(
+            f"- {code_span(w.path)}: {_one_line(w.message)}" for w in result.warnings
+        )
         parts.append(f"**Warnings**\n\n{listed}")
     return parts
 
@@ -112,19 +118,19 @@ def _drafts(drafts: Sequence[Draft]) -> str:
     blocks = ["**Drafts**"]
     for d in drafts:
         status = "accepted" if d.accepted else "rejected"
-        symbols = ", ".join(f"`{f.symbol}`" for f in d.findings) or "-"
+        symbols = ", ".join(code_span(f.symbol) for f in d.findings) or "-"
         stages = "; ".join(
             f"{'pass' if s.passed else 'FAIL'} {s.name}"
-            + (f" ({_one_line(s.detail)})" if s.detail else "")
+            + (f" ({code_span(s.detail)})" if s.detail else "")
             for s in d.stages
         )
-        line = f"- {d.kind.value} for {symbols} in `{d.path}`: **{status}**"
+        line = f"- {d.kind.value} for {symbols} in {code_span(d.path)}: **{status}**"
         line += f" by `{d.model}`" if d.model else ""
         line += f" after {d.attempts} attempt(s)"
         if stages:
             line += f"; checks: {stages}"
         if d.reason:
-            line += f"; {_one_line(d.reason)}"
+            line += f"; {code_span(d.reason)}"
         blocks.append(line)
         if d.accepted and not d.original:
             # A new file cannot be a review suggestion: show it here so it can be copied.
@@ -183,4 +189,4 @@ def _cell(value: Any) -> str:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())[:300]
+    return " ".join(strip_html_comments(text).split())[:300]

@@ -16,6 +16,7 @@ from pathlib import Path
 from ttabot.config import DraftSettings, Settings, parse_categories
 from ttabot.errors import TtabotError
 from ttabot.github.api import GitHubApi
+from ttabot.github.inert import action_redactor
 from ttabot.github.trusted import bind_keys, input_keys, settings_at
 
 MODES = ("comment", "suggest", "commit")
@@ -36,6 +37,8 @@ class Context:
     #: The only keys the model client sees: the Action's inputs, one per provider
     #: (``settings.providers`` name these variables; see :mod:`ttabot.github.trusted`).
     model_environ: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    #: Removes every secret value from text bound for stdout, the summary or logs.
+    redact: Callable[[str], str] = str
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,7 @@ def make_api(
         write_interval=_float(environ, "TTABOT_GITHUB_WRITE_INTERVAL", 1.0),
         max_wait=_float(environ, "TTABOT_GITHUB_MAX_WAIT", 900.0),
         sleep=sleep,
+        scrub=action_redactor(environ).data,
     )
 
 
@@ -133,4 +137,5 @@ def build_context(
         summary_path=environ.get("GITHUB_STEP_SUMMARY") or None,
         output_path=environ.get("GITHUB_OUTPUT") or None,
         model_environ=bound.environ,
+        redact=action_redactor(environ),
     )

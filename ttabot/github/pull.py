@@ -177,7 +177,7 @@ def handle_pull(
         from ttabot.report import Report as CheckReport
         from ttabot.report.annotations import render as annotations
 
-        sys.stdout.write(annotations(CheckReport(result, ctx.settings.check.fail_on)))
+        sys.stdout.write(ctx.redact(annotations(CheckReport(result, ctx.settings.check.fail_on))))
     return RunResult(
         findings=len(result.findings),
         drafts=sum(1 for d in drafts if d.accepted),

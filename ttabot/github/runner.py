@@ -22,6 +22,7 @@ from ttabot.github.commands import (
 )
 from ttabot.github.context import Context, RunResult, build_context, make_api, workspace
 from ttabot.github.event import Event, PullRequest, load_event, parse_pull_request
+from ttabot.github.inert import action_redactor
 from ttabot.github.issues import triage_issue
 from ttabot.github.permission import may_command
 from ttabot.github.publish import react, reply
@@ -75,6 +76,8 @@ def _dispatched_pull(event: Event, api: GitHubApi | None) -> PullRequest:
 def run(environ: Mapping[str, str], *, sleep: Callable[[float], None] = time.sleep) -> int:
     """Run the Action for the event GitHub passed; return the exit code."""
     event = load_event(environ)
+    redact = action_redactor(environ)
+    _redact_logs(redact)
     api = make_api(environ, sleep=sleep)
     summary_path = environ.get("GITHUB_STEP_SUMMARY") or None
     try:
@@ -82,23 +85,44 @@ def run(environ: Mapping[str, str], *, sleep: Callable[[float], None] = time.sle
         result = dispatch(ctx, event)
     except TtabotError as exc:
         # The job fails with one line; the summary still says why.
-        append_file(summary_path, f"ttabot could not finish: {exc}\n")
+        append_file(summary_path, redact(f"ttabot could not finish: {exc}\n"))
+        if redact(str(exc)) != str(exc):
+            raise TtabotError(redact(str(exc))) from None
         raise
     finally:
         if api is not None:
             api.close()
-    append_file(ctx.summary_path, result.summary)
+    append_file(ctx.summary_path, redact(result.summary))
     append_file(
         ctx.output_path,
-        render_outputs(
-            {
-                "findings": str(result.findings),
-                "drafts": str(result.drafts),
-                "comment-url": result.comment_url,
-            }
+        redact(
+            render_outputs(
+                {
+                    "findings": str(result.findings),
+                    "drafts": str(result.drafts),
+                    "comment-url": result.comment_url,
+                }
+            )
         ),
     )
     return 1 if result.failed else 0
+
+
+class _RedactingFilter(logging.Filter):
+    """Formats each log record's message now, with every secret removed."""
+
+    def __init__(self, redact: Callable[[str], str]) -> None:
+        super().__init__()
+        self._redact = redact
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = self._redact(record.getMessage()), None
+        return True
+
+
+def _redact_logs(redact: Callable[[str], str]) -> None:
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_RedactingFilter(redact))
 
 
 def dispatch(ctx: Context, event: Event) -> RunResult:
