@@ -408,6 +408,12 @@ class FakeGitHub:
     def _list_pulls(self, request: Request) -> Reply:
         head = request.query.get("head", [""])[0]
         found = [p for p in self.opened if not head or head.endswith(":" + p["head"]["ref"])]
+        # Registered PRs match ``head=OWNER:BRANCH`` by their head repository's owner.
+        found += [
+            pull_payload(p, self.repo)
+            for p in self.pulls.values()
+            if not head or head == f"{p.head_repo.split('/')[0]}:{p.head_ref}"
+        ]
         return self._page(request, found)
 
     def _create_pull(self, request: Request) -> Reply:
@@ -466,7 +472,7 @@ def pull_payload(pull: PullState, repo: str) -> dict[str, Any]:
         "draft": False,
         "user": {"login": "alice", "type": "User"},
         "head": {
-            "label": f"{owner}:{pull.head_ref}",
+            "label": f"{pull.head_repo.split('/')[0]}:{pull.head_ref}",
             "ref": pull.head_ref,
             "sha": pull.head_sha,
             "repo": {"full_name": pull.head_repo, "fork": pull.head_repo != repo},

@@ -105,6 +105,8 @@ class GitHubSettings(NamedTuple):
     allowed_associations: tuple[str, ...] = ("OWNER", "MEMBER", "COLLABORATOR")
     max_review_comments: int = 30
     mode: str = "comment"
+    #: Write a sticky comment on a clean PR too (an existing one is always updated).
+    comment_when_clean: bool = False
 
 
 class Settings(NamedTuple):

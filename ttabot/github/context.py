@@ -67,6 +67,14 @@ def action_settings(root: Path, environ: Mapping[str, str], rev: str | None = No
     if mode not in MODES:
         raise TtabotError(f"input mode {mode!r}: use one of {', '.join(MODES)}")
     github = settings.github._replace(mode=mode)
+    clean = environ.get("TTABOT_COMMENT_WHEN_CLEAN", "").strip().lower()
+    if clean:
+        if clean not in ("true", "false"):
+            raise TtabotError(f"input comment-when-clean {clean!r}: use true or false")
+        github = github._replace(comment_when_clean=clean == "true")
+    if not environ.get("TTABOT_FAIL_ON", "").strip():
+        # The Action reports and does not block; blocking is opt-in through fail-on.
+        settings = settings._replace(check=settings.check._replace(fail_on=frozenset()))
     return settings._replace(github=github, draft=_job_python(root, settings, environ))
 
 

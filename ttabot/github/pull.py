@@ -136,6 +136,13 @@ def without_code_runs(result: CheckResult, ask: Ask) -> CheckResult:
     return narrow(result, Ask(ask.mode, asked - RUNS_PR_CODE, ask.path, ask.symbol))
 
 
+def write_report(ctx: Context, pr: PullRequest, result: CheckResult) -> None:
+    """Leave the report artifact for the ``workflow_run`` publisher, if asked (see relay)."""
+    from ttabot.github.relay import write_report as write
+
+    write(ctx, pr, result)
+
+
 def handle_pull(
     ctx: Context, pr: PullRequest, ask: Ask, *, can_write: bool, may_run_code: bool
 ) -> RunResult:
@@ -148,6 +155,7 @@ def handle_pull(
     from ttabot.check import run_check
 
     result = narrow(run_check(selection, ctx.settings), ask)
+    write_report(ctx, pr, result)
     notes: list[str] = []
     drafts: tuple[Draft, ...] = ()
     metrics: Mapping[str, Any] | None = None
@@ -220,7 +228,6 @@ def _publish(
     )
     # A clean PR gets no new comment; an existing one is updated to say it is clean now.
     worth_saying = bool(report.result and report.result.findings) or bool(report.notes)
-    url = upsert_sticky(
-        api, ctx.repository, pr.number, render_body(report), create=worth_saying or bool(posted)
-    )
+    create = worth_saying or bool(posted) or ctx.settings.github.comment_when_clean
+    url = upsert_sticky(api, ctx.repository, pr.number, render_body(report), create=create)
     return report, url

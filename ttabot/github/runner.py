@@ -148,6 +148,10 @@ def dispatch(ctx: Context, event: Event) -> RunResult:
         if event.action not in ("", "opened", "edited", "reopened"):
             return _idle(f"issue {event.action}: nothing to triage")
         return triage_issue(ctx, event.issue)
+    if event.name == "workflow_run" and event.workflow_run is not None:
+        from ttabot.github.relay import publish_report
+
+        return publish_report(ctx, event.workflow_run)
     if event.name == "workflow_dispatch":
         pr = _dispatched_pull(event, ctx.api)
         return handle_pull(ctx, pr, Ask(ctx.mode), can_write=True, may_run_code=may_run_pr_code(pr))
