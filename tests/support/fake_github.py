@@ -80,6 +80,11 @@ class FakeGitHub:
         #: Issues as GET /issues/N answers them now (``{number: {"title", "body"}}``).
         self.issues: dict[int, dict[str, Any]] = {}
         self.permission_asks: list[str] = []
+        self.default_branch = "main"
+        self.protected: set[str] = set()  # branch protection
+        #: Other tokens accepted (a push token), and which token made each write.
+        self.extra_tokens: set[str] = set()
+        self.write_tokens: list[tuple[str, str, str]] = []
         self.opened: list[dict[str, Any]] = []  # pull requests created through the API
         self.can_open_pulls = True  # the repository setting for GitHub Actions
         self.faults: list[Fault] = []
@@ -110,6 +115,7 @@ class FakeGitHub:
             ("POST", r"/git/blobs", self._create_blob),
             ("GET", r"/collaborators/([^/]+)/permission", self._permission),
             ("GET", r"", self._get_repo),
+            ("GET", r"/branches/([^/]+)", self._get_branch),
             ("POST", r"/git/refs", self._create_ref),
             ("GET", r"/pulls", self._list_pulls),
             ("POST", r"/pulls", self._create_pull),
@@ -141,7 +147,11 @@ class FakeGitHub:
 
     def __call__(self, request: Request) -> Reply:
         auth = request.headers.get("authorization", "")
-        if auth not in (f"token {self.token}", f"Bearer {self.token}"):
+        used = auth.split(" ", 1)[-1]
+        if auth.split(" ", 1)[0] not in ("token", "Bearer") or used not in {
+            self.token,
+            *self.extra_tokens,
+        }:
             return Reply(
                 401,
                 {"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"},
@@ -180,6 +190,8 @@ class FakeGitHub:
                     if self.read_only:
                         return Reply(403, {"message": "Resource not accessible by integration"})
                     self.writes.append((method, request.path))
+                    auth = request.headers.get("authorization", "")
+                    self.write_tokens.append((method, request.path, auth.split(" ", 1)[-1]))
                 return fn(request, *match.groups())
         return Reply(
             404, {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"}
@@ -395,7 +407,14 @@ class FakeGitHub:
         return Reply(201, {"sha": _digest(request.json())})
 
     def _get_repo(self, request: Request) -> Reply:
-        return Reply(200, {"full_name": self.repo, "default_branch": "main", "private": False})
+        return Reply(
+            200, {"full_name": self.repo, "default_branch": self.default_branch, "private": False}
+        )
+
+    def _get_branch(self, request: Request, branch: str) -> Reply:
+        if branch not in self.refs and branch != self.default_branch:
+            return Reply(404, {"message": "Branch not found"})
+        return Reply(200, {"name": branch, "protected": branch in self.protected})
 
     def _create_ref(self, request: Request) -> Reply:
         data = request.json()

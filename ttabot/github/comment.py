@@ -42,6 +42,7 @@ class Report:
     metrics: Mapping[str, Any] | None = None
     inline_posted: int = 0
     scope: str = ""
+    done: tuple[str, ...] = ()
 
 
 def find_sticky(comments: Iterable[Mapping[str, Any]]) -> Mapping[str, Any] | None:
@@ -69,6 +70,8 @@ def render_body(report: Report, *, marker: bool = True) -> str:
         parts.append(f"Posted {report.inline_posted} inline suggestion(s) in a review.")
     if report.leftover:
         parts.append(_leftover(report.leftover))
+    if report.done:
+        parts.append("**Done**\n\n" + "\n".join(f"- {item}" for item in report.done))
     if report.notes:
         parts.append("**Skipped / not done**\n\n" + "\n".join(f"- {note}" for note in report.notes))
     if report.metrics:

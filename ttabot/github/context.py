@@ -39,6 +39,8 @@ class Context:
     model_environ: Mapping[str, str] = dataclasses.field(default_factory=dict)
     #: Removes every secret value from text bound for stdout, the summary or logs.
     redact: Callable[[str], str] = str
+    #: The ``push-token`` input's client: used for commit-mode pushes only.
+    push_api: GitHubApi | None = None
 
 
 @dataclass(frozen=True)
@@ -106,10 +108,13 @@ def _float(environ: Mapping[str, str], name: str, default: float) -> float:
 
 
 def make_api(
-    environ: Mapping[str, str], *, sleep: Callable[[float], None] = time.sleep
+    environ: Mapping[str, str],
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    variable: str = "GITHUB_TOKEN",
 ) -> GitHubApi | None:
-    """The API client for the ``github-token`` input, or None without a token."""
-    token = environ.get("GITHUB_TOKEN", "")
+    """The API client for the token in ``variable`` (the ``github-token`` input), or None."""
+    token = environ.get(variable, "").strip()
     if not token:
         return None
     return GitHubApi(
@@ -128,7 +133,11 @@ def workspace(environ: Mapping[str, str]) -> Path:
 
 
 def build_context(
-    environ: Mapping[str, str], repository: str, api: GitHubApi | None, rev: str | None
+    environ: Mapping[str, str],
+    repository: str,
+    api: GitHubApi | None,
+    rev: str | None,
+    push_api: GitHubApi | None = None,
 ) -> Context:
     """The run's context: settings read at the trusted commit ``rev``, keys from inputs."""
     root = workspace(environ)
@@ -146,4 +155,5 @@ def build_context(
         output_path=environ.get("GITHUB_OUTPUT") or None,
         model_environ=bound.environ,
         redact=action_redactor(environ),
+        push_api=push_api,
     )

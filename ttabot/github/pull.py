@@ -220,11 +220,13 @@ def _publish(
         posted, leftover = outcome.posted, outcome.leftover
         if outcome.note:
             notes.append(outcome.note)
+    done: list[str] = []
     if ask.mode == "commit":
-        commit = commit_drafts(api, ctx.repository, pr, report.drafts)
-        notes.append(commit.message)
+        commit = commit_drafts(api, ctx.repository, pr, report.drafts, push_api=ctx.push_api)
+        (done if commit.done else notes).append(commit.message)
+        notes.extend(commit.notes)
     report = dataclasses.replace(
-        report, notes=tuple(notes), leftover=leftover, inline_posted=posted
+        report, notes=tuple(notes), leftover=leftover, inline_posted=posted, done=tuple(done)
     )
     # A clean PR gets no new comment; an existing one is updated to say it is clean now.
     worth_saying = bool(report.result and report.result.findings) or bool(report.notes)

@@ -79,9 +79,11 @@ def run(environ: Mapping[str, str], *, sleep: Callable[[float], None] = time.sle
     redact = action_redactor(environ)
     _redact_logs(redact)
     api = make_api(environ, sleep=sleep)
+    push_api = make_api(environ, sleep=sleep, variable="TTABOT_PUSH_TOKEN")
     summary_path = environ.get("GITHUB_STEP_SUMMARY") or None
     try:
-        ctx = build_context(environ, event.repository, api, trusted_revision(environ, event, api))
+        rev = trusted_revision(environ, event, api)
+        ctx = build_context(environ, event.repository, api, rev, push_api)
         result = dispatch(ctx, event)
     except TtabotError as exc:
         # The job fails with one line; the summary still says why.
@@ -90,8 +92,9 @@ def run(environ: Mapping[str, str], *, sleep: Callable[[float], None] = time.sle
             raise TtabotError(redact(str(exc))) from None
         raise
     finally:
-        if api is not None:
-            api.close()
+        for client in (api, push_api):
+            if client is not None:
+                client.close()
     append_file(ctx.summary_path, redact(result.summary))
     append_file(
         ctx.output_path,
