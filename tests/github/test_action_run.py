@@ -417,7 +417,8 @@ def test_triage_asks_the_model_when_configured(stage: Stage) -> None:
         run = stage.run("issues", payload, TTABOT_PROVIDER_KEYS="fake=sk-model-secret")
         assert len(models.calls) == 1
     assert run.code == 0, run.stderr
-    assert stage.fake.labels[30] == ["feature"]  # bug was already there; made-up is not a label
+    # bug was already there; made-up is not a label; "feature" is GitHub's "enhancement"
+    assert stage.fake.labels[30] == ["enhancement"]
 
 
 # --- /ttabot implement ------------------------------------------------------------

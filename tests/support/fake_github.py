@@ -13,6 +13,7 @@ import hashlib
 import itertools
 import re
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -81,6 +82,8 @@ class FakeGitHub:
         self.issues: dict[int, dict[str, Any]] = {}
         self.permission_asks: list[str] = []
         self.default_branch = "main"
+        #: Issue events (``labeled``/``unlabeled`` with ``actor``, ``label``, ``created_at``).
+        self.issue_events: dict[int, list[dict[str, Any]]] = {}
         self.protected: set[str] = set()  # branch protection
         #: Other tokens accepted (a push token), and which token made each write.
         self.extra_tokens: set[str] = set()
@@ -102,6 +105,7 @@ class FakeGitHub:
             ("PATCH", r"/issues/comments/(\d+)", self._update_comment),
             ("POST", r"/issues/comments/(\d+)/reactions", self._react),
             ("POST", r"/issues/(\d+)/labels", self._add_labels),
+            ("GET", r"/issues/(\d+)/events", self._list_events),
             ("GET", r"/pulls/(\d+)", self._get_pull),
             ("GET", r"/pulls/(\d+)/files", self._pull_files),
             ("GET", r"/pulls/(\d+)/reviews", self._list_reviews),
@@ -256,11 +260,23 @@ class FakeGitHub:
             },
         )
 
+    def _list_events(self, request: Request, number: str) -> Reply:
+        return self._page(request, self.issue_events.get(int(number), []))
+
     def _add_labels(self, request: Request, number: str) -> Reply:
         labels = self.labels.setdefault(int(number), [])
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         for name in request.json()["labels"]:
             if name not in labels:
                 labels.append(name)
+                self.issue_events.setdefault(int(number), []).append(
+                    {
+                        "event": "labeled",
+                        "actor": {"login": BOT_LOGIN, "type": "Bot"},
+                        "label": {"name": name},
+                        "created_at": now,
+                    }
+                )
         return Reply(
             200,
             [

@@ -95,6 +95,8 @@ class Event:
     comment: Comment | None = None
     inputs: Mapping[str, str] = field(default_factory=dict)
     workflow_run: WorkflowRun | None = None
+    #: For ``edited`` events: the fields that changed (``title``, ``body``...).
+    changes: frozenset[str] = frozenset()
 
 
 def _dict(value: Any, where: str) -> Mapping[str, Any]:
@@ -213,7 +215,9 @@ def parse_event(name: str, payload: Any, repository: str = "") -> Event:
             comment=_comment(data.get("comment")),
         )
     if name == "issues":
-        return Event(name, action, repository, issue=_issue(data.get("issue")))
+        changes = data.get("changes")
+        changed = frozenset(str(k) for k in changes) if isinstance(changes, dict) else frozenset()
+        return Event(name, action, repository, issue=_issue(data.get("issue")), changes=changed)
     if name == "workflow_run":
         return Event(name, action, repository, workflow_run=_workflow_run(data.get("workflow_run")))
     inputs = data.get("inputs")

@@ -23,7 +23,7 @@ from ttabot.github.commands import (
 from ttabot.github.context import Context, RunResult, build_context, make_api, workspace
 from ttabot.github.event import Event, PullRequest, load_event, parse_pull_request
 from ttabot.github.inert import action_redactor
-from ttabot.github.issues import triage_issue
+from ttabot.github.issues import recently_triaged, triage_issue
 from ttabot.github.permission import may_command
 from ttabot.github.publish import react, reply
 from ttabot.github.pull import (
@@ -150,6 +150,11 @@ def dispatch(ctx: Context, event: Event) -> RunResult:
     if event.name == "issues" and event.issue is not None:
         if event.action not in ("", "opened", "edited", "reopened"):
             return _idle(f"issue {event.action}: nothing to triage")
+        if event.action == "edited":
+            if not {"title", "body"} & event.changes:
+                return _idle("issue edited: neither its title nor its body changed")
+            if recently_triaged(ctx, event.issue, time.time()):
+                return _idle("issue edited: triaged less than an hour ago")
         return triage_issue(ctx, event.issue)
     if event.name == "workflow_run" and event.workflow_run is not None:
         from ttabot.github.relay import publish_report
