@@ -148,4 +148,4 @@ def test_a_refactor_is_one_suggestion_over_the_whole_function() -> None:
     assert s.replacement == "".join(REFACTORED.splitlines(keepends=True)[3:7])
     # Applying the one suggestion yields exactly the refactored file.
     lines = BIG.splitlines(keepends=True)
-    assert "".join(lines[:3] + [s.replacement] + lines[13:]) == REFACTORED
+    assert "".join([*lines[:3], s.replacement, *lines[13:]]) == REFACTORED
