@@ -181,7 +181,9 @@ def test_three_runs_leave_one_sticky_comment(stage: Stage) -> None:
     ]
     assert all(r.code == 0 for r in runs), runs[-1].stderr
     (sticky,) = stage.fake.sticky_comments(7)
-    assert "`pkg/core.py:6` `add`" in sticky["body"]
+    # Each finding links to its line at the head SHA that was analysed.
+    link = f"https://github.com/{REPO}/blob/{stage.pull.head_sha}/pkg/core.py#L6"
+    assert f"[`pkg/core.py:6`]({link}) `add`" in sticky["body"]
     assert "**Docs missing** (1)" in sticky["body"] and "**Tests needed** (1)" in sticky["body"]
     assert stage.pull.head_sha[:7] in sticky["body"]
     last = runs[-1]

@@ -64,7 +64,8 @@ def test_a_fork_pr_gets_exactly_one_sticky_comment(stage: Stage) -> None:  # noq
         done = publish(stage, report)
         assert done.code == 0, done.stderr
     (sticky,) = stage.fake.sticky_comments(7)
-    assert "`pkg/core.py:6` `add`" in sticky["body"]
+    link = f"https://github.com/{REPO}/blob/{stage.pull.head_sha}/pkg/core.py#L6"
+    assert f"[`pkg/core.py:6`]({link}) `add`" in sticky["body"]
     assert "**Docs missing** (1)" in sticky["body"] and "**Tests needed** (1)" in sticky["body"]
     assert [m for m, _ in stage.fake.writes] == ["POST", "PATCH"]
 
@@ -131,7 +132,8 @@ def test_artifact_text_is_shown_inert(stage: Stage) -> None:  # noqa: F811
     (comment,) = stage.fake.comments[7]
     body = comment["body"]
     assert body.count("<!-- ttabot:sticky -->") == 1 and body.startswith("<!-- ttabot:sticky -->")
-    assert "``a`@octo/all ![x](https://evil.example/p.png):3``" in body
+    assert "[``a`@octo/all ![x](https://evil.example/p.png):3``](" in body
+    assert "/a%60%3C%21--%20ttabot%3Asticky%20--%3E%40octo/all%20%21%5Bx%5D" in body
 
 
 def test_oversized_and_non_json_artifacts_are_rejected() -> None:

@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from ttabot.github.inert import code_span, strip_html_comments
 from ttabot.github.review import Suggestion, fence_for
@@ -43,6 +44,13 @@ class Report:
     inline_posted: int = 0
     scope: str = ""
     done: tuple[str, ...] = ()
+    #: ``https://github.com/OWNER/REPO/blob/HEAD_SHA``: findings link to their lines there.
+    blob_url: str = ""
+
+
+def blob_url(server: str, repository: str, sha: str) -> str:
+    """Where files are shown at ``sha`` (``GITHUB_SERVER_URL`` for GitHub Enterprise)."""
+    return f"{(server or 'https://github.com').rstrip('/')}/{repository}/blob/{sha}"
 
 
 def find_sticky(comments: Iterable[Mapping[str, Any]]) -> Mapping[str, Any] | None:
@@ -63,7 +71,7 @@ def render_body(report: Report, *, marker: bool = True) -> str:
     if report.scope:
         parts.append(f"_Scope: {report.scope}_")
     if report.result is not None:
-        parts.extend(_findings(report.result))
+        parts.extend(_findings(report.result, report.blob_url))
     if report.drafts:
         parts.append(_drafts(report.drafts))
     if report.inline_posted:
@@ -92,14 +100,21 @@ def _heading(report: Report) -> str:
     return f"### ttabot @ {sha}: {count} finding{'s' if count != 1 else ''}"
 
 
-def _findings(result: CheckResult) -> list[str]:
+def _where(path: str, line: int, base: str) -> str:
+    shown = code_span(f"{path}:{line}")
+    if not base:
+        return shown
+    return f"[{shown}]({base}/{quote(path)}#L{line})"
+
+
+def _findings(result: CheckResult, base: str = "") -> list[str]:
     parts: list[str] = []
     for category in (Category.TESTS_NEEDED, Category.DOCS_MISSING, Category.REFACTOR):
         items = [f for f in result.findings if f.category == category]
         if not items:
             continue
         rows = [
-            f"- {code_span(f'{f.path}:{f.line}')} {code_span(f.symbol)}: {_one_line(f.message)}"
+            f"- {_where(f.path, f.line, base)} {code_span(f.symbol)}: {_one_line(f.message)}"
             for f in items
         ]
         shown = "\n".join(rows[:FOLD_AFTER])

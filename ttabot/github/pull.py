@@ -17,7 +17,7 @@ from typing import Any
 from ttabot import git
 from ttabot.errors import TtabotError
 from ttabot.github.api import GitHubApiError
-from ttabot.github.comment import Report, render_body
+from ttabot.github.comment import Report, blob_url, render_body
 from ttabot.github.commit import commit_drafts
 from ttabot.github.context import Context, RunResult
 from ttabot.github.event import PullRequest
@@ -169,7 +169,14 @@ def handle_pull(
                 notes.append(skipped)
     suggestions = [s for d in drafts if ask.mode == "suggest" for s in suggestions_from_draft(d)]
     report = Report(
-        pr.head_sha, result, drafts, tuple(notes), tuple(suggestions), metrics, scope=describe(ask)
+        pr.head_sha,
+        result,
+        drafts,
+        tuple(notes),
+        tuple(suggestions),
+        metrics,
+        scope=describe(ask),
+        blob_url=blob_url(ctx.environ.get("GITHUB_SERVER_URL", ""), ctx.repository, pr.head_sha),
     )
     url = ""
     if not can_write:

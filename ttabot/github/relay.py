@@ -15,7 +15,7 @@ from ttabot.errors import TtabotError
 from ttabot.fileio import write_atomic
 from ttabot.github.api import GitHubApi
 from ttabot.github.artifact import MAX_BYTES, parse_report, to_json
-from ttabot.github.comment import Report, render_body
+from ttabot.github.comment import Report, blob_url, render_body
 from ttabot.github.context import Context, RunResult
 from ttabot.github.event import PullRequest, WorkflowRun, parse_pull_request
 from ttabot.github.publish import upsert_sticky
@@ -77,7 +77,8 @@ def publish_report(ctx: Context, run: WorkflowRun) -> RunResult:
             f"report artifact rejected: it names PR #{report.pull_request}, the run is #{pr.number}"
         )
     note = "reported by the PR's own run (a fork's PR: nothing is drafted for it here)"
-    shown = Report(pr.head_sha, report.result, notes=(note,))
+    base = blob_url(ctx.environ.get("GITHUB_SERVER_URL", ""), ctx.repository, pr.head_sha)
+    shown = Report(pr.head_sha, report.result, notes=(note,), blob_url=base)
     clean = not report.result.findings and not report.result.warnings
     create = not clean or ctx.settings.github.comment_when_clean
     url = upsert_sticky(ctx.api, ctx.repository, pr.number, render_body(shown), create=create)
