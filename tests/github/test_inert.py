@@ -112,3 +112,17 @@ def test_a_hostile_model_summary_is_inert_in_the_pr_and_the_commit(stage: Stage)
         assert "ttabot:sticky" not in text
     # The summary sits in a fence longer than the answer's own backtick run.
     assert "`````text\nAdds sub." in pr["body"]
+
+
+def test_logs_are_redacted(caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    from ttabot.github.runner import _RedactingFilter
+
+    handler_filter = _RedactingFilter(Redactor(["ghs_secret_in_a_log"]))
+    caplog.handler.addFilter(handler_filter)
+    try:
+        logging.getLogger("ttabot.test").warning("request failed: %s", "ghs_secret_in_a_log")
+    finally:
+        caplog.handler.removeFilter(handler_filter)
+    assert "ghs_secret_in_a_log" not in caplog.text and "request failed: ***" in caplog.text
