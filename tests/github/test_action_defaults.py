@@ -45,3 +45,13 @@ def test_comment_when_clean_writes_one(stage: Stage) -> None:  # noqa: F811
 def test_a_bad_comment_when_clean_is_one_line(stage: Stage) -> None:  # noqa: F811
     run = stage.run("pull_request", stage.pr_event(), TTABOT_COMMENT_WHEN_CLEAN="yes")
     assert run.code == 2 and run.stderr.startswith("ttabot: error: input comment-when-clean")
+
+
+def test_draft_prs_are_skipped_until_ready(stage: Stage) -> None:  # noqa: F811
+    event = stage.pr_event()
+    event["pull_request"]["draft"] = True
+    run = stage.run("pull_request", event)
+    assert run.code == 0 and stage.fake.comments == {} and "draft pull request" in run.summary
+    event["action"], event["pull_request"]["draft"] = "ready_for_review", False
+    ready = stage.run("pull_request", event)
+    assert ready.code == 0 and len(stage.fake.sticky_comments(7)) == 1

@@ -134,6 +134,9 @@ def dispatch(ctx: Context, event: Event) -> RunResult:
         pr = event.pull_request
         if event.action and event.action not in PR_ACTIONS:
             return _idle(f"pull request action {event.action!r} needs nothing from ttabot")
+        if pr.draft:
+            # Skipped by default; ready_for_review runs it (a /ttabot command still works).
+            return _idle("draft pull request: reviewed when it is marked ready for review")
         # A fork PR under ``pull_request`` gets a read-only token: do not even try to write.
         writable = ctx.api is not None and not (event.name == "pull_request" and pr.is_fork)
         return handle_pull(
