@@ -242,3 +242,30 @@ def test_implement_refuses_an_issue_edited_after_the_command(stage: Stage) -> No
     (answer,) = [c for c in stage.fake.comments[51] if "ttabot:reply" in c["body"]]
     assert "the issue changed after the command; comment again" in answer["body"]
     assert stage.fake.opened == []
+
+
+def test_the_config_input_is_read_at_the_base_commit(
+    stage: Stage,  # noqa: F811
+    servers: tuple[FakeOpenAI, FakeOpenAI],
+) -> None:
+    good, evil = servers
+    stage.trust(project_config(good))
+    # A PR that adds the file the config input names gets nowhere: it is not in the base.
+    stage.pull.head_sha = stage.repo.commit(
+        "fork",
+        **{"ci__ttabot.toml": FORK_CONFIGS["repointed-openrouter"].format(evil=evil.base_url)},
+    )
+    run = stage.run("pull_request", stage.pr_event(), TTABOT_CONFIG="ci/ttabot.toml", **SECRETS)
+    assert run.code == 2 and "no such file at" in run.stderr
+    assert evil.calls == []
+    # And at the base it is read.
+    env = {"TTABOT_MODE": "suggest", "TTABOT_CONFIG": ".ttabot.toml", **SECRETS}
+    ok_run = stage.run("pull_request", stage.pr_event(), **env)
+    assert ok_run.code == 0, ok_run.stderr
+    assert evil.calls == [] and len(good.calls) == 1
+
+
+@pytest.mark.parametrize("path", ["/etc/passwd", "../outside.toml"])
+def test_the_config_input_stays_inside_the_repository(stage: Stage, path: str) -> None:  # noqa: F811
+    run = stage.run("pull_request", stage.pr_event(), TTABOT_CONFIG=path)
+    assert run.code == 2 and "inside the repository" in run.stderr
