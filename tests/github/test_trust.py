@@ -269,3 +269,11 @@ def test_the_config_input_is_read_at_the_base_commit(
 def test_the_config_input_stays_inside_the_repository(stage: Stage, path: str) -> None:  # noqa: F811
     run = stage.run("pull_request", stage.pr_event(), TTABOT_CONFIG=path)
     assert run.code == 2 and "inside the repository" in run.stderr
+
+
+def test_a_broken_base_config_is_named_as_the_user_knows_it(stage: Stage) -> None:  # noqa: F811
+    stage.trust("[providers\n")
+    run = stage.run("pull_request", stage.pr_event())
+    assert run.code == 2 and "Traceback" not in run.stderr
+    assert f"{stage.pull.base_sha[:12]}:.ttabot.toml" in run.stderr
+    assert "ttabot-trusted-" not in run.stderr

@@ -77,11 +77,9 @@ def bind_keys(providers: Mapping[str, Provider], keys: Mapping[str, str]) -> Bou
 
 
 def _show(root: Path, rev: str, path: str) -> bytes | None:
-    """The blob ``rev:path``, or None when the commit has no such file."""
-    done = git.run(root, "cat-file", "-e", f"{rev}:{path}")
-    if done.returncode != 0:
-        return None
-    return git.output(root, "show", f"{rev}:{path}")
+    """The blob ``rev:path``, or None when the commit has no such file (or it is a folder)."""
+    done = git.run(root, "cat-file", "blob", f"{rev}:{path}")
+    return done.stdout if done.returncode == 0 else None
 
 
 def _config_input(raw: str) -> str:
@@ -125,6 +123,12 @@ def settings_at(root: Path, rev: str | None, environ: Mapping[str, str]) -> Sett
             data = _show(root, rev, name)
             if data is not None:
                 (copy / name).write_bytes(data)
-        settings = load_settings(copy, explicit, overrides)
-    where = f"{rev[:12]}:"
-    return settings._replace(source=settings.source.replace(f"{copy}/", where))
+        where = f"{rev[:12]}:"
+        try:
+            settings = load_settings(copy, explicit, overrides)
+        except TtabotError as exc:
+            # Name the file as the user knows it (BASE:path), not the private copy.
+            message = str(exc).replace(f"{copy}/explicit/", where).replace(f"{copy}/", where)
+            raise TtabotError(message) from None
+    source = settings.source.replace(f"{copy}/explicit/", where).replace(f"{copy}/", where)
+    return settings._replace(source=source)
