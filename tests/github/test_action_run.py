@@ -77,6 +77,9 @@ class Stage:
             # The job's Python, where a workflow installs the project's test dependencies.
             PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
         )
+        if event_name in ("issues", "issue_comment"):
+            # GitHub runs these from the default branch's latest commit.
+            clean["GITHUB_SHA"] = self.repo.git("rev-parse", "main").strip()
         clean.update(env)
         done = subprocess.run(
             [sys.executable, "-m", "ttabot", "action"],
@@ -93,10 +96,22 @@ class Stage:
         self.assert_no_secret(run)
         return run
 
+    def trust(self, config: str) -> None:
+        """Commit ``config`` as ``.ttabot.toml`` on the base branch (main), where settings are read.
+
+        The PR's base moves to that commit; the checkout (the PR's head) never has the file.
+        """
+        self.repo.git("checkout", "-q", "main")
+        self.pull.base_sha = self.repo.commit("config", **{".ttabot.toml": config})
+        self.repo.git("checkout", "-q", "feature")
+
     def assert_no_secret(self, run: Run) -> None:
         everything = [run.stdout, run.stderr, run.summary, json.dumps(run.outputs)]
         everything += [c["body"] for cs in self.fake.comments.values() for c in cs]
         everything += [json.dumps(r) for rs in self.fake.reviews.values() for r in rs]
+        everything += [json.dumps(p) for p in self.fake.opened]
+        everything += [json.dumps(c) for c in self.fake.commits.values()]
+        everything += [json.dumps(t) for t in self.fake.trees.values()]
         assert not any(TOKEN in text for text in everything)
 
     def pr_event(self, action: str = "opened", head_repo: str = REPO) -> dict[str, Any]:
@@ -121,6 +136,7 @@ class Stage:
     ) -> dict[str, Any]:
         comment = self.fake.add_comment(number, body, login, user_type)
         comment["author_association"] = association
+        self.fake.issues.setdefault(number, {"title": "Docs for add", "body": ""})
         issue: dict[str, Any] = {
             "number": number,
             "title": "Docs for add",
@@ -150,6 +166,7 @@ def stage(repo: GitRepo, tmp_path: Path) -> Iterator[Stage]:
         },
     )
     fake = FakeGitHub(REPO, TOKEN)
+    fake.permissions["carol"] = "write"  # the commenter of comment_event
     patch = "@@ -3,0 +4,5 @@\n+\n+\n+def add(a, b):\n+    return a + b\n"
     pull = PullState(7, head, "feature", base, patches={"pkg/core.py": patch})
     fake.add_pull(pull)
@@ -164,7 +181,9 @@ def test_three_runs_leave_one_sticky_comment(stage: Stage) -> None:
     ]
     assert all(r.code == 0 for r in runs), runs[-1].stderr
     (sticky,) = stage.fake.sticky_comments(7)
-    assert "`pkg/core.py:6` `add`" in sticky["body"]
+    # Each finding links to its line at the head SHA that was analysed.
+    link = f"https://github.com/{REPO}/blob/{stage.pull.head_sha}/pkg/core.py#L6"
+    assert f"[`pkg/core.py:6`]({link}) `add`" in sticky["body"]
     assert "**Docs missing** (1)" in sticky["body"] and "**Tests needed** (1)" in sticky["body"]
     assert stage.pull.head_sha[:7] in sticky["body"]
     last = runs[-1]
@@ -302,15 +321,14 @@ def docs_env(mode: str) -> dict[str, str]:
     return {
         "TTABOT_MODE": mode,
         "TTABOT_CATEGORIES": "docs-missing",
-        "FAKE_MODEL_KEY": "sk-model-secret",
+        "TTABOT_PROVIDER_KEYS": "fake=sk-model-secret",
     }
 
 
 @pytest.fixture
 def model_stage(stage: Stage) -> Iterator[Stage]:
     with fake_openai(docstring_answer) as models:
-        stage.repo.write(
-            ".ttabot.toml",
+        stage.trust(
             f'[providers.fake]\nbase_url = "{models.base_url}"\napi_key_env = "FAKE_MODEL_KEY"\n'
             '[chains]\ndocumentation = ["fake:doc-model"]\n'
             "[client]\nshared_state = false\ndeadline = 20.0\nattempt_timeout = 10.0\n",
@@ -368,7 +386,7 @@ def test_commit_mode_on_a_moved_branch_pushes_nothing(model_stage: Stage) -> Non
 
 def test_docs_command_drafts_only_what_was_asked(model_stage: Stage) -> None:
     event = model_stage.comment_event("/ttabot docs pkg/core.py::add")
-    run = model_stage.run("issue_comment", event, FAKE_MODEL_KEY="sk-model-secret")
+    run = model_stage.run("issue_comment", event, TTABOT_PROVIDER_KEYS="fake=sk-model-secret")
     assert run.code == 0, run.stderr
     cid = event["comment"]["id"]
     assert model_stage.fake.reactions == [(cid, "eyes"), (cid, "rocket")]
@@ -383,8 +401,7 @@ def test_triage_asks_the_model_when_configured(stage: Stage) -> None:
         return ok('{"labels": ["feature", "made-up"]}')
 
     with fake_openai(labels) as models:
-        stage.repo.write(
-            ".ttabot.toml",
+        stage.trust(
             f'[providers.fake]\nbase_url = "{models.base_url}"\napi_key_env = "FAKE_MODEL_KEY"\n'
             '[chains]\nsimple-code = ["fake:triage-model"]\n[client]\nshared_state = false\n',
         )
@@ -399,10 +416,11 @@ def test_triage_asks_the_model_when_configured(stage: Stage) -> None:
             },
             "repository": {"full_name": REPO},
         }
-        run = stage.run("issues", payload, FAKE_MODEL_KEY="sk-model-secret")
+        run = stage.run("issues", payload, TTABOT_PROVIDER_KEYS="fake=sk-model-secret")
         assert len(models.calls) == 1
     assert run.code == 0, run.stderr
-    assert stage.fake.labels[30] == ["feature"]  # bug was already there; made-up is not a label
+    # bug was already there; made-up is not a label; "feature" is GitHub's "enhancement"
+    assert stage.fake.labels[30] == ["enhancement"]
 
 
 # --- /ttabot implement ------------------------------------------------------------
@@ -437,8 +455,7 @@ def implement_stage(stage: Stage, core: str) -> Iterator[tuple[Stage, FakeOpenAI
             "from pkg.core import old\n\n\ndef test_old():\n    assert old() == 1\n",
         )
         stage.repo.commit("tests")
-        stage.repo.write(
-            ".ttabot.toml",
+        stage.trust(
             f'[providers.fake]\nbase_url = "{models.base_url}"\napi_key_env = "FAKE_MODEL_KEY"\n'
             '[chains]\nsimple-code = ["fake:code-model"]\n[client]\nshared_state = false\n'
             "[draft]\nfeedback_rounds = 0\n",
@@ -455,7 +472,8 @@ def test_implement_opens_a_pull_request_from_a_new_branch(stage: Stage) -> None:
     with implement_stage(stage, CORE_WITH_SUB) as (s, models):
         event = s.comment_event("/ttabot implement", on_pr=False, number=40)
         event["issue"]["title"] = "Add sub"
-        run = s.run("issue_comment", event, FAKE_MODEL_KEY="sk-model-secret")
+        s.fake.issues[40]["title"] = "Add sub"
+        run = s.run("issue_comment", event, TTABOT_PROVIDER_KEYS="fake=sk-model-secret")
         assert run.code == 0, run.stderr + run.summary
         assert [c.model for c in models.calls] == ["code-model"]
     (pr,) = stage.fake.opened
@@ -475,7 +493,7 @@ def test_implement_that_breaks_the_tests_opens_nothing(stage: Stage) -> None:
     broken = CORE_WITH_SUB.replace("return 1", "return 2")
     with implement_stage(stage, broken) as (s, _):
         event = s.comment_event("/ttabot implement", on_pr=False, number=41)
-        run = s.run("issue_comment", event, FAKE_MODEL_KEY="sk-model-secret")
+        run = s.run("issue_comment", event, TTABOT_PROVIDER_KEYS="fake=sk-model-secret")
         assert run.code == 0, run.stderr
     assert stage.fake.opened == [] and not any(r.startswith("ttabot/") for r in stage.fake.refs)
     cid = event["comment"]["id"]
@@ -561,8 +579,7 @@ def generated_tests(marker: Path) -> Any:
 def drafting_stage(stage: Stage) -> Iterator[tuple[Stage, FakeOpenAI, Path]]:
     marker = stage.tmp / "generated-test-ran.json"
     with fake_openai(generated_tests(marker)) as models:
-        stage.repo.write(
-            ".ttabot.toml",
+        stage.trust(
             f'[providers.fake]\nbase_url = "{models.base_url}"\napi_key_env = "FAKE_MODEL_KEY"\n'
             '[chains]\ndocumentation = ["fake:doc-model"]\nunit-tests = ["fake:test-model"]\n'
             "[client]\nshared_state = false\ndeadline = 20.0\nattempt_timeout = 10.0\n"
@@ -571,7 +588,7 @@ def drafting_stage(stage: Stage) -> Iterator[tuple[Stage, FakeOpenAI, Path]]:
         yield stage, models, marker
 
 
-SECRETS = {"OPENROUTER_API_KEY": PROVIDER_KEY, "FAKE_MODEL_KEY": MODEL_KEY}
+SECRETS = {"OPENROUTER_API_KEY": PROVIDER_KEY, "TTABOT_PROVIDER_KEYS": f"fake={MODEL_KEY}"}
 
 
 def test_tests_command_on_a_fork_runs_nothing_and_says_why(stage: Stage) -> None:
@@ -626,14 +643,14 @@ def test_fork_pr_run_with_secrets_drafts_docs_but_runs_no_tests(
     assert "**Tests needed** (1)" in sticky["body"]  # still reported, only not drafted
 
 
-def test_fork_pr_under_pull_request_may_run_its_tests(stage: Stage) -> None:
-    # GitHub gives this run no secrets and a read-only token, and the fork controls
-    # the workflow file anyway: running its tests exposes nothing more.
+def test_fork_pr_under_pull_request_runs_none_of_its_code_either(stage: Stage) -> None:
+    # The PR decides (head repository is not the base repository), not the event's
+    # name: a private repository can give fork ``pull_request`` runs secrets.
     with drafting_stage(stage) as (s, models, marker):
         s.pull.head_repo = "someone/proj"
         env = {"TTABOT_MODE": "suggest", "TTABOT_CATEGORIES": "tests-needed", **SECRETS}
         run = s.run("pull_request", s.pr_event(head_repo="someone/proj"), **env)
         assert run.code == 0, run.stderr
-        assert [c.model for c in models.calls] == ["test-model"]
-    assert marker.exists() and stage.fake.writes == []
-    assert "not drafted for fork PRs" not in run.summary
+        assert models.calls == []
+    assert not marker.exists() and stage.fake.writes == []
+    assert "not drafted for fork PRs" in run.summary

@@ -82,7 +82,7 @@ def test_drafts_notes_leftovers_and_metrics_are_shown() -> None:
     )
     body = render_body(report)
     assert "**rejected** by `openrouter:m` after 2 attempt(s)" in body
-    assert "pass parses; FAIL passes (1 failed)" in body
+    assert "pass parses; FAIL passes (`1 failed`)" in body
     assert "drafting skipped for refactor" in body
     assert "<code>pkg/m.py:3-4</code>" in body and "````python\n```\ncode\n````" in body
     assert "| `openrouter:m` | 1.50 | 2 |" in body

@@ -122,3 +122,30 @@ def test_review_payload_shape() -> None:
     assert isinstance(comments, list)
     assert comments[0] == {"path": "m.py", "line": 3, "side": "RIGHT", "body": sug(3).body}
     assert comments[1]["start_line"] == 4 and comments[1]["start_side"] == "RIGHT"
+
+
+BIG = (
+    "import os\n\n\n"
+    "def big(x):\n"
+    "    if x == 1:\n        a = 1\n    else:\n        a = 2\n"
+    "    if x == 3:\n        b = 3\n    else:\n        b = 4\n"
+    "    return a + b\n\n\n"
+    "def other():\n    return 0\n"
+)
+REFACTORED = BIG.replace(
+    "        a = 1\n    else:\n        a = 2\n", "    a = 1 if x == 1 else 2\n"
+)
+REFACTORED = REFACTORED.replace(
+    "    if x == 3:\n        b = 3\n    else:\n        b = 4\n", "    b = 3 if x == 3 else 4\n"
+).replace("    if x == 1:\n    a = 1", "    a = 1")
+
+
+def test_a_refactor_is_one_suggestion_over_the_whole_function() -> None:
+    refactor = Finding(Category.REFACTOR, "m.py", "big", 4, 13, TaskKind.REFACTORING, "complex")
+    d = Draft(TaskKind.REFACTORING, (refactor,), "m.py", BIG, REFACTORED, True, (), "m", 1)
+    (s,) = suggestions_from_draft(d)
+    assert (s.start_line, s.line) == (4, 13)
+    assert s.replacement == "".join(REFACTORED.splitlines(keepends=True)[3:7])
+    # Applying the one suggestion yields exactly the refactored file.
+    lines = BIG.splitlines(keepends=True)
+    assert "".join([*lines[:3], s.replacement, *lines[13:]]) == REFACTORED

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -42,9 +43,14 @@ def steps(doc: dict[Any, Any]) -> Iterator[dict[str, Any]]:
         yield from job.get("steps", [])
 
 
-def test_there_are_three_example_workflows() -> None:
+def test_there_are_four_example_workflows() -> None:
     names = {p.name for p in WORKFLOWS}
-    assert names == {"ttabot-pull-request.yml", "ttabot-commands.yml", "ttabot-issues.yml"}
+    assert names == {
+        "ttabot-pull-request.yml",
+        "ttabot-commands.yml",
+        "ttabot-issues.yml",
+        "ttabot-report.yml",
+    }
 
 
 def test_zizmor_offline_passes() -> None:
@@ -163,7 +169,11 @@ def test_workflows_grant_least_permissions(path: Path) -> None:
     for job in doc["jobs"].values():
         perms = job["permissions"]
         assert all(level in ("read", "write") for level in perms.values())
-        assert "write-all" not in str(perms) and "actions" not in perms
+        assert "write-all" not in str(perms)
+        # Only the fork-report publisher reads another run's artifact.
+        assert "actions" not in perms or (
+            path.name == "ttabot-report.yml" and perms["actions"] == "read"
+        )
         for step in job["steps"]:
             if "ttabot/ttabot@" in str(step.get("uses", "")):
                 assert set(step.get("with", {})) <= action_inputs
@@ -187,3 +197,67 @@ def test_workflow_triggers() -> None:
     ]
     assert triggers["ttabot-commands.yml"]["issue_comment"]["types"] == ["created"]
     assert triggers["ttabot-issues.yml"]["issues"]["types"] == ["opened", "edited"]
+
+
+def jobs_of(path: Path) -> list[dict[str, Any]]:
+    return list(load(path)["jobs"].values())
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_every_job_has_a_timeout_and_job_level_concurrency(path: Path) -> None:
+    doc = load(path)
+    # Workflow-level concurrency is joined before a job's if: (any comment would join
+    # and cancel a queued command), so it lives on the job.
+    assert "concurrency" not in doc
+    for job in jobs_of(path):
+        assert 0 < job["timeout-minutes"] <= 60
+        assert job["concurrency"]["cancel-in-progress"] in (True, False)
+
+
+def test_pr_runs_and_commands_share_one_group_per_pr() -> None:
+    pr = jobs_of(ROOT / "workflows" / "ttabot-pull-request.yml")[0]
+    command = jobs_of(ROOT / "workflows" / "ttabot-commands.yml")[0]
+    assert pr["concurrency"]["group"] == "ttabot-pr-${{ github.event.pull_request.number }}"
+    assert command["concurrency"]["group"] == "ttabot-pr-${{ github.event.issue.number }}"
+    assert pr["concurrency"]["cancel-in-progress"] is False
+    assert command["concurrency"]["cancel-in-progress"] is False
+    assert pr["if"] == "${{ !github.event.pull_request.draft }}"
+
+
+@pytest.mark.parametrize(
+    "name", ["ttabot-pull-request.yml", "ttabot-commands.yml"], ids=lambda n: n
+)
+def test_test_dependencies_are_installed_before_ttabot_without_secrets(name: str) -> None:
+    job_steps = jobs_of(ROOT / "workflows" / name)[0]["steps"]
+    install = next(i for i, s in enumerate(job_steps) if "pip install" in s.get("run", ""))
+    bot = next(i for i, s in enumerate(job_steps) if "ttabot/ttabot@" in s.get("uses", ""))
+    assert install < bot
+    assert "pytest" in job_steps[install]["run"] and "-e ." not in job_steps[install]["run"]
+    assert "secrets." not in json.dumps(job_steps[install])
+
+
+def test_the_fork_report_publisher_runs_nothing_from_the_pr() -> None:
+    path = ROOT / "workflows" / "ttabot-report.yml"
+    doc = load(path)
+    trigger = (doc.get(True) or doc.get("on"))["workflow_run"]
+    assert trigger["workflows"] == [load(ROOT / "workflows" / "ttabot-pull-request.yml")["name"]]
+    (job,) = jobs_of(path)
+    assert "head_repository.full_name != github.repository" in job["if"]
+    assert "workflow_run.event == 'pull_request'" in job["if"]
+    for step in job["steps"]:
+        assert "run" not in step, "no shell step: nothing of the PR is executed"
+        assert not str(step.get("uses", "")).startswith("actions/checkout@")
+    assert "secrets." not in path.read_text()
+    bot = job["steps"][-1]
+    assert set(bot["with"]) == {"report-path"}
+    pr_job = jobs_of(ROOT / "workflows" / "ttabot-pull-request.yml")[0]
+    upload = next(s for s in pr_job["steps"] if "upload-artifact@" in s.get("uses", ""))
+    ttabot = next(s for s in pr_job["steps"] if "ttabot/ttabot@" in s.get("uses", ""))
+    assert upload["with"]["path"] == ttabot["with"]["report-path"]
+    download = job["steps"][0]
+    assert download["with"]["name"] == upload["with"]["name"]
+    assert bot["with"]["report-path"].startswith(download["with"]["path"])
+
+
+def test_the_action_reports_without_blocking_by_default() -> None:
+    assert load(ACTION)["inputs"]["fail-on"]["default"] == "none"

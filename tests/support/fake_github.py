@@ -13,6 +13,7 @@ import hashlib
 import itertools
 import re
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -77,6 +78,16 @@ class FakeGitHub:
         self.commits: dict[str, dict[str, Any]] = {}
         self.trees: dict[str, dict[str, Any]] = {}
         self.permissions: dict[str, str] = {}
+        #: Issues as GET /issues/N answers them now (``{number: {"title", "body"}}``).
+        self.issues: dict[int, dict[str, Any]] = {}
+        self.permission_asks: list[str] = []
+        self.default_branch = "main"
+        #: Issue events (``labeled``/``unlabeled`` with ``actor``, ``label``, ``created_at``).
+        self.issue_events: dict[int, list[dict[str, Any]]] = {}
+        self.protected: set[str] = set()  # branch protection
+        #: Other tokens accepted (a push token), and which token made each write.
+        self.extra_tokens: set[str] = set()
+        self.write_tokens: list[tuple[str, str, str]] = []
         self.opened: list[dict[str, Any]] = []  # pull requests created through the API
         self.can_open_pulls = True  # the repository setting for GitHub Actions
         self.faults: list[Fault] = []
@@ -88,11 +99,13 @@ class FakeGitHub:
         self._routes: list[tuple[str, re.Pattern[str], Callable[..., Reply]]] = []
         base = re.escape(f"/repos/{repo}")
         for method, pattern, fn in (
+            ("GET", r"/issues/(\d+)", self._get_issue),
             ("GET", r"/issues/(\d+)/comments", self._list_comments),
             ("POST", r"/issues/(\d+)/comments", self._create_comment),
             ("PATCH", r"/issues/comments/(\d+)", self._update_comment),
             ("POST", r"/issues/comments/(\d+)/reactions", self._react),
             ("POST", r"/issues/(\d+)/labels", self._add_labels),
+            ("GET", r"/issues/(\d+)/events", self._list_events),
             ("GET", r"/pulls/(\d+)", self._get_pull),
             ("GET", r"/pulls/(\d+)/files", self._pull_files),
             ("GET", r"/pulls/(\d+)/reviews", self._list_reviews),
@@ -106,6 +119,7 @@ class FakeGitHub:
             ("POST", r"/git/blobs", self._create_blob),
             ("GET", r"/collaborators/([^/]+)/permission", self._permission),
             ("GET", r"", self._get_repo),
+            ("GET", r"/branches/([^/]+)", self._get_branch),
             ("POST", r"/git/refs", self._create_ref),
             ("GET", r"/pulls", self._list_pulls),
             ("POST", r"/pulls", self._create_pull),
@@ -137,7 +151,11 @@ class FakeGitHub:
 
     def __call__(self, request: Request) -> Reply:
         auth = request.headers.get("authorization", "")
-        if auth not in (f"token {self.token}", f"Bearer {self.token}"):
+        used = auth.split(" ", 1)[-1]
+        if auth.split(" ", 1)[0] not in ("token", "Bearer") or used not in {
+            self.token,
+            *self.extra_tokens,
+        }:
             return Reply(
                 401,
                 {"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"},
@@ -176,6 +194,8 @@ class FakeGitHub:
                     if self.read_only:
                         return Reply(403, {"message": "Resource not accessible by integration"})
                     self.writes.append((method, request.path))
+                    auth = request.headers.get("authorization", "")
+                    self.write_tokens.append((method, request.path, auth.split(" ", 1)[-1]))
                 return fn(request, *match.groups())
         return Reply(
             404, {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"}
@@ -240,11 +260,23 @@ class FakeGitHub:
             },
         )
 
+    def _list_events(self, request: Request, number: str) -> Reply:
+        return self._page(request, self.issue_events.get(int(number), []))
+
     def _add_labels(self, request: Request, number: str) -> Reply:
         labels = self.labels.setdefault(int(number), [])
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         for name in request.json()["labels"]:
             if name not in labels:
                 labels.append(name)
+                self.issue_events.setdefault(int(number), []).append(
+                    {
+                        "event": "labeled",
+                        "actor": {"login": BOT_LOGIN, "type": "Bot"},
+                        "label": {"name": name},
+                        "created_at": now,
+                    }
+                )
         return Reply(
             200,
             [
@@ -391,7 +423,14 @@ class FakeGitHub:
         return Reply(201, {"sha": _digest(request.json())})
 
     def _get_repo(self, request: Request) -> Reply:
-        return Reply(200, {"full_name": self.repo, "default_branch": "main", "private": False})
+        return Reply(
+            200, {"full_name": self.repo, "default_branch": self.default_branch, "private": False}
+        )
+
+    def _get_branch(self, request: Request, branch: str) -> Reply:
+        if branch not in self.refs and branch != self.default_branch:
+            return Reply(404, {"message": "Branch not found"})
+        return Reply(200, {"name": branch, "protected": branch in self.protected})
 
     def _create_ref(self, request: Request) -> Reply:
         data = request.json()
@@ -404,6 +443,12 @@ class FakeGitHub:
     def _list_pulls(self, request: Request) -> Reply:
         head = request.query.get("head", [""])[0]
         found = [p for p in self.opened if not head or head.endswith(":" + p["head"]["ref"])]
+        # Registered PRs match ``head=OWNER:BRANCH`` by their head repository's owner.
+        found += [
+            pull_payload(p, self.repo)
+            for p in self.pulls.values()
+            if not head or head == f"{p.head_repo.split('/')[0]}:{p.head_ref}"
+        ]
         return self._page(request, found)
 
     def _create_pull(self, request: Request) -> Reply:
@@ -431,10 +476,17 @@ class FakeGitHub:
         return Reply(201, pull)
 
     def _permission(self, request: Request, user: str) -> Reply:
-        permission = self.permissions.get(user, "read")
-        return Reply(
-            200, {"permission": permission, "role_name": permission, "user": {"login": user}}
-        )
+        self.permission_asks.append(user)
+        role = self.permissions.get(user, "read")
+        # GitHub's legacy ``permission`` folds maintain into write and triage into read.
+        legacy = {"maintain": "write", "triage": "read"}.get(role, role)
+        return Reply(200, {"permission": legacy, "role_name": role, "user": {"login": user}})
+
+    def _get_issue(self, request: Request, number: str) -> Reply:
+        issue = self.issues.get(int(number))
+        if issue is None:
+            return Reply(404, {"message": "Not Found"})
+        return Reply(200, {"number": int(number), "state": "open", **issue})
 
 
 def _digest(data: Any) -> str:
@@ -455,7 +507,7 @@ def pull_payload(pull: PullState, repo: str) -> dict[str, Any]:
         "draft": False,
         "user": {"login": "alice", "type": "User"},
         "head": {
-            "label": f"{owner}:{pull.head_ref}",
+            "label": f"{pull.head_repo.split('/')[0]}:{pull.head_ref}",
             "ref": pull.head_ref,
             "sha": pull.head_sha,
             "repo": {"full_name": pull.head_repo, "fork": pull.head_repo != repo},

@@ -18,6 +18,10 @@ SECRET_VARIABLES = (
     "INPUT_GITHUB-TOKEN",
     "INPUT_OPENROUTER-API-KEY",
     "OPENROUTER_API_KEY",
+    "INPUT_PROVIDER-KEYS",
+    "TTABOT_PROVIDER_KEYS",
+    "INPUT_PUSH-TOKEN",
+    "TTABOT_PUSH_TOKEN",
 )
 
 #: ``prctl(2)`` option: whether the process may be dumped or inspected by others.
@@ -52,11 +56,12 @@ Exit codes:
   0  done, or the event needs nothing from ttabot; on a pull request (or a
      workflow_dispatch of one), no finding in a fail-on category; a /ttabot
      command that ran exits 0 whatever it found (its reaction tells)
-  1  a pull request has findings in a fail-on category (the fail-on input,
-     else the project's setting; "none" never fails)
+  1  a pull request has findings in a fail-on category (the fail-on input;
+     unset or "none" never fails: blocking is opt-in)
   2  could not finish: an unreadable event payload, a bad input (mode,
      categories, config), a command without the github-token input,
-     workflow_dispatch without a pull-request number, a GitHub API request
+     workflow_dispatch without a pull-request number, a config at the
+     trusted commit that is invalid, a rejected report artifact, a GitHub API request
      that failed for good (one line says why)
 
 \b
@@ -84,8 +89,11 @@ def command(verbose: bool) -> int:
 
     \b
     Reads GITHUB_EVENT_NAME, GITHUB_EVENT_PATH, GITHUB_API_URL, GITHUB_REPOSITORY,
-    GITHUB_WORKSPACE, GITHUB_TOKEN, GITHUB_STEP_SUMMARY and GITHUB_OUTPUT, plus the
-    Action's inputs as TTABOT_MODE, TTABOT_CATEGORIES, TTABOT_FAIL_ON, TTABOT_CONFIG.
+    GITHUB_WORKSPACE, GITHUB_SHA (issue events), GITHUB_TOKEN, GITHUB_STEP_SUMMARY and
+    GITHUB_OUTPUT, plus the Action's inputs as TTABOT_MODE, TTABOT_CATEGORIES,
+    TTABOT_FAIL_ON, TTABOT_CONFIG, TTABOT_PROVIDER_KEYS, TTABOT_PUSH_TOKEN,
+    TTABOT_REPORT_PATH, TTABOT_COMMENT_WHEN_CLEAN. Settings are read at the PR's
+    base commit (or GITHUB_SHA), never from the working tree.
     """
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,

@@ -111,6 +111,11 @@ class GitHubSettings(NamedTuple):
     allowed_associations: tuple[str, ...] = ("OWNER", "MEMBER", "COLLABORATOR")
     max_review_comments: int = 30
     mode: str = "comment"
+    #: Write a sticky comment on a clean PR too (an existing one is always updated).
+    comment_when_clean: bool = False
+    #: Triage kind -> repository label, as ``KIND=LABEL``; kinds left out are not applied.
+    #: Defaults to GitHub's own labels (kinds: bug, feature, tests, docs, refactor).
+    triage_labels: tuple[str, ...] = ("bug=bug", "feature=enhancement", "docs=documentation")
 
 
 class StateSettings(NamedTuple):

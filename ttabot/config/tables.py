@@ -174,6 +174,10 @@ _SECTIONS: Mapping[str, type[Any]] = {
 }
 
 
+#: ``api_key_env`` may never name these: GITHUB_TOKEN and the runner's own secrets.
+RESERVED_KEY_PREFIXES = ("GITHUB_", "ACTIONS_", "RUNNER_")
+
+
 def _provider(name: str, table: Any, where: str) -> Provider:
     if not isinstance(table, dict):
         raise TtabotError(f"{where}: expected a table")
@@ -202,6 +206,12 @@ def _provider(name: str, table: Any, where: str) -> Provider:
                 raise TtabotError(f"{here}: expected a string")
             changes[key] = value
     provider = base._replace(**changes)
+    if provider.api_key_env and provider.api_key_env.upper().startswith(RESERVED_KEY_PREFIXES):
+        # The runner's own credentials: naming one would send it to a model server.
+        raise TtabotError(
+            f"{where}.api_key_env = {provider.api_key_env!r}: GitHub's and the runner's "
+            "variables (GITHUB_*, ACTIONS_*, RUNNER_*) cannot be a provider key"
+        )
     if not provider.base_url:
         raise TtabotError(f"{where}: base_url is required")
     return provider

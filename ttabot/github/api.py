@@ -92,7 +92,10 @@ class GitHubApi:
         timeout: int = 30,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
+        scrub: Callable[[Any], Any] | None = None,
     ) -> None:
+        #: Applied to every write's body: secrets never reach GitHub (see ``inert.Redactor``).
+        self._scrub = scrub
         self._github = Github(
             base_url=base_url.rstrip("/"),
             auth=Auth.Token(token) if token else None,
@@ -151,6 +154,8 @@ class GitHubApi:
         ``recover`` is called before any retry of a write whose outcome is unknown;
         if it returns something, the first attempt took effect and that is returned.
         """
+        if self._scrub is not None and body is not None:
+            body = self._scrub(body)
         with self._write_lock:
             return self._call(verb, path, body=body, recover=recover)
 

@@ -11,7 +11,9 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
+from ttabot.github.inert import code_span, strip_html_comments
 from ttabot.github.review import Suggestion, fence_for
 from ttabot.records import Category, CheckResult, Draft
 
@@ -41,6 +43,14 @@ class Report:
     metrics: Mapping[str, Any] | None = None
     inline_posted: int = 0
     scope: str = ""
+    done: tuple[str, ...] = ()
+    #: ``https://github.com/OWNER/REPO/blob/HEAD_SHA``: findings link to their lines there.
+    blob_url: str = ""
+
+
+def blob_url(server: str, repository: str, sha: str) -> str:
+    """Where files are shown at ``sha`` (``GITHUB_SERVER_URL`` for GitHub Enterprise)."""
+    return f"{(server or 'https://github.com').rstrip('/')}/{repository}/blob/{sha}"
 
 
 def find_sticky(comments: Iterable[Mapping[str, Any]]) -> Mapping[str, Any] | None:
@@ -61,13 +71,15 @@ def render_body(report: Report, *, marker: bool = True) -> str:
     if report.scope:
         parts.append(f"_Scope: {report.scope}_")
     if report.result is not None:
-        parts.extend(_findings(report.result))
+        parts.extend(_findings(report.result, report.blob_url))
     if report.drafts:
         parts.append(_drafts(report.drafts))
     if report.inline_posted:
         parts.append(f"Posted {report.inline_posted} inline suggestion(s) in a review.")
     if report.leftover:
         parts.append(_leftover(report.leftover))
+    if report.done:
+        parts.append("**Done**\n\n" + "\n".join(f"- {item}" for item in report.done))
     if report.notes:
         parts.append("**Skipped / not done**\n\n" + "\n".join(f"- {note}" for note in report.notes))
     if report.metrics:
@@ -88,13 +100,23 @@ def _heading(report: Report) -> str:
     return f"### ttabot @ {sha}: {count} finding{'s' if count != 1 else ''}"
 
 
-def _findings(result: CheckResult) -> list[str]:
+def _where(path: str, line: int, base: str) -> str:
+    shown = code_span(f"{path}:{line}")
+    if not base:
+        return shown
+    return f"[{shown}]({base}/{quote(path)}#L{line})"
+
+
+def _findings(result: CheckResult, base: str = "") -> list[str]:
     parts: list[str] = []
     for category in (Category.TESTS_NEEDED, Category.DOCS_MISSING, Category.REFACTOR):
         items = [f for f in result.findings if f.category == category]
         if not items:
             continue
-        rows = [f"- `{f.path}:{f.line}` `{f.symbol}`: {_one_line(f.message)}" for f in items]
+        rows = [
+            f"- {_where(f.path, f.line, base)} {code_span(f.symbol)}: {_one_line(f.message)}"
+            for f in items
+        ]
         shown = "\n".join(rows[:FOLD_AFTER])
         if len(rows) > FOLD_AFTER:
             # Long lists fold, so the other categories stay in view.
@@ -103,7 +125,9 @@ def _findings(result: CheckResult) -> list[str]:
             shown += f"\n\n<details><summary>{more} more</summary>\n\n{rest}\n\n</details>"
         parts.append(f"**{_TITLES[category]}** ({len(items)})\n\n{shown}")
     if result.warnings:
-        listed = "\n".join(f"- `{w.path}`: {_one_line(w.message)}" for w in result.warnings)
+        listed = "\n".join(
+            f"- {code_span(w.path)}: {_one_line(w.message)}" for w in result.warnings
+        )
         parts.append(f"**Warnings**\n\n{listed}")
     return parts
 
@@ -112,19 +136,19 @@ def _drafts(drafts: Sequence[Draft]) -> str:
     blocks = ["**Drafts**"]
     for d in drafts:
         status = "accepted" if d.accepted else "rejected"
-        symbols = ", ".join(f"`{f.symbol}`" for f in d.findings) or "-"
+        symbols = ", ".join(code_span(f.symbol) for f in d.findings) or "-"
         stages = "; ".join(
             f"{'pass' if s.passed else 'FAIL'} {s.name}"
-            + (f" ({_one_line(s.detail)})" if s.detail else "")
+            + (f" ({code_span(s.detail)})" if s.detail else "")
             for s in d.stages
         )
-        line = f"- {d.kind.value} for {symbols} in `{d.path}`: **{status}**"
+        line = f"- {d.kind.value} for {symbols} in {code_span(d.path)}: **{status}**"
         line += f" by `{d.model}`" if d.model else ""
         line += f" after {d.attempts} attempt(s)"
         if stages:
             line += f"; checks: {stages}"
         if d.reason:
-            line += f"; {_one_line(d.reason)}"
+            line += f"; {code_span(d.reason)}"
         blocks.append(line)
         if d.accepted and not d.original:
             # A new file cannot be a review suggestion: show it here so it can be copied.
@@ -183,4 +207,4 @@ def _cell(value: Any) -> str:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())[:300]
+    return " ".join(strip_html_comments(text).split())[:300]

@@ -22,12 +22,37 @@ from ttabot.records import Draft
 TRAILER = f"Generated-by: ttabot {__version__}"
 
 
+#: Said when the push used the job's GITHUB_TOKEN (GitHub starts no workflow for it).
+NO_RERUN_NOTE = (
+    "the commit was pushed with the job's GITHUB_TOKEN, so GitHub starts no workflow for it "
+    "and checks will not re-run on it; give the push-token input (a PAT or App token) to "
+    "have them run"
+)
+
+
 @dataclass(frozen=True)
 class CommitOutcome:
     """What happened to the drafts: ``sha`` is set only when a commit was pushed."""
 
     sha: str | None
     message: str
+    notes: tuple[str, ...] = ()
+
+    @property
+    def done(self) -> bool:
+        """True when a commit was pushed."""
+        return self.sha is not None
+
+
+def branch_refusal(api: GitHubApi, repository: str, branch: str) -> str | None:
+    """Why ``branch`` must never be pushed to (default or protected branch), or None."""
+    default = api.get(f"/repos/{repository}").get("default_branch")
+    if branch == default:
+        return f"commit mode: `{branch}` is the default branch; ttabot never pushes to it"
+    data = api.get(f"/repos/{repository}/branches/{quote(branch, safe='')}")
+    if isinstance(data, dict) and data.get("protected") is True:
+        return f"commit mode: `{branch}` is a protected branch; ttabot never pushes to it"
+    return None
 
 
 def committable(drafts: Sequence[Draft]) -> tuple[Draft, ...]:
@@ -56,12 +81,23 @@ def commit_message(drafts: Sequence[Draft]) -> str:
 
 
 def commit_drafts(
-    api: GitHubApi, repository: str, pr: PullRequest, drafts: Sequence[Draft]
+    api: GitHubApi,
+    repository: str,
+    pr: PullRequest,
+    drafts: Sequence[Draft],
+    *,
+    push_api: GitHubApi | None = None,
 ) -> CommitOutcome:
-    """Commit ``drafts`` on top of ``pr.head_sha`` and fast-forward the PR branch to it."""
-    reason = refusal(pr, repository, drafts)
+    """Commit ``drafts`` on top of ``pr.head_sha`` and fast-forward the PR branch to it.
+
+    ``push_api`` (the ``push-token`` input) makes the git writes; it is used for
+    nothing else. Without it the job's token pushes, and the outcome says that
+    checks will not re-run.
+    """
+    reason = refusal(pr, repository, drafts) or branch_refusal(api, repository, pr.head_ref)
     if reason is not None:
         return CommitOutcome(None, reason)
+    pusher = push_api or api
     chosen = committable(drafts)
     ref_path = f"/repos/{repository}/git/refs/heads/{quote(pr.head_ref, safe='/')}"
     moved = (
@@ -75,12 +111,12 @@ def commit_drafts(
         {"path": d.path, "mode": "100644", "type": "blob", "content": d.proposed} for d in chosen
     ]
     # Trees and commits are content-addressed: retrying them cannot duplicate anything.
-    tree = api.write(
+    tree = pusher.write(
         "POST",
         f"/repos/{repository}/git/trees",
         {"base_tree": base["tree"]["sha"], "tree": tree_entries},
     )
-    commit = api.write(
+    commit = pusher.write(
         "POST",
         f"/repos/{repository}/git/commits",
         {"message": commit_message(chosen), "tree": tree["sha"], "parents": [pr.head_sha]},
@@ -96,13 +132,15 @@ def commit_drafts(
         )
 
     try:
-        api.write("PATCH", ref_path, {"sha": new_sha, "force": False}, recover=already_updated)
+        pusher.write("PATCH", ref_path, {"sha": new_sha, "force": False}, recover=already_updated)
     except GitHubApiError as exc:
         if exc.status in (409, 422):
             return CommitOutcome(None, moved)
         raise
     return CommitOutcome(
-        new_sha, f"committed {len(chosen)} draft(s) to `{pr.head_ref}` as {new_sha[:7]}"
+        new_sha,
+        f"committed {len(chosen)} draft(s) to `{pr.head_ref}` as {new_sha[:7]}",
+        () if push_api is not None else (NO_RERUN_NOTE,),
     )
 
 

@@ -6,15 +6,18 @@ The Action's inputs arrive as environment variables (``action.yml`` maps them in
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from ttabot.config import DraftSettings, Settings, load_settings, parse_categories
+from ttabot.config import DraftSettings, Settings, parse_categories
 from ttabot.errors import TtabotError
 from ttabot.github.api import GitHubApi
+from ttabot.github.inert import action_redactor
+from ttabot.github.trusted import bind_keys, input_keys, settings_at
 
 MODES = ("comment", "suggest", "commit")
 
@@ -31,6 +34,13 @@ class Context:
     api: GitHubApi | None
     summary_path: str | None = None
     output_path: str | None = None
+    #: The only keys the model client sees: the Action's inputs, one per provider
+    #: (``settings.providers`` name these variables; see :mod:`ttabot.github.trusted`).
+    model_environ: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    #: Removes every secret value from text bound for stdout, the summary or logs.
+    redact: Callable[[str], str] = str
+    #: The ``push-token`` input's client: used for commit-mode pushes only.
+    push_api: GitHubApi | None = None
 
 
 @dataclass(frozen=True)
@@ -44,9 +54,13 @@ class RunResult:
     failed: bool = False
 
 
-def action_settings(root: Path, environ: Mapping[str, str]) -> Settings:
-    """Project settings, then the Action's inputs on top (mode, categories, fail-on, config)."""
-    settings = load_settings(root, None, environ)
+def action_settings(root: Path, environ: Mapping[str, str], rev: str | None = None) -> Settings:
+    """Project settings at the trusted commit ``rev``, then the Action's inputs on top.
+
+    Never the working tree: a PR's checkout may change any file (see
+    :mod:`ttabot.github.trusted`). ``rev`` None (no checkout) means the defaults.
+    """
+    settings = settings_at(root, rev, environ)
     categories = environ.get("TTABOT_CATEGORIES", "").strip()
     if categories:
         check = settings.check._replace(categories=parse_categories(categories, "input categories"))
@@ -55,6 +69,14 @@ def action_settings(root: Path, environ: Mapping[str, str]) -> Settings:
     if mode not in MODES:
         raise TtabotError(f"input mode {mode!r}: use one of {', '.join(MODES)}")
     github = settings.github._replace(mode=mode)
+    clean = environ.get("TTABOT_COMMENT_WHEN_CLEAN", "").strip().lower()
+    if clean:
+        if clean not in ("true", "false"):
+            raise TtabotError(f"input comment-when-clean {clean!r}: use true or false")
+        github = github._replace(comment_when_clean=clean == "true")
+    if not environ.get("TTABOT_FAIL_ON", "").strip():
+        # The Action reports and does not block; blocking is opt-in through fail-on.
+        settings = settings._replace(check=settings.check._replace(fail_on=frozenset()))
     return settings._replace(github=github, draft=_job_python(root, settings, environ))
 
 
@@ -85,22 +107,43 @@ def _float(environ: Mapping[str, str], name: str, default: float) -> float:
         raise TtabotError(f"{name}={raw!r}: expected a number of seconds") from None
 
 
+def make_api(
+    environ: Mapping[str, str],
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    variable: str = "GITHUB_TOKEN",
+) -> GitHubApi | None:
+    """The API client for the token in ``variable`` (the ``github-token`` input), or None."""
+    token = environ.get(variable, "").strip()
+    if not token:
+        return None
+    return GitHubApi(
+        token,
+        environ.get("GITHUB_API_URL") or "https://api.github.com",
+        write_interval=_float(environ, "TTABOT_GITHUB_WRITE_INTERVAL", 1.0),
+        max_wait=_float(environ, "TTABOT_GITHUB_MAX_WAIT", 900.0),
+        sleep=sleep,
+        scrub=action_redactor(environ).data,
+    )
+
+
+def workspace(environ: Mapping[str, str]) -> Path:
+    """The checkout GitHub's ``GITHUB_WORKSPACE`` names (the current folder outside Actions)."""
+    return Path(environ.get("GITHUB_WORKSPACE") or ".").resolve()
+
+
 def build_context(
-    environ: Mapping[str, str], repository: str, *, sleep: Callable[[float], None] = time.sleep
+    environ: Mapping[str, str],
+    repository: str,
+    api: GitHubApi | None,
+    rev: str | None,
+    push_api: GitHubApi | None = None,
 ) -> Context:
-    """Read the workspace, settings and token from the Action's environment."""
-    root = Path(environ.get("GITHUB_WORKSPACE") or ".").resolve()
-    settings = action_settings(root, environ)
-    token = environ.get("GITHUB_TOKEN", "")
-    api = None
-    if token:
-        api = GitHubApi(
-            token,
-            environ.get("GITHUB_API_URL") or "https://api.github.com",
-            write_interval=_float(environ, "TTABOT_GITHUB_WRITE_INTERVAL", 1.0),
-            max_wait=_float(environ, "TTABOT_GITHUB_MAX_WAIT", 900.0),
-            sleep=sleep,
-        )
+    """The run's context: settings read at the trusted commit ``rev``, keys from inputs."""
+    root = workspace(environ)
+    settings = action_settings(root, environ, rev)
+    bound = bind_keys(settings.providers, input_keys(environ))
+    settings = settings._replace(providers=bound.providers)
     return Context(
         environ=environ,
         root=root,
@@ -110,4 +153,7 @@ def build_context(
         api=api,
         summary_path=environ.get("GITHUB_STEP_SUMMARY") or None,
         output_path=environ.get("GITHUB_OUTPUT") or None,
+        model_environ=bound.environ,
+        redact=action_redactor(environ),
+        push_api=push_api,
     )

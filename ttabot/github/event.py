@@ -71,6 +71,19 @@ class Issue:
 
 
 @dataclass(frozen=True)
+class WorkflowRun:
+    """The finished run a ``workflow_run`` event reports (GitHub's own fields, trusted)."""
+
+    id: int
+    event: str
+    conclusion: str
+    head_sha: str
+    head_branch: str
+    head_repo: str
+    head_owner: str
+
+
+@dataclass(frozen=True)
 class Event:
     """One Action run's trigger."""
 
@@ -81,6 +94,9 @@ class Event:
     issue: Issue | None = None
     comment: Comment | None = None
     inputs: Mapping[str, str] = field(default_factory=dict)
+    workflow_run: WorkflowRun | None = None
+    #: For ``edited`` events: the fields that changed (``title``, ``body``...).
+    changes: frozenset[str] = frozenset()
 
 
 def _dict(value: Any, where: str) -> Mapping[str, Any]:
@@ -160,6 +176,21 @@ def _issue(data: Any) -> Issue:
     )
 
 
+def _workflow_run(data: Any) -> WorkflowRun:
+    run = _dict(data, "workflow_run")
+    head_repo = _dict(run.get("head_repository"), "workflow_run.head_repository")
+    owner = _dict(head_repo.get("owner"), "workflow_run.head_repository.owner")
+    return WorkflowRun(
+        id=_int(run, "id", "workflow_run"),
+        event=str(run.get("event") or ""),
+        conclusion=str(run.get("conclusion") or ""),
+        head_sha=_str(run, "head_sha", "workflow_run"),
+        head_branch=_str(run, "head_branch", "workflow_run"),
+        head_repo=_str(head_repo, "full_name", "workflow_run.head_repository"),
+        head_owner=_str(owner, "login", "workflow_run.head_repository.owner"),
+    )
+
+
 def parse_event(name: str, payload: Any, repository: str = "") -> Event:
     """Build an :class:`Event` from the event name and its decoded payload."""
     data = _dict(payload, "payload")
@@ -184,7 +215,11 @@ def parse_event(name: str, payload: Any, repository: str = "") -> Event:
             comment=_comment(data.get("comment")),
         )
     if name == "issues":
-        return Event(name, action, repository, issue=_issue(data.get("issue")))
+        changes = data.get("changes")
+        changed = frozenset(str(k) for k in changes) if isinstance(changes, dict) else frozenset()
+        return Event(name, action, repository, issue=_issue(data.get("issue")), changes=changed)
+    if name == "workflow_run":
+        return Event(name, action, repository, workflow_run=_workflow_run(data.get("workflow_run")))
     inputs = data.get("inputs")
     clean = {str(k): str(v) for k, v in inputs.items()} if isinstance(inputs, dict) else {}
     return Event(name, action, repository, inputs=clean)

@@ -21,6 +21,7 @@ from pathlib import Path
 from ttabot import git
 from ttabot.github.context import Context
 from ttabot.github.event import Issue
+from ttabot.github.paths import safe_relative_path
 from ttabot.records import TaskKind, ValidationStage
 
 #: Issue text limits: enough for a real issue, bounded for the prompt.
@@ -62,14 +63,7 @@ def expected_kind(title: str, body: str, listing: tuple[str, ...] = ()) -> TaskK
 
 def safe_path(path: str) -> bool:
     """True for a relative path inside the project that is not git's or CI's business."""
-    parts = path.split("/")
-    return (
-        bool(path)
-        and not path.startswith("/")
-        and ".." not in parts
-        and "\\" not in path
-        and parts[0] not in (".git", ".github")
-    )
+    return safe_relative_path(path) is not None
 
 
 def parse_answer(content: str) -> tuple[str, dict[str, str]]:
@@ -90,10 +84,10 @@ def parse_answer(content: str) -> tuple[str, dict[str, str]]:
         text = item.get("content") if isinstance(item, dict) else None
         if not isinstance(path, str) or not isinstance(text, str):
             raise ValueError('every file needs a "path" and a "content" string')
-        path = path.strip().removeprefix("./")
-        if not safe_path(path):
-            raise ValueError(f"refusing to write {path!r}")
-        out[path] = text if text.endswith("\n") else text + "\n"
+        safe = safe_relative_path(path.strip())
+        if safe is None:
+            raise ValueError(f"refusing to write {path.strip()!r}")
+        out[safe] = text if text.endswith("\n") else text + "\n"
     return str(data.get("summary") or "").strip(), out
 
 
@@ -185,7 +179,7 @@ def draft_implementation(ctx: Context, issue: Issue) -> Implementation:
 
     async def go() -> Implementation:
         last = Implementation({}, "", False, (), None, 0, kind, "no answer")
-        async with RotatingClient(ctx.settings, environ=ctx.environ) as client:
+        async with RotatingClient(ctx.settings, environ=ctx.model_environ) as client:
             for attempt in range(1, ctx.settings.draft.feedback_rounds + 2):
                 done = await client.complete(kind, messages)
                 if not done.ok:

@@ -15,6 +15,7 @@ from ttabot.github.commit import TRAILER
 from ttabot.github.context import Context, RunResult
 from ttabot.github.event import Issue
 from ttabot.github.implement import Implementation, draft_implementation
+from ttabot.github.inert import cap, code_span, fenced, strip_html_comments
 from ttabot.github.publish import reply
 from ttabot.records import TaskKind
 
@@ -24,13 +25,13 @@ CODE_KINDS = (TaskKind.SIMPLE_CODE, TaskKind.MODERATE_CODE, TaskKind.COMPLEX_COD
 
 def record(impl: Implementation) -> str:
     """The validation record as Markdown lines."""
-    lines = [f"- task kind `{impl.kind.value}`, model `{impl.model}`, {impl.attempts} attempt(s)"]
+    model = code_span(impl.model or "none")
+    lines = [f"- task kind `{impl.kind.value}`, model {model}, {impl.attempts} attempt(s)"]
     for stage in impl.stages:
-        detail = " ".join(stage.detail.split())[:300]
-        lines.append(
-            f"- {'pass' if stage.passed else 'FAIL'} {stage.name}"
-            + (f": {detail}" if detail else "")
-        )
+        lines.append(f"- {'pass' if stage.passed else 'FAIL'} {stage.name}")
+        if stage.detail.strip():
+            # Test output and model text: shown literally, never as Markdown.
+            lines.append("\n" + fenced(stage.detail, "text", limit=3_000) + "\n")
     return "\n".join(lines)
 
 
@@ -78,7 +79,8 @@ def open_pull_request(
         f"/repos/{repository}/git/trees",
         {"base_tree": base["tree"]["sha"], "tree": entries},
     )
-    message = f"ttabot: implement #{issue.number}: {issue.title}\n\n{impl.summary}\n\n{TRAILER}\n"
+    summary = cap(strip_html_comments(impl.summary), 5_000)
+    message = f"ttabot: implement #{issue.number}: {issue.title}\n\n{summary}\n\n{TRAILER}\n"
     commit = api.write(
         "POST",
         f"/repos/{repository}/git/commits",
@@ -99,7 +101,8 @@ def open_pull_request(
 
     body = (
         f"<!-- ttabot:implement {issue.number} -->\nDrafted by ttabot for #{issue.number}.\n\n"
-        f"{impl.summary}\n\n**Validation**\n\n{record(impl)}\n\nCloses #{issue.number}\n"
+        f"{fenced(impl.summary, 'text', limit=5_000)}\n\n"
+        f"**Validation**\n\n{record(impl)}\n\nCloses #{issue.number}\n"
     )
     pr = api.write(
         "POST",
@@ -110,12 +113,31 @@ def open_pull_request(
     return str(pr.get("html_url") or "")
 
 
+def issue_changed(api: GitHubApi, repository: str, issue: Issue) -> bool:
+    """Whether the issue's title or body now differ from what the command's event carried.
+
+    The person who commented approved the issue as it stood; an edit made since
+    (by anyone who can edit it) must not reach the model under their approval.
+    """
+    now = api.get(f"/repos/{repository}/issues/{issue.number}")
+    if not isinstance(now, dict):
+        return True
+    return (str(now.get("title") or ""), str(now.get("body") or "")) != (issue.title, issue.body)
+
+
 def implement_issue(ctx: Context, issue: Issue, comment_id: int) -> RunResult:
     """Draft, validate and open a PR for ``issue``; answer on the issue either way."""
     from ttabot.llm import usable_models
 
     assert ctx.api is not None
-    if not any(usable_models(ctx.settings, kind, ctx.environ) for kind in CODE_KINDS):
+    if issue_changed(ctx.api, ctx.repository, issue):
+        text = (
+            f"ttabot did not implement #{issue.number}: the issue changed after the command; "
+            "comment again."
+        )
+        reply(ctx.api, ctx.repository, issue.number, comment_id, text)
+        return RunResult(summary=text + "\n", failed=True)
+    if not any(usable_models(ctx.settings, kind, ctx.model_environ) for kind in CODE_KINDS):
         text = "`/ttabot implement` needs a model: set the `openrouter-api-key` input."
         reply(ctx.api, ctx.repository, issue.number, comment_id, text)
         return RunResult(summary=text + "\n", failed=True)

@@ -13,6 +13,7 @@ from typing import Any
 
 from ttabot.github.api import GitHubApi, GitHubApiError
 from ttabot.github.comment import STICKY_MARKER, find_sticky
+from ttabot.github.inert import cap
 from ttabot.github.review import Placement, Suggestion, commentable_lines, place, review_payload
 
 
@@ -36,6 +37,10 @@ def upsert_sticky(
     return str(created.get("html_url") or "")
 
 
+#: Replies stay well under GitHub's 65,536-character limit for a comment body.
+MAX_REPLY = 60_000
+
+
 def reply(api: GitHubApi, repository: str, number: int, comment_id: int, text: str) -> str:
     """Answer a command comment once (a retry finds the earlier answer by its marker)."""
     marker = f"<!-- ttabot:reply {comment_id} -->"
@@ -45,7 +50,9 @@ def reply(api: GitHubApi, repository: str, number: int, comment_id: int, text: s
         found = [c for c in api.get_all(path) if marker in str(c.get("body") or "")]
         return found[0] if found else None
 
-    created = api.write("POST", path, {"body": f"{marker}\n{text}"}, recover=earlier)
+    created = api.write(
+        "POST", path, {"body": f"{marker}\n{cap(text, MAX_REPLY)}"}, recover=earlier
+    )
     return str(created.get("html_url") or "")
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from ttabot import git
 from ttabot.errors import TtabotError
 from ttabot.github.api import GitHubApiError
-from ttabot.github.comment import Report, render_body
+from ttabot.github.comment import Report, blob_url, render_body
 from ttabot.github.commit import commit_drafts
 from ttabot.github.context import Context, RunResult
 from ttabot.github.event import PullRequest
@@ -39,17 +39,16 @@ FORK_CODE_NOTE = (
 )
 
 
-def may_run_pr_code(event_name: str, pr: PullRequest) -> bool:
+def may_run_pr_code(pr: PullRequest) -> bool:
     """Whether this run may execute ``pr``'s code (drafting tests or refactors does).
 
-    A same-repository PR's author can already push to the repository. A fork's code
-    runs only under ``pull_request``: there GitHub takes the workflow file from the
-    PR itself and gives the job no secrets and a read-only token, so running the
-    fork's tests exposes nothing the fork does not control already. Every other
-    trigger (``pull_request_target``, ``issue_comment``, ``workflow_dispatch``) runs
-    the base repository's workflow with its secrets and a token that can write.
+    Decided by the PR alone, never by the event's name: a same-repository PR's
+    author can already push to the repository; a fork's (head repository is not
+    the base repository) never runs. Even plain ``pull_request`` is no safe
+    harbour: a private repository can give fork ``pull_request`` runs secrets and
+    a token that can write.
     """
-    return not pr.is_fork or event_name == "pull_request"
+    return not pr.is_fork
 
 
 @dataclass(frozen=True)
@@ -115,7 +114,7 @@ def draft(
     from ttabot.llm import RotatingClient, usable_models
 
     kinds = {f.task for f in result.findings}
-    if not any(usable_models(ctx.settings, kind, ctx.environ) for kind in kinds):
+    if not any(usable_models(ctx.settings, kind, ctx.model_environ) for kind in kinds):
         return (
             (),
             None,
@@ -123,7 +122,7 @@ def draft(
         )
 
     async def go() -> tuple[list[Draft], Mapping[str, Any]]:
-        async with RotatingClient(ctx.settings, environ=ctx.environ) as client:
+        async with RotatingClient(ctx.settings, environ=ctx.model_environ) as client:
             drafts = await draft_findings(selection, result, ctx.settings, client)
             return drafts, client.metrics.as_dict()
 
@@ -135,6 +134,13 @@ def without_code_runs(result: CheckResult, ask: Ask) -> CheckResult:
     """``result`` without the findings whose drafting would run the project's code."""
     asked = frozenset(Category) if ask.categories is None else ask.categories
     return narrow(result, Ask(ask.mode, asked - RUNS_PR_CODE, ask.path, ask.symbol))
+
+
+def write_report(ctx: Context, pr: PullRequest, result: CheckResult) -> None:
+    """Leave the report artifact for the ``workflow_run`` publisher, if asked (see relay)."""
+    from ttabot.github.relay import write_report as write
+
+    write(ctx, pr, result)
 
 
 def handle_pull(
@@ -149,6 +155,7 @@ def handle_pull(
     from ttabot.check import run_check
 
     result = narrow(run_check(selection, ctx.settings), ask)
+    write_report(ctx, pr, result)
     notes: list[str] = []
     drafts: tuple[Draft, ...] = ()
     metrics: Mapping[str, Any] | None = None
@@ -162,7 +169,14 @@ def handle_pull(
                 notes.append(skipped)
     suggestions = [s for d in drafts if ask.mode == "suggest" for s in suggestions_from_draft(d)]
     report = Report(
-        pr.head_sha, result, drafts, tuple(notes), tuple(suggestions), metrics, scope=describe(ask)
+        pr.head_sha,
+        result,
+        drafts,
+        tuple(notes),
+        tuple(suggestions),
+        metrics,
+        scope=describe(ask),
+        blob_url=blob_url(ctx.environ.get("GITHUB_SERVER_URL", ""), ctx.repository, pr.head_sha),
     )
     url = ""
     if not can_write:
@@ -178,7 +192,7 @@ def handle_pull(
         from ttabot.report import Report as CheckReport
         from ttabot.report.annotations import render as annotations
 
-        sys.stdout.write(annotations(CheckReport(result, ctx.settings.check.fail_on)))
+        sys.stdout.write(ctx.redact(annotations(CheckReport(result, ctx.settings.check.fail_on))))
     return RunResult(
         findings=len(result.findings),
         drafts=sum(1 for d in drafts if d.accepted),
@@ -213,15 +227,16 @@ def _publish(
         posted, leftover = outcome.posted, outcome.leftover
         if outcome.note:
             notes.append(outcome.note)
+    done: list[str] = []
     if ask.mode == "commit":
-        commit = commit_drafts(api, ctx.repository, pr, report.drafts)
-        notes.append(commit.message)
+        commit = commit_drafts(api, ctx.repository, pr, report.drafts, push_api=ctx.push_api)
+        (done if commit.done else notes).append(commit.message)
+        notes.extend(commit.notes)
     report = dataclasses.replace(
-        report, notes=tuple(notes), leftover=leftover, inline_posted=posted
+        report, notes=tuple(notes), leftover=leftover, inline_posted=posted, done=tuple(done)
     )
     # A clean PR gets no new comment; an existing one is updated to say it is clean now.
     worth_saying = bool(report.result and report.result.findings) or bool(report.notes)
-    url = upsert_sticky(
-        api, ctx.repository, pr.number, render_body(report), create=worth_saying or bool(posted)
-    )
+    create = worth_saying or bool(posted) or ctx.settings.github.comment_when_clean
+    url = upsert_sticky(api, ctx.repository, pr.number, render_body(report), create=create)
     return report, url

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from ttabot.records import Draft
+from ttabot.records import Draft, TaskKind
 
 _HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(?P<start>\d+)(?:,\d+)? @@")
 _BACKTICKS = re.compile(r"`+")
@@ -92,7 +92,27 @@ def suggestions_from_draft(draft: Draft) -> list[Suggestion]:
             out.append(Suggestion(draft.path, i1, i1, old[i1 - 1] + added, note))
         else:
             out.append(Suggestion(draft.path, 1, 1, added + old[0], note))
+    if draft.kind == TaskKind.REFACTORING and out:
+        return [whole_function(draft, old, new, out, note)]
     return out
+
+
+def whole_function(
+    draft: Draft, old: list[str], new: list[str], parts: list[Suggestion], note: str
+) -> Suggestion:
+    """One suggestion over the whole refactored function (and every line the draft changed).
+
+    Committed one by one, fragments of a refactor leave the function broken in
+    between; one suggestion is taken whole or not at all (outside the diff it
+    stays in the sticky comment, whole as well).
+    """
+    start = min([p.start_line for p in parts] + [f.line for f in draft.findings])
+    end = max([p.line for p in parts] + [f.end_line for f in draft.findings])
+    end = min(end, len(old))
+    # Lines after ``end`` are unchanged, so the new text of the span ends as many lines
+    # before the end of ``new`` as the old span did before the end of ``old``.
+    replacement = "".join(new[start - 1 : len(new) - (len(old) - end)])
+    return Suggestion(draft.path, start, end, replacement, note)
 
 
 @dataclass(frozen=True)

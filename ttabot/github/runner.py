@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Mapping
 
 from ttabot.errors import TtabotError
-from ttabot.github.api import GitHubApiError
+from ttabot.github.api import GitHubApi, GitHubApiError
 from ttabot.github.commands import (
     VERB_CATEGORY,
     Command,
@@ -20,48 +20,112 @@ from ttabot.github.commands import (
     parse_command,
     valid_verbs,
 )
-from ttabot.github.context import Context, RunResult, build_context
-from ttabot.github.event import Event, load_event, parse_pull_request
-from ttabot.github.issues import triage_issue
+from ttabot.github.context import Context, RunResult, build_context, make_api, workspace
+from ttabot.github.event import Event, PullRequest, load_event, parse_pull_request
+from ttabot.github.inert import action_redactor
+from ttabot.github.issues import recently_triaged, triage_issue
+from ttabot.github.permission import may_command
 from ttabot.github.publish import react, reply
 from ttabot.github.pull import (
     FORK_CODE_NOTE,
     PR_ACTIONS,
     RUNS_PR_CODE,
     Ask,
+    ensure_commit,
     handle_pull,
     may_run_pr_code,
 )
 from ttabot.github.summary import append_file, render_outputs
+from ttabot.github.trusted import is_git_checkout
 
 log = logging.getLogger(__name__)
+
+
+def trusted_revision(environ: Mapping[str, str], event: Event, api: GitHubApi | None) -> str | None:
+    """The commit whose settings this run obeys: one the event's PR cannot change.
+
+    A PR event (and ``workflow_dispatch`` of a PR) uses the PR's base commit; issue
+    events and comments use ``GITHUB_SHA``, which GitHub sets to the default
+    branch's commit for them. None when there is no checkout to read (defaults).
+    """
+    root = workspace(environ)
+    if not is_git_checkout(root):
+        return None
+    if event.pull_request is not None:
+        rev = event.pull_request.base_sha
+    elif event.name == "workflow_dispatch":
+        pr = _dispatched_pull(event, api)
+        rev = pr.base_sha
+    elif event.name in ("issues", "issue_comment"):
+        rev = environ.get("GITHUB_SHA", "")
+        if not rev:
+            raise TtabotError(f"{event.name}: GITHUB_SHA is not set (the default branch's commit)")
+    else:
+        return None
+    ensure_commit(root, rev, "trusted (base)")
+    return rev
+
+
+def _dispatched_pull(event: Event, api: GitHubApi | None) -> PullRequest:
+    number = event.inputs.get("pull-request") or event.inputs.get("pull_request") or ""
+    if not number.strip().isdigit() or api is None:
+        raise TtabotError("workflow_dispatch: give the pull-request input (a PR number)")
+    return parse_pull_request(api.get(f"/repos/{event.repository}/pulls/{int(number)}"))
 
 
 def run(environ: Mapping[str, str], *, sleep: Callable[[float], None] = time.sleep) -> int:
     """Run the Action for the event GitHub passed; return the exit code."""
     event = load_event(environ)
-    ctx = build_context(environ, event.repository, sleep=sleep)
+    redact = action_redactor(environ)
+    _redact_logs(redact)
+    api = make_api(environ, sleep=sleep)
+    push_api = make_api(environ, sleep=sleep, variable="TTABOT_PUSH_TOKEN")
+    summary_path = environ.get("GITHUB_STEP_SUMMARY") or None
     try:
+        rev = trusted_revision(environ, event, api)
+        ctx = build_context(environ, event.repository, api, rev, push_api)
         result = dispatch(ctx, event)
     except TtabotError as exc:
         # The job fails with one line; the summary still says why.
-        append_file(ctx.summary_path, f"ttabot could not finish: {exc}\n")
+        append_file(summary_path, redact(f"ttabot could not finish: {exc}\n"))
+        if redact(str(exc)) != str(exc):
+            raise TtabotError(redact(str(exc))) from None
         raise
     finally:
-        if ctx.api is not None:
-            ctx.api.close()
-    append_file(ctx.summary_path, result.summary)
+        for client in (api, push_api):
+            if client is not None:
+                client.close()
+    append_file(ctx.summary_path, redact(result.summary))
     append_file(
         ctx.output_path,
-        render_outputs(
-            {
-                "findings": str(result.findings),
-                "drafts": str(result.drafts),
-                "comment-url": result.comment_url,
-            }
+        redact(
+            render_outputs(
+                {
+                    "findings": str(result.findings),
+                    "drafts": str(result.drafts),
+                    "comment-url": result.comment_url,
+                }
+            )
         ),
     )
     return 1 if result.failed else 0
+
+
+class _RedactingFilter(logging.Filter):
+    """Formats each log record's message now, with every secret removed."""
+
+    def __init__(self, redact: Callable[[str], str]) -> None:
+        super().__init__()
+        self._redact = redact
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = self._redact(record.getMessage()), None
+        return True
+
+
+def _redact_logs(redact: Callable[[str], str]) -> None:
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_RedactingFilter(redact))
 
 
 def dispatch(ctx: Context, event: Event) -> RunResult:
@@ -70,6 +134,9 @@ def dispatch(ctx: Context, event: Event) -> RunResult:
         pr = event.pull_request
         if event.action and event.action not in PR_ACTIONS:
             return _idle(f"pull request action {event.action!r} needs nothing from ttabot")
+        if pr.draft:
+            # Skipped by default; ready_for_review runs it (a /ttabot command still works).
+            return _idle("draft pull request: reviewed when it is marked ready for review")
         # A fork PR under ``pull_request`` gets a read-only token: do not even try to write.
         writable = ctx.api is not None and not (event.name == "pull_request" and pr.is_fork)
         return handle_pull(
@@ -77,7 +144,7 @@ def dispatch(ctx: Context, event: Event) -> RunResult:
             pr,
             Ask(ctx.mode),
             can_write=writable,
-            may_run_code=may_run_pr_code(event.name, pr),
+            may_run_code=may_run_pr_code(pr),
         )
     if event.name == "issue_comment" and event.comment is not None:
         if event.action not in ("", "created"):
@@ -86,19 +153,19 @@ def dispatch(ctx: Context, event: Event) -> RunResult:
     if event.name == "issues" and event.issue is not None:
         if event.action not in ("", "opened", "edited", "reopened"):
             return _idle(f"issue {event.action}: nothing to triage")
+        if event.action == "edited":
+            if not {"title", "body"} & event.changes:
+                return _idle("issue edited: neither its title nor its body changed")
+            if recently_triaged(ctx, event.issue, time.time()):
+                return _idle("issue edited: triaged less than an hour ago")
         return triage_issue(ctx, event.issue)
+    if event.name == "workflow_run" and event.workflow_run is not None:
+        from ttabot.github.relay import publish_report
+
+        return publish_report(ctx, event.workflow_run)
     if event.name == "workflow_dispatch":
-        number = event.inputs.get("pull-request") or event.inputs.get("pull_request") or ""
-        if number.strip().isdigit() and ctx.api is not None:
-            pr = parse_pull_request(ctx.api.get(f"/repos/{ctx.repository}/pulls/{int(number)}"))
-            return handle_pull(
-                ctx,
-                pr,
-                Ask(ctx.mode),
-                can_write=True,
-                may_run_code=may_run_pr_code(event.name, pr),
-            )
-        raise TtabotError("workflow_dispatch: give the pull-request input (a PR number)")
+        pr = _dispatched_pull(event, ctx.api)
+        return handle_pull(ctx, pr, Ask(ctx.mode), can_write=True, may_run_code=may_run_pr_code(pr))
     return _idle(f"event {event.name!r} is not one ttabot handles")
 
 
@@ -120,6 +187,13 @@ def on_comment(ctx: Context, event: Event) -> RunResult:
     api = ctx.api
     if api is None:
         raise TtabotError("commands need the github-token input")
+    allowed, why_not = may_command(api, ctx.repository, comment.author, command.verb)
+    if not allowed:
+        # One reply, no reaction dance, no model call, nothing run.
+        url = reply(
+            api, ctx.repository, issue.number, comment.id, f"ttabot did nothing: {why_not}."
+        )
+        return RunResult(comment_url=url, summary=f"ttabot: command refused: {why_not}\n")
     react(api, ctx.repository, comment.id, "eyes")
     try:
         result = _obey(ctx, event, command)
@@ -150,7 +224,7 @@ def _obey(ctx: Context, event: Event, command: Command) -> RunResult:
         return implement_issue(ctx, issue, comment.id)
     pr = parse_pull_request(ctx.api.get(f"/repos/{ctx.repository}/pulls/{issue.number}"))
     category = VERB_CATEGORY.get(command.verb)
-    may_run_code = may_run_pr_code(event.name, pr)
+    may_run_code = may_run_pr_code(pr)
     if category in RUNS_PR_CODE and not may_run_code:
         # This job holds the model key and a token that can write: the fork's code
         # (its tests, its conftest.py, the module it changes) must not run here.

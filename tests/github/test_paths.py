@@ -1,0 +1,59 @@
+"""Paths a drafted implementation may write (ttabot/github/paths.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ttabot.github.implement import parse_answer
+from ttabot.github.paths import safe_relative_path
+
+
+@pytest.mark.parametrize(
+    ("path", "normal"),
+    [
+        ("pkg/a.py", "pkg/a.py"),
+        ("./pkg/a.py", "pkg/a.py"),
+        ("pkg//a.py", "pkg/a.py"),
+        ("pkg/sub/../a.py", "pkg/a.py"),  # stays inside after normalising
+        ("docs/github.md", "docs/github.md"),
+        ("pkg/.gitignore", "pkg/.gitignore"),  # only the exact components are refused
+        ("pkg/github/x.py", "pkg/github/x.py"),
+    ],
+)
+def test_paths_inside_the_project_are_normalised(path: str, normal: str) -> None:
+    assert safe_relative_path(path) == normal
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "",
+        ".",
+        "/etc/passwd",
+        "//etc/passwd",
+        "../x.py",
+        "a/../../b",
+        "pkg/..",  # normalises to "." : the project root itself
+        ".git/config",
+        ".git/hooks/pre-commit",
+        "sub/.git/hooks/post-checkout",  # a nested repository's hooks
+        "pkg/../.git/config",
+        ".github/workflows/x.yml",
+        "./.github/workflows/x.yml",
+        "docs/../.github/workflows/x.yml",
+        "vendor/.github/workflows/x.yml",
+        ".GIT/config",
+        ".GitHub/workflows/x.yml",
+        "a\\b.py",
+        "a\0b.py",
+    ],
+)
+def test_paths_outside_or_into_git_and_ci_are_refused(path: str) -> None:
+    assert safe_relative_path(path) is None
+
+
+def test_the_answer_parser_uses_the_normalised_path() -> None:
+    _, files = parse_answer('{"files": [{"path": "pkg/x/../a.py", "content": "A = 1"}]}')
+    assert files == {"pkg/a.py": "A = 1\n"}
+    with pytest.raises(ValueError, match="refusing"):
+        parse_answer('{"files": [{"path": "docs/../.github/workflows/ci.yml", "content": ""}]}')

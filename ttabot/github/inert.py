@@ -1,0 +1,93 @@
+"""Text that reaches GitHub is inert: fenced, no HTML comments, capped, secrets redacted.
+
+Model answers, pytest output and file paths come from people and programs ttabot
+does not trust. In a comment they could mention people, forge ttabot's hidden
+markers (``<!-- ttabot:... -->``), break out of a code block with a longer
+backtick run, or carry a key a generated test printed. Everything here is pure.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+_HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
+_BACKTICKS = re.compile(r"`+")
+
+#: Secrets shorter than this are not redacted (they would blank ordinary words).
+MIN_SECRET = 8
+#: What a redacted secret reads as.
+REDACTED = "***"
+
+
+def strip_html_comments(text: str) -> str:
+    """``text`` without HTML comments (an unterminated one runs to the end)."""
+    return _HTML_COMMENT.sub("", text)
+
+
+def cap(text: str, limit: int) -> str:
+    """At most ``limit`` characters, saying so when cut."""
+    if len(text) <= limit:
+        return text
+    return text[: max(0, limit - 14)] + " …(truncated)"
+
+
+def _longest_backticks(text: str) -> int:
+    return max((len(m.group()) for m in _BACKTICKS.finditer(text)), default=0)
+
+
+def fenced(text: str, info: str = "", limit: int = 20_000) -> str:
+    """A fenced block showing ``text`` literally; the fence outruns any backticks inside."""
+    body = cap(strip_html_comments(text), limit).rstrip("\n")
+    fence = "`" * max(3, _longest_backticks(body) + 1)
+    return f"{fence}{info}\n{body}\n{fence}"
+
+
+def code_span(text: str, limit: int = 300) -> str:
+    """One line of untrusted text as an inline code span (no mentions, links or HTML)."""
+    line = cap(" ".join(strip_html_comments(text).split()), limit)
+    if not line:
+        return ""
+    ticks = "`" * (_longest_backticks(line) + 1)
+    pad = " " if line.startswith("`") or line.endswith("`") else ""
+    return f"{ticks}{pad}{line}{pad}{ticks}"
+
+
+class Redactor:
+    """Replaces each known secret value (and nothing shorter than :data:`MIN_SECRET`)."""
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        values = {s.strip() for s in secrets if len(s.strip()) >= MIN_SECRET}
+        # Longest first, so a secret that contains another is replaced whole.
+        self._values = sorted(values, key=len, reverse=True)
+
+    def __call__(self, text: str) -> str:
+        """``text`` with every secret replaced by :data:`REDACTED`."""
+        for value in self._values:
+            if value in text:
+                text = text.replace(value, REDACTED)
+        return text
+
+    def data(self, value: Any) -> Any:
+        """A JSON-like value with every string redacted (for API request bodies)."""
+        if isinstance(value, str):
+            return self(value)
+        if isinstance(value, dict):
+            return {k: self.data(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.data(v) for v in value]
+        return value
+
+
+#: Environment variables whose values are secrets in ``ttabot action``.
+SECRET_INPUTS = ("GITHUB_TOKEN", "OPENROUTER_API_KEY", "TTABOT_PUSH_TOKEN")
+
+
+def action_redactor(environ: Mapping[str, str]) -> Redactor:
+    """The redactor for an Action run: the token, the push token and every provider key."""
+    values = [str(environ.get(name) or "") for name in SECRET_INPUTS]
+    for line in str(environ.get("TTABOT_PROVIDER_KEYS") or "").splitlines():
+        values.append(line.partition("=")[2])
+        values.append(line)  # a malformed line is a key too
+    return Redactor(values)

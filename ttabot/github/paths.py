@@ -1,0 +1,30 @@
+"""Which paths a drafted change may write: a pure check, kept apart from drafting.
+
+A model's answer (prompted partly by an issue anyone may write) names the files
+it changes. Written as they come, ``../x``, ``/etc/x``, ``.git/hooks/x`` or
+``.github/workflows/x`` would escape the project, plant a git hook or change the
+repository's CI (which runs with its secrets). So a path is normalised with
+``posixpath.normpath`` and refused when it is absolute, climbs out with ``..``, or
+has a ``.git`` or ``.github`` component anywhere (in any letter case: some file
+systems and git itself on them do not tell ``.GIT`` from ``.git``).
+"""
+
+from __future__ import annotations
+
+import posixpath
+
+#: Components that are never written, wherever they appear in a path.
+FORBIDDEN_PARTS = frozenset({".git", ".github"})
+
+
+def safe_relative_path(path: str) -> str | None:
+    """The normalised project-relative path, or None when ``path`` may not be written."""
+    if not path or "\\" in path or "\0" in path or path.startswith("/"):
+        return None
+    normal = posixpath.normpath(path)
+    parts = normal.split("/")
+    if normal in (".", "") or normal.startswith("/") or ".." in parts:
+        return None
+    if any(part.lower() in FORBIDDEN_PARTS for part in parts):
+        return None
+    return normal

@@ -1,0 +1,89 @@
+"""Fork PRs get their sticky comment from a ``workflow_run`` job that runs nothing of theirs.
+
+The fork's ``pull_request`` run (read-only token, no secrets) writes its report
+as an artifact (:func:`write_report`); the ``workflow_run`` job downloads it and
+calls ttabot here, which trusts only the event's own fields (head SHA, branch,
+repository), validates the artifact as data (:mod:`ttabot.github.artifact`) and
+upserts the one sticky comment. Nothing is checked out, imported or run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ttabot.errors import TtabotError
+from ttabot.fileio import write_atomic
+from ttabot.github.api import GitHubApi
+from ttabot.github.artifact import MAX_BYTES, parse_report, to_json
+from ttabot.github.comment import Report, blob_url, render_body
+from ttabot.github.context import Context, RunResult
+from ttabot.github.event import PullRequest, WorkflowRun, parse_pull_request
+from ttabot.github.publish import upsert_sticky
+from ttabot.records import CheckResult
+
+#: The Action input ``report-path`` (written under ``pull_request``, read under ``workflow_run``).
+REPORT_INPUT = "TTABOT_REPORT_PATH"
+
+
+def write_report(ctx: Context, pr: PullRequest, result: CheckResult) -> None:
+    """Leave the report for the ``workflow_run`` job, when the workflow asked for it."""
+    path = ctx.environ.get(REPORT_INPUT, "").strip()
+    if path:
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(target, to_json(pr.number, pr.head_sha, result))
+
+
+def _read_capped(path: Path) -> bytes:
+    try:
+        with path.open("rb") as fh:
+            return fh.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise TtabotError(f"cannot read the report artifact {path}: {exc.strerror}") from None
+
+
+def find_pull(api: GitHubApi, repository: str, run: WorkflowRun) -> PullRequest | None:
+    """The open PR whose head is the run's head (``pull_requests`` is empty for forks)."""
+    found = api.get(
+        f"/repos/{repository}/pulls",
+        {"head": f"{run.head_owner}:{run.head_branch}", "state": "open"},
+    )
+    for item in found if isinstance(found, list) else []:
+        pr = parse_pull_request(item)
+        if pr.head_sha == run.head_sha and pr.head_repo == run.head_repo:
+            return pr
+    return None
+
+
+def publish_report(ctx: Context, run: WorkflowRun) -> RunResult:
+    """Upsert the sticky comment from a fork run's artifact, treated strictly as data."""
+    if ctx.api is None:
+        raise TtabotError("workflow_run: publishing needs the github-token input")
+    if run.event != "pull_request":
+        return RunResult(
+            summary=f"ttabot: workflow_run of a {run.event!r} run: nothing to publish.\n"
+        )
+    path = ctx.environ.get(REPORT_INPUT, "").strip()
+    if not path:
+        raise TtabotError("workflow_run: give the report-path input (the downloaded artifact)")
+    report = parse_report(_read_capped(Path(path)))
+    if report.head_sha != run.head_sha:
+        raise TtabotError("report artifact rejected: head_sha is not the run's head commit")
+    pr = find_pull(ctx.api, ctx.repository, run)
+    if pr is None:
+        return RunResult(summary="ttabot: no open pull request has the run's head commit now.\n")
+    if pr.number != report.pull_request:
+        raise TtabotError(
+            f"report artifact rejected: it names PR #{report.pull_request}, the run is #{pr.number}"
+        )
+    note = "reported by the PR's own run (a fork's PR: nothing is drafted for it here)"
+    base = blob_url(ctx.environ.get("GITHUB_SERVER_URL", ""), ctx.repository, pr.head_sha)
+    shown = Report(pr.head_sha, report.result, notes=(note,), blob_url=base)
+    clean = not report.result.findings and not report.result.warnings
+    create = not clean or ctx.settings.github.comment_when_clean
+    url = upsert_sticky(ctx.api, ctx.repository, pr.number, render_body(shown), create=create)
+    return RunResult(
+        findings=len(report.result.findings),
+        comment_url=url,
+        summary=render_body(shown, marker=False),
+    )
