@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,9 +69,9 @@ class Request:
         return f"every model is cooling or paced for {wait:.1f}s more, past the deadline{last}"
 
     def completion(
-        self, model: str | None, *, content: str, data: Any, error: str | None
+        self, model: str | None, *, content: str, data: Any, error: str | None, now: float
     ) -> Completion:
-        """The request's outcome: ``error`` None means ``model`` answered ``content``."""
+        """The request's outcome at ``now``: ``error`` None means ``model`` answered ``content``."""
         return Completion(
             ok=error is None,
             model=model,
@@ -82,6 +81,6 @@ class Request:
             attempts=self.attempts,
             prompt_tokens=self.prompt_tokens,
             completion_tokens=self.completion_tokens,
-            latency=time.time() - self.started,
+            latency=now - self.started,
             answers=self.answers,
         )

@@ -12,9 +12,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ttabot.llm.backoff import backoff_delay
 from ttabot.llm.cooldown import CooldownTable
@@ -31,9 +31,17 @@ if TYPE_CHECKING:
 class Schedule:
     """Cooldowns, pacing, backoff strikes and probes of every model one client asks."""
 
-    def __init__(self, settings: ClientSettings) -> None:
+    def __init__(
+        self,
+        settings: ClientSettings,
+        *,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    ) -> None:
         self._settings = settings
-        self._table = CooldownTable()
+        self._clock = clock
+        self._sleep = sleep
+        self._table = CooldownTable(clock)
         self._pacer = Pacer()
         self._strikes: dict[str, tuple[int, float]] = {}
         # A model that failed without announcing anything gets one probe request at a
@@ -44,7 +52,9 @@ class Schedule:
         self._shared: SharedCooldowns | None = None
         if settings.shared_state:
             state_dir = settings.state_dir
-            self._shared = SharedCooldowns(Path(state_dir) if state_dir else default_state_dir())
+            self._shared = SharedCooldowns(
+                Path(state_dir) if state_dir else default_state_dir(), clock
+            )
 
     # --- when a model is free -------------------------------------------------
 
@@ -127,7 +137,7 @@ class Schedule:
         # burst of concurrent timeouts does not push the model far down the schedule.
         if sent >= last:
             strikes += 1
-        now = time.time()
+        now = self._clock()
         self._strikes[target.ref] = (strikes, now)
         delay = backoff_delay(strikes, self._settings.backoff)
         if kind is FailureKind.TIMEOUT:
@@ -144,19 +154,22 @@ class Schedule:
         timeout even when the probe ends at once (a refused connection takes
         milliseconds).
         """
-        started = time.time()
+        started = self._clock()
         if not self._probes:
-            await asyncio.sleep(seconds)
-            return time.time() - started
+            await self._sleep(seconds)
+            return self._clock() - started
         woken: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiters.append(woken)
+        timer = asyncio.ensure_future(self._sleep(seconds))
+        either: set[asyncio.Future[Any]] = {woken, timer}
         try:
-            await asyncio.wait({woken}, timeout=seconds)
+            await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
         finally:
             if woken in self._waiters:
                 self._waiters.remove(woken)
             woken.cancel()
-        return time.time() - started
+            timer.cancel()
+        return self._clock() - started
 
     def _wake_waiters(self) -> None:
         waiters, self._waiters = self._waiters, []
