@@ -14,7 +14,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Callable, Mapping
+import zlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ttabot.llm.body import (
@@ -132,7 +133,7 @@ async def post_chat(
         with contextlib.suppress(asyncio.CancelledError):
             await exchange
         return timer.result()
-    except (UnsupportedEncoding, ValueError) as exc:
+    except (UnsupportedEncoding, ValueError, zlib.error) as exc:
         return Failure(FailureKind.MALFORMED, Scope.TRANSIENT, str(exc), 200)
     except BodyTooLarge as exc:
         return Failure(FailureKind.TOO_LARGE, Scope.TRANSIENT, str(exc))
@@ -168,13 +169,16 @@ async def _exchange(
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limits.max_body:
             raise BodyTooLarge(limits.max_body)
-        decoder = BoundedDecoder(response.headers.get("content-encoding", ""), limits.max_body)
+        # A body already read (httpx.MockTransport given bytes) is already decoded.
+        encoding = "" if response.is_stream_consumed else response.headers.get("content-encoding")
+        decoder = BoundedDecoder(encoding or "", limits.max_body)
         kind = response.headers.get("content-type", "").lower()
         if response.status_code == 200 and kind.startswith("text/event-stream"):
             return await _read_stream(response, decoder, watch, first_token)
         watch.flowing = True
+        watch.progress()
         data = bytearray()
-        async for raw in response.aiter_raw():
+        async for raw in _raw(response):
             data += decoder.feed(raw)
             watch.progress()
         data += decoder.flush()
@@ -192,7 +196,7 @@ async def _read_stream(
     first_token: Callable[[], None],
 ) -> Answer | Failure:
     events = StreamAssembler()
-    async for raw in response.aiter_raw():
+    async for raw in _raw(response):
         brought = events.feed(decoder.feed(raw))
         if brought == "token":
             first_token()
@@ -205,6 +209,15 @@ async def _read_stream(
     if not events.events:
         return Failure(FailureKind.MALFORMED, Scope.TRANSIENT, "stream ended without data", 200)
     return classify_payload(200, response.headers, events.payload(), watch.clock())
+
+
+async def _raw(response: httpx.Response) -> AsyncIterator[bytes]:
+    """The body as it comes off the wire (still compressed), chunk by chunk."""
+    if response.is_stream_consumed:
+        yield response.content
+        return
+    async for raw in response.aiter_raw():
+        yield raw
 
 
 def connection_refused(exc: BaseException) -> bool:
