@@ -200,6 +200,9 @@ class RotatingClient:
                 error = f"gave up after {run.attempts} attempts (last error: {run.last_error})"
                 return self._done(run, None, error=error)
             now = self._clock()
+            if now >= run.end:
+                # No time left for an attempt: sending one would only blame the model.
+                return self._done(run, None, error=run.out_of_time())
             target = self._schedule.pick(candidates, now, prefer, self.metrics)
             ready = self._schedule.ready_at(target, now)
             if ready > now:

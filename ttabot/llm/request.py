@@ -68,6 +68,11 @@ class Request:
         last = f" (last error: {self.last_error})" if self.last_error else ""
         return f"every model is cooling or paced for {wait:.1f}s more, past the deadline{last}"
 
+    def out_of_time(self) -> str:
+        """Why the request gives up when its deadline has passed."""
+        last = f" (last error: {self.last_error})" if self.last_error else ""
+        return f"request deadline of {self.end - self.started:.1f}s reached{last}"
+
     def completion(
         self, model: str | None, *, content: str, data: Any, error: str | None, now: float
     ) -> Completion:
