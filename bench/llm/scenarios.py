@@ -46,6 +46,10 @@ class Scenario:
     lower_bound: float
     respond: Callable[[Scenario, str, float], Reply]
     state: dict[str, Any]
+    #: Every client's per-attempt timeout in this scenario (seconds).
+    attempt_timeout: float = ATTEMPT_TIMEOUT
+    #: The caller's deadline per request (seconds; None: the bench's cap).
+    deadline: float | None = None
 
     def answer(self, model: str) -> Reply:
         """A good answer after the scenario's service latency."""
@@ -147,4 +151,22 @@ def scenarios() -> list[Scenario]:
             latency=0.2,
         ),
         make("error-in-200", "primary: error object in 200 / empty content", _broken_200, waves),
+        hung_primary(),
     ]
+
+
+def hung_primary() -> Scenario:
+    """Issue 12's case, unscaled: the primary accepts and sends nothing for 60 s; 9 requests
+    at concurrency 3, 0.2 s answers, a 10 s attempt timeout and a 20 s caller deadline."""
+    return Scenario(
+        "hung-primary",
+        "primary accepts, sends nothing (unscaled; 10 s attempt timeout, 20 s deadline)",
+        9,
+        3,
+        0.2,
+        _waves(9, 3, 0.2),
+        _primary_hangs,
+        {"lock": threading.Lock()},
+        attempt_timeout=10.0,
+        deadline=20.0,
+    )

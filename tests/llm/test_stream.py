@@ -296,3 +296,40 @@ def test_hedging_can_be_turned_off(tmp_path: Path) -> None:
     assert result.ok and result.model == "fake:b"
     assert server.asked("b") == [pytest.approx(30.0)]  # only after a's first-token timeout
     assert client.metrics.hedges_sent == 0
+
+
+def test_a_hedge_loser_cools_at_least_as_long_as_it_stayed_silent(tmp_path: Path) -> None:
+    time = FakeTime()
+    server = Server(time, a=hung, b=answer("from b"))
+    settings = make_settings(
+        "http://fake.test/v1",
+        tmp_path,
+        ("a", "b"),
+        attempt_timeout=60.0,
+        deadline=20.0,
+        shared_state=False,
+        backoff=(0.1, 0.2),
+    )
+
+    async def main() -> tuple[list[Completion], RotatingClient]:
+        async with RotatingClient(
+            settings,
+            environ={"FAKE_API_KEY": "k"},
+            transport=httpx.MockTransport(server),
+            clock=time.clock,
+            sleep=time.sleep,
+        ) as client:
+            gate = asyncio.Semaphore(3)
+
+            async def one() -> Completion:
+                async with gate:
+                    return await client.complete(KIND, PROMPT)
+
+            first = await asyncio.gather(*(one() for _ in range(9)))
+            await time.sleep(1.5)  # past the 0.1 s backoff, not past the 2 s of silence
+            return [*first, await client.complete(KIND, PROMPT)], client
+
+    results, client = asyncio.run(main())
+    assert all(r.ok and r.model == "fake:b" and r.latency <= 20.0 for r in results)
+    assert len(server.asked("a")) == 3  # the first wave only; never probed again
+    assert (client.metrics.hedges_sent, client.metrics.hedges_won) == (3, 3)

@@ -346,9 +346,11 @@ class RotatingClient:
         return False, tasks[primary]
 
     def _slow(self, target: Target, sent: float) -> None:
-        """``target`` lost a hedge without a first token: back it off like a failure."""
+        """``target`` lost a hedge without a first token: back it off like a failure,
+        for at least as long as it stayed silent (asking it again would cost that much)."""
         self.metrics.model(target.ref).failures[FailureKind.FIRST_TOKEN_TIMEOUT.value] += 1
-        self._schedule.back_off(target, sent, FailureKind.FIRST_TOKEN_TIMEOUT)
+        silent = self._clock() - sent
+        self._schedule.back_off(target, sent, FailureKind.FIRST_TOKEN_TIMEOUT, silent)
 
     # --- one attempt -------------------------------------------------------------
 

@@ -130,8 +130,11 @@ class Schedule:
         if self._table.announce(target.state_key, until) and self._shared:
             self._shared.publish(target.state_key, until)
 
-    def back_off(self, target: Target, sent: float, kind: FailureKind) -> None:
-        """Nothing was announced: cool ``target`` for the next step of the backoff schedule."""
+    def back_off(
+        self, target: Target, sent: float, kind: FailureKind, at_least: float = 0.0
+    ) -> None:
+        """Nothing was announced: cool ``target`` for the next step of the backoff schedule
+        (and at least ``at_least`` seconds)."""
         strikes, last = self._strikes.get(target.ref, (0, 0.0))
         # Failures of attempts already in flight at the last strike count once, so a
         # burst of concurrent timeouts does not push the model far down the schedule.
@@ -143,6 +146,7 @@ class Schedule:
         if kind is FailureKind.TIMEOUT:
             # Asking a hung model again costs a whole attempt timeout: wait at least that long.
             delay = max(delay, self._settings.attempt_timeout)
+        delay = max(delay, at_least)
         self._table.back_off(target.state_key, now + delay)
 
     # --- waiting ----------------------------------------------------------------
