@@ -6,6 +6,7 @@ benchmark runs in a few minutes; every client sees the same scaled times.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import threading
 import time
@@ -106,6 +107,21 @@ def _broken_200(s: Scenario, model: str, t: float) -> Reply:
     return error_in_200("Provider returned error") if odd else empty()
 
 
+def _half_broken_200(s: Scenario, model: str, t: float) -> Reply:
+    """Issue 12's case: half of the primary's answers are an error in a 200 or empty
+    content, after the usual latency (the model worked, then failed)."""
+    if model != "a":
+        return s.answer(model)
+    with s.state["lock"]:
+        s.state["n"] = s.state.get("n", 0) + 1
+        turn = s.state["n"] % 4
+    if turn == 1:
+        return dataclasses.replace(error_in_200("Provider returned error"), delay=s.latency)
+    if turn == 3:
+        return dataclasses.replace(empty(), delay=s.latency)
+    return s.answer(model)
+
+
 def scenarios() -> list[Scenario]:
     """Fresh scenarios (their state starts empty)."""
     # 0.5 s answers: a 5 s model answer at the 0.1 time scale
@@ -151,6 +167,12 @@ def scenarios() -> list[Scenario]:
             latency=0.2,
         ),
         make("error-in-200", "primary: error object in 200 / empty content", _broken_200, waves),
+        make(
+            "error-in-200-half",
+            "primary: half its answers an error in 200 / empty, after the latency",
+            _half_broken_200,
+            waves,
+        ),
         hung_primary(),
     ]
 

@@ -189,3 +189,15 @@ def test_bounded_json_refuses_depth_but_reads_brackets_in_strings() -> None:
     assert loads_bounded('["' + "[" * 1000 + '"]') == ["[" * 1000]
     with pytest.raises(JSONTooDeepError):
         extract_json("Here you go: " + "[" * 100_000)
+
+
+def test_a_real_sse_stream_over_loopback_is_read(
+    fake: FakeOpenAI, tmp_path: Path, environ: dict[str, str]
+) -> None:
+    fake.stream = True
+    fake.script("a", ok("streamed answer", prompt_tokens=11, completion_tokens=4))
+    result, client = ask(make_settings(fake.base_url, tmp_path), environ)
+    assert result.ok and result.content == "streamed answer"
+    assert (result.prompt_tokens, result.completion_tokens) == (11, 4)
+    assert fake.calls[0].body["stream"] is True
+    assert client.metrics.models["fake:a"].first_tokens  # time to first token was observed

@@ -333,3 +333,45 @@ def test_a_hedge_loser_cools_at_least_as_long_as_it_stayed_silent(tmp_path: Path
     assert all(r.ok and r.model == "fake:b" and r.latency <= 20.0 for r in results)
     assert len(server.asked("a")) == 3  # the first wave only; never probed again
     assert (client.metrics.hedges_sent, client.metrics.hedges_won) == (3, 3)
+
+
+def test_a_model_that_failed_gets_one_request_at_a_time_until_it_answers_twice(
+    tmp_path: Path,
+) -> None:
+    time = FakeTime()
+    answers = iter(["error"])
+
+    async def flaky(body: dict[str, Any]) -> httpx.Response:
+        await time.sleep(0.5)  # the model works for a while, then answers
+        if next(answers, "ok") == "error":
+            return httpx.Response(200, json={"error": {"code": 502, "message": "upstream"}})
+        return await answer("from a")(body)
+
+    server = Server(time, a=flaky, b=answer("from b"))
+    settings = make_settings(
+        "http://fake.test/v1",
+        tmp_path,
+        ("a", "b"),
+        shared_state=False,
+        backoff=(0.1,),
+        hedge=False,
+        attempt_timeout=60.0,
+    )
+
+    async def main() -> list[int]:
+        async with RotatingClient(
+            settings,
+            environ={"FAKE_API_KEY": "k"},
+            transport=httpx.MockTransport(server),
+            clock=time.clock,
+            sleep=time.sleep,
+        ) as client:
+            by_a = []
+            for size in (1, 3, 3, 3):
+                await time.sleep(1.0)  # past any backoff
+                wave = await asyncio.gather(*(client.complete(KIND, PROMPT) for _ in range(size)))
+                by_a.append(sum(r.model == "fake:a" for r in wave))
+            return by_a
+
+    # The error; one probe that answers; one more (still on probation); then trusted again.
+    assert asyncio.run(main()) == [0, 1, 1, 3]

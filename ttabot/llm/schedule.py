@@ -28,6 +28,10 @@ if TYPE_CHECKING:
     from ttabot.llm.targets import Target
 
 
+#: Answers in a row after which a model that failed is trusted with every request again.
+RECOVER_AFTER = 2
+
+
 class Schedule:
     """Cooldowns, pacing, backoff strikes and probes of every model one client asks."""
 
@@ -44,6 +48,10 @@ class Schedule:
         self._table = CooldownTable(clock)
         self._pacer = Pacer()
         self._strikes: dict[str, tuple[int, float]] = {}
+        # Answers in a row from a model that has strikes: it is trusted with every
+        # request again only after RECOVER_AFTER of them (a circuit breaker's success
+        # threshold), so a model failing every other answer stays at one probe at a time.
+        self._recovered: dict[str, int] = {}
         # A model that failed without announcing anything gets one probe request at a
         # time once its backoff ends (a circuit breaker's half-open state): ref -> sent.
         self._probes: dict[str, float] = {}
@@ -121,8 +129,13 @@ class Schedule:
             self._wake_waiters()
 
     def answered(self, target: Target) -> None:
-        """``target`` answered: forget its strikes and backoff."""
-        self._strikes.pop(target.ref, None)
+        """``target`` answered: end its backoff; forget its strikes once it has answered
+        :data:`RECOVER_AFTER` times in a row."""
+        if target.ref in self._strikes:
+            self._recovered[target.ref] = self._recovered.get(target.ref, 0) + 1
+            if self._recovered[target.ref] >= RECOVER_AFTER:
+                self._strikes.pop(target.ref, None)
+                self._recovered.pop(target.ref, None)
         self._table.clear_backoff(target.state_key)
 
     def announce(self, target: Target, until: float) -> None:
@@ -140,6 +153,7 @@ class Schedule:
         # burst of concurrent timeouts does not push the model far down the schedule.
         if sent >= last:
             strikes += 1
+        self._recovered.pop(target.ref, None)
         now = self._clock()
         self._strikes[target.ref] = (strikes, now)
         delay = backoff_delay(strikes, self._settings.backoff)
