@@ -8,8 +8,10 @@ One command, from the repository root:
 Every fault scenario (bench/llm/scenarios.py) runs against each client in turn, on a
 fresh fake OpenAI-compatible server on 127.0.0.1. Time is scaled by SCALE (a 20 s
 Retry-After becomes 2 s). Reported per run: success rate, wall time against the
-scenario's analytical lower bound, p95 latency, and calls that reached a model inside a
-window it had announced. Then client overhead per call over raw httpx, and import time.
+scenario's analytical lower bound, p95 latency, calls that reached a model inside a
+window it had announced, requests that ran past the caller's deadline, and ttabot's hedges.
+Then client overhead per call over raw httpx, import time, and time and peak memory of a
+client given a 900 MB body, a gzip bomb and 100,000-deep JSON.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 BENCH_PYTHON = ROOT / ".venv-bench" / "bin" / "python"
 
+from bench.llm import bounds  # noqa: E402
 from bench.llm.runners import RUNNERS, cap, litellm_available  # noqa: E402
 from bench.llm.scenarios import SCALE, Scenario, scenarios  # noqa: E402
 from bench.llm.server import ServerProcess  # noqa: E402
@@ -228,6 +231,9 @@ def main(argv: list[str] | None = None) -> int:
     print("\n## import time (best of 5 fresh interpreters)\n")
     for name, seconds in imports.items():
         print(f"- `{name}`: {seconds * 1000:.0f} ms")
+    bounded = bounds.run()
+    print("\n## hostile bodies (issue 9): each client in a fresh interpreter\n")
+    print(bounds.table(bounded))
     if args.json:
         args.json.write_text(
             json.dumps(
@@ -237,6 +243,7 @@ def main(argv: list[str] | None = None) -> int:
                     "scenarios": rows,
                     "overhead_s": per_call,
                     "import_s": imports,
+                    "bounds": bounded,
                 },
                 indent=2,
             )
