@@ -201,3 +201,25 @@ def test_a_real_sse_stream_over_loopback_is_read(
     assert (result.prompt_tokens, result.completion_tokens) == (11, 4)
     assert fake.calls[0].body["stream"] is True
     assert client.metrics.models["fake:a"].first_tokens  # time to first token was observed
+
+
+def test_the_new_settings_are_read_and_checked() -> None:
+    from ttabot.config.tables import settings_from_table
+    from ttabot.errors import TtabotError
+
+    table = {
+        "providers": {"local": {"base_url": "http://127.0.0.1:1/v1", "stream": False}},
+        "client": {"max-body": 2048, "first-token-timeout": 5, "idle_timeout": 7, "hedge": False},
+    }
+    settings = settings_from_table(table, "test")
+    assert settings.providers["local"].stream is False
+    client = settings.client
+    assert (client.max_body, client.first_token_timeout, client.idle_timeout) == (2048, 5.0, 7.0)
+    assert client.hedge is False
+    for bad in (
+        {"providers": {"local": {"base_url": "http://x/v1", "stream": "no"}}},
+        {"client": {"max_body": 10}},
+        {"client": {"first_token_timeout": 0}},
+    ):
+        with pytest.raises(TtabotError):
+            settings_from_table(bad, "test")
