@@ -211,6 +211,22 @@ async def _read_stream(
     return classify_payload(200, response.headers, events.payload(), watch.clock())
 
 
+async def read_bounded(response: httpx.Response, limit: int) -> bytes:
+    """The whole body of a streamed ``response``, decoded, or :class:`BodyTooLarge` past
+    ``limit`` bytes (declared or read); ``UnsupportedEncoding`` or ``zlib.error`` if it
+    cannot be decoded."""
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge(limit)
+    encoding = "" if response.is_stream_consumed else response.headers.get("content-encoding")
+    decoder = BoundedDecoder(encoding or "", limit)
+    data = bytearray()
+    async for raw in _raw(response):
+        data += decoder.feed(raw)
+    data += decoder.flush()
+    return bytes(data)
+
+
 async def _raw(response: httpx.Response) -> AsyncIterator[bytes]:
     """The body as it comes off the wire (still compressed), chunk by chunk."""
     if response.is_stream_consumed:
