@@ -375,3 +375,16 @@ def test_a_model_that_failed_gets_one_request_at_a_time_until_it_answers_twice(
 
     # The error; one probe that answers; one more (still on probation); then trusted again.
     assert asyncio.run(main()) == [0, 1, 1, 3]
+
+
+def test_when_the_hedge_fails_too_the_request_moves_on_instead_of_waiting(tmp_path: Path) -> None:
+    time = FakeTime()
+
+    async def limited(body: dict[str, Any]) -> httpx.Response:
+        return httpx.Response(429, headers={"Retry-After": "60"}, json={"error": "slow down"})
+
+    server = Server(time, a=hung, b=limited, c=answer("from c"))
+    (result,), client = run(tmp_path, time, server, chain=("a", "b", "c"))
+    assert result.ok and result.model == "fake:c"
+    assert server.asked("c") == [pytest.approx(2.0)]  # not after a's 30 s first-token timeout
+    assert client.metrics.models["fake:a"].failures == {"first_token_timeout": 1}

@@ -336,6 +336,12 @@ class RotatingClient:
                             # The primary sent nothing in all that time: treat it as hung.
                             self._slow(tasks[primary], sent)
                     return outcome, tasks[task]
+                if task is not primary and not primary.done() and not started.is_set():
+                    # The second model failed while the first still sends nothing: do not
+                    # leave the request waiting on a silent model; move on to the next one.
+                    self._slow(tasks[primary], sent)
+                    primary.cancel()
+                    return outcome, tasks[task]
         ordered = sorted(outcomes, key=lambda t: t is not primary)
         for task in ordered:
             if isinstance(outcomes[task], Completion):
