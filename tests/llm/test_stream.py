@@ -388,3 +388,69 @@ def test_when_the_hedge_fails_too_the_request_moves_on_instead_of_waiting(tmp_pa
     assert result.ok and result.model == "fake:c"
     assert server.asked("c") == [pytest.approx(2.0)]  # not after a's 30 s first-token timeout
     assert client.metrics.models["fake:a"].failures == {"first_token_timeout": 1}
+
+
+# --- attempt timeouts and probes (moved here from real-time tests) ------------------
+
+
+def _client(tmp_path: Path, time: FakeTime, server: Server, **options: Any) -> RotatingClient:
+    settings = make_settings("http://fake.test/v1", tmp_path, ("a", "b"), **options)
+    return RotatingClient(
+        settings,
+        environ={"FAKE_API_KEY": "k"},
+        transport=httpx.MockTransport(server),
+        clock=time.clock,
+        sleep=time.sleep,
+    )
+
+
+def test_hung_model_times_out_and_the_chain_answers(tmp_path: Path) -> None:
+    time = FakeTime()
+    server = Server(time, a=hung, b=answer("from b"))
+    (result,), client = run(tmp_path, time, server, attempt_timeout=0.4)
+    assert result.ok and result.model == "fake:b"
+    assert client.metrics.models["fake:a"].failures == {"timeout": 1}
+    assert server.asked("b") == [pytest.approx(0.4)]
+
+
+def test_a_hung_model_is_left_alone_for_at_least_one_attempt_timeout(tmp_path: Path) -> None:
+    time = FakeTime()
+    calls = iter([hung])
+
+    async def hangs_once(body: dict[str, Any]) -> httpx.Response:
+        return await next(calls, answer("from a"))(body)
+
+    server = Server(time, a=hangs_once, b=answer("from b"))
+
+    async def main() -> list[str | None]:
+        async with _client(
+            tmp_path, time, server, attempt_timeout=0.5, backoff=(0.05,), shared_state=False
+        ) as client:
+            results = [await client.complete(KIND, PROMPT)]
+            for _ in range(3):  # past the backoff step, within the attempt timeout
+                await time.sleep(0.1)
+                results.append(await client.complete(KIND, PROMPT))
+            await time.sleep(0.3)
+            results.append(await client.complete(KIND, PROMPT))
+            return [r.model for r in results]
+
+    assert asyncio.run(main()) == ["fake:b"] * 4 + ["fake:a"]
+    assert len(server.asked("a")) == 2  # the timeout, then the retry once it had cooled
+
+
+def test_a_recovering_model_gets_one_probe_not_the_whole_wave(tmp_path: Path) -> None:
+    time = FakeTime()
+    server = Server(time, a=hung, b=answer("from b"))
+
+    async def main() -> list[Completion]:
+        async with _client(
+            tmp_path, time, server, attempt_timeout=0.3, shared_state=False
+        ) as client:
+            first = await client.complete(KIND, PROMPT)
+            await time.sleep(0.35)  # a's cooldown is over: it may be tried again
+            wave = await asyncio.gather(*(client.complete(KIND, PROMPT) for _ in range(4)))
+            return [first, *wave]
+
+    results = asyncio.run(main())
+    assert all(r.ok and r.model == "fake:b" for r in results)
+    assert len(server.asked("a")) == 2  # the first timeout, then a single probe
