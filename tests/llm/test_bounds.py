@@ -223,3 +223,19 @@ def test_the_new_settings_are_read_and_checked() -> None:
     ):
         with pytest.raises(TtabotError):
             settings_from_table(bad, "test")
+
+
+def test_what_is_shared_is_the_capped_cooldown(tmp_path: Path) -> None:
+    from ttabot.config import ClientSettings, Provider
+    from ttabot.llm.schedule import Schedule
+    from ttabot.llm.targets import resolve_target
+
+    now = 1_800_000_000.0
+    settings = make_settings("http://fake.test/v1", tmp_path)
+    settings = settings._replace(providers={"fake": Provider("fake", "http://fake.test/v1")})
+    target = resolve_target(settings, "fake:a", {})
+    assert target is not None
+    schedule = Schedule(ClientSettings(state_dir=str(tmp_path)), clock=lambda: now)
+    schedule.announce(target, float("inf"))
+    written = json.loads((tmp_path / "cooldowns.json").read_text())["cooldowns"]
+    assert written == {target.state_key: now + MAX_COOLDOWN}

@@ -141,7 +141,8 @@ class Schedule:
     def announce(self, target: Target, until: float) -> None:
         """Cool ``target`` until the time its provider announced, shared if it is later."""
         if self._table.announce(target.state_key, until) and self._shared:
-            self._shared.publish(target.state_key, until)
+            # What the table kept: finite and at most MAX_COOLDOWN away, whatever was said.
+            self._shared.publish(target.state_key, self._table.announced(target.state_key))
 
     def back_off(
         self, target: Target, sent: float, kind: FailureKind, at_least: float = 0.0
