@@ -454,3 +454,29 @@ def test_a_recovering_model_gets_one_probe_not_the_whole_wave(tmp_path: Path) ->
     results = asyncio.run(main())
     assert all(r.ok and r.model == "fake:b" for r in results)
     assert len(server.asked("a")) == 2  # the first timeout, then a single probe
+
+
+@pytest.mark.parametrize(
+    ("chunks", "kind"),
+    [
+        ([b"data: {not json\n\n"], "malformed_response"),
+        ([b"data: " + b"[" * 100_000 + b"\n\n"], "malformed_response"),
+        ([KEEPALIVE, b"event: ping\n\n"], "malformed_response"),  # ended without any data
+        (
+            [b'data: {"choices": [{"delta": {"content": "   "}}]}\n\n', b"data: [DONE]\n\n"],
+            "empty_content",
+        ),
+    ],
+)
+def test_hostile_streams_are_transient_failures_with_a_reason(
+    tmp_path: Path, chunks: list[bytes], kind: str
+) -> None:
+    time = FakeTime()
+
+    async def hostile(body: dict[str, Any]) -> httpx.Response:
+        return httpx.Response(200, headers=SSE_HEADERS, content=_chunks(chunks))
+
+    server = Server(time, a=hostile, b=answer("from b"))
+    (result,), client = run(tmp_path, time, server)
+    assert result.ok and result.model == "fake:b"
+    assert client.metrics.models["fake:a"].failures == {kind: 1}
