@@ -281,15 +281,16 @@ class RotatingClient:
         never spends more than the pacing budget allows. If none is free, look again
         when the first one will be, while the primary still has sent nothing.
         """
-        gone = self._dead.keys() | run.excluded.keys()
-        others = [t for t in candidates if t.ref != target.ref and t.ref not in gone]
-        delay = hedge_delay(self.metrics.model(target.ref).first_tokens)
-        until = self._clock() + delay
-        while others:
+        until = self._clock() + hedge_delay(self.metrics.model(target.ref).first_tokens)
+        while True:
             now = self._clock()
             if until > now and await self._settled(primary, started, until - now):
                 return None
             if primary.done() or started.is_set():
+                return None
+            gone = self._dead.keys() | run.excluded.keys()  # may have grown while waiting
+            others = [t for t in candidates if t.ref != target.ref and t.ref not in gone]
+            if not others:
                 return None
             now = self._clock()
             ready = [(self._schedule.ready_at(t, now), i) for i, t in enumerate(others)]
@@ -300,7 +301,6 @@ class RotatingClient:
             if at >= run.end:
                 return None
             until = at
-        return None
 
     async def _settled(
         self, primary: asyncio.Future[Any], started: asyncio.Event, seconds: float
