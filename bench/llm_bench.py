@@ -8,8 +8,10 @@ One command, from the repository root:
 Every fault scenario (bench/llm/scenarios.py) runs against each client in turn, on a
 fresh fake OpenAI-compatible server on 127.0.0.1. Time is scaled by SCALE (a 20 s
 Retry-After becomes 2 s). Reported per run: success rate, wall time against the
-scenario's analytical lower bound, p95 latency, and calls that reached a model inside a
-window it had announced. Then client overhead per call over raw httpx, and import time.
+scenario's analytical lower bound, p95 latency, calls that reached a model inside a
+window it had announced, requests that ran past the caller's deadline, and ttabot's hedges.
+Then client overhead per call over raw httpx, import time, and time and peak memory of a
+client given a 900 MB body, a gzip bomb and 100,000-deep JSON.
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 BENCH_PYTHON = ROOT / ".venv-bench" / "bin" / "python"
 
-from bench.llm.runners import RUNNERS, litellm_available  # noqa: E402
+from bench.llm import bounds  # noqa: E402
+from bench.llm.runners import RUNNERS, cap, litellm_available  # noqa: E402
 from bench.llm.scenarios import SCALE, Scenario, scenarios  # noqa: E402
 from bench.llm.server import ServerProcess  # noqa: E402
 from bench.machine import describe as describe_machine  # noqa: E402
@@ -45,6 +48,7 @@ def run_one(client: str, scenario: Scenario) -> dict[str, Any]:
             RUNNERS[client](scenario, server.base_url, server.begin)
         )
     success = sum(o.ok for o in outcomes) / len(outcomes)
+    deadline = cap(scenario)
     return {
         "scenario": scenario.name,
         "client": client,
@@ -55,6 +59,7 @@ def run_one(client: str, scenario: Scenario) -> dict[str, Any]:
         "p95": round(percentile([o.latency for o in outcomes], 0.95), 3),
         "calls_in_cooldown": server.stats["violations"],
         "requests_sent": server.stats["calls"],
+        "over_deadline": sum(o.latency > deadline for o in outcomes),
         **extra,
     }
 
@@ -157,18 +162,26 @@ def own(row: dict[str, Any]) -> str:
     return "" if count is None else f" (own count {count})"
 
 
+def hedges(row: dict[str, Any]) -> str:
+    """ttabot's hedged requests, won/sent; blank for clients that do not hedge."""
+    if "hedges_sent" not in row:
+        return ""
+    return f"{row['hedges_won']}/{row['hedges_sent']}"
+
+
 def table(rows: list[dict[str, Any]]) -> str:
     """The scenario results as a Markdown table."""
     head = (
         "| scenario | client | success | wall s | lower bound s | wall/bound | p95 s "
-        "| calls in cooldown | requests sent |"
+        "| calls in cooldown | requests sent | over deadline | hedges won/sent |"
     )
-    lines = [head, "|" + "---|" * 9]
+    lines = [head, "|" + "---|" * 11]
     for r in rows:
         lines.append(
             f"| {r['scenario']} | {r['client']} | {r['success']:.0%} | {r['wall']:.2f} "
             f"| {r['lower_bound']:.2f} | {r['ratio']:.2f}x | {r['p95']:.2f} "
-            f"| {r['calls_in_cooldown']}{own(r)} | {r['requests_sent']} |"
+            f"| {r['calls_in_cooldown']}{own(r)} | {r['requests_sent']} "
+            f"| {r['over_deadline']} | {hedges(r)} |"
         )
     return "\n".join(lines)
 
@@ -218,6 +231,9 @@ def main(argv: list[str] | None = None) -> int:
     print("\n## import time (best of 5 fresh interpreters)\n")
     for name, seconds in imports.items():
         print(f"- `{name}`: {seconds * 1000:.0f} ms")
+    bounded = bounds.run()
+    print("\n## hostile bodies (issue 9): each client in a fresh interpreter\n")
+    print(bounds.table(bounded))
     if args.json:
         args.json.write_text(
             json.dumps(
@@ -227,6 +243,7 @@ def main(argv: list[str] | None = None) -> int:
                     "scenarios": rows,
                     "overhead_s": per_call,
                     "import_s": imports,
+                    "bounds": bounded,
                 },
                 indent=2,
             )

@@ -49,7 +49,7 @@ async def _batch(
         async with gate:
             start = time.perf_counter()
             try:
-                content = await asyncio.wait_for(one(), REQUEST_CAP)
+                content = await asyncio.wait_for(one(), cap(scenario))
             except asyncio.TimeoutError:
                 content = None
             return Outcome(good(content), time.perf_counter() - start)
@@ -60,10 +60,15 @@ async def _batch(
     return outcomes, time.perf_counter() - started, {}
 
 
+def cap(scenario: Scenario) -> float:
+    """How long the bench lets one request of ``scenario`` run."""
+    return min(REQUEST_CAP, scenario.deadline or REQUEST_CAP)
+
+
 # --- ttabot -----------------------------------------------------------------
 
 
-def ttabot_settings(base_url: str):  # type: ignore[no-untyped-def]
+def ttabot_settings(base_url: str, scenario: Scenario | None = None):  # type: ignore[no-untyped-def]
     """ttabot's settings for the bench: one local provider, the chain, scaled backoff."""
     from ttabot.config import ClientSettings, Provider, Settings
     from ttabot.records import TaskKind
@@ -72,8 +77,8 @@ def ttabot_settings(base_url: str):  # type: ignore[no-untyped-def]
         providers={"bench": Provider("bench", base_url)},
         chains={TaskKind.DOCUMENTATION: tuple(f"bench:{m}" for m in CHAIN)},
         client=ClientSettings(
-            attempt_timeout=ATTEMPT_TIMEOUT,
-            deadline=REQUEST_CAP,
+            attempt_timeout=scenario.attempt_timeout if scenario else ATTEMPT_TIMEOUT,
+            deadline=cap(scenario) if scenario else REQUEST_CAP,
             backoff=tuple(step * SCALE for step in (1, 2, 4, 8, 16, 32)),
             shared_state=False,
         ),
@@ -86,7 +91,7 @@ async def run_ttabot(scenario: Scenario, base_url: str, begin: Begin) -> Batch:
     from ttabot.records import TaskKind
 
     messages = [{"role": "user", "content": PROMPT}]
-    async with RotatingClient(ttabot_settings(base_url), environ={}) as client:
+    async with RotatingClient(ttabot_settings(base_url, scenario), environ={}) as client:
 
         async def one() -> str | None:
             result = await client.complete(TaskKind.DOCUMENTATION, messages)
@@ -94,7 +99,12 @@ async def run_ttabot(scenario: Scenario, base_url: str, begin: Begin) -> Batch:
 
         outcomes, wall, _ = await _batch(scenario, one, begin)
     # ttabot's own count: requests it sent to a model inside a window it knew of.
-    return outcomes, wall, {"own_calls_in_cooldown": client.metrics.calls_in_cooldown}
+    extra = {
+        "own_calls_in_cooldown": client.metrics.calls_in_cooldown,
+        "hedges_sent": client.metrics.hedges_sent,
+        "hedges_won": client.metrics.hedges_won,
+    }
+    return outcomes, wall, extra
 
 
 # --- LiteLLM ----------------------------------------------------------------
@@ -109,7 +119,7 @@ def litellm_available() -> bool:
     return True
 
 
-def litellm_router(base_url: str):  # type: ignore[no-untyped-def]
+def litellm_router(base_url: str, timeout: float = ATTEMPT_TIMEOUT):  # type: ignore[no-untyped-def]
     """LiteLLM Router with the same chain as fallbacks, timeouts and cooldowns scaled."""
     import litellm
     from litellm import Router
@@ -125,7 +135,7 @@ def litellm_router(base_url: str):  # type: ignore[no-untyped-def]
                 "model": f"openai/{model}",
                 "api_base": base_url,
                 "api_key": "sk-bench",
-                "timeout": ATTEMPT_TIMEOUT,
+                "timeout": timeout,
             },
         }
         for model in CHAIN
@@ -134,14 +144,14 @@ def litellm_router(base_url: str):  # type: ignore[no-untyped-def]
         model_list=model_list,
         fallbacks=[{CHAIN[0]: list(CHAIN[1:])}],
         num_retries=2,
-        timeout=ATTEMPT_TIMEOUT,
+        timeout=timeout,
         cooldown_time=5 * SCALE,  # LiteLLM's default 5 s cooldown, scaled like the scenario
     )
 
 
 async def run_litellm(scenario: Scenario, base_url: str, begin: Begin) -> Batch:
     """The batch through one LiteLLM Router."""
-    router = litellm_router(base_url)
+    router = litellm_router(base_url, scenario.attempt_timeout)
     messages = [{"role": "user", "content": PROMPT}]
 
     async def one() -> str | None:
@@ -160,7 +170,7 @@ async def run_litellm(scenario: Scenario, base_url: str, begin: Begin) -> Batch:
 async def run_seed(scenario: Scenario, base_url: str, begin: Begin) -> Batch:
     """The batch through the seed's blocking policy, one thread per concurrent request."""
     client = SeedClient(
-        base_url, CHAIN, ATTEMPT_TIMEOUT, [step * SCALE for step in (1, 2, 4, 8, 16)]
+        base_url, CHAIN, scenario.attempt_timeout, [step * SCALE for step in (1, 2, 4, 8, 16)]
     )
     pool = concurrent.futures.ThreadPoolExecutor(scenario.concurrency)
     loop = asyncio.get_running_loop()

@@ -6,6 +6,7 @@ benchmark runs in a few minutes; every client sees the same scaled times.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import threading
 import time
@@ -46,6 +47,10 @@ class Scenario:
     lower_bound: float
     respond: Callable[[Scenario, str, float], Reply]
     state: dict[str, Any]
+    #: Every client's per-attempt timeout in this scenario (seconds).
+    attempt_timeout: float = ATTEMPT_TIMEOUT
+    #: The caller's deadline per request (seconds; None: the bench's cap).
+    deadline: float | None = None
 
     def answer(self, model: str) -> Reply:
         """A good answer after the scenario's service latency."""
@@ -102,6 +107,21 @@ def _broken_200(s: Scenario, model: str, t: float) -> Reply:
     return error_in_200("Provider returned error") if odd else empty()
 
 
+def _half_broken_200(s: Scenario, model: str, t: float) -> Reply:
+    """Issue 12's case: half of the primary's answers are an error in a 200 or empty
+    content, after the usual latency (the model worked, then failed)."""
+    if model != "a":
+        return s.answer(model)
+    with s.state["lock"]:
+        s.state["n"] = s.state.get("n", 0) + 1
+        turn = s.state["n"] % 4
+    if turn == 1:
+        return dataclasses.replace(error_in_200("Provider returned error"), delay=s.latency)
+    if turn == 3:
+        return dataclasses.replace(empty(), delay=s.latency)
+    return s.answer(model)
+
+
 def scenarios() -> list[Scenario]:
     """Fresh scenarios (their state starts empty)."""
     # 0.5 s answers: a 5 s model answer at the 0.1 time scale
@@ -147,4 +167,28 @@ def scenarios() -> list[Scenario]:
             latency=0.2,
         ),
         make("error-in-200", "primary: error object in 200 / empty content", _broken_200, waves),
+        make(
+            "error-in-200-half",
+            "primary: half its answers an error in 200 / empty, after the latency",
+            _half_broken_200,
+            waves,
+        ),
+        hung_primary(),
     ]
+
+
+def hung_primary() -> Scenario:
+    """Issue 12's case, unscaled: the primary accepts and sends nothing for 60 s; 9 requests
+    at concurrency 3, 0.2 s answers, a 10 s attempt timeout and a 20 s caller deadline."""
+    return Scenario(
+        "hung-primary",
+        "primary accepts, sends nothing (unscaled; 10 s attempt timeout, 20 s deadline)",
+        9,
+        3,
+        0.2,
+        _waves(9, 3, 0.2),
+        _primary_hangs,
+        {"lock": threading.Lock()},
+        attempt_timeout=10.0,
+        deadline=20.0,
+    )

@@ -73,3 +73,13 @@ def test_usable_models_need_the_key_or_no_key() -> None:
     )
     assert usable_models(settings, TaskKind.UNIT_TESTS, {"CLOUD_KEY": ""}) == ("local:m2",)
     assert usable_models(settings, TaskKind.DOCUMENTATION, {"CLOUD_KEY": "k"}) == ()
+
+
+def test_a_model_list_past_the_cap_or_too_deep_is_one_error() -> None:
+    provider = Provider(name="p", base_url="http://models.test/v1")
+    huge = httpx.MockTransport(lambda request: httpx.Response(200, content=b" " * 4096))
+    with pytest.raises(TtabotError, match="larger than 1024 bytes"):
+        asyncio.run(fetch_catalog(provider, {}, transport=huge, max_body=1024))
+    deep = httpx.MockTransport(lambda request: httpx.Response(200, content=b"[" * 100_000))
+    with pytest.raises(TtabotError, match="is not JSON"):
+        asyncio.run(fetch_catalog(provider, {}, transport=deep))

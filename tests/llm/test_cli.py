@@ -10,7 +10,9 @@ import pytest
 from tests.llm.conftest import FAKE_KEY
 from tests.support.fake_openai import (
     FakeOpenAI,
+    bad_request,
     free_model,
+    hang,
     last_prompt,
     ok,
     paid_model,
@@ -305,3 +307,43 @@ def test_help_gives_exit_codes_and_examples(
         assert f"\n    {code}" in exits
     examples = out[out.index("Examples:") :]
     assert examples.count(f"ttabot {command}") >= 2
+
+
+def test_batch_lines_carry_latency_s_and_model(
+    fake: FakeOpenAI, config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake.responder = lambda model, body: (
+        bad_request("no") if "bad" in last_prompt(body) else ok("fine")
+    )
+    prompts = tmp_path / "prompts.jsonl"
+    prompts.write_text('{"prompt": "good"}\n{"prompt": "bad"}\n')
+    out = tmp_path / "results.jsonl"
+    assert ask_docs(config, "--batch", str(prompts), "--out", str(out)) == 1
+    good, bad = (json.loads(line) for line in out.read_text().splitlines())
+    assert good["model"] == "fake:a" and bad["model"] is None
+    for line in (good, bad):
+        assert isinstance(line["latency_s"], float) and line["latency_s"] >= 0
+
+
+def test_deadline_bounds_each_request(
+    fake: FakeOpenAI, config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake.responder = lambda model, body: hang(30)
+    prompts = tmp_path / "prompts.jsonl"
+    prompts.write_text('{"prompt": "one"}\n{"prompt": "two"}\n')
+    out = tmp_path / "results.jsonl"
+    code = ask_docs(config, "--batch", str(prompts), "--out", str(out), "--deadline", "0.3")
+    assert code == 1
+    for line in out.read_text().splitlines():
+        result = json.loads(line)
+        # The 0.5 s attempt timeout of the config was cut to the request's 0.3 s.
+        assert "within 0.3s" in result["error"], result
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf"])
+def test_a_deadline_that_is_no_duration_is_one_line(
+    config: Path, capsys: pytest.CaptureFixture[str], value: str
+) -> None:
+    assert ask_docs(config, "--deadline", value, "hi") == 2
+    err = capsys.readouterr().err
+    assert err.startswith("ttabot: error: --deadline") and err.count("\n") == 1

@@ -70,3 +70,37 @@ def test_pacer_spaces_requests_in_one_bucket_only() -> None:
     assert [pacer.reserve("free", 3.0, NOW) for _ in range(3)] == [NOW, NOW + 3, NOW + 6]
     assert pacer.reserve("other", 3.0, NOW) == NOW
     assert pacer.next_slot("free", NOW + 100) == NOW + 100  # idle time is not banked
+
+
+CAP = NOW + 25 * 3600
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Retry-After": str(365 * 86400)},  # a year
+        {"Retry-After": "Fri, 31 Dec 9999 23:59:59 GMT"},
+        {"Retry-After": "1e400"},  # float("1e400") is inf
+        {"retry-after-ms": "1e400"},
+        {"X-RateLimit-Reset": "1e26"},
+        {"X-RateLimit-Reset": "9" * 400},
+        {"Retry-After": "5", "X-RateLimit-Reset": "1e26"},  # the later one, capped
+    ],
+)
+def test_announced_cooldowns_are_finite_and_at_most_25_hours(headers: dict[str, str]) -> None:
+    assert announced_until(headers, NOW) == CAP
+
+
+@pytest.mark.parametrize("value", ["nan", "inf-ish", "-1e400"])
+def test_announced_values_that_are_no_time_are_ignored(value: str) -> None:
+    assert announced_until({"Retry-After": value}, NOW) is None
+
+
+def test_table_caps_what_it_is_told_and_ignores_nan() -> None:
+    table = CooldownTable(clock=lambda: NOW)
+    assert table.announce("m", float("inf"))
+    assert table.announced("m") == CAP
+    assert not table.announce("n", float("nan"))
+    assert table.until("n") == 0.0
+    table.back_off("k", 1e300)
+    assert table.until("k") == CAP

@@ -112,6 +112,70 @@ def rate_limited(
     return Reply(429, _error(429, "Rate limit exceeded: free-models-per-min"), headers, delay)
 
 
+def sse_events(content: str, *, pieces: int = 3, usage: tuple[int, int] = (7, 3)) -> list[bytes]:
+    """The SSE events of a streamed chat completion of ``content`` (OpenRouter's shape)."""
+    size = max(1, -(-len(content) // max(1, pieces)))
+    parts = [content[i : i + size] for i in range(0, len(content), size)] or [""]
+    events = [{"choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}}]}]
+    events += [{"choices": [{"index": 0, "delta": {"content": part}}]} for part in parts]
+    events.append(
+        {
+            "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": usage[0], "completion_tokens": usage[1]},
+        }
+    )
+    return [f"data: {json.dumps(e)}\n\n".encode() for e in events] + [b"data: [DONE]\n\n"]
+
+
+#: The comment OpenRouter sends while a request waits for a provider.
+KEEPALIVE = b": OPENROUTER PROCESSING\n\n"
+
+SSE_HEADERS = {"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
+
+
+def streamed(*chunks: bytes | float, delay: float = 0.0) -> Reply:
+    """A 200 SSE reply made of raw ``chunks`` (bytes are sent, floats are pauses)."""
+    return Reply(200, b"", SSE_HEADERS, delay, chunks=tuple(chunks))
+
+
+def sse(
+    content: str = "ok", *, keepalives: int = 0, pause: float = 0.0, delay: float = 0.0
+) -> Reply:
+    """A streamed success: ``keepalives`` comments, then the content in a few chunks,
+    ``pause`` seconds before each chunk."""
+    chunks: list[bytes | float] = []
+    for event in [KEEPALIVE] * keepalives + sse_events(content):
+        chunks += [pause, event] if pause else [event]
+    return streamed(*chunks, delay=delay)
+
+
+def keepalive_forever(interval: float = 0.05) -> Reply:
+    """A stream that only ever sends keep-alive comments: accepted, alive, no answer."""
+
+    def chunks() -> Iterator[bytes | float]:
+        while True:
+            yield KEEPALIVE
+            yield interval
+
+    return Reply(200, b"", SSE_HEADERS, chunks=chunks())
+
+
+def as_sse(reply: Reply) -> Reply:
+    """``reply`` streamed, if it is a successful chat completion; else unchanged."""
+    body = reply.body
+    try:
+        content = body["choices"][0]["message"]["content"]
+        usage = body.get("usage") or {}
+    except (KeyError, IndexError, TypeError):
+        return reply
+    if reply.status != 200 or not isinstance(content, str):
+        return reply
+    events = sse_events(
+        content, usage=(usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0))
+    )
+    return streamed(*events, delay=reply.delay)
+
+
 def server_error(status: int = 500, message: str = "upstream error") -> Reply:
     """A 5xx (or any status) with an OpenAI-style error body."""
     return Reply(status, _error(status, message))
@@ -238,6 +302,8 @@ class FakeOpenAI:
         self.calls: list[Call] = []
         self.windows: list[Window] = []
         self.catalog: list[dict[str, Any]] = []
+        #: Answer requests that ask for ``stream: true`` with SSE (successes only).
+        self.stream = False
         self._queues: dict[str, collections.deque[Scripted]] = collections.defaultdict(
             collections.deque
         )
@@ -294,6 +360,8 @@ class FakeOpenAI:
         with self._lock:
             self.calls.append(Call(model, now, body, request.headers))
         reply = self._next_reply(model, body)
+        if self.stream and isinstance(body, dict) and body.get("stream") is True:
+            reply = as_sse(reply)
         if reply.status == 429:
             # The window opens when the 429 leaves the server (after any delay).
             sent = now + reply.delay

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -33,12 +33,19 @@ class Request:
 
 @dataclass(frozen=True)
 class Reply:
-    """What the server answers. ``delay`` seconds pass before the headers are sent."""
+    """What the server answers. ``delay`` seconds pass before the headers are sent.
+
+    With ``chunks`` the body is streamed instead: each ``bytes`` item is written and
+    flushed, each ``float`` is a pause in seconds, and an iterator may be endless
+    (the server stops when the client hangs up). No ``Content-Length`` is sent; the
+    connection closes at the end of the body.
+    """
 
     status: int = 200
     body: bytes | str | Any = b""
     headers: Mapping[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    chunks: Iterable[bytes | float] | None = None
 
     def encoded(self) -> tuple[bytes, dict[str, str]]:
         """The body as bytes and the headers to send with it."""
@@ -62,6 +69,8 @@ class LoopbackServer:
     def __init__(self, handler: Handler) -> None:
         self.handler = handler
         self.requests: list[Request] = []
+        #: Body bytes written by streamed replies (``Reply.chunks``), all requests together.
+        self.streamed = 0
         self._lock = threading.Lock()
         self._closing = threading.Event()
         outer = self
@@ -88,6 +97,9 @@ class LoopbackServer:
                 reply = outer.handler(request)
                 if reply.delay and outer._closing.wait(reply.delay):
                     return
+                if reply.chunks is not None:
+                    self._stream(reply)
+                    return
                 data, headers = reply.encoded()
                 self.send_response(reply.status)
                 for key, value in headers.items():
@@ -95,6 +107,26 @@ class LoopbackServer:
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
+
+            def _stream(self, reply: Reply) -> None:
+                self.close_connection = True
+                self.send_response(reply.status)
+                for key, value in reply.headers.items():
+                    self.send_header(key, value)
+                self.send_header("Connection", "close")
+                self.end_headers()
+                try:
+                    for chunk in reply.chunks or ():
+                        if isinstance(chunk, float | int):
+                            if outer._closing.wait(chunk):
+                                return
+                            continue
+                        self.wfile.write(chunk)
+                        self.wfile.flush()
+                        with outer._lock:
+                            outer.streamed += len(chunk)
+                except (BrokenPipeError, ConnectionResetError):
+                    return  # the client stopped reading: what a capped client should do
 
             do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _serve
 

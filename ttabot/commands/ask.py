@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import os
 import sys
 import tempfile
@@ -47,7 +48,7 @@ def read_batch(path: Path) -> list[str]:
 
 
 def result_record(completion: Completion) -> dict[str, Any]:
-    """One output line of a batch."""
+    """One output line of a batch: ``model`` answered (null if none did) in ``latency_s``."""
     return {
         "ok": completion.ok,
         "model": completion.model,
@@ -57,6 +58,7 @@ def result_record(completion: Completion) -> dict[str, Any]:
         "prompt_tokens": completion.prompt_tokens,
         "completion_tokens": completion.completion_tokens,
         "latency": round(completion.latency, 3),
+        "latency_s": round(completion.latency, 3),
     }
 
 
@@ -116,13 +118,19 @@ async def run_batch(
     prompts: Sequence[str],
     concurrency: int,
     model: str | None,
+    deadline: float | None = None,
 ) -> list[Completion]:
-    """Answer every prompt, at most ``concurrency`` at a time, in input order."""
+    """Answer every prompt, at most ``concurrency`` at a time, in input order.
+
+    ``deadline`` bounds each request (seconds from when it starts, default the
+    ``[client] deadline`` setting).
+    """
     gate = asyncio.Semaphore(concurrency)
 
     async def one(prompt: str) -> Completion:
         async with gate:
-            return await client.complete(kind, [{"role": "user", "content": prompt}], model=model)
+            messages = [{"role": "user", "content": prompt}]
+            return await client.complete(kind, messages, model=model, deadline=deadline)
 
     return list(await asyncio.gather(*(one(p) for p in prompts)))
 
@@ -133,11 +141,12 @@ async def _ask(
     prompts: Sequence[str],
     concurrency: int,
     model: str | None,
+    deadline: float | None,
 ) -> tuple[list[Completion], dict[str, Any], str]:
     from ttabot.llm.client import RotatingClient
 
     async with RotatingClient(settings) as client:
-        results = await run_batch(client, kind, prompts, concurrency, model)
+        results = await run_batch(client, kind, prompts, concurrency, model, deadline)
     return results, client.metrics.as_dict(), client.metrics.render()
 
 
@@ -155,7 +164,7 @@ Examples:
   ttabot ask --task documentation "Write a docstring for: def add(a, b): return a + b"
   ttabot ask --task unit-tests --model local:qwen2.5-coder "Test: def add(a, b): ..."
   ttabot ask --task documentation --batch prompts.jsonl --concurrency 8 \\
-      --out results.jsonl --metrics metrics.json
+      --deadline 20 --out results.jsonl --metrics metrics.json
 
 Models, chains and what the client does on failure: docs/models.md.
 """
@@ -198,6 +207,11 @@ Models, chains and what the client does on failure: docs/models.md.
     type=click.Path(path_type=Path, dir_okay=False),
     help="Write the client's metrics as JSON.",
 )
+@click.option(
+    "--deadline",
+    type=float,
+    help="Seconds each request may take, waits and retries included (default: [client] deadline).",
+)
 @click.argument("prompt", required=False)
 def command(
     task: str,
@@ -207,6 +221,7 @@ def command(
     concurrency: int,
     out: Path | None,
     metrics_path: Path | None,
+    deadline: float | None,
     prompt: str | None,
 ) -> int:
     """Send PROMPT (or a --batch of prompts) to a task kind's model chain.
@@ -215,6 +230,8 @@ def command(
     and writes one result per line to --out, in input order.
     """
     kind = TaskKind(task)
+    if deadline is not None and not (math.isfinite(deadline) and deadline > 0):
+        raise TtabotError(f"--deadline must be a positive number of seconds, not {deadline}")
     if (batch is None) == (prompt is None):
         raise TtabotError("give either a PROMPT or --batch FILE")
     if batch is not None and out is None:
@@ -226,7 +243,9 @@ def command(
     prompts = read_batch(batch) if batch is not None else [prompt or ""]
     settings = load_settings(Path.cwd(), config)
     check_models(settings, kind, model, os.environ)
-    results, metrics, summary = asyncio.run(_ask(settings, kind, prompts, concurrency, model))
+    results, metrics, summary = asyncio.run(
+        _ask(settings, kind, prompts, concurrency, model, deadline)
+    )
     if metrics_path is not None:
         write_atomically(metrics_path, json.dumps(metrics, indent=2) + "\n")
     if batch is not None:

@@ -50,6 +50,9 @@ class Provider(NamedTuple):
     #: Send ``response_format: json_object`` when a caller wants JSON (off for servers
     #: that reject it; the system message asks for JSON either way).
     json_mode: bool = True
+    #: Ask for an SSE stream (time to first token, idle timeout); false for servers
+    #: that cannot stream.
+    stream: bool = True
 
 
 DEFAULT_PROVIDERS: Mapping[str, Provider] = MappingProxyType(
@@ -90,6 +93,14 @@ class ClientSettings(NamedTuple):
     learn: bool = True
     #: Seconds of the rolling window a provider's ``rpm`` counts over (tests shorten it).
     rate_window: float = 60.0
+    #: Seconds a streamed attempt waits for its first content token.
+    first_token_timeout: float = 30.0
+    #: Seconds a streamed answer may stay silent between chunks (keep-alives do not count).
+    idle_timeout: float = 30.0
+    #: Largest response body accepted, after decompression (bytes).
+    max_body: int = 8 * 1024 * 1024
+    #: Send a slow request to the next free model too; the first valid answer wins.
+    hedge: bool = True
 
 
 class DraftSettings(NamedTuple):

@@ -110,6 +110,9 @@ _AT_LEAST: Mapping[str, float] = {
     "attempt_timeout": 0.001,
     "deadline": 0.001,
     "max_attempts": 1,
+    "first_token_timeout": 0.001,
+    "idle_timeout": 0.001,
+    "max_body": 1024,
     "reruns": 0,
     "test_timeout": 0.001,
     "feedback_rounds": 0,
@@ -197,7 +200,7 @@ def _provider(name: str, table: Any, where: str) -> Provider:
             if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
                 raise TtabotError(f"{here}: expected a positive number")
             changes[key] = float(value)
-        elif key == "json_mode":
+        elif key in ("json_mode", "stream"):
             if not isinstance(value, bool):
                 raise TtabotError(f"{here}: expected true or false")
             changes[key] = value

@@ -3,25 +3,29 @@
 The schedule (``ClientSettings.backoff``, default the seed's 1, 2, 4, 8, 16,
 32 s) gives the base wait for the n-th consecutive failure of a model; tenacity
 adds up to a quarter of it at random, so clients that failed together do not
-come back together.
+come back together. tenacity is used only through its public wait strategies,
+each called with a fresh ``RetryCallState`` (no state kept between calls).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
-_STATE: Any = None
+if TYPE_CHECKING:
+    from tenacity.wait import wait_base
 
 
-def _retry_state(attempt: int) -> Any:
+@functools.lru_cache(maxsize=16)
+def backoff_strategy(schedule: tuple[float, ...], jitter: float = 0.25) -> wait_base:
+    """tenacity's wait strategy for ``schedule``: step n, plus up to ``jitter`` of it at random."""
     import tenacity  # imported here: only a failing model pays for it
 
-    global _STATE
-    if _STATE is None:
-        _STATE = tenacity.RetryCallState(tenacity.Retrying(), None, (), {})
-    _STATE.attempt_number = attempt
-    return _STATE
+    steps = [
+        tenacity.wait_fixed(step) + tenacity.wait_random(0, step * jitter) for step in schedule
+    ]
+    return tenacity.wait_chain(*steps)
 
 
 def backoff_delay(strike: int, schedule: Sequence[float], jitter: float = 0.25) -> float:
@@ -30,7 +34,6 @@ def backoff_delay(strike: int, schedule: Sequence[float], jitter: float = 0.25) 
 
     if not schedule:
         return 0.0
-    steps = [tenacity.wait_fixed(step) for step in schedule]
-    base = schedule[min(max(strike, 1), len(schedule)) - 1]
-    wait = tenacity.wait_chain(*steps) + tenacity.wait_random(0, base * jitter)
-    return float(wait(_retry_state(max(strike, 1))))
+    state = tenacity.RetryCallState(tenacity.Retrying(), None, (), {})
+    state.attempt_number = max(strike, 1)
+    return float(backoff_strategy(tuple(schedule), jitter)(state))

@@ -19,6 +19,10 @@ if TYPE_CHECKING:
     from ttabot.config import Provider
 
 
+#: A model list is larger than a chat answer (OpenRouter's is about 1 MB): 32 MiB at most.
+CATALOG_MAX_BODY = 32 * 1024 * 1024
+
+
 @dataclass(frozen=True)
 class CatalogModel:
     """One model a provider lists."""
@@ -66,23 +70,42 @@ async def fetch_catalog(
     *,
     transport: httpx.AsyncBaseTransport | None = None,
     timeout: float = 20.0,
+    max_body: int = CATALOG_MAX_BODY,
 ) -> Any:
-    """``GET {base_url}/models``; the key is sent when present (OpenRouter needs none)."""
+    """``GET {base_url}/models``; the key is sent when present (OpenRouter needs none).
+
+    The body is capped at ``max_body`` bytes (after decompression) and its JSON depth
+    bounded, like a chat answer's.
+    """
+    import zlib
+
     import httpx
+
+    from ttabot.llm.body import ACCEPT_ENCODING, BodyTooLarge, UnsupportedEncoding
+    from ttabot.llm.http import read_bounded
+    from ttabot.llm.structured import loads_bounded
 
     headers = dict(provider.headers)
     key = environ.get(provider.api_key_env, "") if provider.api_key_env else ""
     if key:
         headers["Authorization"] = f"Bearer {key}"
+    headers["Accept-Encoding"] = ACCEPT_ENCODING
     url = provider.base_url.rstrip("/") + "/models"
     try:
-        async with httpx.AsyncClient(transport=transport, timeout=timeout) as http:
-            response = await http.get(url, headers=headers)
+        async with (
+            httpx.AsyncClient(transport=transport, timeout=timeout) as http,
+            http.stream("GET", url, headers=headers) as response,
+        ):
+            if response.status_code != 200:
+                raise TtabotError(f"listing models at {url} failed: HTTP {response.status_code}")
+            body = await read_bounded(response, max_body)
     except httpx.HTTPError as exc:
         raise TtabotError(f"cannot list models at {url}: {type(exc).__name__}") from None
-    if response.status_code != 200:
-        raise TtabotError(f"listing models at {url} failed: HTTP {response.status_code}")
+    except BodyTooLarge:
+        raise TtabotError(f"the model list at {url} is larger than {max_body} bytes") from None
+    except (UnsupportedEncoding, zlib.error):
+        raise TtabotError(f"the model list at {url} cannot be decoded") from None
     try:
-        return response.json()
-    except ValueError:
+        return loads_bounded(body)
+    except ValueError:  # not JSON, not UTF-8, or nested too deep
         raise TtabotError(f"the model list at {url} is not JSON") from None

@@ -11,19 +11,27 @@ This module is the request loop; :mod:`ttabot.llm.schedule` decides when each
 model is free and waits, :mod:`ttabot.llm.reachability` tells a server that is
 down from one that blips, and :mod:`ttabot.llm.request` holds what one request
 has learned and the :class:`Completion` it ends with.
+
+A request whose model sends no first token within the hedge delay
+(:mod:`ttabot.llm.hedge`) is sent to the next free model too; the first valid
+answer wins and the other attempt is cancelled. Time comes from an injected
+``clock`` and ``sleep``, so tests drive timeouts, cooldowns and hedges without
+waiting.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ttabot.llm import structured
 from ttabot.llm.errors import Answer, Failure, FailureKind, Scope
-from ttabot.llm.http import post_chat
+from ttabot.llm.hedge import hedge_delay
+from ttabot.llm.http import AttemptLimits, post_chat
 from ttabot.llm.metrics import Metrics
 from ttabot.llm.quota import QuotaBook
 from ttabot.llm.reachability import UNREACHABLE_AFTER, Reachability, unreachable_error
@@ -57,7 +65,9 @@ class RotatingClient:
 
     Use as ``async with RotatingClient(settings) as client:``. ``environ`` (default
     ``os.environ``) supplies API keys; ``transport`` replaces httpx's network
-    transport in tests; ``rng`` drives the learning chains' sampling.
+    transport in tests; ``rng`` drives the learning chains' sampling; ``clock`` (epoch
+    seconds) and ``sleep`` replace ``time.time`` and ``asyncio.sleep``, so tests run on
+    virtual time.
     """
 
     def __init__(
@@ -67,21 +77,25 @@ class RotatingClient:
         environ: Mapping[str, str] | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         rng: random.Random | None = None,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
     ) -> None:
         self._settings = settings
         self._environ = os.environ if environ is None else environ
         self._transport = transport
+        self._clock = clock
+        self._sleep = sleep
         self._http: httpx.AsyncClient | None = None
-        self._state = open_state(settings) if settings.client.shared_state else None
-        self._schedule = Schedule(settings.client, self._state)
-        self.quotas = QuotaBook(self._state)
+        self._state = open_state(settings, clock=clock) if settings.client.shared_state else None
+        self._schedule = Schedule(settings.client, self._state, clock=clock, sleep=sleep)
+        self.quotas = QuotaBook(self._state, clock=clock)
         #: Draft outcomes and chain order (None: ``[client] learn = false`` or no shared state).
         self.learning: ChainLearner | None = None
         if settings.client.learn and self._state is not None:
             from ttabot.llm.learning import ChainLearner
 
             self.learning = ChainLearner(self._state, rng)
-        self._reachability = Reachability()
+        self._reachability = Reachability(clock)
         self._dead: dict[str, str] = {}
         self._targets: dict[str, Target] = {}
         self._secrets = tuple(
@@ -165,7 +179,7 @@ class RotatingClient:
         request's budget in seconds (default ``settings.client.deadline``). With a
         ``schema`` the answer must be JSON matching it; ``data`` holds it parsed.
         """
-        started = time.time()
+        started = self._clock()
         budget = self._settings.client.deadline if deadline is None else deadline
         refs = (model,) if model else tuple(self._settings.chains.get(kind, ()))
         base = (
@@ -236,7 +250,10 @@ class RotatingClient:
             if run.attempts >= self._settings.client.max_attempts:
                 error = f"gave up after {run.attempts} attempts (last error: {run.last_error})"
                 return self._done(run, None, error=error)
-            now = time.time()
+            now = self._clock()
+            if now >= run.end:
+                # No time left for an attempt: sending one would only blame the model.
+                return self._done(run, None, error=run.out_of_time())
             target = self._schedule.pick(candidates, now, prefer, self.metrics)
             ready = self._schedule.ready_at(target, now)
             if ready > now:
@@ -252,11 +269,149 @@ class RotatingClient:
             if not self._schedule.reserve(target, now):
                 continue  # another process took the provider's slot; ready_at knows when next
             prefer = None
-            outcome = await self._attempt(run, target, schema, max_tokens)
+            outcome, asked = await self._hedged(run, target, candidates, schema, max_tokens)
             if isinstance(outcome, Completion):
+                self.metrics.completions_ok += outcome.ok
                 return outcome
             if outcome:  # invalid structured output: one more try on the same model
-                prefer = target.ref
+                prefer = asked.ref
+
+    # --- hedging ---------------------------------------------------------------
+
+    async def _hedged(
+        self,
+        run: Request,
+        target: Target,
+        candidates: Sequence[Target],
+        schema: Mapping[str, Any] | None,
+        max_tokens: int | None,
+    ) -> tuple[Completion | bool, Target]:
+        """Ask ``target``; if its first token is late, ask the next free model too.
+
+        Returns the first valid outcome and the model that gave it (else the
+        primary's outcome); the attempt that lost is cancelled.
+        """
+        if not self._settings.client.hedge or len(candidates) < 2:
+            return await self._attempt(run, target, schema, max_tokens), target
+        started = asyncio.Event()
+        sent = self._clock()
+        tasks: dict[asyncio.Future[Completion | bool], Target] = {}
+        # A task starts on the next turn of the loop: claim a backing-off model's one
+        # probe slot now, so concurrent requests see it taken (the attempt claims it
+        # again and frees it when it ends).
+        with contextlib.ExitStack() as slots:
+            slots.enter_context(self._schedule.probe_slot(target, sent))
+            primary = asyncio.ensure_future(
+                self._attempt(run, target, schema, max_tokens, started.set)
+            )
+            tasks[primary] = target
+            try:
+                backup = await self._hedge_target(run, primary, started, target, candidates)
+                if backup is None:
+                    return await primary, target
+                self.metrics.hedges_sent += 1
+                slots.enter_context(self._schedule.probe_slot(backup, self._clock()))
+                tasks[asyncio.ensure_future(self._attempt(run, backup, schema, max_tokens))] = (
+                    backup
+                )
+                return await self._first_valid(tasks, primary, started, sent)
+            finally:
+                for task in tasks:
+                    task.cancel()
+
+    async def _hedge_target(
+        self,
+        run: Request,
+        primary: asyncio.Future[Completion | bool],
+        started: asyncio.Event,
+        target: Target,
+        candidates: Sequence[Target],
+    ) -> Target | None:
+        """Wait out the hedge delay; the model to ask too, or None if it is not needed.
+
+        Only a model free now (not cooling, its pacing slot open) is taken: a hedge
+        never spends more than the pacing budget allows. If none is free, look again
+        when the first one will be, while the primary still has sent nothing.
+        """
+        until = self._clock() + hedge_delay(self.metrics.model(target.ref).first_tokens)
+        while True:
+            now = self._clock()
+            if until > now and await self._settled(primary, started, until - now):
+                return None
+            if primary.done() or started.is_set():
+                return None
+            gone = self._dead.keys() | run.excluded.keys()  # may have grown while waiting
+            others = [t for t in candidates if t.ref != target.ref and t.ref not in gone]
+            if not others:
+                return None
+            now = self._clock()
+            ready = [(self._schedule.ready_at(t, now), i) for i, t in enumerate(others)]
+            at, index = min(ready)
+            if at <= now:
+                if self._schedule.reserve(others[index], now):
+                    return others[index]
+                continue  # another process took the provider's slot; ready_at knows when next
+            if at >= run.end:
+                return None
+            until = at
+
+    async def _settled(
+        self, primary: asyncio.Future[Any], started: asyncio.Event, seconds: float
+    ) -> bool:
+        """Wait up to ``seconds``; True if the primary answered or sent its first token."""
+        token = asyncio.ensure_future(started.wait())
+        timer = asyncio.ensure_future(self._sleep(seconds))
+        try:
+            await asyncio.wait({primary, token, timer}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            token.cancel()
+            timer.cancel()
+        return primary.done() or started.is_set()
+
+    async def _first_valid(
+        self,
+        tasks: Mapping[asyncio.Future[Completion | bool], Target],
+        primary: asyncio.Future[Completion | bool],
+        started: asyncio.Event,
+        sent: float,
+    ) -> tuple[Completion | bool, Target]:
+        """The first attempt to end with an answer wins; else the primary's outcome."""
+        outcomes: dict[asyncio.Future[Completion | bool], Completion | bool] = {}
+        pending = set(tasks)
+        while pending:
+            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            for task in sorted(done, key=lambda t: t is not primary):
+                outcome = outcomes[task] = task.result()
+                if isinstance(outcome, Completion) and outcome.ok:
+                    if task is not primary:
+                        self.metrics.hedges_won += 1
+                        if not primary.done() and not started.is_set():
+                            # The primary sent nothing in all that time: treat it as hung.
+                            self._slow(tasks[primary], sent)
+                    return outcome, tasks[task]
+                if task is not primary and not primary.done() and not started.is_set():
+                    # The second model failed while the first still sends nothing: do not
+                    # leave the request waiting on a silent model; move on to the next one.
+                    self._slow(tasks[primary], sent)
+                    primary.cancel()
+                    return outcome, tasks[task]
+        ordered = sorted(outcomes, key=lambda t: t is not primary)
+        for task in ordered:
+            if isinstance(outcomes[task], Completion):
+                return outcomes[task], tasks[task]
+        for task in ordered:
+            if outcomes[task]:
+                return True, tasks[task]
+        return False, tasks[primary]
+
+    def _slow(self, target: Target, sent: float) -> None:
+        """``target`` lost a hedge without a first token: back it off like a failure,
+        for at least as long as it stayed silent (asking it again would cost that much)."""
+        self.metrics.model(target.ref).failures[FailureKind.FIRST_TOKEN_TIMEOUT.value] += 1
+        silent = self._clock() - sent
+        self._schedule.back_off(target, sent, FailureKind.FIRST_TOKEN_TIMEOUT, silent)
+
+    # --- one attempt -------------------------------------------------------------
 
     async def _attempt(
         self,
@@ -264,8 +419,13 @@ class RotatingClient:
         target: Target,
         schema: Mapping[str, Any] | None,
         max_tokens: int | None,
+        on_first_token: Callable[[], object] | None = None,
     ) -> Completion | bool:
         """Send one request; a Completion ends the request, True asks to retry this model."""
+        if self._schedule.in_announced(target):
+            # A cooldown announced between the pick and this task's first turn (a hedged
+            # attempt starts on the next turn of the loop): send nothing, pick again.
+            return False
         run.attempts += 1
         if run.previous is not None and run.previous != target.ref:
             self.metrics.rotations += 1
@@ -279,11 +439,17 @@ class RotatingClient:
             body["max_tokens"] = max_tokens
         if schema is not None and target.json_mode:
             body["response_format"] = {"type": "json_object"}
-        sent = time.time()
+        sent = self._clock()
         timeout = min(self._settings.client.attempt_timeout, run.end - sent)
+
+        def first_token(seconds: float) -> None:
+            stats.first_tokens.append(seconds)
+            if on_first_token is not None:
+                on_first_token()
+
         with self._schedule.probe_slot(target, sent):
-            outcome = await self.send(target, body, timeout)
-        stats.latencies.append(time.time() - sent)
+            outcome = await self.send(target, body, timeout, first_token)
+        stats.latencies.append(self._clock() - sent)
         if outcome.quota is not None:
             self.quotas.observe(target, outcome.quota)
         self._reachability.note(target, outcome, sent)
@@ -296,7 +462,7 @@ class RotatingClient:
             self._schedule.answered(target)
             if schema is None:
                 stats.successes += 1
-                return self._done(run, target, content=outcome.content)
+                return self._answer(run, target, outcome.content, None)
             return self._structured(run, target, outcome.content, schema)
         stats.failures[outcome.kind.value] += 1
         run.last_error = f"{target.ref}: {self._redact(outcome.message)}"
@@ -313,7 +479,7 @@ class RotatingClient:
             stats.failures[FailureKind.INVALID_OUTPUT.value] += 1
             return run.reject(target.ref, content, str(exc))
         stats.successes += 1
-        return self._done(run, target, content=content, data=data)
+        return self._answer(run, target, content, data)
 
     def _fail(
         self, run: Request, target: Target, failure: Failure, sent: float
@@ -336,7 +502,7 @@ class RotatingClient:
         A reachable model that answers with nothing (reasoning models given one
         token often do) counts as ok.
         """
-        now = time.time()
+        now = self._clock()
         run = Request(
             [{"role": "user", "content": "Reply with OK."}],
             now,
@@ -353,29 +519,57 @@ class RotatingClient:
         ready = self._schedule.ready_at(target, now)
         if ready > now and ready >= run.end:
             return self._done(run, None, error=f"cooling or paced for {ready - now:.0f}s more")
-        await asyncio.sleep(max(0.0, ready - now))
-        while not self._schedule.reserve(target, time.time()):  # another process took the slot
-            ready = self._schedule.ready_at(target, time.time())
+        await self._sleep(max(0.0, ready - now))
+        while not self._schedule.reserve(target, self._clock()):  # another process took the slot
+            ready = self._schedule.ready_at(target, self._clock())
             if ready >= run.end:
                 return self._done(run, None, error="the provider's rate window is full")
-            await asyncio.sleep(max(0.0, ready - time.time()))
+            await self._sleep(max(0.0, ready - self._clock()))
         outcome = await self._attempt(run, target, None, 1)
         if isinstance(outcome, Completion):
+            self.metrics.completions_ok += outcome.ok
             return outcome
         if run.last_error.endswith(": empty content"):
             return self._done(run, target, content="")
         return self._done(run, None, error=run.last_error)
 
     async def send(
-        self, target: Target, body: Mapping[str, Any], timeout: float
+        self,
+        target: Target,
+        body: Mapping[str, Any],
+        timeout: float,
+        on_first_token: Callable[[float], None] | None = None,
     ) -> Answer | Failure:
-        """One HTTP request to ``target``, classified; never raises for network trouble."""
-        return await post_chat(self._client(), target, body, timeout)
+        """One HTTP request to ``target``, classified; never raises for network trouble.
+
+        ``on_first_token`` gets the seconds to the first content token when it comes.
+        """
+        client = self._settings.client
+        limits = AttemptLimits(
+            timeout=timeout,
+            first_token=client.first_token_timeout,
+            idle=client.idle_timeout,
+            max_body=client.max_body,
+            stream=target.stream,
+        )
+        return await post_chat(
+            self._client(),
+            target,
+            body,
+            limits,
+            clock=self._clock,
+            sleep=self._sleep,
+            on_first_token=on_first_token,
+        )
 
     def _redact(self, text: str) -> str:
         for secret in self._secrets:
             text = text.replace(secret, "***")
         return text
+
+    def _answer(self, run: Request, target: Target, content: str, data: Any) -> Completion:
+        """An answer that ends the request (counted as ok by whoever returns it)."""
+        return run.completion(target.ref, content=content, data=data, error=None, now=self._clock())
 
     def _done(
         self,
@@ -393,6 +587,7 @@ class RotatingClient:
             content=content,
             data=data,
             error=None if ok else self._redact(error or ""),
+            now=self._clock(),
         )
 
 

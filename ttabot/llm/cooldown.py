@@ -2,14 +2,23 @@
 
 All times are epoch seconds (``time.time()``), because ``X-RateLimit-Reset``
 announces epoch milliseconds and cooldowns are shared with other processes.
+
+Whatever a provider announces is bounded: a cooldown is finite and ends at most
+:data:`MAX_COOLDOWN` (25 h) from now, because OpenRouter's daily quota resets at
+00:00 UTC and a year-long ``Retry-After`` (or ``1e400``) written to the shared
+state would otherwise lock the model out of every later run.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Mapping
 
 Clock = Callable[[], float]
+
+#: The longest cooldown ttabot accepts from a provider (seconds): a day and an hour.
+MAX_COOLDOWN = 25 * 3600.0
 
 # Above this a reset value is epoch milliseconds, above 1e9 epoch seconds,
 # else seconds from now (providers disagree; OpenRouter sends epoch ms).
@@ -22,7 +31,14 @@ def _number(value: str) -> float | None:
         number = float(value.strip())
     except ValueError:
         return None
-    return number if number >= 0 else None
+    return number if number >= 0 else None  # nan fails the comparison too
+
+
+def bounded_until(until: float, now: float) -> float | None:
+    """``until`` brought within ``now + MAX_COOLDOWN``; None if it is not a number at all."""
+    if math.isnan(until):
+        return None
+    return min(until, now + MAX_COOLDOWN)
 
 
 def _retry_after(value: str, now: float) -> float | None:
@@ -32,10 +48,9 @@ def _retry_after(value: str, now: float) -> float | None:
     import email.utils  # only an HTTP-date Retry-After needs it (~10 ms to import)
 
     try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+        return email.utils.parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    return when.timestamp()
 
 
 def _reset(value: str, now: float) -> float | None:
@@ -53,7 +68,8 @@ def announced_until(headers: Mapping[str, str], now: float) -> float | None:
     """The time a response says the model may be asked again, or None if it says nothing.
 
     Reads ``Retry-After`` (seconds or an HTTP date), ``retry-after-ms`` and
-    ``X-RateLimit-Reset``; when several are present the latest wins.
+    ``X-RateLimit-Reset``; when several are present the latest wins. The result
+    is finite and at most :data:`MAX_COOLDOWN` after ``now``.
     """
     lowered = {key.lower(): value for key, value in headers.items()}
     found: list[float] = []
@@ -69,7 +85,8 @@ def announced_until(headers: Mapping[str, str], now: float) -> float | None:
         at = _reset(lowered["x-ratelimit-reset"], now)
         if at is not None:
             found.append(at)
-    return max(found) if found else None
+    bounded = [at for at in (bounded_until(value, now) for value in found) if at is not None]
+    return max(bounded) if bounded else None
 
 
 class CooldownTable:
@@ -85,7 +102,12 @@ class CooldownTable:
         self._backoff: dict[str, float] = {}
 
     def announce(self, key: str, until: float) -> bool:
-        """Record an announced cooldown; True if it moved the deadline later."""
+        """Record an announced cooldown (bounded by :data:`MAX_COOLDOWN`); True if it
+        moved the deadline later."""
+        bounded = bounded_until(until, self._clock())
+        if bounded is None:
+            return False
+        until = bounded
         if until <= self._announced.get(key, 0.0):
             return False
         self._announced[key] = until
@@ -93,6 +115,7 @@ class CooldownTable:
 
     def back_off(self, key: str, until: float) -> None:
         """Record a backoff after a failure nothing was announced for."""
+        until = bounded_until(until, self._clock()) or 0.0
         self._backoff[key] = max(until, self._backoff.get(key, 0.0))
 
     def clear_backoff(self, key: str) -> None:

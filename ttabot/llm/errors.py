@@ -19,7 +19,12 @@ from typing import Any
 
 from ttabot.llm.cooldown import announced_until
 from ttabot.llm.state import DailyQuota
-from ttabot.llm.structured import strip_reasoning
+from ttabot.llm.structured import (
+    MAX_JSON_DEPTH,
+    JSONTooDeepError,
+    loads_bounded,
+    strip_reasoning,
+)
 
 
 class FailureKind(str, enum.Enum):
@@ -33,6 +38,9 @@ class FailureKind(str, enum.Enum):
     EMPTY = "empty_content"
     MALFORMED = "malformed_response"
     INVALID_OUTPUT = "invalid_output"
+    TOO_LARGE = "body_too_large"
+    FIRST_TOKEN_TIMEOUT = "first_token_timeout"
+    IDLE_TIMEOUT = "idle_timeout"
     UNAUTHORIZED = "unauthorized"
     PAYMENT_REQUIRED = "payment_required"
     FORBIDDEN = "forbidden"
@@ -118,9 +126,15 @@ def _ended(payload: Any) -> bool:
     return "free_variant_ended" in text
 
 
+class _TooDeep:
+    """A body whose JSON nests too deep: never parsed, reported as malformed."""
+
+
 def _parse(body: bytes) -> Any:
     try:
-        return json.loads(body) if body else None
+        return loads_bounded(body) if body else None
+    except JSONTooDeepError:
+        return _TooDeep()
     except (ValueError, UnicodeDecodeError):
         return None
 
@@ -132,7 +146,18 @@ def transport_failure(kind: FailureKind, detail: str, *, refused: bool = False) 
 
 def classify(status: int, headers: Mapping[str, str], body: bytes, now: float) -> Answer | Failure:
     """Turn one HTTP response into an :class:`Answer` or a :class:`Failure`."""
-    payload = _parse(body)
+    return classify_payload(status, headers, _parse(body), now)
+
+
+def classify_payload(
+    status: int, headers: Mapping[str, str], payload: Any, now: float
+) -> Answer | Failure:
+    """:func:`classify` for a body already parsed (a streamed answer put back together)."""
+    if isinstance(payload, _TooDeep):
+        if status == 200:
+            detail = f"response JSON nests deeper than {MAX_JSON_DEPTH} levels"
+            return Failure(FailureKind.MALFORMED, Scope.TRANSIENT, detail, status)
+        payload = None  # an error status still means what it says, without its message
     if status != 200:
         message = f"HTTP {status}: {_error_message(payload, 'no error message')}"
         if status == 429 or status == 408 or status >= 500:

@@ -1,13 +1,39 @@
-"""One chat-completion request over HTTP, turned into an answer or a classified failure."""
+"""One chat-completion request over HTTP, turned into an answer or a classified failure.
+
+The request is streamed (SSE) unless the provider says ``stream = false``, and a
+watchdog bounds it three ways: the whole attempt (``timeout``), the wait for the
+first content token (``first_token``: a model that accepted the request and sends
+nothing must not hold it for a whole attempt), and the silence between chunks once
+the answer flows (``idle``; SSE ``: keep-alive`` comments are not progress). The
+body is capped after decompression (:mod:`ttabot.llm.body`). Time comes from the
+injected ``clock`` and ``sleep``, so tests drive every timeout without waiting.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+import zlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from ttabot.llm.errors import Answer, Failure, FailureKind, Scope, classify, transport_failure
+from ttabot.llm.body import (
+    ACCEPT_ENCODING,
+    BodyTooLarge,
+    BoundedDecoder,
+    StreamAssembler,
+    UnsupportedEncoding,
+)
+from ttabot.llm.errors import (
+    Answer,
+    Failure,
+    FailureKind,
+    Scope,
+    classify,
+    classify_payload,
+    transport_failure,
+)
 from ttabot.llm.quota import with_daily_quota
 
 if TYPE_CHECKING:
@@ -15,21 +41,105 @@ if TYPE_CHECKING:
 
     from ttabot.llm.targets import Target
 
+Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[Any]]
+
+
+class AttemptLimits(NamedTuple):
+    """The bounds of one attempt: seconds, and bytes of decoded body."""
+
+    timeout: float
+    first_token: float
+    idle: float
+    max_body: int
+    stream: bool = True
+
+
+class _Watch:
+    """When the attempt must end, given what has arrived so far."""
+
+    def __init__(self, limits: AttemptLimits, started: float, clock: Clock) -> None:
+        self.limits = limits
+        self.started = started
+        self.clock = clock
+        self.first_token_at: float | None = None
+        self.last_progress = started
+        self.flowing = False  # headers of a non-streamed answer arrived: idle rules
+
+    def progress(self) -> None:
+        self.last_progress = self.clock()
+
+    def deadline(self) -> tuple[float, Failure]:
+        end = self.started + self.limits.timeout
+        failure = transport_failure(
+            FailureKind.TIMEOUT, f"no complete answer within {self.limits.timeout:.1f}s"
+        )
+        if self.first_token_at is None and not self.flowing:
+            if self.limits.stream and self.started + self.limits.first_token < end:
+                end = self.started + self.limits.first_token
+                detail = f"no first token within {self.limits.first_token:.1f}s"
+                failure = transport_failure(FailureKind.FIRST_TOKEN_TIMEOUT, detail)
+        elif self.last_progress + self.limits.idle < end:
+            end = self.last_progress + self.limits.idle
+            detail = f"stream idle for {self.limits.idle:.1f}s"
+            failure = transport_failure(FailureKind.IDLE_TIMEOUT, detail)
+        return end, failure
+
+
+async def _watchdog(watch: _Watch, sleep: Sleep) -> Failure:
+    """Return the failure of the first deadline that passes (deadlines move with progress)."""
+    while True:
+        end, failure = watch.deadline()
+        now = watch.clock()
+        if now >= end:
+            return failure
+        await sleep(end - now)
+
 
 async def post_chat(
-    http: httpx.AsyncClient, target: Target, body: Mapping[str, Any], timeout: float
+    http: httpx.AsyncClient,
+    target: Target,
+    body: Mapping[str, Any],
+    limits: AttemptLimits,
+    *,
+    clock: Clock = time.time,
+    sleep: Sleep = asyncio.sleep,
+    on_first_token: Callable[[float], None] | None = None,
 ) -> Answer | Failure:
-    """POST ``body`` to ``target``; network trouble becomes a Failure, never an exception."""
+    """POST ``body`` to ``target``; network trouble becomes a Failure, never an exception.
+
+    ``on_first_token`` is called with the seconds to the first content token (for
+    a non-streamed answer: to the whole body) as soon as it arrives.
+    """
     import httpx  # imported here so that importing ttabot.llm stays cheap
 
-    if timeout <= 0:
+    if limits.timeout <= 0:
         return transport_failure(FailureKind.TIMEOUT, "request deadline reached")
+    watch = _Watch(limits, clock(), clock)
+
+    def first_token() -> None:
+        if watch.first_token_at is None:
+            watch.first_token_at = clock()
+            if on_first_token is not None:
+                on_first_token(watch.first_token_at - watch.started)
+        watch.progress()
+
+    exchange = asyncio.ensure_future(_exchange(http, target, body, limits, watch, first_token))
+    timer = asyncio.ensure_future(_watchdog(watch, sleep))
     try:
-        response = await asyncio.wait_for(
-            http.post(target.url, json=body, headers=target.headers, timeout=timeout), timeout
-        )
-    except (asyncio.TimeoutError, httpx.TimeoutException):
-        return transport_failure(FailureKind.TIMEOUT, f"no answer within {timeout:.1f}s")
+        done, _ = await asyncio.wait({exchange, timer}, return_when=asyncio.FIRST_COMPLETED)
+        if exchange in done:
+            return exchange.result()
+        exchange.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await exchange
+        return timer.result()
+    except (UnsupportedEncoding, ValueError, zlib.error) as exc:
+        return Failure(FailureKind.MALFORMED, Scope.TRANSIENT, str(exc), 200)
+    except BodyTooLarge as exc:
+        return Failure(FailureKind.TOO_LARGE, Scope.TRANSIENT, str(exc))
+    except httpx.TimeoutException:
+        return transport_failure(FailureKind.TIMEOUT, f"no answer within {limits.timeout:.1f}s")
     except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
         return Failure(FailureKind.CONNECTION, Scope.MODEL, f"bad URL: {exc}")
     except httpx.HTTPError as exc:
@@ -37,9 +147,98 @@ async def post_chat(
             detail = f"connection refused by {target.endpoint}"
             return transport_failure(FailureKind.CONNECTION, detail, refused=True)
         return transport_failure(FailureKind.CONNECTION, f"{type(exc).__name__}: {exc}")
-    now = time.time()
-    outcome = classify(response.status_code, response.headers, response.content, now)
-    return with_daily_quota(outcome, response.status_code, response.headers, now)
+    finally:
+        for task in (exchange, timer):
+            task.cancel()
+
+
+async def _exchange(
+    http: httpx.AsyncClient,
+    target: Target,
+    body: Mapping[str, Any],
+    limits: AttemptLimits,
+    watch: _Watch,
+    first_token: Callable[[], None],
+) -> Answer | Failure:
+    payload = {**body, "stream": True} if limits.stream else dict(body)
+    headers = {**target.headers, "Accept-Encoding": ACCEPT_ENCODING}
+    request = http.build_request(
+        "POST", target.url, json=payload, headers=headers, timeout=limits.timeout
+    )
+    response = await http.send(request, stream=True)
+    try:
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limits.max_body:
+            raise BodyTooLarge(limits.max_body)
+        # A body already read (httpx.MockTransport given bytes) is already decoded.
+        encoding = "" if response.is_stream_consumed else response.headers.get("content-encoding")
+        decoder = BoundedDecoder(encoding or "", limits.max_body)
+        kind = response.headers.get("content-type", "").lower()
+        if response.status_code == 200 and kind.startswith("text/event-stream"):
+            return await _read_stream(response, decoder, watch, first_token)
+        watch.flowing = True
+        watch.progress()
+        data = bytearray()
+        async for raw in _raw(response):
+            data += decoder.feed(raw)
+            watch.progress()
+        data += decoder.flush()
+        if response.status_code == 200:
+            first_token()
+        now = watch.clock()
+        outcome = classify(response.status_code, response.headers, bytes(data), now)
+        return with_daily_quota(outcome, response.status_code, response.headers, now)
+    finally:
+        await response.aclose()
+
+
+async def _read_stream(
+    response: httpx.Response,
+    decoder: BoundedDecoder,
+    watch: _Watch,
+    first_token: Callable[[], None],
+) -> Answer | Failure:
+    events = StreamAssembler()
+    async for raw in _raw(response):
+        brought = events.feed(decoder.feed(raw))
+        if brought == "token":
+            first_token()
+        elif brought:
+            watch.progress()
+        if events.done:
+            break
+    else:
+        events.feed(decoder.flush() + b"\n")
+    if not events.events:
+        return Failure(FailureKind.MALFORMED, Scope.TRANSIENT, "stream ended without data", 200)
+    now = watch.clock()
+    outcome = classify_payload(200, response.headers, events.payload(), now)
+    return with_daily_quota(outcome, 200, response.headers, now)
+
+
+async def read_bounded(response: httpx.Response, limit: int) -> bytes:
+    """The whole body of a streamed ``response``, decoded, or :class:`BodyTooLarge` past
+    ``limit`` bytes (declared or read); ``UnsupportedEncoding`` or ``zlib.error`` if it
+    cannot be decoded."""
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge(limit)
+    encoding = "" if response.is_stream_consumed else response.headers.get("content-encoding")
+    decoder = BoundedDecoder(encoding or "", limit)
+    data = bytearray()
+    async for raw in _raw(response):
+        data += decoder.feed(raw)
+    data += decoder.flush()
+    return bytes(data)
+
+
+async def _raw(response: httpx.Response) -> AsyncIterator[bytes]:
+    """The body as it comes off the wire (still compressed), chunk by chunk."""
+    if response.is_stream_consumed:
+        yield response.content
+        return
+    async for raw in response.aiter_raw():
+        yield raw
 
 
 def connection_refused(exc: BaseException) -> bool:

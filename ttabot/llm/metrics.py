@@ -24,6 +24,8 @@ class ModelStats:
     successes: int = 0
     failures: collections.Counter[str] = field(default_factory=collections.Counter)
     latencies: list[float] = field(default_factory=list)
+    #: Seconds to the first content token (to the whole body when not streamed).
+    first_tokens: list[float] = field(default_factory=list)
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cooldown_skips: int = 0
@@ -37,6 +39,7 @@ class ModelStats:
             "failures": dict(sorted(self.failures.items())),
             "latency_p50": round(percentile(self.latencies, 0.50), 4),
             "latency_p95": round(percentile(self.latencies, 0.95), 4),
+            "first_token_p90": round(percentile(self.first_tokens, 0.90), 4),
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens,
             "cooldown_skips": self.cooldown_skips,
@@ -54,6 +57,9 @@ class Metrics:
     rotations: int = 0
     waits: int = 0
     wait_seconds: float = 0.0
+    #: Second copies of slow requests sent to another model, and how many answered first.
+    hedges_sent: int = 0
+    hedges_won: int = 0
 
     def model(self, ref: str) -> ModelStats:
         """The stats of ``ref``, created on first use."""
@@ -75,6 +81,8 @@ class Metrics:
             "rotations": self.rotations,
             "waits": self.waits,
             "wait_seconds": round(self.wait_seconds, 3),
+            "hedges_sent": self.hedges_sent,
+            "hedges_won": self.hedges_won,
             "cooldown_skips": sum(s.cooldown_skips for s in self.models.values()),
             "calls_in_cooldown": self.calls_in_cooldown,
             "models": {ref: stats.as_dict() for ref, stats in self.models.items()},
@@ -85,7 +93,8 @@ class Metrics:
         lines = [
             f"completions {self.completions_ok}/{self.completions} ok, "
             f"{self.rotations} rotations, {self.waits} waits ({self.wait_seconds:.1f}s), "
-            f"{self.calls_in_cooldown} calls inside a cooldown"
+            f"{self.calls_in_cooldown} calls inside a cooldown, "
+            f"{self.hedges_won}/{self.hedges_sent} hedges won"
         ]
         for ref, stats in self.models.items():
             failures = ", ".join(f"{k} {v}" for k, v in sorted(stats.failures.items())) or "-"

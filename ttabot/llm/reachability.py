@@ -8,7 +8,7 @@ model that answered earlier and then refuses is blipping (a restart), not down.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from ttabot.llm.errors import Answer, Failure
@@ -25,7 +25,8 @@ UNREACHABLE_AFTER = 3
 class Reachability:
     """Consecutive refusals per model, and the models that have answered at all."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self._clock = clock
         self._refusals: dict[str, tuple[int, float]] = {}  # ref -> (count, time of the last)
         self._answered: set[str] = set()
 
@@ -42,7 +43,7 @@ class Reachability:
             # Refusals of attempts that were in flight together count once, as strikes do.
             if sent >= last:
                 refused += 1
-            self._refusals[target.ref] = (refused, time.time())
+            self._refusals[target.ref] = (refused, self._clock())
             return
         self._refusals.pop(target.ref, None)  # a timeout or reset: something may listen
         if isinstance(outcome, Answer) or outcome.status is not None:

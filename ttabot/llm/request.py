@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,10 +68,15 @@ class Request:
         last = f" (last error: {self.last_error})" if self.last_error else ""
         return f"every model is cooling or paced for {wait:.1f}s more, past the deadline{last}"
 
+    def out_of_time(self) -> str:
+        """Why the request gives up when its deadline has passed."""
+        last = f" (last error: {self.last_error})" if self.last_error else ""
+        return f"request deadline of {self.end - self.started:.1f}s reached{last}"
+
     def completion(
-        self, model: str | None, *, content: str, data: Any, error: str | None
+        self, model: str | None, *, content: str, data: Any, error: str | None, now: float
     ) -> Completion:
-        """The request's outcome: ``error`` None means ``model`` answered ``content``."""
+        """The request's outcome at ``now``: ``error`` None means ``model`` answered ``content``."""
         return Completion(
             ok=error is None,
             model=model,
@@ -82,6 +86,6 @@ class Request:
             attempts=self.attempts,
             prompt_tokens=self.prompt_tokens,
             completion_tokens=self.completion_tokens,
-            latency=time.time() - self.started,
+            latency=now - self.started,
             answers=self.answers,
         )

@@ -12,9 +12,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ttabot.llm.backoff import backoff_delay
 from ttabot.llm.cooldown import CooldownTable
@@ -28,14 +28,31 @@ if TYPE_CHECKING:
     from ttabot.llm.targets import Target
 
 
+#: Answers in a row after which a model that failed is trusted with every request again.
+RECOVER_AFTER = 2
+
+
 class Schedule:
     """Cooldowns, pacing, backoff strikes and probes of every model one client asks."""
 
-    def __init__(self, settings: ClientSettings, state: SharedState | None = None) -> None:
+    def __init__(
+        self,
+        settings: ClientSettings,
+        state: SharedState | None = None,
+        *,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    ) -> None:
         self._settings = settings
-        self._table = CooldownTable()
+        self._clock = clock
+        self._sleep = sleep
+        self._table = CooldownTable(clock)
         self._pacer = Pacer()
         self._strikes: dict[str, tuple[int, float]] = {}
+        # Answers in a row from a model that has strikes: it is trusted with every
+        # request again only after RECOVER_AFTER of them (a circuit breaker's success
+        # threshold), so a model failing every other answer stays at one probe at a time.
+        self._recovered: dict[str, int] = {}
         # A model that failed without announcing anything gets one probe request at a
         # time once its backoff ends (a circuit breaker's half-open state): ref -> sent.
         self._probes: dict[str, float] = {}
@@ -49,7 +66,9 @@ class Schedule:
             from ttabot.llm.state_file import FileState
 
             state_dir = settings.state_dir
-            self._shared = FileState(Path(state_dir) if state_dir else default_state_dir())
+            self._shared = FileState(
+                Path(state_dir) if state_dir else default_state_dir(), clock=clock
+            )
         # Bucket -> when the shared limiter said its next slot opens (another process holds it).
         self._window_full: dict[str, float] = {}
 
@@ -136,28 +155,39 @@ class Schedule:
             self._wake_waiters()
 
     def answered(self, target: Target) -> None:
-        """``target`` answered: forget its strikes and backoff."""
-        self._strikes.pop(target.ref, None)
+        """``target`` answered: end its backoff; forget its strikes once it has answered
+        :data:`RECOVER_AFTER` times in a row."""
+        if target.ref in self._strikes:
+            self._recovered[target.ref] = self._recovered.get(target.ref, 0) + 1
+            if self._recovered[target.ref] >= RECOVER_AFTER:
+                self._strikes.pop(target.ref, None)
+                self._recovered.pop(target.ref, None)
         self._table.clear_backoff(target.state_key)
 
     def announce(self, target: Target, until: float) -> None:
         """Cool ``target`` until the time its provider announced, shared if it is later."""
         if self._table.announce(target.state_key, until) and self._shared:
-            self._shared.publish_cooldown(target.state_key, until)
+            # What the table kept: finite and at most MAX_COOLDOWN away, whatever was said.
+            self._shared.publish_cooldown(target.state_key, self._table.announced(target.state_key))
 
-    def back_off(self, target: Target, sent: float, kind: FailureKind) -> None:
-        """Nothing was announced: cool ``target`` for the next step of the backoff schedule."""
+    def back_off(
+        self, target: Target, sent: float, kind: FailureKind, at_least: float = 0.0
+    ) -> None:
+        """Nothing was announced: cool ``target`` for the next step of the backoff schedule
+        (and at least ``at_least`` seconds)."""
         strikes, last = self._strikes.get(target.ref, (0, 0.0))
         # Failures of attempts already in flight at the last strike count once, so a
         # burst of concurrent timeouts does not push the model far down the schedule.
         if sent >= last:
             strikes += 1
-        now = time.time()
+        self._recovered.pop(target.ref, None)
+        now = self._clock()
         self._strikes[target.ref] = (strikes, now)
         delay = backoff_delay(strikes, self._settings.backoff)
         if kind is FailureKind.TIMEOUT:
             # Asking a hung model again costs a whole attempt timeout: wait at least that long.
             delay = max(delay, self._settings.attempt_timeout)
+        delay = max(delay, at_least)
         self._table.back_off(target.state_key, now + delay)
 
     # --- waiting ----------------------------------------------------------------
@@ -169,19 +199,22 @@ class Schedule:
         timeout even when the probe ends at once (a refused connection takes
         milliseconds).
         """
-        started = time.time()
+        started = self._clock()
         if not self._probes:
-            await asyncio.sleep(seconds)
-            return time.time() - started
+            await self._sleep(seconds)
+            return self._clock() - started
         woken: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiters.append(woken)
+        timer = asyncio.ensure_future(self._sleep(seconds))
+        either: set[asyncio.Future[Any]] = {woken, timer}
         try:
-            await asyncio.wait({woken}, timeout=seconds)
+            await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
         finally:
             if woken in self._waiters:
                 self._waiters.remove(woken)
             woken.cancel()
-        return time.time() - started
+            timer.cancel()
+        return self._clock() - started
 
     def _wake_waiters(self) -> None:
         waiters, self._waiters = self._waiters, []

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import sys
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
@@ -159,12 +160,18 @@ def default_state_dir() -> Path:
     return Path(platformdirs.user_cache_dir("ttabot", appauthor=False))
 
 
-def open_state(settings: Settings, warn: Warn = warn_stderr) -> SharedState:
-    """The configured backend: Redis when ``[state] url`` is set and answers, else the file."""
+def open_state(
+    settings: Settings, warn: Warn = warn_stderr, clock: Callable[[], float] = time.time
+) -> SharedState:
+    """The configured backend: Redis when ``[state] url`` is set and answers, else the file.
+
+    ``clock`` (epoch seconds) judges the file's cooldowns; Redis keeps its own clock.
+    """
     from ttabot.llm.state_file import FileState
 
     state_dir = settings.client.state_dir
-    fallback = FileState(Path(state_dir) if state_dir else default_state_dir(), warn=warn)
+    directory = Path(state_dir) if state_dir else default_state_dir()
+    fallback = FileState(directory, clock=clock, warn=warn)
     url = settings.state.url
     if not url:
         return fallback

@@ -18,8 +18,54 @@ _THINK = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
 _FENCE = re.compile(r"```[a-zA-Z0-9_-]*[ \t]*\n(.*?)(?:```|\Z)", re.DOTALL)
 
 
+#: JSON nested deeper than this is refused before it is parsed: the parser recurses
+#: once per level, and a hostile body or answer 100,000 levels deep must end as a
+#: failure with a reason, not a RecursionError (or a crashed interpreter).
+MAX_JSON_DEPTH = 200
+
+# A JSON string (skipped whole, so brackets inside it do not count) or one bracket.
+_DEPTH_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+
+
 class JSONExtractionError(ValueError):
     """The text holds no JSON object or array that could be recovered."""
+
+
+class JSONTooDeepError(JSONExtractionError):
+    """The text nests brackets deeper than :data:`MAX_JSON_DEPTH`; it is not parsed."""
+
+
+def too_deep(text: str, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether brackets outside strings in ``text`` nest deeper than ``limit``.
+
+    A linear scan that stops as soon as the limit is passed; brackets in prose
+    count too, which only makes it stricter.
+    """
+    if text.count("[") + text.count("{") <= limit:
+        return False  # the common case, at C speed
+    depth = 0
+    for match in _DEPTH_TOKEN.finditer(text):
+        char = match.group()
+        if char in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif char in "]}":
+            depth = max(0, depth - 1)
+    return False
+
+
+def loads_bounded(text: str | bytes) -> Any:
+    """``json.loads`` that refuses nesting deeper than :data:`MAX_JSON_DEPTH`.
+
+    Raises :class:`JSONTooDeepError` (a ``ValueError``) for too deep a value and
+    ``ValueError`` for anything that is not JSON.
+    """
+    if isinstance(text, bytes):
+        text = text.decode("utf-8")
+    if too_deep(text):
+        raise JSONTooDeepError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+    return json.loads(text)
 
 
 class SchemaError(ValueError):
@@ -39,7 +85,7 @@ def strip_reasoning(text: str) -> str:
 
 def _loads(text: str) -> Any:
     try:
-        return json.loads(text)
+        return json.loads(text)  # callers checked the depth of the whole answer
     except ValueError:
         return None
 
@@ -91,9 +137,12 @@ def extract_json(text: str) -> Any:
 
     Tries, in order: the whole text; each fenced code block; the first complete
     JSON value starting at a ``{`` or ``[``; a repaired truncated value.
-    Raises :class:`JSONExtractionError` when none of these yields JSON.
+    Raises :class:`JSONExtractionError` when none of these yields JSON, and
+    :class:`JSONTooDeepError` when the text nests deeper than :data:`MAX_JSON_DEPTH`.
     """
     text = strip_reasoning(text).strip()
+    if too_deep(text):
+        raise JSONTooDeepError(f"the answer nests JSON deeper than {MAX_JSON_DEPTH} levels")
     whole = _loads(text)
     if isinstance(whole, dict | list):
         return whole

@@ -26,6 +26,7 @@ class Target:
     has_key: bool
     bucket: tuple[str, float] | None
     json_mode: bool
+    stream: bool = True
 
     @property
     def state_key(self) -> str:
@@ -104,4 +105,5 @@ def resolve_target(settings: Settings, ref: str, environ: Mapping[str, str]) -> 
         has_key=_has_key(provider, environ),
         bucket=pace_bucket(provider, model),
         json_mode=provider.json_mode,
+        stream=provider.stream,
     )

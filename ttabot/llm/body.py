@@ -1,0 +1,164 @@
+"""What a provider sends back, read with bounds: body size, decompression, SSE events.
+
+Pure, incremental parsers fed one network chunk at a time, so memory stays
+bounded by the cap however large (or however well compressed) the body is:
+
+* :class:`BoundedDecoder` undoes ``Content-Encoding`` (gzip, deflate) itself with
+  zlib's ``max_length``, so a 2 MB gzip bomb stops at the cap instead of expanding
+  to 2 GB, and raises :class:`BodyTooLarge` past the cap;
+* :class:`StreamAssembler` turns an SSE chat-completion stream back into the
+  payload a non-streamed request would have had, telling real progress (data
+  events, content tokens) from ``: keep-alive`` comments.
+"""
+
+from __future__ import annotations
+
+import zlib
+from typing import Any
+
+from ttabot.llm.structured import loads_bounded
+
+#: Default cap on a response body, after decompression (bytes).
+DEFAULT_MAX_BODY = 8 * 1024 * 1024
+
+
+class BodyTooLarge(Exception):
+    """The body (decoded) is longer than the cap."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"response body larger than {limit} bytes")
+        self.limit = limit
+
+
+class UnsupportedEncoding(Exception):
+    """The body is compressed in a way ttabot does not decode (it asks for gzip or deflate)."""
+
+
+#: What ttabot asks for: encodings :class:`BoundedDecoder` decodes with a bound.
+ACCEPT_ENCODING = "gzip, deflate"
+
+
+class BoundedDecoder:
+    """Decode a body chunk by chunk, never producing more than ``limit`` bytes in all."""
+
+    def __init__(self, content_encoding: str, limit: int) -> None:
+        encoding = content_encoding.strip().lower()
+        self._limit = limit
+        self._seen = 0
+        self._zlib: Any = None
+        self._deflate_probe = False
+        if encoding == "gzip" or encoding == "x-gzip":
+            self._zlib = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif encoding == "deflate":
+            # "deflate" is zlib-wrapped by the standard and raw in practice: try both.
+            self._zlib = zlib.decompressobj(zlib.MAX_WBITS)
+            self._deflate_probe = True
+        elif encoding not in ("", "identity"):
+            raise UnsupportedEncoding(f"unsupported Content-Encoding {content_encoding!r}")
+
+    def feed(self, raw: bytes) -> bytes:
+        """The decoded bytes of the next raw chunk; :class:`BodyTooLarge` past the cap."""
+        if self._zlib is None:
+            return self._count(raw)
+        room = self._limit - self._seen + 1  # one byte more than allowed tells "too large"
+        try:
+            out = self._zlib.decompress(raw, room)
+        except zlib.error:
+            if not self._deflate_probe:
+                raise
+            self._deflate_probe = False
+            self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
+            out = self._zlib.decompress(raw, room)
+        self._deflate_probe = False
+        return self._count(out)
+
+    def flush(self) -> bytes:
+        """Whatever the decompressor still holds at the end of the body."""
+        if self._zlib is None:
+            return b""
+        return self._count(self._zlib.flush(self._limit - self._seen + 1))
+
+    def _count(self, data: bytes) -> bytes:
+        self._seen += len(data)
+        if self._seen > self._limit:
+            raise BodyTooLarge(self._limit)
+        return data
+
+
+class StreamAssembler:
+    """Rebuild a chat completion from SSE ``data:`` events.
+
+    :meth:`feed` takes decoded bytes and returns what they brought: ``"token"``
+    when content (or reasoning) text arrived, ``"data"`` for other events,
+    ``""`` when only comments, blank lines or part of a line arrived.
+    """
+
+    def __init__(self) -> None:
+        self._buffer = b""
+        self._content: list[str] = []
+        self._reasoning: list[str] = []
+        self._usage: Any = None
+        self._error: Any = None
+        self.done = False
+        self.events = 0
+
+    def feed(self, data: bytes) -> str:
+        """Consume ``data``; raises ``ValueError`` for an event that is not JSON (or too deep)."""
+        if b"\n" not in data:
+            self._buffer += data
+            return ""
+        lines = (self._buffer + data).split(b"\n")
+        self._buffer = lines.pop()
+        brought = ""
+        for line in lines:
+            got = self._line(line.rstrip(b"\r"))
+            if got == "token" or (got and not brought):
+                brought = got
+        return brought
+
+    def _line(self, line: bytes) -> str:
+        if not line.startswith(b"data:") or self.done:
+            return ""  # a ": comment" keep-alive, an event name, a blank line: no progress
+        text = line[5:].strip()
+        if text == b"[DONE]":
+            self.done = True
+            return "data"
+        self.events += 1
+        chunk = loads_bounded(text)
+        if not isinstance(chunk, dict):
+            return "data"
+        if chunk.get("error"):
+            self._error = chunk["error"]
+            self.done = True
+            return "data"
+        if isinstance(chunk.get("usage"), dict):
+            self._usage = chunk["usage"]
+        return "token" if self._delta(chunk.get("choices")) else "data"
+
+    def _delta(self, choices: Any) -> bool:
+        if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+            return False
+        delta = choices[0].get("delta") or choices[0].get("message")
+        if not isinstance(delta, dict):
+            return False
+        token = False
+        content = delta.get("content")
+        if isinstance(content, str) and content:
+            self._content.append(content)
+            token = True
+        for key in ("reasoning", "reasoning_content"):
+            # A reasoning model thinking out loud is working, not hung.
+            if isinstance(delta.get(key), str) and delta[key]:
+                self._reasoning.append(delta[key])
+                token = True
+        return token
+
+    def payload(self) -> dict[str, Any]:
+        """The assembled answer in the shape of a non-streamed chat completion."""
+        if self._error is not None:
+            return {"error": self._error}
+        message = {"role": "assistant", "content": "".join(self._content)}
+        payload: dict[str, Any] = {"choices": [{"index": 0, "message": message}]}
+        if self._usage is not None:
+            payload["usage"] = self._usage
+        return payload
