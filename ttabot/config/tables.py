@@ -107,6 +107,7 @@ _ONE_OF: Mapping[str, tuple[str, ...]] = {
     "docstring_style": ("auto", "google", "numpy", "sphinx"),
     "default_docstring_style": ("google", "numpy", "sphinx"),
     "mode": ("comment", "suggest", "commit"),
+    "sandbox": ("auto", "bwrap"),
 }
 
 

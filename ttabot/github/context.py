@@ -55,7 +55,9 @@ def action_settings(root: Path, environ: Mapping[str, str]) -> Settings:
     if mode not in MODES:
         raise TtabotError(f"input mode {mode!r}: use one of {', '.join(MODES)}")
     github = settings.github._replace(mode=mode)
-    return settings._replace(github=github, draft=_job_python(root, settings, environ))
+    # In the Action no generated code runs outside bubblewrap, whatever the project says.
+    draft = _job_python(root, settings, environ)._replace(sandbox="bwrap")
+    return settings._replace(github=github, draft=draft)
 
 
 def _job_python(root: Path, settings: Settings, environ: Mapping[str, str]) -> DraftSettings:
