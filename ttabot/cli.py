@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import click
 
 from ttabot import __version__
-from ttabot.errors import EXIT_USAGE, TtabotError
+from ttabot.errors import EXIT_USAGE, Stopped, TtabotError
 
 #: name -> (module under ttabot.commands, one-line help shown by ``ttabot --help``)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -82,7 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except click.exceptions.Exit as exc:
         return exc.exit_code
-    except KeyboardInterrupt as exc:
+    except (KeyboardInterrupt, Stopped) as exc:
         return _interrupted(exc)
     except BrokenPipeError:
         # stdout closed early (e.g. piped to `head`): not an error worth a traceback.
@@ -91,7 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return result if isinstance(result, int) else 0
 
 
-def _interrupted(exc: KeyboardInterrupt) -> int:
+def _interrupted(exc: BaseException) -> int:
     """One line and 128 + the signal's number; scratch copies of the project are removed."""
     import signal
 

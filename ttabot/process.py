@@ -28,7 +28,7 @@ PR_GET_DUMPABLE = 3
 
 #: Variable names that hold secrets: keys, tokens, passwords, cloud credentials.
 SECRET_NAME = re.compile(
-    r"KEY|TOKEN|SECRET|PASSW|CREDENTIAL|PRIVATE|AUTH|COOKIE|SESSION|^AWS_|^AZURE_|^GOOGLE_"
+    r"KEY|TOKEN|SECRET|PASSW|CREDENTIAL|PRIVATE|AUTH(?!OR)|COOKIE|SESSION|^AWS_|^AZURE_|^GOOGLE_"
     r"|^ACTIONS_|^INPUT_",
     re.IGNORECASE,
 )

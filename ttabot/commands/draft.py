@@ -11,6 +11,7 @@ import contextlib
 import json
 import logging
 import os
+import signal
 import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -20,7 +21,7 @@ import click
 
 from ttabot.commands.selection import select, selection_options
 from ttabot.config import Settings, load_settings, parse_categories
-from ttabot.errors import TtabotError
+from ttabot.errors import Stopped, TtabotError
 from ttabot.records import Category, TaskKind
 
 if TYPE_CHECKING:
@@ -123,12 +124,16 @@ def command(
     # Before any child (git included) starts: secrets out of the environment children
     # inherit, and our /proc files closed to other processes.
     environ = protect()
-    with stop_on_signals(), _warnings_to_stderr():
-        selection = select(rev_range, diff_path, root, staged=True if hook else None)
-        settings = load_settings(selection.root, config, environ)
-        keys = [p.api_key_env for p in settings.providers.values() if p.api_key_env]
-        drop_secrets(os.environ, keys)
-        return _command(selection, settings, environ, fmt, do_apply, dry_run, only, hook)
+    try:
+        with stop_on_signals(), _warnings_to_stderr():
+            selection = select(rev_range, diff_path, root, staged=True if hook else None)
+            settings = load_settings(selection.root, config, environ)
+            keys = [p.api_key_env for p in settings.providers.values() if p.api_key_env]
+            drop_secrets(os.environ, keys)
+            return _command(selection, settings, environ, fmt, do_apply, dry_run, only, hook)
+    except KeyboardInterrupt as exc:  # SIGINT or SIGTERM: children are dead already
+        signum = exc.args[0] if exc.args and isinstance(exc.args[0], int) else signal.SIGINT
+        raise Stopped(signum) from None
 
 
 @contextlib.contextmanager
