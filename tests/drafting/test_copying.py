@@ -100,7 +100,10 @@ def test_a_relative_linked_folder_in_the_change_is_refused_not_a_traceback(
     root = tmp_path / "proj"
     (root / "real").mkdir(parents=True)
     (root / "alias").symlink_to("real")
-    with pytest.raises(TtabotError, match="alias is a symbolic link"):
-        with project_copy(root, {"alias/m.py": "X = 2\n"}, environ=ENV, python=sys.executable):
-            pass
+    overlay = {"alias/m.py": "X = 2\n"}
+    with (
+        pytest.raises(TtabotError, match="alias is a symbolic link"),
+        project_copy(root, overlay, environ=ENV, python=sys.executable),
+    ):
+        pass
     assert not (root / "real" / "m.py").exists()

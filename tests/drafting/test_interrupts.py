@@ -47,9 +47,12 @@ def _processes_with(token: str) -> list[int]:
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                if token.encode() in (entry / "cmdline").read_bytes():
-                    if "\nState:\tZ" not in (entry / "status").read_text():
-                        found.append(int(entry.name))
+                cmdline = (entry / "cmdline").read_bytes()
+                if (
+                    token.encode() in cmdline
+                    and "\nState:\tZ" not in (entry / "status").read_text()
+                ):
+                    found.append(int(entry.name))
             except OSError:
                 continue
     return found
@@ -100,7 +103,7 @@ def test_a_signal_stops_the_sandbox_removes_the_copy_and_exits_with_one_line(
             time.sleep(0.1)
         assert list(scratch.glob("ttabot-*/project/started")), "the generated test never ran"
         proc.send_signal(signum)
-        out, err = proc.communicate(timeout=60)
+        _, err = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -73,7 +73,8 @@ def _run_test(project: Path, parent: dict[str, str], body: str) -> dict[str, obj
 
 def _try(expr: str, key: str) -> str:
     """Lines that store ``expr``'s value (or the error it raised) under ``seen[key]``."""
-    return f"try:\n    seen[{key!r}] = {expr}\nexcept Exception as exc:\n    seen[{key!r}] = repr(exc)\n"
+    store = f"seen[{key!r}]"
+    return f"try:\n    {store} = {expr}\nexcept Exception as exc:\n    {store} = repr(exc)\n"
 
 
 @needs_bwrap
@@ -212,9 +213,11 @@ def test_the_fallback_warning_names_the_risk(project: Path, caplog: pytest.LogCa
 
 def test_required_isolation_runs_nothing_without_bwrap(project: Path):
     environ = {"PATH": "/nonexistent-no-bwrap"}
-    with pytest.raises(NoSandbox, match="not drafted: no sandbox"):
-        with project_copy(project, {}, environ=environ, isolation="bwrap"):
-            pytest.fail("the copy must not be made")
+    with (
+        pytest.raises(NoSandbox, match="not drafted: no sandbox"),
+        project_copy(project, {}, environ=environ, isolation="bwrap"),
+    ):
+        pytest.fail("the copy must not be made")
     assert sandbox_refusal("bwrap", environ) is not None
     assert sandbox_refusal("auto", environ) is None
 
