@@ -58,6 +58,8 @@ def select_change(
         return _from_range(top, rev_range)
     if staged is not False:
         data = git.diff_staged(top)
+        if data.startswith(_UNMERGED.encode()) or b"\n" + _UNMERGED.encode() in data:
+            raise TtabotError(_unmerged_message(git.unmerged_paths(top)))
         if data or staged:
             change = _git_change(data, "staged change")
             return Selection(top, change, _GitReader(top, "", change), head, None)
@@ -65,6 +67,15 @@ def select_change(
         raise TtabotError("nothing to check: no commits yet and nothing staged")
     change = _git_change(git.diff_commit(top, head), f"last commit {head[:12]}")
     return Selection(top, change, _GitReader(top, head, change), None, head)
+
+
+def _unmerged_message(paths: list[str]) -> str:
+    shown = ", ".join(repr(p) if "\n" in p else p for p in paths[:3])
+    more = f" and {len(paths) - 3} more" if len(paths) > 3 else ""
+    return (
+        f"the index has unmerged paths ({shown}{more}): finish or abort the merge "
+        "(resolve and 'git add' them), or pass --range"
+    )
 
 
 def split_range(text: str) -> tuple[str, str, bool]:

@@ -211,7 +211,7 @@ def test_diff_reads_files_under_root_and_never_outside(tmp_path: Path) -> None:
     assert selection.read_new("pkg") is None
 
 
-def test_conflicted_files_mid_merge_are_skipped(repo: GitRepo) -> None:
+def test_a_conflicted_merge_stops_with_one_line_naming_the_paths(repo: GitRepo) -> None:
     commit(repo, "base", {"x.py": "x = 1\n", "y.py": "y = 1\n"})
     repo.git("checkout", "-q", "-b", "topic")
     commit(repo, "topic", {"x.py": "x = 2\n"})
@@ -221,7 +221,21 @@ def test_conflicted_files_mid_merge_are_skipped(repo: GitRepo) -> None:
     assert done.returncode != 0  # the conflict this test is about
     repo.write("y.py", "y = 1\nz = 2\n")
     repo.stage("y.py")
-    assert paths(repo) == {"y.py": FileStatus.MODIFIED}
+    # Checking only y.py would say "nothing left undone" about a half-merged tree.
+    with pytest.raises(TtabotError, match=r"^the index has unmerged paths \(x\.py\)") as info:
+        select_change(repo.path)
+    assert "\n" not in str(info.value)
+    assert paths(repo, rev_range="HEAD~1..HEAD") == {"x.py": FileStatus.MODIFIED}
+
+
+def test_a_file_name_with_a_newline_is_checked_not_skipped(repo: GitRepo) -> None:
+    commit(repo, "base", {"a.py": "a = 1\n"})
+    repo.write("odd\nname.py", "def f():\n    return 1\n")
+    repo.stage()
+    selection = select_change(repo.path)
+    assert [f.path for f in selection.change.files] == ["odd\nname.py"]
+    assert selection.read_new("odd\nname.py") == b"def f():\n    return 1\n"
+    assert selection.read_new("missing\nfile.py") is None
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to hand the repository to another user")
