@@ -32,12 +32,23 @@ DIFF_OPTIONS = (
 )
 
 
+#: Seconds any one git command may take (a hung credential helper, a stuck NFS mount).
+GIT_TIMEOUT = 600.0
+
+
 def run(root: Path, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
     """Run ``git ARGS`` in ``root`` and return the finished process, whatever its exit code."""
     try:
         return subprocess.run(
-            [*_GIT, *args], cwd=root, input=stdin, capture_output=True, check=False
+            [*_GIT, *args],
+            cwd=root,
+            input=stdin,
+            capture_output=True,
+            check=False,
+            timeout=GIT_TIMEOUT,
         )
+    except subprocess.TimeoutExpired:
+        raise TtabotError(f"git {args[0]} did not finish in {GIT_TIMEOUT:g} s") from None
     except (FileNotFoundError, NotADirectoryError):
         # subprocess says the same for a missing cwd and a missing git binary.
         if not root.is_dir():

@@ -248,3 +248,18 @@ def test_git_refusing_the_repository_is_reported_in_its_own_words(repo: GitRepo)
     assert str(info.value) == (
         f"git cannot use {repo.path}: detected dubious ownership in repository at '{repo.path}'"
     )
+
+
+def test_a_git_that_hangs_is_stopped_and_named(
+    repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ttabot import git
+
+    fake = tmp_path / "bin" / "git"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\nexec sleep 600\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setattr(git, "GIT_TIMEOUT", 0.5)
+    with pytest.raises(TtabotError, match=r"^git rev-parse did not finish in 0.5 s$"):
+        select_change(repo.path)
