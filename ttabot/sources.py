@@ -182,4 +182,12 @@ class _FileReader:
         rel = PurePosixPath(path)
         if rel.is_absolute() or ".." in rel.parts:
             return None
-        return self._root / rel
+        target = self._root / rel
+        # A link (or linked folder) that resolves outside the root is not read through.
+        try:
+            real_root, real = self._root.resolve(), target.resolve()
+        except (OSError, RuntimeError):  # a link loop
+            return None
+        if real != real_root and real_root not in real.parents:
+            return None
+        return target

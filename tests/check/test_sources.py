@@ -211,6 +211,26 @@ def test_diff_reads_files_under_root_and_never_outside(tmp_path: Path) -> None:
     assert selection.read_new("pkg") is None
 
 
+def test_diff_never_reads_through_a_link_that_leaves_the_root(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    root.mkdir()
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "t.py").write_text("s = 1\n")
+    (root / "tests").symlink_to(outside)
+    (root / "real.py").write_text("x = 1\n")
+    (root / "alias.py").symlink_to("real.py")  # inside: read as usual
+    (root / "loop.py").symlink_to("loop.py")
+    diff = b"".join(
+        f"--- a/{p}\n+++ b/{p}\n@@ -0,0 +1 @@\n+x = 1\n".encode()
+        for p in ("tests/t.py", "alias.py", "loop.py")
+    )
+    selection = select_change(root, diff=diff)
+    assert selection.read_new("tests/t.py") is None
+    assert selection.read_new("alias.py") == b"x = 1\n"
+    assert selection.read_new("loop.py") is None
+
+
 def test_a_conflicted_merge_stops_with_one_line_naming_the_paths(repo: GitRepo) -> None:
     commit(repo, "base", {"x.py": "x = 1\n", "y.py": "y = 1\n"})
     repo.git("checkout", "-q", "-b", "topic")
