@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import tempfile
@@ -61,11 +62,14 @@ def write_all_atomic(root: Path, texts: Mapping[str, str]) -> None:
     """
     targets = {rel: inside(root, rel) for rel in texts}
     staged: list[tuple[Path, Path, bytes | None]] = []  # (temporary, target, old content)
+    made: list[Path] = []  # folders created for new files, removed again on failure
     try:
         for rel, text in texts.items():
             target = targets[rel]
             old = target.read_bytes() if target.exists() else None
+            missing = [p for p in (target.parent, *target.parent.parents) if not p.exists()]
             target.parent.mkdir(parents=True, exist_ok=True)
+            made += missing
             mode = target.stat().st_mode & 0o7777 if old is not None else None
             fd, name = tempfile.mkstemp(
                 dir=target.parent, prefix=f".{target.name}.", suffix=".ttabot"
@@ -76,9 +80,13 @@ def write_all_atomic(root: Path, texts: Mapping[str, str]) -> None:
             if mode is not None:
                 os.chmod(name, mode)
         _rename_all(staged)
-    finally:
+    except BaseException:
         for tmp, _target, _old in staged:
             tmp.unlink(missing_ok=True)
+        for folder in sorted(made, key=lambda p: len(p.parts), reverse=True):  # deepest first
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
 
 
 def _rename_all(staged: list[tuple[Path, Path, bytes | None]]) -> None:

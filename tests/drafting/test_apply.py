@@ -54,7 +54,7 @@ def test_a_full_disk_is_one_error_and_leaves_every_file_as_it_was(
     def fdopen(fd: int, *args: object, **kwargs: object) -> object:
         nonlocal calls
         calls += 1
-        if calls == 2:  # the second file's temporary: the disk fills up
+        if calls == 3:  # the last file's temporary, in a folder made for it: the disk is full
             os.close(fd)
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         return real_fdopen(fd, *args, **kwargs)  # type: ignore[call-overload]
@@ -63,6 +63,7 @@ def test_a_full_disk_is_one_error_and_leaves_every_file_as_it_was(
     with pytest.raises(TtabotError, match=r"nothing applied.*No space left on device"):
         output.apply(tree, DRAFTS)
     assert _state(tree) == before  # no temporary file left, no file changed
+    assert not (tree / "c").exists()  # nor the folder made for the new file
 
 
 def test_a_failed_rename_puts_the_renamed_files_back(
