@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import socket
 import sys
 import uuid
@@ -16,6 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.drafting.conftest import answer, configure
+from tests.support.fake_openai import FakeOpenAI
+from tests.support.gitrepo import GitRepo
+from ttabot.cli import main
 from ttabot.drafting import bwrap
 from ttabot.drafting.sandbox import NoSandbox, bwrap_refusal, project_copy, sandbox_refusal
 
@@ -230,3 +235,31 @@ def test_kernel_refusal_is_reported_not_raised(tmp_path: Path):
     fake.chmod(0o755)
     why = bwrap_refusal({"PATH": str(tmp_path)})
     assert why == "bwrap: No permissions to creating new namespace"
+
+
+def test_with_sandbox_bwrap_and_no_bwrap_no_test_is_drafted_or_asked_for(
+    repo: GitRepo,
+    fake: FakeOpenAI,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    repo.write("pkg/__init__.py", "")
+    repo.commit("init")
+    repo.write("pkg/calc.py", "def add(a, b):\n    return a + b\n")
+    configure(repo, fake, lambda model, body: answer({"code": "def test_x():\n    pass\n"}))
+    repo.write(".ttabot.toml", (repo.path / ".ttabot.toml").read_text() + 'sandbox = "bwrap"\n')
+    repo.stage()
+    bin_dir = tmp_path / "bin-without-bwrap"
+    bin_dir.mkdir()
+    git = shutil.which("git")
+    assert git is not None
+    (bin_dir / "git").symlink_to(git)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    code = main(["draft", "--only", "tests-needed", "--format", "json"])
+    (draft,) = json.loads(capsys.readouterr().out)["drafts"]
+    assert code == 1
+    assert draft["status"] == "rejected"
+    assert draft["stages"][0]["name"] == "sandbox"
+    assert draft["reason"].startswith("not drafted: no sandbox (bwrap is not installed")
+    assert fake.calls == []  # no model was asked for code that could not run
