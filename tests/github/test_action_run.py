@@ -27,6 +27,7 @@ from tests.support.fake_github import (
 from tests.support.fake_openai import FakeOpenAI, fake_openai, ok
 from tests.support.gitrepo import GitRepo
 from tests.support.loopback import LoopbackServer, Reply, serve
+from tests.support.sandbox import needs_bwrap
 
 TOKEN = "ghs_SuperSecretToken0123456789"
 REPO = "octo/proj"
@@ -599,6 +600,7 @@ def test_tests_command_on_a_fork_runs_nothing_and_says_why(stage: Stage) -> None
     assert stage.fake.review_comments == {} and stage.fake.sticky_comments(7) == []
 
 
+@needs_bwrap  # in the Action generated tests run only under bubblewrap
 def test_tests_command_on_a_same_repo_pr_runs_them_without_secrets(stage: Stage) -> None:
     with drafting_stage(stage) as (s, models, _marker):
         event = s.comment_event("/ttabot tests")
@@ -632,6 +634,7 @@ def test_fork_pr_run_with_secrets_drafts_docs_but_runs_no_tests(
     assert "**Tests needed** (1)" in sticky["body"]  # still reported, only not drafted
 
 
+@needs_bwrap  # in the Action generated tests run only under bubblewrap
 def test_fork_pr_under_pull_request_may_run_its_tests(stage: Stage) -> None:
     # GitHub gives this run no secrets and a read-only token, and the fork controls
     # the workflow file anyway: running its tests exposes nothing more.
