@@ -107,3 +107,18 @@ def test_a_relative_linked_folder_in_the_change_is_refused_not_a_traceback(
     ):
         pass
     assert not (root / "real" / "m.py").exists()
+
+
+def test_an_interrupt_stops_a_copy_midway(tmp_path: Path) -> None:
+    from ttabot import children
+
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "a.py").write_text("")
+    children.stop_children()
+    try:
+        with pytest.raises(children.Interrupted):
+            copy_project(root, tmp_path / "copy", listing(root))
+    finally:
+        children.reset_for_tests()
+    assert not (tmp_path / "copy" / "a.py").exists()

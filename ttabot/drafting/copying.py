@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
-from ttabot import git
+from ttabot import children, git
 from ttabot.errors import TtabotError
 
 #: Folders never copied: version control, environments, caches, build output.
@@ -103,6 +103,8 @@ def copy_project(root: Path, dest: Path, names: Iterable[str]) -> CopyReport:
     """Copy ``names`` (repo-relative) from ``root`` to ``dest``; see the module docstring."""
     outside: list[str] = []
     for rel in names:
+        if children.stopping():  # SIGINT/SIGTERM: a big copy must not hold the exit up
+            raise children.Interrupted
         source = root / rel
         if any(p.is_symlink() for p in _parents(root, rel)):
             continue  # under a linked folder: the link itself is handled on its own
