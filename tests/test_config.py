@@ -163,3 +163,26 @@ def test_pyproject_that_never_names_ttabot_is_not_parsed(tmp_path: Path) -> None
     (tmp_path / "pyproject.toml").write_text("[tool.ttabot\nmax-params = 1\n")
     with pytest.raises(TtabotError, match="not valid TOML"):
         load_settings(tmp_path, environ={})
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("[client]\ndeadline = nan\n", "client.deadline: expected a finite number >= 0, not nan"),
+        ("[client]\nattempt-timeout = inf\n", "client.attempt-timeout: expected a finite number"),
+        ("[draft]\ntest-timeout = inf\n", "draft.test-timeout: expected a finite number"),
+        ("[draft]\ntest-timeout = -inf\n", "draft.test-timeout: expected a finite number"),
+        ("[client]\ndeadline = -5\n", "client.deadline: expected a finite number >= 0, not -5"),
+        ("[client]\nbackoff = [1, nan]\n", "client.backoff: expected a finite number"),
+        ("[client]\nbackoff = [1, -2]\n", "client.backoff: expected a finite number >= 0"),
+        ("[providers.local]\nbase_url = 'http://x'\nrpm = inf\n", "providers.local.rpm"),
+        ("[providers.local]\nbase_url = 'http://x'\nrpm = nan\n", "providers.local.rpm"),
+        ("[draft]\nsandbox = 'none'\n", "'none' is not one of auto, bwrap"),
+    ],
+)
+def test_durations_must_be_finite_and_not_negative(tmp_path: Path, text: str, needle: str) -> None:
+    (tmp_path / ".ttabot.toml").write_text(text)
+    with pytest.raises(TtabotError) as info:
+        load_settings(tmp_path, environ={})
+    assert needle in str(info.value)
+    assert "\n" not in str(info.value)

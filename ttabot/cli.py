@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import click
 
 from ttabot import __version__
-from ttabot.errors import EXIT_USAGE, TtabotError
+from ttabot.errors import EXIT_USAGE, Stopped, TtabotError
 
 #: name -> (module under ttabot.commands, one-line help shown by ``ttabot --help``)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -82,11 +82,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except click.exceptions.Exit as exc:
         return exc.exit_code
-    except KeyboardInterrupt:
-        click.echo("ttabot: interrupted", err=True)
-        return 130
+    except (KeyboardInterrupt, Stopped) as exc:
+        return _interrupted(exc)
     except BrokenPipeError:
         # stdout closed early (e.g. piped to `head`): not an error worth a traceback.
         sys.stderr.close()
         return 1
     return result if isinstance(result, int) else 0
+
+
+def _interrupted(exc: BaseException) -> int:
+    """One line and 128 + the signal's number; scratch copies of the project are removed."""
+    import signal
+
+    signum = exc.args[0] if exc.args and isinstance(exc.args[0], int) else signal.SIGINT
+    children = sys.modules.get("ttabot.children")
+    if children is not None:  # loaded only by commands that start children
+        children.remove_all_scratch()
+    name = "terminated" if signum == signal.SIGTERM else "interrupted"
+    click.echo(f"ttabot: {name}", err=True)
+    return 128 + signum

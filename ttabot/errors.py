@@ -13,3 +13,10 @@ class TtabotError(Exception):
 
 #: Exit code for usage and input errors.
 EXIT_USAGE = 2
+
+
+class Stopped(Exception):
+    """ttabot was stopped by a signal (``args[0]``); the CLI exits with 128 + that number.
+
+    Not a ``KeyboardInterrupt``: click would turn that into its own "Aborted!".
+    """

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import tempfile
-from pathlib import Path
+from collections.abc import Mapping
+from pathlib import Path, PurePosixPath
 
 
-def write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str | bytes) -> None:
     """Replace ``path`` with ``text`` in one step: a reader sees the old file or the new one.
 
     The text goes to a temporary file beside ``path`` (same file system), keeps the
@@ -18,11 +21,91 @@ def write_atomic(path: Path, text: str) -> None:
     mode = path.stat().st_mode & 0o7777 if path.exists() else None
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".ttabot")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        data = text.encode("utf-8") if isinstance(text, str) else text
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
         if mode is not None:
             os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def inside(root: Path, rel: str) -> Path:
+    """``root / rel``, refusing a path that leaves ``root`` or passes through a symlink.
+
+    Every component below ``root`` that exists must be a real folder (the last
+    one a real file or absent), so nothing is written or deleted through a link.
+    Raises :class:`ValueError` naming the reason.
+    """
+    parts = PurePosixPath(rel).parts
+    if not parts or PurePosixPath(rel).is_absolute() or ".." in parts:
+        raise ValueError(f"{rel}: not a path inside the project")
+    target = root
+    for part in parts:
+        target = target / part
+        if target.is_symlink():
+            raise ValueError(f"{rel}: {target.relative_to(root).as_posix()} is a symbolic link")
+    return target
+
+
+def write_all_atomic(root: Path, texts: Mapping[str, str]) -> None:
+    """Write every ``rel -> text`` under ``root``, or none of them.
+
+    Each text first goes to a temporary file beside its target; only when all
+    are written are they renamed into place, with SIGINT and SIGTERM held back
+    so an interrupt cannot land between two renames. On any error the
+    temporary files are removed, files already renamed get their old content
+    back, and the error propagates. Paths through symlinks are refused
+    (:func:`inside`), before anything is written.
+    """
+    targets = {rel: inside(root, rel) for rel in texts}
+    staged: list[tuple[Path, Path, bytes | None]] = []  # (temporary, target, old content)
+    made: list[Path] = []  # folders created for new files, removed again on failure
+    try:
+        for rel, text in texts.items():
+            target = targets[rel]
+            old = target.read_bytes() if target.exists() else None
+            missing = [p for p in (target.parent, *target.parent.parents) if not p.exists()]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made += missing
+            mode = target.stat().st_mode & 0o7777 if old is not None else None
+            fd, name = tempfile.mkstemp(
+                dir=target.parent, prefix=f".{target.name}.", suffix=".ttabot"
+            )
+            staged.append((Path(name), target, old))
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(text.encode("utf-8"))
+            if mode is not None:
+                os.chmod(name, mode)
+        _rename_all(staged)
+    except BaseException:
+        for tmp, _target, _old in staged:
+            tmp.unlink(missing_ok=True)
+        for folder in sorted(made, key=lambda p: len(p.parts), reverse=True):  # deepest first
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
+
+
+def _rename_all(staged: list[tuple[Path, Path, bytes | None]]) -> None:
+    held = {signal.SIGINT, signal.SIGTERM}
+    blocked = hasattr(signal, "pthread_sigmask")
+    if blocked:
+        signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    done: list[tuple[Path, bytes | None]] = []
+    try:
+        for tmp, target, old in staged:
+            os.replace(tmp, target)
+            done.append((target, old))
+    except OSError:
+        for target, old in reversed(done):
+            if old is None:
+                target.unlink(missing_ok=True)
+            else:
+                write_atomic(target, old)
+        raise
+    finally:
+        if blocked:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, held)

@@ -32,12 +32,23 @@ DIFF_OPTIONS = (
 )
 
 
+#: Seconds any one git command may take (a hung credential helper, a stuck NFS mount).
+GIT_TIMEOUT = 600.0
+
+
 def run(root: Path, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
     """Run ``git ARGS`` in ``root`` and return the finished process, whatever its exit code."""
     try:
         return subprocess.run(
-            [*_GIT, *args], cwd=root, input=stdin, capture_output=True, check=False
+            [*_GIT, *args],
+            cwd=root,
+            input=stdin,
+            capture_output=True,
+            check=False,
+            timeout=GIT_TIMEOUT,
         )
+    except subprocess.TimeoutExpired:
+        raise TtabotError(f"git {args[0]} did not finish in {GIT_TIMEOUT:g} s") from None
     except (FileNotFoundError, NotADirectoryError):
         # subprocess says the same for a missing cwd and a missing git binary.
         if not root.is_dir():
@@ -132,16 +143,29 @@ def read_blobs(root: Path, specs: Sequence[str]) -> dict[str, bytes | None]:
     --batch`` answers every spec in order, which keeps a many-file change to
     one process.
     """
-    wanted = [spec for spec in dict.fromkeys(specs) if "\n" not in spec]
+    wanted = list(dict.fromkeys(specs))
     found: dict[str, bytes | None] = dict.fromkeys(specs)
     if not wanted:
         return found
-    stdin = "".join(f"{spec}\n" for spec in wanted).encode("utf-8", "surrogateescape")
-    done = run(root, "cat-file", "--batch", stdin=stdin)
+    # A path may hold a newline: then the specs go NUL-terminated (``-z``, git 2.38+).
+    nul = any("\n" in spec for spec in wanted)
+    end = "\0" if nul else "\n"
+    stdin = "".join(f"{spec}{end}" for spec in wanted).encode("utf-8", "surrogateescape")
+    done = run(root, "cat-file", "--batch", *(["-z"] if nul else []), stdin=stdin)
     if done.returncode != 0:
         raise TtabotError(f"git cat-file failed: {first_line(done.stderr)}")
     found.update(_parse_batch(done.stdout, wanted))
     return found
+
+
+_NOT_FOUND = (b" missing\n", b" ambiguous\n")
+
+
+def unmerged_paths(root: Path) -> list[str]:
+    """Paths with unmerged entries in the index (a merge, rebase or cherry-pick in progress)."""
+    data = output(root, "ls-files", "-u", "-z")
+    names = (entry.partition(b"\t")[2] for entry in data.split(b"\0") if entry)
+    return list(dict.fromkeys(n.decode("utf-8", "surrogateescape") for n in names))
 
 
 def _parse_batch(data: bytes, specs: Iterable[str]) -> dict[str, bytes | None]:
@@ -149,6 +173,13 @@ def _parse_batch(data: bytes, specs: Iterable[str]) -> dict[str, bytes | None]:
     out: dict[str, bytes | None] = {}
     pos = 0
     for spec in specs:
+        # "<spec> missing": matched whole, since a spec may hold a newline itself.
+        raw = spec.encode("utf-8", "surrogateescape")
+        word = next((w for w in _NOT_FOUND if data.startswith(raw + w, pos)), None)
+        if word is not None:
+            out[spec] = None
+            pos += len(raw) + len(word)
+            continue
         end = data.index(b"\n", pos)
         header = data[pos:end].split()
         pos = end + 1

@@ -61,6 +61,8 @@ def select_change(
         return _from_range(top, rev_range)
     if staged is not False:
         data = git.diff_staged(top)
+        if data.startswith(_UNMERGED.encode()) or b"\n" + _UNMERGED.encode() in data:
+            raise TtabotError(_unmerged_message(git.unmerged_paths(top)))
         if data or staged:
             change = _git_change(data, "staged change")
             reader = _GitReader(top, "", change, old_rev=head)
@@ -71,6 +73,15 @@ def select_change(
     # The diff is against the first parent (--diff-merges=first-parent): so is the old version.
     reader = _GitReader(top, head, change, old_rev=f"{head}^1")
     return Selection(top, change, reader, None, head, read_old=reader.read_old)
+
+
+def _unmerged_message(paths: list[str]) -> str:
+    shown = ", ".join(repr(p) if "\n" in p else p for p in paths[:3])
+    more = f" and {len(paths) - 3} more" if len(paths) > 3 else ""
+    return (
+        f"the index has unmerged paths ({shown}{more}): finish or abort the merge "
+        "(resolve and 'git add' them), or pass --range"
+    )
 
 
 def split_range(text: str) -> tuple[str, str, bool]:
@@ -235,4 +246,12 @@ class _FileReader:
         rel = PurePosixPath(path)
         if rel.is_absolute() or ".." in rel.parts:
             return None
-        return self._root / rel
+        target = self._root / rel
+        # A link (or linked folder) that resolves outside the root is not read through.
+        try:
+            real_root, real = self._root.resolve(), target.resolve()
+        except (OSError, RuntimeError):  # a link loop
+            return None
+        if real != real_root and real_root not in real.parents:
+            return None
+        return target

@@ -386,3 +386,33 @@ def test_diff_whose_files_are_not_under_root_is_a_usage_error(
     diff = "--- /dev/null\n+++ b/pkg/mod.py\n@@ -0,0 +1,2 @@\n+def f():\n+    return 1\n"
     run = run_cli(["check", "--diff", "-", "--root", str(tmp_path)], input=diff)
     assert_usage_error(run, "none of the Python files the diff names (1) exists under")
+
+
+def test_a_python_file_with_a_newline_in_its_name_is_checked(
+    repo: GitRepo, run_cli: RunCli
+) -> None:
+    staged(repo, {"odd\nname.py": UNDOCUMENTED})
+    run = run_cli(["check", "--format", "json"])
+    assert run.code == 1, run.err
+    assert {f["path"] for f in json.loads(run.out)["findings"]} == {"odd\nname.py"}
+
+
+def test_an_index_with_unmerged_paths_is_one_line_and_exit_2(
+    repo: GitRepo, run_cli: RunCli
+) -> None:
+    staged(repo, {"x.py": DOCUMENTED})
+    repo.commit("x")
+    repo.git("checkout", "-q", "-b", "topic")
+    repo.write("x.py", DOCUMENTED + "X = 1\n")
+    repo.commit("topic")
+    repo.git("checkout", "-q", "main")
+    repo.write("x.py", DOCUMENTED + "X = 2\n")
+    repo.commit("main")
+    merge = subprocess.run(["git", "merge", "-q", "topic"], cwd=repo.path, capture_output=True)
+    assert merge.returncode != 0
+    run = run_cli(["check"])
+    assert run.code == 2
+    assert run.err.splitlines() == [
+        "ttabot: error: the index has unmerged paths (x.py): finish or abort the merge "
+        "(resolve and 'git add' them), or pass --range"
+    ]

@@ -211,7 +211,27 @@ def test_diff_reads_files_under_root_and_never_outside(tmp_path: Path) -> None:
     assert selection.read_new("pkg") is None
 
 
-def test_conflicted_files_mid_merge_are_skipped(repo: GitRepo) -> None:
+def test_diff_never_reads_through_a_link_that_leaves_the_root(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    root.mkdir()
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "t.py").write_text("s = 1\n")
+    (root / "tests").symlink_to(outside)
+    (root / "real.py").write_text("x = 1\n")
+    (root / "alias.py").symlink_to("real.py")  # inside: read as usual
+    (root / "loop.py").symlink_to("loop.py")
+    diff = b"".join(
+        f"--- a/{p}\n+++ b/{p}\n@@ -0,0 +1 @@\n+x = 1\n".encode()
+        for p in ("tests/t.py", "alias.py", "loop.py")
+    )
+    selection = select_change(root, diff=diff)
+    assert selection.read_new("tests/t.py") is None
+    assert selection.read_new("alias.py") == b"x = 1\n"
+    assert selection.read_new("loop.py") is None
+
+
+def test_a_conflicted_merge_stops_with_one_line_naming_the_paths(repo: GitRepo) -> None:
     commit(repo, "base", {"x.py": "x = 1\n", "y.py": "y = 1\n"})
     repo.git("checkout", "-q", "-b", "topic")
     commit(repo, "topic", {"x.py": "x = 2\n"})
@@ -221,7 +241,21 @@ def test_conflicted_files_mid_merge_are_skipped(repo: GitRepo) -> None:
     assert done.returncode != 0  # the conflict this test is about
     repo.write("y.py", "y = 1\nz = 2\n")
     repo.stage("y.py")
-    assert paths(repo) == {"y.py": FileStatus.MODIFIED}
+    # Checking only y.py would say "nothing left undone" about a half-merged tree.
+    with pytest.raises(TtabotError, match=r"^the index has unmerged paths \(x\.py\)") as info:
+        select_change(repo.path)
+    assert "\n" not in str(info.value)
+    assert paths(repo, rev_range="HEAD~1..HEAD") == {"x.py": FileStatus.MODIFIED}
+
+
+def test_a_file_name_with_a_newline_is_checked_not_skipped(repo: GitRepo) -> None:
+    commit(repo, "base", {"a.py": "a = 1\n"})
+    repo.write("odd\nname.py", "def f():\n    return 1\n")
+    repo.stage()
+    selection = select_change(repo.path)
+    assert [f.path for f in selection.change.files] == ["odd\nname.py"]
+    assert selection.read_new("odd\nname.py") == b"def f():\n    return 1\n"
+    assert selection.read_new("missing\nfile.py") is None
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to hand the repository to another user")
@@ -234,3 +268,18 @@ def test_git_refusing_the_repository_is_reported_in_its_own_words(repo: GitRepo)
     assert str(info.value) == (
         f"git cannot use {repo.path}: detected dubious ownership in repository at '{repo.path}'"
     )
+
+
+def test_a_git_that_hangs_is_stopped_and_named(
+    repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ttabot import git
+
+    fake = tmp_path / "bin" / "git"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\nexec sleep 600\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setattr(git, "GIT_TIMEOUT", 0.5)
+    with pytest.raises(TtabotError, match=r"^git rev-parse did not finish in 0.5 s$"):
+        select_change(repo.path)

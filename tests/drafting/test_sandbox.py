@@ -20,6 +20,8 @@ PARENT = {
     "SOME_NEW_VENDOR_KEY": "unknown-name-secret",  # an allowlist drops names nobody listed
     "HOME": "/home/someone",
 }
+#: The same without bwrap on PATH: the bare-copy fallback, whose own behaviour these tests pin.
+NO_BWRAP = {**PARENT, "PATH": "/nonexistent-no-bwrap"}
 
 
 @pytest.fixture
@@ -48,7 +50,9 @@ def test_code_in_the_sandbox_sees_no_secret_and_lives_in_the_copy(project: Path)
     assert result.returncode == 0, result.output
     seen = json.loads(result.output)
     assert not any("secret" in value for value in seen.values())
-    assert seen["HOME"].startswith(str(box.path)) and seen["TMPDIR"].startswith(str(box.path))
+    # Under bubblewrap HOME and TMPDIR are on its tmpfs; without it, inside the copy.
+    inner = "/tmp" if box.bwrap else str(box.path)
+    assert seen["HOME"].startswith(inner) and seen["TMPDIR"].startswith(inner)
     assert left == []
     assert (project / "pkg" / "m.py").read_text() == "X = 1\n"  # the user's file untouched
 
@@ -61,7 +65,7 @@ def test_timeout_kills_the_whole_process_group(project: Path, tmp_path: Path) ->
         f"open({str(marker)!r}, 'w').write(str(p.pid))\n"
         "time.sleep(600)\n"
     )
-    with project_copy(project, {}, environ=PARENT, timeout=2) as box:
+    with project_copy(project, {}, environ=NO_BWRAP, timeout=2) as box:
         result, _ = box.python(["-c", code])
     assert result.timed_out and result.returncode is None
     assert "killed after 2 s" in result.output
@@ -90,7 +94,7 @@ def test_leftovers_are_reported_but_caches_and_tmp_are_not(project: Path) -> Non
         "pathlib.Path(os.environ['HOME'], '.config').write_text('x')\n"
         "os.remove('pkg/m.py')\n"
     )
-    with project_copy(project, {}, environ=PARENT, timeout=30) as box:
+    with project_copy(project, {}, environ=NO_BWRAP, timeout=30) as box:
         result, left = box.python(["-c", code])
     assert result.returncode == 0, result.output
     assert left == [".ttabot-sandbox/home/.config", "pkg/m.py", "written.txt"]
@@ -117,7 +121,7 @@ def test_an_interpreter_without_pytest_is_named_in_the_failure(
     bare = tmp_path / "bare-python"
     bare.write_text(f'#!/bin/sh\nexec "{sys.executable}" -S "$@"\n')
     bare.chmod(0o755)
-    with project_copy(project, {}, environ=PARENT, timeout=30, python=str(bare)) as box:
+    with project_copy(project, {}, environ=NO_BWRAP, timeout=30, python=str(bare)) as box:
         result, _ = box.pytest(["tests/test_x.py"], coverage_of="pkg/m.py")
     assert result.returncode == 3
     assert f"pytest is not installed for {bare}" in result.output
@@ -148,7 +152,7 @@ def test_without_coverage_in_the_test_interpreter_it_is_not_measurable(
     python.chmod(0o755)
     (project / "tests").mkdir()
     (project / "tests" / "test_m.py").write_text("import pkg.m\n\n\ndef test_x():\n    assert 1\n")
-    with project_copy(project, {}, environ=PARENT, timeout=30, python=str(python)) as box:
+    with project_copy(project, {}, environ=NO_BWRAP, timeout=30, python=str(python)) as box:
         result, _ = box.pytest(["tests/test_m.py"], coverage_of="pkg/m.py")
         assert result.returncode == 0, result.output
         assert box.executed_lines("pkg/m.py") is None

@@ -111,9 +111,14 @@ def test_action_shape() -> None:
         for name in ("findings", "drafts", "comment-url")
     }
     steps = action["runs"]["steps"]
-    setup = next(step for step in steps if "setup-python" in step.get("uses", ""))
-    install = next(step for step in steps if step.get("name") == "Install ttabot")
-    run = next(step for step in steps if step.get("id") == "run")
+    setup = next(s for s in steps if s.get("uses", "").startswith("actions/setup-python@"))
+    install = next(s for s in steps if s.get("name") == "Install ttabot")
+    run = next(s for s in steps if s.get("id") == "run")
+    # No generated code runs in the Action without bubblewrap: Linux runners get it.
+    sandbox = next(s for s in steps if "bubblewrap" in s.get("name", ""))
+    assert sandbox["if"] == "runner.os == 'Linux'"
+    assert "apt-get install -y -qq bubblewrap" in sandbox["run"]
+    assert steps.index(sandbox) < steps.index(run)
     assert setup["uses"].startswith("actions/setup-python@")
     assert setup["with"]["update-environment"] is False
     assert install["env"]["TTABOT_VENV"] == "${{ runner.temp }}/ttabot-venv"

@@ -7,9 +7,13 @@ rotating client and print a diff, JSON, or apply the accepted drafts.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import os
+import signal
 import sys
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +21,7 @@ import click
 
 from ttabot.commands.selection import select, selection_options, with_contract
 from ttabot.config import Settings, load_settings, parse_categories
-from ttabot.errors import TtabotError
+from ttabot.errors import Stopped, TtabotError
 from ttabot.records import Category, TaskKind
 
 if TYPE_CHECKING:
@@ -114,13 +118,55 @@ def command(
     hook: bool,
 ) -> int:
     """Draft and validate the missing tests, docstrings and refactors of a change."""
-    from ttabot.check import run_check
-    from ttabot.drafting import plan
+    from ttabot.process import drop_secrets, protect, stop_on_signals
 
     if dry_run and (do_apply or hook):
         raise TtabotError("--dry-run and --apply cannot be used together")
-    selection = select(rev_range, diff_path, root, staged=True if hook else None)
-    settings = with_contract(load_settings(selection.root, config), contract)
+    # Before any child (git included) starts: secrets out of the environment children
+    # inherit, and our /proc files closed to other processes.
+    environ = protect()
+    try:
+        with stop_on_signals(), _warnings_to_stderr():
+            selection = select(rev_range, diff_path, root, staged=True if hook else None)
+            settings = with_contract(load_settings(selection.root, config, environ), contract)
+            keys = [p.api_key_env for p in settings.providers.values() if p.api_key_env]
+            drop_secrets(os.environ, keys)
+            return _command(selection, settings, environ, fmt, do_apply, dry_run, only, hook)
+    except KeyboardInterrupt as exc:  # SIGINT or SIGTERM: children are dead already
+        signum = exc.args[0] if exc.args and isinstance(exc.args[0], int) else signal.SIGINT
+        raise Stopped(signum) from None
+
+
+@contextlib.contextmanager
+def _warnings_to_stderr() -> Iterator[None]:
+    """Warnings of the drafting layer (e.g. no bubblewrap) as ``ttabot: warning: ...`` lines."""
+
+    class Echo(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            click.echo(f"ttabot: {record.getMessage()}", err=True)
+
+    logger = logging.getLogger("ttabot.drafting")
+    handler = Echo(logging.WARNING)
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+
+
+def _command(
+    selection: Selection,
+    settings: Settings,
+    environ: Mapping[str, str],
+    fmt: str,
+    do_apply: bool,
+    dry_run: bool,
+    only: str | None,
+    hook: bool,
+) -> int:
+    from ttabot.check import run_check
+    from ttabot.drafting import plan
+
     categories = (
         frozenset({Category.DOCS_MISSING})
         if hook
@@ -134,11 +180,11 @@ def command(
     tasks = plan(selection, result, settings)
     if dry_run:
         if fmt == "json":
-            click.echo(json.dumps(plan_json(tasks, settings), indent=2))
-            if tasks and not _any_usable(tasks, settings):
+            click.echo(json.dumps(plan_json(tasks, settings, environ), indent=2))
+            if tasks and not _any_usable(tasks, settings, environ):
                 click.echo(f"ttabot: {HOW_TO_CONFIGURE}", err=True)
         else:
-            click.echo(render_plan(tasks, settings), nl=False)
+            click.echo(render_plan(tasks, settings, environ), nl=False)
         return 0
     if not tasks:
         click.echo("ttabot: nothing to draft", err=True)
@@ -147,17 +193,17 @@ def command(
 
             click.echo(json.dumps(to_json([]), indent=2))
         return 0
-    if not _any_usable(tasks, settings):
+    if not _any_usable(tasks, settings, environ):
         if hook:
             click.echo(f"ttabot-docstrings: skipped, {HOW_TO_CONFIGURE}", err=True)
             return 0
         raise TtabotError(HOW_TO_CONFIGURE)
-    drafts, metrics = _draft(selection, result, settings, tasks)
+    drafts, metrics = _draft(selection, result, settings, tasks, environ)
     return _publish(selection, drafts, metrics, fmt, do_apply or hook, hook)
 
 
-def _any_usable(tasks: list[Task], settings: Settings) -> bool:
-    return any(_usable(tasks, settings).values())
+def _any_usable(tasks: list[Task], settings: Settings, environ: Mapping[str, str]) -> bool:
+    return any(_usable(tasks, settings, environ).values())
 
 
 def _stderr_is_terminal() -> bool:
@@ -165,7 +211,11 @@ def _stderr_is_terminal() -> bool:
 
 
 def _draft(
-    selection: Selection, result: CheckResult, settings: Settings, tasks: list[Task]
+    selection: Selection,
+    result: CheckResult,
+    settings: Settings,
+    tasks: list[Task],
+    environ: Mapping[str, str],
 ) -> tuple[list[Draft], Metrics]:
     import asyncio
     import time
@@ -192,11 +242,13 @@ def _draft(
             )
 
     async def run() -> tuple[list[Draft], Metrics]:
-        async with RotatingClient(settings) as client:
+        async with RotatingClient(settings, environ=environ) as client:
             if not _stderr_is_terminal():
                 drafts = await draft_findings(selection, result, settings, client)
                 return drafts, client.metrics
-            models = dict.fromkeys(m for refs in _usable(tasks, settings).values() for m in refs)
+            models = dict.fromkeys(
+                m for refs in _usable(tasks, settings, environ).values() for m in refs
+            )
             click.echo(
                 f"ttabot: drafting {len(tasks)} task(s), waiting for models: {', '.join(models)}",
                 err=True,
@@ -246,14 +298,16 @@ def _publish(
     return 0 if hook else code
 
 
-def render_plan(tasks: list[Task], settings: Settings) -> str:
+def render_plan(
+    tasks: list[Task], settings: Settings, environ: Mapping[str, str] | None = None
+) -> str:
     """The ``--dry-run`` text: each task, its kind and chain, and the exact messages sent."""
     from ttabot.llm.structured import with_json_instruction
 
     if not tasks:
         return "Nothing to draft.\n"
     out = [f"{len(tasks)} task(s).\n"]
-    usable = _usable(tasks, settings)
+    usable = _usable(tasks, settings, environ)
     for number, task in enumerate(tasks, 1):
         chain = ", ".join(
             ref + ("" if ref in usable[task.kind] else " (no key)") for ref in task.chain
@@ -273,11 +327,13 @@ def render_plan(tasks: list[Task], settings: Settings) -> str:
     return "".join(out)
 
 
-def plan_json(tasks: list[Task], settings: Settings) -> dict[str, Any]:
+def plan_json(
+    tasks: list[Task], settings: Settings, environ: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     """The ``--dry-run --format json`` document: the same plan as the text, as data."""
     from ttabot.llm.structured import with_json_instruction
 
-    usable = _usable(tasks, settings)
+    usable = _usable(tasks, settings, environ)
     return {
         "tasks": [
             {
@@ -305,9 +361,12 @@ def plan_json(tasks: list[Task], settings: Settings) -> dict[str, Any]:
     }
 
 
-def _usable(tasks: list[Task], settings: Settings) -> dict[TaskKind, tuple[str, ...]]:
+def _usable(
+    tasks: list[Task], settings: Settings, environ: Mapping[str, str] | None = None
+) -> dict[TaskKind, tuple[str, ...]]:
     """The models with their key, per task kind of ``tasks``."""
     from ttabot.llm import usable_models
 
     kinds = dict.fromkeys(t.kind for t in tasks)
-    return {kind: usable_models(settings, kind, os.environ) for kind in kinds}
+    env = os.environ if environ is None else environ
+    return {kind: usable_models(settings, kind, env) for kind in kinds}

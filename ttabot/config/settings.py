@@ -114,6 +114,9 @@ class DraftSettings(NamedTuple):
     docstring_batch: int = 8
     #: Interpreter for generated tests ("": the project's .venv/venv, else ttabot's own).
     python: str = ""
+    #: "auto": generated code runs under bubblewrap where it works, else in a bare copy
+    #: with a warning; "bwrap": never without bubblewrap (the Action always uses this).
+    sandbox: str = "auto"
 
 
 class GitHubSettings(NamedTuple):

@@ -6,6 +6,7 @@ twice, a wrong type or an out-of-range value is a one-line error naming the key.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -75,6 +76,13 @@ def parse_contract(value: Any, where: str) -> int:
     return int(value)
 
 
+def _finite(value: float, where: str) -> float:
+    """``value`` if it is a finite number of seconds >= 0; nan, inf and negatives name the key."""
+    if not math.isfinite(value) or value < 0:
+        raise TtabotError(f"{where}: expected a finite number >= 0, not {value}")
+    return value
+
+
 def _typed(value: Any, default: Any, where: str) -> Any:
     """Coerce a TOML value to the type of the field's default, or fail naming ``where``."""
     if isinstance(default, bool):
@@ -88,13 +96,13 @@ def _typed(value: Any, default: Any, where: str) -> Any:
     if isinstance(default, float):
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise TtabotError(f"{where}: expected a number")
-        return float(value)
+        return _finite(float(value), where)
     # ``type() is``, not isinstance: a NamedTuple record is a tuple too, and is no list setting.
     if type(default) is tuple:
         if not isinstance(value, list) or not all(isinstance(v, str | int | float) for v in value):
             raise TtabotError(f"{where}: expected a list")
         if default and isinstance(default[0], float):
-            return tuple(float(v) for v in value)
+            return tuple(_finite(float(v), where) for v in value)
         return tuple(str(v) for v in value)
     if isinstance(default, str) or default is None:
         if not isinstance(value, str):
@@ -126,6 +134,7 @@ _ONE_OF: Mapping[str, tuple[str, ...]] = {
     "docstring_style": ("auto", "google", "numpy", "sphinx"),
     "default_docstring_style": ("google", "numpy", "sphinx"),
     "mode": ("comment", "suggest", "commit"),
+    "sandbox": ("auto", "bwrap"),
 }
 
 
@@ -197,7 +206,12 @@ def _provider(name: str, table: Any, where: str) -> Provider:
                 raise TtabotError(f"{here}: expected a table of strings")
             changes[key] = dict(value)
         elif key in ("rpm", "free_rpm"):
-            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not math.isfinite(value)
+                or value <= 0
+            ):
                 raise TtabotError(f"{here}: expected a positive number")
             changes[key] = float(value)
         elif key in ("json_mode", "stream"):

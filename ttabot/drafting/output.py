@@ -13,7 +13,7 @@ from typing import Any
 
 from ttabot.drafting.validate import NO_ANSWER
 from ttabot.errors import TtabotError
-from ttabot.fileio import write_atomic
+from ttabot.fileio import inside, write_all_atomic
 from ttabot.records import Draft
 
 #: Every ``status`` a draft can have, in the order counts are shown.
@@ -141,15 +141,22 @@ def summary(drafts: Sequence[Draft]) -> str:
 
 
 def apply(root: Path, drafts: Iterable[Draft]) -> tuple[list[str], list[str]]:
-    """Write applicable drafts under ``root``; return (written, skipped with reason).
+    """Write applicable drafts under ``root``, all or none; return (written, skipped with reason).
 
     A file whose current text is not what the draft started from (edited since,
-    or the change was read from a commit the tree has moved past) is skipped,
-    never overwritten.
+    or the change was read from a commit the tree has moved past), or whose path
+    passes through a symbolic link, is skipped, never overwritten. The rest are
+    written together (:func:`~ttabot.fileio.write_all_atomic`): a failure, such
+    as a full disk, leaves every file as it was and is one :class:`TtabotError`.
     """
-    written, skipped = [], []
+    skipped = []
+    texts: dict[str, str] = {}
     for path, (original, final) in sorted(applied(drafts).items()):
-        target = root / path
+        try:
+            target = inside(root, path)
+        except ValueError as exc:
+            skipped.append(f"{exc}: not written through it")
+            continue
         try:
             current = target.read_bytes().decode("utf-8") if target.exists() else ""
         except (OSError, UnicodeDecodeError) as exc:
@@ -157,6 +164,12 @@ def apply(root: Path, drafts: Iterable[Draft]) -> tuple[list[str], list[str]]:
         if current != original:
             skipped.append(f"{path}: the file differs from the version drafted against")
             continue
-        write_atomic(target, final)
-        written.append(path)
-    return written, skipped
+        texts[path] = final
+    try:
+        write_all_atomic(root, texts)
+    except OSError as exc:
+        where = f" ({exc.filename})" if exc.filename else ""
+        raise TtabotError(
+            f"nothing applied, every file left as it was: {exc.strerror or exc}{where}"
+        ) from None
+    return list(texts), skipped

@@ -1,50 +1,57 @@
 """Run generated code in a throwaway copy of the project, never in the user's tree.
 
-The copy gets a scrubbed environment built from an allowlist (so no token or
-key of the parent reaches the code), HOME and TMPDIR inside the copy, and a
-timeout that kills the whole process group. Files the code leaves behind are
-reported, so a test that writes outside its temporary folder can be rejected.
+The copy (:mod:`ttabot.drafting.copying`: ``.gitignore`` honoured, no link
+followed out of the project) is the only place the code may write. Where
+bubblewrap works, the code runs inside it (:mod:`ttabot.drafting.bwrap`): no
+network, its own pid namespace and ``/proc``, the system read-only, tmpfs HOME
+and ``/tmp``. Where it does not, local drafting falls back to the bare copy
+with a one-line warning, and ``isolation="bwrap"`` (the Action) refuses to run
+any generated code (:class:`NoSandbox`). Either way the environment is built
+from an allowlist (no token or key of the parent reaches the code), every run
+has a timeout that kills its whole process group, and files the code leaves
+behind are reported, so a test that writes outside its temporary folder can be
+rejected.
 """
 
 from __future__ import annotations
 
+import logging
 import os
-import shutil
-import signal
-import subprocess
 import sys
-import tempfile
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from ttabot import children
+from ttabot.drafting import bwrap
+from ttabot.drafting.copying import SKIP_DIRS, copy_project, listing
+from ttabot.errors import TtabotError
+from ttabot.fileio import inside
+
+log = logging.getLogger(__name__)
+
+__all__ = ["SKIP_DIRS", "NoSandbox", "RunResult", "Sandbox", "project_copy"]
 
 #: Environment variables passed through; everything else (tokens, keys, proxies) is dropped.
 ENV_ALLOWLIST = ("PATH", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TZ", "SYSTEMROOT", "COMSPEC")
 
-#: Folders never copied: version control, environments, caches, build output.
-SKIP_DIRS = frozenset(
-    {
-        ".git",
-        ".hg",
-        ".svn",
-        ".venv",
-        "venv",
-        ".tox",
-        ".nox",
-        "node_modules",
-        "__pycache__",
-        ".mypy_cache",
-        ".pytest_cache",
-        ".ruff_cache",
-        "build",
-        "dist",
-        ".eggs",
-    }
+#: Where HOME and TMPDIR live inside the copy when bubblewrap is not used.
+SANDBOX_DIR = ".ttabot-sandbox"
+
+#: ``isolation`` values: "auto" uses bubblewrap where it works, else warns and uses the
+#: bare copy; "bwrap" runs no generated code without it (the Action).
+ISOLATIONS = ("auto", "bwrap")
+
+#: The risk the fallback takes, said once when bubblewrap cannot be used.
+FALLBACK_RISK = (
+    "generated tests run without bubblewrap ({why}): they run as you, "
+    "and can read your files and environment, reach the network and outlive the run"
 )
 
-#: Where HOME and TMPDIR live inside the copy.
-SANDBOX_DIR = ".ttabot-sandbox"
+
+class NoSandbox(TtabotError):
+    """Generated code must run under bubblewrap, and bubblewrap cannot run here."""
 
 
 @dataclass(frozen=True)
@@ -116,26 +123,34 @@ def leftovers(
 
 
 def run(argv: Sequence[str], cwd: Path, env: Mapping[str, str], timeout: float) -> RunResult:
-    """Run ``argv`` in its own process group; on timeout kill the group, not just the child."""
-    proc = subprocess.Popen(
-        list(argv),
-        cwd=cwd,
-        env=dict(env),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        out, _ = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        with suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        out, _ = proc.communicate()
-        text = out.decode("utf-8", "replace")
-        note = f"[ttabot] killed after {timeout:g} s (timeout)"
-        return RunResult(None, f"{note}\n{text}", timed_out=True)
-    return RunResult(proc.returncode, out.decode("utf-8", "replace"))
+    """Run ``argv`` in its own session; on timeout kill the group, not just the child."""
+    done = children.run_bounded(argv, cwd, env, timeout)
+    return RunResult(done.returncode, done.output, timed_out=done.timed_out)
+
+
+def bwrap_refusal(environ: Mapping[str, str]) -> str | None:
+    """Why generated code cannot run under bubblewrap here, or None when it can."""
+    found = bwrap.find_bwrap(environ)
+    if found is None:
+        return "bwrap is not installed (Debian/Ubuntu package: bubblewrap)"
+    return bwrap.refusal(found)
+
+
+def sandbox_refusal(isolation: str, environ: Mapping[str, str]) -> str | None:
+    """With ``isolation="bwrap"``: why no generated code may run ("not drafted: no sandbox")."""
+    if isolation != "bwrap":
+        return None
+    why = bwrap_refusal(environ)
+    return None if why is None else f"not drafted: no sandbox ({why})"
+
+
+_warned: set[str] = set()
+
+
+def _warn_once(message: str) -> None:
+    if message not in _warned:
+        _warned.add(message)
+        log.warning("warning: %s", message)
 
 
 def choose_python(root: Path, configured: str, environ: Mapping[str, str]) -> str:
@@ -159,16 +174,29 @@ def choose_python(root: Path, configured: str, environ: Mapping[str, str]) -> st
 class Sandbox:
     """A copy of a project in a temporary folder; see :func:`project_copy`."""
 
-    def __init__(self, path: Path, environ: Mapping[str, str], timeout: float, python: str) -> None:
+    def __init__(
+        self,
+        path: Path,
+        environ: Mapping[str, str],
+        timeout: float,
+        python: str,
+        bwrap_path: str | None = None,
+    ) -> None:
         self.path = path
         self.timeout = timeout
         self.interpreter = python
+        #: The bwrap executable that contains every run, or None (the bare copy).
+        self.bwrap = bwrap_path
+        self._home = environ.get("HOME")
         self._modules: dict[str, bool] = {}
         self._measured = False  # whether the last pytest run ran under coverage
-        home, tmp = path / SANDBOX_DIR / "home", path / SANDBOX_DIR / "tmp"
-        home.mkdir(parents=True, exist_ok=True)
-        tmp.mkdir(parents=True, exist_ok=True)
         paths = [str(path)] + ([str(path / "src")] if (path / "src").is_dir() else [])
+        if bwrap_path is not None:
+            home, tmp = Path(bwrap.HOME), Path(bwrap.TMP)
+        else:
+            home, tmp = path / SANDBOX_DIR / "home", path / SANDBOX_DIR / "tmp"
+            home.mkdir(parents=True, exist_ok=True)
+            tmp.mkdir(parents=True, exist_ok=True)
         self.env = scrubbed_env(environ, home, tmp, os.pathsep.join(paths))
 
     def read(self, rel: str) -> str | None:
@@ -177,25 +205,42 @@ class Sandbox:
         return target.read_bytes().decode("utf-8") if target.is_file() else None
 
     def write(self, rel: str, text: str | None) -> None:
-        """Write (or, with None, delete) a file in the copy."""
-        target = self.path / rel
-        if text is None:
+        """Write (or, with None, delete) a file in the copy, never through a symbolic link.
+
+        A link in the file's own place is replaced (or, with None, removed);
+        a linked folder on the way is refused with :class:`TtabotError`.
+        """
+        parent, _, name = rel.rpartition("/")
+        try:
+            folder = inside(self.path, parent) if parent else self.path
+        except ValueError as exc:
+            raise TtabotError(f"not written in the sandbox copy: {exc}") from None
+        if name in ("", ".", ".."):
+            raise TtabotError(f"not written in the sandbox copy: {rel}: not a file path")
+        target = folder / name
+        if target.is_symlink() or text is None:
             target.unlink(missing_ok=True)
+        if text is None:
             return
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8", newline="")
+        folder.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(text.encode("utf-8"))
+
+    def run(self, argv: Sequence[str]) -> RunResult:
+        """Run ``argv`` in the copy: under bubblewrap when there is one, with the timeout."""
+        if self.bwrap is not None:
+            argv = bwrap.command(self.bwrap, argv, self.path, self.interpreter, self._home)
+        return run(argv, self.path, self.env, self.timeout)
 
     def python(self, args: Sequence[str]) -> tuple[RunResult, list[str]]:
         """Run ``python ARGS`` in the copy; return the result and the files it left behind."""
         before = snapshot(self.path)
-        result = run([self.interpreter, *args], self.path, self.env, self.timeout)
+        result = self.run([self.interpreter, *args])
         return result, leftovers(before, snapshot(self.path))
 
     def has_module(self, name: str) -> bool:
         """Whether the interpreter can import ``name`` (asked once per sandbox)."""
         if name not in self._modules:
-            argv = [self.interpreter, "-c", f"import {name}"]
-            result = run(argv, self.path, self.env, self.timeout)
+            result = self.run([self.interpreter, "-c", f"import {name}"])
             self._modules[name] = result.returncode == 0
         return self._modules[name]
 
@@ -255,10 +300,6 @@ class Sandbox:
         return frozenset()
 
 
-def _ignore(folder: str, names: list[str]) -> set[str]:
-    return {n for n in names if n in SKIP_DIRS or n.endswith(".egg-info")}
-
-
 @contextmanager
 def project_copy(
     root: Path,
@@ -267,19 +308,43 @@ def project_copy(
     environ: Mapping[str, str] | None = None,
     timeout: float = 60.0,
     python: str | None = None,
+    isolation: str = "auto",
 ) -> Iterator[Sandbox]:
     """A :class:`Sandbox` holding a copy of ``root`` with ``overlay`` files written over it.
 
     ``overlay`` maps repo-relative paths to the text a change gives them (None:
     deleted), so the copy is the change's new version whatever the working tree holds.
     ``python`` defaults to :func:`choose_python` with no configured interpreter.
+    ``isolation`` is ``"auto"`` (bubblewrap where it works, else a warning and the
+    bare copy) or ``"bwrap"`` (bubblewrap or :class:`NoSandbox`: the Action).
+    The copy is removed on exit, and on an interrupt (:mod:`ttabot.children`).
     """
+    if isolation not in ISOLATIONS:
+        raise ValueError(f"isolation must be one of {ISOLATIONS}, not {isolation!r}")
     env = os.environ if environ is None else environ
     interpreter = python or choose_python(root, "", env)
-    with tempfile.TemporaryDirectory(prefix="ttabot-") as tmp:
-        path = Path(tmp, "project").resolve()
-        shutil.copytree(root, path, ignore=_ignore, symlinks=True)
-        sandbox = Sandbox(path, env, timeout, interpreter)
+    why = bwrap_refusal(env)
+    if why is not None:
+        if isolation == "bwrap":
+            raise NoSandbox(f"not drafted: no sandbox ({why})")
+        _warn_once(FALLBACK_RISK.format(why=why))
+    scratch = children.make_scratch("ttabot-")
+    try:
+        path = (scratch / "project").resolve()
+        path.mkdir()
+        report = copy_project(root, path, listing(root))
+        if report.outside_links:
+            shown = ", ".join(report.outside_links[:5])
+            more = len(report.outside_links) - 5
+            _warn_once(
+                f"not copied into the sandbox: symbolic links pointing outside the project: "
+                f"{shown}{f' and {more} more' if more > 0 else ''}"
+            )
+        sandbox = Sandbox(
+            path, env, timeout, interpreter, bwrap.find_bwrap(env) if why is None else None
+        )
         for rel, text in overlay.items():
             sandbox.write(rel, text)
         yield sandbox
+    finally:
+        children.remove_scratch(scratch)

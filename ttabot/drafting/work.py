@@ -22,7 +22,7 @@ from ttabot.drafting import answers, prompts, validate
 from ttabot.drafting.docstrings import find_definition, insert_docstrings
 from ttabot.drafting.plan import Project, Task
 from ttabot.drafting.refactor import replace_definition
-from ttabot.drafting.sandbox import Sandbox, choose_python, project_copy
+from ttabot.drafting.sandbox import Sandbox, choose_python, project_copy, sandbox_refusal
 from ttabot.drafting.tests import existing_test_modules, merge_tests
 from ttabot.records import Draft, Finding, ValidationStage
 
@@ -224,7 +224,12 @@ async def _sandbox(ws: Workspace) -> AsyncIterator[Sandbox]:
     draft = ws.settings.draft
     python = choose_python(ws.root, draft.python, ws.environ)
     manager = project_copy(
-        ws.root, ws.overlay, environ=ws.environ, timeout=draft.test_timeout, python=python
+        ws.root,
+        ws.overlay,
+        environ=ws.environ,
+        timeout=draft.test_timeout,
+        python=python,
+        isolation=draft.sandbox,
     )
     sandbox = await asyncio.to_thread(stack.enter_context, manager)
     try:
@@ -233,10 +238,21 @@ async def _sandbox(ws: Workspace) -> AsyncIterator[Sandbox]:
         await asyncio.to_thread(stack.close)
 
 
+def _no_sandbox(ws: Workspace) -> ValidationStage | None:
+    """The failed ``sandbox`` stage when generated code may not run here (no model is asked)."""
+    why = sandbox_refusal(ws.settings.draft.sandbox, ws.environ)
+    return None if why is None else ValidationStage("sandbox", False, why)
+
+
 async def draft_tests(ws: Workspace, task: Task) -> Draft:
     """Tests for one module's tests-needed findings, appended to its test module."""
     tally = _Tally()
     existing = ws.read(task.path) or ""
+    refused = _no_sandbox(ws)
+    if refused is not None:
+        return _draft(
+            task, tally, existing, existing, (refused,), accepted=False, reason=refused.detail
+        )
     changed = _changed_lines(ws, task)
     messages: tuple[Mapping[str, str], ...] = task.messages
     rounds = ws.settings.draft.feedback_rounds
@@ -290,6 +306,11 @@ async def draft_refactor(ws: Workspace, task: Task, original: str) -> Draft:
     """A rewrite of one function; applicable only if the module's tests show it safe."""
     tally = _Tally()
     (finding,) = task.findings
+    refused = _no_sandbox(ws)
+    if refused is not None:
+        return _draft(
+            task, tally, original, original, (refused,), accepted=False, reason=refused.detail
+        )
     tests = existing_test_modules(task.module, ws.project.files)
     messages: tuple[Mapping[str, str], ...] = task.messages
     rounds = ws.settings.draft.feedback_rounds

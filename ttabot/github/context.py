@@ -77,7 +77,9 @@ def action_settings(root: Path, environ: Mapping[str, str], rev: str | None = No
     if not environ.get("TTABOT_FAIL_ON", "").strip():
         # The Action reports and does not block; blocking is opt-in through fail-on.
         settings = settings._replace(check=settings.check._replace(fail_on=frozenset()))
-    return settings._replace(github=github, draft=_job_python(root, settings, environ))
+    # In the Action no generated code runs outside bubblewrap, whatever the project says.
+    draft = _job_python(root, settings, environ)._replace(sandbox="bwrap")
+    return settings._replace(github=github, draft=draft)
 
 
 def _job_python(root: Path, settings: Settings, environ: Mapping[str, str]) -> DraftSettings:

@@ -140,7 +140,7 @@ def prompt(
 
 def validate(ctx: Context, files: Mapping[str, str]) -> tuple[ValidationStage, ...]:
     """Parse every Python file, then run the project's tests on a copy with ``files`` applied."""
-    from ttabot.drafting.sandbox import choose_python, project_copy
+    from ttabot.drafting.sandbox import NoSandbox, choose_python, project_copy
 
     for path, text in files.items():
         if path.endswith(".py"):
@@ -151,10 +151,18 @@ def validate(ctx: Context, files: Mapping[str, str]) -> tuple[ValidationStage, .
     stages = [ValidationStage("parses", True)]
     timeout = ctx.settings.draft.test_timeout * 5
     python = choose_python(ctx.root, ctx.settings.draft.python, ctx.environ)
-    with project_copy(
-        ctx.root, dict(files), environ=ctx.environ, timeout=timeout, python=python
-    ) as sandbox:
-        result, left = sandbox.pytest([])
+    try:
+        with project_copy(
+            ctx.root,
+            dict(files),
+            environ=ctx.environ,
+            timeout=timeout,
+            python=python,
+            isolation=ctx.settings.draft.sandbox,
+        ) as sandbox:
+            result, left = sandbox.pytest([])
+    except NoSandbox as exc:
+        return (*stages, ValidationStage("sandbox", False, str(exc)))
     if result.returncode == 5:
         stages.append(ValidationStage("passes", True, "the project has no tests to run"))
     elif result.returncode != 0:

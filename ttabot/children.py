@@ -1,0 +1,139 @@
+"""Child processes that cannot outlive ttabot or hold it up.
+
+Every child ttabot starts for generated code goes through :func:`run_bounded`:
+its own session (so the whole group can be killed), output to a file rather
+than a pipe (a detached grandchild that keeps the pipe open cannot block the
+read), and a wait with a timeout. Live children and scratch folders are
+registered, so an interrupt (:func:`stop_children`, :func:`remove_all_scratch`)
+can kill the ones still running and remove the folders before ttabot exits.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+from collections.abc import Mapping, Sequence
+from contextlib import suppress
+from pathlib import Path
+from typing import NamedTuple
+
+#: At most this much of a child's output is kept (the tail: where failures are).
+MAX_OUTPUT = 1 << 20
+#: Seconds to wait for a killed group's leader to be reaped.
+REAP_TIMEOUT = 5.0
+
+
+class Interrupted(KeyboardInterrupt):
+    """ttabot is stopping (SIGINT or SIGTERM): no new child may start."""
+
+
+class Finished(NamedTuple):
+    """What a bounded child did. ``returncode`` is None when it was killed for time."""
+
+    returncode: int | None
+    output: str
+    timed_out: bool
+
+
+_lock = threading.Lock()
+_live: set[subprocess.Popen[bytes]] = set()
+_scratch: set[Path] = set()
+_stopping = threading.Event()
+
+
+def stopping() -> bool:
+    """Whether ttabot is being interrupted."""
+    return _stopping.is_set()
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    with suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    with suppress(ProcessLookupError):
+        proc.kill()
+
+
+def run_bounded(argv: Sequence[str], cwd: Path, env: Mapping[str, str], timeout: float) -> Finished:
+    """Run ``argv`` in a new session; wait at most ``timeout`` s, then kill its group and reap.
+
+    Output (stdout and stderr together) goes to an unlinked temporary file, so
+    a grandchild holding it open does not keep this call waiting.
+    """
+    if stopping():
+        raise Interrupted
+    with tempfile.TemporaryFile() as sink:
+        proc = subprocess.Popen(
+            list(argv),
+            cwd=cwd,
+            env=dict(env),
+            stdin=subprocess.DEVNULL,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        with _lock:
+            _live.add(proc)
+        timed_out = False
+        try:
+            if stopping():  # interrupted between the check above and the registration
+                _kill_group(proc)
+            try:
+                proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                timed_out = True
+            # Whatever the leader did, nothing of its group may live on.
+            _kill_group(proc)
+            with suppress(subprocess.TimeoutExpired):  # e.g. stuck in the kernel: stop waiting
+                proc.wait(timeout=REAP_TIMEOUT)
+        finally:
+            with _lock:
+                _live.discard(proc)
+        if stopping():
+            raise Interrupted
+        size = sink.seek(0, os.SEEK_END)
+        sink.seek(max(0, size - MAX_OUTPUT))
+        output = sink.read().decode("utf-8", "replace")
+    if timed_out:
+        return Finished(None, f"[ttabot] killed after {timeout:g} s (timeout)\n{output}", True)
+    return Finished(proc.returncode, output, False)
+
+
+def make_scratch(prefix: str) -> Path:
+    """A new temporary folder, removed by :func:`remove_scratch` or :func:`remove_all_scratch`."""
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    with _lock:
+        _scratch.add(path)
+    return path
+
+
+def remove_scratch(path: Path) -> None:
+    """Remove a folder made by :func:`make_scratch` (gone already is fine)."""
+    shutil.rmtree(path, ignore_errors=True)
+    with _lock:
+        _scratch.discard(path)
+
+
+def stop_children() -> None:
+    """Refuse new children and kill the live ones' groups (safe in a signal handler)."""
+    _stopping.set()
+    with _lock:
+        live = list(_live)
+    for proc in live:
+        _kill_group(proc)
+
+
+def remove_all_scratch() -> None:
+    """Remove every scratch folder still registered (after an interrupt has unwound)."""
+    with _lock:
+        scratch = list(_scratch)
+    for path in scratch:
+        remove_scratch(path)
+
+
+def reset_for_tests() -> None:
+    """Forget an earlier :func:`stop_children` (tests run many commands in one process)."""
+    _stopping.clear()

@@ -1,0 +1,109 @@
+"""The bubblewrap command line that contains generated code, and whether bwrap works here.
+
+Inside: new pid, ipc, uts and network namespaces (no network at all), a fresh
+``/proc`` that shows only the sandbox's processes, the system folders and the
+interpreter's installation read-only, tmpfs ``/tmp`` and HOME, and the project
+copy as the only writable bind. ``--die-with-parent`` and ``--new-session``
+tie the sandbox to ttabot and keep it off the terminal; killing bwrap's
+process group kills the sandbox's pid 1, and the kernel then kills every
+process in the namespace.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import subprocess
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+#: Read-only system folders (a missing one is skipped; a symlink, as on merged-/usr
+#: systems, is recreated as the same symlink).
+SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
+
+#: HOME inside the sandbox: on the tmpfs ``/tmp``, empty at every run.
+HOME = "/tmp/home"
+TMP = "/tmp"
+
+_NAMESPACES = (
+    "--die-with-parent",
+    "--new-session",
+    "--unshare-pid",
+    "--unshare-ipc",
+    "--unshare-uts",
+    "--unshare-net",
+    "--unshare-cgroup-try",
+)
+
+
+def find_bwrap(environ: Mapping[str, str]) -> str | None:
+    """The bwrap executable on ``environ``'s PATH, or None."""
+    return shutil.which("bwrap", path=environ.get("PATH", os.defpath))
+
+
+@functools.cache
+def refusal(bwrap: str) -> str | None:
+    """Why ``bwrap`` cannot make a sandbox here (e.g. the kernel refuses namespaces), or None.
+
+    Asked once per process: a trivial command in the same namespaces.
+    """
+    argv = [bwrap, *_NAMESPACES, "--ro-bind", "/", "/", "--proc", "/proc", "true"]
+    try:
+        done = subprocess.run(argv, capture_output=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"{bwrap} cannot run: {exc}"
+    if done.returncode != 0:
+        text = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        return text[0] if text else f"{bwrap} exited with {done.returncode}"
+    return None
+
+
+def _under(path: Path, folders: Sequence[str]) -> bool:
+    return any(path == Path(f) or Path(f) in path.parents for f in folders)
+
+
+def interpreter_roots(python: str, home: str | None) -> list[Path]:
+    """Folders the interpreter needs: its installation and, for a venv, the base one.
+
+    ``/`` and folders holding the user's HOME are never bound whole (that would
+    show the home folder); the executable's own folder is bound instead.
+    """
+    exe = Path(python)
+    found: list[Path] = []
+    candidates = [exe.parent.parent, exe.resolve().parent.parent]
+    cfg = exe.parent.parent / "pyvenv.cfg"
+    if cfg.is_file():
+        for line in cfg.read_text("utf-8", "replace").splitlines():
+            key, _, value = line.partition("=")
+            if key.strip() == "home" and value.strip():
+                base = Path(value.strip())
+                candidates += [base.parent, base.resolve().parent]
+    for prefix in candidates:
+        if prefix == Path("/") or (home and (Path(home) == prefix or prefix in Path(home).parents)):
+            prefix = exe.parent
+        if not _under(prefix, SYSTEM_DIRS) and prefix not in found and prefix.is_dir():
+            found.append(prefix)
+    return found
+
+
+def command(
+    bwrap: str,
+    argv: Sequence[str],
+    copy: Path,
+    python: str,
+    home: str | None,
+) -> list[str]:
+    """``bwrap ... -- argv``: run ``argv`` in ``copy`` with only the copy writable."""
+    out = [bwrap, *_NAMESPACES]
+    for folder in SYSTEM_DIRS:
+        if os.path.islink(folder):
+            out += ["--symlink", os.readlink(folder), folder]
+        elif os.path.isdir(folder):
+            out += ["--ro-bind", folder, folder]
+    out += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/dev/shm"]
+    out += ["--tmpfs", TMP, "--dir", HOME]
+    for root in interpreter_roots(python, home):
+        out += ["--ro-bind", str(root), str(root)]
+    out += ["--bind", str(copy), str(copy), "--chdir", str(copy), "--", *argv]
+    return out
