@@ -97,6 +97,11 @@ class DraftSettings(NamedTuple):
     docstring_batch: int = 8
     #: Interpreter for generated tests ("": the project's .venv/venv, else ttabot's own).
     python: str = ""
+    #: Longest docstring (in lines) a model may draft; longer answers are rejected.
+    max_docstring_lines: int = 60
+    #: A refactor finding raised only by the parameter count: "suggest" (an explanation
+    #: and a sketch, never applied) or "skip" (no request). Signatures are never changed.
+    parameter_refactors: str = "suggest"
 
 
 class GitHubSettings(NamedTuple):

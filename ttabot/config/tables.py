@@ -99,6 +99,7 @@ _AT_LEAST: Mapping[str, float] = {
     "test_timeout": 0.001,
     "feedback_rounds": 0,
     "docstring_batch": 1,
+    "max_docstring_lines": 1,
     "max_review_comments": 1,
 }
 
@@ -107,6 +108,7 @@ _ONE_OF: Mapping[str, tuple[str, ...]] = {
     "docstring_style": ("auto", "google", "numpy", "sphinx"),
     "default_docstring_style": ("google", "numpy", "sphinx"),
     "mode": ("comment", "suggest", "commit"),
+    "parameter_refactors": ("suggest", "skip"),
 }
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import ast
 import posixpath
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from ttabot.analysis.paths import is_test_file
 
@@ -26,8 +26,10 @@ def import_name(module_path: str) -> str:
 
 
 def _stem(module_path: str) -> str:
+    """The module's name for test files: ``_decoders`` is tested in ``test_decoders.py``."""
     name = import_name(module_path)
-    return name.rsplit(".", 1)[-1]
+    stem = name.rsplit(".", 1)[-1]
+    return stem.lstrip("_") or stem
 
 
 def existing_test_modules(module_path: str, project_files: Iterable[str]) -> list[str]:
@@ -36,8 +38,8 @@ def existing_test_modules(module_path: str, project_files: Iterable[str]) -> lis
     ``test_<module>.py`` or ``<module>_test.py``; one mirroring the module's
     package path under ``tests/`` ranks first, then one directly in ``tests/``.
     """
-    stem = _stem(module_path)
-    names = {f"test_{stem}.py", f"{stem}_test.py"}
+    stem, raw = _stem(module_path), import_name(module_path).rsplit(".", 1)[-1]
+    names = {f"test_{stem}.py", f"{stem}_test.py", f"test_{raw}.py", f"{raw}_test.py"}
     found = [p for p in project_files if posixpath.basename(p) in names and is_test_file(p)]
     package = posixpath.dirname(import_name(module_path).replace(".", "/"))
 
@@ -49,9 +51,64 @@ def existing_test_modules(module_path: str, project_files: Iterable[str]) -> lis
     return sorted(found, key=rank)
 
 
-def placement_for(module_path: str, project_files: Iterable[str]) -> str:
-    """Where tests for ``module_path`` go: its existing test module, else ``tests/test_<m>.py``."""
-    existing = existing_test_modules(module_path, project_files)
+def _imports_module(source: str, module_path: str) -> bool:
+    name = import_name(module_path)
+    parent, _, last = name.rpartition(".")
+    patterns = [rf"^\s*import\s+{re.escape(name)}\b", rf"^\s*from\s+{re.escape(name)}\s+import\b"]
+    if parent:
+        patterns.append(rf"^\s*from\s+{re.escape(parent)}\s+import\s+[^\n]*\b{re.escape(last)}\b")
+    return any(re.search(p, source, re.M) for p in patterns)
+
+
+def _mentions(source: str, symbols: Sequence[str]) -> int:
+    words = {part for symbol in symbols for part in symbol.split(".") if not part.startswith("__")}
+    return sum(len(re.findall(rf"\b{re.escape(w)}\b", source)) for w in words)
+
+
+def ranked_test_modules(
+    module_path: str,
+    symbols: Sequence[str],
+    project_files: Iterable[str],
+    read: Callable[[str], str | None],
+) -> list[str]:
+    """Existing test modules that name ``symbols`` or import the module, best first.
+
+    Ranked by how often they name the symbols (class and function names), then
+    by whether they import the changed module, then by the naming convention;
+    a module doing neither of the first two is not listed.
+    """
+    files = [p for p in project_files if p.endswith(".py") and is_test_file(p)]
+    files = [p for p in files if posixpath.basename(p).startswith("test") or p.endswith("_test.py")]
+    conventional = set(existing_test_modules(module_path, files))
+    scored = []
+    for path in files:
+        text = read(path)
+        if not text:
+            continue
+        mentions, imports = _mentions(text, symbols), _imports_module(text, module_path)
+        if mentions or imports:
+            scored.append(((-mentions, not imports, path not in conventional, len(path)), path))
+    return [path for _, path in sorted(scored)]
+
+
+def placement_for(
+    module_path: str,
+    project_files: Iterable[str],
+    symbols: Sequence[str] = (),
+    read: Callable[[str], str | None] | None = None,
+) -> str:
+    """Where tests for ``module_path`` go.
+
+    The existing test module that names ``symbols`` most or imports the module
+    (with ``read``), else the one the naming convention gives, else
+    ``tests/test_<m>.py`` (a private ``_m.py`` maps to ``test_m.py``).
+    """
+    files = list(project_files)
+    if read is not None:
+        ranked = ranked_test_modules(module_path, symbols, files, read)
+        if ranked:
+            return ranked[0]
+    existing = existing_test_modules(module_path, files)
     return existing[0] if existing else f"tests/test_{_stem(module_path)}.py"
 
 

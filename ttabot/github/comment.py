@@ -111,7 +111,7 @@ def _findings(result: CheckResult) -> list[str]:
 def _drafts(drafts: Sequence[Draft]) -> str:
     blocks = ["**Drafts**"]
     for d in drafts:
-        status = "accepted" if d.accepted else "rejected"
+        status = d.status.value
         symbols = ", ".join(f"`{f.symbol}`" for f in d.findings) or "-"
         stages = "; ".join(
             f"{'pass' if s.passed else 'FAIL'} {s.name}"
