@@ -132,13 +132,13 @@ def _is_code(stmt: ast.stmt) -> bool:
 
 def _problem(text: str, max_lines: int) -> str | None:
     """Why ``text`` is not plain docstring text, or None."""
+    first = text.splitlines()[0].strip()
+    if _PREAMBLE.match(first):
+        return f"the docstring starts with chat prose ({first[:60]!r}), not the summary line"
     if "```" in text:
         return "the docstring holds a Markdown fence"
     if '"""' in text or "'''" in text:
         return _NESTED
-    first = text.splitlines()[0].strip()
-    if _PREAMBLE.match(first):
-        return f"the docstring starts with chat prose ({first[:60]!r}), not the summary line"
     for line in text.splitlines():
         stripped = line.strip()
         if _DEF_LINE.match(stripped) or _line_is_code(stripped):
