@@ -14,6 +14,7 @@ from tests.drafting.conftest import answer, configure
 from tests.support import bad_answers
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.gitrepo import GitRepo
+from tests.support.loopback import Reply
 from ttabot.cli import main
 
 MODULE = '''\
@@ -140,3 +141,73 @@ def test_an_interpreter_without_pytest_costs_no_model_call(
     ]
     assert "cannot import pytest" in draft["reason"]
     assert draft["requests"] == 0 and draft["attempts"] == []
+
+
+RUFF_CONFIG = """\
+[tool.ruff]
+line-length = 100
+
+[tool.ruff.lint]
+select = ["E", "F", "I"]
+"""
+
+
+def test_merged_tests_are_formatted_and_linted_with_the_projects_ruff_config(
+    project: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project.write("pyproject.toml", RUFF_CONFIG)
+    project.git("add", "pyproject.toml")
+    project.git("commit", "-q", "-m", "ruff")
+    ugly = "from pkg.calc import clamp\ndef test_clamp_low( ):\n    assert clamp( -5 )==0\n"
+    unused = (
+        "import json\nfrom pkg.calc import clamp\n\n\n"
+        "def test_clamp_low():\n    x = 1\n    assert clamp(-5) == 0\n"
+    )
+    answers = iter([unused, ugly])
+
+    def respond(model: str, body: Any) -> Reply:
+        return answer({"code": next(answers)})
+
+    configure(project, fake, respond, **{"feedback-rounds": 1})
+    project.stage()
+    code, drafts = run(capsys, "--apply")
+    (draft,) = drafts
+    assert draft["status"] == "accepted", draft
+    first = draft["attempts"][0]
+    assert (first["stage"], first["ok"]) == ("lint", False)
+    assert "F841" in first["reason"]
+    written = (project.path / "tests/test_calc.py").read_text()
+    assert "def test_clamp_low():\n    assert clamp(-5) == 0\n" in written
+    done = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--no-cache", "tests/test_calc.py"],
+        cwd=project.path,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout
+    assert code == 0
+
+
+def test_drafted_tests_run_under_the_projects_pytest_config_conftest_and_src_layout(
+    repo: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo.write("src/pkg/__init__.py", "")
+    repo.write("src/pkg/calc.py", "def clamp(x):\n    return x\n")
+    repo.write(
+        "tests/conftest.py", "import pytest\n\n\n@pytest.fixture\ndef low():\n    return -5\n"
+    )
+    repo.write(
+        "pytest.ini", "[pytest]\nmarkers =\n    edge: edge cases\naddopts = --strict-markers\n"
+    )
+    repo.commit("init")
+    repo.write("src/pkg/calc.py", MODULE)
+    code_ = (
+        "import pytest\n\nfrom pkg.calc import clamp\n\n\n"
+        "@pytest.mark.edge\ndef test_clamp_low(low):\n    assert clamp(low) == 0\n"
+    )
+    configure(repo, fake, lambda model, body: answer({"code": code_}))
+    repo.stage()
+    code, drafts = run(capsys)
+    (draft,) = drafts
+    assert draft["status"] == "accepted", draft
+    assert draft["path"] == "tests/test_calc.py" and code == 0

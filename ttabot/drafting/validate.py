@@ -1,7 +1,8 @@
 """The checks a draft must pass, one :class:`ValidationStage` each.
 
-Docstring checks are pure. Test and refactor checks run code in a
-:class:`~ttabot.drafting.sandbox.Sandbox`; each function stops at the first
+Docstring checks and the first half of refactor checks are pure; the rest runs
+code in a :class:`~ttabot.drafting.sandbox.Sandbox` (drafted tests are judged
+per function in :mod:`ttabot.drafting.testrun`). Each check stops at the first
 failing stage and returns the stages it went through, the last one failing.
 """
 
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from ttabot.config import CheckSettings
 from ttabot.drafting import docstrings, refactor
 from ttabot.drafting.gate import gate_docstring
-from ttabot.drafting.sandbox import RunResult, Sandbox
+from ttabot.drafting.sandbox import Sandbox
 from ttabot.records import NO_ANSWER_STAGE, ValidationStage
 
 Stages = tuple[ValidationStage, ...]
@@ -148,108 +149,12 @@ def _all_rejected(
 # --- tests -------------------------------------------------------------------
 
 
-def _pytest_stages(result: RunResult, left: Sequence[str], name: str) -> Stages:
-    """Stages for one pytest run: ``imports`` (collection) then ``name`` (passing), ``clean``."""
-    if result.timed_out:
-        return (ValidationStage(name, False, pytest_failure(result.output)),)
-    code = result.returncode
-    if code == 5:
-        return (ValidationStage("imports", False, "pytest collected no tests"),)
-    if code not in (0, 1):
-        return (ValidationStage("imports", False, pytest_failure(result.output)),)
-    stages: Stages = (ValidationStage("imports", True),)
-    if code != 0:
-        return (*stages, ValidationStage(name, False, pytest_failure(result.output)))
-    stages += (ValidationStage(name, True),)
-    if left:
-        detail = "the tests left files behind: " + ", ".join(left[:10])
-        return (*stages, ValidationStage("clean", False, detail))
-    return stages
-
-
-def coverage_stage(
-    executed: frozenset[int] | None,
-    changed: frozenset[int],
-    baseline: frozenset[int],
-    *,
-    module: str = "the module",
-    unmeasurable: str = "coverage could not be measured",
-) -> ValidationStage:
-    """Whether the tests run changed lines the project's tests did not already run.
-
-    ``executed`` is None only when coverage cannot be measured at all
-    (``unmeasurable`` says why); an empty set means the tests ran nothing of
-    ``module``, which fails like any other test that misses the change.
-    """
-    if executed is None:
-        return ValidationStage("coverage", True, f"not measurable: {unmeasurable}")
-    if not changed:
-        return ValidationStage("coverage", True, "no changed lines in the function bodies to run")
-    new = (executed & changed) - baseline
-    if not new:
-        lines = ", ".join(str(n) for n in sorted(changed)[:20])
-        detail = (
-            f"the tests never run {module}: none of its changed lines ({lines}) ran"
-            if not executed
-            else f"the tests run none of the changed lines of {module} "
-            f"not already covered ({lines})"
-        )
-        return ValidationStage("coverage", False, detail)
-    return ValidationStage(
-        "coverage", True, f"runs {len(new)} of {len(changed)} changed lines not already covered"
-    )
-
-
 def baseline_coverage(sandbox: Sandbox, test_path: str, module_path: str) -> frozenset[int]:
     """Lines of ``module_path`` the existing ``test_path`` runs (empty when it does not exist)."""
     if sandbox.read(test_path) is None:
         return frozenset()
     sandbox.pytest([test_path], coverage_of=module_path)
     return sandbox.executed_lines(module_path) or frozenset()
-
-
-def check_tests(
-    sandbox: Sandbox,
-    test_path: str,
-    text: str,
-    module_path: str,
-    changed: frozenset[int],
-    baseline: frozenset[int],
-    reruns: int,
-) -> Stages:
-    """Write ``text`` to ``test_path`` in the sandbox and run the test stages.
-
-    Order: parses, imports, passes (no files left behind), coverage of the
-    changed lines, then ``reruns`` more passing runs. Coverage comes before
-    the reruns because it is read from the first run and costs nothing, while
-    reruns are the expensive part; a test that covers nothing is not rerun.
-    """
-    try:
-        ast.parse(text)
-    except SyntaxError as exc:
-        return (ValidationStage("parses", False, f"line {exc.lineno}: {exc.msg}"),)
-    stages: Stages = (ValidationStage("parses", True),)
-    sandbox.write(test_path, text)
-    result, left = sandbox.pytest([test_path], coverage_of=module_path)
-    stages += _pytest_stages(result, left, "passes")
-    if failed(stages):
-        return stages
-    executed = sandbox.executed_lines(module_path)
-    why = (sandbox.coverage_missing() if executed is None else None) or "the run was not measured"
-    stages += (coverage_stage(executed, changed, baseline, module=module_path, unmeasurable=why),)
-    if failed(stages):
-        return stages
-    for n in range(1, reruns + 1):
-        result, left = sandbox.pytest([test_path])
-        rerun = _pytest_stages(result, left, "reruns")
-        bad = failed(rerun)
-        if bad:
-            detail = f"failed on rerun {n} of {reruns} (flaky): {bad.detail}"
-            return (
-                *stages,
-                ValidationStage(bad.name if bad.name == "clean" else "reruns", False, detail),
-            )
-    return (*stages, ValidationStage("reruns", True, f"passed {reruns} reruns"))
 
 
 # --- refactors ---------------------------------------------------------------

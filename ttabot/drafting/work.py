@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from ttabot.config import Settings
 from ttabot.drafting import answers, validate
 from ttabot.drafting.docstrings import find_definition, insert_docstrings
+from ttabot.drafting.formatting import format_and_lint, project_tools
 from ttabot.drafting.plan import Project, Task
 from ttabot.drafting.precheck import missing_modules
 from ttabot.drafting.refactor import replace_definition
@@ -302,6 +303,7 @@ async def draft_tests(ws: Workspace, task: Task) -> list[Draft]:
     if changed and changed <= baseline:
         return []  # existing tests already run every changed line: nothing a test could add
     taken = defined_names(existing)
+    tools = project_tools(ws.read)
     outcome: list[TestsCheck] = []
 
     async def check(completion: Completion) -> Verdict:
@@ -324,6 +326,16 @@ async def draft_tests(ws: Workspace, task: Task) -> list[Draft]:
                 baseline,
                 ws.settings.draft.reruns,
             )
+        if result.kept and (tools.formatter or tools.lint):
+            async with copy.lock, ws.sandboxes:
+                text, extra = await asyncio.to_thread(
+                    format_and_lint, copy.sandbox, task.path, result.text, existing, tools
+                )
+            result = result._replace(text=text, stages=(*result.stages, *extra))
+            bad = validate.failed(extra)
+            if bad is not None:
+                outcome.append(result._replace(kept=()))
+                return Verdict(False, bad.name, False, bad.detail)
         outcome.append(result)
         if result.kept:
             return Verdict(True, "tests", True, _tests_reason(result))
