@@ -126,3 +126,48 @@ def test_a_docstring_is_drafted_against_the_refactored_code(
     module = (repo.path / "pkg/grade.py").read_text()
     assert module.startswith('def grade(n):\n    """Name a small number.\n')
     assert "_BY_NUMBER.get(n, 'many')" in module
+
+
+def test_a_copy_is_made_only_for_an_answer_that_needs_one_and_shared_per_module(
+    repo: GitRepo,
+    fake: FakeOpenAI,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from ttabot.drafting import work
+
+    made: list[str] = []
+    real = work.project_copy
+
+    def counting(root: Any, overlay: Any, **kwargs: Any) -> Any:
+        made.append(str(root))
+        return real(root, overlay, **kwargs)
+
+    monkeypatch.setattr(work, "project_copy", counting)
+    grade_repo(repo, TEST.format(name="grade", words=WORDS))
+    # An answer that does not lower the complexity fails before any code runs: no copy.
+    configure(repo, fake, lambda model, body: answer({"code": BRANCHY.format(name="grade")}))
+    repo.stage()
+    code, drafts = run(capsys, "--only", "refactor")
+    assert [d["status"] for d in drafts] == ["rejected"] and code == 1
+    assert made == []
+
+    # A good refactor and a test task of the same module share one copy.
+    new_test = "from pkg.grade import grade\n\n\ndef test_nine():\n    assert grade(9) == 'nine'\n"
+
+    def respond(model: str, body: Any) -> Reply:
+        if user_prompt(body).startswith("Write pytest tests"):
+            return answer({"code": new_test})
+        return answer({"code": ANSWERS["grade"]})
+
+    repo.write(
+        "tests/test_grade.py",
+        "from pkg.grade import grade\n\n\ndef test_many():\n    assert grade(-1) == 'many'\n",
+    )
+    repo.git("add", "tests/test_grade.py")
+    repo.git("commit", "-q", "-m", "fewer tests", "--", "tests/test_grade.py")
+    configure(repo, fake, respond)
+    repo.stage()
+    code, drafts = run(capsys, "--only", "refactor,tests-needed")
+    assert sorted(d["status"] for d in drafts) == ["accepted", "accepted"], drafts
+    assert len(made) == 1
