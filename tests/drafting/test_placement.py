@@ -105,3 +105,24 @@ def test_placement_follows_where_the_project_tests_the_symbol(
     module: str, symbols: list[str], files: dict[str, str], expected: str
 ) -> None:
     assert placement_for(module, list(files), symbols, reader(files)) == expected
+
+
+def test_a_test_module_named_after_the_function_wins_over_a_busier_one() -> None:
+    files = {
+        "tests/test_termui.py": "from click import prompt\n" + "prompt()\n" * 5,
+        "tests/test_utils/test_prompt.py": "from click import prompt\n\n\ndef test_p():\n    prompt()\n",
+    }
+    assert placement_for("src/click/termui.py", list(files), ["prompt"], reader(files)) == (
+        "tests/test_utils/test_prompt.py"
+    )
+
+
+def test_the_method_name_counts_before_its_class_name() -> None:
+    files = {
+        "tests/test_shell_completion.py": "Command\n" * 9,
+        "tests/test_commands.py": "Command\nget_help_option_names\n",
+    }
+    symbols = ["Command.get_help_option_names"]
+    assert placement_for("src/click/core.py", list(files), symbols, reader(files)) == (
+        "tests/test_commands.py"
+    )

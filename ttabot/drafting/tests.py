@@ -60,9 +60,12 @@ def _imports_module(source: str, module_path: str) -> bool:
     return any(re.search(p, source, re.M) for p in patterns)
 
 
-def _mentions(source: str, symbols: Sequence[str]) -> int:
-    words = {part for symbol in symbols for part in symbol.split(".") if not part.startswith("__")}
+def _mentions(source: str, words: Iterable[str]) -> int:
     return sum(len(re.findall(rf"\b{re.escape(w)}\b", source)) for w in words)
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
 def ranked_test_modules(
@@ -73,10 +76,17 @@ def ranked_test_modules(
 ) -> list[str]:
     """Existing test modules that name ``symbols`` or import the module, best first.
 
-    Ranked by how often they name the symbols (class and function names), then
-    by whether they import the changed module, then by the naming convention;
-    a module doing neither of the first two is not listed.
+    A test module named after a symbol (``test_prompt.py`` for ``prompt``) ranks
+    first; then by how often a module names the functions themselves, then
+    their classes, then whether it imports the changed module, then the naming
+    convention. A module doing none of these is not listed.
     """
+    names = {s.rsplit(".", 1)[-1] for s in symbols} - {""}
+    names = {n for n in names if not n.startswith("__")}
+    classes = {p for s in symbols for p in s.split(".")[:-1]}
+    if any(s.rsplit(".", 1)[-1].startswith("__") for s in symbols):
+        classes |= {s.split(".")[-2] for s in symbols if "." in s}
+    named = {f"test_{_snake(n).lstrip('_')}.py" for n in names | classes}
     files = [p for p in project_files if p.endswith(".py") and is_test_file(p)]
     files = [p for p in files if posixpath.basename(p).startswith("test") or p.endswith("_test.py")]
     conventional = set(existing_test_modules(module_path, files))
@@ -85,9 +95,19 @@ def ranked_test_modules(
         text = read(path)
         if not text:
             continue
-        mentions, imports = _mentions(text, symbols), _imports_module(text, module_path)
-        if mentions or imports:
-            scored.append(((-mentions, not imports, path not in conventional, len(path)), path))
+        by_name, by_class = _mentions(text, names), _mentions(text, classes)
+        imports = _imports_module(text, module_path)
+        is_named = posixpath.basename(path) in named and bool(by_name or by_class or imports)
+        if by_name or by_class or imports:
+            key = (
+                not is_named,
+                -by_name,
+                -by_class,
+                not imports,
+                path not in conventional,
+                len(path),
+            )
+            scored.append((key, path))
     return [path for _, path in sorted(scored)]
 
 
