@@ -128,10 +128,12 @@ def measure(repo: str, commits: int) -> dict[str, object]:
                     and p != module
                 ]
 
-                def package_counts(paths: list[str] = package) -> dict[str, int]:
+                def package_counts(
+                    paths: list[str] = package, read: Callable[[str], str | None] = before
+                ) -> dict[str, int]:
                     total_counts: dict[str, int] = {}
                     for p in paths:
-                        for s, n in style_counts(before(p) or "").items():
+                        for s, n in style_counts(read(p) or "").items():
                             total_counts[s] = total_counts.get(s, 0) + n
                     return total_counts
 
