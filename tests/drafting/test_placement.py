@@ -110,7 +110,7 @@ def test_placement_follows_where_the_project_tests_the_symbol(
 def test_a_test_module_named_after_the_function_wins_over_a_busier_one() -> None:
     files = {
         "tests/test_termui.py": "from click import prompt\n" + "prompt()\n" * 5,
-        "tests/test_utils/test_prompt.py": "from click import prompt\n\n\ndef test_p():\n    prompt()",
+        "tests/test_utils/test_prompt.py": "from click import prompt\nprompt()",
     }
     assert placement_for("src/click/termui.py", list(files), ["prompt"], reader(files)) == (
         "tests/test_utils/test_prompt.py"
