@@ -126,3 +126,38 @@ def test_the_method_name_counts_before_its_class_name() -> None:
     assert placement_for("src/click/core.py", list(files), symbols, reader(files)) == (
         "tests/test_commands.py"
     )
+
+
+@pytest.mark.parametrize(
+    ("module", "symbol", "files", "expected"),
+    [
+        # the module's own test module wins over a busier one once it names the symbol
+        (
+            "src/click/utils.py",
+            "echo",
+            {"tests/test_options.py": "echo\n" * 9, "tests/test_utils.py": "echo\n"},
+            "tests/test_utils.py",
+        ),
+        # ... also for a private implementation module: test_termui.py for _termui_impl.py
+        (
+            "src/click/_termui_impl.py",
+            "pager",
+            {"tests/test_utils.py": "pager\n" * 3, "tests/test_termui.py": "pager\n"},
+            "tests/test_termui.py",
+        ),
+        # a topic module named after the class, in the plural
+        (
+            "src/click/core.py",
+            "Argument.get_help_record",
+            {
+                "tests/test_options.py": "get_help_record\n" * 3,
+                "tests/test_arguments.py": "Argument\n",
+            },
+            "tests/test_arguments.py",
+        ),
+    ],
+)
+def test_own_and_topic_test_modules(
+    module: str, symbol: str, files: dict[str, str], expected: str
+) -> None:
+    assert placement_for(module, list(files), [symbol], reader(files)) == expected

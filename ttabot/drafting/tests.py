@@ -68,6 +68,13 @@ def _snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
+def _own_test_module(basename: str, stem: str) -> bool:
+    """Whether a test file's name is the module's, or a prefix of it (``termui_impl``)."""
+    name = basename.removesuffix(".py")
+    name = name.removeprefix("test_") if name.startswith("test_") else name.removesuffix("_test")
+    return bool(name) and (stem == name or stem.startswith(name + "_"))
+
+
 def ranked_test_modules(
     module_path: str,
     symbols: Sequence[str],
@@ -76,17 +83,21 @@ def ranked_test_modules(
 ) -> list[str]:
     """Existing test modules that name ``symbols`` or import the module, best first.
 
-    A test module named after a symbol (``test_prompt.py`` for ``prompt``) ranks
-    first; then by how often a module names the functions themselves, then
-    their classes, then whether it imports the changed module, then the naming
-    convention. A module doing none of these is not listed.
+    A test module named after a symbol (``test_prompt.py`` for ``prompt``,
+    ``test_arguments.py`` for ``Argument``) ranks first; then the module's own
+    test module (by the naming convention) when it names the symbol; then by how
+    often a module names the functions themselves, then their classes, then
+    whether it imports the changed module. A module doing none of these is not listed.
     """
     names = {s.rsplit(".", 1)[-1] for s in symbols} - {""}
     names = {n for n in names if not n.startswith("__")}
     classes = {p for s in symbols for p in s.split(".")[:-1]}
     if any(s.rsplit(".", 1)[-1].startswith("__") for s in symbols):
         classes |= {s.split(".")[-2] for s in symbols if "." in s}
-    named = {f"test_{_snake(n).lstrip('_')}.py" for n in names | classes}
+    named = {
+        f"test_{_snake(n).lstrip('_')}{plural}.py" for n in names | classes for plural in ("", "s")
+    }
+    stem = _stem(module_path)
     files = [p for p in project_files if p.endswith(".py") and is_test_file(p)]
     files = [p for p in files if posixpath.basename(p).startswith("test") or p.endswith("_test.py")]
     conventional = set(existing_test_modules(module_path, files))
@@ -97,14 +108,18 @@ def ranked_test_modules(
             continue
         by_name, by_class = _mentions(text, names), _mentions(text, classes)
         imports = _imports_module(text, module_path)
-        is_named = posixpath.basename(path) in named and bool(by_name or by_class or imports)
+        base = posixpath.basename(path)
+        is_named = base in named and bool(by_name or by_class or imports)
+        # test_termui.py tests termui.py and _termui_impl.py: the module's own test module.
+        own = path in conventional or _own_test_module(base, stem)
         if by_name or by_class or imports:
             key = (
                 not is_named,
+                not (own and (by_name or by_class)),
                 -by_name,
                 -by_class,
                 not imports,
-                path not in conventional,
+                not own,
                 len(path),
             )
             scored.append((key, path))
