@@ -161,3 +161,14 @@ def test_own_and_topic_test_modules(
     module: str, symbol: str, files: dict[str, str], expected: str
 ) -> None:
     assert placement_for(module, list(files), [symbol], reader(files)) == expected
+
+
+def test_a_new_function_goes_where_its_neighbours_are_tested() -> None:
+    files = {
+        "tenacity/stop.py": "def stop_after_attempt(n):\n    pass\n\n\ndef attempts_left(s): ...\n",
+        "tests/test_tenacity.py": "import tenacity\n\ntenacity.stop_after_attempt(3)\n",
+        "tests/test_utils.py": "import tenacity\n",
+    }
+    assert placement_for("tenacity/stop.py", list(files), ["attempts_left"], reader(files)) == (
+        "tests/test_tenacity.py"
+    )

@@ -2,7 +2,8 @@
 
 Each drafted test function must pass within its module, add coverage of the
 changed lines on its own (coverage's per-test dynamic contexts, one run for
-all), pass alone, leave no files behind and survive the reruns. Only the new
+all), pass alone, leave no files behind and survive the reruns (its run alone
+is the first of them). Only the new
 tests run (by node id); the existing module's tests run once, as the
 baseline. Good functions are kept, bad ones dropped with a reason each.
 """
@@ -218,7 +219,8 @@ def _check(
     kept = [n for n in names if n not in dropped]
     sandbox.write(test_path, merge(existing, parts, kept))  # the file as it will be written
     before = set(dropped)
-    for n in range(1, reruns + 1):
+    # The run alone was each test's first rerun: ``reruns`` passing runs after the first.
+    for n in range(2, reruns + 1):
         result, _left = _run(sandbox, _nodes(test_path, kept), None)
         ran = outcomes(result.output, test_path)
         for name in kept:

@@ -135,8 +135,10 @@ def placement_for(
     """Where tests for ``module_path`` go.
 
     The existing test module that names ``symbols`` most or imports the module
-    (with ``read``), else the one the naming convention gives, else
-    ``tests/test_<m>.py`` (a private ``_m.py`` maps to ``test_m.py``).
+    (with ``read``), else the one the naming convention gives, else the one that
+    names the module's other public definitions most (a new function goes where
+    its neighbours are tested), else ``tests/test_<m>.py`` (a private ``_m.py``
+    maps to ``test_m.py``).
     """
     files = list(project_files)
     if read is not None:
@@ -144,7 +146,25 @@ def placement_for(
         if ranked:
             return ranked[0]
     existing = existing_test_modules(module_path, files)
-    return existing[0] if existing else f"tests/test_{_stem(module_path)}.py"
+    if existing:
+        return existing[0]
+    if read is not None:
+        neighbours = [n for n in _public_names(read(module_path) or "") if n not in symbols]
+        ranked = ranked_test_modules(module_path, neighbours, files, read) if neighbours else []
+        if ranked:
+            return ranked[0]
+    return f"tests/test_{_stem(module_path)}.py"
+
+
+def _public_names(source: str) -> list[str]:
+    """Public top-level function and class names of a module (long enough to be telling)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+    names = [n.name for n in tree.body if isinstance(n, kinds) and not n.name.startswith("_")]
+    return [n for n in names if len(n) >= 4][:50]
 
 
 def defined_names(source: str) -> list[str]:
