@@ -182,7 +182,9 @@ def test_a_failing_test_is_retried_with_the_pytest_failure_fed_back(
         ("tests", True),
     ]
     assert len(seen) == 2
-    assert "test_it: fails in the module: failed: assert 6 == 7" in seen[1]
+    assert "- test_it: fails in the module: failed: assert 6 == 7" in seen[1]
+    # pytest's own output follows, with the failing line in context.
+    assert "pytest output:" in seen[1] and "assert calc(3) == 7" in seen[1]
 
 
 def test_a_model_that_never_answers_gives_a_no_answer_draft_not_a_crash(

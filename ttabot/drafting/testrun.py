@@ -33,6 +33,8 @@ class TestsCheck(NamedTuple):
     kept: tuple[str, ...]
     dropped: Mapping[str, str]
     stages: Stages
+    #: The end of pytest's output for the runs that failed a test: what a retry is shown.
+    failures: str = ""
 
 
 def _pytest_args(nodes: Sequence[str]) -> list[str]:
@@ -153,11 +155,16 @@ def _check(
         stages.append(ValidationStage(stage, bool(alive), detail or f"{len(alive)} test(s)"))
         return bool(alive)
 
+    failures: list[str] = []
+
     def done() -> TestsCheck:
         kept = tuple(n for n in names if n not in dropped)
-        return TestsCheck(
-            merge(existing, parts, kept) if kept else existing, kept, dropped, tuple(stages)
-        )
+        text = merge(existing, parts, kept) if kept else existing
+        return TestsCheck(text, kept, dropped, tuple(stages), "\n\n".join(failures[:2]))
+
+    def note(result: RunResult) -> None:
+        if result.returncode not in (0, None) or result.timed_out:
+            failures.append(_tail(result.output, 40))
 
     stages.append(ValidationStage("parses", True))
     if not names:
@@ -168,6 +175,7 @@ def _check(
         sandbox.write(_RC, _RC_TEXT)
     sandbox.write(test_path, merge(existing, parts, names))
     result, _left = _run(sandbox, _nodes(test_path, names), module if measured else None)
+    note(result)
     ran = outcomes(result.output, test_path)
     if result.timed_out:
         stages.append(ValidationStage("imports", True))
@@ -205,6 +213,7 @@ def _check(
     messy: dict[str, str] = {}
     for name in [n for n in names if n not in dropped]:
         result, left = _run(sandbox, _nodes(test_path, [name]), None)
+        note(result)
         problem = _failure(outcomes(result.output, test_path).get(name))
         if problem:
             dropped[name] = f"fails alone: {problem}"
@@ -222,6 +231,7 @@ def _check(
     # The run alone was each test's first rerun: ``reruns`` passing runs after the first.
     for n in range(2, reruns + 1):
         result, _left = _run(sandbox, _nodes(test_path, kept), None)
+        note(result)
         ran = outcomes(result.output, test_path)
         for name in kept:
             problem = _failure(ran.get(name))

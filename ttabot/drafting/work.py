@@ -284,6 +284,14 @@ def _tests_reason(result: TestsCheck) -> str:
     return "; ".join(f"{name}: {why}" for name, why in result.dropped.items())
 
 
+def _tests_feedback(result: TestsCheck) -> str:
+    """What a retry is told: each dropped test and why, then pytest's own words."""
+    lines = [f"- {name}: {why}" for name, why in result.dropped.items()]
+    if result.failures:
+        lines += ["", "pytest output:", result.failures]
+    return "\n".join(lines)
+
+
 async def draft_tests(ws: Workspace, task: Task) -> list[Draft]:
     """Tests for one module's tests-needed findings, merged into its test module.
 
@@ -341,7 +349,7 @@ async def draft_tests(ws: Workspace, task: Task) -> list[Draft]:
             return Verdict(True, "tests", True, _tests_reason(result))
         bad = validate.failed(result.stages)
         name = bad.name if bad else "tests"
-        return Verdict(False, name, False, _tests_reason(result) or (bad.detail if bad else ""))
+        return Verdict(False, name, False, _tests_feedback(result) or (bad.detail if bad else ""))
 
     refined = await refine(_ask(ws, task), task.messages, check, ws.settings.draft.feedback_rounds)
     last = refined.attempts[-1] if refined.attempts else None
