@@ -107,3 +107,18 @@ def test_a_cleaned_definition_inserts_only_the_docstring() -> None:
     assert check.cleaned == {"restock": "definition"}
     assert check.proposed.count("def restock") == 1
     assert check.proposed.count('"""') == 2
+
+
+def test_gate_and_signature_settings_are_validated() -> None:
+    from ttabot.config import settings_from_table
+    from ttabot.errors import TtabotError
+
+    draft = settings_from_table(
+        {"draft": {"max-docstring-lines": 5, "parameter-refactors": "skip"}}, "test"
+    ).draft
+    assert (draft.max_docstring_lines, draft.parameter_refactors) == (5, "skip")
+    with pytest.raises(TtabotError, match="max-docstring-lines"):
+        settings_from_table({"draft": {"max-docstring-lines": 0}}, "test")
+    with pytest.raises(TtabotError, match="parameter-refactors"):
+        settings_from_table({"draft": {"parameter-refactors": "rewrite"}}, "test")
+    assert gate_docstring("One.\n\nTwo.\n\nThree.", None, max_lines=4).text is None
