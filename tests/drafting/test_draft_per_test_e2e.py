@@ -211,3 +211,17 @@ def test_drafted_tests_run_under_the_projects_pytest_config_conftest_and_src_lay
     (draft,) = drafts
     assert draft["status"] == "accepted", draft
     assert draft["path"] == "tests/test_calc.py" and code == 0
+
+
+def test_a_test_module_that_does_not_parse_costs_no_call_and_no_crash(
+    project: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project.write("tests/test_calc.py", "def test_broken(:\n")
+    project.git("add", "tests/test_calc.py")
+    project.git("commit", "-q", "-m", "broken", "--", "tests/test_calc.py")
+    configure(project, fake, lambda model, body: answer({"code": GOOD}))
+    project.stage()
+    code, drafts = run(capsys)
+    (draft,) = drafts
+    assert len(fake.calls) == 0 and code == 1
+    assert draft["stages"][0]["name"] == "environment" and "does not parse" in draft["reason"]

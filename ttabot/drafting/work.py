@@ -299,6 +299,11 @@ async def draft_tests(ws: Workspace, task: Task) -> list[Draft]:
     placed test module already runs every changed line (its baseline run).
     """
     existing = ws.read(task.path) or ""
+    try:
+        ast.parse(existing)
+    except SyntaxError as exc:
+        why = f"the test module {task.path} does not parse (line {exc.lineno}): nothing can merge"
+        return [_not_asked(task, existing, "environment", why)]
     missing = await ws.unavailable(task.module)
     if missing:
         return [_not_asked(task, existing, "environment", missing)]
