@@ -158,7 +158,10 @@ def test_merged_tests_are_formatted_and_linted_with_the_projects_ruff_config(
     project.write("pyproject.toml", RUFF_CONFIG)
     project.git("add", "pyproject.toml")
     project.git("commit", "-q", "-m", "ruff")
-    ugly = "from pkg.calc import clamp\ndef test_clamp_low( ):\n    assert clamp( -5 )==0\n"
+    ugly = (
+        "import pytest\nfrom pkg.calc import clamp\ndef test_clamp_low( ):\n"
+        "    assert clamp( -5 )==0\n    assert pytest\n"
+    )
     unused = (
         "import json\nfrom pkg.calc import clamp\n\n\n"
         "def test_clamp_low():\n    x = 1\n    assert clamp(-5) == 0\n"
@@ -178,6 +181,8 @@ def test_merged_tests_are_formatted_and_linted_with_the_projects_ruff_config(
     assert "F841" in first["reason"]
     written = (project.path / "tests/test_calc.py").read_text()
     assert "def test_clamp_low():\n    assert clamp(-5) == 0\n" in written
+    # The new import was merged into the module's own, in the project's isort order.
+    assert written.startswith("import unittest\n\nimport pytest\n\nfrom pkg.calc import clamp\n")
     done = subprocess.run(
         [sys.executable, "-m", "ruff", "check", "--no-cache", "tests/test_calc.py"],
         cwd=project.path,

@@ -76,6 +76,10 @@ def format_and_lint(
             sandbox.write(path, existing)
             before = _lint_messages(sandbox, path)
         sandbox.write(path, text)
+        if tools.lint and sandbox.has_module("ruff"):
+            # Merged imports are appended to the module's own: let the project's isort
+            # settings order them (a fix the model could not make for us).
+            sandbox.python(["-m", "ruff", "check", "--no-cache", "--select", "I", "--fix", path])
         if tools.formatter is not None:
             stages.append(ValidationStage("format", True, _format(sandbox, path, tools.formatter)))
             text = sandbox.read(path) or text
