@@ -126,3 +126,34 @@ def test_a_batch_counts_its_requests_once_not_per_docstring(
         assert d["stages"][0]["name"] == "docstring-text"
     assert sum(d["requests"] for d in drafts) == 1
     assert sum(a["requests"] for d in drafts for a in d["attempts"]) == 1
+
+
+def test_libcst_work_runs_off_the_event_loop_thread(
+    repo_with_module: GitRepo,
+    fake: FakeOpenAI,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import threading
+
+    from ttabot.drafting import validate
+
+    threads: list[str] = []
+    real = validate.check_docstrings
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        threads.append(threading.current_thread().name)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(validate, "check_docstrings", spy)
+    configure(
+        repo_with_module,
+        fake,
+        lambda model, body: ok(
+            bad_answers.docstrings_json({"restock": RESTOCK, "low_stock": LOW, "price": PRICE})
+        ),
+    )
+    repo_with_module.stage()
+    code, drafts = run(capsys)
+    assert code == 0 and [d["status"] for d in drafts] == ["accepted"] and threads
+    assert threading.main_thread().name not in threads
