@@ -105,7 +105,9 @@ async def draft_findings(
     ``environ`` is the environment the sandbox allowlist draws from (default
     ``os.environ``); generated code never sees anything outside the allowlist.
     """
-    from ttabot.drafting.work import Workspace, draft_docstrings, draft_refactor, draft_tests
+    from ttabot.drafting.refactordraft import draft_refactor
+    from ttabot.drafting.testdraft import draft_tests
+    from ttabot.drafting.work import Workspace, draft_docstrings
 
     changed = overlay(selection)
     project = project_for(selection, changed)

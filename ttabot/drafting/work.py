@@ -1,6 +1,10 @@
-"""Turning one task into drafts through the one refine loop (:mod:`ttabot.drafting.refine`).
+"""What drafting tasks share, and docstring drafts, through the one refine loop.
 
-Each ``draft_*`` coroutine gives the loop a ``check`` for its kind; what still
+:class:`Workspace` holds the project, settings, client and the project copies;
+:func:`make_draft` builds a draft with its attempt history. Each ``draft_*``
+coroutine (docstrings here, tests in :mod:`~ttabot.drafting.testdraft`,
+refactors in :mod:`~ttabot.drafting.refactordraft`) gives
+:func:`~ttabot.drafting.refine.refine` a ``check`` for its kind; what still
 fails after ``settings.draft.feedback_rounds`` retries is kept as a rejected
 draft with the reason. CPU-heavy checks (libcst, sandboxed runs) go to worker
 threads; sandboxed runs are bounded by a semaphore so a 2-core laptop is not
@@ -10,7 +14,6 @@ the tasks of one module (one at a time).
 
 from __future__ import annotations
 
-import ast
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -20,16 +23,12 @@ from typing import TYPE_CHECKING
 
 from ttabot.config import Settings
 from ttabot.drafting import answers, validate
-from ttabot.drafting.docstrings import find_definition, insert_docstrings
-from ttabot.drafting.formatting import format_and_lint, project_tools
+from ttabot.drafting.docstrings import insert_docstrings
 from ttabot.drafting.plan import Project, Task
 from ttabot.drafting.precheck import missing_modules
-from ttabot.drafting.refactor import replace_definition
 from ttabot.drafting.refine import Refined, Verdict, refine
 from ttabot.drafting.sandbox import Sandbox, choose_python, project_copy
-from ttabot.drafting.testmerge import AnswerParts, defined_names, split_answer
-from ttabot.drafting.testrun import TestsCheck, check_each_test
-from ttabot.drafting.tests import existing_test_modules, import_name, ranked_test_modules
+from ttabot.drafting.tests import import_name
 from ttabot.records import Attempt, Draft, Finding, ValidationStage
 
 if TYPE_CHECKING:
@@ -103,14 +102,14 @@ class Workspace:
         await asyncio.to_thread(self._stack.close)
 
 
-def _ask(ws: Workspace, task: Task) -> Callable[[Messages], Awaitable[Completion]]:
+def asker(ws: Workspace, task: Task) -> Callable[[Messages], Awaitable[Completion]]:
     async def ask(messages: Messages) -> Completion:
         return await ws.client.complete(task.kind, messages, schema=task.schema)
 
     return ask
 
 
-def _draft(
+def make_draft(
     task: Task,
     refined: Refined | None,
     original: str,
@@ -147,9 +146,9 @@ def _draft(
     )
 
 
-def _not_asked(task: Task, original: str, stage: str, reason: str) -> Draft:
+def not_asked(task: Task, original: str, stage: str, reason: str) -> Draft:
     """A draft no model was asked for, because no answer could have passed."""
-    return _draft(
+    return make_draft(
         task,
         None,
         original,
@@ -198,7 +197,7 @@ async def draft_docstrings(ws: Workspace, task: Task, original: str) -> list[Dra
         first = next((rejected[s].name for s in wanted if s in rejected), "params-match")
         return Verdict(False, first, False, detail)
 
-    refined = await refine(_ask(ws, task), task.messages, check, ws.settings.draft.feedback_rounds)
+    refined = await refine(asker(ws, task), task.messages, check, ws.settings.draft.feedback_rounds)
     if refined.unanswered is not None:
         # A retry that got no answer keeps the check failure that prompted it.
         for symbol in wanted:
@@ -215,7 +214,7 @@ async def draft_docstrings(ws: Workspace, task: Task, original: str) -> list[Dra
         findings = tuple(f for f in task.findings if f.symbol in final.accepted)
         if findings:
             drafts.append(
-                _draft(
+                make_draft(
                     task,
                     refined,
                     original,
@@ -232,7 +231,7 @@ async def draft_docstrings(ws: Workspace, task: Task, original: str) -> list[Dra
             continue
         shown = await asyncio.to_thread(_shown, original, finding.symbol, texts)
         drafts.append(
-            _draft(
+            make_draft(
                 task,
                 refined,
                 original,
@@ -255,238 +254,4 @@ def _shown(original: str, symbol: str, texts: Mapping[str, str]) -> str:
     return insert_docstrings(original, {symbol: text})
 
 
-# --- tests -------------------------------------------------------------------
-
-
-def _changed_lines(ws: Workspace, task: Task) -> frozenset[int]:
-    """Added lines of the findings' function bodies: what generated tests should run.
-
-    The ``def`` line, decorators and docstring run when the module is imported,
-    so they would make any test that merely imports the module look useful.
-    """
-    added = ws.project.added.get(task.module, frozenset())
-    source = ws.read(task.module) or ""
-    tree = ast.parse(source)
-    lines: set[int] = set()
-    for finding in task.findings:
-        node = find_definition(tree, finding.symbol)
-        if node is None or not node.body:
-            continue
-        body = node.body
-        if ast.get_docstring(node) is not None:
-            body = body[1:]
-        if body:
-            lines.update(range(body[0].lineno, (node.end_lineno or node.lineno) + 1))
-    return frozenset(added & lines)
-
-
-def _tests_reason(result: TestsCheck) -> str:
-    return "; ".join(f"{name}: {why}" for name, why in result.dropped.items())
-
-
-def _tests_feedback(result: TestsCheck) -> str:
-    """What a retry is told: each dropped test and why, then pytest's own words."""
-    lines = [f"- {name}: {why}" for name, why in result.dropped.items()]
-    if result.failures:
-        lines += ["", "pytest output:", result.failures]
-    return "\n".join(lines)
-
-
-async def draft_tests(ws: Workspace, task: Task) -> list[Draft]:
-    """Tests for one module's tests-needed findings, merged into its test module.
-
-    No model is asked when the interpreter cannot run the tests, or when the
-    placed test module already runs every changed line (its baseline run).
-    """
-    existing = ws.read(task.path) or ""
-    try:
-        ast.parse(existing)
-    except SyntaxError as exc:
-        why = f"the test module {task.path} does not parse (line {exc.lineno}): nothing can merge"
-        return [_not_asked(task, existing, "environment", why)]
-    missing = await ws.unavailable(task.module)
-    if missing:
-        return [_not_asked(task, existing, "environment", missing)]
-    changed = _changed_lines(ws, task)
-    copy = await ws.copy_for(task.module)
-    async with copy.lock, ws.sandboxes:
-        baseline = await asyncio.to_thread(
-            validate.baseline_coverage, copy.sandbox, task.path, task.module
-        )
-    if changed and changed <= baseline:
-        return []  # existing tests already run every changed line: nothing a test could add
-    taken = defined_names(existing)
-    tools = project_tools(ws.read)
-    outcome: list[TestsCheck] = []
-
-    async def check(completion: Completion) -> Verdict:
-        try:
-            code = answers.parse_code(completion.data, completion.content)
-            parts: AnswerParts = split_answer(code, taken)
-        except answers.AnswerError as exc:
-            return Verdict(False, "answer", False, str(exc))
-        except SyntaxError as exc:
-            return Verdict(False, "parses", False, f"line {exc.lineno}: {exc.msg}")
-        async with copy.lock, ws.sandboxes:
-            result = await asyncio.to_thread(
-                check_each_test,
-                copy.sandbox,
-                task.path,
-                existing,
-                parts,
-                task.module,
-                changed,
-                baseline,
-                ws.settings.draft.reruns,
-            )
-        if result.kept and (tools.formatter or tools.lint):
-            async with copy.lock, ws.sandboxes:
-                text, extra = await asyncio.to_thread(
-                    format_and_lint, copy.sandbox, task.path, result.text, existing, tools
-                )
-            result = result._replace(text=text, stages=(*result.stages, *extra))
-            bad = validate.failed(extra)
-            if bad is not None:
-                outcome.append(result._replace(kept=()))
-                return Verdict(False, bad.name, False, bad.detail)
-        outcome.append(result)
-        if result.kept:
-            return Verdict(True, "tests", True, _tests_reason(result))
-        bad = validate.failed(result.stages)
-        name = bad.name if bad else "tests"
-        return Verdict(False, name, False, _tests_feedback(result) or (bad.detail if bad else ""))
-
-    refined = await refine(_ask(ws, task), task.messages, check, ws.settings.draft.feedback_rounds)
-    last = refined.attempts[-1] if refined.attempts else None
-    if outcome and outcome[-1].kept and last is not None and last.ok:
-        result = outcome[-1]
-        dropped = _tests_reason(result)
-        kept = ValidationStage("tests", True, "kept " + ", ".join(result.kept))
-        reason = f"dropped {dropped}" if dropped else ""
-        draft = _draft(
-            task,
-            refined,
-            existing,
-            result.text,
-            (*result.stages, kept),
-            accepted=True,
-            reason=reason,
-        )
-        return [draft]
-    stages = _failed_tests(refined, outcome)
-    bad = validate.failed(stages)
-    reason = f"{bad.name}: {bad.detail}" if bad else "rejected"
-    return [_draft(task, refined, existing, existing, stages, accepted=False, reason=reason)]
-
-
-def _failed_tests(refined: Refined, outcome: Sequence[TestsCheck]) -> tuple[ValidationStage, ...]:
-    """The stages a rejected tests draft shows: those of its last round."""
-    last = refined.attempts[-1] if refined.attempts else None
-    if refined.unanswered is not None and not outcome:
-        return (refined.unanswered,)
-    if (last is not None and last.stage in ("answer", "parses")) or not outcome:
-        stage = last.stage if last else "answer"
-        return (ValidationStage(stage, False, last.reason if last else "no answer"),)
-    return outcome[-1].stages
-
-
-# --- refactors ---------------------------------------------------------------
-
-
-def refactor_tests(ws: Workspace, task: Task) -> list[str]:
-    """The existing test modules a refactor of ``task``'s function is checked with."""
-    by_name = ranked_test_modules(task.module, task.symbols, ws.project.files, ws.read)[:3]
-    return list(dict.fromkeys([*by_name, *existing_test_modules(task.module, ws.project.files)]))
-
-
-async def draft_refactor(ws: Workspace, task: Task, original: str) -> Draft:
-    """A rewrite of one function; applicable only if existing tests run it before and after."""
-    if task.suggest_only:
-        return await _draft_sketch(ws, task, original)
-    (finding,) = task.findings
-    missing = await ws.unavailable(task.module)
-    if missing:
-        return _not_asked(task, original, "environment", missing)
-    tests = refactor_tests(ws, task)
-    results: list[tuple[str, validate.RefactorCheck]] = []
-
-    async def check(completion: Completion) -> Verdict:
-        try:
-            code = answers.parse_code(completion.data, completion.content)
-            proposed = await asyncio.to_thread(replace_definition, original, finding.symbol, code)
-        except (answers.AnswerError, ValueError, SyntaxError) as exc:
-            result = validate.RefactorCheck(
-                (ValidationStage("answer", False, str(exc)),), False, False, str(exc)
-            )
-            results.append((original, result))
-            return Verdict(False, "answer", False, str(exc))
-        result = validate.check_refactor_code(original, proposed, finding.symbol, ws.settings.check)
-        if result.accepted:
-            # Only an answer that passed every check without running code needs a copy.
-            copy = await ws.copy_for(task.module)
-            async with copy.lock, ws.sandboxes:
-                result = await asyncio.to_thread(
-                    validate.check_refactor_tests,
-                    copy.sandbox,
-                    task.module,
-                    original,
-                    proposed,
-                    finding.symbol,
-                    tests,
-                    result.stages,
-                )
-        results.append((proposed, result))
-        bad = validate.failed(result.stages)
-        if result.accepted or bad is None:
-            return Verdict(True, bad.name if bad else "tests-after", True, result.reason)
-        return Verdict(False, bad.name, False, bad.detail)
-
-    refined = await refine(_ask(ws, task), task.messages, check, ws.settings.draft.feedback_rounds)
-    if not results:
-        stage = refined.unanswered or ValidationStage("answer", False, "no answer")
-        return _draft(
-            task, refined, original, original, (stage,), accepted=False, reason=stage.detail
-        )
-    proposed, result = results[-1]
-    return _draft(
-        task,
-        refined,
-        original,
-        proposed,
-        result.stages,
-        accepted=result.accepted,
-        reason=result.reason,
-        applicable=result.applicable,
-    )
-
-
-async def _draft_sketch(ws: Workspace, task: Task, original: str) -> Draft:
-    """An explanation and a sketch for a function with too many parameters: never applied."""
-    sketch: list[str] = []
-
-    async def check(completion: Completion) -> Verdict:
-        explanation = answers.parse_explanation(completion.data, completion.content)
-        try:
-            code = answers.parse_code(completion.data, completion.content)
-        except answers.AnswerError:
-            code = ""
-        if not explanation and not code:
-            return Verdict(False, "answer", False, 'the answer has no "explanation" and no "code"')
-        sketch.append(f"{explanation}\n\n{code}".strip())
-        return Verdict(True, "sketch", True)
-
-    refined = await refine(_ask(ws, task), task.messages, check, ws.settings.draft.feedback_rounds)
-    if not sketch:
-        last = refined.attempts[-1] if refined.attempts else None
-        stage = refined.unanswered or ValidationStage("answer", False, last.reason if last else "")
-        return _draft(
-            task, refined, original, original, (stage,), accepted=False, reason=stage.detail
-        )
-    reason = "suggestion only: a public signature is never changed; see the sketch"
-    stage = ValidationStage("sketch", True, sketch[-1])
-    return _draft(
-        task, refined, original, original, (stage,), accepted=True, reason=reason, applicable=False
-    )
-
-
-__all__: Sequence[str] = ("Workspace", "draft_docstrings", "draft_refactor", "draft_tests")
+__all__: Sequence[str] = ("Workspace", "asker", "draft_docstrings", "make_draft", "not_asked")
