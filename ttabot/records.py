@@ -114,6 +114,34 @@ class ValidationStage(NamedTuple):
     detail: str = ""
 
 
+#: The stage a draft fails when no model answered its request at all.
+NO_ANSWER_STAGE = "model"
+
+
+class DraftStatus(str, enum.Enum):
+    """What became of a draft; every report and the PR comment use these values."""
+
+    ACCEPTED = "accepted"  # passed every check; applied by --apply, committable
+    SUGGESTION = "suggestion"  # accepted as text to read, never applied or committed
+    REJECTED = "rejected"  # failed a check
+    NO_ANSWER = "no-answer"  # no model answered at all: nothing was checked
+
+
+class Attempt(NamedTuple):
+    """One round of a draft: who answered, how many requests it took, how far it got.
+
+    ``stage`` is the last stage the answer reached (the failing one when ``ok``
+    is False); ``reason`` says why it failed. A batch's requests are counted on
+    its first draft only, so summing ``requests`` over drafts counts each request once.
+    """
+
+    model: str | None
+    requests: int
+    stage: str
+    ok: bool
+    reason: str = ""
+
+
 class Draft(NamedTuple):
     """A drafted fix for one or more findings, with the record of how it was validated.
 
@@ -136,3 +164,17 @@ class Draft(NamedTuple):
     completion_tokens: int = 0
     reason: str = ""
     applicable: bool = True
+    #: Every round asked for this draft, in order.
+    history: tuple[Attempt, ...] = ()
+    #: What was cleaned out of the answer to get the draft (``"Shape: fence"``); empty if nothing.
+    cleaned: tuple[str, ...] = ()
+
+    @property
+    def status(self) -> DraftStatus:
+        """``accepted``, ``suggestion``, ``rejected`` (failed a check) or ``no-answer``."""
+        if self.accepted:
+            return DraftStatus.ACCEPTED if self.applicable else DraftStatus.SUGGESTION
+        bad = next((s for s in self.stages if not s.passed), None)
+        if bad is not None and bad.name == NO_ANSWER_STAGE:
+            return DraftStatus.NO_ANSWER
+        return DraftStatus.REJECTED

@@ -37,15 +37,16 @@ def test_parse_code_fails_with_a_reason(content: str) -> None:
         parse_code(None, content)
 
 
-def test_parse_docstrings_cleans_quotes_and_indentation() -> None:
+def test_parse_docstrings_leaves_judging_the_text_to_the_gate() -> None:
+    raw = '"""Do it.\n\n    Args:\n        a: A.\n    """'
     data = {
         "docstrings": [
-            {"symbol": "f", "docstring": '"""Do it.\n\n    Args:\n        a: A.\n    """'},
+            {"symbol": "f", "docstring": raw},
             {"symbol": "g", "docstring": "   "},  # empty: dropped
             "not an object",
         ]
     }
-    assert parse_docstrings(data, "") == {"f": "Do it.\n\nArgs:\n    a: A."}
+    assert parse_docstrings(data, "") == {"f": raw}
 
 
 @pytest.mark.parametrize(

@@ -171,6 +171,13 @@ def test_check_docstrings_accepts_matching_and_rejects_others() -> None:
     )
     assert check.accepted == ("f",)
     assert set(check.rejected) == {"g", "h"}
-    assert [s.name for s in check.stages] == ["params-match", "parses", "ast-unchanged", "inserted"]
-    assert not check.stages[0].passed and all(s.passed for s in check.stages[1:])
+    assert [s.name for s in check.stages] == [
+        "docstring-text",
+        "params-match",
+        "parses",
+        "ast-unchanged",
+        "inserted",
+    ]
+    assert check.stages[0].passed and not check.stages[1].passed
+    assert all(s.passed for s in check.stages[2:])
     assert '    """F.' in check.proposed and "def g(b):\n    return b" in check.proposed

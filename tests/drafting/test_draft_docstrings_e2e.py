@@ -100,6 +100,7 @@ def test_one_call_drafts_the_batch_and_rejects_bad_docstrings_with_reasons(
     assert len(accepted) == 1
     assert {f["symbol"] for f in accepted[0]["findings"]} == set(GOOD)
     assert [s["name"] for s in accepted[0]["stages"]] == [
+        "docstring-text",
         "params-match",
         "parses",
         "ast-unchanged",
@@ -181,5 +182,9 @@ def test_feedback_round_fixes_a_mismatched_docstring(
     code, out, _ = draft(capsys, "--format", "json")
     (only,) = json.loads(out)["drafts"]
     assert only["status"] == "accepted", (only["stages"], only["reason"])
-    assert only["attempts"] == 2
+    assert only["requests"] == 2
+    assert [(a["stage"], a["ok"]) for a in only["attempts"]] == [
+        ("params-match", False),
+        ("inserted", True),
+    ]
     assert len(fake.calls) == 2 and code == 0

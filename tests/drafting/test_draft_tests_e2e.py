@@ -125,20 +125,24 @@ def test_good_tests_are_accepted_and_bad_ones_rejected_with_the_reason(
             "imports",
             "passes",
             "coverage",
+            "alone",
+            "clean",
             "reruns",
+            "tests",
         ]
         assert draft["path"] == "tests/test_" + case + ".py"
         assert draft["model"] == "fake:tests"
-        assert draft["prompt_tokens"] == 100 and draft["attempts"] == 1
+        assert draft["prompt_tokens"] == 100 and draft["requests"] == 1
+        assert [a["ok"] for a in draft["attempts"]] == [True]
     assert failed_stage("syntax") == "parses"
     assert failed_stage("failing") == "passes"
-    assert by_case["failing"]["reason"].startswith("passes: FAILED tests/test_failing.py::test_it")
+    assert by_case["failing"]["reason"].startswith("passes: test_it: fails in the module")
     assert "assert 6 == 7" in by_case["failing"]["reason"]
     assert failed_stage("flaky") in ("passes", "reruns")
     assert failed_stage("nocover") == "coverage"
     assert failed_stage("elsewhere") == "coverage"
     assert by_case["elsewhere"]["reason"] == (
-        "coverage: the tests never run pkg/elsewhere.py: none of its changed lines (3, 4, 5) ran"
+        "coverage: test_other: runs no changed line that existing tests do not already run"
     )
     assert failed_stage("writer") == "clean"
     assert "left-behind.txt" in by_case["writer"]["reason"]
@@ -172,9 +176,15 @@ def test_a_failing_test_is_retried_with_the_pytest_failure_fed_back(
     code, doc = run_json(capsys)
     (draft,) = doc["drafts"]
     assert draft["status"] == "accepted", draft["reason"]
-    assert draft["attempts"] == 2 and code == 0
+    assert draft["requests"] == 2 and code == 0
+    assert [(a["stage"], a["ok"]) for a in draft["attempts"]] == [
+        ("passes", False),
+        ("tests", True),
+    ]
     assert len(seen) == 2
-    assert "FAILED tests/test_calc.py::test_it - assert 6 == 7" in seen[1]
+    assert "- test_it: fails in the module: failed: assert 6 == 7" in seen[1]
+    # pytest's own output follows, with the failing line in context.
+    assert "pytest output:" in seen[1] and "assert calc(3) == 7" in seen[1]
 
 
 def test_a_model_that_never_answers_gives_a_no_answer_draft_not_a_crash(

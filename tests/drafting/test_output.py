@@ -61,7 +61,8 @@ def test_json_keeps_every_draft_with_its_record() -> None:
     assert doc["counts"] == {"accepted": 1, "suggestion": 1, "rejected": 1, "no-answer": 0}
     first = doc["drafts"][0]
     assert first["stages"] == [{"name": "parses", "passed": True, "detail": "detail"}]
-    assert (first["model"], first["attempts"], first["prompt_tokens"]) == ("fake:m", 1, 10)
+    assert (first["model"], first["requests"], first["prompt_tokens"]) == ("fake:m", 1, 10)
+    assert first["attempts"] == [] and first["cleaned"] == []
     assert doc["drafts"][1]["reason"] == "bad"
 
 

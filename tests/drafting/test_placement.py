@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from ttabot.drafting.tests import import_name, merge_tests, placement_for
@@ -19,6 +21,8 @@ from ttabot.drafting.tests import import_name, merge_tests, placement_for
             "tests/pkg/sub/test_calc.py",
         ),
         ("pkg/calc.py", ["pkg/test_other.py", "docs/test_calc.txt"], "tests/test_calc.py"),
+        ("httpx/_decoders.py", [], "tests/test_decoders.py"),
+        ("httpx/_decoders.py", ["tests/test__decoders.py"], "tests/test__decoders.py"),
         ("pkg/__init__.py", ["tests/test_pkg.py"], "tests/test_pkg.py"),
     ],
 )
@@ -49,3 +53,122 @@ def test_merge_appends_and_renames_clashing_tests() -> None:
 
 def test_merge_into_nothing_is_the_new_code() -> None:
     assert merge_tests("", "def test_a():\n    pass\n") == "def test_a():\n    pass\n"
+
+
+def reader(files: dict[str, str]) -> Callable[[str], str | None]:
+    return files.get
+
+
+CLICK_TESTS = {
+    "tests/test_termui.py": (
+        "import click\nfrom click._termui_impl import ProgressBar\n\n\n"
+        "def test_progressbar_render_finish():\n"
+        "    bar = ProgressBar([])\n    bar.render_finish()\n"
+    ),
+    "tests/test_options.py": "import click\n\n\ndef test_option():\n    assert click.Option\n",
+    "tests/test_imports.py": "import click\n",
+}
+
+
+@pytest.mark.parametrize(
+    ("module", "symbols", "files", "expected"),
+    [
+        # click tests ProgressBar in a topic file, not a new tests/test__termui_impl.py
+        (
+            "src/click/_termui_impl.py",
+            ["ProgressBar.render_finish"],
+            CLICK_TESTS,
+            "tests/test_termui.py",
+        ),
+        # the symbol is named most in a topic file
+        ("src/click/core.py", ["Option.__init__", "Option"], CLICK_TESTS, "tests/test_options.py"),
+        # a test module importing the changed module wins over the naming convention
+        (
+            "httpx/_decoders.py",
+            ["brand_new"],
+            {
+                "tests/test_decoders.py": "from httpx._decoders import Decoder\n",
+                "tests/test_other.py": "import httpx\n",
+            },
+            "tests/test_decoders.py",
+        ),
+        # nothing names or imports it: the convention, private underscore dropped
+        (
+            "httpx/_decoders.py",
+            ["brand_new"],
+            {"tests/test_other.py": "import httpx\n"},
+            "tests/test_decoders.py",
+        ),
+    ],
+)
+def test_placement_follows_where_the_project_tests_the_symbol(
+    module: str, symbols: list[str], files: dict[str, str], expected: str
+) -> None:
+    assert placement_for(module, list(files), symbols, reader(files)) == expected
+
+
+def test_a_test_module_named_after_the_function_wins_over_a_busier_one() -> None:
+    files = {
+        "tests/test_termui.py": "from click import prompt\n" + "prompt()\n" * 5,
+        "tests/test_utils/test_prompt.py": "from click import prompt\nprompt()",
+    }
+    assert placement_for("src/click/termui.py", list(files), ["prompt"], reader(files)) == (
+        "tests/test_utils/test_prompt.py"
+    )
+
+
+def test_the_method_name_counts_before_its_class_name() -> None:
+    files = {
+        "tests/test_shell_completion.py": "Command\n" * 9,
+        "tests/test_commands.py": "Command\nget_help_option_names\n",
+    }
+    symbols = ["Command.get_help_option_names"]
+    assert placement_for("src/click/core.py", list(files), symbols, reader(files)) == (
+        "tests/test_commands.py"
+    )
+
+
+@pytest.mark.parametrize(
+    ("module", "symbol", "files", "expected"),
+    [
+        # the module's own test module wins over a busier one once it names the symbol
+        (
+            "src/click/utils.py",
+            "echo",
+            {"tests/test_options.py": "echo\n" * 9, "tests/test_utils.py": "echo\n"},
+            "tests/test_utils.py",
+        ),
+        # ... also for a private implementation module: test_termui.py for _termui_impl.py
+        (
+            "src/click/_termui_impl.py",
+            "pager",
+            {"tests/test_utils.py": "pager\n" * 3, "tests/test_termui.py": "pager\n"},
+            "tests/test_termui.py",
+        ),
+        # a topic module named after the class, in the plural
+        (
+            "src/click/core.py",
+            "Argument.get_help_record",
+            {
+                "tests/test_options.py": "get_help_record\n" * 3,
+                "tests/test_arguments.py": "Argument\n",
+            },
+            "tests/test_arguments.py",
+        ),
+    ],
+)
+def test_own_and_topic_test_modules(
+    module: str, symbol: str, files: dict[str, str], expected: str
+) -> None:
+    assert placement_for(module, list(files), [symbol], reader(files)) == expected
+
+
+def test_a_new_function_goes_where_its_neighbours_are_tested() -> None:
+    files = {
+        "tenacity/stop.py": "def stop_after_attempt(n):\n    pass\n\n\ndef attempts_left(s): ...\n",
+        "tests/test_tenacity.py": "import tenacity\n\ntenacity.stop_after_attempt(3)\n",
+        "tests/test_utils.py": "import tenacity\n",
+    }
+    assert placement_for("tenacity/stop.py", list(files), ["attempts_left"], reader(files)) == (
+        "tests/test_tenacity.py"
+    )

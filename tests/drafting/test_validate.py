@@ -1,27 +1,38 @@
-"""The order and verdicts of the test-validation stages, on scripted pytest runs.
+"""Per-function verdicts of drafted tests, on scripted pytest runs.
 
-A scripted stand-in for the sandbox makes the rare paths (a test that passes
-once and fails on a rerun) deterministic; the real sandbox is covered end to end.
+A scripted stand-in for the sandbox makes the rare paths (a test that passes in
+the module and fails alone, or on its third rerun) deterministic; the real
+sandbox and per-test coverage are covered end to end.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
-import pytest
-
-from ttabot.drafting import validate
 from ttabot.drafting.sandbox import RunResult
+from ttabot.drafting.testmerge import split_answer
+from ttabot.drafting.testrun import check_each_test, outcomes
+
+PATH = "tests/test_m.py"
+ANSWER = (
+    "from m import f\n\n\ndef test_good():\n    assert f()\n\n\n"
+    "def test_lonely():\n    assert f()\n\n\ndef test_flaky():\n    assert f()\n"
+)
+
+#: (test name, run number, alone) -> passed
+Script = Callable[[str, int, bool], bool]
 
 
 class ScriptedSandbox:
-    """Returns scripted pytest results in order; records what was written."""
+    """Answers pytest runs by node id from a script; records what was written."""
 
-    def __init__(self, results: Sequence[RunResult], executed: frozenset[int] | None) -> None:
-        self.results = list(results)
-        self.executed = executed
+    def __init__(self, script: Script) -> None:
+        self.script = script
         self.written: dict[str, str | None] = {}
-        self.runs = 0
+        self.runs: list[list[str]] = []
+        self.path = Path("/nonexistent")
+        self.interpreter = "/venv/python"
 
     def write(self, rel: str, text: str | None) -> None:
         self.written[rel] = text
@@ -29,102 +40,72 @@ class ScriptedSandbox:
     def read(self, rel: str) -> str | None:
         return self.written.get(rel)
 
-    def pytest(
-        self, tests: Sequence[str], *, coverage_of: str | None = None
-    ) -> tuple[RunResult, list[str]]:
-        self.runs += 1
-        return self.results.pop(0), []
+    def has_module(self, name: str) -> bool:
+        return name == "pytest"  # no coverage: per-test coverage is covered end to end
 
-    def executed_lines(self, rel: str) -> frozenset[int] | None:
-        return self.executed
-
-    def coverage_missing(self) -> str | None:
-        return "coverage is not installed for /venv/python" if self.executed is None else None
-
-
-PASS = RunResult(0, "1 passed")
-FAIL = RunResult(1, "F\nFAILED tests/test_m.py::test_a - assert 1 == 2\n1 failed")
+    def python(self, args: Sequence[str]) -> tuple[RunResult, list[str]]:
+        nodes = [a for a in args if "::" in a]
+        self.runs.append(nodes)
+        lines = []
+        for node in nodes:
+            name = node.split("::")[1]
+            ok = self.script(name, len(self.runs), len(nodes) == 1)
+            lines.append(f"PASSED {node}" if ok else f"FAILED {node} - assert False")
+        return RunResult(0, "\n".join(lines)), []
 
 
-def run(
-    results: Sequence[RunResult], executed: frozenset[int] | None = frozenset({3}), reruns: int = 3
-) -> tuple[list[tuple[str, bool]], ScriptedSandbox]:
-    box = ScriptedSandbox(results, executed)
-    stages = validate.check_tests(
+def check(script: Script, reruns: int = 3) -> tuple[object, ScriptedSandbox]:
+    box = ScriptedSandbox(script)
+    result = check_each_test(
         box,  # type: ignore[arg-type]
-        "tests/test_m.py",
-        "def test_a():\n    pass\n",
+        PATH,
+        "",
+        split_answer(ANSWER),
         "m.py",
-        frozenset({3, 4}),
+        frozenset({3}),
         frozenset(),
         reruns,
     )
-    return [(s.name, s.passed) for s in stages], box
+    return result, box
 
 
-def test_a_test_that_fails_on_a_rerun_is_rejected_as_flaky() -> None:
-    stages, box = run([PASS, PASS, FAIL, PASS])
-    assert stages[-1] == ("reruns", False)
-    assert box.runs == 3  # stops at the first failing rerun
+def test_each_function_gets_its_own_verdict_and_only_good_ones_are_written() -> None:
+    def script(name: str, run: int, alone: bool) -> bool:
+        if name == "test_lonely":
+            return not alone  # passes only next to the others
+        if name == "test_flaky":
+            return run != 6  # the third rerun (runs: 1 together, 3 alone = rerun 1, 2 more)
+        return True
+
+    result, box = check(script)
+    assert result.kept == ("test_good",)  # type: ignore[attr-defined]
+    dropped = result.dropped  # type: ignore[attr-defined]
+    assert dropped["test_lonely"].startswith("fails alone")
+    assert dropped["test_flaky"].startswith("failed on rerun 3 of 3 (flaky)")
+    assert "def test_good" in result.text and "test_flaky" not in result.text  # type: ignore[attr-defined]
+    # Only the new tests run, by node id: once together, once each alone (the first
+    # rerun), then the other reruns together.
+    assert box.runs[0] == [f"{PATH}::test_good", f"{PATH}::test_lonely", f"{PATH}::test_flaky"]
+    assert [len(r) for r in box.runs] == [3, 1, 1, 1, 2, 2]
+    # The copy's test module is restored afterwards (it did not exist).
+    assert box.written[PATH] is None
 
 
-def test_a_good_test_goes_through_every_stage() -> None:
-    stages, box = run([PASS] * 4)
-    assert stages == [
-        ("parses", True),
-        ("imports", True),
-        ("passes", True),
-        ("coverage", True),
-        ("reruns", True),
-    ]
-    assert box.runs == 4
+def test_all_failing_leaves_the_module_unchanged_with_every_reason() -> None:
+    result, _ = check(lambda name, run, alone: False)
+    assert result.kept == ()  # type: ignore[attr-defined]
+    assert result.text == ""  # type: ignore[attr-defined]
+    assert set(result.dropped) == {"test_good", "test_lonely", "test_flaky"}  # type: ignore[attr-defined]
 
 
-def test_collection_errors_fail_imports_and_no_tests_is_not_a_pass() -> None:
-    assert run([RunResult(2, "ERROR collecting")])[0][-1] == ("imports", False)
-    assert run([RunResult(5, "no tests ran")])[0][-1] == ("imports", False)
-
-
-def test_coverage_is_judged_before_the_costly_reruns() -> None:
-    stages, box = run([PASS], executed=frozenset({1}))
-    assert stages[-1] == ("coverage", False) and box.runs == 1
-
-
-def test_unmeasurable_coverage_does_not_reject_and_says_why() -> None:
-    stages, _ = run([PASS] * 4, executed=None)
-    assert ("coverage", True) in stages and stages[-1] == ("reruns", True)
-    stage = validate.coverage_stage(
-        None, frozenset({3}), frozenset(), unmeasurable="coverage is not installed for /py"
+def test_outcomes_read_pytest_summary_lines_by_node_id() -> None:
+    output = (
+        "PASSED tests/test_m.py::test_a[1]\nFAILED tests/test_m.py::test_a[2] - assert 1 == 2\n"
+        "ERROR tests/test_m.py::TestX::test_y - fixture 'db' not found\n"
+        "PASSED tests/test_other.py::test_a\n"
     )
-    assert stage.detail == "not measurable: coverage is not installed for /py"
-
-
-def test_tests_that_never_run_the_module_are_rejected_at_coverage() -> None:
-    stages, box = run([PASS], executed=frozenset())
-    assert stages[-1] == ("coverage", False) and box.runs == 1
-    stage = validate.coverage_stage(frozenset(), frozenset({3, 4}), frozenset(), module="m.py")
-    assert not stage.passed
-    assert stage.detail == "the tests never run m.py: none of its changed lines (3, 4) ran"
-
-
-@pytest.mark.parametrize(
-    ("executed", "changed", "baseline", "passed", "detail"),
-    [
-        (frozenset({3}), frozenset({3, 4}), frozenset(), True, "runs 1 of 2 changed lines"),
-        (frozenset({3}), frozenset({3, 4}), frozenset({3}), False, "not already covered (3, 4)"),
-        (frozenset({1}), frozenset({3, 4}), frozenset(), False, "none of the changed lines"),
-        (frozenset(), frozenset({3}), frozenset(), False, "never run m.py"),
-        (frozenset(), frozenset(), frozenset(), True, "no changed lines"),
-        (None, frozenset({3}), frozenset(), True, "not measurable: "),
-    ],
-)
-def test_coverage_stage(
-    executed: frozenset[int] | None,
-    changed: frozenset[int],
-    baseline: frozenset[int],
-    passed: bool,
-    detail: str,
-) -> None:
-    stage = validate.coverage_stage(executed, changed, baseline, module="m.py")
-    assert stage.name == "coverage" and stage.passed is passed
-    assert detail in stage.detail
+    got = outcomes(output, "tests/test_m.py")
+    assert got == {
+        "test_a": [("PASSED", ""), ("FAILED", "assert 1 == 2")],
+        "TestX": [("ERROR", "fixture 'db' not found")],
+    }

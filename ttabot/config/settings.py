@@ -117,6 +117,11 @@ class DraftSettings(NamedTuple):
     #: "auto": generated code runs under bubblewrap where it works, else in a bare copy
     #: with a warning; "bwrap": never without bubblewrap (the Action always uses this).
     sandbox: str = "auto"
+    #: Longest docstring (in lines) a model may draft; longer answers are rejected.
+    max_docstring_lines: int = 60
+    #: A refactor finding raised only by the parameter count: "suggest" (an explanation
+    #: and a sketch, never applied) or "skip" (no request). Signatures are never changed.
+    parameter_refactors: str = "suggest"
 
 
 class GitHubSettings(NamedTuple):

@@ -125,6 +125,7 @@ _AT_LEAST: Mapping[str, float] = {
     "test_timeout": 0.001,
     "feedback_rounds": 0,
     "docstring_batch": 1,
+    "max_docstring_lines": 1,
     "max_review_comments": 1,
     "rate_window": 0.001,
 }
@@ -135,6 +136,7 @@ _ONE_OF: Mapping[str, tuple[str, ...]] = {
     "default_docstring_style": ("google", "numpy", "sphinx"),
     "mode": ("comment", "suggest", "commit"),
     "sandbox": ("auto", "bwrap"),
+    "parameter_refactors": ("suggest", "skip"),
 }
 
 

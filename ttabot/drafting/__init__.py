@@ -1,10 +1,11 @@
 """Drafting: findings -> tasks -> validated drafts.
 
 :func:`plan` shows what would be asked (``ttabot draft --dry-run``);
-:func:`draft_findings` asks the models and validates every answer. Docstrings
-and refactors of one module are drafted in turn, each on the text the
-previous accepted draft left, so all accepted drafts of a file apply together;
-modules and test tasks run concurrently.
+:func:`draft_findings` asks the models and validates every answer. Refactors
+and then docstrings of one module are drafted in turn, each on the text the
+previous accepted draft left, so all accepted drafts of a file apply together
+and a docstring is drafted against the final code (re-planned when a refactor
+changed the module); modules and test tasks run concurrently.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ttabot.config import Settings
-from ttabot.drafting.plan import Project, Task, plan_tasks
+from ttabot.drafting.plan import Project, Task, documentation_tasks, plan_tasks
 from ttabot.drafting.sandbox import SKIP_DIRS
 from ttabot.records import CheckResult, Draft, FileStatus, TaskKind
 
@@ -104,7 +105,9 @@ async def draft_findings(
     ``environ`` is the environment the sandbox allowlist draws from (default
     ``os.environ``); generated code never sees anything outside the allowlist.
     """
-    from ttabot.drafting.work import Workspace, draft_docstrings, draft_refactor, draft_tests
+    from ttabot.drafting.refactordraft import draft_refactor
+    from ttabot.drafting.testdraft import draft_tests
+    from ttabot.drafting.work import Workspace, draft_docstrings
 
     changed = overlay(selection)
     project = project_for(selection, changed)
@@ -129,14 +132,26 @@ async def draft_findings(
             progress(f"[{done}/{total}] {task.kind.value} {task.path}: {verdict}")
 
     async def module_chain(module: str, chain: list[Task]) -> list[Draft]:
-        # Docstrings then refactors of one module, each on the text the last accepted left.
-        text = ws.read(module) or ""
+        # Refactors then docstrings of one module, each on the text the last accepted left:
+        # a docstring drafted before a refactor of its function would document the old code.
+        start = text = ws.read(module) or ""
         out: list[Draft] = []
-        for task in chain:
-            if task.kind is TaskKind.DOCUMENTATION:
-                drafts = await draft_docstrings(ws, task, text)
-            else:
-                drafts = [await draft_refactor(ws, task, text)]
+        refactors = [t for t in chain if t.kind is TaskKind.REFACTORING]
+        docs = [t for t in chain if t.kind is TaskKind.DOCUMENTATION]
+        for task in refactors:
+            draft = await draft_refactor(ws, task, text)
+            if draft.accepted and draft.applicable:
+                text = draft.proposed
+            report(task, [draft])
+            out.append(draft)
+        if text != start and docs:
+            findings = [f for t in docs for f in t.findings]
+            replanned = documentation_tasks(module, text, findings, project, settings)
+            for task in docs[len(replanned) :]:
+                report(task, [])
+            docs = replanned
+        for task in docs:
+            drafts = await draft_docstrings(ws, task, text)
             for draft in drafts:
                 if draft.accepted and draft.applicable:
                     text = draft.proposed
@@ -145,7 +160,7 @@ async def draft_findings(
         return out
 
     async def tests(task: Task) -> list[Draft]:
-        drafts = [await draft_tests(ws, task)]
+        drafts = await draft_tests(ws, task)
         report(task, drafts)
         return drafts
 
@@ -155,7 +170,10 @@ async def draft_findings(
             chains.setdefault(task.module, []).append(task)
     jobs = [module_chain(m, c) for m, c in chains.items()]
     jobs += [tests(t) for t in tasks if t.kind is TaskKind.UNIT_TESTS]
-    results = await asyncio.gather(*jobs)
+    try:
+        results = await asyncio.gather(*jobs)
+    finally:
+        await ws.close()
     return [draft for group in results for draft in group]
 
 

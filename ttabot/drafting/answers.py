@@ -50,7 +50,9 @@ class AnswerError(ValueError):
     """A model answer that has not got the shape its task kind needs."""
 
 
-_FENCE = re.compile(r"```[ \t]*([\w+-]*)[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
+_OPENING = re.compile(r"^[ \t]*```[ \t]*([\w+-]*)[^\n]*$", re.M)
+_CLOSING = re.compile(r"^[ \t]*```[ \t]*$", re.M)
+_PYTHON_START = re.compile(r"(import |from |def |class |@|async def )")
 
 
 def loose_json(text: str) -> Any:
@@ -73,17 +75,26 @@ def loose_json(text: str) -> Any:
     return None
 
 
+def unwrap_fence(text: str) -> str | None:
+    """The code between the first opening fence and the last closing one, else None.
+
+    Only the fence around the whole code is removed: a fenced example inside the
+    code (in a docstring, say) stays, because the last closing fence is taken.
+    """
+    opening = _OPENING.search(text)
+    if opening is None or opening.group(1).lower() not in ("", "python", "py", "python3"):
+        return None
+    closings = list(_CLOSING.finditer(text, opening.end()))
+    end = closings[-1].start() if closings else len(text)
+    return text[opening.end() : end].strip("\n") + "\n"
+
+
 def _bare_code(text: str) -> str | None:
-    """Code sent without JSON: the largest fenced block, else text that looks like Python."""
+    """Code sent without JSON: code as it is, else the code inside the answer's fence."""
     text = strip_reasoning(text).strip()
-    blocks: list[str] = [
-        body for lang, body in _FENCE.findall(text) if lang.lower() in ("", "python", "py")
-    ]
-    if blocks:
-        return max(blocks, key=len).strip("\n") + "\n"
-    if re.match(r"(import |from |def |class |@|async def )", text):
+    if _PYTHON_START.match(text):
         return text + "\n"
-    return None
+    return unwrap_fence(text)
 
 
 def _data(data: Any, content: str) -> Any:
@@ -91,9 +102,10 @@ def _data(data: Any, content: str) -> Any:
 
 
 def _unfence(code: str) -> str:
-    # Models put fences inside the JSON string too.
-    if "```" in code:
-        inner = _bare_code(code)
+    # Models put fences inside the JSON string too; only a fence around all of it goes.
+    stripped = code.strip()
+    if stripped.startswith("```"):
+        inner = unwrap_fence(stripped)
         if inner is not None:
             return inner
     return code.strip("\n") + "\n"
@@ -108,6 +120,13 @@ def parse_code(data: Any, content: str) -> str:
     if code is None:
         raise AnswerError('the answer has no "code" string and no Python code block')
     return code
+
+
+def parse_explanation(data: Any, content: str) -> str:
+    """The ``explanation`` of a refactoring answer ("" when it has none)."""
+    obj = _data(data, content)
+    value = obj.get("explanation") if isinstance(obj, dict) else None
+    return value.strip() if isinstance(value, str) else ""
 
 
 def parse_docstrings(data: Any, content: str) -> dict[str, str]:
@@ -126,7 +145,7 @@ def parse_docstrings(data: Any, content: str) -> dict[str, str]:
             continue
         symbol, text = item.get("symbol"), item.get("docstring")
         if isinstance(symbol, str) and isinstance(text, str) and text.strip():
-            out[symbol.strip()] = clean_docstring(text)
+            out[symbol.strip()] = text  # judged by the docstring gate, not cleaned here
     if not out:
         raise AnswerError("the answer has no usable docstring")
     return out

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from ttabot.analysis.resolve import find_definition as resolve_definition
 from ttabot.config import DraftSettings
@@ -71,22 +71,40 @@ def module_docstrings(tree: ast.Module) -> list[str]:
     return [d for d in dict.fromkeys(docs) if d]
 
 
-def detect_style(source: str, settings: DraftSettings) -> str:
-    """The docstring style to write in this module.
-
-    A style set in ``settings.docstring_style`` wins; with ``"auto"`` the style
-    most used by the module's existing docstrings, else the configured default.
-    """
-    if settings.docstring_style in STYLES:
-        return settings.docstring_style
+def style_counts(source: str) -> dict[str, int]:
+    """How many of a module's docstrings show each style (0s when it does not parse)."""
     try:
         docs = module_docstrings(ast.parse(source))
     except SyntaxError:
         docs = []
-    counts = {s: sum(bool(mark.search(d)) for d in docs) for s, mark in _STYLE_MARKS.items()}
-    best = max(STYLES, key=lambda s: counts[s])
-    if counts[best]:
-        return best
+    return {s: sum(bool(mark.search(d)) for d in docs) for s, mark in _STYLE_MARKS.items()}
+
+
+def dominant_style(counts: Mapping[str, int]) -> str | None:
+    """The style most docstrings show, or None when none shows any."""
+    best = max(STYLES, key=lambda s: counts.get(s, 0))
+    return best if counts.get(best, 0) else None
+
+
+def detect_style(
+    source: str, settings: DraftSettings, *wider: Callable[[], Mapping[str, int]]
+) -> str:
+    """The docstring style to write in this module.
+
+    A style set in ``settings.docstring_style`` wins; with ``"auto"`` the style
+    the module's own docstrings show most, else each of ``wider`` in turn (the
+    package's counts, then the repository's: callables, so they are only
+    computed when needed), else the configured default.
+    """
+    if settings.docstring_style in STYLES:
+        return settings.docstring_style
+    found = dominant_style(style_counts(source))
+    for counts in wider:
+        if found is not None:
+            break
+        found = dominant_style(counts())
+    if found is not None:
+        return found
     default = settings.default_docstring_style
     return default if default in STYLES else "google"
 

@@ -11,13 +11,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ttabot.drafting.validate import NO_ANSWER
 from ttabot.errors import TtabotError
 from ttabot.fileio import inside, write_all_atomic
-from ttabot.records import Draft
+from ttabot.records import Draft, DraftStatus
 
 #: Every ``status`` a draft can have, in the order counts are shown.
-STATUSES = ("accepted", "suggestion", "rejected", "no-answer")
+STATUSES = tuple(s.value for s in DraftStatus)
 #: Exit code when no model answered at all: like having no model, nothing could be drafted.
 EXIT_NO_ANSWER = 2
 
@@ -65,10 +64,7 @@ def verdict(draft: Draft) -> str:
 
     ``no-answer``: no model answered the request at all, so nothing was checked.
     """
-    if draft.accepted:
-        return "accepted" if draft.applicable else "suggestion"
-    bad = next((s for s in draft.stages if not s.passed), None)
-    return "no-answer" if bad is not None and bad.name == NO_ANSWER else "rejected"
+    return draft.status.value
 
 
 def exit_code(drafts: Sequence[Draft], skipped: Sequence[str] = ()) -> int:
@@ -102,7 +98,9 @@ def draft_record(draft: Draft) -> dict[str, Any]:
         ],
         "stages": [s._asdict() for s in draft.stages],
         "model": draft.model,
-        "attempts": draft.attempts,
+        "requests": draft.attempts,
+        "attempts": [a._asdict() for a in draft.history],
+        "cleaned": list(draft.cleaned),
         "prompt_tokens": draft.prompt_tokens,
         "completion_tokens": draft.completion_tokens,
         "diff": _one_diff(draft),

@@ -10,22 +10,30 @@ tests for a module land in one test file in one draft.
 from __future__ import annotations
 
 import ast
+import posixpath
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any
 
+from ttabot.analysis.paths import is_test_file
 from ttabot.config import Settings
 from ttabot.drafting import answers, prompts, refactor
-from ttabot.drafting.docstrings import STYLE_EXAMPLES, STYLE_NAMES, detect_style, find_definition
+from ttabot.drafting.docstrings import (
+    STYLE_EXAMPLES,
+    STYLE_NAMES,
+    detect_style,
+    find_definition,
+    style_counts,
+)
 from ttabot.drafting.tests import defined_names, import_name, placement_for
 from ttabot.records import Category, Finding, TaskKind
 
 #: Longest module (in lines) sent whole as context; longer ones are cut to this.
 MODULE_CONTEXT_LINES = 400
-#: Longest definition (in lines) quoted in a prompt.
-DEFINITION_LINES = 120
+#: Most files whose docstrings are read to find the repository's dominant style.
+STYLE_SAMPLE_FILES = 300
 
 
 @dataclass(frozen=True)
@@ -40,6 +48,8 @@ class Project:
     read: Callable[[str], str | None]
     files: tuple[str, ...] = ()
     added: Mapping[str, frozenset[int]] = field(default_factory=dict)
+    #: Docstring style counts per file, filled while planning (not part of the value).
+    style_cache: dict[str, dict[str, int]] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -54,6 +64,8 @@ class Task:
     messages: tuple[Mapping[str, str], ...]
     schema: Mapping[str, Any]
     style: str | None = None
+    #: Only a suggestion may come of it (a refactor raised by the parameter count alone).
+    suggest_only: bool = False
 
     @property
     def symbols(self) -> tuple[str, ...]:
@@ -108,15 +120,19 @@ def definition_source(source: str, finding: Finding, marks: frozenset[int] = fro
         f"{line}  # changed" if number in marks and line.strip() else line
         for number, line in enumerate(lines, start)
     ]
-    if len(out) > DEFINITION_LINES:
-        out = [*out[:DEFINITION_LINES], f"# ... ({len(out) - DEFINITION_LINES} more lines)"]
+    # Never cut: an answer to a definition shown in part cannot pass (context may be cut).
     return textwrap.dedent("\n".join(out))
 
 
 def _documentation(
     module: str, source: str, group: list[Finding], project: Project, settings: Settings
 ) -> list[Task]:
-    style = detect_style(source, settings.draft)
+    style = detect_style(
+        source,
+        settings.draft,
+        lambda: _style_counts(project, _package_files(project, module)),
+        lambda: _style_counts(project, _source_files(project)),
+    )
     size = max(1, settings.draft.docstring_batch)
     tasks = []
     for i in range(0, len(group), size):
@@ -147,22 +163,48 @@ def _documentation(
     return tasks
 
 
+def documentation_tasks(
+    module: str, source: str, findings: Sequence[Finding], project: Project, settings: Settings
+) -> list[Task]:
+    """Documentation tasks for ``findings`` of ``module`` planned on ``source``.
+
+    Used again after a refactor changed the module, so the prompt shows the final code.
+    """
+    return _documentation(module, source, list(findings), project, settings)
+
+
 def _header(source: str, finding: Finding) -> str:
-    """A definition, short: classes show their first lines, the module gives the rest."""
-    text = definition_source(source, finding)
-    limit = 40 if finding.symbol and _is_class(source, finding.symbol) else DEFINITION_LINES
-    lines = text.splitlines()
-    return text if len(lines) <= limit else "\n".join([*lines[:limit], "    ..."])
+    """The whole definition: context may be cut, the definition never."""
+    return definition_source(source, finding)
 
 
-def _is_class(source: str, symbol: str) -> bool:
-    return isinstance(find_definition(ast.parse(source), symbol), ast.ClassDef)
+def _source_files(project: Project) -> list[str]:
+    files = [p for p in project.files if p.endswith(".py") and not is_test_file(p)]
+    return files[:STYLE_SAMPLE_FILES]
+
+
+def _package_files(project: Project, module: str) -> list[str]:
+    folder = posixpath.dirname(module)
+    return [p for p in _source_files(project) if posixpath.dirname(p) == folder and p != module]
+
+
+def _style_counts(project: Project, paths: Sequence[str]) -> dict[str, int]:
+    """Docstring style counts summed over ``paths`` (each file read once per plan)."""
+    total: dict[str, int] = {}
+    for path in paths:
+        counts = project.style_cache.get(path)
+        if counts is None:
+            counts = style_counts(project.read(path) or "")
+            project.style_cache[path] = counts
+        for style, n in counts.items():
+            total[style] = total.get(style, 0) + n
+    return total
 
 
 def _unit_tests(
     module: str, source: str, group: list[Finding], project: Project, settings: Settings
 ) -> list[Task]:
-    test_path = placement_for(module, project.files)
+    test_path = placement_for(module, project.files, [f.symbol for f in group], project.read)
     existing = project.read(test_path) or ""
     marks = project.added.get(module, frozenset())
     targets = "\n\n".join(
@@ -208,8 +250,13 @@ def _refactoring(
         before = refactor.measures(source, finding.symbol)
         if before is None:
             continue
+        # A public signature is never changed: a function with too many parameters gets
+        # an explanation and a sketch to read (or nothing), never a rewrite to apply.
+        suggest_only = refactor.triggered(before, settings.check) == ["parameters"]
+        if suggest_only and settings.draft.parameter_refactors == "skip":
+            continue
         messages = prompts.messages(
-            "refactoring",
+            "refactoring-parameters" if suggest_only else "refactoring",
             symbol=finding.symbol,
             path=module,
             measure_text=refactor.measure_text(before, settings.check),
@@ -225,6 +272,7 @@ def _refactoring(
                 _chain(settings, TaskKind.REFACTORING),
                 messages,
                 answers.REFACTOR_SCHEMA,
+                suggest_only=suggest_only,
             )
         )
     return tasks

@@ -23,6 +23,7 @@ TEMPLATE_FILES: Mapping[str, str] = {
     "documentation": "documentation.md",
     "unit-tests": "unit-tests.md",
     "refactoring": "refactoring.md",
+    "refactoring-parameters": "refactoring-parameters.md",
     "feedback": "feedback.md",
 }
 

@@ -1,33 +1,46 @@
-"""Turning one task into drafts: ask the model, check the answer, feed failures back.
+"""What drafting tasks share, and docstring drafts, through the one refine loop.
 
-Each ``draft_*`` coroutine asks through the rotating client, validates, and on
-a failed stage retries with the failure quoted (at most
-``settings.draft.feedback_rounds`` times); what still fails is kept as a
-rejected draft with the reason. Sandboxed runs go to worker threads, bounded
-by a semaphore so a 2-core laptop is not swamped.
+:class:`Workspace` holds the project, settings, client and the project copies;
+:func:`make_draft` builds a draft with its attempt history. Each ``draft_*``
+coroutine (docstrings here, tests in :mod:`~ttabot.drafting.testdraft`,
+refactors in :mod:`~ttabot.drafting.refactordraft`) gives
+:func:`~ttabot.drafting.refine.refine` a ``check`` for its kind; what still
+fails after ``settings.draft.feedback_rounds`` retries is kept as a rejected
+draft with the reason. CPU-heavy checks (libcst, sandboxed runs) go to worker
+threads; sandboxed runs are bounded by a semaphore so a 2-core laptop is not
+swamped. A project copy is made only when an answer needs one, and shared by
+the tasks of one module (one at a time).
 """
 
 from __future__ import annotations
 
-import ast
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ttabot.config import Settings
-from ttabot.drafting import answers, prompts, validate
-from ttabot.drafting.docstrings import find_definition, insert_docstrings
+from ttabot.drafting import answers, validate
+from ttabot.drafting.docstrings import insert_docstrings
 from ttabot.drafting.plan import Project, Task
-from ttabot.drafting.refactor import replace_definition
+from ttabot.drafting.precheck import missing_modules
+from ttabot.drafting.refine import Refined, Verdict, refine
 from ttabot.drafting.sandbox import Sandbox, choose_python, project_copy, sandbox_refusal
-from ttabot.drafting.tests import existing_test_modules, merge_tests
-from ttabot.records import Draft, Finding, ValidationStage
+from ttabot.drafting.tests import import_name
+from ttabot.records import Attempt, Draft, Finding, ValidationStage
 
 if TYPE_CHECKING:
     from ttabot.llm import Completion, RotatingClient
+
+Messages = tuple[Mapping[str, str], ...]
+
+
+@dataclass
+class _Copy:
+    sandbox: Sandbox
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 @dataclass
@@ -41,36 +54,66 @@ class Workspace:
     client: RotatingClient
     environ: Mapping[str, str]
     sandboxes: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(2))
+    _copies: dict[str, _Copy] = field(default_factory=dict)
+    _making: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _stack: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
+    _unavailable: dict[str, str | None] = field(default_factory=dict)
 
     def read(self, path: str) -> str | None:
         """A project file as the change leaves it (None: absent or not text)."""
         return self.project.read(path)
 
+    @property
+    def python(self) -> str:
+        """The interpreter generated code runs with."""
+        return choose_python(self.root, self.settings.draft.python, self.environ)
 
-@dataclass
-class _Tally:
-    """Model usage summed over a task's rounds."""
+    async def copy_for(self, module: str) -> _Copy:
+        """The project copy shared by ``module``'s tasks, made on first use."""
+        async with self._making:
+            if module not in self._copies:
+                manager = project_copy(
+                    self.root,
+                    self.overlay,
+                    environ=self.environ,
+                    timeout=self.settings.draft.test_timeout,
+                    python=self.python,
+                    isolation=self.settings.draft.sandbox,
+                )
+                sandbox = await asyncio.to_thread(self._stack.enter_context, manager)
+                self._copies[module] = _Copy(sandbox)
+            return self._copies[module]
 
-    model: str | None = None
-    attempts: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
+    async def unavailable(self, module: str) -> str | None:
+        """Why no test could run for ``module`` (no pytest, package not found), or None."""
+        top = import_name(module).split(".")[0]
+        if top not in self._unavailable:
+            self._unavailable[top] = await asyncio.to_thread(
+                missing_modules,
+                self.python,
+                self.root,
+                ["pytest", top],
+                self.environ,
+                self.settings.draft.test_timeout,
+            )
+        return self._unavailable[top]
 
-    def add(self, completion: Completion) -> None:
-        self.model = completion.model or self.model
-        self.attempts += completion.attempts
-        self.prompt_tokens += completion.prompt_tokens
-        self.completion_tokens += completion.completion_tokens
+    async def close(self) -> None:
+        """Remove every project copy."""
+        await asyncio.to_thread(self._stack.close)
 
 
-async def _ask(ws: Workspace, task: Task, messages: Sequence[Mapping[str, str]]) -> Completion:
-    # complete_draft: complete() that also reports each round to the learning chains.
-    return await ws.client.complete_draft(task, task.kind, messages, schema=task.schema)
+def asker(ws: Workspace, task: Task) -> Callable[[Messages], Awaitable[Completion]]:
+    async def ask(messages: Messages) -> Completion:
+        # complete_draft: complete() that also reports each round to the learning chains.
+        return await ws.client.complete_draft(task, task.kind, messages, schema=task.schema)
+
+    return ask
 
 
-def _draft(
+def make_draft(
     task: Task,
-    tally: _Tally,
+    refined: Refined | None,
     original: str,
     proposed: str,
     stages: tuple[ValidationStage, ...],
@@ -79,7 +122,13 @@ def _draft(
     reason: str = "",
     applicable: bool = True,
     findings: tuple[Finding, ...] | None = None,
+    counted: bool = True,
+    cleaned: tuple[str, ...] = (),
 ) -> Draft:
+    """A draft with its attempt history; ``counted`` False: the batch's requests are on another."""
+    history: tuple[Attempt, ...] = ()
+    if refined is not None:
+        history = tuple(a if counted else a._replace(requests=0) for a in refined.attempts)
     return Draft(
         kind=task.kind,
         findings=task.findings if findings is None else findings,
@@ -88,24 +137,28 @@ def _draft(
         proposed=proposed,
         accepted=accepted,
         stages=stages,
-        model=tally.model,
-        attempts=tally.attempts,
-        prompt_tokens=tally.prompt_tokens,
-        completion_tokens=tally.completion_tokens,
+        model=refined.model if refined else None,
+        attempts=refined.requests if refined and counted else 0,
+        prompt_tokens=refined.prompt_tokens if refined and counted else 0,
+        completion_tokens=refined.completion_tokens if refined and counted else 0,
         reason=reason,
         applicable=applicable and accepted,
+        history=history,
+        cleaned=cleaned,
     )
 
 
-def _model_stage(completion: Completion) -> ValidationStage:
-    """The failed stage for a request that got no usable answer.
-
-    No model answering at all (unreachable, refusing, rate-limited past the
-    deadline) is ``validate.NO_ANSWER``, reported as ``no-answer``. Otherwise a
-    model did answer, just not usably: ``answer``.
-    """
-    name = "answer" if completion.answers else validate.NO_ANSWER
-    return ValidationStage(name, False, completion.error or "the model gave no answer")
+def not_asked(task: Task, original: str, stage: str, reason: str) -> Draft:
+    """A draft no model was asked for, because no answer could have passed."""
+    return make_draft(
+        task,
+        None,
+        original,
+        original,
+        (ValidationStage(stage, False, reason),),
+        accepted=False,
+        reason=reason,
+    )
 
 
 # --- docstrings --------------------------------------------------------------
@@ -113,73 +166,83 @@ def _model_stage(completion: Completion) -> ValidationStage:
 
 async def draft_docstrings(ws: Workspace, task: Task, original: str) -> list[Draft]:
     """Docstrings for a batch of one module's definitions: one accepted draft, rejects apart."""
-    tally = _Tally()
-    messages: tuple[Mapping[str, str], ...] = task.messages
+    max_lines = ws.settings.draft.max_docstring_lines
     wanted = list(task.symbols)
     good: dict[str, str] = {}
+    cleaned: dict[str, str] = {}
     texts: dict[str, str] = {}  # the last docstring drafted per symbol, to show rejects
-    rejected: dict[str, tuple[ValidationStage, ...]] = {}
-    for round_ in range(ws.settings.draft.feedback_rounds + 1):
-        completion = await _ask(ws, task, messages)
-        tally.add(completion)
-        if not completion.ok:
-            # A retry that got no answer keeps the check failure that prompted it.
-            for symbol in wanted:
-                rejected.setdefault(symbol, (_model_stage(completion),))
-            break
+    rejected: dict[str, ValidationStage] = {}
+
+    async def check(completion: Completion) -> Verdict:
+        nonlocal wanted
         try:
             drafted = answers.parse_docstrings(completion.data, completion.content)
         except answers.AnswerError as exc:
-            rejected.update(dict.fromkeys(wanted, (ValidationStage("answer", False, str(exc)),)))
-        else:
-            texts.update(drafted)
-            check = validate.check_docstrings(original, drafted, wanted)
-            good.update({s: drafted[s] for s in check.accepted})
-            bad = validate.failed(check.stages) or ValidationStage("params-match", False)
-            for symbol in check.accepted:
-                rejected.pop(symbol, None)
-            for symbol, reason in check.rejected.items():
-                rejected[symbol] = (ValidationStage(bad.name, False, reason),)
-            wanted = [s for s in wanted if s not in good]
-        if not wanted or round_ == ws.settings.draft.feedback_rounds:
-            break
-        detail = "\n".join(rejected[s][-1].detail for s in wanted if s in rejected)
+            rejected.update(dict.fromkeys(wanted, ValidationStage("answer", False, str(exc))))
+            return Verdict(False, "answer", False, str(exc))
+        texts.update(drafted)
+        result = await asyncio.to_thread(
+            validate.check_docstrings, original, drafted, wanted, max_lines
+        )
+        good.update({s: result.texts[s] for s in result.accepted})
+        cleaned.update({s: result.cleaned[s] for s in result.accepted if s in result.cleaned})
+        for symbol in result.accepted:
+            rejected.pop(symbol, None)
+        for symbol, reason in result.rejected.items():
+            name = result.failed_stage.get(symbol, "params-match")
+            rejected[symbol] = ValidationStage(name, False, reason)
+        wanted = [s for s in wanted if s not in good]
+        if not wanted:
+            return Verdict(True, "inserted", True)
+        detail = "\n".join(rejected[s].detail for s in wanted if s in rejected)
         detail += "\nAnswer again for these symbols only: " + ", ".join(wanted)
-        messages = prompts.feedback_messages(messages, completion.content, "docstrings", detail)
+        first = next((rejected[s].name for s in wanted if s in rejected), "params-match")
+        return Verdict(False, first, False, detail)
+
+    refined = await refine(asker(ws, task), task.messages, check, ws.settings.draft.feedback_rounds)
+    if refined.unanswered is not None:
+        # A retry that got no answer keeps the check failure that prompted it.
+        for symbol in wanted:
+            rejected.setdefault(symbol, refined.unanswered)
     drafts: list[Draft] = []
     if good:
         # Checked together once more: each passed in its round, the file must pass as a whole.
-        final = validate.check_docstrings(original, good, list(good))
+        final = await asyncio.to_thread(
+            validate.check_docstrings, original, good, list(good), max_lines
+        )
         for symbol, reason in final.rejected.items():
-            bad = validate.failed(final.stages) or ValidationStage("docstrings", False)
-            rejected[symbol] = (ValidationStage(bad.name, False, reason),)
+            name = final.failed_stage.get(symbol, "docstrings")
+            rejected[symbol] = ValidationStage(name, False, reason)
         findings = tuple(f for f in task.findings if f.symbol in final.accepted)
         if findings:
             drafts.append(
-                _draft(
+                make_draft(
                     task,
-                    tally,
+                    refined,
                     original,
                     final.proposed,
                     final.stages,
                     accepted=True,
                     findings=findings,
+                    cleaned=tuple(f"{s}: {cleaned[s]}" for s in final.accepted if s in cleaned),
                 )
             )
     for finding in task.findings:
-        stages = rejected.get(finding.symbol)
-        if stages is None:
+        stage = rejected.get(finding.symbol)
+        if stage is None:
             continue
+        shown = await asyncio.to_thread(_shown, original, finding.symbol, texts)
         drafts.append(
-            _draft(
+            make_draft(
                 task,
-                tally,
+                refined,
                 original,
-                _shown(original, finding.symbol, texts),
-                stages,
+                shown,
+                (stage,),
                 accepted=False,
-                reason=stages[-1].detail,
+                reason=stage.detail,
                 findings=(finding,),
+                counted=not drafts,  # the batch's requests are counted once, on its first draft
             )
         )
     return drafts
@@ -193,170 +256,17 @@ def _shown(original: str, symbol: str, texts: Mapping[str, str]) -> str:
     return insert_docstrings(original, {symbol: text})
 
 
-# --- tests -------------------------------------------------------------------
-
-
-def _changed_lines(ws: Workspace, task: Task) -> frozenset[int]:
-    """Added lines of the findings' function bodies: what generated tests should run.
-
-    The ``def`` line, decorators and docstring run when the module is imported,
-    so they would make any test that merely imports the module look useful.
-    """
-    added = ws.project.added.get(task.module, frozenset())
-    source = ws.read(task.module) or ""
-    tree = ast.parse(source)
-    lines: set[int] = set()
-    for finding in task.findings:
-        node = find_definition(tree, finding.symbol, finding.line)
-        if node is None or not node.body:
-            continue
-        body = node.body
-        if ast.get_docstring(node) is not None:
-            body = body[1:]
-        if body:
-            lines.update(range(body[0].lineno, (node.end_lineno or node.lineno) + 1))
-    return frozenset(added & lines)
-
-
-@contextlib.asynccontextmanager
-async def _sandbox(ws: Workspace) -> AsyncIterator[Sandbox]:
-    stack = contextlib.ExitStack()
-    draft = ws.settings.draft
-    python = choose_python(ws.root, draft.python, ws.environ)
-    manager = project_copy(
-        ws.root,
-        ws.overlay,
-        environ=ws.environ,
-        timeout=draft.test_timeout,
-        python=python,
-        isolation=draft.sandbox,
-    )
-    sandbox = await asyncio.to_thread(stack.enter_context, manager)
-    try:
-        yield sandbox
-    finally:
-        await asyncio.to_thread(stack.close)
-
-
-def _no_sandbox(ws: Workspace) -> ValidationStage | None:
+def no_sandbox(ws: Workspace) -> ValidationStage | None:
     """The failed ``sandbox`` stage when generated code may not run here (no model is asked)."""
     why = sandbox_refusal(ws.settings.draft.sandbox, ws.environ)
     return None if why is None else ValidationStage("sandbox", False, why)
 
 
-async def draft_tests(ws: Workspace, task: Task) -> Draft:
-    """Tests for one module's tests-needed findings, appended to its test module."""
-    tally = _Tally()
-    existing = ws.read(task.path) or ""
-    refused = _no_sandbox(ws)
-    if refused is not None:
-        return _draft(
-            task, tally, existing, existing, (refused,), accepted=False, reason=refused.detail
-        )
-    changed = _changed_lines(ws, task)
-    messages: tuple[Mapping[str, str], ...] = task.messages
-    rounds = ws.settings.draft.feedback_rounds
-    stages: tuple[ValidationStage, ...] = ()
-    text = existing
-    async with _sandbox(ws) as sandbox:
-        async with ws.sandboxes:
-            baseline = await asyncio.to_thread(
-                validate.baseline_coverage, sandbox, task.path, task.module
-            )
-        for round_ in range(rounds + 1):
-            completion = await _ask(ws, task, messages)
-            tally.add(completion)
-            if not completion.ok:
-                # A retry that got no answer keeps the check failure that prompted it.
-                stages = stages or (_model_stage(completion),)
-                break
-            try:
-                code = answers.parse_code(completion.data, completion.content)
-            except answers.AnswerError as exc:
-                stages = (ValidationStage("answer", False, str(exc)),)
-            else:
-                text = merge_tests(existing, code)
-                async with ws.sandboxes:
-                    stages = await asyncio.to_thread(
-                        validate.check_tests,
-                        sandbox,
-                        task.path,
-                        text,
-                        task.module,
-                        changed,
-                        baseline,
-                        ws.settings.draft.reruns,
-                    )
-            bad = validate.failed(stages)
-            if bad is None:
-                return _draft(task, tally, existing, text, stages, accepted=True)
-            if round_ < rounds:
-                messages = prompts.feedback_messages(
-                    messages, completion.content, bad.name, bad.detail
-                )
-    bad = validate.failed(stages)
-    reason = f"{bad.name}: {bad.detail}" if bad else "rejected"
-    return _draft(task, tally, existing, text, stages, accepted=False, reason=reason)
-
-
-# --- refactors ---------------------------------------------------------------
-
-
-async def draft_refactor(ws: Workspace, task: Task, original: str) -> Draft:
-    """A rewrite of one function; applicable only if the module's tests show it safe."""
-    tally = _Tally()
-    (finding,) = task.findings
-    refused = _no_sandbox(ws)
-    if refused is not None:
-        return _draft(
-            task, tally, original, original, (refused,), accepted=False, reason=refused.detail
-        )
-    tests = existing_test_modules(task.module, ws.project.files)
-    messages: tuple[Mapping[str, str], ...] = task.messages
-    rounds = ws.settings.draft.feedback_rounds
-    result = validate.RefactorCheck((), False, False, "no answer")
-    proposed = original
-    async with _sandbox(ws) as sandbox:
-        for round_ in range(rounds + 1):
-            completion = await _ask(ws, task, messages)
-            tally.add(completion)
-            if not completion.ok:
-                if round_ == 0:  # a retry that got no answer keeps the failure before it
-                    stage = _model_stage(completion)
-                    result = validate.RefactorCheck((stage,), False, False, stage.detail)
-                break
-            try:
-                code = answers.parse_code(completion.data, completion.content)
-                proposed = replace_definition(original, finding.symbol, code)
-            except (answers.AnswerError, ValueError, SyntaxError) as exc:
-                stage = ValidationStage("answer", False, str(exc))
-                result = validate.RefactorCheck((stage,), False, False, stage.detail)
-            else:
-                async with ws.sandboxes:
-                    result = await asyncio.to_thread(
-                        validate.check_refactor,
-                        sandbox,
-                        task.module,
-                        original,
-                        proposed,
-                        finding.symbol,
-                        tests,
-                        ws.settings.check,
-                    )
-            bad = validate.failed(result.stages)
-            if result.accepted or bad is None:
-                break
-            if round_ < rounds:
-                messages = prompts.feedback_messages(
-                    messages, completion.content, bad.name, bad.detail
-                )
-    return _draft(
-        task,
-        tally,
-        original,
-        proposed,
-        result.stages,
-        accepted=result.accepted,
-        reason=result.reason,
-        applicable=result.applicable,
-    )
+__all__: Sequence[str] = (
+    "Workspace",
+    "asker",
+    "draft_docstrings",
+    "make_draft",
+    "no_sandbox",
+    "not_asked",
+)

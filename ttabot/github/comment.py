@@ -135,7 +135,7 @@ def _findings(result: CheckResult, base: str = "") -> list[str]:
 def _drafts(drafts: Sequence[Draft]) -> str:
     blocks = ["**Drafts**"]
     for d in drafts:
-        status = "accepted" if d.accepted else "rejected"
+        status = d.status.value
         symbols = ", ".join(code_span(f.symbol) for f in d.findings) or "-"
         stages = "; ".join(
             f"{'pass' if s.passed else 'FAIL'} {s.name}"

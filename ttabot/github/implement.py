@@ -13,16 +13,20 @@ import asyncio
 import json
 import re
 import string
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ttabot import git
 from ttabot.github.context import Context
 from ttabot.github.event import Issue
 from ttabot.github.paths import safe_relative_path
 from ttabot.records import TaskKind, ValidationStage
+
+if TYPE_CHECKING:
+    from ttabot.llm import Completion
 
 #: Issue text limits: enough for a real issue, bounded for the prompt.
 MAX_BODY, MAX_LISTING, MAX_CONTEXT = 8_000, 400, 40_000
@@ -186,14 +190,16 @@ def draft_implementation(ctx: Context, issue: Issue) -> Implementation:
     )
 
     async def go() -> Implementation:
-        last = Implementation({}, "", False, (), None, 0, kind, "no answer")
+        # The one refine loop drafting uses: ask, parse, check, feed the failure back.
+        from ttabot.drafting.refine import Verdict, refine
+
+        outcome: list[Implementation] = []
         async with RotatingClient(ctx.settings, environ=ctx.model_environ) as client:
-            for attempt in range(1, ctx.settings.draft.feedback_rounds + 2):
-                done = await client.complete(kind, messages)
-                if not done.ok:
-                    return Implementation(
-                        {}, "", False, (), done.model, attempt, kind, done.error or ""
-                    )
+
+            async def ask(conversation: Sequence[Mapping[str, str]]) -> Completion:
+                return await client.complete(kind, conversation)
+
+            async def check(done: Completion) -> Verdict:
                 try:
                     summary, files = parse_answer(done.content)
                 except ValueError as exc:
@@ -204,18 +210,19 @@ def draft_implementation(ctx: Context, issue: Issue) -> Implementation:
                 else:
                     stages = await asyncio.to_thread(validate, ctx, files)
                 accepted = bool(files) and all(s.passed for s in stages)
-                last = Implementation(files, summary, accepted, stages, done.model, attempt, kind)
-                if accepted:
-                    return last
-                failure = next(s for s in stages if not s.passed)
-                messages.append({"role": "assistant", "content": done.content})
-                messages.append(
-                    {
-                        "role": "user",
-                        "content": f"That failed ({failure.name}):\n{failure.detail}\n"
-                        "Answer again with the whole corrected JSON object.",
-                    }
+                attempt = len(outcome) + 1
+                outcome.append(
+                    Implementation(files, summary, accepted, stages, done.model, attempt, kind)
                 )
-        return last
+                failure = next((s for s in stages if not s.passed), None)
+                if failure is None:
+                    return Verdict(True, stages[-1].name, True)
+                return Verdict(False, failure.name, False, failure.detail)
+
+            refined = await refine(ask, messages, check, ctx.settings.draft.feedback_rounds)
+        if refined.unanswered is not None:
+            reason = refined.unanswered.detail
+            return Implementation({}, "", False, (), refined.model, len(outcome) + 1, kind, reason)
+        return outcome[-1]
 
     return asyncio.run(go())

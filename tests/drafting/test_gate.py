@@ -1,0 +1,124 @@
+"""The docstring gate: text passes; code, fences, prose, reasoning rejected; exact wraps cleaned."""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+
+from tests.support import bad_answers
+from ttabot.drafting import validate
+from ttabot.drafting.docstrings import find_definition
+from ttabot.drafting.gate import gate_docstring
+
+MODULE = """\
+def restock(item, count):
+    if count < 0:
+        raise ValueError(count)
+    return item.add(count)
+"""
+DOC = (
+    "Add stock of an item.\n\nArgs:\n    item: The item.\n    count: How many.\n\n"
+    "Raises:\n    ValueError: If count is negative."
+)
+HEADER = "def restock(item, count):"
+BODY = "if count < 0:\n    raise ValueError(count)\nreturn item.add(count)"
+
+
+def definition() -> ast.FunctionDef:
+    node = find_definition(ast.parse(MODULE), "restock")
+    assert isinstance(node, ast.FunctionDef)
+    return node
+
+
+@pytest.mark.parametrize(
+    ("raw", "why"),
+    [
+        (bad_answers.chat_preamble("restock", DOC), "chat prose"),
+        ("Sure! " + DOC, "chat prose"),
+        (bad_answers.with_reasoning(DOC), "<think>"),
+        (bad_answers.with_nested_quotes(DOC), "triple quotes"),
+        ("Add stock.\n\n```python\nrestock(x, 1)\n```", "Markdown fence"),
+        ("Add stock.\n\nimport os", "is code"),
+        ("Add stock.\n\ncount = 3", "is code"),
+        ("Add stock.\n\ndef helper(x):", "is code"),
+        # The whole definition, but with its code changed: not an exact docstring.
+        (bad_answers.wrapped_in_definition(HEADER, DOC, "return None"), "code changed"),
+        # A definition of something else altogether.
+        (bad_answers.wrapped_in_definition("def other(item, count):", DOC, BODY), "is code"),
+        ("\n".join(["Add stock."] + ["More."] * 70), "more than draft.max-docstring-lines"),
+        ("   ", "empty"),
+    ],
+)
+def test_the_gate_rejects_what_is_not_docstring_text(raw: str, why: str) -> None:
+    result = gate_docstring(raw, definition(), max_lines=60)
+    assert result.text is None
+    assert why in result.reason
+
+
+@pytest.mark.parametrize(
+    ("raw", "cleaned"),
+    [
+        (bad_answers.wrapped_in_definition(HEADER, DOC, BODY), "definition"),
+        (bad_answers.wrapped_in_fence(DOC), "fence"),
+        (bad_answers.wrapped_in_fence(DOC, "text"), "fence"),
+        (f'"""{DOC}"""', "quotes"),
+        (
+            bad_answers.wrapped_in_fence(
+                bad_answers.wrapped_in_definition(HEADER, DOC, BODY), "python"
+            ),
+            "fence+definition",
+        ),
+    ],
+)
+def test_exact_wrappings_are_cleaned_and_recorded(raw: str, cleaned: str) -> None:
+    result = gate_docstring(raw, definition(), max_lines=60)
+    assert (result.text, result.reason, result.cleaned) == (DOC, "", cleaned)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        DOC,
+        "Return the area.\n\nParameters\n----------\nwidth : float\n    Width.",  # NumPy lines
+        "Add stock.\n\nExamples:\n    >>> restock(item, 2)\n    >>> x = 1",  # doctests
+        "Area.",
+        ":param item: The item.\n:returns: The new count.",
+    ],
+)
+def test_plain_docstring_text_passes_untouched(text: str) -> None:
+    assert gate_docstring(text, definition(), max_lines=60) == (text, "", "")
+
+
+def test_rejected_docstring_reason_is_per_symbol_and_named_by_stage() -> None:
+    check = validate.check_docstrings(
+        MODULE, {"restock": bad_answers.chat_preamble("restock", DOC)}, ["restock"]
+    )
+    assert check.accepted == ()
+    assert check.failed_stage == {"restock": "docstring-text"}
+    assert "chat prose" in check.rejected["restock"]
+    assert check.proposed == MODULE
+
+
+def test_a_cleaned_definition_inserts_only_the_docstring() -> None:
+    raw = bad_answers.wrapped_in_definition(HEADER, DOC, BODY)
+    check = validate.check_docstrings(MODULE, {"restock": raw}, ["restock"])
+    assert check.accepted == ("restock",)
+    assert check.cleaned == {"restock": "definition"}
+    assert check.proposed.count("def restock") == 1
+    assert check.proposed.count('"""') == 2
+
+
+def test_gate_and_signature_settings_are_validated() -> None:
+    from ttabot.config import settings_from_table
+    from ttabot.errors import TtabotError
+
+    draft = settings_from_table(
+        {"draft": {"max-docstring-lines": 5, "parameter-refactors": "skip"}}, "test"
+    ).draft
+    assert (draft.max_docstring_lines, draft.parameter_refactors) == (5, "skip")
+    with pytest.raises(TtabotError, match="max-docstring-lines"):
+        settings_from_table({"draft": {"max-docstring-lines": 0}}, "test")
+    with pytest.raises(TtabotError, match="parameter-refactors"):
+        settings_from_table({"draft": {"parameter-refactors": "rewrite"}}, "test")
+    assert gate_docstring("One.\n\nTwo.\n\nThree.", None, max_lines=4).text is None

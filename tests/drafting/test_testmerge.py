@@ -1,0 +1,114 @@
+"""Splitting drafted tests per function and merging only the kept ones into a test module."""
+
+from __future__ import annotations
+
+import ast
+
+from ttabot.drafting.testmerge import defined_names, merge, split_answer
+
+EXISTING = '''\
+"""Tests for tenacity."""
+import unittest
+
+from tenacity import retry
+
+
+class TestRetry(unittest.TestCase):
+    def test_retry(self):
+        self.assertTrue(retry)
+
+
+if __name__ == "__main__":
+    unittest.main()
+'''
+
+ANSWER = '''\
+"""Drafted tests."""
+import os
+import unittest
+import pytest
+from tenacity import retry, stop_after_attempt
+from tenacity import wait_fixed as wf
+
+
+@pytest.fixture
+def attempts():
+    return 3
+
+
+def helper():
+    return wf(1)
+
+
+def test_stops(attempts):
+    assert stop_after_attempt(attempts)
+
+
+def test_waits():
+    assert helper()
+
+
+def test_env():
+    assert os.environ
+
+
+if __name__ == "__main__":
+    unittest.main()
+'''
+
+
+def top_level_order(text: str) -> list[str]:
+    tree = ast.parse(text)
+    out = []
+    for node in tree.body:
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            out.append("import")
+        elif isinstance(node, ast.If):
+            out.append("main")
+        elif isinstance(node, ast.FunctionDef | ast.ClassDef):
+            out.append(node.name)
+    return out
+
+
+def test_imports_go_to_the_top_deduplicated_and_code_before_the_main_block() -> None:
+    parts = split_answer(ANSWER, defined_names(EXISTING))
+    merged = merge(EXISTING, parts, ["test_stops", "test_waits"])
+    order = top_level_order(merged)
+    assert order[-1] == "main" and order.count("main") == 1
+    # Every import comes before every definition (no E402), none twice.
+    first_def = next(i for i, kind in enumerate(order) if kind != "import")
+    assert "import" not in order[first_def:]
+    assert merged.count("import unittest") == 1
+    assert "from tenacity import stop_after_attempt, wait_fixed as wf\n" in merged
+    # Only what the kept tests use: the fixture and helper, not os (test_env was dropped).
+    assert "import os" not in merged and "def test_env" not in merged
+    assert order.index("attempts") < order.index("test_stops")
+    assert "helper" in order
+    assert merged.startswith('"""Tests for tenacity."""\nimport unittest\n')
+    ast.parse(merged)
+
+
+def test_support_code_no_kept_test_uses_is_left_out() -> None:
+    parts = split_answer(ANSWER)
+    merged = merge("", parts, ["test_env"])
+    assert "def attempts" not in merged and "def helper" not in merged
+    assert "import os" in merged and "import pytest" not in merged
+    assert "__main__" not in merged and "Drafted tests" not in merged
+
+
+def test_clashing_names_are_renamed_before_merging() -> None:
+    existing = "def test_stops():\n    pass\n"
+    parts = split_answer(ANSWER, defined_names(existing))
+    assert "test_stops_2" in parts.tests
+    merged = merge(existing, parts, ["test_stops_2"])
+    assert merged.count("def test_stops(") == 1 and "def test_stops_2(attempts):" in merged
+
+
+def test_autouse_fixtures_and_pytestmark_stay_with_any_kept_test() -> None:
+    answer = (
+        "import pytest\n\npytestmark = pytest.mark.slow\n\n\n"
+        "@pytest.fixture(autouse=True)\ndef reset():\n    yield\n\n\n"
+        "def test_a():\n    assert 1\n"
+    )
+    merged = merge("", split_answer(answer), ["test_a"])
+    assert "pytestmark" in merged and "def reset" in merged and "import pytest" in merged

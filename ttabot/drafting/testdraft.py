@@ -1,0 +1,156 @@
+"""Drafting tests for one module's tests-needed findings, judged one function at a time."""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from ttabot.drafting import answers, validate
+from ttabot.drafting.docstrings import find_definition
+from ttabot.drafting.formatting import format_and_lint, project_tools
+from ttabot.drafting.plan import Task
+from ttabot.drafting.refine import Refined, Verdict, refine
+from ttabot.drafting.testmerge import AnswerParts, defined_names, split_answer
+from ttabot.drafting.testrun import TestsCheck, check_each_test
+from ttabot.drafting.work import Workspace, asker, make_draft, no_sandbox, not_asked
+from ttabot.records import Draft, ValidationStage
+
+if TYPE_CHECKING:
+    from ttabot.llm import Completion
+
+
+def _changed_lines(ws: Workspace, task: Task) -> frozenset[int]:
+    """Added lines of the findings' function bodies: what generated tests should run.
+
+    The ``def`` line, decorators and docstring run when the module is imported,
+    so they would make any test that merely imports the module look useful.
+    """
+    added = ws.project.added.get(task.module, frozenset())
+    source = ws.read(task.module) or ""
+    tree = ast.parse(source)
+    lines: set[int] = set()
+    for finding in task.findings:
+        node = find_definition(tree, finding.symbol)
+        if node is None or not node.body:
+            continue
+        body = node.body
+        if ast.get_docstring(node) is not None:
+            body = body[1:]
+        if body:
+            lines.update(range(body[0].lineno, (node.end_lineno or node.lineno) + 1))
+    return frozenset(added & lines)
+
+
+def _tests_reason(result: TestsCheck) -> str:
+    return "; ".join(f"{name}: {why}" for name, why in result.dropped.items())
+
+
+def _tests_feedback(result: TestsCheck) -> str:
+    """What a retry is told: each dropped test and why, then pytest's own words."""
+    lines = [f"- {name}: {why}" for name, why in result.dropped.items()]
+    if result.failures:
+        lines += ["", "pytest output:", result.failures]
+    return "\n".join(lines)
+
+
+async def draft_tests(ws: Workspace, task: Task) -> list[Draft]:
+    """Tests for one module's tests-needed findings, merged into its test module.
+
+    No model is asked when the interpreter cannot run the tests, or when the
+    placed test module already runs every changed line (its baseline run).
+    """
+    existing = ws.read(task.path) or ""
+    refused = no_sandbox(ws)
+    if refused is not None:
+        return [not_asked(task, existing, refused.name, refused.detail)]
+    try:
+        ast.parse(existing)
+    except SyntaxError as exc:
+        why = f"the test module {task.path} does not parse (line {exc.lineno}): nothing can merge"
+        return [not_asked(task, existing, "environment", why)]
+    missing = await ws.unavailable(task.module)
+    if missing:
+        return [not_asked(task, existing, "environment", missing)]
+    changed = _changed_lines(ws, task)
+    copy = await ws.copy_for(task.module)
+    async with copy.lock, ws.sandboxes:
+        baseline = await asyncio.to_thread(
+            validate.baseline_coverage, copy.sandbox, task.path, task.module
+        )
+    if changed and changed <= baseline:
+        return []  # existing tests already run every changed line: nothing a test could add
+    taken = defined_names(existing)
+    tools = project_tools(ws.read)
+    outcome: list[TestsCheck] = []
+
+    async def check(completion: Completion) -> Verdict:
+        try:
+            code = answers.parse_code(completion.data, completion.content)
+            parts: AnswerParts = split_answer(code, taken)
+        except answers.AnswerError as exc:
+            return Verdict(False, "answer", False, str(exc))
+        except SyntaxError as exc:
+            return Verdict(False, "parses", False, f"line {exc.lineno}: {exc.msg}")
+        async with copy.lock, ws.sandboxes:
+            result = await asyncio.to_thread(
+                check_each_test,
+                copy.sandbox,
+                task.path,
+                existing,
+                parts,
+                task.module,
+                changed,
+                baseline,
+                ws.settings.draft.reruns,
+            )
+        if result.kept and (tools.formatter or tools.lint):
+            async with copy.lock, ws.sandboxes:
+                text, extra = await asyncio.to_thread(
+                    format_and_lint, copy.sandbox, task.path, result.text, existing, tools
+                )
+            result = result._replace(text=text, stages=(*result.stages, *extra))
+            bad = validate.failed(extra)
+            if bad is not None:
+                outcome.append(result._replace(kept=()))
+                return Verdict(False, bad.name, False, bad.detail)
+        outcome.append(result)
+        if result.kept:
+            return Verdict(True, "tests", True, _tests_reason(result))
+        bad = validate.failed(result.stages)
+        name = bad.name if bad else "tests"
+        return Verdict(False, name, False, _tests_feedback(result) or (bad.detail if bad else ""))
+
+    refined = await refine(asker(ws, task), task.messages, check, ws.settings.draft.feedback_rounds)
+    last = refined.attempts[-1] if refined.attempts else None
+    if outcome and outcome[-1].kept and last is not None and last.ok:
+        result = outcome[-1]
+        dropped = _tests_reason(result)
+        kept = ValidationStage("tests", True, "kept " + ", ".join(result.kept))
+        reason = f"dropped {dropped}" if dropped else ""
+        draft = make_draft(
+            task,
+            refined,
+            existing,
+            result.text,
+            (*result.stages, kept),
+            accepted=True,
+            reason=reason,
+        )
+        return [draft]
+    stages = _failed_tests(refined, outcome)
+    bad = validate.failed(stages)
+    reason = f"{bad.name}: {bad.detail}" if bad else "rejected"
+    return [make_draft(task, refined, existing, existing, stages, accepted=False, reason=reason)]
+
+
+def _failed_tests(refined: Refined, outcome: Sequence[TestsCheck]) -> tuple[ValidationStage, ...]:
+    """The stages a rejected tests draft shows: those of its last round."""
+    last = refined.attempts[-1] if refined.attempts else None
+    if refined.unanswered is not None and not outcome:
+        return (refined.unanswered,)
+    if (last is not None and last.stage in ("answer", "parses")) or not outcome:
+        stage = last.stage if last else "answer"
+        return (ValidationStage(stage, False, last.reason if last else "no answer"),)
+    return outcome[-1].stages

@@ -1,0 +1,262 @@
+"""Drafted test code, split per test function and merged into a test module.
+
+Pure. An answer is split into imports, support code (fixtures, helpers,
+constants) and test functions, so each test can be judged on its own; the
+file written holds the existing module plus only the kept tests and the
+imports and support code they use: new imports at the top (deduplicated
+against the module's own), new code before any ``if __name__ == "__main__":``
+block.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterable, Sequence
+from typing import NamedTuple
+
+
+class Piece(NamedTuple):
+    """One top-level statement of an answer: its source, the names it binds and uses."""
+
+    source: str
+    binds: frozenset[str]
+    uses: frozenset[str]
+    always: bool = False  # autouse fixtures and ``pytestmark``: kept whenever a test is
+
+
+class Alias(NamedTuple):
+    """One imported name: ``from module import name as asname`` (``module`` None: ``import``)."""
+
+    module: str | None
+    name: str
+    asname: str | None
+    level: int = 0
+
+    @property
+    def bound(self) -> str:
+        """The name the import binds in the module."""
+        if self.asname:
+            return self.asname
+        return self.name if self.module is not None else self.name.split(".")[0]
+
+
+class AnswerParts(NamedTuple):
+    """An answer's imports, support code and tests (``name -> piece``, in order)."""
+
+    imports: tuple[Alias, ...]
+    support: tuple[Piece, ...]
+    tests: dict[str, Piece]
+
+
+def is_test_name(node: ast.stmt) -> bool:
+    """Whether a top-level statement is a test pytest collects by default."""
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return node.name.startswith("test")
+    return isinstance(node, ast.ClassDef) and node.name.startswith("Test")
+
+
+def _is_main_block(node: ast.stmt) -> bool:
+    if not isinstance(node, ast.If) or not isinstance(node.test, ast.Compare):
+        return False
+    names = [node.test.left, *node.test.comparators]
+    texts = {ast.unparse(n).strip("'\"") for n in names}
+    return texts == {"__name__", "__main__"}
+
+
+def _uses(node: ast.AST) -> frozenset[str]:
+    names: set[str] = set()
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name):
+            names.add(sub.id)
+        elif isinstance(sub, ast.arg):
+            names.add(sub.arg)  # pytest fixtures arrive by parameter name
+        elif (
+            isinstance(sub, ast.Constant)
+            and isinstance(sub.value, str)
+            and sub.value.isidentifier()
+        ):
+            names.add(sub.value)  # @pytest.mark.usefixtures("name")
+    return frozenset(names)
+
+
+def _binds(node: ast.stmt) -> frozenset[str]:
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        return frozenset({node.name})
+    names = set()
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store):
+            names.add(sub.id)
+    return frozenset(names)
+
+
+def _autouse(node: ast.stmt) -> bool:
+    if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return False
+    return any(
+        isinstance(d, ast.Call)
+        and any(
+            k.arg == "autouse" and isinstance(k.value, ast.Constant) and k.value.value is True
+            for k in d.keywords
+        )
+        for d in node.decorator_list
+    )
+
+
+def _segment(source: str, node: ast.stmt) -> str:
+    lines = source.splitlines()
+    start = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", ()))])
+    return "\n".join(lines[start - 1 : node.end_lineno or node.lineno])
+
+
+def _aliases(node: ast.Import | ast.ImportFrom) -> list[Alias]:
+    if isinstance(node, ast.Import):
+        return [Alias(None, a.name, a.asname) for a in node.names]
+    return [Alias(node.module or "", a.name, a.asname, node.level) for a in node.names]
+
+
+def split_answer(code: str, taken: Iterable[str] = ()) -> AnswerParts:
+    """Split drafted test ``code``; tests whose names are in ``taken`` get fresh names.
+
+    Raises:
+        SyntaxError: If ``code`` does not parse.
+    """
+    tree = ast.parse(code)
+    taken = set(taken)
+    renames: dict[str, str] = {}
+    for node in tree.body:
+        if is_test_name(node):
+            name = node.name  # type: ignore[attr-defined]
+            if name in taken:
+                renames[name] = _fresh_name(name, taken)
+            taken.add(renames.get(name, name))
+    imports: list[Alias] = []
+    support: list[Piece] = []
+    tests: dict[str, Piece] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            imports += _aliases(node)
+        elif _is_main_block(node) or (
+            isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+        ):
+            continue  # a main block or a module docstring has no place in a merged module
+        elif is_test_name(node):
+            old = node.name  # type: ignore[attr-defined]
+            name = renames.get(old, old)
+            text = _segment(code, node)
+            if name != old:
+                text = re.sub(
+                    rf"^(\s*(?:async\s+)?(?:def|class)\s+){old}\b",
+                    rf"\g<1>{name}",
+                    text,
+                    flags=re.M,
+                    count=1,
+                )
+            tests[name] = Piece(text, frozenset({name}), _uses(node))
+        else:
+            always = _autouse(node) or "pytestmark" in _binds(node)
+            support.append(Piece(_segment(code, node), _binds(node), _uses(node), always))
+    return AnswerParts(tuple(imports), tuple(support), tests)
+
+
+def _fresh_name(name: str, taken: set[str]) -> str:
+    n = 2
+    while f"{name}_{n}" in taken:
+        n += 1
+    return f"{name}_{n}"
+
+
+def _needed(parts: AnswerParts, kept: Sequence[str]) -> tuple[list[Piece], set[str]]:
+    """The support pieces the ``kept`` tests use (transitively), and every name used."""
+    if not kept:
+        return [], set()
+    used: set[str] = set()
+    for name in kept:
+        used |= parts.tests[name].uses
+    chosen: list[Piece] = []
+    changed = True
+    while changed:
+        changed = False
+        for piece in parts.support:
+            if piece in chosen or not (piece.always or piece.binds & used):
+                continue
+            chosen.append(piece)
+            used |= piece.uses
+            changed = True
+    return [p for p in parts.support if p in chosen], used
+
+
+def _existing_aliases(tree: ast.Module) -> set[Alias]:
+    out: set[Alias] = set()
+    for node in tree.body:
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            out.update(_aliases(node))
+    return out
+
+
+def _render_imports(aliases: Sequence[Alias]) -> list[str]:
+    plain = [a for a in aliases if a.module is None]
+    lines = [f"import {a.name}" + (f" as {a.asname}" if a.asname else "") for a in plain]
+    grouped: dict[tuple[int, str], list[Alias]] = {}
+    for a in aliases:
+        if a.module is not None:
+            grouped.setdefault((a.level, a.module), []).append(a)
+    for (level, module), items in grouped.items():
+        names = ", ".join(a.name + (f" as {a.asname}" if a.asname else "") for a in items)
+        lines.append(f"from {'.' * level}{module} import {names}")
+    return lines
+
+
+def merge(existing: str, parts: AnswerParts, kept: Sequence[str]) -> str:
+    """``existing`` plus the ``kept`` tests, with the imports and support code they use."""
+    support, used = _needed(parts, kept)
+    tree = ast.parse(existing) if existing.strip() else ast.Module(body=[], type_ignores=[])
+    have = _existing_aliases(tree)
+    fresh: list[Alias] = []
+    for alias in parts.imports:
+        if alias.module == "__future__" and existing.strip():
+            continue  # only valid at the very top; the existing module has its own
+        if alias in have or alias in fresh:
+            continue
+        if alias.name == "*" or alias.bound in used or alias.module == "__future__":
+            fresh.append(alias)
+    imports = _render_imports(fresh)
+    body = [p.source for p in support] + [parts.tests[n].source for n in kept]
+    if not existing.strip():
+        blocks = (["\n".join(imports)] if imports else []) + body
+        return "\n\n\n".join(blocks) + "\n"
+    lines = existing.splitlines()
+    at_import = _import_line(tree)
+    main = next((n for n in tree.body if _is_main_block(n)), None)
+    at_body = (main.lineno - 1) if main is not None else len(lines)
+    before = lines[:at_body]
+    while before and not before[-1].strip():
+        before.pop()
+    after = lines[at_body:]
+    code = "\n\n\n".join(body)
+    merged = before + ["", "", code] + ([""] * 2 + after if after else [])
+    if imports:
+        merged = merged[:at_import] + imports + merged[at_import:]
+    return "\n".join(merged) + "\n"
+
+
+def _import_line(tree: ast.Module) -> int:
+    """The 0-based line after the module's leading imports (after its docstring if none)."""
+    end = 0
+    for i, node in enumerate(tree.body):
+        docstring = i == 0 and isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+        if docstring or isinstance(node, ast.Import | ast.ImportFrom):
+            end = node.end_lineno or node.lineno
+        else:
+            break
+    return end
+
+
+def defined_names(source: str) -> list[str]:
+    """Top-level function and class names of a module's source ([] when it does not parse)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+    return [n.name for n in tree.body if isinstance(n, kinds)]
