@@ -7,11 +7,11 @@ analysis; which findings fail the run is the report's business
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 from ttabot.config import CheckSettings, Settings
-from ttabot.records import Change, CheckResult
+from ttabot.records import Change, CheckResult, CheckWarning, FileStatus
 from ttabot.sources import Selection
 
 #: The signature of :func:`ttabot.analysis.analyze`.
@@ -38,8 +38,48 @@ def run_check(
         from ttabot.analysis.coverage import load_covered_lines
 
         covered = load_covered_lines(coverage, selection.root)
+    notes = list(_silent_nothing(selection.change, settings, coverage, covered))
     if analyzer is None:
         from ttabot.analysis import analyze
 
         analyzer = analyze
-    return analyzer(selection.change, selection.read_new, settings.check, covered)
+    result = analyzer(selection.change, selection.read_new, settings.check, covered)
+    from ttabot.analysis.suppression import apply_suppressions
+
+    result = apply_suppressions(result, selection.read_new)
+    return result._replace(warnings=(*notes, *result.warnings)) if notes else result
+
+
+def _silent_nothing(
+    change: Change,
+    settings: Settings,
+    coverage: Path | None,
+    covered: Mapping[str, frozenset[int]] | None,
+) -> Iterator[CheckWarning]:
+    """Warnings for settings that quietly select nothing: an ``include`` no changed file
+    matches, coverage data that names none of the changed files."""
+    from ttabot.analysis.paths import in_scope, is_python, is_test_file
+
+    python = [
+        f.path for f in change.files if is_python(f.path) and f.status is not FileStatus.DELETED
+    ]
+    include = settings.check.include
+    if include and python and not any(in_scope(p, include, ()) for p in python):
+        yield CheckWarning(
+            path=settings.source,
+            message=f"include {list(include)} matches none of the {len(python)} changed "
+            "Python file(s): nothing was checked",
+        )
+    code = [p for p in python if not is_test_file(p)]
+    if (
+        coverage is not None
+        and covered is not None
+        and code
+        and not any(map(covered.__contains__, code))
+    ):
+        sample = ", ".join(sorted(covered)[:3]) or "no files at all"
+        yield CheckWarning(
+            path=str(coverage),
+            message=f"names none of the {len(code)} changed file(s) (it has: {sample}); "
+            "were tests run from the repository root? tests-needed treats the files as unrun",
+        )

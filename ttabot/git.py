@@ -159,3 +159,8 @@ def _parse_batch(data: bytes, specs: Iterable[str]) -> dict[str, bytes | None]:
         else:  # "<spec> missing" or "<spec> ambiguous"
             out[spec] = None
     return out
+
+
+def diff_worktree(root: Path) -> bytes:
+    """The unstaged edits: the working tree against the index (untracked files not included)."""
+    return output(root, "diff", *DIFF_OPTIONS)

@@ -13,7 +13,7 @@ from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
 from ttabot import git
-from ttabot.change import decode_diff, parse_diff
+from ttabot.change import added_texts, decode_diff, parse_diff
 from ttabot.errors import TtabotError
 from ttabot.records import Change, FileStatus
 
@@ -32,6 +32,8 @@ class Selection(NamedTuple):
     read_new: Callable[[str], bytes | None]
     base: str | None
     head: str | None
+    #: Reads a file's *old* version by its old path (``None``: unknown, as for ``--diff``).
+    read_old: Callable[[str], bytes | None] | None = None
 
 
 def select_change(
@@ -41,6 +43,7 @@ def select_change(
     diff: bytes | None = None,
     staged: bool | None = None,
     diff_name: str = "",
+    worktree: bool = False,
 ) -> Selection:
     """Choose the change to check.
 
@@ -49,22 +52,28 @@ def select_change(
     ``A..B`` or ``A...B`` (from their merge base); a missing side means
     ``HEAD``. Otherwise ``staged=None`` takes the staged change when there is
     one, else the last commit; ``True`` insists on the staged change and
-    ``False`` takes the last commit.
+    ``False`` takes the last commit. ``worktree`` takes the unstaged edits
+    (the working tree against the index).
     """
     if diff is not None:
         return _from_diff(root, diff, diff_name)
     top, head = git.locate(root)
     if rev_range is not None:
         return _from_range(top, rev_range)
+    if worktree:
+        change = _git_change(git.diff_worktree(top), "unstaged edits")
+        return Selection(top, change, _FileReader(top), None, None, _GitReader(top, "", change))
     if staged is not False:
         data = git.diff_staged(top)
         if data or staged:
             change = _git_change(data, "staged change")
-            return Selection(top, change, _GitReader(top, "", change), head, None)
+            old = _GitReader(top, head, change) if head is not None else None
+            return Selection(top, change, _GitReader(top, "", change), head, None, old)
     if head is None:
         raise TtabotError("nothing to check: no commits yet and nothing staged")
     change = _git_change(git.diff_commit(top, head), f"last commit {head[:12]}")
-    return Selection(top, change, _GitReader(top, head, change), None, head)
+    old = _GitReader(top, f"{head}^", change)  # a root commit's parent is missing: all new
+    return Selection(top, change, _GitReader(top, head, change), None, head, old)
 
 
 def split_range(text: str) -> tuple[str, str, bool]:
@@ -83,9 +92,12 @@ def _from_range(top: Path, text: str) -> Selection:
     if symmetric:
         base = git.merge_base(top, base, head)
     if git.range_is_empty(top, base, head):
-        raise TtabotError(f"empty range {text!r}: it contains no commits")
+        # CI on the default branch checks main..main: nothing to check is no error.
+        change = Change((), f"range {text} (no commits)")
+        return Selection(top, change, _GitReader(top, head, change), base, head)
     change = _git_change(git.diff_commits(top, base, head), f"range {text}")
-    return Selection(top, change, _GitReader(top, head, change), base, head)
+    old = _GitReader(top, base, change)
+    return Selection(top, change, _GitReader(top, head, change), base, head, old)
 
 
 def _git_change(data: bytes, description: str) -> Change:
@@ -108,7 +120,36 @@ def _from_diff(root: Path, data: bytes, name: str) -> Selection:
             f"none of the Python files the diff names ({len(wanted)}) exists under {root} "
             "(pass --root with the folder the diff's paths start from)"
         )
+    stale = _mismatched(added_texts(data), reader)
+    if stale is not None:
+        path, line = stale
+        raise TtabotError(
+            f"the diff's added lines do not match the files under {root}: {path} line {line} "
+            "differs (is --root the folder of the diff's new version, with the change applied?)"
+        )
     return Selection(root, change, reader, None, None)
+
+
+def _mismatched(
+    added: dict[str, dict[int, str]], read: Callable[[str], bytes | None]
+) -> tuple[str, int] | None:
+    """The first file and line where no added line of a file matches the file under the root.
+
+    One matching line is enough for a file: line endings and encodings may differ,
+    and a file edited since the diff was made is still that file. A file none
+    of whose added lines is there is another version (or the old one).
+    """
+    for path, lines in added.items():
+        data = read(path) if path.endswith(".py") else None
+        if data is None or not lines:
+            continue
+        text = decode_diff(data).split("\n")
+        if not any(
+            0 < n <= len(text) and text[n - 1].rstrip("\r") == want.rstrip("\r")
+            for n, want in lines.items()
+        ):
+            return path, min(lines)
+    return None
 
 
 def _wanted(change: Change) -> list[str]:

@@ -12,6 +12,7 @@ from ttabot.analysis.coverage import load_covered_lines
 from ttabot.analysis.definitions import collect_definitions
 from ttabot.analysis.findings import AddedTestLines, file_findings
 from ttabot.analysis.paths import in_scope, is_python, is_test_file
+from ttabot.analysis.per_path import settings_for
 from ttabot.analysis.source import SourceError, decode, parse, split_lines
 from ttabot.analysis.statements import StatementIndex
 from ttabot.analysis.touched import find_touches
@@ -93,7 +94,15 @@ def analyze(
         touches = find_touches(defs, source.lines, file.added_lines, statements)
         executed = None if covered is None else covered.get(file.path, frozenset())
         findings.extend(
-            file_findings(file.path, statements, defs, touches, settings, evidence, executed)
+            file_findings(
+                file.path,
+                statements,
+                defs,
+                touches,
+                settings_for(settings, file.path),
+                evidence,
+                executed,
+            )
         )
     findings.sort(key=lambda f: (f.path, f.line, f.category.value))
     return CheckResult(

@@ -8,7 +8,7 @@ reads configuration from a global. ``settings`` holds the records and defaults,
 
 from __future__ import annotations
 
-from ttabot.config.files import find_config, load_settings
+from ttabot.config.files import find_config, load_settings, project_root
 from ttabot.config.settings import (
     DEFAULT_CHAINS,
     DEFAULT_PROVIDERS,
@@ -17,6 +17,7 @@ from ttabot.config.settings import (
     ClientSettings,
     DraftSettings,
     GitHubSettings,
+    PathSettings,
     Provider,
     Settings,
     split_model_ref,
@@ -31,11 +32,13 @@ __all__ = [
     "ClientSettings",
     "DraftSettings",
     "GitHubSettings",
+    "PathSettings",
     "Provider",
     "Settings",
     "find_config",
     "load_settings",
     "parse_categories",
+    "project_root",
     "settings_from_table",
     "split_model_ref",
 ]
