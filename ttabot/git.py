@@ -164,3 +164,10 @@ def _parse_batch(data: bytes, specs: Iterable[str]) -> dict[str, bytes | None]:
 def diff_worktree(root: Path) -> bytes:
     """The unstaged edits: the working tree against the index (untracked files not included)."""
     return output(root, "diff", *DIFF_OPTIONS)
+
+
+def git_path(root: Path, name: str) -> Path:
+    """Where ``name`` lives inside the repository's git folder (worktrees included)."""
+    text = output(root, "rev-parse", "--git-path", name).decode("utf-8", "surrogateescape")
+    path = Path(text.strip())
+    return path if path.is_absolute() else root / path

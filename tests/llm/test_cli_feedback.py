@@ -3,6 +3,7 @@ and that both read settings from the repository root like ``check`` and ``draft`
 
 from __future__ import annotations
 
+import itertools
 import json
 import socket
 from pathlib import Path
@@ -137,7 +138,7 @@ state_dir = "{tmp_path / "state"}"
     arrivals = sorted(call.at for call in fake.calls)
     assert len(arrivals) == 3
     # 300 a minute is one every 0.2 s: the probes are spaced, not sent at once.
-    gaps = [later - earlier for earlier, later in zip(arrivals, arrivals[1:], strict=False)]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(arrivals)]
     assert min(gaps) >= 0.15, gaps
 
 
