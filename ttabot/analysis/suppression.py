@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 
 from ttabot.records import Category, CheckResult, CheckWarning, Finding
 
-_MARK = re.compile(r"#\s*ttabot:\s*ignore(?:\[([^\]]*)\])?", re.IGNORECASE)
+_MARK = re.compile(r"#\s*ttabot:\s*ignore(?![\w-])(?:\[([^\]]*)\])?", re.IGNORECASE)
 _ALL = frozenset(Category)
 
 

@@ -1,0 +1,67 @@
+"""Settings and inputs that select nothing say so instead of reporting "nothing left undone"."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.check.conftest import RunCli
+from tests.check.test_cli import UNDOCUMENTED, assert_usage_error, staged
+from tests.support.gitrepo import GitRepo
+
+NEW_FILE_DIFF = (
+    "diff --git a/pkg/mod.py b/pkg/mod.py\nnew file mode 100644\n"
+    "--- /dev/null\n+++ b/pkg/mod.py\n@@ -0,0 +1,2 @@\n"
+    "+def greet(name):\n+    return 'hi ' + name\n"
+)
+
+
+def test_include_matching_no_changed_file_warns(repo: GitRepo, run_cli: RunCli) -> None:
+    repo.write(".ttabot.toml", 'include = ["src/**"]\n')
+    staged(repo, {"lib/m.py": UNDOCUMENTED})
+    run = run_cli(["check"])
+    assert run.code == 0
+    assert "warning:" in run.out and "include ['src/**'] matches none of the 1 changed" in run.out
+
+
+def test_include_that_matches_says_nothing(repo: GitRepo, run_cli: RunCli) -> None:
+    repo.write(".ttabot.toml", 'include = ["lib"]\n')
+    staged(repo, {"lib/m.py": UNDOCUMENTED})
+    run = run_cli(["check"])
+    assert run.code == 1 and "warning" not in run.out
+
+
+def test_coverage_naming_no_changed_file_warns(repo: GitRepo, run_cli: RunCli) -> None:
+    staged(repo, {"m.py": UNDOCUMENTED})
+    xml = (
+        '<?xml version="1.0" ?>\n<coverage version="7"><sources><source>'
+        f"{repo.path}</source></sources><packages><package><classes>"
+        '<class filename="elsewhere.py"><lines><line number="1" hits="1"/></lines></class>'
+        "</classes></package></packages></coverage>\n"
+    )
+    report = repo.path.parent / "coverage.xml"
+    report.write_text(xml)
+    run = run_cli(["check", "--coverage", str(report), "--format", "concise"])
+    assert f"{report}: warning: names none of the 1 changed file(s) (it has: elsewhere.py)" in (
+        run.out
+    )
+
+
+def test_diff_whose_added_lines_do_not_match_the_root_is_an_error(
+    tmp_path: Path, run_cli: RunCli
+) -> None:
+    root = tmp_path / "project"
+    (root / "pkg").mkdir(parents=True)
+    (root / "pkg" / "mod.py").write_text("x = 1\n")  # the old version, not the diff's new one
+    run = run_cli(["check", "--diff", "-", "--root", str(root)], input=NEW_FILE_DIFF)
+    assert_usage_error(run, "do not match the files under")
+    assert "pkg/mod.py line 1" in run.err
+
+
+def test_diff_matching_despite_crlf_and_later_edits_is_accepted(
+    tmp_path: Path, run_cli: RunCli
+) -> None:
+    root = tmp_path / "project"
+    (root / "pkg").mkdir(parents=True)
+    (root / "pkg" / "mod.py").write_bytes(b"def greet(name):\r\n    return 'hello ' + name\r\n")
+    run = run_cli(["check", "--diff", "-", "--root", str(root)], input=NEW_FILE_DIFF)
+    assert run.code == 1, run  # one added line still matches: it is this file
