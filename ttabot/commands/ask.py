@@ -231,7 +231,7 @@ Models, chains and what the client does on failure: docs/models.md.
 @click.option(
     "--config",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="Settings file (default: .ttabot.toml or pyproject.toml).",
+    help="Settings file (default: the repository root's .ttabot.toml and pyproject.toml).",
 )
 @click.option("--model", help="Ask only this PROVIDER:MODEL instead of the chain.")
 @click.option(

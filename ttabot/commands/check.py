@@ -26,7 +26,8 @@ What is checked (only .py files; test files get no findings):
   tests-needed  a touched public function whose new code no changed test names
   refactor      a touched function with McCabe complexity > 10 or > 5 parameters
 By default all three are reported and only docs-missing fails the run.
-Settings: .ttabot.toml or [tool.ttabot] in pyproject.toml; flags win over them.
+Settings: [tool.ttabot] in pyproject.toml and .ttabot.toml, merged per key
+(.ttabot.toml wins); flags win over both. Per path: [tool.ttabot.per-path."GLOB"].
 
 \b
 Which change:

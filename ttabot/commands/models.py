@@ -132,7 +132,7 @@ Configuring providers and chains: docs/models.md.
 @click.option(
     "--config",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="Settings file (default: .ttabot.toml or pyproject.toml).",
+    help="Settings file (default: the repository root's .ttabot.toml and pyproject.toml).",
 )
 @click.option("--free", "free", is_flag=True, help="List the models a provider serves free now.")
 @click.option(

@@ -42,7 +42,7 @@ def selection_options(func: F) -> F:
         click.option(
             "--config",
             type=click.Path(dir_okay=False, path_type=Path),
-            help="Settings file (default: .ttabot.toml or [tool.ttabot] in pyproject.toml).",
+            help="Settings file instead of .ttabot.toml merged over [tool.ttabot] in pyproject.toml.",
         ),
     ]
     for option in reversed(options):
