@@ -42,7 +42,7 @@ def selection_options(func: F) -> F:
         click.option(
             "--config",
             type=click.Path(dir_okay=False, path_type=Path),
-            help="Settings file instead of .ttabot.toml merged over [tool.ttabot] in pyproject.toml.",
+            help="Settings file instead of .ttabot.toml merged over pyproject's [tool.ttabot].",
         ),
     ]
     for option in reversed(options):
