@@ -38,7 +38,7 @@ def run_check(
         from ttabot.analysis.coverage import load_covered_lines
 
         covered = load_covered_lines(coverage, selection.root)
-    notes = list(_silent_nothing(selection.change, settings, coverage, covered))
+    notes = list(_silent_nothing(selection.root, selection.change, settings, coverage, covered))
     if analyzer is None:
         from ttabot.analysis import analyze
 
@@ -51,6 +51,7 @@ def run_check(
 
 
 def _silent_nothing(
+    root: Path,
     change: Change,
     settings: Settings,
     coverage: Path | None,
@@ -58,18 +59,23 @@ def _silent_nothing(
 ) -> Iterator[CheckWarning]:
     """Warnings for settings that quietly select nothing: an ``include`` no changed file
     matches, coverage data that names none of the changed files."""
-    from ttabot.analysis.paths import in_scope, is_python, is_test_file
+    from ttabot.analysis.paths import in_scope, is_python, is_test_file, matches
 
     python = [
         f.path for f in change.files if is_python(f.path) and f.status is not FileStatus.DELETED
     ]
     include = settings.check.include
     if include and python and not any(in_scope(p, include, ()) for p in python):
-        yield CheckWarning(
-            path=settings.source,
-            message=f"include {list(include)} matches none of the {len(python)} changed "
-            "Python file(s): nothing was checked",
-        )
+        # The change is outside `include`: fine, unless a pattern matches nothing at all
+        # (a typo such as "scr/**"), which would keep every change unchecked, silently.
+        known = _repository_files(root) or python
+        for pattern in include:
+            if not any(matches(path, pattern) for path in known):
+                yield CheckWarning(
+                    path=settings.source,
+                    message=f"include pattern {pattern!r} matches no file "
+                    f"({len(known)} known), so nothing it meant is checked",
+                )
     code = [p for p in python if not is_test_file(p)]
     if (
         coverage is not None
@@ -83,3 +89,14 @@ def _silent_nothing(
             message=f"names none of the {len(code)} changed file(s) (it has: {sample}); "
             "were tests run from the repository root? tests-needed treats the files as unrun",
         )
+
+
+def _repository_files(root: Path) -> list[str]:
+    """The files git tracks under ``root`` (none outside a repository, e.g. for ``--diff``)."""
+    from ttabot import git
+    from ttabot.errors import TtabotError
+
+    try:
+        return git.tracked_files(root)
+    except TtabotError:
+        return []

@@ -171,3 +171,9 @@ def git_path(root: Path, name: str) -> Path:
     text = output(root, "rev-parse", "--git-path", name).decode("utf-8", "surrogateescape")
     path = Path(text.strip())
     return path if path.is_absolute() else root / path
+
+
+def tracked_files(root: Path) -> list[str]:
+    """Every path git tracks under ``root``, relative to it, with ``/``."""
+    data = output(root, "ls-files", "-z")
+    return [p for p in data.decode("utf-8", "surrogateescape").split("\0") if p]

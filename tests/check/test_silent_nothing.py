@@ -15,12 +15,42 @@ NEW_FILE_DIFF = (
 )
 
 
-def test_include_matching_no_changed_file_warns(repo: GitRepo, run_cli: RunCli) -> None:
-    repo.write(".ttabot.toml", 'include = ["src/**"]\n')
-    staged(repo, {"lib/m.py": UNDOCUMENTED})
+def test_include_pattern_matching_no_file_warns(repo: GitRepo, run_cli: RunCli) -> None:
+    repo.write(".ttabot.toml", 'include = ["scr/**", "lib"]\n')  # a typo for src/**
+    staged(repo, {"src/m.py": UNDOCUMENTED})
+    repo.write("lib/x.py", "x = 1\n")
+    repo.stage()
+    repo.commit("lib")
+    repo.write("src/m.py", UNDOCUMENTED + "\n\ndef more():\n    return 1\n")
+    repo.stage()
     run = run_cli(["check"])
     assert run.code == 0
-    assert "warning:" in run.out and "include ['src/**'] matches none of the 1 changed" in run.out
+    assert "warning:" in run.out and "include pattern 'scr/**' matches no file" in run.out
+    assert "'lib'" not in run.out
+
+
+def test_a_change_outside_a_sound_include_is_not_warned_about(
+    repo: GitRepo, run_cli: RunCli
+) -> None:
+    repo.write(".ttabot.toml", 'include = ["lib/**"]\n')
+    staged(repo, {"lib/a.py": "a = 1\n"})
+    repo.commit("lib")
+    repo.write("scripts/s.py", UNDOCUMENTED)
+    repo.stage()
+    run = run_cli(["check"])
+    assert run.code == 0 and "warning" not in run.out
+
+
+def test_include_on_a_diff_outside_a_repository_checks_the_diffs_files(
+    tmp_path: Path, run_cli: RunCli
+) -> None:
+    root = tmp_path / "project"
+    (root / "pkg").mkdir(parents=True)
+    (root / "pkg" / "mod.py").write_text(UNDOCUMENTED)
+    (root / "c.toml").write_text('include = ["src"]\n')
+    args = ["check", "--diff", "-", "--root", str(root), "--config", str(root / "c.toml")]
+    run = run_cli(args, input=NEW_FILE_DIFF)
+    assert run.code == 0 and "include pattern 'src' matches no file" in run.out
 
 
 def test_include_that_matches_says_nothing(repo: GitRepo, run_cli: RunCli) -> None:
