@@ -243,3 +243,21 @@ def test_pyproject_that_never_names_ttabot_is_not_parsed(tmp_path: Path) -> None
     (tmp_path / "pyproject.toml").write_text("[tool.ttabot\nmax-params = 1\n")
     with pytest.raises(TtabotError, match="not valid TOML"):
         load_settings(tmp_path, environ={})
+
+
+def test_a_chain_may_name_a_provider_from_the_other_file(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.ttabot.providers.local]\nbase_url = "http://127.0.0.1:1/v1"\n'
+    )
+    (tmp_path / ".ttabot.toml").write_text('[chains]\ndocumentation = ["local:m"]\n')
+    settings = load_settings(tmp_path, environ={})
+    assert settings.chains[TaskKind.DOCUMENTATION] == ("local:m",)
+    assert settings.providers["local"].base_url == "http://127.0.0.1:1/v1"
+
+
+def test_an_error_in_the_dotfile_names_the_dotfile(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.ttabot]\nmax-params = 9\n")
+    (tmp_path / ".ttabot.toml").write_text("max-complexity = 0\n")
+    with pytest.raises(TtabotError) as info:
+        load_settings(tmp_path, environ={})
+    assert str(info.value).startswith(f"{tmp_path / '.ttabot.toml'}: max-complexity")

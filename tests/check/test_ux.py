@@ -238,3 +238,36 @@ def test_an_empty_diff_on_stdin_exits_0_with_nothing_to_check(
     run = run_cli(["check", "--diff", "-", "--root", str(tmp_path)], input="")
     assert run.code == 0, run
     assert "nothing to check" in run.err
+
+
+def test_fail_on_scope_new_with_worktree_compares_against_the_index(
+    repo: GitRepo, run_cli: RunCli
+) -> None:
+    repo.write(".ttabot.toml", 'fail-on-scope = "new"\n')
+    repo.write("m.py", "def old(x):\n    return x\n")
+    repo.stage()  # staged, never committed: the index is the old version
+    repo.write("m.py", "def old(x):\n    return x + 1\n")
+    run = run_cli(["check", "--worktree", "--format", "concise"])
+    assert run.code == 0, run
+    assert "m.py:1: docs-missing" in run.out
+
+
+def test_fail_on_scope_new_on_a_diff_counts_everything_as_new(
+    tmp_path: Path, run_cli: RunCli
+) -> None:
+    root = tmp_path / "p"
+    root.mkdir()
+    (root / "m.py").write_text("def old(x):\n    return x + 1\n")
+    (root / "c.toml").write_text('fail-on-scope = "new"\n')
+    diff = "--- a/m.py\n+++ b/m.py\n@@ -2 +2 @@\n-    return x\n+    return x + 1\n"
+    args = ["check", "--diff", "-", "--root", str(root), "--config", str(root / "c.toml")]
+    assert run_cli(args, input=diff).code == 1
+
+
+def test_per_path_thresholds_change_what_is_found(repo: GitRepo, run_cli: RunCli) -> None:
+    repo.write(".ttabot.toml", '[per-path."wide/**"]\nmax-params = 8\n')
+    wide = 'def f(a, b, c, d, e, g):\n    """Doc."""\n    return a\n'
+    staged(repo, {"wide/m.py": wide, "narrow/m.py": wide})
+    run = run_cli(["check", "--format", "concise", "--categories", "refactor"])
+    assert "narrow/m.py:1: refactor" in run.out
+    assert "wide/m.py" not in run.out

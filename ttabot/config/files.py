@@ -61,12 +61,31 @@ def find_config(root: Path) -> tuple[dict[str, Any], str] | None:
         found.append((table, str(dotfile)))
     if not found:
         return None
-    for table, source in found:
-        _validate(table, source)
     if len(found) == 1:
+        _validate(*found[0])
         return found[0]
     (base, base_source), (top, top_source) = found
-    return merge_tables(base, top), f"{top_source} over {base_source}"
+    merged, source = merge_tables(base, top), f"{top_source} over {base_source}"
+    try:
+        settings_from_table(merged, source)
+    except TtabotError as exc:
+        raise TtabotError(_blame(str(exc), found, source)) from None
+    return merged, source
+
+
+def _blame(message: str, found: list[tuple[dict[str, Any], str]], merged: str) -> str:
+    """``message`` prefixed with the file it comes from (checked alone), else with both.
+
+    A chain in one file may name a provider defined in the other: only the merged
+    table is valid then, so a file is blamed only when it fails alone the same way.
+    """
+    for table, source in found:
+        try:
+            settings_from_table(table, source)
+        except TtabotError as exc:
+            if str(exc) == message:
+                return f"{source}: {message}"
+    return f"{merged}: {message}"
 
 
 def _refuse_tool_table(table: Mapping[str, Any], path: Path) -> None:
