@@ -104,6 +104,7 @@ state_dir = "{tmp_path / "state"}"
     assert main(["models", "--config", str(config)]) == 0
     m = capsys.readouterr().out
     assert "fake:a  [cooling" in m, m
+    assert "down:m  [not reachable: nothing listens at 127.0.0.1:" in m, m
     assert main(["models", "--config", str(config), "--probe"]) == 1
     out = capsys.readouterr().out
     assert "  fake:a  cooling: " in out
@@ -158,3 +159,13 @@ def test_ask_and_models_read_the_repository_roots_config_from_a_subfolder(
     assert "1. fake:a" in capsys.readouterr().out
     assert main(["ask", "--task", "documentation", "hi"]) == 0
     assert capsys.readouterr().out == "answer from a\n"
+
+
+def test_only_local_servers_are_checked_for_a_listener(fake: FakeOpenAI) -> None:
+    from ttabot.commands.models import local_server_listens
+
+    assert local_server_listens(fake.base_url) is True
+    assert local_server_listens(f"http://127.0.0.1:{closed_port()}/v1") is False
+    assert local_server_listens(f"http://localhost:{closed_port()}/v1") is False
+    # Remote: never contacted by the listing (no connection is attempted at all).
+    assert local_server_listens("https://openrouter.invalid/api/v1") is True

@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import datetime
 import os
+import socket
 import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import click
 
@@ -23,6 +25,31 @@ def _clock(epoch: float) -> str:
     return datetime.datetime.fromtimestamp(epoch).strftime("%H:%M:%S")
 
 
+_LOOPBACK = ("localhost", "127.0.0.1", "::1")
+
+
+def local_server_listens(url: str, timeout: float = 0.5) -> bool:
+    """False when ``url`` names a server on this machine and nothing listens on its port.
+
+    A local server that is not running (Ollama, vLLM) is the usual "not reachable",
+    and a connection to loopback costs nothing; a remote provider is never contacted
+    here (``--probe`` asks it), so it counts as listening.
+    """
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if host not in _LOOPBACK and not host.startswith("127."):
+        return True
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return True  # a malformed port: let the request say what is wrong
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
 def chain_lines(settings: Settings, environ: Mapping[str, str]) -> list[str]:
     """Each task kind's chain, one model a line, with its state."""
     from ttabot.llm.client import RotatingClient
@@ -30,6 +57,7 @@ def chain_lines(settings: Settings, environ: Mapping[str, str]) -> list[str]:
     client = RotatingClient(settings, environ=environ)
     now = time.time()
     lines = []
+    listening: dict[str, bool] = {}
     for kind, refs in settings.chains.items():
         lines.append(f"{kind.value}:")
         for position, ref in enumerate(refs, start=1):
@@ -40,6 +68,10 @@ def chain_lines(settings: Settings, environ: Mapping[str, str]) -> list[str]:
                 state = f"key missing: set {target.key_env}"
             elif (until := client.cooling_until(target)) > now:
                 state = f"cooling until {_clock(until)} ({until - now:.0f}s)"
+            elif not listening.setdefault(target.url, local_server_listens(target.url)):
+                state = (
+                    f"not reachable: nothing listens at {target.endpoint}; is the server running?"
+                )
             else:
                 state = "ready"
             lines.append(f"  {position}. {ref}  [{state}]")
