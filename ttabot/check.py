@@ -57,8 +57,8 @@ def _silent_nothing(
     coverage: Path | None,
     covered: Mapping[str, frozenset[int]] | None,
 ) -> Iterator[CheckWarning]:
-    """Warnings for settings that quietly select nothing: an ``include`` no changed file
-    matches, coverage data that names none of the changed files."""
+    """Warnings for settings that quietly select nothing: an ``include`` pattern that
+    matches no file, coverage data whose paths match no changed file nor any file here."""
     from ttabot.analysis.paths import in_scope, is_python, is_test_file, matches
 
     python = [
@@ -77,18 +77,19 @@ def _silent_nothing(
                     f"({len(known)} known), so nothing it meant is checked",
                 )
     code = [p for p in python if not is_test_file(p)]
-    if (
-        coverage is not None
-        and covered is not None
-        and code
-        and not any(map(covered.__contains__, code))
-    ):
-        sample = ", ".join(sorted(covered)[:3]) or "no files at all"
-        yield CheckWarning(
-            path=str(coverage),
-            message=f"names none of the {len(code)} changed file(s) (it has: {sample}); "
-            "were tests run from the repository root? tests-needed treats the files as unrun",
-        )
+    if coverage is None or covered is None or not code or any(map(covered.__contains__, code)):
+        return
+    # Data about other files of this project is no mismatch: those files simply ran and
+    # the changed ones did not. Paths that exist nowhere under the root are one.
+    if any((root / path).is_file() for path in sorted(covered)[:50]):
+        return
+    sample = ", ".join(sorted(covered)[:3]) or "no files at all"
+    yield CheckWarning(
+        path=str(coverage),
+        message=f"names none of the {len(code)} changed file(s), nor any file under {root} "
+        f"(it has: {sample}); were the tests run from another folder? "
+        "tests-needed treats the changed files as unrun",
+    )
 
 
 def _repository_files(root: Path) -> list[str]:

@@ -71,9 +71,26 @@ def test_coverage_naming_no_changed_file_warns(repo: GitRepo, run_cli: RunCli) -
     report = repo.path.parent / "coverage.xml"
     report.write_text(xml)
     run = run_cli(["check", "--coverage", str(report), "--format", "concise"])
-    assert f"{report}: warning: names none of the 1 changed file(s) (it has: elsewhere.py)" in (
+    assert f"{report}: warning: names none of the 1 changed file(s), nor any file under" in (
         run.out
     )
+    assert "(it has: elsewhere.py)" in run.out
+
+
+def test_coverage_of_other_existing_files_is_no_mismatch(repo: GitRepo, run_cli: RunCli) -> None:
+    # Tests ran other.py but not m.py: m.py is unrun (tests-needed says so), not misread.
+    staged(repo, {"m.py": UNDOCUMENTED, "other.py": "x = 1\n"})
+    xml = (
+        '<?xml version="1.0" ?>\n<coverage version="7"><sources><source>'
+        f"{repo.path}</source></sources><packages><package><classes>"
+        '<class filename="other.py"><lines><line number="1" hits="1"/></lines></class>'
+        "</classes></package></packages></coverage>\n"
+    )
+    report = repo.path.parent / "coverage.xml"
+    report.write_text(xml)
+    run = run_cli(["check", "--coverage", str(report), "--format", "concise"])
+    assert "warning" not in run.out
+    assert "m.py:1: tests-needed" in run.out
 
 
 def test_diff_whose_added_lines_do_not_match_the_root_is_an_error(
