@@ -261,3 +261,13 @@ def test_an_error_in_the_dotfile_names_the_dotfile(tmp_path: Path) -> None:
     with pytest.raises(TtabotError) as info:
         load_settings(tmp_path, environ={})
     assert str(info.value).startswith(f"{tmp_path / '.ttabot.toml'}: max-complexity")
+
+
+def test_an_error_in_an_explicit_config_names_that_file(tmp_path: Path) -> None:
+    other = tmp_path / "ci.toml"
+    other.write_text("[client]\ndeadlne = 3\n")
+    with pytest.raises(TtabotError) as info:
+        load_settings(tmp_path, other, environ={})
+    message = str(info.value)
+    assert message.startswith(f"{other}: unknown key 'client.deadlne'")
+    assert "did you mean 'deadline'?" in message
