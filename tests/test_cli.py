@@ -15,7 +15,7 @@ from ttabot.cli import COMMANDS, main
     [
         (["check", "--max-complexity", "0"], "'--max-complexity': 0 is not in the range"),
         (["check", "--format", "xml"], "'xml' is not one of"),
-        (["check", "extra"], "unexpected extra argument"),
+        (["models", "extra"], "unexpected extra argument"),
         (["bogus"], "No such command 'bogus'"),
         (["ask", "hello"], "Missing option '--task'"),
     ],

@@ -10,6 +10,7 @@ from ttabot.config import (
     DEFAULT_CHAINS,
     load_settings,
     parse_categories,
+    project_root,
     settings_from_table,
     split_model_ref,
 )
@@ -45,6 +46,85 @@ def test_dotfile_wins_over_pyproject(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("[tool.ttabot]\nmax-params = 9\n")
     (tmp_path / ".ttabot.toml").write_text("max_params = 3\n")
     assert load_settings(tmp_path, environ={}).check.max_params == 3
+
+
+def test_dotfile_and_pyproject_merge_key_by_key(tmp_path: Path) -> None:
+    # Before: .ttabot.toml silently dropped every key of [tool.ttabot].
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.ttabot]\nmax-params = 9\nmax-complexity = 4\n"
+        "[tool.ttabot.client]\ndeadline = 50\nmax-attempts = 3\n"
+    )
+    (tmp_path / ".ttabot.toml").write_text("max-params = 3\n[client]\ndeadline = 7\n")
+    settings = load_settings(tmp_path, environ={})
+    assert settings.check.max_params == 3
+    assert settings.check.max_complexity == 4
+    assert settings.client.deadline == 7.0
+    assert settings.client.max_attempts == 3
+    assert ".ttabot.toml over " in settings.source and "[tool.ttabot]" in settings.source
+
+
+def test_merge_treats_both_spellings_of_a_key_as_one(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.ttabot]\nmax_params = 9\n")
+    (tmp_path / ".ttabot.toml").write_text("max-params = 3\n")
+    assert load_settings(tmp_path, environ={}).check.max_params == 3
+
+
+def test_an_error_names_the_file_it_is_in(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.ttabot]\nmax-parms = 9\n")
+    (tmp_path / ".ttabot.toml").write_text("max-params = 3\n")
+    with pytest.raises(TtabotError) as info:
+        load_settings(tmp_path, environ={})
+    assert str(tmp_path / "pyproject.toml") in str(info.value)
+    assert "did you mean 'max-params'?" in str(info.value)
+
+
+def test_a_tool_table_in_the_dotfile_gets_a_hint(tmp_path: Path) -> None:
+    (tmp_path / ".ttabot.toml").write_text("[tool.ttabot]\nmax-params = 3\n")
+    with pytest.raises(TtabotError, match=r"\.ttabot\.toml: holds a \[tool\] table.*top level"):
+        load_settings(tmp_path, environ={})
+
+
+def test_missing_file_named_by_the_environment_names_the_variable(tmp_path: Path) -> None:
+    with pytest.raises(TtabotError, match="TTABOT_CONFIG"):
+        load_settings(tmp_path, environ={"TTABOT_CONFIG": str(tmp_path / "gone.toml")})
+
+
+def test_bad_category_in_the_environment_names_the_variable(tmp_path: Path) -> None:
+    with pytest.raises(TtabotError, match="TTABOT_FAIL_ON"):
+        load_settings(tmp_path, environ={"TTABOT_FAIL_ON": "docs"})
+
+
+@pytest.mark.parametrize(
+    ("table", "hint"),
+    [
+        ({"max-complexty": 3}, "did you mean 'max-complexity'?"),
+        ({"max_compexity": 3}, "did you mean 'max_complexity'?"),
+        ({"chain": {}}, "did you mean 'chains'?"),
+        ({"client": {"deadlin": 3}}, "did you mean 'deadline'?"),
+        ({"chains": {"documentaton": ["openrouter:m"]}}, "did you mean 'documentation'?"),
+        ({"providers": {"x": {"base-ur": "http://h"}}}, "did you mean 'base-url'?"),
+    ],
+)
+def test_a_typo_names_the_closest_known_key(table: dict[str, object], hint: str) -> None:
+    with pytest.raises(TtabotError) as info:
+        settings_from_table(table, "x")
+    assert hint in str(info.value)
+
+
+def test_no_hint_when_nothing_is_close() -> None:
+    with pytest.raises(TtabotError) as info:
+        settings_from_table({"zzzz": 1}, "x")
+    assert "did you mean" not in str(info.value)
+
+
+def test_project_root_is_the_nearest_folder_with_git(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    deep = tmp_path / "a" / "b"
+    deep.mkdir(parents=True)
+    assert project_root(deep) == tmp_path.resolve()
+    outside = tmp_path.parent / f"{tmp_path.name}-plain"
+    outside.mkdir()
+    assert project_root(outside) == outside
 
 
 def test_explicit_config_and_environment_override(tmp_path: Path) -> None:
@@ -186,3 +266,31 @@ def test_durations_must_be_finite_and_not_negative(tmp_path: Path, text: str, ne
         load_settings(tmp_path, environ={})
     assert needle in str(info.value)
     assert "\n" not in str(info.value)
+
+
+def test_a_chain_may_name_a_provider_from_the_other_file(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.ttabot.providers.local]\nbase_url = "http://127.0.0.1:1/v1"\n'
+    )
+    (tmp_path / ".ttabot.toml").write_text('[chains]\ndocumentation = ["local:m"]\n')
+    settings = load_settings(tmp_path, environ={})
+    assert settings.chains[TaskKind.DOCUMENTATION] == ("local:m",)
+    assert settings.providers["local"].base_url == "http://127.0.0.1:1/v1"
+
+
+def test_an_error_in_the_dotfile_names_the_dotfile(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.ttabot]\nmax-params = 9\n")
+    (tmp_path / ".ttabot.toml").write_text("max-complexity = 0\n")
+    with pytest.raises(TtabotError) as info:
+        load_settings(tmp_path, environ={})
+    assert str(info.value).startswith(f"{tmp_path / '.ttabot.toml'}: max-complexity")
+
+
+def test_an_error_in_an_explicit_config_names_that_file(tmp_path: Path) -> None:
+    other = tmp_path / "ci.toml"
+    other.write_text("[client]\ndeadlne = 3\n")
+    with pytest.raises(TtabotError) as info:
+        load_settings(tmp_path, other, environ={})
+    message = str(info.value)
+    assert message.startswith(f"{other}: unknown key 'client.deadlne'")
+    assert "did you mean 'deadline'?" in message

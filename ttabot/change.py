@@ -194,3 +194,22 @@ def unquote(name: str) -> str:
         out += char.encode("utf-8", "surrogateescape")
         i += 1
     return out.decode("utf-8", "surrogateescape")
+
+
+def added_texts(data: bytes) -> dict[str, dict[int, str]]:
+    """Each file's added lines of a diff, by new line number, as text.
+
+    Used to tell whether the files under ``--root`` are the diff's new version.
+    The diff parsed already (:func:`parse_diff`), so a parse error cannot happen here.
+    """
+    patch = PatchSet(io.StringIO(decode_diff(data), newline="\n"))
+    out: dict[str, dict[int, str]] = {}
+    for patched in patch:
+        change = _file_change(patched)
+        lines: dict[int, str] = {}
+        for hunk in patched:
+            for line in hunk:
+                if line.is_added and line.target_line_no is not None:
+                    lines[line.target_line_no] = line.value.rstrip("\n")
+        out[change.path] = lines
+    return out

@@ -190,3 +190,21 @@ def _parse_batch(data: bytes, specs: Iterable[str]) -> dict[str, bytes | None]:
         else:  # "<spec> missing" or "<spec> ambiguous"
             out[spec] = None
     return out
+
+
+def diff_worktree(root: Path) -> bytes:
+    """The unstaged edits: the working tree against the index (untracked files not included)."""
+    return output(root, "diff", *DIFF_OPTIONS)
+
+
+def git_path(root: Path, name: str) -> Path:
+    """Where ``name`` lives inside the repository's git folder (worktrees included)."""
+    text = output(root, "rev-parse", "--git-path", name).decode("utf-8", "surrogateescape")
+    path = Path(text.strip())
+    return path if path.is_absolute() else root / path
+
+
+def tracked_files(root: Path) -> list[str]:
+    """Every path git tracks under ``root``, relative to it, with ``/``."""
+    data = output(root, "ls-files", "-z")
+    return [p for p in data.decode("utf-8", "surrogateescape").split("\0") if p]

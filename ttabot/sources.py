@@ -13,7 +13,7 @@ from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
 from ttabot import git
-from ttabot.change import ReverseHunk, decode_diff, parse_diff, reverse_hunks, unpatch
+from ttabot.change import ReverseHunk, added_texts, decode_diff, parse_diff, reverse_hunks, unpatch
 from ttabot.errors import TtabotError
 from ttabot.records import Change, FileStatus
 
@@ -44,6 +44,7 @@ def select_change(
     diff: bytes | None = None,
     staged: bool | None = None,
     diff_name: str = "",
+    worktree: bool = False,
 ) -> Selection:
     """Choose the change to check.
 
@@ -52,13 +53,18 @@ def select_change(
     ``A..B`` or ``A...B`` (from their merge base); a missing side means
     ``HEAD``. Otherwise ``staged=None`` takes the staged change when there is
     one, else the last commit; ``True`` insists on the staged change and
-    ``False`` takes the last commit.
+    ``False`` takes the last commit. ``worktree`` takes the unstaged edits
+    (the working tree against the index).
     """
     if diff is not None:
         return _from_diff(root, diff, diff_name)
     top, head = git.locate(root)
     if rev_range is not None:
         return _from_range(top, rev_range)
+    if worktree:
+        change = _git_change(git.diff_worktree(top), "unstaged edits")
+        index = _GitReader(top, "", change, old_rev="")  # the old version is the index
+        return Selection(top, change, _FileReader(top), None, None, read_old=index.read_old)
     if staged is not False:
         data = git.diff_staged(top)
         if data.startswith(_UNMERGED.encode()) or b"\n" + _UNMERGED.encode() in data:
@@ -100,7 +106,9 @@ def _from_range(top: Path, text: str) -> Selection:
     if symmetric:
         base = git.merge_base(top, base, head)
     if git.range_is_empty(top, base, head):
-        raise TtabotError(f"empty range {text!r}: it contains no commits")
+        # CI on the default branch checks main..main: nothing to check is no error.
+        change = Change((), f"range {text} (no commits)")
+        return Selection(top, change, _GitReader(top, head, change), base, head)
     change = _git_change(git.diff_commits(top, base, head), f"range {text}")
     reader = _GitReader(top, head, change, old_rev=base)
     return Selection(top, change, reader, base, head, read_old=reader.read_old)
@@ -127,8 +135,37 @@ def _from_diff(root: Path, data: bytes, name: str) -> Selection:
             f"none of the Python files the diff names ({len(wanted)}) exists under {root} "
             "(pass --root with the folder the diff's paths start from)"
         )
+    stale = _mismatched(added_texts(data), reader)
+    if stale is not None:
+        path, line = stale
+        raise TtabotError(
+            f"the diff's added lines do not match the files under {root}: {path} line {line} "
+            "differs (is --root the folder of the diff's new version, with the change applied?)"
+        )
     old = _UnpatchingReader(reader, change, reverse_hunks(text))
     return Selection(root, change, reader, None, None, read_old=old)
+
+
+def _mismatched(
+    added: dict[str, dict[int, str]], read: Callable[[str], bytes | None]
+) -> tuple[str, int] | None:
+    """The first file and line where no added line of a file matches the file under the root.
+
+    One matching line is enough for a file: line endings and encodings may differ,
+    and a file edited since the diff was made is still that file. A file none
+    of whose added lines is there is another version (or the old one).
+    """
+    for path, lines in added.items():
+        data = read(path) if path.endswith(".py") else None
+        if data is None or not lines:
+            continue
+        text = decode_diff(data).split("\n")
+        if not any(
+            0 < n <= len(text) and text[n - 1].rstrip("\r") == want.rstrip("\r")
+            for n, want in lines.items()
+        ):
+            return path, min(lines)
+    return None
 
 
 def _wanted(change: Change) -> list[str]:

@@ -221,7 +221,6 @@ def test_help_answers_the_usual_questions(run_cli: RunCli) -> None:
     ("args", "fragment"),
     [
         (["--range", "nope..HEAD"], "unknown revision 'nope'"),
-        (["--range", "HEAD..HEAD"], "empty range"),
         (["--diff", "does-not-exist.diff"], "cannot read --diff does-not-exist.diff"),
         (["--range", "HEAD~1..HEAD", "--diff", "-"], "cannot be used together"),
         (["--config", "missing.toml"], "missing.toml"),

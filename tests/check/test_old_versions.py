@@ -12,6 +12,7 @@ from tests.check.conftest import RunCli
 from tests.support.gitrepo import GitRepo
 from ttabot import git
 from ttabot.change import ReverseHunk, reverse_hunks, unpatch
+from ttabot.errors import TtabotError
 from ttabot.sources import select_change
 
 OLD = "def load(x):\n    return x\n"
@@ -200,8 +201,7 @@ def test_diff_input_reads_old_versions_by_undoing_the_hunks(
     assert [(f["symbol"], f["path"]) for f in findings if f["category"] == "tests-needed"] == [
         ("load", "pkg/new.py")
     ]
-    # A file under --root that is not the diff's result: its old version is unknown, so new.
+    # A file under --root that is not the diff's result is refused, not guessed at.
     repo.write("pkg/m.py", '"""M."""\n\n\n# moved\n' + ANNOTATED)
-    selection = select_change(repo.path, diff=diff.encode())
-    assert selection.read_old is not None
-    assert selection.read_old("pkg/m.py") is None
+    with pytest.raises(TtabotError, match="added lines do not match"):
+        select_change(repo.path, diff=diff.encode())

@@ -67,6 +67,10 @@ def test_hook_without_a_model_passes_with_one_line(
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("ttabot-docstrings: skipped")
     assert (staged.path / "pkg/calc.py").read_text() == CHANGE
+    # Said once: the next commits pass quietly, and nothing lands in the work tree.
+    assert main(["draft", "--hook"]) == 0
+    assert capsys.readouterr().err == ""
+    assert "hook-skipped" not in staged.git("status", "--porcelain", "--untracked-files=all")
 
 
 def test_hook_with_a_model_inserts_docstrings_into_the_work_tree(

@@ -14,6 +14,7 @@ from ttabot.analysis.coverage import load_covered_lines
 from ttabot.analysis.definitions import collect_definitions
 from ttabot.analysis.findings import AddedTestLines, OldFunctions, file_findings
 from ttabot.analysis.paths import in_scope, is_python, is_test_file
+from ttabot.analysis.per_path import settings_for
 from ttabot.analysis.source import SourceError, decode, parse, parse_text, split_lines
 from ttabot.analysis.statements import StatementIndex
 from ttabot.analysis.touched import find_touches
@@ -101,7 +102,16 @@ def analyze(
         executed = None if covered is None else covered.get(file.path, frozenset())
         old = _old_functions(file, read_old)
         findings.extend(
-            file_findings(file.path, statements, defs, touches, settings, evidence, executed, old)
+            file_findings(
+                file.path,
+                statements,
+                defs,
+                touches,
+                settings_for(settings, file.path),
+                evidence,
+                executed,
+                old,
+            )
         )
     findings.sort(key=lambda f: (f.path, f.line, f.category.value))
     return CheckResult(

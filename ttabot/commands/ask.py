@@ -8,13 +8,14 @@ import math
 import os
 import sys
 import tempfile
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from ttabot.config import Settings, load_settings, split_model_ref
+from ttabot.config import Settings, load_settings, project_root, split_model_ref
 from ttabot.errors import TtabotError
 from ttabot.records import TaskKind
 
@@ -119,18 +120,26 @@ async def run_batch(
     concurrency: int,
     model: str | None,
     deadline: float | None = None,
+    progress: Callable[[int, int, Completion], None] | None = None,
 ) -> list[Completion]:
     """Answer every prompt, at most ``concurrency`` at a time, in input order.
 
     ``deadline`` bounds each request (seconds from when it starts, default the
-    ``[client] deadline`` setting).
+    ``[client] deadline`` setting); ``progress(done, total, completion)`` is told of
+    each answer as it arrives.
     """
     gate = asyncio.Semaphore(concurrency)
+    done = 0
 
     async def one(prompt: str) -> Completion:
+        nonlocal done
         async with gate:
             messages = [{"role": "user", "content": prompt}]
-            return await client.complete(kind, messages, model=model, deadline=deadline)
+            result = await client.complete(kind, messages, model=model, deadline=deadline)
+        done += 1
+        if progress is not None:
+            progress(done, len(prompts), result)
+        return result
 
     return list(await asyncio.gather(*(one(p) for p in prompts)))
 
@@ -146,8 +155,58 @@ async def _ask(
     from ttabot.llm.client import RotatingClient
 
     async with RotatingClient(settings) as client:
-        results = await run_batch(client, kind, prompts, concurrency, model, deadline)
+        if not _stderr_is_terminal():
+            results = await run_batch(client, kind, prompts, concurrency, model, deadline)
+        else:
+            results = await _with_progress(
+                run_batch(
+                    client, kind, prompts, concurrency, model, deadline, progress=_say_answered
+                ),
+                _waiting_for(settings, kind, model, len(prompts)),
+                len(prompts),
+            )
     return results, client.metrics.as_dict(), client.metrics.render()
+
+
+#: Seconds between "still waiting" lines while models are slow (as ``draft`` does).
+HEARTBEAT = 20.0
+
+
+def _stderr_is_terminal() -> bool:
+    return sys.stderr.isatty()
+
+
+def _waiting_for(settings: Settings, kind: TaskKind, model: str | None, count: int) -> str:
+    models = (model,) if model is not None else settings.chains.get(kind, ())
+    what = "1 prompt" if count == 1 else f"{count} prompts"
+    return f"ttabot: asking {what} ({kind.value}), waiting for models: {', '.join(models)}"
+
+
+def _say_answered(done: int, total: int, completion: Completion) -> None:
+    if total > 1:
+        who = completion.model if completion.ok else "no model"
+        click.echo(f"ttabot: [{done}/{total}] answered by {who}", err=True)
+
+
+async def _with_progress(
+    work: Awaitable[list[Completion]], opening: str, total: int
+) -> list[Completion]:
+    """Run ``work`` saying on stderr what it waits for, and every :data:`HEARTBEAT` s that
+    it still does: a provider that is down can keep a request waiting for minutes."""
+    click.echo(opening, err=True)
+    started = time.monotonic()
+
+    async def heartbeat() -> None:
+        while True:
+            await asyncio.sleep(HEARTBEAT)
+            waited = time.monotonic() - started
+            click.echo(f"ttabot: still waiting for models ({waited:.0f} s)", err=True)
+
+    beat = asyncio.create_task(heartbeat())
+    try:
+        return await work
+    finally:
+        beat.cancel()
 
 
 _EPILOG = """\b
@@ -181,7 +240,7 @@ Models, chains and what the client does on failure: docs/models.md.
 @click.option(
     "--config",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="Settings file (default: .ttabot.toml or pyproject.toml).",
+    help="Settings file (default: the repository root's .ttabot.toml and pyproject.toml).",
 )
 @click.option("--model", help="Ask only this PROVIDER:MODEL instead of the chain.")
 @click.option(
@@ -241,7 +300,7 @@ def command(
         if path is not None:
             check_destination(path, option)
     prompts = read_batch(batch) if batch is not None else [prompt or ""]
-    settings = load_settings(Path.cwd(), config)
+    settings = load_settings(project_root(Path.cwd()), config)
     check_models(settings, kind, model, os.environ)
     results, metrics, summary = asyncio.run(
         _ask(settings, kind, prompts, concurrency, model, deadline)

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import click
 
-from ttabot.commands.selection import select, selection_options, with_contract
+from ttabot.commands.selection import limit_to_paths, select, selection_options, with_contract
 from ttabot.config import CheckSettings, load_settings, parse_categories
+from ttabot.errors import TtabotError
 
 _EPILOG = """\b
 What is checked (only .py files; test files get no findings):
@@ -27,7 +29,8 @@ What is checked (only .py files; test files get no findings):
                 parameters
 By default all three are reported and only docs-missing fails the run.
 --contract 1 (or contract = 1) keeps the version 1 rules (docs/findings.md).
-Settings: .ttabot.toml or [tool.ttabot] in pyproject.toml; flags win over them.
+Settings: [tool.ttabot] in pyproject.toml and .ttabot.toml, merged per key
+(.ttabot.toml wins); flags win over both. Per path: [tool.ttabot.per-path."GLOB"].
 
 \b
 Which change:
@@ -35,6 +38,14 @@ Which change:
   --range A..B     from commit A to commit B (files read at B, not the work tree)
   --range A...B    the same, from the merge base of A and B
   --diff FILE|-    a unified diff; files are read under --root (default: .)
+  --worktree       the unstaged edits (working tree against the index)
+  PATH...          only the changed files under these paths
+An empty change (an empty range, an empty diff) exits 0: "nothing to check".
+
+\b
+Suppress a definition's findings on its def/class line:
+  def legacy():  # ttabot: ignore
+  class Old:     # ttabot: ignore[docs-missing,refactor]
 
 \b
 Exit codes:
@@ -49,6 +60,7 @@ Examples:
   git diff -U0 main | ttabot check --diff - --fail-on all
   ttabot check --coverage coverage.xml --format sarif > ttabot.sarif
   ttabot check --categories docs-missing,refactor --max-complexity 15
+  ttabot check --worktree --format concise src/
 """
 
 
@@ -57,10 +69,22 @@ Examples:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "sarif", "github"]),
+    type=click.Choice(["text", "concise", "json", "sarif", "github"]),
     default="text",
     show_default=True,
-    help="text for people; json; sarif for code scanning; github for workflow annotations.",
+    help="text for people; concise (path:line: category message); json; sarif for code "
+    "scanning; github for workflow annotations.",
+)
+@click.option(
+    "--worktree", is_flag=True, help="Check the unstaged edits (working tree against the index)."
+)
+@click.option(
+    "-q", "--quiet", is_flag=True, help="Show only findings that fail the run, and no summary."
+)
+@click.option(
+    "--color/--no-color",
+    default=None,
+    help="Colour text output (default: on a terminal; NO_COLOR turns it off, FORCE_COLOR on).",
 )
 @click.option(
     "--coverage",
@@ -89,6 +113,7 @@ Examples:
     metavar="N",
     help="Refactor above this many parameters (self/cls not counted). [default: 5]",
 )
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 def command(
     rev_range: str | None,
     diff_path: str | None,
@@ -101,21 +126,60 @@ def command(
     categories: str | None,
     max_complexity: int | None,
     max_params: int | None,
+    worktree: bool,
+    quiet: bool,
+    color: bool | None,
+    paths: tuple[Path, ...],
 ) -> int:
-    """Find what a change leaves undone: docstrings, tests, refactors (offline)."""
+    """Find what a change leaves undone: docstrings, tests, refactors (offline).
+
+    With PATHs, only the changed files under them are checked.
+    """
     from ttabot.check import run_check
+    from ttabot.policy import failing_policy
     from ttabot.report import Report, render
 
-    selection = select(rev_range, diff_path, root)
+    if worktree and (rev_range is not None or diff_path is not None):
+        raise TtabotError("--worktree cannot be used with --range or --diff")
+    selection = select(rev_range, diff_path, root, worktree=worktree)
+    if paths:
+        selection = limit_to_paths(selection, paths, Path.cwd())
     settings = with_contract(load_settings(selection.root, config), contract)
     check = _with_flags(settings.check, fail_on, categories, max_complexity, max_params)
     settings = settings._replace(check=check)
+    if not selection.change.files:
+        click.echo(
+            f"ttabot: nothing to check: {selection.change.description} changes no file", err=True
+        )
     result = run_check(selection, settings, coverage)
-    # no-color.org: only a non-empty NO_COLOR turns colour off.
-    color = fmt == "text" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-    report = Report(result, check.fail_on, selection.change.description, color, check.contract)
-    click.echo(render(fmt, report), nl=False, color=color)
+    use_color = fmt in ("text", "concise") and want_color(color, sys.stdout.isatty(), os.environ)
+    policy = failing_policy(check, result, selection.change, selection.read_old)
+    report = Report(
+        result,
+        check.fail_on,
+        selection.change.description,
+        use_color,
+        contract=check.contract,
+        policy=policy,
+        quiet=quiet,
+    )
+    click.echo(render(fmt, report), nl=False, color=use_color)
     return report.exit_code
+
+
+def want_color(flag: bool | None, tty: bool, environ: Mapping[str, str]) -> bool:
+    """Colour or not: the flag, else a non-empty ``NO_COLOR`` (off), else a non-empty
+    ``FORCE_COLOR`` (on), else whether stdout is a terminal.
+
+    NO_COLOR wins over FORCE_COLOR, as in Python's own coloured output.
+    """
+    if flag is not None:
+        return flag
+    if environ.get("NO_COLOR"):
+        return False
+    if environ.get("FORCE_COLOR"):
+        return True
+    return tty
 
 
 def _with_flags(

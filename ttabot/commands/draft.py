@@ -195,7 +195,10 @@ def _command(
         return 0
     if not _any_usable(tasks, settings, environ):
         if hook:
-            click.echo(f"ttabot-docstrings: skipped, {HOW_TO_CONFIGURE}", err=True)
+            from ttabot.commands.notice import say_once
+
+            reason = f"ttabot-docstrings: skipped, {HOW_TO_CONFIGURE}"
+            say_once(selection.root, "docstrings-hook-skipped", reason)
             return 0
         raise TtabotError(HOW_TO_CONFIGURE)
     drafts, metrics = _draft(selection, result, settings, tasks, environ)

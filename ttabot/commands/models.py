@@ -5,22 +5,49 @@ from __future__ import annotations
 import asyncio
 import datetime
 import os
+import socket
 import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import click
 
-from ttabot.config import Settings, load_settings
+from ttabot.config import Settings, load_settings, project_root
 from ttabot.errors import TtabotError
 
 if TYPE_CHECKING:
-    from ttabot.llm.client import RotatingClient
+    from ttabot.llm.client import Completion, RotatingClient
 
 
 def _clock(epoch: float) -> str:
     return datetime.datetime.fromtimestamp(epoch).strftime("%H:%M:%S")
+
+
+_LOOPBACK = ("localhost", "127.0.0.1", "::1")
+
+
+def local_server_listens(url: str, timeout: float = 0.5) -> bool:
+    """False when ``url`` names a server on this machine and nothing listens on its port.
+
+    A local server that is not running (Ollama, vLLM) is the usual "not reachable",
+    and a connection to loopback costs nothing; a remote provider is never contacted
+    here (``--probe`` asks it), so it counts as listening.
+    """
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if host not in _LOOPBACK and not host.startswith("127."):
+        return True
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return True  # a malformed port: let the request say what is wrong
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
 
 
 def chain_lines(settings: Settings, environ: Mapping[str, str]) -> list[str]:
@@ -30,6 +57,7 @@ def chain_lines(settings: Settings, environ: Mapping[str, str]) -> list[str]:
     client = RotatingClient(settings, environ=environ)
     now = time.time()
     lines = []
+    listening: dict[str, bool] = {}
     for kind, refs in settings.chains.items():
         lines.append(f"{kind.value}:")
         for position, ref in enumerate(refs, start=1):
@@ -42,6 +70,10 @@ def chain_lines(settings: Settings, environ: Mapping[str, str]) -> list[str]:
                 state = f"free quota used up until {_clock(quota.reset)}"
             elif (until := client.cooling_until(target)) > now:
                 state = f"cooling until {_clock(until)} ({until - now:.0f}s)"
+            elif not listening.setdefault(target.url, local_server_listens(target.url)):
+                state = (
+                    f"not reachable: nothing listens at {target.endpoint}; is the server running?"
+                )
             else:
                 state = "ready"
             lines.append(f"  {position}. {ref}  [{state}]")
@@ -98,20 +130,50 @@ def free_lines(settings: Settings, provider_name: str, environ: Mapping[str, str
 
 
 async def probe_lines(settings: Settings, environ: Mapping[str, str]) -> tuple[list[str], bool]:
-    """One line per chain model after a one-token request; True if all answered."""
+    """One line per chain model after a one-token request; True if all answered.
+
+    Models of one provider are probed one after another, so the provider's
+    pacing (``rpm``; 20 a minute for OpenRouter's free models) spaces them like
+    any other requests; different providers are probed at the same time.
+    """
     from ttabot.llm.client import RotatingClient, missing_keys
 
     refs = list(dict.fromkeys(ref for refs in settings.chains.values() for ref in refs))
     missing = missing_keys(refs, settings, environ)
     if len(missing) and all(missing_keys([ref], settings, environ) for ref in refs):
         raise TtabotError(f"no API key to probe with: set {' or '.join(missing)}")
+    by_provider: dict[str, list[str]] = {}
+    for ref in refs:
+        by_provider.setdefault(ref.partition(":")[0], []).append(ref)
     async with RotatingClient(settings, environ=environ) as client:
-        results = await asyncio.gather(*(client.probe(ref) for ref in refs))
-    lines = []
-    for ref, result in zip(refs, results, strict=True):
-        state = f"ok {result.latency:.2f}s" if result.ok else f"failed: {result.error}"
-        lines.append(f"  {ref}  {state}")
-    return lines, all(result.ok for result in results)
+        # Reading one model's cooldown loads every cooldown other processes shared:
+        # the probe's own readiness check looks only at this client's table.
+        for ref in refs[:1]:
+            if (first := client.target(ref)) is not None:
+                client.cooling_until(first)
+
+        async def one_provider(group: list[str]) -> list[tuple[str, Completion]]:
+            # Awaited in turn: gathering them would read every pacing slot as free at once.
+            return [(ref, await client.probe(ref)) for ref in group]
+
+        groups = await asyncio.gather(*(one_provider(g) for g in by_provider.values()))
+    results = dict(pair for group in groups for pair in group)
+    lines = [f"  {ref}  {probe_state(results[ref])}" for ref in refs]
+    return lines, all(result.ok for result in results.values())
+
+
+def probe_state(result: Completion) -> str:
+    """``ok 0.41s``; ``not reachable`` (nothing listens); ``cooling`` (ttabot holds back); else
+    ``failed`` with the reason. A server that is down and a model resting after a 429 need
+    different fixes, so they read differently."""
+    if result.ok:
+        return f"ok {result.latency:.2f}s"
+    error = result.error or "no answer"
+    if "connection refused" in error:
+        return f"not reachable: {error}; is the server running?"
+    if error.startswith("cooling or paced"):
+        return f"cooling: {error}"
+    return f"failed: {error}"
 
 
 _EPILOG = """\b
@@ -137,7 +199,7 @@ Configuring providers and chains: docs/models.md.
 @click.option(
     "--config",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="Settings file (default: .ttabot.toml or pyproject.toml).",
+    help="Settings file (default: the repository root's .ttabot.toml and pyproject.toml).",
 )
 @click.option("--free", "free", is_flag=True, help="List the models a provider serves free now.")
 @click.option(
@@ -153,7 +215,7 @@ Configuring providers and chains: docs/models.md.
 )
 def command(config: Path | None, free: bool, provider_name: str, probe: bool, stats: bool) -> int:
     """Show each task kind's model chain and the state of every model in it."""
-    settings = load_settings(Path.cwd(), config)
+    settings = load_settings(project_root(Path.cwd()), config)
     environ = os.environ
     if stats:
         click.echo("\n".join(stats_lines(settings)))

@@ -8,7 +8,7 @@ options and their meaning live here once.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -43,7 +43,7 @@ def selection_options(func: F) -> F:
         click.option(
             "--config",
             type=click.Path(dir_okay=False, path_type=Path),
-            help="Settings file (default: .ttabot.toml or [tool.ttabot] in pyproject.toml).",
+            help="Settings file instead of .ttabot.toml merged over pyproject's [tool.ttabot].",
         ),
         click.option(
             "--contract",
@@ -63,6 +63,7 @@ def select(
     root: Path | None,
     *,
     staged: bool | None = None,
+    worktree: bool = False,
 ) -> Selection:
     """The change the options name (see :func:`ttabot.sources.select_change`)."""
     from ttabot.sources import select_change
@@ -72,7 +73,12 @@ def select(
     diff = read_diff(diff_path) if diff_path is not None else None
     name = "from stdin" if diff_path == "-" else (diff_path or "")
     return select_change(
-        root or Path.cwd(), rev_range=rev_range, diff=diff, staged=staged, diff_name=name
+        root or Path.cwd(),
+        rev_range=rev_range,
+        diff=diff,
+        staged=staged,
+        diff_name=name,
+        worktree=worktree,
     )
 
 
@@ -84,6 +90,33 @@ def with_contract(settings: Settings, contract: str | None) -> Settings:
 
     check = settings.check._replace(contract=parse_contract(contract, "--contract"))
     return settings._replace(check=check)
+
+
+def limit_to_paths(selection: Selection, paths: Sequence[Path], cwd: Path) -> Selection:
+    """``selection`` with only the changed files under ``paths`` (relative to ``cwd``).
+
+    A path outside the repository (or ``--root``) is an error; one that holds no
+    changed file is not (the change is simply smaller), but stderr says so.
+    """
+    top = selection.root.resolve()
+    prefixes: list[str] = []
+    for path in paths:
+        full = (cwd / path).resolve()
+        try:
+            rel = full.relative_to(top).as_posix()
+        except ValueError:
+            raise TtabotError(f"path {path} is outside {selection.root}") from None
+        prefixes.append("" if rel == "." else rel)
+
+    def under(file_path: str) -> bool:
+        return any(not p or file_path == p or file_path.startswith(p + "/") for p in prefixes)
+
+    files = tuple(f for f in selection.change.files if under(f.path))
+    if not files and selection.change.files:
+        names = ", ".join(str(p) for p in paths)
+        click.echo(f"ttabot: no changed file under {names}", err=True)
+    change = selection.change._replace(files=files)
+    return selection._replace(change=change)
 
 
 def read_diff(path: str) -> bytes:

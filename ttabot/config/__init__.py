@@ -8,7 +8,7 @@ reads configuration from a global. ``settings`` holds the records and defaults,
 
 from __future__ import annotations
 
-from ttabot.config.files import find_config, load_settings
+from ttabot.config.files import find_config, load_settings, project_root
 from ttabot.config.settings import (
     DEFAULT_CHAINS,
     DEFAULT_PROVIDERS,
@@ -17,6 +17,7 @@ from ttabot.config.settings import (
     ClientSettings,
     DraftSettings,
     GitHubSettings,
+    PathSettings,
     Provider,
     Settings,
     StateSettings,
@@ -32,6 +33,7 @@ __all__ = [
     "ClientSettings",
     "DraftSettings",
     "GitHubSettings",
+    "PathSettings",
     "Provider",
     "Settings",
     "StateSettings",
@@ -39,6 +41,7 @@ __all__ = [
     "load_settings",
     "parse_categories",
     "parse_contract",
+    "project_root",
     "settings_from_table",
     "split_model_ref",
 ]

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ttabot.config.settings import Settings
-from ttabot.config.tables import in_range, norm_key, settings_from_table
+from ttabot.config.tables import in_range, norm_key, parse_categories, settings_from_table
 from ttabot.errors import TtabotError
 
 
@@ -37,20 +37,100 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 
 def find_config(root: Path) -> tuple[dict[str, Any], str] | None:
-    """Find ``.ttabot.toml`` or ``[tool.ttabot]`` in ``pyproject.toml`` under ``root``."""
-    dotfile = root / ".ttabot.toml"
-    if dotfile.is_file():
-        return _read_toml(dotfile), str(dotfile)
+    """Find the project's settings under ``root``: ``.ttabot.toml`` and ``[tool.ttabot]``.
+
+    When both exist they are merged, key by key: a key of ``.ttabot.toml``
+    overrides the same key of ``[tool.ttabot]``, and tables (``[client]``,
+    ``[providers.NAME]``...) merge the same way, one level down at a time.
+    Each file is validated on its own first, so an error names its file.
+    """
+    found: list[tuple[dict[str, Any], str]] = []
     pyproject = root / "pyproject.toml"
     if pyproject.is_file():
         data = _read_bytes(pyproject)
-        if b"ttabot" not in data:
-            return None  # no [tool.ttabot] table can be spelled without the word
-        tool = _parse_toml(data, pyproject).get("tool", {})
-        table = tool.get("ttabot") if isinstance(tool, dict) else None
-        if isinstance(table, dict):
-            return table, f"{pyproject} [tool.ttabot]"
-    return None
+        # No [tool.ttabot] table can be spelled without the word: skip parsing on the hook path.
+        if b"ttabot" in data:
+            tool = _parse_toml(data, pyproject).get("tool", {})
+            table = tool.get("ttabot") if isinstance(tool, dict) else None
+            if isinstance(table, dict):
+                found.append((table, f"{pyproject} [tool.ttabot]"))
+    dotfile = root / ".ttabot.toml"
+    if dotfile.is_file():
+        table = _read_toml(dotfile)
+        _refuse_tool_table(table, dotfile)
+        found.append((table, str(dotfile)))
+    if not found:
+        return None
+    if len(found) == 1:
+        _validate(*found[0])
+        return found[0]
+    (base, base_source), (top, top_source) = found
+    merged, source = merge_tables(base, top), f"{top_source} over {base_source}"
+    try:
+        settings_from_table(merged, source)
+    except TtabotError as exc:
+        raise TtabotError(_blame(str(exc), found, source)) from None
+    return merged, source
+
+
+def _blame(message: str, found: list[tuple[dict[str, Any], str]], merged: str) -> str:
+    """``message`` prefixed with the file it comes from (checked alone), else with both.
+
+    A chain in one file may name a provider defined in the other: only the merged
+    table is valid then, so a file is blamed only when it fails alone the same way.
+    """
+    for table, source in found:
+        try:
+            settings_from_table(table, source)
+        except TtabotError as exc:
+            if str(exc) == message:
+                return f"{source}: {message}"
+    return f"{merged}: {message}"
+
+
+def _refuse_tool_table(table: Mapping[str, Any], path: Path) -> None:
+    """``.ttabot.toml`` takes its keys at top level: a ``[tool.ttabot]`` there is misplaced."""
+    if "tool" in table:
+        raise TtabotError(
+            f"{path}: holds a [tool] table; .ttabot.toml takes ttabot's keys at top level "
+            "(write `max-params = 3`, not `[tool.ttabot]`), or move them to pyproject.toml"
+        )
+
+
+def _validate(table: Mapping[str, Any], source: str) -> None:
+    """Fail now, naming ``source``, when ``table`` holds a key or value ttabot cannot mean."""
+    try:
+        settings_from_table(table, source)
+    except TtabotError as exc:
+        raise TtabotError(f"{source}: {exc}") from None
+
+
+def merge_tables(base: Mapping[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
+    """``base`` with ``top``'s keys laid over it; tables merge recursively, per key.
+
+    ``max-params`` and ``max_params`` are one key: ``top``'s spelling replaces ``base``'s.
+    """
+    merged = dict(base)
+    for key, value in top.items():
+        same = [k for k in merged if norm_key(k) == norm_key(key)]
+        previous = merged.pop(same[0]) if same else None
+        if isinstance(previous, dict) and isinstance(value, dict):
+            value = merge_tables(previous, value)
+        merged[key] = value
+    return merged
+
+
+def project_root(cwd: Path) -> Path:
+    """The repository root holding ``cwd`` (the nearest folder with ``.git``), else ``cwd``.
+
+    ``ask`` and ``models`` read the same settings as ``check`` and ``draft`` from any
+    sub-folder, without paying for a git call.
+    """
+    here = cwd.resolve()
+    for folder in (here, *here.parents):
+        if (folder / ".git").exists():
+            return folder
+    return cwd
 
 
 _ENV_KEYS = {
@@ -72,13 +152,15 @@ def load_settings(
     override the file. CLI flags are applied by the caller on top.
     """
     env = os.environ if environ is None else environ
+    named_by = "--config"
     if explicit is None and env.get("TTABOT_CONFIG"):
         explicit = Path(env["TTABOT_CONFIG"])
+        named_by = "the environment variable TTABOT_CONFIG"
     table: dict[str, Any] = {}
     source = "defaults"
     if explicit is not None:
         if not explicit.is_file():
-            raise TtabotError(f"config file {explicit} does not exist")
+            raise TtabotError(f"config file {explicit} (named by {named_by}) does not exist")
         data = _read_toml(explicit)
         tool = data.get("tool")
         if explicit.name == "pyproject.toml" or (isinstance(tool, dict) and "ttabot" in tool):
@@ -86,6 +168,7 @@ def load_settings(
             tool = data.get("tool", {})
             data = tool.get("ttabot", {}) if isinstance(tool, dict) else {}
         table, source = data, str(explicit)
+        _validate(table, source)
     else:
         found = find_config(root)
         if found is not None:
@@ -97,6 +180,7 @@ def load_settings(
             table.pop(key, None)
             table.pop(norm_key(key), None)
             if key == "fail-on":
+                parse_categories(raw, var)  # an unknown category names the variable
                 table[key] = raw.split(",")
             else:
                 try:
@@ -104,4 +188,8 @@ def load_settings(
                 except ValueError:
                     raise TtabotError(f"{var}={raw!r}: expected an integer") from None
                 table[key] = in_range(norm_key(key), number, var)
-    return settings_from_table(table, source)
+    try:
+        return settings_from_table(table, source)
+    except TtabotError as exc:
+        # The files were validated on their own: what fails now came from the environment.
+        raise TtabotError(f"{source} with the environment: {exc}") from None

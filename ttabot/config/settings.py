@@ -78,6 +78,21 @@ class CheckSettings(NamedTuple):
     exclude: tuple[str, ...] = ()
     #: Which version of the Findings contract (docs/findings.md) decides: 1 or 2.
     contract: int = 2
+    #: ``all``: every finding in ``fail_on`` fails; ``new``: only those on definitions
+    #: the change adds (no definition of that dotted name in the old file).
+    fail_on_scope: str = "all"
+    #: ``[per-path."GLOB"]`` tables, in file order: settings for the paths a glob matches.
+    per_path: tuple[PathSettings, ...] = ()
+
+
+class PathSettings(NamedTuple):
+    """Check settings that apply to the paths ``pattern`` matches (later tables win).
+
+    ``changes`` maps :class:`CheckSettings` field names to their values there.
+    """
+
+    pattern: str
+    changes: Mapping[str, object]
 
 
 class ClientSettings(NamedTuple):

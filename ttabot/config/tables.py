@@ -7,7 +7,7 @@ twice, a wrong type or an out-of-range value is a one-line error naming the key.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ttabot.config.settings import (
@@ -16,6 +16,7 @@ from ttabot.config.settings import (
     ClientSettings,
     DraftSettings,
     GitHubSettings,
+    PathSettings,
     Provider,
     Settings,
     StateSettings,
@@ -28,6 +29,19 @@ from ttabot.records import Category, TaskKind
 def norm_key(key: str) -> str:
     """``max-params`` and ``max_params`` are the same key."""
     return key.replace("-", "_")
+
+
+def closest(word: str, known: Iterable[str]) -> str:
+    """`` (did you mean 'max-params'?)`` for the known key nearest ``word``, else ``""``.
+
+    Only called on the way to an error, so difflib is imported only then.
+    """
+    import difflib
+
+    kebab = "_" not in word  # answer in the spelling the user chose
+    names = {norm_key(k): (k.replace("_", "-") if kebab else k) for k in known}
+    match = difflib.get_close_matches(norm_key(word), list(names), n=1, cutoff=0.6)
+    return f" (did you mean {names[match[0]]!r}?)" if match else ""
 
 
 def _categories(value: Any, where: str) -> frozenset[Category]:
@@ -137,6 +151,7 @@ _ONE_OF: Mapping[str, tuple[str, ...]] = {
     "mode": ("comment", "suggest", "commit"),
     "sandbox": ("auto", "bwrap"),
     "parameter_refactors": ("suggest", "skip"),
+    "fail_on_scope": ("all", "new"),
 }
 
 
@@ -168,7 +183,9 @@ def _section(cls: type[Any], table: Any, where: str, special: Mapping[str, Any])
         key = norm_key(raw_key)
         here = f"{where}.{raw_key}" if where else raw_key
         if key not in names:
-            raise TtabotError(f"unknown key {here!r} in {where or 'settings'}")
+            known = names | (set(_TOP_LEVEL) if not where else set())
+            hint = closest(raw_key, known)
+            raise TtabotError(f"unknown key {here!r} in {where or 'settings'}{hint}")
         if key in spelled:
             raise TtabotError(f"{here!r} is set twice (also as {spelled[key]!r})")
         spelled[key] = raw_key
@@ -177,6 +194,35 @@ def _section(cls: type[Any], table: Any, where: str, special: Mapping[str, Any])
         else:
             changes[key] = in_range(key, _typed(value, getattr(base, key), here), here)
     return base._replace(**changes)
+
+
+#: Top-level keys that are tables of their own, not check settings.
+_TOP_LEVEL = ("providers", "chains", "client", "draft", "github", "state", "per-path")
+
+#: The check settings a ``[per-path."GLOB"]`` table may change.
+_PER_PATH_KEYS = ("max_complexity", "max_params", "fail_on", "categories", "fail_on_scope")
+
+
+def _per_path(table: Any) -> tuple[PathSettings, ...]:
+    """``[per-path."tests/fixtures/**"]`` tables: each a glob and the check keys it changes."""
+    if not isinstance(table, dict):
+        raise TtabotError('per-path: expected tables such as [per-path."tests/**"]')
+    out: list[PathSettings] = []
+    for pattern, sub in table.items():
+        where = f"per-path.{pattern!r}"
+        if not isinstance(sub, dict):
+            raise TtabotError(f"{where}: expected a table")
+        for raw_key in sub:
+            if (
+                norm_key(raw_key) not in _PER_PATH_KEYS
+                and norm_key(raw_key) in CheckSettings._fields
+            ):
+                raise TtabotError(f"{where}.{raw_key}: cannot be set per path")
+        # Validate like the top-level check keys (same errors), then keep only what was set.
+        checked = _section(CheckSettings, sub, where, _CHECK_SPECIAL)
+        changes = {norm_key(k): getattr(checked, norm_key(k)) for k in sub}
+        out.append(PathSettings(pattern=str(pattern), changes=changes))
+    return tuple(out)
 
 
 _CHECK_SPECIAL = {"fail_on": _categories, "categories": _categories, "contract": parse_contract}
@@ -202,7 +248,7 @@ def _provider(name: str, table: Any, where: str) -> Provider:
         key = norm_key(raw_key)
         here = f"{where}.{raw_key}"
         if key not in known:
-            raise TtabotError(f"unknown key {here!r} in {where}")
+            raise TtabotError(f"unknown key {here!r} in {where}{closest(raw_key, known)}")
         if key == "headers":
             if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
                 raise TtabotError(f"{here}: expected a table of strings")
@@ -245,7 +291,10 @@ def _chains(table: Any) -> dict[TaskKind, tuple[str, ...]]:
             kind = TaskKind(raw_key.replace("_", "-"))
         except ValueError:
             kinds = ", ".join(k.value for k in TaskKind)
-            raise TtabotError(f"unknown key 'chains.{raw_key}' (task kinds: {kinds})") from None
+            hint = closest(raw_key, [k.value for k in TaskKind])
+            raise TtabotError(
+                f"unknown key 'chains.{raw_key}'{hint} (task kinds: {kinds})"
+            ) from None
         if isinstance(value, str):
             value = [value]
         if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
@@ -263,6 +312,7 @@ def settings_from_table(table: Mapping[str, Any], source: str) -> Settings:
     providers = dict(settings.providers)
     chains = dict(settings.chains)
     sections: dict[str, Any] = {}
+    per_path: tuple[PathSettings, ...] = ()
     for raw_key, value in table.items():
         key = norm_key(raw_key)
         if key == "providers":
@@ -274,9 +324,11 @@ def settings_from_table(table: Mapping[str, Any], source: str) -> Settings:
             chains.update(_chains(value))
         elif key in _SECTIONS:
             sections[key] = _section(_SECTIONS[key], value, key, {})
+        elif key == "per_path":
+            per_path = _per_path(value)
         else:
             check_keys[raw_key] = value
-    check = _section(CheckSettings, check_keys, "", _CHECK_SPECIAL)
+    check = _section(CheckSettings, check_keys, "", _CHECK_SPECIAL)._replace(per_path=per_path)
     for kind, refs in chains.items():
         for ref in refs:
             provider, _ = split_model_ref(ref)

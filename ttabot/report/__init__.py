@@ -7,6 +7,7 @@ imports only the one asked for, so text output pays for no JSON machinery.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from typing import NamedTuple
 
 from ttabot.records import Category, CheckResult, Finding
@@ -17,6 +18,7 @@ FORMATS: dict[str, str] = {
     "json": "json_report",
     "sarif": "sarif",
     "github": "annotations",
+    "concise": "concise",
 }
 
 
@@ -33,9 +35,17 @@ class Report(NamedTuple):
     color: bool = False
     #: The Findings contract version the result follows (docs/findings.md).
     contract: int = 2
+    #: Decides per finding when set (per-path settings, ``fail-on-scope``;
+    #: :func:`ttabot.policy.failing_policy`); else the category decides.
+    policy: Callable[[Finding], bool] | None = None
+    #: ``--quiet``: people's formats show only findings that fail the run and
+    #: warnings, and no summary (machine formats are unchanged).
+    quiet: bool = False
 
     def fails(self, finding: Finding) -> bool:
-        """True when ``finding``'s category fails the run."""
+        """True when ``finding`` fails the run."""
+        if self.policy is not None:
+            return self.policy(finding)
         return finding.category in self.fail_on
 
     @property

@@ -25,6 +25,8 @@ def render(report: Report) -> str:
     lines: list[str] = []
     style = _styler(report.color)
     findings = sorted(result.findings, key=lambda f: (f.path, f.line, f.category.value))
+    if report.quiet:
+        findings = [f for f in findings if report.fails(f)]
     for path, group in groupby(findings, key=lambda f: f.path):
         lines.append(style(path, bold=True))
         for finding in group:
@@ -35,8 +37,9 @@ def render(report: Report) -> str:
     for warning in result.warnings:
         label = style("warning:", fg="yellow")
         lines.append(f"{label} {warning.path}: {warning.message}")
-    lines.append(_summary(report, style))
-    return "\n".join(lines) + "\n"
+    if not report.quiet:
+        lines.append(_summary(report, style))
+    return "".join(line + "\n" for line in lines)
 
 
 def _summary(report: Report, style: _Style) -> str:
