@@ -294,3 +294,17 @@ def test_an_error_in_an_explicit_config_names_that_file(tmp_path: Path) -> None:
     message = str(info.value)
     assert message.startswith(f"{other}: unknown key 'client.deadlne'")
     assert "did you mean 'deadline'?" in message
+
+
+def test_the_state_url_can_come_from_the_environment(tmp_path: Path) -> None:
+    # A Redis URL carries a password: it belongs in a secret, not in a committed file.
+    (tmp_path / ".ttabot.toml").write_text('[state]\nurl = "redis://127.0.0.1:1/0"\n')
+    env = {"TTABOT_STATE_URL": "redis://:pw@127.0.0.1:6390/2"}
+    assert load_settings(tmp_path, environ=env).state.url == "redis://:pw@127.0.0.1:6390/2"
+    assert load_settings(tmp_path, environ={}).state.url == "redis://127.0.0.1:1/0"
+
+
+def test_a_bad_state_url_from_the_environment_is_one_line(tmp_path: Path) -> None:
+    with pytest.raises(TtabotError) as info:
+        load_settings(tmp_path, environ={"TTABOT_STATE_URL": "http://127.0.0.1:6379"})
+    assert "with the environment" in str(info.value) and "\n" not in str(info.value)

@@ -149,7 +149,9 @@ def load_settings(
 
     Environment: ``TTABOT_CONFIG`` names a file like ``--config``;
     ``TTABOT_MAX_COMPLEXITY``, ``TTABOT_MAX_PARAMS`` and ``TTABOT_FAIL_ON``
-    override the file. CLI flags are applied by the caller on top.
+    override the file; ``TTABOT_STATE_URL`` sets ``[state] url`` (a Redis URL with a
+    password belongs in a secret, not in a committed file). CLI flags are applied by
+    the caller on top.
     """
     env = os.environ if environ is None else environ
     named_by = "--config"
@@ -188,6 +190,12 @@ def load_settings(
                 except ValueError:
                     raise TtabotError(f"{var}={raw!r}: expected an integer") from None
                 table[key] = in_range(norm_key(key), number, var)
+    if env.get("TTABOT_STATE_URL"):
+        state = table.get("state")
+        table["state"] = {
+            **(state if isinstance(state, dict) else {}),
+            "url": env["TTABOT_STATE_URL"],
+        }
     try:
         return settings_from_table(table, source)
     except TtabotError as exc:
