@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -501,6 +502,26 @@ def test_implement_that_breaks_the_tests_opens_nothing(stage: Stage) -> None:
     assert stage.fake.reactions == [(cid, "eyes"), (cid, "confused")]
     (answer,) = [c for c in stage.fake.comments[41] if "ttabot:reply" in c["body"]]
     assert "FAIL passes" in answer["body"] and "could not draft" in answer["body"]
+
+
+def test_implement_without_bubblewrap_asks_no_model(stage: Stage, tmp_path: Path) -> None:
+    # The Action runs generated code only under bubblewrap: without it an implementation
+    # could never be validated, so no model is asked for one.
+    bin_dir = tmp_path / "bin-without-bwrap"
+    bin_dir.mkdir()
+    for tool in ("git", "sh"):
+        found = shutil.which(tool)
+        assert found is not None
+        (bin_dir / tool).symlink_to(found)
+    path = os.pathsep.join([str(Path(sys.executable).parent), str(bin_dir)])
+    with implement_stage(stage, CORE_WITH_SUB) as (s, models):
+        event = s.comment_event("/ttabot implement", on_pr=False, number=42)
+        run = s.run("issue_comment", event, TTABOT_PROVIDER_KEYS="fake=sk-model-secret", PATH=path)
+        assert run.code == 0, run.stderr
+        assert models.calls == []
+    assert stage.fake.opened == []
+    (answer,) = [c for c in stage.fake.comments[42] if "ttabot:reply" in c["body"]]
+    assert "no sandbox" in answer["body"]
 
 
 def test_clean_pr_gets_no_new_comment_but_an_old_one_is_updated(stage: Stage) -> None:

@@ -181,10 +181,17 @@ def validate(ctx: Context, files: Mapping[str, str]) -> tuple[ValidationStage, .
 
 def draft_implementation(ctx: Context, issue: Issue) -> Implementation:
     """Ask the chain for the issue's task kind; on failure retry with it (feedback rounds)."""
+    from ttabot.drafting.sandbox import sandbox_refusal
     from ttabot.llm import RotatingClient
 
     listing = project_listing(ctx.root)
     kind = expected_kind(issue.title, issue.body, listing)
+    refused = sandbox_refusal(ctx.settings.draft.sandbox, ctx.environ)
+    if refused is not None:
+        # The answer could never be validated: spend no model call on it.
+        return Implementation(
+            {}, "", False, (ValidationStage("sandbox", False, refused),), None, 0, kind, refused
+        )
     messages = prompt(
         issue, listing, context_files(ctx.root, listing, f"{issue.title}\n{issue.body}")
     )
