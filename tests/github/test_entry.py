@@ -18,7 +18,9 @@ from ttabot.errors import TtabotError
 from ttabot.github import runner
 from ttabot.github.context import action_settings
 from ttabot.github.event import PullRequest
-from ttabot.github.pull import (
+from ttabot.github.summary import append_file, render_outputs
+from ttabot.records import Category, CheckResult, Finding, TaskKind
+from ttabot.review.pull import (
     Ask,
     describe,
     ensure_commit,
@@ -26,8 +28,6 @@ from ttabot.github.pull import (
     narrow,
     without_code_runs,
 )
-from ttabot.github.summary import append_file, render_outputs
-from ttabot.records import Category, CheckResult, Finding, TaskKind
 
 
 def test_token_is_taken_out_of_the_process_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -21,8 +21,8 @@ from pathlib import Path
 from ttabot import git
 from ttabot.github.context import Context
 from ttabot.github.event import Issue
-from ttabot.github.paths import safe_relative_path
 from ttabot.records import TaskKind, ValidationStage
+from ttabot.review.paths import safe_relative_path
 
 #: Issue text limits: enough for a real issue, bounded for the prompt.
 MAX_BODY, MAX_LISTING, MAX_CONTEXT = 8_000, 400, 40_000

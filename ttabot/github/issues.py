@@ -5,16 +5,17 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from ttabot.github.context import Context, RunResult
+from ttabot.github.context import Context
 from ttabot.github.event import Issue
 from ttabot.github.publish import add_labels
-from ttabot.github.triage import (
+from ttabot.records import TaskKind
+from ttabot.review.records import JobResult
+from ttabot.review.triage import (
     keyword_labels,
     labels_from_model_answer,
     merge_labels,
     triage_prompt,
 )
-from ttabot.records import TaskKind
 
 log = logging.getLogger(__name__)
 
@@ -90,10 +91,10 @@ def recently_triaged(ctx: Context, issue: Issue, now: float, window: float = 360
     return False
 
 
-def triage_issue(ctx: Context, issue: Issue) -> RunResult:
+def triage_issue(ctx: Context, issue: Issue) -> JobResult:
     """Label ``issue``; labels are only ever added, and never one a person removed."""
     if issue.is_pull_request:
-        return RunResult(summary="ttabot: triage labels issues, not pull requests.\n")
+        return JobResult(summary="ttabot: triage labels issues, not pull requests.\n")
     kinds = merge_labels(keyword_labels(issue.title, issue.body), model_labels(ctx, issue))
     removed = removed_by_people(ctx, issue)
     labels = tuple(
@@ -110,4 +111,4 @@ def triage_issue(ctx: Context, issue: Issue) -> RunResult:
         summary = f"ttabot: #{issue.number} already has {', '.join(labels)}\n"
     else:
         summary = f"ttabot: no triage label fits #{issue.number}\n"
-    return RunResult(summary=summary)
+    return JobResult(summary=summary)

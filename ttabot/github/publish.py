@@ -12,9 +12,26 @@ from dataclasses import dataclass
 from typing import Any
 
 from ttabot.github.api import GitHubApi, GitHubApiError
-from ttabot.github.comment import STICKY_MARKER, find_sticky
-from ttabot.github.inert import cap
-from ttabot.github.review import Placement, Suggestion, commentable_lines, place, review_payload
+from ttabot.review.inert import cap
+from ttabot.review.report import STICKY_MARKER
+from ttabot.review.suggestions import (
+    Placement,
+    Suggestion,
+    commentable_lines,
+    place,
+    review_payload,
+)
+
+
+def find_sticky(comments: Iterable[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    """The first comment that starts with :data:`STICKY_MARKER`, preferring a bot's, or None.
+
+    "Starts with": a person quoting the report must not have their comment overwritten.
+    """
+    marked = [c for c in comments if str(c.get("body") or "").lstrip().startswith(STICKY_MARKER)]
+    by_bot = [c for c in marked if (c.get("user") or {}).get("type") == "Bot"]
+    chosen = by_bot or marked
+    return chosen[0] if chosen else None
 
 
 def upsert_sticky(
