@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
 from tests.support.gitrepo import GitRepo
 from tests.support.memory_forge import MemoryForge, MemoryJob
+from ttabot.config import Settings
 from ttabot.records import Category
+from ttabot.review.labels import triage_issue
 from ttabot.review.obey import obey_comment
 from ttabot.review.pull import Ask, review_pull
 from ttabot.review.records import Comment, Issue, JobResult, PullRequest
@@ -203,3 +206,16 @@ def test_issue_verbs_go_to_their_handler_and_pr_verbs_do_not_work_on_issues() ->
     )
     assert "Unknown command `docs`" in forge.replies[-1][2] and not done.failed
     assert forge.reactions[-1] == (99, "confused")
+
+
+def test_triage_adds_fitting_labels_but_never_one_a_person_removed(tmp_path: Path) -> None:
+    job = MemoryJob(tmp_path, Settings())
+    issue = Issue(5, "Crash when saving", "Traceback: it fails with an error", False)
+    forge = MemoryForge(roles={})
+    done = triage_issue(job, forge, issue)
+    assert forge.labels[5] and "labelled #5" in done.summary
+    taken_off = MemoryForge(removed={5: frozenset(label.lower() for label in forge.labels[5])})
+    again = triage_issue(job, taken_off, issue)
+    assert taken_off.labels == {} and "no triage label fits" in again.summary
+    offline = triage_issue(job, None, issue)
+    assert "already has" in offline.summary  # reported only: nothing can be written

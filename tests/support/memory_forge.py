@@ -48,6 +48,8 @@ class MemoryForge:
     commits: list[tuple[int, tuple[Draft, ...]]] = field(default_factory=list)
     labels: dict[int, list[str]] = field(default_factory=dict)
     permission_asked: list[str] = field(default_factory=list)
+    #: Labels people took off, by issue number.
+    removed: dict[int, frozenset[str]] = field(default_factory=dict)
 
     def _write(self) -> None:
         if self.refuse_writes:
@@ -94,6 +96,9 @@ class MemoryForge:
         added = tuple(label for label in labels if label.lower() not in have)
         self.labels.setdefault(number, []).extend(added)
         return added
+
+    def labels_removed_by_people(self, number: int) -> frozenset[str]:
+        return self.removed.get(number, frozenset())
 
     def permission(self, login: str, verb: str) -> tuple[bool, str]:
         self.permission_asked.append(login)

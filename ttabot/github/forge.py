@@ -11,6 +11,7 @@ from ttabot.github.context import Context
 from ttabot.github.event import parse_pull_request
 from ttabot.github.permission import may_command
 from ttabot.github.publish import add_labels, post_review, react, reply, upsert_sticky
+from ttabot.github.timeline import removed_by_people
 from ttabot.records import Draft
 from ttabot.review.forge import FilesCommitted, ForgeRefused, SuggestionsPosted
 from ttabot.review.records import PullRequest
@@ -22,6 +23,11 @@ REFUSED = (401, 403, 404)
 
 def _refused(exc: GitHubApiError) -> ForgeRefused:
     return ForgeRefused(f"GitHub refused a write ({exc.status} {exc.api_message})")
+
+
+def forge_or_none(ctx: Context) -> GitHubForge | None:
+    """The forge when the run has a token, else None (nothing can be written)."""
+    return GitHubForge(ctx) if ctx.api is not None else None
 
 
 @dataclass(frozen=True)
@@ -93,6 +99,10 @@ class GitHubForge:
     ) -> tuple[str, ...]:
         """Add the missing labels."""
         return add_labels(self._api(), self.ctx.repository, number, labels, present)
+
+    def labels_removed_by_people(self, number: int) -> frozenset[str]:
+        """From the issue's event timeline (see :mod:`ttabot.github.timeline`)."""
+        return removed_by_people(self._api(), self.ctx.repository, number)
 
     def permission(self, login: str, verb: str) -> tuple[bool, str]:
         """Repository permission, never ``author_association`` (see permission)."""

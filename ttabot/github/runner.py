@@ -15,12 +15,13 @@ from ttabot.errors import TtabotError
 from ttabot.github.api import GitHubApi
 from ttabot.github.context import Context, build_context, make_api, workspace
 from ttabot.github.event import Event, Issue, PullRequest, load_event, parse_pull_request
-from ttabot.github.forge import GitHubForge
-from ttabot.github.issues import recently_triaged, triage_issue
+from ttabot.github.forge import GitHubForge, forge_or_none
 from ttabot.github.pull import PR_ACTIONS, handle_pull
 from ttabot.github.summary import append_file, render_outputs
+from ttabot.github.timeline import recently_triaged
 from ttabot.github.trusted import is_git_checkout
 from ttabot.review.inert import action_redactor
+from ttabot.review.labels import triage_issue
 from ttabot.review.obey import idle as _idle
 from ttabot.review.obey import obey_comment
 from ttabot.review.pull import Ask, ensure_commit, may_run_pr_code
@@ -147,7 +148,7 @@ def dispatch(ctx: Context, event: Event) -> JobResult:
                 return _idle("issue edited: neither its title nor its body changed")
             if recently_triaged(ctx, event.issue, time.time()):
                 return _idle("issue edited: triaged less than an hour ago")
-        return triage_issue(ctx, event.issue)
+        return triage_issue(ctx, forge_or_none(ctx), event.issue)
     if event.name == "workflow_run" and event.workflow_run is not None:
         from ttabot.github.relay import publish_report
 
@@ -186,7 +187,7 @@ class _Handlers:
         return handle_pull(self.ctx, pr, ask, can_write=True, may_run_code=may_run_code)
 
     def triage(self, issue: Issue) -> JobResult:
-        return triage_issue(self.ctx, issue)
+        return triage_issue(self.ctx, forge_or_none(self.ctx), issue)
 
     def implement(self, issue: Issue, comment_id: int) -> JobResult:
         from ttabot.github.newpr import implement_issue

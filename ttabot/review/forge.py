@@ -109,6 +109,10 @@ class Forge(Protocol):
         """Add the ``labels`` not in ``present`` to issue or PR ``number``; those added."""
         ...
 
+    def labels_removed_by_people(self, number: int) -> frozenset[str]:
+        """Lower-case names of labels a person (not a bot) took off issue ``number``."""
+        ...
+
     def permission(self, login: str, verb: str) -> tuple[bool, str]:
         """Whether ``login`` may make ttabot do ``verb`` here, and if not, why not."""
         ...
