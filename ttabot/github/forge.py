@@ -65,14 +65,13 @@ class GitHubForge:
     ) -> SuggestionsPosted:
         """Post one review with the suggestions (see :func:`~ttabot.github.publish.post_review`)."""
         try:
-            done = post_review(
+            return post_review(
                 self._api(), self.ctx.repository, pr.number, pr.head_sha, suggestions, limit
             )
         except GitHubApiError as exc:
             if exc.status not in REFUSED:
                 raise
             raise _refused(exc) from exc
-        return SuggestionsPosted(done.posted, done.leftover, done.note)
 
     def commit_files(self, pr: PullRequest, drafts: Sequence[Draft]) -> FilesCommitted:
         """Fast-forward the PR's branch (see :func:`~ttabot.github.commit.commit_drafts`)."""

@@ -16,7 +16,7 @@ from ttabot.github.api import GitHubApi
 from ttabot.github.context import Context, build_context, make_api, workspace
 from ttabot.github.event import Event, Issue, PullRequest, load_event, parse_pull_request
 from ttabot.github.forge import GitHubForge, forge_or_none
-from ttabot.github.pull import PR_ACTIONS, handle_pull
+from ttabot.github.pull_run import PR_ACTIONS, handle_pull
 from ttabot.github.summary import append_file, render_outputs
 from ttabot.github.timeline import recently_triaged
 from ttabot.github.trusted import is_git_checkout
