@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 
+import click
 import pytest
 
+from ttabot import cli as cli_module
 from ttabot.cli import COMMANDS, main
+from ttabot.errors import (
+    EXIT_ASK_NO_ANSWER,
+    EXIT_DRAFT_NO_ANSWER,
+    EXIT_FINDINGS,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_TERMINATED,
+    EXIT_USAGE,
+    Stopped,
+    TtabotError,
+)
 
 
 @pytest.mark.parametrize(
@@ -48,3 +62,49 @@ def test_python_dash_m_and_version() -> None:
     )
     assert done.returncode == 0
     assert "ttabot, version 0.1.0" in done.stdout
+
+
+class Refused(TtabotError):
+    """An error that carries its own exit code, as every ending exception does."""
+
+    exit_code = 7
+
+
+@pytest.mark.parametrize(
+    ("raised", "code", "line"),
+    [
+        (TtabotError("bad input"), EXIT_USAGE, "ttabot: error: bad input\n"),
+        (Refused("no"), 7, "ttabot: error: no\n"),
+        (click.ClickException("broken  \n click"), 1, "ttabot: error: broken click\n"),
+        (click.exceptions.Exit(3), 3, ""),
+        (click.exceptions.Abort(), EXIT_INTERRUPTED, "ttabot: aborted\n"),
+        (KeyboardInterrupt(), EXIT_INTERRUPTED, "ttabot: interrupted\n"),
+        (Stopped(signal.SIGINT), 130, "ttabot: interrupted\n"),
+        (Stopped(signal.SIGTERM), EXIT_TERMINATED, "ttabot: terminated\n"),
+    ],
+)
+def test_one_handler_turns_each_ending_into_its_line_and_code(
+    raised: BaseException,
+    code: int,
+    line: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def end(*args: object, **kwargs: object) -> None:
+        raise raised
+
+    monkeypatch.setattr(cli_module.cli, "main", end)
+    assert main(["check"]) == code
+    assert capsys.readouterr().err == line
+
+
+def test_exit_codes_keep_their_documented_values() -> None:
+    from ttabot.commands import ask
+    from ttabot.drafting import output
+
+    # docs/check.md, docs/draft.md, docs/models.md: ask's no-answer is 1, draft's is 2.
+    assert (EXIT_OK, EXIT_FINDINGS, EXIT_USAGE) == (0, 1, 2)
+    assert ask.EXIT_NO_ANSWER == EXIT_ASK_NO_ANSWER == 1
+    assert output.EXIT_NO_ANSWER == EXIT_DRAFT_NO_ANSWER == 2
+    assert (EXIT_INTERRUPTED, EXIT_TERMINATED) == (130, 143)
+    assert Stopped(signal.SIGTERM).exit_code == 143 and Stopped().exit_code == 130

@@ -14,7 +14,15 @@ from collections.abc import Sequence
 import click
 
 from ttabot import __version__
-from ttabot.errors import EXIT_USAGE, Stopped, TtabotError
+from ttabot.errors import (
+    EXIT_BROKEN_PIPE,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_TERMINATED,
+    EXIT_USAGE,
+    Stopped,
+    TtabotError,
+)
 
 #: name -> (module under ttabot.commands, one-line help shown by ``ttabot --help``)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -61,44 +69,57 @@ def cli() -> None:
     """
 
 
+#: Exceptions that end a run with one line on stderr and an exit code, never a traceback.
+ENDINGS = (
+    TtabotError,
+    click.ClickException,
+    click.exceptions.Exit,
+    click.exceptions.Abort,
+    KeyboardInterrupt,
+    Stopped,
+    BrokenPipeError,
+)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit code; user errors become one line and exit 2."""
     try:
         result = cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
-    except TtabotError as exc:
-        click.echo(f"ttabot: error: {exc}", err=True)
-        return EXIT_USAGE
-    except click.exceptions.Abort:
-        click.echo("ttabot: aborted", err=True)
-        return 130
-    except click.UsageError as exc:
-        # One line, like every other input error; --help has the long story.
-        where = exc.ctx.command_path if exc.ctx is not None else "ttabot"
-        message = " ".join(exc.format_message().split())
-        click.echo(f"ttabot: error: {message} (see '{where} --help')", err=True)
-        return EXIT_USAGE
-    except click.ClickException as exc:
-        click.echo(f"ttabot: error: {' '.join(exc.format_message().split())}", err=True)
-        return exc.exit_code
-    except click.exceptions.Exit as exc:
-        return exc.exit_code
-    except (KeyboardInterrupt, Stopped) as exc:
+    except ENDINGS as exc:
+        return _end(exc)
+    return result if isinstance(result, int) else EXIT_OK
+
+
+def _end(exc: BaseException) -> int:
+    """Say why the run ended (at most one line on stderr) and return its exit code."""
+    if isinstance(exc, (KeyboardInterrupt, Stopped, click.exceptions.Abort)):
         return _interrupted(exc)
-    except BrokenPipeError:
+    if isinstance(exc, BrokenPipeError):
         # stdout closed early (e.g. piped to `head`): not an error worth a traceback.
         sys.stderr.close()
-        return 1
-    return result if isinstance(result, int) else 0
+        return EXIT_BROKEN_PIPE
+    if isinstance(exc, click.exceptions.Exit):
+        return exc.exit_code
+    message = str(exc)
+    if isinstance(exc, click.UsageError):
+        # One line, like every other input error; --help has the long story.
+        where = exc.ctx.command_path if exc.ctx is not None else "ttabot"
+        message = f"{' '.join(exc.format_message().split())} (see '{where} --help')"
+    elif isinstance(exc, click.ClickException):
+        message = " ".join(exc.format_message().split())
+    click.echo(f"ttabot: error: {message}", err=True)
+    return getattr(exc, "exit_code", EXIT_USAGE)
 
 
 def _interrupted(exc: BaseException) -> int:
     """One line and 128 + the signal's number; scratch copies of the project are removed."""
-    import signal
-
-    signum = exc.args[0] if exc.args and isinstance(exc.args[0], int) else signal.SIGINT
+    if isinstance(exc, click.exceptions.Abort):
+        click.echo("ttabot: aborted", err=True)
+        return EXIT_INTERRUPTED
+    stopped = exc if isinstance(exc, Stopped) else Stopped(*exc.args)
     children = sys.modules.get("ttabot.children")
     if children is not None:  # loaded only by commands that start children
         children.remove_all_scratch()
-    name = "terminated" if signum == signal.SIGTERM else "interrupted"
+    name = "terminated" if stopped.exit_code == EXIT_TERMINATED else "interrupted"
     click.echo(f"ttabot: {name}", err=True)
-    return 128 + signum
+    return stopped.exit_code

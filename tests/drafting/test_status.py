@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from ttabot.drafting.output import draft_record
-from ttabot.github.comment import Report, render_body
 from ttabot.records import (
     NO_ANSWER_STAGE,
     Category,
@@ -16,6 +15,7 @@ from ttabot.records import (
     TaskKind,
     ValidationStage,
 )
+from ttabot.review.report import ReviewReport, render_body
 
 FINDING = Finding(Category.REFACTOR, "m.py", "f", 1, 2, TaskKind.REFACTORING, "complex")
 
@@ -49,5 +49,5 @@ def test_the_pr_comment_shows_the_same_status_as_the_json(
 ) -> None:
     assert draft.status is status
     assert draft_record(draft)["status"] == status.value
-    body = render_body(Report("abc", CheckResult((FINDING,)), drafts=(draft,)))
+    body = render_body(ReviewReport("abc", CheckResult((FINDING,)), drafts=(draft,)))
     assert f"**{status.value}**" in body

@@ -8,8 +8,8 @@ from tests.github.conftest import Hub
 from tests.support.fake_github import Fault, PullState, secondary_rate_limit
 from tests.support.loopback import Reply
 from ttabot.github.api import GitHubApi, GitHubApiError, rate_limit_wait
-from ttabot.github.comment import STICKY_MARKER
 from ttabot.github.publish import reply, upsert_sticky
+from ttabot.review.report import STICKY_MARKER
 
 COMMENTS = r"/repos/octo/proj/issues/\d+/comments"
 

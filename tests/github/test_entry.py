@@ -17,17 +17,8 @@ from ttabot.commands.action import command
 from ttabot.errors import TtabotError
 from ttabot.github import runner
 from ttabot.github.context import action_settings
-from ttabot.github.event import PullRequest
-from ttabot.github.pull import (
-    Ask,
-    describe,
-    ensure_commit,
-    may_run_pr_code,
-    narrow,
-    without_code_runs,
-)
 from ttabot.github.summary import append_file, render_outputs
-from ttabot.records import Category, CheckResult, Finding, TaskKind
+from ttabot.records import Category
 
 
 def test_token_is_taken_out_of_the_process_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -106,34 +97,6 @@ def test_bad_mode_is_a_user_error(repo: GitRepo) -> None:
         action_settings(repo.path, {"TTABOT_MODE": "push"})
 
 
-def test_missing_commit_is_explained(repo: GitRepo) -> None:
-    repo.commit("one")
-    ensure_commit(repo.path, repo.head(), "head")
-    with pytest.raises(TtabotError, match="fetch-depth: 0"):
-        ensure_commit(repo.path, "1" * 40, "base")
-
-
-def f(category: Category, path: str, symbol: str) -> Finding:
-    return Finding(category, path, symbol, 1, 2, TaskKind.DOCUMENTATION, "m")
-
-
-def test_narrow_by_category_path_and_symbol() -> None:
-    result = CheckResult(
-        (
-            f(Category.DOCS_MISSING, "a.py", "C.meth"),
-            f(Category.DOCS_MISSING, "b.py", "meth"),
-            f(Category.TESTS_NEEDED, "a.py", "C.meth"),
-        )
-    )
-    kept = narrow(result, Ask("suggest", frozenset({Category.DOCS_MISSING}), "a.py", "meth"))
-    assert [(x.path, x.category) for x in kept.findings] == [("a.py", Category.DOCS_MISSING)]
-    assert narrow(result, Ask("comment")).findings == result.findings
-    assert describe(Ask("suggest", frozenset({Category.DOCS_MISSING}), "a.py", "meth")) == (
-        "docs-missing in `a.py` `meth`"
-    )
-    assert describe(Ask("comment")) == ""
-
-
 def test_outputs_syntax() -> None:
     text = render_outputs({"findings": "3", "comment-url": ""})
     assert text == "findings=3\ncomment-url=\n"
@@ -162,34 +125,3 @@ def test_generated_tests_use_the_jobs_python_not_the_actions_venv(
     assert action_settings(repo.path, {"PATH": str(bindir)}).draft.python == str(python)
     (repo.path / ".venv").mkdir()
     assert action_settings(repo.path, {"PATH": str(bindir)}).draft.python == ""
-
-
-def pull(head_repo: str) -> PullRequest:
-    return PullRequest(7, "h" * 40, "feature", head_repo, "b" * 40, "main", "octo/proj")
-
-
-@pytest.mark.parametrize(
-    ("head_repo", "may_run"),
-    [
-        ("octo/proj", True),  # same repository: the PR's author can push here already
-        ("someone/proj", False),  # a fork, whatever the event (private repos give forks secrets)
-        ("", False),  # the fork was deleted
-    ],
-)
-def test_who_may_run_the_prs_code(head_repo: str, may_run: bool) -> None:
-    assert may_run_pr_code(pull(head_repo)) is may_run
-
-
-def test_without_code_runs_keeps_only_docstrings() -> None:
-    result = CheckResult(
-        (
-            f(Category.DOCS_MISSING, "a.py", "g"),
-            f(Category.TESTS_NEEDED, "a.py", "g"),
-            f(Category.REFACTOR, "a.py", "g"),
-            f(Category.DOCS_MISSING, "b.py", "h"),
-        )
-    )
-    kept = without_code_runs(result, Ask("suggest", None, "a.py"))
-    assert [(x.path, x.category) for x in kept.findings] == [("a.py", Category.DOCS_MISSING)]
-    asked = Ask("suggest", frozenset({Category.TESTS_NEEDED}))
-    assert without_code_runs(result, asked).findings == ()

@@ -5,8 +5,9 @@ from __future__ import annotations
 from tests.github.conftest import Hub
 from tests.support.fake_github import Fault, PullState
 from tests.support.loopback import Reply
-from ttabot.github.publish import add_labels, post_review, react
-from ttabot.github.review import Suggestion
+from ttabot.github.publish import add_labels, find_sticky, post_review, react
+from ttabot.review.report import STICKY_MARKER
+from ttabot.review.suggestions import Suggestion
 
 HEAD = "a" * 40
 PATCH = "@@ -0,0 +1,40 @@\n" + "".join(f"+line {n}\n" for n in range(1, 41))
@@ -79,3 +80,17 @@ def test_labels_only_missing_ones_added(hub: Hub) -> None:
 def test_reaction(hub: Hub) -> None:
     react(hub.api, "octo/proj", 55, "eyes")
     assert hub.fake.reactions == [(55, "eyes")]
+
+
+def test_find_sticky_prefers_bot_comments() -> None:
+    comments = [
+        {"id": 1, "body": "hello", "user": {"type": "User"}},
+        {"id": 2, "body": f"quoting {STICKY_MARKER}", "user": {"type": "User"}},
+        {"id": 3, "body": f"{STICKY_MARKER}\nby a token of a person", "user": {"type": "User"}},
+        {"id": 4, "body": f"{STICKY_MARKER}\nreport", "user": {"type": "Bot"}},
+    ]
+    found = find_sticky(comments)
+    assert found is not None and found["id"] == 4
+    found = find_sticky(comments[:3])
+    assert found is not None and found["id"] == 3
+    assert find_sticky(comments[:2]) is None

@@ -10,7 +10,7 @@ from tests.github.test_action_run import (
     Stage,
     stage,  # noqa: F401  (fixture)
 )
-from ttabot.github.issues import label_names
+from ttabot.review.labels import label_names
 
 
 def issue_event(action: str = "opened", number: int = 21, **extra: Any) -> dict[str, Any]:

@@ -323,7 +323,7 @@ class FakeGitHub:
         if pull is None:
             return Reply(404, {"message": "Not Found"})
         data = request.json()
-        from ttabot.github.review import commentable_lines  # the fake shares GitHub's rule
+        from ttabot.review.suggestions import commentable_lines  # the fake shares GitHub's rule
 
         for c in data.get("comments", []):
             lines = commentable_lines(pull.patches.get(c["path"], ""))

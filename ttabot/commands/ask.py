@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from ttabot.llm.client import Completion, RotatingClient
 
 #: Exit code when no model could answer (usage errors exit 2).
-EXIT_NO_ANSWER = 1
+from ttabot.errors import EXIT_ASK_NO_ANSWER as EXIT_NO_ANSWER
 
 
 def read_batch(path: Path) -> list[str]:

@@ -21,7 +21,7 @@ import click
 
 from ttabot.commands.selection import select, selection_options, with_contract
 from ttabot.config import Settings, load_settings, parse_categories
-from ttabot.errors import Stopped, TtabotError
+from ttabot.errors import EXIT_DRAFT_NO_ANSWER, Stopped, TtabotError
 from ttabot.records import Category, TaskKind
 
 if TYPE_CHECKING:
@@ -292,7 +292,7 @@ def _publish(
         for line in skipped:
             click.echo(f"ttabot: skipped {line}", err=True)
     code = output.exit_code(drafts, skipped)
-    if code == output.EXIT_NO_ANSWER:
+    if code == EXIT_DRAFT_NO_ANSWER:
         click.echo(
             "ttabot: no model answered: is the provider running and reachable, the key valid? "
             "('ttabot models --probe' asks each chain model once)",

@@ -18,7 +18,7 @@ from ttabot.records import Draft, DraftStatus
 #: Every ``status`` a draft can have, in the order counts are shown.
 STATUSES = tuple(s.value for s in DraftStatus)
 #: Exit code when no model answered at all: like having no model, nothing could be drafted.
-EXIT_NO_ANSWER = 2
+from ttabot.errors import EXIT_DRAFT_NO_ANSWER as EXIT_NO_ANSWER  # noqa: E402
 
 
 def applied(drafts: Iterable[Draft]) -> dict[str, tuple[str, str]]:

@@ -16,8 +16,8 @@ from pathlib import Path
 from ttabot.config import DraftSettings, Settings, parse_categories
 from ttabot.errors import TtabotError
 from ttabot.github.api import GitHubApi
-from ttabot.github.inert import action_redactor
 from ttabot.github.trusted import bind_keys, input_keys, settings_at
+from ttabot.review.inert import action_redactor
 
 MODES = ("comment", "suggest", "commit")
 
@@ -41,17 +41,6 @@ class Context:
     redact: Callable[[str], str] = str
     #: The ``push-token`` input's client: used for commit-mode pushes only.
     push_api: GitHubApi | None = None
-
-
-@dataclass(frozen=True)
-class RunResult:
-    """What a run produced, for the step outputs and the job summary."""
-
-    findings: int = 0
-    drafts: int = 0
-    comment_url: str = ""
-    summary: str = ""
-    failed: bool = False
 
 
 def action_settings(root: Path, environ: Mapping[str, str], rev: str | None = None) -> Settings:

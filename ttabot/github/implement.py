@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING
 from ttabot import git
 from ttabot.github.context import Context
 from ttabot.github.event import Issue
-from ttabot.github.paths import safe_relative_path
 from ttabot.records import TaskKind, ValidationStage
+from ttabot.review.paths import safe_relative_path
 
 if TYPE_CHECKING:
     from ttabot.llm import Completion

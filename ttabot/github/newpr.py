@@ -12,12 +12,13 @@ from urllib.parse import quote
 from ttabot import git
 from ttabot.github.api import GitHubApi, GitHubApiError
 from ttabot.github.commit import TRAILER
-from ttabot.github.context import Context, RunResult
+from ttabot.github.context import Context
 from ttabot.github.event import Issue
 from ttabot.github.implement import Implementation, draft_implementation
-from ttabot.github.inert import cap, code_span, fenced, strip_html_comments
 from ttabot.github.publish import reply
 from ttabot.records import TaskKind
+from ttabot.review.inert import cap, code_span, fenced, strip_html_comments
+from ttabot.review.records import JobResult
 
 #: The task kinds an implementation may be drafted with.
 CODE_KINDS = (TaskKind.SIMPLE_CODE, TaskKind.MODERATE_CODE, TaskKind.COMPLEX_CODE)
@@ -125,7 +126,7 @@ def issue_changed(api: GitHubApi, repository: str, issue: Issue) -> bool:
     return (str(now.get("title") or ""), str(now.get("body") or "")) != (issue.title, issue.body)
 
 
-def implement_issue(ctx: Context, issue: Issue, comment_id: int) -> RunResult:
+def implement_issue(ctx: Context, issue: Issue, comment_id: int) -> JobResult:
     """Draft, validate and open a PR for ``issue``; answer on the issue either way."""
     from ttabot.llm import usable_models
 
@@ -136,11 +137,11 @@ def implement_issue(ctx: Context, issue: Issue, comment_id: int) -> RunResult:
             "comment again."
         )
         reply(ctx.api, ctx.repository, issue.number, comment_id, text)
-        return RunResult(summary=text + "\n", failed=True)
+        return JobResult(summary=text + "\n", failed=True)
     if not any(usable_models(ctx.settings, kind, ctx.model_environ) for kind in CODE_KINDS):
         text = "`/ttabot implement` needs a model: set the `openrouter-api-key` input."
         reply(ctx.api, ctx.repository, issue.number, comment_id, text)
-        return RunResult(summary=text + "\n", failed=True)
+        return JobResult(summary=text + "\n", failed=True)
     base_sha = git.output(ctx.root, "rev-parse", "HEAD").decode().strip()
     impl = draft_implementation(ctx, issue)
     if not impl.accepted:
@@ -150,7 +151,7 @@ def implement_issue(ctx: Context, issue: Issue, comment_id: int) -> RunResult:
             + f":\n\n{record(impl)}"
         )
         reply(ctx.api, ctx.repository, issue.number, comment_id, text)
-        return RunResult(summary=text + "\n", failed=True)
+        return JobResult(summary=text + "\n", failed=True)
     try:
         url = open_pull_request(ctx.api, ctx.repository, issue, base_sha, impl)
     except GitHubApiError as exc:
@@ -161,7 +162,7 @@ def implement_issue(ctx: Context, issue: Issue, comment_id: int) -> RunResult:
             f"ttabot drafted #{issue.number} but could not open a pull request: {exc.api_message}"
         )
         reply(ctx.api, ctx.repository, issue.number, comment_id, text)
-        return RunResult(summary=text + "\n", failed=True)
+        return JobResult(summary=text + "\n", failed=True)
     text = f"Opened {url} for #{issue.number}.\n\n{record(impl)}"
     reply(ctx.api, ctx.repository, issue.number, comment_id, text)
-    return RunResult(drafts=1, comment_url=url, summary=text + "\n")
+    return JobResult(drafts=1, comment_url=url, summary=text + "\n")

@@ -8,13 +8,30 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from ttabot.github.api import GitHubApi, GitHubApiError
-from ttabot.github.comment import STICKY_MARKER, find_sticky
-from ttabot.github.inert import cap
-from ttabot.github.review import Placement, Suggestion, commentable_lines, place, review_payload
+from ttabot.review.forge import SuggestionsPosted
+from ttabot.review.inert import cap
+from ttabot.review.report import STICKY_MARKER
+from ttabot.review.suggestions import (
+    Placement,
+    Suggestion,
+    commentable_lines,
+    place,
+    review_payload,
+)
+
+
+def find_sticky(comments: Iterable[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    """The first comment that starts with :data:`STICKY_MARKER`, preferring a bot's, or None.
+
+    "Starts with": a person quoting the report must not have their comment overwritten.
+    """
+    marked = [c for c in comments if str(c.get("body") or "").lstrip().startswith(STICKY_MARKER)]
+    by_bot = [c for c in marked if (c.get("user") or {}).get("type") == "Bot"]
+    chosen = by_bot or marked
+    return chosen[0] if chosen else None
 
 
 def upsert_sticky(
@@ -74,15 +91,6 @@ def add_labels(
     return missing
 
 
-@dataclass(frozen=True)
-class ReviewOutcome:
-    """What became of the suggestions: how many went inline, and which did not."""
-
-    posted: int
-    leftover: tuple[Suggestion, ...]
-    note: str = ""
-
-
 def post_review(
     api: GitHubApi,
     repository: str,
@@ -90,10 +98,10 @@ def post_review(
     head_sha: str,
     suggestions: Sequence[Suggestion],
     limit: int,
-) -> ReviewOutcome:
+) -> SuggestionsPosted:
     """Post one review with the suggestions that fit in the diff; return the rest."""
     if not suggestions:
-        return ReviewOutcome(0, ())
+        return SuggestionsPosted(0, ())
     files = api.get_all(f"/repos/{repository}/pulls/{number}/files")
     commentable = {
         str(f["filename"]): commentable_lines(str(f.get("patch") or ""))
@@ -107,7 +115,7 @@ def post_review(
     ]
     placement: Placement = place(suggestions, commentable, existing, limit)
     if not placement.inline:
-        return ReviewOutcome(0, placement.leftover)
+        return SuggestionsPosted(0, placement.leftover)
     digest = hashlib.sha256(
         "\n".join(f"{s.path}:{s.line}:{s.body}" for s in placement.inline).encode()
     ).hexdigest()[:12]
@@ -129,10 +137,10 @@ def post_review(
         if exc.status != 422:
             raise
         # GitHub could not resolve a line (the diff changed under us): keep them all visible.
-        return ReviewOutcome(
+        return SuggestionsPosted(
             0,
             placement.inline + placement.leftover,
             "GitHub refused the inline review (a line outside the diff); "
             "the suggestions are listed below instead",
         )
-    return ReviewOutcome(len(placement.inline), placement.leftover)
+    return SuggestionsPosted(len(placement.inline), placement.leftover)

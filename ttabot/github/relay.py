@@ -15,11 +15,12 @@ from ttabot.errors import TtabotError
 from ttabot.fileio import write_atomic
 from ttabot.github.api import GitHubApi
 from ttabot.github.artifact import MAX_BYTES, parse_report, to_json
-from ttabot.github.comment import Report, blob_url, render_body
-from ttabot.github.context import Context, RunResult
+from ttabot.github.context import Context
 from ttabot.github.event import PullRequest, WorkflowRun, parse_pull_request
 from ttabot.github.publish import upsert_sticky
 from ttabot.records import CheckResult
+from ttabot.review.records import JobResult
+from ttabot.review.report import ReviewReport, render_body
 
 #: The Action input ``report-path`` (written under ``pull_request``, read under ``workflow_run``).
 REPORT_INPUT = "TTABOT_REPORT_PATH"
@@ -55,12 +56,12 @@ def find_pull(api: GitHubApi, repository: str, run: WorkflowRun) -> PullRequest 
     return None
 
 
-def publish_report(ctx: Context, run: WorkflowRun) -> RunResult:
+def publish_report(ctx: Context, run: WorkflowRun) -> JobResult:
     """Upsert the sticky comment from a fork run's artifact, treated strictly as data."""
     if ctx.api is None:
         raise TtabotError("workflow_run: publishing needs the github-token input")
     if run.event != "pull_request":
-        return RunResult(
+        return JobResult(
             summary=f"ttabot: workflow_run of a {run.event!r} run: nothing to publish.\n"
         )
     path = ctx.environ.get(REPORT_INPUT, "").strip()
@@ -71,18 +72,20 @@ def publish_report(ctx: Context, run: WorkflowRun) -> RunResult:
         raise TtabotError("report artifact rejected: head_sha is not the run's head commit")
     pr = find_pull(ctx.api, ctx.repository, run)
     if pr is None:
-        return RunResult(summary="ttabot: no open pull request has the run's head commit now.\n")
+        return JobResult(summary="ttabot: no open pull request has the run's head commit now.\n")
     if pr.number != report.pull_request:
         raise TtabotError(
             f"report artifact rejected: it names PR #{report.pull_request}, the run is #{pr.number}"
         )
     note = "reported by the PR's own run (a fork's PR: nothing is drafted for it here)"
-    base = blob_url(ctx.environ.get("GITHUB_SERVER_URL", ""), ctx.repository, pr.head_sha)
-    shown = Report(pr.head_sha, report.result, notes=(note,), blob_url=base)
+    from ttabot.github.forge import GitHubForge
+
+    base = GitHubForge(ctx).file_link(pr.head_sha)
+    shown = ReviewReport(pr.head_sha, report.result, notes=(note,), blob_url=base)
     clean = not report.result.findings and not report.result.warnings
     create = not clean or ctx.settings.github.comment_when_clean
     url = upsert_sticky(ctx.api, ctx.repository, pr.number, render_body(shown), create=create)
-    return RunResult(
+    return JobResult(
         findings=len(report.result.findings),
         comment_url=url,
         summary=render_body(shown, marker=False),

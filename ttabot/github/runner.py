@@ -9,34 +9,24 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 from ttabot.errors import TtabotError
-from ttabot.github.api import GitHubApi, GitHubApiError
-from ttabot.github.commands import (
-    VERB_CATEGORY,
-    Command,
-    help_text,
-    judge,
-    parse_command,
-    valid_verbs,
-)
-from ttabot.github.context import Context, RunResult, build_context, make_api, workspace
-from ttabot.github.event import Event, PullRequest, load_event, parse_pull_request
-from ttabot.github.inert import action_redactor
-from ttabot.github.issues import recently_triaged, triage_issue
-from ttabot.github.permission import may_command
-from ttabot.github.publish import react, reply
-from ttabot.github.pull import (
-    FORK_CODE_NOTE,
-    PR_ACTIONS,
-    RUNS_PR_CODE,
-    Ask,
-    ensure_commit,
-    handle_pull,
-    may_run_pr_code,
-)
+from ttabot.github.api import GitHubApi
+from ttabot.github.context import Context, build_context, make_api, workspace
+from ttabot.github.event import Event, Issue, PullRequest, load_event, parse_pull_request
+from ttabot.github.forge import GitHubForge, forge_or_none
+from ttabot.github.pull_run import PR_ACTIONS, handle_pull
 from ttabot.github.summary import append_file, render_outputs
+from ttabot.github.timeline import recently_triaged
 from ttabot.github.trusted import is_git_checkout
+from ttabot.review.inert import action_redactor
+from ttabot.review.labels import triage_issue
+from ttabot.review.obey import idle as _idle
+from ttabot.review.obey import obey_comment
+from ttabot.review.pull import Ask, ensure_commit, may_run_pr_code
+from ttabot.review.records import JobResult
+from ttabot.review.slash import judge, parse_command
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +118,7 @@ def _redact_logs(redact: Callable[[str], str]) -> None:
         handler.addFilter(_RedactingFilter(redact))
 
 
-def dispatch(ctx: Context, event: Event) -> RunResult:
+def dispatch(ctx: Context, event: Event) -> JobResult:
     """Choose the flow for ``event``."""
     if event.pull_request is not None:
         pr = event.pull_request
@@ -158,7 +148,7 @@ def dispatch(ctx: Context, event: Event) -> RunResult:
                 return _idle("issue edited: neither its title nor its body changed")
             if recently_triaged(ctx, event.issue, time.time()):
                 return _idle("issue edited: triaged less than an hour ago")
-        return triage_issue(ctx, event.issue)
+        return triage_issue(ctx, forge_or_none(ctx), event.issue)
     if event.name == "workflow_run" and event.workflow_run is not None:
         from ttabot.github.relay import publish_report
 
@@ -169,77 +159,37 @@ def dispatch(ctx: Context, event: Event) -> RunResult:
     return _idle(f"event {event.name!r} is not one ttabot handles")
 
 
-def _idle(why: str) -> RunResult:
-    log.info("%s", why)
-    return RunResult(summary=f"ttabot: {why}.\n")
-
-
-def on_comment(ctx: Context, event: Event) -> RunResult:
-    """Obey a ``/ttabot`` command from someone allowed to give one; ignore everything else."""
+def on_comment(ctx: Context, event: Event) -> JobResult:
+    """Obey a ``/ttabot`` command from someone allowed to give one (see review.obey)."""
     comment, issue = event.comment, event.issue
     assert comment is not None and issue is not None
-    command = parse_command(comment.body)
-    if command is None:
-        return _idle("no /ttabot command in the comment")
-    verdict = judge(comment, ctx.settings.github.allowed_associations)
-    if not verdict.obey:
-        return _idle(f"command ignored: {verdict.reason}")
-    api = ctx.api
-    if api is None:
-        raise TtabotError("commands need the github-token input")
-    allowed, why_not = may_command(api, ctx.repository, comment.author, command.verb)
-    if not allowed:
-        # One reply, no reaction dance, no model call, nothing run.
-        url = reply(
-            api, ctx.repository, issue.number, comment.id, f"ttabot did nothing: {why_not}."
-        )
-        return RunResult(comment_url=url, summary=f"ttabot: command refused: {why_not}\n")
-    react(api, ctx.repository, comment.id, "eyes")
-    try:
-        result = _obey(ctx, event, command)
-    except (TtabotError, GitHubApiError):
-        react(api, ctx.repository, comment.id, "confused")
-        raise
-    react(api, ctx.repository, comment.id, "rocket" if not result.failed else "confused")
-    # The command ran; findings it reports are not a failure of the comment's job.
-    return RunResult(result.findings, result.drafts, result.comment_url, result.summary, False)
+    if parse_command(comment.body) is not None and ctx.api is None:
+        verdict = judge(comment, ctx.settings.github.allowed_associations)
+        if verdict.obey:
+            raise TtabotError("commands need the github-token input")
+    return obey_comment(
+        GitHubForge(ctx),
+        _Handlers(ctx),
+        issue,
+        comment,
+        mode=ctx.mode,
+        allowed_associations=ctx.settings.github.allowed_associations,
+    )
 
 
-def _obey(ctx: Context, event: Event, command: Command) -> RunResult:
-    comment, issue = event.comment, event.issue
-    assert comment is not None and issue is not None and ctx.api is not None
-    on_pr = issue.is_pull_request
-    if command.verb not in valid_verbs(on_pr):
-        text = f"Unknown command `{command.verb}` here.\n\n{help_text(on_pr)}"
-        reply(ctx.api, ctx.repository, issue.number, comment.id, text)
-        return RunResult(summary=text + "\n", failed=True)
-    if command.verb == "help":
-        url = reply(ctx.api, ctx.repository, issue.number, comment.id, help_text(on_pr))
-        return RunResult(comment_url=url, summary=help_text(on_pr) + "\n")
-    if command.verb == "triage":
-        return triage_issue(ctx, issue)
-    if command.verb == "implement":
+@dataclass(frozen=True)
+class _Handlers:
+    """The work behind each verb, on GitHub."""
+
+    ctx: Context
+
+    def review(self, pr: PullRequest, ask: Ask, *, may_run_code: bool) -> JobResult:
+        return handle_pull(self.ctx, pr, ask, can_write=True, may_run_code=may_run_code)
+
+    def triage(self, issue: Issue) -> JobResult:
+        return triage_issue(self.ctx, forge_or_none(self.ctx), issue)
+
+    def implement(self, issue: Issue, comment_id: int) -> JobResult:
         from ttabot.github.newpr import implement_issue
 
-        return implement_issue(ctx, issue, comment.id)
-    pr = parse_pull_request(ctx.api.get(f"/repos/{ctx.repository}/pulls/{issue.number}"))
-    category = VERB_CATEGORY.get(command.verb)
-    may_run_code = may_run_pr_code(pr)
-    if category in RUNS_PR_CODE and not may_run_code:
-        # This job holds the model key and a token that can write: the fork's code
-        # (its tests, its conftest.py, the module it changes) must not run here.
-        text = (
-            f"ttabot did not draft anything for `/ttabot {command.verb}`: {FORK_CODE_NOTE}. "
-            "`/ttabot check` still lists what the PR leaves undone, and `/ttabot docs` "
-            "still drafts docstrings (they are checked by parsing only; nothing runs)."
-        )
-        url = reply(ctx.api, ctx.repository, issue.number, comment.id, text)
-        return RunResult(comment_url=url, summary=text + "\n", failed=True)
-    if category is None:
-        ask = Ask("comment", None, command.path, command.symbol)
-    else:
-        mode = "commit" if ctx.mode == "commit" else "suggest"
-        ask = Ask(mode, frozenset({category}), command.path, command.symbol)
-    # pull_request_target-style trust: the commenter is a collaborator, and the
-    # token can write to this repository's PRs, but never to a fork's branch.
-    return handle_pull(ctx, pr, ask, can_write=True, may_run_code=may_run_code)
+        return implement_issue(self.ctx, issue, comment_id)

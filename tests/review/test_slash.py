@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ttabot.github.commands import Command, help_text, judge, parse_command, valid_verbs
 from ttabot.github.event import Comment
+from ttabot.review.slash import Command, help_text, judge, parse_command, valid_verbs
 
 
 @pytest.mark.parametrize(

@@ -1,21 +1,21 @@
-"""The sticky PR comment: one per pull request, found by a hidden marker, edited in place.
+"""The review report: the sticky PR comment's body, one per pull request, edited in place.
 
-Rendering is pure (a :class:`Report` in, Markdown out); finding the comment to
-edit is a pure choice over the PR's comments. The same Markdown, without the
-marker, is the job summary.
+Rendering is pure (a :class:`ReviewReport` in, Markdown out); the forge finds the
+comment to edit by the marker. The same Markdown, without the marker, is the
+job summary.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from ttabot.github.inert import code_span, strip_html_comments
-from ttabot.github.review import Suggestion, fence_for
 from ttabot.records import Category, CheckResult, Draft
+from ttabot.review.inert import code_span, strip_html_comments
+from ttabot.review.suggestions import Suggestion, fence_for
 
 #: Hidden marker that identifies ttabot's sticky comment on a PR.
 STICKY_MARKER = "<!-- ttabot:sticky -->"
@@ -32,7 +32,7 @@ _TITLES = {
 
 
 @dataclass(frozen=True)
-class Report:
+class ReviewReport:
     """Everything one run has to say about a PR (or a commit range)."""
 
     head_sha: str
@@ -48,23 +48,7 @@ class Report:
     blob_url: str = ""
 
 
-def blob_url(server: str, repository: str, sha: str) -> str:
-    """Where files are shown at ``sha`` (``GITHUB_SERVER_URL`` for GitHub Enterprise)."""
-    return f"{(server or 'https://github.com').rstrip('/')}/{repository}/blob/{sha}"
-
-
-def find_sticky(comments: Iterable[Mapping[str, Any]]) -> Mapping[str, Any] | None:
-    """The first comment that starts with :data:`STICKY_MARKER`, preferring a bot's, or None.
-
-    "Starts with": a person quoting the report must not have their comment overwritten.
-    """
-    marked = [c for c in comments if str(c.get("body") or "").lstrip().startswith(STICKY_MARKER)]
-    by_bot = [c for c in marked if (c.get("user") or {}).get("type") == "Bot"]
-    chosen = by_bot or marked
-    return chosen[0] if chosen else None
-
-
-def render_body(report: Report, *, marker: bool = True) -> str:
+def render_body(report: ReviewReport, *, marker: bool = True) -> str:
     """The comment's Markdown; ``marker=False`` gives the job summary's version."""
     parts = [STICKY_MARKER] if marker else []
     parts.append(_heading(report))
@@ -90,7 +74,7 @@ def render_body(report: Report, *, marker: bool = True) -> str:
     return body
 
 
-def _heading(report: Report) -> str:
+def _heading(report: ReviewReport) -> str:
     sha = report.head_sha[:7] if report.head_sha else "the change"
     if report.result is None:
         return f"### ttabot @ {sha}"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ttabot.github.review import (
+from ttabot.records import Category, Draft, Finding, TaskKind
+from ttabot.review.suggestions import (
     Suggestion,
     commentable_lines,
     fence_for,
@@ -13,7 +14,6 @@ from ttabot.github.review import (
     review_payload,
     suggestions_from_draft,
 )
-from ttabot.records import Category, Draft, Finding, TaskKind
 
 PATCH = """@@ -1,3 +1,4 @@
  import os

@@ -1,11 +1,11 @@
-"""Paths a drafted implementation may write (ttabot/github/paths.py)."""
+"""Paths a drafted implementation may write (ttabot/review/paths.py)."""
 
 from __future__ import annotations
 
 import pytest
 
 from ttabot.github.implement import parse_answer
-from ttabot.github.paths import safe_relative_path
+from ttabot.review.paths import safe_relative_path
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Text that reaches GitHub is inert (ttabot/github/inert.py), unit and end to end."""
+"""Text that reaches GitHub is inert (ttabot/review/inert.py), unit and end to end."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from tests.github.test_action_run import (
 )
 from tests.support.fake_openai import ok
 from tests.support.loopback import Reply
-from ttabot.github.inert import (
+from ttabot.review.inert import (
     Redactor,
     action_redactor,
     cap,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ttabot.github.triage import (
+from ttabot.review.triage import (
     keyword_labels,
     labels_from_model_answer,
     merge_labels,

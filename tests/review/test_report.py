@@ -2,15 +2,6 @@
 
 from __future__ import annotations
 
-from ttabot.github.comment import (
-    MAX_BODY,
-    STICKY_MARKER,
-    Report,
-    find_sticky,
-    render_body,
-    render_metrics,
-)
-from ttabot.github.review import Suggestion
 from ttabot.records import (
     Category,
     CheckResult,
@@ -20,6 +11,14 @@ from ttabot.records import (
     TaskKind,
     ValidationStage,
 )
+from ttabot.review.report import (
+    MAX_BODY,
+    STICKY_MARKER,
+    ReviewReport,
+    render_body,
+    render_metrics,
+)
+from ttabot.review.suggestions import Suggestion
 
 
 def finding(category: Category, symbol: str, line: int = 3) -> Finding:
@@ -45,7 +44,7 @@ RESULT = CheckResult(
 
 
 def test_body_groups_findings_by_category_with_marker() -> None:
-    body = render_body(Report("0123456789", RESULT))
+    body = render_body(ReviewReport("0123456789", RESULT))
     assert body.startswith(STICKY_MARKER)
     assert "ttabot @ 0123456: 3 findings" in body
     assert "**Tests needed** (1)" in body and "**Docs missing** (2)" in body
@@ -56,7 +55,7 @@ def test_body_groups_findings_by_category_with_marker() -> None:
 
 
 def test_summary_version_has_no_marker() -> None:
-    assert STICKY_MARKER not in render_body(Report("abc", RESULT), marker=False)
+    assert STICKY_MARKER not in render_body(ReviewReport("abc", RESULT), marker=False)
 
 
 def test_drafts_notes_leftovers_and_metrics_are_shown() -> None:
@@ -72,7 +71,7 @@ def test_drafts_notes_leftovers_and_metrics_are_shown() -> None:
         2,
         reason="tests fail",
     )
-    report = Report(
+    report = ReviewReport(
         "abc",
         RESULT,
         drafts=(d,),
@@ -89,7 +88,7 @@ def test_drafts_notes_leftovers_and_metrics_are_shown() -> None:
 
 
 def test_no_findings_says_so() -> None:
-    assert "nothing left undone" in render_body(Report("abc", CheckResult(())))
+    assert "nothing left undone" in render_body(ReviewReport("abc", CheckResult(())))
 
 
 def test_metrics_fallback_to_json() -> None:
@@ -98,22 +97,8 @@ def test_metrics_fallback_to_json() -> None:
 
 def test_long_bodies_are_truncated() -> None:
     many = CheckResult(tuple(finding(Category.DOCS_MISSING, "x" * 200, n) for n in range(2000)))
-    body = render_body(Report("abc", many))
+    body = render_body(ReviewReport("abc", many))
     assert len(body) < MAX_BODY + 200 and "truncated" in body
-
-
-def test_find_sticky_prefers_bot_comments() -> None:
-    comments = [
-        {"id": 1, "body": "hello", "user": {"type": "User"}},
-        {"id": 2, "body": f"quoting {STICKY_MARKER}", "user": {"type": "User"}},
-        {"id": 3, "body": f"{STICKY_MARKER}\nby a token of a person", "user": {"type": "User"}},
-        {"id": 4, "body": f"{STICKY_MARKER}\nreport", "user": {"type": "Bot"}},
-    ]
-    found = find_sticky(comments)
-    assert found is not None and found["id"] == 4
-    found = find_sticky(comments[:3])
-    assert found is not None and found["id"] == 3
-    assert find_sticky(comments[:2]) is None
 
 
 def test_new_test_files_are_shown_as_code() -> None:
@@ -128,14 +113,14 @@ def test_new_test_files_are_shown_as_code() -> None:
         "openrouter:m",
         1,
     )
-    body = render_body(Report("abc", RESULT, drafts=(d,)))
+    body = render_body(ReviewReport("abc", RESULT, drafts=(d,)))
     assert "<summary>new file <code>tests/test_m.py</code></summary>" in body
     assert "```python\ndef test_g():\n    assert g() == 1\n```" in body
 
 
 def test_long_categories_fold() -> None:
     many = CheckResult(tuple(finding(Category.REFACTOR, f"f{n}", n) for n in range(20)))
-    body = render_body(Report("abc", many))
+    body = render_body(ReviewReport("abc", many))
     assert "**Refactor** (20)" in body
     assert (
         body.index("`f14`") < body.index("<details><summary>5 more</summary>") < body.index("`f15`")

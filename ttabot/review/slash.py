@@ -10,8 +10,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ttabot.github.event import Comment
 from ttabot.records import Category
+from ttabot.review.records import Comment
 
 #: Verbs that make sense on a pull request's conversation.
 PR_VERBS = ("help", "check", "docs", "tests", "refactor")

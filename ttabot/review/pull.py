@@ -1,33 +1,28 @@
-"""One run on a pull request: analyse base...head, draft if asked, publish.
+"""One review of a pull request: analyse base...head, narrow, draft if asked, publish.
 
-Publishing degrades instead of failing: without a token that can write (fork PRs,
-a 403 on write) the findings go to annotations and the job summary.
+Forge-neutral: the PR's commits are read from the local checkout (git), and every
+write goes through a :class:`~ttabot.review.forge.Forge`. Publishing degrades
+instead of failing: without a token that can write (fork PRs, a refused write)
+the report is returned for the job summary and annotations only.
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
-import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ttabot import git
 from ttabot.errors import TtabotError
-from ttabot.github.api import GitHubApiError
-from ttabot.github.comment import Report, blob_url, render_body
-from ttabot.github.commit import commit_drafts
-from ttabot.github.context import Context, RunResult
-from ttabot.github.event import PullRequest
-from ttabot.github.publish import post_review, upsert_sticky
-from ttabot.github.review import Suggestion, suggestions_from_draft
 from ttabot.records import Category, CheckResult, Draft
+from ttabot.review.forge import Forge, ForgeRefused, Job
+from ttabot.review.records import JobResult, PullRequest
+from ttabot.review.report import ReviewReport, render_body
+from ttabot.review.suggestions import Suggestion, suggestions_from_draft
 from ttabot.sources import Selection
-
-#: ``pull_request`` actions that start a run; others (labeled, closed...) do nothing.
-PR_ACTIONS = frozenset({"opened", "synchronize", "reopened", "ready_for_review"})
 
 #: Categories whose drafts are validated by running the project's code (pytest imports it).
 RUNS_PR_CODE = frozenset({Category.TESTS_NEEDED, Category.REFACTOR})
@@ -86,7 +81,7 @@ def ensure_commit(root: Path, sha: str, what: str) -> None:
 
 
 def select_pull(root: Path, pr: PullRequest) -> Selection:
-    """The PR's change as GitHub shows it: from the merge base of base and head to head."""
+    """The PR's change as a forge shows it: from the merge base of base and head to head."""
     from ttabot.sources import select_change
 
     ensure_commit(root, pr.base_sha, "base")
@@ -107,14 +102,14 @@ def narrow(result: CheckResult, ask: Ask) -> CheckResult:
 
 
 def draft(
-    ctx: Context, selection: Selection, result: CheckResult
+    job: Job, selection: Selection, result: CheckResult
 ) -> tuple[tuple[Draft, ...], Mapping[str, Any] | None, str | None]:
     """Draft fixes with the model chains; ``(drafts, metrics, note-if-skipped)``."""
     from ttabot.drafting import draft_findings
     from ttabot.llm import RotatingClient, usable_models
 
     kinds = {f.task for f in result.findings}
-    if not any(usable_models(ctx.settings, kind, ctx.model_environ) for kind in kinds):
+    if not any(usable_models(job.settings, kind, job.model_environ) for kind in kinds):
         return (
             (),
             None,
@@ -122,8 +117,8 @@ def draft(
         )
 
     async def go() -> tuple[list[Draft], Mapping[str, Any]]:
-        async with RotatingClient(ctx.settings, environ=ctx.model_environ) as client:
-            drafts = await draft_findings(selection, result, ctx.settings, client)
+        async with RotatingClient(job.settings, environ=job.model_environ) as client:
+            drafts = await draft_findings(selection, result, job.settings, client)
             return drafts, client.metrics.as_dict()
 
     drafts, metrics = asyncio.run(go())
@@ -136,26 +131,35 @@ def without_code_runs(result: CheckResult, ask: Ask) -> CheckResult:
     return narrow(result, Ask(ask.mode, asked - RUNS_PR_CODE, ask.path, ask.symbol))
 
 
-def write_report(ctx: Context, pr: PullRequest, result: CheckResult) -> None:
-    """Leave the report artifact for the ``workflow_run`` publisher, if asked (see relay)."""
-    from ttabot.github.relay import write_report as write
+class PullReview(NamedTuple):
+    """A finished review: the job's result, and the (narrowed) check it reported."""
 
-    write(ctx, pr, result)
+    outcome: JobResult
+    checked: CheckResult
 
 
-def handle_pull(
-    ctx: Context, pr: PullRequest, ask: Ask, *, can_write: bool, may_run_code: bool
-) -> RunResult:
+def review_pull(
+    job: Job,
+    forge: Forge,
+    pr: PullRequest,
+    ask: Ask,
+    *,
+    can_write: bool,
+    may_run_code: bool,
+    on_checked: Callable[[CheckResult], None] = lambda result: None,
+) -> PullReview:
     """Analyse the PR, draft when the mode asks for it, publish what can be published.
 
     With ``may_run_code`` False (see :func:`may_run_pr_code`) only drafts validated
-    without running anything (docstrings: parsed, never imported) are made.
+    without running anything (docstrings: parsed, never imported) are made. With
+    ``can_write`` False nothing is written to ``forge``. ``on_checked`` sees the
+    check's result before any drafting (a forge may hand it on, see relay).
     """
-    selection = select_pull(ctx.root, pr)
+    selection = select_pull(job.root, pr)
     from ttabot.check import run_check
 
-    result = narrow(run_check(selection, ctx.settings), ask)
-    write_report(ctx, pr, result)
+    result = narrow(run_check(selection, job.settings), ask)
+    on_checked(result)
     notes: list[str] = []
     drafts: tuple[Draft, ...] = ()
     metrics: Mapping[str, Any] | None = None
@@ -164,11 +168,11 @@ def handle_pull(
         if len(to_draft.findings) < len(result.findings):
             notes.append(FORK_CODE_NOTE)
         if to_draft.findings:
-            drafts, metrics, skipped = draft(ctx, selection, to_draft)
+            drafts, metrics, skipped = draft(job, selection, to_draft)
             if skipped:
                 notes.append(skipped)
     suggestions = [s for d in drafts if ask.mode == "suggest" for s in suggestions_from_draft(d)]
-    report = Report(
+    report = ReviewReport(
         pr.head_sha,
         result,
         drafts,
@@ -176,60 +180,50 @@ def handle_pull(
         tuple(suggestions),
         metrics,
         scope=describe(ask),
-        blob_url=blob_url(ctx.environ.get("GITHUB_SERVER_URL", ""), ctx.repository, pr.head_sha),
+        blob_url=forge.file_link(pr.head_sha),
     )
     url = ""
     if not can_write:
         report = _read_only(report, "the token cannot write to this PR (a fork PR)")
     else:
         try:
-            report, url = _publish(ctx, pr, ask, report, suggestions)
-        except GitHubApiError as exc:
-            if exc.status not in (401, 403, 404):
-                raise
-            report = _read_only(report, f"GitHub refused a write ({exc.status} {exc.api_message})")
-    if not can_write or not url:
-        from ttabot.report import Report as CheckReport
-        from ttabot.report.annotations import render as annotations
-
-        sys.stdout.write(ctx.redact(annotations(CheckReport(result, ctx.settings.check.fail_on))))
-    return RunResult(
+            report, url = _publish(job, forge, pr, ask, report, suggestions)
+        except ForgeRefused as exc:
+            report = _read_only(report, str(exc))
+    outcome = JobResult(
         findings=len(result.findings),
         drafts=sum(1 for d in drafts if d.accepted),
         comment_url=url,
         summary=render_body(report, marker=False),
-        failed=any(f.category in ctx.settings.check.fail_on for f in result.findings),
+        failed=any(f.category in job.settings.check.fail_on for f in result.findings),
     )
+    return PullReview(outcome, result)
 
 
-def _read_only(report: Report, why: str) -> Report:
+def _read_only(report: ReviewReport, why: str) -> ReviewReport:
     note = f"{why}: results are in annotations and the job summary only"
     return dataclasses.replace(report, notes=(*report.notes, note))
 
 
 def _publish(
-    ctx: Context, pr: PullRequest, ask: Ask, report: Report, suggestions: list[Suggestion]
-) -> tuple[Report, str]:
-    api = ctx.api
-    assert api is not None
+    job: Job,
+    forge: Forge,
+    pr: PullRequest,
+    ask: Ask,
+    report: ReviewReport,
+    suggestions: list[Suggestion],
+) -> tuple[ReviewReport, str]:
     notes = list(report.notes)
     leftover: tuple[Suggestion, ...] = tuple(suggestions)
     posted = 0
     if ask.mode == "suggest" and suggestions:
-        outcome = post_review(
-            api,
-            ctx.repository,
-            pr.number,
-            pr.head_sha,
-            suggestions,
-            ctx.settings.github.max_review_comments,
-        )
+        outcome = forge.post_suggestions(pr, suggestions, job.settings.github.max_review_comments)
         posted, leftover = outcome.posted, outcome.leftover
         if outcome.note:
             notes.append(outcome.note)
     done: list[str] = []
     if ask.mode == "commit":
-        commit = commit_drafts(api, ctx.repository, pr, report.drafts, push_api=ctx.push_api)
+        commit = forge.commit_files(pr, report.drafts)
         (done if commit.done else notes).append(commit.message)
         notes.extend(commit.notes)
     report = dataclasses.replace(
@@ -237,6 +231,6 @@ def _publish(
     )
     # A clean PR gets no new comment; an existing one is updated to say it is clean now.
     worth_saying = bool(report.result and report.result.findings) or bool(report.notes)
-    create = worth_saying or bool(posted) or ctx.settings.github.comment_when_clean
-    url = upsert_sticky(api, ctx.repository, pr.number, render_body(report), create=create)
+    create = worth_saying or bool(posted) or job.settings.github.comment_when_clean
+    url = forge.upsert_report(pr.number, render_body(report), create=create)
     return report, url
