@@ -683,3 +683,14 @@ def test_fork_pr_under_pull_request_runs_none_of_its_code_either(stage: Stage) -
         assert models.calls == []
     assert not marker.exists() and stage.fake.writes == []
     assert "not drafted for fork PRs" in run.summary
+
+
+def test_per_path_settings_decide_whether_the_job_fails(stage: Stage) -> None:
+    # The job's verdict follows the same policy as `ttabot check`: per-path fail-on
+    # (and fail-on-scope), not only the top-level fail-on.
+    failing = stage.run("pull_request", stage.pr_event(), TTABOT_FAIL_ON="docs-missing")
+    assert failing.code == 1, failing.stderr
+    stage.trust('[per-path."pkg/**"]\nfail-on = "none"\n')
+    passing = stage.run("pull_request", stage.pr_event(), TTABOT_FAIL_ON="docs-missing")
+    assert passing.code == 0, passing.stderr
+    assert passing.outputs["findings"] != "0"

@@ -43,6 +43,9 @@ def handle_pull(
         from ttabot.report import Report as CheckReport
         from ttabot.report.annotations import render as annotations
 
-        report = CheckReport(review.checked, ctx.settings.check.fail_on)
+        check = ctx.settings.check
+        report = CheckReport(
+            review.checked, check.fail_on, contract=check.contract, policy=review.fails
+        )
         sys.stdout.write(ctx.redact(annotations(report)))
     return review.outcome

@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 from ttabot import git
 from ttabot.errors import TtabotError
-from ttabot.records import Category, CheckResult, Draft
+from ttabot.records import Category, CheckResult, Draft, Finding
 from ttabot.review.forge import Forge, ForgeRefused, Job
 from ttabot.review.records import JobResult, PullRequest
 from ttabot.review.report import ReviewReport, render_body
@@ -136,6 +136,8 @@ class PullReview(NamedTuple):
 
     outcome: JobResult
     checked: CheckResult
+    #: Does a finding fail the job (fail-on per path, fail-on-scope)? See ttabot.policy.
+    fails: Callable[[Finding], bool]
 
 
 def review_pull(
@@ -160,6 +162,9 @@ def review_pull(
 
     result = narrow(run_check(selection, job.settings), ask)
     on_checked(result)
+    from ttabot.policy import failing_policy
+
+    fails = failing_policy(job.settings.check, result, selection.change, selection.read_old)
     notes: list[str] = []
     drafts: tuple[Draft, ...] = ()
     metrics: Mapping[str, Any] | None = None
@@ -195,9 +200,9 @@ def review_pull(
         drafts=sum(1 for d in drafts if d.accepted),
         comment_url=url,
         summary=render_body(report, marker=False),
-        failed=any(f.category in job.settings.check.fail_on for f in result.findings),
+        failed=any(fails(f) for f in result.findings),
     )
-    return PullReview(outcome, result)
+    return PullReview(outcome, result, fails)
 
 
 def _read_only(report: ReviewReport, why: str) -> ReviewReport:
