@@ -38,9 +38,11 @@ class LazyGroup(click.Group):
     """A group whose subcommands are imported on first use."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every subcommand's name, from the table (nothing is imported)."""
         return list(COMMANDS)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The subcommand ``cmd_name``, importing its module now; None if there is none."""
         entry = COMMANDS.get(cmd_name)
         if entry is None:
             return None
@@ -50,6 +52,7 @@ class LazyGroup(click.Group):
         return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """List the subcommands in ``--help`` with their short help from the table."""
         # Short help comes from the table so that --help imports no subcommand.
         rows = [(name, short) for name, (_, short) in COMMANDS.items()]
         with formatter.section("Commands"):
