@@ -10,8 +10,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ttabot.categories import VERB_CATEGORY as CATEGORY_FOR_VERB
 from ttabot.github.event import Comment
-from ttabot.records import Category
 
 #: Verbs that make sense on a pull request's conversation.
 PR_VERBS = ("help", "check", "docs", "tests", "refactor")
@@ -19,11 +19,7 @@ PR_VERBS = ("help", "check", "docs", "tests", "refactor")
 ISSUE_VERBS = ("help", "triage", "implement")
 
 #: Which finding category each PR verb drafts (``check`` reports all of them).
-VERB_CATEGORY = {
-    "docs": Category.DOCS_MISSING,
-    "tests": Category.TESTS_NEEDED,
-    "refactor": Category.REFACTOR,
-}
+VERB_CATEGORY = CATEGORY_FOR_VERB
 
 #: Every comment ttabot writes carries a marker like this, so it never obeys itself.
 OWN_MARKER = "<!-- ttabot:"

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ttabot import git
+from ttabot.drafting.kinds import CODE_FREE_CATEGORIES
 from ttabot.errors import TtabotError
 from ttabot.github.api import GitHubApiError
 from ttabot.github.comment import Report, blob_url, render_body
@@ -28,9 +29,6 @@ from ttabot.sources import Selection
 
 #: ``pull_request`` actions that start a run; others (labeled, closed...) do nothing.
 PR_ACTIONS = frozenset({"opened", "synchronize", "reopened", "ready_for_review"})
-
-#: Categories whose drafts are validated by running the project's code (pytest imports it).
-RUNS_PR_CODE = frozenset({Category.TESTS_NEEDED, Category.REFACTOR})
 
 #: Said wherever ttabot declines to run a fork's code.
 FORK_CODE_NOTE = (
@@ -133,7 +131,7 @@ def draft(
 def without_code_runs(result: CheckResult, ask: Ask) -> CheckResult:
     """``result`` without the findings whose drafting would run the project's code."""
     asked = frozenset(Category) if ask.categories is None else ask.categories
-    return narrow(result, Ask(ask.mode, asked - RUNS_PR_CODE, ask.path, ask.symbol))
+    return narrow(result, Ask(ask.mode, asked & CODE_FREE_CATEGORIES, ask.path, ask.symbol))
 
 
 def write_report(ctx: Context, pr: PullRequest, result: CheckResult) -> None:

@@ -10,6 +10,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 
+from ttabot.drafting.kinds import CODE_FREE_CATEGORIES
 from ttabot.errors import TtabotError
 from ttabot.github.api import GitHubApi, GitHubApiError
 from ttabot.github.commands import (
@@ -29,7 +30,6 @@ from ttabot.github.publish import react, reply
 from ttabot.github.pull import (
     FORK_CODE_NOTE,
     PR_ACTIONS,
-    RUNS_PR_CODE,
     Ask,
     ensure_commit,
     handle_pull,
@@ -225,7 +225,7 @@ def _obey(ctx: Context, event: Event, command: Command) -> RunResult:
     pr = parse_pull_request(ctx.api.get(f"/repos/{ctx.repository}/pulls/{issue.number}"))
     category = VERB_CATEGORY.get(command.verb)
     may_run_code = may_run_pr_code(pr)
-    if category in RUNS_PR_CODE and not may_run_code:
+    if category is not None and category not in CODE_FREE_CATEGORIES and not may_run_code:
         # This job holds the model key and a token that can write: the fork's code
         # (its tests, its conftest.py, the module it changes) must not run here.
         text = (
