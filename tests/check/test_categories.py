@@ -20,8 +20,7 @@ from ttabot.categories import (
     complete,
 )
 from ttabot.records import Category, CheckResult, Finding, TaskKind
-from ttabot.report import Report
-from ttabot.report import concise, json_report, sarif, text
+from ttabot.report import Report, concise, json_report, sarif, text
 
 
 class Colour(enum.Enum):

@@ -80,10 +80,11 @@ def test_drafting_a_task_of_an_undraftable_kind_fails_before_any_request(tmp_pat
 
 
 def test_only_kinds_that_run_no_code_may_be_drafted_on_a_fork() -> None:
-    assert CODE_FREE_CATEGORIES == frozenset(
-        c for c, info in CATEGORIES.items() if not KINDS[info.task].runs_code
+    assert (
+        frozenset(c for c, info in CATEGORIES.items() if not KINDS[info.task].runs_code)
+        == CODE_FREE_CATEGORIES
     )
-    assert CODE_FREE_CATEGORIES == {Category.DOCS_MISSING}
+    assert {Category.DOCS_MISSING} == CODE_FREE_CATEGORIES
 
 
 def test_the_fork_allowlist_denies_a_kind_it_knows_nothing_about() -> None:

@@ -11,8 +11,8 @@ import pytest
 from ttabot.categories import CATEGORIES, COMMENT_ORDER, TASK_FOR_CATEGORY
 from ttabot.github import pull
 from ttabot.github.artifact import parse_report, to_json
-from ttabot.github.comment import Report, render_body
 from ttabot.github.commands import VERB_CATEGORY, parse_command, valid_verbs
+from ttabot.github.comment import Report, render_body
 from ttabot.github.pull import Ask, without_code_runs
 from ttabot.records import Category, CheckResult, Finding
 
