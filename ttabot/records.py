@@ -34,14 +34,6 @@ class TaskKind(str, enum.Enum):
     DOCUMENTATION = "documentation"
 
 
-#: The task kind that drafts the fix for each category of finding.
-TASK_FOR_CATEGORY: Mapping[Category, TaskKind] = {
-    Category.DOCS_MISSING: TaskKind.DOCUMENTATION,
-    Category.TESTS_NEEDED: TaskKind.UNIT_TESTS,
-    Category.REFACTOR: TaskKind.REFACTORING,
-}
-
-
 class FileStatus(str, enum.Enum):
     """How a change treats one file."""
 

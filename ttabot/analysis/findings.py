@@ -17,8 +17,9 @@ from ttabot.analysis.definitions import Definition
 from ttabot.analysis.inherited import InheritedDocs
 from ttabot.analysis.statements import StatementIndex
 from ttabot.analysis.touched import Touches
+from ttabot.categories import TASK_FOR_CATEGORY
 from ttabot.config import CheckSettings
-from ttabot.records import TASK_FOR_CATEGORY, Category, Finding
+from ttabot.records import Category, Finding
 
 _WORD = re.compile(r"\w+")
 

@@ -25,9 +25,9 @@ from ttabot.errors import EXIT_DRAFT_NO_ANSWER, Stopped, TtabotError
 from ttabot.records import Category, TaskKind
 
 if TYPE_CHECKING:
-    from ttabot.drafting import Task
+    from ttabot.drafting import DraftPlan, Task
     from ttabot.llm import Metrics
-    from ttabot.records import CheckResult, Draft
+    from ttabot.records import Draft
     from ttabot.sources import Selection
 
 #: One line telling a user with no model how to get one; ``--help`` has the long version.
@@ -165,7 +165,7 @@ def _command(
     hook: bool,
 ) -> int:
     from ttabot.check import run_check
-    from ttabot.drafting import plan
+    from ttabot.drafting import make_plan
 
     categories = (
         frozenset({Category.DOCS_MISSING})
@@ -176,8 +176,8 @@ def _command(
     )
     check = settings.check._replace(categories=categories)
     settings = settings._replace(check=check)
-    result = run_check(selection, settings)
-    tasks = plan(selection, result, settings)
+    planned = make_plan(selection, run_check(selection, settings), settings)
+    tasks = list(planned.tasks)
     if dry_run:
         if fmt == "json":
             click.echo(json.dumps(plan_json(tasks, settings, environ), indent=2))
@@ -201,7 +201,7 @@ def _command(
             say_once(selection.root, "docstrings-hook-skipped", reason)
             return 0
         raise TtabotError(HOW_TO_CONFIGURE)
-    drafts, metrics = _draft(selection, result, settings, tasks, environ)
+    drafts, metrics = _draft(planned, environ)
     return _publish(selection, drafts, metrics, fmt, do_apply or hook, hook)
 
 
@@ -213,18 +213,15 @@ def _stderr_is_terminal() -> bool:
     return sys.stderr.isatty()
 
 
-def _draft(
-    selection: Selection,
-    result: CheckResult,
-    settings: Settings,
-    tasks: list[Task],
-    environ: Mapping[str, str],
-) -> tuple[list[Draft], Metrics]:
+def _draft(planned: DraftPlan, environ: Mapping[str, str]) -> tuple[list[Draft], Metrics]:
+    """Draft the planned tasks, as planned (never planned again)."""
     import asyncio
     import time
 
-    from ttabot.drafting import draft_findings
+    from ttabot.drafting import draft_plan
     from ttabot.llm import RotatingClient
+
+    settings, tasks = planned.settings, list(planned.tasks)
 
     done = 0
 
@@ -247,7 +244,7 @@ def _draft(
     async def run() -> tuple[list[Draft], Metrics]:
         async with RotatingClient(settings, environ=environ) as client:
             if not _stderr_is_terminal():
-                drafts = await draft_findings(selection, result, settings, client)
+                drafts = await draft_plan(planned, client)
                 return drafts, client.metrics
             models = dict.fromkeys(
                 m for refs in _usable(tasks, settings, environ).values() for m in refs
@@ -258,9 +255,7 @@ def _draft(
             )
             beat = asyncio.create_task(heartbeat(time.monotonic()))
             try:
-                drafts = await draft_findings(
-                    selection, result, settings, client, progress=progress
-                )
+                drafts = await draft_plan(planned, client, progress=progress)
             finally:
                 beat.cancel()
             return drafts, client.metrics
@@ -305,8 +300,6 @@ def render_plan(
     tasks: list[Task], settings: Settings, environ: Mapping[str, str] | None = None
 ) -> str:
     """The ``--dry-run`` text: each task, its kind and chain, and the exact messages sent."""
-    from ttabot.llm.structured import with_json_instruction
-
     if not tasks:
         return "Nothing to draft.\n"
     out = [f"{len(tasks)} task(s).\n"]
@@ -323,7 +316,7 @@ def render_plan(
             f"findings: {findings}\n"
             f"chain: {chain or '(empty)'}\n"
         )
-        for message in with_json_instruction(task.messages, task.schema):
+        for message in task.messages:
             out.append(f"--- {message['role']}\n{message['content'].rstrip()}\n")
     if not any(usable.values()):
         out.append(f"\n{HOW_TO_CONFIGURE}\n")
@@ -334,8 +327,6 @@ def plan_json(
     tasks: list[Task], settings: Settings, environ: Mapping[str, str] | None = None
 ) -> dict[str, Any]:
     """The ``--dry-run --format json`` document: the same plan as the text, as data."""
-    from ttabot.llm.structured import with_json_instruction
-
     usable = _usable(tasks, settings, environ)
     return {
         "tasks": [
@@ -353,10 +344,7 @@ def plan_json(
                     for f in task.findings
                 ],
                 "chain": [{"model": ref, "usable": ref in usable[task.kind]} for ref in task.chain],
-                "messages": [
-                    {"role": m["role"], "content": m["content"]}
-                    for m in with_json_instruction(task.messages, task.schema)
-                ],
+                "messages": [{"role": m["role"], "content": m["content"]} for m in task.messages],
             }
             for task in tasks
         ],

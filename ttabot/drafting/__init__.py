@@ -1,7 +1,9 @@
 """Drafting: findings -> tasks -> validated drafts.
 
-:func:`plan` shows what would be asked (``ttabot draft --dry-run``);
-:func:`draft_findings` asks the models and validates every answer. Refactors
+:func:`make_plan` plans the tasks once, each holding the exact messages it
+sends (``ttabot draft --dry-run`` prints them); :func:`draft_plan` asks the
+models for those tasks and validates every answer (:func:`draft_findings`
+does both). Each task kind's drafter comes from :mod:`ttabot.drafting.kinds`. Refactors
 and then docstrings of one module are drafted in turn, each on the text the
 previous accepted draft left, so all accepted drafts of a file apply together
 and a docstring is drafted against the final code (re-planned when a refactor
@@ -13,19 +15,21 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Callable, Mapping
+from itertools import groupby
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from ttabot.config import Settings
-from ttabot.drafting.plan import Project, Task, documentation_tasks, plan_tasks
+from ttabot.drafting.kinds import KINDS, drafter_for
+from ttabot.drafting.plan import Project, Task, plan_tasks
 from ttabot.drafting.sandbox import SKIP_DIRS
-from ttabot.records import CheckResult, Draft, FileStatus, TaskKind
+from ttabot.records import CheckResult, Draft, FileStatus
 
 if TYPE_CHECKING:
     from ttabot.llm import RotatingClient
     from ttabot.sources import Selection
 
-__all__ = ["Task", "draft_findings", "plan"]
+__all__ = ["DraftPlan", "Task", "draft_findings", "draft_plan", "make_plan", "plan"]
 
 Progress = Callable[[str], None]
 
@@ -86,9 +90,32 @@ def project_for(selection: Selection, files: Mapping[str, str | None] | None = N
     return Project(read=read, files=tuple(sorted(listed)), added=added)
 
 
+class DraftPlan(NamedTuple):
+    """Planned once, drafted as planned: the tasks and what drafting them reads.
+
+    Each task holds the exact messages its first request sends, so
+    ``ttabot draft --dry-run`` prints what a run would send.
+    """
+
+    tasks: tuple[Task, ...]
+    root: Path
+    #: The change's new version of every file it touches (see :func:`overlay`).
+    overlay: Mapping[str, str | None]
+    project: Project
+    settings: Settings
+
+
+def make_plan(selection: Selection, result: CheckResult, settings: Settings) -> DraftPlan:
+    """Plan the drafts for ``result``: one walk of the project's files."""
+    changed = overlay(selection)
+    project = project_for(selection, changed)
+    tasks = tuple(plan_tasks(result.findings, project, settings))
+    return DraftPlan(tasks, selection.root, changed, project, settings)
+
+
 def plan(selection: Selection, result: CheckResult, settings: Settings) -> list[Task]:
     """The tasks ``draft_findings`` would run for ``result``, with their exact prompts."""
-    return plan_tasks(result.findings, project_for(selection), settings)
+    return list(make_plan(selection, result, settings).tasks)
 
 
 async def draft_findings(
@@ -105,16 +132,28 @@ async def draft_findings(
     ``environ`` is the environment the sandbox allowlist draws from (default
     ``os.environ``); generated code never sees anything outside the allowlist.
     """
-    from ttabot.drafting.refactordraft import draft_refactor
-    from ttabot.drafting.testdraft import draft_tests
-    from ttabot.drafting.work import Workspace, draft_docstrings
+    planned = make_plan(selection, result, settings)
+    return await draft_plan(planned, client, progress=progress, environ=environ)
 
-    changed = overlay(selection)
-    project = project_for(selection, changed)
-    tasks = plan_tasks(result.findings, project, settings)
+
+async def draft_plan(
+    planned: DraftPlan,
+    client: RotatingClient,
+    *,
+    progress: Progress | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> list[Draft]:
+    """Draft and validate the tasks of ``planned``, as planned; see :func:`draft_findings`.
+
+    A task of a kind with no drafter is a ``KeyError`` before any model is asked.
+    """
+    from ttabot.drafting.work import Workspace
+
+    tasks, settings, project = planned.tasks, planned.settings, planned.project
+    drafters = {task.kind: drafter_for(task.kind) for task in tasks}
     ws = Workspace(
-        root=selection.root,
-        overlay=changed,
+        root=planned.root,
+        overlay=planned.overlay,
         project=project,
         settings=settings,
         client=client,
@@ -131,45 +170,44 @@ async def draft_findings(
             verdict = ", ".join(_verdict(d) for d in drafts) or "nothing drafted"
             progress(f"[{done}/{total}] {task.kind.value} {task.path}: {verdict}")
 
+    def rank(task: Task) -> int:
+        return KINDS[task.kind].chain_rank or 0
+
     async def module_chain(module: str, chain: list[Task]) -> list[Draft]:
-        # Refactors then docstrings of one module, each on the text the last accepted left:
-        # a docstring drafted before a refactor of its function would document the old code.
+        # The module's edits in rank order (refactors, then docstrings), each on the text the
+        # last accepted left: a docstring drafted before a refactor of its function would
+        # document the old code.
         start = text = ws.read(module) or ""
         out: list[Draft] = []
-        refactors = [t for t in chain if t.kind is TaskKind.REFACTORING]
-        docs = [t for t in chain if t.kind is TaskKind.DOCUMENTATION]
-        for task in refactors:
-            draft = await draft_refactor(ws, task, text)
-            if draft.accepted and draft.applicable:
-                text = draft.proposed
-            report(task, [draft])
-            out.append(draft)
-        if text != start and docs:
-            findings = [f for t in docs for f in t.findings]
-            replanned = documentation_tasks(module, text, findings, project, settings)
-            for task in docs[len(replanned) :]:
-                report(task, [])
-            docs = replanned
-        for task in docs:
-            drafts = await draft_docstrings(ws, task, text)
-            for draft in drafts:
-                if draft.accepted and draft.applicable:
-                    text = draft.proposed
-            report(task, drafts)
-            out += drafts
+        for kind, group in groupby(sorted(chain, key=rank), key=lambda t: t.kind):
+            kind_tasks = list(group)
+            replan = KINDS[kind].replan
+            if text != start and replan is not None:
+                findings = [f for t in kind_tasks for f in t.findings]
+                replanned = replan(module, text, findings, project, settings)
+                for task in kind_tasks[len(replanned) :]:
+                    report(task, [])
+                kind_tasks = replanned
+            for task in kind_tasks:
+                drafts = await drafters[kind](ws, task, text)
+                for draft in drafts:
+                    if draft.accepted and draft.applicable:
+                        text = draft.proposed
+                report(task, drafts)
+                out += drafts
         return out
 
-    async def tests(task: Task) -> list[Draft]:
-        drafts = await draft_tests(ws, task)
+    async def alone(task: Task) -> list[Draft]:
+        drafts = await drafters[task.kind](ws, task, "")
         report(task, drafts)
         return drafts
 
     chains: dict[str, list[Task]] = {}
     for task in tasks:
-        if task.kind is not TaskKind.UNIT_TESTS:
+        if KINDS[task.kind].chain_rank is not None:
             chains.setdefault(task.module, []).append(task)
     jobs = [module_chain(m, c) for m, c in chains.items()]
-    jobs += [tests(t) for t in tasks if t.kind is TaskKind.UNIT_TESTS]
+    jobs += [alone(t) for t in tasks if KINDS[t.kind].chain_rank is None]
     try:
         results = await asyncio.gather(*jobs)
     finally:

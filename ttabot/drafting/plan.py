@@ -18,8 +18,9 @@ from itertools import groupby
 from typing import Any
 
 from ttabot.analysis.paths import is_test_file
+from ttabot.categories import TASK_FOR_CATEGORY
 from ttabot.config import Settings
-from ttabot.drafting import answers, prompts, refactor
+from ttabot.drafting import prompts, refactor
 from ttabot.drafting.docstrings import (
     STYLE_EXAMPLES,
     STYLE_NAMES,
@@ -27,7 +28,9 @@ from ttabot.drafting.docstrings import (
     find_definition,
     style_counts,
 )
+from ttabot.drafting.kinds import KINDS
 from ttabot.drafting.tests import defined_names, import_name, placement_for
+from ttabot.llm.structured import with_json_instruction
 from ttabot.records import Category, Finding, TaskKind
 
 #: Longest module (in lines) sent whole as context; longer ones are cut to this.
@@ -81,7 +84,8 @@ def plan_tasks(findings: Sequence[Finding], project: Project, settings: Settings
     """
     tasks: list[Task] = []
     ordered = sorted(findings, key=lambda f: (f.path, f.line))
-    for category, planner in _PLANNERS:
+    for category in Category:
+        planner = _PLANNERS[TASK_FOR_CATEGORY[category]]
         chosen = [f for f in ordered if f.category is category]
         for module, group in groupby(chosen, key=lambda f: f.path):
             source = project.read(module)
@@ -141,7 +145,7 @@ def _documentation(
             f"### {f.symbol} (line {f.line})\n```python\n{_header(source, f)}\n```" for f in batch
         )
         messages = prompts.messages(
-            "documentation",
+            KINDS[TaskKind.DOCUMENTATION].template,
             path=module,
             style_name=STYLE_NAMES[style],
             style_example=STYLE_EXAMPLES[style],
@@ -149,16 +153,7 @@ def _documentation(
             module=_module_context(source),
         )
         tasks.append(
-            Task(
-                TaskKind.DOCUMENTATION,
-                module,
-                module,
-                batch,
-                _chain(settings, TaskKind.DOCUMENTATION),
-                messages,
-                answers.DOCSTRINGS_SCHEMA,
-                style,
-            )
+            _task(TaskKind.DOCUMENTATION, module, module, batch, settings, messages, style)
         )
     return tasks
 
@@ -219,7 +214,7 @@ def _unit_tests(
         else ""
     )
     messages = prompts.messages(
-        "unit-tests",
+        KINDS[TaskKind.UNIT_TESTS].template,
         path=module,
         import_name=import_name(module),
         targets=targets,
@@ -228,18 +223,7 @@ def _unit_tests(
         module=_module_context(source),
         existing_tests=shown,
     )
-    chain = _chain(settings, TaskKind.UNIT_TESTS)
-    return [
-        Task(
-            TaskKind.UNIT_TESTS,
-            module,
-            test_path,
-            tuple(group),
-            chain,
-            messages,
-            answers.TESTS_SCHEMA,
-        )
-    ]
+    return [_task(TaskKind.UNIT_TESTS, module, test_path, tuple(group), settings, messages)]
 
 
 def _refactoring(
@@ -256,7 +240,7 @@ def _refactoring(
         if suggest_only and settings.draft.parameter_refactors == "skip":
             continue
         messages = prompts.messages(
-            "refactoring-parameters" if suggest_only else "refactoring",
+            "refactoring-parameters" if suggest_only else KINDS[TaskKind.REFACTORING].template,
             symbol=finding.symbol,
             path=module,
             measure_text=refactor.measure_text(before, settings.check),
@@ -264,27 +248,54 @@ def _refactoring(
             module=_module_context(source),
         )
         tasks.append(
-            Task(
+            _task(
                 TaskKind.REFACTORING,
                 module,
                 module,
                 (finding,),
-                _chain(settings, TaskKind.REFACTORING),
+                settings,
                 messages,
-                answers.REFACTOR_SCHEMA,
                 suggest_only=suggest_only,
             )
         )
     return tasks
 
 
-def _chain(settings: Settings, kind: TaskKind) -> tuple[str, ...]:
-    return tuple(settings.chains.get(kind, ()))
+def _task(
+    kind: TaskKind,
+    module: str,
+    path: str,
+    findings: tuple[Finding, ...],
+    settings: Settings,
+    prompt: Sequence[Mapping[str, str]],
+    style: str | None = None,
+    *,
+    suggest_only: bool = False,
+) -> Task:
+    """A task of ``kind`` holding the exact messages sent: ``prompt`` and the JSON instruction."""
+    schema = KINDS[kind].schema
+    if schema is None:
+        raise KeyError(f"task kind {kind.value} has no answer schema to plan with")
+    return Task(
+        kind,
+        module,
+        path,
+        findings,
+        tuple(settings.chains.get(kind, ())),
+        tuple(with_json_instruction(prompt, schema)),
+        schema,
+        style,
+        suggest_only=suggest_only,
+    )
 
 
 _Planner = Callable[[str, str, list[Finding], Project, Settings], list[Task]]
-_PLANNERS: tuple[tuple[Category, _Planner], ...] = (
-    (Category.DOCS_MISSING, _documentation),
-    (Category.TESTS_NEEDED, _unit_tests),
-    (Category.REFACTOR, _refactoring),
-)
+#: The planner of each kind a finding category is drafted with (checked at import).
+_PLANNERS: Mapping[TaskKind, _Planner] = {
+    TaskKind.DOCUMENTATION: _documentation,
+    TaskKind.UNIT_TESTS: _unit_tests,
+    TaskKind.REFACTORING: _refactoring,
+}
+for _kind in TASK_FOR_CATEGORY.values():
+    if _kind not in _PLANNERS:
+        raise KeyError(f"no planner for task kind {_kind.value}")

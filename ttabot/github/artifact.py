@@ -14,8 +14,9 @@ import json
 import re
 from typing import Any, NamedTuple
 
+from ttabot.categories import CATEGORIES, TASK_FOR_CATEGORY
 from ttabot.errors import TtabotError
-from ttabot.records import TASK_FOR_CATEGORY, Category, CheckResult, CheckWarning, Finding
+from ttabot.records import Category, CheckResult, CheckWarning, Finding
 
 #: The artifact format's version; the publisher accepts only this one.
 VERSION = 1
@@ -27,11 +28,7 @@ MAX_TEXT = 300
 _SHA = re.compile(r"[0-9a-f]{40}")
 
 #: The messages the publisher shows (the artifact's own are never shown).
-MESSAGES = {
-    Category.DOCS_MISSING: "has no docstring",
-    Category.TESTS_NEEDED: "changed without a test that names it",
-    Category.REFACTOR: "is complex enough to refactor",
-}
+MESSAGES = {category: info.relayed_message for category, info in CATEGORIES.items()}
 
 
 class PullReport(NamedTuple):

@@ -234,9 +234,15 @@ def json_instruction(schema: Mapping[str, Any]) -> str:
 def with_json_instruction(
     messages: Sequence[Mapping[str, str]], schema: Mapping[str, Any]
 ) -> list[dict[str, str]]:
-    """``messages`` with the JSON instruction added to (or as) the system message."""
+    """``messages`` with the JSON instruction added to (or as) the system message.
+
+    Messages whose system message carries the instruction already (a planned
+    task's, which hold exactly what is sent) are returned as they are.
+    """
     out = [dict(message) for message in messages]
     instruction = json_instruction(schema)
+    if out and out[0].get("role") == "system" and instruction in out[0].get("content", ""):
+        return out
     if out and out[0].get("role") == "system":
         out[0]["content"] = f"{out[0].get('content', '')}\n\n{instruction}".lstrip()
     else:

@@ -13,57 +13,11 @@ from typing import Any
 from urllib.parse import quote
 
 from ttabot import __version__
+from ttabot.categories import CATEGORIES, SarifRule
 from ttabot.records import Category, Finding
 from ttabot.report import Report
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-
-_RULES: dict[Category, tuple[str, str, str]] = {
-    Category.DOCS_MISSING: (
-        "DocsMissing",
-        "A public definition the change touched has no docstring.",
-        "A public function, method or class that the change adds or edits has no "
-        "docstring (or an empty one). A method that inherits one (decorated @override, or "
-        "overriding a documented method of a base class defined in the same module) is exempt.",
-    ),
-    Category.TESTS_NEEDED: (
-        "TestsNeeded",
-        "New or changed behaviour that no test in the change mentions.",
-        "A public function or method is new, or its behaviour changed (its code apart from "
-        "annotations, docstrings and type comments differs from the old version), and no "
-        "test file changed in the same change names it (nor does coverage data show the "
-        "changed lines run).",
-    ),
-    Category.REFACTOR: (
-        "Refactor",
-        "A touched function is too complex or takes too many positional parameters.",
-        "A function the change touches has a McCabe complexity or a count of positional "
-        "parameters (keyword-only ones, *args and **kwargs are not counted) above the "
-        "configured thresholds.",
-    ),
-}
-
-#: The rule texts of Findings contract 1, for ``--contract 1``.
-_RULES_V1: dict[Category, tuple[str, str, str]] = {
-    Category.DOCS_MISSING: (
-        "DocsMissing",
-        "A public definition the change touched has no docstring.",
-        "A public function, method or class that the change adds or edits has no "
-        "docstring (or an empty one).",
-    ),
-    Category.TESTS_NEEDED: (
-        "TestsNeeded",
-        "Changed code that no test in the change mentions.",
-        "A public function or method gained code lines, and no test file changed in "
-        "the same change names it (nor does coverage data show those lines run).",
-    ),
-    Category.REFACTOR: (
-        "Refactor",
-        "A touched function is too complex or takes too many parameters.",
-        "A function the change touches has a McCabe complexity or a parameter count "
-        "above the configured thresholds.",
-    ),
-}
 
 
 def render(report: Report) -> str:
@@ -74,8 +28,10 @@ def render(report: Report) -> str:
 def as_sarif(report: Report) -> dict[str, Any]:
     """The report as a SARIF log object."""
     order = list(Category)
-    texts = _RULES_V1 if report.contract == 1 else _RULES
-    rules = [_rule(category, category in report.fail_on, texts) for category in order]
+    rules = [
+        _rule(category, category in report.fail_on, _rule_texts(category, report.contract))
+        for category in order
+    ]
     results = [_result(f, order.index(f.category), report.fails(f)) for f in report.result.findings]
     notifications = [
         {
@@ -108,10 +64,13 @@ def as_sarif(report: Report) -> dict[str, Any]:
     }
 
 
-def _rule(
-    category: Category, fails: bool, texts: dict[Category, tuple[str, str, str]]
-) -> dict[str, Any]:
-    name, short, full = texts[category]
+def _rule_texts(category: Category, contract: int) -> SarifRule:
+    info = CATEGORIES[category]
+    return info.sarif_v1 if contract == 1 else info.sarif
+
+
+def _rule(category: Category, fails: bool, texts: SarifRule) -> dict[str, Any]:
+    name, short, full = texts
     return {
         "id": category.value,
         "name": name,

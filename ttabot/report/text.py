@@ -7,16 +7,10 @@ from itertools import groupby
 
 import click
 
-from ttabot.records import Category
+from ttabot.categories import CATEGORIES
 from ttabot.report import Report
 
 _Style = Callable[..., str]
-
-_COLORS = {
-    Category.DOCS_MISSING: "magenta",
-    Category.TESTS_NEEDED: "cyan",
-    Category.REFACTOR: "yellow",
-}
 
 
 def render(report: Report) -> str:
@@ -31,7 +25,7 @@ def render(report: Report) -> str:
         lines.append(style(path, bold=True))
         for finding in group:
             mark = style(" (fails)", fg="red", bold=True) if report.fails(finding) else ""
-            category = style(f"{finding.category.value:<12}", fg=_COLORS[finding.category])
+            category = style(f"{finding.category.value:<12}", fg=CATEGORIES[finding.category].color)
             # Every message names its symbol already (`Parser.parse` has no docstring...).
             lines.append(f"  {finding.line:>5}  {category}  {finding.message}{mark}")
     for warning in result.warnings:

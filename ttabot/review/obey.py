@@ -11,9 +11,10 @@ from __future__ import annotations
 import logging
 from typing import Protocol
 
+from ttabot.drafting.kinds import CODE_FREE_CATEGORIES
 from ttabot.errors import TtabotError
 from ttabot.review.forge import Forge
-from ttabot.review.pull import FORK_CODE_NOTE, RUNS_PR_CODE, Ask, may_run_pr_code
+from ttabot.review.pull import FORK_CODE_NOTE, Ask, may_run_pr_code
 from ttabot.review.records import Comment, Issue, JobResult, PullRequest
 from ttabot.review.slash import VERB_CATEGORY, Command, help_text, judge, parse_command, valid_verbs
 
@@ -97,7 +98,7 @@ def _obey(
     pr = forge.pull(issue.number)
     category = VERB_CATEGORY.get(command.verb)
     may_run_code = may_run_pr_code(pr)
-    if category in RUNS_PR_CODE and not may_run_code:
+    if category is not None and category not in CODE_FREE_CATEGORIES and not may_run_code:
         # This job holds the model key and a token that can write: the fork's code
         # (its tests, its conftest.py, the module it changes) must not run here.
         text = (

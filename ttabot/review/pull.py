@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from ttabot import git
+from ttabot.drafting.kinds import CODE_FREE_CATEGORIES
 from ttabot.errors import TtabotError
 from ttabot.records import Category, CheckResult, Draft, Finding
 from ttabot.review.forge import Forge, ForgeRefused, Job
@@ -23,9 +24,6 @@ from ttabot.review.records import JobResult, PullRequest
 from ttabot.review.report import ReviewReport, render_body
 from ttabot.review.suggestions import Suggestion, suggestions_from_draft
 from ttabot.sources import Selection
-
-#: Categories whose drafts are validated by running the project's code (pytest imports it).
-RUNS_PR_CODE = frozenset({Category.TESTS_NEEDED, Category.REFACTOR})
 
 #: Said wherever ttabot declines to run a fork's code.
 FORK_CODE_NOTE = (
@@ -128,7 +126,7 @@ def draft(
 def without_code_runs(result: CheckResult, ask: Ask) -> CheckResult:
     """``result`` without the findings whose drafting would run the project's code."""
     asked = frozenset(Category) if ask.categories is None else ask.categories
-    return narrow(result, Ask(ask.mode, asked - RUNS_PR_CODE, ask.path, ask.symbol))
+    return narrow(result, Ask(ask.mode, asked & CODE_FREE_CATEGORIES, ask.path, ask.symbol))
 
 
 class PullReview(NamedTuple):

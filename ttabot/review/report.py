@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from ttabot.records import Category, CheckResult, Draft
+from ttabot.categories import CATEGORIES, COMMENT_ORDER
+from ttabot.records import CheckResult, Draft
 from ttabot.review.inert import code_span, strip_html_comments
 from ttabot.review.suggestions import Suggestion, fence_for
 
@@ -24,11 +25,7 @@ MAX_BODY = 60_000
 #: Findings listed per category before the rest fold away.
 FOLD_AFTER = 15
 
-_TITLES = {
-    Category.TESTS_NEEDED: "Tests needed",
-    Category.DOCS_MISSING: "Docs missing",
-    Category.REFACTOR: "Refactor",
-}
+_TITLES = {category: info.label for category, info in CATEGORIES.items()}
 
 
 @dataclass(frozen=True)
@@ -93,7 +90,7 @@ def _where(path: str, line: int, base: str) -> str:
 
 def _findings(result: CheckResult, base: str = "") -> list[str]:
     parts: list[str] = []
-    for category in (Category.TESTS_NEEDED, Category.DOCS_MISSING, Category.REFACTOR):
+    for category in COMMENT_ORDER:
         items = [f for f in result.findings if f.category == category]
         if not items:
             continue

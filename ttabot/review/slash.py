@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ttabot.records import Category
+from ttabot.categories import VERB_CATEGORY as CATEGORY_FOR_VERB
 from ttabot.review.records import Comment
 
 #: Verbs that make sense on a pull request's conversation.
@@ -19,11 +19,7 @@ PR_VERBS = ("help", "check", "docs", "tests", "refactor")
 ISSUE_VERBS = ("help", "triage", "implement")
 
 #: Which finding category each PR verb drafts (``check`` reports all of them).
-VERB_CATEGORY = {
-    "docs": Category.DOCS_MISSING,
-    "tests": Category.TESTS_NEEDED,
-    "refactor": Category.REFACTOR,
-}
+VERB_CATEGORY = CATEGORY_FOR_VERB
 
 #: Every comment ttabot writes carries a marker like this, so it never obeys itself.
 OWN_MARKER = "<!-- ttabot:"
