@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from typing import Any
 
 from ttabot import git
 from ttabot.errors import TtabotError
-from ttabot.github.api import GitHubApiError
+from ttabot.github.api import GitHubApi, GitHubApiError
 from ttabot.github.comment import Report, blob_url, render_body
 from ttabot.github.commit import commit_drafts
 from ttabot.github.context import Context, RunResult
@@ -85,13 +86,61 @@ def ensure_commit(root: Path, sha: str, what: str) -> None:
         )
 
 
-def select_pull(root: Path, pr: PullRequest) -> Selection:
-    """The PR's change as GitHub shows it: from the merge base of base and head to head."""
+#: What a shallow checkout needs for the merge base (docs/github.md, "History").
+SHALLOW_HINT = (
+    "check out the PR's head with fetch-depth set to its commit count + 1 "
+    "(workflows/ttabot-pull-request.yml does), or fetch-depth: 0"
+)
+
+_SHA = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?")
+
+
+def is_shallow(root: Path) -> bool:
+    """Whether the checkout at ``root`` has cut history (checked out with a fetch-depth)."""
+    done = git.run(root, "rev-parse", "--is-shallow-repository")
+    return done.returncode == 0 and done.stdout.strip() == b"true"
+
+
+def shallow_merge_base(root: Path, pr: PullRequest, api: GitHubApi | None, repository: str) -> str:
+    """The PR's merge base in a shallow checkout: GitHub names it, the checkout must hold it.
+
+    ``git merge-base`` cannot be trusted on cut history (the base side stops at the
+    depth it was fetched with, so it finds an older ancestor or none); GitHub's compare
+    answer can, and the commit it names is only a diff side, not history to walk.
+    """
+    if api is None:
+        raise TtabotError(
+            "the checkout is shallow and there is no token to ask GitHub for the PR's merge "
+            f"base: {SHALLOW_HINT}"
+        )
+    answer = api.get(f"/repos/{repository}/compare/{pr.base_sha}...{pr.head_sha}", {"per_page": 1})
+    found = answer.get("merge_base_commit") if isinstance(answer, dict) else None
+    sha = found.get("sha") if isinstance(found, dict) else None
+    if not isinstance(sha, str) or not _SHA.fullmatch(sha):
+        raise TtabotError("GitHub's compare answer names no merge base commit")
+    if git.run(root, "cat-file", "-e", f"{sha}^{{commit}}").returncode != 0:
+        raise TtabotError(
+            f"the PR's merge base {sha[:12]} is not in the shallow checkout: {SHALLOW_HINT}"
+        )
+    return sha
+
+
+def select_pull(
+    root: Path, pr: PullRequest, api: GitHubApi | None = None, repository: str = ""
+) -> Selection:
+    """The PR's change as GitHub shows it: from the merge base of base and head to head.
+
+    A full checkout finds the merge base with git; a shallow one (only the history the
+    merge base needs, see the example workflows) gets it from ``api``.
+    """
     from ttabot.sources import select_change
 
     ensure_commit(root, pr.base_sha, "base")
     ensure_commit(root, pr.head_sha, "head")
-    return select_change(root, rev_range=f"{pr.base_sha}...{pr.head_sha}")
+    if not is_shallow(root):
+        return select_change(root, rev_range=f"{pr.base_sha}...{pr.head_sha}")
+    base = shallow_merge_base(root, pr, api, repository)
+    return select_change(root, rev_range=f"{base}..{pr.head_sha}")
 
 
 def narrow(result: CheckResult, ask: Ask) -> CheckResult:
@@ -151,7 +200,7 @@ def handle_pull(
     With ``may_run_code`` False (see :func:`may_run_pr_code`) only drafts validated
     without running anything (docstrings: parsed, never imported) are made.
     """
-    selection = select_pull(ctx.root, pr)
+    selection = select_pull(ctx.root, pr, ctx.api, ctx.repository)
     from ttabot.check import run_check
 
     result = narrow(run_check(selection, ctx.settings), ask)
