@@ -116,6 +116,14 @@ def test_the_lock_says_how_to_regenerate_it() -> None:
     assert (ROOT / "scripts" / "lock.sh").stat().st_mode & 0o111
     script = (ROOT / "scripts" / "lock.sh").read_text()
     assert "--generate-hashes" in script and "--universal" in script
+    assert "--constraint scripts/lock-constraints.txt" in script and "--no-build" in script
+    # Every held-back package is in the lock, split by the marker that holds it back.
+    constraints = (ROOT / "scripts" / "lock-constraints.txt").read_text().splitlines()
+    names = [requirement_name(c) for c in constraints if c.strip() and not c.startswith("#")]
+    assert names
+    pins = parse_lock(LOCK.read_text())
+    for name in names:
+        assert sum(pin.name == name for pin in pins) >= 2, name
 
 
 def test_action_installs_from_the_lock_with_require_hashes() -> None:
