@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import pytest
 
-from tests.support.fake_github import FakeGitHub
+from tests.support.fake_github import FakeGitHub, PullState, pull_payload
 from tests.support.gitrepo import GitRepo
 from tests.support.loopback import Reply, Request, serve
 from ttabot.errors import TtabotError
@@ -167,3 +170,66 @@ def _git_merge_base(root: Path, left: str, right: str) -> str:
         ["git", "merge-base", left, right], cwd=root, capture_output=True, text=True, check=False
     )
     return done.stdout.strip()
+
+
+def run_action(tmp_path: Path, work: Path, history: History, fake: CompareGitHub, url: str) -> Any:
+    """``ttabot action`` on a ``pull_request`` event, as the example workflow runs it."""
+    pr = history.pr
+    fake.add_pull(PullState(pr.number, pr.head_sha, "feature", pr.base_sha))
+    fake.merge_bases[(pr.base_sha, pr.head_sha)] = {"sha": history.merge_base}
+    payload = pull_payload(fake.pulls[pr.number], REPO)
+    payload["head"]["repo"] = {"full_name": REPO, "fork": False}
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"action": "opened", "number": pr.number, "pull_request": payload}))
+    (tmp_path / "summary.md").write_text("")
+    (tmp_path / "output.txt").write_text("")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "TTABOT_"))}
+    env.update(
+        GITHUB_EVENT_NAME="pull_request",
+        GITHUB_EVENT_PATH=str(event),
+        GITHUB_API_URL=url,
+        GITHUB_REPOSITORY=REPO,
+        GITHUB_WORKSPACE=str(work),
+        GITHUB_TOKEN=fake.token,
+        GITHUB_SHA="f" * 40,
+        GITHUB_STEP_SUMMARY=str(tmp_path / "summary.md"),
+        GITHUB_OUTPUT=str(tmp_path / "output.txt"),
+        TTABOT_GITHUB_WRITE_INTERVAL="0",
+        TTABOT_FAIL_ON="none",
+        TTABOT_COMMENT_WHEN_CLEAN="true",
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "ttabot", "action"],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_the_action_on_the_workflows_shallow_checkout_comments_on_the_prs_change(
+    tmp_path: Path, history: History
+) -> None:
+    work = shallow_checkout(tmp_path / "work", history, history.commits + 1)
+    fake = CompareGitHub()
+    with serve(fake) as server:
+        done = run_action(tmp_path, work, history, fake, server.url)
+    assert done.returncode == 0, done.stderr
+    (sticky,) = fake.sticky_comments(history.pr.number)
+    assert "feat.py" in sticky["body"] and "main3.py" not in sticky["body"]
+    assert len(fake.compares) == 1
+
+
+def test_the_action_on_too_shallow_a_checkout_fails_with_one_line(
+    tmp_path: Path, history: History
+) -> None:
+    work = shallow_checkout(tmp_path / "work", history, 1)
+    fake = CompareGitHub()
+    with serve(fake) as server:
+        done = run_action(tmp_path, work, history, fake, server.url)
+    assert done.returncode == 2
+    assert done.stderr.startswith("ttabot: error:") and done.stderr.count("\n") == 1
+    assert "not in the shallow checkout" in done.stderr and "Traceback" not in done.stderr
+    assert fake.writes == []
