@@ -189,7 +189,52 @@ def test_workflows_grant_least_permissions(path: Path) -> None:
                 ), "only the command workflow may push commits"
             if str(step.get("uses", "")).startswith("actions/checkout@"):
                 assert step["with"]["persist-credentials"] is False
-                assert step["with"]["fetch-depth"] == 0
+
+
+def checkouts(job: dict[str, Any]) -> list[dict[str, Any]]:
+    return [s for s in job["steps"] if str(s.get("uses", "")).startswith("actions/checkout@")]
+
+
+@pytest.mark.parametrize(
+    ("name", "depth_step", "base", "head"),
+    [
+        (
+            "ttabot-pull-request.yml",
+            "history",
+            "${{ github.event.pull_request.base.sha }}",
+            "${{ github.event.pull_request.head.sha }}",
+        ),
+        (
+            "ttabot-commands.yml",
+            "pr",
+            "${{ steps.pr.outputs.base }}",
+            "${{ steps.pr.outputs.head }}",
+        ),
+    ],
+)
+def test_checkouts_fetch_only_the_history_the_merge_base_needs(
+    name: str, depth_step: str, base: str, head: str
+) -> None:
+    # The base commit at depth 1 (ttabot reads its settings there), then, in the same
+    # folder, the head with the PR's commit count + 1: enough to reach the merge base,
+    # which ttabot then asks GitHub for (ttabot/github/pull.py, tests/github/test_shallow.py).
+    (job,) = load(ROOT / "workflows" / name)["jobs"].values()
+    steps = job["steps"]
+    first, second = checkouts(job)
+    depth = next(s for s in steps if s.get("id") == depth_step)
+    assert steps.index(depth) < steps.index(first) < steps.index(second)
+    assert first["with"] == {"ref": base, "fetch-depth": 1, "persist-credentials": False}
+    assert second["with"]["ref"] == head
+    assert str(second["with"]["fetch-depth"]).startswith(f"${{{{ steps.{depth_step}.outputs.depth")
+    assert "path" not in first["with"] and "path" not in second["with"]
+    if name == "ttabot-pull-request.yml":
+        assert depth["env"] == {"PR_COMMITS": "${{ github.event.pull_request.commits }}"}
+        assert depth["run"].strip() == 'echo "depth=$((PR_COMMITS + 1))" >> "$GITHUB_OUTPUT"'
+    else:
+        assert "depth=\\(.commits + 1)" in depth["run"] and "base=\\(.base.sha)" in depth["run"]
+        assert first["if"] == depth["if"] == "github.event.issue.pull_request"
+    for path in WORKFLOWS:
+        assert "fetch-depth: 0" not in path.read_text(), path.name
 
 
 def test_workflow_triggers() -> None:

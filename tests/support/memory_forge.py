@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ttabot.config import Settings
+from ttabot.errors import TtabotError
 from ttabot.records import Draft
 from ttabot.review.forge import FilesCommitted, ForgeRefused, SuggestionsPosted
 from ttabot.review.records import PullRequest
@@ -60,6 +61,9 @@ class MemoryForge:
 
     def file_link(self, sha: str) -> str:
         return f"memory://blob/{sha}"
+
+    def merge_base(self, pr: PullRequest) -> str:
+        raise TtabotError("the memory forge computes no merge base")
 
     def upsert_report(self, number: int, body: str, *, create: bool) -> str:
         self._write()

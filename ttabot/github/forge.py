@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from ttabot.errors import TtabotError
 from ttabot.github.api import GitHubApi, GitHubApiError
 from ttabot.github.commit import commit_drafts
 from ttabot.github.context import Context
@@ -14,6 +15,7 @@ from ttabot.github.publish import add_labels, post_review, react, reply, upsert_
 from ttabot.github.timeline import removed_by_people
 from ttabot.records import Draft
 from ttabot.review.forge import FilesCommitted, ForgeRefused, SuggestionsPosted
+from ttabot.review.pull import SHALLOW_HINT
 from ttabot.review.records import PullRequest
 from ttabot.review.suggestions import Suggestion
 
@@ -50,6 +52,10 @@ class GitHubForge:
         """``{GITHUB_SERVER_URL}/{repo}/blob/{sha}`` (GitHub Enterprise has its own server)."""
         server = self.ctx.environ.get("GITHUB_SERVER_URL", "")
         return f"{(server or 'https://github.com').rstrip('/')}/{self.ctx.repository}/blob/{sha}"
+
+    def merge_base(self, pr: PullRequest) -> str:
+        """The merge base GitHub computes (see :func:`compare_merge_base`)."""
+        return compare_merge_base(self.ctx.api, self.ctx.repository, pr)
 
     def upsert_report(self, number: int, body: str, *, create: bool) -> str:
         """Edit or create the sticky comment (see :func:`~ttabot.github.publish.upsert_sticky`)."""
@@ -106,3 +112,21 @@ class GitHubForge:
     def permission(self, login: str, verb: str) -> tuple[bool, str]:
         """Repository permission, never ``author_association`` (see permission)."""
         return may_command(self._api(), self.ctx.repository, login, verb)
+
+
+def compare_merge_base(api: GitHubApi | None, repository: str, pr: PullRequest) -> str:
+    """``merge_base_commit.sha`` of ``GET /repos/{repo}/compare/{base}...{head}``.
+
+    The caller checks the answer's shape (a SHA) and that the checkout holds it.
+    """
+    if api is None:
+        raise TtabotError(
+            "the checkout is shallow and there is no token to ask GitHub for the PR's "
+            f"merge base: {SHALLOW_HINT}"
+        )
+    answer = api.get(f"/repos/{repository}/compare/{pr.base_sha}...{pr.head_sha}", {"per_page": 1})
+    found = answer.get("merge_base_commit") if isinstance(answer, dict) else None
+    sha = found.get("sha") if isinstance(found, dict) else None
+    if not isinstance(sha, str):
+        raise TtabotError("GitHub's compare answer names no merge base commit")
+    return sha

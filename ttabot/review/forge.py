@@ -78,6 +78,14 @@ class Forge(Protocol):
         """The URL prefix under which a file at ``sha`` is shown (for links in reports)."""
         ...
 
+    def merge_base(self, pr: PullRequest) -> str:
+        """The merge base of the PR's base and head as the forge computes it (a commit SHA).
+
+        Asked only for a shallow checkout, where git cannot find it; may raise
+        :class:`ttabot.errors.TtabotError` when the forge cannot say.
+        """
+        ...
+
     def upsert_report(self, number: int, body: str, *, create: bool) -> str:
         """Edit the PR's one report comment, or create it when ``create``; its URL or ``""``.
 

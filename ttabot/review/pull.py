@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,13 +79,61 @@ def ensure_commit(root: Path, sha: str, what: str) -> None:
         )
 
 
-def select_pull(root: Path, pr: PullRequest) -> Selection:
-    """The PR's change as a forge shows it: from the merge base of base and head to head."""
+#: What a shallow checkout needs for the merge base (docs/github.md, "History").
+SHALLOW_HINT = (
+    "check out the PR's head with fetch-depth set to its commit count + 1 "
+    "(workflows/ttabot-pull-request.yml does), or fetch-depth: 0"
+)
+
+_SHA = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?")
+
+
+def is_shallow(root: Path) -> bool:
+    """Whether the checkout at ``root`` has cut history (checked out with a fetch-depth)."""
+    done = git.run(root, "rev-parse", "--is-shallow-repository")
+    return done.returncode == 0 and done.stdout.strip() == b"true"
+
+
+def shallow_merge_base(
+    root: Path, pr: PullRequest, merge_base: Callable[[PullRequest], str] | None
+) -> str:
+    """The PR's merge base in a shallow checkout: the forge names it, the checkout must hold it.
+
+    ``git merge-base`` cannot be trusted on cut history (the base side stops at the
+    depth it was fetched with, so it finds an older ancestor or none); the forge's
+    answer can, and the commit it names is only a diff side, not history to walk.
+    """
+    if merge_base is None:
+        raise TtabotError(
+            "the checkout is shallow and the forge cannot be asked for the PR's merge "
+            f"base: {SHALLOW_HINT}"
+        )
+    sha = merge_base(pr)
+    if not _SHA.fullmatch(sha):
+        raise TtabotError("the forge's answer names no merge base commit")
+    if git.run(root, "cat-file", "-e", f"{sha}^{{commit}}").returncode != 0:
+        raise TtabotError(
+            f"the PR's merge base {sha[:12]} is not in the shallow checkout: {SHALLOW_HINT}"
+        )
+    return sha
+
+
+def select_pull(
+    root: Path, pr: PullRequest, merge_base: Callable[[PullRequest], str] | None = None
+) -> Selection:
+    """The PR's change as a forge shows it: from the merge base of base and head to head.
+
+    A full checkout finds the merge base with git; a shallow one (only the history the
+    merge base needs, see the example workflows) asks ``merge_base`` (the forge).
+    """
     from ttabot.sources import select_change
 
     ensure_commit(root, pr.base_sha, "base")
     ensure_commit(root, pr.head_sha, "head")
-    return select_change(root, rev_range=f"{pr.base_sha}...{pr.head_sha}")
+    if not is_shallow(root):
+        return select_change(root, rev_range=f"{pr.base_sha}...{pr.head_sha}")
+    base = shallow_merge_base(root, pr, merge_base)
+    return select_change(root, rev_range=f"{base}..{pr.head_sha}")
 
 
 def narrow(result: CheckResult, ask: Ask) -> CheckResult:
@@ -155,7 +204,7 @@ def review_pull(
     ``can_write`` False nothing is written to ``forge``. ``on_checked`` sees the
     check's result before any drafting (a forge may hand it on, see relay).
     """
-    selection = select_pull(job.root, pr)
+    selection = select_pull(job.root, pr, forge.merge_base)
     from ttabot.check import run_check
 
     result = narrow(run_check(selection, job.settings), ask)
