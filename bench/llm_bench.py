@@ -157,9 +157,9 @@ def import_times(with_litellm: bool) -> dict[str, float]:
 
 
 def own(row: dict[str, Any]) -> str:
-    """ttabot's exact count of its own calls inside a known window, where reported."""
-    count = row.get("own_calls_in_cooldown")
-    return "" if count is None else f" (own count {count})"
+    """ttabot's sends held back at the last moment by a window announced after the pick."""
+    count = row.get("sends_held_back")
+    return "" if count is None else f" (held back {count})"
 
 
 def hedges(row: dict[str, Any]) -> str:

@@ -427,18 +427,18 @@ class RotatingClient:
         ``probe`` is the claim on ``target``'s probe slot taken for this attempt before
         it ran (a hedge's); the attempt holds it while in flight and then releases it.
         """
+        stats = self.metrics.model(target.ref)
         if self._schedule.in_announced(target):
-            # A cooldown announced between the pick and this task's first turn (a hedged
-            # attempt starts on the next turn of the loop): send nothing, pick again.
+            # A cooldown announced (here, or by another process) between the pick and the
+            # send (a hedged attempt starts on the next turn of the loop): send nothing,
+            # pick again. No request is ever sent inside an announced window.
+            stats.sends_held_back += 1
             return False
         run.attempts += 1
         if run.previous is not None and run.previous != target.ref:
             self.metrics.rotations += 1
         run.previous = target.ref
-        stats = self.metrics.model(target.ref)
         stats.requests += 1
-        if self._schedule.in_announced(target):
-            stats.calls_in_cooldown += 1  # must stay 0: Schedule.pick never chooses a cooling model
         body: dict[str, Any] = {"model": target.model, "messages": run.messages_for(target.ref)}
         if max_tokens is not None:
             body["max_tokens"] = max_tokens

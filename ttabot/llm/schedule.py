@@ -99,7 +99,12 @@ class Schedule:
                 self._table.announce(key, until)
 
     def ready_at(self, target: Target, now: float) -> float:
-        """The earliest time ``target`` may be sent a request: cooldown, pacing, probe."""
+        """The earliest time ``target`` may be sent a request: cooldown (including those
+        other processes shared, read now), pacing, probe."""
+        self._sync_shared()
+        return self._ready_at(target, now)
+
+    def _ready_at(self, target: Target, now: float) -> float:
         ready = max(now, self._table.until(target.state_key))
         if target.bucket is not None:
             ready = max(ready, self._pacer.next_slot(target.bucket[0], now))
@@ -117,7 +122,7 @@ class Schedule:
         ``prefer`` (a ref) wins if it is free: the model retrying invalid output.
         """
         self._sync_shared()
-        ready = [self.ready_at(t, now) for t in candidates]
+        ready = [self._ready_at(t, now) for t in candidates]
         for target, at in zip(candidates, ready, strict=True):
             if target.ref == prefer and at <= now:
                 return target
@@ -128,7 +133,9 @@ class Schedule:
         return candidates[best]
 
     def in_announced(self, target: Target) -> bool:
-        """Whether asking ``target`` now would break a window its provider announced."""
+        """Whether asking ``target`` now would break a window its provider announced (to
+        this process, or to another one that shared it)."""
+        self._sync_shared()
         return self._table.in_announced(target.state_key)
 
     def reserve(self, target: Target, now: float) -> bool:
