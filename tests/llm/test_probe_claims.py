@@ -149,3 +149,55 @@ def test_only_the_claim_that_holds_the_slot_releases_it() -> None:
     assert schedule.ready_at(target, 100.0) > 100.0  # still held by the second
     schedule.release_probe(second)
     assert schedule.ready_at(target, 100.0) == 100.0
+
+
+def test_an_answer_sent_before_the_last_failure_does_not_end_the_backoff(
+    tmp_path: Path,
+) -> None:
+    # A model failing every other answer: of two requests sent together, one fails at 1 s
+    # and the other answers at 1.5 s. That answer is no sign of recovery; a request at 2 s
+    # must not go to the model still backing off (before: it cleared the backoff).
+    time = FakeTime()
+    a_replies = [(1.0, 500), (1.5, 200)]
+    asked: list[tuple[str, float]] = []
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        model = json.loads(request.content)["model"]
+        asked.append((model, time.elapsed))
+        after, status = a_replies.pop(0) if model == "a" and a_replies else (0.0, 200)
+        await time.sleep(after)
+        if status != 200:
+            return httpx.Response(status, json={"error": {"code": status, "message": "upstream"}})
+        message = {"role": "assistant", "content": f"answer from {model}"}
+        return httpx.Response(200, json={"choices": [{"message": message}]})
+
+    settings = make_settings(
+        "http://fake.test/v1",
+        tmp_path,
+        ("a", "b"),
+        attempt_timeout=60.0,
+        deadline=300.0,
+        shared_state=False,
+        hedge=False,
+        backoff=(10.0, 20.0),
+    )
+
+    async def main() -> list[Completion]:
+        async with RotatingClient(
+            settings,
+            environ={"FAKE_API_KEY": "k"},
+            transport=httpx.MockTransport(handler),
+            clock=time.clock,
+            sleep=time.sleep,
+        ) as client:
+
+            async def at(seconds: float) -> Completion:
+                await time.sleep(seconds)
+                return await client.complete(KIND, PROMPT)
+
+            return list(await asyncio.gather(at(0.0), at(0.0), at(2.0)))
+
+    results = asyncio.run(main())
+    assert all(r.ok for r in results)
+    assert results[2].model == "fake:b"
+    assert [at for model, at in asked if model == "a"] == [0.0, 0.0]

@@ -464,7 +464,7 @@ class RotatingClient:
             run.completion_tokens += outcome.completion_tokens
             stats.prompt_tokens += outcome.prompt_tokens
             stats.completion_tokens += outcome.completion_tokens
-            self._schedule.answered(target)
+            self._schedule.answered(target, sent)
             if schema is None:
                 stats.successes += 1
                 return self._answer(run, target, outcome.content, None)

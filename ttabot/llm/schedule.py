@@ -198,10 +198,18 @@ class Schedule:
         finally:
             self.release_probe(claim)
 
-    def answered(self, target: Target) -> None:
-        """``target`` answered: end its backoff; forget its strikes once it has answered
-        :data:`RECOVER_AFTER` times in a row."""
-        if target.ref in self._strikes:
+    def answered(self, target: Target, sent: float) -> None:
+        """``target`` answered an attempt sent at ``sent``: end its backoff; forget its
+        strikes once it has answered :data:`RECOVER_AFTER` times in a row.
+
+        An answer to an attempt already in flight at the last failure says nothing about
+        the model since (one failing every other answer answers some of a wave that also
+        failed): it neither ends the backoff nor counts towards recovery.
+        """
+        strike = self._strikes.get(target.ref)
+        if strike is not None and sent < strike[1]:
+            return
+        if strike is not None:
             self._recovered[target.ref] = self._recovered.get(target.ref, 0) + 1
             if self._recovered[target.ref] >= RECOVER_AFTER:
                 self._strikes.pop(target.ref, None)
