@@ -98,9 +98,11 @@ async def run_ttabot(scenario: Scenario, base_url: str, begin: Begin) -> Batch:
             return result.content if result.ok else None
 
         outcomes, wall, _ = await _batch(scenario, one, begin)
-    # ttabot's own count: requests it sent to a model inside a window it knew of.
+    # Sends ttabot stopped at the last moment because a window was announced after the pick
+    # (a count of its own calls inside a known window is 0 by construction; the server's
+    # count of calls inside a window, beside every client's, is the check).
     extra = {
-        "own_calls_in_cooldown": client.metrics.calls_in_cooldown,
+        "sends_held_back": client.metrics.sends_held_back,
         "hedges_sent": client.metrics.hedges_sent,
         "hedges_won": client.metrics.hedges_won,
     }

@@ -51,6 +51,9 @@ class Scenario:
     attempt_timeout: float = ATTEMPT_TIMEOUT
     #: The caller's deadline per request (seconds; None: the bench's cap).
     deadline: float | None = None
+    #: Where ``lower_bound`` ignores failures no client can foresee: the best wall time
+    #: of a client that pays only for those (None: the lower bound is that already).
+    floor: float | None = None
 
     def answer(self, model: str) -> Reply:
         """A good answer after the scenario's service latency."""
@@ -122,6 +125,24 @@ def _half_broken_200(s: Scenario, model: str, t: float) -> Reply:
     return s.answer(model)
 
 
+def half_broken_floor(requests: int, concurrency: int, latency: float) -> float:
+    """The best wall time for ``_half_broken_200`` of a client that cannot foresee which
+    answers fail: the first wave all goes to the primary (nothing is known yet) and its
+    1st, 3rd, 5th... answers fail after the latency, so those requests need a second
+    answer; every later request then takes the next free caller slot and one answer.
+
+    For 20 requests, 5 at a time, 0.5 s answers: three slots are busy until 1.0 s, two
+    until 0.5 s; the 15 other requests fit 2 x 4 + 3 x 3 = 17 slots by 2.5 s but only
+    12 by 2.0 s, so no client does better than 2.5 s = 1.25 x the 2.0 s of four waves.
+    """
+    first = min(requests, concurrency)
+    ends = [latency * (2 if i % 2 == 0 else 1) for i in range(first)]
+    for _ in range(requests - first):
+        slot = min(range(len(ends)), key=ends.__getitem__)
+        ends[slot] += latency
+    return max(ends)
+
+
 def scenarios() -> list[Scenario]:
     """Fresh scenarios (their state starts empty)."""
     # 0.5 s answers: a 5 s model answer at the 0.1 time scale
@@ -167,11 +188,14 @@ def scenarios() -> list[Scenario]:
             latency=0.2,
         ),
         make("error-in-200", "primary: error object in 200 / empty content", _broken_200, waves),
-        make(
-            "error-in-200-half",
-            "primary: half its answers an error in 200 / empty, after the latency",
-            _half_broken_200,
-            waves,
+        dataclasses.replace(
+            make(
+                "error-in-200-half",
+                "primary: half its answers an error in 200 / empty, after the latency",
+                _half_broken_200,
+                waves,
+            ),
+            floor=half_broken_floor(n, c, lat),
         ),
         hung_primary(),
     ]

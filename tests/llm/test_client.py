@@ -84,7 +84,7 @@ def test_concurrent_requests_share_one_rotation_state(
     assert all(r.ok and r.model == "fake:b" and r.attempts == 1 for r in rest), report
     assert len(fake.calls_for("a")) == 1
     assert client.metrics.models["fake:a"].cooldown_skips == 21  # the first request skipped it too
-    assert client.metrics.calls_in_cooldown == 0
+    assert client.metrics.sends_held_back == 0
     assert fake.violations() == []
 
 
@@ -109,7 +109,7 @@ def test_all_cooling_waits_for_the_earliest_deadline(
     assert result.attempts == 4
     assert client.metrics.waits >= 1
     assert fake.violations() == []
-    assert client.metrics.calls_in_cooldown == 0
+    assert client.metrics.sends_held_back == 0
 
 
 def test_all_cooling_past_the_deadline_fails_without_waiting(
@@ -313,7 +313,7 @@ def test_saturated_chain_uses_every_model_and_never_enters_a_window(
     results, client = ask(settings, environ, n=12)
     assert all(r.ok for r in results)
     assert {r.model for r in results} == {"fake:a", "fake:b", "fake:c"}
-    assert client.metrics.calls_in_cooldown == 0  # exact: what the client sent knowingly
+    assert client.metrics.sends_held_back == 0  # every pick saw the windows: none held back
     # The server stamps arrival, which a loaded machine delays for requests already in
     # flight when the 429 went out; half a second of grace still catches a real violation
     # inside a 1.5 s window.

@@ -112,18 +112,22 @@ def rate_limited(
     return Reply(429, _error(429, "Rate limit exceeded: free-models-per-min"), headers, delay)
 
 
-def sse_events(content: str, *, pieces: int = 3, usage: tuple[int, int] = (7, 3)) -> list[bytes]:
-    """The SSE events of a streamed chat completion of ``content`` (OpenRouter's shape)."""
+def sse_events(
+    content: str, *, pieces: int = 3, usage: tuple[int, int] | None = (7, 3)
+) -> list[bytes]:
+    """The SSE events of a streamed chat completion of ``content``: the content in a few
+    chunks, one with the ``finish_reason``, then (unless ``usage`` is None) the usage chunk
+    with no choices that ``stream_options: {"include_usage": true}`` asks for."""
     size = max(1, -(-len(content) // max(1, pieces)))
     parts = [content[i : i + size] for i in range(0, len(content), size)] or [""]
-    events = [{"choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}}]}]
+    events: list[dict[str, Any]] = [
+        {"choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}}]}
+    ]
     events += [{"choices": [{"index": 0, "delta": {"content": part}}]} for part in parts]
-    events.append(
-        {
-            "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
-            "usage": {"prompt_tokens": usage[0], "completion_tokens": usage[1]},
-        }
-    )
+    events.append({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+    if usage is not None:
+        tokens = {"prompt_tokens": usage[0], "completion_tokens": usage[1]}
+        events.append({"choices": [], "usage": {**tokens, "total_tokens": sum(usage)}})
     return [f"data: {json.dumps(e)}\n\n".encode() for e in events] + [b"data: [DONE]\n\n"]
 
 
@@ -160,8 +164,12 @@ def keepalive_forever(interval: float = 0.05) -> Reply:
     return Reply(200, b"", SSE_HEADERS, chunks=chunks())
 
 
-def as_sse(reply: Reply) -> Reply:
-    """``reply`` streamed, if it is a successful chat completion; else unchanged."""
+def as_sse(reply: Reply, *, include_usage: bool = True) -> Reply:
+    """``reply`` streamed, if it is a successful chat completion; else unchanged.
+
+    Like OpenAI, the token usage is streamed only if ``include_usage`` (the request's
+    ``stream_options``) asks for it.
+    """
     body = reply.body
     try:
         content = body["choices"][0]["message"]["content"]
@@ -170,9 +178,8 @@ def as_sse(reply: Reply) -> Reply:
         return reply
     if reply.status != 200 or not isinstance(content, str):
         return reply
-    events = sse_events(
-        content, usage=(usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0))
-    )
+    tokens = (usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0))
+    events = sse_events(content, usage=tokens if include_usage else None)
     return streamed(*events, delay=reply.delay)
 
 
@@ -361,7 +368,9 @@ class FakeOpenAI:
             self.calls.append(Call(model, now, body, request.headers))
         reply = self._next_reply(model, body)
         if self.stream and isinstance(body, dict) and body.get("stream") is True:
-            reply = as_sse(reply)
+            options = body.get("stream_options")
+            wants_usage = isinstance(options, dict) and options.get("include_usage") is True
+            reply = as_sse(reply, include_usage=wants_usage)
         if reply.status == 429:
             # The window opens when the 429 leaves the server (after any delay).
             sent = now + reply.delay

@@ -146,11 +146,6 @@ async def probe_lines(settings: Settings, environ: Mapping[str, str]) -> tuple[l
     for ref in refs:
         by_provider.setdefault(ref.partition(":")[0], []).append(ref)
     async with RotatingClient(settings, environ=environ) as client:
-        # Reading one model's cooldown loads every cooldown other processes shared:
-        # the probe's own readiness check looks only at this client's table.
-        for ref in refs[:1]:
-            if (first := client.target(ref)) is not None:
-                client.cooling_until(first)
 
         async def one_provider(group: list[str]) -> list[tuple[str, Completion]]:
             # Awaited in turn: gathering them would read every pacing slot as free at once.

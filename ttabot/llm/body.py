@@ -8,7 +8,8 @@ bounded by the cap however large (or however well compressed) the body is:
   to 2 GB, and raises :class:`BodyTooLarge` past the cap;
 * :class:`StreamAssembler` turns an SSE chat-completion stream back into the
   payload a non-streamed request would have had, telling real progress (data
-  events, content tokens) from ``: keep-alive`` comments.
+  events, content tokens) from ``: keep-alive`` comments, and an answer that was
+  finished (``data: [DONE]`` or a ``finish_reason``) from one cut off mid-way.
 """
 
 from __future__ import annotations
@@ -91,6 +92,9 @@ class StreamAssembler:
     :meth:`feed` takes decoded bytes and returns what they brought: ``"token"``
     when content (or reasoning) text arrived, ``"data"`` for other events,
     ``""`` when only comments, blank lines or part of a line arrived.
+    ``finished`` tells whether the answer was complete: the stream said
+    ``data: [DONE]``, sent an error event, or its last choice carried a
+    ``finish_reason`` (the usage chunk OpenAI sends after it changes nothing).
     """
 
     def __init__(self) -> None:
@@ -101,6 +105,12 @@ class StreamAssembler:
         self._error: Any = None
         self.done = False
         self.events = 0
+        self._finish_reason: str | None = None
+
+    @property
+    def finished(self) -> bool:
+        """Whether the stream ended the answer itself (not a connection closed mid-answer)."""
+        return self.done or self._finish_reason is not None
 
     def feed(self, data: bytes) -> str:
         """Consume ``data``; raises ``ValueError`` for an event that is not JSON (or too deep)."""
@@ -138,6 +148,9 @@ class StreamAssembler:
     def _delta(self, choices: Any) -> bool:
         if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
             return False
+        reason = choices[0].get("finish_reason")
+        if isinstance(reason, str) and reason:
+            self._finish_reason = reason
         delta = choices[0].get("delta") or choices[0].get("message")
         if not isinstance(delta, dict):
             return False

@@ -22,7 +22,6 @@ waiting.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -36,7 +35,7 @@ from ttabot.llm.metrics import Metrics
 from ttabot.llm.quota import QuotaBook
 from ttabot.llm.reachability import UNREACHABLE_AFTER, Reachability, unreachable_error
 from ttabot.llm.request import Completion, Request
-from ttabot.llm.schedule import Schedule
+from ttabot.llm.schedule import ProbeClaim, Schedule
 from ttabot.llm.state import open_state
 from ttabot.llm.targets import Target, missing_keys, resolve_target, usable_models
 
@@ -297,27 +296,28 @@ class RotatingClient:
         sent = self._clock()
         tasks: dict[asyncio.Future[Completion | bool], Target] = {}
         # A task starts on the next turn of the loop: claim a backing-off model's one
-        # probe slot now, so concurrent requests see it taken (the attempt claims it
-        # again and frees it when it ends).
-        with contextlib.ExitStack() as slots:
-            slots.enter_context(self._schedule.probe_slot(target, sent))
-            primary = asyncio.ensure_future(
-                self._attempt(run, target, schema, max_tokens, started.set)
-            )
-            tasks[primary] = target
-            try:
-                backup = await self._hedge_target(run, primary, started, target, candidates)
-                if backup is None:
-                    return await primary, target
-                self.metrics.hedges_sent += 1
-                slots.enter_context(self._schedule.probe_slot(backup, self._clock()))
-                tasks[asyncio.ensure_future(self._attempt(run, backup, schema, max_tokens))] = (
-                    backup
-                )
-                return await self._first_valid(tasks, primary, started, sent)
-            finally:
-                for task in tasks:
-                    task.cancel()
+        # probe slot now, so concurrent requests see it taken. The attempt takes the
+        # claim over and frees it when it ends; releasing it here too is a no-op then,
+        # and never frees a claim another request has made since.
+        claims = [self._schedule.claim_probe(target, sent)]
+        primary = asyncio.ensure_future(
+            self._attempt(run, target, schema, max_tokens, started.set, claims[0])
+        )
+        tasks[primary] = target
+        try:
+            backup = await self._hedge_target(run, primary, started, target, candidates)
+            if backup is None:
+                return await primary, target
+            self.metrics.hedges_sent += 1
+            claims.append(self._schedule.claim_probe(backup, self._clock()))
+            second = self._attempt(run, backup, schema, max_tokens, None, claims[-1])
+            tasks[asyncio.ensure_future(second)] = backup
+            return await self._first_valid(tasks, primary, started, sent)
+        finally:
+            for task in tasks:
+                task.cancel()
+            for claim in claims:  # an attempt cancelled before it ran still holds its claim
+                self._schedule.release_probe(claim)
 
     async def _hedge_target(
         self,
@@ -420,20 +420,25 @@ class RotatingClient:
         schema: Mapping[str, Any] | None,
         max_tokens: int | None,
         on_first_token: Callable[[], object] | None = None,
+        probe: ProbeClaim | None = None,
     ) -> Completion | bool:
-        """Send one request; a Completion ends the request, True asks to retry this model."""
+        """Send one request; a Completion ends the request, True asks to retry this model.
+
+        ``probe`` is the claim on ``target``'s probe slot taken for this attempt before
+        it ran (a hedge's); the attempt holds it while in flight and then releases it.
+        """
+        stats = self.metrics.model(target.ref)
         if self._schedule.in_announced(target):
-            # A cooldown announced between the pick and this task's first turn (a hedged
-            # attempt starts on the next turn of the loop): send nothing, pick again.
+            # A cooldown announced (here, or by another process) between the pick and the
+            # send (a hedged attempt starts on the next turn of the loop): send nothing,
+            # pick again. No request is ever sent inside an announced window.
+            stats.sends_held_back += 1
             return False
         run.attempts += 1
         if run.previous is not None and run.previous != target.ref:
             self.metrics.rotations += 1
         run.previous = target.ref
-        stats = self.metrics.model(target.ref)
         stats.requests += 1
-        if self._schedule.in_announced(target):
-            stats.calls_in_cooldown += 1  # must stay 0: Schedule.pick never chooses a cooling model
         body: dict[str, Any] = {"model": target.model, "messages": run.messages_for(target.ref)}
         if max_tokens is not None:
             body["max_tokens"] = max_tokens
@@ -447,7 +452,7 @@ class RotatingClient:
             if on_first_token is not None:
                 on_first_token()
 
-        with self._schedule.probe_slot(target, sent):
+        with self._schedule.probe_slot(target, sent, probe):
             outcome = await self.send(target, body, timeout, first_token)
         stats.latencies.append(self._clock() - sent)
         if outcome.quota is not None:
@@ -459,7 +464,7 @@ class RotatingClient:
             run.completion_tokens += outcome.completion_tokens
             stats.prompt_tokens += outcome.prompt_tokens
             stats.completion_tokens += outcome.completion_tokens
-            self._schedule.answered(target)
+            self._schedule.answered(target, sent)
             if schema is None:
                 stats.successes += 1
                 return self._answer(run, target, outcome.content, None)

@@ -37,6 +37,7 @@ class FailureKind(str, enum.Enum):
     ERROR_IN_200 = "error_in_200"
     EMPTY = "empty_content"
     MALFORMED = "malformed_response"
+    TRUNCATED = "truncated_stream"  # the connection closed mid-answer
     INVALID_OUTPUT = "invalid_output"
     TOO_LARGE = "body_too_large"
     FIRST_TOKEN_TIMEOUT = "first_token_timeout"

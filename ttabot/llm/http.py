@@ -1,6 +1,8 @@
 """One chat-completion request over HTTP, turned into an answer or a classified failure.
 
-The request is streamed (SSE) unless the provider says ``stream = false``, and a
+The request is streamed (SSE, asking for the token usage at the end) unless the
+provider says ``stream = false``; a stream that closes before ``data: [DONE]`` or a
+``finish_reason`` is a transient failure (a cut-off answer), not an answer. A
 watchdog bounds it three ways: the whole attempt (``timeout``), the wait for the
 first content token (``first_token``: a model that accepted the request and sends
 nothing must not hold it for a whole attempt), and the silence between chunks once
@@ -40,6 +42,9 @@ if TYPE_CHECKING:
     import httpx
 
     from ttabot.llm.targets import Target
+
+#: What a streamed request adds to the body: SSE, and the token counts at the end.
+STREAM_FIELDS: Mapping[str, Any] = {"stream": True, "stream_options": {"include_usage": True}}
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[Any]]
@@ -160,7 +165,9 @@ async def _exchange(
     watch: _Watch,
     first_token: Callable[[], None],
 ) -> Answer | Failure:
-    payload = {**body, "stream": True} if limits.stream else dict(body)
+    # include_usage: OpenAI-compatible servers then end the stream with a usage chunk;
+    # without it a streamed answer reports no tokens.
+    payload = {**body, **STREAM_FIELDS} if limits.stream else dict(body)
     headers = {**target.headers, "Accept-Encoding": ACCEPT_ENCODING}
     request = http.build_request(
         "POST", target.url, json=payload, headers=headers, timeout=limits.timeout
@@ -211,6 +218,10 @@ async def _read_stream(
         events.feed(decoder.flush() + b"\n")
     if not events.events:
         return Failure(FailureKind.MALFORMED, Scope.TRANSIENT, "stream ended without data", 200)
+    if not events.finished:
+        # The connection closed mid-answer: what arrived may be any prefix of the answer.
+        detail = "stream ended before data: [DONE] or a finish_reason (connection closed)"
+        return Failure(FailureKind.TRUNCATED, Scope.TRANSIENT, detail, 200)
     now = watch.clock()
     outcome = classify_payload(200, response.headers, events.payload(), now)
     return with_daily_quota(outcome, 200, response.headers, now)

@@ -29,7 +29,10 @@ class ModelStats:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cooldown_skips: int = 0
-    calls_in_cooldown: int = 0
+    #: Sends stopped at the last moment: a window was announced after the model was picked.
+    #: (A count of requests sent inside an announced window would be 0 by construction; the
+    #: fake server's ``violations()`` checks that from the outside.)
+    sends_held_back: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-able summary; latencies as p50/p95 seconds."""
@@ -43,7 +46,7 @@ class ModelStats:
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens,
             "cooldown_skips": self.cooldown_skips,
-            "calls_in_cooldown": self.calls_in_cooldown,
+            "sends_held_back": self.sends_held_back,
         }
 
 
@@ -69,9 +72,9 @@ class Metrics:
         return stats
 
     @property
-    def calls_in_cooldown(self) -> int:
-        """Requests sent to a model inside a window it announced (should be 0)."""
-        return sum(stats.calls_in_cooldown for stats in self.models.values())
+    def sends_held_back(self) -> int:
+        """Sends stopped because a window was announced between the pick and the send."""
+        return sum(stats.sends_held_back for stats in self.models.values())
 
     def as_dict(self) -> dict[str, Any]:
         """Everything, JSON-able."""
@@ -84,7 +87,7 @@ class Metrics:
             "hedges_sent": self.hedges_sent,
             "hedges_won": self.hedges_won,
             "cooldown_skips": sum(s.cooldown_skips for s in self.models.values()),
-            "calls_in_cooldown": self.calls_in_cooldown,
+            "sends_held_back": self.sends_held_back,
             "models": {ref: stats.as_dict() for ref, stats in self.models.items()},
         }
 
@@ -93,7 +96,7 @@ class Metrics:
         lines = [
             f"completions {self.completions_ok}/{self.completions} ok, "
             f"{self.rotations} rotations, {self.waits} waits ({self.wait_seconds:.1f}s), "
-            f"{self.calls_in_cooldown} calls inside a cooldown, "
+            f"{self.sends_held_back} sends held back by a new cooldown, "
             f"{self.hedges_won}/{self.hedges_sent} hedges won"
         ]
         for ref, stats in self.models.items():

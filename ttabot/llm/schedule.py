@@ -32,6 +32,19 @@ if TYPE_CHECKING:
 RECOVER_AFTER = 2
 
 
+class ProbeClaim:
+    """One request's hold on a backing-off model's probe slot (compared by identity)."""
+
+    __slots__ = ("ref", "sent")
+
+    def __init__(self, ref: str, sent: float) -> None:
+        self.ref = ref
+        self.sent = sent
+
+    def __repr__(self) -> str:
+        return f"<ProbeClaim {self.ref} sent={self.sent}>"
+
+
 class Schedule:
     """Cooldowns, pacing, backoff strikes and probes of every model one client asks."""
 
@@ -54,8 +67,9 @@ class Schedule:
         # threshold), so a model failing every other answer stays at one probe at a time.
         self._recovered: dict[str, int] = {}
         # A model that failed without announcing anything gets one probe request at a
-        # time once its backoff ends (a circuit breaker's half-open state): ref -> sent.
-        self._probes: dict[str, float] = {}
+        # time once its backoff ends (a circuit breaker's half-open state): ref -> the
+        # claim of the request holding it (only that claim releases it).
+        self._probes: dict[str, ProbeClaim] = {}
         # Requests waiting while a probe is in flight; woken when it ends, to look again.
         self._waiters: list[asyncio.Future[None]] = []
         # Shared state (file or Redis): cooldowns other processes learned, and the
@@ -85,14 +99,19 @@ class Schedule:
                 self._table.announce(key, until)
 
     def ready_at(self, target: Target, now: float) -> float:
-        """The earliest time ``target`` may be sent a request: cooldown, pacing, probe."""
+        """The earliest time ``target`` may be sent a request: cooldown (including those
+        other processes shared, read now), pacing, probe."""
+        self._sync_shared()
+        return self._ready_at(target, now)
+
+    def _ready_at(self, target: Target, now: float) -> float:
         ready = max(now, self._table.until(target.state_key))
         if target.bucket is not None:
             ready = max(ready, self._pacer.next_slot(target.bucket[0], now))
             ready = max(ready, self._window_full.get(target.bucket[0], 0.0))
         probe = self._probes.get(target.ref)
         if probe is not None:
-            ready = max(ready, probe + self._settings.attempt_timeout)
+            ready = max(ready, probe.sent + self._settings.attempt_timeout)
         return ready
 
     def pick(
@@ -103,7 +122,7 @@ class Schedule:
         ``prefer`` (a ref) wins if it is free: the model retrying invalid output.
         """
         self._sync_shared()
-        ready = [self.ready_at(t, now) for t in candidates]
+        ready = [self._ready_at(t, now) for t in candidates]
         for target, at in zip(candidates, ready, strict=True):
             if target.ref == prefer and at <= now:
                 return target
@@ -114,7 +133,9 @@ class Schedule:
         return candidates[best]
 
     def in_announced(self, target: Target) -> bool:
-        """Whether asking ``target`` now would break a window its provider announced."""
+        """Whether asking ``target`` now would break a window its provider announced (to
+        this process, or to another one that shared it)."""
+        self._sync_shared()
         return self._table.in_announced(target.state_key)
 
     def reserve(self, target: Target, now: float) -> bool:
@@ -141,23 +162,54 @@ class Schedule:
 
     # --- what an attempt teaches ----------------------------------------------
 
-    @contextlib.contextmanager
-    def probe_slot(self, target: Target, sent: float) -> Iterator[None]:
-        """Hold ``target``'s one probe slot while an attempt is in flight, if it is backing off."""
+    def claim_probe(self, target: Target, sent: float) -> ProbeClaim | None:
+        """Take ``target``'s one probe slot if it is backing off (None if it is not).
+
+        The slot is held until :meth:`release_probe` is given this very claim; a claim
+        another request made since is never released by this one.
+        """
         if target.ref not in self._strikes:
-            yield
-            return
-        self._probes[target.ref] = sent
+            return None
+        claim = ProbeClaim(target.ref, sent)
+        self._probes[target.ref] = claim
+        return claim
+
+    def release_probe(self, claim: ProbeClaim | None) -> None:
+        """Free the probe slot ``claim`` holds; nothing if it is None or no longer holds it."""
+        if claim is not None and self._probes.get(claim.ref) is claim:
+            del self._probes[claim.ref]
+            self._wake_waiters()
+
+    @contextlib.contextmanager
+    def probe_slot(
+        self, target: Target, sent: float, held: ProbeClaim | None = None
+    ) -> Iterator[None]:
+        """Hold ``target``'s one probe slot while an attempt is in flight, if it is backing off.
+
+        ``held`` is a claim taken earlier for this attempt (a hedge claims before its task
+        runs): the attempt takes it over, and releases it when it ends, if it still holds it.
+        """
+        if held is not None and self._probes.get(held.ref) is held:
+            claim: ProbeClaim | None = held
+        else:
+            claim = self.claim_probe(target, sent)
         try:
             yield
         finally:
-            self._probes.pop(target.ref, None)
-            self._wake_waiters()
+            self.release_probe(claim)
 
-    def answered(self, target: Target) -> None:
-        """``target`` answered: end its backoff; forget its strikes once it has answered
-        :data:`RECOVER_AFTER` times in a row."""
-        if target.ref in self._strikes:
+    def answered(self, target: Target, sent: float) -> None:
+        """``target`` answered an attempt sent at ``sent``: end its backoff; forget its
+        strikes once it has answered :data:`RECOVER_AFTER` times in a row.
+
+        An answer to an attempt already in flight at the last failure says nothing about
+        the model since (one failing every other answer answers some of a wave that also
+        failed): it neither ends the backoff nor counts towards recovery.
+        """
+        strike = self._strikes.get(target.ref)
+        if strike is not None and sent < strike[1]:
+            return
+        if strike is not None:
             self._recovered[target.ref] = self._recovered.get(target.ref, 0) + 1
             if self._recovered[target.ref] >= RECOVER_AFTER:
                 self._strikes.pop(target.ref, None)
