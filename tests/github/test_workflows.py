@@ -124,7 +124,8 @@ def test_action_shape() -> None:
     assert install["env"]["TTABOT_VENV"] == "${{ runner.temp }}/ttabot-venv"
     assert '"$GITHUB_ACTION_PATH"' in install["run"]
     assert run["id"] == "run"
-    assert run["run"].strip() == 'exec "$TTABOT_VENV/bin/ttabot" action'
+    # -I: the workspace may be a fork's checkout; nothing there may shadow ttabot.
+    assert run["run"].strip() == 'exec "$TTABOT_VENV/bin/python" -I -m ttabot action'
     env = run["env"]
     assert set(env) >= {
         "GITHUB_TOKEN",
