@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tests.github.conftest import Hub
 from tests.support.fake_github import Fault, PullState
 from tests.support.loopback import Reply
-from ttabot.github.publish import add_labels, find_sticky, post_review, react
+from ttabot.github.publish import (
+    add_labels,
+    find_sticky,
+    post_review,
+    react,
+    reply,
+    upsert_sticky,
+)
 from ttabot.review.report import STICKY_MARKER
 from ttabot.review.suggestions import Suggestion
 
@@ -82,15 +91,42 @@ def test_reaction(hub: Hub) -> None:
     assert hub.fake.reactions == [(55, "eyes")]
 
 
-def test_find_sticky_prefers_bot_comments() -> None:
-    comments = [
-        {"id": 1, "body": "hello", "user": {"type": "User"}},
-        {"id": 2, "body": f"quoting {STICKY_MARKER}", "user": {"type": "User"}},
-        {"id": 3, "body": f"{STICKY_MARKER}\nby a token of a person", "user": {"type": "User"}},
-        {"id": 4, "body": f"{STICKY_MARKER}\nreport", "user": {"type": "Bot"}},
+def test_find_sticky_adopts_only_ttabots_own_comment() -> None:
+    def by(login: str, kind: str, body: str = f"{STICKY_MARKER}\nreport") -> dict[str, Any]:
+        return {"body": body, "user": {"login": login, "type": kind}}
+
+    mine = by("github-actions[bot]", "Bot")
+    strangers = [
+        by("mallory", "User"),
+        by("dependabot[bot]", "Bot"),
+        by("github-actions[bot]", "User"),  # not how GitHub shows the bot: not it
+        {"body": f"{STICKY_MARKER}\nno author"},
+        by("github-actions[bot]", "Bot", f"quoting {STICKY_MARKER}"),
     ]
-    found = find_sticky(comments)
-    assert found is not None and found["id"] == 4
-    found = find_sticky(comments[:3])
-    assert found is not None and found["id"] == 3
-    assert find_sticky(comments[:2]) is None
+    assert find_sticky(strangers) is None
+    assert find_sticky([*strangers, mine]) is mine
+    assert find_sticky([by("GitHub-Actions[bot]", "Bot")]) is not None  # logins ignore case
+    # An App token or a personal token writes as its own account: bot-login names it.
+    app, person = by("ttabot-app[bot]", "Bot"), by("octocat", "User")
+    assert find_sticky([mine, app, person], "ttabot-app[bot]") is app
+    assert find_sticky([mine, app, person], "octocat") is person
+    assert find_sticky([by("octocat", "Bot")], "octocat") is None
+
+
+def test_a_strangers_marker_does_not_pass_for_ttabots_reply(hub: Hub) -> None:
+    # The first POST fails before GitHub stores it; the retry asks "did it land?" first.
+    hub.fake.add_comment(5, "<!-- ttabot:reply 77 -->\nalready answered", "mallory")
+    hub.fake.faults.append(Fault("POST", r"/repos/octo/proj/issues/5/comments", Reply(502, {})))
+    reply(hub.api, "octo/proj", 5, 77, "help text")
+    answers = [c for c in hub.fake.comments[5] if c["user"]["login"] == "github-actions[bot]"]
+    assert len(answers) == 1 and answers[0]["body"].endswith("help text")
+
+
+def test_the_sticky_of_an_app_token_is_found_by_its_login(hub: Hub) -> None:
+    hub.fake.login = "ttabot-app[bot]"
+    first = upsert_sticky(hub.api, "octo/proj", 5, f"{STICKY_MARKER}\none", author=hub.fake.login)
+    second = upsert_sticky(hub.api, "octo/proj", 5, f"{STICKY_MARKER}\ntwo", author=hub.fake.login)
+    assert first == second and [m for m, _ in hub.fake.writes] == ["POST", "PATCH"]
+    # With the default (GITHUB_TOKEN's) login it would not recognise its own: a new one.
+    upsert_sticky(hub.api, "octo/proj", 5, f"{STICKY_MARKER}\nthree")
+    assert [c["body"][-3:] for c in hub.fake.sticky_comments(5)] == ["two", "ree"]

@@ -101,6 +101,10 @@ def hostile(st: Stage, **changes: Any) -> bytes:
             {"findings": [{"category": "refactor", "path": "a", "symbol": "f", "line": True}]},
             "line",
         ),
+        (
+            {"findings": [{"category": "refactor", "path": "../../x/y", "symbol": "f", "line": 1}]},
+            "findings[0].path: expected a relative path",
+        ),
     ],
 )
 def test_an_off_schema_artifact_publishes_nothing(
@@ -122,7 +126,7 @@ def test_artifact_text_is_shown_inert(stage: Stage) -> None:  # noqa: F811
     report = stage.tmp / "report.json"
     finding = {
         "category": "docs-missing",
-        "path": "a`<!-- ttabot:sticky -->@octo/all ![x](https://evil.example/p.png)",
+        "path": "a`<!-- ttabot:sticky -->@octo/all ![x](https:evil.example/p.png)",
         "symbol": "f",
         "line": 3,
     }
@@ -132,7 +136,7 @@ def test_artifact_text_is_shown_inert(stage: Stage) -> None:  # noqa: F811
     (comment,) = stage.fake.comments[7]
     body = comment["body"]
     assert body.count("<!-- ttabot:sticky -->") == 1 and body.startswith("<!-- ttabot:sticky -->")
-    assert "[``a`@octo/all ![x](https://evil.example/p.png):3``](" in body
+    assert "[``a`@octo/all ![x](https:evil.example/p.png):3``](" in body
     assert "/a%60%3C%21--%20ttabot%3Asticky%20--%3E%40octo/all%20%21%5Bx%5D" in body
 
 

@@ -10,6 +10,7 @@ from tests.github.test_action_run import (
     Stage,
     stage,  # noqa: F401  (fixture)
 )
+from ttabot.github.timeline import TRIAGE_REACTION
 from ttabot.review.labels import label_names
 
 
@@ -69,10 +70,48 @@ def test_edits_retriage_at_most_once_an_hour(stage: Stage) -> None:  # noqa: F81
     assert second.code == 0 and stage.fake.labels[21] == []
     assert "less than an hour ago" in second.summary
     # An hour later it may run again.
-    for item in stage.fake.issue_events[21]:
-        item["created_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 3700))
+    for item in [*stage.fake.issue_events[21], *stage.fake.issue_reactions[21]]:
+        item["created_at"] = hour_ago()
     third = stage.run("issues", issue_event("edited", changes={"body": {"from": "z"}}))
     assert third.code == 0 and stage.fake.labels[21]
+
+
+def hour_ago() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 3700))
+
+
+def own_marks(stage: Stage, number: int = 21) -> list[dict[str, Any]]:  # noqa: F811
+    return [
+        r
+        for r in stage.fake.issue_reactions.get(number, [])
+        if r["user"]["login"] == stage.fake.login and r["content"] == TRIAGE_REACTION
+    ]
+
+
+def test_every_triage_leaves_one_fresh_mark(stage: Stage) -> None:  # noqa: F811
+    # A triage that labels nothing still marks the issue; the mark is renewed, never doubled.
+    event = issue_event("opened")
+    event["issue"].update(title="Question", body="How do I configure this?")
+    first = stage.run("issues", event)
+    assert first.code == 0 and stage.fake.labels == {}
+    (mark,) = own_marks(stage)
+    mark["created_at"] = hour_ago()
+    event["action"], event["changes"] = "edited", {"body": {"from": "x"}}
+    again = stage.run("issues", event)
+    assert again.code == 0 and "less than an hour" not in again.summary
+    (renewed,) = own_marks(stage)
+    assert renewed["id"] != mark["id"] and renewed["created_at"] != hour_ago()
+    skipped = stage.run("issues", event)
+    assert "triaged less than an hour ago" in skipped.summary
+
+
+def test_only_ttabots_own_marks_count(stage: Stage) -> None:  # noqa: F811
+    # A stranger's "eyes", or another bot's, must not silence triage.
+    stage.fake.add_issue_reaction(21, TRIAGE_REACTION, "mallory")
+    stage.fake.add_issue_reaction(21, TRIAGE_REACTION, "other-app[bot]", "Bot")
+    run = stage.run("issues", issue_event("edited", changes={"body": {"from": "x"}}))
+    assert run.code == 0 and stage.fake.labels[21], run.summary
+    assert len(own_marks(stage)) == 1 and len(stage.fake.issue_reactions[21]) == 3
 
 
 def test_label_names_drop_unmapped_kinds() -> None:

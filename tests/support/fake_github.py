@@ -1,9 +1,11 @@
 """A fake GitHub REST API with state, for serving on 127.0.0.1 with ``loopback.serve``.
 
 It answers the endpoints ttabot uses with the JSON shapes and status codes GitHub
-documents: issue comments, reactions, labels, pulls (get, files, reviews, review
-comments), git refs/commits/trees/blobs, collaborator permission. Faults (a
-secondary rate limit, a 5xx) are injected per method and path.
+documents: issue comments, reactions (on comments and on issues), labels, pulls
+(get, files, reviews, review comments), git refs/commits/trees/blobs, collaborator
+permission. Writes are authored by the token's account (``login``, GITHUB_TOKEN's
+``github-actions[bot]`` unless a test says otherwise). Faults (a secondary rate
+limit, a 5xx) are injected per method and path.
 """
 
 from __future__ import annotations
@@ -72,6 +74,11 @@ class FakeGitHub:
         self.review_comments: dict[int, list[dict[str, Any]]] = {}
         self.reviews: dict[int, list[dict[str, Any]]] = {}
         self.reactions: list[tuple[int, str]] = []
+        #: Reactions on issues, as GET /issues/N/reactions lists them (oldest first).
+        self.issue_reactions: dict[int, list[dict[str, Any]]] = {}
+        #: The account the token writes as (GITHUB_TOKEN's; an App's is ``slug[bot]``).
+        self.login = BOT_LOGIN
+        self.login_type = "Bot"
         self.labels: dict[int, list[str]] = {}
         self.pulls: dict[int, PullState] = {}
         self.refs: dict[str, str] = {}
@@ -104,6 +111,9 @@ class FakeGitHub:
             ("POST", r"/issues/(\d+)/comments", self._create_comment),
             ("PATCH", r"/issues/comments/(\d+)", self._update_comment),
             ("POST", r"/issues/comments/(\d+)/reactions", self._react),
+            ("GET", r"/issues/(\d+)/reactions", self._list_issue_reactions),
+            ("POST", r"/issues/(\d+)/reactions", self._react_to_issue),
+            ("DELETE", r"/issues/(\d+)/reactions/(\d+)", self._delete_issue_reaction),
             ("POST", r"/issues/(\d+)/labels", self._add_labels),
             ("GET", r"/issues/(\d+)/events", self._list_events),
             ("GET", r"/pulls/(\d+)", self._get_pull),
@@ -142,6 +152,22 @@ class FakeGitHub:
         """Add a conversation comment as if a user wrote it."""
         with self._lock:
             return self._new_comment(number, body, login, user_type)
+
+    def add_issue_reaction(
+        self,
+        number: int,
+        content: str,
+        login: str = "alice",
+        user_type: str = "User",
+        created_at: str | None = None,
+    ) -> dict[str, Any]:
+        """Add a reaction on issue ``number`` as if ``login`` made it (now, or ``created_at``)."""
+        with self._lock:
+            return self._new_issue_reaction(number, content, login, user_type, created_at)
+
+    def me(self) -> dict[str, Any]:
+        """The user object GitHub shows as the author of the token's writes."""
+        return {"login": self.login, "id": 41898282, "type": self.login_type}
 
     def sticky_comments(self, number: int) -> list[dict[str, Any]]:
         """Comments on ``number`` carrying ttabot's sticky marker."""
@@ -238,7 +264,7 @@ class FakeGitHub:
                     "errors": [{"field": "body", "code": "missing_field"}],
                 },
             )
-        return Reply(201, self._new_comment(int(number), body, BOT_LOGIN, "Bot"))
+        return Reply(201, self._new_comment(int(number), body, self.login, self.login_type))
 
     def _update_comment(self, request: Request, cid: str) -> Reply:
         for comment in itertools.chain.from_iterable(self.comments.values()):
@@ -256,9 +282,58 @@ class FakeGitHub:
             {
                 "id": next(self._ids),
                 "content": content,
-                "user": {"login": BOT_LOGIN, "type": "Bot"},
+                "user": self.me(),
             },
         )
+
+    def _new_issue_reaction(
+        self, number: int, content: str, login: str, user_type: str, created_at: str | None
+    ) -> dict[str, Any]:
+        rid = next(self._ids)
+        reaction = {
+            "id": rid,
+            "node_id": f"REA_{rid}",
+            "user": {"login": login, "id": 1, "type": user_type},
+            "content": content,
+            "created_at": created_at or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
+        self.issue_reactions.setdefault(number, []).append(reaction)
+        return reaction
+
+    def _list_issue_reactions(self, request: Request, number: str) -> Reply:
+        content = request.query.get("content", [""])[0]
+        found = [
+            r
+            for r in self.issue_reactions.get(int(number), [])
+            if not content or r["content"] == content
+        ]
+        return self._page(request, found)
+
+    def _react_to_issue(self, request: Request, number: str) -> Reply:
+        content = request.json().get("content")
+        if content not in ("+1", "-1", "laugh", "confused", "heart", "hooray", "rocket", "eyes"):
+            return Reply(
+                422,
+                {
+                    "message": "Validation Failed",
+                    "errors": [{"field": "content", "code": "invalid"}],
+                },
+            )
+        for r in self.issue_reactions.get(int(number), []):
+            if r["content"] == content and r["user"]["login"] == self.login:
+                # GitHub: 200 and the existing reaction (its created_at unchanged).
+                return Reply(200, r)
+        reaction = self._new_issue_reaction(int(number), content, self.login, self.login_type, None)
+        return Reply(201, reaction)
+
+    def _delete_issue_reaction(self, request: Request, number: str, rid: str) -> Reply:
+        reactions = self.issue_reactions.get(int(number), [])
+        for r in reactions:
+            # Only the reaction's own author may delete it.
+            if r["id"] == int(rid) and r["user"]["login"] == self.login:
+                reactions.remove(r)
+                return Reply(204, b"")
+        return Reply(404, {"message": "Not Found"})
 
     def _list_events(self, request: Request, number: str) -> Reply:
         return self._page(request, self.issue_events.get(int(number), []))
@@ -272,7 +347,7 @@ class FakeGitHub:
                 self.issue_events.setdefault(int(number), []).append(
                     {
                         "event": "labeled",
-                        "actor": {"login": BOT_LOGIN, "type": "Bot"},
+                        "actor": self.me(),
                         "label": {"name": name},
                         "created_at": now,
                     }
@@ -343,7 +418,7 @@ class FakeGitHub:
             "body": data.get("body", ""),
             "state": "COMMENTED",
             "commit_id": data.get("commit_id"),
-            "user": {"login": BOT_LOGIN, "type": "Bot"},
+            "user": self.me(),
             "html_url": f"https://github.com/{self.repo}/pull/{number}#pullrequestreview-{rid}",
         }
         self.reviews.setdefault(int(number), []).append(review)
@@ -357,7 +432,7 @@ class FakeGitHub:
                     "start_line": c.get("start_line"),
                     "side": "RIGHT",
                     "body": c["body"],
-                    "user": {"login": BOT_LOGIN, "type": "Bot"},
+                    "user": self.me(),
                 }
             )
         return Reply(200, review)

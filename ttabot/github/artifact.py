@@ -3,9 +3,9 @@
 The ``pull_request`` run of a fork executes the fork's workflow file, so whatever
 it uploads is the fork's to write. The publisher therefore treats the artifact
 as hostile data: a size cap before parsing, a strict schema (known keys, types,
-lengths, counts, categories), and nothing from it but paths, symbols, lines and
-categories reaches the comment (messages are ttabot's own, rebuilt here, and
-every string is shown as an inline code span).
+lengths, counts, categories, paths relative and plain: no ``..``), and nothing
+from it but paths, symbols, lines and categories reaches the comment (messages are
+ttabot's own, rebuilt here, and every string is shown as an inline code span).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 from ttabot.categories import CATEGORIES, TASK_FOR_CATEGORY
 from ttabot.errors import TtabotError
 from ttabot.records import Category, CheckResult, CheckWarning, Finding
+from ttabot.review.report import link_safe
 
 #: The artifact format's version; the publisher accepts only this one.
 VERSION = 1
@@ -67,6 +68,17 @@ def _text(item: dict[str, Any], key: str, where: str) -> str:
     return value
 
 
+def _path(item: dict[str, Any], where: str) -> str:
+    value = _text(item, "path", where)
+    if not link_safe(value):
+        # A finding links to {blob_url}/{path}: ``..`` would point it off the repository.
+        raise _fail(
+            f"{where}.path: expected a relative path of plain components "
+            "(no leading /, no '..', '.' or empty component, no backslash or control character)"
+        )
+    return value
+
+
 def _line(item: dict[str, Any], where: str) -> int:
     value = item.get("line")
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10_000_000:
@@ -112,7 +124,7 @@ def parse_report(data: bytes) -> PullReport:
         except ValueError:
             raise _fail(f"{where}.category: not a finding category") from None
         path, symbol, line = (
-            _text(item, "path", where),
+            _path(item, where),
             _text(item, "symbol", where),
             _line(item, where),
         )
@@ -128,7 +140,7 @@ def parse_report(data: bytes) -> PullReport:
             )
         )
     warnings = [
-        CheckWarning(_text(item, "path", f"warnings[{n}]"), "could not be parsed; not checked")
+        CheckWarning(_path(item, f"warnings[{n}]"), "could not be parsed; not checked")
         for n, item in enumerate(_items(doc, "warnings", {"path"}, MAX_WARNINGS))
     ]
     return PullReport(number, sha, CheckResult(tuple(findings), tuple(warnings)))

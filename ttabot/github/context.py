@@ -16,6 +16,7 @@ from pathlib import Path
 from ttabot.config import DraftSettings, Settings, parse_categories
 from ttabot.errors import TtabotError
 from ttabot.github.api import GitHubApi
+from ttabot.github.identity import DEFAULT_BOT_LOGIN, bot_login
 from ttabot.github.trusted import bind_keys, input_keys, settings_at
 from ttabot.review.inert import action_redactor
 
@@ -41,6 +42,8 @@ class Context:
     redact: Callable[[str], str] = str
     #: The ``push-token`` input's client: used for commit-mode pushes only.
     push_api: GitHubApi | None = None
+    #: The login ``api``'s token writes as: only its comments are ttabot's own.
+    bot_login: str = DEFAULT_BOT_LOGIN
 
 
 def action_settings(root: Path, environ: Mapping[str, str], rev: str | None = None) -> Settings:
@@ -132,6 +135,7 @@ def build_context(
 ) -> Context:
     """The run's context: settings read at the trusted commit ``rev``, keys from inputs."""
     root = workspace(environ)
+    login = bot_login(environ)
     settings = action_settings(root, environ, rev)
     bound = bind_keys(settings.providers, input_keys(environ))
     settings = settings._replace(providers=bound.providers)
@@ -147,4 +151,5 @@ def build_context(
         model_environ=bound.environ,
         redact=action_redactor(environ),
         push_api=push_api,
+        bot_login=login,
     )

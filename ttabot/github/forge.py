@@ -60,7 +60,14 @@ class GitHubForge:
     def upsert_report(self, number: int, body: str, *, create: bool) -> str:
         """Edit or create the sticky comment (see :func:`~ttabot.github.publish.upsert_sticky`)."""
         try:
-            return upsert_sticky(self._api(), self.ctx.repository, number, body, create=create)
+            return upsert_sticky(
+                self._api(),
+                self.ctx.repository,
+                number,
+                body,
+                create=create,
+                author=self.ctx.bot_login,
+            )
         except GitHubApiError as exc:
             if exc.status not in REFUSED:
                 raise
@@ -93,7 +100,9 @@ class GitHubForge:
 
     def reply(self, number: int, comment_id: int, text: str) -> str:
         """Answer a comment (see :func:`~ttabot.github.publish.reply`)."""
-        return reply(self._api(), self.ctx.repository, number, comment_id, text)
+        return reply(
+            self._api(), self.ctx.repository, number, comment_id, text, author=self.ctx.bot_login
+        )
 
     def react(self, comment_id: int, reaction: str) -> None:
         """React to a comment."""

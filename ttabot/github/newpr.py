@@ -136,11 +136,11 @@ def implement_issue(ctx: Context, issue: Issue, comment_id: int) -> JobResult:
             f"ttabot did not implement #{issue.number}: the issue changed after the command; "
             "comment again."
         )
-        reply(ctx.api, ctx.repository, issue.number, comment_id, text)
+        reply(ctx.api, ctx.repository, issue.number, comment_id, text, author=ctx.bot_login)
         return JobResult(summary=text + "\n", failed=True)
     if not any(usable_models(ctx.settings, kind, ctx.model_environ) for kind in CODE_KINDS):
         text = "`/ttabot implement` needs a model: set the `openrouter-api-key` input."
-        reply(ctx.api, ctx.repository, issue.number, comment_id, text)
+        reply(ctx.api, ctx.repository, issue.number, comment_id, text, author=ctx.bot_login)
         return JobResult(summary=text + "\n", failed=True)
     base_sha = git.output(ctx.root, "rev-parse", "HEAD").decode().strip()
     impl = draft_implementation(ctx, issue)
@@ -150,7 +150,7 @@ def implement_issue(ctx: Context, issue: Issue, comment_id: int) -> JobResult:
             + (f" ({impl.reason})" if impl.reason else "")
             + f":\n\n{record(impl)}"
         )
-        reply(ctx.api, ctx.repository, issue.number, comment_id, text)
+        reply(ctx.api, ctx.repository, issue.number, comment_id, text, author=ctx.bot_login)
         return JobResult(summary=text + "\n", failed=True)
     try:
         url = open_pull_request(ctx.api, ctx.repository, issue, base_sha, impl)
@@ -161,8 +161,8 @@ def implement_issue(ctx: Context, issue: Issue, comment_id: int) -> JobResult:
         text = (
             f"ttabot drafted #{issue.number} but could not open a pull request: {exc.api_message}"
         )
-        reply(ctx.api, ctx.repository, issue.number, comment_id, text)
+        reply(ctx.api, ctx.repository, issue.number, comment_id, text, author=ctx.bot_login)
         return JobResult(summary=text + "\n", failed=True)
     text = f"Opened {url} for #{issue.number}.\n\n{record(impl)}"
-    reply(ctx.api, ctx.repository, issue.number, comment_id, text)
+    reply(ctx.api, ctx.repository, issue.number, comment_id, text, author=ctx.bot_login)
     return JobResult(drafts=1, comment_url=url, summary=text + "\n")

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ttabot.github.api import GitHubApi, GitHubApiError
+from ttabot.github.identity import DEFAULT_BOT_LOGIN, written_by
 from ttabot.review.forge import SuggestionsPosted
 from ttabot.review.inert import cap
 from ttabot.review.report import STICKY_MARKER
@@ -23,24 +24,38 @@ from ttabot.review.suggestions import (
 )
 
 
-def find_sticky(comments: Iterable[Mapping[str, Any]]) -> Mapping[str, Any] | None:
-    """The first comment that starts with :data:`STICKY_MARKER`, preferring a bot's, or None.
+def find_sticky(
+    comments: Iterable[Mapping[str, Any]], author: str = DEFAULT_BOT_LOGIN
+) -> Mapping[str, Any] | None:
+    """The first comment by ``author`` (ttabot's account) that starts with the marker, or None.
 
-    "Starts with": a person quoting the report must not have their comment overwritten.
+    Anyone can type :data:`STICKY_MARKER`: another account's comment is never adopted
+    (the token may edit it, but the report would then be theirs to rewrite).
+    "Starts with": a quote of the report in ttabot's own reply is not the report.
     """
-    marked = [c for c in comments if str(c.get("body") or "").lstrip().startswith(STICKY_MARKER)]
-    by_bot = [c for c in marked if (c.get("user") or {}).get("type") == "Bot"]
-    chosen = by_bot or marked
-    return chosen[0] if chosen else None
+    for comment in comments:
+        body = str(comment.get("body") or "")
+        if body.lstrip().startswith(STICKY_MARKER) and written_by(comment, author):
+            return comment
+    return None
 
 
 def upsert_sticky(
-    api: GitHubApi, repository: str, number: int, body: str, *, create: bool = True
+    api: GitHubApi,
+    repository: str,
+    number: int,
+    body: str,
+    *,
+    create: bool = True,
+    author: str = DEFAULT_BOT_LOGIN,
 ) -> str:
-    """Edit the PR's sticky comment in place, or create it (if ``create``); return its URL."""
+    """Edit ttabot's sticky comment in place, or create it (if ``create``); return its URL.
+
+    ``author`` is the login the token writes as (see :mod:`ttabot.github.identity`).
+    """
     assert STICKY_MARKER in body
     path = f"/repos/{repository}/issues/{number}/comments"
-    existing = find_sticky(api.get_all(path))
+    existing = find_sticky(api.get_all(path), author)
     if existing is not None:
         updated = api.write(
             "PATCH", f"/repos/{repository}/issues/comments/{existing['id']}", {"body": body}
@@ -49,7 +64,7 @@ def upsert_sticky(
     if not create:
         return ""
     created = api.write(
-        "POST", path, {"body": body}, recover=lambda: find_sticky(api.get_all(path))
+        "POST", path, {"body": body}, recover=lambda: find_sticky(api.get_all(path), author)
     )
     return str(created.get("html_url") or "")
 
@@ -58,14 +73,29 @@ def upsert_sticky(
 MAX_REPLY = 60_000
 
 
-def reply(api: GitHubApi, repository: str, number: int, comment_id: int, text: str) -> str:
-    """Answer a command comment once (a retry finds the earlier answer by its marker)."""
+def reply(
+    api: GitHubApi,
+    repository: str,
+    number: int,
+    comment_id: int,
+    text: str,
+    *,
+    author: str = DEFAULT_BOT_LOGIN,
+) -> str:
+    """Answer a command comment once (a retry finds ``author``'s earlier answer by its marker).
+
+    Only ``author``'s own comment counts: a stranger who posts the marker first cannot
+    make ttabot take their comment for its answer and stay silent.
+    """
     marker = f"<!-- ttabot:reply {comment_id} -->"
     path = f"/repos/{repository}/issues/{number}/comments"
 
     def earlier() -> Mapping[str, Any] | None:
-        found = [c for c in api.get_all(path) if marker in str(c.get("body") or "")]
-        return found[0] if found else None
+        for c in api.get_all(path):
+            body = str(c.get("body") or "") if isinstance(c, dict) else ""
+            if isinstance(c, dict) and body.startswith(marker) and written_by(c, author):
+                return c
+        return None
 
     created = api.write(
         "POST", path, {"body": f"{marker}\n{cap(text, MAX_REPLY)}"}, recover=earlier

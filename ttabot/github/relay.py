@@ -84,7 +84,14 @@ def publish_report(ctx: Context, run: WorkflowRun) -> JobResult:
     shown = ReviewReport(pr.head_sha, report.result, notes=(note,), blob_url=base)
     clean = not report.result.findings and not report.result.warnings
     create = not clean or ctx.settings.github.comment_when_clean
-    url = upsert_sticky(ctx.api, ctx.repository, pr.number, render_body(shown), create=create)
+    url = upsert_sticky(
+        ctx.api,
+        ctx.repository,
+        pr.number,
+        render_body(shown),
+        create=create,
+        author=ctx.bot_login,
+    )
     return JobResult(
         findings=len(report.result.findings),
         comment_url=url,

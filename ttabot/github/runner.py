@@ -12,13 +12,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from ttabot.errors import TtabotError
-from ttabot.github.api import GitHubApi
+from ttabot.github.api import GitHubApi, GitHubApiError
 from ttabot.github.context import Context, build_context, make_api, workspace
 from ttabot.github.event import Event, Issue, PullRequest, load_event, parse_pull_request
-from ttabot.github.forge import GitHubForge, forge_or_none
+from ttabot.github.forge import REFUSED, GitHubForge, forge_or_none
 from ttabot.github.pull_run import PR_ACTIONS, handle_pull
 from ttabot.github.summary import append_file, render_outputs
-from ttabot.github.timeline import recently_triaged
+from ttabot.github.timeline import mark_triaged, recently_triaged
 from ttabot.github.trusted import is_git_checkout
 from ttabot.review.inert import action_redactor
 from ttabot.review.labels import triage_issue
@@ -148,7 +148,7 @@ def dispatch(ctx: Context, event: Event) -> JobResult:
                 return _idle("issue edited: neither its title nor its body changed")
             if recently_triaged(ctx, event.issue, time.time()):
                 return _idle("issue edited: triaged less than an hour ago")
-        return triage_issue(ctx, forge_or_none(ctx), event.issue)
+        return triage(ctx, event.issue)
     if event.name == "workflow_run" and event.workflow_run is not None:
         from ttabot.github.relay import publish_report
 
@@ -157,6 +157,22 @@ def dispatch(ctx: Context, event: Event) -> JobResult:
         pr = _dispatched_pull(event, ctx.api)
         return handle_pull(ctx, pr, Ask(ctx.mode), can_write=True, may_run_code=may_run_pr_code(pr))
     return _idle(f"event {event.name!r} is not one ttabot handles")
+
+
+def triage(ctx: Context, issue: Issue) -> JobResult:
+    """Triage ``issue``, leaving ttabot's mark on it first, whatever triage then decides.
+
+    The mark comes before the model is asked: the hour an ``edited`` event waits
+    counts from this triage even when it labels nothing or the model fails.
+    """
+    if ctx.api is not None and not issue.is_pull_request:
+        try:
+            mark_triaged(ctx.api, ctx.repository, issue.number, ctx.bot_login)
+        except GitHubApiError as exc:
+            if exc.status not in REFUSED:
+                raise
+            log.warning("could not mark #%s as triaged: %s", issue.number, exc.api_message)
+    return triage_issue(ctx, forge_or_none(ctx), issue)
 
 
 def on_comment(ctx: Context, event: Event) -> JobResult:
@@ -187,7 +203,7 @@ class _Handlers:
         return handle_pull(self.ctx, pr, ask, can_write=True, may_run_code=may_run_code)
 
     def triage(self, issue: Issue) -> JobResult:
-        return triage_issue(self.ctx, forge_or_none(self.ctx), issue)
+        return triage(self.ctx, issue)
 
     def implement(self, issue: Issue, comment_id: int) -> JobResult:
         from ttabot.github.newpr import implement_issue

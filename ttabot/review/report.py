@@ -7,6 +7,7 @@ job summary.
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from urllib.parse import quote
 
 from ttabot.categories import CATEGORIES, COMMENT_ORDER
 from ttabot.records import CheckResult, Draft
-from ttabot.review.inert import code_span, strip_html_comments
+from ttabot.review.inert import cap, code_span, strip_html_comments
 from ttabot.review.suggestions import Suggestion, fence_for
 
 #: Hidden marker that identifies ttabot's sticky comment on a PR.
@@ -81,11 +82,34 @@ def _heading(report: ReviewReport) -> str:
     return f"### ttabot @ {sha}: {count} finding{'s' if count != 1 else ''}"
 
 
+def html_text(text: str, limit: int = 300) -> str:
+    """One line of untrusted text for an HTML context (``<summary>``, ``<code>``): inert.
+
+    Every character HTML gives a meaning (``<``, ``>``, ``&``, quotes) is escaped, and
+    newlines fold to spaces so a blank line cannot end the HTML block and start Markdown.
+    """
+    return html.escape(cap(" ".join(strip_html_comments(text).split()), limit), quote=True)
+
+
 def _where(path: str, line: int, base: str) -> str:
     shown = code_span(f"{path}:{line}")
-    if not base:
+    if not base or not link_safe(path):
         return shown
     return f"[{shown}]({base}/{quote(path)}#L{line})"
+
+
+def link_safe(path: str) -> bool:
+    """Whether ``path`` may be appended to a blob URL and stay inside it.
+
+    A relative path of plain components only: no ``..``/``.``/empty component (a
+    browser resolves dot segments, leaving the repository), no leading ``/``, no
+    backslash (some browsers read it as ``/``), no control characters.
+    """
+    if not path or path.startswith("/") or "\\" in path:
+        return False
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in path):
+        return False
+    return all(part not in ("", ".", "..") for part in path.split("/"))
 
 
 def _findings(result: CheckResult, base: str = "") -> list[str]:
@@ -124,7 +148,7 @@ def _drafts(drafts: Sequence[Draft]) -> str:
             for s in d.stages
         )
         line = f"- {d.kind.value} for {symbols} in {code_span(d.path)}: **{status}**"
-        line += f" by `{d.model}`" if d.model else ""
+        line += f" by {code_span(d.model)}" if d.model else ""
         line += f" after {d.attempts} attempt(s)"
         if stages:
             line += f"; checks: {stages}"
@@ -133,11 +157,12 @@ def _drafts(drafts: Sequence[Draft]) -> str:
         blocks.append(line)
         if d.accepted and not d.original:
             # A new file cannot be a review suggestion: show it here so it can be copied.
-            blocks.append(_code_block(f"new file <code>{d.path}</code>", d.proposed))
+            blocks.append(_code_block(f"new file <code>{html_text(d.path)}</code>", d.proposed))
     return "\n".join(blocks)
 
 
 def _code_block(summary: str, code: str, max_lines: int = 300) -> str:
+    """``summary`` is HTML: every untrusted part of it must be :func:`html_text` already."""
     lines = code.rstrip().splitlines()
     shown = "\n".join(lines[:max_lines]) + ("\n# ... (truncated)" if len(lines) > max_lines else "")
     fence = fence_for(shown)
@@ -153,7 +178,7 @@ def _leftover(suggestions: Sequence[Suggestion]) -> str:
         fence = fence_for(s.replacement)
         where = f"{s.path}:{s.start_line}" + (f"-{s.line}" if s.line != s.start_line else "")
         blocks.append(
-            f"<details><summary><code>{where}</code></summary>\n\n"
+            f"<details><summary><code>{html_text(where)}</code></summary>\n\n"
             f"{fence}python\n{s.replacement.rstrip()}\n{fence}\n\n</details>"
         )
     return "\n\n".join(blocks)
@@ -166,9 +191,16 @@ def render_metrics(metrics: Mapping[str, Any]) -> str:
     rows = {name: v for name, v in models.items() if isinstance(v, Mapping)}
     if rows:
         columns = sorted({k for v in rows.values() for k, x in v.items() if _scalar(x)})
-        head = "| model | " + " | ".join(columns) + " |\n|---|" + "---|" * len(columns)
+        head = (
+            "| model | "
+            + " | ".join(_table_text(html.escape(c)) for c in columns)
+            + " |\n|---|"
+            + "---|" * len(columns)
+        )
         lines = [
-            f"| `{name}` | " + " | ".join(_cell(v.get(c)) for c in columns) + " |"
+            f"| {_table_text(code_span(name))} | "
+            + " | ".join(_cell(v.get(c)) for c in columns)
+            + " |"
             for name, v in rows.items()
         ]
         table = head + "\n" + "\n".join(lines)
@@ -184,7 +216,16 @@ def _scalar(value: Any) -> bool:
 def _cell(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.2f}"
-    return "" if value is None else str(value)
+    if value is None:
+        return ""
+    if isinstance(value, bool | int):
+        return str(value)
+    return _table_text(code_span(str(value)))
+
+
+def _table_text(text: str) -> str:
+    # A "|" would end the table cell, even inside a code span.
+    return text.replace("|", "\\|")
 
 
 def _one_line(text: str) -> str:
