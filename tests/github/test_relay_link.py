@@ -17,9 +17,10 @@ from typing import Any
 
 import pytest
 
+from ttabot.categories import TASK_FOR_CATEGORY
 from ttabot.errors import TtabotError
 from ttabot.github.artifact import parse_report
-from ttabot.records import TASK_FOR_CATEGORY, Category, CheckResult, Finding
+from ttabot.records import Category, CheckResult, Finding
 from ttabot.review.report import ReviewReport, link_safe, render_body
 
 SHA = "b" * 40
