@@ -172,3 +172,113 @@ def test_a_new_function_goes_where_its_neighbours_are_tested() -> None:
     assert placement_for("tenacity/stop.py", list(files), ["attempts_left"], reader(files)) == (
         "tests/test_tenacity.py"
     )
+
+
+@pytest.mark.parametrize(
+    ("module", "symbol", "files", "expected"),
+    [
+        # a class named in capitals (URL) has its topic file test_url.py, not test_u_r_l.py
+        (
+            "httpx/_urls.py",
+            "URL.raw",
+            {
+                "tests/models/test_responses.py": "import httpx\nraw\nraw\nraw\n",
+                "tests/models/test_url.py": "import httpx\nhttpx.URL('x').raw\n",
+            },
+            "tests/models/test_url.py",
+        ),
+        (
+            "httpx/_exceptions.py",
+            "HTTPError.request",
+            {
+                "tests/test_other.py": "import httpx\nrequest\nrequest\n",
+                "tests/test_http_errors.py": "import httpx\nhttpx.HTTPError\n",
+            },
+            "tests/test_http_errors.py",
+        ),
+        # a topic file named after the concept ending the method's name, even when it
+        # names neither the method nor its class (click: test_info_dict.py, test_defaults.py)
+        (
+            "src/click/core.py",
+            "Argument.to_info_dict",
+            {
+                "tests/test_arguments.py": "import click\nclick.Argument\nto_info_dict\n",
+                "tests/test_info_dict.py": "import click.types\n",
+            },
+            "tests/test_info_dict.py",
+        ),
+        (
+            "src/click/core.py",
+            "Context.lookup_default",
+            {
+                "tests/test_context.py": "import click\nContext\nlookup_default\n",
+                "tests/test_defaults.py": "import click\n",
+            },
+            "tests/test_defaults.py",
+        ),
+    ],
+)
+def test_topic_files_named_after_the_class_or_the_concept(
+    module: str, symbol: str, files: dict[str, str], expected: str
+) -> None:
+    assert placement_for(module, list(files), [symbol], reader(files)) == expected
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        # the verb alone is no topic: get_default does not go to test_get.py
+        {"tests/test_get.py": "import click\n", "tests/test_options.py": "get_default\n"},
+        # a topic file of another project is no evidence
+        {"tests/test_defaults.py": "import other\n", "tests/test_options.py": "get_default\n"},
+    ],
+)
+def test_a_topic_file_needs_the_concept_and_the_package(files: dict[str, str]) -> None:
+    symbols = ["Option.get_default"]
+    assert placement_for("src/click/core.py", list(files), symbols, reader(files)) == (
+        "tests/test_options.py"
+    )
+
+
+@pytest.mark.parametrize(
+    ("module", "files", "expected"),
+    [
+        # nothing tests the module: the package's own test module collects its tests
+        (
+            "tenacity/before.py",
+            {"tenacity/before.py": "", "tests/test_tenacity.py": "import os\n"},
+            "tests/test_tenacity.py",
+        ),
+        # ... wherever that lives, innermost package first
+        (
+            "pkg/sub/mod.py",
+            {
+                "pkg/sub/mod.py": "",
+                "tests/test_pkg.py": "import os\n",
+                "tests/test_sub.py": "import os\n",
+            },
+            "tests/test_sub.py",
+        ),
+        # no such module: a new file in the folder where the project keeps its tests
+        (
+            "tenacity/compat.py",
+            {"tenacity/compat.py": "", "tenacity/tests/test_other.py": "import os\n"},
+            "tenacity/tests/test_compat.py",
+        ),
+        # the shallowest tests folder, not a nested topic folder
+        (
+            "httpx/_urlparse.py",
+            {
+                "httpx/_urlparse.py": "",
+                "tests/client/test_a.py": "",
+                "tests/client/test_b.py": "",
+                "tests/test_c.py": "",
+            },
+            "tests/test_urlparse.py",
+        ),
+    ],
+)
+def test_fallback_follows_the_project_test_layout(
+    module: str, files: dict[str, str], expected: str
+) -> None:
+    assert placement_for(module, list(files), ["brand_new"], reader(files)) == expected

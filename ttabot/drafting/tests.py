@@ -65,7 +65,25 @@ def _mentions(source: str, words: Iterable[str]) -> int:
 
 
 def _snake(name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+    """``ProgressBar`` -> ``progress_bar``; acronyms stay one word: ``URL`` -> ``url``."""
+    name = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
+
+
+def _topic_suffixes(name: str) -> set[str]:
+    """Trailing words of a multi-word name: ``to_info_dict`` -> ``info_dict``, ``dict``.
+
+    A project that keeps a topic file per concept (``test_defaults.py``,
+    ``test_info_dict.py``) tests ``get_default`` or ``to_info_dict`` there; the
+    leading word (the verb) is never a topic on its own.
+    """
+    words = [w for w in _snake(name).strip("_").split("_") if w]
+    return {"_".join(words[i:]) for i in range(1, len(words)) if len("_".join(words[i:])) >= 4}
+
+
+def _imports_package(source: str, module_path: str) -> bool:
+    top = re.escape(import_name(module_path).split(".", 1)[0])
+    return bool(re.search(rf"^\s*(?:import|from)\s+{top}\b", source, re.M))
 
 
 def _own_test_module(basename: str, stem: str) -> bool:
@@ -83,8 +101,11 @@ def ranked_test_modules(
 ) -> list[str]:
     """Existing test modules that name ``symbols`` or import the module, best first.
 
-    A test module named after a symbol (``test_prompt.py`` for ``prompt``,
-    ``test_arguments.py`` for ``Argument``) ranks first; then the module's own
+    A test module named after a function, or after the concept ending its name
+    (``test_prompt.py`` for ``prompt``, ``test_info_dict.py`` for
+    ``to_info_dict``, ``test_defaults.py`` for ``get_default``; the latter only
+    when it imports the package), ranks first; then one named after its class
+    (``test_arguments.py`` for ``Argument``, ``test_url.py`` for ``URL``); then the module's own
     test module (by the naming convention) when it names the symbol; then by how
     often a module names the functions themselves, then their classes, then
     whether it imports the changed module. A module doing none of these is not listed.
@@ -94,9 +115,13 @@ def ranked_test_modules(
     classes = {p for s in symbols for p in s.split(".")[:-1]}
     if any(s.rsplit(".", 1)[-1].startswith("__") for s in symbols):
         classes |= {s.split(".")[-2] for s in symbols if "." in s}
-    named = {
-        f"test_{_snake(n).lstrip('_')}{plural}.py" for n in names | classes for plural in ("", "s")
-    }
+
+    def test_files(words: Iterable[str]) -> set[str]:
+        return {f"test_{_snake(w).lstrip('_')}{plural}.py" for w in words for plural in ("", "s")}
+
+    named = test_files(names | classes)
+    # a file named after the function (or the concept ending its name) beats its class's
+    by_function = test_files(names) | test_files(t for n in names for t in _topic_suffixes(n))
     stem = _stem(module_path)
     files = [p for p in project_files if p.endswith(".py") and is_test_file(p)]
     files = [p for p in files if posixpath.basename(p).startswith("test") or p.endswith("_test.py")]
@@ -110,11 +135,14 @@ def ranked_test_modules(
         imports = _imports_module(text, module_path)
         base = posixpath.basename(path)
         is_named = base in named and bool(by_name or by_class or imports)
+        is_topic = base in by_function and (is_named or _imports_package(text, module_path))
+        is_named = is_named or is_topic
         # test_termui.py tests termui.py and _termui_impl.py: the module's own test module.
         own = path in conventional or _own_test_module(base, stem)
-        if by_name or by_class or imports:
+        if by_name or by_class or imports or is_named:
             key = (
                 not is_named,
+                not is_topic,
                 not (own and (by_name or by_class)),
                 -by_name,
                 -by_class,
@@ -137,8 +165,9 @@ def placement_for(
     The existing test module that names ``symbols`` most or imports the module
     (with ``read``), else the one the naming convention gives, else the one that
     names the module's other public definitions most (a new function goes where
-    its neighbours are tested), else ``tests/test_<m>.py`` (a private ``_m.py``
-    maps to ``test_m.py``).
+    its neighbours are tested), else the package's own test module
+    (``test_<package>.py``), else a new ``test_<m>.py`` in the project's test
+    folder (a private ``_m.py`` maps to ``test_m.py``).
     """
     files = list(project_files)
     if read is not None:
@@ -153,7 +182,44 @@ def placement_for(
         ranked = ranked_test_modules(module_path, neighbours, files, read) if neighbours else []
         if ranked:
             return ranked[0]
-    return f"tests/test_{_stem(module_path)}.py"
+    package = package_test_modules(module_path, files)
+    if package:
+        return package[0]
+    return posixpath.join(test_root(files), f"test_{_stem(module_path)}.py")
+
+
+def package_test_modules(module_path: str, project_files: Iterable[str]) -> list[str]:
+    """Existing test modules named after a package holding ``module_path``, innermost first.
+
+    ``tests/test_tenacity.py`` collects the tests of ``tenacity/before.py`` when
+    that module has no test module of its own.
+    """
+    files = [p for p in project_files if is_test_file(p)]
+    found: list[str] = []
+    for package in reversed(import_name(module_path).split(".")[:-1]):
+        stem = package.lstrip("_") or package
+        names = {f"test_{stem}.py", f"{stem}_test.py"}
+        found += sorted(
+            (p for p in files if posixpath.basename(p) in names), key=lambda p: (len(p), p)
+        )
+    return found
+
+
+def test_root(project_files: Iterable[str]) -> str:
+    """The folder a new test module goes in: the shallowest ``tests``/``test`` folder holding tests.
+
+    ``tests`` when the project has none (``tenacity/tests`` when that is where its tests live).
+    """
+    folders = [
+        posixpath.dirname(p)
+        for p in project_files
+        if p.endswith(".py")
+        and is_test_file(p)
+        and posixpath.basename(posixpath.dirname(p)) in _TEST_DIRS
+    ]
+    if not folders:
+        return "tests"
+    return min(folders, key=lambda f: (f.count("/"), -folders.count(f), f))
 
 
 def _public_names(source: str) -> list[str]:
