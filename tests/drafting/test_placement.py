@@ -196,48 +196,12 @@ def test_a_new_function_goes_where_its_neighbours_are_tested() -> None:
             },
             "tests/test_http_errors.py",
         ),
-        # a topic file named after the concept ending the method's name, even when it
-        # names neither the method nor its class (click: test_info_dict.py, test_defaults.py)
-        (
-            "src/click/core.py",
-            "Argument.to_info_dict",
-            {
-                "tests/test_arguments.py": "import click\nclick.Argument\nto_info_dict\n",
-                "tests/test_info_dict.py": "import click.types\n",
-            },
-            "tests/test_info_dict.py",
-        ),
-        (
-            "src/click/core.py",
-            "Context.lookup_default",
-            {
-                "tests/test_context.py": "import click\nContext\nlookup_default\n",
-                "tests/test_defaults.py": "import click\n",
-            },
-            "tests/test_defaults.py",
-        ),
     ],
 )
-def test_topic_files_named_after_the_class_or_the_concept(
+def test_topic_files_named_after_an_acronym_class(
     module: str, symbol: str, files: dict[str, str], expected: str
 ) -> None:
     assert placement_for(module, list(files), [symbol], reader(files)) == expected
-
-
-@pytest.mark.parametrize(
-    "files",
-    [
-        # the verb alone is no topic: get_default does not go to test_get.py
-        {"tests/test_get.py": "import click\n", "tests/test_options.py": "get_default\n"},
-        # a topic file of another project is no evidence
-        {"tests/test_defaults.py": "import other\n", "tests/test_options.py": "get_default\n"},
-    ],
-)
-def test_a_topic_file_needs_the_concept_and_the_package(files: dict[str, str]) -> None:
-    symbols = ["Option.get_default"]
-    assert placement_for("src/click/core.py", list(files), symbols, reader(files)) == (
-        "tests/test_options.py"
-    )
 
 
 @pytest.mark.parametrize(

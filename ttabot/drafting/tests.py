@@ -70,22 +70,6 @@ def _snake(name: str) -> str:
     return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
 
 
-def _topic_suffixes(name: str) -> set[str]:
-    """Trailing words of a multi-word name: ``to_info_dict`` -> ``info_dict``, ``dict``.
-
-    A project that keeps a topic file per concept (``test_defaults.py``,
-    ``test_info_dict.py``) tests ``get_default`` or ``to_info_dict`` there; the
-    leading word (the verb) is never a topic on its own.
-    """
-    words = [w for w in _snake(name).strip("_").split("_") if w]
-    return {"_".join(words[i:]) for i in range(1, len(words)) if len("_".join(words[i:])) >= 4}
-
-
-def _imports_package(source: str, module_path: str) -> bool:
-    top = re.escape(import_name(module_path).split(".", 1)[0])
-    return bool(re.search(rf"^\s*(?:import|from)\s+{top}\b", source, re.M))
-
-
 def _own_test_module(basename: str, stem: str) -> bool:
     """Whether a test file's name is the module's, or a prefix of it (``termui_impl``)."""
     name = basename.removesuffix(".py")
@@ -101,12 +85,10 @@ def ranked_test_modules(
 ) -> list[str]:
     """Existing test modules that name ``symbols`` or import the module, best first.
 
-    A test module named after a function, or after the concept ending its name
-    (``test_prompt.py`` for ``prompt``, ``test_info_dict.py`` for
-    ``to_info_dict``, ``test_defaults.py`` for ``get_default``; the latter only
-    when it imports the package), ranks first; then one named after its class
-    (``test_arguments.py`` for ``Argument``, ``test_url.py`` for ``URL``); then the module's own
-    test module (by the naming convention) when it names the symbol; then by how
+    A test module named after a symbol (``test_prompt.py`` for ``prompt``,
+    ``test_arguments.py`` for ``Argument``, ``test_url.py`` for ``URL``) ranks
+    first; then the module's own test module (by the naming convention) when it
+    names the symbol; then by how
     often a module names the functions themselves, then their classes, then
     whether it imports the changed module. A module doing none of these is not listed.
     """
@@ -115,13 +97,9 @@ def ranked_test_modules(
     classes = {p for s in symbols for p in s.split(".")[:-1]}
     if any(s.rsplit(".", 1)[-1].startswith("__") for s in symbols):
         classes |= {s.split(".")[-2] for s in symbols if "." in s}
-
-    def test_files(words: Iterable[str]) -> set[str]:
-        return {f"test_{_snake(w).lstrip('_')}{plural}.py" for w in words for plural in ("", "s")}
-
-    named = test_files(names | classes)
-    # a file named after the function (or the concept ending its name) beats its class's
-    by_function = test_files(names) | test_files(t for n in names for t in _topic_suffixes(n))
+    named = {
+        f"test_{_snake(n).lstrip('_')}{plural}.py" for n in names | classes for plural in ("", "s")
+    }
     stem = _stem(module_path)
     files = [p for p in project_files if p.endswith(".py") and is_test_file(p)]
     files = [p for p in files if posixpath.basename(p).startswith("test") or p.endswith("_test.py")]
@@ -134,15 +112,12 @@ def ranked_test_modules(
         by_name, by_class = _mentions(text, names), _mentions(text, classes)
         imports = _imports_module(text, module_path)
         base = posixpath.basename(path)
-        is_named = base in named and bool(by_name or by_class or imports)
-        is_topic = base in by_function and (is_named or _imports_package(text, module_path))
-        is_named = is_named or is_topic
+        evidence = bool(by_name or by_class or imports)
         # test_termui.py tests termui.py and _termui_impl.py: the module's own test module.
         own = path in conventional or _own_test_module(base, stem)
-        if by_name or by_class or imports or is_named:
+        if evidence:
             key = (
-                not is_named,
-                not is_topic,
+                base not in named,
                 not (own and (by_name or by_class)),
                 -by_name,
                 -by_class,
@@ -185,7 +160,7 @@ def placement_for(
     package = package_test_modules(module_path, files)
     if package:
         return package[0]
-    return posixpath.join(test_root(files), f"test_{_stem(module_path)}.py")
+    return posixpath.join(tests_folder(files), f"test_{_stem(module_path)}.py")
 
 
 def package_test_modules(module_path: str, project_files: Iterable[str]) -> list[str]:
@@ -205,7 +180,7 @@ def package_test_modules(module_path: str, project_files: Iterable[str]) -> list
     return found
 
 
-def test_root(project_files: Iterable[str]) -> str:
+def tests_folder(project_files: Iterable[str]) -> str:
     """The folder a new test module goes in: the shallowest ``tests``/``test`` folder holding tests.
 
     ``tests`` when the project has none (``tenacity/tests`` when that is where its tests live).
