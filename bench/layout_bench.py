@@ -8,7 +8,10 @@ tests would go, with the project as it was before the commit. A docstring task
 is a module changed in those commits: the style ttabot picks (module, package,
 repository) is compared with the repository's dominant style.
 
-    .venv/bin/python bench/layout_bench.py GIT_DIR [GIT_DIR ...] [--commits 400]
+    .venv/bin/python bench/layout_bench.py GIT_DIR [GIT_DIR ...] [--commits 400] [--skip 0]
+
+``--skip`` measures an older range of history (a held-out set for rules tuned
+on the newest commits).
 
 GIT_DIR may be a bare clone. Reads git objects only; runs no project code.
 """
@@ -94,7 +97,7 @@ def touched_public(source: str, lines: set[int]) -> list[str]:
     return out
 
 
-def measure(repo: str, commits: int) -> dict[str, object]:
+def measure(repo: str, commits: int, skip: int = 0) -> dict[str, object]:
     placed = total = 0
     style_ok = style_total = 0
     misses: list[str] = []
@@ -107,7 +110,9 @@ def measure(repo: str, commits: int) -> dict[str, object]:
                 repo_counts[style] = repo_counts.get(style, 0) + n
     dominant = dominant_style(repo_counts)
     seen_modules: set[str] = set()
-    for commit in git(repo, "rev-list", "--no-merges", f"-{commits}", "HEAD").split():
+    for commit in git(
+        repo, "rev-list", "--no-merges", f"--skip={skip}", f"-{commits}", "HEAD"
+    ).split():
         added = added_lines(repo, commit)
         tests = [p for p in added if is_test_file(p) and p.endswith(".py")]
         sources = [p for p in added if not is_test_file(p)]
@@ -172,8 +177,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("repos", nargs="+")
     parser.add_argument("--commits", type=int, default=400)
+    parser.add_argument("--skip", type=int, default=0, help="skip the newest N commits")
     args = parser.parse_args()
-    out = {repo: measure(repo, args.commits) for repo in args.repos}
+    out = {repo: measure(repo, args.commits, args.skip) for repo in args.repos}
     print(json.dumps({**out, "machine": describe_machine()}, indent=2))
     return 0
 

@@ -172,3 +172,77 @@ def test_a_new_function_goes_where_its_neighbours_are_tested() -> None:
     assert placement_for("tenacity/stop.py", list(files), ["attempts_left"], reader(files)) == (
         "tests/test_tenacity.py"
     )
+
+
+@pytest.mark.parametrize(
+    ("module", "symbol", "files", "expected"),
+    [
+        # a class named in capitals (URL) has its topic file test_url.py, not test_u_r_l.py
+        (
+            "httpx/_urls.py",
+            "URL.raw",
+            {
+                "tests/models/test_responses.py": "import httpx\nraw\nraw\nraw\n",
+                "tests/models/test_url.py": "import httpx\nhttpx.URL('x').raw\n",
+            },
+            "tests/models/test_url.py",
+        ),
+        (
+            "httpx/_exceptions.py",
+            "HTTPError.request",
+            {
+                "tests/test_other.py": "import httpx\nrequest\nrequest\n",
+                "tests/test_http_errors.py": "import httpx\nhttpx.HTTPError\n",
+            },
+            "tests/test_http_errors.py",
+        ),
+    ],
+)
+def test_topic_files_named_after_an_acronym_class(
+    module: str, symbol: str, files: dict[str, str], expected: str
+) -> None:
+    assert placement_for(module, list(files), [symbol], reader(files)) == expected
+
+
+@pytest.mark.parametrize(
+    ("module", "files", "expected"),
+    [
+        # nothing tests the module: the package's own test module collects its tests
+        (
+            "tenacity/before.py",
+            {"tenacity/before.py": "", "tests/test_tenacity.py": "import os\n"},
+            "tests/test_tenacity.py",
+        ),
+        # ... wherever that lives, innermost package first
+        (
+            "pkg/sub/mod.py",
+            {
+                "pkg/sub/mod.py": "",
+                "tests/test_pkg.py": "import os\n",
+                "tests/test_sub.py": "import os\n",
+            },
+            "tests/test_sub.py",
+        ),
+        # no such module: a new file in the folder where the project keeps its tests
+        (
+            "tenacity/compat.py",
+            {"tenacity/compat.py": "", "tenacity/tests/test_other.py": "import os\n"},
+            "tenacity/tests/test_compat.py",
+        ),
+        # the shallowest tests folder, not a nested topic folder
+        (
+            "httpx/_urlparse.py",
+            {
+                "httpx/_urlparse.py": "",
+                "tests/client/test_a.py": "",
+                "tests/client/test_b.py": "",
+                "tests/test_c.py": "",
+            },
+            "tests/test_urlparse.py",
+        ),
+    ],
+)
+def test_fallback_follows_the_project_test_layout(
+    module: str, files: dict[str, str], expected: str
+) -> None:
+    assert placement_for(module, list(files), ["brand_new"], reader(files)) == expected

@@ -65,7 +65,9 @@ def _mentions(source: str, words: Iterable[str]) -> int:
 
 
 def _snake(name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+    """``ProgressBar`` -> ``progress_bar``; acronyms stay one word: ``URL`` -> ``url``."""
+    name = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
 
 
 def _own_test_module(basename: str, stem: str) -> bool:
@@ -84,8 +86,9 @@ def ranked_test_modules(
     """Existing test modules that name ``symbols`` or import the module, best first.
 
     A test module named after a symbol (``test_prompt.py`` for ``prompt``,
-    ``test_arguments.py`` for ``Argument``) ranks first; then the module's own
-    test module (by the naming convention) when it names the symbol; then by how
+    ``test_arguments.py`` for ``Argument``, ``test_url.py`` for ``URL``) ranks
+    first; then the module's own test module (by the naming convention) when it
+    names the symbol; then by how
     often a module names the functions themselves, then their classes, then
     whether it imports the changed module. A module doing none of these is not listed.
     """
@@ -109,12 +112,12 @@ def ranked_test_modules(
         by_name, by_class = _mentions(text, names), _mentions(text, classes)
         imports = _imports_module(text, module_path)
         base = posixpath.basename(path)
-        is_named = base in named and bool(by_name or by_class or imports)
+        evidence = bool(by_name or by_class or imports)
         # test_termui.py tests termui.py and _termui_impl.py: the module's own test module.
         own = path in conventional or _own_test_module(base, stem)
-        if by_name or by_class or imports:
+        if evidence:
             key = (
-                not is_named,
+                base not in named,
                 not (own and (by_name or by_class)),
                 -by_name,
                 -by_class,
@@ -137,8 +140,9 @@ def placement_for(
     The existing test module that names ``symbols`` most or imports the module
     (with ``read``), else the one the naming convention gives, else the one that
     names the module's other public definitions most (a new function goes where
-    its neighbours are tested), else ``tests/test_<m>.py`` (a private ``_m.py``
-    maps to ``test_m.py``).
+    its neighbours are tested), else the package's own test module
+    (``test_<package>.py``), else a new ``test_<m>.py`` in the project's test
+    folder (a private ``_m.py`` maps to ``test_m.py``).
     """
     files = list(project_files)
     if read is not None:
@@ -153,7 +157,44 @@ def placement_for(
         ranked = ranked_test_modules(module_path, neighbours, files, read) if neighbours else []
         if ranked:
             return ranked[0]
-    return f"tests/test_{_stem(module_path)}.py"
+    package = package_test_modules(module_path, files)
+    if package:
+        return package[0]
+    return posixpath.join(tests_folder(files), f"test_{_stem(module_path)}.py")
+
+
+def package_test_modules(module_path: str, project_files: Iterable[str]) -> list[str]:
+    """Existing test modules named after a package holding ``module_path``, innermost first.
+
+    ``tests/test_tenacity.py`` collects the tests of ``tenacity/before.py`` when
+    that module has no test module of its own.
+    """
+    files = [p for p in project_files if is_test_file(p)]
+    found: list[str] = []
+    for package in reversed(import_name(module_path).split(".")[:-1]):
+        stem = package.lstrip("_") or package
+        names = {f"test_{stem}.py", f"{stem}_test.py"}
+        found += sorted(
+            (p for p in files if posixpath.basename(p) in names), key=lambda p: (len(p), p)
+        )
+    return found
+
+
+def tests_folder(project_files: Iterable[str]) -> str:
+    """The folder a new test module goes in: the shallowest ``tests``/``test`` folder holding tests.
+
+    ``tests`` when the project has none (``tenacity/tests`` when that is where its tests live).
+    """
+    folders = [
+        posixpath.dirname(p)
+        for p in project_files
+        if p.endswith(".py")
+        and is_test_file(p)
+        and posixpath.basename(posixpath.dirname(p)) in _TEST_DIRS
+    ]
+    if not folders:
+        return "tests"
+    return min(folders, key=lambda f: (f.count("/"), -folders.count(f), f))
 
 
 def _public_names(source: str) -> list[str]:
