@@ -86,7 +86,12 @@ def run_hook(options: CheckOptions) -> int:
     except TtabotError as exc:
         echo(f"ttabot: error: {exc}", err=True)
         return EXIT_USAGE
-    except (KeyboardInterrupt, Stopped) as exc:
+    except (EOFError, KeyboardInterrupt):
+        # Inside a command click turns these into Abort: an empty line, then ttabot.cli's line.
+        echo("", err=True)
+        echo("ttabot: aborted", err=True)
+        return 130
+    except Stopped as exc:
         from ttabot.cli import _interrupted  # rare: only here does the fast path load click
 
         return _interrupted(exc)

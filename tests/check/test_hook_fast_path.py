@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -18,9 +19,13 @@ import click
 import pytest
 
 from tests.support.gitrepo import GitRepo
+from ttabot import cli, entry
+from ttabot.commands import check as check_module
+from ttabot.commands import check_run
 from ttabot.commands.check import command
 from ttabot.commands.check_run import CheckOptions
 from ttabot.entry import HOOK_OPTIONS, hook_options
+from ttabot.errors import Stopped, TtabotError
 
 PROJECT = Path(__file__).resolve().parents[2]
 UNDOCUMENTED = "def greet(name):\n    return 'hi ' + name\n"
@@ -39,6 +44,7 @@ def hook_repo(repo: GitRepo) -> GitRepo:
     repo.write("tests/test_mod.py", "def test_x():\n    pass\n")
     repo.write("strict.toml", 'fail-on = ["all"]\n')
     repo.write("bad.toml", "fail-on = [\n")
+    repo.write("lenient.toml", "fail-on = []\n")
     repo.write("caf\xe9.py", "def caf\xe9():\n    return 1\n")
     repo.stage()
     (repo.path / "confdir").mkdir()
@@ -164,3 +170,51 @@ def test_console_script_and_dash_m_use_the_entry() -> None:
     pyproject = (PROJECT / "pyproject.toml").read_text()
     assert 'ttabot = "ttabot.entry:main"' in pyproject
     assert "from ttabot.entry import main" in (PROJECT / "ttabot" / "__main__.py").read_text()
+
+
+@pytest.mark.parametrize(
+    "error",
+    [TtabotError("bad input"), Stopped(signal.SIGTERM), KeyboardInterrupt(), EOFError()],
+    ids=["input-error", "sigterm", "interrupt", "eof"],
+)
+def test_fast_path_turns_errors_into_the_click_paths_line_and_code(
+    error: BaseException,
+    repo: GitRepo,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    hook_repo(repo)
+
+    def fail(options: CheckOptions, echo: object) -> int:
+        raise error
+
+    monkeypatch.setattr(check_run, "run", fail)
+    monkeypatch.setattr(check_module, "run", fail)
+    assert hook_options(["check"]) is not None
+    by_entry = (entry.main(["check"]), *capsys.readouterr())
+    by_click = (cli.main(["check"]), *capsys.readouterr())
+    assert by_entry == by_click
+    assert by_entry[0] in (2, 130, 143) and "ttabot: " in by_entry[2]
+
+
+def test_a_closed_stdout_ends_both_paths_alike(repo: GitRepo) -> None:
+    """A reader that went away (``ttabot check | head -0``): exit 1, nothing on stderr.
+
+    (No finding fails the run with lenient.toml, so 1 here is the broken pipe's.)
+    """
+    hook_repo(repo)
+    results = []
+    for program in (ENTRY, CLICK):
+        read_end, write_end = os.pipe()
+        os.close(read_end)  # closed before ttabot writes: a broken pipe, every time
+        env = {**os.environ, "PYTHONPATH": str(PROJECT)}
+        done = subprocess.run(
+            [sys.executable, "-c", program, "check", "--config", "lenient.toml"],
+            cwd=repo.path,
+            env=env,
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+        )
+        os.close(write_end)
+        results.append((done.returncode, done.stderr))
+    assert results[0] == results[1] == (1, b"")
