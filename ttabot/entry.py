@@ -15,31 +15,46 @@ output and exit codes.
 from __future__ import annotations
 
 import codecs
+import gc
 import os
-import re
 import stat
 import sys
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
+# Only modules Python has loaded before ttabot starts are imported at module level;
+# the rest load in main(), with the cyclic garbage collector off (see main).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from ttabot.commands.check_run import CheckOptions
 
 #: The options the fast path takes, each as the click command spells it (a test checks that).
 HOOK_OPTIONS = ("--config",)
 
 #: click's own pattern for the ANSI sequences it strips from output that is not coloured.
-_ANSI = re.compile(r"\033\[[0-?]*[ -/]*[@-~]")
+ANSI_PATTERN = r"\033\[[0-?]*[ -/]*[@-~]"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``ttabot``: the hook's ``check`` directly, anything else through the click CLI."""
-    options = hook_options(sys.argv[1:] if argv is None else argv)
-    if options is None:
-        from ttabot.cli import main as cli_main
+    """Run ``ttabot``: the hook's ``check`` directly, anything else through the click CLI.
 
-        return cli_main(argv)
-    return run_hook(options)
+    The hook's run is short and makes little cyclic garbage, so the cyclic
+    collector stays off while it imports and checks (a few percent of its
+    time); it is on again for the click CLI (``draft`` runs long) and when
+    :func:`main` returns.
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        options = hook_options(sys.argv[1:] if argv is None else argv)
+        if options is not None:
+            return run_hook(options)
+    finally:
+        if collecting:
+            gc.enable()
+    from ttabot.cli import main as cli_main
+
+    return cli_main(argv)
 
 
 def hook_options(args: Sequence[str]) -> CheckOptions | None:
@@ -106,11 +121,13 @@ def echo(message: str, *, err: bool = False, nl: bool = True, color: bool | None
     A newline unless ``nl`` is false; ANSI sequences removed when ``color`` is
     false, or when it is None and the stream is not a terminal; flushed.
     """
+    import re  # cached by re after the first call
+
     stream = sys.stderr if err else sys.stdout
     out = message + "\n" if nl else message
     if out:
         if (not _isatty(stream)) if color is None else not color:
-            out = _ANSI.sub("", out)
+            out = re.sub(ANSI_PATTERN, "", out)
         stream.write(out)
     stream.flush()
 

@@ -8,6 +8,7 @@ Speed is measured in bench/check_bench.py, never here.
 
 from __future__ import annotations
 
+import gc
 import io
 import os
 import signal
@@ -218,3 +219,22 @@ def test_a_closed_stdout_ends_both_paths_alike(repo: GitRepo) -> None:
         os.close(write_end)
         results.append((done.returncode, done.stderr))
     assert results[0] == results[1] == (1, b"")
+
+
+def test_the_collector_is_off_only_for_the_fast_path(
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """gc is off while the hook checks, on again after it and for every click command."""
+    hook_repo(repo)
+    during: list[bool] = []
+
+    def record(options: CheckOptions, echo: object) -> int:
+        during.append(gc.isenabled())
+        return 0
+
+    monkeypatch.setattr(check_run, "run", record)
+    assert entry.main(["check"]) == 0
+    assert during == [False] and gc.isenabled()
+    monkeypatch.setattr(cli, "main", lambda argv: during.append(gc.isenabled()) or 0)
+    assert entry.main(["check", "--format", "json"]) == 0
+    assert during == [False, True] and gc.isenabled()
