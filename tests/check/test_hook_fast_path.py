@@ -238,3 +238,23 @@ def test_the_collector_is_off_only_for_the_fast_path(
     monkeypatch.setattr(cli, "main", lambda argv: during.append(gc.isenabled()) or 0)
     assert entry.main(["check", "--format", "json"]) == 0
     assert during == [False, True] and gc.isenabled()
+
+
+def test_the_click_types_are_the_ones_the_fast_path_assumes() -> None:
+    """entry._click_takes mirrors click.Path for --config and PATHs; no envvar or callback."""
+    params = {p.name: p for p in command.params}
+    for param in command.params:
+        assert param.envvar is None, param.name  # the fast path reads no environment
+    expected_dir_ok = {"config": False, "paths": True}
+    for name, dir_ok in expected_dir_ok.items():
+        param = params[name]
+        assert param.callback is None, name
+        assert isinstance(param.type, click.Path), name
+        kind = param.type
+        assert (kind.exists, kind.readable, kind.dir_okay, kind.file_okay) == (
+            False,
+            True,
+            dir_ok,
+            True,
+        ), name
+        assert not (kind.writable or kind.executable or kind.resolve_path or kind.allow_dash)
