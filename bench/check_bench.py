@@ -33,6 +33,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import click
+import tomllib
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.machine import describe as describe_machine
@@ -149,8 +150,23 @@ def regular_install(tmp: Path, package: Path | None = None) -> list[str]:
     deps = sysconfig.get_paths()["purelib"]
     Path(purelib, "ttabot-bench.pth").write_text(f"{source}\n{deps}\n")
     script = venv / "bin" / "ttabot"
-    script.write_text("import sys\nfrom ttabot.cli import main\nsys.exit(main())\n")
+    module, _, func = console_script(package).partition(":")
+    script.write_text(f"import sys\nfrom {module} import {func}\nsys.exit({func}())\n")
     return [str(python), str(script)]
+
+
+def console_script(package: Path) -> str:
+    """The ``ttabot`` console script's ``module:function`` for the ``ttabot`` folder ``package``.
+
+    Read from the pyproject.toml beside it; a folder exported without one (a
+    ``--baseline``) gets ``ttabot.entry:main`` when it has that module (the
+    hook's click-free fast path), else the older ``ttabot.cli:main``.
+    """
+    pyproject = package.parent / "pyproject.toml"
+    if pyproject.is_file():
+        scripts = tomllib.loads(pyproject.read_text())["project"]["scripts"]
+        return str(scripts["ttabot"])
+    return "ttabot.entry:main" if (package / "entry.py").is_file() else "ttabot.cli:main"
 
 
 def big_diff(lines: int) -> tuple[str, dict[str, bytes]]:

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from ttabot.cli import main
+from ttabot.entry import main
 
 raise SystemExit(main())

@@ -1,24 +1,21 @@
 """``ttabot check``: what a change leaves undone, offline and fast enough for every commit.
 
-This module only parses options, wires the stages together and picks the exit
-code; the work happens in ttabot.sources, ttabot.check and ttabot.report. It
-is imported on every ``git commit`` through the pre-commit hook, so it
-imports nothing heavy at module level.
+This module only parses options; :mod:`ttabot.commands.check_run` wires the
+stages together and picks the exit code, and the work happens in
+ttabot.sources, ttabot.check and ttabot.report. The pre-commit hook's own
+invocation skips this module (and click) through :mod:`ttabot.entry`.
 """
 
 from __future__ import annotations
 
-import os
-import sys
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import click
 
-from ttabot.commands.selection import limit_to_paths, select, selection_options, with_contract
-from ttabot.config import CheckSettings, load_settings, parse_categories
-from ttabot.errors import TtabotError
+from ttabot.commands.check_run import CheckOptions, run, want_color
+from ttabot.commands.selection import selection_options
+
+__all__ = ["command", "want_color"]
 
 _EPILOG = """\b
 What is checked (only .py files; test files get no findings):
@@ -135,68 +132,21 @@ def command(
 
     With PATHs, only the changed files under them are checked.
     """
-    from ttabot.check import run_check
-    from ttabot.policy import failing_policy
-    from ttabot.report import Report, render
-
-    if worktree and (rev_range is not None or diff_path is not None):
-        raise TtabotError("--worktree cannot be used with --range or --diff")
-    selection = select(rev_range, diff_path, root, worktree=worktree)
-    if paths:
-        selection = limit_to_paths(selection, paths, Path.cwd())
-    settings = with_contract(load_settings(selection.root, config), contract)
-    check = _with_flags(settings.check, fail_on, categories, max_complexity, max_params)
-    settings = settings._replace(check=check)
-    if not selection.change.files:
-        click.echo(
-            f"ttabot: nothing to check: {selection.change.description} changes no file", err=True
-        )
-    result = run_check(selection, settings, coverage)
-    use_color = fmt in ("text", "concise") and want_color(color, sys.stdout.isatty(), os.environ)
-    policy = failing_policy(check, result, selection.change, selection.read_old)
-    report = Report(
-        result,
-        check.fail_on,
-        selection.change.description,
-        use_color,
-        contract=check.contract,
-        policy=policy,
+    options = CheckOptions(
+        rev_range=rev_range,
+        diff_path=diff_path,
+        root=root,
+        fmt=fmt,
+        coverage=coverage,
+        config=config,
+        contract=contract,
+        fail_on=fail_on,
+        categories=categories,
+        max_complexity=max_complexity,
+        max_params=max_params,
+        worktree=worktree,
         quiet=quiet,
+        color=color,
+        paths=paths,
     )
-    click.echo(render(fmt, report), nl=False, color=use_color)
-    return report.exit_code
-
-
-def want_color(flag: bool | None, tty: bool, environ: Mapping[str, str]) -> bool:
-    """Colour or not: the flag, else a non-empty ``NO_COLOR`` (off), else a non-empty
-    ``FORCE_COLOR`` (on), else whether stdout is a terminal.
-
-    NO_COLOR wins over FORCE_COLOR, as in Python's own coloured output.
-    """
-    if flag is not None:
-        return flag
-    if environ.get("NO_COLOR"):
-        return False
-    if environ.get("FORCE_COLOR"):
-        return True
-    return tty
-
-
-def _with_flags(
-    check: CheckSettings,
-    fail_on: str | None,
-    categories: str | None,
-    max_complexity: int | None,
-    max_params: int | None,
-) -> CheckSettings:
-    """``check`` with the command-line flags laid over it (flags win over files)."""
-    changes: dict[str, Any] = {}
-    if fail_on is not None:
-        changes["fail_on"] = parse_categories(fail_on, "--fail-on")
-    if categories is not None:
-        changes["categories"] = parse_categories(categories, "--categories")
-    if max_complexity is not None:
-        changes["max_complexity"] = max_complexity
-    if max_params is not None:
-        changes["max_params"] = max_params
-    return check._replace(**changes)
+    return run(options, click.echo)

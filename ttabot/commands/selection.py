@@ -12,11 +12,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-import click
-
 from ttabot.errors import TtabotError
 
 if TYPE_CHECKING:
+    from ttabot.commands.check_run import Echo
     from ttabot.config import Settings
     from ttabot.sources import Selection
 
@@ -25,6 +24,8 @@ F = TypeVar("F", bound=Callable[..., object])
 
 def selection_options(func: F) -> F:
     """Add ``--range``, ``--diff``, ``--root``, ``--config`` and ``--contract`` to a command."""
+    import click  # here, not above: the hook's fast path imports this module without click
+
     options = [
         click.option(
             "--range", "rev_range", metavar="A..B", help="A commit range (A..B, or A...B)."
@@ -92,11 +93,14 @@ def with_contract(settings: Settings, contract: str | None) -> Settings:
     return settings._replace(check=check)
 
 
-def limit_to_paths(selection: Selection, paths: Sequence[Path], cwd: Path) -> Selection:
+def limit_to_paths(
+    selection: Selection, paths: Sequence[Path], cwd: Path, *, echo: Echo | None = None
+) -> Selection:
     """``selection`` with only the changed files under ``paths`` (relative to ``cwd``).
 
     A path outside the repository (or ``--root``) is an error; one that holds no
-    changed file is not (the change is simply smaller), but stderr says so.
+    changed file is not (the change is simply smaller), but stderr says so
+    through ``echo`` (default: ``click.echo``).
     """
     top = selection.root.resolve()
     prefixes: list[str] = []
@@ -114,7 +118,11 @@ def limit_to_paths(selection: Selection, paths: Sequence[Path], cwd: Path) -> Se
     files = tuple(f for f in selection.change.files if under(f.path))
     if not files and selection.change.files:
         names = ", ".join(str(p) for p in paths)
-        click.echo(f"ttabot: no changed file under {names}", err=True)
+        if echo is None:
+            import click
+
+            echo = click.echo
+        echo(f"ttabot: no changed file under {names}", err=True)
     change = selection.change._replace(files=files)
     return selection._replace(change=change)
 

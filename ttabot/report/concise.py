@@ -6,8 +6,6 @@ Findings that fail the run end with `` (fails)``; colour only when asked.
 
 from __future__ import annotations
 
-import click
-
 from ttabot.report import Report
 
 
@@ -21,6 +19,8 @@ def render(report: Report) -> str:
         fails = report.fails(finding)
         category = finding.category.value
         if report.color:
+            import click  # only for colour: the hook's fast path imports no click
+
             category = click.style(category, fg="red" if fails else "yellow", bold=fails)
         mark = " (fails)" if fails else ""
         lines.append(f"{finding.path}:{finding.line}: {category} {finding.message}{mark}")

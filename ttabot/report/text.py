@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from itertools import groupby
 
-import click
-
 from ttabot.categories import CATEGORIES
 from ttabot.report import Report
 
@@ -52,12 +50,23 @@ def _summary(report: Report, style: _Style) -> str:
 
 
 def _styler(color: bool) -> _Style:
-    """``click.style`` when colour is on, the identity otherwise."""
+    """``click.style`` when colour is on, the identity otherwise.
+
+    click is imported only for colour: the pre-commit hook's output is not a
+    terminal, and its fast path (ttabot.entry) imports no click.
+    """
+    if not color:
+        return _unstyled
+    import click
 
     def style(text: str, fg: str | None = None, bold: bool | None = None) -> str:
-        return click.style(text, fg=fg, bold=bold) if color else text
+        return click.style(text, fg=fg, bold=bold)
 
     return style
+
+
+def _unstyled(text: str, fg: str | None = None, bold: bool | None = None) -> str:
+    return text
 
 
 def _plural(n: int, noun: str) -> str:
