@@ -33,7 +33,7 @@ def test_token_is_taken_out_of_the_process_environment(monkeypatch: pytest.Monke
     # The runner is replaced: this test is about what subprocesses would inherit.
     monkeypatch.setattr(runner, "run", fake_run)
     # Hiding /proc/<pid>/environ is tested in a process of its own (it lasts for life).
-    monkeypatch.setattr(action, "hide_environment", lambda: True)
+    monkeypatch.setattr(action, "set_non_dumpable", lambda: True)
     result = CliRunner().invoke(
         command, [], env={"GITHUB_TOKEN": "ghs_x", "OPENROUTER_API_KEY": "sk-or-x"}
     )

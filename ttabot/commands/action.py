@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 
 import click
+
+from ttabot.process import set_non_dumpable
 
 log = logging.getLogger(__name__)
 
@@ -23,33 +24,6 @@ SECRET_VARIABLES = (
     "INPUT_PUSH-TOKEN",
     "TTABOT_PUSH_TOKEN",
 )
-
-#: ``prctl(2)`` option: whether the process may be dumped or inspected by others.
-PR_SET_DUMPABLE = 4
-
-
-def hide_environment() -> bool:
-    """Keep other processes of this user from reading our initial environment (Linux).
-
-    Popping a variable from ``os.environ`` does not erase it from
-    ``/proc/<pid>/environ``, which shows the environment the process started with
-    and which any process of the same user may read: a generated test could read
-    the token there through ``os.getppid()``. A process that is not dumpable keeps
-    its ``/proc`` files to root. Returns whether that took effect.
-    """
-    if not sys.platform.startswith("linux"):
-        return False
-    import ctypes
-
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        done = bool(libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0)
-    except (OSError, AttributeError):
-        done = False
-    if not done:
-        log.warning("could not hide the process environment from other processes (prctl)")
-    return done
-
 
 _EPILOG = """\b
 Exit codes:
@@ -104,5 +78,7 @@ def command(verbose: bool) -> int:
     environ = dict(os.environ)
     for name in SECRET_VARIABLES:
         os.environ.pop(name, None)
-    hide_environment()
+    # Removing a variable from os.environ does not erase it from /proc/<pid>/environ,
+    # which any process of this user could read: a non-dumpable process keeps it to root.
+    set_non_dumpable()
     return run(environ)
