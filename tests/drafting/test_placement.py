@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from ttabot.drafting.tests import import_name, merge_tests, placement_for
+from ttabot.drafting.tests import import_name, placement_for
 
 
 @pytest.mark.parametrize(
@@ -41,18 +41,6 @@ def test_placement_for(module: str, files: list[str], expected: str) -> None:
 )
 def test_import_name(module: str, expected: str) -> None:
     assert import_name(module) == expected
-
-
-def test_merge_appends_and_renames_clashing_tests() -> None:
-    existing = "def test_add():\n    assert 1\n"
-    new = "from m import add\n\n\ndef test_add():\n    assert add(1, 1) == 2\n"
-    merged = merge_tests(existing, new)
-    assert merged.startswith(existing)
-    assert "def test_add_2():" in merged and merged.count("def test_add():") == 1
-
-
-def test_merge_into_nothing_is_the_new_code() -> None:
-    assert merge_tests("", "def test_a():\n    pass\n") == "def test_a():\n    pass\n"
 
 
 def reader(files: dict[str, str]) -> Callable[[str], str | None]:

@@ -29,7 +29,8 @@ from ttabot.drafting.docstrings import (
     style_counts,
 )
 from ttabot.drafting.kinds import KINDS
-from ttabot.drafting.tests import defined_names, import_name, placement_for
+from ttabot.drafting.testmerge import defined_names
+from ttabot.drafting.tests import import_name, placement_for
 from ttabot.llm.structured import with_json_instruction
 from ttabot.records import Category, Finding, TaskKind
 

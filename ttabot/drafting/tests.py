@@ -206,35 +206,3 @@ def _public_names(source: str) -> list[str]:
     kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
     names = [n.name for n in tree.body if isinstance(n, kinds) and not n.name.startswith("_")]
     return [n for n in names if len(n) >= 4][:50]
-
-
-def defined_names(source: str) -> list[str]:
-    """Top-level test function names and test classes in a test module's source."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return []
-    kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-    return [n.name for n in tree.body if isinstance(n, kinds)]
-
-
-def merge_tests(existing: str, new: str) -> str:
-    """Append ``new`` tests to an existing test module, renaming any that would shadow one."""
-    if not existing.strip():
-        return new
-    taken = set(defined_names(existing))
-    for name in defined_names(new):
-        if name in taken:
-            fresh = _fresh_name(name, taken | set(defined_names(new)))
-            new = re.sub(
-                rf"^((?:async\s+)?(?:def|class)\s+){name}\b", rf"\g<1>{fresh}", new, flags=re.M
-            )
-            taken.add(fresh)
-    return existing.rstrip("\n") + "\n\n\n" + new.lstrip("\n")
-
-
-def _fresh_name(name: str, taken: set[str]) -> str:
-    n = 2
-    while f"{name}_{n}" in taken:
-        n += 1
-    return f"{name}_{n}"
