@@ -109,3 +109,47 @@ def test_outcomes_read_pytest_summary_lines_by_node_id() -> None:
         "test_a": [("PASSED", ""), ("FAILED", "assert 1 == 2")],
         "TestX": [("ERROR", "fixture 'db' not found")],
     }
+
+
+class VerdictSandbox(ScriptedSandbox):
+    """Answers every run with a fixed pytest verdict per test name."""
+
+    def __init__(self, verdicts: dict[str, str]) -> None:
+        super().__init__(lambda name, run, alone: True)
+        self.verdicts = verdicts
+
+    def python(self, args: Sequence[str]) -> tuple[RunResult, list[str]]:
+        nodes = [a for a in args if "::" in a]
+        self.runs.append(nodes)
+        lines = [f"{self.verdicts[n.split('::')[1]]} {n} - reason given" for n in nodes]
+        return RunResult(0, "\n".join(lines)), []
+
+
+def test_only_passed_passes_xfail_xpass_and_skipped_are_failures() -> None:
+    box = VerdictSandbox({"test_good": "PASSED", "test_lonely": "XFAIL", "test_flaky": "XPASS"})
+    result = check_each_test(
+        box,  # type: ignore[arg-type]
+        PATH,
+        "",
+        split_answer(ANSWER),
+        "m.py",
+        frozenset({3}),
+        frozenset(),
+        2,
+    )
+    assert result.kept == ("test_good",)
+    assert result.dropped["test_lonely"].startswith("fails in the module: xfail (")
+    assert result.dropped["test_flaky"].startswith("fails in the module: xpass (")
+    box = VerdictSandbox(dict.fromkeys(("test_good", "test_lonely", "test_flaky"), "SKIPPED"))
+    result = check_each_test(
+        box,  # type: ignore[arg-type]
+        PATH,
+        "",
+        split_answer(ANSWER),
+        "m.py",
+        frozenset({3}),
+        frozenset(),
+        2,
+    )
+    assert result.kept == ()
+    assert all("skipped" in why for why in result.dropped.values())

@@ -105,6 +105,7 @@ class Workspace:
 
 def asker(ws: Workspace, task: Task) -> Callable[[Messages], Awaitable[Completion]]:
     """The refine loop's ``ask`` for ``task``: its chain, its schema, learning told."""
+
     async def ask(messages: Messages) -> Completion:
         # complete_draft: complete() that also reports each round to the learning chains.
         return await ws.client.complete_draft(task, task.kind, messages, schema=task.schema)
