@@ -153,3 +153,33 @@ def test_only_passed_passes_xfail_xpass_and_skipped_are_failures() -> None:
     )
     assert result.kept == ()
     assert all("skipped" in why for why in result.dropped.values())
+
+
+class PlantingSandbox(ScriptedSandbox):
+    """Every test passes; the first run (all together) plants a new file and changes an old one."""
+
+    def python(self, args: Sequence[str]) -> tuple[RunResult, list[str]]:
+        result, _ = super().python(args)
+        return result, ["pkg.py", "ruff"] if len(self.runs) == 1 else []
+
+
+def test_files_the_first_run_leaves_are_removed_or_fail_clean(tmp_path: Path) -> None:
+    box = PlantingSandbox(lambda name, run, alone: True)
+    box.path = tmp_path
+    (tmp_path / "pkg.py").write_text("X = 1\n")  # in the copy before the tests ran
+    result = check_each_test(
+        box,  # type: ignore[arg-type]
+        PATH,
+        "",
+        split_answer(ANSWER),
+        "m.py",
+        frozenset({3}),
+        frozenset(),
+        2,
+    )
+    assert "ruff" in box.written and box.written["ruff"] is None  # new: removed after run 1
+    assert "pkg.py" not in box.written  # an existing file is never removed
+    assert result.kept == ()
+    assert set(result.dropped) == {"test_good", "test_lonely", "test_flaky"}
+    assert all("run together left files behind: pkg.py" in w for w in result.dropped.values())
+    assert [s.name for s in result.stages if not s.passed] == ["clean"]

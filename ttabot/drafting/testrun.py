@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
-from ttabot.drafting.sandbox import SANDBOX_DIR, RunResult, Sandbox, UnsafeFile
+from ttabot.drafting.sandbox import SANDBOX_DIR, RunResult, Sandbox, UnsafeFile, snapshot
 from ttabot.drafting.testmerge import AnswerParts, merge
 from ttabot.records import ValidationStage
 
@@ -191,8 +191,14 @@ def _check(
     if measured:
         sandbox.write(_RC, _RC_TEXT)
     sandbox.write(test_path, merge(existing, parts, names))
-    result, _left = _run(sandbox, _nodes(test_path, names), module if measured else None)
+    pristine = snapshot(sandbox.path)
+    result, together = _run(sandbox, _nodes(test_path, names), module if measured else None)
     note(result)
+    # Files the first run (all together) created are removed, so that each test's run
+    # alone shows what it leaves, even a test that plants a file only once.
+    for rel in together:
+        if rel not in pristine:
+            sandbox.write(rel, None)
     ran = outcomes(result.output, test_path)
     if result.timed_out:
         stages.append(ValidationStage("imports", True))
@@ -228,14 +234,23 @@ def _check(
         return done()
     before = set(dropped)
     messy: dict[str, str] = {}
+    # Existing files the first run changed that no run alone touched again: a test
+    # that changes something only once must not pass "clean"; which one did is unknown.
+    stray = {rel for rel in together if rel in pristine}
     for name in [n for n in names if n not in dropped]:
         result, left = _run(sandbox, _nodes(test_path, [name]), None)
         note(result)
+        stray -= set(left)
         problem = _failure(outcomes(result.output, test_path).get(name))
         if problem:
             dropped[name] = f"fails alone: {problem}"
         elif left:
             messy[name] = "the test left files behind: " + ", ".join(left[:5])
+    if stray:
+        shown = ", ".join(sorted(stray)[:5])
+        for name in [n for n in names if n not in dropped]:
+            why = f"the tests run together left files behind: {shown}"
+            messy[name] = f"{messy[name]}; {why}" if name in messy else why
     if not verdict("alone", before):
         return done()
     before = set(dropped)
