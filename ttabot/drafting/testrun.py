@@ -194,11 +194,6 @@ def _check(
     pristine = snapshot(sandbox.path)
     result, together = _run(sandbox, _nodes(test_path, names), module if measured else None)
     note(result)
-    # Files the first run (all together) created are removed, so that each test's run
-    # alone shows what it leaves, even a test that plants a file only once.
-    for rel in together:
-        if rel not in pristine:
-            sandbox.write(rel, None)
     ran = outcomes(result.output, test_path)
     if result.timed_out:
         stages.append(ValidationStage("imports", True))
@@ -234,20 +229,30 @@ def _check(
         return done()
     before = set(dropped)
     messy: dict[str, str] = {}
-    # Existing files the first run changed that no run alone touched again: a test
-    # that changes something only once must not pass "clean"; which one did is unknown.
-    stray = {rel for rel in together if rel in pristine}
-    for name in [n for n in names if n not in dropped]:
+    # What the first run (all together) left: the files it created are removed, so each
+    # test's run alone shows what it leaves, even a test that plants a file only once.
+    for rel in together:
+        if rel not in pristine:
+            sandbox.write(rel, None)
+    unexplained = set(together)
+    alone = [n for n in names if n not in dropped]
+    for name in alone:
         result, left = _run(sandbox, _nodes(test_path, [name]), None)
         note(result)
-        stray -= set(left)
+        unexplained -= set(left)
         problem = _failure(outcomes(result.output, test_path).get(name))
         if problem:
             dropped[name] = f"fails alone: {problem}"
         elif left:
             messy[name] = "the test left files behind: " + ", ".join(left[:5])
-    if stray:
-        shown = ", ".join(sorted(stray)[:5])
+    for name in [n for n in names if n not in alone]:
+        if not unexplained:
+            break
+        # Rare: only to learn whether a test dropped earlier left them (its verdict stands).
+        _result, left = _run(sandbox, _nodes(test_path, [name]), None)
+        unexplained -= set(left)
+    if unexplained:  # left only when the tests ran together: which one did is unknown
+        shown = ", ".join(sorted(unexplained)[:5])
         for name in [n for n in names if n not in dropped]:
             why = f"the tests run together left files behind: {shown}"
             messy[name] = f"{messy[name]}; {why}" if name in messy else why
