@@ -142,12 +142,17 @@ def test_a_measured_run_that_never_imports_the_module_executed_nothing(project: 
 def test_without_coverage_in_the_test_interpreter_it_is_not_measurable(
     project: Path, tmp_path: Path
 ) -> None:
-    # An interpreter that has pytest but cannot import coverage.
+    # An interpreter that has pytest but cannot import coverage: it is asked in isolated
+    # mode (no PYTHONPATH), so the stand-in answers that question itself, and blocks the
+    # module for every other run.
     blocked = tmp_path / "blocked"
     blocked.mkdir()
     (blocked / "coverage.py").write_text("raise ImportError('blocked for the test')\n")
     python = tmp_path / "python-without-coverage"
-    script = f'#!/bin/sh\nPYTHONPATH="{blocked}:$PYTHONPATH" exec "{sys.executable}" "$@"\n'
+    script = (
+        '#!/bin/sh\nfor a in "$@"; do [ "$a" = "import coverage" ] && exit 1; done\n'
+        f'PYTHONPATH="{blocked}:$PYTHONPATH" exec "{sys.executable}" "$@"\n'
+    )
     python.write_text(script)
     python.chmod(0o755)
     (project / "tests").mkdir()

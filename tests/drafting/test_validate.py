@@ -109,3 +109,77 @@ def test_outcomes_read_pytest_summary_lines_by_node_id() -> None:
         "test_a": [("PASSED", ""), ("FAILED", "assert 1 == 2")],
         "TestX": [("ERROR", "fixture 'db' not found")],
     }
+
+
+class VerdictSandbox(ScriptedSandbox):
+    """Answers every run with a fixed pytest verdict per test name."""
+
+    def __init__(self, verdicts: dict[str, str]) -> None:
+        super().__init__(lambda name, run, alone: True)
+        self.verdicts = verdicts
+
+    def python(self, args: Sequence[str]) -> tuple[RunResult, list[str]]:
+        nodes = [a for a in args if "::" in a]
+        self.runs.append(nodes)
+        lines = [f"{self.verdicts[n.split('::')[1]]} {n} - reason given" for n in nodes]
+        return RunResult(0, "\n".join(lines)), []
+
+
+def test_only_passed_passes_xfail_xpass_and_skipped_are_failures() -> None:
+    box = VerdictSandbox({"test_good": "PASSED", "test_lonely": "XFAIL", "test_flaky": "XPASS"})
+    result = check_each_test(
+        box,  # type: ignore[arg-type]
+        PATH,
+        "",
+        split_answer(ANSWER),
+        "m.py",
+        frozenset({3}),
+        frozenset(),
+        2,
+    )
+    assert result.kept == ("test_good",)
+    assert result.dropped["test_lonely"].startswith("fails in the module: xfail (")
+    assert result.dropped["test_flaky"].startswith("fails in the module: xpass (")
+    box = VerdictSandbox(dict.fromkeys(("test_good", "test_lonely", "test_flaky"), "SKIPPED"))
+    result = check_each_test(
+        box,  # type: ignore[arg-type]
+        PATH,
+        "",
+        split_answer(ANSWER),
+        "m.py",
+        frozenset({3}),
+        frozenset(),
+        2,
+    )
+    assert result.kept == ()
+    assert all("skipped" in why for why in result.dropped.values())
+
+
+class PlantingSandbox(ScriptedSandbox):
+    """Every test passes; the first run (all together) plants a new file and changes an old one."""
+
+    def python(self, args: Sequence[str]) -> tuple[RunResult, list[str]]:
+        result, _ = super().python(args)
+        return result, ["pkg.py", "ruff"] if len(self.runs) == 1 else []
+
+
+def test_files_the_first_run_leaves_are_removed_or_fail_clean(tmp_path: Path) -> None:
+    box = PlantingSandbox(lambda name, run, alone: True)
+    box.path = tmp_path
+    (tmp_path / "pkg.py").write_text("X = 1\n")  # in the copy before the tests ran
+    result = check_each_test(
+        box,  # type: ignore[arg-type]
+        PATH,
+        "",
+        split_answer(ANSWER),
+        "m.py",
+        frozenset({3}),
+        frozenset(),
+        2,
+    )
+    assert "ruff" in box.written and box.written["ruff"] is None  # new: removed after run 1
+    assert "pkg.py" not in box.written  # an existing file is never removed
+    assert result.kept == ()
+    assert set(result.dropped) == {"test_good", "test_lonely", "test_flaky"}
+    assert all("run together left files behind: pkg.py" in w for w in result.dropped.values())
+    assert [s.name for s in result.stages if not s.passed] == ["clean"]

@@ -17,21 +17,32 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
+import stat
 import sys
+import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ttabot import children
 from ttabot.drafting import bwrap
 from ttabot.drafting.copying import SKIP_DIRS, copy_project, listing
+from ttabot.drafting.readback import UnsafeFile, copy_out, read_bytes
 from ttabot.errors import TtabotError
 from ttabot.fileio import inside
 
+if TYPE_CHECKING:
+    import coverage
+
 log = logging.getLogger(__name__)
 
-__all__ = ["SKIP_DIRS", "NoSandbox", "RunResult", "Sandbox", "project_copy"]
+__all__ = ["SKIP_DIRS", "NoSandbox", "RunResult", "Sandbox", "UnsafeFile", "project_copy"]
+
+#: Where coverage writes its data in the copy (read back through :meth:`Sandbox.coverage_data`).
+DATA_FILE = ".coverage"
 
 #: Environment variables passed through; everything else (tokens, keys, proxies) is dropped.
 ENV_ALLOWLIST = ("PATH", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TZ", "SYSTEMROOT", "COMSPEC")
@@ -83,38 +94,54 @@ def scrubbed_env(
     return env
 
 
-def _is_cache(rel: str) -> bool:
+#: What a snapshot records of a path: (file type, size, mtime_ns).
+Stat = tuple[int, int, int]
+
+
+def _is_cache(rel: str, mode: int) -> bool:
+    """Whether ``rel`` is a cache file a run may leave: regular files only, never a link.
+
+    Inside ``__pycache__`` only ``.pyc`` files count: a planted ``__pycache__/x/__init__.py``
+    is a leftover like any other file.
+    """
+    if not stat.S_ISREG(mode):
+        return False
     parts = rel.split("/")
     name = parts[-1]
+    if "__pycache__" in parts:
+        return name.endswith(".pyc")
     return (
-        "__pycache__" in parts
-        or ".pytest_cache" in parts
+        ".pytest_cache" in parts
         or name == ".coverage"
         or name.startswith(".coverage.")
         or rel.startswith(f"{SANDBOX_DIR}/tmp/")
     )
 
 
-def snapshot(root: Path) -> dict[str, tuple[int, int]]:
-    """``relative path -> (size, mtime_ns)`` of every non-cache file under ``root``."""
-    out: dict[str, tuple[int, int]] = {}
-    for folder, _dirs, files in os.walk(root):
-        for name in files:
+def snapshot(root: Path) -> dict[str, Stat]:
+    """``relative path -> (type, size, mtime_ns)`` of every non-cache entry under ``root``.
+
+    Links are recorded, never followed, whether to files or to folders (``os.walk``
+    lists a linked folder under its folders), in cache folders too; so are FIFOs,
+    sockets and other non-regular files.
+    """
+    out: dict[str, Stat] = {}
+    for folder, dirs, files in os.walk(root):
+        links = [d for d in dirs if os.path.islink(os.path.join(folder, d))]
+        for name in [*files, *links]:
             path = Path(folder, name)
             rel = path.relative_to(root).as_posix()
-            if _is_cache(rel):
-                continue
             try:
-                stat = path.lstat()
+                info = path.lstat()
             except FileNotFoundError:
                 continue
-            out[rel] = (stat.st_size, stat.st_mtime_ns)
+            if _is_cache(rel, info.st_mode):
+                continue
+            out[rel] = (stat.S_IFMT(info.st_mode), info.st_size, info.st_mtime_ns)
     return out
 
 
-def leftovers(
-    before: Mapping[str, tuple[int, int]], after: Mapping[str, tuple[int, int]]
-) -> list[str]:
+def leftovers(before: Mapping[str, Stat], after: Mapping[str, Stat]) -> list[str]:
     """Files created, changed or deleted between two snapshots."""
     return sorted(
         {rel for rel, stat in after.items() if before.get(rel) != stat}
@@ -200,30 +227,45 @@ class Sandbox:
         self.env = scrubbed_env(environ, home, tmp, os.pathsep.join(paths))
 
     def read(self, rel: str) -> str | None:
-        """The text of a file in the copy, or None."""
-        target = self.path / rel
-        return target.read_bytes().decode("utf-8") if target.is_file() else None
+        """The text of a regular file in the copy, or None when it is absent.
+
+        Never through a symbolic link, at any depth: generated code may have put
+        one there. A link or a non-regular file raises :class:`UnsafeFile`.
+        """
+        data = read_bytes(self.path, rel)
+        return None if data is None else data.decode("utf-8")
 
     def write(self, rel: str, text: str | None) -> None:
         """Write (or, with None, delete) a file in the copy, never through a symbolic link.
 
-        A link in the file's own place is replaced (or, with None, removed);
-        a linked folder on the way is refused with :class:`TtabotError`.
+        A link or other non-regular file in the file's own place is replaced (or,
+        with None, removed); a linked folder on the way, or a folder in the
+        file's place, is refused with :class:`UnsafeFile`.
         """
         parent, _, name = rel.rpartition("/")
         try:
             folder = inside(self.path, parent) if parent else self.path
         except ValueError as exc:
-            raise TtabotError(f"not written in the sandbox copy: {exc}") from None
+            raise UnsafeFile(f"not written in the sandbox copy: {exc}") from None
         if name in ("", ".", ".."):
-            raise TtabotError(f"not written in the sandbox copy: {rel}: not a file path")
+            raise UnsafeFile(f"not written in the sandbox copy: {rel}: not a file path")
         target = folder / name
-        if target.is_symlink() or text is None:
-            target.unlink(missing_ok=True)
+        try:
+            mode: int | None = target.lstat().st_mode
+        except FileNotFoundError:
+            mode = None
+        except NotADirectoryError:
+            raise UnsafeFile(f"not written in the sandbox copy: {rel}: not a folder") from None
+        if mode is not None and stat.S_ISDIR(mode):
+            raise UnsafeFile(f"not written in the sandbox copy: {rel} is a folder")
+        if mode is not None and (text is None or not stat.S_ISREG(mode)):
+            target.unlink()
         if text is None:
             return
         folder.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(text.encode("utf-8"))
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+        with os.fdopen(os.open(target, flags, 0o644), "wb") as handle:
+            handle.write(text.encode("utf-8"))
 
     def run(self, argv: Sequence[str]) -> RunResult:
         """Run ``argv`` in the copy: under bubblewrap when there is one, with the timeout."""
@@ -237,10 +279,21 @@ class Sandbox:
         result = self.run([self.interpreter, *args])
         return result, leftovers(before, snapshot(self.path))
 
+    def tool(self, args: Sequence[str]) -> tuple[RunResult, list[str]]:
+        """Run ``python -I ARGS`` in the copy: a tool of ttabot's own (ruff, black, checks).
+
+        Isolated mode puts neither the copy nor ``PYTHONPATH`` on ``sys.path``, so
+        no module generated code planted in the copy is imported in its place.
+        """
+        return self.python(["-I", *args])
+
     def has_module(self, name: str) -> bool:
-        """Whether the interpreter can import ``name`` (asked once per sandbox)."""
+        """Whether the interpreter itself can import ``name`` (asked once per sandbox).
+
+        Asked in isolated mode: a package planted in the copy does not count.
+        """
         if name not in self._modules:
-            result = self.run([self.interpreter, "-c", f"import {name}"])
+            result = self.run([self.interpreter, "-I", "-c", f"import {name}"])
             self._modules[name] = result.returncode == 0
         return self._modules[name]
 
@@ -254,8 +307,7 @@ class Sandbox:
         if not self.has_module("pytest"):
             note = f"[ttabot] pytest is not installed for {self.interpreter} (set draft.python)"
             return RunResult(3, note), []
-        data = self.path / ".coverage"
-        data.unlink(missing_ok=True)
+        data = self.clear_coverage_data()
         # Without coverage in that environment, coverage is simply not measured.
         if coverage_of is None or not self.has_module("coverage"):
             return self.python(pytest)
@@ -278,25 +330,52 @@ class Sandbox:
             return None
         return f"coverage is not installed for {self.interpreter}"
 
+    def clear_coverage_data(self) -> Path:
+        """Remove the last run's coverage data (a link is removed, not followed); its path."""
+        self.write(DATA_FILE, None)
+        return self.path / DATA_FILE
+
+    @contextmanager
+    def coverage_data(self) -> Iterator[coverage.CoverageData | None]:
+        """The last coverage run's data (None: it wrote none), read outside the copy.
+
+        The data file must be a regular file reached through no link; it is
+        copied to a private folder first, so coverage opens only that copy.
+        A link, a non-regular file, or data coverage cannot read (its own
+        exceptions, SQLite's) raise :class:`UnsafeFile` naming why.
+        """
+        import coverage
+        from coverage.exceptions import CoverageException
+
+        with tempfile.TemporaryDirectory(prefix="ttabot-coverage-") as private:
+            target = Path(private, "data")
+            if not copy_out(self.path, DATA_FILE, target):
+                yield None
+                return
+            try:
+                data = coverage.CoverageData(basename=str(target))
+                data.read()
+                yield data
+            except (CoverageException, sqlite3.Error) as exc:
+                raise UnsafeFile(f"the coverage data cannot be read: {exc}") from None
+
     def executed_lines(self, rel: str) -> frozenset[int] | None:
         """Lines of ``rel`` the last pytest run executed.
 
         None only when that run was not measured (no ``coverage_of``, or coverage
         is not installed). A measured run that never imported ``rel`` executed
-        nothing of it: an empty set, not "unknown".
+        nothing of it: an empty set, not "unknown". Data ttabot will not read
+        raises :class:`UnsafeFile` (see :meth:`coverage_data`).
         """
         if not self._measured:
             return None
-        data_file = self.path / ".coverage"
-        if not data_file.is_file():
-            return frozenset()  # coverage writes no data when nothing it measures ran
-        import coverage
-
-        data = coverage.CoverageData(basename=str(data_file))
-        data.read()
-        for measured in data.measured_files():
-            if Path(measured).resolve() == (self.path / rel).resolve():
-                return frozenset(data.lines(measured) or ())
+        with self.coverage_data() as data:
+            if data is None:
+                return frozenset()  # coverage writes no data when nothing it measures ran
+            wanted = os.path.realpath(self.path / rel)
+            for measured in data.measured_files():
+                if os.path.realpath(measured) == wanted:
+                    return frozenset(data.lines(measured) or ())
         return frozenset()
 
 

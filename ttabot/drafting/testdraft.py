@@ -12,6 +12,7 @@ from ttabot.drafting.docstrings import find_definition
 from ttabot.drafting.formatting import format_and_lint, project_tools
 from ttabot.drafting.plan import Task
 from ttabot.drafting.refine import Refined, Verdict, refine
+from ttabot.drafting.sandbox import UnsafeFile
 from ttabot.drafting.testmerge import AnswerParts, defined_names, split_answer
 from ttabot.drafting.testrun import TestsCheck, check_each_test
 from ttabot.drafting.work import Workspace, asker, make_draft, no_sandbox, not_asked
@@ -76,9 +77,12 @@ async def draft_tests(ws: Workspace, task: Task) -> list[Draft]:
     changed = _changed_lines(ws, task)
     copy = await ws.copy_for(task.module)
     async with copy.lock, ws.sandboxes:
-        baseline = await asyncio.to_thread(
-            validate.baseline_coverage, copy.sandbox, task.path, task.module
-        )
+        try:
+            baseline = await asyncio.to_thread(
+                validate.baseline_coverage, copy.sandbox, task.path, task.module
+            )
+        except UnsafeFile as exc:  # an earlier draft's code left a link in the shared copy
+            return [not_asked(task, existing, "clean", f"the copy was tampered with: {exc}")]
     if changed and changed <= baseline:
         return []  # existing tests already run every changed line: nothing a test could add
     taken = defined_names(existing)

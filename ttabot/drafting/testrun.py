@@ -10,12 +10,12 @@ baseline. Good functions are kept, bad ones dropped with a reason each.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import NamedTuple
 
-from ttabot.drafting.sandbox import SANDBOX_DIR, RunResult, Sandbox
+from ttabot.drafting.sandbox import SANDBOX_DIR, RunResult, Sandbox, UnsafeFile, snapshot
 from ttabot.drafting.testmerge import AnswerParts, merge
 from ttabot.records import ValidationStage
 
@@ -23,6 +23,12 @@ Stages = tuple[ValidationStage, ...]
 
 _RC = f"{SANDBOX_DIR}/coveragerc"
 _RC_TEXT = "[run]\ndynamic_context = test_function\n"
+#: How a non-passing outcome is named in a drop reason.
+_NOT_PASSED = {
+    "XFAIL": "xfail (a drafted test must pass, not be expected to fail)",
+    "XPASS": "xpass (a drafted test must pass without an xfail mark)",
+    "SKIPPED": "skipped (a drafted test must run)",
+}
 _OUTCOME = re.compile(r"^(PASSED|FAILED|ERROR|XPASS|XFAIL|SKIPPED)\s+(\S+?::\S+?)(?:\s+-\s+(.*))?$")
 
 
@@ -60,15 +66,18 @@ def outcomes(output: str, test_path: str) -> dict[str, list[tuple[str, str]]]:
 
 
 def _failure(results: Sequence[tuple[str, str]] | None) -> str | None:
-    """Why a test did not pass, from its outcomes in one run; None if it passed."""
+    """Why a test did not pass, from its outcomes in one run; None if it passed.
+
+    Only PASSED passes: a drafted test that is skipped, expected to fail (xfail)
+    or unexpectedly passes an xfail mark (xpass) checks nothing the gate can trust.
+    """
     if not results:
         return "pytest did not run it"
-    bad = [(v, m) for v, m in results if v in ("FAILED", "ERROR", "XPASS")]
+    bad = [(v, m) for v, m in results if v != "PASSED"]
     if bad:
         verdict, message = bad[0]
-        return f"{verdict.lower()}: {message}" if message else verdict.lower()
-    if all(v == "SKIPPED" for v, _ in results):
-        return "skipped"
+        word = _NOT_PASSED.get(verdict, verdict.lower())
+        return f"{word}: {message}" if message else word
     return None
 
 
@@ -79,8 +88,7 @@ def _nodes(test_path: str, names: Sequence[str]) -> list[str]:
 def _run(sandbox: Sandbox, nodes: Sequence[str], module: str | None) -> tuple[RunResult, list[str]]:
     if module is None:
         return sandbox.python(_pytest_args(nodes))
-    data = sandbox.path / ".coverage"
-    data.unlink(missing_ok=True)
+    data = sandbox.clear_coverage_data()
     return sandbox.python(
         [
             "-m",
@@ -95,25 +103,24 @@ def _run(sandbox: Sandbox, nodes: Sequence[str], module: str | None) -> tuple[Ru
 
 
 def lines_by_test(sandbox: Sandbox, module: str, names: Sequence[str]) -> dict[str, frozenset[int]]:
-    """Lines of ``module`` each test ran in the last coverage run (by dynamic context)."""
-    data_file = sandbox.path / ".coverage"
-    out: dict[str, set[int]] = {n: set() for n in names}
-    if not data_file.is_file():
-        return {n: frozenset() for n in names}
-    import coverage
+    """Lines of ``module`` each test ran in the last coverage run (by dynamic context).
 
-    data = coverage.CoverageData(basename=str(data_file))
-    data.read()
-    target = (sandbox.path / module).resolve()
-    for measured in data.measured_files():
-        if Path(measured).resolve() != target:
-            continue
-        for line, contexts in data.contexts_by_lineno(measured).items():
-            for context in contexts:
-                parts = set(context.split("."))
-                for name in names:
-                    if name in parts:
-                        out[name].add(line)
+    Data ttabot will not read (a link, garbage) raises :class:`UnsafeFile`.
+    """
+    out: dict[str, set[int]] = {n: set() for n in names}
+    with sandbox.coverage_data() as data:
+        if data is None:
+            return {n: frozenset() for n in names}
+        target = os.path.realpath(sandbox.path / module)
+        for measured in data.measured_files():
+            if os.path.realpath(measured) != target:
+                continue
+            for line, contexts in data.contexts_by_lineno(measured).items():
+                for context in contexts:
+                    parts = set(context.split("."))
+                    for name in names:
+                        if name in parts:
+                            out[name].add(line)
     return {n: frozenset(lines) for n, lines in out.items()}
 
 
@@ -127,11 +134,21 @@ def check_each_test(
     baseline: frozenset[int],
     reruns: int,
 ) -> TestsCheck:
-    """Judge each drafted test function; the sandbox's test file is restored afterwards."""
+    """Judge each drafted test function; the sandbox's test file is restored afterwards.
+
+    When generated code left the copy so that ttabot will not read or write it
+    (a link where a file or the coverage data belongs), every test is dropped
+    with a failed "clean" stage naming why.
+    """
     try:
-        return _check(sandbox, test_path, existing, parts, module, changed, baseline, reruns)
-    finally:
-        sandbox.write(test_path, existing if existing else None)
+        try:
+            return _check(sandbox, test_path, existing, parts, module, changed, baseline, reruns)
+        finally:
+            sandbox.write(test_path, existing if existing else None)
+    except UnsafeFile as exc:
+        why = f"the copy was tampered with: {exc}"
+        stages = (ValidationStage("parses", True), ValidationStage("clean", False, why))
+        return TestsCheck(existing, (), dict.fromkeys(parts.tests, why), stages)
 
 
 def _check(
@@ -174,7 +191,8 @@ def _check(
     if measured:
         sandbox.write(_RC, _RC_TEXT)
     sandbox.write(test_path, merge(existing, parts, names))
-    result, _left = _run(sandbox, _nodes(test_path, names), module if measured else None)
+    pristine = snapshot(sandbox.path)
+    result, together = _run(sandbox, _nodes(test_path, names), module if measured else None)
     note(result)
     ran = outcomes(result.output, test_path)
     if result.timed_out:
@@ -211,14 +229,33 @@ def _check(
         return done()
     before = set(dropped)
     messy: dict[str, str] = {}
-    for name in [n for n in names if n not in dropped]:
+    # What the first run (all together) left: the files it created are removed, so each
+    # test's run alone shows what it leaves, even a test that plants a file only once.
+    for rel in together:
+        if rel not in pristine:
+            sandbox.write(rel, None)
+    unexplained = set(together)
+    alone = [n for n in names if n not in dropped]
+    for name in alone:
         result, left = _run(sandbox, _nodes(test_path, [name]), None)
         note(result)
+        unexplained -= set(left)
         problem = _failure(outcomes(result.output, test_path).get(name))
         if problem:
             dropped[name] = f"fails alone: {problem}"
         elif left:
             messy[name] = "the test left files behind: " + ", ".join(left[:5])
+    for name in [n for n in names if n not in alone]:
+        if not unexplained:
+            break
+        # Rare: only to learn whether a test dropped earlier left them (its verdict stands).
+        _result, left = _run(sandbox, _nodes(test_path, [name]), None)
+        unexplained -= set(left)
+    if unexplained:  # left only when the tests ran together: which one did is unknown
+        shown = ", ".join(sorted(unexplained)[:5])
+        for name in [n for n in names if n not in dropped]:
+            why = f"the tests run together left files behind: {shown}"
+            messy[name] = f"{messy[name]}; {why}" if name in messy else why
     if not verdict("alone", before):
         return done()
     before = set(dropped)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from ttabot.config import CheckSettings
 from ttabot.drafting import docstrings, refactor
 from ttabot.drafting.gate import gate_docstring
-from ttabot.drafting.sandbox import Sandbox
+from ttabot.drafting.sandbox import Sandbox, UnsafeFile
 from ttabot.records import NO_ANSWER_STAGE, ValidationStage
 
 Stages = tuple[ValidationStage, ...]
@@ -150,7 +150,10 @@ def _all_rejected(
 
 
 def baseline_coverage(sandbox: Sandbox, test_path: str, module_path: str) -> frozenset[int]:
-    """Lines of ``module_path`` the existing ``test_path`` runs (empty when it does not exist)."""
+    """Lines of ``module_path`` the existing ``test_path`` runs (empty when it does not exist).
+
+    A copy ttabot will not read back (see :class:`UnsafeFile`) raises it.
+    """
     if sandbox.read(test_path) is None:
         return frozenset()
     sandbox.pytest([test_path], coverage_of=module_path)
@@ -246,8 +249,9 @@ def check_refactor_tests(
     tests that never call it show nothing. When that cannot be shown (no tests,
     tests that fail already or never run the function, coverage not installed)
     the refactor is a suggestion only. The copy's module is restored afterwards.
+    A copy ttabot will not read back or write (:class:`UnsafeFile`: generated
+    code left a link there) fails a "clean" stage.
     """
-    restore = sandbox.read(module_path)
 
     def suggestion(name: str, detail: str) -> RefactorCheck:
         stage = ValidationStage(name, False, detail)
@@ -260,6 +264,28 @@ def check_refactor_tests(
             "tests-before",
             f"cannot show the tests run {symbol}: " + str(sandbox.coverage_missing()),
         )
+    try:
+        return _refactor_tests(sandbox, module_path, original, proposed, symbol, tests, stages)
+    except UnsafeFile as exc:
+        stage = ValidationStage("clean", False, f"the copy was tampered with: {exc}")
+        return RefactorCheck((*stages, stage), False, False, stage.detail)
+
+
+def _refactor_tests(
+    sandbox: Sandbox,
+    module_path: str,
+    original: str,
+    proposed: str,
+    symbol: str,
+    tests: Sequence[str],
+    stages: Stages,
+) -> RefactorCheck:
+    restore = sandbox.read(module_path)
+
+    def suggestion(name: str, detail: str) -> RefactorCheck:
+        stage = ValidationStage(name, False, detail)
+        return RefactorCheck((*stages, stage), True, False, "suggestion only: " + detail)
+
     try:
         sandbox.write(module_path, original)
         result, _ = sandbox.pytest(list(tests), coverage_of=module_path)
