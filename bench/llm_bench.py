@@ -9,7 +9,8 @@ Every fault scenario (bench/llm/scenarios.py) runs against each client in turn, 
 fresh fake OpenAI-compatible server on 127.0.0.1. Time is scaled by SCALE (a 20 s
 Retry-After becomes 2 s). Reported per run: success rate, wall time against the
 scenario's analytical lower bound, p95 latency, calls that reached a model inside a
-window it had announced, requests that ran past the caller's deadline, and ttabot's hedges.
+window it had announced, requests that ran past the caller's deadline, ttabot's hedges, and
+(daily-quota) requests sent to ``:free`` models after the day's free quota was announced.
 Then client overhead per call over raw httpx, import time, and time and peak memory of a
 client given a 900 MB body, a gzip bomb and 100,000-deep JSON.
 """
@@ -43,7 +44,11 @@ from ttabot.llm.metrics import percentile  # noqa: E402
 
 def run_one(client: str, scenario: Scenario) -> dict[str, Any]:
     """One scenario against one client on a fresh server in its own process."""
-    with ServerProcess(lambda model, t: scenario.respond(scenario, model, t)) as server:
+    report = scenario.report
+    with ServerProcess(
+        lambda model, t: scenario.respond(scenario, model, t),
+        (lambda: report(scenario)) if report else None,
+    ) as server:
         outcomes, wall, extra = asyncio.run(
             RUNNERS[client](scenario, server.base_url, server.begin)
         )
@@ -65,6 +70,7 @@ def run_one(client: str, scenario: Scenario) -> dict[str, Any]:
         "calls_in_cooldown": server.stats["violations"],
         "requests_sent": server.stats["calls"],
         "over_deadline": sum(o.latency > deadline for o in outcomes),
+        **{k: v for k, v in server.stats.items() if k not in ("calls", "violations")},
         **extra,
     }
 
@@ -182,19 +188,29 @@ def hedges(row: dict[str, Any]) -> str:
     return f"{row['hedges_won']}/{row['hedges_sent']}"
 
 
+def free_after_quota(row: dict[str, Any]) -> str:
+    """Requests sent to ``:free`` models more than the grace after the daily quota was
+    announced, and (in brackets) all the used-up quota refused, in-flight ones included;
+    blank where the scenario has no quota."""
+    if "free_after_quota" not in row:
+        return ""
+    return f"{row['free_after_quota']} ({row['free_refused']} refused)"
+
+
 def table(rows: list[dict[str, Any]]) -> str:
     """The scenario results as a Markdown table."""
     head = (
         "| scenario | client | success | wall s | lower bound s | wall/bound | p95 s "
-        "| calls in cooldown | requests sent | over deadline | hedges won/sent |"
+        "| calls in cooldown | requests sent | over deadline | hedges won/sent "
+        "| :free after quota |"
     )
-    lines = [head, "|" + "---|" * 11]
+    lines = [head, "|" + "---|" * 12]
     for r in rows:
         lines.append(
             f"| {r['scenario']} | {r['client']} | {r['success']:.0%} | {r['wall']:.2f} "
             f"| {r['lower_bound']:.2f} | {r['ratio']:.2f}x{floor(r)} | {r['p95']:.2f} "
             f"| {r['calls_in_cooldown']}{own(r)} | {r['requests_sent']} "
-            f"| {r['over_deadline']} | {hedges(r)} |"
+            f"| {r['over_deadline']} | {hedges(r)} | {free_after_quota(r)} |"
         )
     return "\n".join(lines)
 

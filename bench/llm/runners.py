@@ -73,9 +73,10 @@ def ttabot_settings(base_url: str, scenario: Scenario | None = None):  # type: i
     from ttabot.config import ClientSettings, Provider, Settings
     from ttabot.records import TaskKind
 
+    chain = scenario.chain if scenario else CHAIN
     return Settings(
         providers={"bench": Provider("bench", base_url)},
-        chains={TaskKind.DOCUMENTATION: tuple(f"bench:{m}" for m in CHAIN)},
+        chains={TaskKind.DOCUMENTATION: tuple(f"bench:{m}" for m in chain)},
         client=ClientSettings(
             attempt_timeout=scenario.attempt_timeout if scenario else ATTEMPT_TIMEOUT,
             deadline=cap(scenario) if scenario else REQUEST_CAP,
@@ -121,7 +122,9 @@ def litellm_available() -> bool:
     return True
 
 
-def litellm_router(base_url: str, timeout: float = ATTEMPT_TIMEOUT):  # type: ignore[no-untyped-def]
+def litellm_router(  # type: ignore[no-untyped-def]
+    base_url: str, timeout: float = ATTEMPT_TIMEOUT, chain: tuple[str, ...] = CHAIN
+):
     """LiteLLM Router with the same chain as fallbacks, timeouts and cooldowns scaled."""
     import litellm
     from litellm import Router
@@ -140,11 +143,11 @@ def litellm_router(base_url: str, timeout: float = ATTEMPT_TIMEOUT):  # type: ig
                 "timeout": timeout,
             },
         }
-        for model in CHAIN
+        for model in chain
     ]
     return Router(
         model_list=model_list,
-        fallbacks=[{CHAIN[0]: list(CHAIN[1:])}],
+        fallbacks=[{chain[0]: list(chain[1:])}],
         num_retries=2,
         timeout=timeout,
         cooldown_time=5 * SCALE,  # LiteLLM's default 5 s cooldown, scaled like the scenario
@@ -153,12 +156,12 @@ def litellm_router(base_url: str, timeout: float = ATTEMPT_TIMEOUT):  # type: ig
 
 async def run_litellm(scenario: Scenario, base_url: str, begin: Begin) -> Batch:
     """The batch through one LiteLLM Router."""
-    router = litellm_router(base_url, scenario.attempt_timeout)
+    router = litellm_router(base_url, scenario.attempt_timeout, scenario.chain)
     messages = [{"role": "user", "content": PROMPT}]
 
     async def one() -> str | None:
         try:
-            response = await router.acompletion(model=CHAIN[0], messages=messages)
+            response = await router.acompletion(model=scenario.chain[0], messages=messages)
         except Exception:  # noqa: BLE001 - LiteLLM raises many types; any is a failed request
             return None
         return str(response.choices[0].message.content or "")
@@ -172,7 +175,10 @@ async def run_litellm(scenario: Scenario, base_url: str, begin: Begin) -> Batch:
 async def run_seed(scenario: Scenario, base_url: str, begin: Begin) -> Batch:
     """The batch through the seed's blocking policy, one thread per concurrent request."""
     client = SeedClient(
-        base_url, CHAIN, scenario.attempt_timeout, [step * SCALE for step in (1, 2, 4, 8, 16)]
+        base_url,
+        scenario.chain,
+        scenario.attempt_timeout,
+        [step * SCALE for step in (1, 2, 4, 8, 16)],
     )
     pool = concurrent.futures.ThreadPoolExecutor(scenario.concurrency)
     loop = asyncio.get_running_loop()

@@ -54,6 +54,10 @@ class Scenario:
     #: Where ``lower_bound`` ignores failures no client can foresee: the best wall time
     #: of a client that pays only for those (None: the lower bound is that already).
     floor: float | None = None
+    #: The models every client's chain holds, in order.
+    chain: tuple[str, ...] = CHAIN
+    #: Counts the server kept beyond calls and violations (read in the server's process).
+    report: Callable[[Scenario], dict[str, int]] | None = None
 
     def answer(self, model: str) -> Reply:
         """A good answer after the scenario's service latency."""
@@ -143,6 +147,92 @@ def half_broken_floor(requests: int, concurrency: int, latency: float) -> float:
     return max(ends)
 
 
+# --- a free tier's daily quota (OpenRouter's, scaled) ---------------------------
+
+FREE_CHAIN = ("a:free", "b:free", "c")
+DAILY_FREE = 10  # the provider's free requests per day (OpenRouter: 50, or 1,000 with credits)
+#: The daily quota resets this far ahead: beyond the run, within ttabot's 25 h cap.
+DAILY_RESET_AHEAD = 20 * 3600.0
+#: Requests reaching a ``:free`` model this soon after the quota was announced were already
+#: on their way (the same grace as for calls in cooldown; see bench/llm/server.py).
+QUOTA_GRACE = 0.25
+PER_DAY = (
+    "Rate limit exceeded: free-models-per-day. "
+    "Add 10 credits to unlock 1000 free model requests per day"
+)
+
+
+def _quota_headers(s: Scenario, remaining: int) -> dict[str, str]:
+    reset = s.state.setdefault("reset", time.time() + DAILY_RESET_AHEAD)
+    return {
+        "X-RateLimit-Limit": str(DAILY_FREE),
+        "X-RateLimit-Remaining": str(remaining),
+        "X-RateLimit-Reset": f"{reset * 1000:.0f}",
+    }
+
+
+def daily_quota_used_up(s: Scenario) -> Reply:
+    """OpenRouter's 429 once the day's free requests are used: headers and body both say so."""
+    headers = _quota_headers(s, 0)
+    body = {
+        "error": {
+            "code": 429,
+            "message": PER_DAY,
+            "metadata": {"headers": dict(headers), "provider_name": None},
+        }
+    }
+    return Reply(429, body, headers)
+
+
+def _daily_quota(s: Scenario, model: str, t: float) -> Reply:
+    """``:free`` models share the provider's daily quota; every answer tells what is left."""
+    if not model.endswith(":free"):
+        return s.answer(model)
+    with s.state["lock"]:
+        announced = s.state.get("announced")
+        if announced is not None and t > announced + QUOTA_GRACE:
+            s.state["free_after_quota"] = s.state.get("free_after_quota", 0) + 1
+        used = s.state.get("used", 0)
+        if used >= DAILY_FREE:
+            s.state["announced"] = t if announced is None else min(announced, t)
+            s.state["free_refused"] = s.state.get("free_refused", 0) + 1
+            return daily_quota_used_up(s)
+        s.state["used"] = used + 1
+        left = DAILY_FREE - used - 1
+        if left == 0:  # this answer, when it leaves after the latency, announces the end
+            s.state["announced"] = t + s.latency
+    return dataclasses.replace(s.answer(model), headers=_quota_headers(s, left))
+
+
+def _free_after_quota(s: Scenario) -> dict[str, int]:
+    """Requests to ``:free`` models after the quota was announced (beyond the grace), and
+    all that the used-up quota refused (requests already in flight included)."""
+    return {
+        "free_after_quota": s.state.get("free_after_quota", 0),
+        "free_refused": s.state.get("free_refused", 0),
+    }
+
+
+def daily_quota() -> Scenario:
+    """A chain of two ``:free`` models of one provider and a paid one; the provider's free
+    tier allows DAILY_FREE requests a day, after which every ``:free`` request gets the
+    per-day 429 with a reset hours ahead. 20 requests at concurrency 5, 0.5 s answers: a
+    client that obeys the quota spends the first 10 on ``a:free`` and the rest on ``c``."""
+    n, c, lat = 20, 5, 0.5
+    return Scenario(
+        "daily-quota",
+        f"a:free, b:free share a {DAILY_FREE}/day free quota, then 429 free-models-per-day; c paid",
+        n,
+        c,
+        lat,
+        _waves(n, c, lat),
+        _daily_quota,
+        {"lock": threading.Lock()},
+        chain=FREE_CHAIN,
+        report=_free_after_quota,
+    )
+
+
 def scenarios() -> list[Scenario]:
     """Fresh scenarios (their state starts empty)."""
     # 0.5 s answers: a 5 s model answer at the 0.1 time scale
@@ -198,6 +288,7 @@ def scenarios() -> list[Scenario]:
             floor=half_broken_floor(n, c, lat),
         ),
         hung_primary(),
+        daily_quota(),
     ]
 
 

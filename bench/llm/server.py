@@ -17,26 +17,39 @@ from tests.support.loopback import Reply
 GRACE = 0.25
 
 
+Report = Callable[[], dict[str, int]]
+
+
 def _serve(
-    respond: Callable[[str, float], Reply], start: Any, conn: multiprocessing.connection.Connection
+    respond: Callable[[str, float], Reply],
+    report: Report | None,
+    start: Any,
+    conn: multiprocessing.connection.Connection,
 ) -> None:
     fake = FakeOpenAI(lambda model, body: respond(model, time.time() - start.value))
     fake.start()
     conn.send(fake.base_url)
     conn.recv()  # "stop"
-    conn.send({"calls": len(fake.calls), "violations": len(fake.violations(grace=GRACE))})
+    stats = {"calls": len(fake.calls), "violations": len(fake.violations(grace=GRACE))}
+    conn.send({**stats, **(report() if report else {})})
     fake.stop()
 
 
 class ServerProcess:
-    """``with ServerProcess(respond) as server:`` then ``server.begin()`` starts the clock."""
+    """``with ServerProcess(respond) as server:`` then ``server.begin()`` starts the clock.
 
-    def __init__(self, respond: Callable[[str, float], Reply]) -> None:
+    ``report``, if given, runs in the server's process at the end (where ``respond`` kept
+    its counts) and its counts join ``stats``.
+    """
+
+    def __init__(
+        self, respond: Callable[[str, float], Reply], report: Report | None = None
+    ) -> None:
         context = multiprocessing.get_context("fork")
         self._start = context.Value("d", time.time())
         self._conn, child = context.Pipe()
         self._process = context.Process(
-            target=_serve, args=(respond, self._start, child), daemon=True
+            target=_serve, args=(respond, report, self._start, child), daemon=True
         )
         self.base_url = ""
         self.stats: dict[str, int] = {}
