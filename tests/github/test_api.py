@@ -129,3 +129,22 @@ def test_reads_wait_out_rate_limits_too(hub: Hub) -> None:
     )
     assert [c["body"] for c in hub.api.get_all("/repos/octo/proj/issues/2/comments")] == ["hello"]
     assert hub.sleeps == [2.0]
+
+
+def test_a_server_that_refuses_connections_is_retried_then_one_error() -> None:
+    import socket
+
+    # A port nothing listens on: the transport's connection error (an OSError) is
+    # retried with backoff, then becomes one GitHubApiError, never a traceback.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    slept: list[float] = []
+    api = GitHubApi("t", f"http://127.0.0.1:{port}", write_interval=0.0, sleep=slept.append)
+    try:
+        with pytest.raises(GitHubApiError) as caught:
+            api.get("/repos/octo/proj")
+    finally:
+        api.close()
+    assert caught.value.status == 0 and "network error" in str(caught.value)
+    assert slept == [2.0**n for n in range(len(slept))] and slept

@@ -21,7 +21,6 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import requests
 from github import Auth, Github, GithubException
 
 from ttabot.errors import TtabotError
@@ -196,7 +195,9 @@ class GitHubApi:
                 if (wait is None and not uncertain) or attempt == self._attempts:
                     raise GitHubApiError(verb, path, exc.status, message) from None
                 wait = 2.0 ** (attempt - 1) if wait is None else wait
-            except (requests.ConnectionError, requests.Timeout) as exc:
+            except OSError as exc:
+                # PyGithub lets its transport's errors through: requests' connection errors
+                # and timeouts are OSErrors, so ttabot needs no import of an undeclared library.
                 if attempt == self._attempts:
                     raise GitHubApiError(verb, path, 0, type(exc).__name__) from None
                 wait = 2.0 ** (attempt - 1)
