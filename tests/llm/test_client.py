@@ -313,7 +313,9 @@ def test_saturated_chain_uses_every_model_and_never_enters_a_window(
     results, client = ask(settings, environ, n=12)
     assert all(r.ok for r in results)
     assert {r.model for r in results} == {"fake:a", "fake:b", "fake:c"}
-    assert client.metrics.sends_held_back == 0  # every pick saw the windows: none held back
+    # A send may be held back (counted in sends_held_back) when a 429 lands between a pick
+    # and the attempt's first turn on a loaded machine: that send never happens, so what
+    # this test judges is what reached the server.
     # The server stamps arrival, which a loaded machine delays for requests already in
     # flight when the 429 went out; half a second of grace still catches a real violation
     # inside a 1.5 s window.
