@@ -310,7 +310,7 @@ def test_saturated_chain_uses_every_model_and_never_enters_a_window(
 
     fake.responder = limited
     settings = make_settings(fake.base_url, tmp_path, attempt_timeout=2.0, deadline=15.0)
-    results, client = ask(settings, environ, n=12)
+    results, _client = ask(settings, environ, n=12)
     assert all(r.ok for r in results)
     assert {r.model for r in results} == {"fake:a", "fake:b", "fake:c"}
     # A send may be held back (counted in sends_held_back) when a 429 lands between a pick
