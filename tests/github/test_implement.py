@@ -63,7 +63,9 @@ def test_parse_answer() -> None:
     ("content", "error"),
     [
         ("nothing", "no JSON"),
-        ("{bad json}", "not valid JSON"),
+        ("{bad json}", "no JSON"),
+        ('{"files": ' + "[" * 100_000 + "]" * 100_000 + "}", "deeper than"),
+        ('Sure! ```json\n{"files": [{"path": "/etc/x", "content": ""}]}\n```', "refusing"),
         ('{"files": []}', 'no "files"'),
         ('{"files": [{"path": "a.py"}]}', "needs a"),
         ('{"files": [{"path": "../a.py", "content": ""}]}', "refusing"),

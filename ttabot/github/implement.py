@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ast
 import asyncio
-import json
 import re
 import string
 from collections.abc import Mapping, Sequence
@@ -72,13 +71,14 @@ def safe_path(path: str) -> bool:
 
 def parse_answer(content: str) -> tuple[str, dict[str, str]]:
     """``(summary, {path: text})`` from a model's answer; ValueError says what is wrong."""
-    start, end = content.find("{"), content.rfind("}")
-    if start < 0 or end <= start:
-        raise ValueError("the answer has no JSON object")
+    from ttabot.llm.structured import JSONExtractionError, extract_json
+
+    # The client's extractor: reasoning stripped, fences and prose around the object
+    # handled, nesting bounded (a deep answer is a reason, never a RecursionError).
     try:
-        data = json.loads(content[start : end + 1])
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"the answer is not valid JSON: {exc.msg}") from None
+        data = extract_json(content)
+    except JSONExtractionError as exc:
+        raise ValueError(f"the answer has no JSON object: {exc}") from None
     files = data.get("files") if isinstance(data, dict) else None
     if not isinstance(files, list) or not files:
         raise ValueError('the answer has no "files" list')
