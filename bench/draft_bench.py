@@ -304,6 +304,7 @@ def _alone_six_times(root: Path, drafts: list[Any]) -> float:
 
 
 def main() -> int:
+    """Run the drafting bench and print its figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latency", type=float, default=0.5, help="fake model latency, seconds")
     parser.add_argument("--reruns", type=int, default=5, help="settings.draft.reruns")

@@ -38,11 +38,14 @@ from ttabot.drafting.tests import placement_for
 
 
 def git(repo: str, *args: str) -> str:
+    """Output of ``git --git-dir repo ARGS`` as text (empty when git fails)."""
     done = subprocess.run(["git", "--git-dir", repo, *args], capture_output=True, check=False)
     return done.stdout.decode("utf-8", "replace")
 
 
 def reader(repo: str, commit: str) -> Callable[[str], str | None]:
+    """A cached reader of files at ``commit`` (None: not there)."""
+
     @cache
     def read(path: str) -> str | None:
         done = subprocess.run(
@@ -54,6 +57,7 @@ def reader(repo: str, commit: str) -> Callable[[str], str | None]:
 
 
 def added_lines(repo: str, commit: str) -> dict[str, set[int]]:
+    """Line numbers each Python file gained in ``commit`` (files with any hunk)."""
     out: dict[str, set[int]] = {}
     path = None
     diff = git(repo, "diff", "-U0", "--no-renames", f"{commit}^", commit, "--", "*.py")
@@ -68,7 +72,9 @@ def added_lines(repo: str, commit: str) -> dict[str, set[int]]:
     return out
 
 
+@cache
 def added_text(repo: str, commit: str, path: str) -> str:
+    """The lines ``commit`` added to ``path``; asked once per test file, not per symbol."""
     diff = git(repo, "diff", "-U0", f"{commit}^", commit, "--", path)
     return "\n".join(
         ln[1:] for ln in diff.splitlines() if ln.startswith("+") and not ln.startswith("+++")
@@ -76,6 +82,7 @@ def added_text(repo: str, commit: str, path: str) -> str:
 
 
 def touched_public(source: str, lines: set[int]) -> list[str]:
+    """Dotted names of public functions and methods whose span holds one of ``lines``."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
@@ -98,6 +105,7 @@ def touched_public(source: str, lines: set[int]) -> list[str]:
 
 
 def measure(repo: str, commits: int, skip: int = 0) -> dict[str, object]:
+    """Placement and docstring-style hits over ``repo``'s last ``commits`` commits."""
     placed = total = 0
     style_ok = style_total = 0
     misses: list[str] = []
@@ -174,6 +182,7 @@ def measure(repo: str, commits: int, skip: int = 0) -> dict[str, object]:
 
 
 def main() -> int:
+    """Measure each repository named on the command line and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("repos", nargs="+")
     parser.add_argument("--commits", type=int, default=400)
