@@ -25,6 +25,7 @@ import sys
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from typing import NoReturn
 
     from ttabot.commands.check_run import CheckOptions
 
@@ -36,25 +37,64 @@ ANSI_PATTERN = r"\033\[[0-?]*[ -/]*[@-~]"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``ttabot``: the hook's ``check`` directly, anything else through the click CLI.
+    """Run ``ttabot``: the hook's ``check`` directly, anything else through the click CLI."""
+    code = hook_run(argv)
+    if code is not None:
+        return code
+    from ttabot.cli import main as cli_main
+
+    return cli_main(argv)
+
+
+def script() -> NoReturn:
+    """The console script: :func:`main`, ending a hook run without the interpreter's teardown.
+
+    Tearing down the modules a hook run imported costs about as much as a git
+    call. After :func:`hook_run` nothing is left to finish (no thread, no open
+    file, no temporary folder, no ``atexit`` work), so once both standard
+    streams are flushed the process ends with ``os._exit``. A stream that will
+    not flush ends quietly, with the broken-pipe code unless the run already
+    failed.
+    Every other command exits through :func:`sys.exit` as usual.
+    """
+    code = hook_run(None)
+    if code is None:
+        from ttabot.cli import main as cli_main
+
+        sys.exit(cli_main())
+    os._exit(_flushed(code))
+
+
+def _flushed(code: int) -> int:
+    """``code`` once stdout and stderr are flushed; the broken-pipe code when one cannot be."""
+    from ttabot.errors import EXIT_BROKEN_PIPE
+
+    for stream in (sys.stdout, sys.stderr):
+        if stream is None or stream.closed:
+            continue
+        try:
+            stream.flush()
+        except OSError:  # the reader went away (EPIPE) or the disk is full
+            return code or EXIT_BROKEN_PIPE
+    return code
+
+
+def hook_run(argv: Sequence[str] | None) -> int | None:
+    """Run a hook-shaped ``check`` and return its exit code; None when click must parse ``argv``.
 
     The hook's run is short and makes little cyclic garbage, so the cyclic
     collector stays off while it imports and checks (a few percent of its
     time); it is on again for the click CLI (``draft`` runs long) and when
-    :func:`main` returns.
+    this returns.
     """
     collecting = gc.isenabled()
     gc.disable()
     try:
         options = hook_options(sys.argv[1:] if argv is None else argv)
-        if options is not None:
-            return run_hook(options)
+        return None if options is None else run_hook(options)
     finally:
         if collecting:
             gc.enable()
-    from ttabot.cli import main as cli_main
-
-    return cli_main(argv)
 
 
 def hook_options(args: Sequence[str]) -> CheckOptions | None:

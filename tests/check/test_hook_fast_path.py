@@ -32,7 +32,7 @@ PROJECT = Path(__file__).resolve().parents[2]
 UNDOCUMENTED = "def greet(name):\n    return 'hi ' + name\n"
 
 #: ``python -c`` programs: the console script (fast path when it can) and the click CLI alone.
-ENTRY = "import sys; from ttabot.entry import main; sys.exit(main(sys.argv[1:]))"
+ENTRY = "import sys; from ttabot.entry import script; script()"
 CLICK = "import sys; from ttabot.cli import main; sys.exit(main(sys.argv[1:]))"
 
 
@@ -169,7 +169,7 @@ def test_every_hook_option_is_a_click_option_and_no_other_is_taken(
 
 def test_console_script_and_dash_m_use_the_entry() -> None:
     pyproject = (PROJECT / "pyproject.toml").read_text()
-    assert 'ttabot = "ttabot.entry:main"' in pyproject
+    assert 'ttabot = "ttabot.entry:script"' in pyproject
     assert "from ttabot.entry import main" in (PROJECT / "ttabot" / "__main__.py").read_text()
 
 
@@ -219,6 +219,39 @@ def test_a_closed_stdout_ends_both_paths_alike(repo: GitRepo) -> None:
         os.close(write_end)
         results.append((done.returncode, done.stderr))
     assert results[0] == results[1] == (1, b"")
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_full_disk_is_one_line_and_exit_2_on_both_paths(repo: GitRepo) -> None:
+    """A report that cannot be written (ENOSPC) is one error line, not a traceback."""
+    hook_repo(repo)
+    results = []
+    for program in (ENTRY, CLICK):
+        with open("/dev/full", "wb") as full:
+            env = {**os.environ, "PYTHONPATH": str(PROJECT)}
+            done = subprocess.run(
+                [sys.executable, "-c", program, "check"],
+                cwd=repo.path,
+                env=env,
+                stdout=full,
+                stderr=subprocess.PIPE,
+            )
+        results.append((done.returncode, done.stderr))
+    line = b"ttabot: error: cannot write the report: No space left on device\n"
+    assert results[0] == results[1] == (2, line)
+
+
+def test_the_console_script_loses_no_output_when_it_skips_the_teardown(repo: GitRepo) -> None:
+    """script() ends a hook run with os._exit: a report far over a pipe's buffer arrives whole."""
+    repo.write("README", "base\n")
+    repo.commit("base")
+    repo.write("big.py", "".join(f"def f{i}(x):\n    return x + {i}\n\n\n" for i in range(3000)))
+    repo.stage()
+    by_entry = run(ENTRY, ["check"], repo.path)
+    by_click = run(CLICK, ["check"], repo.path)
+    assert by_entry == by_click
+    assert by_entry[0] == 1 and len(by_entry[1]) > 256 * 1024
+    assert by_entry[1].count(b"docs-missing") > 3000
 
 
 def test_the_collector_is_off_only_for_the_fast_path(

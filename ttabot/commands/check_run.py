@@ -87,8 +87,38 @@ def run(options: CheckOptions, echo: Echo) -> int:
         policy=policy,
         quiet=options.quiet,
     )
-    echo(render(fmt, report), nl=False, color=use_color)
+    _write(echo, render(fmt, report), use_color)
     return report.exit_code
+
+
+def _write(echo: Echo, text: str, color: bool) -> None:
+    """Print the report; a stream that cannot take it (a full disk) is one error line.
+
+    A reader that went away (``BrokenPipeError``) is left to the callers' own
+    handling. Otherwise what could not be written is dropped, with standard
+    output pointed at the null device, so the interpreter's exit does not try
+    again and print a traceback.
+    """
+    try:
+        echo(text, nl=False, color=color)
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        _drop_stdout()
+        raise TtabotError(f"cannot write the report: {exc.strerror or exc}") from None
+
+
+def _drop_stdout() -> None:
+    """Point standard output's descriptor at the null device (when it has one)."""
+    try:
+        fd = sys.stdout.fileno()
+    except (OSError, ValueError):  # replaced by an in-memory stream, or closed
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, fd)
+    finally:
+        os.close(null)
 
 
 def want_color(flag: bool | None, tty: bool, environ: Mapping[str, str]) -> bool:
