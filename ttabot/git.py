@@ -8,6 +8,7 @@ with one line naming the problem.
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -88,6 +89,29 @@ def locate(cwd: Path) -> tuple[Path, str | None]:
         raise TtabotError(f"git cannot use {cwd}: {reason}")
     head = lines[1].strip() if done.returncode == 0 and len(lines) > 1 else None
     return Path(lines[0]), head
+
+
+def plainly_toplevel(path: Path) -> bool:
+    """Whether ``path`` is plainly the top of a work tree, so ``git rev-parse`` can be skipped.
+
+    The pre-commit hook runs there on every commit, and asking git for the top
+    costs a process. Plain means a ``.git`` entry in ``path`` and none of the
+    environment variables that move the repository or the work tree; a
+    repository whose ``core.worktree`` points elsewhere is not told apart.
+    """
+    if any(name in os.environ for name in _MOVERS):
+        return False
+    return os.path.lexists(os.path.join(path, ".git"))
+
+
+#: Environment variables with which git's work tree or repository is not found from the cwd.
+_MOVERS = ("GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR")
+
+
+def try_diff_staged(top: Path) -> bytes | None:
+    """The staged change, as :func:`diff_staged`; None when git fails (the caller asks again)."""
+    done = run(top, "diff", "--cached", *DIFF_OPTIONS)
+    return done.stdout if done.returncode == 0 else None
 
 
 def resolve_commit(root: Path, rev: str) -> str:

@@ -8,6 +8,7 @@ system under ``--root`` for a diff.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple
@@ -58,6 +59,12 @@ def select_change(
     """
     if diff is not None:
         return _from_diff(root, diff, diff_name)
+    staged_diff: bytes | None = None
+    if staged is not False and rev_range is None and not worktree and git.plainly_toplevel(root):
+        top = Path(os.path.realpath(root))  # what git's --show-toplevel prints
+        staged_diff = git.try_diff_staged(top)
+        if staged_diff:
+            return _staged(top, staged_diff, old_rev="HEAD")
     top, head = git.locate(root)
     if rev_range is not None:
         return _from_range(top, rev_range)
@@ -66,19 +73,24 @@ def select_change(
         index = _GitReader(top, "", change, old_rev="")  # the old version is the index
         return Selection(top, change, _FileReader(top), None, None, read_old=index.read_old)
     if staged is not False:
-        data = git.diff_staged(top)
-        if data.startswith(_UNMERGED.encode()) or b"\n" + _UNMERGED.encode() in data:
-            raise TtabotError(_unmerged_message(git.unmerged_paths(top)))
+        data = git.diff_staged(top) if staged_diff is None else staged_diff
         if data or staged:
-            change = _git_change(data, "staged change")
-            reader = _GitReader(top, "", change, old_rev=head)
-            return Selection(top, change, reader, head, None, read_old=reader.read_old)
+            return _staged(top, data, old_rev=head)
     if head is None:
         raise TtabotError("nothing to check: no commits yet and nothing staged")
     change = _git_change(git.diff_commit(top, head), f"last commit {head[:12]}")
     # The diff is against the first parent (--diff-merges=first-parent): so is the old version.
     reader = _GitReader(top, head, change, old_rev=f"{head}^1")
     return Selection(top, change, reader, None, head, read_old=reader.read_old)
+
+
+def _staged(top: Path, data: bytes, old_rev: str | None) -> Selection:
+    """The staged change from ``git diff --cached`` output; old versions from ``old_rev``."""
+    if data.startswith(_UNMERGED.encode()) or b"\n" + _UNMERGED.encode() in data:
+        raise TtabotError(_unmerged_message(git.unmerged_paths(top)))
+    change = _git_change(data, "staged change")
+    reader = _GitReader(top, "", change, old_rev=old_rev)
+    return Selection(top, change, reader, None, None, read_old=reader.read_old)
 
 
 def _unmerged_message(paths: list[str]) -> str:

@@ -288,5 +288,94 @@ def test_a_git_that_hangs_is_stopped_and_named(
     fake.chmod(0o755)
     monkeypatch.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setattr(git, "GIT_TIMEOUT", 0.5)
-    with pytest.raises(TtabotError, match=r"^git rev-parse did not finish in 0.5 s$"):
+    with pytest.raises(TtabotError, match=r"^git (diff|rev-parse) did not finish in 0.5 s$"):
         select_change(repo.path)
+
+
+# --- the staged change at the top of the work tree: no git rev-parse --------------------------
+
+
+def git_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The git subcommands ttabot runs from now on, in order."""
+    from ttabot import git
+
+    calls: list[str] = []
+    real = git.run
+
+    def counting(root: Path, *args: str, stdin: bytes | None = None) -> object:
+        calls.append(args[0])
+        return real(root, *args, stdin=stdin)
+
+    monkeypatch.setattr(git, "run", counting)
+    return calls
+
+
+def staged_repo(repo: GitRepo) -> GitRepo:
+    commit(repo, "base", {"pkg/a.py": "def f():\n    return 1\n"})
+    repo.write("pkg/a.py", "def f():\n    return 2\n\n\ndef g():\n    return 3\n")
+    repo.stage()
+    return repo
+
+
+def read_all(repo: GitRepo, root: Path) -> tuple[object, ...]:
+    selection = select_change(root)
+    return (
+        selection.root,
+        selection.change,
+        selection.read_new("pkg/a.py"),
+        selection.read_old("pkg/a.py") if selection.read_old else None,
+    )
+
+
+def test_at_the_top_the_staged_change_takes_two_git_calls(
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    staged_repo(repo)
+    calls = git_calls(monkeypatch)
+    _, _, new, old = read_all(repo, repo.path)
+    assert calls == ["diff", "cat-file"]
+    assert new == b"def f():\n    return 2\n\n\ndef g():\n    return 3\n"
+    assert old == b"def f():\n    return 1\n"
+
+
+def test_below_the_top_or_with_git_dir_set_git_is_asked_where_the_top_is(
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    staged_repo(repo)
+    at_top = read_all(repo, repo.path)
+    calls = git_calls(monkeypatch)
+    assert read_all(repo, repo.path / "pkg") == at_top
+    assert calls[0] == "rev-parse"
+    calls.clear()
+    monkeypatch.setenv("GIT_DIR", str(repo.path / ".git"))
+    assert read_all(repo, repo.path) == at_top
+    assert calls[0] == "rev-parse"
+
+
+def test_the_top_is_the_real_path_as_git_prints_it(repo: GitRepo, tmp_path: Path) -> None:
+    staged_repo(repo)
+    link = tmp_path / "link"
+    link.symlink_to(repo.path)
+    assert select_change(link).root == select_change(repo.path / "pkg").root
+
+
+def test_nothing_staged_at_the_top_diffs_the_index_once(
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sha = commit(repo, "base", {"a.py": "x = 1\n"})
+    calls = git_calls(monkeypatch)
+    selection = select_change(repo.path)
+    assert selection.change.description == f"last commit {sha[:12]}"
+    assert calls.count("diff") == 1 and "rev-parse" in calls
+
+
+@pytest.mark.parametrize(
+    ("entry", "said"),
+    [("gitdir: /nowhere\n", "not a git repository: {root}"), ("garbage", "git cannot use {root}")],
+)
+def test_a_bogus_git_entry_gets_the_usual_error(tmp_path: Path, entry: str, said: str) -> None:
+    """A ``.git`` file that names no repository: the error git rev-parse leads to, as before."""
+    (tmp_path / ".git").write_text(entry)
+    with pytest.raises(TtabotError) as info:
+        select_change(tmp_path)
+    assert str(info.value).startswith(said.format(root=tmp_path))
