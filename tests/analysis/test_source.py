@@ -132,3 +132,52 @@ def test_compiler_warnings_are_not_parse_failures() -> None:
     result = run(data, frozenset({5}))
     assert result.warnings == ()
     assert symbols_and_lines(result) == {("docs-missing", "load", 4), ("tests-needed", "load", 4)}
+
+
+def _by_tokenize(data: bytes) -> str | SourceError:
+    """What decoding said before its UTF-8 shortcut: tokenize for every file."""
+    import io
+    import tokenize
+
+    from ttabot.analysis.source import _plain
+
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:
+        return SourceError(f"cannot decode: {_plain(exc.msg)}")
+    try:
+        return data.decode(encoding)
+    except (LookupError, UnicodeDecodeError) as exc:
+        reason = exc.reason if isinstance(exc, UnicodeDecodeError) else str(exc)
+        return SourceError(f"cannot decode as {encoding}: {reason}")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"x = 1\n",
+        b"",
+        "s = 'caf\xe9'\n".encode(),
+        b"\xef\xbb\xbfx = 1\n",
+        b"\xef\xbb\xbf# coding: latin-1\nx = 1\n",
+        b"# coding: latin-1\ns = '\xe9'\n",
+        b"#!/bin/python\n# -*- coding: cp1252 -*-\ns = '\x80'\n",
+        b"x = 1\n# coding: latin-1\ns = '\xe9'\n",  # a cookie on line 3 counts for nothing
+        b"s = '\xe9'\n",  # not UTF-8 on line 1, no cookie
+        b"x = 1\ny = 2\ns = '\xe9'\n",  # not UTF-8 further down
+        b"# coding: nonsense\n",
+        b"x = 1\rs = 'caf\xc3\xa9'\r# coding: latin-1\r",  # \r only: one "line" for tokenize
+        b"# a comment about encoding\nx = '\xff'\n",
+        b"x = '\x00'\n",
+    ],
+)
+def test_decoding_says_what_tokenize_says(data: bytes) -> None:
+    from ttabot.analysis.source import decode
+
+    expected = _by_tokenize(data)
+    if isinstance(expected, str):
+        assert decode(data) == expected
+    else:
+        with pytest.raises(SourceError) as info:
+            decode(data)
+        assert str(info.value) == str(expected)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import ast
+import codecs
 import io
 import re
-import tokenize
 import warnings
 from typing import NamedTuple
 
@@ -31,6 +31,16 @@ class Source(NamedTuple):
 
 def decode(data: bytes) -> str:
     """Decode Python source bytes, honouring a BOM and a PEP 263 coding cookie."""
+    head = data.split(b"\n", 2)[:2]
+    if not data.startswith(codecs.BOM_UTF8) and not any(b"coding" in line for line in head):
+        # No BOM and no cookie: UTF-8, as tokenize would say. tokenize (and its
+        # import, which the pre-commit hook pays for) is needed only for the rest.
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass  # tokenize's own words for it, below
+    import tokenize
+
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as exc:
