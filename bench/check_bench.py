@@ -159,14 +159,19 @@ def console_script(package: Path) -> str:
     """The ``ttabot`` console script's ``module:function`` for the ``ttabot`` folder ``package``.
 
     Read from the pyproject.toml beside it; a folder exported without one (a
-    ``--baseline``) gets ``ttabot.entry:main`` when it has that module (the
-    hook's click-free fast path), else the older ``ttabot.cli:main``.
+    ``--baseline``) gets ``ttabot.entry:script`` when its entry module has it
+    (the hook ends without the interpreter's teardown), else
+    ``ttabot.entry:main`` when it has that module (the hook's click-free fast
+    path), else the older ``ttabot.cli:main``.
     """
     pyproject = package.parent / "pyproject.toml"
     if pyproject.is_file():
         scripts = tomllib.loads(pyproject.read_text())["project"]["scripts"]
         return str(scripts["ttabot"])
-    return "ttabot.entry:main" if (package / "entry.py").is_file() else "ttabot.cli:main"
+    entry = package / "entry.py"
+    if not entry.is_file():
+        return "ttabot.cli:main"
+    return "ttabot.entry:script" if "\ndef script(" in entry.read_text() else "ttabot.entry:main"
 
 
 def big_diff(lines: int) -> tuple[str, dict[str, bytes]]:
