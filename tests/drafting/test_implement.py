@@ -1,11 +1,12 @@
-"""``/ttabot implement``: sizing the task, reading the answer, and the whole flow end to end."""
+"""Implementing an issue (ttabot/drafting/implement.py): sizing the task, reading the answer."""
 
 from __future__ import annotations
 
 import pytest
 
 from tests.support.gitrepo import GitRepo
-from ttabot.github.implement import context_files, expected_kind, parse_answer, safe_path
+from ttabot.drafting.implement import context_files, expected_kind, parse_answer
+from ttabot.drafting.safepath import safe_relative_path
 from ttabot.records import TaskKind
 
 
@@ -48,7 +49,7 @@ def test_named_files_weigh_in() -> None:
     ],
 )
 def test_safe_path(path: str, ok: bool) -> None:
-    assert safe_path(path) is ok
+    assert (safe_relative_path(path) is not None) is ok
 
 
 def test_parse_answer() -> None:
