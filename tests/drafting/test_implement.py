@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.support.gitrepo import GitRepo
-from ttabot.drafting.implement import context_files, expected_kind, parse_answer
+from ttabot.config import Settings
+from ttabot.drafting.answers import IMPLEMENT_SCHEMA
+from ttabot.drafting.implement import (
+    ImplementJob,
+    context_files,
+    expected_kind,
+    implement_messages,
+    parse_answer,
+)
+from ttabot.drafting.kinds import KINDS
 from ttabot.drafting.safepath import safe_relative_path
+from ttabot.llm.structured import json_instruction, with_json_instruction
 from ttabot.records import TaskKind
 
 
@@ -85,3 +97,33 @@ def test_context_files_by_path_or_module_name(repo: GitRepo) -> None:
         "README.md",
         "pkg/other.py",
     }
+
+
+CODE_KINDS = (TaskKind.SIMPLE_CODE, TaskKind.MODERATE_CODE, TaskKind.COMPLEX_CODE)
+
+
+@pytest.mark.parametrize("kind", CODE_KINDS)
+def test_code_kinds_run_code_and_ask_with_the_implement_prompt_and_schema(kind: TaskKind) -> None:
+    info = KINDS[kind]
+    # runs_code keeps them off every fork allowlist; no drafter: never planned from a finding.
+    assert info.runs_code and info.drafter is None
+    assert info.template == "implement" and info.schema is IMPLEMENT_SCHEMA
+
+
+def test_the_github_flow_drafts_with_exactly_the_code_kinds() -> None:
+    from ttabot.github.newpr import CODE_KINDS as GITHUB_CODE_KINDS
+
+    assert set(GITHUB_CODE_KINDS) == {k for k in KINDS if KINDS[k].template == "implement"}
+
+
+def test_the_messages_hold_the_issue_and_the_schema_instruction_once(tmp_path: Path) -> None:
+    job = ImplementJob(9, "Add sub", "Please add sub() to $core.", tmp_path, Settings(), {}, {})
+    messages = implement_messages(job, TaskKind.SIMPLE_CODE, ("pkg/core.py",), {})
+    system, user = messages
+    assert system["role"] == "system" and user["role"] == "user"
+    assert system["content"].count(json_instruction(IMPLEMENT_SCHEMA)) == 1
+    assert user["content"].startswith("Implement what this issue asks for")
+    assert "Issue #9: Add sub" in user["content"] and "add sub() to $core." in user["content"]
+    assert "pkg/core.py" in user["content"] and "(none found)" in user["content"]
+    # The client sees the instruction already there and sends the messages as they are.
+    assert with_json_instruction(messages, IMPLEMENT_SCHEMA) == messages
