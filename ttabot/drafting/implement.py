@@ -94,17 +94,7 @@ def parse_answer(content: str, data: Any = None) -> tuple[str, dict[str, str]]:
     ``data`` is the answer as the client already parsed it against the schema;
     without it, ``content`` is read with the same bounded extractor.
     """
-    from ttabot.llm.structured import JSONExtractionError, extract_json
-
-    if len(content) > MAX_ANSWER:
-        raise ValueError(f"the answer is {len(content):,} characters; at most {MAX_ANSWER:,}")
-    if not isinstance(data, dict):
-        # Reasoning stripped, fences and prose around the object handled, nesting
-        # bounded (a deep answer is a reason, never a RecursionError).
-        try:
-            data = extract_json(content)
-        except JSONExtractionError as exc:
-            raise ValueError(f"the answer has no JSON object: {exc}") from None
+    data = _answer_object(content, data)
     files = data.get("files") if isinstance(data, dict) else None
     if not isinstance(files, list) or not files:
         raise ValueError('the answer has no "files" list')
@@ -124,6 +114,21 @@ def parse_answer(content: str, data: Any = None) -> tuple[str, dict[str, str]]:
         out[safe] = _file_text(safe, text)
     _refuse_file_and_folder(out)
     return str(data.get("summary") or "").strip(), out
+
+
+def _answer_object(content: str, data: Any) -> Any:
+    from ttabot.llm.structured import JSONExtractionError, extract_json
+
+    if len(content) > MAX_ANSWER:
+        raise ValueError(f"the answer is {len(content):,} characters; at most {MAX_ANSWER:,}")
+    if isinstance(data, dict):
+        return data
+    # Reasoning stripped, fences and prose around the object handled, nesting
+    # bounded (a deep answer is a reason, never a RecursionError).
+    try:
+        return extract_json(content)
+    except JSONExtractionError as exc:
+        raise ValueError(f"the answer has no JSON object: {exc}") from None
 
 
 def _file_text(path: str, text: str) -> str:
@@ -244,16 +249,19 @@ def validate(job: ImplementJob, files: Mapping[str, str]) -> tuple[ValidationSta
         return (*stages, ValidationStage("sandbox", False, str(exc)))
     except UnsafeFile as exc:  # the copy holds a link the checkout check did not see
         return (*stages, ValidationStage("answer", False, str(exc)))
-    if result.returncode == 5:
-        stages.append(ValidationStage("passes", True, "the project has no tests to run"))
-    elif result.returncode != 0:
-        tail = "\n".join(result.output.strip().splitlines()[-15:])
-        stages.append(ValidationStage("passes", False, tail or "the test run failed"))
-    else:
-        stages.append(ValidationStage("passes", True, "the project's tests pass"))
+    stages.append(_test_stage(result.returncode, result.output))
     if left:
         stages.append(ValidationStage("clean", False, "tests left files: " + ", ".join(left[:5])))
     return tuple(stages)
+
+
+def _test_stage(returncode: int | None, output: str) -> ValidationStage:
+    if returncode == 5:
+        return ValidationStage("passes", True, "the project has no tests to run")
+    if returncode != 0:
+        tail = "\n".join(output.strip().splitlines()[-15:])
+        return ValidationStage("passes", False, tail or "the test run failed")
+    return ValidationStage("passes", True, "the project's tests pass")
 
 
 async def draft_implementation(job: ImplementJob, client: RotatingClient) -> Implementation:
