@@ -11,6 +11,7 @@ from ttabot.config import Settings
 from ttabot.drafting.answers import IMPLEMENT_SCHEMA
 from ttabot.drafting.implement import (
     ImplementJob,
+    check_tree,
     context_files,
     expected_kind,
     implement_messages,
@@ -127,3 +128,28 @@ def test_the_messages_hold_the_issue_and_the_schema_instruction_once(tmp_path: P
     assert "pkg/core.py" in user["content"] and "(none found)" in user["content"]
     # The client sees the instruction already there and sends the messages as they are.
     assert with_json_instruction(messages, IMPLEMENT_SCHEMA) == messages
+
+
+@pytest.mark.parametrize(
+    ("path", "reason"),
+    [
+        ("pkg/new.py", None),
+        ("pkg/sub/new.py", None),
+        ("pkg/mod.py", None),  # replacing a file is what an implementation does
+        ("out/x.py", "out is a symbolic link"),
+        ("here", "here is a symbolic link"),
+        ("pkg/mod.py/x.py", "pkg/mod.py is a file, not a folder"),
+        ("pkg", "it is a folder"),
+        ("pkg/" + "x" * 300, "File name too long"),
+    ],
+)
+def test_check_tree(tmp_path: Path, path: str, reason: str | None) -> None:
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "mod.py").write_text("A = 1\n")
+    (tmp_path / "out").symlink_to(tmp_path.parent)
+    (tmp_path / "here").symlink_to("pkg/mod.py")
+    if reason is None:
+        check_tree(tmp_path, [path])
+    else:
+        with pytest.raises(ValueError, match=reason):
+            check_tree(tmp_path, [path])
