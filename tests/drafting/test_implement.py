@@ -10,6 +10,7 @@ from tests.support.gitrepo import GitRepo
 from ttabot.config import Settings
 from ttabot.drafting.answers import IMPLEMENT_SCHEMA
 from ttabot.drafting.implement import (
+    CODE_KINDS,
     ImplementJob,
     check_tree,
     context_files,
@@ -100,9 +101,6 @@ def test_context_files_by_path_or_module_name(repo: GitRepo) -> None:
     }
 
 
-CODE_KINDS = (TaskKind.SIMPLE_CODE, TaskKind.MODERATE_CODE, TaskKind.COMPLEX_CODE)
-
-
 @pytest.mark.parametrize("kind", CODE_KINDS)
 def test_code_kinds_run_code_and_ask_with_the_implement_prompt_and_schema(kind: TaskKind) -> None:
     info = KINDS[kind]
@@ -111,10 +109,9 @@ def test_code_kinds_run_code_and_ask_with_the_implement_prompt_and_schema(kind: 
     assert info.template == "implement" and info.schema is IMPLEMENT_SCHEMA
 
 
-def test_the_github_flow_drafts_with_exactly_the_code_kinds() -> None:
-    from ttabot.github.newpr import CODE_KINDS as GITHUB_CODE_KINDS
-
-    assert set(GITHUB_CODE_KINDS) == {k for k in KINDS if KINDS[k].template == "implement"}
+def test_the_code_kinds_are_the_registry_s_implement_kinds() -> None:
+    assert set(CODE_KINDS) == {k for k in KINDS if KINDS[k].template == "implement"}
+    assert {expected_kind("t", "x " * n) for n in (1, 600, 1_500)} == set(CODE_KINDS)
 
 
 def test_the_messages_hold_the_issue_and_the_schema_instruction_once(tmp_path: Path) -> None:

@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from ttabot.config import Settings
     from ttabot.llm import Completion, RotatingClient
 
+#: The task kinds an implementation is drafted with (:func:`expected_kind` picks one).
+CODE_KINDS = (TaskKind.SIMPLE_CODE, TaskKind.MODERATE_CODE, TaskKind.COMPLEX_CODE)
 #: Issue text limits: enough for a real issue, bounded for the prompt.
 MAX_BODY, MAX_LISTING, MAX_CONTEXT = 8_000, 400, 40_000
 #: Answer limits: an implementation is a change a maintainer can review, not a dump.

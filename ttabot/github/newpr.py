@@ -12,18 +12,14 @@ from typing import Any
 from urllib.parse import quote
 
 from ttabot import git
-from ttabot.drafting.implement import Implementation, ImplementJob, implement
+from ttabot.drafting.implement import CODE_KINDS, Implementation, ImplementJob, implement
 from ttabot.github.api import GitHubApi, GitHubApiError
 from ttabot.github.commit import TRAILER
 from ttabot.github.context import Context
 from ttabot.github.event import Issue
 from ttabot.github.publish import reply
-from ttabot.records import TaskKind
 from ttabot.review.inert import cap, code_span, fenced, strip_html_comments
 from ttabot.review.records import JobResult
-
-#: The task kinds an implementation may be drafted with.
-CODE_KINDS = (TaskKind.SIMPLE_CODE, TaskKind.MODERATE_CODE, TaskKind.COMPLEX_CODE)
 
 
 def record(impl: Implementation) -> str:
