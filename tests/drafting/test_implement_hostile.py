@@ -163,3 +163,21 @@ def test_a_refused_path_is_fed_back_and_a_safe_retry_is_accepted(
     assert "failed ttabot's check `answer`" in seen[1]
     assert "linked is a symbolic link" in seen[1]
     assert list(outside.iterdir()) == []
+
+
+def test_with_the_sandbox_required_and_missing_no_model_is_asked(
+    repo: GitRepo, fake: FakeOpenAI, outside: Path, tmp_path: Path
+) -> None:
+    # The Action requires bubblewrap (sandbox = "bwrap"): without it an answer could
+    # never be validated, so none is asked for, whatever the forge.
+    job = job_for(repo, fake, outside)
+    job = job._replace(
+        settings=job.settings._replace(draft=job.settings.draft._replace(sandbox="bwrap")),
+        environ={"PATH": str(tmp_path / "no-bwrap-here")},
+    )
+    fake.responder = lambda model, body: ok(files_answer(("pkg/a.py", "A = 1")))
+    done = implement(job)
+    assert not done.accepted and fake.calls == []
+    ((name, passed, detail),) = done.stages
+    assert (name, passed) == ("sandbox", False)
+    assert "no sandbox" in detail and done.reason == detail
