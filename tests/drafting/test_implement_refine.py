@@ -11,9 +11,7 @@ from tests.support.fake_openai import FakeOpenAI, ok
 from tests.support.gitrepo import GitRepo
 from tests.support.loopback import Reply
 from ttabot.config import load_settings
-from ttabot.github.context import Context
-from ttabot.github.event import Issue
-from ttabot.github.implement import draft_implementation
+from ttabot.drafting.implement import ImplementJob, implement
 
 
 def test_a_broken_answer_is_fed_back_through_the_refine_loop_and_fixed(
@@ -37,8 +35,9 @@ def test_a_broken_answer_is_fed_back_through_the_refine_loop_and_fixed(
 
     fake.responder = respond
     settings = load_settings(repo.path)
-    ctx = Context({"PATH": "/usr/bin:/bin"}, repo.path, settings, "o/r", "comment", None)
-    done = draft_implementation(ctx, Issue(5, "Add add", "Add an add function.", False))
+    environ = {"PATH": "/usr/bin:/bin"}
+    job = ImplementJob(5, "Add add", "Add an add function.", repo.path, settings, environ, {})
+    done = implement(job)
     assert done.accepted and done.attempts == 2, done.stages
     assert len(seen) == 2
     assert "failed ttabot's check `parses`" in seen[1] and "pkg/add.py:1" in seen[1]

@@ -504,6 +504,27 @@ def test_implement_that_breaks_the_tests_opens_nothing(stage: Stage) -> None:
     assert "FAIL passes" in answer["body"] and "could not draft" in answer["body"]
 
 
+def test_implement_refuses_an_answer_through_a_linked_folder(stage: Stage, tmp_path: Path) -> None:
+    # A folder in the checkout linked out of the project: the answer's file would be
+    # committed through the link. Refused as an answer: no tree, no commit, no PR.
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    with implement_stage(stage, CORE_WITH_SUB) as (s, models):
+        os.symlink(outside, s.repo.path / "linked")
+        s.repo.commit("a linked folder")
+        files = [{"path": "linked/evil.py", "content": "X = 1\n"}]
+        models.responder = lambda model, body: ok(json.dumps({"summary": "s", "files": files}))
+        event = s.comment_event("/ttabot implement", on_pr=False, number=43)
+        run = s.run("issue_comment", event, TTABOT_PROVIDER_KEYS="fake=sk-model-secret")
+        assert run.code == 0, run.stderr
+    assert stage.fake.opened == [] and stage.fake.trees == {}
+    assert not any(r.startswith("ttabot/") for r in stage.fake.refs)
+    assert list(outside.iterdir()) == []
+    (answer,) = [c for c in stage.fake.comments[43] if "ttabot:reply" in c["body"]]
+    assert "could not draft" in answer["body"] and "FAIL answer" in answer["body"]
+    assert "linked is a symbolic link" in answer["body"]
+
+
 def test_implement_without_bubblewrap_asks_no_model(stage: Stage, tmp_path: Path) -> None:
     # The Action runs generated code only under bubblewrap: without it an implementation
     # could never be validated, so no model is asked for one.

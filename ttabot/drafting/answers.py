@@ -46,6 +46,28 @@ REFACTOR_SCHEMA: Mapping[str, Any] = {
 }
 
 
+#: ``implement``'s answer (the simple-, moderate- and complex-code kinds): whole files.
+IMPLEMENT_SCHEMA: Mapping[str, Any] = {
+    "type": "object",
+    "properties": {
+        "summary": {"type": "string"},
+        "files": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "properties": {
+                    "path": {"type": "string", "minLength": 1},
+                    "content": {"type": "string"},
+                },
+                "required": ["path", "content"],
+            },
+        },
+    },
+    "required": ["files"],
+}
+
+
 class AnswerError(ValueError):
     """A model answer that has not got the shape its task kind needs."""
 

@@ -78,9 +78,9 @@ def _replan_documentation(
     return documentation_tasks(module, text, findings, project, settings)
 
 
-# Code kinds: the issue -> pull request flow (github/implement.py) writes files and
-# runs the project's tests on them; it builds its own prompt and reads its own answer.
-_IMPLEMENT = KindInfo(runs_code=True, template="github-implement", schema=None)
+# Code kinds: implementing an issue (drafting/implement.py) writes whole files and runs
+# the project's tests on them; never planned from a finding, so no drafter.
+_IMPLEMENT = KindInfo(runs_code=True, template="implement", schema=answers.IMPLEMENT_SCHEMA)
 
 KINDS: Mapping[TaskKind, KindInfo] = complete(
     TaskKind,

@@ -25,7 +25,7 @@ TEMPLATE_FILES: Mapping[str, str] = {
     "refactoring": "refactoring.md",
     "refactoring-parameters": "refactoring-parameters.md",
     "feedback": "feedback.md",
-    "github-implement": "github-implement.md",
+    "implement": "implement.md",
 }
 
 

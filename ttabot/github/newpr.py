@@ -1,5 +1,7 @@
 """Open a pull request from a validated implementation (``/ttabot implement``).
 
+The drafting itself is forge-neutral (:mod:`ttabot.drafting.implement`); this maps
+the command's issue into its job, replies on the issue and opens the pull request.
 The branch starts at the commit that was checked out and validated; every create
 is retried only after looking for what an earlier attempt made.
 """
@@ -10,18 +12,14 @@ from typing import Any
 from urllib.parse import quote
 
 from ttabot import git
+from ttabot.drafting.implement import CODE_KINDS, Implementation, ImplementJob, implement
 from ttabot.github.api import GitHubApi, GitHubApiError
 from ttabot.github.commit import TRAILER
 from ttabot.github.context import Context
 from ttabot.github.event import Issue
-from ttabot.github.implement import Implementation, draft_implementation
 from ttabot.github.publish import reply
-from ttabot.records import TaskKind
 from ttabot.review.inert import cap, code_span, fenced, strip_html_comments
 from ttabot.review.records import JobResult
-
-#: The task kinds an implementation may be drafted with.
-CODE_KINDS = (TaskKind.SIMPLE_CODE, TaskKind.MODERATE_CODE, TaskKind.COMPLEX_CODE)
 
 
 def record(impl: Implementation) -> str:
@@ -126,6 +124,19 @@ def issue_changed(api: GitHubApi, repository: str, issue: Issue) -> bool:
     return (str(now.get("title") or ""), str(now.get("body") or "")) != (issue.title, issue.body)
 
 
+def implementation_job(ctx: Context, issue: Issue) -> ImplementJob:
+    """The drafting job for ``issue``: its text as the command's event carried it."""
+    return ImplementJob(
+        issue.number,
+        issue.title,
+        issue.body,
+        ctx.root,
+        ctx.settings,
+        ctx.environ,
+        ctx.model_environ,
+    )
+
+
 def implement_issue(ctx: Context, issue: Issue, comment_id: int) -> JobResult:
     """Draft, validate and open a PR for ``issue``; answer on the issue either way."""
     from ttabot.llm import usable_models
@@ -143,7 +154,7 @@ def implement_issue(ctx: Context, issue: Issue, comment_id: int) -> JobResult:
         reply(ctx.api, ctx.repository, issue.number, comment_id, text, author=ctx.bot_login)
         return JobResult(summary=text + "\n", failed=True)
     base_sha = git.output(ctx.root, "rev-parse", "HEAD").decode().strip()
-    impl = draft_implementation(ctx, issue)
+    impl = implement(implementation_job(ctx, issue))
     if not impl.accepted:
         text = (
             f"ttabot could not draft a working implementation of #{issue.number}"

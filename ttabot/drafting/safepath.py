@@ -1,4 +1,4 @@
-"""Which paths a drafted change may write: a pure check, kept apart from drafting.
+"""Which paths a drafted change may write: a pure check on the path's text.
 
 A model's answer (prompted partly by an issue anyone may write) names the files
 it changes. Written as they come, ``../x``, ``/etc/x``, ``.git/hooks/x`` or
@@ -6,20 +6,32 @@ it changes. Written as they come, ``../x``, ``/etc/x``, ``.git/hooks/x`` or
 repository's CI (which runs with its secrets). So a path is normalised with
 ``posixpath.normpath`` and refused when it is absolute, climbs out with ``..``, or
 has a ``.git`` or ``.github`` component anywhere (in any letter case: some file
-systems and git itself on them do not tell ``.GIT`` from ``.git``).
+systems and git itself on them do not tell ``.GIT`` from ``.git``). Control
+characters (NUL, newlines) and text that is not UTF-8 are refused too: no file
+system or git tree entry should be named with them.
+
+What the project's tree holds at that path (a symbolic link on the way, a file
+where a folder should be) is checked against the checkout, by the caller.
 """
 
 from __future__ import annotations
 
 import posixpath
+import re
 
 #: Components that are never written, wherever they appear in a path.
 FORBIDDEN_PARTS = frozenset({".git", ".github"})
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
 
 def safe_relative_path(path: str) -> str | None:
     """The normalised project-relative path, or None when ``path`` may not be written."""
-    if not path or "\\" in path or "\0" in path or path.startswith("/"):
+    if not path or "\\" in path or _CONTROL.search(path) or path.startswith("/"):
+        return None
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate from a JSON escape
         return None
     normal = posixpath.normpath(path)
     parts = normal.split("/")

@@ -1,11 +1,11 @@
-"""Paths a drafted implementation may write (ttabot/review/paths.py)."""
+"""Paths a drafted implementation may write (ttabot/drafting/safepath.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from ttabot.github.implement import parse_answer
-from ttabot.review.paths import safe_relative_path
+from ttabot.drafting.implement import parse_answer
+from ttabot.drafting.safepath import safe_relative_path
 
 
 @pytest.mark.parametrize(
@@ -46,6 +46,9 @@ def test_paths_inside_the_project_are_normalised(path: str, normal: str) -> None
         ".GitHub/workflows/x.yml",
         "a\\b.py",
         "a\0b.py",
+        "a\nb.py",  # control characters: no file or tree entry is named with them
+        "pkg/\x7fa.py",
+        "pkg/\ud800.py",  # a lone surrogate from a JSON escape: not UTF-8
     ],
 )
 def test_paths_outside_or_into_git_and_ci_are_refused(path: str) -> None:
