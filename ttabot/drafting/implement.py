@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import dataclasses
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ from ttabot import git
 from ttabot.drafting import prompts
 from ttabot.drafting.kinds import KINDS
 from ttabot.drafting.safepath import safe_relative_path
-from ttabot.records import TaskKind, ValidationStage
+from ttabot.records import NO_ANSWER_STAGE, Attempt, DraftStatus, TaskKind, ValidationStage
 
 if TYPE_CHECKING:
     from ttabot.config import Settings
@@ -71,6 +72,17 @@ class Implementation:
     attempts: int
     kind: TaskKind
     reason: str = ""
+    #: Every round asked, in order (as a :class:`~ttabot.records.Draft`'s ``history``).
+    history: tuple[Attempt, ...] = ()
+
+    @property
+    def status(self) -> DraftStatus:
+        """``accepted``, ``rejected`` (failed a check) or ``no-answer`` (no model answered)."""
+        if self.accepted:
+            return DraftStatus.ACCEPTED
+        if self.history and self.history[-1].stage == NO_ANSWER_STAGE:
+            return DraftStatus.NO_ANSWER
+        return DraftStatus.REJECTED
 
 
 def expected_kind(title: str, body: str, listing: tuple[str, ...] = ()) -> TaskKind:
@@ -282,9 +294,11 @@ async def draft_implementation(job: ImplementJob, client: RotatingClient) -> Imp
     messages = implement_messages(job, kind, listing, context)
     schema = KINDS[kind].schema
     outcome: list[Implementation] = []
+    token = object()  # this draft, to the learning chains
 
     async def ask(conversation: Sequence[Mapping[str, str]]) -> Completion:
-        return await client.complete(kind, conversation, schema=schema)
+        # Each round is reported to the learning chains, as every other draft's is.
+        return await client.complete_draft(token, kind, conversation, schema=schema)
 
     async def check(done: Completion) -> Verdict:
         try:
@@ -304,10 +318,16 @@ async def draft_implementation(job: ImplementJob, client: RotatingClient) -> Imp
         return Verdict(False, failure.name, False, failure.detail)
 
     refined = await refine(ask, messages, check, job.settings.draft.feedback_rounds)
-    if refined.unanswered is not None:
+    history = tuple(refined.attempts)
+    if not outcome:  # no model answered at all: nothing was checked
+        reason = refined.unanswered.detail if refined.unanswered is not None else "no answer"
+        return Implementation({}, "", False, (), refined.model, 1, kind, reason, history)
+    client.report_verdict(token, accepted=outcome[-1].accepted)
+    if refined.unanswered is not None:  # answered, rejected, then no answer to the feedback
         reason = refined.unanswered.detail
-        return Implementation({}, "", False, (), refined.model, len(outcome) + 1, kind, reason)
-    return outcome[-1]
+        attempt = len(outcome) + 1
+        return Implementation({}, "", False, (), refined.model, attempt, kind, reason, history)
+    return dataclasses.replace(outcome[-1], history=history)
 
 
 def implement(job: ImplementJob) -> Implementation:
