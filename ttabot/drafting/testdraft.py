@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import asyncio
 from collections.abc import Sequence
+from types import CodeType
 from typing import TYPE_CHECKING
 
 from ttabot.drafting import answers, validate
@@ -22,8 +23,24 @@ if TYPE_CHECKING:
     from ttabot.llm import Completion
 
 
+def code_lines(source: str) -> frozenset[int]:
+    """Lines of ``source`` that hold code: the lines a line tracer (coverage) can see run.
+
+    Blank lines, comments, ``else:`` and the continuation of a string carry no
+    code: no test can run them, so a changed body is "run" when these are.
+    Compiled, never run.
+    """
+    lines: set[int] = set()
+    todo = [compile(source, "<changed>", "exec", dont_inherit=True)]
+    while todo:
+        code = todo.pop()
+        lines.update(line for _start, _end, line in code.co_lines() if line is not None)
+        todo.extend(c for c in code.co_consts if isinstance(c, CodeType))
+    return frozenset(lines)
+
+
 def _changed_lines(ws: Workspace, task: Task) -> frozenset[int]:
-    """Added lines of the findings' function bodies: what generated tests should run.
+    """Added code lines of the findings' function bodies: what generated tests should run.
 
     The ``def`` line, decorators and docstring run when the module is imported,
     so they would make any test that merely imports the module look useful.
@@ -31,6 +48,7 @@ def _changed_lines(ws: Workspace, task: Task) -> frozenset[int]:
     added = ws.project.added.get(task.module, frozenset())
     source = ws.read(task.module) or ""
     tree = ast.parse(source)
+    added &= code_lines(source)
     lines: set[int] = set()
     for finding in task.findings:
         node = find_definition(tree, finding.symbol)
