@@ -62,6 +62,17 @@ def _changed_lines(ws: Workspace, task: Task) -> frozenset[int]:
     return frozenset(added & lines)
 
 
+def changed_functions(source: str, changed: frozenset[int]) -> frozenset[int]:
+    """The ``def`` lines of the functions (at any depth) whose bodies hold a changed line."""
+    out: set[int] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.body:
+            body = range(node.body[0].lineno, (node.end_lineno or node.lineno) + 1)
+            if any(line in body for line in changed):
+                out.add(node.lineno)
+    return frozenset(out)
+
+
 def _tests_reason(result: TestsCheck) -> str:
     return "; ".join(f"{name}: {why}" for name, why in result.dropped.items())
 
@@ -97,7 +108,11 @@ async def draft_tests(ws: Workspace, task: Task) -> list[Draft]:
     async with copy.lock, ws.sandboxes:
         try:
             baseline = await asyncio.to_thread(
-                validate.baseline_coverage, copy.sandbox, task.path, task.module
+                validate.baseline_coverage,
+                copy.sandbox,
+                task.path,
+                task.module,
+                changed_functions(ws.read(task.module) or "", changed),
             )
         except UnsafeFile as exc:  # an earlier draft's code left a link in the shared copy
             return [not_asked(task, existing, "clean", f"the copy was tampered with: {exc}")]
