@@ -177,3 +177,21 @@ def test_planted_probe_data_fails_clean_not_with_a_traceback(project: Path) -> N
         pytest.raises(UnsafeFile),
     ):
         measured(box, "tests/test_m.py", probe=True)
+
+
+def test_a_function_the_probe_cannot_find_is_measured_with_coverage(project: Path) -> None:
+    with project_copy(project, {}, environ=ENV, timeout=60, python=sys.executable) as box:
+        # Line 5 holds no def (an interpreter that numbers definitions differently).
+        assert probe_lines(box, "tests/test_m.py", "pkg/m.py", [4, 5]) is None
+        seen = probe_lines(box, "tests/test_m.py", "pkg/m.py", [4])
+    assert seen is not None and seen & CHANGED >= {5, 6, 7, 8}
+
+
+def test_a_baseline_killed_at_the_timeout_is_not_run_again(project: Path) -> None:
+    (project / "tests" / "test_hang.py").write_text(
+        "import time\n\nfrom pkg.m import plain\n\n\n"
+        "def test_hang():\n    plain(1)\n    time.sleep(60)\n"
+    )
+    with project_copy(project, {}, environ=ENV, timeout=2, python=sys.executable) as box:
+        box.pytest = no_coverage_run  # type: ignore[method-assign]
+        assert measured(box, "tests/test_hang.py", probe=True) == frozenset()

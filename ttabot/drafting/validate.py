@@ -184,7 +184,11 @@ def probe_lines(
     """
     sandbox.write(PROBE_FILE, None)
     out = str(sandbox.path / PROBE_FILE)
-    sandbox.python(probe_argv([test_path], str(sandbox.path / module_path), functions, out))
+    result, _ = sandbox.python(
+        probe_argv([test_path], str(sandbox.path / module_path), functions, out)
+    )
+    if result.timed_out:
+        return frozenset()  # as coverage: a run killed at the timeout measured nothing
     data = read_bytes(sandbox.path, PROBE_FILE)
     if data is None:
         return None  # the run died before it wrote: measure with coverage
