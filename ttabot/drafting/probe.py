@@ -41,7 +41,6 @@ starts = set(settings["functions"])
 hits = set()
 found = set()
 state = {"instrumented": False}
-traced = threading.local()
 
 
 def local_trace(frame, event, arg):
@@ -60,12 +59,9 @@ def probe():
     caller = sys._getframe(1)
     hits.add(caller.f_lineno)
     caller.f_trace = local_trace
-    if getattr(traced, "on", False):
-        return
-    traced.on = True
-    if sys.gettrace() is None:
+    if sys.gettrace() is None:  # this thread's first changed call (or a test turned it off)
         sys.settrace(global_trace)
-    threading.settrace(global_trace)
+        threading.settrace(global_trace)
 
 
 class Instrument(ast.NodeTransformer):
@@ -75,9 +71,7 @@ class Instrument(ast.NodeTransformer):
             return node
         found.add(node.lineno)
         body = node.body
-        first = 1 if (body and isinstance(body[0], ast.Expr)
-                      and isinstance(body[0].value, ast.Constant)
-                      and isinstance(body[0].value.value, str)) else 0
+        first = 0 if ast.get_docstring(node, clean=False) is None else 1
         if first < len(body):
             call = ast.Expr(ast.Call(ast.Name("__ttabot_probe__", ast.Load()), [], []))
             ast.copy_location(call, body[first])
