@@ -114,7 +114,16 @@ def check_each_test(
     """
     try:
         try:
-            return _check(sandbox, test_path, existing, parts, module, changed, baseline, reruns)
+            return _check(
+                sandbox,
+                test_path,
+                existing,
+                parts,
+                module=module,
+                changed=changed,
+                baseline=baseline,
+                reruns=reruns,
+            )
         finally:
             sandbox.write(test_path, existing if existing else None)
     except UnsafeFile as exc:
@@ -219,9 +228,22 @@ class _Judge:
         for rel in together:
             if rel not in pristine:
                 self.sandbox.write(rel, None)
-        unexplained = set(together)
-        messy: dict[str, str] = {}
         before = set(self.dropped)
+        messy, unexplained = self._alone(set(together))
+        if unexplained:  # left only when the tests ran together: which one did is unknown
+            shown = ", ".join(sorted(unexplained)[:5])
+            for name in self.alive():
+                why = f"the tests run together left files behind: {shown}"
+                messy[name] = f"{messy[name]}; {why}" if name in messy else why
+        if not self.verdict("alone", before):
+            return False
+        before = set(self.dropped)
+        self.dropped.update(messy)
+        return self.verdict("clean", before)
+
+    def _alone(self, unexplained: set[str]) -> tuple[dict[str, str], set[str]]:
+        """Run each live test alone: drop the failing; which left files; what none explains."""
+        messy: dict[str, str] = {}
         alone = self.alive()
         for name in alone:
             _result, left, ran = self.run([name])
@@ -237,16 +259,7 @@ class _Judge:
             # Rare: only to learn whether a test dropped earlier left them (its verdict stands).
             _result, left = self.sandbox.python(pytest_argv([f"{self.test_path}::{name}"]))
             unexplained -= set(left)
-        if unexplained:  # left only when the tests ran together: which one did is unknown
-            shown = ", ".join(sorted(unexplained)[:5])
-            for name in self.alive():
-                why = f"the tests run together left files behind: {shown}"
-                messy[name] = f"{messy[name]}; {why}" if name in messy else why
-        if not self.verdict("alone", before):
-            return False
-        before = set(self.dropped)
-        self.dropped.update(messy)
-        return self.verdict("clean", before)
+        return messy, unexplained
 
     def reruns(self, reruns: int) -> None:
         """Stage reruns: the kept tests, in the module as it will be written, pass every round.
@@ -284,6 +297,7 @@ def _check(
     test_path: str,
     existing: str,
     parts: AnswerParts,
+    *,
     module: str,
     changed: frozenset[int],
     baseline: frozenset[int],
