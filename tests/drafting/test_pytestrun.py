@@ -103,10 +103,10 @@ def test_a_test_that_fails_when_run_again_in_the_same_process_is_dropped(
             "tests/test_calc.py",
             "",
             split_answer(ONCE_ONLY),
-            "pkg/calc.py",
-            frozenset({3, 5}),
-            frozenset(),
-            3,
+            module="pkg/calc.py",
+            changed=frozenset({3, 5}),
+            baseline=frozenset(),
+            reruns=3,
         )
     assert result.kept == ("test_clamp_low",)
     why = result.dropped["test_clamp_high_once"]

@@ -67,10 +67,10 @@ def check(script: Script, reruns: int = 3) -> tuple[object, ScriptedSandbox]:
         PATH,
         "",
         split_answer(ANSWER),
-        "m.py",
-        frozenset({3}),
-        frozenset(),
-        reruns,
+        module="m.py",
+        changed=frozenset({3}),
+        baseline=frozenset(),
+        reruns=reruns,
     )
     return result, box
 
@@ -139,10 +139,10 @@ def test_only_passed_passes_xfail_xpass_and_skipped_are_failures() -> None:
         PATH,
         "",
         split_answer(ANSWER),
-        "m.py",
-        frozenset({3}),
-        frozenset(),
-        2,
+        module="m.py",
+        changed=frozenset({3}),
+        baseline=frozenset(),
+        reruns=2,
     )
     assert result.kept == ("test_good",)
     assert result.dropped["test_lonely"].startswith("fails in the module: xfail (")
@@ -153,10 +153,10 @@ def test_only_passed_passes_xfail_xpass_and_skipped_are_failures() -> None:
         PATH,
         "",
         split_answer(ANSWER),
-        "m.py",
-        frozenset({3}),
-        frozenset(),
-        2,
+        module="m.py",
+        changed=frozenset({3}),
+        baseline=frozenset(),
+        reruns=2,
     )
     assert result.kept == ()
     assert all("skipped" in why for why in result.dropped.values())
@@ -179,10 +179,10 @@ def test_files_the_first_run_leaves_are_removed_or_fail_clean(tmp_path: Path) ->
         PATH,
         "",
         split_answer(ANSWER),
-        "m.py",
-        frozenset({3}),
-        frozenset(),
-        2,
+        module="m.py",
+        changed=frozenset({3}),
+        baseline=frozenset(),
+        reruns=2,
     )
     assert "ruff" in box.written and box.written["ruff"] is None  # new: removed after run 1
     assert "pkg.py" not in box.written  # an existing file is never removed

@@ -5,15 +5,16 @@ from __future__ import annotations
 import ast
 import asyncio
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from types import CodeType
 from typing import TYPE_CHECKING
 
 from ttabot.drafting import answers, validate
 from ttabot.drafting.docstrings import find_definition
-from ttabot.drafting.formatting import format_and_lint, project_tools
+from ttabot.drafting.formatting import Tools, format_and_lint, project_tools
 from ttabot.drafting.plan import Task
 from ttabot.drafting.refine import Refined, Verdict, refine
-from ttabot.drafting.sandbox import UnsafeFile
+from ttabot.drafting.sandbox import Sandbox, UnsafeFile
 from ttabot.drafting.testmerge import AnswerParts, defined_names, split_answer
 from ttabot.drafting.testrun import TestsCheck, check_each_test
 from ttabot.drafting.work import Workspace, asker, make_draft, no_sandbox, not_asked
@@ -85,6 +86,75 @@ def _tests_feedback(result: TestsCheck) -> str:
     return "\n".join(lines)
 
 
+@dataclass
+class _Judging:
+    """What judging one task's answers needs, and the outcome of each judged answer."""
+
+    ws: Workspace
+    task: Task
+    sandbox: Sandbox
+    lock: asyncio.Lock
+    existing: str
+    changed: frozenset[int]
+    baseline: frozenset[int]
+    taken: Sequence[str]  # names the test module defines already
+    tools: Tools
+    outcome: list[TestsCheck] = field(default_factory=list)
+
+    async def check(self, completion: Completion) -> Verdict:
+        """The refine loop's check: parse the answer, judge each test, format and lint."""
+        try:
+            code = answers.parse_code(completion.data, completion.content)
+            parts: AnswerParts = split_answer(code, self.taken)
+        except answers.AnswerError as exc:
+            return Verdict(False, "answer", False, str(exc))
+        except SyntaxError as exc:
+            return Verdict(False, "parses", False, f"line {exc.lineno}: {exc.msg}")
+        async with self.lock, self.ws.sandboxes:
+            result = await asyncio.to_thread(
+                check_each_test,
+                self.sandbox,
+                self.task.path,
+                self.existing,
+                parts,
+                module=self.task.module,
+                changed=self.changed,
+                baseline=self.baseline,
+                reruns=self.ws.settings.draft.reruns,
+            )
+        tools = self.tools
+        if result.kept and (tools.formatter or tools.lint):
+            async with self.lock, self.ws.sandboxes:
+                text, extra = await asyncio.to_thread(
+                    format_and_lint, self.sandbox, self.task.path, result.text, self.existing, tools
+                )
+            result = result._replace(text=text, stages=(*result.stages, *extra))
+            bad = validate.failed(extra)
+            if bad is not None:
+                self.outcome.append(result._replace(kept=()))
+                return Verdict(False, bad.name, False, bad.detail)
+        self.outcome.append(result)
+        if result.kept:
+            return Verdict(True, "tests", True, _tests_reason(result))
+        bad = validate.failed(result.stages)
+        name = bad.name if bad else "tests"
+        return Verdict(False, name, False, _tests_feedback(result) or (bad.detail if bad else ""))
+
+
+async def _refusal(ws: Workspace, task: Task, existing: str) -> Draft | None:
+    """A draft that asks no model, when none could succeed (no sandbox, no pytest, no parse)."""
+    refused = no_sandbox(ws)
+    if refused is not None:
+        return not_asked(task, existing, refused.name, refused.detail)
+    try:
+        ast.parse(existing)
+    except SyntaxError as exc:
+        why = f"the test module {task.path} does not parse (line {exc.lineno}): nothing can merge"
+        return not_asked(task, existing, "environment", why)
+    missing = await ws.unavailable(task.module)
+    return None if not missing else not_asked(task, existing, "environment", missing)
+
+
 async def draft_tests(ws: Workspace, task: Task) -> list[Draft]:
     """Tests for one module's tests-needed findings, merged into its test module.
 
@@ -92,17 +162,9 @@ async def draft_tests(ws: Workspace, task: Task) -> list[Draft]:
     placed test module already runs every changed line (its baseline run).
     """
     existing = ws.read(task.path) or ""
-    refused = no_sandbox(ws)
+    refused = await _refusal(ws, task, existing)
     if refused is not None:
-        return [not_asked(task, existing, refused.name, refused.detail)]
-    try:
-        ast.parse(existing)
-    except SyntaxError as exc:
-        why = f"the test module {task.path} does not parse (line {exc.lineno}): nothing can merge"
-        return [not_asked(task, existing, "environment", why)]
-    missing = await ws.unavailable(task.module)
-    if missing:
-        return [not_asked(task, existing, "environment", missing)]
+        return [refused]
     changed = _changed_lines(ws, task)
     copy = await ws.copy_for(task.module)
     async with copy.lock, ws.sandboxes:
@@ -118,47 +180,10 @@ async def draft_tests(ws: Workspace, task: Task) -> list[Draft]:
             return [not_asked(task, existing, "clean", f"the copy was tampered with: {exc}")]
     if changed and changed <= baseline:
         return []  # existing tests already run every changed line: nothing a test could add
-    taken = defined_names(existing)
-    tools = project_tools(ws.read)
-    outcome: list[TestsCheck] = []
-
-    async def check(completion: Completion) -> Verdict:
-        try:
-            code = answers.parse_code(completion.data, completion.content)
-            parts: AnswerParts = split_answer(code, taken)
-        except answers.AnswerError as exc:
-            return Verdict(False, "answer", False, str(exc))
-        except SyntaxError as exc:
-            return Verdict(False, "parses", False, f"line {exc.lineno}: {exc.msg}")
-        async with copy.lock, ws.sandboxes:
-            result = await asyncio.to_thread(
-                check_each_test,
-                copy.sandbox,
-                task.path,
-                existing,
-                parts,
-                task.module,
-                changed,
-                baseline,
-                ws.settings.draft.reruns,
-            )
-        if result.kept and (tools.formatter or tools.lint):
-            async with copy.lock, ws.sandboxes:
-                text, extra = await asyncio.to_thread(
-                    format_and_lint, copy.sandbox, task.path, result.text, existing, tools
-                )
-            result = result._replace(text=text, stages=(*result.stages, *extra))
-            bad = validate.failed(extra)
-            if bad is not None:
-                outcome.append(result._replace(kept=()))
-                return Verdict(False, bad.name, False, bad.detail)
-        outcome.append(result)
-        if result.kept:
-            return Verdict(True, "tests", True, _tests_reason(result))
-        bad = validate.failed(result.stages)
-        name = bad.name if bad else "tests"
-        return Verdict(False, name, False, _tests_feedback(result) or (bad.detail if bad else ""))
-
+    taken, tools = defined_names(existing), project_tools(ws.read)
+    judging = _Judging(ws, task, copy.sandbox, copy.lock, existing, changed, baseline, taken, tools)
+    outcome = judging.outcome
+    check = judging.check
     refined = await refine(asker(ws, task), task.messages, check, ws.settings.draft.feedback_rounds)
     last = refined.attempts[-1] if refined.attempts else None
     if outcome and outcome[-1].kept and last is not None and last.ok:

@@ -101,6 +101,7 @@ def check_each_test(
     test_path: str,
     existing: str,
     parts: AnswerParts,
+    *,
     module: str,
     changed: frozenset[int],
     baseline: frozenset[int],
