@@ -3,9 +3,11 @@
 Each drafted test function must pass within its module, add coverage of the
 changed lines on its own (coverage's per-test dynamic contexts, one run for
 all), pass alone, leave no files behind and survive the reruns (its run alone
-is the first of them). Only the new
-tests run (by node id); the existing module's tests run once, as the
-baseline. Good functions are kept, bad ones dropped with a reason each.
+is the first of them; the others are rounds in one pytest process,
+:mod:`~ttabot.drafting.pytestrun`). Only the new tests run (by node id); the
+existing module's tests run once, as the baseline
+(:func:`~ttabot.drafting.validate.baseline_coverage`). Good functions are kept,
+bad ones dropped with a reason each.
 """
 
 from __future__ import annotations
