@@ -195,3 +195,34 @@ def test_a_baseline_killed_at_the_timeout_is_not_run_again(project: Path) -> Non
     with project_copy(project, {}, environ=ENV, timeout=2, python=sys.executable) as box:
         box.pytest = no_coverage_run  # type: ignore[method-assign]
         assert measured(box, "tests/test_hang.py", probe=True) == frozenset()
+
+
+COMPREHENSION = """\
+def squares(n):
+    return [
+        i * i
+        for i in range(n)
+    ]
+"""
+
+
+def test_a_module_imported_through_a_linked_folder_is_traced_whole(project: Path) -> None:
+    # The tests import the package through a link to the project: the module's code
+    # carries that path, not the real one, in every frame, the comprehension's too.
+    (project / "pkg" / "comp.py").write_text(COMPREHENSION)
+    (project / "alias").symlink_to(".", target_is_directory=True)
+    (project / "tests" / "test_comp.py").write_text(
+        "import pathlib, sys\n\n"
+        "sys.path.insert(0, str(pathlib.Path(__file__).parent.parent / 'alias'))\n\n"
+        "from pkg.comp import squares  # noqa: E402\n\n\n"
+        "def test_squares():\n    assert squares(3) == [0, 1, 4]\n"
+        "    assert '/alias/' in squares.__code__.co_filename\n"
+    )
+    changed = frozenset({2, 3, 4}) & code_lines(COMPREHENSION)
+    assert 3 in changed
+    with project_copy(project, {}, environ=ENV, timeout=60, python=sys.executable) as box:
+        expected = baseline_coverage(box, "tests/test_comp.py", "pkg/comp.py") & changed
+        box.pytest = no_coverage_run  # type: ignore[method-assign]
+        functions = changed_functions(COMPREHENSION, changed)
+        seen = baseline_coverage(box, "tests/test_comp.py", "pkg/comp.py", functions) & changed
+    assert seen == expected == changed

@@ -38,6 +38,7 @@ import pytest
 
 target = os.path.realpath(settings["file"])
 starts = set(settings["functions"])
+filenames = {target}  # and the path each instrumented import compiled it under
 hits = set()
 found = set()
 state = {"instrumented": False}
@@ -50,7 +51,7 @@ def local_trace(frame, event, arg):
 
 
 def global_trace(frame, event, arg):
-    if frame.f_code.co_filename == target:
+    if frame.f_code.co_filename in filenames:
         return local_trace
     return None
 
@@ -88,6 +89,7 @@ class Loader(importlib.machinery.SourceFileLoader):
         tree = Instrument().visit(ast.parse(source, self.path))
         # Every function asked for, or the caller measures with coverage instead.
         state["instrumented"] = found == starts
+        filenames.add(self.path)
         return compile(tree, self.path, "exec", dont_inherit=True)
 
 
