@@ -15,7 +15,10 @@ then on it records the lines of the module's frames exactly as coverage's tracer
 does. Until then nothing is traced and the tests run at full speed.
 
 When the module was not imported through the finder (already imported, or loaded
-by path), the probe says so and the caller measures with coverage instead.
+by path), the probe says so and the caller measures with coverage instead. One
+difference from coverage stays: a thread that existed before the first changed
+call is traced only once a changed function runs in it (a lambda of a changed
+function handed to such a thread runs untraced; its line in the function is seen).
 The bootstrap goes by ``python -c``; its settings come as JSON in ``argv``.
 """
 
