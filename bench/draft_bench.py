@@ -5,12 +5,19 @@ in a temporary git repository, drafted through a fake OpenAI-compatible server
 on 127.0.0.1 that answers good drafts after a fixed latency. Run from the
 repository root:
 
-    .venv/bin/python bench/draft_bench.py [--latency 0.5] [--reruns 5]
+    .venv/bin/python bench/draft_bench.py [--latency 0.5] [--reruns 5] [--real GIT_DIR]
+
+``--real`` adds a real project (a clone of jd/tenacity, whose test module takes
+seconds): tests for a function added to ``tenacity/stop.py`` land in its
+``tests/test_tenacity.py`` (the interpreter needs tenacity's test dependencies:
+``pip install -e ".[bench]"``).
 
 Prompt tokens are estimated by the fake server as characters / 4.
 Targets: at most 0.3 model calls per docstring (batching); validation CPU per test
 task at most 2x the CPU of running the kept new tests alone 6 times (the test tasks
-are drafted in a pass of their own, so child-process CPU is theirs alone).
+are drafted in a pass of their own, so child-process CPU is theirs alone). Both
+figures are printed for the sample and the real project; the exit code is 1 when a
+target is missed.
 
 Drafting runs on a bare sandbox copy here even where bubblewrap works: the CPU
 of processes inside bwrap's pid namespace never reaches ``getrusage``
@@ -254,6 +261,9 @@ def run_real(git_dir: str, module: str, reruns: int) -> dict[str, Any]:
         "project": git_dir,
         "test_module": drafts[0].path if drafts else None,
         "status": [d.status.value for d in drafts],
+        # A rejected draft measures nothing: e.g. the interpreter lacks the project's
+        # test dependencies (tenacity's tests import typeguard: the bench extra).
+        "reason": [d.reason for d in drafts if not d.accepted],
         "model_calls": calls,
         "validation_cpu_s": round(cpu, 2),
         "new_tests_alone_6x_cpu_s": round(reference, 2),
@@ -318,8 +328,11 @@ def main() -> int:
             figures["real"] = run_real(args.real, "tenacity/stop.py", args.reruns)
     figures["sandbox"] = "bare copy (CPU inside bwrap is invisible to getrusage)"
     print(json.dumps({**figures, "machine": describe_machine()}, indent=2))
-    ratio = figures["validation_vs_6_alone_runs"]
-    return 0 if figures["calls_per_docstring"] <= 0.3 and (ratio or 0) <= 2 else 1
+    ratios = [figures["validation_vs_6_alone_runs"]]
+    if args.real:
+        ratios.append(figures["real"]["validation_vs_6_alone_runs"])
+    within = all(ratio is not None and ratio <= 2 for ratio in ratios)
+    return 0 if figures["calls_per_docstring"] <= 0.3 and within else 1
 
 
 if __name__ == "__main__":

@@ -120,6 +120,72 @@ def test_changed_lines_the_existing_tests_already_run_get_no_request(
     assert drafts == [] and code == 0
 
 
+COMMENTED = '''\
+def clamp(x, low=0, high=10):
+    """Clamp x."""
+    # Below the range: the low end.
+    if x < low:
+        return low
+
+    if x > high:
+        return (
+            high
+        )
+    return x
+'''
+
+
+def test_blank_and_comment_lines_of_a_run_body_do_not_cost_a_request(
+    project: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # No test can run a comment, a blank line or a closing bracket: every line that
+    # holds code runs in the existing tests, so no test is asked for.
+    project.write(
+        "tests/test_calc.py",
+        EXISTING.replace(
+            "        self.assertEqual(clamp(3), 3)\n",
+            "        self.assertEqual(clamp(3), 3)\n"
+            "        self.assertEqual(clamp(-1), 0)\n"
+            "        self.assertEqual(clamp(11), 10)\n",
+        ),
+    )
+    project.git("add", "tests/test_calc.py")
+    project.git("commit", "-q", "-m", "tests")
+    project.write("pkg/calc.py", COMMENTED)
+    configure(project, fake, lambda model, body: answer({"code": GOOD}))
+    project.stage()
+    code, drafts = run(capsys)
+    assert len(fake.calls) == 0
+    assert drafts == [] and code == 0
+
+
+def test_a_new_test_that_runs_only_what_the_existing_tests_run_is_dropped(
+    project: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The existing tests run every line but ``return high``: the baseline.
+    project.write(
+        "tests/test_calc.py",
+        EXISTING.replace(
+            "        self.assertEqual(clamp(3), 3)\n",
+            "        self.assertEqual(clamp(3), 3)\n        self.assertEqual(clamp(-1), 0)\n",
+        ),
+    )
+    project.git("add", "tests/test_calc.py")
+    project.git("commit", "-q", "-m", "tests")
+    high = "def test_clamp_high():\n    assert clamp(50) == 10\n"
+    code = f"from pkg.calc import clamp\n\n\n{GOOD}\n\n{high}"
+    configure(project, fake, lambda model, body: answer({"code": code}))
+    project.stage()
+    status, drafts = run(capsys)
+    (draft,) = drafts
+    assert draft["status"] == "accepted", draft
+    assert draft["reason"] == (
+        "dropped test_clamp_low: runs no changed line that existing tests do not already run"
+    )
+    assert "def test_clamp_high" in draft["diff"] and "test_clamp_low" not in draft["diff"]
+    assert status == 0
+
+
 def test_an_interpreter_without_pytest_costs_no_model_call(
     project: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

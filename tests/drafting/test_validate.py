@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from ttabot.drafting.pytestrun import rounds_of
 from ttabot.drafting.sandbox import RunResult
 from ttabot.drafting.testmerge import split_answer
 from ttabot.drafting.testrun import check_each_test, outcomes
@@ -31,6 +32,7 @@ class ScriptedSandbox:
         self.script = script
         self.written: dict[str, str | None] = {}
         self.runs: list[list[str]] = []
+        self.rounds: list[int] = []
         self.path = Path("/nonexistent")
         self.interpreter = "/venv/python"
 
@@ -46,11 +48,15 @@ class ScriptedSandbox:
     def python(self, args: Sequence[str]) -> tuple[RunResult, list[str]]:
         nodes = [a for a in args if "::" in a]
         self.runs.append(nodes)
+        self.rounds.append(rounds_of(args))
         lines = []
-        for node in nodes:
-            name = node.split("::")[1]
-            ok = self.script(name, len(self.runs), len(nodes) == 1)
-            lines.append(f"PASSED {node}" if ok else f"FAILED {node} - assert False")
+        # Each round of a run counts as a run of its own in the script.
+        first = sum(self.rounds[:-1]) + 1
+        for run in range(first, first + self.rounds[-1]):
+            for node in nodes:
+                name = node.split("::")[1]
+                ok = self.script(name, run, len(nodes) == 1)
+                lines.append(f"PASSED {node}" if ok else f"FAILED {node} - assert False")
         return RunResult(0, "\n".join(lines)), []
 
 
@@ -61,10 +67,10 @@ def check(script: Script, reruns: int = 3) -> tuple[object, ScriptedSandbox]:
         PATH,
         "",
         split_answer(ANSWER),
-        "m.py",
-        frozenset({3}),
-        frozenset(),
-        reruns,
+        module="m.py",
+        changed=frozenset({3}),
+        baseline=frozenset(),
+        reruns=reruns,
     )
     return result, box
 
@@ -81,12 +87,13 @@ def test_each_function_gets_its_own_verdict_and_only_good_ones_are_written() -> 
     assert result.kept == ("test_good",)  # type: ignore[attr-defined]
     dropped = result.dropped  # type: ignore[attr-defined]
     assert dropped["test_lonely"].startswith("fails alone")
-    assert dropped["test_flaky"].startswith("failed on rerun 3 of 3 (flaky)")
+    assert dropped["test_flaky"].startswith("failed on a rerun (flaky): passed 1 of 2 rounds")
     assert "def test_good" in result.text and "test_flaky" not in result.text  # type: ignore[attr-defined]
     # Only the new tests run, by node id: once together, once each alone (the first
-    # rerun), then the other reruns together.
+    # rerun), then the other reruns together, in one process.
     assert box.runs[0] == [f"{PATH}::test_good", f"{PATH}::test_lonely", f"{PATH}::test_flaky"]
-    assert [len(r) for r in box.runs] == [3, 1, 1, 1, 2, 2]
+    assert [len(r) for r in box.runs] == [3, 1, 1, 1, 2]
+    assert box.rounds == [1, 1, 1, 1, 2]
     # The copy's test module is restored afterwards (it did not exist).
     assert box.written[PATH] is None
 
@@ -132,10 +139,10 @@ def test_only_passed_passes_xfail_xpass_and_skipped_are_failures() -> None:
         PATH,
         "",
         split_answer(ANSWER),
-        "m.py",
-        frozenset({3}),
-        frozenset(),
-        2,
+        module="m.py",
+        changed=frozenset({3}),
+        baseline=frozenset(),
+        reruns=2,
     )
     assert result.kept == ("test_good",)
     assert result.dropped["test_lonely"].startswith("fails in the module: xfail (")
@@ -146,10 +153,10 @@ def test_only_passed_passes_xfail_xpass_and_skipped_are_failures() -> None:
         PATH,
         "",
         split_answer(ANSWER),
-        "m.py",
-        frozenset({3}),
-        frozenset(),
-        2,
+        module="m.py",
+        changed=frozenset({3}),
+        baseline=frozenset(),
+        reruns=2,
     )
     assert result.kept == ()
     assert all("skipped" in why for why in result.dropped.values())
@@ -172,10 +179,10 @@ def test_files_the_first_run_leaves_are_removed_or_fail_clean(tmp_path: Path) ->
         PATH,
         "",
         split_answer(ANSWER),
-        "m.py",
-        frozenset({3}),
-        frozenset(),
-        2,
+        module="m.py",
+        changed=frozenset({3}),
+        baseline=frozenset(),
+        reruns=2,
     )
     assert "ruff" in box.written and box.written["ruff"] is None  # new: removed after run 1
     assert "pkg.py" not in box.written  # an existing file is never removed

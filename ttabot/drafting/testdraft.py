@@ -5,14 +5,16 @@ from __future__ import annotations
 import ast
 import asyncio
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from types import CodeType
 from typing import TYPE_CHECKING
 
 from ttabot.drafting import answers, validate
 from ttabot.drafting.docstrings import find_definition
-from ttabot.drafting.formatting import format_and_lint, project_tools
+from ttabot.drafting.formatting import Tools, format_and_lint, project_tools
 from ttabot.drafting.plan import Task
 from ttabot.drafting.refine import Refined, Verdict, refine
-from ttabot.drafting.sandbox import UnsafeFile
+from ttabot.drafting.sandbox import Sandbox, UnsafeFile
 from ttabot.drafting.testmerge import AnswerParts, defined_names, split_answer
 from ttabot.drafting.testrun import TestsCheck, check_each_test
 from ttabot.drafting.work import Workspace, asker, make_draft, no_sandbox, not_asked
@@ -22,8 +24,24 @@ if TYPE_CHECKING:
     from ttabot.llm import Completion
 
 
+def code_lines(source: str) -> frozenset[int]:
+    """Lines of ``source`` that hold code: the lines a line tracer (coverage) can see run.
+
+    Blank lines, comments, ``else:`` and the continuation of a string carry no
+    code: no test can run them, so a changed body is "run" when these are.
+    Compiled, never run.
+    """
+    lines: set[int] = set()
+    todo = [compile(source, "<changed>", "exec", dont_inherit=True)]
+    while todo:
+        code = todo.pop()
+        lines.update(line for _start, _end, line in code.co_lines() if line is not None)
+        todo.extend(c for c in code.co_consts if isinstance(c, CodeType))
+    return frozenset(lines)
+
+
 def _changed_lines(ws: Workspace, task: Task) -> frozenset[int]:
-    """Added lines of the findings' function bodies: what generated tests should run.
+    """Added code lines of the findings' function bodies: what generated tests should run.
 
     The ``def`` line, decorators and docstring run when the module is imported,
     so they would make any test that merely imports the module look useful.
@@ -31,6 +49,7 @@ def _changed_lines(ws: Workspace, task: Task) -> frozenset[int]:
     added = ws.project.added.get(task.module, frozenset())
     source = ws.read(task.module) or ""
     tree = ast.parse(source)
+    added &= code_lines(source)
     lines: set[int] = set()
     for finding in task.findings:
         node = find_definition(tree, finding.symbol)
@@ -42,6 +61,17 @@ def _changed_lines(ws: Workspace, task: Task) -> frozenset[int]:
         if body:
             lines.update(range(body[0].lineno, (node.end_lineno or node.lineno) + 1))
     return frozenset(added & lines)
+
+
+def changed_functions(source: str, changed: frozenset[int]) -> frozenset[int]:
+    """The ``def`` lines of the functions (at any depth) whose bodies hold a changed line."""
+    out: set[int] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.body:
+            body = range(node.body[0].lineno, (node.end_lineno or node.lineno) + 1)
+            if any(line in body for line in changed):
+                out.add(node.lineno)
+    return frozenset(out)
 
 
 def _tests_reason(result: TestsCheck) -> str:
@@ -56,6 +86,75 @@ def _tests_feedback(result: TestsCheck) -> str:
     return "\n".join(lines)
 
 
+@dataclass
+class _Judging:
+    """What judging one task's answers needs, and the outcome of each judged answer."""
+
+    ws: Workspace
+    task: Task
+    sandbox: Sandbox
+    lock: asyncio.Lock
+    existing: str
+    changed: frozenset[int]
+    baseline: frozenset[int]
+    taken: Sequence[str]  # names the test module defines already
+    tools: Tools
+    outcome: list[TestsCheck] = field(default_factory=list)
+
+    async def check(self, completion: Completion) -> Verdict:
+        """The refine loop's check: parse the answer, judge each test, format and lint."""
+        try:
+            code = answers.parse_code(completion.data, completion.content)
+            parts: AnswerParts = split_answer(code, self.taken)
+        except answers.AnswerError as exc:
+            return Verdict(False, "answer", False, str(exc))
+        except SyntaxError as exc:
+            return Verdict(False, "parses", False, f"line {exc.lineno}: {exc.msg}")
+        async with self.lock, self.ws.sandboxes:
+            result = await asyncio.to_thread(
+                check_each_test,
+                self.sandbox,
+                self.task.path,
+                self.existing,
+                parts,
+                module=self.task.module,
+                changed=self.changed,
+                baseline=self.baseline,
+                reruns=self.ws.settings.draft.reruns,
+            )
+        tools = self.tools
+        if result.kept and (tools.formatter or tools.lint):
+            async with self.lock, self.ws.sandboxes:
+                text, extra = await asyncio.to_thread(
+                    format_and_lint, self.sandbox, self.task.path, result.text, self.existing, tools
+                )
+            result = result._replace(text=text, stages=(*result.stages, *extra))
+            bad = validate.failed(extra)
+            if bad is not None:
+                self.outcome.append(result._replace(kept=()))
+                return Verdict(False, bad.name, False, bad.detail)
+        self.outcome.append(result)
+        if result.kept:
+            return Verdict(True, "tests", True, _tests_reason(result))
+        bad = validate.failed(result.stages)
+        name = bad.name if bad else "tests"
+        return Verdict(False, name, False, _tests_feedback(result) or (bad.detail if bad else ""))
+
+
+async def _refusal(ws: Workspace, task: Task, existing: str) -> Draft | None:
+    """A draft that asks no model, when none could succeed (no sandbox, no pytest, no parse)."""
+    refused = no_sandbox(ws)
+    if refused is not None:
+        return not_asked(task, existing, refused.name, refused.detail)
+    try:
+        ast.parse(existing)
+    except SyntaxError as exc:
+        why = f"the test module {task.path} does not parse (line {exc.lineno}): nothing can merge"
+        return not_asked(task, existing, "environment", why)
+    missing = await ws.unavailable(task.module)
+    return None if not missing else not_asked(task, existing, "environment", missing)
+
+
 async def draft_tests(ws: Workspace, task: Task) -> list[Draft]:
     """Tests for one module's tests-needed findings, merged into its test module.
 
@@ -63,69 +162,28 @@ async def draft_tests(ws: Workspace, task: Task) -> list[Draft]:
     placed test module already runs every changed line (its baseline run).
     """
     existing = ws.read(task.path) or ""
-    refused = no_sandbox(ws)
+    refused = await _refusal(ws, task, existing)
     if refused is not None:
-        return [not_asked(task, existing, refused.name, refused.detail)]
-    try:
-        ast.parse(existing)
-    except SyntaxError as exc:
-        why = f"the test module {task.path} does not parse (line {exc.lineno}): nothing can merge"
-        return [not_asked(task, existing, "environment", why)]
-    missing = await ws.unavailable(task.module)
-    if missing:
-        return [not_asked(task, existing, "environment", missing)]
+        return [refused]
     changed = _changed_lines(ws, task)
     copy = await ws.copy_for(task.module)
     async with copy.lock, ws.sandboxes:
         try:
             baseline = await asyncio.to_thread(
-                validate.baseline_coverage, copy.sandbox, task.path, task.module
+                validate.baseline_coverage,
+                copy.sandbox,
+                task.path,
+                task.module,
+                changed_functions(ws.read(task.module) or "", changed),
             )
         except UnsafeFile as exc:  # an earlier draft's code left a link in the shared copy
             return [not_asked(task, existing, "clean", f"the copy was tampered with: {exc}")]
     if changed and changed <= baseline:
         return []  # existing tests already run every changed line: nothing a test could add
-    taken = defined_names(existing)
-    tools = project_tools(ws.read)
-    outcome: list[TestsCheck] = []
-
-    async def check(completion: Completion) -> Verdict:
-        try:
-            code = answers.parse_code(completion.data, completion.content)
-            parts: AnswerParts = split_answer(code, taken)
-        except answers.AnswerError as exc:
-            return Verdict(False, "answer", False, str(exc))
-        except SyntaxError as exc:
-            return Verdict(False, "parses", False, f"line {exc.lineno}: {exc.msg}")
-        async with copy.lock, ws.sandboxes:
-            result = await asyncio.to_thread(
-                check_each_test,
-                copy.sandbox,
-                task.path,
-                existing,
-                parts,
-                task.module,
-                changed,
-                baseline,
-                ws.settings.draft.reruns,
-            )
-        if result.kept and (tools.formatter or tools.lint):
-            async with copy.lock, ws.sandboxes:
-                text, extra = await asyncio.to_thread(
-                    format_and_lint, copy.sandbox, task.path, result.text, existing, tools
-                )
-            result = result._replace(text=text, stages=(*result.stages, *extra))
-            bad = validate.failed(extra)
-            if bad is not None:
-                outcome.append(result._replace(kept=()))
-                return Verdict(False, bad.name, False, bad.detail)
-        outcome.append(result)
-        if result.kept:
-            return Verdict(True, "tests", True, _tests_reason(result))
-        bad = validate.failed(result.stages)
-        name = bad.name if bad else "tests"
-        return Verdict(False, name, False, _tests_feedback(result) or (bad.detail if bad else ""))
-
+    taken, tools = defined_names(existing), project_tools(ws.read)
+    judging = _Judging(ws, task, copy.sandbox, copy.lock, existing, changed, baseline, taken, tools)
+    outcome = judging.outcome
+    check = judging.check
     refined = await refine(asker(ws, task), task.messages, check, ws.settings.draft.feedback_rounds)
     last = refined.attempts[-1] if refined.attempts else None
     if outcome and outcome[-1].kept and last is not None and last.ok:

@@ -3,9 +3,11 @@
 Each drafted test function must pass within its module, add coverage of the
 changed lines on its own (coverage's per-test dynamic contexts, one run for
 all), pass alone, leave no files behind and survive the reruns (its run alone
-is the first of them). Only the new
-tests run (by node id); the existing module's tests run once, as the
-baseline. Good functions are kept, bad ones dropped with a reason each.
+is the first of them; the others are rounds in one pytest process,
+:mod:`~ttabot.drafting.pytestrun`). Only the new tests run (by node id); the
+existing module's tests run once, as the baseline
+(:func:`~ttabot.drafting.validate.baseline_coverage`). Good functions are kept,
+bad ones dropped with a reason each.
 """
 
 from __future__ import annotations
@@ -15,14 +17,13 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
-from ttabot.drafting.sandbox import SANDBOX_DIR, RunResult, Sandbox, UnsafeFile, snapshot
+from ttabot.drafting.pytestrun import Measure, pytest_argv
+from ttabot.drafting.sandbox import RunResult, Sandbox, Stat, UnsafeFile, snapshot
 from ttabot.drafting.testmerge import AnswerParts, merge
 from ttabot.records import ValidationStage
 
 Stages = tuple[ValidationStage, ...]
 
-_RC = f"{SANDBOX_DIR}/coveragerc"
-_RC_TEXT = "[run]\ndynamic_context = test_function\n"
 #: How a non-passing outcome is named in a drop reason.
 _NOT_PASSED = {
     "XFAIL": "xfail (a drafted test must pass, not be expected to fail)",
@@ -41,12 +42,6 @@ class TestsCheck(NamedTuple):
     stages: Stages
     #: The end of pytest's output for the runs that failed a test: what a retry is shown.
     failures: str = ""
-
-
-def _pytest_args(nodes: Sequence[str]) -> list[str]:
-    # -rA lists every test's outcome by node id; addopts are cleared so a project's
-    # --cov or -n cannot change what a run means. Its ini, rootdir and conftest still apply.
-    return ["-m", "pytest", "-q", "-rA", "-p", "no:cacheprovider", "-o", "addopts=", *nodes]
 
 
 def outcomes(output: str, test_path: str) -> dict[str, list[tuple[str, str]]]:
@@ -81,27 +76,6 @@ def _failure(results: Sequence[tuple[str, str]] | None) -> str | None:
     return None
 
 
-def _nodes(test_path: str, names: Sequence[str]) -> list[str]:
-    return [f"{test_path}::{n}" for n in names]
-
-
-def _run(sandbox: Sandbox, nodes: Sequence[str], module: str | None) -> tuple[RunResult, list[str]]:
-    if module is None:
-        return sandbox.python(_pytest_args(nodes))
-    data = sandbox.clear_coverage_data()
-    return sandbox.python(
-        [
-            "-m",
-            "coverage",
-            "run",
-            f"--rcfile={sandbox.path / _RC}",
-            f"--data-file={data}",
-            f"--include={sandbox.path / module}",
-            *_pytest_args(nodes),
-        ]
-    )
-
-
 def lines_by_test(sandbox: Sandbox, module: str, names: Sequence[str]) -> dict[str, frozenset[int]]:
     """Lines of ``module`` each test ran in the last coverage run (by dynamic context).
 
@@ -129,6 +103,7 @@ def check_each_test(
     test_path: str,
     existing: str,
     parts: AnswerParts,
+    *,
     module: str,
     changed: frozenset[int],
     baseline: frozenset[int],
@@ -142,7 +117,16 @@ def check_each_test(
     """
     try:
         try:
-            return _check(sandbox, test_path, existing, parts, module, changed, baseline, reruns)
+            return _check(
+                sandbox,
+                test_path,
+                existing,
+                parts,
+                module=module,
+                changed=changed,
+                baseline=baseline,
+                reruns=reruns,
+            )
         finally:
             sandbox.write(test_path, existing if existing else None)
     except UnsafeFile as exc:
@@ -151,131 +135,191 @@ def check_each_test(
         return TestsCheck(existing, (), dict.fromkeys(parts.tests, why), stages)
 
 
+class _Judge:
+    """One judgement of drafted tests: the verdicts so far and the steps that add to them.
+
+    Each step runs only the tests still alive and drops the ones that fail it;
+    :meth:`verdict` records the step's stage.
+    """
+
+    def __init__(self, sandbox: Sandbox, test_path: str, existing: str, parts: AnswerParts) -> None:
+        self.sandbox = sandbox
+        self.test_path = test_path
+        self.existing = existing
+        self.parts = parts
+        self.names = list(parts.tests)
+        self.dropped: dict[str, str] = {}
+        self.stages: list[ValidationStage] = []
+        self.failures: list[str] = []
+
+    def alive(self) -> list[str]:
+        return [n for n in self.names if n not in self.dropped]
+
+    def verdict(self, stage: str, before: set[str]) -> bool:
+        """Record ``stage``: passed while a test is alive; its detail names what it dropped."""
+        lost = [n for n in self.names if n in self.dropped and n not in before]
+        detail = "; ".join(f"{n}: {self.dropped[n]}" for n in lost)
+        alive = self.alive()
+        self.stages.append(ValidationStage(stage, bool(alive), detail or f"{len(alive)} test(s)"))
+        return bool(alive)
+
+    def done(self) -> TestsCheck:
+        kept = tuple(self.alive())
+        text = merge(self.existing, self.parts, kept) if kept else self.existing
+        failures = "\n\n".join(self.failures[:2])
+        return TestsCheck(text, kept, self.dropped, tuple(self.stages), failures)
+
+    def run(
+        self, names: Sequence[str], *, rounds: int = 1, measure: Measure | None = None
+    ) -> tuple[RunResult, list[str], dict[str, list[tuple[str, str]]]]:
+        """Run ``names`` by node id; keep the output of a run that failed for the retry."""
+        nodes = [f"{self.test_path}::{n}" for n in names]
+        result, left = self.sandbox.python(pytest_argv(nodes, rounds=rounds, measure=measure))
+        if result.returncode not in (0, None) or result.timed_out:
+            self.failures.append(_tail(result.output, 40))
+        return result, left, outcomes(result.output, self.test_path)
+
+    def together(self, module: str | None) -> list[str] | None:
+        """Stages imports and passes: all new tests in one run (measured per test); what it left.
+
+        None when no test passed (or none was collected): the judgement is over.
+        """
+        measure = None
+        if module is not None:
+            data = self.sandbox.clear_coverage_data()
+            measure = Measure(str(data), str(self.sandbox.path / module), contexts=True)
+        result, left, ran = self.run(self.names, measure=measure)
+        if result.timed_out:
+            self.stages.append(ValidationStage("imports", True))
+            self.dropped.update(dict.fromkeys(self.names, "timed out"))
+            self.stages.append(ValidationStage("passes", False, _tail(result.output)))
+            return None
+        if not ran:
+            why = _tail(result.output)
+            self.stages.append(
+                ValidationStage("imports", False, f"pytest ran none of the tests: {why}")
+            )
+            self.dropped.update(dict.fromkeys(self.names, "not collected"))
+            return None
+        self.stages.append(ValidationStage("imports", True))
+        before = set(self.dropped)
+        for name in self.names:
+            problem = _failure(ran.get(name))
+            if problem:
+                self.dropped[name] = f"fails in the module: {problem}"
+        return left if self.verdict("passes", before) else None
+
+    def coverage(
+        self, module: str | None, changed: frozenset[int], baseline: frozenset[int]
+    ) -> bool:
+        """Stage coverage: each test runs a changed line the existing tests do not."""
+        if module is None:
+            why = "not measurable: coverage is not installed"
+            self.stages.append(ValidationStage("coverage", True, why))
+            return True
+        before = set(self.dropped)
+        per_test = lines_by_test(self.sandbox, module, self.names)
+        for name in self.alive():
+            if changed and not (per_test[name] & changed) - baseline:
+                self.dropped[name] = "runs no changed line that existing tests do not already run"
+        return self.verdict("coverage", before)
+
+    def alone_and_clean(self, pristine: Mapping[str, Stat], together: Sequence[str]) -> bool:
+        """Stages alone and clean: each test run by itself passes and leaves no file."""
+        # What the first run (all together) left: the files it created are removed, so each
+        # test's run alone shows what it leaves, even a test that plants a file only once.
+        for rel in together:
+            if rel not in pristine:
+                self.sandbox.write(rel, None)
+        before = set(self.dropped)
+        messy, unexplained = self._alone(set(together))
+        if unexplained:  # left only when the tests ran together: which one did is unknown
+            shown = ", ".join(sorted(unexplained)[:5])
+            for name in self.alive():
+                why = f"the tests run together left files behind: {shown}"
+                messy[name] = f"{messy[name]}; {why}" if name in messy else why
+        if not self.verdict("alone", before):
+            return False
+        before = set(self.dropped)
+        self.dropped.update(messy)
+        return self.verdict("clean", before)
+
+    def _alone(self, unexplained: set[str]) -> tuple[dict[str, str], set[str]]:
+        """Run each live test alone: drop the failing; which left files; what none explains."""
+        messy: dict[str, str] = {}
+        alone = self.alive()
+        for name in alone:
+            _result, left, ran = self.run([name])
+            unexplained -= set(left)
+            problem = _failure(ran.get(name))
+            if problem:
+                self.dropped[name] = f"fails alone: {problem}"
+            elif left:
+                messy[name] = "the test left files behind: " + ", ".join(left[:5])
+        for name in [n for n in self.names if n not in alone]:
+            if not unexplained:
+                break
+            # Rare: only to learn whether a test dropped earlier left them (its verdict stands).
+            _result, left = self.sandbox.python(pytest_argv([f"{self.test_path}::{name}"]))
+            unexplained -= set(left)
+        return messy, unexplained
+
+    def reruns(self, reruns: int) -> None:
+        """Stage reruns: the kept tests, in the module as it will be written, pass every round.
+
+        The run alone was each test's first rerun; the other ``reruns - 1`` rounds run
+        in one process, so a test that passes once and fails when run again (it changes
+        a global, draws a random number) fails here too.
+        """
+        kept = self.alive()
+        self.sandbox.write(self.test_path, merge(self.existing, self.parts, kept))
+        before = set(self.dropped)
+        rounds = reruns - 1
+        if rounds >= 1:
+            _result, _left, ran = self.run(kept, rounds=rounds)
+            for name in kept:
+                problem = _rounds_failure(ran.get(name), rounds)
+                if problem:
+                    self.dropped[name] = f"failed on a rerun (flaky): {problem}"
+        self.verdict("reruns", before)
+
+
+def _rounds_failure(results: Sequence[tuple[str, str]] | None, rounds: int) -> str | None:
+    """Why a test did not pass every one of ``rounds`` rounds; None if it did."""
+    problem = _failure(results)
+    passed = sum(verdict == "PASSED" for verdict, _message in results or ())
+    if problem is not None:
+        return f"passed {passed} of {rounds} rounds; {problem}"
+    if passed < rounds:
+        return f"passed {passed} of {rounds} rounds; pytest did not run the others"
+    return None
+
+
 def _check(
     sandbox: Sandbox,
     test_path: str,
     existing: str,
     parts: AnswerParts,
+    *,
     module: str,
     changed: frozenset[int],
     baseline: frozenset[int],
     reruns: int,
 ) -> TestsCheck:
-    names = list(parts.tests)
-    dropped: dict[str, str] = {}
-    stages: list[ValidationStage] = []
-
-    def verdict(stage: str, before: set[str]) -> bool:
-        lost = [n for n in names if n in dropped and n not in before]
-        detail = "; ".join(f"{n}: {dropped[n]}" for n in lost)
-        alive = [n for n in names if n not in dropped]
-        stages.append(ValidationStage(stage, bool(alive), detail or f"{len(alive)} test(s)"))
-        return bool(alive)
-
-    failures: list[str] = []
-
-    def done() -> TestsCheck:
-        kept = tuple(n for n in names if n not in dropped)
-        text = merge(existing, parts, kept) if kept else existing
-        return TestsCheck(text, kept, dropped, tuple(stages), "\n\n".join(failures[:2]))
-
-    def note(result: RunResult) -> None:
-        if result.returncode not in (0, None) or result.timed_out:
-            failures.append(_tail(result.output, 40))
-
-    stages.append(ValidationStage("parses", True))
-    if not names:
-        stages.append(ValidationStage("tests", False, "the answer holds no test function"))
-        return done()
-    measured = sandbox.has_module("coverage")
-    if measured:
-        sandbox.write(_RC, _RC_TEXT)
-    sandbox.write(test_path, merge(existing, parts, names))
+    judge = _Judge(sandbox, test_path, existing, parts)
+    judge.stages.append(ValidationStage("parses", True))
+    if not judge.names:
+        judge.stages.append(ValidationStage("tests", False, "the answer holds no test function"))
+        return judge.done()
+    measured = module if sandbox.has_module("coverage") else None
+    sandbox.write(test_path, merge(existing, parts, judge.names))
     pristine = snapshot(sandbox.path)
-    result, together = _run(sandbox, _nodes(test_path, names), module if measured else None)
-    note(result)
-    ran = outcomes(result.output, test_path)
-    if result.timed_out:
-        stages.append(ValidationStage("imports", True))
-        dropped.update(dict.fromkeys(names, "timed out"))
-        stages.append(ValidationStage("passes", False, _tail(result.output)))
-        return done()
-    if not ran:
-        why = _tail(result.output)
-        stages.append(ValidationStage("imports", False, f"pytest ran none of the tests: {why}"))
-        dropped.update(dict.fromkeys(names, "not collected"))
-        return done()
-    stages.append(ValidationStage("imports", True))
-    before = set(dropped)
-    for name in names:
-        problem = _failure(ran.get(name))
-        if problem:
-            dropped[name] = f"fails in the module: {problem}"
-    if not verdict("passes", before):
-        return done()
-    before = set(dropped)
-    if measured:
-        per_test = lines_by_test(sandbox, module, names)
-        for name in names:
-            if name in dropped or not changed:
-                continue
-            if not (per_test[name] & changed) - baseline:
-                dropped[name] = "runs no changed line that existing tests do not already run"
-    if not measured:
-        stages.append(
-            ValidationStage("coverage", True, "not measurable: coverage is not installed")
-        )
-    elif not verdict("coverage", before):
-        return done()
-    before = set(dropped)
-    messy: dict[str, str] = {}
-    # What the first run (all together) left: the files it created are removed, so each
-    # test's run alone shows what it leaves, even a test that plants a file only once.
-    for rel in together:
-        if rel not in pristine:
-            sandbox.write(rel, None)
-    unexplained = set(together)
-    alone = [n for n in names if n not in dropped]
-    for name in alone:
-        result, left = _run(sandbox, _nodes(test_path, [name]), None)
-        note(result)
-        unexplained -= set(left)
-        problem = _failure(outcomes(result.output, test_path).get(name))
-        if problem:
-            dropped[name] = f"fails alone: {problem}"
-        elif left:
-            messy[name] = "the test left files behind: " + ", ".join(left[:5])
-    for name in [n for n in names if n not in alone]:
-        if not unexplained:
-            break
-        # Rare: only to learn whether a test dropped earlier left them (its verdict stands).
-        _result, left = _run(sandbox, _nodes(test_path, [name]), None)
-        unexplained -= set(left)
-    if unexplained:  # left only when the tests ran together: which one did is unknown
-        shown = ", ".join(sorted(unexplained)[:5])
-        for name in [n for n in names if n not in dropped]:
-            why = f"the tests run together left files behind: {shown}"
-            messy[name] = f"{messy[name]}; {why}" if name in messy else why
-    if not verdict("alone", before):
-        return done()
-    before = set(dropped)
-    dropped.update(messy)
-    if not verdict("clean", before):
-        return done()
-    kept = [n for n in names if n not in dropped]
-    sandbox.write(test_path, merge(existing, parts, kept))  # the file as it will be written
-    before = set(dropped)
-    # The run alone was each test's first rerun: ``reruns`` passing runs after the first.
-    for n in range(2, reruns + 1):
-        result, _left = _run(sandbox, _nodes(test_path, kept), None)
-        note(result)
-        ran = outcomes(result.output, test_path)
-        for name in kept:
-            problem = _failure(ran.get(name))
-            if problem and name not in dropped:
-                dropped[name] = f"failed on rerun {n} of {reruns} (flaky): {problem}"
-    verdict("reruns", before)
-    return done()
+    together = judge.together(measured)
+    if together is None or not judge.coverage(measured, changed, baseline):
+        return judge.done()
+    if judge.alone_and_clean(pristine, together):
+        judge.reruns(reruns)
+    return judge.done()
 
 
 def _tail(output: str, lines: int = 15) -> str:

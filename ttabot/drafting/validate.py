@@ -9,12 +9,14 @@ failing stage and returns the stages it went through, the last one failing.
 from __future__ import annotations
 
 import ast
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ttabot.config import CheckSettings
 from ttabot.drafting import docstrings, refactor
 from ttabot.drafting.gate import gate_docstring
+from ttabot.drafting.probe import PROBE_FILE, probe_argv, read_probe
+from ttabot.drafting.readback import read_bytes
 from ttabot.drafting.sandbox import Sandbox, UnsafeFile
 from ttabot.records import NO_ANSWER_STAGE, ValidationStage
 
@@ -149,15 +151,52 @@ def _all_rejected(
 # --- tests -------------------------------------------------------------------
 
 
-def baseline_coverage(sandbox: Sandbox, test_path: str, module_path: str) -> frozenset[int]:
+def baseline_coverage(
+    sandbox: Sandbox, test_path: str, module_path: str, functions: Iterable[int] = ()
+) -> frozenset[int]:
     """Lines of ``module_path`` the existing ``test_path`` runs (empty when it does not exist).
 
+    With ``functions`` (the ``def`` lines of the functions holding the changed
+    lines) the run is traced only from the first call of one of them on
+    (:mod:`~ttabot.drafting.probe`): the same lines of those functions as
+    coverage sees, at the cost of a plain run when the tests never call them.
+    Where the probe cannot instrument the module, coverage measures the run.
     A copy ttabot will not read back (see :class:`UnsafeFile`) raises it.
     """
     if sandbox.read(test_path) is None:
         return frozenset()
+    functions = tuple(functions)
+    if functions and sandbox.has_module("pytest"):
+        seen = probe_lines(sandbox, test_path, module_path, functions)
+        if seen is not None:
+            return seen
     sandbox.pytest([test_path], coverage_of=module_path)
     return sandbox.executed_lines(module_path) or frozenset()
+
+
+def probe_lines(
+    sandbox: Sandbox, test_path: str, module_path: str, functions: Sequence[int]
+) -> frozenset[int] | None:
+    """Lines of ``module_path`` that ``test_path`` runs, traced from a changed function on.
+
+    None when the probe could not instrument the module (the caller measures
+    with coverage instead); data ttabot will not read raises :class:`UnsafeFile`.
+    """
+    sandbox.write(PROBE_FILE, None)
+    out = str(sandbox.path / PROBE_FILE)
+    result, _ = sandbox.python(
+        probe_argv([test_path], str(sandbox.path / module_path), functions, out)
+    )
+    if result.timed_out:
+        return frozenset()  # as coverage: a run killed at the timeout measured nothing
+    data = read_bytes(sandbox.path, PROBE_FILE)
+    if data is None:
+        return None  # the run died before it wrote: measure with coverage
+    sandbox.write(PROBE_FILE, None)
+    try:
+        return read_probe(data)
+    except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        raise UnsafeFile(f"the probe's data cannot be read: {exc}") from None
 
 
 # --- refactors ---------------------------------------------------------------

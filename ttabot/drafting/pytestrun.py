@@ -1,0 +1,148 @@
+"""The command line of a sandboxed pytest run: repeats in one process, coverage where it counts.
+
+Every pytest run in the copy pays the interpreter's start, pytest's plugins and
+the collection of the whole test module (pytest imports the whole file even
+for one node id): on a real project (tenacity's 2,300-line test module) that is
+most of a run of two small tests. So the reruns of the kept tests happen in
+one process, each round a whole session's worth of setup and teardown, and the
+per-test coverage run measures only the tests, not pytest's start and the
+collection (per-test contexts attribute nothing to a test there anyway).
+
+The bootstrap is passed with ``python -c``, never written into the copy, so code
+a drafted test ran cannot change how later runs are judged; its settings come as
+JSON in ``argv``, never pasted into code.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import NamedTuple
+
+#: Runs pytest with two optional helpers: the rounds (``rounds`` > 1 runs every
+#: collected test that many times in this order: all of them, then all again; each
+#: round ends with a full teardown, so module and session fixtures are set up anew,
+#: while module globals, as in a long test session, are not), and coverage, started
+#: before pytest (``from_start``) or around the test loop only.
+BOOTSTRAP = """\
+import json, sys
+settings = json.loads(sys.argv[1])
+args = sys.argv[2:]
+del sys.argv[1:2]
+import os
+import pytest
+
+
+def finish(cov):
+    # Tests ran here: the data file may be a link they planted. Never save through one
+    # (ttabot refuses to read it back), and never let a failed save hide the report.
+    cov.stop()
+    if os.path.islink(cov.config.data_file):
+        print("[ttabot] coverage data not saved: its file is a link", file=sys.stderr)
+        return
+    try:
+        cov.save()
+    except Exception as exc:
+        print(f"[ttabot] coverage data not saved: {exc}", file=sys.stderr)
+
+
+class TtabotRounds:
+    def __init__(self, rounds):
+        self.rounds = rounds
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session):
+        if session.testsfailed and not session.config.option.continue_on_collection_errors:
+            raise session.Interrupted(f"{session.testsfailed} error(s) during collection")
+        if session.config.option.collectonly:
+            return True
+        items = session.items
+        for _ in range(self.rounds):
+            for index, item in enumerate(items):
+                following = items[index + 1] if index + 1 < len(items) else None
+                item.config.hook.pytest_runtest_protocol(item=item, nextitem=following)
+                if session.shouldfail:
+                    raise session.Failed(session.shouldfail)
+                if session.shouldstop:
+                    raise session.Interrupted(session.shouldstop)
+        return True
+
+
+class TtabotCoverage:
+    def __init__(self, cov):
+        self.cov = cov
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtestloop(self, session):
+        self.cov.start()
+        try:
+            yield
+        finally:
+            finish(self.cov)
+
+
+plugins = []
+cov = None
+measure = settings.get("coverage")
+if measure:
+    import coverage
+    cov = coverage.Coverage(
+        data_file=measure["data_file"], include=[measure["include"]], config_file=False
+    )
+    if measure["contexts"]:
+        cov.set_option("run:dynamic_context", "test_function")
+    if not measure["from_start"]:
+        plugins.append(TtabotCoverage(cov))
+if settings.get("rounds", 1) > 1:
+    plugins.append(TtabotRounds(settings["rounds"]))
+if cov is not None and measure["from_start"]:
+    cov.start()
+    try:
+        code = pytest.main(args, plugins=plugins)
+    finally:
+        finish(cov)
+else:
+    code = pytest.main(args, plugins=plugins)
+raise SystemExit(int(code))
+"""
+
+
+class Measure(NamedTuple):
+    """Line coverage of one file, written to ``data_file``."""
+
+    data_file: str
+    include: str
+    #: coverage's per-test dynamic contexts (``test_function``)
+    contexts: bool = False
+    #: measure from before pytest starts (collection and imports too), not just the tests
+    from_start: bool = False
+
+
+def pytest_flags(nodes: Sequence[str], *, report: str = "-rA") -> list[str]:
+    """pytest's own arguments: quiet, ``report`` lines by node id, no cache, addopts cleared.
+
+    addopts are cleared so a project's ``--cov`` or ``-n`` cannot change what a
+    run means; its ini file, rootdir and ``conftest.py`` still apply.
+    """
+    return ["-q", report, "-p", "no:cacheprovider", "-o", "addopts=", *nodes]
+
+
+def pytest_argv(
+    nodes: Sequence[str], *, rounds: int = 1, measure: Measure | None = None, report: str = "-rA"
+) -> list[str]:
+    """``python`` arguments running pytest on ``nodes`` ``rounds`` times, optionally measured.
+
+    A plain run (one round, nothing measured) is ``-m pytest``, as a user types it.
+    """
+    flags = pytest_flags(nodes, report=report)
+    if rounds <= 1 and measure is None:
+        return ["-m", "pytest", *flags]
+    settings = {"rounds": rounds, "coverage": measure._asdict() if measure else None}
+    return ["-c", BOOTSTRAP, json.dumps(settings), *flags]
+
+
+def rounds_of(args: Sequence[str]) -> int:
+    """How many rounds the ``python`` arguments of :func:`pytest_argv` ask for."""
+    if len(args) > 2 and args[0] == "-c" and args[1] == BOOTSTRAP:
+        return int(json.loads(args[2]).get("rounds", 1))
+    return 1
