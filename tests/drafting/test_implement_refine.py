@@ -55,7 +55,8 @@ def test_every_round_is_recorded_and_reported_to_the_learning_chains(
 
     repo.write("pkg/__init__.py", "")
     toml = config_toml(fake.base_url, **{"feedback-rounds": 2, "python": sys.executable})
-    repo.write(".ttabot.toml", toml.replace("[chains]\n", '[chains]\nsimple-code = ["fake:code"]\n'))
+    chain = '[chains]\nsimple-code = ["fake:code"]\n'
+    repo.write(".ttabot.toml", toml.replace("[chains]\n", chain))
     repo.commit("init")
     answers = iter(["def add(:\n", "def add(a, b):\n    return a + b\n"])
 
@@ -96,7 +97,8 @@ def test_no_answer_at_all_is_its_own_status(repo: GitRepo, fake: FakeOpenAI) -> 
 
     repo.write("pkg/__init__.py", "")
     toml = config_toml(fake.base_url, **{"feedback-rounds": 1, "python": sys.executable})
-    repo.write(".ttabot.toml", toml.replace("[chains]\n", '[chains]\nsimple-code = ["fake:code"]\n'))
+    chain = '[chains]\nsimple-code = ["fake:code"]\n'
+    repo.write(".ttabot.toml", toml.replace("[chains]\n", chain))
     repo.commit("init")
     fake.responder = lambda model, body: Reply(401, {"error": {"message": "no key"}})
     settings = load_settings(repo.path)
