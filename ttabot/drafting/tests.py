@@ -293,7 +293,7 @@ def _public_names(source: str) -> list[str]:
     """Public top-level function and class names of a module (long enough to be telling)."""
     try:
         tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError):  # null bytes, absurd nesting
+    except (SyntaxError, RecursionError):  # RecursionError: absurdly deep nesting
         return []
     kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
     names = [n.name for n in tree.body if isinstance(n, kinds) and not n.name.startswith("_")]
