@@ -4,9 +4,10 @@ For each commit that changed a source module and a test module, every touched
 public function or method whose bare name appears in the added lines of a
 test file changed in the same commit is a finding; the maintainers' placement
 is that set of test files. ttabot's :func:`placement_for` is asked where the
-tests would go, with the project as it was before the commit. A docstring task
-is a module changed in those commits: the style ttabot picks (module, package,
-repository) is compared with the repository's dominant style.
+tests would go, with the project as it was before the commit and the names the
+symbol's changed lines use (all its changed definitions: overloads too). A
+docstring task is a module changed in those commits: the style ttabot picks
+(module, package, repository) is compared with the repository's dominant style.
 
     .venv/bin/python bench/layout_bench.py GIT_DIR [GIT_DIR ...] [--commits 400] [--skip 0]
         [--misses]
@@ -36,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.machine import describe as describe_machine
 from ttabot.analysis.paths import is_test_file
 from ttabot.config import DraftSettings
-from ttabot.drafting.changed_code import changed_code
+from ttabot.drafting.changed_code import changed_code, merged
 from ttabot.drafting.docstrings import detect_style, dominant_style, style_counts
 from ttabot.drafting.tests import ScanCache, placement_for
 
@@ -175,7 +176,9 @@ def measure(repo: str, commits: int, skip: int = 0) -> dict[str, object]:
             if not tests:
                 continue
             source = after(module) or ""
-            for symbol, line, end_line in touched_public(source, added[module]):
+            touched = touched_public(source, added[module])
+            marks = frozenset(added[module])
+            for symbol, _, _ in touched:
                 bare = symbol.rsplit(".", 1)[-1]
                 theirs = [
                     t
@@ -184,7 +187,12 @@ def measure(repo: str, commits: int, skip: int = 0) -> dict[str, object]:
                 ]
                 if not theirs:
                     continue
-                changed = changed_code(source, line, end_line, frozenset(added[module]))
+                # Every changed definition of the symbol (overloads too), as a check finds them.
+                changed = merged(
+                    changed_code(source, t.line, t.end_line, marks)
+                    for t in touched
+                    if t.symbol == symbol
+                )
                 ours = placement_for(module, files, [symbol], before, changed, scans)
                 total += 1
                 if ours in theirs:
