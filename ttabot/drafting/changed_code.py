@@ -41,8 +41,8 @@ def changed_code(source: str, line: int, end_line: int, marks: Collection[int]) 
     """What the change did to the definition on ``line`` (its ``def`` line) through ``end_line``.
 
     ``marks`` are the change's added line numbers; with none inside the body,
-    the whole body counts as changed (a new function). The def line's own
-    names (parameters) are not counted.
+    the whole body counts as changed (a new function). Names on the ``def``
+    line itself are not counted; a signature's further lines are.
     """
     lines = source.splitlines()[line - 1 : end_line] if line >= 1 else []
     if not lines:
