@@ -4,14 +4,17 @@ For each commit that changed a source module and a test module, every touched
 public function or method whose bare name appears in the added lines of a
 test file changed in the same commit is a finding; the maintainers' placement
 is that set of test files. ttabot's :func:`placement_for` is asked where the
-tests would go, with the project as it was before the commit. A docstring task
-is a module changed in those commits: the style ttabot picks (module, package,
-repository) is compared with the repository's dominant style.
+tests would go, with the project as it was before the commit and the names the
+symbol's changed lines use (all its changed definitions: overloads too). A
+docstring task is a module changed in those commits: the style ttabot picks
+(module, package, repository) is compared with the repository's dominant style.
 
     .venv/bin/python bench/layout_bench.py GIT_DIR [GIT_DIR ...] [--commits 400] [--skip 0]
+        [--misses]
 
 ``--skip`` measures an older range of history (a held-out set for rules tuned
-on the newest commits).
+on the newest commits); ``--misses`` lists every finding placed elsewhere than
+the maintainers put it (commit, path, symbol, predicted, actual).
 
 GIT_DIR may be a bare clone. Reads git objects only; runs no project code.
 """
@@ -27,14 +30,16 @@ import sys
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
+from typing import NamedTuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.machine import describe as describe_machine
 from ttabot.analysis.paths import is_test_file
 from ttabot.config import DraftSettings
+from ttabot.drafting.changed_code import changed_code, merged
 from ttabot.drafting.docstrings import detect_style, dominant_style, style_counts
-from ttabot.drafting.tests import placement_for
+from ttabot.drafting.tests import ScanCache, placement_for
 
 
 def git(repo: str, *args: str) -> str:
@@ -81,13 +86,21 @@ def added_text(repo: str, commit: str, path: str) -> str:
     )
 
 
-def touched_public(source: str, lines: set[int]) -> list[str]:
-    """Dotted names of public functions and methods whose span holds one of ``lines``."""
+class Touched(NamedTuple):
+    """A public function or method a commit changed: dotted name and def-line span."""
+
+    symbol: str
+    line: int
+    end_line: int
+
+
+def touched_public(source: str, lines: set[int]) -> list[Touched]:
+    """Public functions and methods whose span holds one of ``lines``, in source order."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
         return []
-    out: list[str] = []
+    out: list[Touched] = []
 
     def walk(body: list[ast.stmt], prefix: str) -> None:
         for node in body:
@@ -96,19 +109,23 @@ def touched_public(source: str, lines: set[int]) -> list[str]:
             elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 if node.name.startswith("_"):
                     continue
-                span = set(range(node.lineno, (node.end_lineno or node.lineno) + 1))
-                if span & lines:
-                    out.append(prefix + node.name)
+                end = node.end_lineno or node.lineno
+                if set(range(node.lineno, end + 1)) & lines:
+                    out.append(Touched(prefix + node.name, node.lineno, end))
 
     walk(tree.body, "")
     return out
 
 
 def measure(repo: str, commits: int, skip: int = 0) -> dict[str, object]:
-    """Placement and docstring-style hits over ``repo``'s last ``commits`` commits."""
+    """Placement and docstring-style hits over ``repo``'s last ``commits`` commits.
+
+    ``misses`` lists every finding placed elsewhere than the maintainers put it:
+    commit, path, symbol, predicted, actual (and whether each actual file was new).
+    """
     placed = total = 0
     style_ok = style_total = 0
-    misses: list[str] = []
+    misses: list[dict[str, object]] = []
     head_files = git(repo, "ls-tree", "-r", "--name-only", "HEAD").split()
     head_read = reader(repo, "HEAD")
     repo_counts: dict[str, int] = {}
@@ -129,6 +146,7 @@ def measure(repo: str, commits: int, skip: int = 0) -> dict[str, object]:
         before = reader(repo, f"{commit}^")
         after = reader(repo, commit)
         files = tuple(git(repo, "ls-tree", "-r", "--name-only", f"{commit}^").split())
+        scans: ScanCache = {}  # test modules as this commit's parent has them
         for module in sources:
             if module not in seen_modules and dominant is not None:
                 seen_modules.add(module)
@@ -157,7 +175,10 @@ def measure(repo: str, commits: int, skip: int = 0) -> dict[str, object]:
                 style_ok += chosen == dominant
             if not tests:
                 continue
-            for symbol in touched_public(after(module) or "", added[module]):
+            source = after(module) or ""
+            touched = touched_public(source, added[module])
+            marks = frozenset(added[module])
+            for symbol, _, _ in touched:
                 bare = symbol.rsplit(".", 1)[-1]
                 theirs = [
                     t
@@ -166,12 +187,27 @@ def measure(repo: str, commits: int, skip: int = 0) -> dict[str, object]:
                 ]
                 if not theirs:
                     continue
-                ours = placement_for(module, files, [symbol], before)
+                # Every changed definition of the symbol (overloads too), as a check finds them.
+                changed = merged(
+                    changed_code(source, t.line, t.end_line, marks)
+                    for t in touched
+                    if t.symbol == symbol
+                )
+                ours = placement_for(module, files, [symbol], before, changed, scans)
                 total += 1
                 if ours in theirs:
                     placed += 1
-                elif len(misses) < 30:
-                    misses.append(f"{module}:{symbol} -> {ours} (maintainers: {', '.join(theirs)})")
+                else:
+                    misses.append(
+                        {
+                            "commit": commit[:10],
+                            "path": module,
+                            "symbol": symbol,
+                            "predicted": ours,
+                            "actual": theirs,
+                            "actual_is_new": [t not in files for t in theirs],
+                        }
+                    )
     return {
         "placement": f"{placed}/{total}",
         "placement_rate": round(placed / total, 3) if total else None,
@@ -187,8 +223,14 @@ def main() -> int:
     parser.add_argument("repos", nargs="+")
     parser.add_argument("--commits", type=int, default=400)
     parser.add_argument("--skip", type=int, default=0, help="skip the newest N commits")
+    parser.add_argument(
+        "--misses", action="store_true", help="list every miss (else only their count)"
+    )
     args = parser.parse_args()
     out = {repo: measure(repo, args.commits, args.skip) for repo in args.repos}
+    if not args.misses:
+        for figures in out.values():
+            figures["misses"] = len(figures["misses"])  # type: ignore[arg-type]
     print(json.dumps({**out, "machine": describe_machine()}, indent=2))
     return 0
 

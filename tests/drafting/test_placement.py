@@ -3,10 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
-from ttabot.drafting.tests import import_name, placement_for
+from ttabot.config import Settings
+from ttabot.drafting.changed_code import ChangedCode
+from ttabot.drafting.plan import Project, plan_tasks
+from ttabot.drafting.tests import (
+    MAX_TEST_MODULE_CHARS,
+    ScanCache,
+    import_name,
+    placeable,
+    placement_for,
+    ranked_test_modules,
+)
+from ttabot.fileio import write_all_atomic
+from ttabot.records import Category, Finding, TaskKind
 
 
 @pytest.mark.parametrize(
@@ -234,3 +247,245 @@ def test_fallback_follows_the_project_test_layout(
     module: str, files: dict[str, str], expected: str
 ) -> None:
     assert placement_for(module, list(files), ["brand_new"], reader(files)) == expected
+
+
+def changed(*names: str, awaitables: bool = False) -> ChangedCode:
+    return ChangedCode(frozenset(names), awaitables)
+
+
+@pytest.mark.parametrize(
+    ("module", "symbol", "files", "change", "expected"),
+    [
+        # a sync entry point gaining an awaitable path is tested with the async tests
+        (
+            "tenacity/__init__.py",
+            "retry",
+            {
+                "tests/test_tenacity.py": "from tenacity import retry\n" + "retry\n" * 9,
+                "tests/test_asyncio.py": "from tenacity import retry\nretry\n",
+            },
+            changed("Awaitable", awaitables=True),
+            "tests/test_asyncio.py",
+        ),
+        # ... but only one that names the function
+        (
+            "tenacity/__init__.py",
+            "retry",
+            {
+                "tests/test_tenacity.py": "from tenacity import retry\nretry\n",
+                "tests/test_asyncio.py": "import tenacity\n",
+            },
+            changed("Awaitable", awaitables=True),
+            "tests/test_tenacity.py",
+        ),
+        # among modules naming the symbol, the one naming what the changed lines use
+        (
+            "httpx/_transports/default.py",
+            "HTTPTransport.send",
+            {
+                "tests/client/test_client.py": "send\n" * 8,
+                "tests/test_timeouts.py": "send\nTimeout\npool_timeout\n",
+            },
+            changed("Timeout", "pool_timeout", "send"),
+            "tests/test_timeouts.py",
+        ),
+        # ... also when none names the method: before the class-name count
+        (
+            "src/click/core.py",
+            "Parameter.shell_complete",
+            {
+                "tests/test_context.py": "import click.core\nParameter\nParameter\n",
+                "tests/test_shell_completion.py": "import click.core\n_get_completions\n",
+            },
+            changed("_get_completions", "CompletionItem"),
+            "tests/test_shell_completion.py",
+        ),
+        # the changed lines' names never outweigh naming the symbol itself
+        (
+            "src/click/core.py",
+            "Context.forward",
+            {
+                "tests/test_commands.py": "forward\n",
+                "tests/test_options.py": "Context\ninvoke\nparams\nUNSET\n",
+            },
+            changed("invoke", "params", "UNSET"),
+            "tests/test_commands.py",
+        ),
+        # a class's topic file written without underscores: test_queryparams.py
+        (
+            "httpx/_urls.py",
+            "QueryParams.update",
+            {
+                "tests/test_utils.py": "update\n" * 5,
+                "tests/models/test_queryparams.py": "QueryParams\nupdate\n",
+            },
+            changed(),
+            "tests/models/test_queryparams.py",
+        ),
+    ],
+)
+def test_placement_reads_what_the_change_is_about(
+    module: str, symbol: str, files: dict[str, str], change: ChangedCode, expected: str
+) -> None:
+    assert placement_for(module, list(files), [symbol], reader(files), change) == expected
+
+
+def test_without_the_changed_lines_the_busier_module_wins() -> None:
+    """The counterpart of the context rule: the case above is decided by ``changed``."""
+    files = {
+        "tests/client/test_client.py": "send\n" * 8,
+        "tests/test_timeouts.py": "send\nTimeout\npool_timeout\n",
+    }
+    module, symbols = "httpx/_transports/default.py", ["HTTPTransport.send"]
+    assert placement_for(module, list(files), symbols, reader(files)) == (
+        "tests/client/test_client.py"
+    )
+
+
+def test_each_test_module_is_read_once_per_run_with_a_cache() -> None:
+    files = {"tests/test_a.py": "alpha\n", "tests/test_b.py": "beta\n", "pkg/m.py": ""}
+    reads: list[str] = []
+
+    def counting(path: str) -> str | None:
+        reads.append(path)
+        return files.get(path)
+
+    cache: ScanCache = {}
+    for symbol in ("alpha", "beta", "gamma"):
+        placement_for("pkg/m.py", list(files), [symbol], counting, cache=cache)
+    assert sorted(p for p in reads if p.startswith("tests/")) == [
+        "tests/test_a.py",
+        "tests/test_b.py",
+    ]
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        "/etc/tests/test_calc.py",
+        "tests/../../outside/test_calc.py",
+        "../tests/test_calc.py",
+        "tests//test_calc.py",
+        "tests/test calc.py",
+        "tests/test_calc\n.py",
+        "tests/test-calc.py",
+        "tests/.hidden/test_calc.py",
+        "tests/tést_calc.py\x00",
+        "tests\\test_calc.py",
+        "tests/test_calc.pyc",
+    ],
+)
+def test_odd_test_file_names_are_never_chosen(odd: str) -> None:
+    files = {odd: "from pkg.calc import add\nadd\nadd\n", "pkg/calc.py": "def add(): ...\n"}
+    placed = placement_for("pkg/calc.py", list(files), ["add"], reader(files))
+    assert placed == "tests/test_calc.py"
+    assert placeable(placed)
+
+
+def test_ranked_test_modules_lists_no_odd_path() -> None:
+    files = {
+        "tests/../x/test_calc.py": "add\n",
+        "tests/test calc.py": "add\n",
+        "/abs/tests/test_calc.py": "add\n",
+        "tests/test_calc.py": "add\n",
+    }
+    assert ranked_test_modules("pkg/calc.py", ["add"], list(files), reader(files)) == [
+        "tests/test_calc.py"
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # huge: judged by its start, the mention past the cap does not count
+        "import os\n" + "x = 1\n" * (MAX_TEST_MODULE_CHARS // 6) + "add\n",
+        # not UTF-8, as a lenient reader hands it over
+        b"\xff\xfe add \x00\x80".decode("utf-8", "replace").replace("add", "ad d"),
+        # does not parse
+        "def (:\n  add = = \n".replace("add", "dda"),
+        "",
+    ],
+)
+def test_hostile_test_module_texts_do_not_crash_placement(text: str) -> None:
+    files = {"tests/test_other.py": text, "pkg/calc.py": "def add(): ...\n"}
+    assert placement_for("pkg/calc.py", list(files), ["add"], reader(files)) == (
+        "tests/test_calc.py"
+    )
+
+
+@pytest.mark.parametrize(
+    "source",
+    ["def add(:\n", "def add(): ...\n\x00\n", "(" * 300 + ")" * 300, "a" + ".a" * 100_000],
+)
+def test_a_module_that_does_not_parse_falls_back_to_the_convention(source: str) -> None:
+    files = {"pkg/calc.py": source, "tests/test_other.py": "import os\n"}
+    assert placement_for("pkg/calc.py", list(files), ["add"], reader(files)) == (
+        "tests/test_calc.py"
+    )
+
+
+def test_an_odd_module_name_still_gives_an_importable_test_module() -> None:
+    assert placement_for("pkg/my-module.py", ["tests/test_x.py"]) == "tests/test_my_module.py"
+
+
+def test_a_symlinked_test_module_stays_a_project_path_and_is_never_written_through(
+    tmp_path: Path,
+) -> None:
+    """The reader follows links like the project's does; the path chosen is the link's
+    own project path, and the writer refuses to write through it."""
+    outside = tmp_path / "outside.py"
+    outside.write_text("from pkg.calc import add\n" + "add\n" * 5)
+    root = tmp_path / "project"
+    (root / "tests").mkdir(parents=True)
+    (root / "pkg").mkdir()
+    (root / "pkg" / "calc.py").write_text("def add(): ...\n")
+    (root / "tests" / "test_calc.py").symlink_to(outside)
+    (root / "tests" / "test_more.py").symlink_to(root / "tests")  # a link to a folder
+
+    def read(path: str) -> str | None:
+        target = root / path
+        try:
+            return target.read_text() if target.is_file() else None
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    files = ["pkg/calc.py", "tests/test_calc.py", "tests/test_more.py"]
+    placed = placement_for("pkg/calc.py", files, ["add"], read)
+    assert placed == "tests/test_calc.py"
+    with pytest.raises(ValueError, match="symbolic link"):
+        write_all_atomic(root, {placed: "def test_add(): ...\n"})
+    assert outside.read_text().startswith("from pkg.calc import add")
+
+
+RETRY = """\
+def retry(func):
+    if is_coroutine_callable(func):
+        waiter: Awaitable[None] = make_waiter()
+    return Retrying(func)
+"""
+
+
+@pytest.mark.parametrize(
+    ("added", "expected"),
+    [
+        # the changed line gives the sync function an awaitable path
+        (frozenset({3}), "tests/test_asyncio.py"),
+        # the changed line is about something else: the module naming it most
+        (frozenset({4}), "tests/test_tenacity.py"),
+    ],
+)
+def test_planning_places_tests_by_the_changed_lines(added: frozenset[int], expected: str) -> None:
+    files = {
+        "tenacity/__init__.py": RETRY,
+        "tests/test_tenacity.py": "from tenacity import retry\n" + "retry\n" * 9,
+        "tests/test_asyncio.py": "from tenacity import retry\nretry\n",
+    }
+    project = Project(
+        read=files.get, files=tuple(sorted(files)), added={"tenacity/__init__.py": added}
+    )
+    needed = Finding(
+        Category.TESTS_NEEDED, "tenacity/__init__.py", "retry", 1, 4, TaskKind.UNIT_TESTS, ""
+    )
+    (task,) = plan_tasks([needed], project, Settings())
+    assert task.path == expected
+    assert set(project.test_modules) == {"tests/test_tenacity.py", "tests/test_asyncio.py"}

@@ -21,6 +21,7 @@ from ttabot.analysis.paths import is_test_file
 from ttabot.categories import TASK_FOR_CATEGORY
 from ttabot.config import Settings
 from ttabot.drafting import prompts, refactor
+from ttabot.drafting.changed_code import changed_code, merged
 from ttabot.drafting.docstrings import (
     STYLE_EXAMPLES,
     STYLE_NAMES,
@@ -30,7 +31,7 @@ from ttabot.drafting.docstrings import (
 )
 from ttabot.drafting.kinds import KINDS
 from ttabot.drafting.testmerge import defined_names
-from ttabot.drafting.tests import import_name, placement_for
+from ttabot.drafting.tests import ScanCache, import_name, placement_for
 from ttabot.llm.structured import with_json_instruction
 from ttabot.records import Category, Finding, TaskKind
 
@@ -54,6 +55,8 @@ class Project:
     added: Mapping[str, frozenset[int]] = field(default_factory=dict)
     #: Docstring style counts per file, filled while planning (not part of the value).
     style_cache: dict[str, dict[str, int]] = field(default_factory=dict, compare=False)
+    #: Test modules read for placement, filled while planning (not part of the value).
+    test_modules: ScanCache = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -200,9 +203,13 @@ def _style_counts(project: Project, paths: Sequence[str]) -> dict[str, int]:
 def _unit_tests(
     module: str, source: str, group: list[Finding], project: Project, settings: Settings
 ) -> list[Task]:
-    test_path = placement_for(module, project.files, [f.symbol for f in group], project.read)
-    existing = project.read(test_path) or ""
     marks = project.added.get(module, frozenset())
+    changed = merged(changed_code(source, f.line, f.end_line, marks) for f in group)
+    symbols = [f.symbol for f in group]
+    test_path = placement_for(
+        module, project.files, symbols, project.read, changed, project.test_modules
+    )
+    existing = project.read(test_path) or ""
     targets = "\n\n".join(
         f"### {f.symbol} (line {f.line})\n```python\n{definition_source(source, f, marks)}\n```"
         for f in group

@@ -1,0 +1,69 @@
+"""The layout bench on a real git history: what it counts as placed, and what it lists as missed."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench.layout_bench import main, measure
+from tests.support.gitrepo import GitRepo
+
+RETRY_BEFORE = "def retry(func):\n    return Retrying(func)\n"
+RETRY_AFTER = (
+    "def retry(func):\n"
+    "    if is_coroutine_callable(func):\n"
+    "        waiter: Awaitable[None] = make_waiter()\n"
+    "    return Retrying(func)\n"
+)
+
+ADD_AFTER = "def add(a, b):\n    if a is None:\n        return b\n    return a + b\n"
+
+
+def history(tmp_path: Path) -> str:
+    repo = GitRepo(tmp_path / "repo")
+    repo.write("pkg/core.py", RETRY_BEFORE)
+    repo.write("pkg/calc.py", "def add(a, b):\n    return a + b\n")
+    repo.write("tests/test_core.py", "from pkg.core import retry\n" + "retry\n" * 5)
+    repo.write("tests/test_asyncio.py", "from pkg.core import retry\nretry\n")
+    repo.write("tests/test_misc.py", "from pkg.calc import add\nadd\n")
+    repo.commit("start")
+    # the maintainers test the async path with the async tests: placed right
+    repo.write("pkg/core.py", RETRY_AFTER)
+    repo.write("tests/test_asyncio.py", "from pkg.core import retry\nretry\nretry(coro)\n")
+    repo.commit("async retry")
+    # ... and add's new branch in a file nothing pointed to: a miss
+    repo.write("pkg/calc.py", ADD_AFTER)
+    repo.write("tests/test_edge.py", "from pkg.calc import add\n\nadd(None, 1)\n")
+    repo.commit("add with None")
+    return str(repo.path / ".git")
+
+
+def test_measure_counts_placements_and_lists_every_miss(tmp_path: Path) -> None:
+    figures = measure(history(tmp_path), commits=10)
+    assert figures["placement"] == "1/2"
+    assert figures["misses"] == [
+        {
+            "commit": figures["misses"][0]["commit"],  # type: ignore[index]  # the SHA
+            "path": "pkg/calc.py",
+            "symbol": "add",
+            "predicted": "tests/test_misc.py",
+            "actual": ["tests/test_edge.py"],
+            "actual_is_new": [True],
+        }
+    ]
+
+
+def test_main_prints_the_miss_count_or_with_misses_the_list(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    git_dir = history(tmp_path)
+    monkeypatch.setattr(sys, "argv", ["layout_bench.py", git_dir, "--commits", "10"])
+    assert main() == 0
+    assert json.loads(capsys.readouterr().out)[git_dir]["misses"] == 1
+    monkeypatch.setattr(sys, "argv", ["layout_bench.py", git_dir, "--commits", "10", "--misses"])
+    assert main() == 0
+    (miss,) = json.loads(capsys.readouterr().out)[git_dir]["misses"]
+    assert (miss["symbol"], miss["predicted"]) == ("add", "tests/test_misc.py")
