@@ -457,6 +457,22 @@ def test_a_symlinked_test_module_stays_a_project_path_and_is_never_written_throu
     assert outside.read_text().startswith("from pkg.calc import add")
 
 
+def test_the_project_listing_leaves_links_out(tmp_path: Path) -> None:
+    """A linked test module (or folder) is never offered to placement at all."""
+    from ttabot.drafting import project_files
+
+    outside = tmp_path / "outside"
+    (outside / "deep").mkdir(parents=True)
+    (outside / "test_far.py").write_text("add\n")
+    (outside / "deep" / "test_deep.py").write_text("add\n")
+    root = tmp_path / "project"
+    (root / "tests").mkdir(parents=True)
+    (root / "tests" / "test_real.py").write_text("add\n")
+    (root / "tests" / "test_calc.py").symlink_to(outside / "test_far.py")
+    (root / "tests" / "linked").symlink_to(outside / "deep")
+    assert project_files(root) == ("tests/test_real.py",)
+
+
 RETRY = """\
 def retry(func):
     if is_coroutine_callable(func):

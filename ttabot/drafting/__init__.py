@@ -35,12 +35,17 @@ Progress = Callable[[str], None]
 
 
 def project_files(root: Path) -> tuple[str, ...]:
-    """Repo-relative paths of the project's files, skipping environments and caches."""
+    """Repo-relative paths of the project's files, skipping environments and caches.
+
+    Symbolic links are left out (linked folders are not entered): nothing is
+    read or written through one, so a linked test module is no place for tests.
+    """
     out = []
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.endswith(".egg-info"))
         rel = Path(folder).relative_to(root).as_posix()
-        out += [name if rel == "." else f"{rel}/{name}" for name in sorted(files)]
+        names = (n for n in sorted(files) if not os.path.islink(os.path.join(folder, n)))
+        out += [name if rel == "." else f"{rel}/{name}" for name in names]
     return tuple(out)
 
 
