@@ -293,7 +293,8 @@ class _FileReader:
 
     def _inside(self, path: str) -> Path | None:
         rel = PurePosixPath(path)
-        if rel.is_absolute() or ".." in rel.parts:
+        # A NUL byte (a hostile --diff) names no file; realpath() would raise on it.
+        if "\0" in path or rel.is_absolute() or ".." in rel.parts:
             return None
         target = self._root / rel
         # A link (or linked folder) that resolves outside the root is not read through.
