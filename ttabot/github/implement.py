@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ttabot import git
+from ttabot.fileio import read_inside
 from ttabot.github.context import Context
 from ttabot.github.event import Issue
 from ttabot.records import TaskKind, ValidationStage
@@ -113,9 +114,12 @@ def context_files(root: Path, listing: tuple[str, ...], text: str) -> dict[str, 
     out: dict[str, str] = {}
     used = 0
     for path in chosen:
+        data = read_inside(root, path)  # never through a link: no secret rides along
         try:
-            body = (root / path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+            body = data.decode("utf-8") if data is not None else None
+        except UnicodeDecodeError:
+            body = None
+        if body is None:
             continue
         if used + len(body) > MAX_CONTEXT:
             break
