@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,10 +89,13 @@ class Workspace:
         """Why no test could run for ``module`` (no pytest, package not found), or None."""
         top = import_name(module).split(".")[0]
         if top not in self._unavailable:
+            # In the copy, through its sandbox: the interpreter may be the tree's own
+            # `.venv/bin/python`, which is the tree's code like any other.
+            box = (await self.copy_for(module)).sandbox
             self._unavailable[top] = await asyncio.to_thread(
-                missing_modules,
-                self.python,
-                self.root,
+                functools.partial(missing_modules, runner=box.run),
+                box.interpreter,
+                box.path,
                 ["pytest", top],
                 self.environ,
                 self.settings.draft.test_timeout,
