@@ -58,3 +58,16 @@ def test_an_interpreter_link_into_a_checkout_does_not_bind_the_checkout(tmp_path
     (tree / ".venv" / "bin" / "python").symlink_to("../../bin/python")
     roots = interpreter_roots(str(tree / ".venv" / "bin" / "python"), str(tmp_path / "home"))
     assert tree not in roots
+
+
+def test_a_copied_venv_cannot_name_its_checkout_as_home(tmp_path: Path) -> None:
+    # The tree can hold a file identical to its own venv's interpreter anywhere in it:
+    # `home = <checkout>` then passed the copy test, and the folder above the
+    # checkout (the checkout, its .git and token inside) was bound.
+    work = tmp_path / "work" / "proj"
+    checkout = work / "proj"
+    (checkout / ".git").mkdir(parents=True)
+    python = _venv(checkout, str(checkout))
+    shutil.copy(python, checkout / "python")
+    roots = interpreter_roots(str(python), str(tmp_path / "home"))
+    assert work not in roots and checkout not in roots

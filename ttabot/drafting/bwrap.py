@@ -83,13 +83,23 @@ def interpreter_roots(python: str, home: str | None) -> list[Path]:
     for prefix in candidates:
         if prefix == Path("/") or (home and (Path(home) == prefix or prefix in Path(home).parents)):
             prefix = exe.parent
-        if (prefix / ".git").exists():
-            # A checkout (the tree's own link ../../bin/python leads here): its .git
-            # holds remotes' credentials and actions/checkout's token.
+        if _holds_checkout(prefix):
+            # A checkout (the tree's own link ../../bin/python leads here), or the folder
+            # above one: its .git holds remotes' credentials and actions/checkout's token.
             continue
         if not _under(prefix, SYSTEM_DIRS) and prefix not in found and prefix.is_dir():
             found.append(prefix)
     return found
+
+
+def _holds_checkout(folder: Path) -> bool:
+    """Whether ``folder`` or one of its sub-folders is a git checkout (has a ``.git``)."""
+    if (folder / ".git").exists():
+        return True
+    try:
+        return any((child / ".git").exists() for child in folder.iterdir() if child.is_dir())
+    except OSError:
+        return True  # unreadable: not known to be safe
 
 
 def _copied_from(exe: Path, bindir: Path) -> bool:
