@@ -283,7 +283,7 @@ class _FileReader:
 
     def __call__(self, path: str) -> bytes | None:
         target = self._inside(path)
-        if target is None:
+        if target is None or not target.is_file():  # a FIFO would block the read forever
             return None
         try:
             return target.read_bytes()

@@ -394,3 +394,18 @@ def test_diff_with_a_nul_byte_in_a_path_reads_nothing_and_does_not_crash(tmp_pat
     selection = select_change(root, diff=diff)
     assert selection.read_new("n\x00.py") is None
     assert selection.read_new("m.py") == b"x = 1\n"
+
+
+def test_diff_naming_a_fifo_under_the_root_reads_nothing(tmp_path: Path) -> None:
+    # exists() asked is_file(), but the read itself opened whatever the name was: a FIFO
+    # named by the diff (next to a real file, so the root check passed) blocked
+    # `ttabot check --diff` forever in the added-lines check.
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "m.py").write_text("x = 1\n")
+    os.mkfifo(root / "pipe.py")
+    diff = b"".join(
+        f"--- a/{p}\n+++ b/{p}\n@@ -0,0 +1 @@\n+x = 1\n".encode() for p in ("m.py", "pipe.py")
+    )
+    selection = select_change(root, diff=diff)
+    assert selection.read_new("pipe.py") is None
