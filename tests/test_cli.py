@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import click
 import pytest
@@ -108,3 +109,24 @@ def test_exit_codes_keep_their_documented_values() -> None:
     assert output.EXIT_NO_ANSWER == EXIT_DRAFT_NO_ANSWER == 2
     assert (EXIT_INTERRUPTED, EXIT_TERMINATED) == (130, 143)
     assert Stopped(signal.SIGTERM).exit_code == 143 and Stopped().exit_code == 130
+
+
+@pytest.mark.parametrize("entry", ["cli", "hook"])
+def test_an_error_quoting_a_hostile_name_is_still_one_line_without_escapes(
+    entry: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # An error message may quote a path from the diff; git-quoted paths carry any byte.
+    # "m\n\x1b[2Jz.py" split the one error line in two and sent an escape sequence
+    # (here: clear the screen) to the terminal.
+    from ttabot.entry import main as hook_main
+
+    name = "m\n\x1b[2Jz.py"
+    (tmp_path / name).write_text("x = 1\n")
+    diff = tmp_path / "change.diff"
+    diff.write_text('--- "a/m\\n\\033[2Jz.py"\n+++ "b/m\\n\\033[2Jz.py"\n@@ -0,0 +1 @@\n+y = 2\n')
+    run = main if entry == "cli" else hook_main
+    code = run(["check", "--diff", str(diff), "--root", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1 and err.startswith("ttabot: error: ")
+    assert "\x1b" not in err

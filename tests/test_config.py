@@ -308,3 +308,25 @@ def test_a_bad_state_url_from_the_environment_is_one_line(tmp_path: Path) -> Non
     with pytest.raises(TtabotError) as info:
         load_settings(tmp_path, environ={"TTABOT_STATE_URL": "http://127.0.0.1:6379"})
     assert "with the environment" in str(info.value) and "\n" not in str(info.value)
+
+
+def test_a_config_nested_too_deeply_is_one_line_not_a_recursion_error(tmp_path: Path) -> None:
+    # tomllib parses nested arrays recursively: `a = [[[...]]]` 5,000 deep raised
+    # RecursionError, a traceback from `ttabot check` instead of one line and exit 2.
+    (tmp_path / ".ttabot.toml").write_text("a = " + "[" * 5000 + "]" * 5000 + "\n")
+    with pytest.raises(TtabotError, match="not valid TOML") as info:
+        load_settings(tmp_path, environ={})
+    assert "\n" not in str(info.value)
+
+
+def test_two_configs_with_deep_tables_merge_to_one_line_not_a_recursion_error(
+    tmp_path: Path,
+) -> None:
+    # Dotted keys make tables 3,000 deep without any recursion in the parser; merging
+    # `.ttabot.toml` over `[tool.ttabot]` recursed once per level.
+    deep = ".".join(["a"] * 3000)
+    (tmp_path / ".ttabot.toml").write_text(f"[client]\n{deep} = 1\n")
+    (tmp_path / "pyproject.toml").write_text(f"[tool.ttabot.client]\n{deep} = 2\n")
+    with pytest.raises(TtabotError, match="nested too deeply") as info:
+        load_settings(tmp_path, environ={})
+    assert "\n" not in str(info.value)

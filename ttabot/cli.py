@@ -110,7 +110,10 @@ def _end(exc: BaseException) -> int:
         message = f"{' '.join(exc.format_message().split())} (see '{where} --help')"
     elif isinstance(exc, click.ClickException):
         message = " ".join(exc.format_message().split())
-    click.echo(f"ttabot: error: {message}", err=True)
+    from ttabot.report import printable
+
+    # One line even when the message quotes a hostile name (a newline, an escape sequence).
+    click.echo(f"ttabot: error: {printable(message)}", err=True)
     return getattr(exc, "exit_code", EXIT_USAGE)
 
 

@@ -141,7 +141,9 @@ def run_hook(options: CheckOptions) -> int:
     try:
         return run(options, echo)
     except TtabotError as exc:
-        echo(f"ttabot: error: {exc}", err=True)
+        from ttabot.report import printable
+
+        echo(f"ttabot: error: {printable(str(exc))}", err=True)
         return exc.exit_code
     except (EOFError, KeyboardInterrupt):
         # Inside a command click turns these into Abort: an empty line, then ttabot.cli's line.

@@ -50,6 +50,20 @@ def inside(root: Path, rel: str) -> Path:
     return target
 
 
+def read_inside(root: Path, rel: str) -> bytes | None:
+    """The bytes of the regular file ``root / rel``; None when it is absent, not a
+    regular file, outside ``root`` or reached through a symbolic link (:func:`inside`).
+
+    For files whose text goes somewhere else (a model's prompt): a tracked link to
+    ``/proc/self/environ`` or ``.git/config`` must not carry secrets along.
+    """
+    try:
+        target = inside(root, rel)
+        return target.read_bytes() if target.is_file() else None
+    except (ValueError, OSError):
+        return None
+
+
 def write_all_atomic(root: Path, texts: Mapping[str, str]) -> None:
     """Write every ``rel -> text`` under ``root``, or none of them.
 

@@ -283,7 +283,7 @@ class _FileReader:
 
     def __call__(self, path: str) -> bytes | None:
         target = self._inside(path)
-        if target is None:
+        if target is None or not target.is_file():  # a FIFO would block the read forever
             return None
         try:
             return target.read_bytes()
@@ -293,7 +293,8 @@ class _FileReader:
 
     def _inside(self, path: str) -> Path | None:
         rel = PurePosixPath(path)
-        if rel.is_absolute() or ".." in rel.parts:
+        # A NUL byte (a hostile --diff) names no file; realpath() would raise on it.
+        if "\0" in path or rel.is_absolute() or ".." in rel.parts:
             return None
         target = self._root / rel
         # A link (or linked folder) that resolves outside the root is not read through.

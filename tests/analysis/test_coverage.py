@@ -193,3 +193,35 @@ def test_importing_analysis_stays_light() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    "number",
+    [
+        pytest.param("abc", id="not a number"),
+        pytest.param("9" * 5000, id="more digits than int() takes"),
+        pytest.param("", id="empty"),
+    ],
+)
+def test_a_hostile_line_number_in_cobertura_is_skipped_not_a_crash(
+    tmp_path: Path, number: str
+) -> None:
+    # A coverage report is a file someone else's CI wrote: a line number that is no
+    # integer was a ValueError traceback out of `ttabot check --coverage`.
+    (tmp_path / "cov.xml").write_text(
+        '<?xml version="1.0" ?>\n<coverage><packages><package><classes>'
+        f'<class filename="a.py"><lines><line number="{number}" hits="1"/>'
+        '<line number="2" hits="1"/></lines></class></classes></package></packages></coverage>'
+    )
+    assert load_covered_lines(tmp_path / "cov.xml", tmp_path) == {"a.py": frozenset({2})}
+
+
+def test_a_measured_file_name_with_a_nul_byte_is_left_out(tmp_path: Path) -> None:
+    # coverage.py stores any string as a file name; realpath() of one with a NUL
+    # raised ValueError out of `ttabot check --coverage .coverage`.
+    import coverage
+
+    data = coverage.CoverageData(basename=str(tmp_path / ".coverage"))
+    data.add_lines({str(tmp_path / "a\0.py"): [1], str(tmp_path / "b.py"): [2]})
+    data.write()
+    assert load_covered_lines(tmp_path / ".coverage", tmp_path) == {"b.py": frozenset({2})}

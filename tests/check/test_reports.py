@@ -162,3 +162,17 @@ def test_annotation_lines() -> None:
     assert (
         lines[4] == "::warning file=broken.py,title=ttabot::does not parse: invalid syntax (line 1)"
     )
+
+
+@pytest.mark.parametrize("fmt", ["text", "concise"])
+def test_a_file_name_cannot_send_escape_sequences_to_the_terminal(fmt: str) -> None:
+    # git keeps any byte but NUL and "/" in a file name, and quotes them in its own
+    # output; ttabot printed the decoded name raw. A staged `a\x1b]52;c;...\x07.py`
+    # wrote the reader's clipboard (OSC 52), `\x1b[2K\r` erased the finding's line,
+    # `\x1b]0;...\x07` retitled the terminal: on every `git commit` with the hook.
+    path = "a\x1b]52;c;cm0gLXJmIH4=\x07\x1b[2K\r\x9b31mb.py"
+    finding = Finding(Category.DOCS_MISSING, path, "f", 1, 2, TaskKind.DOCUMENTATION, "m `f`")
+    result = CheckResult((finding,), (CheckWarning(path, "does not parse: x\x1b[2J"),))
+    out = render(fmt, Report(result, frozenset({Category.DOCS_MISSING})))
+    assert not any(ch in out for ch in "\x1b\x07\r\x9b")
+    assert "a\\x1b]52;c;cm0gLXJmIH4=\\x07\\x1b[2K\\r\\x9b31mb.py" in out

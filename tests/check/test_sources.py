@@ -379,3 +379,33 @@ def test_a_bogus_git_entry_gets_the_usual_error(tmp_path: Path, entry: str, said
     with pytest.raises(TtabotError) as info:
         select_change(tmp_path)
     assert str(info.value).startswith(said.format(root=tmp_path))
+
+
+def test_diff_with_a_nul_byte_in_a_path_reads_nothing_and_does_not_crash(tmp_path: Path) -> None:
+    # realpath() of a path holding NUL raises ValueError: a hostile --diff crashed
+    # `ttabot check` with a traceback instead of treating the file as unreadable.
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "m.py").write_text("x = 1\n")
+    diff = (
+        b"--- a/m.py\n+++ b/m.py\n@@ -0,0 +1 @@\n+x = 1\n"
+        b"--- a/n\x00.py\n+++ b/n\x00.py\n@@ -0,0 +1 @@\n+x = 1\n"
+    )
+    selection = select_change(root, diff=diff)
+    assert selection.read_new("n\x00.py") is None
+    assert selection.read_new("m.py") == b"x = 1\n"
+
+
+def test_diff_naming_a_fifo_under_the_root_reads_nothing(tmp_path: Path) -> None:
+    # exists() asked is_file(), but the read itself opened whatever the name was: a FIFO
+    # named by the diff (next to a real file, so the root check passed) blocked
+    # `ttabot check --diff` forever in the added-lines check.
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "m.py").write_text("x = 1\n")
+    os.mkfifo(root / "pipe.py")
+    diff = b"".join(
+        f"--- a/{p}\n+++ b/{p}\n@@ -0,0 +1 @@\n+x = 1\n".encode() for p in ("m.py", "pipe.py")
+    )
+    selection = select_change(root, diff=diff)
+    assert selection.read_new("pipe.py") is None

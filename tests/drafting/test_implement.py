@@ -150,3 +150,20 @@ def test_check_tree(tmp_path: Path, path: str, reason: str | None) -> None:
     else:
         with pytest.raises(ValueError, match=reason):
             check_tree(tmp_path, [path])
+
+
+def test_context_files_are_never_read_through_a_symlink(repo: GitRepo, tmp_path: Path) -> None:
+    # A tracked link merged into the default branch (a one-line diff a reviewer
+    # passes over) turned `/ttabot implement` on an issue naming it into a leak:
+    # `env.md -> /proc/self/environ` put the job's GITHUB_TOKEN and model key into
+    # the prompt sent to a model provider, `cfg.md -> .git/config` the checkout's
+    # persisted token. An issue anyone can write names the files.
+    secret = tmp_path / "outside.txt"
+    secret.write_text("SECRET=hunter2hunter2\n")
+    repo.commit(**{"pkg__core.py": "A = 1\n"})
+    (repo.path / "env.md").symlink_to(secret)
+    (repo.path / "cfg.md").symlink_to(".git/config")
+    (repo.path / "lib").symlink_to(repo.path / "pkg")
+    listing = ("cfg.md", "env.md", "lib/core.py", "pkg/core.py")
+    got = context_files(repo.path, listing, "see env.md, cfg.md, lib/core.py and pkg/core.py")
+    assert got == {"pkg/core.py": "A = 1\n"}

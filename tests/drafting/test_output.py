@@ -106,3 +106,14 @@ def test_apply_skips_a_file_edited_since_it_was_read(tmp_path: Path) -> None:
     assert written == ["d/t.py"] and skipped and skipped[0].startswith("m.py")
     assert (tmp_path / "m.py").read_text() == "edited meanwhile\n"
     assert (tmp_path / "d/t.py").read_text() == "new\n"
+
+
+def test_the_summary_shows_control_characters_in_a_reason_or_path_as_escapes() -> None:
+    # A rejected draft's reason quotes the model's answer or test output; an escape
+    # sequence in it (or in the file's name) reached the terminal raw.
+    draft = make(V0, V1, accepted=False, path="a\x1b]0;t\x07.py")._replace(
+        reason="the answer: \x1b]52;c;cm0gLXJmIH4=\x07\x1b[2K"
+    )
+    line = output.summary([draft])
+    assert "\x1b" not in line and "\x07" not in line
+    assert "a\\x1b]0;t\\x07.py" in line and "\\x1b]52;c;" in line

@@ -60,3 +60,40 @@ def test_the_answer_parser_uses_the_normalised_path() -> None:
     assert files == {"pkg/a.py": "A = 1\n"}
     with pytest.raises(ValueError, match="refusing"):
         parse_answer('{"files": [{"path": "docs/../.github/workflows/ci.yml", "content": ""}]}')
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        # Other CI services build every branch pushed to the repository, with the
+        # project's secrets, from the configuration in that branch: ttabot's own
+        # ttabot/issue-N branch (pushed by GITHUB_TOKEN, which starts no GitHub
+        # workflow) still started them. An issue anyone can write steers the model.
+        ".circleci/config.yml",
+        ".travis.yml",
+        ".gitlab-ci.yml",
+        "azure-pipelines.yml",
+        "appveyor.yml",
+        ".appveyor.yml",
+        "bitbucket-pipelines.yml",
+        ".drone.yml",
+        "Jenkinsfile",
+        ".cirrus.yml",
+        ".buildkite/pipeline.yml",
+        ".woodpecker.yml",
+        ".woodpecker/build.yml",
+        "cloudbuild.yaml",
+        "buildspec.yml",
+        # Code that runs on a reviewer's machine or Codespace when they check it out.
+        ".pre-commit-config.yaml",
+        ".devcontainer/devcontainer.json",
+        # git's business: submodule URLs, filters and drivers.
+        ".gitmodules",
+        ".gitattributes",
+        "sub/.gitmodules",
+        ".CircleCI/config.yml",
+        "JENKINSFILE",
+    ],
+)
+def test_other_ci_and_checkout_configuration_is_refused(path: str) -> None:
+    assert safe_relative_path(path) is None

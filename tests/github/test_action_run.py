@@ -491,6 +491,30 @@ def test_implement_opens_a_pull_request_from_a_new_branch(stage: Stage) -> None:
     assert any(pr["html_url"] in c["body"] for c in stage.fake.comments[40])
 
 
+def test_a_rerun_of_implement_opens_no_second_pull_request(stage: Stage) -> None:
+    # "Re-run jobs" runs the same command again: it drafted again (another model call),
+    # pushed another commit and opened a second PR for the same comment, with a second
+    # reply. A command already answered, or an issue with ttabot's PR still open, is
+    # not implemented again.
+    with implement_stage(stage, CORE_WITH_SUB) as (s, models):
+        event = s.comment_event("/ttabot implement", on_pr=False, number=43)
+        first = s.run("issue_comment", event, TTABOT_PROVIDER_KEYS="fake=sk-model-secret")
+        assert first.code == 0, first.stderr + first.summary
+        replies = len(s.fake.comments[43])
+        again = s.run("issue_comment", event, TTABOT_PROVIDER_KEYS="fake=sk-model-secret")
+        assert again.code == 0, again.stderr + again.summary
+        assert len(models.calls) == 1
+        assert len(s.fake.opened) == 1
+        assert len(s.fake.comments[43]) == replies  # the command was answered already
+        # A new command while ttabot's PR is still open points to it, and drafts nothing.
+        second = s.comment_event("/ttabot implement", on_pr=False, number=43)
+        assert second["comment"]["id"] != event["comment"]["id"]
+        third = s.run("issue_comment", second, TTABOT_PROVIDER_KEYS="fake=sk-model-secret")
+        assert third.code == 0, third.stderr + third.summary
+        assert len(models.calls) == 1 and len(s.fake.opened) == 1
+        assert s.fake.opened[0]["html_url"] in s.fake.comments[43][-1]["body"]
+
+
 def test_implement_that_breaks_the_tests_opens_nothing(stage: Stage) -> None:
     broken = CORE_WITH_SUB.replace("return 1", "return 2")
     with implement_stage(stage, broken) as (s, _):

@@ -113,3 +113,18 @@ def test_conflict_409_on_ref_update_means_moved(hub: Hub) -> None:
     outcome = commit_drafts(hub.api, "octo/proj", pr(), [draft()])
     assert outcome.sha is None and "nothing was pushed" in outcome.message
     assert hub.fake.refs["feature"] == HEAD
+
+
+def test_a_branch_name_is_shown_as_an_inert_code_span(hub: Hub) -> None:
+    # git allows backticks, "@" and "<" in branch names; the name was put between
+    # single backticks in the report's notes, so `x`@org/team`<img ...>` broke out
+    # of the span and the sticky comment pinged a team and loaded a remote image.
+    branch = "x`@org/team`<img/src=//evil.example/t.png>"
+    hub.fake.default_branch = branch
+    hub.fake.add_pull(PullState(4, HEAD, branch, BASE))
+    pull = PullRequest(4, HEAD, branch, "octo/proj", BASE, "main", "octo/proj")
+    outcome = commit_drafts(hub.api, "octo/proj", pull, [draft()])
+    assert outcome.sha is None
+    assert outcome.message.startswith(
+        "commit mode: ``x`@org/team`<img/src=//evil.example/t.png>`` is the default branch"
+    )

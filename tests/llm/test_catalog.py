@@ -83,3 +83,18 @@ def test_a_model_list_past_the_cap_or_too_deep_is_one_error() -> None:
     deep = httpx.MockTransport(lambda request: httpx.Response(200, content=b"[" * 100_000))
     with pytest.raises(TtabotError, match="is not JSON"):
         asyncio.run(fetch_catalog(provider, {}, transport=deep))
+
+
+def test_a_model_id_that_is_not_printable_text_is_left_out() -> None:
+    # `ttabot models --free` prints each id: a provider's id holding an escape
+    # sequence (OSC 52 writes the clipboard) reached the terminal raw, and a
+    # megabyte-long one filled it.
+    free = {"prompt": "0", "completion": "0"}
+    payload = {
+        "data": [
+            {"id": "ok/model:free", "pricing": free},
+            {"id": "evil\x1b]52;c;cm0gLXJmIH4=\x07", "pricing": free},
+            {"id": "x" * 100_000, "pricing": free},
+        ]
+    }
+    assert [m.id for m in parse_catalog(payload)] == ["ok/model:free"]

@@ -285,3 +285,42 @@ def test_state_settings_are_read() -> None:
     settings = settings_from_table(table, "test")
     assert settings.state.url == "redis://cache:6379/2"
     assert settings.client.learn is False
+
+
+def test_bytes_that_are_not_utf8_in_redis_are_ignored(redis_url: str, tmp_path: Path) -> None:
+    # The client decodes every reply as UTF-8: one value (or field) of other bytes,
+    # written by any process sharing the database, raised UnicodeDecodeError out of
+    # cooldowns() and stopped the run with a traceback.
+    import redis
+
+    from ttabot.llm.state_redis import connect_redis
+
+    raw = redis.Redis.from_url(redis_url)
+    now = time.time()
+    raw.hset("ttabot:cooldowns", mapping={b"bad\xff": b"1", "ok": now + 60, "v": b"\xff\xfe"})
+    raw.hset("ttabot:quotas", mapping={"q": b"\xff 0 1"})
+    raw.hset("ttabot:learning", mapping={b"k\tm\xff\taccepted": "2"})
+    warnings: list[str] = []
+    state = connect_redis(redis_url, FileState(tmp_path), warn=warnings.append)
+    state.cooldowns()
+    state.quotas()
+    state.outcomes()
+    assert len(warnings) <= 1
+
+
+@pytest.mark.parametrize("kind", ["dev-zero", "fifo"])
+def test_a_state_file_that_is_no_regular_file_is_not_read(tmp_path: Path, kind: str) -> None:
+    # The size check followed a link to /dev/zero (size 0) and read_text() then read
+    # without end; a FIFO blocked forever. Another process (or a restored cache) can
+    # leave either in the state folder.
+    import os
+
+    target = tmp_path / STATE_FILE
+    if kind == "dev-zero":
+        target.symlink_to("/dev/zero")
+    else:
+        os.mkfifo(target)
+    warnings: list[str] = []
+    state = FileState(tmp_path, warn=warnings.append)
+    assert state.cooldowns() == {}
+    assert len(warnings) == 1

@@ -72,3 +72,28 @@ def test_metrics_cells_stay_in_their_column() -> None:
     (row,) = rows
     cells = re.split(r"(?<!\\)\|", row)[1:-1]  # an unescaped "|" starts a new cell
     assert _live_html(table) == [] and len(cells) == 3, cells
+
+
+def test_a_suppression_comment_in_the_prs_code_cannot_ping_or_embed() -> None:
+    # `# ttabot: ignore[...]` takes any text between the brackets; an unknown name is
+    # quoted back in a warning, and warnings went into the sticky comment as raw
+    # Markdown: a PR's source line pinged people and embedded a remote image.
+    from ttabot.analysis import analyze
+    from ttabot.analysis.suppression import apply_suppressions
+    from ttabot.change import parse_diff
+    from ttabot.config import CheckSettings
+
+    hostile = "@octocat <img src=https://attacker.example/t.png> <https://attacker.example>"
+    source = f"def f():  # ttabot: ignore[{hostile}]\n    return 1\n".encode()
+    diff = "--- a/m.py\n+++ b/m.py\n@@ -0,0 +1,2 @@\n+def f():  # x\n+    return 1\n"
+    result = apply_suppressions(
+        analyze(parse_diff(diff), lambda path: source, CheckSettings()), lambda path: source
+    )
+    assert any(hostile in w.message for w in result.warnings)
+    body = render_body(ReviewReport("a" * 40, result))
+    warning = next(line for line in body.splitlines() if "ignore" in line)
+    # The whole message is one code span: nothing in it is a mention, link or tag.
+    message = warning.split(": ", 1)[1]
+    ticks = re.match(r"`+", message)
+    assert ticks is not None and message.endswith(ticks.group())
+    assert message.count(ticks.group()) == 2

@@ -219,3 +219,31 @@ def test_triage_adds_fitting_labels_but_never_one_a_person_removed(tmp_path: Pat
     assert taken_off.labels == {} and "no triage label fits" in again.summary
     offline = triage_issue(job, None, issue)
     assert "already has" in offline.summary  # reported only: nothing can be written
+
+
+def test_an_unknown_verb_is_echoed_inert_and_bounded() -> None:
+    # Any org MEMBER may give a verb that needs no write permission. The unknown verb
+    # was echoed between single backticks: one with its own backticks broke out and
+    # made the bot ping a team and show an image; a 60,000-character one was echoed whole.
+    forge = MemoryForge(pulls={7: same_repo_pr()}, roles={})
+    verb = "x`@org/everyone`<img/src=//evil.example/t.png>"
+    obey_comment(
+        forge,
+        Handlers(),
+        PR_ISSUE,
+        comment(f"/ttabot {verb}", association="MEMBER"),
+        mode="comment",
+        allowed_associations=ALLOWED,
+    )
+    reply = forge.replies[-1][2]
+    shown = reply.split("\n", 1)[0]
+    assert shown == "Unknown command ``x`@org/everyone`<img/src=//evil.example/t.png>`` here."
+    obey_comment(
+        forge,
+        Handlers(),
+        PR_ISSUE,
+        comment("/ttabot " + "y" * 60_000, association="MEMBER"),
+        mode="comment",
+        allowed_associations=ALLOWED,
+    )
+    assert len(forge.replies[-1][2]) < 2_000

@@ -75,3 +75,17 @@ def test_without_code_runs_keeps_only_docstrings() -> None:
     assert [(x.path, x.category) for x in kept.findings] == [("a.py", Category.DOCS_MISSING)]
     asked = Ask("suggest", frozenset({Category.TESTS_NEEDED}))
     assert without_code_runs(result, asked).findings == ()
+
+
+def test_the_scope_a_commenter_narrowed_to_is_inert_and_bounded_in_the_report() -> None:
+    # `/ttabot check PATH::SYMBOL` needs no write permission (any org MEMBER may say
+    # it), and the scope lands in the sticky comment: a target with its own backticks
+    # broke out of the code span (a team ping, a remote image), a huge one filled the
+    # comment.
+    from ttabot.review.report import ReviewReport, render_body
+
+    ask = Ask("comment", None, "a`@org/everyone`<img/src=//evil.example/t.png>", "b`@x`")
+    body = render_body(ReviewReport("0" * 40, None, scope=describe(ask)))
+    assert "_Scope: in ``a`@org/everyone`<img/src=//evil.example/t.png>`` `` b`@x` ``_" in body
+    huge = describe(Ask("comment", None, "p" * 60_000, "s" * 60_000))
+    assert len(huge) < 1_000

@@ -51,7 +51,7 @@ def test_body_groups_findings_by_category_with_marker() -> None:
     assert "**Refactor**" not in body
     assert body.index("Tests needed") < body.index("Docs missing")
     assert "`pkg/m.py:20` `Cls.meth`" in body
-    assert "`bad.py`: does not parse" in body
+    assert "`bad.py`: `does not parse`" in body
 
 
 def test_summary_version_has_no_marker() -> None:

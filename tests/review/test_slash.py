@@ -85,3 +85,27 @@ def test_verbs_and_help_depend_on_where() -> None:
     assert "implement" in valid_verbs(False) and "implement" not in valid_verbs(True)
     assert "/ttabot tests" in help_text(True)
     assert "/ttabot triage" in help_text(False)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # A fence of four backticks is closed only by four or more: the ``` line inside
+        # is text, and so is the command after it (a pasted log, a quoted reply).
+        "````\n```\n/ttabot implement\n````",
+        # A ~~~ fence is not closed by ```.
+        "~~~\n```\n/ttabot implement\n~~~",
+        # A fence that is never closed runs to the end of the comment.
+        "```text\nlog:\n```python\n/ttabot implement",
+        # Hidden in an HTML comment: GitHub shows nothing, no one sees a command.
+        "thanks!\n<!--\n/ttabot implement\n-->",
+    ],
+)
+def test_commands_in_code_or_hidden_are_not_commands(body: str) -> None:
+    assert parse_command(body) is None
+
+
+def test_a_command_after_a_closed_fence_or_comment_still_counts() -> None:
+    assert parse_command("````\n```\n````\n/ttabot docs") == Command("docs")
+    assert parse_command("<!-- note -->\n/ttabot docs") == Command("docs")
+    assert parse_command("~~~\nx\n~~~~\n/ttabot tests") == Command("tests")

@@ -546,6 +546,7 @@ class FakeGitHub:
             "html_url": f"https://github.com/{self.repo}/pull/{number}",
             "head": {"ref": data["head"], "sha": self.refs[data["head"]]},
             "base": {"ref": data["base"]},
+            "user": {"login": self.login, "type": self.login_type},
         }
         self.opened.append(pull)
         return Reply(201, pull)

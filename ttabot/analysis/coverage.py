@@ -39,10 +39,10 @@ def load_covered_lines(path: Path, root: Path) -> Mapping[str, frozenset[int]]:
 
 def _relative(absolute: str, root: str) -> str | None:
     """``absolute`` relative to ``root`` with ``/``, or None when it lies outside."""
-    real = os.path.realpath(absolute)
     try:
+        real = os.path.realpath(absolute)
         rel = os.path.relpath(real, root)
-    except ValueError:  # another drive on Windows
+    except ValueError:  # another drive on Windows; a NUL byte in a hostile report's name
         return None
     if rel == os.pardir or rel.startswith(os.pardir + os.sep) or os.path.isabs(rel):
         return None
@@ -95,7 +95,9 @@ def _from_cobertura(path: Path, root: Path) -> Mapping[str, frozenset[int]]:
         if not filename:
             continue
         executed = [
-            int(line.get("number", "0")) for line in cls.iter("line") if _hits(line.get("hits")) > 0
+            number
+            for line in cls.iter("line")
+            if _hits(line.get("hits")) > 0 and (number := _hits(line.get("number"))) > 0
         ]
         rel = _locate(filename, sources, real_root)
         if rel is not None:
@@ -104,6 +106,7 @@ def _from_cobertura(path: Path, root: Path) -> Mapping[str, frozenset[int]]:
 
 
 def _hits(value: str | None) -> int:
+    """A count or line number from the report; 0 for anything that is not an integer."""
     try:
         return int(value or "0")
     except ValueError:

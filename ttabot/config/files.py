@@ -30,6 +30,8 @@ def _parse_toml(data: bytes, path: Path) -> dict[str, Any]:
         return tomllib.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise TtabotError(f"config {path} is not valid TOML: {exc}") from None
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        raise TtabotError(f"config {path} is not valid TOML: nested too deeply") from None
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -65,7 +67,11 @@ def find_config(root: Path) -> tuple[dict[str, Any], str] | None:
         _validate(*found[0])
         return found[0]
     (base, base_source), (top, top_source) = found
-    merged, source = merge_tables(base, top), f"{top_source} over {base_source}"
+    source = f"{top_source} over {base_source}"
+    try:
+        merged = merge_tables(base, top)
+    except RecursionError:  # dotted keys nest tables without limit; no setting is that deep
+        raise TtabotError(f"config {source}: tables nested too deeply") from None
     try:
         settings_from_table(merged, source)
     except TtabotError as exc:

@@ -23,6 +23,7 @@ from ttabot.config import Settings
 from ttabot.drafting.kinds import KINDS, drafter_for
 from ttabot.drafting.plan import Project, Task, plan_tasks
 from ttabot.drafting.sandbox import SKIP_DIRS
+from ttabot.fileio import read_inside
 from ttabot.records import CheckResult, Draft, FileStatus
 
 if TYPE_CHECKING:
@@ -82,11 +83,12 @@ def project_for(selection: Selection, files: Mapping[str, str | None] | None = N
     def read(path: str) -> str | None:
         if path in files:
             return files[path]
-        target = root / path
+        # Bytes, not read_text: newline translation would turn CRLF files into LF.
+        # Never through a link: a tracked one to /proc/self/environ would carry secrets.
+        data = read_inside(root, path)
         try:
-            # Bytes, not read_text: newline translation would turn CRLF files into LF.
-            return target.read_bytes().decode("utf-8") if target.is_file() else None
-        except (OSError, UnicodeDecodeError):
+            return data.decode("utf-8") if data is not None else None
+        except UnicodeDecodeError:
             return None
 
     listed = set(project_files(root)) | {p for p, text in files.items() if text is not None}

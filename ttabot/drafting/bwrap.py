@@ -11,6 +11,7 @@ process in the namespace.
 
 from __future__ import annotations
 
+import filecmp
 import functools
 import os
 import shutil
@@ -76,15 +77,46 @@ def interpreter_roots(python: str, home: str | None) -> list[Path]:
     if cfg.is_file():
         for line in cfg.read_text("utf-8", "replace").splitlines():
             key, _, value = line.partition("=")
-            if key.strip() == "home" and value.strip():
+            if key.strip() == "home" and value.strip() and _copied_from(exe, Path(value.strip())):
                 base = Path(value.strip())
                 candidates += [base.parent, base.resolve().parent]
     for prefix in candidates:
         if prefix == Path("/") or (home and (Path(home) == prefix or prefix in Path(home).parents)):
             prefix = exe.parent
+        if _holds_checkout(prefix):
+            # A checkout (the tree's own link ../../bin/python leads here), or the folder
+            # above one: its .git holds remotes' credentials and actions/checkout's token.
+            continue
         if not _under(prefix, SYSTEM_DIRS) and prefix not in found and prefix.is_dir():
             found.append(prefix)
     return found
+
+
+def _holds_checkout(folder: Path) -> bool:
+    """Whether ``folder`` or one of its sub-folders is a git checkout (has a ``.git``)."""
+    if (folder / ".git").exists():
+        return True
+    try:
+        return any((child / ".git").exists() for child in folder.iterdir() if child.is_dir())
+    except OSError:
+        return True  # unreadable: not known to be safe
+
+
+def _copied_from(exe: Path, bindir: Path) -> bool:
+    """Whether ``bindir`` holds the interpreter ``exe`` was copied from (``venv --copies``).
+
+    ``pyvenv.cfg`` is the tree's file when the tree holds the venv: its ``home`` is
+    believed only where the interpreter really came from, never as any folder it names.
+    """
+    if exe.is_symlink():
+        return False  # a linked venv's installation is found through the link
+    try:
+        return any(
+            candidate.is_file() and filecmp.cmp(exe, candidate, shallow=False)
+            for candidate in bindir.glob("python*")
+        )
+    except OSError:
+        return False
 
 
 def command(

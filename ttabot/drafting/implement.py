@@ -29,6 +29,7 @@ from ttabot import git
 from ttabot.drafting import prompts
 from ttabot.drafting.kinds import KINDS
 from ttabot.drafting.safepath import safe_relative_path
+from ttabot.fileio import read_inside
 from ttabot.records import NO_ANSWER_STAGE, Attempt, DraftStatus, TaskKind, ValidationStage
 
 if TYPE_CHECKING:
@@ -206,9 +207,12 @@ def context_files(root: Path, listing: tuple[str, ...], text: str) -> dict[str, 
     out: dict[str, str] = {}
     used = 0
     for path in chosen:
+        data = read_inside(root, path)  # never through a link: no secret rides along
         try:
-            body = (root / path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+            body = data.decode("utf-8") if data is not None else None
+        except UnicodeDecodeError:
+            body = None
+        if body is None:
             continue
         if used + len(body) > MAX_CONTEXT:
             break

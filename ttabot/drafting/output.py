@@ -14,6 +14,7 @@ from typing import Any
 from ttabot.errors import TtabotError
 from ttabot.fileio import inside, write_all_atomic
 from ttabot.records import Draft, DraftStatus
+from ttabot.report import printable
 
 #: Every ``status`` a draft can have, in the order counts are shown.
 STATUSES = tuple(s.value for s in DraftStatus)
@@ -134,7 +135,8 @@ def summary(drafts: Sequence[Draft]) -> str:
         line = f"{verdict(draft):10} {draft.kind.value:13} {draft.path} ({symbols}){model}"
         if draft.reason:
             line += f": {draft.reason.splitlines()[0] if draft.reason.strip() else ''}"
-        lines.append(line)
+        # The path and reason may quote the change, the model or test output: no escapes.
+        lines.append(printable(line))
     return "\n".join(lines) + ("\n" if lines else "")
 
 

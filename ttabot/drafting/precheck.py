@@ -10,10 +10,10 @@ in isolated mode, with nothing of the parent's environment but ``PATH``.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from ttabot.drafting.sandbox import run
+from ttabot.drafting.sandbox import RunResult, run
 
 _SCRIPT = (
     "import importlib.util, sys\n"
@@ -24,12 +24,23 @@ _SCRIPT = (
 
 
 def missing_modules(
-    python: str, root: Path, names: Sequence[str], environ: Mapping[str, str], timeout: float
+    python: str,
+    root: Path,
+    names: Sequence[str],
+    environ: Mapping[str, str],
+    timeout: float,
+    *,
+    runner: Callable[[Sequence[str]], RunResult] | None = None,
 ) -> str | None:
-    """Why ``python`` cannot run tests of ``names`` under ``root``, or None when it can."""
+    """Why ``python`` cannot run tests of ``names`` under ``root``, or None when it can.
+
+    ``runner`` runs the check (a project copy's :meth:`~ttabot.drafting.sandbox.Sandbox.run`,
+    so an interpreter the tree itself holds runs sandboxed, like generated code).
+    """
     env = {"PATH": environ.get("PATH", os.defpath), "PYTHONIOENCODING": "utf-8"}
+    argv = [python, "-I", "-c", _SCRIPT, str(root), *names]
     try:
-        result = run([python, "-I", "-c", _SCRIPT, str(root), *names], root, env, timeout)
+        result = run(argv, root, env, timeout) if runner is None else runner(argv)
     except OSError as exc:
         return f"cannot run the interpreter {python}: {exc.strerror or exc}"
     line = next((ln for ln in result.output.splitlines() if ln.startswith("missing:")), None)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,10 +89,16 @@ class Workspace:
         """Why no test could run for ``module`` (no pytest, package not found), or None."""
         top = import_name(module).split(".")[0]
         if top not in self._unavailable:
+            python, root, runner = self.python, self.root, None
+            if _in_tree(python, self.root):
+                # The tree's own `.venv/bin/python` (or its site-packages' .pth files) is
+                # the tree's code like any other: asked in the copy, through its sandbox.
+                box = (await self.copy_for(module)).sandbox
+                python, root, runner = box.interpreter, box.path, box.run
             self._unavailable[top] = await asyncio.to_thread(
-                missing_modules,
-                self.python,
-                self.root,
+                functools.partial(missing_modules, runner=runner),
+                python,
+                root,
                 ["pytest", top],
                 self.environ,
                 self.settings.draft.test_timeout,
@@ -101,6 +108,19 @@ class Workspace:
     async def close(self) -> None:
         """Remove every project copy."""
         await asyncio.to_thread(self._stack.close)
+
+
+def _in_tree(python: str, root: Path) -> bool:
+    """Whether the interpreter ``python`` lives in the project tree (as given or resolved)."""
+    given, top = Path(python).absolute(), root.absolute()
+    try:
+        resolved, real_top = given.resolve(), top.resolve()
+    except (OSError, RuntimeError):  # a link loop: the tree's doing, so the tree's
+        return True
+    return any(
+        inner == outer or outer in inner.parents
+        for inner, outer in ((given, top), (resolved, real_top), (given, real_top))
+    )
 
 
 def asker(ws: Workspace, task: Task) -> Callable[[Messages], Awaitable[Completion]]:

@@ -17,6 +17,7 @@ from ttabot import __version__
 from ttabot.github.api import GitHubApi, GitHubApiError
 from ttabot.github.event import PullRequest
 from ttabot.records import Draft
+from ttabot.review.inert import code_span
 
 #: Trailer that marks a commit as ttabot's work.
 TRAILER = f"Generated-by: ttabot {__version__}"
@@ -48,10 +49,10 @@ def branch_refusal(api: GitHubApi, repository: str, branch: str) -> str | None:
     """Why ``branch`` must never be pushed to (default or protected branch), or None."""
     default = api.get(f"/repos/{repository}").get("default_branch")
     if branch == default:
-        return f"commit mode: `{branch}` is the default branch; ttabot never pushes to it"
+        return f"commit mode: {code_span(branch)} is the default branch; ttabot never pushes to it"
     data = api.get(f"/repos/{repository}/branches/{quote(branch, safe='')}")
     if isinstance(data, dict) and data.get("protected") is True:
-        return f"commit mode: `{branch}` is a protected branch; ttabot never pushes to it"
+        return f"commit mode: {code_span(branch)} is a protected branch; ttabot never pushes to it"
     return None
 
 
@@ -100,9 +101,9 @@ def commit_drafts(
     pusher = push_api or api
     chosen = committable(drafts)
     ref_path = f"/repos/{repository}/git/refs/heads/{quote(pr.head_ref, safe='/')}"
-    moved = (
-        f"the branch `{pr.head_ref}` moved since {pr.head_sha[:7]} was analysed; nothing was pushed"
-    )
+    # The branch name is the PR's text (git allows backticks, "@", "<"): a code span.
+    shown = code_span(pr.head_ref)
+    moved = f"the branch {shown} moved since {pr.head_sha[:7]} was analysed; nothing was pushed"
     current = _ref_sha(api, repository, pr.head_ref)
     if current != pr.head_sha:
         return CommitOutcome(None, moved)
@@ -139,7 +140,7 @@ def commit_drafts(
         raise
     return CommitOutcome(
         new_sha,
-        f"committed {len(chosen)} draft(s) to `{pr.head_ref}` as {new_sha[:7]}",
+        f"committed {len(chosen)} draft(s) to {shown} as {new_sha[:7]}",
         () if push_api is not None else (NO_RERUN_NOTE,),
     )
 

@@ -17,7 +17,8 @@ from ttabot.github.api import GitHubApi, GitHubApiError
 from ttabot.github.commit import TRAILER
 from ttabot.github.context import Context
 from ttabot.github.event import Issue
-from ttabot.github.publish import reply
+from ttabot.github.identity import written_by
+from ttabot.github.publish import earlier_reply, reply
 from ttabot.review.inert import cap, code_span, fenced, strip_html_comments
 from ttabot.review.records import JobResult
 
@@ -112,6 +113,20 @@ def open_pull_request(
     return str(pr.get("html_url") or "")
 
 
+def open_implementation(api: GitHubApi, repository: str, number: int, author: str) -> str:
+    """The URL of ``author``'s open pull request implementing issue ``number``, or ``""``.
+
+    Known by the marker its description starts with, and by its author: a PR anyone
+    else opens with the marker does not count.
+    """
+    marker = f"<!-- ttabot:implement {number} -->"
+    for pr in api.get_all(f"/repos/{repository}/pulls", {"state": "open"}):
+        body = str(pr.get("body") or "") if isinstance(pr, dict) else ""
+        if isinstance(pr, dict) and body.startswith(marker + "\n") and written_by(pr, author):
+            return str(pr.get("html_url") or "")
+    return ""
+
+
 def issue_changed(api: GitHubApi, repository: str, issue: Issue) -> bool:
     """Whether the issue's title or body now differ from what the command's event carried.
 
@@ -142,6 +157,17 @@ def implement_issue(ctx: Context, issue: Issue, comment_id: int) -> JobResult:
     from ttabot.llm import usable_models
 
     assert ctx.api is not None
+    if earlier_reply(ctx.api, ctx.repository, issue.number, comment_id, author=ctx.bot_login):
+        # The same command again (a re-run of the job): it was answered; do nothing twice.
+        return JobResult(summary=f"ttabot: the command on #{issue.number} was answered already.\n")
+    opened = open_implementation(ctx.api, ctx.repository, issue.number, ctx.bot_login)
+    if opened:
+        text = (
+            f"ttabot already opened {opened} for #{issue.number}; close it to have "
+            "ttabot draft the issue again."
+        )
+        reply(ctx.api, ctx.repository, issue.number, comment_id, text, author=ctx.bot_login)
+        return JobResult(comment_url=opened, summary=text + "\n")
     if issue_changed(ctx.api, ctx.repository, issue):
         text = (
             f"ttabot did not implement #{issue.number}: the issue changed after the command; "

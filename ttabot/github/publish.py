@@ -89,18 +89,25 @@ def reply(
     """
     marker = f"<!-- ttabot:reply {comment_id} -->"
     path = f"/repos/{repository}/issues/{number}/comments"
-
-    def earlier() -> Mapping[str, Any] | None:
-        for c in api.get_all(path):
-            body = str(c.get("body") or "") if isinstance(c, dict) else ""
-            if isinstance(c, dict) and body.startswith(marker) and written_by(c, author):
-                return c
-        return None
-
     created = api.write(
-        "POST", path, {"body": f"{marker}\n{cap(text, MAX_REPLY)}"}, recover=earlier
+        "POST",
+        path,
+        {"body": f"{marker}\n{cap(text, MAX_REPLY)}"},
+        recover=lambda: earlier_reply(api, repository, number, comment_id, author=author),
     )
     return str(created.get("html_url") or "")
+
+
+def earlier_reply(
+    api: GitHubApi, repository: str, number: int, comment_id: int, *, author: str
+) -> Mapping[str, Any] | None:
+    """``author``'s answer to command ``comment_id`` on issue ``number``, if one was posted."""
+    marker = f"<!-- ttabot:reply {comment_id} -->"
+    for c in api.get_all(f"/repos/{repository}/issues/{number}/comments"):
+        body = str(c.get("body") or "") if isinstance(c, dict) else ""
+        if isinstance(c, dict) and body.startswith(marker) and written_by(c, author):
+            return c
+    return None
 
 
 def react(api: GitHubApi, repository: str, comment_id: int, content: str) -> None:

@@ -39,6 +39,10 @@ def _zero(value: Any) -> bool:
         return False
 
 
+#: The longest model id believed (OpenRouter's are well under 100 characters).
+MAX_ID = 200
+
+
 def parse_catalog(payload: Any) -> tuple[CatalogModel, ...]:
     """Every model in a ``GET /models`` answer (OpenRouter's or OpenAI's shape)."""
     entries = payload.get("data") if isinstance(payload, dict) else None
@@ -46,7 +50,9 @@ def parse_catalog(payload: Any) -> tuple[CatalogModel, ...]:
         raise TtabotError("the provider's model list has no 'data' array")
     out = []
     for entry in entries:
-        if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
+        ident = entry.get("id") if isinstance(entry, dict) else None
+        # An id is printed: printable text of sane length (no escape sequence, no flood).
+        if not isinstance(ident, str) or not ident.isprintable() or len(ident) > MAX_ID:
             continue
         pricing = entry.get("pricing")
         free = (
@@ -55,7 +61,7 @@ def parse_catalog(payload: Any) -> tuple[CatalogModel, ...]:
             and _zero(pricing.get("completion"))
         )
         context = entry.get("context_length")
-        out.append(CatalogModel(entry["id"], context if isinstance(context, int) else None, free))
+        out.append(CatalogModel(ident, context if isinstance(context, int) else None, free))
     return tuple(out)
 
 

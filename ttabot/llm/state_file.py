@@ -10,7 +10,10 @@ one warning and replaced by the next write.
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import stat
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -58,10 +61,14 @@ class FileState:
         """The JSON object in ``name`` ({} if absent; {} and one warning if unreadable)."""
         path = self.directory / name
         try:
-            if path.stat().st_size > MAX_FILE_BYTES:
+            raw = _read_regular(path)
+            if raw is None:
+                self._warn_once(name, f"state file {path} is not a regular file")
+                return {}
+            if len(raw) > MAX_FILE_BYTES:
                 self._warn_once(name, f"state file {path} is over {MAX_FILE_BYTES} bytes")
                 return {}
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = json.loads(raw.decode("utf-8"))
         except FileNotFoundError:
             return {}
         except (OSError, ValueError, RecursionError) as exc:
@@ -205,6 +212,25 @@ class FileState:
     def outcomes(self) -> dict[tuple[str, str], Outcomes]:
         """Every ``(kind, model)``'s counted outcomes."""
         return _outcome_table(self._load(LEARNING_FILE).get("outcomes"))
+
+
+def _read_regular(path: Path) -> bytes | None:
+    """At most ``MAX_FILE_BYTES + 1`` bytes of ``path``; None unless it is a regular file.
+
+    Not through a final symlink (``/dev/zero`` has size 0 and no end), never blocking
+    on a FIFO: whatever another process left in the folder is read boundedly or not at all.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:  # the final component is a symlink
+            return None
+        raise
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        return handle.read(MAX_FILE_BYTES + 1)
 
 
 def _outcome_table(nested: Any) -> dict[tuple[str, str], Outcomes]:

@@ -131,7 +131,13 @@ class RedisState:
         self._warn = warn
         self._where = where
         self._lost = False
-        self._errors: tuple[type[Exception], ...] = (redis_module.RedisError, OSError)
+        # UnicodeDecodeError: replies are decoded as UTF-8, and any process sharing the
+        # database can store other bytes; such a database is given up like a dead one.
+        self._errors: tuple[type[Exception], ...] = (
+            redis_module.RedisError,
+            OSError,
+            UnicodeDecodeError,
+        )
         self._clock = clock
         self._publish = client.register_script(_PUBLISH_COOLDOWN)
         self._acquire = client.register_script(_ACQUIRE)

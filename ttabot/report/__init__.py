@@ -22,6 +22,20 @@ FORMATS: dict[str, str] = {
 }
 
 
+#: C0 and C1 control characters (and DEL): what a terminal may take as a command.
+_CONTROL = {n: f"\\x{n:02x}" for n in (*range(0x20), *range(0x7F, 0xA0))}
+_CONTROL.update({0x09: "\\t", 0x0A: "\\n", 0x0D: "\\r"})
+
+
+def printable(text: str) -> str:
+    """``text`` with every control character shown as an escape (``\\x1b``), for a terminal.
+
+    File names and messages may quote a change's own bytes; printed raw, an escape
+    sequence in a file name would retitle the terminal, erase lines or set the clipboard.
+    """
+    return text.translate(_CONTROL)
+
+
 class Report(NamedTuple):
     """What every format shows: the result, the policy it was judged by, and its source.
 

@@ -6,7 +6,7 @@ Findings that fail the run end with `` (fails)``; colour only when asked.
 
 from __future__ import annotations
 
-from ttabot.report import Report
+from ttabot.report import Report, printable
 
 
 def render(report: Report) -> str:
@@ -23,7 +23,8 @@ def render(report: Report) -> str:
 
             category = click.style(category, fg="red" if fails else "yellow", bold=fails)
         mark = " (fails)" if fails else ""
-        lines.append(f"{finding.path}:{finding.line}: {category} {finding.message}{mark}")
+        where, message = printable(finding.path), printable(finding.message)
+        lines.append(f"{where}:{finding.line}: {category} {message}{mark}")
     for warning in report.result.warnings:
-        lines.append(f"{warning.path}: warning: {warning.message}")
+        lines.append(f"{printable(warning.path)}: warning: {printable(warning.message)}")
     return "".join(line + "\n" for line in lines)

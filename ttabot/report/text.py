@@ -6,7 +6,7 @@ from collections.abc import Callable
 from itertools import groupby
 
 from ttabot.categories import CATEGORIES
-from ttabot.report import Report
+from ttabot.report import Report, printable
 
 _Style = Callable[..., str]
 
@@ -20,15 +20,15 @@ def render(report: Report) -> str:
     if report.quiet:
         findings = [f for f in findings if report.fails(f)]
     for path, group in groupby(findings, key=lambda f: f.path):
-        lines.append(style(path, bold=True))
+        lines.append(style(printable(path), bold=True))
         for finding in group:
             mark = style(" (fails)", fg="red", bold=True) if report.fails(finding) else ""
             category = style(f"{finding.category.value:<12}", fg=CATEGORIES[finding.category].color)
             # Every message names its symbol already (`Parser.parse` has no docstring...).
-            lines.append(f"  {finding.line:>5}  {category}  {finding.message}{mark}")
+            lines.append(f"  {finding.line:>5}  {category}  {printable(finding.message)}{mark}")
     for warning in result.warnings:
         label = style("warning:", fg="yellow")
-        lines.append(f"{label} {warning.path}: {warning.message}")
+        lines.append(f"{label} {printable(warning.path)}: {printable(warning.message)}")
     if not report.quiet:
         lines.append(_summary(report, style))
     return "".join(line + "\n" for line in lines)

@@ -14,6 +14,7 @@ from typing import Protocol
 from ttabot.drafting.kinds import CODE_FREE_CATEGORIES
 from ttabot.errors import TtabotError
 from ttabot.review.forge import Forge
+from ttabot.review.inert import code_span
 from ttabot.review.pull import FORK_CODE_NOTE, Ask, may_run_pr_code
 from ttabot.review.records import Comment, Issue, JobResult, PullRequest
 from ttabot.review.slash import VERB_CATEGORY, Command, help_text, judge, parse_command, valid_verbs
@@ -85,7 +86,8 @@ def _obey(
 ) -> JobResult:
     on_pr = issue.is_pull_request
     if command.verb not in valid_verbs(on_pr):
-        text = f"Unknown command `{command.verb}` here.\n\n{help_text(on_pr)}"
+        # The verb is the commenter's text: a span that outruns its backticks, and short.
+        text = f"Unknown command {code_span(command.verb, 60)} here.\n\n{help_text(on_pr)}"
         forge.reply(issue.number, comment.id, text)
         return JobResult(summary=text + "\n", failed=True)
     if command.verb == "help":

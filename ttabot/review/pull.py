@@ -21,6 +21,7 @@ from ttabot.drafting.kinds import CODE_FREE_CATEGORIES
 from ttabot.errors import TtabotError
 from ttabot.records import Category, CheckResult, Draft, Finding
 from ttabot.review.forge import Forge, ForgeRefused, Job
+from ttabot.review.inert import code_span
 from ttabot.review.records import JobResult, PullRequest
 from ttabot.review.report import ReviewReport, render_body
 from ttabot.review.suggestions import Suggestion, suggestions_from_draft
@@ -60,10 +61,12 @@ def describe(ask: Ask) -> str:
     parts = []
     if ask.categories is not None:
         parts.append(", ".join(sorted(c.value for c in ask.categories)))
+    # Path and symbol are the commenter's text: spans that outrun their backticks, short.
+    symbol = code_span(ask.symbol, 200) if ask.symbol else ""
     if ask.path:
-        parts.append(f"in `{ask.path}`" + (f" `{ask.symbol}`" if ask.symbol else ""))
-    elif ask.symbol:
-        parts.append(f"`{ask.symbol}`")
+        parts.append(f"in {code_span(ask.path, 200)}" + (f" {symbol}" if symbol else ""))
+    elif symbol:
+        parts.append(symbol)
     return " ".join(parts)
 
 

@@ -130,8 +130,10 @@ def _findings(result: CheckResult, base: str = "") -> list[str]:
             shown += f"\n\n<details><summary>{more} more</summary>\n\n{rest}\n\n</details>"
         parts.append(f"**{_TITLES[category]}** ({len(items)})\n\n{shown}")
     if result.warnings:
+        # A warning may quote the change's own text (an unknown name in a PR's
+        # `# ttabot: ignore[...]`): one code span, so nothing in it pings, links or embeds.
         listed = "\n".join(
-            f"- {code_span(w.path)}: {_one_line(w.message)}" for w in result.warnings
+            f"- {code_span(w.path)}: {code_span(w.message)}" for w in result.warnings
         )
         parts.append(f"**Warnings**\n\n{listed}")
     return parts

@@ -29,6 +29,10 @@ _COMMAND = re.compile(
 )
 
 
+#: A Markdown code fence line (CommonMark): up to 3 spaces, 3+ backticks or tildes, info.
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
+
+
 @dataclass(frozen=True)
 class Command:
     """A parsed command. ``verb`` is lower-case; ``path``/``symbol`` narrow it."""
@@ -41,16 +45,35 @@ class Command:
 def parse_command(body: str) -> Command | None:
     """The first ``/ttabot`` line of a comment, or None if there is none.
 
-    A bare ``/ttabot`` means ``help``. Lines inside fenced code blocks and quoted
+    A bare ``/ttabot`` means ``help``. Lines inside fenced code blocks (a fence closes
+    only with its own character, at least as long), inside HTML comments and quoted
     lines are not commands (people quote and paste them in discussions).
     """
-    in_fence = False
+    fence: tuple[str, int] | None = None  # the open fence's character and length
+    hidden = False  # inside an HTML comment that began a line
     for line in body.splitlines():
         stripped = line.strip()
-        if stripped.startswith(("```", "~~~")):
-            in_fence = not in_fence
+        opening = _FENCE.match(line)
+        if fence is not None:
+            # Closed only by the same character, at least as long, with nothing after it.
+            if (
+                opening is not None
+                and opening.group(1)[0] == fence[0]
+                and len(opening.group(1)) >= fence[1]
+                and not opening.group(2).strip()
+            ):
+                fence = None
             continue
-        if in_fence or stripped.startswith(">"):
+        if hidden:
+            hidden = "-->" not in line
+            continue
+        if opening is not None and not (opening.group(1)[0] == "`" and "`" in opening.group(2)):
+            fence = (opening.group(1)[0], len(opening.group(1)))
+            continue
+        if stripped.startswith("<!--"):
+            hidden = "-->" not in stripped[4:]
+            continue
+        if stripped.startswith(">"):
             continue
         match = _COMMAND.match(line)
         if match is None:
