@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -71,6 +72,32 @@ def test_ask_prints_the_answer(
     code = ask_docs(config, "Say hi")
     assert (code, capsys.readouterr().out) == (0, "answer from b\n")
     assert fake.calls[0].prompt == "Say hi"
+
+
+HOSTILE_ANSWER = "hi\x1b]52;c;ZXZpbA==\x07 there\x1b[2J\r\nline two\tend"
+
+
+@pytest.mark.parametrize(
+    ("tty", "shown"),
+    [
+        # A terminal sees the escapes as text: no clipboard write, no cleared screen.
+        (True, "hi\\x1b]52;c;ZXZpbA==\\x07 there\\x1b[2J\\r\nline two\tend\n"),
+        # A pipe or a file gets the answer as it came (click drops colour codes only).
+        (False, "hi\x1b]52;c;ZXZpbA==\x07 there\r\nline two\tend\n"),
+    ],
+)
+def test_a_model_answer_cannot_drive_the_terminal(
+    fake: FakeOpenAI,
+    config: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tty: bool,
+    shown: str,
+) -> None:
+    fake.script("a", ok(HOSTILE_ANSWER))
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: tty)
+    code = ask_docs(config, "Say hi")
+    assert (code, capsys.readouterr().out) == (0, shown)
 
 
 def test_ask_model_override(

@@ -18,6 +18,7 @@ import click
 from ttabot.config import Settings, load_settings, project_root, split_model_ref
 from ttabot.errors import TtabotError
 from ttabot.records import TaskKind
+from ttabot.report import printable
 
 if TYPE_CHECKING:
     from ttabot.llm.client import Completion, RotatingClient
@@ -317,9 +318,13 @@ def command(
         return 0 if good == len(results) else EXIT_NO_ANSWER
     (result,) = results
     if not result.ok:
-        click.echo(f"ttabot: error: {result.error}", err=True)
+        click.echo(f"ttabot: error: {printable(str(result.error))}", err=True)
         return EXIT_NO_ANSWER
-    click.echo(result.content)
+    # A model's text on a terminal shows its control characters: an answer holding
+    # ESC sequences would otherwise set the clipboard, retitle or erase the screen.
+    # Piped or redirected, it is written as it came (for scripts and files).
+    tty = sys.stdout.isatty()
+    click.echo(printable(result.content, lines=True) if tty else result.content)
     if sys.stderr.isatty():
         click.echo(f"ttabot: answered by {result.model}", err=True)
     return 0

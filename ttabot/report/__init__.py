@@ -27,13 +27,19 @@ _CONTROL = {n: f"\\x{n:02x}" for n in (*range(0x20), *range(0x7F, 0xA0))}
 _CONTROL.update({0x09: "\\t", 0x0A: "\\n", 0x0D: "\\r"})
 
 
-def printable(text: str) -> str:
+#: The same, keeping line breaks and tabs: for many-line text such as a model's answer.
+_CONTROL_BUT_LINES = {n: e for n, e in _CONTROL.items() if n not in (0x09, 0x0A)}
+
+
+def printable(text: str, *, lines: bool = False) -> str:
     """``text`` with every control character shown as an escape (``\\x1b``), for a terminal.
 
     File names and messages may quote a change's own bytes; printed raw, an escape
     sequence in a file name would retitle the terminal, erase lines or set the clipboard.
+    ``lines`` keeps newlines and tabs as they are (a carriage return is still shown:
+    it would let text overwrite the line before it).
     """
-    return text.translate(_CONTROL)
+    return text.translate(_CONTROL_BUT_LINES if lines else _CONTROL)
 
 
 class Report(NamedTuple):
