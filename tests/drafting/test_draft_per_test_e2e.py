@@ -97,9 +97,8 @@ def test_a_mixed_answer_keeps_the_good_test_and_drops_the_others_with_reasons(
     assert done.returncode == 0, done.stdout
 
 
-def test_changed_lines_the_existing_tests_already_run_get_no_request(
-    project: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str]
-) -> None:
+def commit_tests_of_every_branch(project: GitRepo) -> None:
+    """Commit existing tests that run every branch of ``clamp`` (low, high and in range)."""
     project.write(
         "tests/test_calc.py",
         EXISTING.replace(
@@ -111,6 +110,12 @@ def test_changed_lines_the_existing_tests_already_run_get_no_request(
     )
     project.git("add", "tests/test_calc.py")
     project.git("commit", "-q", "-m", "tests")
+
+
+def test_changed_lines_the_existing_tests_already_run_get_no_request(
+    project: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    commit_tests_of_every_branch(project)
     configure(project, fake, lambda model, body: answer({"code": GOOD}))
     project.stage()  # the staged change: pkg/calc.py only
     main(["check", "--categories", "tests-needed", "--format", "json"])
@@ -140,17 +145,7 @@ def test_blank_and_comment_lines_of_a_run_body_do_not_cost_a_request(
 ) -> None:
     # No test can run a comment, a blank line or a closing bracket: every line that
     # holds code runs in the existing tests, so no test is asked for.
-    project.write(
-        "tests/test_calc.py",
-        EXISTING.replace(
-            "        self.assertEqual(clamp(3), 3)\n",
-            "        self.assertEqual(clamp(3), 3)\n"
-            "        self.assertEqual(clamp(-1), 0)\n"
-            "        self.assertEqual(clamp(11), 10)\n",
-        ),
-    )
-    project.git("add", "tests/test_calc.py")
-    project.git("commit", "-q", "-m", "tests")
+    commit_tests_of_every_branch(project)
     project.write("pkg/calc.py", COMMENTED)
     configure(project, fake, lambda model, body: answer({"code": GOOD}))
     project.stage()
