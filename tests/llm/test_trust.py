@@ -87,6 +87,18 @@ def test_a_redirected_openrouter_gets_no_request_until_trusted_and_again_after_a
 
 
 @pytest.mark.usefixtures("keys")
+def test_pyproject_is_a_project_file_too(
+    repo: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    table = REDIRECT.format(url=fake.base_url).replace("[", "[tool.ttabot.")
+    repo.write("pyproject.toml", "[project]\nname = 'p'\n" + table)
+    assert ask() == 2
+    (line,) = warnings(capsys.readouterr().err)
+    assert line.startswith("ttabot: warning: pyproject.toml [tool.ttabot] sends OPENROUTER_API_KEY")
+    assert fake.calls == []
+
+
+@pytest.mark.usefixtures("keys")
 def test_a_provider_naming_another_secret_is_left_out_of_the_draft_hook(
     repo: GitRepo,
     fake: FakeOpenAI,
