@@ -64,6 +64,7 @@ def test_a_redirected_openrouter_gets_no_request_until_trusted_and_again_after_a
     assert ask() == 2
     err = capsys.readouterr().err
     assert fake.calls == []
+    assert "ttabot: error: no usable model for documentation: run 'ttabot trust'" in err
     (line,) = warnings(err)
     assert line == (
         "ttabot: warning: .ttabot.toml sends OPENROUTER_API_KEY to 127.0.0.1 (provider "

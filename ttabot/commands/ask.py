@@ -306,6 +306,8 @@ def command(
     settings = guarded.settings
     if model is not None and split_model_ref(model)[0] in guarded.untrusted:
         raise TtabotError(f"--model {model}: not trusted here (see the warning above)")
+    if model is None and guarded.untrusted and not settings.chains.get(kind):
+        raise TtabotError(f"no usable model for {kind.value}: run 'ttabot trust' to use its chain")
     check_models(settings, kind, model, os.environ)
     results, metrics, summary = asyncio.run(
         _ask(settings, kind, prompts, concurrency, model, deadline)
