@@ -300,3 +300,25 @@ def test_a_trust_document_reads_back() -> None:
 
 def test_the_trust_file_is_in_the_user_cache(monkeypatch: pytest.MonkeyPatch) -> None:
     assert str(trust_path()).startswith(os.environ["XDG_CACHE_HOME"])
+
+
+@pytest.mark.usefixtures("keys")
+def test_check_never_loads_trust_nor_warns(repo: GitRepo, fake: FakeOpenAI) -> None:
+    """``ttabot check`` sends no request: the hook's path stays off the trust file."""
+    import subprocess
+    import sys
+
+    repo.write(".ttabot.toml", REDIRECT.format(url=fake.base_url))
+    repo.write("mod.py", "def f():\n    return 1\n")
+    repo.stage()
+    probe = (
+        "import sys\nfrom ttabot.entry import main\ncode = main(['check'])\n"
+        "print([m for m in ('ttabot.config.routes', 'ttabot.commands.trust', 'ttabot.llm.state') "
+        "if m in sys.modules])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=repo.path, capture_output=True, text=True, check=False
+    )
+    assert done.stdout.splitlines()[-1] == "[]", done.stdout + done.stderr
+    assert "warning" not in done.stderr
+    assert not trust_path().exists()
