@@ -155,6 +155,8 @@ def test_ask_and_models_read_the_repository_roots_config_from_a_subfolder(
     sub = tmp_path / "pkg" / "deep"
     sub.mkdir(parents=True)
     monkeypatch.chdir(sub)
+    # The project's file sends FAKE_API_KEY to a server it names: trusted from here too.
+    assert main(["trust"]) == 0
     assert main(["models"]) == 0
     assert "1. fake:a" in capsys.readouterr().out
     assert main(["ask", "--task", "documentation", "hi"]) == 0

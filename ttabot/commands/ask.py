@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from ttabot.commands.trust import guard, named_config
 from ttabot.config import Settings, load_settings, project_root, split_model_ref
 from ttabot.errors import TtabotError
 from ttabot.records import TaskKind
@@ -301,7 +302,13 @@ def command(
         if path is not None:
             check_destination(path, option)
     prompts = read_batch(batch) if batch is not None else [prompt or ""]
-    settings = load_settings(project_root(Path.cwd()), config)
+    root = project_root(Path.cwd())
+    guarded = guard(load_settings(root, config), root, named_config(config, os.environ), os.environ)
+    settings = guarded.settings
+    if model is not None and split_model_ref(model)[0] in guarded.untrusted:
+        raise TtabotError(f"--model {model}: not trusted here (see the warning above)")
+    if model is None and guarded.untrusted and not settings.chains.get(kind):
+        raise TtabotError(f"no usable model for {kind.value}: run 'ttabot trust' to use its chain")
     check_models(settings, kind, model, os.environ)
     results, metrics, summary = asyncio.run(
         _ask(settings, kind, prompts, concurrency, model, deadline)

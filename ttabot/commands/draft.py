@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ttabot.commands.selection import select, selection_options, with_contract
+from ttabot.commands.trust import guard, named_config
 from ttabot.config import Settings, load_settings, parse_categories
 from ttabot.errors import EXIT_DRAFT_NO_ANSWER, Stopped, TtabotError
 from ttabot.records import Category, TaskKind
@@ -131,6 +132,8 @@ def command(
             settings = with_contract(load_settings(selection.root, config, environ), contract)
             keys = [p.api_key_env for p in settings.providers.values() if p.api_key_env]
             drop_secrets(os.environ, keys)
+            named = named_config(config, environ)
+            settings = guard(settings, selection.root, named, environ).settings
             return _command(selection, settings, environ, fmt, do_apply, dry_run, only, hook)
     except KeyboardInterrupt as exc:  # SIGINT or SIGTERM: children are dead already
         signum = exc.args[0] if exc.args and isinstance(exc.args[0], int) else signal.SIGINT

@@ -50,8 +50,14 @@ def local_server_listens(url: str, timeout: float = 0.5) -> bool:
         return False
 
 
-def chain_lines(settings: Settings, environ: Mapping[str, str]) -> list[str]:
-    """Each task kind's chain, one model a line, with its state."""
+def chain_lines(
+    settings: Settings, environ: Mapping[str, str], untrusted: frozenset[str] = frozenset()
+) -> list[str]:
+    """Each task kind's chain, one model a line, with its state.
+
+    ``untrusted``: providers whose key route the project chose and the user has not
+    trusted; their models are shown but never asked (``ttabot trust``).
+    """
     from ttabot.llm.client import RotatingClient
 
     client = RotatingClient(settings, environ=environ)
@@ -64,6 +70,8 @@ def chain_lines(settings: Settings, environ: Mapping[str, str]) -> list[str]:
             target = client.target(ref)
             if target is None:
                 state = "provider not defined"
+            elif ref.partition(":")[0] in untrusted:
+                state = "untrusted (run ttabot trust)"
             elif not target.has_key:
                 state = f"key missing: set {target.key_env}"
             elif (quota := client.quotas.used_up(target)) is not None:
@@ -210,15 +218,24 @@ Configuring providers and chains: docs/models.md.
 )
 def command(config: Path | None, free: bool, provider_name: str, probe: bool, stats: bool) -> int:
     """Show each task kind's model chain and the state of every model in it."""
-    settings = load_settings(project_root(Path.cwd()), config)
+    from ttabot.commands.trust import guard, named_config
+
+    root = project_root(Path.cwd())
+    listed = load_settings(root, config)
     environ = os.environ
+    guarded = guard(listed, root, named_config(config, environ), environ)
+    settings = guarded.settings
     if stats:
         click.echo("\n".join(stats_lines(settings)))
         return 0
     if free:
+        if provider_name in guarded.untrusted:
+            raise TtabotError(
+                f"--provider {provider_name}: not trusted here (see the warning above)"
+            )
         click.echo("\n".join(free_lines(settings, provider_name, environ)))
         return 0
-    click.echo("\n".join(chain_lines(settings, environ)))
+    click.echo("\n".join(chain_lines(listed, environ, guarded.untrusted)))
     if probe:
         click.echo("probe:")
         lines, all_ok = asyncio.run(probe_lines(settings, environ))
