@@ -125,6 +125,23 @@ def test_a_provider_naming_another_secret_is_left_out_of_the_draft_hook(
 
 
 @pytest.mark.usefixtures("keys")
+def test_draft_with_every_model_untrusted_says_trust_is_missing_not_a_key(
+    repo: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo.commit("init", pkg__calc_py='"""Sums."""\n')
+    repo.write(".ttabot.toml", FOREIGN.format(url=fake.base_url))
+    repo.write("pkg/calc.py", '"""Sums."""\n\n\ndef add(a, b):\n    return a + b\n')
+    repo.stage()
+    assert main(["draft", "--only", "docs-missing"]) == 2
+    err = capsys.readouterr().err
+    assert fake.calls == []
+    assert err.splitlines()[-1] == (
+        "ttabot: error: no trusted model: the project's settings send your key to a server of "
+        "their choosing; check them, then run 'ttabot trust' (see 'ttabot trust --help')"
+    )
+
+
+@pytest.mark.usefixtures("keys")
 def test_ask_model_and_models_free_refuse_an_untrusted_provider(
     repo: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str]
 ) -> None:

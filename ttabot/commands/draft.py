@@ -38,6 +38,12 @@ HOW_TO_CONFIGURE = (
     "or [providers.NAME] in .ttabot.toml and name it in [chains] (see 'ttabot draft --help')"
 )
 
+#: The same when the only models configured are on routes the project's files chose.
+HOW_TO_TRUST = (
+    "no trusted model: the project's settings send your key to a server of their choosing; "
+    "check them, then run 'ttabot trust' (see 'ttabot trust --help')"
+)
+
 #: Seconds between "still waiting for models" lines on a terminal.
 HEARTBEAT = 20.0
 
@@ -133,8 +139,18 @@ def command(
             keys = [p.api_key_env for p in settings.providers.values() if p.api_key_env]
             drop_secrets(os.environ, keys)
             named = named_config(config, environ)
-            settings = guard(settings, selection.root, named, environ).settings
-            return _command(selection, settings, environ, fmt, do_apply, dry_run, only, hook)
+            guarded = guard(settings, selection.root, named, environ)
+            return _command(
+                selection,
+                guarded.settings,
+                environ,
+                fmt,
+                do_apply,
+                dry_run,
+                only,
+                hook,
+                untrusted=guarded.untrusted,
+            )
     except KeyboardInterrupt as exc:  # SIGINT or SIGTERM: children are dead already
         signum = exc.args[0] if exc.args and isinstance(exc.args[0], int) else signal.SIGINT
         raise Stopped(signum) from None
@@ -166,6 +182,8 @@ def _command(
     dry_run: bool,
     only: str | None,
     hook: bool,
+    *,
+    untrusted: frozenset[str] = frozenset(),
 ) -> int:
     from ttabot.check import run_check
     from ttabot.drafting import make_plan
@@ -197,13 +215,15 @@ def _command(
             click.echo(json.dumps(to_json([]), indent=2))
         return 0
     if not _any_usable(tasks, settings, environ):
+        # Every model left was on a route the project's files chose: trust is what is missing.
+        why = HOW_TO_TRUST if untrusted else HOW_TO_CONFIGURE
         if hook:
             from ttabot.commands.notice import say_once
 
-            reason = f"ttabot-docstrings: skipped, {HOW_TO_CONFIGURE}"
+            reason = f"ttabot-docstrings: skipped, {why}"
             say_once(selection.root, "docstrings-hook-skipped", reason)
             return 0
-        raise TtabotError(HOW_TO_CONFIGURE)
+        raise TtabotError(why)
     drafts, metrics = _draft(planned, environ)
     return _publish(selection, drafts, metrics, fmt, do_apply or hook, hook)
 
