@@ -54,8 +54,7 @@ def script() -> NoReturn:
     file, no temporary folder, no ``atexit`` work), so once both standard
     streams are flushed the process ends with ``os._exit``. A stream that will
     not flush ends quietly, with the broken-pipe code unless the run already
-    failed.
-    Every other command exits through :func:`sys.exit` as usual.
+    failed. Every other command exits through :func:`sys.exit` as usual.
     """
     code = hook_run(None)
     if code is None:
