@@ -102,13 +102,20 @@ def _regular(fd: int, rel: str) -> int:
     return fd
 
 
-def read_bytes(root: Path, rel: str) -> bytes | None:
-    """The bytes of the regular file ``root/rel`` (None: absent); see :func:`open_regular`."""
+def read_bytes(root: Path, rel: str, limit: int | None = None) -> bytes | None:
+    """The bytes of the regular file ``root/rel`` (None: absent); see :func:`open_regular`.
+
+    ``limit``: a file larger than that many bytes raises :class:`UnsafeFile`
+    (generated code may have grown it past what memory holds).
+    """
     fd = open_regular(root, rel)
     if fd is None:
         return None
     with os.fdopen(fd, "rb") as handle:
-        return handle.read()
+        data = handle.read() if limit is None else handle.read(limit + 1)
+    if limit is not None and len(data) > limit:
+        raise UnsafeFile(f"{rel}: larger than {limit} bytes")
+    return data
 
 
 def copy_out(root: Path, rel: str, dest: Path) -> bool:

@@ -174,6 +174,10 @@ def baseline_coverage(
     return sandbox.executed_lines(module_path) or frozenset()
 
 
+#: Larger probe data is not the probe's: it lists each line of one module at most once.
+MAX_PROBE_BYTES = 16 * 1024 * 1024
+
+
 def probe_lines(
     sandbox: Sandbox, test_path: str, module_path: str, functions: Sequence[int]
 ) -> frozenset[int] | None:
@@ -189,10 +193,12 @@ def probe_lines(
     )
     if result.timed_out:
         return frozenset()  # as coverage: a run killed at the timeout measured nothing
-    data = read_bytes(sandbox.path, PROBE_FILE)
+    try:
+        data = read_bytes(sandbox.path, PROBE_FILE, limit=MAX_PROBE_BYTES)
+    finally:
+        sandbox.write(PROBE_FILE, None)
     if data is None:
         return None  # the run died before it wrote: measure with coverage
-    sandbox.write(PROBE_FILE, None)
     try:
         return read_probe(data)
     except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
