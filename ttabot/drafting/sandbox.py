@@ -43,6 +43,8 @@ __all__ = ["SKIP_DIRS", "NoSandbox", "RunResult", "Sandbox", "UnsafeFile", "proj
 
 #: Where coverage writes its data in the copy (read back through :meth:`Sandbox.coverage_data`).
 DATA_FILE = ".coverage"
+#: Larger coverage data is refused before it is copied out of the copy (a planted sparse file).
+MAX_COVERAGE_BYTES = 256 * 1024 * 1024
 
 #: Environment variables passed through; everything else (tokens, keys, proxies) is dropped.
 ENV_ALLOWLIST = ("PATH", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TZ", "SYSTEMROOT", "COMSPEC")
@@ -349,7 +351,7 @@ class Sandbox:
 
         with tempfile.TemporaryDirectory(prefix="ttabot-coverage-") as private:
             target = Path(private, "data")
-            if not copy_out(self.path, DATA_FILE, target):
+            if not copy_out(self.path, DATA_FILE, target, MAX_COVERAGE_BYTES):
                 yield None
                 return
             try:
