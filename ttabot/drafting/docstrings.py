@@ -45,11 +45,13 @@ STYLE_EXAMPLES: Mapping[str, str] = {
 }
 
 _STYLE_MARKS: Mapping[str, re.Pattern[str]] = {
+    # Spaces and tabs, never "\s", around the marks: "^\s*" ran on through every blank
+    # line after each line start, time quadratic in the blank lines of a docstring.
     "google": re.compile(
-        r"^\s*(Args|Arguments|Returns|Raises|Yields|Attributes|Examples?|Note):\s*$", re.M
+        r"^[ \t]*(Args|Arguments|Returns|Raises|Yields|Attributes|Examples?|Note):[ \t]*$", re.M
     ),
     "numpy": re.compile(
-        r"^\s*(Parameters|Returns|Raises|Yields|Attributes)\s*\n\s*-{3,}\s*$", re.M
+        r"^[ \t]*(Parameters|Returns|Raises|Yields|Attributes)[ \t]*\n[ \t]*-{3,}[ \t]*$", re.M
     ),
     "sphinx": re.compile(r":(param|returns?|raises?|rtype|type)\b"),
 }
