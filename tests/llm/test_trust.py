@@ -367,3 +367,20 @@ def test_routes_are_shown_for_review_without_control_or_bidi_characters(
     assert "https://evil.example/v1\\r  mine:" in captured.out
     assert "mi\\x1b[8mne\\u202e: MY_KEY\\x85 -> " in captured.out
     assert "MY_KEY\\x85 to evil.example (provider mi\\x1b[8mne\\u202e)" in captured.err
+
+
+@pytest.mark.usefixtures("keys")
+def test_models_shows_project_chosen_names_without_control_characters(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Attack: a chain ref '\r'-overwrites its own "[untrusted ...]" state with "[ready]".
+    repo.write(
+        ".ttabot.toml",
+        '[providers.x]\nbase_url = "http://127.0.0.1:9/v1"\napi_key_env = "AWS_SECRET_ACCESS_KEY"\n'
+        '[chains]\ndocumentation = ["x:m  [ready]\\r  1. x:m\\u001b]52;c;ZXZpbA==\\u0007"]\n'
+        "[client]\nshared-state = false\n",
+    )
+    assert main(["models"]) == 0
+    out = capsys.readouterr().out
+    assert not {"\r", "\x1b", "\x07"} & set(out)
+    assert "x:m  [ready]\\r  1. x:m\\x1b]52;c;ZXZpbA==\\x07  [untrusted (run ttabot trust)]" in out
