@@ -118,6 +118,29 @@ def test_outcomes_read_pytest_summary_lines_by_node_id() -> None:
     }
 
 
+def test_outcomes_read_parameter_ids_with_spaces_and_dashes() -> None:
+    # Attack (no adversary needed): a case id holding a space, as pytest makes from a
+    # string parameter, did not match the summary pattern, so a failing case was never
+    # seen and a test that passed only its other cases was kept.
+    output = (
+        "PASSED tests/test_m.py::test_a[ok]\n"
+        "FAILED tests/test_m.py::test_a[a b] - AssertionError: assert 'a b' == 'ok'\n"
+        "PASSED tests/test_m.py::test_b[x - y]\n"
+        "FAILED tests/test_m.py::test_c[p q - r] - boom\n"
+        "XFAIL tests/test_m.py::test_d[s t] - reason\n"
+        "PASSED tests/test_m.py::TestX::test_y[1 2]\n"
+        "FAILED tests/test_m.pyc::test_a - not this module\n"
+    )
+    got = outcomes(output, "tests/test_m.py")
+    assert got == {
+        "test_a": [("PASSED", ""), ("FAILED", "AssertionError: assert 'a b' == 'ok'")],
+        "test_b": [("PASSED", "")],
+        "test_c": [("FAILED", "boom")],
+        "test_d": [("XFAIL", "reason")],
+        "TestX": [("PASSED", "")],
+    }
+
+
 class VerdictSandbox(ScriptedSandbox):
     """Answers every run with a fixed pytest verdict per test name."""
 

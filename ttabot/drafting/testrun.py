@@ -30,7 +30,11 @@ _NOT_PASSED = {
     "XPASS": "xpass (a drafted test must pass without an xfail mark)",
     "SKIPPED": "skipped (a drafted test must run)",
 }
-_OUTCOME = re.compile(r"^(PASSED|FAILED|ERROR|XPASS|XFAIL|SKIPPED)\s+(\S+?::\S+?)(?:\s+-\s+(.*))?$")
+#: A ``-rA`` summary line: the verdict, then the node id (a case id may hold spaces and
+#: `` - ``) and, after `` - ``, the message.
+_OUTCOME = re.compile(r"^(PASSED|FAILED|ERROR|XPASS|XFAIL|SKIPPED) (.+)$")
+#: The test's name at the start of a node id's part after ``path::``; then its case id.
+_NODE_NAME = re.compile(r"([^\[\s:]+)(\[)?")
 
 
 class TestsCheck(NamedTuple):
@@ -47,16 +51,19 @@ class TestsCheck(NamedTuple):
 def outcomes(output: str, test_path: str) -> dict[str, list[tuple[str, str]]]:
     """``test name -> [(outcome, message)]`` from pytest's ``-rA`` summary lines."""
     out: dict[str, list[tuple[str, str]]] = {}
+    prefix = f"{test_path}::"
     for line in output.splitlines():
         match = _OUTCOME.match(line.strip())
-        if match is None:
+        if match is None or not match.group(2).startswith(prefix):
             continue
-        verdict, node, message = match.groups()
-        path, _, rest = node.partition("::")
-        if path != test_path:
+        verdict, rest = match.group(1), match.group(2)[len(prefix) :]
+        named = _NODE_NAME.match(rest)
+        if named is None:
             continue
-        name = rest.split("::")[0].split("[")[0]
-        out.setdefault(name, []).append((verdict, message or ""))
+        # The message follows " - " after the node id: after the case id's "]" when there is one.
+        after = rest.find("] - ", named.end()) + 1 if named.group(2) else named.end()
+        _, dash, message = rest[after:].partition(" - ") if after > 0 else ("", "", "")
+        out.setdefault(named.group(1), []).append((verdict, message if dash else ""))
     return out
 
 
