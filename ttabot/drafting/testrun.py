@@ -158,6 +158,8 @@ class _Judge:
         self.dropped: dict[str, str] = {}
         self.stages: list[ValidationStage] = []
         self.failures: list[str] = []
+        #: How many outcomes (parametrized cases) each test had in its run alone.
+        self.cases: dict[str, int] = {}
 
     def alive(self) -> list[str]:
         return [n for n in self.names if n not in self.dropped]
@@ -259,6 +261,7 @@ class _Judge:
             _result, left, ran = self.run([name])
             unexplained -= set(left)
             problem = _failure(ran.get(name))
+            self.cases[name] = len(ran.get(name) or ())
             if problem:
                 self.dropped[name] = f"fails alone: {problem}"
             elif left:
@@ -285,20 +288,29 @@ class _Judge:
         if rounds >= 1:
             _result, _left, ran = self.run(kept, rounds=rounds)
             for name in kept:
-                problem = _rounds_failure(ran.get(name), rounds)
+                problem = _rounds_failure(ran.get(name), rounds, self.cases.get(name, 1))
                 if problem:
                     self.dropped[name] = f"failed on a rerun (flaky): {problem}"
         self.verdict("reruns", before)
 
 
-def _rounds_failure(results: Sequence[tuple[str, str]] | None, rounds: int) -> str | None:
-    """Why a test did not pass every one of ``rounds`` rounds; None if it did."""
+def _rounds_failure(
+    results: Sequence[tuple[str, str]] | None, rounds: int, cases: int = 1
+) -> str | None:
+    """Why a test did not pass each of its ``cases`` in all ``rounds`` rounds; None if it did.
+
+    ``cases``: the outcomes the test had in its run alone (its parametrized cases). A
+    case that skips itself on a rerun shows no line naming it (``-rA`` names a skip by
+    file and line), so the count of passes is what tells it.
+    """
     problem = _failure(results)
     passed = sum(verdict == "PASSED" for verdict, _message in results or ())
+    expected = rounds * max(cases, 1)
+    of = f"{expected} ({cases} cases, {rounds} rounds)" if cases > 1 else f"{rounds} rounds"
     if problem is not None:
-        return f"passed {passed} of {rounds} rounds; {problem}"
-    if passed < rounds:
-        return f"passed {passed} of {rounds} rounds; pytest did not run the others"
+        return f"passed {passed} of {of}; {problem}"
+    if passed < expected:
+        return f"passed {passed} of {of}; pytest did not run the others"
     return None
 
 
