@@ -85,4 +85,7 @@ def parse_text(text: str, path: str) -> Source:
     except (ValueError, RecursionError) as exc:
         # ValueError: NUL bytes (3.11); RecursionError: absurdly deep nesting.
         raise SourceError(f"does not parse: {exc}") from None
+    except MemoryError:
+        # The parser's stack overflowed (3.11: a long run of unary operators or "not"s).
+        raise SourceError("does not parse: nested too deeply for the parser") from None
     return Source(text=text, lines=split_lines(text), tree=tree)
