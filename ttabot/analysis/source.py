@@ -66,6 +66,19 @@ def split_lines(text: str) -> tuple[str, ...]:
     return ("", *_NEWLINE.split(text))
 
 
+def parse_python(source: str, filename: str = "<unknown>") -> ast.Module:
+    """``ast.parse(source)``; whatever the parser refuses raises :class:`SyntaxError`.
+
+    Nesting past the parser's limits raises MemoryError (its stack, 3.11) or
+    RecursionError (building the tree) from ``ast.parse``: callers that expect
+    only SyntaxError from code a model or a pull request wrote get that instead.
+    """
+    try:
+        return ast.parse(source, filename=filename)
+    except (RecursionError, MemoryError):
+        raise SyntaxError("nested too deeply for the parser") from None
+
+
 def parse(data: bytes, path: str) -> Source:
     """Decode and parse ``data``; raise :class:`SourceError` with a one-line reason."""
     return parse_text(decode(data), path)
