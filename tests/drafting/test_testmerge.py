@@ -137,3 +137,19 @@ def test_code_nested_past_the_parser_is_a_syntax_error_everywhere_it_is_parsed()
         assert refactor.measures(deep, "f") is None
         gate.gate_docstring(deep, None, 60)  # a verdict, whichever: no exception
         gate.gate_docstring("Doc.\n\n" + deep, None, 60)
+
+
+def test_nesting_past_the_parser_in_refactors_styles_and_old_versions_is_no_crash() -> None:
+    # The same attack on the refactor check (a model's proposal), the docstring style of
+    # a module placement reads, and the definitions of a file's old version.
+    from ttabot.analysis.scope import dotted_names
+    from ttabot.config import CheckSettings
+    from ttabot.drafting import validate
+    from ttabot.drafting.docstrings import style_counts
+
+    original = "def f(x):\n    return x\n"
+    for deep in DEEP:
+        check = validate.check_refactor_code(original, deep, "f", CheckSettings())
+        assert not check.accepted and check.reason == "nested too deeply for the parser"
+        assert style_counts(deep) == {"google": 0, "numpy": 0, "sphinx": 0}
+        assert dotted_names(deep.encode()) is None

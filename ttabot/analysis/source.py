@@ -66,7 +66,7 @@ def split_lines(text: str) -> tuple[str, ...]:
     return ("", *_NEWLINE.split(text))
 
 
-def parse_python(source: str, filename: str = "<unknown>") -> ast.Module:
+def parse_python(source: str | bytes, filename: str = "<unknown>") -> ast.Module:
     """``ast.parse(source)``; whatever the parser refuses raises :class:`SyntaxError`.
 
     Nesting past the parser's limits raises MemoryError (its stack, 3.11) or

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 
 from ttabot.analysis.resolve import find_definition as resolve_definition
+from ttabot.analysis.source import parse_python
 from ttabot.config import DraftSettings
 
 STYLES = ("google", "numpy", "sphinx")
@@ -76,7 +77,7 @@ def module_docstrings(tree: ast.Module) -> list[str]:
 def style_counts(source: str) -> dict[str, int]:
     """How many of a module's docstrings show each style (0s when it does not parse)."""
     try:
-        docs = module_docstrings(ast.parse(source))
+        docs = module_docstrings(parse_python(source))
     except SyntaxError:
         docs = []
     return {s: sum(bool(mark.search(d)) for d in docs) for s, mark in _STYLE_MARKS.items()}

@@ -12,6 +12,7 @@ import ast
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from ttabot.analysis.source import parse_python
 from ttabot.config import CheckSettings
 from ttabot.drafting import docstrings, refactor
 from ttabot.drafting.gate import gate_docstring
@@ -256,9 +257,10 @@ def check_refactor_code(
     (:func:`check_refactor_tests`) decides the rest.
     """
     try:
-        ast.parse(proposed)
+        parse_python(proposed)
     except SyntaxError as exc:
-        stage = ValidationStage("parses", False, f"line {exc.lineno}: {exc.msg}")
+        where = f"line {exc.lineno}: " if exc.lineno else ""
+        stage = ValidationStage("parses", False, f"{where}{exc.msg}")
         return RefactorCheck((stage,), False, False, stage.detail)
     stages: Stages = (ValidationStage("parses", True),)
     changed = signature_change(original, proposed, symbol)
