@@ -218,18 +218,19 @@ class _GitReader:
         self._cache: dict[str, bytes | None] | None = None
 
     def __call__(self, path: str) -> bytes | None:
-        return self._read(f"{self._rev}:{path}")
+        return self._read(_spec(self._rev, path))
 
     def read_old(self, path: str) -> bytes | None:
         """The version of ``path`` (its old name) before the change; ``None`` if it had none."""
         if self._old_rev is None:
             return None
-        return self._read(f"{self._old_rev}:{path}")
+        return self._read(_spec(self._old_rev, path))
 
     def _read(self, spec: str) -> bytes | None:
         if self._cache is None:
-            specs = [f"{self._rev}:{path}" for path in self._paths]
-            specs += [f"{self._old_rev}:{path}" for path in self._old_paths]
+            specs = [_spec(self._rev, path) for path in self._paths]
+            if self._old_rev is not None:
+                specs += [_spec(self._old_rev, path) for path in self._old_paths]
             self._cache = self._fetch(specs)
         if spec not in self._cache:
             self._cache.update(self._fetch([spec]))
@@ -237,6 +238,15 @@ class _GitReader:
 
     def _fetch(self, specs: Iterable[str]) -> dict[str, bytes | None]:
         return git.read_blobs(self._root, list(specs))
+
+
+def _spec(rev: str, path: str) -> str:
+    """The object name of ``path`` at ``rev``; ``rev=""`` is the index, always at stage 0.
+
+    ``:0:x.py`` is git's stage 0 of ``x.py``: without the explicit stage a file named
+    ``0:x.py`` would be read as ``x.py`` from the index.
+    """
+    return f"{rev}:{path}" if rev else f":0:{path}"
 
 
 class _UnpatchingReader:

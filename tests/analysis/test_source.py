@@ -94,6 +94,10 @@ def test_latin_1_text_decodes_to_the_right_characters() -> None:
         pytest.param(b"def load(:\n    return 1\n", "does not parse", id="syntax error"),
         pytest.param(b"def load():\n\x00    return 1\n", "does not parse", id="NUL byte"),
         pytest.param(b"def load():\nreturn 1\n", "does not parse", id="indentation"),
+        # Attack: 3.11's parser answers these with MemoryError (its stack overflowed), not
+        # SyntaxError or RecursionError: 'ttabot check' on such a file ended in a traceback.
+        pytest.param(b"X = " + b"-" * 100_000 + b"1\n", "does not parse", id="deep unary"),
+        pytest.param(b"X = " + b"not " * 100_000 + b"1\n", "does not parse", id="deep not"),
     ],
 )
 def test_broken_files_give_one_warning_and_no_findings(data: bytes, message: str) -> None:

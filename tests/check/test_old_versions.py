@@ -89,7 +89,7 @@ def test_old_and_new_versions_come_from_one_cat_file_call(
     (specs,) = calls
     # At the top of the work tree git is not asked for HEAD's SHA: cat-file resolves HEAD itself.
     assert sorted(specs) == sorted(
-        [":a.py", ":b.py", ":c.py", ":d.py", "HEAD:a.py", "HEAD:b.py", "HEAD:c.py"]
+        [":0:a.py", ":0:b.py", ":0:c.py", ":0:d.py", "HEAD:a.py", "HEAD:b.py", "HEAD:c.py"]
     )
 
 

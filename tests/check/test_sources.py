@@ -409,3 +409,23 @@ def test_diff_naming_a_fifo_under_the_root_reads_nothing(tmp_path: Path) -> None
     )
     selection = select_change(root, diff=diff)
     assert selection.read_new("pipe.py") is None
+
+
+@pytest.mark.parametrize("name", ["0:x.py", "1:x.py", "3:x.py"])
+def test_a_staged_name_that_looks_like_an_index_stage_is_read_as_itself(
+    repo: GitRepo, name: str
+) -> None:
+    # Attack: ":0:x.py" is git's syntax for stage 0 of x.py, so a staged file named
+    # "0:x.py" was read as the documented x.py and its own code was never checked.
+    commit(repo, "base", {"x.py": 'def a():\n    """Doc."""\n'})
+    repo.write(name, "def hidden():\n    pass\n")
+    repo.stage(name)
+    repo.write("x.py", 'def a():\n    """Doc, edited."""\n')
+    repo.stage("x.py")
+    selection = select_change(repo.path)
+    assert selection.read_new(name) == b"def hidden():\n    pass\n"
+    assert selection.read_new("x.py") == b'def a():\n    """Doc, edited."""\n'
+    worktree = select_change(repo.path, worktree=True)
+    assert worktree.read_old is not None
+    repo.write(name, "def hidden():\n    return 1\n")
+    assert select_change(repo.path, worktree=True).read_old(name) == (b"def hidden():\n    pass\n")

@@ -45,6 +45,17 @@ def test_detect_style(source: str, configured: str, default: str, expected: str)
     assert detect_style(source, settings) == expected
 
 
+def test_a_docstring_of_blank_lines_is_read_in_linear_time() -> None:
+    # Attack: a changed module whose docstring holds a million blank lines. The style
+    # marks began '^\s*', so each line's search ran on through every later blank line:
+    # time quadratic in them (20,000 lines took 3 s; this, hours of the draft's CPU).
+    blank = "\n" * 1_000_000
+    source = f'def f(a):\n    """Do.{blank}Args:\n        a: A.\n    """\n'
+    assert detect_style(source, DraftSettings(default_docstring_style="sphinx")) == "google"
+    numpy = f'def f(a):\n    """Do.{blank}Parameters\n    ----------\n    a : int\n    """\n'
+    assert detect_style(numpy, DraftSettings(default_docstring_style="sphinx")) == "numpy"
+
+
 @pytest.mark.parametrize(
     ("docstring", "expected"),
     [

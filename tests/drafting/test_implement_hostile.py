@@ -181,3 +181,17 @@ def test_with_the_sandbox_required_and_missing_no_model_is_asked(
     ((name, passed, detail),) = done.stages
     assert (name, passed) == ("sandbox", False)
     assert "no sandbox" in detail and done.reason == detail
+
+
+@pytest.mark.parametrize("source", ["-" * 100_000 + "1", "a" + ".a" * 100_000])
+def test_python_too_deep_to_parse_is_a_reason_not_a_crash(
+    repo: GitRepo, fake: FakeOpenAI, outside: Path, source: str
+) -> None:
+    # Attack: a file the model writes whose expression nests past the parser's limits.
+    # ast.parse raised MemoryError or RecursionError, not SyntaxError: a traceback.
+    job = job_for(repo, fake, outside)
+    fake.responder = lambda model, body: ok(files_answer(("pkg/deep.py", source)))
+    done = implement(job)
+    assert not done.accepted
+    assert [a.reason for a in done.history] == ["pkg/deep.py: nested too deeply to parse"]
+    assert_nothing_written(repo, outside)

@@ -401,6 +401,9 @@ def test_ranked_test_modules_lists_no_odd_path() -> None:
         "import os\n" + "x = 1\n" * (MAX_TEST_MODULE_CHARS // 6) + "add\n",
         # not UTF-8, as a lenient reader hands it over
         b"\xff\xfe add \x00\x80".decode("utf-8", "replace").replace("add", "ad d"),
+        # blank lines only: the import patterns once took time quadratic in them (hours)
+        "\n" * MAX_TEST_MODULE_CHARS,
+        " \n\t" * (MAX_TEST_MODULE_CHARS // 3),
         # does not parse
         "def (:\n  add = = \n".replace("add", "dda"),
         "",

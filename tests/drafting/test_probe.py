@@ -226,3 +226,31 @@ def test_a_module_imported_through_a_linked_folder_is_traced_whole(project: Path
         functions = changed_functions(COMPREHENSION, changed)
         seen = baseline_coverage(box, "tests/test_comp.py", "pkg/comp.py", functions) & changed
     assert seen == expected == changed
+
+
+def test_probe_data_nested_too_deeply_is_not_the_probes_data() -> None:
+    # Attack: a test's atexit hook rewrites the file as "[[[[...": json raised RecursionError,
+    # which no caller expects, and the draft ended in a traceback.
+    with pytest.raises(ValueError):
+        read_probe(b"[" * 200_000)
+
+
+@pytest.mark.parametrize(
+    "plant",
+    [
+        "    open('.ttabot-probe.json', 'w').write('[' * 200000)\n",
+        # A sparse file far larger than memory: read whole, it would take the draft down.
+        "    os.truncate('.ttabot-probe.json', 1 << 40)\n",
+    ],
+    ids=["deep", "huge"],
+)
+def test_planted_probe_data_deep_or_huge_fails_clean(project: Path, plant: str) -> None:
+    (project / "tests" / "conftest.py").write_text(
+        "import atexit, os\n\n\n"
+        f"def _plant():\n{plant}\n\n"
+        "def pytest_unconfigure(config):\n    atexit.register(_plant)\n"
+    )
+    with project_copy(project, {}, environ=ENV, timeout=60, python=sys.executable) as box:
+        with pytest.raises(UnsafeFile):
+            probe_lines(box, "tests/test_m.py", "pkg/m.py", [4])
+        assert not (box.path / ".ttabot-probe.json").exists()

@@ -137,3 +137,43 @@ def test_garbage_coverage_data_is_a_named_refusal_not_a_crash(project: Path) -> 
             db.execute("create table meta (key text, value text)")
         with pytest.raises(UnsafeFile, match="coverage data cannot be read"):
             box.executed_lines("pkg/m.py")
+
+
+def test_coverage_data_grown_past_its_limit_is_refused_before_it_is_copied(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Attack: a test's atexit hook truncates .coverage to a sparse 1 TiB after the run
+    # saved it; the read-back copied every zero to the host's temporary folder.
+    monkeypatch.setattr("ttabot.drafting.sandbox.MAX_COVERAGE_BYTES", 1 << 20)
+    with project_copy(project, {}, environ=NO_BWRAP, timeout=30, python=sys.executable) as box:
+        box._measured = True
+        with (box.path / ".coverage").open("wb") as planted:
+            planted.truncate(1 << 30)
+        with pytest.raises(UnsafeFile, match="larger than"):
+            box.executed_lines("pkg/m.py")
+
+
+def test_copy_out_stops_at_its_limit(tmp_path: Path) -> None:
+    (tmp_path / "big").write_bytes(b"x" * 100)
+    with pytest.raises(UnsafeFile, match="larger than 10 bytes"):
+        readback.copy_out(tmp_path, "big", tmp_path / "out", limit=10)
+    assert not (tmp_path / "out").exists()  # no half-written copy
+    assert readback.copy_out(tmp_path, "big", tmp_path / "out", limit=100)
+    assert (tmp_path / "out").read_bytes() == b"x" * 100
+
+
+def test_sandbox_read_refuses_a_planted_huge_or_binary_file(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Attack: one task's generated code (the copy is shared by a module's tasks) turns
+    # the module into a sparse 1 TiB file or into bytes that are not UTF-8. The next
+    # task's read took it whole into memory, or raised UnicodeDecodeError: a traceback.
+    monkeypatch.setattr("ttabot.drafting.sandbox.MAX_READ_BYTES", 1 << 20)
+    with project_copy(project, {}, environ=NO_BWRAP, timeout=30) as box:
+        with (box.path / "pkg" / "m.py").open("wb") as planted:
+            planted.truncate(1 << 30)
+        with pytest.raises(UnsafeFile, match="larger than"):
+            box.read("pkg/m.py")
+        (box.path / "pkg" / "m.py").write_bytes(b"X = '\xff'\n")
+        with pytest.raises(UnsafeFile, match="not UTF-8"):
+            box.read("pkg/m.py")

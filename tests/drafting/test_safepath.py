@@ -93,6 +93,15 @@ def test_the_answer_parser_uses_the_normalised_path() -> None:
         "sub/.gitmodules",
         ".CircleCI/config.yml",
         "JENKINSFILE",
+        # The same services' other spellings, and two more that build every pushed branch.
+        ".woodpecker.yaml",
+        ".cirrus.star",
+        "buildkite.yml",
+        "buildkite.yaml",
+        "buildkite.json",
+        "cloudbuild.json",
+        ".semaphore/semaphore.yml",
+        ".gitpod.yml",
     ],
 )
 def test_other_ci_and_checkout_configuration_is_refused(path: str) -> None:

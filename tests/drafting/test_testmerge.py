@@ -112,3 +112,44 @@ def test_autouse_fixtures_and_pytestmark_stay_with_any_kept_test() -> None:
     )
     merged = merge("", split_answer(answer), ["test_a"])
     assert "pytestmark" in merged and "def reset" in merged and "import pytest" in merged
+
+
+DEEP = ["X = " + "-" * 100_000 + "1\n", "X = " + "not " * 100_000 + "1\n", "a" + ".a" * 100_000]
+
+
+def test_code_nested_past_the_parser_is_a_syntax_error_everywhere_it_is_parsed() -> None:
+    # Attack: a model's test answer, or the project's own test module, holding an
+    # expression 3.11's parser refuses with MemoryError or RecursionError. Only
+    # SyntaxError was expected, so the draft ended in a traceback.
+    import pytest
+
+    from ttabot.analysis.source import parse_python
+    from ttabot.drafting import gate, refactor
+
+    for deep in DEEP:
+        with pytest.raises(SyntaxError, match="nested too deeply"):
+            parse_python(deep)
+        with pytest.raises(SyntaxError, match="nested too deeply"):
+            split_answer(deep)
+        with pytest.raises(SyntaxError, match="nested too deeply"):
+            merge(deep, split_answer("def test_a():\n    pass\n"), ["test_a"])
+        assert defined_names(deep) == []
+        assert refactor.measures(deep, "f") is None
+        gate.gate_docstring(deep, None, 60)  # a verdict, whichever: no exception
+        gate.gate_docstring("Doc.\n\n" + deep, None, 60)
+
+
+def test_nesting_past_the_parser_in_refactors_styles_and_old_versions_is_no_crash() -> None:
+    # The same attack on the refactor check (a model's proposal), the docstring style of
+    # a module placement reads, and the definitions of a file's old version.
+    from ttabot.analysis.scope import dotted_names
+    from ttabot.config import CheckSettings
+    from ttabot.drafting import validate
+    from ttabot.drafting.docstrings import style_counts
+
+    original = "def f(x):\n    return x\n"
+    for deep in DEEP:
+        check = validate.check_refactor_code(original, deep, "f", CheckSettings())
+        assert not check.accepted and check.reason == "nested too deeply for the parser"
+        assert style_counts(deep) == {"google": 0, "numpy": 0, "sphinx": 0}
+        assert dotted_names(deep.encode()) is None

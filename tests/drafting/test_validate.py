@@ -118,6 +118,29 @@ def test_outcomes_read_pytest_summary_lines_by_node_id() -> None:
     }
 
 
+def test_outcomes_read_parameter_ids_with_spaces_and_dashes() -> None:
+    # Attack (no adversary needed): a case id holding a space, as pytest makes from a
+    # string parameter, did not match the summary pattern, so a failing case was never
+    # seen and a test that passed only its other cases was kept.
+    output = (
+        "PASSED tests/test_m.py::test_a[ok]\n"
+        "FAILED tests/test_m.py::test_a[a b] - AssertionError: assert 'a b' == 'ok'\n"
+        "PASSED tests/test_m.py::test_b[x - y]\n"
+        "FAILED tests/test_m.py::test_c[p q - r] - boom\n"
+        "XFAIL tests/test_m.py::test_d[s t] - reason\n"
+        "PASSED tests/test_m.py::TestX::test_y[1 2]\n"
+        "FAILED tests/test_m.pyc::test_a - not this module\n"
+    )
+    got = outcomes(output, "tests/test_m.py")
+    assert got == {
+        "test_a": [("PASSED", ""), ("FAILED", "AssertionError: assert 'a b' == 'ok'")],
+        "test_b": [("PASSED", "")],
+        "test_c": [("FAILED", "boom")],
+        "test_d": [("XFAIL", "reason")],
+        "TestX": [("PASSED", "")],
+    }
+
+
 class VerdictSandbox(ScriptedSandbox):
     """Answers every run with a fixed pytest verdict per test name."""
 
@@ -190,3 +213,42 @@ def test_files_the_first_run_leaves_are_removed_or_fail_clean(tmp_path: Path) ->
     assert set(result.dropped) == {"test_good", "test_lonely", "test_flaky"}
     assert all("run together left files behind: pkg.py" in w for w in result.dropped.values())
     assert [s.name for s in result.stages if not s.passed] == ["clean"]
+
+
+class CasesSandbox(ScriptedSandbox):
+    """Two cases per test; on the reruns in one process the second case is skipped."""
+
+    def python(self, args: Sequence[str]) -> tuple[RunResult, list[str]]:
+        nodes = [a for a in args if "::" in a]
+        rounds = rounds_of(args)
+        self.runs.append(nodes)
+        self.rounds.append(rounds)
+        lines = []
+        for _ in range(rounds):
+            for node in nodes:
+                lines.append(f"PASSED {node}[a]")
+                # -rA names a skip by file and line, never by node id.
+                second = f"PASSED {node}[b]" if rounds == 1 else "SKIPPED [1] tests/test_m.py:9: x"
+                lines.append(second)
+        return RunResult(0, "\n".join(lines)), []
+
+
+def test_a_case_that_stops_passing_on_the_reruns_is_flaky_whatever_its_siblings_do() -> None:
+    # Attack: a parametrized test whose second case skips itself when run again. Per
+    # test name the reruns still counted one PASSED a round (its first case), as many
+    # as the rounds, so the test was kept though a case passed only once.
+    box = CasesSandbox(lambda name, run, alone: True)
+    result = check_each_test(
+        box,  # type: ignore[arg-type]
+        PATH,
+        "",
+        split_answer(ANSWER),
+        module="m.py",
+        changed=frozenset({3}),
+        baseline=frozenset(),
+        reruns=3,
+    )
+    assert result.kept == ()
+    assert box.rounds[-1] == 2
+    for why in result.dropped.values():
+        assert why.startswith("failed on a rerun (flaky): passed 2 of 4 (2 cases, 2 rounds)")

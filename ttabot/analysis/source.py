@@ -66,6 +66,19 @@ def split_lines(text: str) -> tuple[str, ...]:
     return ("", *_NEWLINE.split(text))
 
 
+def parse_python(source: str | bytes, filename: str = "<unknown>") -> ast.Module:
+    """``ast.parse(source)``; whatever the parser refuses raises :class:`SyntaxError`.
+
+    Nesting past the parser's limits raises MemoryError (its stack, 3.11) or
+    RecursionError (building the tree) from ``ast.parse``: callers that expect
+    only SyntaxError from code a model or a pull request wrote get that instead.
+    """
+    try:
+        return ast.parse(source, filename=filename)
+    except (RecursionError, MemoryError):
+        raise SyntaxError("nested too deeply for the parser") from None
+
+
 def parse(data: bytes, path: str) -> Source:
     """Decode and parse ``data``; raise :class:`SourceError` with a one-line reason."""
     return parse_text(decode(data), path)
@@ -85,4 +98,7 @@ def parse_text(text: str, path: str) -> Source:
     except (ValueError, RecursionError) as exc:
         # ValueError: NUL bytes (3.11); RecursionError: absurdly deep nesting.
         raise SourceError(f"does not parse: {exc}") from None
+    except MemoryError:
+        # The parser's stack overflowed (3.11: a long run of unary operators or "not"s).
+        raise SourceError("does not parse: nested too deeply for the parser") from None
     return Source(text=text, lines=split_lines(text), tree=tree)

@@ -219,26 +219,29 @@ Configuring providers and chains: docs/models.md.
 def command(config: Path | None, free: bool, provider_name: str, probe: bool, stats: bool) -> int:
     """Show each task kind's model chain and the state of every model in it."""
     from ttabot.commands.trust import guard, named_config
+    from ttabot.report import printable
 
+    # Chain refs, URLs and model names come from the project's files, a server or the
+    # shared state: their control characters are shown, never sent to the terminal.
     root = project_root(Path.cwd())
     listed = load_settings(root, config)
     environ = os.environ
     guarded = guard(listed, root, named_config(config, environ), environ)
     settings = guarded.settings
     if stats:
-        click.echo("\n".join(stats_lines(settings)))
+        click.echo(printable("\n".join(stats_lines(settings)), lines=True))
         return 0
     if free:
         if provider_name in guarded.untrusted:
             raise TtabotError(
                 f"--provider {provider_name}: not trusted here (see the warning above)"
             )
-        click.echo("\n".join(free_lines(settings, provider_name, environ)))
+        click.echo(printable("\n".join(free_lines(settings, provider_name, environ)), lines=True))
         return 0
-    click.echo("\n".join(chain_lines(listed, environ, guarded.untrusted)))
+    click.echo(printable("\n".join(chain_lines(listed, environ, guarded.untrusted)), lines=True))
     if probe:
         click.echo("probe:")
         lines, all_ok = asyncio.run(probe_lines(settings, environ))
-        click.echo("\n".join(lines))
+        click.echo(printable("\n".join(lines), lines=True))
         return 0 if all_ok else 1
     return 0

@@ -28,6 +28,8 @@ from ttabot.config.routes import (
     blocked_warning,
     parse_trust,
     project_routes,
+    route_line,
+    shown,
     trust_document,
     without_providers,
 )
@@ -157,10 +159,6 @@ def _project_routes(root: Path) -> tuple[tuple[Route, ...], str]:
     return project_routes(settings_from_table(table, source)), where
 
 
-def _route_line(route: Route, mark: str = "") -> str:
-    return f"  {route.provider}: {route.api_key_env} -> {route.base_url}{mark}"
-
-
 _EPILOG = """\b
 Outside the GitHub Action, ttabot reads its settings from the project's files
 (.ttabot.toml, [tool.ttabot] in pyproject.toml). A provider there may name a
@@ -200,26 +198,30 @@ def command(show: bool, revoke: bool) -> int:
     trusted = table.get(_key(root), frozenset())
     if show:
         routes, where = _project_routes(root)
-        click.echo(f"key routes in {where}:" if routes else f"no key routes in {where}")
+        click.echo(
+            f"key routes in {shown(where)}:" if routes else f"no key routes in {shown(where)}"
+        )
         for route in routes:
-            click.echo(_route_line(route, "  [trusted]" if route in trusted else "  [not trusted]"))
+            click.echo(route_line(route, "  [trusted]" if route in trusted else "  [not trusted]"))
         stale = sorted(trusted - set(routes))
         if stale:
             click.echo("trusted, no longer asked for:")
-            click.echo("\n".join(_route_line(r) for r in stale))
+            click.echo("\n".join(route_line(r) for r in stale))
         return 0
     if revoke:
         if table.pop(_key(root), None) is not None:
             write_atomic(path, json.dumps(trust_document(table), indent=2) + "\n")
-        click.echo(f"ttabot: trusts no key route in {root} now", err=True)
+        click.echo(f"ttabot: trusts no key route in {shown(str(root))} now", err=True)
         return 0
     routes, where = _project_routes(root)
     if not routes:
-        click.echo(f"ttabot: {where} sends no key to a server of its choosing; nothing to trust")
+        click.echo(
+            f"ttabot: {shown(where)} sends no key to a server of its choosing; nothing to trust"
+        )
         return 0
-    click.echo(f"{where} sends:")
-    click.echo("\n".join(_route_line(r) for r in routes))
+    click.echo(f"{shown(where)} sends:")
+    click.echo("\n".join(route_line(r) for r in routes))
     table[_key(root)] = frozenset(routes)
     write_atomic(path, json.dumps(trust_document(table), indent=2) + "\n")
-    click.echo(f"ttabot: trusted {len(routes)} key route(s) for {root}", err=True)
+    click.echo(f"ttabot: trusted {len(routes)} key route(s) for {shown(str(root))}", err=True)
     return 0

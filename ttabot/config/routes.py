@@ -14,11 +14,13 @@ file and the warning live in ``ttabot.commands.trust``.
 from __future__ import annotations
 
 import os
+import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from ttabot.config.settings import DEFAULT_PROVIDERS, Provider, Settings
+from ttabot.report import printable
 
 #: The trust file's format version (``ttabot trust`` writes it; anything else is ignored).
 TRUST_VERSION = 1
@@ -78,13 +80,31 @@ def without_providers(settings: Settings, names: Iterable[str]) -> Settings:
     return settings._replace(chains=chains)
 
 
+def shown(text: str) -> str:
+    """``text`` as a route is shown for review: control and format characters as escapes.
+
+    The project's files choose a route's every part. Printed raw, a carriage return
+    would let a decoy overwrite the real URL on the terminal, and an escape sequence
+    or a bidi override (a format character) would hide or reorder the rest.
+    """
+    return "".join(
+        f"\\u{ord(c):04x}" if unicodedata.category(c) == "Cf" else c for c in printable(text)
+    )
+
+
+def route_line(route: Route, mark: str = "") -> str:
+    """``  provider: KEY_VARIABLE -> base_url`` (then ``mark``), shown safely for review."""
+    return f"  {shown(route.provider)}: {shown(route.api_key_env)} -> {shown(route.base_url)}{mark}"
+
+
 def blocked_warning(routes: Iterable[Route], where: str) -> str:
     """One line saying which keys ``where`` would send where, and what to run to allow it."""
     sends = ", ".join(
-        f"{r.api_key_env} to {r.host} (provider {r.provider})" for r in sorted(routes)
+        f"{shown(r.api_key_env)} to {shown(r.host)} (provider {shown(r.provider)})"
+        for r in sorted(routes)
     )
     return (
-        f"ttabot: warning: {where} sends {sends}; not used until you run "
+        f"ttabot: warning: {shown(where)} sends {sends}; not used until you run "
         "'ttabot trust' in this repository"
     )
 

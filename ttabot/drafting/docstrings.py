@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 
 from ttabot.analysis.resolve import find_definition as resolve_definition
+from ttabot.analysis.source import parse_python
 from ttabot.config import DraftSettings
 
 STYLES = ("google", "numpy", "sphinx")
@@ -45,11 +46,13 @@ STYLE_EXAMPLES: Mapping[str, str] = {
 }
 
 _STYLE_MARKS: Mapping[str, re.Pattern[str]] = {
+    # Spaces and tabs, never "\s", around the marks: "^\s*" ran on through every blank
+    # line after each line start, time quadratic in the blank lines of a docstring.
     "google": re.compile(
-        r"^\s*(Args|Arguments|Returns|Raises|Yields|Attributes|Examples?|Note):\s*$", re.M
+        r"^[ \t]*(Args|Arguments|Returns|Raises|Yields|Attributes|Examples?|Note):[ \t]*$", re.M
     ),
     "numpy": re.compile(
-        r"^\s*(Parameters|Returns|Raises|Yields|Attributes)\s*\n\s*-{3,}\s*$", re.M
+        r"^[ \t]*(Parameters|Returns|Raises|Yields|Attributes)[ \t]*\n[ \t]*-{3,}[ \t]*$", re.M
     ),
     "sphinx": re.compile(r":(param|returns?|raises?|rtype|type)\b"),
 }
@@ -74,7 +77,7 @@ def module_docstrings(tree: ast.Module) -> list[str]:
 def style_counts(source: str) -> dict[str, int]:
     """How many of a module's docstrings show each style (0s when it does not parse)."""
     try:
-        docs = module_docstrings(ast.parse(source))
+        docs = module_docstrings(parse_python(source))
     except SyntaxError:
         docs = []
     return {s: sum(bool(mark.search(d)) for d in docs) for s, mark in _STYLE_MARKS.items()}

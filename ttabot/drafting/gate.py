@@ -16,6 +16,7 @@ import re
 import textwrap
 from typing import NamedTuple
 
+from ttabot.analysis.source import parse_python
 from ttabot.drafting.docstrings import strip_docstrings
 
 Definition = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
@@ -83,7 +84,7 @@ def _from_code(text: str, definition: Definition | None) -> tuple[str, str] | Ga
     a rejection when it is code that changes more than the docstring.
     """
     try:
-        tree = ast.parse(textwrap.dedent(text))
+        tree = parse_python(textwrap.dedent(text))
     except SyntaxError:
         return None
     if len(tree.body) != 1:
@@ -153,7 +154,7 @@ def _line_is_code(line: str) -> bool:
     if not line or line.startswith((">>>", "...")):
         return False  # doctest examples are docstring text
     try:
-        tree = ast.parse(line)
+        tree = parse_python(line)
     except SyntaxError:
         return False
     return len(tree.body) == 1 and _is_code(tree.body[0])

@@ -250,6 +250,8 @@ def validate(job: ImplementJob, files: Mapping[str, str]) -> tuple[ValidationSta
                 ast.parse(text, filename=path)
             except SyntaxError as exc:
                 return (ValidationStage("parses", False, f"{path}:{exc.lineno}: {exc.msg}"),)
+            except (RecursionError, MemoryError):  # the parser's own limits: nested too deep
+                return (ValidationStage("parses", False, f"{path}: nested too deeply to parse"),)
     stages = [ValidationStage("parses", True)]
     draft = job.settings.draft
     python = choose_python(job.root, draft.python, job.environ)

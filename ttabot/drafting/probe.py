@@ -139,7 +139,10 @@ def read_probe(data: bytes) -> frozenset[int] | None:
 
     Anything but the probe's own JSON raises :class:`ValueError`.
     """
-    value = json.loads(data.decode("utf-8"))
+    try:
+        value = json.loads(data.decode("utf-8"))
+    except RecursionError:  # nested past the parser's depth: the probe writes a flat list
+        raise ValueError("not the probe's data") from None
     if not isinstance(value, dict) or not isinstance(value.get("lines"), list):
         raise ValueError("not the probe's data")
     lines = value["lines"]

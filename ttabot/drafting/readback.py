@@ -15,6 +15,7 @@ import os
 import shutil
 import stat
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 from ttabot.errors import TtabotError
 
@@ -102,20 +103,51 @@ def _regular(fd: int, rel: str) -> int:
     return fd
 
 
-def read_bytes(root: Path, rel: str) -> bytes | None:
-    """The bytes of the regular file ``root/rel`` (None: absent); see :func:`open_regular`."""
+def read_bytes(root: Path, rel: str, limit: int | None = None) -> bytes | None:
+    """The bytes of the regular file ``root/rel`` (None: absent); see :func:`open_regular`.
+
+    ``limit``: a file larger than that many bytes raises :class:`UnsafeFile`
+    (generated code may have grown it past what memory holds).
+    """
     fd = open_regular(root, rel)
     if fd is None:
         return None
     with os.fdopen(fd, "rb") as handle:
-        return handle.read()
+        data = handle.read() if limit is None else handle.read(limit + 1)
+    if limit is not None and len(data) > limit:
+        raise UnsafeFile(f"{rel}: larger than {limit} bytes")
+    return data
 
 
-def copy_out(root: Path, rel: str, dest: Path) -> bool:
-    """Copy the regular file ``root/rel`` to ``dest`` (outside the copy); False when absent."""
+def copy_out(root: Path, rel: str, dest: Path, limit: int | None = None) -> bool:
+    """Copy the regular file ``root/rel`` to ``dest`` (outside the copy); False when absent.
+
+    ``limit``: a file larger than that many bytes raises :class:`UnsafeFile` and
+    leaves no ``dest`` (a planted sparse file would otherwise fill the host's disk).
+    """
     fd = open_regular(root, rel)
     if fd is None:
         return False
-    with os.fdopen(fd, "rb") as source, dest.open("xb") as sink:
-        shutil.copyfileobj(source, sink)
+    with os.fdopen(fd, "rb") as source:
+        if limit is not None and os.fstat(source.fileno()).st_size > limit:
+            raise UnsafeFile(f"{rel}: larger than {limit} bytes")
+        with dest.open("xb") as sink:
+            copied = _copy_bounded(source, sink, limit)
+    if copied is None:
+        dest.unlink()
+        raise UnsafeFile(f"{rel}: larger than {limit} bytes")
     return True
+
+
+def _copy_bounded(source: BinaryIO, sink: BinaryIO, limit: int | None) -> int | None:
+    """Bytes copied from ``source`` to ``sink``; None once more than ``limit`` (it grew)."""
+    if limit is None:
+        shutil.copyfileobj(source, sink)
+        return 0
+    copied = 0
+    while chunk := source.read(min(1 << 20, limit + 1 - copied)):
+        copied += len(chunk)
+        if copied > limit:
+            return None
+        sink.write(chunk)
+    return copied

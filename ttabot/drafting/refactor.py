@@ -12,6 +12,7 @@ import textwrap
 from dataclasses import dataclass
 
 from ttabot.analysis.complexity import mccabe_complexity, parameter_count
+from ttabot.analysis.source import parse_python
 from ttabot.config import CheckSettings
 from ttabot.drafting.docstrings import find_definition, insert_docstrings
 
@@ -27,7 +28,7 @@ class Measures:
 def measures(source: str, symbol: str) -> Measures | None:
     """The measures of ``symbol`` in ``source``; None if it does not parse or is not a function."""
     try:
-        tree = ast.parse(source)
+        tree = parse_python(source)
     except SyntaxError:
         return None
     node = find_definition(tree, symbol)
@@ -101,7 +102,7 @@ def _keep_docstring(source: str, symbol: str, docstring: str | None) -> str:
     if docstring is None:
         return source
     try:
-        node = find_definition(ast.parse(source), symbol)
+        node = find_definition(parse_python(source), symbol)
     except SyntaxError:
         return source  # the parses stage reports it
     if node is None or ast.get_docstring(node) is not None:

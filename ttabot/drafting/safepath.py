@@ -27,11 +27,12 @@ import re
 #: GITHUB_TOKEN starts no GitHub workflow, but it does start these), and a dev
 #: container (a Codespace runs its commands with the user's secrets).
 FORBIDDEN_PARTS = frozenset(
-    {".git", ".github", ".circleci", ".buildkite", ".woodpecker", ".devcontainer"}
+    {".git", ".github", ".circleci", ".buildkite", ".woodpecker", ".semaphore", ".devcontainer"}
 )
 
 #: File names that are never written, in any folder (lower case): other CI services'
-#: configuration, pre-commit's (hooks a reviewer's ``git commit`` runs), and git's own
+#: configuration, pre-commit's (hooks a reviewer's ``git commit`` runs), Gitpod's (tasks a
+#: workspace or prebuild runs with the user's variables), and git's own
 #: (submodule URLs, filter and diff drivers).
 FORBIDDEN_FILES = frozenset(
     {
@@ -44,11 +45,18 @@ FORBIDDEN_FILES = frozenset(
         ".drone.yml",
         "jenkinsfile",
         ".cirrus.yml",
+        ".cirrus.star",
         ".woodpecker.yml",
+        ".woodpecker.yaml",
+        "buildkite.yml",
+        "buildkite.yaml",
+        "buildkite.json",
         "cloudbuild.yaml",
         "cloudbuild.yml",
+        "cloudbuild.json",
         "buildspec.yml",
         ".pre-commit-config.yaml",
+        ".gitpod.yml",
         ".gitmodules",
         ".gitattributes",
     }

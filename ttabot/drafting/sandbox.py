@@ -43,6 +43,10 @@ __all__ = ["SKIP_DIRS", "NoSandbox", "RunResult", "Sandbox", "UnsafeFile", "proj
 
 #: Where coverage writes its data in the copy (read back through :meth:`Sandbox.coverage_data`).
 DATA_FILE = ".coverage"
+#: Larger source files are refused when read back from the copy (a planted sparse file).
+MAX_READ_BYTES = 64 * 1024 * 1024
+#: Larger coverage data is refused before it is copied out of the copy (a planted sparse file).
+MAX_COVERAGE_BYTES = 256 * 1024 * 1024
 
 #: Environment variables passed through; everything else (tokens, keys, proxies) is dropped.
 ENV_ALLOWLIST = ("PATH", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TZ", "SYSTEMROOT", "COMSPEC")
@@ -230,10 +234,16 @@ class Sandbox:
         """The text of a regular file in the copy, or None when it is absent.
 
         Never through a symbolic link, at any depth: generated code may have put
-        one there. A link or a non-regular file raises :class:`UnsafeFile`.
+        one there. A link, a non-regular file, one larger than :data:`MAX_READ_BYTES`
+        or one that is not UTF-8 raises :class:`UnsafeFile`.
         """
-        data = read_bytes(self.path, rel)
-        return None if data is None else data.decode("utf-8")
+        data = read_bytes(self.path, rel, limit=MAX_READ_BYTES)
+        if data is None:
+            return None
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as exc:  # generated code rewrote it: the copy is not ttabot's
+            raise UnsafeFile(f"{rel}: not UTF-8 text ({exc.reason})") from None
 
     def write(self, rel: str, text: str | None) -> None:
         """Write (or, with None, delete) a file in the copy, never through a symbolic link.
@@ -349,7 +359,7 @@ class Sandbox:
 
         with tempfile.TemporaryDirectory(prefix="ttabot-coverage-") as private:
             target = Path(private, "data")
-            if not copy_out(self.path, DATA_FILE, target):
+            if not copy_out(self.path, DATA_FILE, target, MAX_COVERAGE_BYTES):
                 yield None
                 return
             try:

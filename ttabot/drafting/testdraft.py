@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from types import CodeType
 from typing import TYPE_CHECKING
 
+from ttabot.analysis.source import parse_python
 from ttabot.drafting import answers, validate
 from ttabot.drafting.docstrings import find_definition
 from ttabot.drafting.formatting import Tools, format_and_lint, project_tools
@@ -109,7 +110,8 @@ class _Judging:
         except answers.AnswerError as exc:
             return Verdict(False, "answer", False, str(exc))
         except SyntaxError as exc:
-            return Verdict(False, "parses", False, f"line {exc.lineno}: {exc.msg}")
+            where = f"line {exc.lineno}: " if exc.lineno else ""
+            return Verdict(False, "parses", False, f"{where}{exc.msg}")
         async with self.lock, self.ws.sandboxes:
             result = await asyncio.to_thread(
                 check_each_test,
@@ -147,9 +149,10 @@ async def _refusal(ws: Workspace, task: Task, existing: str) -> Draft | None:
     if refused is not None:
         return not_asked(task, existing, refused.name, refused.detail)
     try:
-        ast.parse(existing)
+        parse_python(existing)
     except SyntaxError as exc:
-        why = f"the test module {task.path} does not parse (line {exc.lineno}): nothing can merge"
+        line = f" (line {exc.lineno})" if exc.lineno else f": {exc.msg}"
+        why = f"the test module {task.path} does not parse{line}: nothing can merge"
         return not_asked(task, existing, "environment", why)
     missing = await ws.unavailable(task.module)
     return None if not missing else not_asked(task, existing, "environment", missing)

@@ -15,6 +15,8 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
+from ttabot.analysis.source import parse_python
+
 
 class Piece(NamedTuple):
     """One top-level statement of an answer: its source, the names it binds and uses."""
@@ -121,7 +123,7 @@ def split_answer(code: str, taken: Iterable[str] = ()) -> AnswerParts:
     Raises:
         SyntaxError: If ``code`` does not parse.
     """
-    tree = ast.parse(code)
+    tree = parse_python(code)
     taken = set(taken)
     renames: dict[str, str] = {}
     for node in tree.body:
@@ -210,7 +212,7 @@ def _render_imports(aliases: Sequence[Alias]) -> list[str]:
 def merge(existing: str, parts: AnswerParts, kept: Sequence[str]) -> str:
     """``existing`` plus the ``kept`` tests, with the imports and support code they use."""
     support, used = _needed(parts, kept)
-    tree = ast.parse(existing) if existing.strip() else ast.Module(body=[], type_ignores=[])
+    tree = parse_python(existing) if existing.strip() else ast.Module(body=[], type_ignores=[])
     have = _existing_aliases(tree)
     fresh: list[Alias] = []
     for alias in parts.imports:
@@ -255,7 +257,7 @@ def _import_line(tree: ast.Module) -> int:
 def defined_names(source: str) -> list[str]:
     """Top-level function and class names of a module's source ([] when it does not parse)."""
     try:
-        tree = ast.parse(source)
+        tree = parse_python(source)
     except SyntaxError:
         return []
     kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)

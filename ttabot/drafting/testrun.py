@@ -30,7 +30,11 @@ _NOT_PASSED = {
     "XPASS": "xpass (a drafted test must pass without an xfail mark)",
     "SKIPPED": "skipped (a drafted test must run)",
 }
-_OUTCOME = re.compile(r"^(PASSED|FAILED|ERROR|XPASS|XFAIL|SKIPPED)\s+(\S+?::\S+?)(?:\s+-\s+(.*))?$")
+#: A ``-rA`` summary line: the verdict, then the node id (a case id may hold spaces and
+#: `` - ``) and, after `` - ``, the message.
+_OUTCOME = re.compile(r"^(PASSED|FAILED|ERROR|XPASS|XFAIL|SKIPPED) (.+)$")
+#: The test's name at the start of a node id's part after ``path::``; then its case id.
+_NODE_NAME = re.compile(r"([^\[\s:]+)(\[)?")
 
 
 class TestsCheck(NamedTuple):
@@ -47,16 +51,19 @@ class TestsCheck(NamedTuple):
 def outcomes(output: str, test_path: str) -> dict[str, list[tuple[str, str]]]:
     """``test name -> [(outcome, message)]`` from pytest's ``-rA`` summary lines."""
     out: dict[str, list[tuple[str, str]]] = {}
+    prefix = f"{test_path}::"
     for line in output.splitlines():
         match = _OUTCOME.match(line.strip())
-        if match is None:
+        if match is None or not match.group(2).startswith(prefix):
             continue
-        verdict, node, message = match.groups()
-        path, _, rest = node.partition("::")
-        if path != test_path:
+        verdict, rest = match.group(1), match.group(2)[len(prefix) :]
+        named = _NODE_NAME.match(rest)
+        if named is None:
             continue
-        name = rest.split("::")[0].split("[")[0]
-        out.setdefault(name, []).append((verdict, message or ""))
+        # The message follows " - " after the node id: after the case id's "]" when there is one.
+        after = rest.find("] - ", named.end()) + 1 if named.group(2) else named.end()
+        _, dash, message = rest[after:].partition(" - ") if after > 0 else ("", "", "")
+        out.setdefault(named.group(1), []).append((verdict, message if dash else ""))
     return out
 
 
@@ -151,6 +158,8 @@ class _Judge:
         self.dropped: dict[str, str] = {}
         self.stages: list[ValidationStage] = []
         self.failures: list[str] = []
+        #: How many outcomes (parametrized cases) each test had in its run alone.
+        self.cases: dict[str, int] = {}
 
     def alive(self) -> list[str]:
         return [n for n in self.names if n not in self.dropped]
@@ -252,6 +261,7 @@ class _Judge:
             _result, left, ran = self.run([name])
             unexplained -= set(left)
             problem = _failure(ran.get(name))
+            self.cases[name] = len(ran.get(name) or ())
             if problem:
                 self.dropped[name] = f"fails alone: {problem}"
             elif left:
@@ -278,20 +288,29 @@ class _Judge:
         if rounds >= 1:
             _result, _left, ran = self.run(kept, rounds=rounds)
             for name in kept:
-                problem = _rounds_failure(ran.get(name), rounds)
+                problem = _rounds_failure(ran.get(name), rounds, self.cases.get(name, 1))
                 if problem:
                     self.dropped[name] = f"failed on a rerun (flaky): {problem}"
         self.verdict("reruns", before)
 
 
-def _rounds_failure(results: Sequence[tuple[str, str]] | None, rounds: int) -> str | None:
-    """Why a test did not pass every one of ``rounds`` rounds; None if it did."""
+def _rounds_failure(
+    results: Sequence[tuple[str, str]] | None, rounds: int, cases: int = 1
+) -> str | None:
+    """Why a test did not pass each of its ``cases`` in all ``rounds`` rounds; None if it did.
+
+    ``cases``: the outcomes the test had in its run alone (its parametrized cases). A
+    case that skips itself on a rerun shows no line naming it (``-rA`` names a skip by
+    file and line), so the count of passes is what tells it.
+    """
     problem = _failure(results)
     passed = sum(verdict == "PASSED" for verdict, _message in results or ())
+    expected = rounds * max(cases, 1)
+    of = f"{expected} ({cases} cases, {rounds} rounds)" if cases > 1 else f"{rounds} rounds"
     if problem is not None:
-        return f"passed {passed} of {rounds} rounds; {problem}"
-    if passed < rounds:
-        return f"passed {passed} of {rounds} rounds; pytest did not run the others"
+        return f"passed {passed} of {of}; {problem}"
+    if passed < expected:
+        return f"passed {passed} of {of}; pytest did not run the others"
     return None
 
 

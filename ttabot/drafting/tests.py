@@ -57,9 +57,16 @@ def existing_test_modules(module_path: str, project_files: Iterable[str]) -> lis
 def _imports_module(source: str, module_path: str) -> bool:
     name = import_name(module_path)
     parent, _, last = name.rpartition(".")
-    patterns = [rf"^\s*import\s+{re.escape(name)}\b", rf"^\s*from\s+{re.escape(name)}\s+import\b"]
+    # Spaces and tabs only: ``\s`` would let each line's pattern run on through every blank
+    # line after it, time quadratic in them (a test module of blank lines took hours).
+    patterns = [
+        rf"^[ \t]*import[ \t]+{re.escape(name)}\b",
+        rf"^[ \t]*from[ \t]+{re.escape(name)}[ \t]+import\b",
+    ]
     if parent:
-        patterns.append(rf"^\s*from\s+{re.escape(parent)}\s+import\s+[^\n]*\b{re.escape(last)}\b")
+        patterns.append(
+            rf"^[ \t]*from[ \t]+{re.escape(parent)}[ \t]+import[ \t]+[^\n]*\b{re.escape(last)}\b"
+        )
     return any(re.search(p, source, re.M) for p in patterns)
 
 

@@ -12,6 +12,7 @@ import ast
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from ttabot.analysis.source import parse_python
 from ttabot.config import CheckSettings
 from ttabot.drafting import docstrings, refactor
 from ttabot.drafting.gate import gate_docstring
@@ -174,6 +175,10 @@ def baseline_coverage(
     return sandbox.executed_lines(module_path) or frozenset()
 
 
+#: Larger probe data is not the probe's: it lists each line of one module at most once.
+MAX_PROBE_BYTES = 16 * 1024 * 1024
+
+
 def probe_lines(
     sandbox: Sandbox, test_path: str, module_path: str, functions: Sequence[int]
 ) -> frozenset[int] | None:
@@ -189,10 +194,12 @@ def probe_lines(
     )
     if result.timed_out:
         return frozenset()  # as coverage: a run killed at the timeout measured nothing
-    data = read_bytes(sandbox.path, PROBE_FILE)
+    try:
+        data = read_bytes(sandbox.path, PROBE_FILE, limit=MAX_PROBE_BYTES)
+    finally:
+        sandbox.write(PROBE_FILE, None)
     if data is None:
         return None  # the run died before it wrote: measure with coverage
-    sandbox.write(PROBE_FILE, None)
     try:
         return read_probe(data)
     except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
@@ -250,9 +257,10 @@ def check_refactor_code(
     (:func:`check_refactor_tests`) decides the rest.
     """
     try:
-        ast.parse(proposed)
+        parse_python(proposed)
     except SyntaxError as exc:
-        stage = ValidationStage("parses", False, f"line {exc.lineno}: {exc.msg}")
+        where = f"line {exc.lineno}: " if exc.lineno else ""
+        stage = ValidationStage("parses", False, f"{where}{exc.msg}")
         return RefactorCheck((stage,), False, False, stage.detail)
     stages: Stages = (ValidationStage("parses", True),)
     changed = signature_change(original, proposed, symbol)
