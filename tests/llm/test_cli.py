@@ -174,6 +174,8 @@ def test_batch_keeps_input_order_and_shares_rotation(
         ('{"prompt": "ok"}\nnot json\n', 2),
         ('{"prompt": "ok"}\n\n{"text": "x"}\n', 3),
         ('{"prompt": 5}\n', 1),
+        # nested past json's recursion limit: a RecursionError traceback, not this line
+        ('{"prompt": "ok"}\n{"prompt": ' + "[" * 100_000 + "]" * 100_000 + "}\n", 2),
     ],
 )
 def test_bad_batch_line_exits_2_naming_it_and_writes_nothing(

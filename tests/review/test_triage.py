@@ -43,6 +43,9 @@ def test_pasted_code_does_not_count_except_for_bugs() -> None:
         ("no json here", ()),
         ('{"labels": "bug"}', ()),
         ("{broken", ()),
+        # Nested past json's recursion limit (a server ignoring max_tokens, or 200 tokens
+        # of brackets): a RecursionError ended the triage run with a traceback.
+        ('{"labels": ' + "[" * 100_000 + "]" * 100_000 + "}", ()),
     ],
 )
 def test_model_answers_restricted_to_known_labels(content: str, labels: tuple[str, ...]) -> None:

@@ -42,7 +42,7 @@ def read_batch(path: Path) -> list[str]:
             continue
         try:
             item = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested past json's limit
             raise TtabotError(f"{path}:{number}: not valid JSON") from None
         if not isinstance(item, dict) or not isinstance(item.get("prompt"), str):
             raise TtabotError(f'{path}:{number}: expected an object with a string "prompt"')

@@ -119,7 +119,7 @@ def labels_from_model_answer(content: str) -> tuple[str, ...]:
         return ()
     try:
         data = json.loads(content[start : end + 1])
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):  # RecursionError: absurdly deep nesting
         return ()
     raw = data.get("labels") if isinstance(data, dict) else None
     if not isinstance(raw, list):
