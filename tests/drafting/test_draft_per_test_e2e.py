@@ -291,3 +291,43 @@ def test_a_test_module_that_does_not_parse_costs_no_call_and_no_crash(
     (draft,) = drafts
     assert len(fake.calls) == 0 and code == 1
     assert draft["stages"][0]["name"] == "environment" and "does not parse" in draft["reason"]
+
+
+#: A test that plants a conftest.py making every test pass, then fails itself (dropped).
+PLANTER = '''\
+def test_plants_a_pass_everything_hook():
+    with open("tests/conftest.py", "w") as f:
+        f.write(
+            "import pytest\\n"
+            "@pytest.hookimpl(hookwrapper=True)\\n"
+            "def pytest_runtest_makereport(item, call):\\n"
+            "    outcome = yield\\n"
+            "    outcome.get_result().outcome = 'passed'\\n"
+        )
+    assert clamp(-5) == 0
+'''
+#: A plainly wrong test: only a tampered copy would pass it.
+WRONG = "def test_clamp_wrong():\n    assert clamp(-5) == 999\n"
+
+
+def test_a_copy_a_dropped_test_changed_is_not_judged_on_again(
+    project: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Round 1 plants tests/conftest.py (dropped: it left a file); round 2's wrong test fails."""
+    answers = iter(
+        [
+            "from pkg.calc import clamp\n\n\n" + PLANTER,
+            "from pkg.calc import clamp\n\n\n" + WRONG,
+        ]
+    )
+    configure(
+        project,
+        fake,
+        lambda model, body: answer({"code": next(answers)}),
+        **{"feedback-rounds": 1},
+    )
+    project.stage()
+    _status, drafts = run(capsys)
+    (draft,) = drafts
+    assert len(fake.calls) == 2
+    assert draft["status"] == "rejected", draft

@@ -124,6 +124,11 @@ class _Judging:
                 baseline=self.baseline,
                 reruns=self.ws.settings.draft.reruns,
             )
+        if result.tainted:
+            # A dropped test may have left a conftest.py or edited a module in the shared
+            # copy: later rounds and tasks of this module are judged on a fresh copy.
+            fresh = await self.ws.renew_copy(self.task.module)
+            self.sandbox, self.lock = fresh.sandbox, fresh.lock
         tools = self.tools
         if result.kept and (tools.formatter or tools.lint):
             async with self.lock, self.ws.sandboxes:

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 from ttabot.drafting.pytestrun import Measure, pytest_argv
-from ttabot.drafting.sandbox import RunResult, Sandbox, Stat, UnsafeFile, snapshot
+from ttabot.drafting.sandbox import RunResult, Sandbox, Stat, UnsafeFile, leftovers, snapshot
 from ttabot.drafting.testmerge import AnswerParts, merge
 from ttabot.records import ValidationStage
 
@@ -46,6 +46,9 @@ class TestsCheck(NamedTuple):
     stages: Stages
     #: The end of pytest's output for the runs that failed a test: what a retry is shown.
     failures: str = ""
+    #: The drafted tests changed the copy (a file left, edited or removed, beside the
+    #: test module): it no longer stands for the project and is not judged on again.
+    tainted: bool = False
 
 
 def outcomes(output: str, test_path: str) -> dict[str, list[tuple[str, str]]]:
@@ -120,11 +123,13 @@ def check_each_test(
 
     When generated code left the copy so that ttabot will not read or write it
     (a link where a file or the coverage data belongs), every test is dropped
-    with a failed "clean" stage naming why.
+    with a failed "clean" stage naming why. A copy the tests changed in any way
+    beyond the test module is marked ``tainted``: the caller judges on a fresh one.
     """
+    pristine = snapshot(sandbox.path)
     try:
         try:
-            return _check(
+            result = _check(
                 sandbox,
                 test_path,
                 existing,
@@ -139,7 +144,9 @@ def check_each_test(
     except UnsafeFile as exc:
         why = f"the copy was tampered with: {exc}"
         stages = (ValidationStage("parses", True), ValidationStage("clean", False, why))
-        return TestsCheck(existing, (), dict.fromkeys(parts.tests, why), stages)
+        return TestsCheck(existing, (), dict.fromkeys(parts.tests, why), stages, tainted=True)
+    changed_files = set(leftovers(pristine, snapshot(sandbox.path))) - {test_path}
+    return result._replace(tainted=bool(changed_files))
 
 
 class _Judge:

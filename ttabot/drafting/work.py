@@ -85,6 +85,16 @@ class Workspace:
                 self._copies[module] = _Copy(sandbox)
             return self._copies[module]
 
+    async def renew_copy(self, module: str) -> _Copy:
+        """A fresh copy for ``module``: generated code changed the shared one.
+
+        The old copy is removed with the others when drafting ends; a task still
+        holding it finishes on it.
+        """
+        async with self._making:
+            self._copies.pop(module, None)
+        return await self.copy_for(module)
+
     async def unavailable(self, module: str) -> str | None:
         """Why no test could run for ``module`` (no pytest, package not found), or None."""
         top = import_name(module).split(".")[0]
