@@ -294,7 +294,7 @@ def test_a_test_module_that_does_not_parse_costs_no_call_and_no_crash(
 
 
 #: A test that plants a conftest.py making every test pass, then fails itself (dropped).
-PLANTER = '''\
+PLANTER = """\
 def test_plants_a_pass_everything_hook():
     with open("tests/conftest.py", "w") as f:
         f.write(
@@ -305,7 +305,7 @@ def test_plants_a_pass_everything_hook():
             "    outcome.get_result().outcome = 'passed'\\n"
         )
     assert clamp(-5) == 0
-'''
+"""
 #: A plainly wrong test: only a tampered copy would pass it.
 WRONG = "def test_clamp_wrong():\n    assert clamp(-5) == 999\n"
 
