@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import signal
+import stat
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
@@ -62,6 +64,27 @@ def read_inside(root: Path, rel: str) -> bytes | None:
         return target.read_bytes() if target.is_file() else None
     except (ValueError, OSError):
         return None
+
+
+def read_regular(path: Path, limit: int) -> bytes | None:
+    """At most ``limit + 1`` bytes of ``path``; None unless it is a regular file.
+
+    Not through a final symlink (``/dev/zero`` has size 0 and no end), never
+    blocking on a FIFO: whatever another process left there is read boundedly
+    or not at all; reading one byte past ``limit`` lets the caller tell an
+    oversized file. A missing file raises :class:`FileNotFoundError`.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:  # the final component is a symlink
+            return None
+        raise
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        return handle.read(limit + 1)
 
 
 def write_all_atomic(root: Path, texts: Mapping[str, str]) -> None:

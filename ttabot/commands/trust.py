@@ -11,10 +11,8 @@ the pull request cannot change and its keys are bound to providers by its inputs
 
 from __future__ import annotations
 
-import errno
 import json
 import os
-import stat
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import NamedTuple
@@ -55,21 +53,10 @@ def trust_path() -> Path:
 
 
 def _read_bounded(path: Path) -> bytes | None:
-    """Up to ``MAX_TRUST_BYTES + 1`` bytes of the regular file ``path``; None otherwise.
+    """Up to ``MAX_TRUST_BYTES + 1`` bytes of the regular file ``path`` (see ``read_regular``)."""
+    from ttabot.fileio import read_regular
 
-    Not through a symlink, never blocking on a FIFO. Raises FileNotFoundError if absent.
-    """
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-    try:
-        fd = os.open(path, flags)
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            return None
-        raise
-    with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return None
-        return handle.read(MAX_TRUST_BYTES + 1)
+    return read_regular(path, MAX_TRUST_BYTES)
 
 
 def read_trust(path: Path, warn: Warn = _echo_err) -> dict[str, frozenset[Route]]:

@@ -10,15 +10,13 @@ one warning and replaced by the next write.
 
 from __future__ import annotations
 
-import errno
 import json
-import os
-import stat
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ttabot.fileio import read_regular
 from ttabot.llm.state import (
     OUTCOMES,
     DailyQuota,
@@ -215,22 +213,8 @@ class FileState:
 
 
 def _read_regular(path: Path) -> bytes | None:
-    """At most ``MAX_FILE_BYTES + 1`` bytes of ``path``; None unless it is a regular file.
-
-    Not through a final symlink (``/dev/zero`` has size 0 and no end), never blocking
-    on a FIFO: whatever another process left in the folder is read boundedly or not at all.
-    """
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-    try:
-        fd = os.open(path, flags)
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:  # the final component is a symlink
-            return None
-        raise
-    with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return None
-        return handle.read(MAX_FILE_BYTES + 1)
+    """At most ``MAX_FILE_BYTES + 1`` bytes of ``path``, if a regular file (``read_regular``)."""
+    return read_regular(path, MAX_FILE_BYTES)
 
 
 def _outcome_table(nested: Any) -> dict[tuple[str, str], Outcomes]:
