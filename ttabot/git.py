@@ -95,13 +95,17 @@ def plainly_toplevel(path: Path) -> bool:
     """Whether ``path`` is plainly the top of a work tree, so ``git rev-parse`` can be skipped.
 
     The pre-commit hook runs there on every commit, and asking git for the top
-    costs a process. Plain means a ``.git`` entry in ``path`` and none of the
-    environment variables that move the repository or the work tree; a
-    repository whose ``core.worktree`` points elsewhere is not told apart.
+    costs a process. Plain means a ``.git`` file, or a ``.git`` folder holding
+    ``HEAD``, in ``path``, and none of the environment variables that move the
+    repository or the work tree; a repository whose ``core.worktree`` points
+    elsewhere is not told apart.
     """
     if any(name in os.environ for name in _MOVERS):
         return False
-    return os.path.lexists(os.path.join(path, ".git"))
+    entry = os.path.join(path, ".git")
+    # A folder git would not take for a repository (no HEAD: an empty `.git`) sends git
+    # looking further up, to another top: then ask it.
+    return os.path.isfile(entry) or os.path.isfile(os.path.join(entry, "HEAD"))
 
 
 #: Environment variables with which git's work tree or repository is not found from the cwd.

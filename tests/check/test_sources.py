@@ -429,3 +429,11 @@ def test_a_staged_name_that_looks_like_an_index_stage_is_read_as_itself(
     assert worktree.read_old is not None
     repo.write(name, "def hidden():\n    return 1\n")
     assert select_change(repo.path, worktree=True).read_old(name) == (b"def hidden():\n    pass\n")
+
+
+def test_an_empty_git_folder_below_the_top_is_not_taken_for_the_top(repo: GitRepo) -> None:
+    """git looks further up past a `.git` it cannot use; so does ttabot, by asking git."""
+    staged_repo(repo)
+    (repo.path / "pkg" / ".git").mkdir()
+    assert read_all(repo, repo.path / "pkg") == read_all(repo, repo.path)
+    assert select_change(repo.path / "pkg").root == repo.path.resolve()
