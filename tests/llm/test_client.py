@@ -206,7 +206,9 @@ def test_unannounced_failure_backs_off_then_retries_the_only_model(
     assert result.ok and result.model == "fake:a" and result.attempts == 3
     assert client.metrics.waits == 2
     gaps = [b.at - a.at for a, b in zip(fake.calls, fake.calls[1:], strict=False)]
-    assert gaps[0] >= 0.05 and gaps[1] >= 0.1  # the backoff schedule, never shorter
+    # The backoff schedule (0.05 s, then 0.1 s), never shorter; arrival stamps at the
+    # server jitter by a few ms on a loaded machine, retries with no backoff by none.
+    assert gaps[0] >= 0.04 and gaps[1] >= 0.09 and sum(gaps) >= 0.14, gaps
 
 
 def test_never_sleeps_after_the_last_attempt(
