@@ -331,3 +331,50 @@ def test_a_copy_a_dropped_test_changed_is_not_judged_on_again(
     (draft,) = drafts
     assert len(fake.calls) == 2
     assert draft["status"] == "rejected", draft
+
+
+#: A test that plants bytecode for pkg/calc.py (its header matching the source, so Python
+#: runs it instead of compiling the source) where clamp answers 999 below the range; then fails.
+PYC_PLANTER = """\
+def test_plants_bytecode():
+    import importlib.util
+    import marshal
+    import os
+    import struct
+
+    source = os.path.abspath("pkg/calc.py")
+    info = os.stat(source)
+    with open(source) as f:  # the same lines, so coverage sees the changed ones run
+        tampered = f.read().replace("return low", "return 999")
+    code = compile(tampered, source, "exec")
+    header = struct.pack("<III", 0, int(info.st_mtime) & 0xFFFFFFFF, info.st_size & 0xFFFFFFFF)
+    target = importlib.util.cache_from_source(source)
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    with open(target, "wb") as f:
+        f.write(importlib.util.MAGIC_NUMBER + header + marshal.dumps(code))
+    assert clamp(-5) == 0
+    assert False
+"""
+
+
+def test_bytecode_a_dropped_test_planted_is_not_run_again(
+    project: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Round 1 plants pkg/__pycache__/calc.*.pyc (a cache file); round 2's wrong test fails."""
+    answers = iter(
+        [
+            "from pkg.calc import clamp\n\n\n" + PYC_PLANTER,
+            "from pkg.calc import clamp\n\n\n" + WRONG,
+        ]
+    )
+    configure(
+        project,
+        fake,
+        lambda model, body: answer({"code": next(answers)}),
+        **{"feedback-rounds": 1},
+    )
+    project.stage()
+    _status, drafts = run(capsys)
+    (draft,) = drafts
+    assert len(fake.calls) == 2
+    assert draft["status"] == "rejected", draft

@@ -102,7 +102,7 @@ def scrubbed_env(
 Stat = tuple[int, int, int]
 
 
-def _is_cache(rel: str, mode: int) -> bool:
+def is_cache(rel: str, mode: int) -> bool:
     """Whether ``rel`` is a cache file a run may leave: regular files only, never a link.
 
     Inside ``__pycache__`` only ``.pyc`` files count: a planted ``__pycache__/x/__init__.py``
@@ -122,12 +122,12 @@ def _is_cache(rel: str, mode: int) -> bool:
     )
 
 
-def snapshot(root: Path) -> dict[str, Stat]:
+def snapshot(root: Path, *, caches: bool = False) -> dict[str, Stat]:
     """``relative path -> (type, size, mtime_ns)`` of every non-cache entry under ``root``.
 
     Links are recorded, never followed, whether to files or to folders (``os.walk``
     lists a linked folder under its folders), in cache folders too; so are FIFOs,
-    sockets and other non-regular files.
+    sockets and other non-regular files. ``caches`` records cache files too.
     """
     out: dict[str, Stat] = {}
     for folder, dirs, files in os.walk(root):
@@ -139,7 +139,7 @@ def snapshot(root: Path) -> dict[str, Stat]:
                 info = path.lstat()
             except FileNotFoundError:
                 continue
-            if _is_cache(rel, info.st_mode):
+            if not caches and is_cache(rel, info.st_mode):
                 continue
             out[rel] = (stat.S_IFMT(info.st_mode), info.st_size, info.st_mtime_ns)
     return out

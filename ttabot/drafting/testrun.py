@@ -18,7 +18,15 @@ from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 from ttabot.drafting.pytestrun import Measure, pytest_argv
-from ttabot.drafting.sandbox import RunResult, Sandbox, Stat, UnsafeFile, leftovers, snapshot
+from ttabot.drafting.sandbox import (
+    RunResult,
+    Sandbox,
+    Stat,
+    UnsafeFile,
+    is_cache,
+    leftovers,
+    snapshot,
+)
 from ttabot.drafting.testmerge import AnswerParts, merge
 from ttabot.records import ValidationStage
 
@@ -126,7 +134,7 @@ def check_each_test(
     with a failed "clean" stage naming why. A copy the tests changed in any way
     beyond the test module is marked ``tainted``: the caller judges on a fresh one.
     """
-    pristine = snapshot(sandbox.path)
+    pristine = snapshot(sandbox.path, caches=True)
     try:
         try:
             result = _check(
@@ -145,8 +153,17 @@ def check_each_test(
         why = f"the copy was tampered with: {exc}"
         stages = (ValidationStage("parses", True), ValidationStage("clean", False, why))
         return TestsCheck(existing, (), dict.fromkeys(parts.tests, why), stages, tainted=True)
-    changed_files = set(leftovers(pristine, snapshot(sandbox.path))) - {test_path}
-    return result._replace(tainted=bool(changed_files))
+    after = snapshot(sandbox.path, caches=True)
+    changed_files = set(leftovers(pristine, after)) - {test_path}
+    # Bytecode written while drafted tests ran is not trusted by later runs in this copy:
+    # a test can plant a .pyc (of a project module, or pytest's rewrite of a test module)
+    # whose header matches the source, and Python would run it instead. Removed, it is
+    # compiled again from the source. Other caches come and go; any other change taints.
+    for rel in sorted(changed_files):
+        if rel in after and rel.endswith(".pyc") and is_cache(rel, after[rel][0]):
+            sandbox.write(rel, None)
+    tainted = any(not is_cache(rel, (after.get(rel) or pristine[rel])[0]) for rel in changed_files)
+    return result._replace(tainted=tainted)
 
 
 class _Judge:
