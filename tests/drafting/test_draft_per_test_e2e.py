@@ -310,29 +310,6 @@ def test_plants_a_pass_everything_hook():
 WRONG = "def test_clamp_wrong():\n    assert clamp(-5) == 999\n"
 
 
-def test_a_copy_a_dropped_test_changed_is_not_judged_on_again(
-    project: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """Round 1 plants tests/conftest.py (dropped: it left a file); round 2's wrong test fails."""
-    answers = iter(
-        [
-            "from pkg.calc import clamp\n\n\n" + PLANTER,
-            "from pkg.calc import clamp\n\n\n" + WRONG,
-        ]
-    )
-    configure(
-        project,
-        fake,
-        lambda model, body: answer({"code": next(answers)}),
-        **{"feedback-rounds": 1},
-    )
-    project.stage()
-    _status, drafts = run(capsys)
-    (draft,) = drafts
-    assert len(fake.calls) == 2
-    assert draft["status"] == "rejected", draft
-
-
 #: A test that plants bytecode for pkg/calc.py (its header matching the source, so Python
 #: runs it instead of compiling the source) where clamp answers 999 below the range; then fails.
 PYC_PLANTER = """\
@@ -357,13 +334,15 @@ def test_plants_bytecode():
 """
 
 
-def test_bytecode_a_dropped_test_planted_is_not_run_again(
-    project: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize("planter", [PLANTER, PYC_PLANTER], ids=["conftest", "bytecode"])
+def test_what_a_dropped_test_planted_in_the_copy_judges_no_later_answer(
+    project: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str], planter: str
 ) -> None:
-    """Round 1 plants pkg/__pycache__/calc.*.pyc (a cache file); round 2's wrong test fails."""
+    """Round 1 plants a pass-everything conftest.py (a file left: it taints the copy) or
+    bytecode for pkg/calc.py (a cache file); round 2's plainly wrong test still fails."""
     answers = iter(
         [
-            "from pkg.calc import clamp\n\n\n" + PYC_PLANTER,
+            "from pkg.calc import clamp\n\n\n" + planter,
             "from pkg.calc import clamp\n\n\n" + WRONG,
         ]
     )
