@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ttabot.commands.trust import guard, named_config
+from ttabot.commands.trust import guard
 from ttabot.config import Settings, load_settings, project_root, split_model_ref
 from ttabot.errors import TtabotError
 from ttabot.records import TaskKind
@@ -303,7 +303,7 @@ def command(
             check_destination(path, option)
     prompts = read_batch(batch) if batch is not None else [prompt or ""]
     root = project_root(Path.cwd())
-    guarded = guard(load_settings(root, config), root, named_config(config, os.environ), os.environ)
+    guarded = guard(load_settings(root, config), root, config, os.environ)
     settings = guarded.settings
     if model is not None and split_model_ref(model)[0] in guarded.untrusted:
         raise TtabotError(f"--model {model}: not trusted here (see the warning above)")

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ttabot.commands.selection import select, selection_options, with_contract
-from ttabot.commands.trust import guard, named_config
+from ttabot.commands.trust import guard
 from ttabot.config import Settings, load_settings, parse_categories
 from ttabot.errors import EXIT_DRAFT_NO_ANSWER, Stopped, TtabotError
 from ttabot.records import Category, TaskKind
@@ -138,8 +138,7 @@ def command(
             settings = with_contract(load_settings(selection.root, config, environ), contract)
             keys = [p.api_key_env for p in settings.providers.values() if p.api_key_env]
             drop_secrets(os.environ, keys)
-            named = named_config(config, environ)
-            guarded = guard(settings, selection.root, named, environ)
+            guarded = guard(settings, selection.root, config, environ)
             return _command(
                 selection,
                 guarded.settings,

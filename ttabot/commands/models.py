@@ -218,7 +218,7 @@ Configuring providers and chains: docs/models.md.
 )
 def command(config: Path | None, free: bool, provider_name: str, probe: bool, stats: bool) -> int:
     """Show each task kind's model chain and the state of every model in it."""
-    from ttabot.commands.trust import guard, named_config
+    from ttabot.commands.trust import guard
     from ttabot.report import printable
 
     # Chain refs, URLs and model names come from the project's files, a server or the
@@ -226,7 +226,7 @@ def command(config: Path | None, free: bool, provider_name: str, probe: bool, st
     root = project_root(Path.cwd())
     listed = load_settings(root, config)
     environ = os.environ
-    guarded = guard(listed, root, named_config(config, environ), environ)
+    guarded = guard(listed, root, config, environ)
     settings = guarded.settings
     if stats:
         click.echo(printable("\n".join(stats_lines(settings)), lines=True))

@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 import click
 
-from ttabot.config import Settings, find_config, settings_from_table
+from ttabot.config import Settings, find_config, project_root, settings_from_table
 from ttabot.config.routes import (
     Route,
     blocked_routes,
@@ -91,18 +91,18 @@ class Guarded(NamedTuple):
 def guard(
     settings: Settings,
     root: Path,
-    named: bool,
+    config: Path | None,
     environ: Mapping[str, str],
     warn: Warn = _echo_err,
 ) -> Guarded:
     """``settings`` without the untrusted key routes of the project's files (one warning).
 
-    ``named``: the settings came from a file the user named (``--config``,
-    ``TTABOT_CONFIG``), so every route in them is the user's own choice. Routes
-    from the defaults always are; a provider whose key variable is not set sends
-    no key and is left alone.
+    ``config`` is the ``--config`` the settings were read with: settings from a file
+    the user named (it, or ``TTABOT_CONFIG``) are the user's own choice, every route
+    in them. Routes from the defaults always are; a provider whose key variable is
+    not set sends no key and is left alone.
     """
-    if named or settings.source == "defaults":
+    if _named_config(config, environ) or settings.source == "defaults":
         return Guarded(settings, frozenset())
     candidates = blocked_routes(project_routes(settings), frozenset(), environ)
     if not candidates:
@@ -117,7 +117,7 @@ def guard(
     return Guarded(without_providers(settings, names), names)
 
 
-def named_config(config: Path | None, environ: Mapping[str, str]) -> bool:
+def _named_config(config: Path | None, environ: Mapping[str, str]) -> bool:
     """Whether the settings come from a file the user named (as ``load_settings`` reads them)."""
     return config is not None or bool(environ.get("TTABOT_CONFIG"))
 
@@ -127,12 +127,11 @@ def named_config(config: Path | None, environ: Mapping[str, str]) -> bool:
 
 def repository_root(cwd: Path) -> Path:
     """The real path of the git repository holding ``cwd``; an error outside one."""
-    here = cwd.resolve()
-    for folder in (here, *here.parents):
-        if (folder / ".git").exists():
-            return folder
+    root = project_root(cwd)
+    if (root / ".git").exists():
+        return root
     raise TtabotError(
-        f"{here} is not in a git repository: trust is recorded per repository "
+        f"{cwd.resolve()} is not in a git repository: trust is recorded per repository "
         "(outside one, name the settings file with --config)"
     )
 
