@@ -1,13 +1,17 @@
 """Measure test placement and docstring style against what maintainers did, on real history.
 
-For each commit that changed a source module and a test module, every touched
-public function or method whose bare name appears in the added lines of a
-test file changed in the same commit is a finding; the maintainers' placement
-is that set of test files. ttabot's :func:`placement_for` is asked where the
-tests would go, with the project as it was before the commit and the names the
-symbol's changed lines use (all its changed definitions: overloads too). A
-docstring task is a module changed in those commits: the style ttabot picks
-(module, package, repository) is compared with the repository's dominant style.
+For each commit that changed a source module and a test module, the findings
+are the tests-needed findings ``ttabot check`` reports for the commit's source
+files alone (contract 2: new functions and behaviour changes; the commit's own
+tests left out, as if not written yet). A finding counts when a test module the
+commit changed (``test_*.py``/``*_test.py``; helpers and conftest hold no tests)
+names its bare name in an added line; the maintainers' placement is that set of
+test modules, a renamed one under both names. ttabot plans the tests as
+``draft`` does (:func:`ttabot.drafting.plan.test_placements`), with the project
+as it was before the commit, the names the changed lines use, and the modules
+the commit adds. A docstring task is a module changed in those commits: the
+style ttabot picks (module, package, repository) is compared with the
+repository's dominant style.
 
     .venv/bin/python bench/layout_bench.py GIT_DIR [GIT_DIR ...] [--commits 400] [--skip 0]
         [--misses]
@@ -22,24 +26,27 @@ GIT_DIR may be a bare clone. Reads git objects only; runs no project code.
 from __future__ import annotations
 
 import argparse
-import ast
 import json
 import re
 import subprocess
 import sys
 from collections.abc import Callable
 from functools import cache
+from itertools import groupby
 from pathlib import Path
-from typing import NamedTuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.machine import describe as describe_machine
+from ttabot.analysis import analyze
 from ttabot.analysis.paths import is_test_file
-from ttabot.config import DraftSettings
-from ttabot.drafting.changed_code import changed_code, merged
+from ttabot.change import parse_diff
+from ttabot.config import CheckSettings, DraftSettings
 from ttabot.drafting.docstrings import detect_style, dominant_style, style_counts
-from ttabot.drafting.tests import ScanCache, placement_for
+from ttabot.drafting.plan import Project, test_placements
+from ttabot.drafting.tests import candidate_test_modules
+from ttabot.errors import TtabotError
+from ttabot.records import Category, Change, FileStatus, Finding
 
 
 def git(repo: str, *args: str) -> str:
@@ -77,44 +84,56 @@ def added_lines(repo: str, commit: str) -> dict[str, set[int]]:
     return out
 
 
-@cache
-def added_text(repo: str, commit: str, path: str) -> str:
-    """The lines ``commit`` added to ``path``; asked once per test file, not per symbol."""
-    diff = git(repo, "diff", "-U0", f"{commit}^", commit, "--", path)
-    return "\n".join(
-        ln[1:] for ln in diff.splitlines() if ln.startswith("+") and not ln.startswith("+++")
+def _bytes_reader(read: Callable[[str], str | None]) -> Callable[[str], bytes | None]:
+    def read_bytes(path: str) -> bytes | None:
+        text = read(path)
+        return None if text is None else text.encode("utf-8")
+
+    return read_bytes
+
+
+def test_findings(
+    repo: str, commit: str, before: Callable[[str], str | None], after: Callable[[str], str | None]
+) -> tuple[list[Finding], Change]:
+    """What ``ttabot check`` reports as tests-needed for ``commit``'s source files alone.
+
+    The commit's test files are left out of the change (they are the answer
+    being measured against), so the findings are those a contributor who had
+    written no test yet would get. Also returns the whole change (renames
+    followed), whose test files hold the maintainers' tests.
+    """
+    diff = git(
+        repo, "diff", "-M", "--no-color", "--no-ext-diff", f"{commit}^", commit, "--", "*.py"
     )
-
-
-class Touched(NamedTuple):
-    """A public function or method a commit changed: dotted name and def-line span."""
-
-    symbol: str
-    line: int
-    end_line: int
-
-
-def touched_public(source: str, lines: set[int]) -> list[Touched]:
-    """Public functions and methods whose span holds one of ``lines``, in source order."""
     try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return []
-    out: list[Touched] = []
+        change = parse_diff(diff)
+    except TtabotError:
+        return [], Change(())
+    sources = Change(tuple(f for f in change.files if not is_test_file(f.path)))
+    result = analyze(sources, _bytes_reader(after), CheckSettings(), read_old=_bytes_reader(before))
+    return [f for f in result.findings if f.category is Category.TESTS_NEEDED], change
 
-    def walk(body: list[ast.stmt], prefix: str) -> None:
-        for node in body:
-            if isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
-                walk(node.body, f"{prefix}{node.name}.")
-            elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                if node.name.startswith("_"):
-                    continue
-                end = node.end_lineno or node.lineno
-                if set(range(node.lineno, end + 1)) & lines:
-                    out.append(Touched(prefix + node.name, node.lineno, end))
 
-    walk(tree.body, "")
-    return out
+def _maintainers_tests(
+    change: Change, after: Callable[[str], str | None]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The text each test file of ``change`` gained, and where renamed ones came from.
+
+    Returns ``(gained, renamed)``: test path -> added text, old path -> new path.
+    """
+    gained: dict[str, str] = {}
+    renamed: dict[str, str] = {}
+    for file in change.files:
+        # Test modules only: a helper beside them (tests/utils.py, conftest.py) holds no tests.
+        if not candidate_test_modules([file.path]):
+            continue
+        if file.old_path and file.old_path != file.path:
+            renamed[file.old_path] = file.path
+        lines = (after(file.path) or "").splitlines()
+        gained[file.path] = "\n".join(
+            lines[n - 1] for n in sorted(file.added_lines) if 0 < n <= len(lines)
+        )
+    return gained, renamed
 
 
 def measure(repo: str, commits: int, skip: int = 0) -> dict[str, object]:
@@ -146,68 +165,55 @@ def measure(repo: str, commits: int, skip: int = 0) -> dict[str, object]:
         before = reader(repo, f"{commit}^")
         after = reader(repo, commit)
         files = tuple(git(repo, "ls-tree", "-r", "--name-only", f"{commit}^").split())
-        scans: ScanCache = {}  # test modules as this commit's parent has them
         for module in sources:
             if module not in seen_modules and dominant is not None:
                 seen_modules.add(module)
-                package = [
-                    p
-                    for p in files
-                    if p.endswith(".py")
-                    and not is_test_file(p)
-                    and p.rsplit("/", 1)[0] == module.rsplit("/", 1)[0]
-                    and p != module
-                ]
-
-                def package_counts(
-                    paths: list[str] = package, read: Callable[[str], str | None] = before
-                ) -> dict[str, int]:
-                    total_counts: dict[str, int] = {}
-                    for p in paths:
-                        for s, n in style_counts(read(p) or "").items():
-                            total_counts[s] = total_counts.get(s, 0) + n
-                    return total_counts
-
-                chosen = detect_style(
-                    after(module) or "", DraftSettings(), package_counts, lambda: repo_counts
-                )
                 style_total += 1
-                style_ok += chosen == dominant
-            if not tests:
-                continue
-            source = after(module) or ""
-            touched = touched_public(source, added[module])
-            marks = frozenset(added[module])
-            for symbol, _, _ in touched:
-                bare = symbol.rsplit(".", 1)[-1]
-                theirs = [
-                    t
-                    for t in tests
-                    if re.search(rf"\b{re.escape(bare)}\b", added_text(repo, commit, t))
-                ]
-                if not theirs:
-                    continue
-                # Every changed definition of the symbol (overloads too), as a check finds them.
-                changed = merged(
-                    changed_code(source, t.line, t.end_line, marks)
-                    for t in touched
-                    if t.symbol == symbol
-                )
-                ours = placement_for(module, files, [symbol], before, changed, scans)
-                total += 1
-                if ours in theirs:
-                    placed += 1
-                else:
-                    misses.append(
-                        {
-                            "commit": commit[:10],
-                            "path": module,
-                            "symbol": symbol,
-                            "predicted": ours,
-                            "actual": theirs,
-                            "actual_is_new": [t not in files for t in theirs],
-                        }
-                    )
+                style_ok += _module_style(module, files, before, after, repo_counts) == dominant
+        if not tests:
+            continue
+        findings, change = test_findings(repo, commit, before, after)
+        gained, renamed = _maintainers_tests(change, after)
+
+        def read(
+            path: str,
+            before: Callable[[str], str | None] = before,
+            after: Callable[[str], str | None] = after,
+        ) -> str | None:
+            # Source files as the commit leaves them; test modules as they were before it.
+            return before(path) if is_test_file(path) else after(path)
+
+        project = Project(
+            read=read,
+            files=files,
+            added={f.path: f.added_lines for f in change.files},
+            new_modules=frozenset(f.path for f in change.files if f.status is FileStatus.ADDED),
+        )
+        for module, group in groupby(findings, key=lambda f: f.path):
+            group_list = list(group)
+            for test_path, placed_group in test_placements(
+                module, after(module) or "", group_list, project
+            ):
+                for finding in placed_group:
+                    bare = finding.symbol.rsplit(".", 1)[-1]
+                    word = re.compile(rf"\b{re.escape(bare)}\b")
+                    theirs = [t for t, text in gained.items() if word.search(text)]
+                    if not theirs:
+                        continue
+                    total += 1
+                    if test_path in theirs or renamed.get(test_path) in theirs:
+                        placed += 1
+                    else:
+                        misses.append(
+                            {
+                                "commit": commit[:10],
+                                "path": module,
+                                "symbol": finding.symbol,
+                                "predicted": test_path,
+                                "actual": theirs,
+                                "actual_is_new": [t not in files for t in theirs],
+                            }
+                        )
     return {
         "placement": f"{placed}/{total}",
         "placement_rate": round(placed / total, 3) if total else None,
@@ -215,6 +221,33 @@ def measure(repo: str, commits: int, skip: int = 0) -> dict[str, object]:
         "style_rate": round(style_ok / style_total, 3) if style_total else None,
         "misses": misses,
     }
+
+
+def _module_style(
+    module: str,
+    files: tuple[str, ...],
+    before: Callable[[str], str | None],
+    after: Callable[[str], str | None],
+    repo_counts: dict[str, int],
+) -> str | None:
+    """The docstring style ttabot picks for ``module`` (module, package, repository)."""
+    package = [
+        p
+        for p in files
+        if p.endswith(".py")
+        and not is_test_file(p)
+        and p.rsplit("/", 1)[0] == module.rsplit("/", 1)[0]
+        and p != module
+    ]
+
+    def package_counts() -> dict[str, int]:
+        total_counts: dict[str, int] = {}
+        for p in package:
+            for s, n in style_counts(before(p) or "").items():
+                total_counts[s] = total_counts.get(s, 0) + n
+        return total_counts
+
+    return detect_style(after(module) or "", DraftSettings(), package_counts, lambda: repo_counts)
 
 
 def main() -> int:

@@ -67,3 +67,35 @@ def test_main_prints_the_miss_count_or_with_misses_the_list(
     assert main() == 0
     (miss,) = json.loads(capsys.readouterr().out)[git_dir]["misses"]
     assert (miss["symbol"], miss["predicted"]) == ("add", "tests/test_misc.py")
+
+
+def test_only_check_findings_count_and_renamed_test_modules_keep_their_place(
+    tmp_path: Path,
+) -> None:
+    repo = GitRepo(tmp_path / "repo")
+    repo.write(
+        "pkg/calc.py", "def add(a, b):\n    return a + b\n\n\ndef sub(a, b):\n    return a - b\n"
+    )
+    repo.write("tests/test_calc.py", "from pkg.calc import add, sub\n" + "add\nsub\n" * 20)
+    repo.commit("start")
+    # a docstring is no behaviour change: check reports nothing, so nothing is counted
+    repo.write(
+        "pkg/calc.py",
+        'def add(a, b):\n    """Sum."""\n    return a + b\n\n\ndef sub(a, b):\n    return a - b\n',
+    )
+    repo.write("tests/test_calc.py", "from pkg.calc import add, sub\n" + "add\nsub\n" * 21)
+    repo.commit("docstring")
+    # the test module moves in the commit that tests sub's change: placed right;
+    # a helper naming sub is no test module and is not where tests went
+    repo.git("mv", "tests/test_calc.py", "tests/test_arith.py")
+    repo.write("tests/helpers.py", "sub\n")
+    repo.write(
+        "pkg/calc.py",
+        'def add(a, b):\n    """Sum."""\n    return a + b\n\n\ndef sub(a, b):\n    return b - a\n',
+    )
+    repo.write(
+        "tests/test_arith.py", "from pkg.calc import add, sub\n" + "add\nsub\n" * 21 + "sub(1, 2)\n"
+    )
+    repo.commit("sub the other way")
+    figures = measure(str(repo.path / ".git"), commits=10)
+    assert (figures["placement"], figures["misses"]) == ("1/1", [])

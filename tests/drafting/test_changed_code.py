@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ttabot.drafting.changed_code import NOTHING_CHANGED, ChangedCode, changed_code, merged
+from ttabot.drafting.changed_code import NOTHING_CHANGED, ChangedCode, changed_code
 
 SYNC = '''\
 def retry(func, sleep=None):
@@ -21,8 +21,11 @@ def retry(func, sleep=None):
     ("marks", "names", "awaitables"),
     [
         # only the changed lines count; a docstring or comment is not code
-        ({4, 5}, {"is_coroutine_callable", "func", "AsyncRetrying"}, False),
         ({2, 3}, set(), False),
+        ({7}, {"Retrying", "func"}, False),
+        # a sync def whose changed lines deal with coroutines gains an async path
+        ({4}, {"is_coroutine_callable", "func"}, True),
+        ({5}, {"AsyncRetrying", "func"}, True),
         # a sync def whose changed line names Awaitable gains an async path
         ({6}, {"helper", "Awaitable", "make_waiter", "sleep"}, True),
         # no changed line inside the body: the whole body is new
@@ -75,9 +78,3 @@ def test_broken_source_does_not_crash_and_still_yields_names(
 @pytest.mark.parametrize(("line", "end_line"), [(0, 3), (-5, 2), (40, 50), (3, 1)])
 def test_lines_outside_the_source_give_nothing(line: int, end_line: int) -> None:
     assert changed_code("def f():\n    g()\n", line, end_line, {1, 2}) == NOTHING_CHANGED
-
-
-def test_merged_unites_the_names_and_any_async_path() -> None:
-    parts = [ChangedCode(frozenset({"a_name"})), ChangedCode(frozenset({"b_name"}), True)]
-    assert merged(parts) == ChangedCode(frozenset({"a_name", "b_name"}), True)
-    assert merged([]) == NOTHING_CHANGED

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.gitrepo import GitRepo
 from ttabot.config import Settings
+from ttabot.drafting import project_for
 from ttabot.drafting.changed_code import ChangedCode
 from ttabot.drafting.plan import Project, plan_tasks
 from ttabot.drafting.tests import (
@@ -20,6 +22,7 @@ from ttabot.drafting.tests import (
 )
 from ttabot.fileio import write_all_atomic
 from ttabot.records import Category, Finding, TaskKind
+from ttabot.sources import select_change
 
 
 @pytest.mark.parametrize(
@@ -508,3 +511,82 @@ def test_planning_places_tests_by_the_changed_lines(added: frozenset[int], expec
     (task,) = plan_tasks([needed], project, Settings())
     assert task.path == expected
     assert set(project.test_modules) == {"tests/test_tenacity.py", "tests/test_asyncio.py"}
+
+
+def test_findings_of_one_module_go_where_each_is_tested() -> None:
+    """Two functions of one module tested in two test modules give a task for each module."""
+    source = "def prompt():\n    return ask()\n\n\ndef pager():\n    return page()\n"
+    files = {
+        "pkg/termui.py": source,
+        "tests/test_prompts.py": "from pkg.termui import prompt\nprompt()\n",
+        "tests/test_paging.py": "from pkg.termui import pager\npager()\n",
+    }
+    project = Project(read=files.get, files=tuple(sorted(files)), added={"pkg/termui.py": {2, 6}})
+    needed = [
+        Finding(Category.TESTS_NEEDED, "pkg/termui.py", "prompt", 1, 2, TaskKind.UNIT_TESTS, ""),
+        Finding(Category.TESTS_NEEDED, "pkg/termui.py", "pager", 5, 6, TaskKind.UNIT_TESTS, ""),
+    ]
+    tasks = plan_tasks(needed, project, Settings())
+    assert {(t.path, t.symbols) for t in tasks} == {
+        ("tests/test_prompts.py", ("prompt",)),
+        ("tests/test_paging.py", ("pager",)),
+    }
+
+
+def test_findings_placed_in_one_test_module_share_one_task() -> None:
+    source = "def prompt():\n    return ask()\n\n\ndef confirm():\n    return ask()\n"
+    files = {
+        "pkg/termui.py": source,
+        "tests/test_termui.py": "from pkg.termui import prompt, confirm\nprompt()\nconfirm()\n",
+    }
+    project = Project(read=files.get, files=tuple(sorted(files)), added={"pkg/termui.py": {2, 6}})
+    needed = [
+        Finding(Category.TESTS_NEEDED, "pkg/termui.py", "prompt", 1, 2, TaskKind.UNIT_TESTS, ""),
+        Finding(Category.TESTS_NEEDED, "pkg/termui.py", "confirm", 5, 6, TaskKind.UNIT_TESTS, ""),
+    ]
+    (task,) = plan_tasks(needed, project, Settings())
+    assert (task.path, task.symbols) == ("tests/test_termui.py", ("prompt", "confirm"))
+
+
+@pytest.mark.parametrize(
+    ("new_module", "expected"),
+    [
+        # a module the change adds: its own test module, though another names its methods
+        (True, "tests/test_content.py"),
+        (False, "tests/models/test_responses.py"),
+    ],
+)
+def test_a_module_the_change_adds_starts_its_own_test_module(
+    new_module: bool, expected: str
+) -> None:
+    files = {
+        "httpx/content.py": "class RequestContent:\n    def get_headers(self): ...\n",
+        "tests/models/test_responses.py": "import httpx\nr.get_headers()\nr.get_headers()\n",
+    }
+    placed = placement_for(
+        "httpx/content.py",
+        list(files),
+        ["RequestContent.get_headers"],
+        reader(files),
+        new_module=new_module,
+    )
+    assert placed == expected
+
+
+def test_a_module_the_change_adds_falls_back_to_its_package_test_module() -> None:
+    files = {
+        "tenacity/reject.py": "def retry_never(s): ...\n",
+        "tenacity/tests/test_tenacity.py": "import tenacity\n",
+        "tenacity/tests/test_other.py": "retry_never\nretry_never\n",
+    }
+    placed = placement_for(
+        "tenacity/reject.py", list(files), ["retry_never"], reader(files), new_module=True
+    )
+    assert placed == "tenacity/tests/test_tenacity.py"
+
+
+def test_the_project_knows_which_modules_the_change_adds(repo: GitRepo) -> None:
+    repo.commit(**{"pkg__core.py": "A = 1\n"})
+    repo.commit(**{"pkg__core.py": "A = 2\n", "pkg__content.py": "B = 1\n"})
+    project = project_for(select_change(repo.path, rev_range="HEAD~1..HEAD"))
+    assert project.new_modules == {"pkg/content.py"}

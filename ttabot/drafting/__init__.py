@@ -94,7 +94,8 @@ def project_for(selection: Selection, files: Mapping[str, str | None] | None = N
     listed = set(project_files(root)) | {p for p, text in files.items() if text is not None}
     listed -= {p for p, text in files.items() if text is None}
     added = {f.path: f.added_lines for f in selection.change.files}
-    return Project(read=read, files=tuple(sorted(listed)), added=added)
+    new = frozenset(f.path for f in selection.change.files if f.status is FileStatus.ADDED)
+    return Project(read=read, files=tuple(sorted(listed)), added=added, new_modules=new)
 
 
 class DraftPlan(NamedTuple):

@@ -12,13 +12,14 @@ import keyword
 import re
 import textwrap
 import tokenize
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 from typing import NamedTuple
 
 #: Names too common to say what a test module is about.
 _COMMON = frozenset(keyword.kwlist) | frozenset(dir(builtins)) | {"self", "cls"}
-#: Names whose use in a synchronous function means it handles awaitables.
-_ASYNC_NAMES = frozenset({"async", "await", "Awaitable", "asyncio"})
+#: Parts of names whose use in a synchronous function means it handles awaitables:
+#: ``await``, ``Awaitable``, ``asyncio``, ``AsyncRetrying``, ``iscoroutinefunction``.
+_ASYNC_WORD = re.compile(r"async|await|coroutine", re.IGNORECASE)
 _IDENTIFIER = re.compile(r"[^\W\d]\w*")
 
 
@@ -26,7 +27,8 @@ class ChangedCode(NamedTuple):
     """The names the changed lines of some definitions use (code only: no strings, no comments).
 
     ``handles_awaitables``: a synchronous ``def`` whose changed lines await, or
-    name ``Awaitable``/``asyncio`` (a sync entry point gaining an async path).
+    use a name about coroutines (``Awaitable``, ``asyncio``, ``AsyncRetrying``,
+    ``is_coroutine_callable``): a sync entry point gaining an async path.
     """
 
     names: frozenset[str] = frozenset()
@@ -52,14 +54,8 @@ def changed_code(source: str, line: int, end_line: int, marks: Collection[int]) 
     is_async_def = lines[0].lstrip().startswith("async")
     words = _code_names(lines, line, chosen)
     names = frozenset(w for w in words if len(w) >= 3 and w not in _COMMON)
-    return ChangedCode(names, not is_async_def and bool(words & _ASYNC_NAMES))
-
-
-def merged(parts: Iterable[ChangedCode]) -> ChangedCode:
-    """The changed code of several definitions (the findings of one module) as one."""
-    parts = list(parts)
-    names = frozenset().union(*(p.names for p in parts))
-    return ChangedCode(names, any(p.handles_awaitables for p in parts))
+    async_path = any(_ASYNC_WORD.search(w) for w in words)
+    return ChangedCode(names, not is_async_def and async_path)
 
 
 def _code_names(lines: list[str], first: int, chosen: set[int]) -> set[str]:

@@ -21,7 +21,7 @@ from ttabot.analysis.paths import is_test_file
 from ttabot.categories import TASK_FOR_CATEGORY
 from ttabot.config import Settings
 from ttabot.drafting import prompts, refactor
-from ttabot.drafting.changed_code import changed_code, merged
+from ttabot.drafting.changed_code import changed_code
 from ttabot.drafting.docstrings import (
     STYLE_EXAMPLES,
     STYLE_NAMES,
@@ -47,12 +47,14 @@ class Project:
 
     ``read`` gives the text of a project file as the change leaves it (None:
     absent); ``files`` lists the project's files (for test placement);
-    ``added`` holds each changed file's added line numbers.
+    ``added`` holds each changed file's added line numbers; ``new_modules``
+    the files the change adds.
     """
 
     read: Callable[[str], str | None]
     files: tuple[str, ...] = ()
     added: Mapping[str, frozenset[int]] = field(default_factory=dict)
+    new_modules: frozenset[str] = frozenset()
     #: Docstring style counts per file, filled while planning (not part of the value).
     style_cache: dict[str, dict[str, int]] = field(default_factory=dict, compare=False)
     #: Test modules read for placement, filled while planning (not part of the value).
@@ -200,15 +202,49 @@ def _style_counts(project: Project, paths: Sequence[str]) -> dict[str, int]:
     return total
 
 
+def test_placements(
+    module: str, source: str, group: Sequence[Finding], project: Project
+) -> list[tuple[str, tuple[Finding, ...]]]:
+    """Where the tests for ``group`` (tests-needed findings of ``module``) go, by test module.
+
+    One test module for the whole group, chosen from all its symbols and the
+    names their changed lines use (:func:`placement_for`).
+    """
+    marks = project.added.get(module, frozenset())
+    by_path: dict[str, list[Finding]] = {}
+    for f in group:
+        changed = changed_code(source, f.line, f.end_line, marks)
+        test_path = placement_for(
+            module,
+            project.files,
+            [f.symbol],
+            project.read,
+            changed,
+            project.test_modules,
+            new_module=module in project.new_modules,
+        )
+        by_path.setdefault(test_path, []).append(f)
+    return [(path, tuple(found)) for path, found in by_path.items()]
+
+
 def _unit_tests(
     module: str, source: str, group: list[Finding], project: Project, settings: Settings
 ) -> list[Task]:
+    return [
+        _unit_test_task(module, source, list(placed), test_path, project, settings)
+        for test_path, placed in test_placements(module, source, group, project)
+    ]
+
+
+def _unit_test_task(
+    module: str,
+    source: str,
+    group: list[Finding],
+    test_path: str,
+    project: Project,
+    settings: Settings,
+) -> Task:
     marks = project.added.get(module, frozenset())
-    changed = merged(changed_code(source, f.line, f.end_line, marks) for f in group)
-    symbols = [f.symbol for f in group]
-    test_path = placement_for(
-        module, project.files, symbols, project.read, changed, project.test_modules
-    )
     existing = project.read(test_path) or ""
     targets = "\n\n".join(
         f"### {f.symbol} (line {f.line})\n```python\n{definition_source(source, f, marks)}\n```"
@@ -231,7 +267,7 @@ def _unit_tests(
         module=_module_context(source),
         existing_tests=shown,
     )
-    return [_task(TaskKind.UNIT_TESTS, module, test_path, tuple(group), settings, messages)]
+    return _task(TaskKind.UNIT_TESTS, module, test_path, tuple(group), settings, messages)
 
 
 def _refactoring(

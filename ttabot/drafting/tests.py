@@ -225,6 +225,8 @@ def placement_for(
     read: Callable[[str], str | None] | None = None,
     changed: ChangedCode = NOTHING_CHANGED,
     cache: ScanCache | None = None,
+    *,
+    new_module: bool = False,
 ) -> str:
     """Where tests for ``module_path`` go.
 
@@ -236,17 +238,19 @@ def placement_for(
     test module (``test_<package>.py``), else a new ``test_<m>.py`` in the
     project's test folder (a private ``_m.py`` maps to ``test_m.py``).
     Only :func:`placeable` paths are considered; ``cache`` keeps test modules
-    read once per run.
+    read once per run. A module the change adds (``new_module``) has no tests
+    yet: they start its own test module by the naming convention (else the
+    package's), however often other test modules name its symbols.
     """
     files = [p for p in project_files if placeable(p) or not is_test_file(p)]
-    if read is not None:
+    if read is not None and not new_module:
         ranked = ranked_test_modules(module_path, symbols, files, read, changed, cache)
         if ranked:
             return ranked[0]
     existing = existing_test_modules(module_path, files)
     if existing:
         return existing[0]
-    if read is not None:
+    if read is not None and not new_module:
         neighbours = [n for n in _public_names(read(module_path) or "") if n not in symbols]
         ranked = (
             ranked_test_modules(module_path, neighbours, files, read, cache=cache)
