@@ -399,3 +399,22 @@ def test_a_version_1_trust_file_still_trusts_its_routes() -> None:
 def test_a_trust_document_with_state_reads_back() -> None:
     trusted = Trusted(frozenset(), frozenset({StateLocation(STATE_URL, "redis://h/0")}))
     assert parse_trust(json.loads(json.dumps(trust_document({"/r": trusted})))) == {"/r": trusted}
+
+
+def test_state_warnings_escape_the_folder_they_name(
+    repo: GitRepo, fake: FakeOpenAI, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A folder the user chose (here by --config) is still shown escaped when Redis is down."""
+    from tests.support.redis_server import free_port
+
+    folder = tmp_path / "st\x1b]0;owned\x07\u202eate"
+    config = tmp_path / "mine.toml"
+    config.write_text(
+        MODELS.format(url=fake.base_url)
+        + f"state-dir = {json.dumps(str(folder))}\n"
+        + f'[state]\nurl = "redis://127.0.0.1:{free_port()}/0"\n'
+    )
+    assert main(["ask", "--task", "documentation", "--config", str(config), "hi"]) == 0
+    (line,) = warnings(capsys.readouterr().err)
+    assert "unreachable" in line and "st\\x1b]0;owned\\x07\\u202eate" in line
+    assert not {"\x1b", "\x07", "\u202e"} & set(line)
