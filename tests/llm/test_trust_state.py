@@ -418,3 +418,30 @@ def test_state_warnings_escape_the_folder_they_name(
     (line,) = warnings(capsys.readouterr().err)
     assert "unreachable" in line and "st\\x1b]0;owned\\x07\\u202eate" in line
     assert not {"\x1b", "\x07", "\u202e"} & set(line)
+
+
+def test_a_trust_file_locked_too_long_is_one_line_exit_2(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ttabot.fileio import locked
+
+    monkeypatch.setattr("ttabot.commands.trust.TRUST_LOCK_TIMEOUT", 0.05)
+    repo.write(".ttabot.toml", '[client]\nstate-dir = "/tmp/s"\n')
+    trust_path().parent.mkdir(parents=True, exist_ok=True)
+    with locked(trust_path(), 1.0):
+        assert main(["trust"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("ttabot: error: trust file ")
+    assert "locked by another ttabot" in err
+    assert not trust_path().exists()
+
+
+def test_an_unwritable_trust_folder_is_one_line_exit_2(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo.write(".ttabot.toml", '[client]\nstate-dir = "/tmp/s"\n')
+    trust_path().parent.parent.mkdir(parents=True, exist_ok=True)
+    trust_path().parent.write_text("a file where the cache folder should be")
+    assert main(["trust"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("ttabot: error: cannot write trust file ")
