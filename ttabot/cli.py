@@ -31,7 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "ask": ("ask", "Send a prompt (or a JSONL batch) through a task kind's model chain."),
     "models": ("models", "Show model chains and their state; list free models; probe them."),
     "action": ("action", "Run as the GitHub Action (reads the event GitHub passes)."),
-    "trust": ("trust", "Allow this repository's settings to send your provider keys."),
+    "trust": ("trust", "Allow this repository's settings to send your keys and keep the state."),
 }
 
 

@@ -8,7 +8,7 @@ import os
 import signal
 import stat
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path, PurePosixPath
 
 
@@ -32,6 +32,21 @@ def write_atomic(path: Path, text: str | bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+@contextlib.contextmanager
+def locked(path: Path, timeout: float) -> Iterator[None]:
+    """Hold ``path``'s lock (the file ``path.lock`` beside it) for the block.
+
+    For a read, change and :func:`write_atomic` of ``path`` that parallel
+    processes must not interleave (one would lose the other's update). Waits
+    up to ``timeout`` seconds, then raises :class:`TimeoutError` (``filelock``'s
+    ``Timeout`` is one); an ``OSError`` if the lock file cannot be made.
+    """
+    import filelock  # imported here: only runs that write shared files pay for it
+
+    with filelock.FileLock(str(path) + ".lock", timeout=timeout):
+        yield
 
 
 def inside(root: Path, rel: str) -> Path:

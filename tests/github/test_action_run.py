@@ -360,6 +360,34 @@ def test_suggest_mode_posts_one_review_and_never_twice(model_stage: Stage) -> No
     assert "sk-model-secret" not in json.dumps(model_stage.fake.comments)
 
 
+def test_the_base_commits_state_dir_is_used_without_trust(stage: Stage) -> None:
+    """The Action's settings come from the base commit: its state location needs no
+    ``ttabot trust`` (that is for project files a checkout can change), and no warning."""
+    state_dir = stage.tmp / "action-state"
+    with fake_openai(docstring_answer) as models:
+        stage.trust(
+            f'[providers.fake]\nbase_url = "{models.base_url}"\napi_key_env = "FAKE_MODEL_KEY"\n'
+            '[chains]\ndocumentation = ["fake:doc-model"]\n'
+            f'[client]\nstate-dir = "{state_dir}"\ndeadline = 20.0\nattempt_timeout = 10.0\n',
+        )
+        run = stage.run("pull_request", stage.pr_event(), **docs_env("suggest"))
+    assert run.code == 0, run.stderr
+    assert run.outputs["drafts"] == "1", run.summary
+    assert "trust" not in run.stderr
+    assert (state_dir / "learning.json").is_file()  # the accepted draft was counted there
+
+
+def test_the_action_path_never_reaches_the_local_trust_guard() -> None:
+    """``guard`` (``ttabot trust``) is for settings read from the working tree; the
+    Action reads the base commit's. No module on its path imports it."""
+    package = Path(__file__).resolve().parents[2] / "ttabot"
+    action_path = [package / "commands" / "action.py", *(package / "github").rglob("*.py")]
+    action_path += (package / "review").rglob("*.py")
+    for module in action_path:
+        text = module.read_text()
+        assert "commands.trust" not in text and "config.locations" not in text, module
+
+
 def test_commit_mode_fast_forwards_the_branch(model_stage: Stage) -> None:
     env = docs_env("commit")
     run = model_stage.run("pull_request", model_stage.pr_event(), **env)

@@ -17,13 +17,8 @@ from tests.support.gitrepo import GitRepo
 from ttabot.cli import main
 from ttabot.commands.trust import MAX_TRUST_BYTES, TRUST_FILE, trust_path
 from ttabot.config import Provider, Settings
-from ttabot.config.routes import (
-    BUILTIN_ROUTES,
-    Route,
-    parse_trust,
-    project_routes,
-    trust_document,
-)
+from ttabot.config.routes import BUILTIN_ROUTES, Route, project_routes
+from ttabot.config.trust_file import Trusted, parse_trust, trust_document
 
 KEY = "sk-or-user-SECRET-51e2"
 AWS = "aws-user-SECRET-9b7c"
@@ -191,7 +186,7 @@ def test_a_trust_file_in_a_project_chosen_state_dir_trusts_nothing(
     text = FOREIGN.format(url=fake.base_url).replace("[client]\n", '[client]\nstate-dir = "s"\n')
     repo.write(".ttabot.toml", text)
     route = Route("x", fake.base_url, "AWS_SECRET_ACCESS_KEY")
-    planted = trust_document({str(repo.path.resolve()): [route]})
+    planted = trust_document({str(repo.path.resolve()): Trusted(frozenset({route}))})
     repo.write(f"s/{TRUST_FILE}", json.dumps(planted))
     assert ask() == 2
     assert fake.calls == []
@@ -288,8 +283,27 @@ def test_builtin_routes_need_no_trust_and_any_change_is_a_new_route() -> None:
     [
         None,
         [],
-        {"version": 2, "repositories": {}},
+        {"version": 3, "repositories": {}},
+        {"version": True, "repositories": {}},
         {"version": 1, "repositories": []},
+        {"version": 2, "repositories": {"/r": []}},
+        {"version": 2, "repositories": {"/r": {"routes": []}}},
+        {"version": 2, "repositories": {"/r": {"routes": [], "state": {}}}},
+        {"version": 2, "repositories": {"/r": {"routes": [], "state": [], "x": []}}},
+        {
+            "version": 2,
+            "repositories": {"/r": {"routes": [], "state": [{"setting": "[state] url"}]}},
+        },
+        {
+            "version": 2,
+            "repositories": {"/r": {"routes": [], "state": [{"setting": "url", "value": "v"}]}},
+        },
+        {
+            "version": 2,
+            "repositories": {
+                "/r": {"routes": [], "state": [{"setting": "[state] url", "value": ""}]}
+            },
+        },
         {"version": 1, "repositories": {"relative": []}},
         {"version": 1, "repositories": {"/r": [{"provider": "p", "base_url": "u"}]}},
         {
@@ -310,9 +324,8 @@ def test_a_malformed_trust_document_is_rejected_whole(data: object) -> None:
 
 def test_a_trust_document_reads_back() -> None:
     route = Route("p", "https://h/v1", "K")
-    assert parse_trust(json.loads(json.dumps(trust_document({"/r": [route]})))) == {
-        "/r": frozenset({route})
-    }
+    trusted = Trusted(frozenset({route}))
+    assert parse_trust(json.loads(json.dumps(trust_document({"/r": trusted})))) == {"/r": trusted}
 
 
 def test_the_trust_file_is_in_the_user_cache(monkeypatch: pytest.MonkeyPatch) -> None:

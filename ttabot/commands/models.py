@@ -238,7 +238,11 @@ def command(config: Path | None, free: bool, provider_name: str, probe: bool, st
             )
         click.echo(printable("\n".join(free_lines(settings, provider_name, environ)), lines=True))
         return 0
-    click.echo(printable("\n".join(chain_lines(listed, environ, guarded.untrusted)), lines=True))
+    # Every chain model is listed, untrusted ones too; the state is the guarded one.
+    shown_settings = listed._replace(state=settings.state, client=settings.client)
+    click.echo(
+        printable("\n".join(chain_lines(shown_settings, environ, guarded.untrusted)), lines=True)
+    )
     if probe:
         click.echo("probe:")
         lines, all_ok = asyncio.run(probe_lines(settings, environ))

@@ -1,12 +1,15 @@
-"""``ttabot trust``: allow the project's files to send provider keys where they say.
+"""``ttabot trust``: let the project's files send keys, and keep the state, where they say.
 
 Also the edge the model commands (``draft``, ``ask``, ``models``) pass their
 settings through: :func:`guard` leaves out every provider whose key route the
-project's files chose and the user has not trusted, with one warning line. The
-decisions are in ``ttabot.config.routes``; the trust file (in the user cache
-folder, never in the project, whatever ``[client] state-dir`` says) is read and
-written here. ``ttabot action`` never comes here: its settings are read at a commit
-the pull request cannot change and its keys are bound to providers by its inputs.
+project's files chose and the user has not trusted, and puts a state location
+they chose (``[state] url``, ``[client] state-dir``) back to the user's cache
+folder until trusted, with one warning line each. The decisions are in
+``ttabot.config.routes`` and ``ttabot.config.locations``; the trust file (in the
+user cache folder, never in the project, whatever ``[client] state-dir`` says) is
+read and written here, its updates under a lock. ``ttabot action`` never comes
+here: its settings are read at a commit the pull request cannot change and its
+keys are bound to providers by its inputs.
 """
 
 from __future__ import annotations
@@ -20,23 +23,31 @@ from typing import NamedTuple
 import click
 
 from ttabot.config import Settings, find_config, project_root, settings_from_table
+from ttabot.config.locations import (
+    StateLocation,
+    location_line,
+    project_locations,
+    state_warning,
+    with_default_state,
+)
 from ttabot.config.routes import (
     Route,
     blocked_routes,
     blocked_warning,
-    parse_trust,
     project_routes,
     route_line,
     shown,
-    trust_document,
     without_providers,
 )
+from ttabot.config.trust_file import Trusted, parse_trust, trust_document
 from ttabot.errors import TtabotError
 
 #: The trust file's name in the user cache folder (beside the model client's state).
 TRUST_FILE = "trusted-routes.json"
 #: Larger trust files are ignored: a real one is a few hundred bytes per repository.
 MAX_TRUST_BYTES = 1024 * 1024
+#: Seconds ``ttabot trust`` waits for another one to finish its update.
+TRUST_LOCK_TIMEOUT = 10.0
 
 Warn = Callable[[str], None]
 
@@ -59,8 +70,8 @@ def _read_bounded(path: Path) -> bytes | None:
     return read_regular(path, MAX_TRUST_BYTES)
 
 
-def read_trust(path: Path, warn: Warn = _echo_err) -> dict[str, frozenset[Route]]:
-    """Every repository's trusted routes; ``{}`` (trust nothing) and one warning if unusable."""
+def read_trust(path: Path, warn: Warn = _echo_err) -> dict[str, Trusted]:
+    """What every repository trusts; ``{}`` (trust nothing) and one warning if unusable."""
     try:
         raw = _read_bounded(path)
         if raw is None or len(raw) > MAX_TRUST_BYTES:
@@ -77,15 +88,41 @@ def read_trust(path: Path, warn: Warn = _echo_err) -> dict[str, frozenset[Route]
     return table
 
 
+def update_trust(path: Path, change: Callable[[dict[str, Trusted]], None]) -> None:
+    """Apply ``change`` to the trust file's table and write it back, under the file's lock.
+
+    Two ``ttabot trust`` runs at once (two terminals, two repositories) each read,
+    change and rename a new file into place; without the lock the later rename
+    would drop the earlier run's update. An error is one line, exit 2.
+    """
+    from ttabot.fileio import locked, write_atomic
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with locked(path, TRUST_LOCK_TIMEOUT):
+            table = read_trust(path)
+            change(table)
+            write_atomic(path, json.dumps(trust_document(table), indent=2) + "\n")
+    except TimeoutError:
+        raise TtabotError(
+            f"trust file {path} is locked by another ttabot (lock file {path}.lock); try again"
+        ) from None
+    except OSError as exc:
+        raise TtabotError(f"cannot write trust file {path}: {exc.strerror or exc}") from None
+
+
 def _key(root: Path) -> str:
     return str(root.resolve())
 
 
 class Guarded(NamedTuple):
-    """Settings safe to send requests with, and the providers left out of their chains."""
+    """Settings safe to send requests with, and what of the project's files was set aside."""
 
     settings: Settings
+    #: Providers left out of the chains: their key route is not trusted.
     untrusted: frozenset[str]
+    #: State locations put back to the default: not trusted.
+    untrusted_state: tuple[StateLocation, ...] = ()
 
 
 def guard(
@@ -95,26 +132,36 @@ def guard(
     environ: Mapping[str, str],
     warn: Warn = _echo_err,
 ) -> Guarded:
-    """``settings`` without the untrusted key routes of the project's files (one warning).
+    """``settings`` without what the project's files chose and the user has not trusted.
 
-    ``config`` is the ``--config`` the settings were read with: settings from a file
-    the user named (it, or ``TTABOT_CONFIG``) are the user's own choice, every route
-    in them. Routes from the defaults always are; a provider whose key variable is
-    not set sends no key and is left alone.
+    Untrusted key routes leave their providers out of every chain; an untrusted
+    ``[state] url`` or ``[client] state-dir`` gives way to the state in the user's
+    cache folder; one warning line for each. ``config`` is the ``--config`` the
+    settings were read with: settings from a file the user named (it, or
+    ``TTABOT_CONFIG``) are the user's own choice, every part of them, and so is a
+    ``TTABOT_STATE_URL`` in ``environ``. Routes from the defaults always are; a
+    provider whose key variable is not set sends no key and is left alone.
     """
     if _named_config(config, environ) or settings.source == "defaults":
         return Guarded(settings, frozenset())
     candidates = blocked_routes(project_routes(settings), frozenset(), environ)
-    if not candidates:
-        return Guarded(settings, frozenset())  # nothing to send: the trust file is not read
-    trusted = read_trust(trust_path(), warn).get(_key(root), frozenset())
-    blocked = blocked_routes(candidates, trusted, environ)
-    if not blocked:
-        return Guarded(settings, frozenset())
+    locations = project_locations(settings, environ)
+    if not candidates and not locations:
+        return Guarded(settings, frozenset())  # nothing chosen: the trust file is not read
+    trusted = read_trust(trust_path(), warn).get(_key(root), Trusted())
     where = settings.source.replace(f"{root.resolve()}{os.sep}", "").replace(f"{root}{os.sep}", "")
+    moved = tuple(loc for loc in locations if loc not in trusted.locations)
+    if moved:
+        from ttabot.llm.state import default_state_dir
+
+        warn(state_warning(moved, where, str(default_state_dir())))
+        settings = with_default_state(settings, moved)
+    blocked = blocked_routes(candidates, trusted.routes, environ)
+    if not blocked:
+        return Guarded(settings, frozenset(), moved)
     warn(blocked_warning(blocked, where))
     names = frozenset(r.provider for r in blocked)
-    return Guarded(without_providers(settings, names), names)
+    return Guarded(without_providers(settings, names), names, moved)
 
 
 def _named_config(config: Path | None, environ: Mapping[str, str]) -> bool:
@@ -136,13 +183,27 @@ def repository_root(cwd: Path) -> Path:
     )
 
 
-def _project_routes(root: Path) -> tuple[tuple[Route, ...], str]:
+class Asked(NamedTuple):
+    """What the project's files ask to be trusted with, and which files they are."""
+
+    routes: tuple[Route, ...]
+    locations: tuple[StateLocation, ...]
+    where: str
+
+    def as_trusted(self) -> Trusted:
+        """All of it, as the trust file keeps it."""
+        return Trusted(frozenset(self.routes), frozenset(self.locations))
+
+
+def _asked(root: Path) -> Asked:
     found = find_config(root)
     if found is None:
-        return (), "the defaults"
+        return Asked((), (), "the defaults")
     table, source = found
     where = source.replace(f"{root}{os.sep}", "")
-    return project_routes(settings_from_table(table, source)), where
+    settings = settings_from_table(table, source)
+    # Every location the files name: the environment may replace [state] url today, not tomorrow.
+    return Asked(project_routes(settings), project_locations(settings, {}), where)
 
 
 _EPILOG = """\b
@@ -153,61 +214,99 @@ request you check out, a commit you merge) could point your key at their own
 server, such a key route is used only after you trust it here. A route is the
 provider, its base_url and its key variable: change any of them in the file and
 it needs trust again. Built-in providers, a --config file you name, and
-providers without a key need no trust. Trust is kept per repository in your
-user cache folder.
+providers without a key need no trust.
+
+\b
+The same goes for where ttabot keeps its shared state (cooldowns, quotas,
+learning stats): a [state] url (a Redis server ttabot would send that to and
+believe what it reads back) or a [client] state-dir (a folder ttabot would
+write to) in the project's files is used only after you trust its exact value
+here; until then the state stays in your user cache folder. TTABOT_STATE_URL
+and a --config file you name need no trust. Trust is kept per repository in
+your user cache folder.
 
 \b
 Exit codes:
   0  done
-  2  not in a git repository; an invalid settings file
+  2  not in a git repository; an invalid settings file; the trust file is locked
 
 \b
 Examples:
-  ttabot trust            # show the project's key routes and trust them
+  ttabot trust            # show what the project's files choose and trust it
   ttabot trust --list     # what is trusted here, and what the files ask for
-  ttabot trust --revoke   # forget this repository's trusted routes
+  ttabot trust --revoke   # forget what this repository is trusted with
 """
 
 
 @click.command(name="trust", epilog=_EPILOG)
-@click.option("--list", "show", is_flag=True, help="Show the trusted and the requested routes.")
-@click.option("--revoke", is_flag=True, help="Forget this repository's trusted routes.")
+@click.option("--list", "show", is_flag=True, help="Show what is trusted and what is asked for.")
+@click.option("--revoke", is_flag=True, help="Forget what this repository is trusted with.")
 def command(show: bool, revoke: bool) -> int:
-    """Trust the project's settings to send your provider keys where they say."""
-    from ttabot.fileio import write_atomic
-
+    """Trust the project's settings to send your keys, and keep the state, where they say."""
     if show and revoke:
         raise TtabotError("--list and --revoke cannot be used together")
     root = repository_root(Path.cwd())
     path = trust_path()
-    table = read_trust(path)
-    trusted = table.get(_key(root), frozenset())
     if show:
-        routes, where = _project_routes(root)
-        click.echo(
-            f"key routes in {shown(where)}:" if routes else f"no key routes in {shown(where)}"
-        )
-        for route in routes:
-            click.echo(route_line(route, "  [trusted]" if route in trusted else "  [not trusted]"))
-        stale = sorted(trusted - set(routes))
-        if stale:
-            click.echo("trusted, no longer asked for:")
-            click.echo("\n".join(route_line(r) for r in stale))
+        _list(_asked(root), read_trust(path).get(_key(root), Trusted()))
         return 0
     if revoke:
-        if table.pop(_key(root), None) is not None:
-            write_atomic(path, json.dumps(trust_document(table), indent=2) + "\n")
-        click.echo(f"ttabot: trusts no key route in {shown(str(root))} now", err=True)
-        return 0
-    routes, where = _project_routes(root)
-    if not routes:
+
+        def forget(table: dict[str, Trusted]) -> None:
+            table.pop(_key(root), None)
+
+        if _key(root) in read_trust(path):
+            update_trust(path, forget)
         click.echo(
-            f"ttabot: {shown(where)} sends no key to a server of its choosing; nothing to trust"
+            f"ttabot: trusts no key route or state location in {shown(str(root))} now", err=True
         )
         return 0
-    click.echo(f"{shown(where)} sends:")
-    click.echo("\n".join(route_line(r) for r in routes))
-    table[_key(root)] = frozenset(routes)
-    write_atomic(path, json.dumps(trust_document(table), indent=2) + "\n")
-    click.echo(f"ttabot: trusted {len(routes)} key route(s) for {shown(str(root))}", err=True)
+    asked = _asked(root)
+    where = shown(asked.where)
+    if not asked.routes and not asked.locations:
+        click.echo(
+            f"ttabot: {where} sends no key to a server of its choosing and keeps the state in "
+            "the default place; nothing to trust"
+        )
+        return 0
+    if asked.routes:
+        click.echo(f"{where} sends:")
+        click.echo("\n".join(route_line(r) for r in asked.routes))
+    if asked.locations:
+        click.echo(f"{where} keeps the shared state in:")
+        click.echo("\n".join(location_line(loc) for loc in asked.locations))
+
+    def trust_them(table: dict[str, Trusted]) -> None:
+        table[_key(root)] = asked.as_trusted()
+
+    update_trust(path, trust_them)
+    click.echo(
+        f"ttabot: trusted {len(asked.routes)} key route(s) and {len(asked.locations)} state "
+        f"location(s) for {shown(str(root))}",
+        err=True,
+    )
     return 0
+
+
+def _list(asked: Asked, trusted: Trusted) -> None:
+    """Print the routes and state locations asked for, each marked, then stale trust."""
+    where = shown(asked.where)
+
+    def mark(ok: bool) -> str:
+        return "  [trusted]" if ok else "  [not trusted]"
+
+    routes, locations = asked.routes, asked.locations
+    click.echo(f"key routes in {where}:" if routes else f"no key routes in {where}")
+    for route in routes:
+        click.echo(route_line(route, mark(route in trusted.routes)))
+    click.echo(f"state locations in {where}:" if locations else f"no state locations in {where}")
+    for location in locations:
+        click.echo(location_line(location, mark(location in trusted.locations)))
+    stale_routes = sorted(trusted.routes - set(routes))
+    stale_locations = sorted(trusted.locations - set(locations))
+    if stale_routes or stale_locations:
+        click.echo("trusted, no longer asked for:")
+        for route in stale_routes:
+            click.echo(route_line(route))
+        for location in stale_locations:
+            click.echo(location_line(location))

@@ -8,22 +8,19 @@ them: ``[providers.openrouter] base_url = "https://evil.example/v1"`` would send
 that differs from the built-in defaults) is used only once the user trusted it
 for that repository (``ttabot trust``), like direnv's ``allow``. A provider
 without a key sends no secret and needs no trust. Pure decisions only; the trust
-file and the warning live in ``ttabot.commands.trust``.
+file's contents are in ``ttabot.config.trust_file``; reading and writing it, and
+the warning, in ``ttabot.commands.trust``.
 """
 
 from __future__ import annotations
 
-import os
 import unicodedata
 from collections.abc import Iterable, Mapping
-from typing import Any, NamedTuple
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from ttabot.config.settings import DEFAULT_PROVIDERS, Provider, Settings
 from ttabot.report import printable
-
-#: The trust file's format version (``ttabot trust`` writes it; anything else is ignored).
-TRUST_VERSION = 1
 
 
 class Route(NamedTuple):
@@ -107,42 +104,3 @@ def blocked_warning(routes: Iterable[Route], where: str) -> str:
         f"ttabot: warning: {shown(where)} sends {sends}; not used until you run "
         "'ttabot trust' in this repository"
     )
-
-
-# --- the trust file's contents -------------------------------------------------
-
-
-def trust_document(repositories: Mapping[str, Iterable[Route]]) -> dict[str, Any]:
-    """The JSON object the trust file holds: each repository root's trusted routes."""
-    return {
-        "version": TRUST_VERSION,
-        "repositories": {
-            root: [r._asdict() for r in sorted(set(routes))]
-            for root, routes in sorted(repositories.items())
-        },
-    }
-
-
-def parse_trust(data: Any) -> dict[str, frozenset[Route]] | None:
-    """The trusted routes per repository root in ``data``; None if any of it is malformed.
-
-    All or nothing: a file ttabot did not write (or a damaged one) trusts nothing.
-    """
-    if not isinstance(data, dict) or data.get("version") != TRUST_VERSION:
-        return None
-    repositories = data.get("repositories")
-    if not isinstance(repositories, dict):
-        return None
-    out: dict[str, frozenset[Route]] = {}
-    for root, entries in repositories.items():
-        if not isinstance(root, str) or not os.path.isabs(root) or not isinstance(entries, list):
-            return None
-        routes: set[Route] = set()
-        for entry in entries:
-            if not isinstance(entry, dict) or set(entry) != set(Route._fields):
-                return None
-            if not all(isinstance(v, str) and v for v in entry.values()):
-                return None
-            routes.add(Route(**entry))
-        out[root] = frozenset(routes)
-    return out

@@ -34,8 +34,14 @@ Warn = Callable[[str], None]
 
 
 def warn_stderr(message: str) -> None:
-    """Print one ``ttabot: warning:`` line on stderr."""
-    sys.stderr.write(f"ttabot: warning: {message}\n")
+    """Print one ``ttabot: warning:`` line on stderr, its control and bidi characters escaped.
+
+    Messages quote state folders and Redis hosts from the settings: a carriage
+    return or an escape sequence there must not rewrite the terminal.
+    """
+    from ttabot.config.routes import shown
+
+    sys.stderr.write(f"ttabot: warning: {shown(message)}\n")
 
 
 class DailyQuota(NamedTuple):

@@ -85,18 +85,16 @@ class FileState:
 
     def _update(self, name: str, change: Callable[[dict[str, Any]], Any]) -> Any:
         """Apply ``change`` to ``name``'s object under its lock; None if the lock or disk failed."""
-        import filelock  # imported here: only runs that learn something pay for it
-
-        from ttabot.fileio import write_atomic
+        from ttabot.fileio import locked, write_atomic
 
         path = self.directory / name
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            with filelock.FileLock(str(path) + ".lock", timeout=_LOCK_TIMEOUT):
+            with locked(path, _LOCK_TIMEOUT):
                 data = self._load(name)
                 result = change(data)
                 write_atomic(path, json.dumps(data))
-        except (OSError, filelock.Timeout):
+        except OSError:  # the lock timed out (a TimeoutError), or the disk failed
             return None
         return result
 
