@@ -3,8 +3,9 @@
 Pure: everything read from the project arrives in a :class:`Project` value,
 so ``ttabot draft --dry-run`` shows exactly the prompts a run would send.
 Docstrings are batched (several definitions of one module per model call) to
-live within free-tier rate limits; tests are one task per module, so that all
-tests for a module land in one test file in one draft.
+live within free-tier rate limits; tests are one task per module and test module:
+each finding goes where the project tests it, and the findings of one module
+that go to one test module are drafted together.
 """
 
 from __future__ import annotations
