@@ -201,3 +201,51 @@ def test_a_model_that_never_answers_gives_a_no_answer_draft_not_a_crash(
     assert draft["status"] == "no-answer" and code == 2
     assert draft["stages"][0]["name"] == "model"
     assert "503" in draft["reason"] or "overloaded" in draft["reason"]
+
+
+def test_two_functions_tested_in_two_test_modules_get_a_draft_each(
+    repo: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The project tests prompt in test_prompts.py and pager in test_paging.py: each
+    # function's tests go where the project keeps them, validated and written apart.
+    repo.write("pkg/__init__.py", "")
+    repo.write("pkg/termui.py", "def prompt(x):\n    return x\n\n\ndef pager(x):\n    return x\n")
+    repo.write(
+        "tests/test_prompts.py",
+        "from pkg.termui import prompt\n\n\ndef test_p():\n    assert prompt(1) == 1\n",
+    )
+    repo.write(
+        "tests/test_paging.py",
+        "from pkg.termui import pager\n\n\ndef test_q():\n    assert pager(1) == 1\n",
+    )
+    repo.commit("init")
+    repo.write(
+        "pkg/termui.py",
+        "def prompt(x):\n    if x is None:\n        return ''\n    return x\n\n\n"
+        "def pager(x):\n    if x is None:\n        return []\n    return x\n",
+    )
+    asked: list[str] = []
+
+    def respond(model: str, body: Any) -> Reply:
+        prompt = user_prompt(body)
+        (test_path,) = re.findall(r"The existing test module `([^`]+)`", prompt)
+        asked.append(test_path)
+        name, empty = ("prompt", "''") if "prompts" in test_path else ("pager", "[]")
+        code = (
+            f"from pkg.termui import {name}\n\n\n"
+            f"def test_{name}_none():\n    assert {name}(None) == {empty}\n"
+        )
+        return answer({"code": code})
+
+    configure(repo, fake, respond)
+    repo.stage()
+    code, doc = run_json(capsys, "--apply")
+    assert code == 0, doc
+    assert sorted(asked) == ["tests/test_paging.py", "tests/test_prompts.py"]
+    assert sorted((d["path"], d["status"]) for d in doc["drafts"]) == [
+        ("tests/test_paging.py", "accepted"),
+        ("tests/test_prompts.py", "accepted"),
+    ]
+    assert "def test_pager_none" in (repo.path / "tests/test_paging.py").read_text()
+    assert "def test_prompt_none" in (repo.path / "tests/test_prompts.py").read_text()
+    assert "test_pager" not in (repo.path / "tests/test_prompts.py").read_text()
