@@ -132,3 +132,14 @@ def test_a_plain_request_sends_no_stream_options(
 
     assert asyncio.run(main()).ok
     assert "stream" not in fake.calls[0].body and "stream_options" not in fake.calls[0].body
+
+
+def test_events_split_at_every_byte_assemble_as_one() -> None:
+    # A provider may trickle its stream a byte at a time (\r\n line ends too).
+    text = "x" * 5_000
+    stream = _event({"choices": [{"delta": {"content": text}}]}).replace(b"\n", b"\r\n") + FINISH
+    events = StreamAssembler()
+    brought = [events.feed(stream[i : i + 1]) for i in range(len(stream))]
+    assert brought.count("token") == 1
+    assert events.finished
+    assert events.payload()["choices"][0]["message"]["content"] == text

@@ -98,7 +98,7 @@ class StreamAssembler:
     """
 
     def __init__(self) -> None:
-        self._buffer = b""
+        self._buffer = bytearray()
         self._content: list[str] = []
         self._reasoning: list[str] = []
         self._usage: Any = None
@@ -114,11 +114,13 @@ class StreamAssembler:
 
     def feed(self, data: bytes) -> str:
         """Consume ``data``; raises ``ValueError`` for an event that is not JSON (or too deep)."""
+        # A bytearray grows in place: a long line sent a byte at a time costs linear time,
+        # where ``bytes +=`` would copy the whole partial line for every byte.
+        self._buffer += data
         if b"\n" not in data:
-            self._buffer += data
             return ""
-        lines = (self._buffer + data).split(b"\n")
-        self._buffer = lines.pop()
+        lines = bytes(self._buffer).split(b"\n")
+        self._buffer = bytearray(lines.pop())
         brought = ""
         for line in lines:
             got = self._line(line.rstrip(b"\r"))
