@@ -445,3 +445,37 @@ def test_an_unwritable_trust_folder_is_one_line_exit_2(
     assert main(["trust"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("ttabot: error: cannot write trust file ")
+
+
+#: Attack: state locations that look like others. A Cyrillic ie (U+0435) makes a look-alike
+#: host; a line separator and an ideographic space hide the rest of a folder's path.
+LOOKALIKE_URL = "redis://cach\u0435.internal:6379/0"
+LOOKALIKE_DIR = "/srv/ttabot\u2028/home/you/.cache/ttabot\u3000\u00a0"
+
+
+def test_state_locations_are_shown_so_lookalikes_and_invisible_characters_stand_out(
+    repo: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo.write(
+        ".ttabot.toml",
+        MODELS.format(url=fake.base_url)
+        + f"state-dir = {json.dumps(LOOKALIKE_DIR)}\n[state]\nurl = {json.dumps(LOOKALIKE_URL)}\n",
+    )
+    assert ask() == 0
+    assert main(["trust"]) == 0
+    captured = capsys.readouterr()
+    for text in (captured.out, captured.err):
+        assert not {"\u0435", "\u2028", "\u3000", "\u00a0"} & set(text)
+    assert "  [state] url = redis://cach\\u0435.internal:6379/0\n" in captured.out
+    dir_shown = "/srv/ttabot\\u2028/home/you/.cache/ttabot\\u3000\\u00a0"
+    assert f"  [client] state-dir = {dir_shown}\n" in captured.out
+    (line,) = warnings(captured.err)
+    assert f"in redis://cach\\u0435.internal:6379/0 ([state] url) and {dir_shown} (" in line
+
+
+def test_a_state_dir_keeps_its_letters_whatever_the_language(
+    repo: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo.write(".ttabot.toml", MODELS.format(url=fake.base_url) + 'state-dir = "/home/josé/état"\n')
+    assert main(["trust"]) == 0
+    assert "  [client] state-dir = /home/josé/état\n" in capsys.readouterr().out

@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
-from ttabot.config.routes import shown
+from ttabot.config.routes import shown, shown_ascii
 from ttabot.config.settings import Settings
 
 #: The settings that choose where the state lives, as the trust file and the warnings name them.
@@ -56,9 +56,13 @@ def without_password(url: str) -> str:
 
 
 def shown_value(location: StateLocation) -> str:
-    """``location``'s value as shown for review: no password, control characters escaped."""
+    """``location``'s value as shown for review: no password, control characters escaped.
+
+    A URL is ASCII when honest, so anything else in it is escaped too (a look-alike
+    host); a folder keeps its letters (:func:`ttabot.config.routes.shown`).
+    """
     if location.setting == STATE_URL:
-        return shown(without_password(location.value))
+        return shown_ascii(without_password(location.value))
     return shown(location.value)
 
 
