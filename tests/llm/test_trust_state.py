@@ -479,3 +479,26 @@ def test_a_state_dir_keeps_its_letters_whatever_the_language(
     repo.write(".ttabot.toml", MODELS.format(url=fake.base_url) + 'state-dir = "/home/josé/état"\n')
     assert main(["trust"]) == 0
     assert "  [client] state-dir = /home/josé/état\n" in capsys.readouterr().out
+
+
+def test_a_relative_state_dir_means_one_folder_wherever_ttabot_runs(
+    repo: GitRepo,
+    fake: FakeOpenAI,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Attack: trust is per exact value, but "st" named ./st wherever ttabot ran. Trusted
+    # at the root, a run from sub/ wrote into sub/st, a folder never shown nor trusted
+    # (and one the next pull request may plant as a symlink to anywhere).
+    repo.write(".ttabot.toml", MODELS.format(url=fake.base_url) + 'state-dir = "st"\n')
+    (repo.path / "sub").mkdir()
+    assert main(["trust"]) == 0
+    assert f"  [client] state-dir = {repo.path / 'st'}\n" in capsys.readouterr().out
+    monkeypatch.chdir(repo.path / "sub")
+    cool_a(fake)
+    assert ask() == 0
+    assert warnings(capsys.readouterr().err) == []
+    assert not (repo.path / "sub" / "st").exists()
+    assert (repo.path / "st" / STATE_FILE).is_file()
+    assert main(["trust", "--list"]) == 0
+    assert f"  [client] state-dir = {repo.path / 'st'}  [trusted]\n" in capsys.readouterr().out

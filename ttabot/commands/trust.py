@@ -25,6 +25,7 @@ import click
 from ttabot.config import Settings, find_config, project_root, settings_from_table
 from ttabot.config.locations import (
     StateLocation,
+    anchor_state_dir,
     location_line,
     project_locations,
     state_warning,
@@ -136,14 +137,17 @@ def guard(
 
     Untrusted key routes leave their providers out of every chain; an untrusted
     ``[state] url`` or ``[client] state-dir`` gives way to the state in the user's
-    cache folder; one warning line for each. ``config`` is the ``--config`` the
-    settings were read with: settings from a file the user named (it, or
-    ``TTABOT_CONFIG``) are the user's own choice, every part of them, and so is a
-    ``TTABOT_STATE_URL`` in ``environ``. Routes from the defaults always are; a
-    provider whose key variable is not set sends no key and is left alone.
+    cache folder; one warning line for each. A relative ``state-dir`` there names a
+    folder under ``root`` (as ``ttabot trust`` shows it), wherever the command runs.
+    ``config`` is the ``--config`` the settings were read with: settings from a
+    file the user named (it, or ``TTABOT_CONFIG``) are the user's own choice, every
+    part of them, and so is a ``TTABOT_STATE_URL`` in ``environ``. Routes from the
+    defaults always are; a provider whose key variable is not set sends no key and
+    is left alone.
     """
     if _named_config(config, environ) or settings.source == "defaults":
         return Guarded(settings, frozenset())
+    settings = anchor_state_dir(settings, root)
     candidates = blocked_routes(project_routes(settings), frozenset(), environ)
     locations = project_locations(settings, environ)
     if not candidates and not locations:
@@ -201,7 +205,7 @@ def _asked(root: Path) -> Asked:
         return Asked((), (), "the defaults")
     table, source = found
     where = source.replace(f"{root}{os.sep}", "")
-    settings = settings_from_table(table, source)
+    settings = anchor_state_dir(settings_from_table(table, source), root)
     # Every location the files name: the environment may replace [state] url today, not tomorrow.
     return Asked(project_routes(settings), project_locations(settings, {}), where)
 

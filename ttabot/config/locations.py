@@ -13,8 +13,10 @@ Pure decisions only; the trust file and the warning live in ``ttabot.commands.tr
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import NamedTuple
 
 from ttabot.config.routes import shown, shown_ascii
@@ -81,6 +83,22 @@ def project_locations(settings: Settings, environ: Mapping[str, str]) -> tuple[S
     if settings.client.state_dir:
         found.append(StateLocation(STATE_DIR, settings.client.state_dir))
     return tuple(found)
+
+
+def anchor_state_dir(settings: Settings, root: Path) -> Settings:
+    """``settings`` with a relative ``[client] state-dir`` made absolute under ``root``.
+
+    For settings read from the project's files, ``root`` being the project's root.
+    Trust is per exact value, so the value must name one folder: read against the
+    working directory, ``"st"`` would be ``sub/st`` for a run from ``sub/``, a
+    folder ``ttabot trust`` never showed. Joined, not resolved: what is shown and
+    trusted is what is used.
+    """
+    state_dir = settings.client.state_dir
+    if not state_dir or os.path.isabs(state_dir):
+        return settings
+    client = settings.client._replace(state_dir=str(root.resolve() / state_dir))
+    return settings._replace(client=client)
 
 
 def with_default_state(settings: Settings, locations: Iterable[StateLocation]) -> Settings:
