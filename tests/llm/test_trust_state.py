@@ -502,3 +502,47 @@ def test_a_relative_state_dir_means_one_folder_wherever_ttabot_runs(
     assert (repo.path / "st" / STATE_FILE).is_file()
     assert main(["trust", "--list"]) == 0
     assert f"  [client] state-dir = {repo.path / 'st'}  [trusted]\n" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "connection_class=x",  # redis-py called the string: TypeError
+        "retry=1",  # AttributeError
+        "foo=bar",  # the connection's __init__: unexpected keyword, TypeError
+        "%63onnection_class=x",  # the name is unquoted before use
+        "ssl_cert_reqs=none",  # TLS settings on a plain redis:// connection: TypeError
+        "host=evil.example",  # would move the connection when the URL names no host
+    ],
+)
+def test_a_state_url_with_a_query_redis_cannot_take_is_one_line_exit_2(
+    repo: GitRepo,
+    fake: FakeOpenAI,
+    tmp_path: Path,
+    query: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # The user's own file needs no trust, so this reached redis-py, which passes every
+    # query parameter it does not know to the connection class: a traceback.
+    mine = tmp_path / "mine.toml"
+    url = f"redis://127.0.0.1:9/0?{query}"
+    mine.write_text(MODELS.format(url=fake.base_url) + f'[state]\nurl = "{url}"\n')
+    assert main(["ask", "--config", str(mine), "--task", "documentation", "hi"]) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("ttabot: error: ") and "state.url" in line
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "redis://127.0.0.1:6379/0?db=2",
+        "redis://cache:6379?username=u&password=p&protocol=3",
+        "rediss://cache:6380/0?ssl_cert_reqs=required&ssl_ca_certs=/etc/ca.pem",
+        "rediss://cache:6380/0?ssl_check_hostname=true",
+        "unix:///run/redis.sock?db=1",
+    ],
+)
+def test_a_state_url_may_name_its_database_credentials_and_tls(url: str) -> None:
+    from ttabot.config import settings_from_table
+
+    assert settings_from_table({"state": {"url": url}}, "test").state.url == url

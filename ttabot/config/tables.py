@@ -166,9 +166,35 @@ def in_range(key: str, value: Any, where: str) -> Any:
         raise TtabotError(f"{where}: {value!r} is not one of {', '.join(choices)}")
     if key == "url" and value and not value.startswith(("redis://", "rediss://", "unix://")):
         raise TtabotError(f"{where}: expected a redis://, rediss:// or unix:// URL")
+    if key == "url" and value:
+        _state_url_query(value, where)
     if key == "backoff" and (not value or any(step < 0 for step in value)):
         raise TtabotError(f"{where}: expected a non-empty list of seconds >= 0")
     return value
+
+
+#: Query parameters a state URL may carry: which database, the credentials, TLS (rediss).
+_STATE_URL_QUERY = ("db", "username", "password", "protocol")
+_STATE_URL_TLS_QUERY = ("ssl_cert_reqs", "ssl_ca_certs", "ssl_check_hostname")
+
+
+def _state_url_query(url: str, where: str) -> None:
+    """Reject a query parameter of ``url`` that redis-py would pass on blindly.
+
+    redis-py hands every query parameter it does not know to the connection class:
+    ``?foo=1`` or ``?connection_class=x`` was a traceback, and ``?host=``, ``?port=``
+    or ``?path=`` would move the connection away from what the URL shows when it
+    names no host. Names are unquoted as redis-py unquotes them.
+    """
+    from urllib.parse import parse_qsl, urlsplit
+
+    allowed = _STATE_URL_QUERY + (_STATE_URL_TLS_QUERY if url.startswith("rediss://") else ())
+    for name, _value in parse_qsl(urlsplit(url).query, keep_blank_values=True):
+        if name not in allowed:
+            raise TtabotError(
+                f"{where}: query parameter {name!r} is not one ttabot passes to Redis "
+                f"(use {', '.join(allowed)})"
+            )
 
 
 def _section(cls: type[Any], table: Any, where: str, special: Mapping[str, Any]) -> Any:
