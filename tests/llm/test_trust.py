@@ -431,3 +431,51 @@ def test_routes_are_shown_in_ascii_so_a_lookalike_host_cannot_pass_for_openroute
     )
     (line,) = warnings(captured.err)
     assert "OPENROUTER_API_KEY to openr\\u043euter.ai (provider openrouter)" in line
+
+
+#: A keyless provider at the fake server (no trust needed), with the headers under test.
+HEADERS = (
+    '[providers.local]\nbase_url = "{url}"\nheaders = {headers}\n'
+    '[chains]\ndocumentation = ["local:a"]\n[client]\nshared-state = false\ndeadline = 1\n'
+)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        '{ "X-\\u00e9" = "1" }',  # httpx cannot encode it: every attempt failed to the deadline
+        '{ "X-Team" = "d\\u00e9v" }',
+        '{ "X-Team" = "a\\r\\nX-Injected: 1" }',
+        '{ "X Team" = "1" }',
+        '{ "" = "1" }',
+    ],
+)
+def test_a_header_http_cannot_carry_is_one_line_exit_2_before_any_request(
+    repo: GitRepo, fake: FakeOpenAI, headers: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo.write(".ttabot.toml", HEADERS.format(url=fake.base_url, headers=headers))
+    assert ask() == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("ttabot: error: ") and "providers.local.headers" in line
+    assert fake.calls == []
+
+
+@pytest.mark.parametrize("name", ["Host", "host", "HOST"])
+def test_a_project_cannot_send_the_key_to_another_host_through_a_host_header(name: str) -> None:
+    # Attack: the route (openrouter, its URL, its variable) is the built-in one, so it
+    # needs no trust; a Host header would have a CDN or gateway that routes by Host
+    # hand the request, key and all, to evil.example.
+    from ttabot.config import settings_from_table
+    from ttabot.errors import TtabotError
+
+    table = {"providers": {"openrouter": {"headers": {name: "evil.example"}}}}
+    with pytest.raises(TtabotError, match=r"providers\.openrouter\.headers"):
+        settings_from_table(table, "test")
+
+
+def test_ordinary_headers_are_kept() -> None:
+    from ttabot.config import settings_from_table
+
+    headers = {"X-Team": "docs", "HTTP-Referer": "https://example.org/a?b=c", "X-Title": "t\tx"}
+    table = {"providers": {"local": {"base_url": "http://127.0.0.1:1/v1", "headers": headers}}}
+    assert dict(settings_from_table(table, "test").providers["local"].headers) == headers

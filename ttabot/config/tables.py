@@ -7,6 +7,7 @@ twice, a wrong type or an out-of-range value is a one-line error naming the key.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -278,6 +279,8 @@ def _provider(name: str, table: Any, where: str) -> Provider:
         if key == "headers":
             if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
                 raise TtabotError(f"{here}: expected a table of strings")
+            for name, text in value.items():
+                _header(name, text, here)
             changes[key] = dict(value)
         elif key in ("rpm", "free_rpm"):
             if (
@@ -306,6 +309,26 @@ def _provider(name: str, table: Any, where: str) -> Provider:
     if not provider.base_url:
         raise TtabotError(f"{where}: base_url is required")
     return provider
+
+
+#: An HTTP header name (RFC 9110 token) and value (visible ASCII, spaces and tabs).
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_HEADER_VALUE = re.compile(r"[\t\x20-\x7e]*")
+
+
+def _header(name: str, value: str, where: str) -> None:
+    """Reject a header HTTP cannot carry, or one that would change where a request goes.
+
+    httpx cannot encode a non-ASCII name: every attempt failed, as a transient error,
+    until the request's deadline. ``Host`` would have a CDN or gateway that routes by
+    it hand the request (and the key, on a route that needs no trust) to another host.
+    """
+    if not _HEADER_NAME.fullmatch(name):
+        raise TtabotError(f"{where}: {name!r} is not an HTTP header name")
+    if not _HEADER_VALUE.fullmatch(value):
+        raise TtabotError(f"{where}.{name}: expected visible ASCII, spaces and tabs")
+    if name.lower() == "host":
+        raise TtabotError(f"{where}.{name}: the server is base_url's host, not a header's")
 
 
 def _chains(table: Any) -> dict[TaskKind, tuple[str, ...]]:
