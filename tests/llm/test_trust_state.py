@@ -384,6 +384,14 @@ def test_with_default_state_resets_only_the_untrusted() -> None:
         ("redis://a:b@evil:1@good/0", "redis://a:***@good/0"),
         ("unix:///run/r.sock?db=1&password=pw", "unix:///run/r.sock?db=1&password=***"),
         ("redis://h/0\r  x", "redis://h/0\r  x"),
+        ("redis://h/0?password=a#&password=b", "redis://h/0?password=***#&password=b"),
+        # Attack: a "password=" in a socket's path hid the rest of the path, the part
+        # that says which socket is connected to: only the query carries a password.
+        (
+            "unix:///run/redis&password=/../../home/me/proj/evil.sock",
+            "unix:///run/redis&password=/../../home/me/proj/evil.sock",
+        ),
+        ("unix:///s&password=x?password=y", "unix:///s&password=x?password=***"),
     ],
 )
 def test_without_password(url: str, shown: str) -> None:

@@ -43,7 +43,9 @@ def without_password(url: str) -> str:
     A Redis URL may carry one; warnings and ``ttabot trust`` show everything else
     as written (the host, port, database or socket path are what the user must
     judge). Plain string surgery: parsing and rebuilding the URL would drop the
-    tabs and line breaks a hostile value hides things behind.
+    tabs and line breaks a hostile value hides things behind. Nothing else is
+    hidden: a ``password=`` in the path (a ``unix://`` socket's) says where ttabot
+    connects, and is shown.
     """
     scheme, sep, rest = url.partition("://")
     if not sep:
@@ -53,8 +55,11 @@ def without_password(url: str) -> str:
     userinfo, at, hostport = netloc.rpartition("@")
     if at and ":" in userinfo:
         netloc = f"{userinfo.partition(':')[0]}:***@{hostport}"
-    tail = re.sub(r"([?&]password=)[^&#]*", r"\1***", tail)
-    return f"{scheme}{sep}{netloc}{tail}"
+    # Only the query carries a password (a path may hold "&password=" too: a socket's).
+    before_fragment, hash_, fragment = tail.partition("#")
+    path, mark, query = before_fragment.partition("?")
+    query = re.sub(r"((?:^|&)password=)[^&]*", r"\1***", query)
+    return f"{scheme}{sep}{netloc}{path}{mark}{query}{hash_}{fragment}"
 
 
 def shown_value(location: StateLocation) -> str:
