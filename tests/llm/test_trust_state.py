@@ -495,62 +495,56 @@ def test_a_relative_state_dir_means_one_folder_wherever_ttabot_runs(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # Attack: trust is per exact value, but "st" named ./st wherever ttabot ran. Trusted
-    # at the root, a run from sub/ wrote into sub/st, a folder never shown nor trusted
-    # (and one the next pull request may plant as a symlink to anywhere).
-    repo.write(".ttabot.toml", MODELS.format(url=fake.base_url) + 'state-dir = "st"\n')
+    # Attack: trust is per exact value, but "../st" named ../st wherever ttabot ran.
+    # Trusted at the root (a folder beside the repository), a run from sub/ wrote into
+    # the repository's own st/, a folder never shown nor trusted.
+    repo.write(".ttabot.toml", MODELS.format(url=fake.base_url) + 'state-dir = "../st"\n')
     (repo.path / "sub").mkdir()
+    shown = repo.path.resolve() / ".." / "st"
     assert main(["trust"]) == 0
-    assert f"  [client] state-dir = {repo.path / 'st'}\n" in capsys.readouterr().out
+    assert f"  [client] state-dir = {shown}\n" in capsys.readouterr().out
     monkeypatch.chdir(repo.path / "sub")
     cool_a(fake)
     assert ask() == 0
     assert warnings(capsys.readouterr().err) == []
-    assert not (repo.path / "sub" / "st").exists()
-    assert (repo.path / "st" / STATE_FILE).is_file()
+    assert not (repo.path / "st").exists()
+    assert (repo.path.parent / "st" / STATE_FILE).is_file()
     assert main(["trust", "--list"]) == 0
-    assert f"  [client] state-dir = {repo.path / 'st'}  [trusted]\n" in capsys.readouterr().out
+    assert f"  [client] state-dir = {shown}  [trusted]\n" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(
-    "query",
-    [
-        "connection_class=x",  # redis-py called the string: TypeError
-        "retry=1",  # AttributeError
-        "foo=bar",  # the connection's __init__: unexpected keyword, TypeError
-        "%63onnection_class=x",  # the name is unquoted before use
-        "ssl_cert_reqs=none",  # TLS settings on a plain redis:// connection: TypeError
-        "host=evil.example",  # would move the connection when the URL names no host
-    ],
+    "spelled", ["st", "./st", "sub/../st", "../repo/st", "{root}/st", "{root}"]
 )
-def test_a_state_url_with_a_query_redis_cannot_take_is_one_line_exit_2(
+def test_a_state_dir_inside_the_repository_is_never_used_even_when_trusted(
     repo: GitRepo,
     fake: FakeOpenAI,
     tmp_path: Path,
-    query: str,
+    spelled: str,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    # The user's own file needs no trust, so this reached redis-py, which passes every
-    # query parameter it does not know to the connection class: a traceback.
-    mine = tmp_path / "mine.toml"
-    url = f"redis://127.0.0.1:9/0?{query}"
-    mine.write_text(MODELS.format(url=fake.base_url) + f'[state]\nurl = "{url}"\n')
-    assert main(["ask", "--config", str(mine), "--task", "documentation", "hi"]) == 2
-    (line,) = capsys.readouterr().err.splitlines()
-    assert line.startswith("ttabot: error: ") and "state.url" in line
-
-
-@pytest.mark.parametrize(
-    "url",
-    [
-        "redis://127.0.0.1:6379/0?db=2",
-        "redis://cache:6379?username=u&password=p&protocol=3",
-        "rediss://cache:6380/0?ssl_cert_reqs=required&ssl_ca_certs=/etc/ca.pem",
-        "rediss://cache:6380/0?ssl_check_hostname=true",
-        "unix:///run/redis.sock?db=1",
-    ],
-)
-def test_a_state_url_may_name_its_database_credentials_and_tls(url: str) -> None:
-    from ttabot.config import settings_from_table
-
-    assert settings_from_table({"state": {"url": url}}, "test").state.url == url
+    # Attack: the user trusted st/ in the repository; the next pull request checks out
+    # st as a symlink to a folder of its choosing (or plants lock files and hostile
+    # state in it). What the repository's files hold is the pull request's to choose,
+    # so ttabot never keeps its state there ("nothing is ever written into the project").
+    value = spelled.format(root=repo.path)
+    config = MODELS.format(url=fake.base_url) + f"state-dir = {json.dumps(value)}\n"
+    repo.write(".ttabot.toml", config)
+    assert main(["trust"]) == 0
+    out = capsys.readouterr().out
+    assert "  (inside the repository: never used)" in out
+    assert parse_trust(json.loads(trust_path().read_text())) == {
+        str(repo.path.resolve()): Trusted()
+    }
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (repo.path / "st").symlink_to(elsewhere)  # what the next pull request checks out
+    cool_a(fake)
+    assert ask() == 0
+    (line,) = warnings(capsys.readouterr().err)
+    assert "([client] state-dir) inside the repository, whose files a pull request" in line
+    assert list(elsewhere.iterdir()) == []
+    assert not (repo.path / STATE_FILE).exists()
+    assert (default_state_dir() / STATE_FILE).is_file()
+    assert main(["trust", "--list"]) == 0
+    assert "  [never used: inside the repository]\n" in capsys.readouterr().out

@@ -106,6 +106,38 @@ def anchor_state_dir(settings: Settings, root: Path) -> Settings:
     return settings._replace(client=client)
 
 
+def inside(folder: str, root: Path) -> bool:
+    """Whether ``folder`` is ``root`` or under it, as written (``..`` folded) or resolved.
+
+    A repository's files are a pull request's to choose: a state folder there can be
+    checked out as a symlink to anywhere, or hold planted lock and state files.
+    """
+    real_root = root.resolve()
+    written = Path(os.path.normpath(folder))
+    if any(written == top or top in written.parents for top in (root, real_root)):
+        return True
+    try:
+        real = written.resolve()
+    except (OSError, RuntimeError):  # a symlink loop (RuntimeError before Python 3.13)
+        return False
+    return real == real_root or real_root in real.parents
+
+
+def in_repository(locations: Iterable[StateLocation], root: Path) -> tuple[StateLocation, ...]:
+    """The ``[client] state-dir`` of ``locations`` inside the repository at ``root``."""
+    return tuple(loc for loc in locations if loc.setting == STATE_DIR and inside(loc.value, root))
+
+
+def in_project_warning(locations: Iterable[StateLocation], where: str, default: str) -> str:
+    """One line saying the state folders ``where`` names are in the repository, never used."""
+    folders = " and ".join(f"{shown_value(loc)} ({loc.setting})" for loc in locations)
+    return (
+        f"ttabot: warning: {shown(where)} keeps ttabot's shared state in {folders} inside "
+        "the repository, whose files a pull request can change; never used; using "
+        f"{shown(default)} instead"
+    )
+
+
 def with_default_state(settings: Settings, locations: Iterable[StateLocation]) -> Settings:
     """``settings`` with each of ``locations`` put back to its default (the user's cache)."""
     settings_of = {location.setting for location in locations}
