@@ -548,3 +548,29 @@ def test_a_state_dir_inside_the_repository_is_never_used_even_when_trusted(
     assert (default_state_dir() / STATE_FILE).is_file()
     assert main(["trust", "--list"]) == 0
     assert "  [never used: inside the repository]\n" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        # Attack: redis-py unquotes the host and a socket's path before it connects, so
+        # what 'ttabot trust' shows is not where ttabot connects.
+        "redis://%65%76%69%6c.example:6379/0",  # evil.example
+        "redis://cache.internal%2eevil.example:6379/0",
+        "rediss://u:p@%63ache.internal/0",
+        "unix:///run/redis%2F..%2F..%2Ftmp%2Fevil.sock",
+    ],
+)
+def test_a_state_url_spelling_its_host_or_socket_in_percent_escapes_is_refused(url: str) -> None:
+    from ttabot.config import settings_from_table
+    from ttabot.errors import TtabotError
+
+    with pytest.raises(TtabotError, match=r"state\.url: .*percent"):
+        settings_from_table({"state": {"url": url}}, "test")
+
+
+def test_a_state_url_password_may_hold_percent_escapes() -> None:
+    from ttabot.config import settings_from_table
+
+    url = "redis://user:p%40ss%25@cache.internal:6379/0"
+    assert settings_from_table({"state": {"url": url}}, "test").state.url == url

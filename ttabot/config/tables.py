@@ -169,6 +169,7 @@ def in_range(key: str, value: Any, where: str) -> Any:
         raise TtabotError(f"{where}: expected a redis://, rediss:// or unix:// URL")
     if key == "url" and value:
         _state_url_query(value, where)
+        _state_url_spelled_out(value, where)
     if key == "backoff" and (not value or any(step < 0 for step in value)):
         raise TtabotError(f"{where}: expected a non-empty list of seconds >= 0")
     return value
@@ -196,6 +197,25 @@ def _state_url_query(url: str, where: str) -> None:
                 f"{where}: query parameter {name!r} is not one ttabot passes to Redis "
                 f"(use {', '.join(allowed)})"
             )
+
+
+def _state_url_spelled_out(url: str, where: str) -> None:
+    """Reject a state URL whose host (or ``unix://`` socket path) holds ``%`` escapes.
+
+    redis-py unquotes both before it connects: ``redis://%65vil.example`` connects to
+    ``evil.example``, so ``ttabot trust`` would show one thing and trust another.
+    """
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        place = parts.path if url.startswith("unix://") else (parts.hostname or "")
+    except ValueError as exc:
+        raise TtabotError(f"{where}: not a URL ({exc})") from None
+    if "%" in place:
+        raise TtabotError(
+            f"{where}: write the host or socket path out, not in percent escapes ({place!r})"
+        )
 
 
 def _section(cls: type[Any], table: Any, where: str, special: Mapping[str, Any]) -> Any:
