@@ -479,3 +479,20 @@ def test_ordinary_headers_are_kept() -> None:
     headers = {"X-Team": "docs", "HTTP-Referer": "https://example.org/a?b=c", "X-Title": "t\tx"}
     table = {"providers": {"local": {"base_url": "http://127.0.0.1:1/v1", "headers": headers}}}
     assert dict(settings_from_table(table, "test").providers["local"].headers) == headers
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        # Attack: a reviewer reads the first spelling; the second one won, silently.
+        {"providers": {"openrouter": {"base_url": "https://openrouter.ai/v1", "base-url": "x"}}},
+        {"providers": {"p": {"base_url": "h", "api_key_env": "A", "api-key-env": "B"}}},
+        {"chains": {"unit-tests": ["openrouter:a"], "unit_tests": ["openrouter:b"]}},
+    ],
+)
+def test_a_key_spelled_twice_in_one_table_is_an_error(table: dict[str, object]) -> None:
+    from ttabot.config import settings_from_table
+    from ttabot.errors import TtabotError
+
+    with pytest.raises(TtabotError, match="is set twice"):
+        settings_from_table(table, "test")

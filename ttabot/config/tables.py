@@ -291,11 +291,15 @@ def _provider(name: str, table: Any, where: str) -> Provider:
     base = DEFAULT_PROVIDERS.get(name, Provider(name=name, base_url=""))
     known = set(Provider._fields) - {"name"}
     changes: dict[str, Any] = {}
+    spelled: dict[str, str] = {}
     for raw_key, value in table.items():
         key = norm_key(raw_key)
         here = f"{where}.{raw_key}"
         if key not in known:
             raise TtabotError(f"unknown key {here!r} in {where}{closest(raw_key, known)}")
+        if key in spelled:
+            raise TtabotError(f"{here!r} is set twice (also as {spelled[key]!r})")
+        spelled[key] = raw_key
         if key == "headers":
             if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
                 raise TtabotError(f"{here}: expected a table of strings")
@@ -355,6 +359,7 @@ def _chains(table: Any) -> dict[TaskKind, tuple[str, ...]]:
     if not isinstance(table, dict):
         raise TtabotError("chains: expected a table")
     out: dict[TaskKind, tuple[str, ...]] = {}
+    spelled: dict[TaskKind, str] = {}
     for raw_key, value in table.items():
         try:
             kind = TaskKind(raw_key.replace("_", "-"))
@@ -364,6 +369,9 @@ def _chains(table: Any) -> dict[TaskKind, tuple[str, ...]]:
             raise TtabotError(
                 f"unknown key 'chains.{raw_key}'{hint} (task kinds: {kinds})"
             ) from None
+        if kind in spelled:
+            raise TtabotError(f"'chains.{raw_key}' is set twice (also as {spelled[kind]!r})")
+        spelled[kind] = raw_key
         if isinstance(value, str):
             value = [value]
         if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
