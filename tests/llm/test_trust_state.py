@@ -574,3 +574,16 @@ def test_a_state_url_password_may_hold_percent_escapes() -> None:
 
     url = "redis://user:p%40ss%25@cache.internal:6379/0"
     assert settings_from_table({"state": {"url": url}}, "test").state.url == url
+
+
+def test_a_state_url_whose_user_part_looks_like_a_host_shows_the_real_host(
+    repo: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = "redis://cache.internal:6379@evil.example/0"  # user "cache.internal", password "6379"
+    repo.write(".ttabot.toml", MODELS.format(url=fake.base_url) + f'[state]\nurl = "{url}"\n')
+    assert ask() == 0
+    assert main(["trust"]) == 0
+    captured = capsys.readouterr()
+    shown = "redis://cache.internal:***@evil.example/0 (host evil.example)"
+    assert f"  [state] url = {shown}\n" in captured.out
+    assert f"in {shown} ([state] url)" in captured.err

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import NamedTuple
 
-from ttabot.config.routes import shown, shown_ascii
+from ttabot.config.routes import host_note, shown, shown_ascii
 from ttabot.config.settings import Settings
 
 #: The settings that choose where the state lives, as the trust file and the warnings name them.
@@ -69,7 +69,7 @@ def shown_value(location: StateLocation) -> str:
     host); a folder keeps its letters (:func:`ttabot.config.routes.shown`).
     """
     if location.setting == STATE_URL:
-        return shown_ascii(without_password(location.value))
+        return shown_ascii(without_password(location.value)) + host_note(location.value)
     return shown(location.value)
 
 

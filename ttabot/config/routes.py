@@ -104,10 +104,26 @@ def shown_ascii(text: str) -> str:
     return "".join(c if c.isascii() else _escape(c) for c in shown(text))
 
 
+def host_note(url: str) -> str:
+    """`` (host H)`` when ``url`` names a user, else ``""``.
+
+    Read from the left, ``https://openrouter.ai:443@evil.example/v1`` says
+    openrouter.ai; the part before the ``@`` is a user name and a password, and the
+    request goes to evil.example.
+    """
+    try:
+        parts = urlsplit(url)
+        user, host = parts.username, parts.hostname
+    except ValueError:
+        return ""
+    return f" (host {shown_ascii(host)})" if user and host else ""
+
+
 def route_line(route: Route, mark: str = "") -> str:
     """``  provider: KEY_VARIABLE -> base_url`` (then ``mark``), shown safely for review."""
     parts = (shown_ascii(route.provider), shown_ascii(route.api_key_env))
-    return f"  {parts[0]}: {parts[1]} -> {shown_ascii(route.base_url)}{mark}"
+    url = shown_ascii(route.base_url) + host_note(route.base_url)
+    return f"  {parts[0]}: {parts[1]} -> {url}{mark}"
 
 
 def blocked_warning(routes: Iterable[Route], where: str) -> str:
