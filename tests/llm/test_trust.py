@@ -515,3 +515,10 @@ def test_a_url_whose_user_part_looks_like_a_host_shows_the_real_host(
         "  openrouter: OPENROUTER_API_KEY -> https://openrouter.ai:443@evil.example/api/v1"
         " (host evil.example)\n" in out
     )
+
+
+def test_trust_help_says_a_state_dir_in_the_repository_is_never_used(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["trust", "--help"]) == 0
+    assert "inside the repository is never used" in " ".join(capsys.readouterr().out.split())

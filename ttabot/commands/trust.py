@@ -242,9 +242,10 @@ The same goes for where ttabot keeps its shared state (cooldowns, quotas,
 learning stats): a [state] url (a Redis server ttabot would send that to and
 believe what it reads back) or a [client] state-dir (a folder ttabot would
 write to) in the project's files is used only after you trust its exact value
-here; until then the state stays in your user cache folder. TTABOT_STATE_URL
-and a --config file you name need no trust. Trust is kept per repository in
-your user cache folder.
+here; until then the state stays in your user cache folder. A state-dir
+inside the repository is never used (its files are the next pull request's to
+choose). TTABOT_STATE_URL and a --config file you name need no trust. Trust is
+kept per repository in your user cache folder.
 
 \b
 Exit codes:
