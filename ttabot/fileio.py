@@ -41,12 +41,33 @@ def locked(path: Path, timeout: float) -> Iterator[None]:
     For a read, change and :func:`write_atomic` of ``path`` that parallel
     processes must not interleave (one would lose the other's update). Waits
     up to ``timeout`` seconds, then raises :class:`TimeoutError` (``filelock``'s
-    ``Timeout`` is one); an ``OSError`` if the lock file cannot be made.
+    ``Timeout`` is one); an ``OSError`` if the lock file cannot be made, or if it
+    is a symlink or not a regular file (see :func:`_lock_file`).
     """
     import filelock  # imported here: only runs that write shared files pay for it
 
-    with filelock.FileLock(str(path) + ".lock", timeout=timeout):
+    lock = Path(str(path) + ".lock")
+    _lock_file(lock)
+    with filelock.FileLock(str(lock), timeout=timeout):
         yield
+
+
+def _lock_file(lock: Path) -> None:
+    """Make sure ``lock`` is a regular file, creating it, never through a symlink.
+
+    A lock file may sit in a folder whose contents someone else chose (a state
+    folder inside a repository). filelock before 3.20.1 opened it with ``O_TRUNC``,
+    following a symlink: one planted there emptied the file it pointed at. This
+    opens it first, without following a final symlink and without truncating, so
+    whatever filelock version runs finds a plain file of ttabot's own.
+    """
+    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    fd = os.open(lock, flags, 0o644)  # a symlink: ELOOP
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, f"lock file {lock} is not a regular file")
+    finally:
+        os.close(fd)
 
 
 def inside(root: Path, rel: str) -> Path:

@@ -397,3 +397,128 @@ def test_models_shows_project_chosen_names_without_control_characters(
     out = capsys.readouterr().out
     assert not {"\r", "\x1b", "\x07"} & set(out)
     assert "x:m  [ready]\\r  1. x:m\\x1b]52;c;ZXZpbA==\\x07  [untrusted (run ttabot trust)]" in out
+
+
+#: Attack: a look-alike of the built-in route. httpx sends the key to the IDNA host
+#: xn--openruter-..., while 'ttabot trust' showed a line the eye cannot tell from
+#: OpenRouter's own; an ideographic full stop makes a subdomain of evil.example look
+#: like openrouter.ai, and an invisible no-break space pads the key variable.
+LOOKALIKE = (
+    '[providers.openrouter]\nbase_url = "https://openr\\u043euter.ai/api/v1"\n'
+    '[providers.other]\nbase_url = "https://openrouter.ai\\u3002evil.example/v1"\n'
+    'api_key_env = "AWS_SECRET_ACCESS_KEY\\u00a0"\n'
+    "[client]\nshared-state = false\n"
+)
+
+
+@pytest.mark.usefixtures("keys")
+def test_routes_are_shown_in_ascii_so_a_lookalike_host_cannot_pass_for_openrouter(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY\xa0", AWS)
+    repo.write(".ttabot.toml", LOOKALIKE)
+    assert ask() == 2  # every default model is openrouter's, and that route is untrusted
+    assert main(["trust"]) == 0
+    captured = capsys.readouterr()
+    for text in (captured.out, captured.err):
+        assert text.isascii()
+    assert "  openrouter: OPENROUTER_API_KEY -> https://openr\\u043euter.ai/api/v1\n" in (
+        captured.out
+    )
+    assert (
+        "  other: AWS_SECRET_ACCESS_KEY\\u00a0 -> https://openrouter.ai\\u3002evil.example/v1\n"
+        in captured.out
+    )
+    (line,) = warnings(captured.err)
+    assert "OPENROUTER_API_KEY to openr\\u043euter.ai (provider openrouter)" in line
+
+
+#: A keyless provider at the fake server (no trust needed), with the headers under test.
+HEADERS = (
+    '[providers.local]\nbase_url = "{url}"\nheaders = {headers}\n'
+    '[chains]\ndocumentation = ["local:a"]\n[client]\nshared-state = false\ndeadline = 1\n'
+)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        '{ "X-\\u00e9" = "1" }',  # httpx cannot encode it: every attempt failed to the deadline
+        '{ "X-Team" = "d\\u00e9v" }',
+        '{ "X-Team" = "a\\r\\nX-Injected: 1" }',
+        '{ "X Team" = "1" }',
+        '{ "" = "1" }',
+    ],
+)
+def test_a_header_http_cannot_carry_is_one_line_exit_2_before_any_request(
+    repo: GitRepo, fake: FakeOpenAI, headers: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo.write(".ttabot.toml", HEADERS.format(url=fake.base_url, headers=headers))
+    assert ask() == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("ttabot: error: ") and "providers.local.headers" in line
+    assert fake.calls == []
+
+
+@pytest.mark.parametrize("name", ["Host", "host", "HOST"])
+def test_a_project_cannot_send_the_key_to_another_host_through_a_host_header(name: str) -> None:
+    # Attack: the route (openrouter, its URL, its variable) is the built-in one, so it
+    # needs no trust; a Host header would have a CDN or gateway that routes by Host
+    # hand the request, key and all, to evil.example.
+    from ttabot.config import settings_from_table
+    from ttabot.errors import TtabotError
+
+    table = {"providers": {"openrouter": {"headers": {name: "evil.example"}}}}
+    with pytest.raises(TtabotError, match=r"providers\.openrouter\.headers"):
+        settings_from_table(table, "test")
+
+
+def test_ordinary_headers_are_kept() -> None:
+    from ttabot.config import settings_from_table
+
+    headers = {"X-Team": "docs", "HTTP-Referer": "https://example.org/a?b=c", "X-Title": "t\tx"}
+    table = {"providers": {"local": {"base_url": "http://127.0.0.1:1/v1", "headers": headers}}}
+    assert dict(settings_from_table(table, "test").providers["local"].headers) == headers
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        # Attack: a reviewer reads the first spelling; the second one won, silently.
+        {"providers": {"openrouter": {"base_url": "https://openrouter.ai/v1", "base-url": "x"}}},
+        {"providers": {"p": {"base_url": "h", "api_key_env": "A", "api-key-env": "B"}}},
+        {"chains": {"unit-tests": ["openrouter:a"], "unit_tests": ["openrouter:b"]}},
+    ],
+)
+def test_a_key_spelled_twice_in_one_table_is_an_error(table: dict[str, object]) -> None:
+    from ttabot.config import settings_from_table
+    from ttabot.errors import TtabotError
+
+    with pytest.raises(TtabotError, match="is set twice"):
+        settings_from_table(table, "test")
+
+
+@pytest.mark.usefixtures("keys")
+def test_a_url_whose_user_part_looks_like_a_host_shows_the_real_host(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Attack: read from the left, the line says openrouter.ai; the key goes to the host
+    # after the "@" (the part before it is a user name).
+    repo.write(
+        ".ttabot.toml",
+        '[providers.openrouter]\nbase_url = "https://openrouter.ai:443@evil.example/api/v1"\n'
+        "[client]\nshared-state = false\n",
+    )
+    assert main(["trust"]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "  openrouter: OPENROUTER_API_KEY -> https://openrouter.ai:443@evil.example/api/v1"
+        " (host evil.example)\n" in out
+    )
+
+
+def test_trust_help_says_a_state_dir_in_the_repository_is_never_used(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["trust", "--help"]) == 0
+    assert "inside the repository is never used" in " ".join(capsys.readouterr().out.split())

@@ -384,6 +384,14 @@ def test_with_default_state_resets_only_the_untrusted() -> None:
         ("redis://a:b@evil:1@good/0", "redis://a:***@good/0"),
         ("unix:///run/r.sock?db=1&password=pw", "unix:///run/r.sock?db=1&password=***"),
         ("redis://h/0\r  x", "redis://h/0\r  x"),
+        ("redis://h/0?password=a#&password=b", "redis://h/0?password=***#&password=b"),
+        # Attack: a "password=" in a socket's path hid the rest of the path, the part
+        # that says which socket is connected to: only the query carries a password.
+        (
+            "unix:///run/redis&password=/../../home/me/proj/evil.sock",
+            "unix:///run/redis&password=/../../home/me/proj/evil.sock",
+        ),
+        ("unix:///s&password=x?password=y", "unix:///s&password=x?password=***"),
     ],
 )
 def test_without_password(url: str, shown: str) -> None:
@@ -445,3 +453,137 @@ def test_an_unwritable_trust_folder_is_one_line_exit_2(
     assert main(["trust"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("ttabot: error: cannot write trust file ")
+
+
+#: Attack: state locations that look like others. A Cyrillic ie (U+0435) makes a look-alike
+#: host; a line separator and an ideographic space hide the rest of a folder's path.
+LOOKALIKE_URL = "redis://cach\u0435.internal:6379/0"
+LOOKALIKE_DIR = "/srv/ttabot\u2028/home/you/.cache/ttabot\u3000\u00a0"
+
+
+def test_state_locations_are_shown_so_lookalikes_and_invisible_characters_stand_out(
+    repo: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo.write(
+        ".ttabot.toml",
+        MODELS.format(url=fake.base_url)
+        + f"state-dir = {json.dumps(LOOKALIKE_DIR)}\n[state]\nurl = {json.dumps(LOOKALIKE_URL)}\n",
+    )
+    assert ask() == 0
+    assert main(["trust"]) == 0
+    captured = capsys.readouterr()
+    for text in (captured.out, captured.err):
+        assert not {"\u0435", "\u2028", "\u3000", "\u00a0"} & set(text)
+    assert "  [state] url = redis://cach\\u0435.internal:6379/0\n" in captured.out
+    dir_shown = "/srv/ttabot\\u2028/home/you/.cache/ttabot\\u3000\\u00a0"
+    assert f"  [client] state-dir = {dir_shown}\n" in captured.out
+    (line,) = warnings(captured.err)
+    assert f"in redis://cach\\u0435.internal:6379/0 ([state] url) and {dir_shown} (" in line
+
+
+def test_a_state_dir_keeps_its_letters_whatever_the_language(
+    repo: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo.write(".ttabot.toml", MODELS.format(url=fake.base_url) + 'state-dir = "/home/josé/état"\n')
+    assert main(["trust"]) == 0
+    assert "  [client] state-dir = /home/josé/état\n" in capsys.readouterr().out
+
+
+def test_a_relative_state_dir_means_one_folder_wherever_ttabot_runs(
+    repo: GitRepo,
+    fake: FakeOpenAI,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Attack: trust is per exact value, but "../st" named ../st wherever ttabot ran.
+    # Trusted at the root (a folder beside the repository), a run from sub/ wrote into
+    # the repository's own st/, a folder never shown nor trusted.
+    repo.write(".ttabot.toml", MODELS.format(url=fake.base_url) + 'state-dir = "../st"\n')
+    (repo.path / "sub").mkdir()
+    shown = repo.path.resolve() / ".." / "st"
+    assert main(["trust"]) == 0
+    assert f"  [client] state-dir = {shown}\n" in capsys.readouterr().out
+    monkeypatch.chdir(repo.path / "sub")
+    cool_a(fake)
+    assert ask() == 0
+    assert warnings(capsys.readouterr().err) == []
+    assert not (repo.path / "st").exists()
+    assert (repo.path.parent / "st" / STATE_FILE).is_file()
+    assert main(["trust", "--list"]) == 0
+    assert f"  [client] state-dir = {shown}  [trusted]\n" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "spelled", ["st", "./st", "sub/../st", "../repo/st", "{root}/st", "{root}"]
+)
+def test_a_state_dir_inside_the_repository_is_never_used_even_when_trusted(
+    repo: GitRepo,
+    fake: FakeOpenAI,
+    tmp_path: Path,
+    spelled: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Attack: the user trusted st/ in the repository; the next pull request checks out
+    # st as a symlink to a folder of its choosing (or plants lock files and hostile
+    # state in it). What the repository's files hold is the pull request's to choose,
+    # so ttabot never keeps its state there ("nothing is ever written into the project").
+    value = spelled.format(root=repo.path)
+    config = MODELS.format(url=fake.base_url) + f"state-dir = {json.dumps(value)}\n"
+    repo.write(".ttabot.toml", config)
+    assert main(["trust"]) == 0
+    out = capsys.readouterr().out
+    assert "  (inside the repository: never used)" in out
+    assert parse_trust(json.loads(trust_path().read_text())) == {
+        str(repo.path.resolve()): Trusted()
+    }
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (repo.path / "st").symlink_to(elsewhere)  # what the next pull request checks out
+    cool_a(fake)
+    assert ask() == 0
+    (line,) = warnings(capsys.readouterr().err)
+    assert "([client] state-dir) inside the repository, whose files a pull request" in line
+    assert list(elsewhere.iterdir()) == []
+    assert not (repo.path / STATE_FILE).exists()
+    assert (default_state_dir() / STATE_FILE).is_file()
+    assert main(["trust", "--list"]) == 0
+    assert "  [never used: inside the repository]\n" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        # Attack: redis-py unquotes the host and a socket's path before it connects, so
+        # what 'ttabot trust' shows is not where ttabot connects.
+        "redis://%65%76%69%6c.example:6379/0",  # evil.example
+        "redis://cache.internal%2eevil.example:6379/0",
+        "rediss://u:p@%63ache.internal/0",
+        "unix:///run/redis%2F..%2F..%2Ftmp%2Fevil.sock",
+    ],
+)
+def test_a_state_url_spelling_its_host_or_socket_in_percent_escapes_is_refused(url: str) -> None:
+    from ttabot.config import settings_from_table
+    from ttabot.errors import TtabotError
+
+    with pytest.raises(TtabotError, match=r"state\.url: .*percent"):
+        settings_from_table({"state": {"url": url}}, "test")
+
+
+def test_a_state_url_password_may_hold_percent_escapes() -> None:
+    from ttabot.config import settings_from_table
+
+    url = "redis://user:p%40ss%25@cache.internal:6379/0"
+    assert settings_from_table({"state": {"url": url}}, "test").state.url == url
+
+
+def test_a_state_url_whose_user_part_looks_like_a_host_shows_the_real_host(
+    repo: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = "redis://cache.internal:6379@evil.example/0"  # user "cache.internal", password "6379"
+    repo.write(".ttabot.toml", MODELS.format(url=fake.base_url) + f'[state]\nurl = "{url}"\n')
+    assert ask() == 0
+    assert main(["trust"]) == 0
+    captured = capsys.readouterr()
+    shown = "redis://cache.internal:***@evil.example/0 (host evil.example)"
+    assert f"  [state] url = {shown}\n" in captured.out
+    assert f"in {shown} ([state] url)" in captured.err

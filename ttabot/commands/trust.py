@@ -25,6 +25,9 @@ import click
 from ttabot.config import Settings, find_config, project_root, settings_from_table
 from ttabot.config.locations import (
     StateLocation,
+    anchor_state_dir,
+    in_project_warning,
+    in_repository,
     location_line,
     project_locations,
     state_warning,
@@ -136,25 +139,36 @@ def guard(
 
     Untrusted key routes leave their providers out of every chain; an untrusted
     ``[state] url`` or ``[client] state-dir`` gives way to the state in the user's
-    cache folder; one warning line for each. ``config`` is the ``--config`` the
-    settings were read with: settings from a file the user named (it, or
-    ``TTABOT_CONFIG``) are the user's own choice, every part of them, and so is a
-    ``TTABOT_STATE_URL`` in ``environ``. Routes from the defaults always are; a
-    provider whose key variable is not set sends no key and is left alone.
+    cache folder; one warning line for each. A relative ``state-dir`` there names a
+    folder under ``root`` (as ``ttabot trust`` shows it), wherever the command runs.
+    ``config`` is the ``--config`` the settings were read with: settings from a
+    file the user named (it, or ``TTABOT_CONFIG``) are the user's own choice, every
+    part of them, and so is a ``TTABOT_STATE_URL`` in ``environ``. Routes from the
+    defaults always are; a provider whose key variable is not set sends no key and
+    is left alone.
     """
     if _named_config(config, environ) or settings.source == "defaults":
         return Guarded(settings, frozenset())
+    settings = anchor_state_dir(settings, root)
     candidates = blocked_routes(project_routes(settings), frozenset(), environ)
     locations = project_locations(settings, environ)
     if not candidates and not locations:
         return Guarded(settings, frozenset())  # nothing chosen: the trust file is not read
     trusted = read_trust(trust_path(), warn).get(_key(root), Trusted())
     where = settings.source.replace(f"{root.resolve()}{os.sep}", "").replace(f"{root}{os.sep}", "")
-    moved = tuple(loc for loc in locations if loc not in trusted.locations)
+    in_project = in_repository(locations, root)  # never used, trusted or not
+    untrusted = tuple(
+        loc for loc in locations if loc not in trusted.locations and loc not in in_project
+    )
+    moved = tuple(loc for loc in locations if loc in in_project or loc in untrusted)
     if moved:
         from ttabot.llm.state import default_state_dir
 
-        warn(state_warning(moved, where, str(default_state_dir())))
+        default = str(default_state_dir())
+        if in_project:
+            warn(in_project_warning(in_project, where, default))
+        if untrusted:
+            warn(state_warning(untrusted, where, default))
         settings = with_default_state(settings, moved)
     blocked = blocked_routes(candidates, trusted.routes, environ)
     if not blocked:
@@ -189,10 +203,16 @@ class Asked(NamedTuple):
     routes: tuple[Route, ...]
     locations: tuple[StateLocation, ...]
     where: str
+    #: The state folders of ``locations`` inside the repository: never used nor trusted.
+    in_project: tuple[StateLocation, ...] = ()
+
+    def trustable(self) -> tuple[StateLocation, ...]:
+        """The state locations that trust can allow (not those in the repository)."""
+        return tuple(loc for loc in self.locations if loc not in self.in_project)
 
     def as_trusted(self) -> Trusted:
-        """All of it, as the trust file keeps it."""
-        return Trusted(frozenset(self.routes), frozenset(self.locations))
+        """All that trust can allow, as the trust file keeps it."""
+        return Trusted(frozenset(self.routes), frozenset(self.trustable()))
 
 
 def _asked(root: Path) -> Asked:
@@ -201,9 +221,10 @@ def _asked(root: Path) -> Asked:
         return Asked((), (), "the defaults")
     table, source = found
     where = source.replace(f"{root}{os.sep}", "")
-    settings = settings_from_table(table, source)
+    settings = anchor_state_dir(settings_from_table(table, source), root)
     # Every location the files name: the environment may replace [state] url today, not tomorrow.
-    return Asked(project_routes(settings), project_locations(settings, {}), where)
+    locations = project_locations(settings, {})
+    return Asked(project_routes(settings), locations, where, in_repository(locations, root))
 
 
 _EPILOG = """\b
@@ -221,9 +242,10 @@ The same goes for where ttabot keeps its shared state (cooldowns, quotas,
 learning stats): a [state] url (a Redis server ttabot would send that to and
 believe what it reads back) or a [client] state-dir (a folder ttabot would
 write to) in the project's files is used only after you trust its exact value
-here; until then the state stays in your user cache folder. TTABOT_STATE_URL
-and a --config file you name need no trust. Trust is kept per repository in
-your user cache folder.
+here; until then the state stays in your user cache folder. A state-dir
+inside the repository is never used (its files are the next pull request's to
+choose). TTABOT_STATE_URL and a --config file you name need no trust. Trust is
+kept per repository in your user cache folder.
 
 \b
 Exit codes:
@@ -274,14 +296,20 @@ def command(show: bool, revoke: bool) -> int:
         click.echo("\n".join(route_line(r) for r in asked.routes))
     if asked.locations:
         click.echo(f"{where} keeps the shared state in:")
-        click.echo("\n".join(location_line(loc) for loc in asked.locations))
+        never = "  (inside the repository: never used)"
+        click.echo(
+            "\n".join(
+                location_line(loc, never if loc in asked.in_project else "")
+                for loc in asked.locations
+            )
+        )
 
     def trust_them(table: dict[str, Trusted]) -> None:
         table[_key(root)] = asked.as_trusted()
 
     update_trust(path, trust_them)
     click.echo(
-        f"ttabot: trusted {len(asked.routes)} key route(s) and {len(asked.locations)} state "
+        f"ttabot: trusted {len(asked.routes)} key route(s) and {len(asked.trustable())} state "
         f"location(s) for {shown(str(root))}",
         err=True,
     )
@@ -301,7 +329,10 @@ def _list(asked: Asked, trusted: Trusted) -> None:
         click.echo(route_line(route, mark(route in trusted.routes)))
     click.echo(f"state locations in {where}:" if locations else f"no state locations in {where}")
     for location in locations:
-        click.echo(location_line(location, mark(location in trusted.locations)))
+        if location in asked.in_project:
+            click.echo(location_line(location, "  [never used: inside the repository]"))
+        else:
+            click.echo(location_line(location, mark(location in trusted.locations)))
     stale_routes = sorted(trusted.routes - set(routes))
     stale_locations = sorted(trusted.locations - set(locations))
     if stale_routes or stale_locations:

@@ -13,11 +13,13 @@ Pure decisions only; the trust file and the warning live in ``ttabot.commands.tr
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import NamedTuple
 
-from ttabot.config.routes import shown
+from ttabot.config.routes import host_note, shown, shown_ascii
 from ttabot.config.settings import Settings
 
 #: The settings that choose where the state lives, as the trust file and the warnings name them.
@@ -41,7 +43,9 @@ def without_password(url: str) -> str:
     A Redis URL may carry one; warnings and ``ttabot trust`` show everything else
     as written (the host, port, database or socket path are what the user must
     judge). Plain string surgery: parsing and rebuilding the URL would drop the
-    tabs and line breaks a hostile value hides things behind.
+    tabs and line breaks a hostile value hides things behind. Nothing else is
+    hidden: a ``password=`` in the path (a ``unix://`` socket's) says where ttabot
+    connects, and is shown.
     """
     scheme, sep, rest = url.partition("://")
     if not sep:
@@ -51,14 +55,21 @@ def without_password(url: str) -> str:
     userinfo, at, hostport = netloc.rpartition("@")
     if at and ":" in userinfo:
         netloc = f"{userinfo.partition(':')[0]}:***@{hostport}"
-    tail = re.sub(r"([?&]password=)[^&#]*", r"\1***", tail)
-    return f"{scheme}{sep}{netloc}{tail}"
+    # Only the query carries a password (a path may hold "&password=" too: a socket's).
+    before_fragment, hash_, fragment = tail.partition("#")
+    path, mark, query = before_fragment.partition("?")
+    query = re.sub(r"((?:^|&)password=)[^&]*", r"\1***", query)
+    return f"{scheme}{sep}{netloc}{path}{mark}{query}{hash_}{fragment}"
 
 
 def shown_value(location: StateLocation) -> str:
-    """``location``'s value as shown for review: no password, control characters escaped."""
+    """``location``'s value as shown for review: no password, control characters escaped.
+
+    A URL is ASCII when honest, so anything else in it is escaped too (a look-alike
+    host); a folder keeps its letters (:func:`ttabot.config.routes.shown`).
+    """
     if location.setting == STATE_URL:
-        return shown(without_password(location.value))
+        return shown_ascii(without_password(location.value)) + host_note(location.value)
     return shown(location.value)
 
 
@@ -77,6 +88,54 @@ def project_locations(settings: Settings, environ: Mapping[str, str]) -> tuple[S
     if settings.client.state_dir:
         found.append(StateLocation(STATE_DIR, settings.client.state_dir))
     return tuple(found)
+
+
+def anchor_state_dir(settings: Settings, root: Path) -> Settings:
+    """``settings`` with a relative ``[client] state-dir`` made absolute under ``root``.
+
+    For settings read from the project's files, ``root`` being the project's root.
+    Trust is per exact value, so the value must name one folder: read against the
+    working directory, ``"st"`` would be ``sub/st`` for a run from ``sub/``, a
+    folder ``ttabot trust`` never showed. Joined, not resolved: what is shown and
+    trusted is what is used.
+    """
+    state_dir = settings.client.state_dir
+    if not state_dir or os.path.isabs(state_dir):
+        return settings
+    client = settings.client._replace(state_dir=str(root.resolve() / state_dir))
+    return settings._replace(client=client)
+
+
+def inside(folder: str, root: Path) -> bool:
+    """Whether ``folder`` is ``root`` or under it, as written (``..`` folded) or resolved.
+
+    A repository's files are a pull request's to choose: a state folder there can be
+    checked out as a symlink to anywhere, or hold planted lock and state files.
+    """
+    real_root = root.resolve()
+    written = Path(os.path.normpath(folder))
+    if any(written == top or top in written.parents for top in (root, real_root)):
+        return True
+    try:
+        real = written.resolve()
+    except (OSError, RuntimeError):  # a symlink loop (RuntimeError before Python 3.13)
+        return False
+    return real == real_root or real_root in real.parents
+
+
+def in_repository(locations: Iterable[StateLocation], root: Path) -> tuple[StateLocation, ...]:
+    """The ``[client] state-dir`` of ``locations`` inside the repository at ``root``."""
+    return tuple(loc for loc in locations if loc.setting == STATE_DIR and inside(loc.value, root))
+
+
+def in_project_warning(locations: Iterable[StateLocation], where: str, default: str) -> str:
+    """One line saying the state folders ``where`` names are in the repository, never used."""
+    folders = " and ".join(f"{shown_value(loc)} ({loc.setting})" for loc in locations)
+    return (
+        f"ttabot: warning: {shown(where)} keeps ttabot's shared state in {folders} inside "
+        "the repository, whose files a pull request can change; never used; using "
+        f"{shown(default)} instead"
+    )
 
 
 def with_default_state(settings: Settings, locations: Iterable[StateLocation]) -> Settings:

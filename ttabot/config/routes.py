@@ -14,7 +14,6 @@ the warning, in ``ttabot.commands.trust``.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 from urllib.parse import urlsplit
@@ -77,27 +76,61 @@ def without_providers(settings: Settings, names: Iterable[str]) -> Settings:
     return settings._replace(chains=chains)
 
 
+def _escape(char: str) -> str:
+    code = ord(char)
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
 def shown(text: str) -> str:
-    """``text`` as a route is shown for review: control and format characters as escapes.
+    """``text`` as it is shown for review: every character that prints nothing as an escape.
 
     The project's files choose a route's every part. Printed raw, a carriage return
-    would let a decoy overwrite the real URL on the terminal, and an escape sequence
-    or a bidi override (a format character) would hide or reorder the rest.
+    would let a decoy overwrite the real URL on the terminal, an escape sequence or a
+    bidi override (a format character) would hide or reorder the rest, and a line
+    separator, a no-break or ideographic space or an unassigned code point would
+    pass for a gap or for nothing. Letters of any script are kept (a folder may be
+    ``/home/josé``); what names a server or a variable goes through :func:`shown_ascii`.
     """
-    return "".join(
-        f"\\u{ord(c):04x}" if unicodedata.category(c) == "Cf" else c for c in printable(text)
-    )
+    return "".join(c if c.isprintable() else _escape(c) for c in printable(text))
+
+
+def shown_ascii(text: str) -> str:
+    """``text`` shown with every non-ASCII character as an escape (see :func:`shown`).
+
+    For URLs, hosts and variable names, which are ASCII when honest: a Cyrillic
+    ``o`` (U+043E) in ``openrouter.ai`` is another host (httpx sends the key to its IDNA
+    name), and printed raw it is a line the eye cannot tell from OpenRouter's own.
+    """
+    return "".join(c if c.isascii() else _escape(c) for c in shown(text))
+
+
+def host_note(url: str) -> str:
+    """`` (host H)`` when ``url`` names a user, else ``""``.
+
+    Read from the left, ``https://openrouter.ai:443@evil.example/v1`` says
+    openrouter.ai; the part before the ``@`` is a user name and a password, and the
+    request goes to evil.example.
+    """
+    try:
+        parts = urlsplit(url)
+        user, host = parts.username, parts.hostname
+    except ValueError:
+        return ""
+    return f" (host {shown_ascii(host)})" if user and host else ""
 
 
 def route_line(route: Route, mark: str = "") -> str:
     """``  provider: KEY_VARIABLE -> base_url`` (then ``mark``), shown safely for review."""
-    return f"  {shown(route.provider)}: {shown(route.api_key_env)} -> {shown(route.base_url)}{mark}"
+    parts = (shown_ascii(route.provider), shown_ascii(route.api_key_env))
+    url = shown_ascii(route.base_url) + host_note(route.base_url)
+    return f"  {parts[0]}: {parts[1]} -> {url}{mark}"
 
 
 def blocked_warning(routes: Iterable[Route], where: str) -> str:
     """One line saying which keys ``where`` would send where, and what to run to allow it."""
     sends = ", ".join(
-        f"{shown(r.api_key_env)} to {shown(r.host)} (provider {shown(r.provider)})"
+        f"{shown_ascii(r.api_key_env)} to {shown_ascii(r.host)} "
+        f"(provider {shown_ascii(r.provider)})"
         for r in sorted(routes)
     )
     return (

@@ -7,6 +7,7 @@ twice, a wrong type or an out-of-range value is a one-line error naming the key.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -166,9 +167,55 @@ def in_range(key: str, value: Any, where: str) -> Any:
         raise TtabotError(f"{where}: {value!r} is not one of {', '.join(choices)}")
     if key == "url" and value and not value.startswith(("redis://", "rediss://", "unix://")):
         raise TtabotError(f"{where}: expected a redis://, rediss:// or unix:// URL")
+    if key == "url" and value:
+        _state_url_query(value, where)
+        _state_url_spelled_out(value, where)
     if key == "backoff" and (not value or any(step < 0 for step in value)):
         raise TtabotError(f"{where}: expected a non-empty list of seconds >= 0")
     return value
+
+
+#: Query parameters a state URL may carry: which database, the credentials, TLS (rediss).
+_STATE_URL_QUERY = ("db", "username", "password", "protocol")
+_STATE_URL_TLS_QUERY = ("ssl_cert_reqs", "ssl_ca_certs", "ssl_check_hostname")
+
+
+def _state_url_query(url: str, where: str) -> None:
+    """Reject a query parameter of ``url`` that redis-py would pass on blindly.
+
+    redis-py hands every query parameter it does not know to the connection class:
+    ``?foo=1`` or ``?connection_class=x`` was a traceback, and ``?host=``, ``?port=``
+    or ``?path=`` would move the connection away from what the URL shows when it
+    names no host. Names are unquoted as redis-py unquotes them.
+    """
+    from urllib.parse import parse_qsl, urlsplit
+
+    allowed = _STATE_URL_QUERY + (_STATE_URL_TLS_QUERY if url.startswith("rediss://") else ())
+    for name, _value in parse_qsl(urlsplit(url).query, keep_blank_values=True):
+        if name not in allowed:
+            raise TtabotError(
+                f"{where}: query parameter {name!r} is not one ttabot passes to Redis "
+                f"(use {', '.join(allowed)})"
+            )
+
+
+def _state_url_spelled_out(url: str, where: str) -> None:
+    """Reject a state URL whose host (or ``unix://`` socket path) holds ``%`` escapes.
+
+    redis-py unquotes both before it connects: ``redis://%65vil.example`` connects to
+    ``evil.example``, so ``ttabot trust`` would show one thing and trust another.
+    """
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        place = parts.path if url.startswith("unix://") else (parts.hostname or "")
+    except ValueError as exc:
+        raise TtabotError(f"{where}: not a URL ({exc})") from None
+    if "%" in place:
+        raise TtabotError(
+            f"{where}: write the host or socket path out, not in percent escapes ({place!r})"
+        )
 
 
 def _section(cls: type[Any], table: Any, where: str, special: Mapping[str, Any]) -> Any:
@@ -244,14 +291,20 @@ def _provider(name: str, table: Any, where: str) -> Provider:
     base = DEFAULT_PROVIDERS.get(name, Provider(name=name, base_url=""))
     known = set(Provider._fields) - {"name"}
     changes: dict[str, Any] = {}
+    spelled: dict[str, str] = {}
     for raw_key, value in table.items():
         key = norm_key(raw_key)
         here = f"{where}.{raw_key}"
         if key not in known:
             raise TtabotError(f"unknown key {here!r} in {where}{closest(raw_key, known)}")
+        if key in spelled:
+            raise TtabotError(f"{here!r} is set twice (also as {spelled[key]!r})")
+        spelled[key] = raw_key
         if key == "headers":
             if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
                 raise TtabotError(f"{here}: expected a table of strings")
+            for name, text in value.items():
+                _header(name, text, here)
             changes[key] = dict(value)
         elif key in ("rpm", "free_rpm"):
             if (
@@ -282,10 +335,31 @@ def _provider(name: str, table: Any, where: str) -> Provider:
     return provider
 
 
+#: An HTTP header name (RFC 9110 token) and value (visible ASCII, spaces and tabs).
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_HEADER_VALUE = re.compile(r"[\t\x20-\x7e]*")
+
+
+def _header(name: str, value: str, where: str) -> None:
+    """Reject a header HTTP cannot carry, or one that would change where a request goes.
+
+    httpx cannot encode a non-ASCII name: every attempt failed, as a transient error,
+    until the request's deadline. ``Host`` would have a CDN or gateway that routes by
+    it hand the request (and the key, on a route that needs no trust) to another host.
+    """
+    if not _HEADER_NAME.fullmatch(name):
+        raise TtabotError(f"{where}: {name!r} is not an HTTP header name")
+    if not _HEADER_VALUE.fullmatch(value):
+        raise TtabotError(f"{where}.{name}: expected visible ASCII, spaces and tabs")
+    if name.lower() == "host":
+        raise TtabotError(f"{where}.{name}: the server is base_url's host, not a header's")
+
+
 def _chains(table: Any) -> dict[TaskKind, tuple[str, ...]]:
     if not isinstance(table, dict):
         raise TtabotError("chains: expected a table")
     out: dict[TaskKind, tuple[str, ...]] = {}
+    spelled: dict[TaskKind, str] = {}
     for raw_key, value in table.items():
         try:
             kind = TaskKind(raw_key.replace("_", "-"))
@@ -295,6 +369,9 @@ def _chains(table: Any) -> dict[TaskKind, tuple[str, ...]]:
             raise TtabotError(
                 f"unknown key 'chains.{raw_key}'{hint} (task kinds: {kinds})"
             ) from None
+        if kind in spelled:
+            raise TtabotError(f"'chains.{raw_key}' is set twice (also as {spelled[kind]!r})")
+        spelled[kind] = raw_key
         if isinstance(value, str):
             value = [value]
         if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
