@@ -148,3 +148,35 @@ def test_hostile_wrappings_and_smuggled_text_are_rejected(name: str, raw: str) -
 )
 def test_plain_text_near_the_new_rules_still_passes(text: str) -> None:
     assert gate_docstring(text, definition(), max_lines=60) == (text, "", "")
+
+
+NUMPY_DOC = (
+    "Add stock of an item.\n\nParameters\n----------\nitem : Item\n    The item.\n"
+    "count : int\n    How many."
+)
+SPHINX_DOC = "Add stock of an item.\n\n:param item: The item.\n:param count: How many."
+
+
+@pytest.mark.parametrize(
+    ("style", "raw"),
+    [("google", NUMPY_DOC), ("google", SPHINX_DOC), ("numpy", DOC), ("sphinx", DOC)],
+)
+def test_a_docstring_in_another_style_than_asked_is_rejected(style: str, raw: str) -> None:
+    check = validate.check_docstrings(MODULE, {"restock": raw}, ["restock"], style=style)
+    assert check.accepted == ()
+    assert check.failed_stage == {"restock": "docstring-text"}
+    assert f"this module's style is {style}" in check.rejected["restock"]
+
+
+@pytest.mark.parametrize(
+    ("style", "raw"),
+    [
+        ("google", DOC),
+        ("numpy", NUMPY_DOC),
+        ("sphinx", SPHINX_DOC),
+        ("sphinx", "Add stock.\n\nNote:\n    Stock is never negative."),  # no parameter section
+        ("numpy", "Add stock."),
+    ],
+)
+def test_a_docstring_in_the_style_asked_passes(style: str, raw: str) -> None:
+    assert gate_docstring(raw, definition(), 60, style) == (raw, "", "")

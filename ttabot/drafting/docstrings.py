@@ -57,6 +57,13 @@ _STYLE_MARKS: Mapping[str, re.Pattern[str]] = {
     "sphinx": re.compile(r":(param|returns?|raises?|rtype|type)\b"),
 }
 
+# The sections that document parameters, returns and raises: what tells one style from another.
+_PARAMETER_MARKS: Mapping[str, re.Pattern[str]] = {
+    "google": re.compile(r"^[ \t]*(Args|Arguments|Returns|Raises|Yields):[ \t]*$", re.M),
+    "numpy": _STYLE_MARKS["numpy"],
+    "sphinx": _STYLE_MARKS["sphinx"],
+}
+
 _GOOGLE_SECTION = re.compile(
     r"^(\s*)(Args|Arguments|Parameters|Params|Keyword Args|Keyword Arguments|Other Parameters):\s*$"
 )
@@ -81,6 +88,11 @@ def style_counts(source: str) -> dict[str, int]:
     except SyntaxError:
         docs = []
     return {s: sum(bool(mark.search(d)) for d in docs) for s, mark in _STYLE_MARKS.items()}
+
+
+def styles_shown(docstring: str) -> frozenset[str]:
+    """The styles whose parameter, return or raise sections ``docstring`` uses."""
+    return frozenset(s for s, mark in _PARAMETER_MARKS.items() if mark.search(docstring))
 
 
 def dominant_style(counts: Mapping[str, int]) -> str | None:

@@ -17,7 +17,7 @@ import textwrap
 from typing import NamedTuple
 
 from ttabot.analysis.source import parse_python
-from ttabot.drafting.docstrings import strip_docstrings
+from ttabot.drafting.docstrings import strip_docstrings, styles_shown
 
 Definition = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
 
@@ -66,11 +66,14 @@ def _reject(reason: str) -> GateResult:
     return GateResult(None, reason)
 
 
-def gate_docstring(raw: str, definition: Definition | None, max_lines: int) -> GateResult:
+def gate_docstring(
+    raw: str, definition: Definition | None, max_lines: int, style: str | None = None
+) -> GateResult:
     """Judge a drafted docstring ``raw`` for ``definition`` (the node it will go on).
 
     Returns the text to insert (cleaned only when exactly extractable) or a
-    reason to reject it; ``max_lines`` bounds the docstring's length.
+    reason to reject it; ``max_lines`` bounds the docstring's length, and a
+    ``style`` (google, numpy, sphinx) is the one its sections must be written in.
     """
     text = raw.strip()
     cleaned = ""
@@ -97,10 +100,20 @@ def gate_docstring(raw: str, definition: Definition | None, max_lines: int) -> G
         cleaned = f"{cleaned}+{how}" if cleaned else how
         if not text.strip():
             return _reject("the docstring is empty")
-    problem = _problem(text, max_lines)
+    problem = _problem(text, max_lines) or _other_style(text, style)
     if problem:
         return _reject(problem)
     return GateResult(_dedent(text), "", cleaned)
+
+
+def _other_style(text: str, style: str | None) -> str | None:
+    """Why ``text``'s sections are not written in ``style``, or None."""
+    others = sorted(styles_shown(text) - {style}) if style else []
+    if not others:
+        return None
+    return (
+        f"the docstring is written in {' and '.join(others)} style; this module's style is {style}"
+    )
 
 
 def _from_code(text: str, definition: Definition | None) -> tuple[str, str] | GateResult | None:

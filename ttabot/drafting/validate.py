@@ -68,13 +68,18 @@ class DocstringCheck:
 
 
 def check_docstrings(
-    original: str, drafted: Mapping[str, str], wanted: Sequence[str], max_lines: int = 60
+    original: str,
+    drafted: Mapping[str, str],
+    wanted: Sequence[str],
+    max_lines: int = 60,
+    style: str | None = None,
 ) -> DocstringCheck:
     """Check drafted ``symbol -> docstring`` for ``wanted`` symbols and insert the good ones.
 
     Per symbol: it was answered, it is docstring text (:mod:`~ttabot.drafting.gate`:
     no code, fences, nested quotes, chat prose or reasoning, at most ``max_lines``
-    lines) and its documented parameters match the signature. For the file: it
+    lines, written in ``style`` when one is given) and its documented parameters
+    match the signature. For the file: it
     parses, its AST is unchanged apart from docstrings, and each accepted
     docstring landed where it belongs.
     """
@@ -89,7 +94,7 @@ def check_docstrings(
             rejected[symbol] = f"{symbol}: the answer has no docstring for it"
             stage_of[symbol] = "params-match"
             continue
-        gated = gate_docstring(raw, docstrings.find_definition(tree, symbol), max_lines)
+        gated = gate_docstring(raw, docstrings.find_definition(tree, symbol), max_lines, style)
         if gated.text is None:
             rejected[symbol], stage_of[symbol] = f"{symbol}: {gated.reason}", "docstring-text"
             continue
