@@ -28,6 +28,7 @@ from ttabot.drafting.sandbox import (
     snapshot,
 )
 from ttabot.drafting.testmerge import AnswerParts, merge
+from ttabot.drafting.validate import passed_tests
 from ttabot.records import ValidationStage
 
 Stages = tuple[ValidationStage, ...]
@@ -126,8 +127,13 @@ def check_each_test(
     changed: frozenset[int],
     baseline: frozenset[int],
     reruns: int,
+    existing_passed: frozenset[str] = frozenset(),
 ) -> TestsCheck:
     """Judge each drafted test function; the sandbox's test file is restored afterwards.
+
+    ``existing_passed``: node ids of the module's existing tests that passed
+    before (:func:`~ttabot.drafting.validate.baseline`); each must still pass
+    in the module as it will be written, or every new test is dropped.
 
     When generated code left the copy so that ttabot will not read or write it
     (a link where a file or the coverage data belongs), every test is dropped
@@ -146,6 +152,7 @@ def check_each_test(
                 changed=changed,
                 baseline=baseline,
                 reruns=reruns,
+                existing_passed=existing_passed,
             )
         finally:
             sandbox.write(test_path, existing if existing else None)
@@ -317,6 +324,31 @@ class _Judge:
                     self.dropped[name] = f"failed on a rerun (flaky): {problem}"
         self.verdict("reruns", before)
 
+    def existing_tests(self, passed_before: frozenset[str]) -> None:
+        """Stage existing: the module's tests that passed before still pass with the new ones.
+
+        What an answer brings along with its tests (an autouse fixture, a helper or
+        import that shadows one of the module's names, a statement run at import)
+        reaches every test of the module; which new test it came with is unknown, so
+        all are dropped.
+        """
+        kept = self.alive()
+        if not kept or not passed_before:
+            return
+        result, _left = self.sandbox.python(pytest_argv([self.test_path]))
+        lost = sorted(passed_before - passed_tests(result.output))
+        if not lost:
+            detail = f"{len(passed_before)} existing test(s) still pass"
+            self.stages.append(ValidationStage("existing", True, detail))
+            return
+        shown = ", ".join(name.rpartition("::")[2] or name for name in lost[:5])
+        more = f" and {len(lost) - 5} more" if len(lost) > 5 else ""
+        why = f"with the new tests merged, existing tests no longer pass: {shown}{more}"
+        self.dropped.update(dict.fromkeys(kept, why))
+        if result.returncode not in (0, None) or result.timed_out:
+            self.failures.append(_tail(result.output, 40))
+        self.stages.append(ValidationStage("existing", False, why))
+
 
 def _rounds_failure(
     results: Sequence[tuple[str, str]] | None, rounds: int, cases: int = 1
@@ -348,6 +380,7 @@ def _check(
     changed: frozenset[int],
     baseline: frozenset[int],
     reruns: int,
+    existing_passed: frozenset[str],
 ) -> TestsCheck:
     judge = _Judge(sandbox, test_path, existing, parts)
     judge.stages.append(ValidationStage("parses", True))
@@ -362,6 +395,7 @@ def _check(
         return judge.done()
     if judge.alone_and_clean(pristine, together):
         judge.reruns(reruns)
+        judge.existing_tests(existing_passed)
     return judge.done()
 
 

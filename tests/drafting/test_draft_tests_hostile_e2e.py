@@ -1,0 +1,140 @@
+"""End to end: drafted tests that pass themselves but break the module's existing tests are dropped.
+
+Every new test passes alone and in rounds and runs a changed line, yet what the answer
+brings into the module along with it (an autouse fixture, a name that shadows one of
+the module's own, a statement run at import) changes how the module's existing tests
+run. The written module would fail (or skip) tests that passed before the draft.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+from tests.drafting.conftest import answer, configure
+from tests.support.fake_openai import FakeOpenAI
+from tests.support.gitrepo import GitRepo
+from ttabot.cli import main
+
+MODULE = '''\
+def clamp(x, low=0, high=10):
+    """Clamp x."""
+    if x < low:
+        return low
+    if x > high:
+        return high
+    return x
+'''
+
+EXISTING = """\
+from pkg.calc import clamp
+
+
+def limits():
+    return (0, 10)
+
+
+def test_inside():
+    assert clamp(3) == 3
+
+
+def test_limits():
+    assert limits() == (0, 10)
+"""
+
+GOOD = "from pkg.calc import clamp\n\n\ndef test_clamp_low():\n    assert clamp(-5) == 0\n"
+
+#: Each answer's new test passes and runs ``return low``; each breaks an existing test.
+HOSTILE = {
+    "autouse fixture": (
+        "import pytest\n\nimport pkg.calc\nfrom pkg.calc import clamp\n\n\n"
+        "@pytest.fixture(autouse=True)\n"
+        "def wider_range(monkeypatch):\n"
+        "    monkeypatch.setattr(pkg.calc.clamp, '__defaults__', (5, 10))\n\n\n"
+        "def test_clamp_low():\n    assert clamp(-5) == 5\n"
+    ),
+    "autouse skip": (
+        "import pytest\n\nfrom pkg.calc import clamp\n\n\n"
+        "@pytest.fixture(autouse=True)\n"
+        "def only_mine(request):\n"
+        "    if request.node.name != 'test_clamp_low':\n"
+        "        pytest.skip('not mine')\n\n\n"
+        "def test_clamp_low():\n    assert clamp(-5) == 0\n"
+    ),
+    "shadowing helper": (
+        "from pkg.calc import clamp\n\n\n"
+        "def limits():\n    return (-5, 0)\n\n\n"
+        "def test_clamp_low():\n    low, _ = limits()\n    assert clamp(low) == 0\n"
+    ),
+    "import-time statement": (
+        "import pkg.calc\nfrom pkg.calc import clamp\n\n"
+        "LOW = pkg.calc.clamp.__defaults__ = (-1, 1)\n\n\n"
+        "def test_clamp_low():\n    assert clamp(-5) == LOW[0]\n"
+    ),
+}
+
+
+@pytest.fixture
+def project(repo: GitRepo) -> GitRepo:
+    repo.write("pkg/__init__.py", "")
+    repo.write("pkg/calc.py", "def clamp(x):\n    return x\n")
+    repo.write("tests/test_calc.py", EXISTING)
+    repo.commit("init")
+    repo.write("pkg/calc.py", MODULE)
+    return repo
+
+
+def run(capsys: pytest.CaptureFixture[str]) -> tuple[int, list[dict[str, Any]]]:
+    code = main(["draft", "--only", "tests-needed", "--format", "json", "--apply"])
+    return code, json.loads(capsys.readouterr().out)["drafts"]
+
+
+def existing_tests_pass(project: GitRepo) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-rA", "-p", "no:cacheprovider", "tests"],
+        cwd=project.path,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(project.path)},
+    )
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_new_tests_that_break_existing_ones_are_dropped_and_asked_again(
+    project: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    answers = iter([HOSTILE[name], GOOD])
+    seen: list[str] = []
+
+    def respond(model: str, body: Any) -> Any:
+        seen.append(body["messages"][-1]["content"])
+        return answer({"code": next(answers)})
+
+    configure(project, fake, respond, **{"feedback-rounds": 1})
+    project.stage()
+    code, drafts = run(capsys)
+    (draft,) = drafts
+    assert draft["status"] == "accepted", draft
+    first = draft["attempts"][0]
+    assert (first["stage"], first["ok"]) == ("existing", False), draft["attempts"]
+    assert "test_inside" in first["reason"] or "test_limits" in first["reason"]
+    assert "existing tests" in seen[1]
+    done = existing_tests_pass(project)
+    assert done.returncode == 0 and done.stdout.count("PASSED") == 3, done.stdout
+    assert code == 0
+
+
+def test_good_tests_merged_beside_existing_ones_stay_accepted(
+    project: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    configure(project, fake, lambda model, body: answer({"code": GOOD}))
+    project.stage()
+    code, drafts = run(capsys)
+    (draft,) = drafts
+    assert draft["status"] == "accepted" and code == 0, (draft["stages"], draft["reason"])
+    assert [s["name"] for s in draft["stages"]][-2:] == ["existing", "tests"]
+    assert len(fake.calls) == 1
