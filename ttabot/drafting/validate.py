@@ -271,7 +271,7 @@ def signature_change(original: str, proposed: str, symbol: str) -> str | None:
         return f"the signature of {symbol} changed: ({before}) -> ({after})"
     if ast.dump(old.returns or ast.Constant(None)) != ast.dump(new.returns or ast.Constant(None)):
         return f"the return annotation of {symbol} changed"
-    return None
+    return refactor.interface_change(ast.parse(original), ast.parse(proposed), symbol)
 
 
 def body_lines(source: str, symbol: str) -> frozenset[int]:
