@@ -138,3 +138,27 @@ def test_good_tests_merged_beside_existing_ones_stay_accepted(
     assert draft["status"] == "accepted" and code == 0, (draft["stages"], draft["reason"])
     assert [s["name"] for s in draft["stages"]][-2:] == ["existing", "tests"]
     assert len(fake.calls) == 1
+
+
+@pytest.mark.parametrize("useless", ["test_calc", "tests"])
+def test_a_useless_test_named_like_its_module_gets_no_coverage_credit(
+    project: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str], useless: str
+) -> None:
+    # Coverage names a test's context "test_calc.test_clamp_low" (or "tests.test_calc...."):
+    # a test named like a part of that dotted name must not be credited with its lines.
+    if useless == "tests":  # a package: the context is "tests.test_calc.test_clamp_low"
+        project.write("tests/__init__.py", "")
+        project.git("add", "tests/__init__.py")
+        project.git("commit", "-q", "-m", "tests package")
+    code = GOOD + f"\n\ndef {useless}():\n    assert clamp\n"
+    configure(project, fake, lambda model, body: answer({"code": code}))
+    project.stage()
+    status, drafts = run(capsys)
+    (draft,) = drafts
+    assert draft["status"] == "accepted", draft["reason"]
+    assert draft["reason"] == (
+        f"dropped {useless}: runs no changed line that existing tests do not already run"
+    )
+    written = (project.path / "tests/test_calc.py").read_text()
+    assert f"def {useless}()" not in written
+    assert status == 0

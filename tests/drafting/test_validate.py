@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import pytest
+
 from ttabot.drafting.pytestrun import rounds_of
 from ttabot.drafting.sandbox import RunResult
 from ttabot.drafting.testmerge import split_answer
-from ttabot.drafting.testrun import check_each_test, outcomes
+from ttabot.drafting.testrun import check_each_test, context_of, outcomes
 
 PATH = "tests/test_m.py"
 ANSWER = (
@@ -252,3 +254,22 @@ def test_a_case_that_stops_passing_on_the_reruns_is_flaky_whatever_its_siblings_
     assert box.rounds[-1] == 2
     for why in result.dropped.values():
         assert why.startswith("failed on a rerun (flaky): passed 2 of 4 (2 cases, 2 rounds)")
+
+
+@pytest.mark.parametrize(
+    ("context", "name", "mine"),
+    [
+        ("test_calc.test_low", "test_low", True),
+        ("tests.test_calc.TestClamp.test_low", "TestClamp", True),
+        ("tests.test_calc.TestClamp.TestInner.test_low", "TestClamp", True),
+        # A test named like its module, or its package, gets no other test's lines.
+        ("test_calc.test_low", "test_calc", False),
+        ("tests.test_calc.test_low", "tests", False),
+        ("tests.test_calc.TestClamp.test_low", "test_low_2", False),
+        ("tests.test_calc.TestClamp.test_low", "test_calc", False),
+    ],
+)
+def test_a_coverage_context_belongs_to_its_own_test_only(
+    context: str, name: str, mine: bool
+) -> None:
+    assert context_of(context, name) is mine

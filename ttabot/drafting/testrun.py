@@ -110,11 +110,22 @@ def lines_by_test(sandbox: Sandbox, module: str, names: Sequence[str]) -> dict[s
                 continue
             for line, contexts in data.contexts_by_lineno(measured).items():
                 for context in contexts:
-                    parts = set(context.split("."))
                     for name in names:
-                        if name in parts:
+                        if context_of(context, name):
                             out[name].add(line)
     return {n: frozenset(lines) for n, lines in out.items()}
+
+
+def context_of(context: str, name: str) -> bool:
+    """Whether coverage's ``test_function`` context (``module.test`` or
+    ``module.Class.test``) is one of test ``name``'s: a function's is the last part, a
+    ``Test`` class's a part before it. Never the module's own parts: a test named like its
+    module (``test_calc`` in ``test_calc.py``, or ``tests``) gets no other test's lines.
+    """
+    parts = context.split(".")
+    if name.startswith("Test"):  # a class (pytest collects functions named test*, lowercase)
+        return name in parts[:-1]
+    return parts[-1] == name
 
 
 def check_each_test(
