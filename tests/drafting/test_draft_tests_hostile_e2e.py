@@ -162,3 +162,34 @@ def test_a_useless_test_named_like_its_module_gets_no_coverage_credit(
     written = (project.path / "tests/test_calc.py").read_text()
     assert f"def {useless}()" not in written
     assert status == 0
+
+
+def test_a_test_class_is_judged_method_by_method(
+    project: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # One method runs a changed line, the other only what test_inside already runs:
+    # kept as a whole, the class would carry a test that checks nothing new.
+    mixed = (
+        "from pkg.calc import clamp\n\n\nclass TestClampEdges:\n"
+        "    def test_low(self):\n        assert clamp(-5) == 0\n\n"
+        "    def test_inside_again(self):\n        assert clamp(3) == 3\n"
+    )
+    good = (
+        "from pkg.calc import clamp\n\n\nclass TestClampEdges:\n"
+        "    def test_low(self):\n        assert clamp(-5) == 0\n\n"
+        "    def test_high(self):\n        assert clamp(50) == 10\n"
+    )
+    answers = iter([mixed, good])
+    configure(
+        project, fake, lambda model, body: answer({"code": next(answers)}), **{"feedback-rounds": 1}
+    )
+    project.stage()
+    status, drafts = run(capsys)
+    (draft,) = drafts
+    assert draft["status"] == "accepted", draft["reason"]
+    first = draft["attempts"][0]
+    assert (first["stage"], first["ok"]) == ("coverage", False), draft["attempts"]
+    assert "TestClampEdges.test_inside_again" in first["reason"]
+    written = (project.path / "tests/test_calc.py").read_text()
+    assert "test_high" in written and "test_inside_again" not in written
+    assert status == 0

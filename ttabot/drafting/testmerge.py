@@ -58,6 +58,23 @@ def is_test_name(node: ast.stmt) -> bool:
     return isinstance(node, ast.ClassDef) and node.name.startswith("Test")
 
 
+def test_methods(source: str, name: str) -> list[str]:
+    """``Class.method`` for each test method a drafted test class defines; else ``[name]``.
+
+    ``source`` is the test's own piece (a top-level function or class).
+    """
+    try:
+        tree = parse_python(source)
+    except SyntaxError:
+        return [name]
+    node = tree.body[0] if len(tree.body) == 1 else None
+    if not isinstance(node, ast.ClassDef):
+        return [name]
+    kinds = (ast.FunctionDef, ast.AsyncFunctionDef)
+    methods = [n.name for n in node.body if isinstance(n, kinds) and n.name.startswith("test")]
+    return [f"{name}.{m}" for m in methods] or [name]
+
+
 def _is_main_block(node: ast.stmt) -> bool:
     if not isinstance(node, ast.If) or not isinstance(node.test, ast.Compare):
         return False

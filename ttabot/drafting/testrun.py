@@ -27,7 +27,7 @@ from ttabot.drafting.sandbox import (
     leftovers,
     snapshot,
 )
-from ttabot.drafting.testmerge import AnswerParts, merge
+from ttabot.drafting.testmerge import AnswerParts, merge, test_methods
 from ttabot.drafting.validate import passed_tests
 from ttabot.records import ValidationStage
 
@@ -123,6 +123,8 @@ def context_of(context: str, name: str) -> bool:
     module (``test_calc`` in ``test_calc.py``, or ``tests``) gets no other test's lines.
     """
     parts = context.split(".")
+    if "." in name:  # Class.method: that method of that class
+        return parts[-2:] == name.split(".")
     if name.startswith("Test"):  # a class (pytest collects functions named test*, lowercase)
         return name in parts[:-1]
     return parts[-1] == name
@@ -269,10 +271,15 @@ class _Judge:
             self.stages.append(ValidationStage("coverage", True, why))
             return True
         before = set(self.dropped)
-        per_test = lines_by_test(self.sandbox, module, self.names)
+        # A test class is judged method by method: each must earn its place.
+        units = {name: test_methods(self.parts.tests[name].source, name) for name in self.names}
+        per_test = lines_by_test(self.sandbox, module, [u for us in units.values() for u in us])
         for name in self.alive():
-            if changed and not (per_test[name] & changed) - baseline:
-                self.dropped[name] = "runs no changed line that existing tests do not already run"
+            useless = [u for u in units[name] if changed and not (per_test[u] & changed) - baseline]
+            if useless:
+                who = "" if useless == [name] else f"{useless[0]} "
+                why = "runs no changed line that existing tests do not already run"
+                self.dropped[name] = who + why
         return self.verdict("coverage", before)
 
     def alone_and_clean(self, pristine: Mapping[str, Stat], together: Sequence[str]) -> bool:
