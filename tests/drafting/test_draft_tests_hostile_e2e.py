@@ -193,3 +193,28 @@ def test_a_test_class_is_judged_method_by_method(
     written = (project.path / "tests/test_calc.py").read_text()
     assert "test_high" in written and "test_inside_again" not in written
     assert status == 0
+
+
+def test_a_new_test_that_leaves_the_module_under_test_changed_is_dropped(
+    project: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # It passes in every round (its own call does not see the change it leaves), but
+    # every test that runs after it in the session sees clamp's range cut to 0..2.
+    polluting = (
+        "import pkg.calc\nfrom pkg.calc import clamp\n\n\n"
+        "def test_clamp_low():\n    assert clamp(-5) == 0\n"
+        "    pkg.calc.clamp.__defaults__ = (0, 2)\n"
+    )
+    answers = iter([polluting, GOOD])
+    configure(
+        project, fake, lambda model, body: answer({"code": next(answers)}), **{"feedback-rounds": 1}
+    )
+    project.stage()
+    status, drafts = run(capsys)
+    (draft,) = drafts
+    assert draft["status"] == "accepted", draft["reason"]
+    first = draft["attempts"][0]
+    assert (first["stage"], first["ok"]) == ("existing", False), draft["attempts"]
+    assert "test_inside" in first["reason"]
+    assert "__defaults__" not in (project.path / "tests/test_calc.py").read_text()
+    assert status == 0

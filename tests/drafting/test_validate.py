@@ -273,3 +273,17 @@ def test_a_coverage_context_belongs_to_its_own_test_only(
     context: str, name: str, mine: bool
 ) -> None:
     assert context_of(context, name) is mine
+
+
+def test_passed_tests_are_read_in_run_order_once_each() -> None:
+    from ttabot.drafting.validate import passed_tests
+
+    output = (
+        "..F\n=== short test summary info ===\n"
+        "PASSED tests/test_a.py::test_b\n"
+        "PASSED tests/test_a.py::test_p[a b - c]\n"
+        "FAILED tests/test_a.py::test_c - assert 1 == 2\n"
+        "PASSED tests/test_a.py::test_b\n"
+        "SKIPPED [1] tests/test_a.py:9: later\n"
+    )
+    assert passed_tests(output) == ("tests/test_a.py::test_b", "tests/test_a.py::test_p[a b - c]")

@@ -140,7 +140,7 @@ def check_each_test(
     changed: frozenset[int],
     baseline: frozenset[int],
     reruns: int,
-    existing_passed: frozenset[str] = frozenset(),
+    existing_passed: Sequence[str] = (),
 ) -> TestsCheck:
     """Judge each drafted test function; the sandbox's test file is restored afterwards.
 
@@ -342,19 +342,22 @@ class _Judge:
                     self.dropped[name] = f"failed on a rerun (flaky): {problem}"
         self.verdict("reruns", before)
 
-    def existing_tests(self, passed_before: frozenset[str]) -> None:
+    def existing_tests(self, passed_before: Sequence[str]) -> None:
         """Stage existing: the module's tests that passed before still pass with the new ones.
 
         What an answer brings along with its tests (an autouse fixture, a helper or
         import that shadows one of the module's names, a statement run at import)
-        reaches every test of the module; which new test it came with is unknown, so
-        all are dropped.
+        reaches every test of the module, and a test that leaves the module under
+        test changed reaches every test run after it: so the new tests run first,
+        then the existing ones. Which new test did it is unknown, so all are dropped.
         """
         kept = self.alive()
         if not kept or not passed_before:
             return
-        result, _left = self.sandbox.python(pytest_argv([self.test_path]))
-        lost = sorted(passed_before - passed_tests(result.output))
+        nodes = [f"{self.test_path}::{name}" for name in kept] + list(passed_before)
+        result, _left = self.sandbox.python(pytest_argv(nodes))
+        after = set(passed_tests(result.output))
+        lost = [node for node in passed_before if node not in after]
         if not lost:
             detail = f"{len(passed_before)} existing test(s) still pass"
             self.stages.append(ValidationStage("existing", True, detail))
@@ -398,7 +401,7 @@ def _check(
     changed: frozenset[int],
     baseline: frozenset[int],
     reruns: int,
-    existing_passed: frozenset[str],
+    existing_passed: Sequence[str],
 ) -> TestsCheck:
     judge = _Judge(sandbox, test_path, existing, parts)
     judge.stages.append(ValidationStage("parses", True))

@@ -163,15 +163,16 @@ class Baseline(NamedTuple):
 
     #: Lines of the module under test its tests run.
     lines: frozenset[int]
-    #: Node ids of its tests that passed: they must still pass with drafted tests merged.
-    passed: frozenset[str] = frozenset()
+    #: Node ids of its tests that passed, in the order they ran: they must still pass
+    #: with drafted tests merged (and run before them).
+    passed: tuple[str, ...] = ()
 
 
-def passed_tests(output: str) -> frozenset[str]:
-    """Node ids pytest's ``-rA`` summary reports ``PASSED``."""
-    return frozenset(
-        line[len("PASSED ") :].strip() for line in output.splitlines() if line.startswith("PASSED ")
-    )
+def passed_tests(output: str) -> tuple[str, ...]:
+    """Node ids pytest's ``-rA`` summary reports ``PASSED``, in its order, each once."""
+    lines = output.splitlines()
+    nodes = (line[len("PASSED ") :].strip() for line in lines if line.startswith("PASSED "))
+    return tuple(dict.fromkeys(nodes))
 
 
 def baseline(
