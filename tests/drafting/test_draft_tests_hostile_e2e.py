@@ -218,3 +218,51 @@ def test_a_new_test_that_leaves_the_module_under_test_changed_is_dropped(
     assert "test_inside" in first["reason"]
     assert "__defaults__" not in (project.path / "tests/test_calc.py").read_text()
     assert status == 0
+
+
+@pytest.mark.parametrize(
+    "silent",
+    [
+        "def test_clamp_high():\n    clamp(50)\n",
+        "def test_clamp_high():\n    try:\n        clamp(50)\n    except Exception:\n"
+        "        pass\n",
+        "def test_clamp_high():\n    result = clamp(50)\n    print(result)\n",
+    ],
+    ids=["call", "swallowed", "printed"],
+)
+def test_a_test_that_asserts_nothing_is_dropped(
+    project: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str], silent: str
+) -> None:
+    # It runs a changed line (return high) and passes: but it checks nothing.
+    configure(project, fake, lambda model, body: answer({"code": GOOD + "\n\n" + silent}))
+    project.stage()
+    status, drafts = run(capsys)
+    (draft,) = drafts
+    assert draft["status"] == "accepted", draft["reason"]
+    assert draft["reason"].startswith("dropped test_clamp_high: asserts nothing"), draft["reason"]
+    assert "test_clamp_high" not in (project.path / "tests/test_calc.py").read_text()
+    assert status == 0
+
+
+@pytest.mark.parametrize(
+    "checking",
+    [
+        "def test_clamp_high():\n    assert clamp(50) == 10\n",
+        "import pytest\n\n\ndef test_clamp_high():\n    with pytest.raises(TypeError):\n"
+        "        clamp(50) + 'x'\n",
+        "import unittest\n\n\nclass TestHigh(unittest.TestCase):\n"
+        "    def test_clamp_high(self):\n        self.assertEqual(clamp(50), 10)\n",
+        "def check_high(value):\n    assert clamp(value) == 10\n\n\n"
+        "def test_clamp_high():\n    check_high(50)\n",
+    ],
+    ids=["assert", "raises", "unittest", "helper"],
+)
+def test_tests_that_check_in_any_usual_way_are_kept(
+    project: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str], checking: str
+) -> None:
+    configure(project, fake, lambda model, body: answer({"code": GOOD + "\n\n" + checking}))
+    project.stage()
+    status, drafts = run(capsys)
+    (draft,) = drafts
+    assert draft["status"] == "accepted" and draft["reason"] == "", draft["reason"]
+    assert status == 0

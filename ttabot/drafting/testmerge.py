@@ -205,6 +205,38 @@ def _needed(parts: AnswerParts, kept: Sequence[str]) -> tuple[list[Piece], set[s
     return [p for p in parts.support if p in chosen], used
 
 
+#: ``pytest.raises(...)`` and the like check by themselves; so does any ``assert*`` call
+#: (``self.assertEqual``, ``mock.assert_called_once_with``, ``assert_allclose``).
+_CHECKING_CALLS = frozenset({"raises", "warns", "deprecated_call", "fail"})
+
+
+def _checks(node: ast.AST) -> bool:
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Assert):
+            return True
+        if isinstance(sub, ast.Call):
+            func = sub.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if name.startswith("assert") or name in _CHECKING_CALLS:
+                return True
+    return False
+
+
+def asserts_something(parts: AnswerParts, name: str) -> bool:
+    """Whether test ``name`` checks anything: an ``assert``, an ``assert*`` call or
+    ``pytest.raises``/``warns``/``fail``, in the test or in the helpers it uses."""
+    support, _used = _needed(parts, [name])
+    pieces = [parts.tests[name], *support]
+    for piece in pieces:
+        try:
+            tree = parse_python(piece.source)
+        except SyntaxError:
+            continue
+        if _checks(tree):
+            return True
+    return False
+
+
 def _existing_aliases(tree: ast.Module) -> set[Alias]:
     out: set[Alias] = set()
     for node in tree.body:

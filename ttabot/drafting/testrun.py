@@ -27,7 +27,7 @@ from ttabot.drafting.sandbox import (
     leftovers,
     snapshot,
 )
-from ttabot.drafting.testmerge import AnswerParts, merge, test_methods
+from ttabot.drafting.testmerge import AnswerParts, asserts_something, merge, test_methods
 from ttabot.drafting.validate import passed_tests
 from ttabot.records import ValidationStage
 
@@ -241,10 +241,11 @@ class _Judge:
         if module is not None:
             data = self.sandbox.clear_coverage_data()
             measure = Measure(str(data), str(self.sandbox.path / module), contexts=True)
-        result, left, ran = self.run(self.names, measure=measure)
+        names = self.alive()
+        result, left, ran = self.run(names, measure=measure)
         if result.timed_out:
             self.stages.append(ValidationStage("imports", True))
-            self.dropped.update(dict.fromkeys(self.names, "timed out"))
+            self.dropped.update(dict.fromkeys(names, "timed out"))
             self.stages.append(ValidationStage("passes", False, _tail(result.output)))
             return None
         if not ran:
@@ -252,11 +253,11 @@ class _Judge:
             self.stages.append(
                 ValidationStage("imports", False, f"pytest ran none of the tests: {why}")
             )
-            self.dropped.update(dict.fromkeys(self.names, "not collected"))
+            self.dropped.update(dict.fromkeys(names, "not collected"))
             return None
         self.stages.append(ValidationStage("imports", True))
         before = set(self.dropped)
-        for name in self.names:
+        for name in names:
             problem = _failure(ran.get(name))
             if problem:
                 self.dropped[name] = f"fails in the module: {problem}"
@@ -408,8 +409,13 @@ def _check(
     if not judge.names:
         judge.stages.append(ValidationStage("tests", False, "the answer holds no test function"))
         return judge.done()
+    for name in judge.names:
+        if not asserts_something(parts, name):
+            judge.dropped[name] = "asserts nothing: a test that only runs code checks no result"
+    if not judge.verdict("asserts", set()):
+        return judge.done()
     measured = module if sandbox.has_module("coverage") else None
-    sandbox.write(test_path, merge(existing, parts, judge.names))
+    sandbox.write(test_path, merge(existing, parts, judge.alive()))
     pristine = snapshot(sandbox.path)
     together = judge.together(measured)
     if together is None or not judge.coverage(measured, changed, baseline):
