@@ -241,16 +241,19 @@ def strip_docstrings(tree: ast.AST) -> str:
     return ast.dump(tree, include_attributes=False)
 
 
-def docstring_literal(text: str, indent: str) -> str:
-    """``text`` as a triple-quoted literal whose continuation lines sit at ``indent``."""
+def docstring_literal(text: str, indent: str, newline: str = "\n") -> str:
+    """``text`` as a triple-quoted literal whose continuation lines sit at ``indent``.
+
+    Its lines end with ``newline``, the file's own (a CRLF file gets no LF line).
+    """
     text = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
     if text.endswith('"'):
         text = text[:-1] + '\\"'
     lines = text.splitlines() or [""]
     if len(lines) == 1:
         return f'"""{lines[0]}"""'
-    rest = "\n".join(indent + line if line.strip() else "" for line in lines[1:])
-    return f'"""{lines[0]}\n{rest}\n{indent}"""'
+    rest = newline.join(indent + line if line.strip() else "" for line in lines[1:])
+    return f'"""{lines[0]}{newline}{rest}{newline}{indent}"""'
 
 
 def insert_docstrings(source: str, docstrings: Mapping[str, str]) -> str:
