@@ -82,6 +82,10 @@ METHOD = "def m(self, n):\n    return n if 0 <= n < 10 else -1\n"
         ("grade", "@property\n" + REWRITE, "decorators"),
         ("K.m", "@staticmethod\n" + METHOD, "decorators"),
         ("K.m", METHOD + "\ndef __init__(self):\n    self.x = 0\n", "__init__"),
+        # A statement that runs at import and changes what other code sees.
+        ("grade", REWRITE + "\n\nother.__defaults__ = (1,)\n", "runs at import"),
+        ("grade", REWRITE + "\n\nfunctools.cache = print\n", "runs at import"),
+        ("grade", REWRITE + "\n\nif True:\n    del other\n", "runs at import"),
     ],
 )
 def test_a_rewrite_that_changes_the_modules_interface_fails_the_signature_stage(
