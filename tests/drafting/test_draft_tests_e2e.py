@@ -125,7 +125,7 @@ def test_good_tests_are_accepted_and_bad_ones_rejected_with_the_reason(
         assert draft["status"] == "accepted", (case, draft["stages"])
         assert [s["name"] for s in draft["stages"]] == [
             "parses",
-            "asserts",
+            "test-code",
             "imports",
             "passes",
             "coverage",

@@ -70,10 +70,11 @@ HOSTILE = {
         "def limits():\n    return (-5, 0)\n\n\n"
         "def test_clamp_low():\n    low, _ = limits()\n    assert clamp(low) == 0\n"
     ),
-    "import-time statement": (
+    # A call at import: past what a static check of module-level code can judge.
+    "import-time call": (
         "import pkg.calc\nfrom pkg.calc import clamp\n\n"
-        "LOW = pkg.calc.clamp.__defaults__ = (-1, 1)\n\n\n"
-        "def test_clamp_low():\n    assert clamp(-5) == LOW[0]\n"
+        "LOW = (setattr(pkg.calc.clamp, '__defaults__', (-1, 1)), -1)[1]\n\n\n"
+        "def test_clamp_low():\n    assert clamp(-5) == LOW\n"
     ),
 }
 
@@ -265,4 +266,42 @@ def test_tests_that_check_in_any_usual_way_are_kept(
     status, drafts = run(capsys)
     (draft,) = drafts
     assert draft["status"] == "accepted" and draft["reason"] == "", draft["reason"]
+    assert status == 0
+
+
+def test_module_level_code_that_changes_other_objects_at_import_is_refused(
+    repo: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Collecting the project's tests imports every test module before any test runs: an
+    # assignment to the module under test at import time changes what every other test
+    # module sees (here tests/test_other.py), whether or not the placed module notices.
+    repo.write("pkg/__init__.py", "")
+    repo.write("pkg/calc.py", "def clamp(x):\n    return x\n")
+    repo.write(
+        "tests/test_calc.py",
+        "from pkg.calc import clamp\n\n\ndef test_exists():\n    assert callable(clamp)\n",
+    )
+    repo.write(
+        "tests/test_other.py",
+        "from pkg.calc import clamp\n\n\ndef test_in():\n    assert clamp(3) == 3\n",
+    )
+    repo.commit("init")
+    repo.write("pkg/calc.py", MODULE)
+    polluting = (
+        "import pkg.calc\nfrom pkg.calc import clamp\n\n"
+        "LOW = pkg.calc.clamp.__defaults__ = (-1, 1)\n\n\n"
+        "def test_clamp_low():\n    assert clamp(-5) == LOW[0]\n"
+    )
+    answers = iter([polluting, GOOD])
+    configure(
+        repo, fake, lambda model, body: answer({"code": next(answers)}), **{"feedback-rounds": 1}
+    )
+    repo.stage()
+    status, drafts = run(capsys)
+    (draft,) = drafts
+    assert draft["status"] == "accepted", draft["reason"]
+    first = draft["attempts"][0]
+    assert (first["stage"], first["ok"]) == ("test-code", False), draft["attempts"]
+    assert "runs at import" in first["reason"]
+    assert existing_tests_pass(repo).returncode == 0
     assert status == 0

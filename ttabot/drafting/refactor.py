@@ -17,6 +17,7 @@ from ttabot.analysis.complexity import mccabe_complexity, parameter_count
 from ttabot.analysis.source import parse_python
 from ttabot.config import CheckSettings
 from ttabot.drafting.docstrings import find_definition, insert_docstrings
+from ttabot.drafting.statements import defines_only, first_line
 
 
 @dataclass(frozen=True)
@@ -131,9 +132,8 @@ def interface_change(original: ast.Module, proposed: ast.Module, symbol: str) ->
         ast.dump(n) for n in old_scope.body
     )
     for stmt in new_scope.body:
-        if ast.dump(stmt) in added and not _defines_only(stmt):
-            shown = ast.unparse(stmt).splitlines()[0][:60]
-            return f"the rewrite adds a statement that runs at import: {shown!r}"
+        if ast.dump(stmt) in added and not defines_only(stmt):
+            return f"the rewrite adds a statement that runs at import: {first_line(stmt)!r}"
     before, after = scope_bindings(old_scope.body), scope_bindings(new_scope.body)
     again = sorted(name for name in after if after[name] > before.get(name, 0) and name in before)
     if again:
@@ -145,21 +145,6 @@ def interface_change(original: ast.Module, proposed: ast.Module, symbol: str) ->
 
 
 _BUILTINS = frozenset(dir(builtins))
-
-
-def _defines_only(stmt: ast.stmt) -> bool:
-    """Whether a statement a rewrite adds beside the function only defines names.
-
-    Definitions, imports and assignments to plain names; not a call, an assignment
-    to an attribute or item (``other.__defaults__ = …``), a loop or an ``if``.
-    """
-    if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-        return True
-    if isinstance(stmt, ast.Import | ast.ImportFrom):
-        return True
-    if isinstance(stmt, ast.Assign):
-        return all(isinstance(t, ast.Name) for t in stmt.targets)
-    return isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name)
 
 
 def replace_definition(source: str, symbol: str, code: str) -> str:

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from ttabot.analysis.source import parse_python
+from ttabot.drafting.statements import defines_only, first_line
 
 
 class Piece(NamedTuple):
@@ -220,6 +221,21 @@ def _checks(node: ast.AST) -> bool:
             if name.startswith("assert") or name in _CHECKING_CALLS:
                 return True
     return False
+
+
+def import_time_change(parts: AnswerParts, name: str) -> str | None:
+    """The first module-level statement test ``name`` needs that does more than define
+    names (:func:`~ttabot.drafting.statements.defines_only`), or None."""
+    support, _used = _needed(parts, [name])
+    for piece in support:
+        try:
+            tree = parse_python(piece.source)
+        except SyntaxError:
+            continue
+        for stmt in tree.body:
+            if not defines_only(stmt):
+                return first_line(stmt)
+    return None
 
 
 def asserts_something(parts: AnswerParts, name: str) -> bool:

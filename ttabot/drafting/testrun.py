@@ -27,7 +27,13 @@ from ttabot.drafting.sandbox import (
     leftovers,
     snapshot,
 )
-from ttabot.drafting.testmerge import AnswerParts, asserts_something, merge, test_methods
+from ttabot.drafting.testmerge import (
+    AnswerParts,
+    asserts_something,
+    import_time_change,
+    merge,
+    test_methods,
+)
 from ttabot.drafting.validate import passed_tests
 from ttabot.records import ValidationStage
 
@@ -410,9 +416,15 @@ def _check(
         judge.stages.append(ValidationStage("tests", False, "the answer holds no test function"))
         return judge.done()
     for name in judge.names:
+        changes = import_time_change(parts, name)
         if not asserts_something(parts, name):
             judge.dropped[name] = "asserts nothing: a test that only runs code checks no result"
-    if not judge.verdict("asserts", set()):
+        elif changes is not None:
+            judge.dropped[name] = (
+                f"needs module-level code that runs at import and changes other objects: "
+                f"{changes!r} (collecting the project's tests would run it for every test)"
+            )
+    if not judge.verdict("test-code", set()):
         return judge.done()
     measured = module if sandbox.has_module("coverage") else None
     sandbox.write(test_path, merge(existing, parts, judge.alive()))
