@@ -85,4 +85,6 @@ def hostile_docstrings(docstring: str) -> dict[str, str]:
         "compound assignment": f"{docstring}\n\nfor name in dir(): x = name",
         "walrus": f"{docstring}\n\n(x := 1)",
         "one long line": docstring + " " + "word " * 2000,
+        "json again": json.dumps({"docstring": docstring}),
+        "json list": json.dumps([docstring]),
     }

@@ -137,7 +137,9 @@ def _from_code(text: str, definition: Definition | None) -> tuple[str, str] | Ga
             if re.search(r"\"\"\"|'''", inner):
                 return _reject(_NESTED)
             return inner, CLEANED_QUOTES
-        return None  # a one-word docstring ("Area.") parses as an expression: prose
+        if isinstance(value, ast.Dict | ast.List):  # {"docstring": "..."} sent as the text
+            return _reject("the docstring is a JSON object or list, not text")
+        return None  # terse docstrings parse as expressions: "Area", "self + other"
     if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
         if definition is None or stmt.name != definition.name:
             return _reject(_CODE)
