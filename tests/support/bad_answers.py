@@ -76,6 +76,8 @@ def hostile_docstrings(docstring: str) -> dict[str, str]:
         "markdown heading": f"## Docstring\n\n{docstring}",
         "postamble": f"{docstring}\n\nLet me know if you would like any changes!",
         "hope it helps": f"{docstring}\n\nI hope this helps.",
+        "about itself": f"{docstring}\n\nThis docstring follows the Google style guide.",
+        "style named": f"{docstring}\n\n(Google-style docstring, as requested.)",
         "tilde fence": f"~~~\n{docstring}\n~~~",
         "bidi override": docstring.replace(".", ".\u202e", 1),
         "zero-width space": docstring.replace(" ", " \u200b", 1),

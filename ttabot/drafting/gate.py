@@ -36,7 +36,10 @@ _PREAMBLE = re.compile(
 # The model speaking to whoever asked, anywhere in the text: a docstring never does.
 _CHAT_VOICE = re.compile(
     r"\b(let me know|feel free to|hope (this|that|it) helps|happy to help|"
-    r"I(?:'ve| have) (added|written|updated|included|kept)|I (added|wrote|updated))\b",
+    r"I(?:'ve| have) (added|written|updated|included|kept)|I (added|wrote|updated)|"
+    # talk about the answer itself: "This docstring follows ...", "a Google-style docstring"
+    r"(this|the above|above|the updated|updated) docstring|"
+    r"(google|numpy|sphinx|rest)[- ]style docstring)\b",
     re.IGNORECASE,
 )
 # Markdown a chat answer starts with: a heading or a bold label ("## Docstring", "**Docstring:**").
