@@ -287,3 +287,29 @@ def test_passed_tests_are_read_in_run_order_once_each() -> None:
         "SKIPPED [1] tests/test_a.py:9: later\n"
     )
     assert passed_tests(output) == ("tests/test_a.py::test_b", "tests/test_a.py::test_p[a b - c]")
+
+
+def test_an_answer_with_very_many_tests_is_judged_on_the_first_ones_only() -> None:
+    # Each test is run alone at least once: an answer of hundreds of tests would cost
+    # hundreds of pytest processes, and a maintainer would not take them all anyway.
+    from ttabot.drafting.testrun import MAX_TESTS
+
+    many = "from m import f\n" + "".join(
+        f"\n\ndef test_{i}():\n    assert f({i})\n" for i in range(MAX_TESTS + 7)
+    )
+    box = ScriptedSandbox(lambda name, run, alone: True)
+    result = check_each_test(
+        box,  # type: ignore[arg-type]
+        PATH,
+        "",
+        split_answer(many),
+        module="m.py",
+        changed=frozenset({3}),
+        baseline=frozenset(),
+        reruns=2,
+    )
+    assert len(result.kept) == MAX_TESTS
+    assert set(result.dropped) == {f"test_{i}" for i in range(MAX_TESTS, MAX_TESTS + 7)}
+    assert "only the first" in result.dropped[f"test_{MAX_TESTS}"]
+    alone = [nodes for nodes in box.runs if len(nodes) == 1]
+    assert len(alone) == MAX_TESTS

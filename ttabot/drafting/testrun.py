@@ -39,6 +39,10 @@ from ttabot.records import ValidationStage
 
 Stages = tuple[ValidationStage, ...]
 
+#: The most test functions of one answer that are judged: each costs pytest runs of its
+#: own, and a maintainer would not take hundreds of drafted tests for a change anyway.
+MAX_TESTS = 30
+
 #: How a non-passing outcome is named in a drop reason.
 _NOT_PASSED = {
     "XFAIL": "xfail (a drafted test must pass, not be expected to fail)",
@@ -415,9 +419,13 @@ def _check(
     if not judge.names:
         judge.stages.append(ValidationStage("tests", False, "the answer holds no test function"))
         return judge.done()
-    for name in judge.names:
+    for index, name in enumerate(judge.names):
         changes = import_time_change(parts, name)
-        if not asserts_something(parts, name):
+        if index >= MAX_TESTS:
+            judge.dropped[name] = (
+                f"the answer holds {len(judge.names)} tests; only the first {MAX_TESTS} are judged"
+            )
+        elif not asserts_something(parts, name):
             judge.dropped[name] = "asserts nothing: a test that only runs code checks no result"
         elif changes is not None:
             judge.dropped[name] = (
