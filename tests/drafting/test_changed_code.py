@@ -81,3 +81,10 @@ def test_merged_unites_the_names_and_any_async_path() -> None:
     parts = [ChangedCode(frozenset({"a_name"})), ChangedCode(frozenset({"b_name"}), True)]
     assert merged(parts) == ChangedCode(frozenset({"a_name", "b_name"}), True)
     assert merged([]) == NOTHING_CHANGED
+
+
+def test_lines_are_numbered_as_the_ast_numbers_them() -> None:
+    # A form feed ends a line for str.splitlines only: counted, the changed line 4 of
+    # the module read line 3's code.
+    source = '"""Mod.\x0c"""\ndef f(x):\n    old_helper(x)\n    return new_helper(x)\n'
+    assert changed_code(source, 2, 4, {4}) == ChangedCode(frozenset({"new_helper"}))

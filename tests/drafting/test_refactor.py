@@ -119,3 +119,13 @@ def test_a_rewrite_with_new_private_helpers_passes_the_signature_stage(
     proposed = replace_definition(BRANCHY, symbol, code)
     result = check_refactor_code(BRANCHY, proposed, symbol, CheckSettings())
     assert result.accepted, result.reason
+
+
+def test_replace_definition_numbers_lines_as_python_does() -> None:
+    # Form feeds and \u2028 end a line for str.splitlines but not for the AST: counted,
+    # they made the rewrite land above the definition and left the old one in place.
+    source = (
+        '"""Mod.\x0c\x0c\u2028"""\n\n\ndef keep(x):\n    return x\n\n\ndef f(x):\n    return x\n'
+    )
+    out = replace_definition(source, "f", "def f(x):\n    return -x\n")
+    assert out == source.replace("def f(x):\n    return x\n", "def f(x):\n    return -x\n")

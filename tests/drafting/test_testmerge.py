@@ -153,3 +153,36 @@ def test_nesting_past_the_parser_in_refactors_styles_and_old_versions_is_no_cras
         assert not check.accepted and check.reason == "nested too deeply for the parser"
         assert style_counts(deep) == {"google": 0, "numpy": 0, "sphinx": 0}
         assert dotted_names(deep.encode()) is None
+
+
+def test_characters_str_splitlines_breaks_on_do_not_move_the_merge() -> None:
+    # Form feeds (and \x1c, \u2028, ...) end a line for str.splitlines, not for Python:
+    # counted as lines, they moved the main-block cut up into test_inside, whose last
+    # asserts then became the end of the new test's body.
+    existing = (
+        '"""Tests.\x0c\x0c\x0c\x0c\u2028\u2028"""\nfrom pkg.calc import clamp\n\n\n'
+        "def test_inside():\n    assert clamp(3) == 3\n    assert clamp(5) == 5\n"
+        "    assert clamp(7) == 7\n\n\n"
+        'if __name__ == "__main__":\n    pass\n'
+    )
+    answer = split_answer("import sys\n# \x0c\u2028\n\n\ndef test_new():\n    assert sys\n")
+    merged = merge(existing, answer, ["test_new"])
+    tree = ast.parse(merged)
+    inside = next(n for n in tree.body if getattr(n, "name", "") == "test_inside")
+    assert isinstance(inside, ast.FunctionDef) and len(inside.body) == 3
+    new = next(n for n in tree.body if getattr(n, "name", "") == "test_new")
+    assert isinstance(new, ast.FunctionDef) and len(new.body) == 1
+    assert merged.startswith(
+        '"""Tests.\x0c\x0c\x0c\x0c\u2028\u2028"""\nfrom pkg.calc import clamp\nimport sys\n'
+    )
+
+
+def test_a_crlf_test_module_stays_crlf() -> None:
+    existing = "import os\r\n\r\n\r\ndef test_old():\r\n    assert os\r\n"
+    merged = merge(
+        existing, split_answer("import sys\n\n\ndef test_new():\n    assert sys\n"), ["test_new"]
+    )
+    assert merged == (
+        "import os\r\nimport sys\r\n\r\n\r\ndef test_old():\r\n    assert os\r\n\r\n\r\n"
+        "def test_new():\r\n    assert sys\r\n"
+    )

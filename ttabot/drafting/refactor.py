@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from ttabot.analysis.complexity import mccabe_complexity, parameter_count
-from ttabot.analysis.source import parse_python
+from ttabot.analysis.source import lines_with_ends, parse_python
 from ttabot.config import CheckSettings
 from ttabot.drafting.docstrings import find_definition, insert_docstrings
 from ttabot.drafting.statements import defines_only, first_line
@@ -160,7 +160,7 @@ def replace_definition(source: str, symbol: str, code: str) -> str:
         raise ValueError(f"{symbol} is not defined")
     start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
     end = node.end_lineno or node.lineno
-    lines = source.splitlines(keepends=True)
+    lines = lines_with_ends(source)  # as the AST numbers them (not at form feeds)
     first = lines[start - 1]
     indent = first[: len(first) - len(first.lstrip())]
     newline = "\r\n" if first.endswith("\r\n") else "\n"

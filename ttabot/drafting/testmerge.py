@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
-from ttabot.analysis.source import parse_python
+from ttabot.analysis.source import lines_with_ends, parse_python
 from ttabot.drafting.statements import defines_only, first_line
 
 
@@ -123,8 +123,17 @@ def _autouse(node: ast.stmt) -> bool:
     )
 
 
+def python_lines(source: str) -> list[str]:
+    """``source``'s lines as Python numbers them: ended by ``\n``, ``\r\n`` or ``\r`` only.
+
+    ``str.splitlines`` also breaks at form feeds, ``\x1c``-``\x1e``, ``\x85`` and
+    ``\u2028``/``\u2029``, which would shift every AST line number after them.
+    """
+    return [line.rstrip("\r\n") for line in lines_with_ends(source)]
+
+
 def _segment(source: str, node: ast.stmt) -> str:
-    lines = source.splitlines()
+    lines = python_lines(source)
     start = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", ()))])
     return "\n".join(lines[start - 1 : node.end_lineno or node.lineno])
 
@@ -292,7 +301,7 @@ def merge(existing: str, parts: AnswerParts, kept: Sequence[str]) -> str:
     if not existing.strip():
         blocks = (["\n".join(imports)] if imports else []) + body
         return "\n\n\n".join(blocks) + "\n"
-    lines = existing.splitlines()
+    lines = python_lines(existing)
     at_import = _import_line(tree)
     main = next((n for n in tree.body if _is_main_block(n)), None)
     at_body = (main.lineno - 1) if main is not None else len(lines)
@@ -304,7 +313,9 @@ def merge(existing: str, parts: AnswerParts, kept: Sequence[str]) -> str:
     merged = before + ["", "", code] + ([""] * 2 + after if after else [])
     if imports:
         merged = merged[:at_import] + imports + merged[at_import:]
-    return "\n".join(merged) + "\n"
+    # The module's own line ends: a CRLF test module stays CRLF through and through.
+    newline = "\r\n" if existing.split("\n", 1)[0].endswith("\r") else "\n"
+    return newline.join(python_lines("\n".join(merged))) + newline
 
 
 def _import_line(tree: ast.Module) -> int:
