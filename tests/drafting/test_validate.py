@@ -313,3 +313,37 @@ def test_an_answer_with_very_many_tests_is_judged_on_the_first_ones_only() -> No
     assert "only the first" in result.dropped[f"test_{MAX_TESTS}"]
     alone = [nodes for nodes in box.runs if len(nodes) == 1]
     assert len(alone) == MAX_TESTS
+
+
+def test_existing_tests_lost_beside_a_test_dropped_as_flaky_are_judged_again_without_it() -> None:
+    # The rounds run the kept tests and, once, the existing ones. test_flaky fails its
+    # second round (dropped) and test_old fails in that same run: it may have been
+    # test_flaky's doing, so the existing tests run again with test_good alone.
+    answer = (
+        "from m import f\n\n\ndef test_good():\n    assert f()\n\n\n"
+        "def test_flaky():\n    assert f()\n"
+    )
+
+    def script(name: str, run: int, alone: bool) -> bool:
+        if name == "test_flaky":
+            return run != 5
+        if name == "test_old":
+            return run not in (4, 5)
+        return True
+
+    box = ScriptedSandbox(script)
+    result = check_each_test(
+        box,  # type: ignore[arg-type]
+        PATH,
+        "",
+        split_answer(answer),
+        module="m.py",
+        changed=frozenset({3}),
+        baseline=frozenset(),
+        reruns=3,
+        existing_passed=(f"{PATH}::test_old",),
+    )
+    assert result.kept == ("test_good",), result.dropped
+    assert result.dropped["test_flaky"].startswith("failed on a rerun (flaky)")
+    assert [s.name for s in result.stages][-2:] == ["reruns", "existing"]
+    assert box.runs[-1] == [f"{PATH}::test_good", f"{PATH}::test_old"]

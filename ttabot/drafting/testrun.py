@@ -334,26 +334,42 @@ class _Judge:
             unexplained -= set(left)
         return messy, unexplained
 
-    def reruns(self, reruns: int) -> None:
-        """Stage reruns: the kept tests, in the module as it will be written, pass every round.
+    def reruns(self, reruns: int, passed_before: Sequence[str] = ()) -> None:
+        """Stages reruns and existing, in one pytest process.
 
+        reruns: the kept tests, in the module as it will be written, pass every round.
         The run alone was each test's first rerun; the other ``reruns - 1`` rounds run
         in one process, so a test that passes once and fails when run again (it changes
         a global, draws a random number) fails here too.
+
+        existing (:meth:`existing_tests`): the module's tests that passed before (the
+        baseline's ``passed_before``) run once, in the first round, after the kept ones.
         """
         kept = self.alive()
         self.sandbox.write(self.test_path, merge(self.existing, self.parts, kept))
         before = set(self.dropped)
         rounds = reruns - 1
-        if rounds >= 1:
-            _result, _left, ran = self.run(kept, rounds=rounds)
-            for name in kept:
+        existing = list(passed_before) if kept else []
+        output = ""
+        if rounds >= 1 or existing:
+            nodes = [f"{self.test_path}::{name}" for name in kept] + existing
+            argv = pytest_argv(nodes, rounds=max(rounds, 1), once=existing)
+            result, _left = self.sandbox.python(argv)
+            if result.returncode not in (0, None) or result.timed_out:
+                self.failures.append(_tail(result.output, 40))
+            output = result.output
+            ran = outcomes(output, self.test_path)
+            for name in kept if rounds >= 1 else ():
                 problem = _rounds_failure(ran.get(name), rounds, self.cases.get(name, 1))
                 if problem:
                     self.dropped[name] = f"failed on a rerun (flaky): {problem}"
         self.verdict("reruns", before)
+        if existing and self.alive():
+            if set(self.dropped) != before:
+                output = ""  # a test dropped just now ran with them: judge the rest alone
+            self.existing_tests(existing, output)
 
-    def existing_tests(self, passed_before: Sequence[str]) -> None:
+    def existing_tests(self, passed_before: Sequence[str], output: str = "") -> None:
         """Stage existing: the module's tests that passed before still pass with the new ones.
 
         What an answer brings along with its tests (an autouse fixture, a helper or
@@ -361,13 +377,18 @@ class _Judge:
         reaches every test of the module, and a test that leaves the module under
         test changed reaches every test run after it: so the new tests run first,
         then the existing ones. Which new test did it is unknown, so all are dropped.
+        ``output``: such a run's, when the caller made it (else one is made here).
         """
         kept = self.alive()
         if not kept or not passed_before:
             return
-        nodes = [f"{self.test_path}::{name}" for name in kept] + list(passed_before)
-        result, _left = self.sandbox.python(pytest_argv(nodes))
-        after = set(passed_tests(result.output))
+        if not output:
+            nodes = [f"{self.test_path}::{name}" for name in kept] + list(passed_before)
+            result, _left = self.sandbox.python(pytest_argv(nodes))
+            if result.returncode not in (0, None) or result.timed_out:
+                self.failures.append(_tail(result.output, 40))
+            output = result.output
+        after = set(passed_tests(output))
         lost = [node for node in passed_before if node not in after]
         if not lost:
             detail = f"{len(passed_before)} existing test(s) still pass"
@@ -377,8 +398,6 @@ class _Judge:
         more = f" and {len(lost) - 5} more" if len(lost) > 5 else ""
         why = f"with the new tests merged, existing tests no longer pass: {shown}{more}"
         self.dropped.update(dict.fromkeys(kept, why))
-        if result.returncode not in (0, None) or result.timed_out:
-            self.failures.append(_tail(result.output, 40))
         self.stages.append(ValidationStage("existing", False, why))
 
 
@@ -441,8 +460,7 @@ def _check(
     if together is None or not judge.coverage(measured, changed, baseline):
         return judge.done()
     if judge.alone_and_clean(pristine, together):
-        judge.reruns(reruns)
-        judge.existing_tests(existing_passed)
+        judge.reruns(reruns, existing_passed)
     return judge.done()
 
 
