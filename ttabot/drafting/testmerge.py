@@ -216,8 +216,9 @@ def _needed(parts: AnswerParts, kept: Sequence[str]) -> tuple[list[Piece], set[s
 
 
 #: ``pytest.raises(...)`` and the like check by themselves; so does any ``assert*`` call
-#: (``self.assertEqual``, ``mock.assert_called_once_with``, ``assert_allclose``).
-_CHECKING_CALLS = frozenset({"raises", "warns", "deprecated_call", "fail"})
+#: (``self.assertEqual``, ``mock.assert_called_once_with``, ``assert_allclose``) and
+#: Playwright's ``expect(...)``.
+_CHECKING_CALLS = frozenset({"raises", "warns", "deprecated_call", "fail", "expect"})
 
 
 def _checks(node: ast.AST) -> bool:
