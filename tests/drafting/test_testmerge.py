@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ast
 
+import pytest
+
 from ttabot.drafting.testmerge import defined_names, merge, split_answer
 
 EXISTING = '''\
@@ -186,3 +188,46 @@ def test_a_crlf_test_module_stays_crlf() -> None:
         "import os\r\nimport sys\r\n\r\n\r\ndef test_old():\r\n    assert os\r\n\r\n\r\n"
         "def test_new():\r\n    assert sys\r\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("test", "checks"),
+    [
+        ("def test_x():\n    assert f()\n", True),
+        ("def test_x(self):\n    self.assertEqual(f(), 1)\n", True),
+        ("def test_x(m):\n    f(m)\n    m.assert_called_once_with(1)\n", True),
+        ("def test_x():\n    with pytest.raises(ValueError):\n        f()\n", True),
+        ("def test_x(page):\n    f(page)\n    expect(page).to_have_title('x')\n", True),
+        ("def test_x():\n    helper()\n", True),  # the helper asserts
+        ("def test_x():\n    f()\n", False),
+        ("def test_x():\n    try:\n        f()\n    except Exception:\n        pass\n", False),
+        ("def test_x():\n    print(f())\n", False),
+    ],
+)
+def test_a_test_asserts_something_itself_or_through_its_helpers(test: str, checks: bool) -> None:
+    from ttabot.drafting.testmerge import asserts_something
+
+    parts = split_answer(f"import pytest\n\n\ndef helper():\n    assert f()\n\n\n{test}")
+    assert asserts_something(parts, "test_x") is checks
+
+
+@pytest.mark.parametrize(
+    ("support", "change"),
+    [
+        ("LOW = 1", None),
+        ("try:\n    import numpy\nexcept ImportError:\n    numpy = None", None),
+        ("def make():\n    return 1", None),
+        ("LOW = m.f.__defaults__ = (1,)", "LOW = m.f.__defaults__ = (1,)"),
+        ("if True:\n    m.LIMIT = 2\n    LOW = 1", "if True:"),
+        ("for LOW in [1]:\n    pass", "for LOW in [1]:"),
+    ],
+)
+def test_module_level_code_a_test_needs_may_only_define_names(
+    support: str, change: str | None
+) -> None:
+    from ttabot.drafting.testmerge import import_time_change
+
+    parts = split_answer(
+        f"import m\n\n{support}\n\n\ndef test_x():\n    assert LOW or make or numpy\n"
+    )
+    assert import_time_change(parts, "test_x") == change
