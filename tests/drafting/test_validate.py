@@ -347,3 +347,23 @@ def test_existing_tests_lost_beside_a_test_dropped_as_flaky_are_judged_again_wit
     assert result.dropped["test_flaky"].startswith("failed on a rerun (flaky)")
     assert [s.name for s in result.stages][-2:] == ["reruns", "existing"]
     assert box.runs[-1] == [f"{PATH}::test_good", f"{PATH}::test_old"]
+
+
+def test_too_many_existing_tests_for_one_command_line_run_as_their_module() -> None:
+    from ttabot.drafting.testrun import MAX_NODE_CHARS
+
+    many = tuple(f"{PATH}::test_old_{i}" for i in range(MAX_NODE_CHARS // 20))
+    box = ScriptedSandbox(lambda name, run, alone: True)
+    check_each_test(
+        box,  # type: ignore[arg-type]
+        PATH,
+        "",
+        split_answer("from m import f\n\n\ndef test_good():\n    assert f()\n"),
+        module="m.py",
+        changed=frozenset({3}),
+        baseline=frozenset(),
+        reruns=2,
+        existing_passed=many,
+    )
+    last = box.rounds and box.runs[-1]
+    assert last == [f"{PATH}::test_good"]  # the module path itself names no node

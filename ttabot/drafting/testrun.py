@@ -352,7 +352,9 @@ class _Judge:
         existing = list(passed_before) if kept else []
         output = ""
         if rounds >= 1 or existing:
-            nodes = [f"{self.test_path}::{name}" for name in kept] + existing
+            nodes = [f"{self.test_path}::{name}" for name in kept] + _by_id_or_module(
+                existing, self.test_path
+            )
             argv = pytest_argv(nodes, rounds=max(rounds, 1), once=existing)
             result, _left = self.sandbox.python(argv)
             if result.returncode not in (0, None) or result.timed_out:
@@ -383,7 +385,9 @@ class _Judge:
         if not kept or not passed_before:
             return
         if not output:
-            nodes = [f"{self.test_path}::{name}" for name in kept] + list(passed_before)
+            nodes = [f"{self.test_path}::{name}" for name in kept] + _by_id_or_module(
+                passed_before, self.test_path
+            )
             result, _left = self.sandbox.python(pytest_argv(nodes))
             if result.returncode not in (0, None) or result.timed_out:
                 self.failures.append(_tail(result.output, 40))
@@ -399,6 +403,18 @@ class _Judge:
         why = f"with the new tests merged, existing tests no longer pass: {shown}{more}"
         self.dropped.update(dict.fromkeys(kept, why))
         self.stages.append(ValidationStage("existing", False, why))
+
+
+#: Most characters of existing node ids put on one command line (the kernel caps argv).
+MAX_NODE_CHARS = 100_000
+
+
+def _by_id_or_module(nodes: Sequence[str], test_path: str) -> list[str]:
+    """``nodes`` to name on pytest's command line, or the whole module when they are too
+    many for one (then they run in file order, before the new tests, not after them)."""
+    if sum(len(node) + 1 for node in nodes) <= MAX_NODE_CHARS:
+        return list(nodes)
+    return [test_path]
 
 
 def _rounds_failure(
