@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import pytest
 
 from ttabot.config import CheckSettings
@@ -82,6 +84,13 @@ METHOD = "def m(self, n):\n    return n if 0 <= n < 10 else -1\n"
         ("grade", "@property\n" + REWRITE, "decorators"),
         ("K.m", "@staticmethod\n" + METHOD, "decorators"),
         ("K.m", METHOD + "\ndef __init__(self):\n    self.x = 0\n", "__init__"),
+        # One statement, two definitions: the checked one, and the one that wins.
+        (
+            "grade",
+            "try:\n" + textwrap.indent(REWRITE, "    ") + "except ImportError:\n    pass\n"
+            "else:\n    def grade(*args, **kwargs):\n        return -1\n",
+            "grade",
+        ),
         # A statement that runs at import and changes what other code sees.
         ("grade", REWRITE + "\n\nother.__defaults__ = (1,)\n", "runs at import"),
         ("grade", REWRITE + "\n\nfunctools.cache = print\n", "runs at import"),

@@ -82,28 +82,26 @@ _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
 def scope_bindings(body: list[ast.stmt]) -> Counter[str]:
-    """How many statements of one scope's ``body`` bind each name (defs, imports, targets).
+    """How many times one scope's ``body`` binds each name (defs, imports, targets).
 
-    Statements under ``if``/``try``/``for``/``with`` count; nested functions,
-    classes, lambdas and comprehensions are scopes of their own and do not.
+    Bindings under ``if``/``try``/``for``/``with`` count, each one (a ``try`` whose
+    ``else`` defines the function again binds it twice); nested functions, classes,
+    lambdas and comprehensions are scopes of their own and do not.
     """
     counts: Counter[str] = Counter()
-    for stmt in body:
-        names: set[str] = set()
-        todo: list[ast.AST] = [stmt]
-        while todo:
-            node = todo.pop()
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-                names.add(node.name)
-                todo.extend(node.decorator_list)
-                continue
-            if isinstance(node, ast.Import | ast.ImportFrom):
-                names.update((a.asname or a.name).split(".")[0] for a in node.names)
-            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del):
-                names.add(node.id)
-            if not isinstance(node, _SCOPES + _COMPREHENSIONS):
-                todo.extend(ast.iter_child_nodes(node))
-        counts.update(names)
+    todo: list[ast.AST] = list(body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            counts[node.name] += 1
+            todo.extend(node.decorator_list)
+            continue
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            counts.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del):
+            counts[node.id] += 1
+        if not isinstance(node, _SCOPES + _COMPREHENSIONS):
+            todo.extend(ast.iter_child_nodes(node))
     return counts
 
 
