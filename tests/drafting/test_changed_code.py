@@ -78,3 +78,10 @@ def test_broken_source_does_not_crash_and_still_yields_names(
 @pytest.mark.parametrize(("line", "end_line"), [(0, 3), (-5, 2), (40, 50), (3, 1)])
 def test_lines_outside_the_source_give_nothing(line: int, end_line: int) -> None:
     assert changed_code("def f():\n    g()\n", line, end_line, {1, 2}) == NOTHING_CHANGED
+
+
+def test_lines_are_numbered_as_the_ast_numbers_them() -> None:
+    # A form feed ends a line for str.splitlines only: counted, the changed line 4 of
+    # the module read line 3's code.
+    source = '"""Mod.\x0c"""\ndef f(x):\n    old_helper(x)\n    return new_helper(x)\n'
+    assert changed_code(source, 2, 4, {4}) == ChangedCode(frozenset({"new_helper"}))

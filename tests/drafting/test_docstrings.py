@@ -154,6 +154,12 @@ def test_params_mismatch(symbol: str, docstring: str, problem: str | None) -> No
             id="crlf kept",
         ),
         pytest.param(
+            "def f():\r\n    return 1\r\n",
+            {"f": "Two lines.\n\nThe second."},
+            'def f():\r\n    """Two lines.\r\n\r\n    The second.\r\n    """\r\n    return 1\r\n',
+            id="crlf inside a multi-line docstring too",
+        ),
+        pytest.param(
             "def f():\n    pass\n",
             {"f": 'Say "hi" \\ end with a quote "'},
             'def f():\n    """Say "hi" \\\\ end with a quote \\""""\n    pass\n',

@@ -68,7 +68,10 @@ TESTS: dict[str, str] = {
         "    assert os.environ['HOME'].endswith('home')\n"
         "    assert envcheck(2) == 4\n    assert envcheck(-2) == 0\n"
     ),
-    "hang": "import time\n\nfrom pkg.hang import hang\n\n\ndef test_it():\n    time.sleep(600)\n",
+    "hang": (
+        "import time\n\nfrom pkg.hang import hang\n\n\n"
+        "def test_it():\n    time.sleep(600)\n    assert hang(1) == 2\n"
+    ),
 }
 
 #: How each case's answer is wrapped: reasoning blocks, prose, fences.
@@ -122,6 +125,7 @@ def test_good_tests_are_accepted_and_bad_ones_rejected_with_the_reason(
         assert draft["status"] == "accepted", (case, draft["stages"])
         assert [s["name"] for s in draft["stages"]] == [
             "parses",
+            "test-code",
             "imports",
             "passes",
             "coverage",

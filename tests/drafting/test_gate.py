@@ -122,3 +122,61 @@ def test_gate_and_signature_settings_are_validated() -> None:
     with pytest.raises(TtabotError, match="parameter-refactors"):
         settings_from_table({"draft": {"parameter-refactors": "rewrite"}}, "test")
     assert gate_docstring("One.\n\nTwo.\n\nThree.", None, max_lines=4).text is None
+
+
+@pytest.mark.parametrize(
+    ("name", "raw"),
+    [pytest.param(n, a, id=n) for n, a in sorted(bad_answers.hostile_docstrings(DOC).items())],
+)
+def test_hostile_wrappings_and_smuggled_text_are_rejected(name: str, raw: str) -> None:
+    check = validate.check_docstrings(MODULE, {"restock": raw}, ["restock"])
+    assert check.accepted == (), name
+    assert check.failed_stage == {"restock": "docstring-text"}, check.rejected
+    assert check.proposed == MODULE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Add stock.\n\nReturns:\n    The new count, e.g. ``a < b`` holds.",
+        "Add stock (see <https://example.org/stock>).",
+        "Add stock.\n\nExamples:\n    >>> print('a\\n\\nb')\n    a\n    <BLANKLINE>\n    b",
+        "Add stock.\n\nThis keeps the global settings as they are.",
+        "Add stock for caf\u00e9s and \u00fcber-shops \u2014 and emoji \U0001f4e6.",
+        "Add stock in two steps:\nfirst count them, then add them.",
+    ],
+)
+def test_plain_text_near_the_new_rules_still_passes(text: str) -> None:
+    assert gate_docstring(text, definition(), max_lines=60) == (text, "", "")
+
+
+NUMPY_DOC = (
+    "Add stock of an item.\n\nParameters\n----------\nitem : Item\n    The item.\n"
+    "count : int\n    How many."
+)
+SPHINX_DOC = "Add stock of an item.\n\n:param item: The item.\n:param count: How many."
+
+
+@pytest.mark.parametrize(
+    ("style", "raw"),
+    [("google", NUMPY_DOC), ("google", SPHINX_DOC), ("numpy", DOC), ("sphinx", DOC)],
+)
+def test_a_docstring_in_another_style_than_asked_is_rejected(style: str, raw: str) -> None:
+    check = validate.check_docstrings(MODULE, {"restock": raw}, ["restock"], style=style)
+    assert check.accepted == ()
+    assert check.failed_stage == {"restock": "docstring-text"}
+    assert f"this module's style is {style}" in check.rejected["restock"]
+
+
+@pytest.mark.parametrize(
+    ("style", "raw"),
+    [
+        ("google", DOC),
+        ("numpy", NUMPY_DOC),
+        ("sphinx", SPHINX_DOC),
+        ("sphinx", "Add stock.\n\nNote:\n    Stock is never negative."),  # no parameter section
+        ("numpy", "Add stock."),
+    ],
+)
+def test_a_docstring_in_the_style_asked_passes(style: str, raw: str) -> None:
+    assert gate_docstring(raw, definition(), 60, style) == (raw, "", "")

@@ -85,6 +85,7 @@ def test_a_signal_stops_the_sandbox_removes_the_copy_and_exits_with_one_line(
         f"    subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)', {token!r}])\n"
         "    pathlib.Path('started').touch()\n"
         "    time.sleep(600)\n"
+        "    assert add\n"
     )
 
     def respond(model: str, body: Any) -> Reply:

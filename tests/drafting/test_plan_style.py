@@ -95,3 +95,14 @@ def test_a_fenced_example_inside_the_code_is_kept() -> None:
     assert answers.parse_code(data, "") == code
     assert answers.parse_code({"code": code}, "") == code
     assert answers.parse_code(None, f"Here it is:\n```python\n{code}```\nDone.") == code
+
+
+def test_the_definition_shown_is_the_one_the_ast_names_despite_form_feeds() -> None:
+    from ttabot.drafting.plan import definition_source
+    from ttabot.records import Category, Finding, TaskKind
+
+    source = '"""Mod.\x0c\x0c"""\n\n\ndef keep(x):\n    return x\n\n\ndef f(x):\n    return -x\n'
+    finding = Finding(
+        Category.DOCS_MISSING, "m.py", "f", 8, 9, TaskKind.DOCUMENTATION, "f is undocumented"
+    )
+    assert definition_source(source, finding) == "def f(x):\n    return -x"

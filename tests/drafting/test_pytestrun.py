@@ -77,6 +77,20 @@ def test_rounds_rerun_one_test_in_one_process_with_its_fixtures_set_up_anew(
     assert ran == {"test_fixtures_are_set_up_anew_each_round": [("PASSED", "")] * 3}
 
 
+def test_node_ids_named_once_run_in_the_first_round_only(project: Path) -> None:
+    (project / "tests" / "test_once.py").write_text(
+        "RUNS = []\n\n\ndef test_new():\n    assert True\n\n\n"
+        "def test_old():\n    RUNS.append(1)\n    assert len(RUNS) == 1\n"
+    )
+    new, old = "tests/test_once.py::test_new", "tests/test_once.py::test_old"
+    args = pytest_argv([new, old], rounds=3, once=[old])
+    with project_copy(project, {}, environ=ENV, timeout=60, python=sys.executable) as box:
+        result, _ = box.python(args)
+    assert result.returncode == 0, result.output
+    ran = outcomes(result.output, "tests/test_once.py")
+    assert ran == {"test_new": [("PASSED", "")] * 3, "test_old": [("PASSED", "")]}
+
+
 ONCE_ONLY = """\
 from pkg.calc import clamp
 

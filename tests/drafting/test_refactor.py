@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import pytest
 
 from ttabot.config import CheckSettings
@@ -52,3 +54,87 @@ def test_replace_definition_keeps_a_docstring_the_rewrite_dropped() -> None:
     assert (
         out == 'def f(x):\n    """Return x.\n\n    Args:\n        x: X.\n    """\n    return +x\n'
     )
+
+
+BRANCHY = (
+    "import functools\n\nLIMIT = 10\n\n\ndef other(a, b):\n    return a\n\n\n"
+    "@functools.cache\ndef grade(n):\n"
+    + "".join(f"    if n == {i}:\n        return {i}\n" for i in range(10))
+    + "    return -1\n\n\nclass K:\n    def __init__(self, x):\n        self.x = x\n\n"
+    "    def m(self, n):\n"
+    + "".join(f"        if n == {i}:\n            return {i}\n" for i in range(10))
+    + "        return -1\n"
+)
+REWRITE = "@functools.cache\ndef grade(n):\n    return n if 0 <= n < 10 else -1\n"
+METHOD = "def m(self, n):\n    return n if 0 <= n < 10 else -1\n"
+
+
+@pytest.mark.parametrize(
+    ("symbol", "code", "why"),
+    [
+        # A second definition wins at run time: the checked first one is a decoy.
+        ("grade", REWRITE + "\n\ndef grade(*args, **kwargs):\n    return -1\n", "grade"),
+        ("grade", REWRITE + "\n\ngrade = functools.lru_cache(grade)\n", "grade"),
+        # Another public function of the module, redefined with another signature.
+        ("grade", REWRITE + "\n\ndef other(a):\n    return a\n", "other"),
+        ("grade", REWRITE + "\n\nLIMIT = 11\n", "LIMIT"),
+        ("grade", REWRITE + "\n\ndef len(x):\n    return 0\n", "len"),
+        # Decorators are part of how a function is called: dropped, added or changed.
+        ("grade", REWRITE.replace("@functools.cache\n", ""), "decorators"),
+        ("grade", "@property\n" + REWRITE, "decorators"),
+        ("K.m", "@staticmethod\n" + METHOD, "decorators"),
+        ("K.m", METHOD + "\ndef __init__(self):\n    self.x = 0\n", "__init__"),
+        # One statement, two definitions: the checked one, and the one that wins.
+        (
+            "grade",
+            "try:\n" + textwrap.indent(REWRITE, "    ") + "except ImportError:\n    pass\n"
+            "else:\n    def grade(*args, **kwargs):\n        return -1\n",
+            "grade",
+        ),
+        # A statement that runs at import and changes what other code sees.
+        ("grade", REWRITE + "\n\nother.__defaults__ = (1,)\n", "runs at import"),
+        ("grade", REWRITE + "\n\nfunctools.cache = print\n", "runs at import"),
+        ("grade", REWRITE + "\n\nif True:\n    del other\n", "runs at import"),
+    ],
+)
+def test_a_rewrite_that_changes_the_modules_interface_fails_the_signature_stage(
+    symbol: str, code: str, why: str
+) -> None:
+    from ttabot.drafting.validate import check_refactor_code
+
+    proposed = replace_definition(BRANCHY, symbol, code)
+    result = check_refactor_code(BRANCHY, proposed, symbol, CheckSettings())
+    assert not result.accepted
+    assert [s.name for s in result.stages] == ["parses", "signature"]
+    assert why in result.reason
+
+
+@pytest.mark.parametrize(
+    ("symbol", "code"),
+    [
+        ("grade", REWRITE),
+        (
+            "grade",
+            REWRITE + "\n\n_TABLE = dict(enumerate(range(10)))\n\n\ndef _helper(n):\n    pass\n",
+        ),
+        ("K.m", METHOD + "\ndef _lookup(self, n):\n    return n\n"),
+    ],
+)
+def test_a_rewrite_with_new_private_helpers_passes_the_signature_stage(
+    symbol: str, code: str
+) -> None:
+    from ttabot.drafting.validate import check_refactor_code
+
+    proposed = replace_definition(BRANCHY, symbol, code)
+    result = check_refactor_code(BRANCHY, proposed, symbol, CheckSettings())
+    assert result.accepted, result.reason
+
+
+def test_replace_definition_numbers_lines_as_python_does() -> None:
+    # Form feeds and \u2028 end a line for str.splitlines but not for the AST: counted,
+    # they made the rewrite land above the definition and left the old one in place.
+    source = (
+        '"""Mod.\x0c\x0c\u2028"""\n\n\ndef keep(x):\n    return x\n\n\ndef f(x):\n    return x\n'
+    )
+    out = replace_definition(source, "f", "def f(x):\n    return -x\n")
+    assert out == source.replace("def f(x):\n    return x\n", "def f(x):\n    return -x\n")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ast
 
+import pytest
+
 from ttabot.drafting.testmerge import defined_names, merge, split_answer
 
 EXISTING = '''\
@@ -153,3 +155,79 @@ def test_nesting_past_the_parser_in_refactors_styles_and_old_versions_is_no_cras
         assert not check.accepted and check.reason == "nested too deeply for the parser"
         assert style_counts(deep) == {"google": 0, "numpy": 0, "sphinx": 0}
         assert dotted_names(deep.encode()) is None
+
+
+def test_characters_str_splitlines_breaks_on_do_not_move_the_merge() -> None:
+    # Form feeds (and \x1c, \u2028, ...) end a line for str.splitlines, not for Python:
+    # counted as lines, they moved the main-block cut up into test_inside, whose last
+    # asserts then became the end of the new test's body.
+    existing = (
+        '"""Tests.\x0c\x0c\x0c\x0c\u2028\u2028"""\nfrom pkg.calc import clamp\n\n\n'
+        "def test_inside():\n    assert clamp(3) == 3\n    assert clamp(5) == 5\n"
+        "    assert clamp(7) == 7\n\n\n"
+        'if __name__ == "__main__":\n    pass\n'
+    )
+    answer = split_answer("import sys\n# \x0c\u2028\n\n\ndef test_new():\n    assert sys\n")
+    merged = merge(existing, answer, ["test_new"])
+    tree = ast.parse(merged)
+    inside = next(n for n in tree.body if getattr(n, "name", "") == "test_inside")
+    assert isinstance(inside, ast.FunctionDef) and len(inside.body) == 3
+    new = next(n for n in tree.body if getattr(n, "name", "") == "test_new")
+    assert isinstance(new, ast.FunctionDef) and len(new.body) == 1
+    assert merged.startswith(
+        '"""Tests.\x0c\x0c\x0c\x0c\u2028\u2028"""\nfrom pkg.calc import clamp\nimport sys\n'
+    )
+
+
+def test_a_crlf_test_module_stays_crlf() -> None:
+    existing = "import os\r\n\r\n\r\ndef test_old():\r\n    assert os\r\n"
+    merged = merge(
+        existing, split_answer("import sys\n\n\ndef test_new():\n    assert sys\n"), ["test_new"]
+    )
+    assert merged == (
+        "import os\r\nimport sys\r\n\r\n\r\ndef test_old():\r\n    assert os\r\n\r\n\r\n"
+        "def test_new():\r\n    assert sys\r\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("test", "checks"),
+    [
+        ("def test_x():\n    assert f()\n", True),
+        ("def test_x(self):\n    self.assertEqual(f(), 1)\n", True),
+        ("def test_x(m):\n    f(m)\n    m.assert_called_once_with(1)\n", True),
+        ("def test_x():\n    with pytest.raises(ValueError):\n        f()\n", True),
+        ("def test_x(page):\n    f(page)\n    expect(page).to_have_title('x')\n", True),
+        ("def test_x():\n    helper()\n", True),  # the helper asserts
+        ("def test_x():\n    f()\n", False),
+        ("def test_x():\n    try:\n        f()\n    except Exception:\n        pass\n", False),
+        ("def test_x():\n    print(f())\n", False),
+    ],
+)
+def test_a_test_asserts_something_itself_or_through_its_helpers(test: str, checks: bool) -> None:
+    from ttabot.drafting.testmerge import asserts_something
+
+    parts = split_answer(f"import pytest\n\n\ndef helper():\n    assert f()\n\n\n{test}")
+    assert asserts_something(parts, "test_x") is checks
+
+
+@pytest.mark.parametrize(
+    ("support", "change"),
+    [
+        ("LOW = 1", None),
+        ("try:\n    import numpy\nexcept ImportError:\n    numpy = None", None),
+        ("def make():\n    return 1", None),
+        ("LOW = m.f.__defaults__ = (1,)", "LOW = m.f.__defaults__ = (1,)"),
+        ("if True:\n    m.LIMIT = 2\n    LOW = 1", "if True:"),
+        ("for LOW in [1]:\n    pass", "for LOW in [1]:"),
+    ],
+)
+def test_module_level_code_a_test_needs_may_only_define_names(
+    support: str, change: str | None
+) -> None:
+    from ttabot.drafting.testmerge import import_time_change
+
+    parts = split_answer(
+        f"import m\n\n{support}\n\n\ndef test_x():\n    assert LOW or make or numpy\n"
+    )
+    assert import_time_change(parts, "test_x") == change

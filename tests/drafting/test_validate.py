@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import pytest
+
 from ttabot.drafting.pytestrun import rounds_of
 from ttabot.drafting.sandbox import RunResult
 from ttabot.drafting.testmerge import split_answer
-from ttabot.drafting.testrun import check_each_test, outcomes
+from ttabot.drafting.testrun import check_each_test, context_of, outcomes
 
 PATH = "tests/test_m.py"
 ANSWER = (
@@ -252,3 +254,116 @@ def test_a_case_that_stops_passing_on_the_reruns_is_flaky_whatever_its_siblings_
     assert box.rounds[-1] == 2
     for why in result.dropped.values():
         assert why.startswith("failed on a rerun (flaky): passed 2 of 4 (2 cases, 2 rounds)")
+
+
+@pytest.mark.parametrize(
+    ("context", "name", "mine"),
+    [
+        ("test_calc.test_low", "test_low", True),
+        ("tests.test_calc.TestClamp.test_low", "TestClamp", True),
+        ("tests.test_calc.TestClamp.TestInner.test_low", "TestClamp", True),
+        # A test named like its module, or its package, gets no other test's lines.
+        ("test_calc.test_low", "test_calc", False),
+        ("tests.test_calc.test_low", "tests", False),
+        ("tests.test_calc.TestClamp.test_low", "test_low_2", False),
+        ("tests.test_calc.TestClamp.test_low", "test_calc", False),
+    ],
+)
+def test_a_coverage_context_belongs_to_its_own_test_only(
+    context: str, name: str, mine: bool
+) -> None:
+    assert context_of(context, name) is mine
+
+
+def test_passed_tests_are_read_in_run_order_once_each() -> None:
+    from ttabot.drafting.validate import passed_tests
+
+    output = (
+        "..F\n=== short test summary info ===\n"
+        "PASSED tests/test_a.py::test_b\n"
+        "PASSED tests/test_a.py::test_p[a b - c]\n"
+        "FAILED tests/test_a.py::test_c - assert 1 == 2\n"
+        "PASSED tests/test_a.py::test_b\n"
+        "SKIPPED [1] tests/test_a.py:9: later\n"
+    )
+    assert passed_tests(output) == ("tests/test_a.py::test_b", "tests/test_a.py::test_p[a b - c]")
+
+
+def test_an_answer_with_very_many_tests_is_judged_on_the_first_ones_only() -> None:
+    # Each test is run alone at least once: an answer of hundreds of tests would cost
+    # hundreds of pytest processes, and a maintainer would not take them all anyway.
+    from ttabot.drafting.testrun import MAX_TESTS
+
+    many = "from m import f\n" + "".join(
+        f"\n\ndef test_{i}():\n    assert f({i})\n" for i in range(MAX_TESTS + 7)
+    )
+    box = ScriptedSandbox(lambda name, run, alone: True)
+    result = check_each_test(
+        box,  # type: ignore[arg-type]
+        PATH,
+        "",
+        split_answer(many),
+        module="m.py",
+        changed=frozenset({3}),
+        baseline=frozenset(),
+        reruns=2,
+    )
+    assert len(result.kept) == MAX_TESTS
+    assert set(result.dropped) == {f"test_{i}" for i in range(MAX_TESTS, MAX_TESTS + 7)}
+    assert "only the first" in result.dropped[f"test_{MAX_TESTS}"]
+    alone = [nodes for nodes in box.runs if len(nodes) == 1]
+    assert len(alone) == MAX_TESTS
+
+
+def test_existing_tests_lost_beside_a_test_dropped_as_flaky_are_judged_again_without_it() -> None:
+    # The rounds run the kept tests and, once, the existing ones. test_flaky fails its
+    # second round (dropped) and test_old fails in that same run: it may have been
+    # test_flaky's doing, so the existing tests run again with test_good alone.
+    answer = (
+        "from m import f\n\n\ndef test_good():\n    assert f()\n\n\n"
+        "def test_flaky():\n    assert f()\n"
+    )
+
+    def script(name: str, run: int, alone: bool) -> bool:
+        if name == "test_flaky":
+            return run != 5
+        if name == "test_old":
+            return run not in (4, 5)
+        return True
+
+    box = ScriptedSandbox(script)
+    result = check_each_test(
+        box,  # type: ignore[arg-type]
+        PATH,
+        "",
+        split_answer(answer),
+        module="m.py",
+        changed=frozenset({3}),
+        baseline=frozenset(),
+        reruns=3,
+        existing_passed=(f"{PATH}::test_old",),
+    )
+    assert result.kept == ("test_good",), result.dropped
+    assert result.dropped["test_flaky"].startswith("failed on a rerun (flaky)")
+    assert [s.name for s in result.stages][-2:] == ["reruns", "existing"]
+    assert box.runs[-1] == [f"{PATH}::test_good", f"{PATH}::test_old"]
+
+
+def test_too_many_existing_tests_for_one_command_line_run_as_their_module() -> None:
+    from ttabot.drafting.testrun import MAX_NODE_CHARS
+
+    many = tuple(f"{PATH}::test_old_{i}" for i in range(MAX_NODE_CHARS // 20))
+    box = ScriptedSandbox(lambda name, run, alone: True)
+    check_each_test(
+        box,  # type: ignore[arg-type]
+        PATH,
+        "",
+        split_answer("from m import f\n\n\ndef test_good():\n    assert f()\n"),
+        module="m.py",
+        changed=frozenset({3}),
+        baseline=frozenset(),
+        reruns=2,
+        existing_passed=many,
+    )
+    last = box.rounds and box.runs[-1]
+    assert last == [f"{PATH}::test_good"]  # the module path itself names no node

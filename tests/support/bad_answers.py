@@ -59,3 +59,34 @@ def leaking_test(name: str = "test_token_shown") -> str:
         "    assert os.environ.get('GITHUB_TOKEN') is None\n"
         "    open('stolen.txt', 'w').write(token)\n"
     )
+
+
+# --- hostile docstring answers: each must end rejected at stage docstring-text ----------
+
+
+def hostile_docstrings(docstring: str) -> dict[str, str]:
+    """``name -> answer``: wrappings and smuggled text the docstring gate must refuse."""
+    return {
+        "thinking tag": f"<thinking>The user wants a docstring.</thinking>\n{docstring}",
+        "reasoning tag": f"<reasoning>\nsay what it does\n</reasoning>\n{docstring}",
+        "docstring tag": f"<docstring>\n{docstring}\n</docstring>",
+        "curly apostrophe": f"Here\u2019s the docstring:\n\n{docstring}",
+        "here you go": f"Here you go:\n\n{docstring}",
+        "markdown label": f"**Docstring:**\n\n{docstring}",
+        "markdown heading": f"## Docstring\n\n{docstring}",
+        "postamble": f"{docstring}\n\nLet me know if you would like any changes!",
+        "hope it helps": f"{docstring}\n\nI hope this helps.",
+        "about itself": f"{docstring}\n\nThis docstring follows the Google style guide.",
+        "style named": f"{docstring}\n\n(Google-style docstring, as requested.)",
+        "tilde fence": f"~~~\n{docstring}\n~~~",
+        "bidi override": docstring.replace(".", ".\u202e", 1),
+        "zero-width space": docstring.replace(" ", " \u200b", 1),
+        "nul": docstring.replace(".", ".\x00", 1),
+        "escape": docstring.replace(".", ".\x1b[2J", 1),
+        "compound import": f"{docstring}\n\nif True: import os",
+        "compound assignment": f"{docstring}\n\nfor name in dir(): x = name",
+        "walrus": f"{docstring}\n\n(x := 1)",
+        "one long line": docstring + " " + "word " * 2000,
+        "json again": json.dumps({"docstring": docstring}),
+        "json list": json.dumps([docstring]),
+    }

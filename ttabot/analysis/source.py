@@ -12,6 +12,7 @@ from typing import NamedTuple
 # Python's tokenizer ends lines only at \r\n, \r and \n; str.splitlines() also
 # splits at \x0c, \x1c, \u2028... and would shift line numbers against the AST.
 _NEWLINE = re.compile(r"\r\n|\r|\n")
+_NEWLINE_KEPT = re.compile(r"(\r\n|\r|\n)")
 
 
 class SourceError(Exception):
@@ -64,6 +65,15 @@ def _plain(message: str) -> str:
 def split_lines(text: str) -> tuple[str, ...]:
     """The lines of ``text`` numbered as Python numbers them, with a placeholder at 0."""
     return ("", *_NEWLINE.split(text))
+
+
+def lines_with_ends(text: str) -> list[str]:
+    """The lines of ``text`` as Python numbers them, each with its own line end."""
+    parts = _NEWLINE_KEPT.split(text)  # text, end, text, end, ..., text
+    lines = [
+        parts[i] + (parts[i + 1] if i + 1 < len(parts) else "") for i in range(0, len(parts), 2)
+    ]
+    return lines[:-1] if lines and not lines[-1] else lines
 
 
 def parse_python(source: str | bytes, filename: str = "<unknown>") -> ast.Module:

@@ -15,6 +15,8 @@ import tokenize
 from collections.abc import Collection
 from typing import NamedTuple
 
+from ttabot.analysis.source import split_lines
+
 #: Names too common to say what a test module is about.
 _COMMON = frozenset(keyword.kwlist) | frozenset(dir(builtins)) | {"self", "cls"}
 #: Parts of names whose use in a synchronous function means it handles awaitables:
@@ -46,7 +48,7 @@ def changed_code(source: str, line: int, end_line: int, marks: Collection[int]) 
     the whole body counts as changed (a new function). Names on the ``def``
     line itself are not counted; a signature's further lines are.
     """
-    lines = source.splitlines()[line - 1 : end_line] if line >= 1 else []
+    lines = list(split_lines(source)[line : end_line + 1]) if line >= 1 else []
     if not lines:
         return NOTHING_CHANGED
     body = range(line + 1, line + len(lines))

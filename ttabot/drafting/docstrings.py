@@ -57,6 +57,13 @@ _STYLE_MARKS: Mapping[str, re.Pattern[str]] = {
     "sphinx": re.compile(r":(param|returns?|raises?|rtype|type)\b"),
 }
 
+# The sections that document parameters, returns and raises: what tells one style from another.
+_PARAMETER_MARKS: Mapping[str, re.Pattern[str]] = {
+    "google": re.compile(r"^[ \t]*(Args|Arguments|Returns|Raises|Yields):[ \t]*$", re.M),
+    "numpy": _STYLE_MARKS["numpy"],
+    "sphinx": _STYLE_MARKS["sphinx"],
+}
+
 _GOOGLE_SECTION = re.compile(
     r"^(\s*)(Args|Arguments|Parameters|Params|Keyword Args|Keyword Arguments|Other Parameters):\s*$"
 )
@@ -81,6 +88,11 @@ def style_counts(source: str) -> dict[str, int]:
     except SyntaxError:
         docs = []
     return {s: sum(bool(mark.search(d)) for d in docs) for s, mark in _STYLE_MARKS.items()}
+
+
+def styles_shown(docstring: str) -> frozenset[str]:
+    """The styles whose parameter, return or raise sections ``docstring`` uses."""
+    return frozenset(s for s, mark in _PARAMETER_MARKS.items() if mark.search(docstring))
 
 
 def dominant_style(counts: Mapping[str, int]) -> str | None:
@@ -229,16 +241,19 @@ def strip_docstrings(tree: ast.AST) -> str:
     return ast.dump(tree, include_attributes=False)
 
 
-def docstring_literal(text: str, indent: str) -> str:
-    """``text`` as a triple-quoted literal whose continuation lines sit at ``indent``."""
+def docstring_literal(text: str, indent: str, newline: str = "\n") -> str:
+    """``text`` as a triple-quoted literal whose continuation lines sit at ``indent``.
+
+    Its lines end with ``newline``, the file's own (a CRLF file gets no LF line).
+    """
     text = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
     if text.endswith('"'):
         text = text[:-1] + '\\"'
     lines = text.splitlines() or [""]
     if len(lines) == 1:
         return f'"""{lines[0]}"""'
-    rest = "\n".join(indent + line if line.strip() else "" for line in lines[1:])
-    return f'"""{lines[0]}\n{rest}\n{indent}"""'
+    rest = newline.join(indent + line if line.strip() else "" for line in lines[1:])
+    return f'"""{lines[0]}{newline}{rest}{newline}{indent}"""'
 
 
 def insert_docstrings(source: str, docstrings: Mapping[str, str]) -> str:

@@ -17,7 +17,7 @@ import textwrap
 from typing import NamedTuple
 
 from ttabot.analysis.source import parse_python
-from ttabot.drafting.docstrings import strip_docstrings
+from ttabot.drafting.docstrings import strip_docstrings, styles_shown
 
 Definition = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
 
@@ -28,12 +28,33 @@ CLEANED_QUOTES = "quotes"
 
 _WHOLE_FENCE = re.compile(r"```[ \t]*[\w+-]*[ \t]*\n(.*?)\n?[ \t]*```", re.DOTALL)
 _PREAMBLE = re.compile(
-    r"^(sure|certainly|of course|absolutely|okay|ok|here is|here's|here are|below is|"
-    r"i have|i've|i will|i'll|as requested|great)\b",
+    r"^(sure|certainly|of course|absolutely|okay|ok|here is|here's|here are|here you go|"
+    r"below is|alright|got it|no problem|"
+    r"hello|thanks|thank you|let me|let's|i'm|i've|i'll|i'd|as requested|great)\b",
     re.IGNORECASE,
 )
+# The model speaking to whoever asked, anywhere in the text: a docstring never does.
+_CHAT_VOICE = re.compile(
+    r"\b(let me know|feel free to|hope (this|that|it) helps|happy to help|"
+    r"I(?:'ve| have) (added|written|updated|included|kept)|I (added|wrote|updated)|"
+    # talk about the answer itself: "This docstring follows ...", "a Google-style docstring"
+    r"(this|the above|above|the updated|updated) docstring|"
+    r"(google|numpy|sphinx|rest)[- ]style docstring)\b",
+    re.IGNORECASE,
+)
+# Markdown a chat answer starts with: a heading or a bold label ("## Docstring", "**Docstring:**").
+_MARKDOWN_START = re.compile(r"^(#{1,6}\s|\*\*[^*]+(:\*\*|\*\*:)$)")
+# A tag that opens the answer and is closed later: <thinking>…</thinking>, <docstring>…</docstring>.
+# (A placeholder such as "<body>", a repr such as "<enum 'Color'>" or an HTML example further
+# down is docstring text.)
+_TAG_PAIR = re.compile(r"\A[ \t]*<([A-Za-z][\w-]*)>.*?</\1>", re.S)
+_FENCE_LINE = re.compile(r"^[ \t]*(```|~~~)", re.M)
+#: Characters per allowed line: a docstring of one endless line is over-long too.
+_CHARS_PER_LINE = 100
 _DEF_LINE = re.compile(r"^(async\s+def|def|class)\s+\w+\s*[(:]")
 _CODE_STATEMENTS = (ast.Import, ast.ImportFrom, ast.Assign, ast.AugAssign)
+# A one-line compound statement ("if True: import os") is code whatever its body holds.
+_COMPOUND_STATEMENTS = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith)
 
 
 class GateResult(NamedTuple):
@@ -48,18 +69,29 @@ def _reject(reason: str) -> GateResult:
     return GateResult(None, reason)
 
 
-def gate_docstring(raw: str, definition: Definition | None, max_lines: int) -> GateResult:
+def gate_docstring(
+    raw: str, definition: Definition | None, max_lines: int, style: str | None = None
+) -> GateResult:
     """Judge a drafted docstring ``raw`` for ``definition`` (the node it will go on).
 
     Returns the text to insert (cleaned only when exactly extractable) or a
-    reason to reject it; ``max_lines`` bounds the docstring's length.
+    reason to reject it; ``max_lines`` bounds the docstring's length, and a
+    ``style`` (google, numpy, sphinx) is the one its sections must be written in.
     """
     text = raw.strip()
     cleaned = ""
     if not text:
         return _reject("the docstring is empty")
-    if re.search(r"</?think\b", text, re.IGNORECASE):
+    if re.search(r"</?(think|reason)", text, re.IGNORECASE):
         return _reject("the docstring holds a <think> reasoning block")
+    tag = _TAG_PAIR.search(text)
+    if tag is not None:
+        return _reject(f"the docstring is wrapped in a markup tag (<{tag.group(1)}>), not text")
+    hidden = next((c for c in text if not (c.isprintable() or c in "\n\r\t")), None)
+    if hidden is not None:
+        return _reject(
+            f"the docstring holds an invisible or control character (U+{ord(hidden):04X})"
+        )
     fence = _WHOLE_FENCE.fullmatch(text)
     if fence is not None:
         text, cleaned = fence.group(1).strip(), CLEANED_FENCE
@@ -71,10 +103,20 @@ def gate_docstring(raw: str, definition: Definition | None, max_lines: int) -> G
         cleaned = f"{cleaned}+{how}" if cleaned else how
         if not text.strip():
             return _reject("the docstring is empty")
-    problem = _problem(text, max_lines)
+    problem = _problem(text, max_lines) or _other_style(text, style)
     if problem:
         return _reject(problem)
     return GateResult(_dedent(text), "", cleaned)
+
+
+def _other_style(text: str, style: str | None) -> str | None:
+    """Why ``text``'s sections are not written in ``style``, or None."""
+    others = sorted(styles_shown(text) - {style}) if style else []
+    if not others:
+        return None
+    return (
+        f"the docstring is written in {' and '.join(others)} style; this module's style is {style}"
+    )
 
 
 def _from_code(text: str, definition: Definition | None) -> tuple[str, str] | GateResult | None:
@@ -98,7 +140,9 @@ def _from_code(text: str, definition: Definition | None) -> tuple[str, str] | Ga
             if re.search(r"\"\"\"|'''", inner):
                 return _reject(_NESTED)
             return inner, CLEANED_QUOTES
-        return None  # a one-word docstring ("Area.") parses as an expression: prose
+        if isinstance(value, ast.Dict | ast.List):  # {"docstring": "..."} sent as the text
+            return _reject("the docstring is a JSON object or list, not text")
+        return None  # terse docstrings parse as expressions: "Area", "self + other"
     if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
         if definition is None or stmt.name != definition.name:
             return _reject(_CODE)
@@ -124,8 +168,10 @@ _NESTED = "the docstring holds triple quotes"
 
 
 def _is_code(stmt: ast.stmt) -> bool:
-    if isinstance(stmt, _CODE_STATEMENTS):
+    if isinstance(stmt, _CODE_STATEMENTS + _COMPOUND_STATEMENTS):
         return True
+    if isinstance(stmt, ast.Expr):
+        return any(isinstance(node, ast.NamedExpr) for node in ast.walk(stmt))  # (x := 1)
     if isinstance(stmt, ast.AnnAssign):
         return stmt.value is not None  # "width : float" is a NumPy parameter line
     return isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
@@ -134,9 +180,21 @@ def _is_code(stmt: ast.stmt) -> bool:
 def _problem(text: str, max_lines: int) -> str | None:
     """Why ``text`` is not plain docstring text, or None."""
     first = text.splitlines()[0].strip()
-    if _PREAMBLE.match(first):
+    paragraphs = re.split(r"\n[ \t]*\n", text.strip())
+    if _PREAMBLE.match(first.replace("\u2019", "'")) or (
+        # "The updated docstring:", "Docstring for `area`:" - a line introducing the rest
+        len(paragraphs) > 1
+        and "\n" not in paragraphs[0]
+        and first.endswith(":")
+        and "docstring" in first.lower()
+    ):
         return f"the docstring starts with chat prose ({first[:60]!r}), not the summary line"
-    if "```" in text:
+    if _MARKDOWN_START.match(first):
+        return f"the docstring starts with Markdown ({first[:60]!r}), not the summary line"
+    voice = _CHAT_VOICE.search(text.replace("\u2019", "'"))
+    if voice is not None:
+        return f"the docstring holds chat prose ({voice.group()!r}), not documentation"
+    if "```" in text or _FENCE_LINE.search(text):
         return "the docstring holds a Markdown fence"
     if '"""' in text or "'''" in text:
         return _NESTED
@@ -147,6 +205,11 @@ def _problem(text: str, max_lines: int) -> str | None:
     count = len(text.splitlines())
     if count > max_lines:
         return f"the docstring has {count} lines, more than draft.max-docstring-lines ({max_lines})"
+    if len(text) > max_lines * _CHARS_PER_LINE:
+        return (
+            f"the docstring has {len(text)} characters, more than {_CHARS_PER_LINE} per line "
+            f"of draft.max-docstring-lines ({max_lines})"
+        )
     return None
 
 

@@ -18,7 +18,8 @@ _Def = Union[cst.FunctionDef, cst.ClassDef]  # noqa: UP007 - a runtime alias for
 def insert_docstrings(source: str, docstrings: Mapping[str, str]) -> str:
     """See :func:`ttabot.drafting.docstrings.insert_docstrings`."""
     module = cst.parse_module(source)
-    return module.visit(_Inserter(docstrings, module.default_indent)).code
+    inserter = _Inserter(docstrings, module.default_indent, module.default_newline)
+    return module.visit(inserter).code
 
 
 def _docstring_of(stmt: cst.BaseStatement | cst.BaseSmallStatement) -> cst.SimpleString | None:
@@ -37,10 +38,13 @@ def _is_empty(string: cst.SimpleString) -> bool:
 class _Inserter(cst.CSTTransformer):
     """Adds a docstring to each definition whose dotted name is a key of ``docstrings``."""
 
-    def __init__(self, docstrings: Mapping[str, str], default_indent: str) -> None:
+    def __init__(
+        self, docstrings: Mapping[str, str], default_indent: str, newline: str = "\n"
+    ) -> None:
         super().__init__()
         self.docstrings = docstrings
         self.default_indent = default_indent
+        self.newline = newline
         self.names: list[str] = []
         self.indents: list[str] = []
 
@@ -84,7 +88,7 @@ class _Inserter(cst.CSTTransformer):
         own = body.indent if isinstance(body, cst.IndentedBlock) else None
         indent = "".join(self.indents) + (own if own is not None else self.default_indent)
         doc = cst.SimpleStatementLine(
-            body=[cst.Expr(cst.SimpleString(docstring_literal(text, indent)))]
+            body=[cst.Expr(cst.SimpleString(docstring_literal(text, indent, self.newline)))]
         )
         if isinstance(body, cst.IndentedBlock):
             stmts = list(body.body)

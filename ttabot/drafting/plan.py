@@ -19,6 +19,7 @@ from itertools import groupby
 from typing import Any
 
 from ttabot.analysis.paths import is_test_file
+from ttabot.analysis.source import split_lines
 from ttabot.categories import TASK_FOR_CATEGORY
 from ttabot.config import Settings
 from ttabot.drafting import prompts, refactor
@@ -126,7 +127,7 @@ def definition_source(source: str, finding: Finding, marks: frozenset[int] = fro
         end = node.end_lineno or node.lineno
     else:
         start, end = finding.line, finding.end_line
-    lines = source.splitlines()[start - 1 : end]
+    lines = split_lines(source)[start : end + 1]  # as the AST numbers them
     out = [
         f"{line}  # changed" if number in marks and line.strip() else line
         for number, line in enumerate(lines, start)

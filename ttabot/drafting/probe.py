@@ -131,7 +131,8 @@ def probe_argv(
     ``functions`` are the ``def`` lines of the functions holding changed lines.
     """
     settings = {"file": module_file, "functions": sorted(set(functions)), "out": out}
-    return ["-c", BOOTSTRAP, json.dumps(settings), *pytest_flags(tests, report="-rfE")]
+    # -rA: the baseline also learns which existing tests pass (they must still pass later).
+    return ["-c", BOOTSTRAP, json.dumps(settings), *pytest_flags(tests, report="-rA")]
 
 
 def read_probe(data: bytes) -> frozenset[int] | None:

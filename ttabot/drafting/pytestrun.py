@@ -20,7 +20,8 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 #: Runs pytest with two optional helpers: the rounds (``rounds`` > 1 runs every
-#: collected test that many times in this order: all of them, then all again; each
+#: collected test that many times in this order: all of them, then all again, but for
+#: the node ids in ``once``, which run in the first round only; each
 #: round ends with a full teardown, so module and session fixtures are set up anew,
 #: while module globals, as in a long test session, are not), and coverage, started
 #: before pytest (``from_start``) or around the test loop only.
@@ -47,8 +48,9 @@ def finish(cov):
 
 
 class TtabotRounds:
-    def __init__(self, rounds):
+    def __init__(self, rounds, once):
         self.rounds = rounds
+        self.once = set(once)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session):
@@ -56,8 +58,9 @@ class TtabotRounds:
             raise session.Interrupted(f"{session.testsfailed} error(s) during collection")
         if session.config.option.collectonly:
             return True
-        items = session.items
-        for _ in range(self.rounds):
+        for number in range(self.rounds):
+            # Tests named "once" (the module's existing ones) run in the first round only.
+            items = [i for i in session.items if number == 0 or i.nodeid not in self.once]
             for index, item in enumerate(items):
                 following = items[index + 1] if index + 1 < len(items) else None
                 item.config.hook.pytest_runtest_protocol(item=item, nextitem=following)
@@ -94,7 +97,7 @@ if measure:
     if not measure["from_start"]:
         plugins.append(TtabotCoverage(cov))
 if settings.get("rounds", 1) > 1:
-    plugins.append(TtabotRounds(settings["rounds"]))
+    plugins.append(TtabotRounds(settings["rounds"], settings.get("once", ())))
 if cov is not None and measure["from_start"]:
     cov.start()
     try:
@@ -128,16 +131,27 @@ def pytest_flags(nodes: Sequence[str], *, report: str = "-rA") -> list[str]:
 
 
 def pytest_argv(
-    nodes: Sequence[str], *, rounds: int = 1, measure: Measure | None = None, report: str = "-rA"
+    nodes: Sequence[str],
+    *,
+    rounds: int = 1,
+    measure: Measure | None = None,
+    report: str = "-rA",
+    once: Sequence[str] = (),
 ) -> list[str]:
     """``python`` arguments running pytest on ``nodes`` ``rounds`` times, optionally measured.
 
-    A plain run (one round, nothing measured) is ``-m pytest``, as a user types it.
+    Node ids in ``once`` run in the first round only. A plain run (one round,
+    nothing measured) is ``-m pytest``, as a user types it.
     """
     flags = pytest_flags(nodes, report=report)
     if rounds <= 1 and measure is None:
         return ["-m", "pytest", *flags]
-    settings = {"rounds": rounds, "coverage": measure._asdict() if measure else None}
+    settings: dict[str, object] = {
+        "rounds": rounds,
+        "coverage": measure._asdict() if measure else None,
+    }
+    if once:
+        settings["once"] = list(once)
     return ["-c", BOOTSTRAP, json.dumps(settings), *flags]
 
 

@@ -7,14 +7,17 @@ Pure functions over source text. The measures are ``ttabot check``'s own
 from __future__ import annotations
 
 import ast
+import builtins
 import inspect
 import textwrap
+from collections import Counter
 from dataclasses import dataclass
 
 from ttabot.analysis.complexity import mccabe_complexity, parameter_count
-from ttabot.analysis.source import parse_python
+from ttabot.analysis.source import lines_with_ends, parse_python
 from ttabot.config import CheckSettings
 from ttabot.drafting.docstrings import find_definition, insert_docstrings
+from ttabot.drafting.statements import defines_only, first_line
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,74 @@ def lowered(before: Measures, after: Measures, settings: CheckSettings) -> str |
     return "does not lower " + ", ".join(problems) if problems else None
 
 
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+def scope_bindings(body: list[ast.stmt]) -> Counter[str]:
+    """How many times one scope's ``body`` binds each name (defs, imports, targets).
+
+    Bindings under ``if``/``try``/``for``/``with`` count, each one (a ``try`` whose
+    ``else`` defines the function again binds it twice); nested functions, classes,
+    lambdas and comprehensions are scopes of their own and do not.
+    """
+    counts: Counter[str] = Counter()
+    todo: list[ast.AST] = list(body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            counts[node.name] += 1
+            todo.extend(node.decorator_list)
+            continue
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            counts.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del):
+            counts[node.id] += 1
+        if not isinstance(node, _SCOPES + _COMPREHENSIONS):
+            todo.extend(ast.iter_child_nodes(node))
+    return counts
+
+
+def interface_change(original: ast.Module, proposed: ast.Module, symbol: str) -> str | None:
+    """How a rewrite of ``symbol`` changes what its scope offers callers, or None.
+
+    The rewrite may add new names (helpers, tables) but not bind again a name its
+    scope (the module, or the class or function holding the symbol) already binds:
+    a second ``def`` of the symbol or ``symbol = wrap(symbol)`` would replace the
+    checked definition at run time, and a redefined neighbour changes another
+    function's signature. Nor may a new name shadow a builtin for the whole scope,
+    or the symbol's decorators change (``@staticmethod``, ``@property``, a cache).
+    """
+    old = find_definition(original, symbol)
+    new = find_definition(proposed, symbol)
+    if old is None or new is None:
+        return None  # the callers say so
+    if [ast.dump(d) for d in old.decorator_list] != [ast.dump(d) for d in new.decorator_list]:
+        return f"the decorators of {symbol} changed"
+    parent = symbol.rpartition(".")[0]
+    old_scope = find_definition(original, parent) if parent else original
+    new_scope = find_definition(proposed, parent) if parent else proposed
+    if old_scope is None or new_scope is None:
+        return None
+    added = Counter(ast.dump(n) for n in new_scope.body) - Counter(
+        ast.dump(n) for n in old_scope.body
+    )
+    for stmt in new_scope.body:
+        if ast.dump(stmt) in added and not defines_only(stmt):
+            return f"the rewrite adds a statement that runs at import: {first_line(stmt)!r}"
+    before, after = scope_bindings(old_scope.body), scope_bindings(new_scope.body)
+    again = sorted(name for name in after if after[name] > before.get(name, 0) and name in before)
+    if again:
+        return "the rewrite defines again what the code around it defines: " + ", ".join(again)
+    shadowed = sorted(name for name in after if name not in before and name in _BUILTINS)
+    if shadowed:
+        return "the rewrite defines names that shadow builtins: " + ", ".join(shadowed)
+    return None
+
+
+_BUILTINS = frozenset(dir(builtins))
+
+
 def replace_definition(source: str, symbol: str, code: str) -> str:
     """``source`` with ``symbol``'s definition (decorators included) replaced by ``code``.
 
@@ -87,7 +158,7 @@ def replace_definition(source: str, symbol: str, code: str) -> str:
         raise ValueError(f"{symbol} is not defined")
     start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
     end = node.end_lineno or node.lineno
-    lines = source.splitlines(keepends=True)
+    lines = lines_with_ends(source)  # as the AST numbers them (not at form feeds)
     first = lines[start - 1]
     indent = first[: len(first) - len(first.lstrip())]
     newline = "\r\n" if first.endswith("\r\n") else "\n"

@@ -308,11 +308,14 @@ class Sandbox:
         return self._modules[name]
 
     def pytest(
-        self, tests: Sequence[str], *, coverage_of: str | None = None
+        self, tests: Sequence[str], *, coverage_of: str | None = None, report: str = "-rfE"
     ) -> tuple[RunResult, list[str]]:
-        """Run pytest on ``tests`` (optionally under coverage, measuring ``coverage_of``)."""
+        """Run pytest on ``tests`` (optionally under coverage, measuring ``coverage_of``).
+
+        ``report`` is pytest's summary option: ``-rA`` lists the tests that passed too.
+        """
         # Our flags win over the project's addopts (e.g. --cov, -n) so runs are comparable.
-        pytest = ["-m", "pytest", "-q", "-rfE", "-p", "no:cacheprovider", "-o", "addopts=", *tests]
+        pytest = ["-m", "pytest", "-q", report, "-p", "no:cacheprovider", "-o", "addopts=", *tests]
         self._measured = False
         if not self.has_module("pytest"):
             note = f"[ttabot] pytest is not installed for {self.interpreter} (set draft.python)"

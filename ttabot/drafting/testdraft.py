@@ -97,7 +97,7 @@ class _Judging:
     lock: asyncio.Lock
     existing: str
     changed: frozenset[int]
-    baseline: frozenset[int]
+    baseline: validate.Baseline
     taken: Sequence[str]  # names the test module defines already
     tools: Tools
     outcome: list[TestsCheck] = field(default_factory=list)
@@ -121,8 +121,9 @@ class _Judging:
                 parts,
                 module=self.task.module,
                 changed=self.changed,
-                baseline=self.baseline,
+                baseline=self.baseline.lines,
                 reruns=self.ws.settings.draft.reruns,
+                existing_passed=self.baseline.passed,
             )
         if result.tainted:
             # A dropped test may have left a conftest.py or edited a module in the shared
@@ -177,8 +178,8 @@ async def draft_tests(ws: Workspace, task: Task) -> list[Draft]:
     copy = await ws.copy_for(task.module)
     async with copy.lock, ws.sandboxes:
         try:
-            baseline = await asyncio.to_thread(
-                validate.baseline_coverage,
+            before = await asyncio.to_thread(
+                validate.baseline,
                 copy.sandbox,
                 task.path,
                 task.module,
@@ -186,10 +187,10 @@ async def draft_tests(ws: Workspace, task: Task) -> list[Draft]:
             )
         except UnsafeFile as exc:  # an earlier draft's code left a link in the shared copy
             return [not_asked(task, existing, "clean", f"the copy was tampered with: {exc}")]
-    if changed and changed <= baseline:
+    if changed and changed <= before.lines:
         return []  # existing tests already run every changed line: nothing a test could add
     taken, tools = defined_names(existing), project_tools(ws.read)
-    judging = _Judging(ws, task, copy.sandbox, copy.lock, existing, changed, baseline, taken, tools)
+    judging = _Judging(ws, task, copy.sandbox, copy.lock, existing, changed, before, taken, tools)
     outcome = judging.outcome
     check = judging.check
     refined = await refine(asker(ws, task), task.messages, check, ws.settings.draft.feedback_rounds)

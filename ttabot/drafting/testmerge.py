@@ -15,7 +15,8 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
-from ttabot.analysis.source import parse_python
+from ttabot.analysis.source import lines_with_ends, parse_python
+from ttabot.drafting.statements import defines_only, first_line
 
 
 class Piece(NamedTuple):
@@ -56,6 +57,23 @@ def is_test_name(node: ast.stmt) -> bool:
     if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
         return node.name.startswith("test")
     return isinstance(node, ast.ClassDef) and node.name.startswith("Test")
+
+
+def test_methods(source: str, name: str) -> list[str]:
+    """``Class.method`` for each test method a drafted test class defines; else ``[name]``.
+
+    ``source`` is the test's own piece (a top-level function or class).
+    """
+    try:
+        tree = parse_python(source)
+    except SyntaxError:
+        return [name]
+    node = tree.body[0] if len(tree.body) == 1 else None
+    if not isinstance(node, ast.ClassDef):
+        return [name]
+    kinds = (ast.FunctionDef, ast.AsyncFunctionDef)
+    methods = [n.name for n in node.body if isinstance(n, kinds) and n.name.startswith("test")]
+    return [f"{name}.{m}" for m in methods] or [name]
 
 
 def _is_main_block(node: ast.stmt) -> bool:
@@ -105,8 +123,17 @@ def _autouse(node: ast.stmt) -> bool:
     )
 
 
+def python_lines(source: str) -> list[str]:
+    """``source``'s lines as Python numbers them: ended by ``\n``, ``\r\n`` or ``\r`` only.
+
+    ``str.splitlines`` also breaks at form feeds, ``\x1c``-``\x1e``, ``\x85`` and
+    ``\u2028``/``\u2029``, which would shift every AST line number after them.
+    """
+    return [line.rstrip("\r\n") for line in lines_with_ends(source)]
+
+
 def _segment(source: str, node: ast.stmt) -> str:
-    lines = source.splitlines()
+    lines = python_lines(source)
     start = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", ()))])
     return "\n".join(lines[start - 1 : node.end_lineno or node.lineno])
 
@@ -188,6 +215,54 @@ def _needed(parts: AnswerParts, kept: Sequence[str]) -> tuple[list[Piece], set[s
     return [p for p in parts.support if p in chosen], used
 
 
+#: ``pytest.raises(...)`` and the like check by themselves; so does any ``assert*`` call
+#: (``self.assertEqual``, ``mock.assert_called_once_with``, ``assert_allclose``) and
+#: Playwright's ``expect(...)``.
+_CHECKING_CALLS = frozenset({"raises", "warns", "deprecated_call", "fail", "expect"})
+
+
+def _checks(node: ast.AST) -> bool:
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Assert):
+            return True
+        if isinstance(sub, ast.Call):
+            func = sub.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if name.startswith("assert") or name in _CHECKING_CALLS:
+                return True
+    return False
+
+
+def import_time_change(parts: AnswerParts, name: str) -> str | None:
+    """The first module-level statement test ``name`` needs that does more than define
+    names (:func:`~ttabot.drafting.statements.defines_only`), or None."""
+    support, _used = _needed(parts, [name])
+    for piece in support:
+        try:
+            tree = parse_python(piece.source)
+        except SyntaxError:
+            continue
+        for stmt in tree.body:
+            if not defines_only(stmt):
+                return first_line(stmt)
+    return None
+
+
+def asserts_something(parts: AnswerParts, name: str) -> bool:
+    """Whether test ``name`` checks anything: an ``assert``, an ``assert*`` call or
+    ``pytest.raises``/``warns``/``fail``, in the test or in the helpers it uses."""
+    support, _used = _needed(parts, [name])
+    pieces = [parts.tests[name], *support]
+    for piece in pieces:
+        try:
+            tree = parse_python(piece.source)
+        except SyntaxError:
+            continue
+        if _checks(tree):
+            return True
+    return False
+
+
 def _existing_aliases(tree: ast.Module) -> set[Alias]:
     out: set[Alias] = set()
     for node in tree.body:
@@ -227,7 +302,7 @@ def merge(existing: str, parts: AnswerParts, kept: Sequence[str]) -> str:
     if not existing.strip():
         blocks = (["\n".join(imports)] if imports else []) + body
         return "\n\n\n".join(blocks) + "\n"
-    lines = existing.splitlines()
+    lines = python_lines(existing)
     at_import = _import_line(tree)
     main = next((n for n in tree.body if _is_main_block(n)), None)
     at_body = (main.lineno - 1) if main is not None else len(lines)
@@ -239,7 +314,9 @@ def merge(existing: str, parts: AnswerParts, kept: Sequence[str]) -> str:
     merged = before + ["", "", code] + ([""] * 2 + after if after else [])
     if imports:
         merged = merged[:at_import] + imports + merged[at_import:]
-    return "\n".join(merged) + "\n"
+    # The module's own line ends: a CRLF test module stays CRLF through and through.
+    newline = "\r\n" if existing.split("\n", 1)[0].endswith("\r") else "\n"
+    return newline.join(python_lines("\n".join(merged))) + newline
 
 
 def _import_line(tree: ast.Module) -> int:

@@ -27,10 +27,21 @@ from ttabot.drafting.sandbox import (
     leftovers,
     snapshot,
 )
-from ttabot.drafting.testmerge import AnswerParts, merge
+from ttabot.drafting.testmerge import (
+    AnswerParts,
+    asserts_something,
+    import_time_change,
+    merge,
+    test_methods,
+)
+from ttabot.drafting.validate import passed_tests
 from ttabot.records import ValidationStage
 
 Stages = tuple[ValidationStage, ...]
+
+#: The most test functions of one answer that are judged: each costs pytest runs of its
+#: own, and a maintainer would not take hundreds of drafted tests for a change anyway.
+MAX_TESTS = 30
 
 #: How a non-passing outcome is named in a drop reason.
 _NOT_PASSED = {
@@ -109,11 +120,24 @@ def lines_by_test(sandbox: Sandbox, module: str, names: Sequence[str]) -> dict[s
                 continue
             for line, contexts in data.contexts_by_lineno(measured).items():
                 for context in contexts:
-                    parts = set(context.split("."))
                     for name in names:
-                        if name in parts:
+                        if context_of(context, name):
                             out[name].add(line)
     return {n: frozenset(lines) for n, lines in out.items()}
+
+
+def context_of(context: str, name: str) -> bool:
+    """Whether coverage's ``test_function`` context (``module.test`` or
+    ``module.Class.test``) is one of test ``name``'s: a function's is the last part, a
+    ``Test`` class's a part before it. Never the module's own parts: a test named like its
+    module (``test_calc`` in ``test_calc.py``, or ``tests``) gets no other test's lines.
+    """
+    parts = context.split(".")
+    if "." in name:  # Class.method: that method of that class
+        return parts[-2:] == name.split(".")
+    if name.startswith("Test"):  # a class (pytest collects functions named test*, lowercase)
+        return name in parts[:-1]
+    return parts[-1] == name
 
 
 def check_each_test(
@@ -126,8 +150,13 @@ def check_each_test(
     changed: frozenset[int],
     baseline: frozenset[int],
     reruns: int,
+    existing_passed: Sequence[str] = (),
 ) -> TestsCheck:
     """Judge each drafted test function; the sandbox's test file is restored afterwards.
+
+    ``existing_passed``: node ids of the module's existing tests that passed
+    before (:func:`~ttabot.drafting.validate.baseline`); each must still pass
+    in the module as it will be written, or every new test is dropped.
 
     When generated code left the copy so that ttabot will not read or write it
     (a link where a file or the coverage data belongs), every test is dropped
@@ -146,6 +175,7 @@ def check_each_test(
                 changed=changed,
                 baseline=baseline,
                 reruns=reruns,
+                existing_passed=existing_passed,
             )
         finally:
             sandbox.write(test_path, existing if existing else None)
@@ -221,10 +251,11 @@ class _Judge:
         if module is not None:
             data = self.sandbox.clear_coverage_data()
             measure = Measure(str(data), str(self.sandbox.path / module), contexts=True)
-        result, left, ran = self.run(self.names, measure=measure)
+        names = self.alive()
+        result, left, ran = self.run(names, measure=measure)
         if result.timed_out:
             self.stages.append(ValidationStage("imports", True))
-            self.dropped.update(dict.fromkeys(self.names, "timed out"))
+            self.dropped.update(dict.fromkeys(names, "timed out"))
             self.stages.append(ValidationStage("passes", False, _tail(result.output)))
             return None
         if not ran:
@@ -232,11 +263,11 @@ class _Judge:
             self.stages.append(
                 ValidationStage("imports", False, f"pytest ran none of the tests: {why}")
             )
-            self.dropped.update(dict.fromkeys(self.names, "not collected"))
+            self.dropped.update(dict.fromkeys(names, "not collected"))
             return None
         self.stages.append(ValidationStage("imports", True))
         before = set(self.dropped)
-        for name in self.names:
+        for name in names:
             problem = _failure(ran.get(name))
             if problem:
                 self.dropped[name] = f"fails in the module: {problem}"
@@ -251,10 +282,15 @@ class _Judge:
             self.stages.append(ValidationStage("coverage", True, why))
             return True
         before = set(self.dropped)
-        per_test = lines_by_test(self.sandbox, module, self.names)
+        # A test class is judged method by method: each must earn its place.
+        units = {name: test_methods(self.parts.tests[name].source, name) for name in self.names}
+        per_test = lines_by_test(self.sandbox, module, [u for us in units.values() for u in us])
         for name in self.alive():
-            if changed and not (per_test[name] & changed) - baseline:
-                self.dropped[name] = "runs no changed line that existing tests do not already run"
+            useless = [u for u in units[name] if changed and not (per_test[u] & changed) - baseline]
+            if useless:
+                who = "" if useless == [name] else f"{useless[0]} "
+                why = "runs no changed line that existing tests do not already run"
+                self.dropped[name] = who + why
         return self.verdict("coverage", before)
 
     def alone_and_clean(self, pristine: Mapping[str, Stat], together: Sequence[str]) -> bool:
@@ -298,24 +334,87 @@ class _Judge:
             unexplained -= set(left)
         return messy, unexplained
 
-    def reruns(self, reruns: int) -> None:
-        """Stage reruns: the kept tests, in the module as it will be written, pass every round.
+    def reruns(self, reruns: int, passed_before: Sequence[str] = ()) -> None:
+        """Stages reruns and existing, in one pytest process.
 
+        reruns: the kept tests, in the module as it will be written, pass every round.
         The run alone was each test's first rerun; the other ``reruns - 1`` rounds run
         in one process, so a test that passes once and fails when run again (it changes
         a global, draws a random number) fails here too.
+
+        existing (:meth:`existing_tests`): the module's tests that passed before (the
+        baseline's ``passed_before``) run once, in the first round, after the kept ones.
         """
         kept = self.alive()
         self.sandbox.write(self.test_path, merge(self.existing, self.parts, kept))
         before = set(self.dropped)
         rounds = reruns - 1
-        if rounds >= 1:
-            _result, _left, ran = self.run(kept, rounds=rounds)
-            for name in kept:
+        existing = list(passed_before) if kept else []
+        output = ""
+        if rounds >= 1 or existing:
+            nodes = [f"{self.test_path}::{name}" for name in kept] + _by_id_or_module(
+                existing, self.test_path
+            )
+            argv = pytest_argv(nodes, rounds=max(rounds, 1), once=existing)
+            result, _left = self.sandbox.python(argv)
+            if result.returncode not in (0, None) or result.timed_out:
+                self.failures.append(_tail(result.output, 40))
+            output = result.output
+            ran = outcomes(output, self.test_path)
+            for name in kept if rounds >= 1 else ():
                 problem = _rounds_failure(ran.get(name), rounds, self.cases.get(name, 1))
                 if problem:
                     self.dropped[name] = f"failed on a rerun (flaky): {problem}"
         self.verdict("reruns", before)
+        if existing and self.alive():
+            if set(self.dropped) != before:
+                output = ""  # a test dropped just now ran with them: judge the rest alone
+            self.existing_tests(existing, output)
+
+    def existing_tests(self, passed_before: Sequence[str], output: str = "") -> None:
+        """Stage existing: the module's tests that passed before still pass with the new ones.
+
+        What an answer brings along with its tests (an autouse fixture, a helper or
+        import that shadows one of the module's names, a statement run at import)
+        reaches every test of the module, and a test that leaves the module under
+        test changed reaches every test run after it: so the new tests run first,
+        then the existing ones. Which new test did it is unknown, so all are dropped.
+        ``output``: such a run's, when the caller made it (else one is made here).
+        """
+        kept = self.alive()
+        if not kept or not passed_before:
+            return
+        if not output:
+            nodes = [f"{self.test_path}::{name}" for name in kept] + _by_id_or_module(
+                passed_before, self.test_path
+            )
+            result, _left = self.sandbox.python(pytest_argv(nodes))
+            if result.returncode not in (0, None) or result.timed_out:
+                self.failures.append(_tail(result.output, 40))
+            output = result.output
+        after = set(passed_tests(output))
+        lost = [node for node in passed_before if node not in after]
+        if not lost:
+            detail = f"{len(passed_before)} existing test(s) still pass"
+            self.stages.append(ValidationStage("existing", True, detail))
+            return
+        shown = ", ".join(name.rpartition("::")[2] or name for name in lost[:5])
+        more = f" and {len(lost) - 5} more" if len(lost) > 5 else ""
+        why = f"with the new tests merged, existing tests no longer pass: {shown}{more}"
+        self.dropped.update(dict.fromkeys(kept, why))
+        self.stages.append(ValidationStage("existing", False, why))
+
+
+#: Most characters of existing node ids put on one command line (the kernel caps argv).
+MAX_NODE_CHARS = 100_000
+
+
+def _by_id_or_module(nodes: Sequence[str], test_path: str) -> list[str]:
+    """``nodes`` to name on pytest's command line, or the whole module when they are too
+    many for one (then they run in file order, before the new tests, not after them)."""
+    if sum(len(node) + 1 for node in nodes) <= MAX_NODE_CHARS:
+        return list(nodes)
+    return [test_path]
 
 
 def _rounds_failure(
@@ -348,20 +447,36 @@ def _check(
     changed: frozenset[int],
     baseline: frozenset[int],
     reruns: int,
+    existing_passed: Sequence[str],
 ) -> TestsCheck:
     judge = _Judge(sandbox, test_path, existing, parts)
     judge.stages.append(ValidationStage("parses", True))
     if not judge.names:
         judge.stages.append(ValidationStage("tests", False, "the answer holds no test function"))
         return judge.done()
+    for index, name in enumerate(judge.names):
+        changes = import_time_change(parts, name)
+        if index >= MAX_TESTS:
+            judge.dropped[name] = (
+                f"the answer holds {len(judge.names)} tests; only the first {MAX_TESTS} are judged"
+            )
+        elif not asserts_something(parts, name):
+            judge.dropped[name] = "asserts nothing: a test that only runs code checks no result"
+        elif changes is not None:
+            judge.dropped[name] = (
+                f"needs module-level code that runs at import and changes other objects: "
+                f"{changes!r} (collecting the project's tests would run it for every test)"
+            )
+    if not judge.verdict("test-code", set()):
+        return judge.done()
     measured = module if sandbox.has_module("coverage") else None
-    sandbox.write(test_path, merge(existing, parts, judge.names))
+    sandbox.write(test_path, merge(existing, parts, judge.alive()))
     pristine = snapshot(sandbox.path)
     together = judge.together(measured)
     if together is None or not judge.coverage(measured, changed, baseline):
         return judge.done()
     if judge.alone_and_clean(pristine, together):
-        judge.reruns(reruns)
+        judge.reruns(reruns, existing_passed)
     return judge.done()
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from ttabot.analysis.source import parse_python
 from ttabot.config import CheckSettings
@@ -68,13 +69,18 @@ class DocstringCheck:
 
 
 def check_docstrings(
-    original: str, drafted: Mapping[str, str], wanted: Sequence[str], max_lines: int = 60
+    original: str,
+    drafted: Mapping[str, str],
+    wanted: Sequence[str],
+    max_lines: int = 60,
+    style: str | None = None,
 ) -> DocstringCheck:
     """Check drafted ``symbol -> docstring`` for ``wanted`` symbols and insert the good ones.
 
     Per symbol: it was answered, it is docstring text (:mod:`~ttabot.drafting.gate`:
     no code, fences, nested quotes, chat prose or reasoning, at most ``max_lines``
-    lines) and its documented parameters match the signature. For the file: it
+    lines, written in ``style`` when one is given) and its documented parameters
+    match the signature. For the file: it
     parses, its AST is unchanged apart from docstrings, and each accepted
     docstring landed where it belongs.
     """
@@ -89,7 +95,7 @@ def check_docstrings(
             rejected[symbol] = f"{symbol}: the answer has no docstring for it"
             stage_of[symbol] = "params-match"
             continue
-        gated = gate_docstring(raw, docstrings.find_definition(tree, symbol), max_lines)
+        gated = gate_docstring(raw, docstrings.find_definition(tree, symbol), max_lines, style)
         if gated.text is None:
             rejected[symbol], stage_of[symbol] = f"{symbol}: {gated.reason}", "docstring-text"
             continue
@@ -152,27 +158,52 @@ def _all_rejected(
 # --- tests -------------------------------------------------------------------
 
 
+class Baseline(NamedTuple):
+    """What the existing test module does before any drafted test joins it."""
+
+    #: Lines of the module under test its tests run.
+    lines: frozenset[int]
+    #: Node ids of its tests that passed, in the order they ran: they must still pass
+    #: with drafted tests merged (and run before them).
+    passed: tuple[str, ...] = ()
+
+
+def passed_tests(output: str) -> tuple[str, ...]:
+    """Node ids pytest's ``-rA`` summary reports ``PASSED``, in its order, each once."""
+    lines = output.splitlines()
+    nodes = (line[len("PASSED ") :].strip() for line in lines if line.startswith("PASSED "))
+    return tuple(dict.fromkeys(nodes))
+
+
+def baseline(
+    sandbox: Sandbox, test_path: str, module_path: str, functions: Iterable[int] = ()
+) -> Baseline:
+    """The existing ``test_path``'s run: which lines of ``module_path`` it runs, which tests pass.
+
+    Empty when the test module does not exist. With ``functions`` (the ``def``
+    lines of the functions holding the changed lines) the run is traced only
+    from the first call of one of them on (:mod:`~ttabot.drafting.probe`): the
+    same lines of those functions as coverage sees, at the cost of a plain run
+    when the tests never call them. Where the probe cannot instrument the
+    module, coverage measures the run. A copy ttabot will not read back (see
+    :class:`UnsafeFile`) raises it.
+    """
+    if sandbox.read(test_path) is None:
+        return Baseline(frozenset())
+    functions = tuple(functions)
+    if functions and sandbox.has_module("pytest"):
+        seen, output = _probe(sandbox, test_path, module_path, functions)
+        if seen is not None:
+            return Baseline(seen, passed_tests(output))
+    result, _ = sandbox.pytest([test_path], coverage_of=module_path, report="-rA")
+    return Baseline(sandbox.executed_lines(module_path) or frozenset(), passed_tests(result.output))
+
+
 def baseline_coverage(
     sandbox: Sandbox, test_path: str, module_path: str, functions: Iterable[int] = ()
 ) -> frozenset[int]:
-    """Lines of ``module_path`` the existing ``test_path`` runs (empty when it does not exist).
-
-    With ``functions`` (the ``def`` lines of the functions holding the changed
-    lines) the run is traced only from the first call of one of them on
-    (:mod:`~ttabot.drafting.probe`): the same lines of those functions as
-    coverage sees, at the cost of a plain run when the tests never call them.
-    Where the probe cannot instrument the module, coverage measures the run.
-    A copy ttabot will not read back (see :class:`UnsafeFile`) raises it.
-    """
-    if sandbox.read(test_path) is None:
-        return frozenset()
-    functions = tuple(functions)
-    if functions and sandbox.has_module("pytest"):
-        seen = probe_lines(sandbox, test_path, module_path, functions)
-        if seen is not None:
-            return seen
-    sandbox.pytest([test_path], coverage_of=module_path)
-    return sandbox.executed_lines(module_path) or frozenset()
+    """Lines of ``module_path`` the existing ``test_path`` runs: :func:`baseline`'s lines."""
+    return baseline(sandbox, test_path, module_path, functions).lines
 
 
 #: Larger probe data is not the probe's: it lists each line of one module at most once.
@@ -187,21 +218,28 @@ def probe_lines(
     None when the probe could not instrument the module (the caller measures
     with coverage instead); data ttabot will not read raises :class:`UnsafeFile`.
     """
+    return _probe(sandbox, test_path, module_path, functions)[0]
+
+
+def _probe(
+    sandbox: Sandbox, test_path: str, module_path: str, functions: Sequence[int]
+) -> tuple[frozenset[int] | None, str]:
+    """:func:`probe_lines`, and pytest's output of the run."""
     sandbox.write(PROBE_FILE, None)
     out = str(sandbox.path / PROBE_FILE)
     result, _ = sandbox.python(
         probe_argv([test_path], str(sandbox.path / module_path), functions, out)
     )
     if result.timed_out:
-        return frozenset()  # as coverage: a run killed at the timeout measured nothing
+        return frozenset(), ""  # as coverage: a run killed at the timeout measured nothing
     try:
         data = read_bytes(sandbox.path, PROBE_FILE, limit=MAX_PROBE_BYTES)
     finally:
         sandbox.write(PROBE_FILE, None)
     if data is None:
-        return None  # the run died before it wrote: measure with coverage
+        return None, ""  # the run died before it wrote: measure with coverage
     try:
-        return read_probe(data)
+        return read_probe(data), result.output
     except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
         raise UnsafeFile(f"the probe's data cannot be read: {exc}") from None
 
@@ -234,7 +272,7 @@ def signature_change(original: str, proposed: str, symbol: str) -> str | None:
         return f"the signature of {symbol} changed: ({before}) -> ({after})"
     if ast.dump(old.returns or ast.Constant(None)) != ast.dump(new.returns or ast.Constant(None)):
         return f"the return annotation of {symbol} changed"
-    return None
+    return refactor.interface_change(ast.parse(original), ast.parse(proposed), symbol)
 
 
 def body_lines(source: str, symbol: str) -> frozenset[int]:

@@ -1,0 +1,307 @@
+"""End to end: drafted tests that pass themselves but break the module's existing tests are dropped.
+
+Every new test passes alone and in rounds and runs a changed line, yet what the answer
+brings into the module along with it (an autouse fixture, a name that shadows one of
+the module's own, a statement run at import) changes how the module's existing tests
+run. The written module would fail (or skip) tests that passed before the draft.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+from tests.drafting.conftest import answer, configure
+from tests.support.fake_openai import FakeOpenAI
+from tests.support.gitrepo import GitRepo
+from ttabot.cli import main
+
+MODULE = '''\
+def clamp(x, low=0, high=10):
+    """Clamp x."""
+    if x < low:
+        return low
+    if x > high:
+        return high
+    return x
+'''
+
+EXISTING = """\
+from pkg.calc import clamp
+
+
+def limits():
+    return (0, 10)
+
+
+def test_inside():
+    assert clamp(3) == 3
+
+
+def test_limits():
+    assert limits() == (0, 10)
+"""
+
+GOOD = "from pkg.calc import clamp\n\n\ndef test_clamp_low():\n    assert clamp(-5) == 0\n"
+
+#: Each answer's new test passes and runs ``return low``; each breaks an existing test.
+HOSTILE = {
+    "autouse fixture": (
+        "import pytest\n\nimport pkg.calc\nfrom pkg.calc import clamp\n\n\n"
+        "@pytest.fixture(autouse=True)\n"
+        "def wider_range(monkeypatch):\n"
+        "    monkeypatch.setattr(pkg.calc.clamp, '__defaults__', (5, 10))\n\n\n"
+        "def test_clamp_low():\n    assert clamp(-5) == 5\n"
+    ),
+    "autouse skip": (
+        "import pytest\n\nfrom pkg.calc import clamp\n\n\n"
+        "@pytest.fixture(autouse=True)\n"
+        "def only_mine(request):\n"
+        "    if request.node.name != 'test_clamp_low':\n"
+        "        pytest.skip('not mine')\n\n\n"
+        "def test_clamp_low():\n    assert clamp(-5) == 0\n"
+    ),
+    "shadowing helper": (
+        "from pkg.calc import clamp\n\n\n"
+        "def limits():\n    return (-5, 0)\n\n\n"
+        "def test_clamp_low():\n    low, _ = limits()\n    assert clamp(low) == 0\n"
+    ),
+    # A call at import: past what a static check of module-level code can judge.
+    "import-time call": (
+        "import pkg.calc\nfrom pkg.calc import clamp\n\n"
+        "LOW = (setattr(pkg.calc.clamp, '__defaults__', (-1, 1)), -1)[1]\n\n\n"
+        "def test_clamp_low():\n    assert clamp(-5) == LOW\n"
+    ),
+}
+
+
+@pytest.fixture
+def project(repo: GitRepo) -> GitRepo:
+    repo.write("pkg/__init__.py", "")
+    repo.write("pkg/calc.py", "def clamp(x):\n    return x\n")
+    repo.write("tests/test_calc.py", EXISTING)
+    repo.commit("init")
+    repo.write("pkg/calc.py", MODULE)
+    return repo
+
+
+def run(capsys: pytest.CaptureFixture[str]) -> tuple[int, list[dict[str, Any]]]:
+    code = main(["draft", "--only", "tests-needed", "--format", "json", "--apply"])
+    return code, json.loads(capsys.readouterr().out)["drafts"]
+
+
+def existing_tests_pass(project: GitRepo) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-rA", "-p", "no:cacheprovider", "tests"],
+        cwd=project.path,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(project.path)},
+    )
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_new_tests_that_break_existing_ones_are_dropped_and_asked_again(
+    project: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    answers = iter([HOSTILE[name], GOOD])
+    seen: list[str] = []
+
+    def respond(model: str, body: Any) -> Any:
+        seen.append(body["messages"][-1]["content"])
+        return answer({"code": next(answers)})
+
+    configure(project, fake, respond, **{"feedback-rounds": 1})
+    project.stage()
+    code, drafts = run(capsys)
+    (draft,) = drafts
+    assert draft["status"] == "accepted", draft
+    first = draft["attempts"][0]
+    assert (first["stage"], first["ok"]) == ("existing", False), draft["attempts"]
+    assert "test_inside" in first["reason"] or "test_limits" in first["reason"]
+    assert "existing tests" in seen[1]
+    done = existing_tests_pass(project)
+    assert done.returncode == 0 and done.stdout.count("PASSED") == 3, done.stdout
+    assert code == 0
+
+
+def test_good_tests_merged_beside_existing_ones_stay_accepted(
+    project: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    configure(project, fake, lambda model, body: answer({"code": GOOD}))
+    project.stage()
+    code, drafts = run(capsys)
+    (draft,) = drafts
+    assert draft["status"] == "accepted" and code == 0, (draft["stages"], draft["reason"])
+    assert [s["name"] for s in draft["stages"]][-2:] == ["existing", "tests"]
+    assert len(fake.calls) == 1
+
+
+@pytest.mark.parametrize("useless", ["test_calc", "tests"])
+def test_a_useless_test_named_like_its_module_gets_no_coverage_credit(
+    project: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str], useless: str
+) -> None:
+    # Coverage names a test's context "test_calc.test_clamp_low" (or "tests.test_calc...."):
+    # a test named like a part of that dotted name must not be credited with its lines.
+    if useless == "tests":  # a package: the context is "tests.test_calc.test_clamp_low"
+        project.write("tests/__init__.py", "")
+        project.git("add", "tests/__init__.py")
+        project.git("commit", "-q", "-m", "tests package")
+    code = GOOD + f"\n\ndef {useless}():\n    assert clamp\n"
+    configure(project, fake, lambda model, body: answer({"code": code}))
+    project.stage()
+    status, drafts = run(capsys)
+    (draft,) = drafts
+    assert draft["status"] == "accepted", draft["reason"]
+    assert draft["reason"] == (
+        f"dropped {useless}: runs no changed line that existing tests do not already run"
+    )
+    written = (project.path / "tests/test_calc.py").read_text()
+    assert f"def {useless}()" not in written
+    assert status == 0
+
+
+def test_a_test_class_is_judged_method_by_method(
+    project: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # One method runs a changed line, the other only what test_inside already runs:
+    # kept as a whole, the class would carry a test that checks nothing new.
+    mixed = (
+        "from pkg.calc import clamp\n\n\nclass TestClampEdges:\n"
+        "    def test_low(self):\n        assert clamp(-5) == 0\n\n"
+        "    def test_inside_again(self):\n        assert clamp(3) == 3\n"
+    )
+    good = (
+        "from pkg.calc import clamp\n\n\nclass TestClampEdges:\n"
+        "    def test_low(self):\n        assert clamp(-5) == 0\n\n"
+        "    def test_high(self):\n        assert clamp(50) == 10\n"
+    )
+    answers = iter([mixed, good])
+    configure(
+        project, fake, lambda model, body: answer({"code": next(answers)}), **{"feedback-rounds": 1}
+    )
+    project.stage()
+    status, drafts = run(capsys)
+    (draft,) = drafts
+    assert draft["status"] == "accepted", draft["reason"]
+    first = draft["attempts"][0]
+    assert (first["stage"], first["ok"]) == ("coverage", False), draft["attempts"]
+    assert "TestClampEdges.test_inside_again" in first["reason"]
+    written = (project.path / "tests/test_calc.py").read_text()
+    assert "test_high" in written and "test_inside_again" not in written
+    assert status == 0
+
+
+def test_a_new_test_that_leaves_the_module_under_test_changed_is_dropped(
+    project: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # It passes in every round (its own call does not see the change it leaves), but
+    # every test that runs after it in the session sees clamp's range cut to 0..2.
+    polluting = (
+        "import pkg.calc\nfrom pkg.calc import clamp\n\n\n"
+        "def test_clamp_low():\n    assert clamp(-5) == 0\n"
+        "    pkg.calc.clamp.__defaults__ = (0, 2)\n"
+    )
+    answers = iter([polluting, GOOD])
+    configure(
+        project, fake, lambda model, body: answer({"code": next(answers)}), **{"feedback-rounds": 1}
+    )
+    project.stage()
+    status, drafts = run(capsys)
+    (draft,) = drafts
+    assert draft["status"] == "accepted", draft["reason"]
+    first = draft["attempts"][0]
+    assert (first["stage"], first["ok"]) == ("existing", False), draft["attempts"]
+    assert "test_inside" in first["reason"]
+    assert "__defaults__" not in (project.path / "tests/test_calc.py").read_text()
+    assert status == 0
+
+
+@pytest.mark.parametrize(
+    "silent",
+    [
+        "def test_clamp_high():\n    clamp(50)\n",
+        "def test_clamp_high():\n    try:\n        clamp(50)\n    except Exception:\n"
+        "        pass\n",
+        "def test_clamp_high():\n    result = clamp(50)\n    print(result)\n",
+    ],
+    ids=["call", "swallowed", "printed"],
+)
+def test_a_test_that_asserts_nothing_is_dropped(
+    project: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str], silent: str
+) -> None:
+    # It runs a changed line (return high) and passes: but it checks nothing.
+    configure(project, fake, lambda model, body: answer({"code": GOOD + "\n\n" + silent}))
+    project.stage()
+    status, drafts = run(capsys)
+    (draft,) = drafts
+    assert draft["status"] == "accepted", draft["reason"]
+    assert draft["reason"].startswith("dropped test_clamp_high: asserts nothing"), draft["reason"]
+    assert "test_clamp_high" not in (project.path / "tests/test_calc.py").read_text()
+    assert status == 0
+
+
+@pytest.mark.parametrize(
+    "checking",
+    [
+        "def test_clamp_high():\n    assert clamp(50) == 10\n",
+        "import pytest\n\n\ndef test_clamp_high():\n    with pytest.raises(TypeError):\n"
+        "        clamp(50) + 'x'\n",
+        "import unittest\n\n\nclass TestHigh(unittest.TestCase):\n"
+        "    def test_clamp_high(self):\n        self.assertEqual(clamp(50), 10)\n",
+        "def check_high(value):\n    assert clamp(value) == 10\n\n\n"
+        "def test_clamp_high():\n    check_high(50)\n",
+    ],
+    ids=["assert", "raises", "unittest", "helper"],
+)
+def test_tests_that_check_in_any_usual_way_are_kept(
+    project: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str], checking: str
+) -> None:
+    configure(project, fake, lambda model, body: answer({"code": GOOD + "\n\n" + checking}))
+    project.stage()
+    status, drafts = run(capsys)
+    (draft,) = drafts
+    assert draft["status"] == "accepted" and draft["reason"] == "", draft["reason"]
+    assert status == 0
+
+
+def test_module_level_code_that_changes_other_objects_at_import_is_refused(
+    repo: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Collecting the project's tests imports every test module before any test runs: an
+    # assignment to the module under test at import time changes what every other test
+    # module sees (here tests/test_other.py), whether or not the placed module notices.
+    repo.write("pkg/__init__.py", "")
+    repo.write("pkg/calc.py", "def clamp(x):\n    return x\n")
+    repo.write(
+        "tests/test_calc.py",
+        "from pkg.calc import clamp\n\n\ndef test_exists():\n    assert callable(clamp)\n",
+    )
+    repo.write(
+        "tests/test_other.py",
+        "from pkg.calc import clamp\n\n\ndef test_in():\n    assert clamp(3) == 3\n",
+    )
+    repo.commit("init")
+    repo.write("pkg/calc.py", MODULE)
+    polluting = (
+        "import pkg.calc\nfrom pkg.calc import clamp\n\n"
+        "LOW = pkg.calc.clamp.__defaults__ = (-1, 1)\n\n\n"
+        "def test_clamp_low():\n    assert clamp(-5) == LOW[0]\n"
+    )
+    answers = iter([polluting, GOOD])
+    configure(
+        repo, fake, lambda model, body: answer({"code": next(answers)}), **{"feedback-rounds": 1}
+    )
+    repo.stage()
+    status, drafts = run(capsys)
+    (draft,) = drafts
+    assert draft["status"] == "accepted", draft["reason"]
+    first = draft["attempts"][0]
+    assert (first["stage"], first["ok"]) == ("test-code", False), draft["attempts"]
+    assert "runs at import" in first["reason"]
+    assert existing_tests_pass(repo).returncode == 0
+    assert status == 0
