@@ -217,6 +217,10 @@ def test_a_test_asserts_something_itself_or_through_its_helpers(test: str, check
         ("LOW = 1", None),
         ("try:\n    import numpy\nexcept ImportError:\n    numpy = None", None),
         ("def make():\n    return 1", None),
+        ("LOW, HIGH = 1, 2", None),  # unpacking into names defines names
+        ("[LOW, *REST] = [1, 2]", None),
+        ("LOW, m.LIMIT = 1, 2", "LOW, m.LIMIT = (1, 2)"),
+        ("LOW, m.ITEMS[0] = 1, 2", "LOW, m.ITEMS[0] = (1, 2)"),
         ("LOW = m.f.__defaults__ = (1,)", "LOW = m.f.__defaults__ = (1,)"),
         ("if True:\n    m.LIMIT = 2\n    LOW = 1", "if True:"),
         ("for LOW in [1]:\n    pass", "for LOW in [1]:"),

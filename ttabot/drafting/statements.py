@@ -14,7 +14,8 @@ import ast
 def defines_only(stmt: ast.stmt) -> bool:
     """Whether ``stmt`` only defines names when it runs at import.
 
-    Definitions, imports and assignments to plain names, also under ``if`` and
+    Definitions, imports and assignments to plain names (or unpacking into
+    them: ``WIDTH, HEIGHT = 3, 4``), also under ``if`` and
     ``try`` (``try: import numpy`` / ``except ImportError: numpy = None``); not a
     call, an assignment to an attribute or item (``other.__defaults__ = …``), a
     loop, a ``with`` or a ``del``. A plain name's value may still be a call: what
@@ -25,7 +26,7 @@ def defines_only(stmt: ast.stmt) -> bool:
     if isinstance(stmt, ast.Import | ast.ImportFrom | ast.Pass):
         return True
     if isinstance(stmt, ast.Assign):
-        return all(isinstance(t, ast.Name) for t in stmt.targets)
+        return all(_names_only(t) for t in stmt.targets)
     if isinstance(stmt, ast.AnnAssign):
         return isinstance(stmt.target, ast.Name)
     if isinstance(stmt, ast.If):
@@ -35,6 +36,15 @@ def defines_only(stmt: ast.stmt) -> bool:
         bodies += [s for handler in stmt.handlers for s in handler.body]
         return all(defines_only(s) for s in bodies)
     return False
+
+
+def _names_only(target: ast.expr) -> bool:
+    """Whether an assignment target binds plain names only (``a``, ``a, *rest``, ``[a, b]``)."""
+    if isinstance(target, ast.Starred):
+        return _names_only(target.value)
+    if isinstance(target, ast.Tuple | ast.List):
+        return all(_names_only(e) for e in target.elts)
+    return isinstance(target, ast.Name)
 
 
 def first_line(stmt: ast.stmt) -> str:
