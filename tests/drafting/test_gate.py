@@ -144,6 +144,9 @@ def test_hostile_wrappings_and_smuggled_text_are_rejected(name: str, raw: str) -
         "Add stock.\n\nThis keeps the global settings as they are.",
         "Add stock for caf\u00e9s and \u00fcber-shops \u2014 and emoji \U0001f4e6.",
         "Add stock in two steps:\nfirst count them, then add them.",
+        # Spaces other than U+0020 are visible text (str.isprintable says otherwise).
+        "Ajoute du stock\u00a0: l\u2019article et le nombre\u202f!",
+        "\u5728\u5eab\u3092\u8ffd\u52a0\u3059\u308b\u3002\u3000\u6570\u306f\u6b63\u3002",
     ],
 )
 def test_plain_text_near_the_new_rules_still_passes(text: str) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import re
 import textwrap
+import unicodedata
 from typing import NamedTuple
 
 from ttabot.analysis.source import parse_python
@@ -65,6 +66,16 @@ class GateResult(NamedTuple):
     cleaned: str = ""
 
 
+def _visible(char: str) -> bool:
+    """Whether ``char`` shows as what it is: printable, a line break or tab, or a space.
+
+    ``str.isprintable`` counts every space but U+0020 as unprintable, yet a no-break
+    space (French "l'aire\u00a0:") or an ideographic space (U+3000) is visible text;
+    format characters (bidi overrides, zero-width spaces) and controls are not.
+    """
+    return char.isprintable() or char in "\n\r\t" or unicodedata.category(char) == "Zs"
+
+
 def _reject(reason: str) -> GateResult:
     return GateResult(None, reason)
 
@@ -87,7 +98,7 @@ def gate_docstring(
     tag = _TAG_PAIR.search(text)
     if tag is not None:
         return _reject(f"the docstring is wrapped in a markup tag (<{tag.group(1)}>), not text")
-    hidden = next((c for c in text if not (c.isprintable() or c in "\n\r\t")), None)
+    hidden = next((c for c in text if not _visible(c)), None)
     if hidden is not None:
         return _reject(
             f"the docstring holds an invisible or control character (U+{ord(hidden):04X})"
