@@ -41,6 +41,8 @@ def definition() -> ast.FunctionDef:
         ("Add stock.\n\n```python\nrestock(x, 1)\n```", "Markdown fence"),
         ("Add stock.\n\nimport os", "is code"),
         ("Add stock.\n\ncount = 3", "is code"),
+        # after a literal block ends, code is code again
+        ("Add stock.\n\nExample::\n\n    x = 1\n\ncount = 3", "is code"),
         ("Add stock.\n\ndef helper(x):", "is code"),
         # The whole definition, but with its code changed: not an exact docstring.
         (bad_answers.wrapped_in_definition(HEADER, DOC, "return None"), "code changed"),
@@ -146,6 +148,10 @@ def test_hostile_wrappings_and_smuggled_text_are_rejected(name: str, raw: str) -
         "Add stock in two steps:\nfirst count them, then add them.",
         # Spaces other than U+0020 are visible text (str.isprintable says otherwise).
         "Ajoute du stock\u00a0: l\u2019article et le nombre\u202f!",
+        # Code in a reStructuredText literal block is an example, like a doctest.
+        "Add stock.\n\nExample::\n\n    from shop import restock\n    total = restock(item, 2)",
+        "Add stock.\n\n.. code-block:: python\n\n    count = restock(item, 2)\n\nThen save.",
+        "Add stock.\n\nExamples:\n    Restock two::\n\n        import shop\n\n    Done.",
         "\u5728\u5eab\u3092\u8ffd\u52a0\u3059\u308b\u3002\u3000\u6570\u306f\u6b63\u3002",
     ],
 )

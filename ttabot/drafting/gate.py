@@ -15,6 +15,7 @@ import ast
 import re
 import textwrap
 import unicodedata
+from collections.abc import Iterator
 from typing import NamedTuple
 
 from ttabot.analysis.source import parse_python
@@ -49,6 +50,10 @@ _MARKDOWN_START = re.compile(r"^(#{1,6}\s|\*\*[^*]+(:\*\*|\*\*:)$)")
 # (A placeholder such as "<body>", a repr such as "<enum 'Color'>" or an HTML example further
 # down is docstring text.)
 _TAG_PAIR = re.compile(r"\A[ \t]*<([A-Za-z][\w-]*)>.*?</\1>", re.S)
+# A paragraph ending in "::" or a code directive: reStructuredText's literal (code) block.
+_LITERAL_OPENER = re.compile(
+    r"(::|^[ \t]*\.\.[ \t]+(code-block|code|sourcecode|testcode|testsetup)::.*)[ \t]*$"
+)
 _FENCE_LINE = re.compile(r"^[ \t]*(```|~~~)", re.M)
 #: Characters per allowed line: a docstring of one endless line is over-long too.
 _CHARS_PER_LINE = 100
@@ -209,7 +214,7 @@ def _problem(text: str, max_lines: int) -> str | None:
         return "the docstring holds a Markdown fence"
     if '"""' in text or "'''" in text:
         return _NESTED
-    for line in text.splitlines():
+    for line in _outside_literal_blocks(text):
         stripped = line.strip()
         if _DEF_LINE.match(stripped) or _line_is_code(stripped):
             return f"{_CODE}: {stripped[:60]!r}"
@@ -222,6 +227,24 @@ def _problem(text: str, max_lines: int) -> str | None:
             f"of draft.max-docstring-lines ({max_lines})"
         )
     return None
+
+
+def _outside_literal_blocks(text: str) -> Iterator[str]:
+    """``text``'s lines but those of reStructuredText literal blocks.
+
+    A block is opened by a line ending in ``::`` ("Example::") or by a code
+    directive (``.. code-block:: python``) and holds the lines indented deeper
+    than the opener: example code the docstring shows, like a doctest.
+    """
+    opener: int | None = None  # indentation of the line that opened a block
+    for line in text.expandtabs().splitlines():
+        indent = len(line) - len(line.lstrip())
+        if opener is not None and (not line.strip() or indent > opener):
+            continue
+        opener = None
+        yield line
+        if _LITERAL_OPENER.search(line):
+            opener = indent
 
 
 def _line_is_code(line: str) -> bool:
