@@ -36,6 +36,11 @@ def definition() -> ast.FunctionDef:
     [
         (bad_answers.chat_preamble("restock", DOC), "chat prose"),
         ("Sure! " + DOC, "chat prose"),
+        ("Okay, " + DOC, "chat prose"),
+        ("Great question.\n\n" + DOC, "chat prose"),
+        ("Sure here is the docstring:\n\n" + DOC, "chat prose"),
+        ("Thanks\n\n" + DOC, "chat prose"),
+        ("Thank you for the code. " + DOC, "chat prose"),
         (bad_answers.with_reasoning(DOC), "<think>"),
         (bad_answers.with_nested_quotes(DOC), "triple quotes"),
         ("Add stock.\n\n```python\nrestock(x, 1)\n```", "Markdown fence"),
@@ -146,6 +151,11 @@ def test_hostile_wrappings_and_smuggled_text_are_rejected(name: str, raw: str) -
         "Add stock.\n\nThis keeps the global settings as they are.",
         "Add stock for caf\u00e9s and \u00fcber-shops \u2014 and emoji \U0001f4e6.",
         "Add stock in two steps:\nfirst count them, then add them.",
+        # Words chat answers open with start summaries too when they are not interjections.
+        "Great-circle distance between two stock points.",
+        "OK responses are cached; others are retried.",
+        "Thanks to the cache, restocking twice is cheap.",
+        "Hello-world example of a restock.",
         # Spaces other than U+0020 are visible text (str.isprintable says otherwise).
         "Ajoute du stock\u00a0: l\u2019article et le nombre\u202f!",
         # Code in a reStructuredText literal block is an example, like a doctest.

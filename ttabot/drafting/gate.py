@@ -29,10 +29,16 @@ CLEANED_FENCE = "fence"
 CLEANED_QUOTES = "quotes"
 
 _WHOLE_FENCE = re.compile(r"```[ \t]*[\w+-]*[ \t]*\n(.*?)\n?[ \t]*```", re.DOTALL)
+_OFFER = (
+    r"here is|here's|here are|here you go|below is|of course|got it|no problem|"
+    r"thank you|let me|let's|i'm|i've|i'll|i'd|as requested"
+)
+# An answer opening with an offer ("Here is", "Let me") or with an interjection set off
+# by punctuation or followed by an offer ("Sure!", "OK, here", "Great. ", "Sure here is").
+# Bare, those words start summaries too: "Great-circle distance", "OK responses are cached".
 _PREAMBLE = re.compile(
-    r"^(sure|certainly|of course|absolutely|okay|ok|here is|here's|here are|here you go|"
-    r"below is|alright|got it|no problem|"
-    r"hello|thanks|thank you|let me|let's|i'm|i've|i'll|i'd|as requested|great)\b",
+    rf"^(({_OFFER})\b|(sure|certainly|absolutely|okay|ok|alright|hello|hi|thanks|great)"
+    rf"([ \t]*([,!.:;?]|$)|[ \t]+({_OFFER}|this|the following|question|idea)\b))",
     re.IGNORECASE,
 )
 # The model speaking to whoever asked, anywhere in the text: a docstring never does.
