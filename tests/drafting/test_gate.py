@@ -42,6 +42,8 @@ def definition() -> ast.FunctionDef:
         ("Thanks\n\n" + DOC, "chat prose"),
         ("Thank you for the code. " + DOC, "chat prose"),
         (bad_answers.with_reasoning(DOC), "<think>"),
+        ("Add stock.</think>\n\n" + DOC, "<think>"),  # the opening tag cut off
+        ("<reason>say what it does</reason>\n" + DOC, "<think>"),
         (bad_answers.with_nested_quotes(DOC), "triple quotes"),
         ("Add stock.\n\n```python\nrestock(x, 1)\n```", "Markdown fence"),
         ("Add stock.\n\nimport os", "is code"),
@@ -156,6 +158,8 @@ def test_hostile_wrappings_and_smuggled_text_are_rejected(name: str, raw: str) -
         "OK responses are cached; others are retried.",
         "Thanks to the cache, restocking twice is cheap.",
         "Hello-world example of a restock.",
+        "Return the status line, ``HTTP/1.1 <status_code> <reason_phrase>``.",
+        "Log ``<code> <reason>`` for a failed restock.",
         # Spaces other than U+0020 are visible text (str.isprintable says otherwise).
         "Ajoute du stock\u00a0: l\u2019article et le nombre\u202f!",
         # Code in a reStructuredText literal block is an example, like a doctest.

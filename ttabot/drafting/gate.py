@@ -52,6 +52,9 @@ _CHAT_VOICE = re.compile(
 )
 # Markdown a chat answer starts with: a heading or a bold label ("## Docstring", "**Docstring:**").
 _MARKDOWN_START = re.compile(r"^(#{1,6}\s|\*\*[^*]+(:\*\*|\*\*:)$)")
+# A reasoning block's tags: <think>, </thinking>, <reasoning>, </reason>. (A placeholder
+# such as "<reason_phrase>" or "<reason>" in an HTTP status line is docstring text.)
+_REASONING = re.compile(r"<(/?(think|thinking|reasoning)|/reason)\b[^>]*>", re.IGNORECASE)
 # A tag that opens the answer and is closed later: <thinking>…</thinking>, <docstring>…</docstring>.
 # (A placeholder such as "<body>", a repr such as "<enum 'Color'>" or an HTML example further
 # down is docstring text.)
@@ -104,7 +107,7 @@ def gate_docstring(
     cleaned = ""
     if not text:
         return _reject("the docstring is empty")
-    if re.search(r"</?(think|reason)", text, re.IGNORECASE):
+    if _REASONING.search(text):
         return _reject("the docstring holds a <think> reasoning block")
     tag = _TAG_PAIR.search(text)
     if tag is not None:
