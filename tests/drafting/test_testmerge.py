@@ -211,6 +211,47 @@ def test_a_test_asserts_something_itself_or_through_its_helpers(test: str, check
     assert asserts_something(parts, "test_x") is checks
 
 
+CHECKING_HELPERS = """\
+import unittest
+
+from shop import area
+
+
+def check_area(w, h, out):
+    assert area(w, h) == out
+
+
+def _via(w):
+    check_area(w, 1, w)
+
+
+class AreaCase(unittest.TestCase):
+    def check(self, w):
+        self.assertEqual(area(w, 1), w)
+
+
+def make(w):
+    return area(w, 1)
+"""
+
+
+@pytest.mark.parametrize(
+    ("test", "checks"),
+    [
+        ("def test_x():\n    check_area(3, 4, 12)\n", True),
+        ("def test_x():\n    _via(3)\n", True),  # through a helper of the helper
+        ("class TestX(AreaCase):\n    def test_x(self):\n        self.check(3)\n", True),
+        ("def test_x():\n    make(3)\n", False),
+    ],
+)
+def test_a_test_may_check_through_the_existing_modules_helpers(test: str, checks: bool) -> None:
+    from ttabot.drafting.testmerge import asserts_something
+
+    parts = split_answer(f"from shop import area\n\n\n{test}")
+    name = "TestX" if "class" in test else "test_x"
+    assert asserts_something(parts, name, CHECKING_HELPERS) is checks
+
+
 @pytest.mark.parametrize(
     ("support", "change"),
     [

@@ -248,10 +248,12 @@ def import_time_change(parts: AnswerParts, name: str) -> str | None:
     return None
 
 
-def asserts_something(parts: AnswerParts, name: str) -> bool:
+def asserts_something(parts: AnswerParts, name: str, existing: str = "") -> bool:
     """Whether test ``name`` checks anything: an ``assert``, an ``assert*`` call or
-    ``pytest.raises``/``warns``/``fail``, in the test or in the helpers it uses."""
-    support, _used = _needed(parts, [name])
+    ``pytest.raises``/``warns``/``fail``, in the test or in the helpers it uses, drafted
+    or defined at the top of the ``existing`` test module it joins (``check_roundtrip``,
+    a base class's checking method)."""
+    support, used = _needed(parts, [name])
     pieces = [parts.tests[name], *support]
     for piece in pieces:
         try:
@@ -260,7 +262,28 @@ def asserts_something(parts: AnswerParts, name: str) -> bool:
             continue
         if _checks(tree):
             return True
-    return False
+    return any(_checks(node) for node in _existing_helpers(existing, used))
+
+
+def _existing_helpers(existing: str, used: set[str]) -> list[ast.stmt]:
+    """The top-level definitions of ``existing`` that names in ``used`` reach (transitively)."""
+    try:
+        tree = parse_python(existing)
+    except SyntaxError:
+        return []
+    kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+    defs = [node for node in tree.body if isinstance(node, kinds)]
+    reached: list[ast.stmt] = []
+    used = set(used)
+    changed = True
+    while changed:
+        changed = False
+        for node in defs:
+            if node not in reached and node.name in used:
+                reached.append(node)
+                used |= _uses(node)
+                changed = True
+    return reached
 
 
 def _existing_aliases(tree: ast.Module) -> set[Alias]:

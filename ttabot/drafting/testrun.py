@@ -460,7 +460,7 @@ def _check(
             judge.dropped[name] = (
                 f"the answer holds {len(judge.names)} tests; only the first {MAX_TESTS} are judged"
             )
-        elif not asserts_something(parts, name):
+        elif not asserts_something(parts, name, existing):
             judge.dropped[name] = "asserts nothing: a test that only runs code checks no result"
         elif changes is not None:
             judge.dropped[name] = (
