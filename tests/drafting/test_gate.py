@@ -199,6 +199,8 @@ def test_a_docstring_in_another_style_than_asked_is_rejected(style: str, raw: st
         ("sphinx", SPHINX_DOC),
         ("sphinx", "Add stock.\n\nNote:\n    Stock is never negative."),  # no parameter section
         ("numpy", "Add stock."),
+        # "name:type" inside prose is not a Sphinx field.
+        ("google", "Add stock.\n\nArgs:\n    item: A ``'name:type'`` spec.\n    count: How many."),
     ],
 )
 def test_a_docstring_in_the_style_asked_passes(style: str, raw: str) -> None:
