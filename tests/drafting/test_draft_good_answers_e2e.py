@@ -85,3 +85,43 @@ def test_a_test_checking_through_the_modules_helper_with_unpacked_constants_is_k
     written = (repo.path / "tests/test_calc.py").read_text()
     assert "LOW, WANT = -5, 0" in written and "def test_clamp_low" in written
     assert code == 0
+
+
+STORE = """\
+def open_store(path):
+    store = {"path": path, "items": []}
+    return store
+"""
+STORE_CHANGED = STORE.replace('"items": []}', '"items": []}\n    store["closed"] = False')
+STORE_EXISTING = "from pkg.store import open_store\n\n\ndef test_exists():\n    assert open_store\n"
+#: The changed line (``store["closed"] = False``) runs in the fixture or ``setUp``, not the test.
+SET_UP_TESTS = {
+    "pytest fixture": (
+        "import pytest\n\nfrom pkg.store import open_store\n\n\n"
+        "@pytest.fixture\ndef store(tmp_path):\n    return open_store(tmp_path)\n\n\n"
+        "def test_a_new_store_is_open(store):\n    assert store['closed'] is False\n"
+    ),
+    "unittest setUp": (
+        "import unittest\n\nfrom pkg.store import open_store\n\n\n"
+        "class TestNewStore(unittest.TestCase):\n"
+        "    def setUp(self):\n        self.store = open_store('x')\n\n"
+        "    def test_is_open(self):\n        self.assertFalse(self.store['closed'])\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SET_UP_TESTS))
+def test_a_test_whose_set_up_runs_the_changed_line_adds_coverage(
+    repo: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    repo.write("pkg/__init__.py", "")
+    repo.write("pkg/store.py", STORE)
+    repo.write("tests/test_store.py", STORE_EXISTING)
+    repo.commit("init")
+    repo.write("pkg/store.py", STORE_CHANGED)
+    configure(repo, fake, lambda model, body: answer({"code": SET_UP_TESTS[name]}))
+    repo.stage()
+    code = main(["draft", "--only", "tests-needed", "--format", "json", "--apply"])
+    (draft,) = json.loads(capsys.readouterr().out)["drafts"]
+    assert draft["status"] == "accepted" and draft["reason"] == "", (name, draft["reason"])
+    assert code == 0
