@@ -202,13 +202,21 @@ def test_a_crlf_test_module_stays_crlf() -> None:
         ("def test_x():\n    f()\n", False),
         ("def test_x():\n    try:\n        f()\n    except Exception:\n        pass\n", False),
         ("def test_x():\n    print(f())\n", False),
+        # An assertion of a constant holds whatever the code did.
+        ("def test_x():\n    f()\n    assert True\n", False),
+        ("def test_x():\n    f()\n    assert 1, 'ran'\n", False),
+        (
+            "class TestX:\n    def test_x(self):\n        f()\n        self.assertTrue(True)\n",
+            False,
+        ),
+        ("def test_x():\n    assert f() is not None\n    assert True\n", True),
     ],
 )
 def test_a_test_asserts_something_itself_or_through_its_helpers(test: str, checks: bool) -> None:
     from ttabot.drafting.testmerge import asserts_something
 
     parts = split_answer(f"import pytest\n\n\ndef helper():\n    assert f()\n\n\n{test}")
-    assert asserts_something(parts, "test_x") is checks
+    assert asserts_something(parts, "TestX" if "class" in test else "test_x") is checks
 
 
 CHECKING_HELPERS = """\
