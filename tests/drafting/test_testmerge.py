@@ -270,6 +270,14 @@ def test_a_test_may_check_through_the_existing_modules_helpers(test: str, checks
         ("[LOW, *REST] = [1, 2]", None),
         ("LOW, m.LIMIT = 1, 2", "LOW, m.LIMIT = (1, 2)"),
         ("LOW, m.ITEMS[0] = 1, 2", "LOW, m.ITEMS[0] = (1, 2)"),
+        # A value whose call changes another object by name, or runs a string.
+        ("LOW = setattr(m, 'LIMIT', 2)", "LOW = setattr(m, 'LIMIT', 2)"),
+        ("LOW = (delattr(m, 'LIMIT'), 1)[1]", "LOW = (delattr(m, 'LIMIT'), 1)[1]"),
+        ("LOW: int = m.f.__setattr__('x', 1)", "LOW: int = m.f.__setattr__('x', 1)"),
+        ("LOW = vars(m).update(LIMIT=2)", "LOW = vars(m).update(LIMIT=2)"),
+        ("LOW = m.__dict__.pop('LIMIT')", "LOW = m.__dict__.pop('LIMIT')"),
+        ("LOW = exec('m.LIMIT = 2')", "LOW = exec('m.LIMIT = 2')"),
+        ("LOW = getattr(m, 'LIMIT', 1)", None),  # reading is fine
         ("LOW = m.f.__defaults__ = (1,)", "LOW = m.f.__defaults__ = (1,)"),
         ("if True:\n    m.LIMIT = 2\n    LOW = 1", "if True:"),
         ("for LOW in [1]:\n    pass", "for LOW in [1]:"),

@@ -19,22 +19,49 @@ def defines_only(stmt: ast.stmt) -> bool:
     ``try`` (``try: import numpy`` / ``except ImportError: numpy = None``); not a
     call, an assignment to an attribute or item (``other.__defaults__ = …``), a
     loop, a ``with`` or a ``del``. A plain name's value may still be a call: what
-    a call does is beyond a static check.
+    a call does is beyond a static check, but for the calls whose job is to change
+    another object's attributes or items, or to run code from a string
+    (``X = setattr(mod, "f", g)``, ``obj.__setitem__``, ``vars(m).update``, ``exec``).
     """
     if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
         return True
     if isinstance(stmt, ast.Import | ast.ImportFrom | ast.Pass):
         return True
     if isinstance(stmt, ast.Assign):
-        return all(_names_only(t) for t in stmt.targets)
+        return all(_names_only(t) for t in stmt.targets) and not _changes(stmt.value)
     if isinstance(stmt, ast.AnnAssign):
-        return isinstance(stmt.target, ast.Name)
+        return isinstance(stmt.target, ast.Name) and not _changes(stmt.value)
     if isinstance(stmt, ast.If):
         return all(defines_only(s) for s in (*stmt.body, *stmt.orelse))
     if isinstance(stmt, ast.Try):
         bodies = [*stmt.body, *stmt.orelse, *stmt.finalbody]
         bodies += [s for handler in stmt.handlers for s in handler.body]
         return all(defines_only(s) for s in bodies)
+    return False
+
+
+#: Builtins that change another object by name or run code from a string.
+_CHANGING_BUILTINS = frozenset({"setattr", "delattr", "exec", "eval"})
+#: Methods that change the object they are called on, by their dunder names.
+_CHANGING_METHODS = frozenset(
+    {"__setattr__", "__delattr__", "__setitem__", "__delitem__", "__set__", "__delete__"}
+)
+#: Namespaces of other objects: changing one changes that object's names.
+_NAMESPACES = frozenset({"__dict__", "vars", "globals", "locals"})
+
+
+def _changes(value: ast.expr | None) -> bool:
+    """Whether an assigned value calls what changes another object (or runs a string)."""
+    if value is None:
+        return False
+    for node in ast.walk(value):
+        func = node.func if isinstance(node, ast.Call) else None
+        if isinstance(func, ast.Name) and func.id in _CHANGING_BUILTINS:
+            return True
+        if isinstance(node, ast.Attribute) and node.attr in _CHANGING_METHODS | _NAMESPACES:
+            return True
+        if isinstance(node, ast.Name) and node.id in _NAMESPACES:
+            return True
     return False
 
 
