@@ -278,6 +278,8 @@ def test_a_test_may_check_through_the_existing_modules_helpers(test: str, checks
         ("LOW = m.__dict__.pop('LIMIT')", "LOW = m.__dict__.pop('LIMIT')"),
         ("LOW = exec('m.LIMIT = 2')", "LOW = exec('m.LIMIT = 2')"),
         ("LOW = getattr(m, 'LIMIT', 1)", None),  # reading is fine
+        ("LOW = vars(m)['LIMIT']", None),
+        ("LOW = globals().get('LIMIT', m.__dict__.get('LIMIT'))", None),
         ("LOW = m.f.__defaults__ = (1,)", "LOW = m.f.__defaults__ = (1,)"),
         ("if True:\n    m.LIMIT = 2\n    LOW = 1", "if True:"),
         ("for LOW in [1]:\n    pass", "for LOW in [1]:"),

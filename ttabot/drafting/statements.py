@@ -46,8 +46,10 @@ _CHANGING_BUILTINS = frozenset({"setattr", "delattr", "exec", "eval"})
 _CHANGING_METHODS = frozenset(
     {"__setattr__", "__delattr__", "__setitem__", "__delitem__", "__set__", "__delete__"}
 )
-#: Namespaces of other objects: changing one changes that object's names.
-_NAMESPACES = frozenset({"__dict__", "vars", "globals", "locals"})
+#: Namespaces of objects (``vars(m)``, ``globals()``, ``m.__dict__``): changing one
+#: with a dict method changes that object's names; reading one is fine.
+_NAMESPACES = frozenset({"vars", "globals", "locals"})
+_DICT_CHANGES = frozenset({"update", "pop", "popitem", "setdefault", "clear"})
 
 
 def _changes(value: ast.expr | None) -> bool:
@@ -58,11 +60,22 @@ def _changes(value: ast.expr | None) -> bool:
         func = node.func if isinstance(node, ast.Call) else None
         if isinstance(func, ast.Name) and func.id in _CHANGING_BUILTINS:
             return True
-        if isinstance(node, ast.Attribute) and node.attr in _CHANGING_METHODS | _NAMESPACES:
-            return True
-        if isinstance(node, ast.Name) and node.id in _NAMESPACES:
-            return True
+        if isinstance(node, ast.Attribute) and (
+            node.attr in _CHANGING_METHODS
+            or (node.attr in _DICT_CHANGES and _is_namespace(node.value))
+        ):
+            return True  # obj.__setattr__(...), vars(m).update(...), m.__dict__.pop(...)
     return False
+
+
+def _is_namespace(node: ast.expr) -> bool:
+    if isinstance(node, ast.Attribute):
+        return node.attr == "__dict__"
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in _NAMESPACES
+    )
 
 
 def _names_only(target: ast.expr) -> bool:
