@@ -50,6 +50,9 @@ def definition() -> ast.FunctionDef:
         ("Add stock.\n\ncount = 3", "is code"),
         # after a literal block ends, code is code again
         ("Add stock.\n\nExample::\n\n    x = 1\n\ncount = 3", "is code"),
+        # after an example section, in the next section, code is code again; a def never is text
+        ("Add stock.\n\nExamples:\n    x = 1\n\nArgs:\n    count = 3", "is code"),
+        ("Add stock.\n\nExamples:\n\ndef restock(item, count):", "is code"),
         ("Add stock.\n\ndef helper(x):", "is code"),
         # The whole definition, but with its code changed: not an exact docstring.
         (bad_answers.wrapped_in_definition(HEADER, DOC, "return None"), "code changed"),
@@ -166,6 +169,9 @@ def test_hostile_wrappings_and_smuggled_text_are_rejected(name: str, raw: str) -
         "Add stock.\n\nExample::\n\n    from shop import restock\n    total = restock(item, 2)",
         "Add stock.\n\n.. code-block:: python\n\n    count = restock(item, 2)\n\nThen save.",
         "Add stock.\n\nExamples:\n    Restock two::\n\n        import shop\n\n    Done.",
+        # An example section's import and assignment lines, bare as httpx writes them.
+        "Add stock.\n\nExamples:\n\nitem = Item()\nassert restock(item, 2) == 2",
+        "Add stock.\n\nUsage:\n    from shop import restock\n    total = restock(item, 2)",
         "\u5728\u5eab\u3092\u8ffd\u52a0\u3059\u308b\u3002\u3000\u6570\u306f\u6b63\u3002",
     ],
 )

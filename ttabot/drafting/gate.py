@@ -63,6 +63,10 @@ _TAG_PAIR = re.compile(r"\A[ \t]*<([A-Za-z][\w-]*)>.*?</\1>", re.S)
 _LITERAL_OPENER = re.compile(
     r"(::|^[ \t]*\.\.[ \t]+(code-block|code|sourcecode|testcode|testsetup)::.*)[ \t]*$"
 )
+# A section header line ("Args:", "Examples:", "For example:"); the example sections'
+# import and assignment lines are example code, as in a doctest (httpx writes them bare).
+_SECTION = re.compile(r"^[A-Z][A-Za-z]*( [a-z]+)?:$")
+_EXAMPLE_SECTION = re.compile(r"^(Examples?|Usage|For example|Example usage):$")
 _FENCE_LINE = re.compile(r"^[ \t]*(```|~~~)", re.M)
 #: Characters per allowed line: a docstring of one endless line is over-long too.
 _CHARS_PER_LINE = 100
@@ -223,9 +227,13 @@ def _problem(text: str, max_lines: int) -> str | None:
         return "the docstring holds a Markdown fence"
     if '"""' in text or "'''" in text:
         return _NESTED
+    example = False  # in an "Examples:" / "Usage:" section
     for line in _outside_literal_blocks(text):
         stripped = line.strip()
-        if _DEF_LINE.match(stripped) or _line_is_code(stripped):
+        if _SECTION.match(stripped):
+            example = bool(_EXAMPLE_SECTION.match(stripped))
+            continue
+        if _DEF_LINE.match(stripped) or (not example and _line_is_code(stripped)):
             return f"{_CODE}: {stripped[:60]!r}"
     count = len(text.splitlines())
     if count > max_lines:
