@@ -53,6 +53,9 @@ def definition() -> ast.FunctionDef:
         # after an example section, in the next section, code is code again; a def never is text
         ("Add stock.\n\nExamples:\n    x = 1\n\nArgs:\n    count = 3", "is code"),
         ("Add stock.\n\nExamples:\n\ndef restock(item, count):", "is code"),
+        ("Add stock.\n\nArgs:\n    count = 3", "is code"),  # a section's body is no example
+        ("Add stock.\n\nThe statement\n\n    x = 1\n\ncount = 3", "is code"),
+        ("Add stock.\n\nThe statement\n\n    def restock(item, count):", "is code"),
         ("Add stock.\n\ndef helper(x):", "is code"),
         # The whole definition, but with its code changed: not an exact docstring.
         (bad_answers.wrapped_in_definition(HEADER, DOC, "return None"), "code changed"),
@@ -169,6 +172,8 @@ def test_hostile_wrappings_and_smuggled_text_are_rejected(name: str, raw: str) -
         "Add stock.\n\nExample::\n\n    from shop import restock\n    total = restock(item, 2)",
         "Add stock.\n\n.. code-block:: python\n\n    count = restock(item, 2)\n\nThen save.",
         "Add stock.\n\nExamples:\n    Restock two::\n\n        import shop\n\n    Done.",
+        # An indented paragraph after prose shows code, as the standard library writes it.
+        "Add stock.\n\nThe statement\n\n    total = restock(item, 2)\n\nadds two items.",
         # An example section's import and assignment lines, bare as httpx writes them.
         "Add stock.\n\nExamples:\n\nitem = Item()\nassert restock(item, 2) == 2",
         "Add stock.\n\nUsage:\n    from shop import restock\n    total = restock(item, 2)",

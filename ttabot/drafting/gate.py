@@ -228,12 +228,12 @@ def _problem(text: str, max_lines: int) -> str | None:
     if '"""' in text or "'''" in text:
         return _NESTED
     example = False  # in an "Examples:" / "Usage:" section
-    for line in _outside_literal_blocks(text):
+    for line, shown in _outside_literal_blocks(text):
         stripped = line.strip()
         if _SECTION.match(stripped):
             example = bool(_EXAMPLE_SECTION.match(stripped))
             continue
-        if _DEF_LINE.match(stripped) or (not example and _line_is_code(stripped)):
+        if _DEF_LINE.match(stripped) or (not (example or shown) and _line_is_code(stripped)):
             return f"{_CODE}: {stripped[:60]!r}"
     count = len(text.splitlines())
     if count > max_lines:
@@ -246,20 +246,40 @@ def _problem(text: str, max_lines: int) -> str | None:
     return None
 
 
-def _outside_literal_blocks(text: str) -> Iterator[str]:
-    """``text``'s lines but those of reStructuredText literal blocks.
+def _outside_literal_blocks(text: str) -> Iterator[tuple[str, bool]]:
+    """``text``'s lines but those of reStructuredText literal blocks, each with whether
+    it belongs to an indented example block.
 
-    A block is opened by a line ending in ``::`` ("Example::") or by a code
+    A literal block is opened by a line ending in ``::`` ("Example::") or by a code
     directive (``.. code-block:: python``) and holds the lines indented deeper
-    than the opener: example code the docstring shows, like a doctest.
+    than the opener: example code the docstring shows, like a doctest. An example
+    block is a paragraph indented deeper than the prose paragraph before it
+    ("The statement\n\n    task = create_task(f())\n\nis equivalent to"), as the
+    standard library shows code; under a section header ("Args:") an indented
+    paragraph is the section's body, not an example.
     """
-    opener: int | None = None  # indentation of the line that opened a block
+    opener: int | None = None  # indentation of the line that opened a literal block
+    prose: int | None = None  # indentation of the prose paragraph an example block follows
+    blank = False
+    previous = ""
     for line in text.expandtabs().splitlines():
         indent = len(line) - len(line.lstrip())
         if opener is not None and (not line.strip() or indent > opener):
             continue
         opener = None
-        yield line
+        if not line.strip():
+            blank = True
+            continue
+        if prose is not None and indent <= prose:
+            prose = None
+        if prose is None and blank and previous and not _SECTION.match(previous.strip()):
+            previous_indent = len(previous) - len(previous.lstrip())
+            if indent > previous_indent:
+                prose = previous_indent
+        blank = False
+        yield line, prose is not None
+        if prose is None:
+            previous = line
         if _LITERAL_OPENER.search(line):
             opener = indent
 
