@@ -210,6 +210,10 @@ def test_a_crlf_test_module_stays_crlf() -> None:
             False,
         ),
         ("def test_x():\n    assert f() is not None\n    assert True\n", True),
+        # A checking function defined in the test and never called checks nothing.
+        ("def test_x():\n    f()\n\n    def check():\n        assert f()\n", False),
+        ("def test_x():\n    def check():\n        assert f()\n\n    check()\n", True),
+        ("def test_x():\n    def check():\n        assert f()\n\n    run(check)\n", True),
     ],
 )
 def test_a_test_asserts_something_itself_or_through_its_helpers(test: str, checks: bool) -> None:

@@ -222,7 +222,7 @@ _CHECKING_CALLS = frozenset({"raises", "warns", "deprecated_call", "fail", "expe
 
 
 def _checks(node: ast.AST) -> bool:
-    for sub in ast.walk(node):
+    for sub in _run_nodes(node):
         if isinstance(sub, ast.Assert) and not isinstance(sub.test, ast.Constant):
             return True  # "assert True" (or "assert 1, 'ok'") holds whatever the code did
         if isinstance(sub, ast.Call):
@@ -233,6 +233,27 @@ def _checks(node: ast.AST) -> bool:
             if name.startswith("assert") or name in _CHECKING_CALLS:
                 return True
     return False
+
+
+def _run_nodes(node: ast.AST) -> list[ast.AST]:
+    """The nodes of ``node`` but those of a function defined inside a function and never
+    named there (nor decorated): its body, with its asserts, never runs."""
+    functions = (ast.FunctionDef, ast.AsyncFunctionDef)
+    loaded = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+    out: list[ast.AST] = []
+    todo = [node]
+    while todo:
+        sub = todo.pop()
+        out.append(sub)
+        for child in ast.iter_child_nodes(sub):
+            unused = (
+                isinstance(child, functions)
+                and not child.decorator_list
+                and child.name not in loaded
+            )
+            if not (isinstance(sub, functions) and unused):
+                todo.append(child)
+    return out
 
 
 def _constant_first(call: ast.Call) -> bool:
