@@ -36,11 +36,26 @@ def definition() -> ast.FunctionDef:
     [
         (bad_answers.chat_preamble("restock", DOC), "chat prose"),
         ("Sure! " + DOC, "chat prose"),
+        ("Okay, " + DOC, "chat prose"),
+        ("Great question.\n\n" + DOC, "chat prose"),
+        ("Sure here is the docstring:\n\n" + DOC, "chat prose"),
+        ("Thanks\n\n" + DOC, "chat prose"),
+        ("Thank you for the code. " + DOC, "chat prose"),
         (bad_answers.with_reasoning(DOC), "<think>"),
+        ("Add stock.</think>\n\n" + DOC, "<think>"),  # the opening tag cut off
+        ("<reason>say what it does</reason>\n" + DOC, "<think>"),
         (bad_answers.with_nested_quotes(DOC), "triple quotes"),
         ("Add stock.\n\n```python\nrestock(x, 1)\n```", "Markdown fence"),
         ("Add stock.\n\nimport os", "is code"),
         ("Add stock.\n\ncount = 3", "is code"),
+        # after a literal block ends, code is code again
+        ("Add stock.\n\nExample::\n\n    x = 1\n\ncount = 3", "is code"),
+        # after an example section, in the next section, code is code again; a def never is text
+        ("Add stock.\n\nExamples:\n    x = 1\n\nArgs:\n    count = 3", "is code"),
+        ("Add stock.\n\nExamples:\n\ndef restock(item, count):", "is code"),
+        ("Add stock.\n\nArgs:\n    count = 3", "is code"),  # a section's body is no example
+        ("Add stock.\n\nThe statement\n\n    x = 1\n\ncount = 3", "is code"),
+        ("Add stock.\n\nThe statement\n\n    def restock(item, count):", "is code"),
         ("Add stock.\n\ndef helper(x):", "is code"),
         # The whole definition, but with its code changed: not an exact docstring.
         (bad_answers.wrapped_in_definition(HEADER, DOC, "return None"), "code changed"),
@@ -144,6 +159,25 @@ def test_hostile_wrappings_and_smuggled_text_are_rejected(name: str, raw: str) -
         "Add stock.\n\nThis keeps the global settings as they are.",
         "Add stock for caf\u00e9s and \u00fcber-shops \u2014 and emoji \U0001f4e6.",
         "Add stock in two steps:\nfirst count them, then add them.",
+        # Words chat answers open with start summaries too when they are not interjections.
+        "Great-circle distance between two stock points.",
+        "OK responses are cached; others are retried.",
+        "Thanks to the cache, restocking twice is cheap.",
+        "Hello-world example of a restock.",
+        "Return the status line, ``HTTP/1.1 <status_code> <reason_phrase>``.",
+        "Log ``<code> <reason>`` for a failed restock.",
+        # Spaces other than U+0020 are visible text (str.isprintable says otherwise).
+        "Ajoute du stock\u00a0: l\u2019article et le nombre\u202f!",
+        # Code in a reStructuredText literal block is an example, like a doctest.
+        "Add stock.\n\nExample::\n\n    from shop import restock\n    total = restock(item, 2)",
+        "Add stock.\n\n.. code-block:: python\n\n    count = restock(item, 2)\n\nThen save.",
+        "Add stock.\n\nExamples:\n    Restock two::\n\n        import shop\n\n    Done.",
+        # An indented paragraph after prose shows code, as the standard library writes it.
+        "Add stock.\n\nThe statement\n\n    total = restock(item, 2)\n\nadds two items.",
+        # An example section's import and assignment lines, bare as httpx writes them.
+        "Add stock.\n\nExamples:\n\nitem = Item()\nassert restock(item, 2) == 2",
+        "Add stock.\n\nUsage:\n    from shop import restock\n    total = restock(item, 2)",
+        "\u5728\u5eab\u3092\u8ffd\u52a0\u3059\u308b\u3002\u3000\u6570\u306f\u6b63\u3002",
     ],
 )
 def test_plain_text_near_the_new_rules_still_passes(text: str) -> None:
@@ -176,6 +210,8 @@ def test_a_docstring_in_another_style_than_asked_is_rejected(style: str, raw: st
         ("sphinx", SPHINX_DOC),
         ("sphinx", "Add stock.\n\nNote:\n    Stock is never negative."),  # no parameter section
         ("numpy", "Add stock."),
+        # "name:type" inside prose is not a Sphinx field.
+        ("google", "Add stock.\n\nArgs:\n    item: A ``'name:type'`` spec.\n    count: How many."),
     ],
 )
 def test_a_docstring_in_the_style_asked_passes(style: str, raw: str) -> None:

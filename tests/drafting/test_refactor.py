@@ -84,6 +84,14 @@ METHOD = "def m(self, n):\n    return n if 0 <= n < 10 else -1\n"
         ("grade", "@property\n" + REWRITE, "decorators"),
         ("K.m", "@staticmethod\n" + METHOD, "decorators"),
         ("K.m", METHOD + "\ndef __init__(self):\n    self.x = 0\n", "__init__"),
+        # A method named like a builtin that the class body itself then uses.
+        (
+            "K.m",
+            METHOD
+            + "\ndef property(self):\n    return 1\n\n@property\ndef _n(self):\n    return 1\n",
+            "property",
+        ),
+        ("K.m", METHOD + "\ndef format(self):\n    return 1\n\nf = format(1, 'x')\n", "format"),
         # One statement, two definitions: the checked one, and the one that wins.
         (
             "grade",
@@ -118,6 +126,8 @@ def test_a_rewrite_that_changes_the_modules_interface_fails_the_signature_stage(
             REWRITE + "\n\n_TABLE = dict(enumerate(range(10)))\n\n\ndef _helper(n):\n    pass\n",
         ),
         ("K.m", METHOD + "\ndef _lookup(self, n):\n    return n\n"),
+        # A method named like a builtin: the methods' code still sees the builtin.
+        ("K.m", "def format(self, n):\n    return format(n, 'd')\n\n" + METHOD),
     ],
 )
 def test_a_rewrite_with_new_private_helpers_passes_the_signature_stage(

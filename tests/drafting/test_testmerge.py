@@ -202,13 +202,66 @@ def test_a_crlf_test_module_stays_crlf() -> None:
         ("def test_x():\n    f()\n", False),
         ("def test_x():\n    try:\n        f()\n    except Exception:\n        pass\n", False),
         ("def test_x():\n    print(f())\n", False),
+        # An assertion of a constant holds whatever the code did.
+        ("def test_x():\n    f()\n    assert True\n", False),
+        ("def test_x():\n    f()\n    assert 1, 'ran'\n", False),
+        (
+            "class TestX:\n    def test_x(self):\n        f()\n        self.assertTrue(True)\n",
+            False,
+        ),
+        ("def test_x():\n    assert f() is not None\n    assert True\n", True),
+        # A checking function defined in the test and never called checks nothing.
+        ("def test_x():\n    f()\n\n    def check():\n        assert f()\n", False),
+        ("def test_x():\n    def check():\n        assert f()\n\n    check()\n", True),
+        ("def test_x():\n    def check():\n        assert f()\n\n    run(check)\n", True),
     ],
 )
 def test_a_test_asserts_something_itself_or_through_its_helpers(test: str, checks: bool) -> None:
     from ttabot.drafting.testmerge import asserts_something
 
     parts = split_answer(f"import pytest\n\n\ndef helper():\n    assert f()\n\n\n{test}")
-    assert asserts_something(parts, "test_x") is checks
+    assert asserts_something(parts, "TestX" if "class" in test else "test_x") is checks
+
+
+CHECKING_HELPERS = """\
+import unittest
+
+from shop import area
+
+
+def check_area(w, h, out):
+    assert area(w, h) == out
+
+
+def _via(w):
+    check_area(w, 1, w)
+
+
+class AreaCase(unittest.TestCase):
+    def check(self, w):
+        self.assertEqual(area(w, 1), w)
+
+
+def make(w):
+    return area(w, 1)
+"""
+
+
+@pytest.mark.parametrize(
+    ("test", "checks"),
+    [
+        ("def test_x():\n    check_area(3, 4, 12)\n", True),
+        ("def test_x():\n    _via(3)\n", True),  # through a helper of the helper
+        ("class TestX(AreaCase):\n    def test_x(self):\n        self.check(3)\n", True),
+        ("def test_x():\n    make(3)\n", False),
+    ],
+)
+def test_a_test_may_check_through_the_existing_modules_helpers(test: str, checks: bool) -> None:
+    from ttabot.drafting.testmerge import asserts_something
+
+    parts = split_answer(f"from shop import area\n\n\n{test}")
+    name = "TestX" if "class" in test else "test_x"
+    assert asserts_something(parts, name, CHECKING_HELPERS) is checks
 
 
 @pytest.mark.parametrize(
@@ -217,6 +270,20 @@ def test_a_test_asserts_something_itself_or_through_its_helpers(test: str, check
         ("LOW = 1", None),
         ("try:\n    import numpy\nexcept ImportError:\n    numpy = None", None),
         ("def make():\n    return 1", None),
+        ("LOW, HIGH = 1, 2", None),  # unpacking into names defines names
+        ("[LOW, *REST] = [1, 2]", None),
+        ("LOW, m.LIMIT = 1, 2", "LOW, m.LIMIT = (1, 2)"),
+        ("LOW, m.ITEMS[0] = 1, 2", "LOW, m.ITEMS[0] = (1, 2)"),
+        # A value whose call changes another object by name, or runs a string.
+        ("LOW = setattr(m, 'LIMIT', 2)", "LOW = setattr(m, 'LIMIT', 2)"),
+        ("LOW = (delattr(m, 'LIMIT'), 1)[1]", "LOW = (delattr(m, 'LIMIT'), 1)[1]"),
+        ("LOW: int = m.f.__setattr__('x', 1)", "LOW: int = m.f.__setattr__('x', 1)"),
+        ("LOW = vars(m).update(LIMIT=2)", "LOW = vars(m).update(LIMIT=2)"),
+        ("LOW = m.__dict__.pop('LIMIT')", "LOW = m.__dict__.pop('LIMIT')"),
+        ("LOW = exec('m.LIMIT = 2')", "LOW = exec('m.LIMIT = 2')"),
+        ("LOW = getattr(m, 'LIMIT', 1)", None),  # reading is fine
+        ("LOW = vars(m)['LIMIT']", None),
+        ("LOW = globals().get('LIMIT', m.__dict__.get('LIMIT'))", None),
         ("LOW = m.f.__defaults__ = (1,)", "LOW = m.f.__defaults__ = (1,)"),
         ("if True:\n    m.LIMIT = 2\n    LOW = 1", "if True:"),
         ("for LOW in [1]:\n    pass", "for LOW in [1]:"),

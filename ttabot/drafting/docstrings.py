@@ -61,7 +61,8 @@ _STYLE_MARKS: Mapping[str, re.Pattern[str]] = {
 _PARAMETER_MARKS: Mapping[str, re.Pattern[str]] = {
     "google": re.compile(r"^[ \t]*(Args|Arguments|Returns|Raises|Yields):[ \t]*$", re.M),
     "numpy": _STYLE_MARKS["numpy"],
-    "sphinx": _STYLE_MARKS["sphinx"],
+    # A field opening a line (":param x:", ":returns:"), not "name:type" inside prose.
+    "sphinx": re.compile(r"^[ \t]*:(param|returns?|raises?|rtype|type)\b[^:\n]*:", re.M),
 }
 
 _GOOGLE_SECTION = re.compile(

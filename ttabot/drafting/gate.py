@@ -14,6 +14,8 @@ from __future__ import annotations
 import ast
 import re
 import textwrap
+import unicodedata
+from collections.abc import Iterator
 from typing import NamedTuple
 
 from ttabot.analysis.source import parse_python
@@ -27,10 +29,16 @@ CLEANED_FENCE = "fence"
 CLEANED_QUOTES = "quotes"
 
 _WHOLE_FENCE = re.compile(r"```[ \t]*[\w+-]*[ \t]*\n(.*?)\n?[ \t]*```", re.DOTALL)
+_OFFER = (
+    r"here is|here's|here are|here you go|below is|of course|got it|no problem|"
+    r"thank you|let me|let's|i'm|i've|i'll|i'd|as requested"
+)
+# An answer opening with an offer ("Here is", "Let me") or with an interjection set off
+# by punctuation or followed by an offer ("Sure!", "OK, here", "Great. ", "Sure here is").
+# Bare, those words start summaries too: "Great-circle distance", "OK responses are cached".
 _PREAMBLE = re.compile(
-    r"^(sure|certainly|of course|absolutely|okay|ok|here is|here's|here are|here you go|"
-    r"below is|alright|got it|no problem|"
-    r"hello|thanks|thank you|let me|let's|i'm|i've|i'll|i'd|as requested|great)\b",
+    rf"^(({_OFFER})\b|(sure|certainly|absolutely|okay|ok|alright|hello|hi|thanks|great)"
+    rf"([ \t]*([,!.:;?]|$)|[ \t]+({_OFFER}|this|the following|question|idea)\b))",
     re.IGNORECASE,
 )
 # The model speaking to whoever asked, anywhere in the text: a docstring never does.
@@ -44,10 +52,21 @@ _CHAT_VOICE = re.compile(
 )
 # Markdown a chat answer starts with: a heading or a bold label ("## Docstring", "**Docstring:**").
 _MARKDOWN_START = re.compile(r"^(#{1,6}\s|\*\*[^*]+(:\*\*|\*\*:)$)")
+# A reasoning block's tags: <think>, </thinking>, <reasoning>, </reason>. (A placeholder
+# such as "<reason_phrase>" or "<reason>" in an HTTP status line is docstring text.)
+_REASONING = re.compile(r"<(/?(think|thinking|reasoning)|/reason)\b[^>]*>", re.IGNORECASE)
 # A tag that opens the answer and is closed later: <thinking>…</thinking>, <docstring>…</docstring>.
 # (A placeholder such as "<body>", a repr such as "<enum 'Color'>" or an HTML example further
 # down is docstring text.)
 _TAG_PAIR = re.compile(r"\A[ \t]*<([A-Za-z][\w-]*)>.*?</\1>", re.S)
+# A paragraph ending in "::" or a code directive: reStructuredText's literal (code) block.
+_LITERAL_OPENER = re.compile(
+    r"(::|^[ \t]*\.\.[ \t]+(code-block|code|sourcecode|testcode|testsetup)::.*)[ \t]*$"
+)
+# A section header line ("Args:", "Examples:", "For example:"); the example sections'
+# import and assignment lines are example code, as in a doctest (httpx writes them bare).
+_SECTION = re.compile(r"^[A-Z][A-Za-z]*( [a-z]+)?:$")
+_EXAMPLE_SECTION = re.compile(r"^(Examples?|Usage|For example|Example usage):$")
 _FENCE_LINE = re.compile(r"^[ \t]*(```|~~~)", re.M)
 #: Characters per allowed line: a docstring of one endless line is over-long too.
 _CHARS_PER_LINE = 100
@@ -63,6 +82,16 @@ class GateResult(NamedTuple):
     text: str | None
     reason: str = ""
     cleaned: str = ""
+
+
+def _visible(char: str) -> bool:
+    """Whether ``char`` shows as what it is: printable, a line break or tab, or a space.
+
+    ``str.isprintable`` counts every space but U+0020 as unprintable, yet a no-break
+    space (French "l'aire\u00a0:") or an ideographic space (U+3000) is visible text;
+    format characters (bidi overrides, zero-width spaces) and controls are not.
+    """
+    return char.isprintable() or char in "\n\r\t" or unicodedata.category(char) == "Zs"
 
 
 def _reject(reason: str) -> GateResult:
@@ -82,12 +111,12 @@ def gate_docstring(
     cleaned = ""
     if not text:
         return _reject("the docstring is empty")
-    if re.search(r"</?(think|reason)", text, re.IGNORECASE):
+    if _REASONING.search(text):
         return _reject("the docstring holds a <think> reasoning block")
     tag = _TAG_PAIR.search(text)
     if tag is not None:
         return _reject(f"the docstring is wrapped in a markup tag (<{tag.group(1)}>), not text")
-    hidden = next((c for c in text if not (c.isprintable() or c in "\n\r\t")), None)
+    hidden = next((c for c in text if not _visible(c)), None)
     if hidden is not None:
         return _reject(
             f"the docstring holds an invisible or control character (U+{ord(hidden):04X})"
@@ -198,9 +227,13 @@ def _problem(text: str, max_lines: int) -> str | None:
         return "the docstring holds a Markdown fence"
     if '"""' in text or "'''" in text:
         return _NESTED
-    for line in text.splitlines():
+    example = False  # in an "Examples:" / "Usage:" section
+    for line, shown in _outside_literal_blocks(text):
         stripped = line.strip()
-        if _DEF_LINE.match(stripped) or _line_is_code(stripped):
+        if _SECTION.match(stripped):
+            example = bool(_EXAMPLE_SECTION.match(stripped))
+            continue
+        if _DEF_LINE.match(stripped) or (not (example or shown) and _line_is_code(stripped)):
             return f"{_CODE}: {stripped[:60]!r}"
     count = len(text.splitlines())
     if count > max_lines:
@@ -211,6 +244,44 @@ def _problem(text: str, max_lines: int) -> str | None:
             f"of draft.max-docstring-lines ({max_lines})"
         )
     return None
+
+
+def _outside_literal_blocks(text: str) -> Iterator[tuple[str, bool]]:
+    """``text``'s lines but those of reStructuredText literal blocks, each with whether
+    it belongs to an indented example block.
+
+    A literal block is opened by a line ending in ``::`` ("Example::") or by a code
+    directive (``.. code-block:: python``) and holds the lines indented deeper
+    than the opener: example code the docstring shows, like a doctest. An example
+    block is a paragraph indented deeper than the prose paragraph before it
+    ("The statement\n\n    task = create_task(f())\n\nis equivalent to"), as the
+    standard library shows code; under a section header ("Args:") an indented
+    paragraph is the section's body, not an example.
+    """
+    opener: int | None = None  # indentation of the line that opened a literal block
+    prose: int | None = None  # indentation of the prose paragraph an example block follows
+    blank = False
+    previous = ""
+    for line in text.expandtabs().splitlines():
+        indent = len(line) - len(line.lstrip())
+        if opener is not None and (not line.strip() or indent > opener):
+            continue
+        opener = None
+        if not line.strip():
+            blank = True
+            continue
+        if prose is not None and indent <= prose:
+            prose = None
+        if prose is None and blank and previous and not _SECTION.match(previous.strip()):
+            previous_indent = len(previous) - len(previous.lstrip())
+            if indent > previous_indent:
+                prose = previous_indent
+        blank = False
+        yield line, prose is not None
+        if prose is None:
+            previous = line
+        if _LITERAL_OPENER.search(line):
+            opener = indent
 
 
 def _line_is_code(line: str) -> bool:

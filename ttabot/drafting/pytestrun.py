@@ -84,6 +84,29 @@ class TtabotCoverage:
             finish(self.cov)
 
 
+class TtabotContexts:
+    # Each test's lines under its node id: its fixtures' and setUp's too, which coverage's
+    # own "test_function" contexts give to whatever ran before the test function.
+    def __init__(self, cov):
+        self.cov = cov
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(self, item, nextitem):
+        self.switch(item.nodeid)
+        try:
+            yield
+        finally:
+            self.switch("")
+
+    def switch(self, context):
+        import coverage.exceptions
+        try:
+            self.cov.switch_context(context)
+        except coverage.exceptions.CoverageException as exc:
+            # A test stopped coverage: nothing after it is measured, the save says why.
+            print(f"[ttabot] coverage context not switched: {exc}", file=sys.stderr)
+
+
 plugins = []
 cov = None
 measure = settings.get("coverage")
@@ -93,7 +116,7 @@ if measure:
         data_file=measure["data_file"], include=[measure["include"]], config_file=False
     )
     if measure["contexts"]:
-        cov.set_option("run:dynamic_context", "test_function")
+        plugins.append(TtabotContexts(cov))
     if not measure["from_start"]:
         plugins.append(TtabotCoverage(cov))
 if settings.get("rounds", 1) > 1:
@@ -115,7 +138,7 @@ class Measure(NamedTuple):
 
     data_file: str
     include: str
-    #: coverage's per-test dynamic contexts (``test_function``)
+    #: per-test contexts: each test's node id, around its setup, call and teardown
     contexts: bool = False
     #: measure from before pytest starts (collection and imports too), not just the tests
     from_start: bool = False

@@ -137,12 +137,35 @@ def interface_change(original: ast.Module, proposed: ast.Module, symbol: str) ->
     if again:
         return "the rewrite defines again what the code around it defines: " + ", ".join(again)
     shadowed = sorted(name for name in after if name not in before and name in _BUILTINS)
+    if isinstance(new_scope, ast.ClassDef):
+        # A class's names are not seen by its methods' code, only by the class body's own
+        # statements: a new method ``format`` shadows the builtin only for those.
+        shadowed = [name for name in shadowed if name in _class_level_loads(new_scope)]
     if shadowed:
         return "the rewrite defines names that shadow builtins: " + ", ".join(shadowed)
     return None
 
 
 _BUILTINS = frozenset(dir(builtins))
+
+
+def _class_level_loads(node: ast.ClassDef) -> frozenset[str]:
+    """The names a class body's own statements read when the class is created:
+    decorators, defaults, class attributes; not the code inside its methods."""
+    names: set[str] = set()
+    todo: list[ast.AST] = list(node.body)
+    while todo:
+        sub = todo.pop()
+        if isinstance(sub, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            todo.extend(sub.args.defaults)
+            todo.extend(d for d in sub.args.kw_defaults if d is not None)
+            if not isinstance(sub, ast.Lambda):
+                todo.extend(sub.decorator_list)
+            continue
+        if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load):
+            names.add(sub.id)
+        todo.extend(ast.iter_child_nodes(sub))
+    return frozenset(names)
 
 
 def replace_definition(source: str, symbol: str, code: str) -> str:

@@ -14,20 +14,23 @@ import ast
 def defines_only(stmt: ast.stmt) -> bool:
     """Whether ``stmt`` only defines names when it runs at import.
 
-    Definitions, imports and assignments to plain names, also under ``if`` and
+    Definitions, imports and assignments to plain names (or unpacking into
+    them: ``WIDTH, HEIGHT = 3, 4``), also under ``if`` and
     ``try`` (``try: import numpy`` / ``except ImportError: numpy = None``); not a
     call, an assignment to an attribute or item (``other.__defaults__ = …``), a
     loop, a ``with`` or a ``del``. A plain name's value may still be a call: what
-    a call does is beyond a static check.
+    a call does is beyond a static check, but for the calls whose job is to change
+    another object's attributes or items, or to run code from a string
+    (``X = setattr(mod, "f", g)``, ``obj.__setitem__``, ``vars(m).update``, ``exec``).
     """
     if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
         return True
     if isinstance(stmt, ast.Import | ast.ImportFrom | ast.Pass):
         return True
     if isinstance(stmt, ast.Assign):
-        return all(isinstance(t, ast.Name) for t in stmt.targets)
+        return all(_names_only(t) for t in stmt.targets) and not _changes(stmt.value)
     if isinstance(stmt, ast.AnnAssign):
-        return isinstance(stmt.target, ast.Name)
+        return isinstance(stmt.target, ast.Name) and not _changes(stmt.value)
     if isinstance(stmt, ast.If):
         return all(defines_only(s) for s in (*stmt.body, *stmt.orelse))
     if isinstance(stmt, ast.Try):
@@ -35,6 +38,53 @@ def defines_only(stmt: ast.stmt) -> bool:
         bodies += [s for handler in stmt.handlers for s in handler.body]
         return all(defines_only(s) for s in bodies)
     return False
+
+
+#: Builtins that change another object by name or run code from a string.
+_CHANGING_BUILTINS = frozenset({"setattr", "delattr", "exec", "eval"})
+#: Methods that change the object they are called on, by their dunder names.
+_CHANGING_METHODS = frozenset(
+    {"__setattr__", "__delattr__", "__setitem__", "__delitem__", "__set__", "__delete__"}
+)
+#: Namespaces of objects (``vars(m)``, ``globals()``, ``m.__dict__``): changing one
+#: with a dict method changes that object's names; reading one is fine.
+_NAMESPACES = frozenset({"vars", "globals", "locals"})
+_DICT_CHANGES = frozenset({"update", "pop", "popitem", "setdefault", "clear"})
+
+
+def _changes(value: ast.expr | None) -> bool:
+    """Whether an assigned value calls what changes another object (or runs a string)."""
+    if value is None:
+        return False
+    for node in ast.walk(value):
+        func = node.func if isinstance(node, ast.Call) else None
+        if isinstance(func, ast.Name) and func.id in _CHANGING_BUILTINS:
+            return True
+        if isinstance(node, ast.Attribute) and (
+            node.attr in _CHANGING_METHODS
+            or (node.attr in _DICT_CHANGES and _is_namespace(node.value))
+        ):
+            return True  # obj.__setattr__(...), vars(m).update(...), m.__dict__.pop(...)
+    return False
+
+
+def _is_namespace(node: ast.expr) -> bool:
+    if isinstance(node, ast.Attribute):
+        return node.attr == "__dict__"
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in _NAMESPACES
+    )
+
+
+def _names_only(target: ast.expr) -> bool:
+    """Whether an assignment target binds plain names only (``a``, ``a, *rest``, ``[a, b]``)."""
+    if isinstance(target, ast.Starred):
+        return _names_only(target.value)
+    if isinstance(target, ast.Tuple | ast.List):
+        return all(_names_only(e) for e in target.elts)
+    return isinstance(target, ast.Name)
 
 
 def first_line(stmt: ast.stmt) -> str:

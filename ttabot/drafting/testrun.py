@@ -127,17 +127,19 @@ def lines_by_test(sandbox: Sandbox, module: str, names: Sequence[str]) -> dict[s
 
 
 def context_of(context: str, name: str) -> bool:
-    """Whether coverage's ``test_function`` context (``module.test`` or
-    ``module.Class.test``) is one of test ``name``'s: a function's is the last part, a
-    ``Test`` class's a part before it. Never the module's own parts: a test named like its
-    module (``test_calc`` in ``test_calc.py``, or ``tests``) gets no other test's lines.
+    """Whether a coverage context (a test's node id: ``tests/test_x.py::test``,
+    ``tests/test_x.py::Class::test[case]``) is one of test ``name``'s: a function's is
+    the test itself, a ``Test`` class's any test inside it, ``Class.method`` that method.
     """
-    parts = context.split(".")
+    _path, sep, rest = context.partition("::")
+    if not sep:
+        return False
+    parts = rest.split("[", 1)[0].split("::")
     if "." in name:  # Class.method: that method of that class
         return parts[-2:] == name.split(".")
     if name.startswith("Test"):  # a class (pytest collects functions named test*, lowercase)
         return name in parts[:-1]
-    return parts[-1] == name
+    return parts == [name]
 
 
 def check_each_test(
@@ -460,7 +462,7 @@ def _check(
             judge.dropped[name] = (
                 f"the answer holds {len(judge.names)} tests; only the first {MAX_TESTS} are judged"
             )
-        elif not asserts_something(parts, name):
+        elif not asserts_something(parts, name, existing):
             judge.dropped[name] = "asserts nothing: a test that only runs code checks no result"
         elif changes is not None:
             judge.dropped[name] = (
