@@ -307,3 +307,23 @@ def test_module_level_code_that_changes_other_objects_at_import_is_refused(
     assert "runs at import" in first["reason"]
     assert existing_tests_pass(repo).returncode == 0
     assert status == 0
+
+
+def test_an_autouse_fixture_lends_no_coverage_to_the_tests_it_runs_for(
+    project: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The fixture runs the changed line before every test of the module; a test that
+    # checks only what test_inside already checks must not be credited with that line.
+    code = (
+        "import pytest\n\nfrom pkg.calc import clamp\n\n\n"
+        "@pytest.fixture(autouse=True)\n"
+        "def warm():\n    clamp(-5)\n\n\n"
+        "def test_inside_again():\n    assert clamp(4) == 4\n"
+    )
+    configure(project, fake, lambda model, body: answer({"code": code}))
+    project.stage()
+    status, drafts = run(capsys)
+    (draft,) = drafts
+    assert draft["status"] == "rejected" and status == 1, draft
+    assert "test_inside_again" in draft["reason"] and "changed line" in draft["reason"]
+    assert not (project.path / "tests/test_calc.py").read_text().count("warm")

@@ -84,19 +84,58 @@ class TtabotCoverage:
             finish(self.cov)
 
 
+def requested_fixtures(item):
+    # The fixtures a test asks for by name, and the ones those ask for in turn.
+    info = getattr(item, "_fixtureinfo", None)
+    seen = set()
+    todo = list(getattr(info, "argnames", ()))
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            for fixturedef in info.name2fixturedefs.get(name) or ():
+                todo.extend(fixturedef.argnames)
+    return seen
+
+
 class TtabotContexts:
-    # Each test's lines under its node id: its fixtures' and setUp's too, which coverage's
-    # own "test_function" contexts give to whatever ran before the test function.
+    # Each test's lines under its node id: the fixtures it asks for and its setUp too,
+    # which coverage's own "test_function" contexts give to whatever ran before it. An
+    # autouse fixture runs for every test: what it runs is no single test's doing, nor is
+    # any fixture's teardown.
     def __init__(self, cov):
         self.cov = cov
+        self.test = ""
+        self.requested = set()
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_protocol(self, item, nextitem):
-        self.switch(item.nodeid)
+        self.test, self.requested = item.nodeid, requested_fixtures(item)
+        self.switch(self.test)
         try:
             yield
         finally:
+            self.test = ""
             self.switch("")
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_fixture_setup(self, fixturedef, request):
+        lent = fixturedef.argname not in self.requested
+        if lent:
+            self.switch("")
+        try:
+            yield
+        finally:
+            if lent:
+                self.switch(self.test)
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_teardown(self, item, nextitem):
+        self.switch("")
+        try:
+            yield
+        finally:
+            self.switch(self.test)
 
     def switch(self, context):
         import coverage.exceptions
