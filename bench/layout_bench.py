@@ -7,7 +7,7 @@ tests left out, as if not written yet). A finding counts when a test module the
 commit changed (``test_*.py``/``*_test.py``; helpers and conftest hold no tests)
 names its bare name in an added line; the maintainers' placement is that set of
 test modules, a renamed one under both names. ttabot plans the tests as
-``draft`` does (:func:`ttabot.drafting.plan.test_placements`), with the project
+``draft`` does (:func:`ttabot.drafting.plan.place_tests`), with the project
 as it was before the commit, the names the changed lines use, and the modules
 the commit adds. A docstring task is a module changed in those commits: the
 style ttabot picks (module, package, repository) is compared with the
@@ -43,7 +43,7 @@ from ttabot.analysis.paths import is_test_file
 from ttabot.change import parse_diff
 from ttabot.config import CheckSettings, DraftSettings
 from ttabot.drafting.docstrings import detect_style, dominant_style, style_counts
-from ttabot.drafting.plan import Project, test_placements
+from ttabot.drafting.plan import Project, place_tests
 from ttabot.drafting.tests import candidate_test_modules
 from ttabot.errors import TtabotError
 from ttabot.records import Category, Change, FileStatus, Finding
@@ -191,7 +191,7 @@ def measure(repo: str, commits: int, skip: int = 0) -> dict[str, object]:
         )
         for module, group in groupby(findings, key=lambda f: f.path):
             group_list = list(group)
-            for test_path, placed_group in test_placements(
+            for test_path, placed_group in place_tests(
                 module, after(module) or "", group_list, project
             ):
                 for finding in placed_group:

@@ -204,13 +204,14 @@ def _style_counts(project: Project, paths: Sequence[str]) -> dict[str, int]:
     return total
 
 
-def test_placements(
+def place_tests(
     module: str, source: str, group: Sequence[Finding], project: Project
 ) -> list[tuple[str, tuple[Finding, ...]]]:
     """Where the tests for ``group`` (tests-needed findings of ``module``) go, by test module.
 
-    One test module for the whole group, chosen from all its symbols and the
-    names their changed lines use (:func:`placement_for`).
+    Each finding is placed on its own, from its symbol and the names its changed
+    lines use (:func:`placement_for`); findings placed in one test module share
+    an entry, in the order they came.
     """
     marks = project.added.get(module, frozenset())
     by_path: dict[str, list[Finding]] = {}
@@ -234,7 +235,7 @@ def _unit_tests(
 ) -> list[Task]:
     return [
         _unit_test_task(module, source, list(placed), test_path, project, settings)
-        for test_path, placed in test_placements(module, source, group, project)
+        for test_path, placed in place_tests(module, source, group, project)
     ]
 
 
