@@ -142,7 +142,8 @@ def test_good_tests_are_accepted_and_bad_ones_rejected_with_the_reason(
     assert failed_stage("failing") == "passes"
     assert by_case["failing"]["reason"].startswith("passes: test_it: fails in the module")
     assert "assert 6 == 7" in by_case["failing"]["reason"]
-    assert failed_stage("flaky") in ("passes", "reruns")
+    # Passing once in 64, it fails whichever run comes first: in the module, alone or a rerun.
+    assert failed_stage("flaky") in ("passes", "alone", "reruns")
     assert failed_stage("nocover") == "coverage"
     assert failed_stage("elsewhere") == "coverage"
     assert by_case["elsewhere"]["reason"] == (
