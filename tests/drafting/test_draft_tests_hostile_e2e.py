@@ -96,6 +96,29 @@ def run(capsys: pytest.CaptureFixture[str]) -> tuple[int, list[dict[str, Any]]]:
     return code, json.loads(capsys.readouterr().out)["drafts"]
 
 
+def accepted_on_retry(
+    project: GitRepo,
+    fake: FakeOpenAI,
+    capsys: pytest.CaptureFixture[str],
+    first_answer: str,
+    second_answer: str,
+) -> tuple[int, dict[str, Any]]:
+    """Serve ``first_answer`` then ``second_answer``; the draft's exit code and first attempt.
+
+    The draft must end accepted (the second answer is a good one).
+    """
+    answers = iter([first_answer, second_answer])
+    configure(
+        project, fake, lambda model, body: answer({"code": next(answers)}), **{"feedback-rounds": 1}
+    )
+    project.stage()
+    status, drafts = run(capsys)
+    (draft,) = drafts
+    assert draft["status"] == "accepted", draft["reason"]
+    first: dict[str, Any] = draft["attempts"][0]
+    return status, first
+
+
 def existing_tests_pass(project: GitRepo) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-rA", "-p", "no:cacheprovider", "tests"],
@@ -182,16 +205,8 @@ def test_a_test_class_is_judged_method_by_method(
         "    def test_low(self):\n        assert clamp(-5) == 0\n\n"
         "    def test_high(self):\n        assert clamp(50) == 10\n"
     )
-    answers = iter([mixed, good])
-    configure(
-        project, fake, lambda model, body: answer({"code": next(answers)}), **{"feedback-rounds": 1}
-    )
-    project.stage()
-    status, drafts = run(capsys)
-    (draft,) = drafts
-    assert draft["status"] == "accepted", draft["reason"]
-    first = draft["attempts"][0]
-    assert (first["stage"], first["ok"]) == ("coverage", False), draft["attempts"]
+    status, first = accepted_on_retry(project, fake, capsys, mixed, good)
+    assert (first["stage"], first["ok"]) == ("coverage", False), first
     assert "TestClampEdges.test_inside_again" in first["reason"]
     written = (project.path / "tests/test_calc.py").read_text()
     assert "test_high" in written and "test_inside_again" not in written
@@ -208,16 +223,8 @@ def test_a_new_test_that_leaves_the_module_under_test_changed_is_dropped(
         "def test_clamp_low():\n    assert clamp(-5) == 0\n"
         "    pkg.calc.clamp.__defaults__ = (0, 2)\n"
     )
-    answers = iter([polluting, GOOD])
-    configure(
-        project, fake, lambda model, body: answer({"code": next(answers)}), **{"feedback-rounds": 1}
-    )
-    project.stage()
-    status, drafts = run(capsys)
-    (draft,) = drafts
-    assert draft["status"] == "accepted", draft["reason"]
-    first = draft["attempts"][0]
-    assert (first["stage"], first["ok"]) == ("existing", False), draft["attempts"]
+    status, first = accepted_on_retry(project, fake, capsys, polluting, GOOD)
+    assert (first["stage"], first["ok"]) == ("existing", False), first
     assert "test_inside" in first["reason"]
     assert "__defaults__" not in (project.path / "tests/test_calc.py").read_text()
     assert status == 0
@@ -294,16 +301,8 @@ def test_module_level_code_that_changes_other_objects_at_import_is_refused(
         "LOW = pkg.calc.clamp.__defaults__ = (-1, 1)\n\n\n"
         "def test_clamp_low():\n    assert clamp(-5) == LOW[0]\n"
     )
-    answers = iter([polluting, GOOD])
-    configure(
-        repo, fake, lambda model, body: answer({"code": next(answers)}), **{"feedback-rounds": 1}
-    )
-    repo.stage()
-    status, drafts = run(capsys)
-    (draft,) = drafts
-    assert draft["status"] == "accepted", draft["reason"]
-    first = draft["attempts"][0]
-    assert (first["stage"], first["ok"]) == ("test-code", False), draft["attempts"]
+    status, first = accepted_on_retry(repo, fake, capsys, polluting, GOOD)
+    assert (first["stage"], first["ok"]) == ("test-code", False), first
     assert "runs at import" in first["reason"]
     assert existing_tests_pass(repo).returncode == 0
     assert status == 0
