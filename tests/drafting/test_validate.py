@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from ttabot.drafting.pytestrun import rounds_of
 from ttabot.drafting.sandbox import RunResult
 from ttabot.drafting.testmerge import split_answer
+from ttabot.drafting.testrun import TestsCheck as Checked  # a Test* name pytest would collect
 from ttabot.drafting.testrun import check_each_test, context_of, outcomes
 
 PATH = "tests/test_m.py"
@@ -62,19 +64,24 @@ class ScriptedSandbox:
         return RunResult(0, "\n".join(lines)), []
 
 
-def check(script: Script, reruns: int = 3) -> tuple[object, ScriptedSandbox]:
-    box = ScriptedSandbox(script)
-    result = check_each_test(
+def run_check(box: ScriptedSandbox, answer: str, reruns: int, **options: Any) -> Checked:
+    """``check_each_test`` of ``answer`` for changed line 3 of ``m.py``, nothing covered before."""
+    return check_each_test(
         box,  # type: ignore[arg-type]
         PATH,
         "",
-        split_answer(ANSWER),
+        split_answer(answer),
         module="m.py",
         changed=frozenset({3}),
         baseline=frozenset(),
         reruns=reruns,
+        **options,
     )
-    return result, box
+
+
+def check(script: Script, reruns: int = 3) -> tuple[object, ScriptedSandbox]:
+    box = ScriptedSandbox(script)
+    return run_check(box, ANSWER, reruns), box
 
 
 def test_each_function_gets_its_own_verdict_and_only_good_ones_are_written() -> None:
@@ -159,30 +166,12 @@ class VerdictSandbox(ScriptedSandbox):
 
 def test_only_passed_passes_xfail_xpass_and_skipped_are_failures() -> None:
     box = VerdictSandbox({"test_good": "PASSED", "test_lonely": "XFAIL", "test_flaky": "XPASS"})
-    result = check_each_test(
-        box,  # type: ignore[arg-type]
-        PATH,
-        "",
-        split_answer(ANSWER),
-        module="m.py",
-        changed=frozenset({3}),
-        baseline=frozenset(),
-        reruns=2,
-    )
+    result = run_check(box, ANSWER, reruns=2)
     assert result.kept == ("test_good",)
     assert result.dropped["test_lonely"].startswith("fails in the module: xfail (")
     assert result.dropped["test_flaky"].startswith("fails in the module: xpass (")
     box = VerdictSandbox(dict.fromkeys(("test_good", "test_lonely", "test_flaky"), "SKIPPED"))
-    result = check_each_test(
-        box,  # type: ignore[arg-type]
-        PATH,
-        "",
-        split_answer(ANSWER),
-        module="m.py",
-        changed=frozenset({3}),
-        baseline=frozenset(),
-        reruns=2,
-    )
+    result = run_check(box, ANSWER, reruns=2)
     assert result.kept == ()
     assert all("skipped" in why for why in result.dropped.values())
 
@@ -199,16 +188,7 @@ def test_files_the_first_run_leaves_are_removed_or_fail_clean(tmp_path: Path) ->
     box = PlantingSandbox(lambda name, run, alone: True)
     box.path = tmp_path
     (tmp_path / "pkg.py").write_text("X = 1\n")  # in the copy before the tests ran
-    result = check_each_test(
-        box,  # type: ignore[arg-type]
-        PATH,
-        "",
-        split_answer(ANSWER),
-        module="m.py",
-        changed=frozenset({3}),
-        baseline=frozenset(),
-        reruns=2,
-    )
+    result = run_check(box, ANSWER, reruns=2)
     assert "ruff" in box.written and box.written["ruff"] is None  # new: removed after run 1
     assert "pkg.py" not in box.written  # an existing file is never removed
     assert result.kept == ()
@@ -240,16 +220,7 @@ def test_a_case_that_stops_passing_on_the_reruns_is_flaky_whatever_its_siblings_
     # test name the reruns still counted one PASSED a round (its first case), as many
     # as the rounds, so the test was kept though a case passed only once.
     box = CasesSandbox(lambda name, run, alone: True)
-    result = check_each_test(
-        box,  # type: ignore[arg-type]
-        PATH,
-        "",
-        split_answer(ANSWER),
-        module="m.py",
-        changed=frozenset({3}),
-        baseline=frozenset(),
-        reruns=3,
-    )
+    result = run_check(box, ANSWER, reruns=3)
     assert result.kept == ()
     assert box.rounds[-1] == 2
     for why in result.dropped.values():
@@ -302,16 +273,7 @@ def test_an_answer_with_very_many_tests_is_judged_on_the_first_ones_only() -> No
         f"\n\ndef test_{i}():\n    assert f({i})\n" for i in range(MAX_TESTS + 7)
     )
     box = ScriptedSandbox(lambda name, run, alone: True)
-    result = check_each_test(
-        box,  # type: ignore[arg-type]
-        PATH,
-        "",
-        split_answer(many),
-        module="m.py",
-        changed=frozenset({3}),
-        baseline=frozenset(),
-        reruns=2,
-    )
+    result = run_check(box, many, reruns=2)
     assert len(result.kept) == MAX_TESTS
     assert set(result.dropped) == {f"test_{i}" for i in range(MAX_TESTS, MAX_TESTS + 7)}
     assert "only the first" in result.dropped[f"test_{MAX_TESTS}"]
@@ -336,17 +298,7 @@ def test_existing_tests_lost_beside_a_test_dropped_as_flaky_are_judged_again_wit
         return True
 
     box = ScriptedSandbox(script)
-    result = check_each_test(
-        box,  # type: ignore[arg-type]
-        PATH,
-        "",
-        split_answer(answer),
-        module="m.py",
-        changed=frozenset({3}),
-        baseline=frozenset(),
-        reruns=3,
-        existing_passed=(f"{PATH}::test_old",),
-    )
+    result = run_check(box, answer, reruns=3, existing_passed=(f"{PATH}::test_old",))
     assert result.kept == ("test_good",), result.dropped
     assert result.dropped["test_flaky"].startswith("failed on a rerun (flaky)")
     assert [s.name for s in result.stages][-2:] == ["reruns", "existing"]
@@ -358,14 +310,9 @@ def test_too_many_existing_tests_for_one_command_line_run_as_their_module() -> N
 
     many = tuple(f"{PATH}::test_old_{i}" for i in range(MAX_NODE_CHARS // 20))
     box = ScriptedSandbox(lambda name, run, alone: True)
-    check_each_test(
-        box,  # type: ignore[arg-type]
-        PATH,
-        "",
-        split_answer("from m import f\n\n\ndef test_good():\n    assert f()\n"),
-        module="m.py",
-        changed=frozenset({3}),
-        baseline=frozenset(),
+    run_check(
+        box,
+        "from m import f\n\n\ndef test_good():\n    assert f()\n",
         reruns=2,
         existing_passed=many,
     )
