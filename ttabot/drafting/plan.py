@@ -234,19 +234,20 @@ def _unit_tests(
     module: str, source: str, group: list[Finding], project: Project, settings: Settings
 ) -> list[Task]:
     return [
-        _unit_test_task(module, source, list(placed), test_path, project, settings)
-        for test_path, placed in place_tests(module, source, group, project)
+        _unit_test_task(module, source, placed, project, settings)
+        for placed in place_tests(module, source, group, project)
     ]
 
 
 def _unit_test_task(
     module: str,
     source: str,
-    group: list[Finding],
-    test_path: str,
+    placed: tuple[str, tuple[Finding, ...]],
     project: Project,
     settings: Settings,
 ) -> Task:
+    """The tests task for one test module and the findings placed in it."""
+    test_path, group = placed
     marks = project.added.get(module, frozenset())
     existing = project.read(test_path) or ""
     targets = "\n\n".join(
@@ -270,7 +271,7 @@ def _unit_test_task(
         module=_module_context(source),
         existing_tests=shown,
     )
-    return _task(TaskKind.UNIT_TESTS, module, test_path, tuple(group), settings, messages)
+    return _task(TaskKind.UNIT_TESTS, module, test_path, group, settings, messages)
 
 
 def _refactoring(
