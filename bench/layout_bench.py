@@ -30,7 +30,7 @@ import json
 import re
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import cache
 from itertools import groupby
 from pathlib import Path
@@ -172,48 +172,12 @@ def measure(repo: str, commits: int, skip: int = 0) -> dict[str, object]:
                 style_ok += _module_style(module, files, before, after, repo_counts) == dominant
         if not tests:
             continue
-        findings, change = test_findings(repo, commit, before, after)
-        gained, renamed = _maintainers_tests(change, after)
-
-        def read(
-            path: str,
-            before: Callable[[str], str | None] = before,
-            after: Callable[[str], str | None] = after,
-        ) -> str | None:
-            # Source files as the commit leaves them; test modules as they were before it.
-            return before(path) if is_test_file(path) else after(path)
-
-        project = Project(
-            read=read,
-            files=files,
-            added={f.path: f.added_lines for f in change.files},
-            new_modules=frozenset(f.path for f in change.files if f.status is FileStatus.ADDED),
-        )
-        for module, group in groupby(findings, key=lambda f: f.path):
-            group_list = list(group)
-            for test_path, placed_group in place_tests(
-                module, after(module) or "", group_list, project
-            ):
-                for finding in placed_group:
-                    bare = finding.symbol.rsplit(".", 1)[-1]
-                    word = re.compile(rf"\b{re.escape(bare)}\b")
-                    theirs = [t for t, text in gained.items() if word.search(text)]
-                    if not theirs:
-                        continue
-                    total += 1
-                    if test_path in theirs or renamed.get(test_path) in theirs:
-                        placed += 1
-                    else:
-                        misses.append(
-                            {
-                                "commit": commit[:10],
-                                "path": module,
-                                "symbol": finding.symbol,
-                                "predicted": test_path,
-                                "actual": theirs,
-                                "actual_is_new": [t not in files for t in theirs],
-                            }
-                        )
+        for hit, record in _placements(repo, commit, files, before, after):
+            total += 1
+            if hit:
+                placed += 1
+            else:
+                misses.append({"commit": commit[:10], **record})
     return {
         "placement": f"{placed}/{total}",
         "placement_rate": round(placed / total, 3) if total else None,
@@ -221,6 +185,47 @@ def measure(repo: str, commits: int, skip: int = 0) -> dict[str, object]:
         "style_rate": round(style_ok / style_total, 3) if style_total else None,
         "misses": misses,
     }
+
+
+def _placements(
+    repo: str,
+    commit: str,
+    files: tuple[str, ...],
+    before: Callable[[str], str | None],
+    after: Callable[[str], str | None],
+) -> Iterator[tuple[bool, dict[str, object]]]:
+    """Each counted finding of ``commit``: whether ttabot placed it where the maintainers
+    did, and path, symbol, predicted, actual (and whether each actual file was new)."""
+    findings, change = test_findings(repo, commit, before, after)
+    gained, renamed = _maintainers_tests(change, after)
+
+    def read(path: str) -> str | None:
+        # Source files as the commit leaves them; test modules as they were before it.
+        return before(path) if is_test_file(path) else after(path)
+
+    project = Project(
+        read=read,
+        files=files,
+        added={f.path: f.added_lines for f in change.files},
+        new_modules=frozenset(f.path for f in change.files if f.status is FileStatus.ADDED),
+    )
+    for module, group in groupby(findings, key=lambda f: f.path):
+        for test_path, placed in place_tests(module, after(module) or "", list(group), project):
+            for finding in placed:
+                word = re.compile(rf"\b{re.escape(finding.symbol.rsplit('.', 1)[-1])}\b")
+                theirs = [t for t, text in gained.items() if word.search(text)]
+                if theirs:
+                    hit = test_path in theirs or renamed.get(test_path) in theirs
+                    yield (
+                        hit,
+                        {
+                            "path": module,
+                            "symbol": finding.symbol,
+                            "predicted": test_path,
+                            "actual": theirs,
+                            "actual_is_new": [t not in files for t in theirs],
+                        },
+                    )
 
 
 def _module_style(
