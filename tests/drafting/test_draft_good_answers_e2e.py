@@ -107,6 +107,12 @@ SET_UP_TESTS = {
         "    def setUp(self):\n        self.store = open_store('x')\n\n"
         "    def test_is_open(self):\n        self.assertFalse(self.store['closed'])\n"
     ),
+    "pytest setup_method": (
+        "from pkg.store import open_store\n\n\n"
+        "class TestNewStore:\n"
+        "    def setup_method(self):\n        self.store = open_store('x')\n\n"
+        "    def test_is_open(self):\n        assert self.store['closed'] is False\n"
+    ),
 }
 
 

@@ -85,10 +85,15 @@ class TtabotCoverage:
 
 
 def requested_fixtures(item):
-    # The fixtures a test asks for by name, and the ones those ask for in turn.
+    # The fixtures a test asks for by name, and the ones those ask for in turn; and its
+    # own class's setup_method, which pytest runs as an autouse fixture of that class
+    # alone: the xunit twin of unittest's setUp, which runs inside the test.
     info = getattr(item, "_fixtureinfo", None)
     seen = set()
     todo = list(getattr(info, "argnames", ()))
+    cls = getattr(item, "cls", None)
+    if cls is not None:
+        todo.append("_xunit_setup_method_fixture_" + cls.__qualname__)
     while todo:
         name = todo.pop()
         if name not in seen:
