@@ -112,6 +112,7 @@ class TtabotContexts:
         self.cov = cov
         self.test = ""
         self.requested = set()
+        self.calling = False
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_protocol(self, item, nextitem):
@@ -124,8 +125,18 @@ class TtabotContexts:
             self.switch("")
 
     @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_call(self, item):
+        # A fixture set up while the test runs is one it fetched itself
+        # (request.getfixturevalue): autouse fixtures are all set up before.
+        self.calling = True
+        try:
+            yield
+        finally:
+            self.calling = False
+
+    @pytest.hookimpl(hookwrapper=True)
     def pytest_fixture_setup(self, fixturedef, request):
-        lent = fixturedef.argname not in self.requested
+        lent = fixturedef.argname not in self.requested and not self.calling
         if lent:
             self.switch("")
         try:
