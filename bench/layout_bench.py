@@ -44,7 +44,7 @@ from ttabot.change import parse_diff
 from ttabot.config import CheckSettings, DraftSettings
 from ttabot.drafting.docstrings import detect_style, dominant_style, style_counts
 from ttabot.drafting.plan import Project, place_tests
-from ttabot.drafting.tests import candidate_test_modules
+from ttabot.drafting.tests import candidate_test_modules, ranked_test_modules
 from ttabot.errors import TtabotError
 from ttabot.records import Category, Change, FileStatus, Finding
 
@@ -142,7 +142,7 @@ def measure(repo: str, commits: int, skip: int = 0) -> dict[str, object]:
     ``misses`` lists every finding placed elsewhere than the maintainers put it:
     commit, path, symbol, predicted, actual (and whether each actual file was new).
     """
-    placed = total = 0
+    placed = total = reachable = 0
     style_ok = style_total = 0
     misses: list[dict[str, object]] = []
     head_files = git(repo, "ls-tree", "-r", "--name-only", "HEAD").split()
@@ -174,13 +174,14 @@ def measure(repo: str, commits: int, skip: int = 0) -> dict[str, object]:
             continue
         for hit, record in _placements(repo, commit, files, before, after):
             total += 1
-            if hit:
-                placed += 1
-            else:
+            placed += hit
+            reachable += hit or bool(record["candidate"])
+            if not hit:
                 misses.append({"commit": commit[:10], **record})
     return {
         "placement": f"{placed}/{total}",
         "placement_rate": round(placed / total, 3) if total else None,
+        "reachable": f"{reachable}/{total}",
         "style": f"{style_ok}/{style_total} (dominant: {dominant})",
         "style_rate": round(style_ok / style_total, 3) if style_total else None,
         "misses": misses,
@@ -195,7 +196,13 @@ def _placements(
     after: Callable[[str], str | None],
 ) -> Iterator[tuple[bool, dict[str, object]]]:
     """Each counted finding of ``commit``: whether ttabot placed it where the maintainers
-    did, and path, symbol, predicted, actual (and whether each actual file was new)."""
+    did, and path, symbol, predicted, actual (and whether each actual file was new).
+
+    ``candidate`` says whether a module the maintainers used was among those
+    placement ranks (an existing test module naming the symbol or its class, or
+    importing the module; none for a module the commit adds): the hits a perfect
+    ranking of the candidates would reach are the hits plus those.
+    """
     findings, change = test_findings(repo, commit, before, after)
     gained, renamed = _maintainers_tests(change, after)
 
@@ -216,6 +223,14 @@ def _placements(
                 theirs = [t for t, text in gained.items() if word.search(text)]
                 if theirs:
                     hit = test_path in theirs or renamed.get(test_path) in theirs
+                    ranked = (
+                        []
+                        if module in project.new_modules
+                        else ranked_test_modules(
+                            module, [finding.symbol], files, read, cache=project.test_modules
+                        )
+                    )
+                    candidate = any(t in theirs or renamed.get(t) in theirs for t in ranked)
                     yield (
                         hit,
                         {
@@ -224,6 +239,7 @@ def _placements(
                             "predicted": test_path,
                             "actual": theirs,
                             "actual_is_new": [t not in files for t in theirs],
+                            "candidate": candidate,
                         },
                     )
 

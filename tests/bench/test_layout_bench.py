@@ -52,8 +52,27 @@ def test_measure_counts_placements_and_lists_every_miss(tmp_path: Path) -> None:
             "predicted": "tests/test_misc.py",
             "actual": ["tests/test_edge.py"],
             "actual_is_new": [True],
+            "candidate": False,
         }
     ]
+    # the async hit, and no ranking could have chosen a test module that did not exist
+    assert figures["reachable"] == "1/2"
+
+
+def test_a_miss_into_a_ranked_test_module_counts_as_reachable(tmp_path: Path) -> None:
+    repo = GitRepo(tmp_path / "repo")
+    repo.write("pkg/calc.py", "def add(a, b):\n    return a + b\n")
+    repo.write("tests/test_misc.py", "from pkg.calc import add\n" + "add\n" * 3)
+    repo.write("tests/test_other.py", "from pkg.calc import add\n")
+    repo.commit("start")
+    # the maintainers test the change in the module naming add least: ranked, not first
+    repo.write("pkg/calc.py", ADD_AFTER)
+    repo.write("tests/test_other.py", "from pkg.calc import add\n\nadd(None, 1)\n")
+    repo.commit("add with None")
+    figures = measure(str(repo.path / ".git"), commits=10)
+    assert (figures["placement"], figures["reachable"]) == ("0/1", "1/1")
+    (miss,) = figures["misses"]  # type: ignore[misc]
+    assert (miss["predicted"], miss["candidate"]) == ("tests/test_misc.py", True)
 
 
 def test_main_prints_the_miss_count_or_with_misses_the_list(

@@ -107,6 +107,18 @@ SET_UP_TESTS = {
         "    def setUp(self):\n        self.store = open_store('x')\n\n"
         "    def test_is_open(self):\n        self.assertFalse(self.store['closed'])\n"
     ),
+    "pytest getfixturevalue": (
+        "import pytest\n\nfrom pkg.store import open_store\n\n\n"
+        "@pytest.fixture\ndef store(tmp_path):\n    return open_store(tmp_path)\n\n\n"
+        "def test_a_new_store_is_open(request):\n"
+        "    assert request.getfixturevalue('store')['closed'] is False\n"
+    ),
+    "pytest setup_method": (
+        "from pkg.store import open_store\n\n\n"
+        "class TestNewStore:\n"
+        "    def setup_method(self):\n        self.store = open_store('x')\n\n"
+        "    def test_is_open(self):\n        assert self.store['closed'] is False\n"
+    ),
 }
 
 

@@ -159,6 +159,23 @@ def test_the_method_name_counts_before_its_class_name() -> None:
             },
             "tests/test_arguments.py",
         ),
+        # a method's own name is no topic: CellString.text is a cell string's, not text's
+        (
+            "rich/cells.py",
+            "CellString.text",
+            {
+                "tests/test_text.py": "text\n" * 9,
+                "tests/test_cells.py": "from rich.cells import CellString\nCellString\n",
+            },
+            "tests/test_cells.py",
+        ),
+        # ... while a function's is (test_prompt.py above)
+        (
+            "rich/cells.py",
+            "text",
+            {"tests/test_text.py": "text\n", "tests/test_cells.py": "text\n" * 9},
+            "tests/test_text.py",
+        ),
     ],
 )
 def test_own_and_topic_test_modules(

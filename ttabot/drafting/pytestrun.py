@@ -85,10 +85,15 @@ class TtabotCoverage:
 
 
 def requested_fixtures(item):
-    # The fixtures a test asks for by name, and the ones those ask for in turn.
+    # The fixtures a test asks for by name, and the ones those ask for in turn; and its
+    # own class's setup_method, which pytest runs as an autouse fixture of that class
+    # alone: the xunit twin of unittest's setUp, which runs inside the test.
     info = getattr(item, "_fixtureinfo", None)
     seen = set()
     todo = list(getattr(info, "argnames", ()))
+    cls = getattr(item, "cls", None)
+    if cls is not None:
+        todo.append("_xunit_setup_method_fixture_" + cls.__qualname__)
     while todo:
         name = todo.pop()
         if name not in seen:
@@ -107,6 +112,7 @@ class TtabotContexts:
         self.cov = cov
         self.test = ""
         self.requested = set()
+        self.calling = False
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_protocol(self, item, nextitem):
@@ -119,8 +125,18 @@ class TtabotContexts:
             self.switch("")
 
     @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_call(self, item):
+        # A fixture set up while the test runs is one it fetched itself
+        # (request.getfixturevalue): autouse fixtures are all set up before.
+        self.calling = True
+        try:
+            yield
+        finally:
+            self.calling = False
+
+    @pytest.hookimpl(hookwrapper=True)
     def pytest_fixture_setup(self, fixturedef, request):
-        lent = fixturedef.argname not in self.requested
+        lent = fixturedef.argname not in self.requested and not self.calling
         if lent:
             self.switch("")
         try:

@@ -167,9 +167,10 @@ def ranked_test_modules(
 
     1. When ``changed`` is a synchronous function gaining an awaitable path, a
        test module about async use (``test_asyncio.py``) that names the function;
-    2. a test module named after a symbol or its class (``test_prompt.py`` for
-       ``prompt``, ``test_arguments.py`` for ``Argument``, ``test_url.py`` for
-       ``URL``, ``test_queryparams.py`` for ``QueryParams``);
+    2. a test module named after a function or a method's class (``test_prompt.py``
+       for ``prompt``, ``test_arguments.py`` for ``Argument``, ``test_url.py`` for
+       ``URL``, ``test_queryparams.py`` for ``QueryParams``; not ``test_text.py``
+       for ``CellString.text``: a method's own name is no topic);
     3. the module's own test module (by the naming convention) when it names the symbol;
     4. a module naming the functions themselves before one naming only their classes;
     5. then the one naming the most of the other names the changed lines use
@@ -185,6 +186,9 @@ def ranked_test_modules(
     if any(s.rsplit(".", 1)[-1].startswith("__") for s in symbols):
         classes |= {s.split(".")[-2] for s in symbols if "." in s}
     context = changed.names - names - classes
+    # What a test module's name can be about: a method's class, not the method's own
+    # name (``text``, ``request``, ``headers`` name topics of their own); a function's name.
+    topics = classes | (names & set(symbols))
     stem = _stem(module_path)
     files = candidate_test_modules(project_files)
     conventional = set(existing_test_modules(module_path, files))
@@ -203,7 +207,7 @@ def ranked_test_modules(
         own = path in conventional or _own_test_module(base, stem)
         key = (
             not (changed.handles_awaitables and by_name and _about_async(path)),
-            not _named_after(base, names | classes),
+            not _named_after(base, topics),
             not (own and (by_name or by_class)),
             not by_name,
             -sum(1 for n in context if module.words[n]),
