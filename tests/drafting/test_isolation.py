@@ -191,6 +191,28 @@ def test_a_timed_out_run_takes_its_whole_namespace_with_it(project: Path, parent
     assert _gone(token)
 
 
+@needs_bwrap
+def test_generated_code_holds_no_privilege_over_the_host(project: Path, parent: dict[str, str]):
+    """Run as root (a CI container), bwrap kept every capability and a writable /proc/sys:
+    a test could set the host's kernel.core_pattern (a program the kernel runs as root on
+    the host) or mount the host's disk. Nothing is written: opening for write is the proof."""
+    body = (
+        "seen['caps'] = [line.split()[1] for line in open('/proc/self/status')"
+        " if line.startswith(('CapPrm', 'CapEff', 'CapAmb'))]\n"
+        + _try(
+            "os.close(os.open('/proc/sys/kernel/core_pattern', os.O_WRONLY)) or 'open'", "sysctl"
+        )
+        + "os.mkdir('/tmp/mnt')\n"
+        + "import ctypes\n"
+        + "libc = ctypes.CDLL(None, use_errno=True)\n"
+        + "seen['mount'] = libc.mount(b'none', b'/tmp/mnt', b'tmpfs', 0, None)\n"
+    )
+    seen = _run_test(project, parent, body)
+    assert seen["caps"] == ["0000000000000000"] * 3
+    assert seen["sysctl"] != "open"
+    assert seen["mount"] == -1
+
+
 # --- without bubblewrap ------------------------------------------------------------
 
 
