@@ -162,3 +162,21 @@ def test_without_coverage_in_the_test_interpreter_it_is_not_measurable(
         assert result.returncode == 0, result.output
         assert box.executed_lines("pkg/m.py") is None
         assert box.coverage_missing() == f"coverage is not installed for {python}"
+
+
+def test_a_file_changed_with_its_size_and_mtime_put_back_is_a_leftover(project: Path) -> None:
+    """Generated code may rewrite a project file in the copy (the module under test, a
+    conftest.py the module's later tasks run with) and set its mtime back: a snapshot of
+    size and mtime alone missed it, and the copy, shared by later tasks, was not renewed."""
+    code = (
+        "import os\n"
+        "p = 'pkg/m.py'\n"
+        "st = os.stat(p)\n"
+        "open(p, 'w').write('X = 9\\n')\n"
+        "os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns))\n"
+    )
+    with project_copy(project, {}, environ=PARENT, timeout=30, python=sys.executable) as box:
+        result, left = box.python(["-c", code])
+        assert result.returncode == 0, result.output
+        assert box.read("pkg/m.py") == "X = 9\n"
+    assert left == ["pkg/m.py"]

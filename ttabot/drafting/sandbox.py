@@ -98,8 +98,10 @@ def scrubbed_env(
     return env
 
 
-#: What a snapshot records of a path: (file type, size, mtime_ns).
-Stat = tuple[int, int, int]
+#: What a snapshot records of a path: (file type, size, mtime_ns, ctime_ns, inode).
+#: The ctime is the kernel's: code can put a file's size and mtime back after changing it
+#: (``os.utime``), never its ctime; the inode tells a file replaced by another.
+Stat = tuple[int, int, int, int, int]
 
 
 def is_cache(rel: str, mode: int) -> bool:
@@ -123,7 +125,7 @@ def is_cache(rel: str, mode: int) -> bool:
 
 
 def snapshot(root: Path, *, caches: bool = False) -> dict[str, Stat]:
-    """``relative path -> (type, size, mtime_ns)`` of every non-cache entry under ``root``.
+    """``relative path -> (type, size, mtime_ns, ctime_ns, inode)`` of every non-cache entry.
 
     Links are recorded, never followed, whether to files or to folders (``os.walk``
     lists a linked folder under its folders), in cache folders too; so are FIFOs,
@@ -141,7 +143,13 @@ def snapshot(root: Path, *, caches: bool = False) -> dict[str, Stat]:
                 continue
             if not caches and is_cache(rel, info.st_mode):
                 continue
-            out[rel] = (stat.S_IFMT(info.st_mode), info.st_size, info.st_mtime_ns)
+            out[rel] = (
+                stat.S_IFMT(info.st_mode),
+                info.st_size,
+                info.st_mtime_ns,
+                info.st_ctime_ns,
+                info.st_ino,
+            )
     return out
 
 
