@@ -213,6 +213,32 @@ def test_generated_code_holds_no_privilege_over_the_host(project: Path, parent: 
     assert seen["mount"] == -1
 
 
+@needs_bwrap
+def test_generated_code_inherits_no_descriptor_of_ttabots(
+    project: Path, parent: dict[str, str], tmp_path: Path
+):
+    # A descriptor ttabot holds open and inheritable (a state file, a lock) would pass
+    # through bwrap into the sandbox: its file readable there, wherever it lives.
+    secret = tmp_path / "state.json"
+    secret.write_text(SECRET)
+    held = os.open(secret, os.O_RDONLY)
+    os.set_inheritable(held, True)
+    body = (
+        "seen['read'] = []\n"
+        "for name in os.listdir('/proc/self/fd'):\n"
+        "    if int(name) > 2:\n"
+        "        try:\n"
+        "            seen['read'].append(os.pread(int(name), 200, 0).decode('utf-8', 'replace'))\n"
+        "        except OSError as exc:\n"
+        "            seen['read'].append(repr(exc))\n"
+    )
+    try:
+        seen = _run_test(project, parent, body)
+    finally:
+        os.close(held)
+    assert SECRET not in json.dumps(seen)
+
+
 # --- without bubblewrap ------------------------------------------------------------
 
 
