@@ -103,3 +103,17 @@ def test_scratch_folders_are_removed_after_an_interrupt() -> None:
     (scratch / "f").write_text("x")
     children.remove_all_scratch()
     assert not scratch.exists()
+
+
+def test_removing_a_scratch_folder_never_follows_a_link(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    (outside / "sub").mkdir(parents=True)
+    (outside / "sub" / "keep.txt").write_text("x")
+    scratch = children.make_scratch("ttabot-test-")
+    (scratch / "a" / "b").mkdir(parents=True)
+    (scratch / "a" / "b" / "f").write_text("x")
+    (scratch / "a" / "linked").symlink_to(outside)
+    (scratch / "file-link").symlink_to(outside / "sub" / "keep.txt")
+    children.remove_scratch(scratch)
+    assert not scratch.exists()
+    assert (outside / "sub" / "keep.txt").read_text() == "x"

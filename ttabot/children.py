@@ -151,9 +151,56 @@ def make_scratch(prefix: str) -> Path:
 
 def remove_scratch(path: Path) -> None:
     """Remove a folder made by :func:`make_scratch` (gone already is fine)."""
-    shutil.rmtree(path, ignore_errors=True)
+    with suppress(OSError):
+        remove_tree(path)
     with _lock:
         _scratch.discard(path)
+
+
+_DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0)
+
+
+def remove_tree(root: Path) -> None:
+    """Remove the folder ``root`` and all in it, however deep, never through a link.
+
+    Generated code may nest folders past Python's recursion limit (where
+    ``shutil.rmtree`` fails) or past the kernel's path length. So each folder
+    found is first moved up to ``root`` itself, then emptied: no recursion, no
+    long path. What cannot be removed stays (as with ``ignore_errors``).
+    """
+    if not hasattr(os, "O_DIRECTORY") or os.scandir not in os.supports_fd:
+        shutil.rmtree(root, ignore_errors=True)
+        return
+    top = os.open(root, _DIR_FLAGS)
+    moved = 0
+    try:
+        pending = [""]  # folders to empty, by name in root ("" is root)
+        while pending:
+            name = pending.pop()
+            try:
+                fd = os.open(name, _DIR_FLAGS, dir_fd=top) if name else os.dup(top)
+            except OSError:
+                continue
+            try:
+                with os.scandir(fd) as entries:
+                    found = list(entries)
+                for entry in found:
+                    with suppress(OSError):
+                        if entry.is_dir(follow_symlinks=False):
+                            moved += 1
+                            flat = f".ttabot-removing-{moved}"
+                            os.rename(entry.name, flat, src_dir_fd=fd, dst_dir_fd=top)
+                            pending.append(flat)
+                        else:
+                            os.unlink(entry.name, dir_fd=fd)
+            finally:
+                os.close(fd)
+            if name:
+                with suppress(OSError):
+                    os.rmdir(name, dir_fd=top)
+    finally:
+        os.close(top)
+    os.rmdir(root)
 
 
 def stop_children() -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ttabot.drafting.sandbox import choose_python, project_copy, scrubbed_env
+from ttabot.drafting.sandbox import UnsafeFile, choose_python, project_copy, scrubbed_env
 
 PARENT = {
     "PATH": os.environ["PATH"],
@@ -180,3 +180,33 @@ def test_a_file_changed_with_its_size_and_mtime_put_back_is_a_leftover(project: 
         assert result.returncode == 0, result.output
         assert box.read("pkg/m.py") == "X = 9\n"
     assert left == ["pkg/m.py"]
+
+
+def test_a_file_hidden_past_the_kernels_path_length_is_not_missed(project: Path) -> None:
+    # Folder names of 250 characters, 20 deep: the file's path is longer than the kernel
+    # takes (PATH_MAX), so a listing by path skipped it and the test left it unseen.
+    code = (
+        "import os\n"
+        "for _ in range(20):\n"
+        "    os.mkdir('d' * 250)\n"
+        "    os.chdir('d' * 250)\n"
+        "open('hidden.txt', 'w').write('x')\n"
+    )
+    with project_copy(project, {}, environ=PARENT, timeout=30, python=sys.executable) as box:
+        with pytest.raises(UnsafeFile, match="cannot be listed"):
+            box.python(["-c", code])
+        scratch = box.path.parent
+    assert not scratch.exists()
+
+
+def test_folders_nested_past_pythons_recursion_are_refused_and_still_removed(
+    project: Path,
+) -> None:
+    # 1,500 nested folders: listing the copy (os.walk) and removing it (shutil.rmtree)
+    # recursed past Python's limit, a traceback that also left the copy on the disk.
+    code = "import os\nfor _ in range(1500):\n    os.mkdir('d')\n    os.chdir('d')\n"
+    with project_copy(project, {}, environ=PARENT, timeout=30, python=sys.executable) as box:
+        with pytest.raises(UnsafeFile, match="nested deeper"):
+            box.python(["-c", code])
+        scratch = box.path.parent
+    assert not scratch.exists()

@@ -98,6 +98,10 @@ def scrubbed_env(
     return env
 
 
+#: Folders nested deeper than this in the copy are refused: no project needs them, and
+#: past it listing the copy would run out of Python's recursion or the kernel's path length.
+MAX_DEPTH = 100
+
 #: What a snapshot records of a path: (file type, size, mtime_ns, ctime_ns, inode).
 #: The ctime is the kernel's: code can put a file's size and mtime back after changing it
 #: (``os.utime``), never its ctime; the inode tells a file replaced by another.
@@ -130,9 +134,16 @@ def snapshot(root: Path, *, caches: bool = False) -> dict[str, Stat]:
     Links are recorded, never followed, whether to files or to folders (``os.walk``
     lists a linked folder under its folders), in cache folders too; so are FIFOs,
     sockets and other non-regular files. ``caches`` records cache files too.
+
+    What cannot be listed (a path longer than the kernel takes, an unreadable
+    folder) or folders nested deeper than :data:`MAX_DEPTH` raise
+    :class:`UnsafeFile`: generated code made them, and a file could hide there.
     """
     out: dict[str, Stat] = {}
-    for folder, dirs, files in os.walk(root):
+    for folder, dirs, files in os.walk(root, onerror=_unlistable):
+        if dirs and len(Path(folder).relative_to(root).parts) >= MAX_DEPTH:
+            where = Path(folder).relative_to(root).as_posix()[:200]
+            raise UnsafeFile(f"{where}...: folders nested deeper than {MAX_DEPTH}")
         links = [d for d in dirs if os.path.islink(os.path.join(folder, d))]
         for name in [*files, *links]:
             path = Path(folder, name)
@@ -141,6 +152,8 @@ def snapshot(root: Path, *, caches: bool = False) -> dict[str, Stat]:
                 info = path.lstat()
             except FileNotFoundError:
                 continue
+            except OSError as exc:
+                _unlistable(exc)
             if not caches and is_cache(rel, info.st_mode):
                 continue
             out[rel] = (
@@ -151,6 +164,12 @@ def snapshot(root: Path, *, caches: bool = False) -> dict[str, Stat]:
                 info.st_ino,
             )
     return out
+
+
+def _unlistable(exc: OSError) -> None:
+    where = str(exc.filename or "")
+    shown = where if len(where) <= 200 else f"{where[:200]}..."
+    raise UnsafeFile(f"{shown}: cannot be listed ({exc.strerror or exc})") from None
 
 
 def leftovers(before: Mapping[str, Stat], after: Mapping[str, Stat]) -> list[str]:
