@@ -239,6 +239,28 @@ def test_generated_code_inherits_no_descriptor_of_ttabots(
     assert SECRET not in json.dumps(seen)
 
 
+@needs_bwrap
+def test_generated_code_cannot_reach_an_agent_socket_of_the_host(
+    project: Path, parent: dict[str, str], tmp_path: Path
+):
+    # An SSH agent (or D-Bus, X11) socket lives in the host's /tmp or /run: named in the
+    # environment and reachable by path, it would sign or answer for the user.
+    path = tmp_path / "agent.sock"
+    with socket.socket(socket.AF_UNIX) as agent:
+        agent.bind(str(path))
+        agent.listen(1)
+        agent.setblocking(False)
+        environ = {**parent, "SSH_AUTH_SOCK": str(path)}
+        body = _try("os.environ.get('SSH_AUTH_SOCK')", "env") + _try(
+            f"socket.socket(socket.AF_UNIX).connect({str(path)!r}) or 'connected'", "connect"
+        )
+        seen = _run_test(project, environ, body)
+        with pytest.raises(BlockingIOError):
+            agent.accept()  # nobody connected
+    assert seen["env"] is None
+    assert seen["connect"] != "connected"
+
+
 # --- without bubblewrap ------------------------------------------------------------
 
 
