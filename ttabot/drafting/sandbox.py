@@ -21,7 +21,7 @@ import sqlite3
 import stat
 import sys
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +39,15 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["SKIP_DIRS", "NoSandbox", "RunResult", "Sandbox", "UnsafeFile", "project_copy"]
+__all__ = [
+    "SKIP_DIRS",
+    "NoSandbox",
+    "RunResult",
+    "Sandbox",
+    "UnsafeFile",
+    "project_copy",
+    "settle",
+]
 
 #: Where coverage writes its data in the copy (read back through :meth:`Sandbox.coverage_data`).
 DATA_FILE = ".coverage"
@@ -167,6 +175,8 @@ def snapshot(root: Path, *, caches: bool = False) -> dict[str, Stat]:
 
 
 def _unlistable(exc: OSError) -> None:
+    if isinstance(exc, FileNotFoundError):
+        return  # gone since it was listed: nothing can hide in it
     where = str(exc.filename or "")
     shown = where if len(where) <= 200 else f"{where[:200]}..."
     raise UnsafeFile(f"{shown}: cannot be listed ({exc.strerror or exc})") from None
@@ -417,6 +427,24 @@ class Sandbox:
                 if os.path.realpath(measured) == wanted:
                     return frozenset(data.lines(measured) or ())
         return frozenset()
+
+
+def settle(sandbox: Sandbox, pristine: Mapping[str, Stat], ours: Iterable[str] = ()) -> list[str]:
+    """What generated code changed in ``sandbox``'s copy since ``pristine`` (a snapshot
+    with ``caches=True``), beyond the files ``ours`` ttabot wrote itself; caches aside.
+
+    Bytecode written meanwhile is removed: generated code can plant a ``.pyc`` (of
+    a project module, or pytest's rewrite of a test module) whose header matches
+    the source, and Python would run it instead. Removed, it is compiled again
+    from the source. A copy with any change listed here no longer stands for the
+    project: judge later drafts on a fresh one.
+    """
+    after = snapshot(sandbox.path, caches=True)
+    changed = set(leftovers(pristine, after)) - set(ours)
+    for rel in sorted(changed):
+        if rel in after and rel.endswith(".pyc") and is_cache(rel, after[rel][0]):
+            sandbox.write(rel, None)
+    return sorted(r for r in changed if not is_cache(r, (after.get(r) or pristine[r])[0]))
 
 
 @contextmanager
