@@ -261,6 +261,15 @@ def test_generated_code_cannot_reach_an_agent_socket_of_the_host(
     assert seen["connect"] != "connected"
 
 
+@needs_bwrap
+def test_the_hosts_runtime_folders_do_not_exist_inside(project: Path, parent: dict[str, str]):
+    # /run and /var hold the Docker socket (root on the host), the system and session
+    # buses, user runtime folders; /sys the host's devices and cgroups.
+    body = "seen['there'] = [p for p in ('/run', '/var', '/sys', '/mnt') if os.path.exists(p)]"
+    seen = _run_test(project, parent, body)
+    assert seen["there"] == []
+
+
 # --- without bubblewrap ------------------------------------------------------------
 
 
