@@ -56,6 +56,25 @@ def test_output_is_bounded_to_its_tail(tmp_path: Path) -> None:
     assert len(done.output) <= children.MAX_OUTPUT and done.output.rstrip().endswith("END")
 
 
+def test_output_takes_no_more_of_the_hosts_space_than_its_tail(tmp_path: Path) -> None:
+    # Output went to a temporary file on the host (often a RAM-backed /tmp): code that
+    # writes for the whole timeout filled it, whatever of it ttabot kept. The child
+    # measures what its stdout holds after writing 16 times the kept tail.
+    code = (
+        "import os, stat\n"
+        f"block = b'x' * {children.MAX_OUTPUT}\n"
+        "for _ in range(16):\n"
+        "    os.write(1, block)\n"
+        "info = os.fstat(1)\n"
+        "held = info.st_size if stat.S_ISREG(info.st_mode) else 0\n"
+        "os.write(1, f'\\nHELD {held}\\n'.encode())\n"
+    )
+    done = children.run_bounded([sys.executable, "-c", code], tmp_path, ENV, timeout=30)
+    assert done.returncode == 0, done.output[-300:]
+    held = int(done.output.rsplit("HELD ", 1)[1])
+    assert held <= children.MAX_OUTPUT
+
+
 def test_stop_children_kills_a_running_child_and_refuses_new_ones(tmp_path: Path) -> None:
     started = tmp_path / "started"
     code = f"open({str(started)!r}, 'w').close(); import time; time.sleep(600)"
@@ -84,3 +103,17 @@ def test_scratch_folders_are_removed_after_an_interrupt() -> None:
     (scratch / "f").write_text("x")
     children.remove_all_scratch()
     assert not scratch.exists()
+
+
+def test_removing_a_scratch_folder_never_follows_a_link(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    (outside / "sub").mkdir(parents=True)
+    (outside / "sub" / "keep.txt").write_text("x")
+    scratch = children.make_scratch("ttabot-test-")
+    (scratch / "a" / "b").mkdir(parents=True)
+    (scratch / "a" / "b" / "f").write_text("x")
+    (scratch / "a" / "linked").symlink_to(outside)
+    (scratch / "file-link").symlink_to(outside / "sub" / "keep.txt")
+    children.remove_scratch(scratch)
+    assert not scratch.exists()
+    assert (outside / "sub" / "keep.txt").read_text() == "x"

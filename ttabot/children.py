@@ -1,11 +1,13 @@
 """Child processes that cannot outlive ttabot or hold it up.
 
 Every child ttabot starts for generated code goes through :func:`run_bounded`:
-its own session (so the whole group can be killed), output to a file rather
-than a pipe (a detached grandchild that keeps the pipe open cannot block the
-read), and a wait with a timeout. Live children and scratch folders are
-registered, so an interrupt (:func:`stop_children`, :func:`remove_all_scratch`)
-can kill the ones still running and remove the folders before ttabot exits.
+its own session (so the whole group can be killed), output through a pipe that
+a thread drains keeping only the tail (so code writing for its whole timeout
+fills neither memory nor the host's disk, and a detached grandchild that keeps
+the pipe open cannot block the run), and a wait with a timeout. Live children
+and scratch folders are registered, so an interrupt (:func:`stop_children`,
+:func:`remove_all_scratch`) can kill the ones still running and remove the
+folders before ttabot exits.
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ from typing import NamedTuple
 MAX_OUTPUT = 1 << 20
 #: Seconds to wait for a killed group's leader to be reaped.
 REAP_TIMEOUT = 5.0
+#: Seconds to wait, once the group is gone, for the rest of the output: only a process
+#: that left the group (no bubblewrap) can still hold the pipe open.
+OUTPUT_GRACE = 1.0
 
 
 class Interrupted(KeyboardInterrupt):
@@ -57,46 +62,80 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
         proc.kill()
 
 
+class _Tail:
+    """Drains a pipe in a thread to its end, keeping only its last :data:`MAX_OUTPUT` bytes."""
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+        self._lock = threading.Lock()
+        self._data = bytearray()
+        self.thread = threading.Thread(target=self._drain, name="ttabot-output", daemon=True)
+        self.thread.start()
+
+    def _drain(self) -> None:
+        try:
+            while chunk := os.read(self._fd, 1 << 16):
+                with self._lock:
+                    self._data += chunk
+                    if len(self._data) > 2 * MAX_OUTPUT:
+                        del self._data[:-MAX_OUTPUT]
+        except OSError:
+            pass  # the read end failed: what was read so far is the output
+        finally:
+            os.close(self._fd)
+
+    def text(self) -> str:
+        with self._lock:
+            return bytes(self._data[-MAX_OUTPUT:]).decode("utf-8", "replace")
+
+
 def run_bounded(argv: Sequence[str], cwd: Path, env: Mapping[str, str], timeout: float) -> Finished:
     """Run ``argv`` in a new session; wait at most ``timeout`` s, then kill its group and reap.
 
-    Output (stdout and stderr together) goes to an unlinked temporary file, so
-    a grandchild holding it open does not keep this call waiting.
+    Output (stdout and stderr together) is read from a pipe as it comes and only
+    its tail kept; once the group is gone, a grandchild that left it and holds the
+    pipe keeps this call waiting at most :data:`OUTPUT_GRACE` seconds.
     """
     if stopping():
         raise Interrupted
-    with tempfile.TemporaryFile() as sink:
+    read_end, write_end = os.pipe()
+    try:
         proc = subprocess.Popen(
             list(argv),
             cwd=cwd,
             env=dict(env),
             stdin=subprocess.DEVNULL,
-            stdout=sink,
+            stdout=write_end,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        with _lock:
-            _live.add(proc)
-        timed_out = False
-        try:
-            if stopping():  # interrupted between the check above and the registration
-                _kill_group(proc)
-            try:
-                proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                timed_out = True
-            # Whatever the leader did, nothing of its group may live on.
+    except BaseException:
+        os.close(read_end)
+        raise
+    finally:
+        os.close(write_end)
+    tail = _Tail(read_end)
+    with _lock:
+        _live.add(proc)
+    timed_out = False
+    try:
+        if stopping():  # interrupted between the check above and the registration
             _kill_group(proc)
-            with suppress(subprocess.TimeoutExpired):  # e.g. stuck in the kernel: stop waiting
-                proc.wait(timeout=REAP_TIMEOUT)
-        finally:
-            with _lock:
-                _live.discard(proc)
-        if stopping():
-            raise Interrupted
-        size = sink.seek(0, os.SEEK_END)
-        sink.seek(max(0, size - MAX_OUTPUT))
-        output = sink.read().decode("utf-8", "replace")
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+        # Whatever the leader did, nothing of its group may live on.
+        _kill_group(proc)
+        with suppress(subprocess.TimeoutExpired):  # e.g. stuck in the kernel: stop waiting
+            proc.wait(timeout=REAP_TIMEOUT)
+    finally:
+        with _lock:
+            _live.discard(proc)
+    if stopping():
+        raise Interrupted
+    tail.thread.join(OUTPUT_GRACE)
+    output = tail.text()
     if timed_out:
         return Finished(None, f"[ttabot] killed after {timeout:g} s (timeout)\n{output}", True)
     return Finished(proc.returncode, output, False)
@@ -112,9 +151,56 @@ def make_scratch(prefix: str) -> Path:
 
 def remove_scratch(path: Path) -> None:
     """Remove a folder made by :func:`make_scratch` (gone already is fine)."""
-    shutil.rmtree(path, ignore_errors=True)
+    with suppress(OSError):
+        remove_tree(path)
     with _lock:
         _scratch.discard(path)
+
+
+_DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0)
+
+
+def remove_tree(root: Path) -> None:
+    """Remove the folder ``root`` and all in it, however deep, never through a link.
+
+    Generated code may nest folders past Python's recursion limit (where
+    ``shutil.rmtree`` fails) or past the kernel's path length. So each folder
+    found is first moved up to ``root`` itself, then emptied: no recursion, no
+    long path. What cannot be removed stays (as with ``ignore_errors``).
+    """
+    if not hasattr(os, "O_DIRECTORY") or os.scandir not in os.supports_fd:
+        shutil.rmtree(root, ignore_errors=True)
+        return
+    top = os.open(root, _DIR_FLAGS)
+    moved = 0
+    try:
+        pending = [""]  # folders to empty, by name in root ("" is root)
+        while pending:
+            name = pending.pop()
+            try:
+                fd = os.open(name, _DIR_FLAGS, dir_fd=top) if name else os.dup(top)
+            except OSError:
+                continue
+            try:
+                with os.scandir(fd) as entries:
+                    found = list(entries)
+                for entry in found:
+                    with suppress(OSError):
+                        if entry.is_dir(follow_symlinks=False):
+                            moved += 1
+                            flat = f".ttabot-removing-{moved}"
+                            os.rename(entry.name, flat, src_dir_fd=fd, dst_dir_fd=top)
+                            pending.append(flat)
+                        else:
+                            os.unlink(entry.name, dir_fd=fd)
+            finally:
+                os.close(fd)
+            if name:
+                with suppress(OSError):
+                    os.rmdir(name, dir_fd=top)
+    finally:
+        os.close(top)
+    os.rmdir(root)
 
 
 def stop_children() -> None:

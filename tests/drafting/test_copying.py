@@ -44,6 +44,24 @@ def test_without_git_the_walk_skips_environments(tmp_path: Path) -> None:
     assert listing(root) == ["a.py"]
 
 
+def test_without_git_the_copy_still_honours_gitignore(tmp_path: Path) -> None:
+    # A project that is not a git work tree (ttabot draft --diff --root on an unpacked
+    # tarball) had every file copied: the .env its .gitignore names was readable by
+    # generated code, whose output reaches the model and the report.
+    root = tmp_path / "plain"
+    (root / "pkg").mkdir(parents=True)
+    (root / "secrets").mkdir()
+    (root / ".gitignore").write_text(".env\nsecrets/\n")
+    (root / ".env").write_text("TOKEN=1\n")
+    (root / "secrets" / "key.pem").write_text("KEY\n")
+    (root / "pkg" / ".gitignore").write_text("local_settings.py\n")
+    (root / "pkg" / "local_settings.py").write_text("PASSWORD = 1\n")
+    (root / "pkg" / "m.py").write_text("X = 1\n")
+    (root / ".venv" / "lib").mkdir(parents=True)
+    (root / ".venv" / "lib" / "x.py").write_text("")
+    assert sorted(listing(root)) == [".gitignore", "pkg/.gitignore", "pkg/m.py"]
+
+
 def test_files_that_are_not_utf8_are_copied_as_bytes(tmp_path: Path) -> None:
     root = tmp_path / "proj"
     root.mkdir()

@@ -191,6 +191,85 @@ def test_a_timed_out_run_takes_its_whole_namespace_with_it(project: Path, parent
     assert _gone(token)
 
 
+@needs_bwrap
+def test_generated_code_holds_no_privilege_over_the_host(project: Path, parent: dict[str, str]):
+    """Run as root (a CI container), bwrap kept every capability and a writable /proc/sys:
+    a test could set the host's kernel.core_pattern (a program the kernel runs as root on
+    the host) or mount the host's disk. Nothing is written: opening for write is the proof."""
+    body = (
+        "seen['caps'] = [line.split()[1] for line in open('/proc/self/status')"
+        " if line.startswith(('CapPrm', 'CapEff', 'CapAmb'))]\n"
+        + _try(
+            "os.close(os.open('/proc/sys/kernel/core_pattern', os.O_WRONLY)) or 'open'", "sysctl"
+        )
+        + "os.mkdir('/tmp/mnt')\n"
+        + "import ctypes\n"
+        + "libc = ctypes.CDLL(None, use_errno=True)\n"
+        + "seen['mount'] = libc.mount(b'none', b'/tmp/mnt', b'tmpfs', 0, None)\n"
+    )
+    seen = _run_test(project, parent, body)
+    assert seen["caps"] == ["0000000000000000"] * 3
+    assert seen["sysctl"] != "open"
+    assert seen["mount"] == -1
+
+
+@needs_bwrap
+def test_generated_code_inherits_no_descriptor_of_ttabots(
+    project: Path, parent: dict[str, str], tmp_path: Path
+):
+    # A descriptor ttabot holds open and inheritable (a state file, a lock) would pass
+    # through bwrap into the sandbox: its file readable there, wherever it lives.
+    secret = tmp_path / "state.json"
+    secret.write_text(SECRET)
+    held = os.open(secret, os.O_RDONLY)
+    os.set_inheritable(held, True)
+    body = (
+        "seen['read'] = []\n"
+        "for name in os.listdir('/proc/self/fd'):\n"
+        "    if int(name) > 2:\n"
+        "        try:\n"
+        "            seen['read'].append(os.pread(int(name), 200, 0).decode('utf-8', 'replace'))\n"
+        "        except OSError as exc:\n"
+        "            seen['read'].append(repr(exc))\n"
+    )
+    try:
+        seen = _run_test(project, parent, body)
+    finally:
+        os.close(held)
+    assert SECRET not in json.dumps(seen)
+
+
+@needs_bwrap
+def test_generated_code_cannot_reach_an_agent_socket_of_the_host(
+    project: Path, parent: dict[str, str], tmp_path: Path
+):
+    # An SSH agent (or D-Bus, X11) socket lives in the host's /tmp or /run: named in the
+    # environment and reachable by path, it would sign or answer for the user.
+    path = tmp_path / "agent.sock"
+    with socket.socket(socket.AF_UNIX) as agent:
+        agent.bind(str(path))
+        agent.listen(1)
+        agent.setblocking(False)
+        environ = {**parent, "SSH_AUTH_SOCK": str(path)}
+        body = _try("os.environ.get('SSH_AUTH_SOCK')", "env") + _try(
+            f"socket.socket(socket.AF_UNIX).connect({str(path)!r}) or 'connected'", "connect"
+        )
+        seen = _run_test(project, environ, body)
+        with pytest.raises(BlockingIOError):
+            agent.accept()  # nobody connected
+    assert seen["env"] is None
+    assert seen["connect"] != "connected"
+
+
+@needs_bwrap
+def test_the_hosts_runtime_folders_do_not_exist_inside(project: Path, parent: dict[str, str]):
+    # /run and /var hold the Docker socket (root on the host), the system and session
+    # buses, user runtime folders; /sys the host's devices and cgroups.
+    body = "seen['there'] = [p for p in ('/run', '/var', '/sys', '/mnt') if os.path.exists(p)]"
+    seen = _run_test(project, parent, body)
+    assert seen["there"] == []
+
+
 # --- without bubblewrap ------------------------------------------------------------
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ttabot.drafting.sandbox import choose_python, project_copy, scrubbed_env
+from ttabot.drafting.sandbox import UnsafeFile, choose_python, project_copy, scrubbed_env
 
 PARENT = {
     "PATH": os.environ["PATH"],
@@ -162,3 +162,51 @@ def test_without_coverage_in_the_test_interpreter_it_is_not_measurable(
         assert result.returncode == 0, result.output
         assert box.executed_lines("pkg/m.py") is None
         assert box.coverage_missing() == f"coverage is not installed for {python}"
+
+
+def test_a_file_changed_with_its_size_and_mtime_put_back_is_a_leftover(project: Path) -> None:
+    """Generated code may rewrite a project file in the copy (the module under test, a
+    conftest.py the module's later tasks run with) and set its mtime back: a snapshot of
+    size and mtime alone missed it, and the copy, shared by later tasks, was not renewed."""
+    code = (
+        "import os\n"
+        "p = 'pkg/m.py'\n"
+        "st = os.stat(p)\n"
+        "open(p, 'w').write('X = 9\\n')\n"
+        "os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns))\n"
+    )
+    with project_copy(project, {}, environ=PARENT, timeout=30, python=sys.executable) as box:
+        result, left = box.python(["-c", code])
+        assert result.returncode == 0, result.output
+        assert box.read("pkg/m.py") == "X = 9\n"
+    assert left == ["pkg/m.py"]
+
+
+def test_a_file_hidden_past_the_kernels_path_length_is_not_missed(project: Path) -> None:
+    # Folder names of 250 characters, 20 deep: the file's path is longer than the kernel
+    # takes (PATH_MAX), so a listing by path skipped it and the test left it unseen.
+    code = (
+        "import os\n"
+        "for _ in range(20):\n"
+        "    os.mkdir('d' * 250)\n"
+        "    os.chdir('d' * 250)\n"
+        "open('hidden.txt', 'w').write('x')\n"
+    )
+    with project_copy(project, {}, environ=PARENT, timeout=30, python=sys.executable) as box:
+        with pytest.raises(UnsafeFile, match="cannot be listed"):
+            box.python(["-c", code])
+        scratch = box.path.parent
+    assert not scratch.exists()
+
+
+def test_folders_nested_past_pythons_recursion_are_refused_and_still_removed(
+    project: Path,
+) -> None:
+    # 1,500 nested folders: listing the copy (os.walk) and removing it (shutil.rmtree)
+    # recursed past Python's limit, a traceback that also left the copy on the disk.
+    code = "import os\nfor _ in range(1500):\n    os.mkdir('d')\n    os.chdir('d')\n"
+    with project_copy(project, {}, environ=PARENT, timeout=30, python=sys.executable) as box:
+        with pytest.raises(UnsafeFile, match="nested deeper"):
+            box.python(["-c", code])
+        scratch = box.path.parent
+    assert not scratch.exists()

@@ -1,7 +1,8 @@
 """The bubblewrap command line that contains generated code, and whether bwrap works here.
 
-Inside: new pid, ipc, uts and network namespaces (no network at all), a fresh
-``/proc`` that shows only the sandbox's processes, the system folders and the
+Inside: new pid, ipc, uts and network namespaces (no network at all), no
+capability (even when ttabot runs as root), a fresh ``/proc`` that shows only
+the sandbox's processes with its ``/proc/sys`` read-only, the system folders and the
 interpreter's installation read-only, tmpfs ``/tmp`` and HOME, and the project
 copy as the only writable bind. ``--die-with-parent`` and ``--new-session``
 tie the sandbox to ttabot and keep it off the terminal; killing bwrap's
@@ -35,6 +36,10 @@ _NAMESPACES = (
     "--unshare-uts",
     "--unshare-net",
     "--unshare-cgroup-try",
+    # Run as root (a CI container), bwrap would keep every capability: mount the host's
+    # disk, load a module. For any other user this changes nothing.
+    "--cap-drop",
+    "ALL",
 )
 
 
@@ -133,7 +138,11 @@ def command(
             out += ["--symlink", os.readlink(folder), folder]
         elif os.path.isdir(folder):
             out += ["--ro-bind", folder, folder]
-    out += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/dev/shm"]
+    # bwrap leaves /proc/sys writable (its check of the folder itself says read-only), and
+    # root, even with no capability, may write most of the host's kernel settings there:
+    # kernel.core_pattern names a program the kernel runs as root on the host.
+    out += ["--proc", "/proc", "--ro-bind", "/proc/sys", "/proc/sys"]
+    out += ["--dev", "/dev", "--tmpfs", "/dev/shm"]
     out += ["--tmpfs", TMP, "--dir", HOME]
     for root in interpreter_roots(python, home):
         out += ["--ro-bind", str(root), str(root)]

@@ -1,10 +1,13 @@
 """Copying a project for the sandbox: what git would track, and nothing outside the project.
 
 In a git work tree the files are the ones ``git ls-files -co --exclude-standard``
-names (tracked and untracked, ``.gitignore`` honoured); elsewhere a walk that
-skips environments and caches. Files are copied as bytes, whatever their
-encoding. A symbolic link that resolves inside the project is copied as a
-(relative) link; one that resolves outside is neither followed nor copied.
+names (tracked and untracked, ``.gitignore`` honoured); elsewhere the same
+question asked of a throwaway empty repository whose work tree is the project,
+so its ``.gitignore`` files still keep out the ``.env`` they name; without git at
+all, a walk. Environments and caches are skipped either way. Files are copied
+as bytes, whatever their encoding. A symbolic link that resolves inside the
+project is copied as a (relative) link; one that resolves outside is neither
+followed nor copied.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import os
 import shutil
 import stat
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple
@@ -79,9 +83,38 @@ def walk_listing(root: Path) -> list[str]:
     return out
 
 
+def ignored_listing(root: Path) -> list[str] | None:
+    """Outside a work tree: the files under ``root`` its ``.gitignore`` files do not
+    ignore, asked of git through a throwaway empty repository; None without git."""
+    with tempfile.TemporaryDirectory(prefix="ttabot-gitdir-") as gitdir:
+        skip = [f"--exclude={name}/" for name in sorted(SKIP_DIRS)]
+        try:
+            if git.run(root, "init", "-q", "--bare", gitdir).returncode != 0:
+                return None
+            done = git.run(
+                root,
+                f"--git-dir={gitdir}",
+                f"--work-tree={root}",
+                "ls-files",
+                "-z",
+                "-o",
+                "--exclude-standard",
+                "--exclude=*.egg-info/",
+                *skip,
+            )
+        except TtabotError:
+            return None
+    if done.returncode != 0:
+        return None
+    names = done.stdout.split(b"\0")
+    return [n.decode("utf-8", "surrogateescape") for n in names if n]
+
+
 def listing(root: Path) -> list[str]:
     """The project's files to copy (see the module docstring)."""
     listed = git_listing(root)
+    if listed is None:
+        listed = ignored_listing(root)
     names = walk_listing(root) if listed is None else listed
     return [n for n in names if not skipped(n)]
 

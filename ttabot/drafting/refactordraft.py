@@ -62,6 +62,10 @@ async def draft_refactor(ws: Workspace, task: Task, original: str) -> Draft:
                     tests,
                     result.stages,
                 )
+            if result.tainted:
+                # The rewrite's runs changed the shared copy (a conftest.py planted at
+                # import): the module's later drafts are judged on a fresh copy.
+                await ws.renew_copy(task.module)
         results.append((proposed, result))
         bad = validate.failed(result.stages)
         if result.accepted or bad is None:

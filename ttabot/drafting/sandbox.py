@@ -21,7 +21,7 @@ import sqlite3
 import stat
 import sys
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +39,15 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["SKIP_DIRS", "NoSandbox", "RunResult", "Sandbox", "UnsafeFile", "project_copy"]
+__all__ = [
+    "SKIP_DIRS",
+    "NoSandbox",
+    "RunResult",
+    "Sandbox",
+    "UnsafeFile",
+    "project_copy",
+    "settle",
+]
 
 #: Where coverage writes its data in the copy (read back through :meth:`Sandbox.coverage_data`).
 DATA_FILE = ".coverage"
@@ -98,8 +106,14 @@ def scrubbed_env(
     return env
 
 
-#: What a snapshot records of a path: (file type, size, mtime_ns).
-Stat = tuple[int, int, int]
+#: Folders nested deeper than this in the copy are refused: no project needs them, and
+#: past it listing the copy would run out of Python's recursion or the kernel's path length.
+MAX_DEPTH = 100
+
+#: What a snapshot records of a path: (file type, size, mtime_ns, ctime_ns, inode).
+#: The ctime is the kernel's: code can put a file's size and mtime back after changing it
+#: (``os.utime``), never its ctime; the inode tells a file replaced by another.
+Stat = tuple[int, int, int, int, int]
 
 
 def is_cache(rel: str, mode: int) -> bool:
@@ -123,14 +137,21 @@ def is_cache(rel: str, mode: int) -> bool:
 
 
 def snapshot(root: Path, *, caches: bool = False) -> dict[str, Stat]:
-    """``relative path -> (type, size, mtime_ns)`` of every non-cache entry under ``root``.
+    """``relative path -> (type, size, mtime_ns, ctime_ns, inode)`` of every non-cache entry.
 
     Links are recorded, never followed, whether to files or to folders (``os.walk``
     lists a linked folder under its folders), in cache folders too; so are FIFOs,
     sockets and other non-regular files. ``caches`` records cache files too.
+
+    What cannot be listed (a path longer than the kernel takes, an unreadable
+    folder) or folders nested deeper than :data:`MAX_DEPTH` raise
+    :class:`UnsafeFile`: generated code made them, and a file could hide there.
     """
     out: dict[str, Stat] = {}
-    for folder, dirs, files in os.walk(root):
+    for folder, dirs, files in os.walk(root, onerror=_unlistable):
+        if dirs and len(Path(folder).relative_to(root).parts) >= MAX_DEPTH:
+            where = Path(folder).relative_to(root).as_posix()[:200]
+            raise UnsafeFile(f"{where}...: folders nested deeper than {MAX_DEPTH}")
         links = [d for d in dirs if os.path.islink(os.path.join(folder, d))]
         for name in [*files, *links]:
             path = Path(folder, name)
@@ -139,10 +160,26 @@ def snapshot(root: Path, *, caches: bool = False) -> dict[str, Stat]:
                 info = path.lstat()
             except FileNotFoundError:
                 continue
+            except OSError as exc:
+                _unlistable(exc)
             if not caches and is_cache(rel, info.st_mode):
                 continue
-            out[rel] = (stat.S_IFMT(info.st_mode), info.st_size, info.st_mtime_ns)
+            out[rel] = (
+                stat.S_IFMT(info.st_mode),
+                info.st_size,
+                info.st_mtime_ns,
+                info.st_ctime_ns,
+                info.st_ino,
+            )
     return out
+
+
+def _unlistable(exc: OSError) -> None:
+    if isinstance(exc, FileNotFoundError):
+        return  # gone since it was listed: nothing can hide in it
+    where = str(exc.filename or "")
+    shown = where if len(where) <= 200 else f"{where[:200]}..."
+    raise UnsafeFile(f"{shown}: cannot be listed ({exc.strerror or exc})") from None
 
 
 def leftovers(before: Mapping[str, Stat], after: Mapping[str, Stat]) -> list[str]:
@@ -390,6 +427,24 @@ class Sandbox:
                 if os.path.realpath(measured) == wanted:
                     return frozenset(data.lines(measured) or ())
         return frozenset()
+
+
+def settle(sandbox: Sandbox, pristine: Mapping[str, Stat], ours: Iterable[str] = ()) -> list[str]:
+    """What generated code changed in ``sandbox``'s copy since ``pristine`` (a snapshot
+    with ``caches=True``), beyond the files ``ours`` ttabot wrote itself; caches aside.
+
+    Bytecode written meanwhile is removed: generated code can plant a ``.pyc`` (of
+    a project module, or pytest's rewrite of a test module) whose header matches
+    the source, and Python would run it instead. Removed, it is compiled again
+    from the source. A copy with any change listed here no longer stands for the
+    project: judge later drafts on a fresh one.
+    """
+    after = snapshot(sandbox.path, caches=True)
+    changed = set(leftovers(pristine, after)) - set(ours)
+    for rel in sorted(changed):
+        if rel in after and rel.endswith(".pyc") and is_cache(rel, after[rel][0]):
+            sandbox.write(rel, None)
+    return sorted(r for r in changed if not is_cache(r, (after.get(r) or pristine[r])[0]))
 
 
 @contextmanager

@@ -23,8 +23,7 @@ from ttabot.drafting.sandbox import (
     Sandbox,
     Stat,
     UnsafeFile,
-    is_cache,
-    leftovers,
+    settle,
     snapshot,
 )
 from ttabot.drafting.testmerge import (
@@ -185,17 +184,8 @@ def check_each_test(
         why = f"the copy was tampered with: {exc}"
         stages = (ValidationStage("parses", True), ValidationStage("clean", False, why))
         return TestsCheck(existing, (), dict.fromkeys(parts.tests, why), stages, tainted=True)
-    after = snapshot(sandbox.path, caches=True)
-    changed_files = set(leftovers(pristine, after)) - {test_path}
-    # Bytecode written while drafted tests ran is not trusted by later runs in this copy:
-    # a test can plant a .pyc (of a project module, or pytest's rewrite of a test module)
-    # whose header matches the source, and Python would run it instead. Removed, it is
-    # compiled again from the source. Other caches come and go; any other change taints.
-    for rel in sorted(changed_files):
-        if rel in after and rel.endswith(".pyc") and is_cache(rel, after[rel][0]):
-            sandbox.write(rel, None)
-    tainted = any(not is_cache(rel, (after.get(rel) or pristine[rel])[0]) for rel in changed_files)
-    return result._replace(tainted=tainted)
+    # Bytecode the drafted tests wrote is removed (settle); any other change taints.
+    return result._replace(tainted=bool(settle(sandbox, pristine, {test_path})))
 
 
 class _Judge:

@@ -9,6 +9,7 @@ failing stage and returns the stages it went through, the last one failing.
 from __future__ import annotations
 
 import ast
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -19,7 +20,7 @@ from ttabot.drafting import docstrings, refactor
 from ttabot.drafting.gate import gate_docstring
 from ttabot.drafting.probe import PROBE_FILE, probe_argv, read_probe
 from ttabot.drafting.readback import read_bytes
-from ttabot.drafting.sandbox import Sandbox, UnsafeFile
+from ttabot.drafting.sandbox import RunResult, Sandbox, UnsafeFile, settle, snapshot
 from ttabot.records import NO_ANSWER_STAGE, ValidationStage
 
 Stages = tuple[ValidationStage, ...]
@@ -255,6 +256,9 @@ class RefactorCheck:
     accepted: bool
     applicable: bool
     reason: str = ""
+    #: The rewrite's test runs changed the copy beyond its module: judge later drafts on a
+    #: fresh copy.
+    tainted: bool = False
 
 
 def signature_change(original: str, proposed: str, symbol: str) -> str | None:
@@ -335,7 +339,10 @@ def check_refactor_tests(
     tests that fail already or never run the function, coverage not installed)
     the refactor is a suggestion only. The copy's module is restored afterwards.
     A copy ttabot will not read back or write (:class:`UnsafeFile`: generated
-    code left a link there) fails a "clean" stage.
+    code left a link there) fails a "clean" stage, and so does a rewrite whose
+    test run changed files in the copy the run before it (the tests with the
+    original) did not: a ``conftest.py`` planted at import would pass the
+    module's later drafts. Any change beyond the module marks the copy tainted.
     """
 
     def suggestion(name: str, detail: str) -> RefactorCheck:
@@ -349,11 +356,22 @@ def check_refactor_tests(
             "tests-before",
             f"cannot show the tests run {symbol}: " + str(sandbox.coverage_missing()),
         )
+    runs: list[list[str]] = []
     try:
-        return _refactor_tests(sandbox, module_path, original, proposed, symbol, tests, stages)
+        pristine = snapshot(sandbox.path, caches=True)
+        result = _refactor_tests(
+            sandbox, module_path, original, proposed, symbol, tests, stages, runs
+        )
+        changed = settle(sandbox, pristine, {module_path})
     except UnsafeFile as exc:
         stage = ValidationStage("clean", False, f"the copy was tampered with: {exc}")
-        return RefactorCheck((*stages, stage), False, False, stage.detail)
+        return RefactorCheck((*stages, stage), False, False, stage.detail, tainted=True)
+    planted = sorted(set(runs[1]) - set(runs[0]) - {module_path}) if len(runs) > 1 else []
+    if planted:
+        why = "with the rewrite, the tests left files behind: " + ", ".join(planted[:5])
+        stage = ValidationStage("clean", False, why)
+        return RefactorCheck((*result.stages, stage), False, False, why, tainted=True)
+    return dataclasses.replace(result, tainted=bool(changed))
 
 
 def _refactor_tests(
@@ -364,8 +382,15 @@ def _refactor_tests(
     symbol: str,
     tests: Sequence[str],
     stages: Stages,
+    runs: list[list[str]],
 ) -> RefactorCheck:
+    """The two test runs; each run's leftover files are appended to ``runs``."""
     restore = sandbox.read(module_path)
+
+    def run_tests() -> RunResult:
+        result, left = sandbox.pytest(list(tests), coverage_of=module_path)
+        runs.append(left)
+        return result
 
     def suggestion(name: str, detail: str) -> RefactorCheck:
         stage = ValidationStage(name, False, detail)
@@ -373,7 +398,7 @@ def _refactor_tests(
 
     try:
         sandbox.write(module_path, original)
-        result, _ = sandbox.pytest(list(tests), coverage_of=module_path)
+        result = run_tests()
         if result.returncode != 0:
             return suggestion(
                 "tests-before",
@@ -388,7 +413,7 @@ def _refactor_tests(
             ),
         )
         sandbox.write(module_path, proposed)
-        result, _ = sandbox.pytest(list(tests), coverage_of=module_path)
+        result = run_tests()
         if result.returncode != 0:
             stage = ValidationStage("tests-after", False, pytest_failure(result.output))
             return RefactorCheck(
