@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import precommit
 from tests.support.gitrepo import GIT_ENV, GitRepo
 
 
@@ -34,3 +35,15 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> GitRepo:
     r = GitRepo(tmp_path / "repo")
     monkeypatch.chdir(r.path)
     return r
+
+
+@pytest.fixture(scope="session")
+def hook_repository(tmp_path_factory: pytest.TempPathFactory) -> precommit.HookRepository:
+    """This project's working tree as a hook repository pre-commit can install from."""
+    return precommit.hook_repository(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One pre-commit store for the run, so ttabot's hook environment is installed once."""
+    return precommit.pre_commit_home(tmp_path_factory)

@@ -1,15 +1,13 @@
-"""The ``ttabot-docstrings`` hook for real: ``pre-commit try-repo`` with a fake model.
+"""The ``ttabot-docstrings`` hook for real: ``pre-commit run`` with a fake model.
 
-pre-commit installs ttabot from this repository into its own environment (about
-30 s), runs the hook on the staged change, and fails the commit because the
-hook changed files — pre-commit's convention for fixers.
+pre-commit installs ttabot from this repository's working tree into its own
+environment (about 30 s, once per test run: see ``tests/support/precommit.py``),
+runs the hook on the staged change, and fails the commit because the hook changed
+files — pre-commit's convention for fixers.
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,16 +15,15 @@ import pytest
 
 from tests.drafting.conftest import answer, config_toml
 from tests.support.fake_openai import FakeOpenAI
-from tests.support.gitrepo import GIT_ENV, GitRepo
+from tests.support.gitrepo import GitRepo
 from tests.support.loopback import Reply
-
-PROJECT = Path(__file__).resolve().parents[2]
+from tests.support.precommit import HookRepository, config, run_hook
 
 pytestmark = pytest.mark.timeout(900)
 
 
 def test_docstrings_hook_inserts_and_pre_commit_fails_on_modified_files(
-    tmp_path: Path, fake: FakeOpenAI
+    tmp_path: Path, fake: FakeOpenAI, hook_repository: HookRepository, pre_commit_home: Path
 ) -> None:
     def respond(model: str, body: Any) -> Reply:
         doc = "Greet someone.\n\nArgs:\n    name: Who."
@@ -35,23 +32,11 @@ def test_docstrings_hook_inserts_and_pre_commit_fails_on_modified_files(
     fake.responder = respond
     repo = GitRepo(tmp_path / "user-repo")
     repo.write(".ttabot.toml", config_toml(fake.base_url))
+    repo.write(".pre-commit-config.yaml", config(hook_repository, "ttabot-docstrings"))
     repo.commit("base")
     repo.write("pkg/mod.py", "def greet(name):\n    return 'hi ' + name\n")
     repo.stage()
-    env = {
-        **os.environ,
-        **GIT_ENV,
-        "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
-        "PRE_COMMIT_COLOR": "never",
-    }
-    done = subprocess.run(
-        [sys.executable, "-m", "pre_commit", "try-repo", str(PROJECT), "ttabot-docstrings"],
-        cwd=repo.path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=840,
-    )
+    done = run_hook(repo, "ttabot-docstrings", pre_commit_home)
     output = done.stdout + done.stderr
     assert done.returncode == 1, output
     assert "ttabot docstrings" in output and "files were modified by this hook" in output

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -71,8 +72,19 @@ def test_timeout_kills_the_whole_process_group(project: Path, tmp_path: Path) ->
     assert "killed after 2 s" in result.output
     pid = int(marker.read_text())
     # The grandchild got SIGKILL with its group: gone, or a zombie awaiting its new parent.
-    with pytest.raises(ProcessLookupError):
-        _alive_or_zombie(pid)
+    assert _exits(pid)
+
+
+def _exits(pid: int) -> bool:
+    """True once ``pid`` is gone or a zombie, within 10 s: a process killed with its group
+    finishes exiting after killpg returns (seen late on a loaded machine, tests in parallel)."""
+    for _ in range(100):
+        try:
+            _alive_or_zombie(pid)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.1)
+    return False
 
 
 def _alive_or_zombie(pid: int) -> None:

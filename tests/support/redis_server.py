@@ -45,11 +45,38 @@ def _wait_until_listening(port: int, proc: subprocess.Popen[bytes], timeout: flo
     raise RuntimeError(f"redis-server did not listen on {port} within {timeout}s")
 
 
-@contextlib.contextmanager
-def redis_server(workdir: Path) -> Iterator[str]:
-    """Run ``redis-server`` for the block; yields its ``redis://127.0.0.1:PORT/0`` URL."""
-    port = free_port()
-    proc = subprocess.Popen(
+def _answers_as(port: int, proc: subprocess.Popen[bytes]) -> bool:
+    """Whether the server on ``port`` is ``proc``: the free port may have been taken
+    between the check and redis-server's bind (tests run in parallel workers), and then
+    the listener found is another process's while ``proc`` exits."""
+    import redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    # One try, briefly: a listener that is not redis-server may accept and never answer.
+    client = redis.Redis(
+        host="127.0.0.1", port=port, socket_timeout=2.0, retry=Retry(NoBackoff(), 0)
+    )
+    try:
+        return bool(client.info("server").get("process_id") == proc.pid)
+    except redis.RedisError:
+        return False
+    finally:
+        client.close()
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        os.kill(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=5)
+
+
+def _start(workdir: Path, port: int) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
         [
             REDIS_SERVER,
             "--port",
@@ -66,14 +93,26 @@ def redis_server(workdir: Path) -> Iterator[str]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+
+
+@contextlib.contextmanager
+def redis_server(workdir: Path) -> Iterator[str]:
+    """Run ``redis-server`` for the block; yields its ``redis://127.0.0.1:PORT/0`` URL."""
+    for _ in range(5):  # a port taken by another process meanwhile: try another
+        port = free_port()
+        proc = _start(workdir, port)
+        try:
+            _wait_until_listening(port, proc, timeout=10.0)
+        except RuntimeError:
+            if proc.poll() is None:
+                raise  # running, yet not listening: no other port would help
+            continue
+        if _answers_as(port, proc):
+            break
+        _stop(proc)
+    else:
+        raise RuntimeError("redis-server found no free port in 5 tries")
     try:
-        _wait_until_listening(port, proc, timeout=10.0)
         yield f"redis://127.0.0.1:{port}/0"
     finally:
-        if proc.poll() is None:
-            os.kill(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                os.kill(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=5)
+        _stop(proc)
