@@ -134,7 +134,10 @@ def test_settings_in_the_working_tree_are_ignored(
     stage.repo.write(
         ".ttabot.toml", FORK_CONFIGS["repointed-openrouter"].format(evil=evil.base_url)
     )
-    run = stage.run("pull_request", stage.pr_event(), TTABOT_MODE="suggest", **SECRETS)
+    # Docstrings only: the project's tests-needed findings would otherwise go to the built-in
+    # chain, which no loopback server answers (a test never reaches the internet).
+    env = {"TTABOT_MODE": "suggest", "TTABOT_CATEGORIES": "docs-missing", **SECRETS}
+    run = stage.run("pull_request", stage.pr_event(), **env)
     assert run.code == 0, run.stderr
     assert evil.calls == [] and len(good.calls) == 1
 
@@ -259,7 +262,12 @@ def test_the_config_input_is_read_at_the_base_commit(
     assert run.code == 2 and "no such file at" in run.stderr
     assert evil.calls == []
     # And at the base it is read.
-    env = {"TTABOT_MODE": "suggest", "TTABOT_CONFIG": ".ttabot.toml", **SECRETS}
+    env = {
+        "TTABOT_MODE": "suggest",
+        "TTABOT_CATEGORIES": "docs-missing",
+        "TTABOT_CONFIG": ".ttabot.toml",
+        **SECRETS,
+    }
     ok_run = stage.run("pull_request", stage.pr_event(), **env)
     assert ok_run.code == 0, ok_run.stderr
     assert evil.calls == [] and len(good.calls) == 1
