@@ -33,6 +33,20 @@ def cap(text: str, limit: int) -> str:
     return text[: max(0, limit - 14)] + " …(truncated)"
 
 
+def cap_lines(text: str, limit: int) -> str:
+    """At most ``limit`` characters of Markdown, cut after a whole line, saying so when cut.
+
+    A cut inside a line could leave an inline code span open: Markdown then shows
+    its opening backticks as text and the rest of the span (a mention, an image,
+    a link someone else wrote) comes alive. Spans never cross a line here
+    (:func:`code_span` folds newlines), so a cut at a line break closes them all.
+    """
+    if len(text) <= limit:
+        return text
+    head = text[: max(0, limit - 60)]
+    return head[: head.rfind("\n") + 1] + "\n_(truncated: the job summary has the full text)_\n"
+
+
 def _longest_backticks(text: str) -> int:
     return max((len(m.group()) for m in _BACKTICKS.finditer(text)), default=0)
 

@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from ttabot.categories import CATEGORIES, COMMENT_ORDER
 from ttabot.records import CheckResult, Draft
-from ttabot.review.inert import cap, code_span, strip_html_comments
+from ttabot.review.inert import cap, cap_lines, code_span, strip_html_comments
 from ttabot.review.suggestions import Suggestion, fence_for
 
 #: Hidden marker that identifies ttabot's sticky comment on a PR.
@@ -66,10 +66,7 @@ def render_body(report: ReviewReport, *, marker: bool = True) -> str:
         parts.append("**Skipped / not done**\n\n" + "\n".join(f"- {note}" for note in report.notes))
     if report.metrics:
         parts.append(render_metrics(report.metrics))
-    body = "\n\n".join(parts) + "\n"
-    if len(body) > MAX_BODY:
-        body = body[:MAX_BODY] + "\n\n_(truncated: the job summary has the full report)_\n"
-    return body
+    return cap_lines("\n\n".join(parts) + "\n", MAX_BODY)
 
 
 def _heading(report: ReviewReport) -> str:
