@@ -102,7 +102,9 @@ def parse_report(data: bytes) -> PullReport:
         raise _fail(f"larger than {MAX_BYTES} bytes")
     try:
         doc = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+    # ValueError also covers Python's refusal of a number over 4,300 digits, which
+    # is not a JSONDecodeError (and neither is a RecursionError from deep nesting).
+    except (ValueError, RecursionError):
         raise _fail("not UTF-8 JSON") from None
     expected = {"version", "pull_request", "head_sha", "findings", "warnings"}
     if not isinstance(doc, dict) or set(doc) != expected:
