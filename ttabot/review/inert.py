@@ -68,27 +68,56 @@ def code_span(text: str, limit: int = 300) -> str:
     return f"{ticks}{pad}{line}{pad}{ticks}"
 
 
+#: Credentials by their published shapes, whoever they belong to: GitHub's tokens
+#: (personal, OAuth, user-to-server, installation, refresh; fine-grained) and
+#: OpenRouter's keys. A generated test or a model can print one ttabot was never given.
+_CREDENTIAL = re.compile(
+    r"(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,}"
+    r"|sk-or-v1-[0-9a-f]{32,})"
+)
+
+
 class Redactor:
-    """Replaces each known secret value (and nothing shorter than :data:`MIN_SECRET`)."""
+    """Replaces each known secret value (and nothing shorter than :data:`MIN_SECRET`).
+
+    A known value is found even with whitespace inside it (a tool that wrapped the
+    line it printed), and credentials of a known shape are replaced whatever their value.
+    """
 
     def __init__(self, secrets: Iterable[str]) -> None:
         values = {s.strip() for s in secrets if len(s.strip()) >= MIN_SECRET}
         # Longest first, so a secret that contains another is replaced whole.
         self._values = sorted(values, key=len, reverse=True)
+        wrapped = [r"\s*".join(map(re.escape, value)) for value in self._values]
+        self._wrapped = re.compile("|".join(wrapped)) if wrapped else None
 
     def __call__(self, text: str) -> str:
         """``text`` with every secret replaced by :data:`REDACTED`."""
+        return _CREDENTIAL.sub(REDACTED, self.known(text))
+
+    def known(self, text: str) -> str:
+        """``text`` with the known secret values replaced (whitespace inside them too)."""
         for value in self._values:
             if value in text:
                 text = text.replace(value, REDACTED)
+        if self._wrapped is not None:
+            text = self._wrapped.sub(REDACTED, text)
         return text
 
     def data(self, value: Any) -> Any:
-        """A JSON-like value with every string redacted (for API request bodies)."""
+        """A JSON-like value with every string redacted (for API request bodies).
+
+        A git tree entry's ``content`` (a file ttabot commits: the project's own, with
+        a draft in it) loses only the known values: a token-shaped fixture there is the
+        project's text, and rewriting it would corrupt the project's code.
+        """
         if isinstance(value, str):
             return self(value)
         if isinstance(value, dict):
-            return {k: self.data(v) for k, v in value.items()}
+            return {
+                k: self.known(v) if k == "content" and isinstance(v, str) else self.data(v)
+                for k, v in value.items()
+            }
         if isinstance(value, list):
             return [self.data(v) for v in value]
         return value
