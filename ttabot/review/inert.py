@@ -21,6 +21,16 @@ MIN_SECRET = 8
 REDACTED = "***"
 
 
+#: Unicode's bidirectional controls: they reorder how the text around them is shown
+#: (Trojan Source, CVE-2021-42574), so a file name could pass for another.
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def show_bidi(text: str) -> str:
+    """``text`` with each bidirectional control shown as its code point (``<U+202E>``)."""
+    return _BIDI.sub(lambda m: f"<U+{ord(m.group()):04X}>", text)
+
+
 def strip_html_comments(text: str) -> str:
     """``text`` without HTML comments (an unterminated one runs to the end)."""
     return _HTML_COMMENT.sub("", text)
@@ -53,14 +63,14 @@ def _longest_backticks(text: str) -> int:
 
 def fenced(text: str, info: str = "", limit: int = 20_000) -> str:
     """A fenced block showing ``text`` literally; the fence outruns any backticks inside."""
-    body = cap(strip_html_comments(text), limit).rstrip("\n")
+    body = cap(show_bidi(strip_html_comments(text)), limit).rstrip("\n")
     fence = "`" * max(3, _longest_backticks(body) + 1)
     return f"{fence}{info}\n{body}\n{fence}"
 
 
 def code_span(text: str, limit: int = 300) -> str:
     """One line of untrusted text as an inline code span (no mentions, links or HTML)."""
-    line = cap(" ".join(strip_html_comments(text).split()), limit)
+    line = cap(" ".join(show_bidi(strip_html_comments(text)).split()), limit)
     if not line:
         return ""
     ticks = "`" * (_longest_backticks(line) + 1)

@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from ttabot.categories import CATEGORIES, COMMENT_ORDER
 from ttabot.records import CheckResult, Draft
-from ttabot.review.inert import cap, cap_lines, code_span, strip_html_comments
+from ttabot.review.inert import cap, cap_lines, code_span, show_bidi, strip_html_comments
 from ttabot.review.suggestions import Suggestion, fence_for
 
 #: Hidden marker that identifies ttabot's sticky comment on a PR.
@@ -85,7 +85,8 @@ def html_text(text: str, limit: int = 300) -> str:
     Every character HTML gives a meaning (``<``, ``>``, ``&``, quotes) is escaped, and
     newlines fold to spaces so a blank line cannot end the HTML block and start Markdown.
     """
-    return html.escape(cap(" ".join(strip_html_comments(text).split()), limit), quote=True)
+    line = " ".join(show_bidi(strip_html_comments(text)).split())
+    return html.escape(cap(line, limit), quote=True)
 
 
 def _where(path: str, line: int, base: str) -> str:
