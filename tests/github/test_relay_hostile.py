@@ -8,7 +8,8 @@ from tests.github.test_action_run import (
     Stage,
     stage,  # noqa: F401  (the fixture)
 )
-from tests.github.test_relay import FORK, publish
+from tests.github.test_relay import FORK, hostile, publish
+from tests.support.fake_github import PullState
 from ttabot.errors import TtabotError
 from ttabot.github.artifact import parse_report
 
@@ -30,4 +31,32 @@ def test_the_publisher_says_one_line_for_it(stage: Stage) -> None:  # noqa: F811
     assert done.code == 2, done.stderr
     assert done.stderr.startswith("ttabot: error: report artifact rejected")
     assert "Traceback" not in done.stderr
+    assert stage.fake.comments == {}
+
+
+def test_a_branch_with_two_prs_gets_each_report_on_its_own_pr(stage: Stage) -> None:  # noqa: F811
+    # One fork branch, two open PRs (to main and to dev): both runs have the same head,
+    # and each artifact names its own PR. Either may be listed first.
+    stage.pull.head_repo = FORK
+    second = PullState(
+        8, stage.pull.head_sha, stage.pull.head_ref, stage.pull.base_sha, "dev", FORK
+    )
+    stage.fake.add_pull(second)
+    for number in (8, 7):
+        report = stage.tmp / f"report-{number}.json"
+        report.write_bytes(hostile(stage, pull_request=number))
+        done = publish(stage, report)
+        assert done.code == 0, done.stderr
+    assert len(stage.fake.sticky_comments(7)) == len(stage.fake.sticky_comments(8)) == 1
+
+
+def test_an_artifact_cannot_name_another_head_s_pr(stage: Stage) -> None:  # noqa: F811
+    # PR #9 is someone else's branch: the run's head is not its head.
+    stage.pull.head_repo = FORK
+    other = PullState(9, "b" * 40, "other", stage.pull.base_sha, "main", "mallory/proj")
+    stage.fake.add_pull(other)
+    report = stage.tmp / "report.json"
+    report.write_bytes(hostile(stage, pull_request=9))
+    done = publish(stage, report)
+    assert done.code == 2 and "names PR #9" in done.stderr
     assert stage.fake.comments == {}
