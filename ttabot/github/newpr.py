@@ -184,7 +184,8 @@ def implement_issue(ctx: Context, issue: Issue, comment_id: int) -> JobResult:
     if not impl.accepted:
         text = (
             f"ttabot could not draft a working implementation of #{issue.number}"
-            + (f" ({impl.reason})" if impl.reason else "")
+            # The client's last error quotes the model service's own message: inline code.
+            + (f" ({code_span(impl.reason, 1_000)})" if impl.reason else "")
             + f":\n\n{record(impl)}"
         )
         reply(ctx.api, ctx.repository, issue.number, comment_id, text, author=ctx.bot_login)
