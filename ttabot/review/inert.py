@@ -31,6 +31,26 @@ def show_bidi(text: str) -> str:
     return _BIDI.sub(lambda m: f"<U+{ord(m.group()):04X}>", text)
 
 
+#: A closing keyword right before an issue reference (``#N``, ``GH-N``,
+#: ``owner/repo#N``, a URL): GitHub closes that issue when a commit or pull request
+#: description saying so reaches the default branch.
+_CLOSING = re.compile(
+    r"\b(?P<first>[cfr])(?P<rest>(?:lose[sd]?|ix(?:e[sd])?|esolve[sd]?)\b:?\s+"
+    r"(?:#\d|gh-\d|[\w.-]+/[\w.-]+#\d|https?://))",
+    re.IGNORECASE,
+)
+
+
+def disarm_closing(text: str) -> str:
+    """``text`` with each "fixes #12"-style phrase kept but no longer closing anything.
+
+    A zero-width space goes after the keyword's first letter: the text reads the
+    same, and GitHub no longer sees the keyword (for text from an issue or a model
+    that ends up in a commit message, a squash merge's title or a PR description).
+    """
+    return _CLOSING.sub(lambda m: f"{m.group('first')}\u200b{m.group('rest')}", text)
+
+
 def strip_html_comments(text: str) -> str:
     """``text`` without HTML comments (an unterminated one runs to the end)."""
     return _HTML_COMMENT.sub("", text)
