@@ -59,3 +59,12 @@ def test_every_cut_position_leaves_the_spans_closed() -> None:
         assert len(body) <= MAX_BODY + 200 and "truncated" in body
         live = [line for line in body.splitlines() if "@octo" in outside_code_spans(line)]
         assert live == [], f"pad {pad}: {live[0][-120:]!r}"
+
+
+def test_the_job_summary_keeps_what_the_comment_cuts() -> None:
+    # The cut comment says "the job summary has the full text": it must be true.
+    result = hostile_result(0)
+    comment = render_body(ReviewReport("0" * 40, result))
+    summary = render_body(ReviewReport("0" * 40, result), marker=False)
+    assert "truncated" in comment and len(summary) > MAX_BODY
+    assert summary.count("- `pkg/m.py:") == len(result.findings)

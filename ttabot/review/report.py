@@ -23,6 +23,8 @@ from ttabot.review.suggestions import Suggestion, fence_for
 STICKY_MARKER = "<!-- ttabot:sticky -->"
 #: GitHub rejects comment bodies above 65,536 characters; stay clear of it.
 MAX_BODY = 60_000
+#: The job summary's share of GitHub's 1 MiB a step (it also holds the run's own lines).
+MAX_SUMMARY = 900_000
 #: Findings listed per category before the rest fold away.
 FOLD_AFTER = 15
 
@@ -66,7 +68,9 @@ def render_body(report: ReviewReport, *, marker: bool = True) -> str:
         parts.append("**Skipped / not done**\n\n" + "\n".join(f"- {note}" for note in report.notes))
     if report.metrics:
         parts.append(render_metrics(report.metrics))
-    return cap_lines("\n\n".join(parts) + "\n", MAX_BODY)
+    body = "\n\n".join(parts) + "\n"
+    # The job summary may be much longer than a comment (GitHub takes 1 MiB a step).
+    return cap_lines(body, MAX_BODY if marker else MAX_SUMMARY)
 
 
 def _heading(report: ReviewReport) -> str:
