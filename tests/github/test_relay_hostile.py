@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 
 from tests.github.test_action_run import (
+    REPO,
     Stage,
     stage,  # noqa: F401  (the fixture)
 )
-from tests.github.test_relay import FORK, hostile, publish
+from tests.github.test_relay import FORK, hostile, publish, workflow_run_event
 from tests.support.fake_github import PullState
 from ttabot.errors import TtabotError
 from ttabot.github.artifact import parse_report
@@ -60,3 +61,20 @@ def test_an_artifact_cannot_name_another_head_s_pr(stage: Stage) -> None:  # noq
     done = publish(stage, report)
     assert done.code == 2 and "names PR #9" in done.stderr
     assert stage.fake.comments == {}
+
+
+def test_a_same_repository_run_is_left_to_its_own_sticky(stage: Stage) -> None:  # noqa: F811
+    # A hand-written report workflow without the example's `if:` also runs for a
+    # same-repository PR, whose own run wrote a sticky with its drafts: the relay's
+    # findings-only report ("a fork's PR: nothing is drafted") must not replace it.
+    own = stage.run("pull_request", stage.pr_event())
+    assert own.code == 0, own.stderr
+    (sticky,) = stage.fake.sticky_comments(7)
+    before = sticky["body"]
+    report = stage.tmp / "report.json"
+    report.write_bytes(hostile(stage))
+    event = workflow_run_event(stage)
+    event["workflow_run"]["head_repository"] = {"full_name": REPO, "owner": {"login": "octo"}}
+    done = stage.run("workflow_run", event, TTABOT_REPORT_PATH=str(report))
+    assert done.code == 0, done.stderr
+    assert sticky["body"] == before and "same repository" in done.summary

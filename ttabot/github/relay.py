@@ -64,6 +64,13 @@ def publish_report(ctx: Context, run: WorkflowRun) -> JobResult:
         return JobResult(
             summary=f"ttabot: workflow_run of a {run.event!r} run: nothing to publish.\n"
         )
+    if run.head_repo == ctx.repository:
+        # Its own run could write and did (with its drafts): a findings-only relay of
+        # the same report must not replace that (the example workflow's `if:` says so too).
+        return JobResult(
+            summary="ttabot: a same repository PR's run writes its own sticky comment; "
+            "nothing to publish.\n"
+        )
     path = ctx.environ.get(REPORT_INPUT, "").strip()
     if not path:
         raise TtabotError("workflow_run: give the report-path input (the downloaded artifact)")
