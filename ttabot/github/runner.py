@@ -143,11 +143,13 @@ def dispatch(ctx: Context, event: Event) -> JobResult:
     if event.name == "issues" and event.issue is not None:
         if event.action not in ("", "opened", "edited", "reopened"):
             return _idle(f"issue {event.action}: nothing to triage")
-        if event.action == "edited":
-            if not {"title", "body"} & event.changes:
-                return _idle("issue edited: neither its title nor its body changed")
-            if recently_triaged(ctx, event.issue, time.time()):
-                return _idle("issue edited: triaged less than an hour ago")
+        if event.action == "edited" and not {"title", "body"} & event.changes:
+            return _idle("issue edited: neither its title nor its body changed")
+        # Its author can edit, or close and reopen, their issue in a loop: an hour holds.
+        if event.action in ("edited", "reopened") and recently_triaged(
+            ctx, event.issue, time.time()
+        ):
+            return _idle(f"issue {event.action}: triaged less than an hour ago")
         return triage(ctx, event.issue)
     if event.name == "workflow_run" and event.workflow_run is not None:
         from ttabot.github.relay import publish_report
