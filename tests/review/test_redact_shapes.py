@@ -62,3 +62,16 @@ def test_a_committed_file_keeps_its_own_token_shaped_text() -> None:
     sent = Redactor([KNOWN]).data(body)
     assert sent["tree"][0]["content"] == f'FAKE_PAT = "{PAT}"\nLEAK = "***"\n'
     assert sent["message"] == "uses ***"
+
+
+def test_a_suggestion_keeps_its_own_token_shaped_text() -> None:
+    # A review comment's suggestion block is code to commit with one click: the same
+    # as a committed file. The review's own text is not code and is redacted.
+    block = f'```suggestion\nFAKE_PAT = "{PAT}"  # {KNOWN}\n```'
+    review = {
+        "body": f"ttabot review {PAT}",
+        "comments": [{"path": "t.py", "line": 3, "side": "RIGHT", "body": block}],
+    }
+    sent = Redactor([KNOWN]).data(review)
+    assert sent["body"] == "ttabot review ***"
+    assert sent["comments"][0]["body"] == f'```suggestion\nFAKE_PAT = "{PAT}"  # ***\n```'

@@ -137,15 +137,17 @@ class Redactor:
     def data(self, value: Any) -> Any:
         """A JSON-like value with every string redacted (for API request bodies).
 
-        A git tree entry's ``content`` (a file ttabot commits: the project's own, with
-        a draft in it) loses only the known values: a token-shaped fixture there is the
-        project's text, and rewriting it would corrupt the project's code.
+        Code ttabot proposes to commit loses only the known values: a git tree entry's
+        ``content`` (the project's file with a draft in it) and a review comment's
+        ``body`` (a suggestion block, committed with one click). A token-shaped fixture
+        there is the project's text, and rewriting it would corrupt the project's code.
         """
         if isinstance(value, str):
             return self(value)
         if isinstance(value, dict):
+            code = "content" if "content" in value else "body" if "path" in value else None
             return {
-                k: self.known(v) if k == "content" and isinstance(v, str) else self.data(v)
+                k: self.known(v) if k == code and isinstance(v, str) else self.data(v)
                 for k, v in value.items()
             }
         if isinstance(value, list):
