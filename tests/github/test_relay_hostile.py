@@ -10,12 +10,14 @@ from tests.github.test_action_run import (
     stage,  # noqa: F401  (the fixture)
 )
 from tests.github.test_relay import FORK, hostile, publish, workflow_run_event
+from tests.review.test_report_cut import outside_code_spans
 from tests.support.fake_github import PullState
 from ttabot.errors import TtabotError
 from ttabot.github.artifact import parse_report
 
 # Python refuses to turn more than 4,300 digits into an int (CVE-2020-10735), with a
 # ValueError that is not a JSONDecodeError.
+PAYLOAD = "@octo/everyone ![t](https://evil.example/t.png)"
 HUGE_NUMBER = b'{"version": 1, "pull_request": ' + b"7" * 5000 + b"}"
 
 
@@ -78,3 +80,16 @@ def test_a_same_repository_run_is_left_to_its_own_sticky(stage: Stage) -> None: 
     done = stage.run("workflow_run", event, TTABOT_REPORT_PATH=str(report))
     assert done.code == 0, done.stderr
     assert sticky["body"] == before and "same repository" in done.summary
+
+
+def test_a_rejected_value_is_not_echoed_live_in_the_job_summary(stage: Stage) -> None:  # noqa: F811
+    # The job summary is Markdown (an image in it loads for everyone who opens the run),
+    # and the one-line error went there as it was, with the fork's value in it, uncapped.
+    stage.pull.head_repo = FORK
+    report = stage.tmp / "report.json"
+    report.write_bytes(hostile(stage, version=PAYLOAD + " " + "x" * 500_000))
+    done = publish(stage, report)
+    assert done.code == 2 and done.stderr.startswith("ttabot: error: report artifact rejected")
+    assert len(done.stderr) < 2_000
+    live = [ln for ln in done.summary.splitlines() if "@octo" in outside_code_spans(ln)]
+    assert live == []

@@ -109,8 +109,13 @@ def parse_report(data: bytes) -> PullReport:
     expected = {"version", "pull_request", "head_sha", "findings", "warnings"}
     if not isinstance(doc, dict) or set(doc) != expected:
         raise _fail(f"expected an object with exactly {', '.join(sorted(expected))}")
-    if doc["version"] != VERSION:
-        raise _fail(f"version {doc['version']!r}: this ttabot reads version {VERSION}")
+    version = doc["version"]
+    if isinstance(version, bool) or version != VERSION:
+        # Named only when it is a small number: anything else is the fork's text.
+        named = (
+            f"version {version}" if isinstance(version, int) and 0 < version < 1000 else "version"
+        )
+        raise _fail(f"{named}: this ttabot reads version {VERSION}")
     number = doc["pull_request"]
     if isinstance(number, bool) or not isinstance(number, int) or number < 1:
         raise _fail("pull_request: expected a PR number")
