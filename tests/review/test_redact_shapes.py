@@ -75,3 +75,15 @@ def test_a_suggestion_keeps_its_own_token_shaped_text() -> None:
     sent = Redactor([KNOWN]).data(review)
     assert sent["body"] == "ttabot review ***"
     assert sent["comments"][0]["body"] == f'```suggestion\nFAKE_PAT = "{PAT}"  # ***\n```'
+
+
+@pytest.mark.parametrize("cut", range(6, len(KNOWN) - 1, 3))
+def test_a_cap_never_leaves_half_a_secret(cut: int) -> None:
+    # Text is capped when rendered and redacted when sent: a cap that fell inside a
+    # secret left its first half, which no redaction recognises any more.
+    from ttabot.review.inert import code_span, fenced
+
+    words = "output " * 50 + "GITHUB_TOKEN=" + KNOWN + " and more"
+    limit = len(words) - len(KNOWN) - len(" and more") + cut + len(" …(truncated)")
+    for shown in (fenced(words, limit=limit), code_span(words, limit)):
+        assert KNOWN[:5] not in Redactor([KNOWN])(shown), shown[-60:]

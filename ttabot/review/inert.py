@@ -56,11 +56,27 @@ def strip_html_comments(text: str) -> str:
     return _HTML_COMMENT.sub("", text)
 
 
+#: A cut inside a word backs up to the word's start when the word is no longer than this.
+_WORD = 400
+
+
 def cap(text: str, limit: int) -> str:
-    """At most ``limit`` characters, saying so when cut."""
+    """At most ``limit`` characters, saying so when cut; never cut inside a word.
+
+    Text is capped when it is rendered and redacted when it is sent: a secret cut
+    in two would leave a first half that no redaction recognises.
+    """
     if len(text) <= limit:
         return text
-    return text[: max(0, limit - 14)] + " …(truncated)"
+    head = text[: max(0, limit - 14)]
+    if not text[len(head)].isspace():
+        # Back up to the start of the word the cut fell in, unless it is very long
+        # or the whole text so far (then there would be nothing left to show).
+        tail = head[-_WORD - 1 :]
+        start = max((i for i, ch in enumerate(tail) if ch.isspace()), default=-1) + 1
+        if start > 0:
+            head = head[: len(head) - len(tail) + start]
+    return head + " …(truncated)"
 
 
 def cap_lines(text: str, limit: int) -> str:
