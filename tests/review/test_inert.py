@@ -135,6 +135,7 @@ def test_logs_are_redacted(caplog: pytest.LogCaptureFixture) -> None:
         ("Closes: owner/repo#3", False),
         ("resolved https://github.com/o/r/issues/4", False),
         ("FIX GH-5", False),
+        ("fixes#7", False),
         ("Fix the parser (#12 has the details)", True),
         ("prefixes #3 and suffixed #4", True),
         ("the fix: see below", True),

@@ -35,7 +35,7 @@ def show_bidi(text: str) -> str:
 #: ``owner/repo#N``, a URL): GitHub closes that issue when a commit or pull request
 #: description saying so reaches the default branch.
 _CLOSING = re.compile(
-    r"\b(?P<first>[cfr])(?P<rest>(?:lose[sd]?|ix(?:e[sd])?|esolve[sd]?)\b:?\s+"
+    r"\b(?P<first>[cfr])(?P<rest>(?:lose[sd]?|ix(?:e[sd])?|esolve[sd]?)\b:?\s*"
     r"(?:#\d|gh-\d|[\w.-]+/[\w.-]+#\d|https?://))",
     re.IGNORECASE,
 )
