@@ -31,7 +31,18 @@ def test_parse_code_prefers_already_parsed_data() -> None:
     assert parse_code({"code": CODE}, "ignored") == CODE
 
 
-@pytest.mark.parametrize("content", ["I cannot help with that.", json.dumps({"code": "  "}), ""])
+@pytest.mark.parametrize(
+    "content",
+    [
+        "I cannot help with that.",
+        json.dumps({"code": "  "}),
+        "",
+        # Over Python's 4,300-digit limit: a ValueError that is not a JSONDecodeError.
+        '{"code": ' + "9" * 5000 + "}",
+        # An array first, then objects nested past the recursion limit.
+        "[1] " + '{"a":' * 50_000,
+    ],
+)
 def test_parse_code_fails_with_a_reason(content: str) -> None:
     with pytest.raises(AnswerError, match="code"):
         parse_code(None, content)

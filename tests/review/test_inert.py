@@ -126,3 +126,24 @@ def test_logs_are_redacted(caplog: pytest.LogCaptureFixture) -> None:
     finally:
         caplog.handler.removeFilter(handler_filter)
     assert "ghs_secret_in_a_log" not in caplog.text and "request failed: ***" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("fixes #12", False),
+        ("Closes: owner/repo#3", False),
+        ("resolved https://github.com/o/r/issues/4", False),
+        ("FIX GH-5", False),
+        ("fixes#7", False),
+        ("Fix the parser (#12 has the details)", True),
+        ("prefixes #3 and suffixed #4", True),
+        ("the fix: see below", True),
+    ],
+)
+def test_disarm_closing(text: str, kept: bool) -> None:
+    from ttabot.review.inert import disarm_closing
+
+    out = disarm_closing(text)
+    assert (out == text) is kept
+    assert out.replace("\u200b", "") == text

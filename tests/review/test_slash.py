@@ -20,6 +20,9 @@ from ttabot.review.slash import Command, help_text, judge, parse_command, valid_
         ("thanks!\n/ttabot check\nmore text", Command("check")),
         ("/ttabot triage", Command("triage")),
         ("/ttabot\nsomething else", Command("help")),
+        # Visible: only the HTML comment in front of it is hidden.
+        ("<!-- hi -->/ttabot check", Command("check")),
+        ("<!--\nnote\n-->\n/ttabot check", Command("check")),
     ],
 )
 def test_parses(body: str, expected: Command) -> None:
@@ -34,6 +37,13 @@ def test_parses(body: str, expected: Command) -> None:
         "see /ttabot docs",  # not at the start of a line
         "> /ttabot docs",  # quoted
         "```\n/ttabot docs\n```",  # in a code block
+        # Hidden: an HTML comment opened mid-line runs on over the next lines (a pasted
+        # text can carry one; nobody reading the rendered comment sees the command).
+        "Thanks, merging soon <!--\n/ttabot implement\n-->",
+        "see below <!-- x --> <!--\n/ttabot docs\n-->",
+        # Markdown takes the fence, not the comment: the command is in a code block.
+        "text <!--\n```\n-->\n/ttabot docs\n```",
+        "GitHub sends CRLF <!--\r\n/ttabot docs\r\n\x85-->",
         "/ttabotdocs",
     ],
 )

@@ -46,6 +46,9 @@ def test_pasted_code_does_not_count_except_for_bugs() -> None:
         # Nested past json's recursion limit (a server ignoring max_tokens, or 200 tokens
         # of brackets): a RecursionError ended the triage run with a traceback.
         ('{"labels": ' + "[" * 100_000 + "]" * 100_000 + "}", ()),
+        # A number over Python's 4,300-digit limit raises a ValueError that is not a
+        # JSONDecodeError: the same traceback, from a 5,000-token answer.
+        ('{"labels": ["bug"], "n": ' + "9" * 5000 + "}", ()),
     ],
 )
 def test_model_answers_restricted_to_known_labels(content: str, labels: tuple[str, ...]) -> None:

@@ -110,6 +110,7 @@ class FakeGitHub:
             ("GET", r"/issues/(\d+)/comments", self._list_comments),
             ("POST", r"/issues/(\d+)/comments", self._create_comment),
             ("PATCH", r"/issues/comments/(\d+)", self._update_comment),
+            ("DELETE", r"/issues/comments/(\d+)", self._delete_comment),
             ("POST", r"/issues/comments/(\d+)/reactions", self._react),
             ("GET", r"/issues/(\d+)/reactions", self._list_issue_reactions),
             ("POST", r"/issues/(\d+)/reactions", self._react_to_issue),
@@ -272,6 +273,14 @@ class FakeGitHub:
                 comment["body"] = request.json()["body"]
                 comment["updated_at"] = "2026-01-02T00:00:00Z"
                 return Reply(200, comment)
+        return Reply(404, {"message": "Not Found"})
+
+    def _delete_comment(self, request: Request, cid: str) -> Reply:
+        for comments in self.comments.values():
+            for comment in comments:
+                if comment["id"] == int(cid):
+                    comments.remove(comment)
+                    return Reply(204)
         return Reply(404, {"message": "Not Found"})
 
     def _react(self, request: Request, cid: str) -> Reply:

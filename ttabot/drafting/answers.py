@@ -90,7 +90,9 @@ def loose_json(text: str) -> Any:
     for match in re.finditer(r"\{", text):
         try:
             value, _ = decoder.raw_decode(text, match.start())
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):
+            # Not only JSONDecodeError: a number over Python's 4,300-digit limit is a
+            # plain ValueError, and nesting past the recursion limit a RecursionError.
             continue
         if isinstance(value, dict):
             return value

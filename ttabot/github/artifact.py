@@ -102,13 +102,20 @@ def parse_report(data: bytes) -> PullReport:
         raise _fail(f"larger than {MAX_BYTES} bytes")
     try:
         doc = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+    # ValueError also covers Python's refusal of a number over 4,300 digits, which
+    # is not a JSONDecodeError (and neither is a RecursionError from deep nesting).
+    except (ValueError, RecursionError):
         raise _fail("not UTF-8 JSON") from None
     expected = {"version", "pull_request", "head_sha", "findings", "warnings"}
     if not isinstance(doc, dict) or set(doc) != expected:
         raise _fail(f"expected an object with exactly {', '.join(sorted(expected))}")
-    if doc["version"] != VERSION:
-        raise _fail(f"version {doc['version']!r}: this ttabot reads version {VERSION}")
+    version = doc["version"]
+    if isinstance(version, bool) or version != VERSION:
+        # Named only when it is a small number: anything else is the fork's text.
+        named = (
+            f"version {version}" if isinstance(version, int) and 0 < version < 1000 else "version"
+        )
+        raise _fail(f"{named}: this ttabot reads version {VERSION}")
     number = doc["pull_request"]
     if isinstance(number, bool) or not isinstance(number, int) or number < 1:
         raise _fail("pull_request: expected a PR number")

@@ -19,7 +19,7 @@ from ttabot.github.context import Context
 from ttabot.github.event import Issue
 from ttabot.github.identity import written_by
 from ttabot.github.publish import earlier_reply, reply
-from ttabot.review.inert import cap, code_span, fenced, strip_html_comments
+from ttabot.review.inert import cap, code_span, disarm_closing, fenced, strip_html_comments
 from ttabot.review.records import JobResult
 
 
@@ -79,8 +79,11 @@ def open_pull_request(
         f"/repos/{repository}/git/trees",
         {"base_tree": base["tree"]["sha"], "tree": entries},
     )
-    summary = cap(strip_html_comments(impl.summary), 5_000)
-    message = f"ttabot: implement #{issue.number}: {issue.title}\n\n{summary}\n\n{TRAILER}\n"
+    # The issue's title is anyone's and the summary the model's: neither may close
+    # other issues when the PR (or its squashed commit) reaches the default branch.
+    title, told = disarm_closing(issue.title), disarm_closing(impl.summary)
+    summary = cap(strip_html_comments(told), 5_000)
+    message = f"ttabot: implement #{issue.number}: {title}\n\n{summary}\n\n{TRAILER}\n"
     commit = api.write(
         "POST",
         f"/repos/{repository}/git/commits",
@@ -101,13 +104,13 @@ def open_pull_request(
 
     body = (
         f"<!-- ttabot:implement {issue.number} -->\nDrafted by ttabot for #{issue.number}.\n\n"
-        f"{fenced(impl.summary, 'text', limit=5_000)}\n\n"
-        f"**Validation**\n\n{record(impl)}\n\nCloses #{issue.number}\n"
+        f"{fenced(told, 'text', limit=5_000)}\n\n"
+        f"**Validation**\n\n{disarm_closing(record(impl))}\n\nCloses #{issue.number}\n"
     )
     pr = api.write(
         "POST",
         pulls,
-        {"title": f"ttabot: {issue.title}", "head": branch, "base": default_branch, "body": body},
+        {"title": f"ttabot: {title}", "head": branch, "base": default_branch, "body": body},
         recover=opened,
     )
     return str(pr.get("html_url") or "")
@@ -184,7 +187,8 @@ def implement_issue(ctx: Context, issue: Issue, comment_id: int) -> JobResult:
     if not impl.accepted:
         text = (
             f"ttabot could not draft a working implementation of #{issue.number}"
-            + (f" ({impl.reason})" if impl.reason else "")
+            # The client's last error quotes the model service's own message: inline code.
+            + (f" ({code_span(impl.reason, 1_000)})" if impl.reason else "")
             + f":\n\n{record(impl)}"
         )
         reply(ctx.api, ctx.repository, issue.number, comment_id, text, author=ctx.bot_login)

@@ -66,7 +66,22 @@ def upsert_sticky(
     created = api.write(
         "POST", path, {"body": body}, recover=lambda: find_sticky(api.get_all(path), author)
     )
-    return str(created.get("html_url") or "")
+    # Another run may have created its own since the look above (a fork PR's report job
+    # and a command on that PR are in different concurrency groups): the oldest stays.
+    oldest = find_sticky(api.get_all(path), author)
+    if oldest is None or oldest.get("id") == created.get("id"):
+        return str(created.get("html_url") or "")
+    mine = created["id"]
+
+    def deleted() -> Any | None:
+        gone = all(c.get("id") != mine for c in api.get_all(path) if isinstance(c, dict))
+        return {} if gone else None
+
+    api.write("DELETE", f"/repos/{repository}/issues/comments/{mine}", recover=deleted)
+    updated = api.write(
+        "PATCH", f"/repos/{repository}/issues/comments/{oldest['id']}", {"body": body}
+    )
+    return str(updated.get("html_url") or "")
 
 
 #: Replies stay well under GitHub's 65,536-character limit for a comment body.

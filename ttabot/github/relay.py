@@ -43,17 +43,17 @@ def _read_capped(path: Path) -> bytes:
         raise TtabotError(f"cannot read the report artifact {path}: {exc.strerror}") from None
 
 
-def find_pull(api: GitHubApi, repository: str, run: WorkflowRun) -> PullRequest | None:
-    """The open PR whose head is the run's head (``pull_requests`` is empty for forks)."""
-    found = api.get(
+def find_pulls(api: GitHubApi, repository: str, run: WorkflowRun) -> list[PullRequest]:
+    """The open PRs whose head is the run's head (``pull_requests`` is empty for forks).
+
+    Usually one; a branch can have a PR to each base branch, all with the same head.
+    """
+    found = api.get_all(
         f"/repos/{repository}/pulls",
         {"head": f"{run.head_owner}:{run.head_branch}", "state": "open"},
     )
-    for item in found if isinstance(found, list) else []:
-        pr = parse_pull_request(item)
-        if pr.head_sha == run.head_sha and pr.head_repo == run.head_repo:
-            return pr
-    return None
+    pulls = [parse_pull_request(item) for item in found]
+    return [pr for pr in pulls if pr.head_sha == run.head_sha and pr.head_repo == run.head_repo]
 
 
 def publish_report(ctx: Context, run: WorkflowRun) -> JobResult:
@@ -64,18 +64,28 @@ def publish_report(ctx: Context, run: WorkflowRun) -> JobResult:
         return JobResult(
             summary=f"ttabot: workflow_run of a {run.event!r} run: nothing to publish.\n"
         )
+    if run.head_repo == ctx.repository:
+        # Its own run could write and did (with its drafts): a findings-only relay of
+        # the same report must not replace that (the example workflow's `if:` says so too).
+        return JobResult(
+            summary="ttabot: a same repository PR's run writes its own sticky comment; "
+            "nothing to publish.\n"
+        )
     path = ctx.environ.get(REPORT_INPUT, "").strip()
     if not path:
         raise TtabotError("workflow_run: give the report-path input (the downloaded artifact)")
     report = parse_report(_read_capped(Path(path)))
     if report.head_sha != run.head_sha:
         raise TtabotError("report artifact rejected: head_sha is not the run's head commit")
-    pr = find_pull(ctx.api, ctx.repository, run)
-    if pr is None:
+    pulls = find_pulls(ctx.api, ctx.repository, run)
+    if not pulls:
         return JobResult(summary="ttabot: no open pull request has the run's head commit now.\n")
-    if pr.number != report.pull_request:
+    # The artifact only picks among the PRs the event's own head names.
+    pr = next((p for p in pulls if p.number == report.pull_request), None)
+    if pr is None:
+        numbers = ", ".join(f"#{p.number}" for p in pulls)
         raise TtabotError(
-            f"report artifact rejected: it names PR #{report.pull_request}, the run is #{pr.number}"
+            f"report artifact rejected: it names PR #{report.pull_request}, the run is {numbers}"
         )
     note = "reported by the PR's own run (a fork's PR: nothing is drafted for it here)"
     from ttabot.github.forge import GitHubForge

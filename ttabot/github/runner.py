@@ -20,7 +20,7 @@ from ttabot.github.pull_run import PR_ACTIONS, handle_pull
 from ttabot.github.summary import append_file, render_outputs
 from ttabot.github.timeline import mark_triaged, recently_triaged
 from ttabot.github.trusted import is_git_checkout
-from ttabot.review.inert import action_redactor
+from ttabot.review.inert import action_redactor, code_span
 from ttabot.review.labels import triage_issue
 from ttabot.review.obey import idle as _idle
 from ttabot.review.obey import obey_comment
@@ -76,8 +76,11 @@ def run(environ: Mapping[str, str], *, sleep: Callable[[float], None] = time.sle
         ctx = build_context(environ, event.repository, api, rev, push_api)
         result = dispatch(ctx, event)
     except TtabotError as exc:
-        # The job fails with one line; the summary still says why.
-        append_file(summary_path, redact(f"ttabot could not finish: {exc}\n"))
+        # The job fails with one line; the summary still says why. The summary is
+        # Markdown and the error may quote others' text: inline code, redacted first
+        # (a cut could otherwise leave half a secret).
+        why = code_span(redact(str(exc)), 2_000)
+        append_file(summary_path, f"ttabot could not finish: {why}\n")
         if redact(str(exc)) != str(exc):
             raise TtabotError(redact(str(exc))) from None
         raise
@@ -143,11 +146,13 @@ def dispatch(ctx: Context, event: Event) -> JobResult:
     if event.name == "issues" and event.issue is not None:
         if event.action not in ("", "opened", "edited", "reopened"):
             return _idle(f"issue {event.action}: nothing to triage")
-        if event.action == "edited":
-            if not {"title", "body"} & event.changes:
-                return _idle("issue edited: neither its title nor its body changed")
-            if recently_triaged(ctx, event.issue, time.time()):
-                return _idle("issue edited: triaged less than an hour ago")
+        if event.action == "edited" and not {"title", "body"} & event.changes:
+            return _idle("issue edited: neither its title nor its body changed")
+        # Its author can edit, or close and reopen, their issue in a loop: an hour holds.
+        if event.action in ("edited", "reopened") and recently_triaged(
+            ctx, event.issue, time.time()
+        ):
+            return _idle(f"issue {event.action}: triaged less than an hour ago")
         return triage(ctx, event.issue)
     if event.name == "workflow_run" and event.workflow_run is not None:
         from ttabot.github.relay import publish_report

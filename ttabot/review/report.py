@@ -16,13 +16,15 @@ from urllib.parse import quote
 
 from ttabot.categories import CATEGORIES, COMMENT_ORDER
 from ttabot.records import CheckResult, Draft
-from ttabot.review.inert import cap, code_span, strip_html_comments
+from ttabot.review.inert import cap, cap_lines, code_span, show_bidi, strip_html_comments
 from ttabot.review.suggestions import Suggestion, fence_for
 
 #: Hidden marker that identifies ttabot's sticky comment on a PR.
 STICKY_MARKER = "<!-- ttabot:sticky -->"
 #: GitHub rejects comment bodies above 65,536 characters; stay clear of it.
 MAX_BODY = 60_000
+#: The job summary's share of GitHub's 1 MiB a step (it also holds the run's own lines).
+MAX_SUMMARY = 900_000
 #: Findings listed per category before the rest fold away.
 FOLD_AFTER = 15
 
@@ -67,9 +69,8 @@ def render_body(report: ReviewReport, *, marker: bool = True) -> str:
     if report.metrics:
         parts.append(render_metrics(report.metrics))
     body = "\n\n".join(parts) + "\n"
-    if len(body) > MAX_BODY:
-        body = body[:MAX_BODY] + "\n\n_(truncated: the job summary has the full report)_\n"
-    return body
+    # The job summary may be much longer than a comment (GitHub takes 1 MiB a step).
+    return cap_lines(body, MAX_BODY if marker else MAX_SUMMARY)
 
 
 def _heading(report: ReviewReport) -> str:
@@ -88,7 +89,8 @@ def html_text(text: str, limit: int = 300) -> str:
     Every character HTML gives a meaning (``<``, ``>``, ``&``, quotes) is escaped, and
     newlines fold to spaces so a blank line cannot end the HTML block and start Markdown.
     """
-    return html.escape(cap(" ".join(strip_html_comments(text).split()), limit), quote=True)
+    line = " ".join(show_bidi(strip_html_comments(text)).split())
+    return html.escape(cap(line, limit), quote=True)
 
 
 def _where(path: str, line: int, base: str) -> str:

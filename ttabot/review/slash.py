@@ -29,6 +29,8 @@ _COMMAND = re.compile(
 )
 
 
+_HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
+
 #: A Markdown code fence line (CommonMark): up to 3 spaces, 3+ backticks or tildes, info.
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
 
@@ -50,9 +52,13 @@ def parse_command(body: str) -> Command | None:
     lines are not commands (people quote and paste them in discussions).
     """
     fence: tuple[str, int] | None = None  # the open fence's character and length
-    hidden = False  # inside an HTML comment that began a line
-    for line in body.splitlines():
-        stripped = line.strip()
+    # An HTML comment hides what it spans wherever it opens (mid-line too, running on
+    # over the next lines). Commands are looked for with every comment blanked, fences
+    # in the text as written: a comment that Markdown would not take for one (opened
+    # in a code block) can then only cost a command, never make one.
+    visible = _HTML_COMMENT.sub(lambda m: _blank(m.group()), body)
+    for line, shown in zip(body.splitlines(), visible.splitlines(), strict=True):
+        stripped = shown.strip()
         opening = _FENCE.match(line)
         if fence is not None:
             # Closed only by the same character, at least as long, with nothing after it.
@@ -64,18 +70,12 @@ def parse_command(body: str) -> Command | None:
             ):
                 fence = None
             continue
-        if hidden:
-            hidden = "-->" not in line
-            continue
         if opening is not None and not (opening.group(1)[0] == "`" and "`" in opening.group(2)):
             fence = (opening.group(1)[0], len(opening.group(1)))
             continue
-        if stripped.startswith("<!--"):
-            hidden = "-->" not in stripped[4:]
-            continue
         if stripped.startswith(">"):
             continue
-        match = _COMMAND.match(line)
+        match = _COMMAND.match(shown)
         if match is None:
             continue
         verb = (match.group("verb") or "help").lower()
@@ -87,6 +87,11 @@ def parse_command(body: str) -> Command | None:
             symbol = sym or None
         return Command(verb, path, symbol)
     return None
+
+
+def _blank(text: str) -> str:
+    """``text`` as spaces, keeping every line break ``str.splitlines`` knows (``\\r`` too)."""
+    return "".join(ch if ch.splitlines() == [""] else " " for ch in text)
 
 
 @dataclass(frozen=True)

@@ -119,7 +119,9 @@ def labels_from_model_answer(content: str) -> tuple[str, ...]:
         return ()
     try:
         data = json.loads(content[start : end + 1])
-    except (json.JSONDecodeError, RecursionError):  # RecursionError: absurdly deep nesting
+    # RecursionError: absurdly deep nesting; ValueError: not JSON, or a number over
+    # Python's 4,300-digit limit (which is not a JSONDecodeError).
+    except (ValueError, RecursionError):
         return ()
     raw = data.get("labels") if isinstance(data, dict) else None
     if not isinstance(raw, list):
