@@ -26,3 +26,13 @@ def test_an_old_runs_report_does_not_replace_the_newer_one(stage: Stage) -> None
     assert stage.fake.writes == []
     assert "moved on" in run.summary  # the job summary still has the old run's report
     assert "**Docs missing** (1)" in run.summary
+
+
+def test_a_command_whose_pr_moved_on_while_it_ran_says_so(stage: Stage) -> None:  # noqa: F811
+    event = stage.comment_event("/ttabot check")
+    stage.fake.pushes = ["c0ffee0" + "0" * 33]  # pushed after the command read the PR
+    run = stage.run("issue_comment", event)
+    assert run.code == 0, run.stderr
+    assert stage.fake.sticky_comments(7) == []
+    (reply,) = [c["body"] for c in stage.fake.comments[7] if c["user"]["login"] == BOT_LOGIN]
+    assert "moved on to c0ffee0" in reply and "Comment again" in reply

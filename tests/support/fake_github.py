@@ -76,6 +76,9 @@ class FakeGitHub:
         self.reactions: list[tuple[int, str]] = []
         #: Reactions on issues, as GET /issues/N/reactions lists them (oldest first).
         self.issue_reactions: dict[int, list[dict[str, Any]]] = {}
+        #: Heads pushed while a run works: each GET of a pull hands out its head, then
+        #: moves it to the next of these (a push landing between two reads).
+        self.pushes: list[str] = []
         #: The account the token writes as (GITHUB_TOKEN's; an App's is ``slug[bot]``).
         self.login = BOT_LOGIN
         self.login_type = "Bot"
@@ -376,7 +379,10 @@ class FakeGitHub:
         pull = self._pull(number)
         if pull is None:
             return Reply(404, {"message": "Not Found"})
-        return Reply(200, pull_payload(pull, self.repo))
+        payload = pull_payload(pull, self.repo)
+        if self.pushes:
+            pull.head_sha = self.pushes.pop(0)
+        return Reply(200, payload)
 
     def _pull_files(self, request: Request, number: str) -> Reply:
         pull = self._pull(number)

@@ -9,6 +9,7 @@ holds secrets. The work a verb does is the caller's (:class:`VerbHandlers`).
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Protocol
 
 from ttabot.drafting.kinds import CODE_FREE_CATEGORIES
@@ -117,4 +118,12 @@ def _obey(
         ask = Ask(drafting, frozenset({category}), command.path, command.symbol)
     # pull_request_target-style trust: the commenter is a collaborator, and the
     # token can write to this repository's PRs, but never to a fork's branch.
-    return handlers.review(pr, ask, may_run_code=may_run_code)
+    result = handlers.review(pr, ask, may_run_code=may_run_code)
+    if result.unpublished:
+        # Pushes trigger the PR workflow, not this command: say so, or the 🚀 says nothing.
+        text = (
+            f"ttabot published nothing for `/ttabot {command.verb}`: {result.unpublished}. "
+            "Comment again to run it on the PR as it is now."
+        )
+        return replace(result, comment_url=forge.reply(issue.number, comment.id, text))
+    return result

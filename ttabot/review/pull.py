@@ -237,16 +237,14 @@ def review_pull(
         scope=describe(ask),
         blob_url=forge.file_link(pr.head_sha),
     )
-    url = ""
+    url = unpublished = ""
     if not can_write:
         report = _read_only(report, "the token cannot write to this PR (a fork PR)")
     elif (now := forge.pull(pr.number).head_sha) != pr.head_sha:
         # A re-run of an old run, or a push while drafting: a newer run reports on the
         # PR's head; this report (and suggestions on old lines) must not replace it.
-        note = (
-            f"the PR moved on to {now[:7]} since {pr.head_sha[:7]} was analysed: "
-            "nothing was published (a run for the new head reports on it)"
-        )
+        unpublished = f"the PR moved on to {now[:7]} since {pr.head_sha[:7]} was analysed"
+        note = f"{unpublished}: nothing was published (a run for the new head reports on it)"
         report = dataclasses.replace(report, notes=(*report.notes, note))
     else:
         try:
@@ -259,6 +257,7 @@ def review_pull(
         comment_url=url,
         summary=render_body(report, marker=False),
         failed=any(fails(f) for f in result.findings),
+        unpublished=unpublished,
     )
     return PullReview(outcome, result, fails)
 

@@ -76,3 +76,5 @@ class JobResult:
     comment_url: str = ""
     summary: str = ""
     failed: bool = False
+    #: Why nothing was published although the job could write (the PR moved on).
+    unpublished: str = ""
