@@ -498,6 +498,27 @@ def implement_stage(stage: Stage, core: str) -> Iterator[tuple[Stage, FakeOpenAI
         yield stage, models
 
 
+def implement_with_summary(
+    stage: Stage, summary: str, number: int, title: str = "", **env: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``/ttabot implement`` on issue ``number``, the model answering with ``summary``:
+    the pull request opened and its commit."""
+
+    def answer(model: str, body: Any) -> Reply:
+        files = [{"path": "pkg/core.py", "content": CORE_WITH_SUB}]
+        return ok(json.dumps({"summary": summary, "files": files}))
+
+    with implement_stage(stage, CORE_WITH_SUB) as (s, models):
+        models.responder = answer
+        event = s.comment_event("/ttabot implement", on_pr=False, number=number)
+        if title:
+            event["issue"]["title"] = s.fake.issues[number]["title"] = title
+        run = s.run("issue_comment", event, TTABOT_PROVIDER_KEYS="fake=sk-model-secret", **env)
+        assert run.code == 0, run.stderr + run.summary
+    (pr,) = stage.fake.opened
+    return pr, stage.fake.commits[stage.fake.refs[f"ttabot/issue-{number}"]]
+
+
 def test_implement_opens_a_pull_request_from_a_new_branch(stage: Stage) -> None:
     with implement_stage(stage, CORE_WITH_SUB) as (s, models):
         event = s.comment_event("/ttabot implement", on_pr=False, number=40)

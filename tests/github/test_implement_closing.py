@@ -9,18 +9,13 @@ the issue's body) into its title and commit message; its own "Closes #N" stays.
 
 from __future__ import annotations
 
-import json
 import re
-from typing import Any
 
 from tests.github.test_action_run import (
-    CORE_WITH_SUB,
     Stage,
-    implement_stage,
+    implement_with_summary,
     stage,  # noqa: F401  (the fixture)
 )
-from tests.support.fake_openai import ok
-from tests.support.loopback import Reply
 
 # GitHub's keywords, an optional colon, then a reference: #N, GH-N, owner/repo#N, a URL.
 CLOSING = re.compile(
@@ -35,19 +30,7 @@ SUMMARY = (
 
 
 def test_the_issue_and_the_model_cannot_close_other_issues(stage: Stage) -> None:  # noqa: F811
-    def answer(model: str, body: Any) -> Reply:
-        files = [{"path": "pkg/core.py", "content": CORE_WITH_SUB}]
-        return ok(json.dumps({"summary": SUMMARY, "files": files}))
-
-    with implement_stage(stage, CORE_WITH_SUB) as (s, models):
-        models.responder = answer
-        event = s.comment_event("/ttabot implement", on_pr=False, number=62)
-        event["issue"]["title"] = TITLE
-        s.fake.issues[62]["title"] = TITLE
-        run = s.run("issue_comment", event, TTABOT_PROVIDER_KEYS="fake=sk-model-secret")
-        assert run.code == 0, run.stderr + run.summary
-    (pr,) = stage.fake.opened
-    commit = stage.fake.commits[stage.fake.refs["ttabot/issue-62"]]
+    pr, commit = implement_with_summary(stage, SUMMARY, 62, title=TITLE)
     for text in (pr["title"], commit["message"]):
         assert CLOSING.findall(text) == [], text
     # Still readable, and ttabot's own link to the issue is kept.

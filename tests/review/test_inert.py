@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 import pytest
 
 from tests.github.test_action_run import (
-    CORE_WITH_SUB,
     PROVIDER_KEY,
     TOKEN,
     Stage,
-    implement_stage,
+    implement_with_summary,
     stage,  # noqa: F401  (the fixture)
 )
-from tests.support.fake_openai import ok
-from tests.support.loopback import Reply
 from ttabot.review.inert import (
     Redactor,
     action_redactor,
@@ -91,22 +85,7 @@ HOSTILE_SUMMARY = (
 
 
 def test_a_hostile_model_summary_is_inert_in_the_pr_and_the_commit(stage: Stage) -> None:  # noqa: F811
-    def answer(model: str, body: Any) -> Reply:
-        files = [{"path": "pkg/core.py", "content": CORE_WITH_SUB}]
-        return ok(json.dumps({"summary": HOSTILE_SUMMARY, "files": files}))
-
-    with implement_stage(stage, CORE_WITH_SUB) as (s, models):
-        models.responder = answer
-        event = s.comment_event("/ttabot implement", on_pr=False, number=60)
-        run = s.run(
-            "issue_comment",
-            event,
-            TTABOT_PROVIDER_KEYS="fake=sk-model-secret",
-            OPENROUTER_API_KEY=PROVIDER_KEY,
-        )
-        assert run.code == 0, run.stderr + run.summary
-    (pr,) = stage.fake.opened
-    commit = stage.fake.commits[stage.fake.refs["ttabot/issue-60"]]
+    pr, commit = implement_with_summary(stage, HOSTILE_SUMMARY, 60, OPENROUTER_API_KEY=PROVIDER_KEY)
     for text in (pr["body"], commit["message"]):
         assert TOKEN not in text and PROVIDER_KEY not in text and "***" in text
         assert "ttabot:sticky" not in text
