@@ -164,12 +164,15 @@ def test_annotation_lines() -> None:
     )
 
 
-@pytest.mark.parametrize("fmt", ["text", "concise"])
+@pytest.mark.parametrize("fmt", ["text", "concise", "github"])
 def test_a_file_name_cannot_send_escape_sequences_to_the_terminal(fmt: str) -> None:
     # git keeps any byte but NUL and "/" in a file name, and quotes them in its own
     # output; ttabot printed the decoded name raw. A staged `a\x1b]52;c;...\x07.py`
     # wrote the reader's clipboard (OSC 52), `\x1b[2K\r` erased the finding's line,
     # `\x1b]0;...\x07` retitled the terminal: on every `git commit` with the hook.
+    # `--format github` escaped only what GitHub's own escaping covers (%, CR, LF),
+    # so a pull request's file name put its escape sequences in the workflow log
+    # (and in the terminal of whoever tried the format locally).
     path = "a\x1b]52;c;cm0gLXJmIH4=\x07\x1b[2K\r\x9b31mb.py"
     finding = Finding(Category.DOCS_MISSING, path, "f", 1, 2, TaskKind.DOCUMENTATION, "m `f`")
     result = CheckResult((finding,), (CheckWarning(path, "does not parse: x\x1b[2J"),))
