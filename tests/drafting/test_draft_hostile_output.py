@@ -1,0 +1,60 @@
+"""What ``ttabot draft`` prints about a hostile repository reaches the terminal as text.
+
+A cloned repository chooses its file names and contents; ``draft --dry-run``
+prints both (the task headers and the exact prompts, which quote the source),
+and ``--apply`` names the files it wrote or skipped. Raw, an escape sequence
+there retitles the terminal, writes the clipboard (OSC 52) or erases lines.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.drafting.conftest import configure
+from tests.drafting.test_draft_command import docstring_answer
+from tests.support.fake_openai import FakeOpenAI
+from tests.support.gitrepo import GitRepo
+from ttabot.cli import main
+
+#: OSC sequences and BEL: click strips only CSI sequences from output that is no terminal.
+OSC = "\x1b]0;owned\x07\x1b]52;c;cm0gLXJmIH4=\x07"
+PATH = f"pkg/c{OSC}alc.py"
+SOURCE = f'def add(a, b):\n    return a + b  # {OSC}\n\n\nNAME = "{OSC}"\n'
+
+
+@pytest.fixture
+def hostile(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> GitRepo:
+    monkeypatch.delenv("OPENROUTER_API_KEY", raising=False)
+    repo.write("pkg/__init__.py", "")
+    repo.commit("init")
+    repo.write(PATH, SOURCE)
+    repo.stage()
+    return repo
+
+
+def test_dry_run_shows_a_file_s_escape_sequences_as_text(
+    hostile: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["draft", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out
+    assert "=== task 1: documentation -> pkg/c\\x1b]0;owned\\x07" in out
+    assert "return a + b  # \\x1b]0;owned\\x07" in out
+
+
+def test_progress_and_apply_name_the_file_as_text(
+    hostile: GitRepo,
+    fake: FakeOpenAI,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from ttabot.commands import draft as draft_command
+
+    monkeypatch.setattr(draft_command, "_stderr_is_terminal", lambda: True)  # progress lines
+    configure(hostile, fake, docstring_answer)
+    assert main(["draft", "--only", "docs-missing", "--apply"]) == 0
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\x07" not in err
+    assert "documentation pkg/c\\x1b]0;owned\\x07" in err  # [1/1] ... : accepted
+    assert "ttabot: wrote pkg/c\\x1b]0;owned\\x07" in err
+    assert '"""Add two numbers.' in (hostile.path / PATH).read_text()
