@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from tests.drafting.conftest import configure
-from tests.drafting.test_draft_command import docstring_answer
+from tests.drafting.test_draft_command import CHANGE, docstring_answer
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.gitrepo import GitRepo
 from ttabot.cli import main
@@ -58,3 +58,19 @@ def test_progress_and_apply_name_the_file_as_text(
     assert "documentation pkg/c\\x1b]0;owned\\x07" in err  # [1/1] ... : accepted
     assert "ttabot: wrote pkg/c\\x1b]0;owned\\x07" in err
     assert '"""Add two numbers.' in (hostile.path / PATH).read_text()
+
+
+def test_dry_run_on_a_file_name_that_is_not_utf8_prints_no_surrogates(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # git keeps a file name's bytes; ttabot holds a non-UTF-8 one with surrogates, which
+    # a stdout that encodes strictly (a UTF-8 locale such as en_US.UTF-8) cannot write:
+    # `draft --dry-run` ended in a UnicodeEncodeError traceback.
+    monkeypatch.delenv("OPENROUTER_API_KEY", raising=False)
+    repo.write("pkg/__init__.py", "")
+    repo.commit("init")
+    name = b"pkg/caf\xe9.py"
+    (repo.path / name.decode("utf-8", "surrogateescape")).write_text(CHANGE)
+    repo.stage()
+    assert main(["draft", "--dry-run"]) == 0
+    assert "=== task 1: documentation -> pkg/caf\ufffd.py" in capsys.readouterr().out

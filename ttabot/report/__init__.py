@@ -38,8 +38,14 @@ def printable(text: str, *, lines: bool = False) -> str:
     sequence in a file name would retitle the terminal, erase lines or set the clipboard.
     ``lines`` keeps newlines and tabs as they are (a carriage return is still shown:
     it would let text overwrite the line before it).
+
+    A name that is not UTF-8 holds surrogates (``surrogateescape``), which no
+    stream that encodes strictly can write: each shows as U+FFFD, as in reports.
     """
-    return text.translate(_CONTROL_BUT_LINES if lines else _CONTROL)
+    shown = text.translate(_CONTROL_BUT_LINES if lines else _CONTROL)
+    if shown.isascii():
+        return shown
+    return "".join("\ufffd" if "\ud800" <= char <= "\udfff" else char for char in shown)
 
 
 class Report(NamedTuple):
