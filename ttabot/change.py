@@ -196,6 +196,34 @@ def unquote(name: str) -> str:
     return out.decode("utf-8", "surrogateescape")
 
 
+#: The byte -> letter escapes git writes in a quoted path (``\t``, ``\n``, ``\"``...).
+_LETTERS = {byte: letter for letter, byte in _ESCAPES.items()}
+
+
+def quote(name: str) -> str:
+    """``name`` as git writes it in a diff: C-style quoted when it must be, as it is otherwise.
+
+    Quoted when it holds ``"``, ``\\``, a control character or a byte that is not
+    UTF-8 (a surrogate, from :func:`decode_diff`); such bytes become octal escapes.
+    UTF-8 text stays as it is (git's ``core.quotePath=false``). :func:`unquote`
+    and ``git apply`` read it back exactly.
+    """
+    out: list[str] = []
+    quoted = False
+    for char in name:
+        code = ord(char)
+        if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8
+            out.append(f"\\{code - 0xDC00:03o}")
+        elif code < 0x20 or code == 0x7F or char in '"\\':
+            letter = _LETTERS.get(code)
+            out.append(f"\\{letter}" if letter else f"\\{code:03o}")
+        else:
+            out.append(char)
+            continue
+        quoted = True
+    return f'"{"".join(out)}"' if quoted else name
+
+
 def added_texts(data: bytes) -> dict[str, dict[int, str]]:
     """Each file's added lines of a diff, by new line number, as text.
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ttabot.change import decode_diff, parse_diff, unquote
+from ttabot.change import decode_diff, parse_diff, quote, unquote
 from ttabot.errors import TtabotError
 from ttabot.records import FileStatus
 
@@ -219,6 +219,20 @@ def test_text_that_is_not_a_diff_is_a_user_error(text: str) -> None:
 )
 def test_unquote(quoted: str, plain: str) -> None:
     assert unquote(quoted) == plain
+
+
+@pytest.mark.parametrize(
+    ("plain", "quoted"),
+    [
+        ("plain/é t.py", "plain/é t.py"),  # UTF-8 and spaces: as they are
+        ("a\tb\nc.py", '"a\\tb\\nc.py"'),
+        ('q"uote\\.py', '"q\\"uote\\\\.py"'),
+        ("\udcff\x1b\x7f.py", '"\\377\\033\\177.py"'),
+    ],
+)
+def test_quote_is_what_unquote_reads_back(plain: str, quoted: str) -> None:
+    assert quote(plain) == quoted
+    assert unquote(quote(plain)) == plain
 
 
 def test_hundred_thousand_line_diff() -> None:
