@@ -139,17 +139,31 @@ def range_is_empty(root: Path, base: str, head: str) -> bool:
     return not output(root, "rev-list", "-1", f"{base}..{head}").strip()
 
 
-def diff_staged(root: Path) -> bytes:
-    """The staged change (index against HEAD, or against nothing before the first commit)."""
-    return output(root, "diff", "--cached", *DIFF_OPTIONS)
+def as_text(paths: Sequence[str]) -> tuple[str, ...]:
+    """Diff options that limit a diff to ``paths`` (named literally) and show them as text.
+
+    For files git called binary only because the repository's ``.gitattributes``
+    says so (``*.py -diff``): ``--text`` overrides that. No paths: no options.
+    """
+    if not paths:
+        return ()
+    return ("--text", "--", *(f":(literal){path}" for path in paths))
 
 
-def diff_commits(root: Path, base: str, head: str) -> bytes:
+def diff_staged(root: Path, paths: Sequence[str] = ()) -> bytes:
+    """The staged change (index against HEAD, or against nothing before the first commit).
+
+    ``paths``: only these files, as text (:func:`as_text`); the same for the diffs below.
+    """
+    return output(root, "diff", "--cached", *DIFF_OPTIONS, *as_text(paths))
+
+
+def diff_commits(root: Path, base: str, head: str, paths: Sequence[str] = ()) -> bytes:
     """The change from commit ``base`` to commit ``head``."""
-    return output(root, "diff", *DIFF_OPTIONS, base, head, "--")
+    return output(root, "diff", *DIFF_OPTIONS, base, head, *(as_text(paths) or ("--",)))
 
 
-def diff_commit(root: Path, sha: str) -> bytes:
+def diff_commit(root: Path, sha: str, paths: Sequence[str] = ()) -> bytes:
     """What commit ``sha`` changed: against its first parent, or nothing for a root commit."""
     return output(
         root,
@@ -161,6 +175,7 @@ def diff_commit(root: Path, sha: str) -> bytes:
         "--no-commit-id",
         *DIFF_OPTIONS,
         sha,
+        *as_text(paths),
     )
 
 
@@ -220,9 +235,9 @@ def _parse_batch(data: bytes, specs: Iterable[str]) -> dict[str, bytes | None]:
     return out
 
 
-def diff_worktree(root: Path) -> bytes:
+def diff_worktree(root: Path, paths: Sequence[str] = ()) -> bytes:
     """The unstaged edits: the working tree against the index (untracked files not included)."""
-    return output(root, "diff", *DIFF_OPTIONS)
+    return output(root, "diff", *DIFF_OPTIONS, *as_text(paths))
 
 
 def git_path(root: Path, name: str) -> Path:

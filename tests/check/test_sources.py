@@ -437,3 +437,48 @@ def test_an_empty_git_folder_below_the_top_is_not_taken_for_the_top(repo: GitRep
     (repo.path / "pkg" / ".git").mkdir()
     assert read_all(repo, repo.path / "pkg") == read_all(repo, repo.path)
     assert select_change(repo.path / "pkg").root == repo.path.resolve()
+
+
+# --- a repository's .gitattributes decides what git calls binary, not what is checked -------
+
+
+NEW = "def f():\n    return 1\n"
+HOW = {
+    "staged": {},
+    "worktree": {"worktree": True},
+    "last commit": {"staged": False},
+    "range": {"rev_range": "HEAD~1..HEAD"},
+}
+
+
+def attributed(repo: GitRepo, attribute: str, how: str) -> None:
+    """A base commit that marks Python files with ``attribute``, then a change to two of them."""
+    commit(repo, "base", {".gitattributes": f"*.py {attribute}\n", "old.py": "x = 1\n"})
+    repo.write("old.py", "x = 1\n" + NEW)
+    repo.write("new dir/[n]ew.py", NEW)  # a glob character: named literally when asked again
+    repo.write("blob.py", b"\x00\x01binary\n")
+    if how == "worktree":
+        repo.git("add", "-N", "new dir/[n]ew.py", "blob.py")  # unstaged edits of known files
+    else:
+        repo.stage()
+    if how in ("last commit", "range"):
+        repo.commit("change")
+
+
+@pytest.mark.parametrize("attribute", ["-diff", "binary"])
+@pytest.mark.parametrize("how", list(HOW))
+def test_gitattributes_cannot_make_python_files_binary(
+    repo: GitRepo, attribute: str, how: str
+) -> None:
+    # Attack: a pull request adds `*.py -diff` (or `binary`) to .gitattributes. git then
+    # diffed every Python file as "Binary files differ", ttabot read none of them, and
+    # `check --range` said "Nothing left undone (0 Python files checked)": a pass.
+    attributed(repo, attribute, how)
+    selection = select_change(repo.path, **HOW[how])  # type: ignore[arg-type]
+    files = {f.path: f for f in selection.change.files}
+    assert (files["old.py"].is_binary, files["old.py"].added_lines) == (False, {2, 3})
+    assert (files["new dir/[n]ew.py"].is_binary, files["new dir/[n]ew.py"].added_lines) == (
+        False,
+        {1, 2},
+    )
+    assert files["blob.py"].is_binary  # a NUL byte: binary by its content, as git says without
