@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from ttabot.change import decode_diff, parse_diff, quote, unquote
+from ttabot.change import decode_diff, parse_diff
 from ttabot.errors import TtabotError
+from ttabot.gitnames import quote, unquote
 from ttabot.records import FileStatus
 
 MODIFIED = """\
@@ -251,3 +252,32 @@ def test_symlinks_are_not_read_as_source() -> None:
     )
     (file,) = parse_diff(text).files
     assert (file.path, file.is_binary) == ("link.py", True)
+
+
+@pytest.mark.parametrize(
+    ("text", "status", "binary"),
+    [
+        (  # a mode change: no ---/+++ lines, the same name on both sides
+            "diff --git a/x b/y.py b/x b/y.py\nold mode 100644\nnew mode 100755\n",
+            FileStatus.MODIFIED,
+            False,
+        ),
+        (
+            "diff --git a/x b/y.py b/x b/y.py\nindex 1111111..2222222 100644\n"
+            "Binary files a/x b/y.py and b/x b/y.py differ\n",
+            FileStatus.MODIFIED,
+            True,
+        ),
+        (
+            "diff --git a/x b/y.py b/x b/y.py\ndeleted file mode 100644\n"
+            "index 1111111..0000000\n--- a/x b/y.py\t\n+++ /dev/null\n@@ -1 +0,0 @@\n-x = 1\n",
+            FileStatus.DELETED,
+            False,
+        ),
+    ],
+)
+def test_a_name_holding_space_b_slash_is_split_where_git_meant(
+    text: str, status: FileStatus, binary: bool
+) -> None:
+    (file,) = parse_diff(text).files
+    assert (file.path, file.status, file.is_binary) == ("x b/y.py", status, binary)

@@ -482,3 +482,27 @@ def test_gitattributes_cannot_make_python_files_binary(
         {1, 2},
     )
     assert files["blob.py"].is_binary  # a NUL byte: binary by its content, as git says without
+
+
+def test_file_names_that_split_git_s_header_wrongly_are_read_exactly(repo: GitRepo) -> None:
+    # `diff --git a/x b/y.py b/x b/y.py` splits two ways; the parser took the last " b/",
+    # so any change holding a file named "x b/y.py" ended the check with "not a valid
+    # diff" (exit 2), and "t.py " lost its trailing space: the added lines of a file no
+    # one imports were checked against the untouched t.py.
+    body = "".join(f"v{i} = {i}\n" for i in range(20))
+    commit(repo, "base", {"t.py": "t = 1\n", "old b/r.py": body, "m b/m.py": "m = 1\n"})
+    repo.write("x b/y.py", NEW)
+    repo.write("t.py ", NEW)
+    repo.write("m b/m.py", "m = 1\n" + NEW)
+    (repo.path / "old b/r.py").unlink()
+    repo.write("new b/r.py", body + NEW)  # a rename with an edit
+    repo.stage()
+    selection = select_change(repo.path)
+    files = {f.path: f for f in selection.change.files}
+    assert {path: (f.status, f.added_lines, f.old_path) for path, f in files.items()} == {
+        "x b/y.py": (FileStatus.ADDED, {1, 2}, None),
+        "t.py ": (FileStatus.ADDED, {1, 2}, None),
+        "m b/m.py": (FileStatus.MODIFIED, {2, 3}, None),
+        "new b/r.py": (FileStatus.RENAMED, {21, 22}, "old b/r.py"),
+    }
+    assert selection.read_new("x b/y.py") == NEW.encode()

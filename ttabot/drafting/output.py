@@ -11,9 +11,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ttabot.change import quote
 from ttabot.errors import TtabotError
 from ttabot.fileio import inside, write_all_atomic
+from ttabot.gitnames import quote
 from ttabot.records import Draft, DraftStatus
 from ttabot.report import printable
 
