@@ -139,14 +139,22 @@ def range_is_empty(root: Path, base: str, head: str) -> bool:
     return not output(root, "rev-list", "-1", f"{base}..{head}").strip()
 
 
+#: Characters of path names past which a diff is asked for whole rather than per path:
+#: the command line has a limit (ARG_MAX), and a change may name every file there is.
+PATHSPEC_LIMIT = 100_000
+
+
 def as_text(paths: Sequence[str]) -> tuple[str, ...]:
     """Diff options that limit a diff to ``paths`` (named literally) and show them as text.
 
     For files git called binary only because the repository's ``.gitattributes``
     says so (``*.py -diff``): ``--text`` overrides that. No paths: no options.
+    Too many to name (:data:`PATHSPEC_LIMIT`): the whole diff, as text.
     """
     if not paths:
         return ()
+    if sum(len(path) + 12 for path in paths) > PATHSPEC_LIMIT:
+        return ("--text", "--")
     return ("--text", "--", *(f":(literal){path}" for path in paths))
 
 

@@ -506,3 +506,19 @@ def test_file_names_that_split_git_s_header_wrongly_are_read_exactly(repo: GitRe
         "new b/r.py": (FileStatus.RENAMED, {21, 22}, "old b/r.py"),
     }
     assert selection.read_new("x b/y.py") == NEW.encode()
+
+
+def test_too_many_binary_python_files_to_name_are_diffed_whole(
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Naming a hundred thousand files git called binary would pass ARG_MAX (an
+    # OSError traceback from the git call); past the limit the diff comes whole.
+    from ttabot import git
+
+    assert git.as_text(["x" * 200] * 1000) == ("--text", "--")
+    assert git.as_text(["a.py"]) == ("--text", "--", ":(literal)a.py")
+    monkeypatch.setattr(git, "PATHSPEC_LIMIT", 10)
+    attributed(repo, "-diff", "range")
+    files = {f.path: f for f in select_change(repo.path, rev_range="HEAD~1..HEAD").change.files}
+    assert (files["old.py"].is_binary, files["old.py"].added_lines) == (False, {2, 3})
+    assert files["blob.py"].is_binary
