@@ -74,3 +74,24 @@ def test_dry_run_on_a_file_name_that_is_not_utf8_prints_no_surrogates(
     repo.stage()
     assert main(["draft", "--dry-run"]) == 0
     assert "=== task 1: documentation -> pkg/caf\ufffd.py" in capsys.readouterr().out
+
+
+def test_a_module_nested_past_the_recursion_limit_is_a_rejected_draft_not_a_traceback(
+    repo: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Python parses a conditional chain 1,500 deep (so `check` finds the missing
+    # docstring), but libcst's visitors and ast.unparse recurse once per level: `draft`
+    # and the pre-commit docstrings hook ended in a RecursionError traceback, every
+    # other task of the run lost with it.
+    repo.write("pkg/__init__.py", "")
+    repo.commit("init")
+    deep = "def add(a, b):\n    return " + "a if b else " * 1500 + "b\n"
+    repo.write("pkg/deep.py", deep)
+    repo.write("pkg/calc.py", CHANGE)
+    repo.stage()
+    configure(repo, fake, docstring_answer)
+    assert main(["draft", "--only", "docs-missing", "--apply"]) == 1
+    err = capsys.readouterr().err
+    assert "pkg/deep.py (add): the module nests too deeply to edit safely" in err
+    assert "ttabot: wrote pkg/calc.py" in err  # the other module's draft is not lost
+    assert (repo.path / "pkg/deep.py").read_text() == deep
