@@ -142,10 +142,13 @@ def _split(rest: str, said: dict[str, str]) -> tuple[str, str] | None:
     """The raw (source, target) of a header whose names agree with ``said``; None if none does.
 
     A side no other line names has the other side's name (git writes a file
-    that is neither renamed nor copied with the same name twice).
+    that is neither renamed nor copied with the same name twice). Only a few
+    places can be the split (:func:`_candidates`), each checked in one pass: a
+    tree may hold a path of any length, and trying every space of a long one
+    took time in proportion to its square.
     """
-    for at, char in enumerate(rest):
-        if char != " ":
+    for at in _candidates(rest, said):
+        if not (0 < at < len(rest) and rest[at] == " "):
             continue
         source, target = unquote(rest[:at]), unquote(rest[at + 1 :])
         if not (source.startswith("a/") and target.startswith("b/")):
@@ -154,6 +157,26 @@ def _split(rest: str, said: dict[str, str]) -> tuple[str, str] | None:
         if said.get("a", new) == old and said.get("b", old) == new:
             return rest[:at], rest[at + 1 :]
     return None
+
+
+def _candidates(rest: str, said: dict[str, str]) -> list[int]:
+    """Where the space between a header's two names can be.
+
+    After a quoted source; before a quoted target (a raw ``"`` inside a quoted
+    name is always escaped, so `` "`` only opens one); where a name another
+    line gives ends or starts, unquoted; and the middle (the same name twice).
+    """
+    found = [(len(rest) - 1) // 2, rest.find(' "'), rest.rfind(' "')]
+    if rest.startswith('"'):
+        at = 1
+        while at < len(rest) and rest[at] != '"':
+            at += 2 if rest[at] == "\\" else 1
+        found.append(at + 1)
+    if "a" in said:
+        found.append(len(said["a"]) + 2)
+    if "b" in said:
+        found.append(len(rest) - len(said["b"]) - 3)
+    return found
 
 
 def _without(name: str, prefix: str) -> str:

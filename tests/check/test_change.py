@@ -281,3 +281,14 @@ def test_a_name_holding_space_b_slash_is_split_where_git_meant(
 ) -> None:
     (file,) = parse_diff(text).files
     assert (file.path, file.status, file.is_binary) == ("x b/y.py", status, binary)
+
+
+def test_a_rename_between_a_plain_and_a_quoted_name_with_spaces() -> None:
+    long_name = "x b/" * 2000 + "y.py"  # a tree may hold a path of any length
+    text = (
+        f'diff --git a/{long_name} "b/t\\tb/z z.py"\nsimilarity index 90%\n'
+        f'rename from {long_name}\nrename to "t\\tb/z z.py"\n'
+        f'--- a/{long_name}\t\n+++ "b/t\\tb/z z.py"\n@@ -1,0 +2 @@\n+x = 1\n'
+    )
+    (file,) = parse_diff(text).files
+    assert (file.old_path, file.path, file.added_lines) == (long_name, "t\tb/z z.py", {2})
