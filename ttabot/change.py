@@ -15,13 +15,11 @@ from unidiff.errors import UnidiffParseError
 from unidiff.patch import PatchedFile, PatchSet
 
 from ttabot.errors import TtabotError
+from ttabot.gitnames import plain_headers, unquote
 from ttabot.records import Change, FileChange, FileStatus
 
 _DEV_NULL = "/dev/null"
 _NOT_SOURCE_MODES = {"120000", "160000"}  # symlink, submodule (gitlink)
-
-# C-style escapes git uses in quoted paths ("caf\303\251.py").
-_ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
 
 
 def decode_diff(data: bytes) -> str:
@@ -41,7 +39,7 @@ def parse_diff(text: str, description: str = "") -> Change:
     """
     # StringIO splits on "\n" only, so CRLF and form feeds stay inside their lines.
     try:
-        patch = PatchSet(io.StringIO(text, newline="\n"))
+        patch = PatchSet(io.StringIO(plain_headers(text), newline="\n"))
     except UnidiffParseError as exc:
         detail = str(exc).splitlines()[0] if str(exc) else "malformed hunk"
         raise TtabotError(f"not a valid diff: {detail[:120]}") from None
@@ -103,7 +101,7 @@ def reverse_hunks(text: str) -> dict[str, tuple[ReverseHunk, ...]]:
     rebuild, a deleted one no new version to rebuild it from.
     """
     try:
-        patch = PatchSet(io.StringIO(text, newline="\n"))
+        patch = PatchSet(io.StringIO(plain_headers(text), newline="\n"))
     except UnidiffParseError:
         return {}
     out: dict[str, tuple[ReverseHunk, ...]] = {}
@@ -167,42 +165,13 @@ def _clean(name: str, prefix: str) -> str:
     return name[len(prefix) :] if name.startswith(prefix) else name
 
 
-def unquote(name: str) -> str:
-    """Undo git's C-style quoting of a path (``"caf\\303\\251.py"`` -> ``café.py``).
-
-    Unquoted names are returned as they are. Octal escapes are bytes of the
-    path's UTF-8 form; bytes that are not UTF-8 survive as surrogates.
-    """
-    if len(name) < 2 or name[0] != '"' or name[-1] != '"':
-        return name
-    body = name[1:-1]
-    out = bytearray()
-    i = 0
-    while i < len(body):
-        char = body[i]
-        if char == "\\" and i + 1 < len(body):
-            nxt = body[i + 1]
-            octal = body[i + 1 : i + 4]
-            if len(octal) == 3 and all(c in "01234567" for c in octal):
-                out.append(int(octal, 8) & 0xFF)
-                i += 4
-                continue
-            if nxt in _ESCAPES:
-                out.append(_ESCAPES[nxt])
-                i += 2
-                continue
-        out += char.encode("utf-8", "surrogateescape")
-        i += 1
-    return out.decode("utf-8", "surrogateescape")
-
-
 def added_texts(data: bytes) -> dict[str, dict[int, str]]:
     """Each file's added lines of a diff, by new line number, as text.
 
     Used to tell whether the files under ``--root`` are the diff's new version.
     The diff parsed already (:func:`parse_diff`), so a parse error cannot happen here.
     """
-    patch = PatchSet(io.StringIO(decode_diff(data), newline="\n"))
+    patch = PatchSet(io.StringIO(plain_headers(decode_diff(data)), newline="\n"))
     out: dict[str, dict[int, str]] = {}
     for patched in patch:
         change = _file_change(patched)

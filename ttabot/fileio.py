@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import secrets
 import signal
 import stat
 import tempfile
@@ -144,10 +145,8 @@ def write_all_atomic(root: Path, texts: Mapping[str, str]) -> None:
             target.parent.mkdir(parents=True, exist_ok=True)
             made += missing
             mode = target.stat().st_mode & 0o7777 if old is not None else None
-            fd, name = tempfile.mkstemp(
-                dir=target.parent, prefix=f".{target.name}.", suffix=".ttabot"
-            )
-            staged.append((Path(name), target, old))
+            fd, name = _new_beside(target)
+            staged.append((name, target, old))
             with os.fdopen(fd, "wb") as handle:
                 handle.write(text.encode("utf-8"))
             if mode is not None:
@@ -160,6 +159,23 @@ def write_all_atomic(root: Path, texts: Mapping[str, str]) -> None:
             with contextlib.suppress(OSError):
                 folder.rmdir()
         raise
+
+
+def _new_beside(target: Path) -> tuple[int, Path]:
+    """A new temporary file beside ``target``, open for writing, with a new file's mode.
+
+    Not ``mkstemp``: its 0600 would stay on a file that did not exist before, where
+    a file the user makes gets what the umask leaves of 0666. ``O_EXCL`` never
+    opens what is already there, a symlink included.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    for _ in range(100):
+        name = target.parent / f".{target.name}.{secrets.token_hex(4)}.ttabot"
+        try:
+            return os.open(name, flags, 0o666), name
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary name", str(target.parent))
 
 
 def _rename_all(staged: list[tuple[Path, Path, bytes | None]]) -> None:

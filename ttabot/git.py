@@ -139,17 +139,39 @@ def range_is_empty(root: Path, base: str, head: str) -> bool:
     return not output(root, "rev-list", "-1", f"{base}..{head}").strip()
 
 
-def diff_staged(root: Path) -> bytes:
-    """The staged change (index against HEAD, or against nothing before the first commit)."""
-    return output(root, "diff", "--cached", *DIFF_OPTIONS)
+#: Characters of path names past which a diff is asked for whole rather than per path:
+#: the command line has a limit (ARG_MAX), and a change may name every file there is.
+PATHSPEC_LIMIT = 100_000
 
 
-def diff_commits(root: Path, base: str, head: str) -> bytes:
+def as_text(paths: Sequence[str]) -> tuple[str, ...]:
+    """Diff options that limit a diff to ``paths`` (named literally) and show them as text.
+
+    For files git called binary only because the repository's ``.gitattributes``
+    says so (``*.py -diff``): ``--text`` overrides that. No paths: no options.
+    Too many to name (:data:`PATHSPEC_LIMIT`): the whole diff, as text.
+    """
+    if not paths:
+        return ()
+    if sum(len(path) + 12 for path in paths) > PATHSPEC_LIMIT:
+        return ("--text", "--")
+    return ("--text", "--", *(f":(literal){path}" for path in paths))
+
+
+def diff_staged(root: Path, paths: Sequence[str] = ()) -> bytes:
+    """The staged change (index against HEAD, or against nothing before the first commit).
+
+    ``paths``: only these files, as text (:func:`as_text`); the same for the diffs below.
+    """
+    return output(root, "diff", "--cached", *DIFF_OPTIONS, *as_text(paths))
+
+
+def diff_commits(root: Path, base: str, head: str, paths: Sequence[str] = ()) -> bytes:
     """The change from commit ``base`` to commit ``head``."""
-    return output(root, "diff", *DIFF_OPTIONS, base, head, "--")
+    return output(root, "diff", *DIFF_OPTIONS, base, head, *(as_text(paths) or ("--",)))
 
 
-def diff_commit(root: Path, sha: str) -> bytes:
+def diff_commit(root: Path, sha: str, paths: Sequence[str] = ()) -> bytes:
     """What commit ``sha`` changed: against its first parent, or nothing for a root commit."""
     return output(
         root,
@@ -161,6 +183,7 @@ def diff_commit(root: Path, sha: str) -> bytes:
         "--no-commit-id",
         *DIFF_OPTIONS,
         sha,
+        *as_text(paths),
     )
 
 
@@ -220,9 +243,9 @@ def _parse_batch(data: bytes, specs: Iterable[str]) -> dict[str, bytes | None]:
     return out
 
 
-def diff_worktree(root: Path) -> bytes:
+def diff_worktree(root: Path, paths: Sequence[str] = ()) -> bytes:
     """The unstaged edits: the working tree against the index (untracked files not included)."""
-    return output(root, "diff", *DIFF_OPTIONS)
+    return output(root, "diff", *DIFF_OPTIONS, *as_text(paths))
 
 
 def git_path(root: Path, name: str) -> Path:

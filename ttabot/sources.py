@@ -9,7 +9,8 @@ system under ``--root`` for a diff.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
@@ -69,7 +70,9 @@ def select_change(
     if rev_range is not None:
         return _from_range(top, rev_range)
     if worktree:
-        change = _git_change(git.diff_worktree(top), "unstaged edits")
+        change = _git_change(
+            git.diff_worktree(top), "unstaged edits", partial(git.diff_worktree, top)
+        )
         index = _GitReader(top, "", change, old_rev="")  # the old version is the index
         return Selection(top, change, _FileReader(top), None, None, read_old=index.read_old)
     if staged is not False:
@@ -78,7 +81,9 @@ def select_change(
             return _staged(top, data, old_rev=head)
     if head is None:
         raise TtabotError("nothing to check: no commits yet and nothing staged")
-    change = _git_change(git.diff_commit(top, head), f"last commit {head[:12]}")
+    change = _git_change(
+        git.diff_commit(top, head), f"last commit {head[:12]}", partial(git.diff_commit, top, head)
+    )
     # The diff is against the first parent (--diff-merges=first-parent): so is the old version.
     reader = _GitReader(top, head, change, old_rev=f"{head}^1")
     return Selection(top, change, reader, None, head, read_old=reader.read_old)
@@ -88,7 +93,7 @@ def _staged(top: Path, data: bytes, old_rev: str | None) -> Selection:
     """The staged change from ``git diff --cached`` output; old versions from ``old_rev``."""
     if data.startswith(_UNMERGED.encode()) or b"\n" + _UNMERGED.encode() in data:
         raise TtabotError(_unmerged_message(git.unmerged_paths(top)))
-    change = _git_change(data, "staged change")
+    change = _git_change(data, "staged change", partial(git.diff_staged, top))
     reader = _GitReader(top, "", change, old_rev=old_rev)
     return Selection(top, change, reader, None, None, read_old=reader.read_old)
 
@@ -121,17 +126,48 @@ def _from_range(top: Path, text: str) -> Selection:
         # CI on the default branch checks main..main: nothing to check is no error.
         change = Change((), f"range {text} (no commits)")
         return Selection(top, change, _GitReader(top, head, change), base, head)
-    change = _git_change(git.diff_commits(top, base, head), f"range {text}")
+    change = _git_change(
+        git.diff_commits(top, base, head),
+        f"range {text}",
+        partial(git.diff_commits, top, base, head),
+    )
     reader = _GitReader(top, head, change, old_rev=base)
     return Selection(top, change, reader, base, head, read_old=reader.read_old)
 
 
-def _git_change(data: bytes, description: str) -> Change:
-    """Parse git's diff output; conflicted files (mid-merge) have no new version and are skipped."""
+def _git_change(data: bytes, description: str, rediff: Callable[[Sequence[str]], bytes]) -> Change:
+    """Parse git's diff output; conflicted files (mid-merge) have no new version and are skipped.
+
+    ``rediff(paths)`` is the same diff of only ``paths``, as text (``git.as_text``).
+    """
     text = decode_diff(data)
     if _UNMERGED in text:
         text = "\n".join(line for line in text.split("\n") if not line.startswith(_UNMERGED))
-    return parse_diff(text, description)
+    return _python_as_text(parse_diff(text, description), rediff)
+
+
+def _python_as_text(change: Change, rediff: Callable[[Sequence[str]], bytes]) -> Change:
+    """``change`` with the Python files git called binary diffed again, as text.
+
+    The repository's ``.gitattributes`` tells git what is binary: ``*.py -diff`` (or
+    ``binary``), added by a pull request, made git show every Python file as
+    "Binary files differ", and nothing was checked. Here a file's content decides,
+    as it does for git without attributes: one whose added lines hold a NUL byte
+    stays binary. Costs one more git call, only when git called a Python file binary.
+    """
+    marked = [
+        f
+        for f in change.files
+        if f.is_binary and f.status is not FileStatus.DELETED and f.path.endswith(".py")
+    ]
+    if not marked:
+        return change
+    paths = sorted({path for f in marked for path in (f.path, f.old_path) if path})
+    data = rediff(paths)
+    nul = {path for path, lines in added_texts(data).items() if "\0" in "".join(lines.values())}
+    again = {f.path: f for f in parse_diff(decode_diff(data)).files if f.path not in nul}
+    files = tuple(again.get(f.path, f) if f in marked else f for f in change.files)
+    return change._replace(files=files)
 
 
 def _from_diff(root: Path, data: bytes, name: str) -> Selection:

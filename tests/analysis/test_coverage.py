@@ -225,3 +225,35 @@ def test_a_measured_file_name_with_a_nul_byte_is_left_out(tmp_path: Path) -> Non
     data.add_lines({str(tmp_path / "a\0.py"): [1], str(tmp_path / "b.py"): [2]})
     data.write()
     assert load_covered_lines(tmp_path / ".coverage", tmp_path) == {"b.py": frozenset({2})}
+
+
+def _sqlite(path: Path, script: str) -> bytes:
+    """A SQLite file made by ``script``; its bytes."""
+    import sqlite3
+
+    connection = sqlite3.connect(path)
+    connection.executescript(script)
+    connection.commit()
+    connection.close()
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        pytest.param("CREATE TABLE notes(text);", id="another program's database"),
+        pytest.param("CREATE TABLE meta(key, value);", id="a table coverage would make"),
+    ],
+)
+def test_a_sqlite_file_that_is_no_coverage_data_is_one_error_and_left_as_it_was(
+    tmp_path: Path, script: str
+) -> None:
+    # coverage.py reading a SQLite file without its schema *creates* the schema in
+    # it: `--coverage app.db` wrote tables into the user's database, and one that
+    # already had a `meta` table ended in an sqlite3 traceback instead of one line.
+    target = tmp_path / "app.db"
+    before = _sqlite(target, script)
+    with pytest.raises(TtabotError, match="cannot read coverage data") as info:
+        load_covered_lines(target, tmp_path)
+    assert "\n" not in str(info.value)
+    assert target.read_bytes() == before

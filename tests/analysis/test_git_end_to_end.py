@@ -85,3 +85,20 @@ def test_latin_1_file_and_a_broken_one_in_the_last_commit(repo: GitRepo) -> None
     assert [(w.path, w.message) for w in result.warnings] == [
         ("pkg/broken.py", "does not parse: invalid syntax (line 1)")
     ]
+
+
+def test_a_file_whose_lines_end_in_lone_carriage_returns_is_checked(repo: GitRepo) -> None:
+    # Python ends a line at \r, \r\n or \n; git only at \n. A module written with
+    # lone CRs was one line to git and many to Python: the added "line 1" touched
+    # no definition past the first line, and `check` said "Nothing left undone" about
+    # a module Python imports and runs. Its tests' added lines were misnumbered too.
+    repo.commit("base", **{"pkg/store.py": BASE})
+    repo.write("pkg/store.py", HEAD.replace("\n", "\r").encode())
+    repo.write("tests/test_store.py", b"import os\rdef test_get():\r    assert Store().get(1)\r")
+    repo.stage()
+    selection = select_change(repo.path, staged=True)
+    result = analyze(selection.change, selection.read_new, CheckSettings())
+    assert summary(result) == [
+        ("docs-missing", "pkg/store.py", "Store.put", 11),
+        ("tests-needed", "pkg/store.py", "Store.put", 11),
+    ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ttabot.analysis import analyze
-from ttabot.analysis.source import SourceError, parse, split_lines
+from ttabot.analysis.source import SourceError, parse, python_numbers, split_lines
 from ttabot.config import CheckSettings
 from ttabot.records import Change, CheckResult, FileChange, FileStatus
 
@@ -30,7 +30,8 @@ def test_crlf_gives_the_same_lines_as_lf() -> None:
 
 
 def test_old_mac_line_endings() -> None:
-    result = run(b"x = 1\rdef load():\r    return 1\r", frozenset({3}))
+    # A diff numbers lines at \n only: this whole file is its line 1.
+    result = run(b"x = 1\rdef load():\r    return 1\r", frozenset({1}))
     assert symbols_and_lines(result) == {
         ("docs-missing", "load", 2),
         ("tests-needed", "load", 2),
@@ -185,3 +186,21 @@ def test_decoding_says_what_tokenize_says(data: bytes) -> None:
         with pytest.raises(SourceError) as info:
             decode(data)
         assert str(info.value) == str(expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "git_lines", "python_lines"),
+    [
+        ("a\nb\nc\n", {2}, {2}),  # no lone CR: the same numbers, the same set
+        ("a\r\nb\r\nc\r\n", {1, 3}, {1, 3}),  # CRLF ends one line for both
+        ("a\rb\rc\r", {1}, {1, 2, 3}),  # one line to git, three to Python
+        ("a\nb\rc\nd\n", {2, 3}, {2, 3, 4}),
+        ("a\nb\rc\nd\n", {3}, {4}),
+        ("a\rb\r\nc", {2}, {3}),
+    ],
+)
+def test_python_numbers_of_git_lines(
+    text: str, git_lines: set[int], python_lines: set[int]
+) -> None:
+    assert python_numbers(text, frozenset(git_lines)) == python_lines
+    assert python_numbers(text, frozenset(git_lines)) <= set(range(1, len(split_lines(text))))

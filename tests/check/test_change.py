@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from ttabot.change import decode_diff, parse_diff, unquote
+from ttabot.change import decode_diff, parse_diff
 from ttabot.errors import TtabotError
+from ttabot.gitnames import quote, unquote
 from ttabot.records import FileStatus
 
 MODIFIED = """\
@@ -221,6 +222,20 @@ def test_unquote(quoted: str, plain: str) -> None:
     assert unquote(quoted) == plain
 
 
+@pytest.mark.parametrize(
+    ("plain", "quoted"),
+    [
+        ("plain/é t.py", "plain/é t.py"),  # UTF-8 and spaces: as they are
+        ("a\tb\nc.py", '"a\\tb\\nc.py"'),
+        ('q"uote\\.py', '"q\\"uote\\\\.py"'),
+        ("\udcff\x1b\x7f.py", '"\\377\\033\\177.py"'),
+    ],
+)
+def test_quote_is_what_unquote_reads_back(plain: str, quoted: str) -> None:
+    assert quote(plain) == quoted
+    assert unquote(quote(plain)) == plain
+
+
 def test_hundred_thousand_line_diff() -> None:
     lines = ["diff --git a/big.py b/big.py", "--- a/big.py", "+++ b/big.py"]
     lines.append("@@ -1,0 +2,100000 @@")
@@ -237,3 +252,43 @@ def test_symlinks_are_not_read_as_source() -> None:
     )
     (file,) = parse_diff(text).files
     assert (file.path, file.is_binary) == ("link.py", True)
+
+
+@pytest.mark.parametrize(
+    ("text", "status", "binary"),
+    [
+        (  # a mode change: no ---/+++ lines, the same name on both sides
+            "diff --git a/x b/y.py b/x b/y.py\nold mode 100644\nnew mode 100755\n",
+            FileStatus.MODIFIED,
+            False,
+        ),
+        (
+            "diff --git a/x b/y.py b/x b/y.py\nindex 1111111..2222222 100644\n"
+            "Binary files a/x b/y.py and b/x b/y.py differ\n",
+            FileStatus.MODIFIED,
+            True,
+        ),
+        (
+            "diff --git a/x b/y.py b/x b/y.py\ndeleted file mode 100644\n"
+            "index 1111111..0000000\n--- a/x b/y.py\t\n+++ /dev/null\n@@ -1 +0,0 @@\n-x = 1\n",
+            FileStatus.DELETED,
+            False,
+        ),
+    ],
+)
+def test_a_name_holding_space_b_slash_is_split_where_git_meant(
+    text: str, status: FileStatus, binary: bool
+) -> None:
+    (file,) = parse_diff(text).files
+    assert (file.path, file.status, file.is_binary) == ("x b/y.py", status, binary)
+
+
+def test_a_rename_between_a_plain_and_a_quoted_name_with_spaces() -> None:
+    long_name = "x b/" * 2000 + "y.py"  # a tree may hold a path of any length
+    text = (
+        f'diff --git a/{long_name} "b/t\\tb/z z.py"\nsimilarity index 90%\n'
+        f'rename from {long_name}\nrename to "t\\tb/z z.py"\n'
+        f'--- a/{long_name}\t\n+++ "b/t\\tb/z z.py"\n@@ -1,0 +2 @@\n+x = 1\n'
+    )
+    (file,) = parse_diff(text).files
+    assert (file.old_path, file.path, file.added_lines) == (long_name, "t\tb/z z.py", {2})

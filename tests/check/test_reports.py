@@ -164,15 +164,31 @@ def test_annotation_lines() -> None:
     )
 
 
-@pytest.mark.parametrize("fmt", ["text", "concise"])
+@pytest.mark.parametrize("fmt", ["text", "concise", "github"])
 def test_a_file_name_cannot_send_escape_sequences_to_the_terminal(fmt: str) -> None:
     # git keeps any byte but NUL and "/" in a file name, and quotes them in its own
     # output; ttabot printed the decoded name raw. A staged `a\x1b]52;c;...\x07.py`
     # wrote the reader's clipboard (OSC 52), `\x1b[2K\r` erased the finding's line,
     # `\x1b]0;...\x07` retitled the terminal: on every `git commit` with the hook.
+    # `--format github` escaped only what GitHub's own escaping covers (%, CR, LF),
+    # so a pull request's file name put its escape sequences in the workflow log
+    # (and in the terminal of whoever tried the format locally).
     path = "a\x1b]52;c;cm0gLXJmIH4=\x07\x1b[2K\r\x9b31mb.py"
     finding = Finding(Category.DOCS_MISSING, path, "f", 1, 2, TaskKind.DOCUMENTATION, "m `f`")
     result = CheckResult((finding,), (CheckWarning(path, "does not parse: x\x1b[2J"),))
     out = render(fmt, Report(result, frozenset({Category.DOCS_MISSING})))
     assert not any(ch in out for ch in "\x1b\x07\r\x9b")
     assert "a\\x1b]52;c;cm0gLXJmIH4=\\x07\\x1b[2K\\r\\x9b31mb.py" in out
+
+
+@pytest.mark.parametrize("fmt", ["text", "concise", "github"])
+def test_a_file_name_cannot_reorder_or_break_the_line_it_is_shown_on(fmt: str) -> None:
+    # Bidirectional overrides (the "Trojan Source" characters) are not control
+    # characters, so they reached the terminal: `tests\u202e.yp.evil` shows as
+    # `tests` + `live.py.`, and the text after it on the line turned around too.
+    # U+2028/U+2029 break a line in the log viewers that follow Unicode.
+    path = "evil\u202e\u2066yp.\u2069tset_\u200f\u061c\u2028\u2029.py"
+    finding = Finding(Category.DOCS_MISSING, path, "f", 1, 2, TaskKind.DOCUMENTATION, "m `f`")
+    out = render(fmt, Report(CheckResult((finding,)), frozenset({Category.DOCS_MISSING})))
+    assert not any(ch in out for ch in "\u202e\u2066\u2069\u200f\u061c\u2028\u2029")
+    assert "evil\\u202e\\u2066yp.\\u2069tset_\\u200f\\u061c\\u2028\\u2029.py" in out

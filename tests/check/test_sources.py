@@ -437,3 +437,88 @@ def test_an_empty_git_folder_below_the_top_is_not_taken_for_the_top(repo: GitRep
     (repo.path / "pkg" / ".git").mkdir()
     assert read_all(repo, repo.path / "pkg") == read_all(repo, repo.path)
     assert select_change(repo.path / "pkg").root == repo.path.resolve()
+
+
+# --- a repository's .gitattributes decides what git calls binary, not what is checked -------
+
+
+NEW = "def f():\n    return 1\n"
+HOW = {
+    "staged": {},
+    "worktree": {"worktree": True},
+    "last commit": {"staged": False},
+    "range": {"rev_range": "HEAD~1..HEAD"},
+}
+
+
+def attributed(repo: GitRepo, attribute: str, how: str) -> None:
+    """A base commit that marks Python files with ``attribute``, then a change to two of them."""
+    commit(repo, "base", {".gitattributes": f"*.py {attribute}\n", "old.py": "x = 1\n"})
+    repo.write("old.py", "x = 1\n" + NEW)
+    repo.write("new dir/[n]ew.py", NEW)  # a glob character: named literally when asked again
+    repo.write("blob.py", b"\x00\x01binary\n")
+    if how == "worktree":
+        repo.git("add", "-N", "new dir/[n]ew.py", "blob.py")  # unstaged edits of known files
+    else:
+        repo.stage()
+    if how in ("last commit", "range"):
+        repo.commit("change")
+
+
+@pytest.mark.parametrize("attribute", ["-diff", "binary"])
+@pytest.mark.parametrize("how", list(HOW))
+def test_gitattributes_cannot_make_python_files_binary(
+    repo: GitRepo, attribute: str, how: str
+) -> None:
+    # Attack: a pull request adds `*.py -diff` (or `binary`) to .gitattributes. git then
+    # diffed every Python file as "Binary files differ", ttabot read none of them, and
+    # `check --range` said "Nothing left undone (0 Python files checked)": a pass.
+    attributed(repo, attribute, how)
+    selection = select_change(repo.path, **HOW[how])  # type: ignore[arg-type]
+    files = {f.path: f for f in selection.change.files}
+    assert (files["old.py"].is_binary, files["old.py"].added_lines) == (False, {2, 3})
+    assert (files["new dir/[n]ew.py"].is_binary, files["new dir/[n]ew.py"].added_lines) == (
+        False,
+        {1, 2},
+    )
+    assert files["blob.py"].is_binary  # a NUL byte: binary by its content, as git says without
+
+
+def test_file_names_that_split_git_s_header_wrongly_are_read_exactly(repo: GitRepo) -> None:
+    # `diff --git a/x b/y.py b/x b/y.py` splits two ways; the parser took the last " b/",
+    # so any change holding a file named "x b/y.py" ended the check with "not a valid
+    # diff" (exit 2), and "t.py " lost its trailing space: the added lines of a file no
+    # one imports were checked against the untouched t.py.
+    body = "".join(f"v{i} = {i}\n" for i in range(20))
+    commit(repo, "base", {"t.py": "t = 1\n", "old b/r.py": body, "m b/m.py": "m = 1\n"})
+    repo.write("x b/y.py", NEW)
+    repo.write("t.py ", NEW)
+    repo.write("m b/m.py", "m = 1\n" + NEW)
+    (repo.path / "old b/r.py").unlink()
+    repo.write("new b/r.py", body + NEW)  # a rename with an edit
+    repo.stage()
+    selection = select_change(repo.path)
+    files = {f.path: f for f in selection.change.files}
+    assert {path: (f.status, f.added_lines, f.old_path) for path, f in files.items()} == {
+        "x b/y.py": (FileStatus.ADDED, {1, 2}, None),
+        "t.py ": (FileStatus.ADDED, {1, 2}, None),
+        "m b/m.py": (FileStatus.MODIFIED, {2, 3}, None),
+        "new b/r.py": (FileStatus.RENAMED, {21, 22}, "old b/r.py"),
+    }
+    assert selection.read_new("x b/y.py") == NEW.encode()
+
+
+def test_too_many_binary_python_files_to_name_are_diffed_whole(
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Naming a hundred thousand files git called binary would pass ARG_MAX (an
+    # OSError traceback from the git call); past the limit the diff comes whole.
+    from ttabot import git
+
+    assert git.as_text(["x" * 200] * 1000) == ("--text", "--")
+    assert git.as_text(["a.py"]) == ("--text", "--", ":(literal)a.py")
+    monkeypatch.setattr(git, "PATHSPEC_LIMIT", 10)
+    attributed(repo, "-diff", "range")
+    files = {f.path: f for f in select_change(repo.path, rev_range="HEAD~1..HEAD").change.files}
+    assert (files["old.py"].is_binary, files["old.py"].added_lines) == (False, {2, 3})
+    assert files["blob.py"].is_binary

@@ -123,3 +123,19 @@ def test_draft_apply_on_a_full_disk_prints_one_line_and_exits_2(
     assert not any("Traceback" in line for line in err)
     assert (repo.path / "pkg/calc.py").read_text() == CHANGE
     assert sorted(p.name for p in (repo.path / "pkg").iterdir()) == ["__init__.py", "calc.py"]
+
+
+def test_a_new_file_gets_the_mode_the_umask_gives_and_an_old_one_keeps_its_own(
+    tree: Path,
+) -> None:
+    # The temporary file (mkstemp: 0600) was renamed into place as it was: a test
+    # module --apply created could be read by nobody but its owner (a shared
+    # checkout, a container running as another user, a web server's docs).
+    (tree / "b.py").chmod(0o755)
+    old_umask = os.umask(0o027)
+    try:
+        output.apply(tree, DRAFTS)
+    finally:
+        os.umask(old_umask)
+    modes = {p: (tree / p).stat().st_mode & 0o7777 for p in ("a.py", "b.py", "c/n.py")}
+    assert modes == {"a.py": 0o644, "b.py": 0o755, "c/n.py": 0o640}

@@ -117,3 +117,30 @@ def test_the_summary_shows_control_characters_in_a_reason_or_path_as_escapes() -
     line = output.summary([draft])
     assert "\x1b" not in line and "\x07" not in line
     assert "a\\x1b]0;t\\x07.py" in line and "\\x1b]52;c;" in line
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["odd\nname.py", "ta\tb.py", 'q"uo\\te.py', "caf\udce9.py", "esc\x1b[2J.py", "é t.py"],
+)
+def test_the_diff_quotes_a_file_name_as_git_does(path: str, tmp_path: Path) -> None:
+    # The diff named files raw: a newline or tab in a name (git allows both) broke
+    # it for `git apply` and for ttabot's own parser, and a name that is not UTF-8
+    # (held as surrogates) could not even be printed to a strict UTF-8 stdout.
+    import subprocess
+
+    from ttabot.change import parse_diff
+
+    drafts = [make("", "new\n", path=path), make(V0, V1, path=f"d/{path}")]
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / path).write_text(V0)  # surrogates name the file's own bytes
+    for diff in (output.unified_diff(drafts), *(output.draft_record(d)["diff"] for d in drafts)):
+        diff.encode("utf-8")  # no surrogate left: any stdout can print it
+    diff = output.unified_diff(drafts)
+    assert {f.path for f in parse_diff(diff).files} == {path, f"d/{path}"}
+    done = subprocess.run(
+        ["git", "apply", "-"], cwd=tmp_path, input=diff.encode(), capture_output=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / path).read_text() == "new\n"
+    assert (tmp_path / "d" / path).read_text() == V1

@@ -15,7 +15,14 @@ from ttabot.analysis.definitions import collect_definitions
 from ttabot.analysis.findings import AddedTestLines, OldFunctions, file_findings
 from ttabot.analysis.paths import in_scope, is_python, is_test_file
 from ttabot.analysis.per_path import settings_for
-from ttabot.analysis.source import SourceError, decode, parse, parse_text, split_lines
+from ttabot.analysis.source import (
+    SourceError,
+    decode,
+    parse,
+    parse_text,
+    python_numbers,
+    split_lines,
+)
 from ttabot.analysis.statements import StatementIndex
 from ttabot.analysis.touched import find_touches
 from ttabot.config import CheckSettings
@@ -51,7 +58,8 @@ def _test_lines(change: Change, read_new: Callable[[str], bytes | None]) -> list
             # Still evidence: a test that names the function names it in any encoding.
             text = data.decode("utf-8", errors="replace")
         lines = split_lines(text)
-        found.extend(lines[n] for n in sorted(file.added_lines) if 0 < n < len(lines))
+        added = python_numbers(text, file.added_lines)
+        found.extend(lines[n] for n in sorted(added) if 0 < n < len(lines))
     return found
 
 
@@ -98,7 +106,8 @@ def analyze(
         checked += 1
         defs = collect_definitions(source.tree)
         statements = StatementIndex(source.tree, len(source.lines) - 1)
-        touches = find_touches(defs, source.lines, file.added_lines, statements)
+        added = python_numbers(source.text, file.added_lines)
+        touches = find_touches(defs, source.lines, added, statements)
         executed = None if covered is None else covered.get(file.path, frozenset())
         old = _old_functions(file, read_old)
         findings.extend(

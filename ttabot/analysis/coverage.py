@@ -60,6 +60,9 @@ def _from_coverage_data(path: Path, root: Path) -> Mapping[str, frozenset[int]]:
     import coverage  # deferred: ~50 ms of imports the common path never needs
     from coverage.exceptions import CoverageException
 
+    problem = _not_coverage_data(path)
+    if problem is not None:
+        raise TtabotError(f"cannot read coverage data {path}: {problem}")
     data = coverage.CoverageData(basename=str(path))
     try:
         data.read()
@@ -73,6 +76,28 @@ def _from_coverage_data(path: Path, root: Path) -> Mapping[str, frozenset[int]]:
         if rel is not None:
             pairs.append((rel, lines))
     return _merge(pairs)
+
+
+def _not_coverage_data(path: Path) -> str | None:
+    """Why the SQLite file ``path`` holds no coverage.py data; None when it does. Read-only.
+
+    coverage.py *creates* its tables in a database that lacks them: handed another
+    program's database, its read wrote into it (or, where a table of the same name
+    was there, ended in an sqlite3 traceback). So ask first, without writing.
+    """
+    import sqlite3
+
+    try:
+        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            found = connection.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'coverage_schema'"
+            ).fetchone()
+        finally:
+            connection.close()
+    except sqlite3.Error as exc:
+        return str(exc)
+    return None if found else "a SQLite file, but not coverage.py's (no coverage_schema table)"
 
 
 def _from_cobertura(path: Path, root: Path) -> Mapping[str, frozenset[int]]:

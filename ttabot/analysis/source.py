@@ -13,6 +13,7 @@ from typing import NamedTuple
 # splits at \x0c, \x1c, \u2028... and would shift line numbers against the AST.
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 _NEWLINE_KEPT = re.compile(r"(\r\n|\r|\n)")
+_LONE_CR = re.compile(r"\r(?!\n)")
 
 
 class SourceError(Exception):
@@ -65,6 +66,25 @@ def _plain(message: str) -> str:
 def split_lines(text: str) -> tuple[str, ...]:
     """The lines of ``text`` numbered as Python numbers them, with a placeholder at 0."""
     return ("", *_NEWLINE.split(text))
+
+
+def python_numbers(text: str, git_lines: frozenset[int]) -> frozenset[int]:
+    """``git_lines`` (numbered as git numbers them: lines end at ``\\n``) as Python's numbers.
+
+    A lone ``\\r`` ends a line for Python but not for git: a module written with
+    them is one line to a diff and many to the parser. Each git line is every
+    Python line it holds. Text without a lone ``\\r`` is numbered alike by both.
+    """
+    if "\r" not in text or not _LONE_CR.search(text):
+        return git_lines
+    out: set[int] = set()
+    first = 1  # the Python number of the current git line's first line
+    for number, line in enumerate(text.split("\n"), 1):
+        spans = 1 + len(_LONE_CR.findall(line.removesuffix("\r")))
+        if number in git_lines:
+            out.update(range(first, first + spans))
+        first += spans
+    return frozenset(out)
 
 
 def lines_with_ends(text: str) -> list[str]:

@@ -24,6 +24,7 @@ from ttabot.commands.trust import guard
 from ttabot.config import Settings, load_settings, parse_categories
 from ttabot.errors import EXIT_DRAFT_NO_ANSWER, Stopped, TtabotError
 from ttabot.records import Category, TaskKind
+from ttabot.report import printable
 
 if TYPE_CHECKING:
     from ttabot.drafting import DraftPlan, Task
@@ -250,7 +251,7 @@ def _draft(planned: DraftPlan, environ: Mapping[str, str]) -> tuple[list[Draft],
     def progress(line: str) -> None:
         nonlocal done
         done += 1
-        click.echo(line, err=True)
+        click.echo(printable(line), err=True)  # it names the task's file
 
     async def heartbeat(started: float) -> None:
         # A provider that is down can keep every request waiting for minutes: say so.
@@ -304,10 +305,11 @@ def _publish(
     skipped: list[str] = []
     if do_apply:
         written, skipped = output.apply(selection.root, drafts)
+        # The repository chose these file names: no escape sequence reaches the terminal.
         for path in written:
-            click.echo(f"ttabot: wrote {path}", err=True)
+            click.echo(f"ttabot: wrote {printable(path)}", err=True)
         for line in skipped:
-            click.echo(f"ttabot: skipped {line}", err=True)
+            click.echo(f"ttabot: skipped {printable(line)}", err=True)
     code = output.exit_code(drafts, skipped)
     if code == EXIT_DRAFT_NO_ANSWER:
         click.echo(
@@ -342,7 +344,9 @@ def render_plan(
             out.append(f"--- {message['role']}\n{message['content'].rstrip()}\n")
     if not any(usable.values()):
         out.append(f"\n{HOW_TO_CONFIGURE}\n")
-    return "".join(out)
+    # File names and the prompts (which quote the source) are the repository's text:
+    # its escape sequences are shown, not sent to the terminal.
+    return printable("".join(out), lines=True)
 
 
 def plan_json(

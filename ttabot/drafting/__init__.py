@@ -27,6 +27,8 @@ from ttabot.fileio import read_inside
 from ttabot.records import CheckResult, Draft, FileStatus
 
 if TYPE_CHECKING:
+    from ttabot.drafting.kinds import Drafter
+    from ttabot.drafting.work import Workspace
     from ttabot.llm import RotatingClient
     from ttabot.sources import Selection
 
@@ -197,7 +199,7 @@ async def draft_plan(
                     report(task, [])
                 kind_tasks = replanned
             for task in kind_tasks:
-                drafts = await drafters[kind](ws, task, text)
+                drafts = await _drafted(drafters[kind], ws, task, text)
                 for draft in drafts:
                     if draft.accepted and draft.applicable:
                         text = draft.proposed
@@ -206,7 +208,7 @@ async def draft_plan(
         return out
 
     async def alone(task: Task) -> list[Draft]:
-        drafts = await drafters[task.kind](ws, task, "")
+        drafts = await _drafted(drafters[task.kind], ws, task, "")
         report(task, drafts)
         return drafts
 
@@ -221,6 +223,21 @@ async def draft_plan(
     finally:
         await ws.close()
     return [draft for group in results for draft in group]
+
+
+async def _drafted(drafter: Drafter, ws: Workspace, task: Task, text: str) -> list[Draft]:
+    """``drafter``'s drafts for ``task``; a rejected draft when the module nests too deeply.
+
+    Python parses nesting far deeper than libcst's visitors and ``ast.unparse``
+    can follow (they recurse once per level): one such module of a repository
+    ended the whole run in a RecursionError. It is that task's rejected draft now.
+    """
+    try:
+        return await drafter(ws, task, text)
+    except RecursionError:
+        from ttabot.drafting.work import not_asked
+
+        return [not_asked(task, text, "editable", "the module nests too deeply to edit safely")]
 
 
 def _verdict(draft: Draft) -> str:

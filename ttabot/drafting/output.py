@@ -13,6 +13,7 @@ from typing import Any
 
 from ttabot.errors import TtabotError
 from ttabot.fileio import inside, write_all_atomic
+from ttabot.gitnames import quote
 from ttabot.records import Draft, DraftStatus
 from ttabot.report import printable
 
@@ -40,12 +41,13 @@ def unified_diff(drafts: Iterable[Draft]) -> str:
     """One ``git apply``-able diff of all applicable drafts."""
     chunks = []
     for path, (original, final) in sorted(applied(drafts).items()):
-        old = f"a/{path}" if original else "/dev/null"
+        # Quoted as git quotes them: a newline, tab or non-UTF-8 byte in a name stays exact.
+        source, target = quote(f"a/{path}"), quote(f"b/{path}")
         lines = difflib.unified_diff(
             original.splitlines(keepends=True),
             final.splitlines(keepends=True),
-            old,
-            f"b/{path}",
+            source if original else "/dev/null",
+            target,
         )
         text = "".join(
             line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
@@ -53,7 +55,7 @@ def unified_diff(drafts: Iterable[Draft]) -> str:
         )
         if text:
             chunks.append(
-                f"diff --git a/{path} b/{path}\n"
+                f"diff --git {source} {target}\n"
                 + ("new file mode 100644\n" if not original else "")
                 + text
             )
@@ -114,8 +116,8 @@ def _one_diff(draft: Draft) -> str:
         difflib.unified_diff(
             draft.original.splitlines(keepends=True),
             draft.proposed.splitlines(keepends=True),
-            f"a/{draft.path}",
-            f"b/{draft.path}",
+            quote(f"a/{draft.path}"),
+            quote(f"b/{draft.path}"),
         )
     )
 

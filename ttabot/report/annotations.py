@@ -3,12 +3,15 @@
 ``::error file=PATH,line=N,endLine=M,title=TITLE::MESSAGE`` for findings that
 fail the run, ``::warning`` for the others and for input warnings. Values are
 escaped as the Actions toolkit does, so a ``,`` or ``:`` in a symbol or a
-newline in a message cannot end a property or the command early.
+newline in a message cannot end a property or the command early. Other control
+characters (a file name's escape sequences) are shown as escapes first, as the
+text report shows them: GitHub's escaping has no form for them, and raw they
+would reach the workflow log and any terminal the output is read in.
 """
 
 from __future__ import annotations
 
-from ttabot.report import Report
+from ttabot.report import Report, printable
 
 
 def escape_data(text: str) -> str:
@@ -23,9 +26,12 @@ def escape_property(text: str) -> str:
 
 def command(level: str, message: str, **properties: str | int) -> str:
     """One workflow command line, e.g. ``::warning file=a.py,line=3::text``."""
-    props = ",".join(f"{key}={escape_property(str(value))}" for key, value in properties.items())
+    props = ",".join(
+        f"{key}={escape_property(printable(str(value), lines=True))}"
+        for key, value in properties.items()
+    )
     head = f"::{level} {props}" if props else f"::{level}"
-    return f"{head}::{escape_data(message)}"
+    return f"{head}::{escape_data(printable(message, lines=True))}"
 
 
 def render(report: Report) -> str:
