@@ -330,3 +330,25 @@ def test_two_configs_with_deep_tables_merge_to_one_line_not_a_recursion_error(
     with pytest.raises(TtabotError, match="nested too deeply") as info:
         load_settings(tmp_path, environ={})
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("name", [".ttabot.toml", "pyproject.toml"])
+def test_a_project_config_linked_out_of_the_repository_is_refused(
+    tmp_path: Path, name: str
+) -> None:
+    outside = tmp_path / "home" / "settings.toml"
+    outside.parent.mkdir()
+    outside.write_text("[tool.ttabot]\nmax-params = 9\n" if name == "pyproject.toml" else "")
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / name).symlink_to(outside)
+    with pytest.raises(TtabotError, match="symbolic link out of the repository") as caught:
+        load_settings(repo, environ={})
+    assert "\n" not in str(caught.value)
+
+
+def test_a_project_config_linked_inside_the_repository_is_read(tmp_path: Path) -> None:
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "ttabot.toml").write_text("max_params = 3\n")
+    (tmp_path / ".ttabot.toml").symlink_to(Path("shared") / "ttabot.toml")
+    assert load_settings(tmp_path, environ={}).check.max_params == 3

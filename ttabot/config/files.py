@@ -47,7 +47,7 @@ def find_config(root: Path) -> tuple[dict[str, Any], str] | None:
     Each file is validated on its own first, so an error names its file.
     """
     found: list[tuple[dict[str, Any], str]] = []
-    pyproject = root / "pyproject.toml"
+    pyproject = _project_file(root, "pyproject.toml")
     if pyproject.is_file():
         data = _read_bytes(pyproject)
         # No [tool.ttabot] table can be spelled without the word: skip parsing on the hook path.
@@ -56,7 +56,7 @@ def find_config(root: Path) -> tuple[dict[str, Any], str] | None:
             table = tool.get("ttabot") if isinstance(tool, dict) else None
             if isinstance(table, dict):
                 found.append((table, f"{pyproject} [tool.ttabot]"))
-    dotfile = root / ".ttabot.toml"
+    dotfile = _project_file(root, ".ttabot.toml")
     if dotfile.is_file():
         table = _read_toml(dotfile)
         _refuse_tool_table(table, dotfile)
@@ -77,6 +77,21 @@ def find_config(root: Path) -> tuple[dict[str, Any], str] | None:
     except TtabotError as exc:
         raise TtabotError(_blame(str(exc), found, source)) from None
     return merged, source
+
+
+def _project_file(root: Path, name: str) -> Path:
+    """``root / name``, refused when it is a link to a file outside the repository.
+
+    The project's files are the project's say; a cloned repository's link to
+    ``~/.config/…`` or another checkout would choose settings from elsewhere.
+    """
+    path = root / name
+    if path.is_symlink() and not path.resolve().is_relative_to(root.resolve()):
+        raise TtabotError(
+            f"{path} is a symbolic link out of the repository: ttabot reads the project's "
+            "settings only from inside it (name another file with --config)"
+        )
+    return path
 
 
 def _blame(message: str, found: list[tuple[dict[str, Any], str]], merged: str) -> str:
