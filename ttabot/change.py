@@ -77,7 +77,12 @@ def _file_change(patched: PatchedFile) -> FileChange:
                 if line.line_type == "+" and line.target_line_no is not None:
                     added.add(line.target_line_no)
     return FileChange(
-        path=path, status=status, added_lines=frozenset(added), old_path=old, is_binary=is_binary
+        path=path,
+        status=status,
+        added_lines=frozenset(added),
+        old_path=old,
+        is_binary=is_binary,
+        is_link=patched.target_mode == "120000",
     )
 
 

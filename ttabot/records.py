@@ -56,6 +56,8 @@ class FileChange(NamedTuple):
     added_lines: frozenset[int]
     old_path: str | None = None
     is_binary: bool = False
+    #: The new version is a symbolic link (its "content" is the target's path).
+    is_link: bool = False
 
 
 class Change(NamedTuple):

@@ -102,3 +102,19 @@ def test_a_file_whose_lines_end_in_lone_carriage_returns_is_checked(repo: GitRep
         ("docs-missing", "pkg/store.py", "Store.put", 11),
         ("tests-needed", "pkg/store.py", "Store.put", 11),
     ]
+
+
+def test_a_module_made_a_symbolic_link_is_named_not_passed_over(repo: GitRepo) -> None:
+    # Python imports pkg/store.py through the link, so the code in impl.txt runs as
+    # that module; check reads no text file as Python, but must not stay silent.
+    repo.commit("base", **{"pkg/store.py": BASE})
+    repo.write("pkg/impl.txt", HEAD)
+    (repo.path / "pkg" / "store.py").unlink()
+    (repo.path / "pkg" / "store.py").symlink_to("impl.txt")
+    repo.stage()
+    selection = select_change(repo.path, staged=True)
+    result = analyze(selection.change, selection.read_new, CheckSettings())
+    assert summary(result) == []
+    assert [(w.path, w.message) for w in result.warnings] == [
+        ("pkg/store.py", "is a symbolic link: what it points to is not checked as this module")
+    ]

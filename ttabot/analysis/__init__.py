@@ -39,6 +39,10 @@ from ttabot.records import (
 __all__ = ["analyze", "load_covered_lines"]
 
 
+#: A ``.py`` the change makes a symbolic link: whatever it points to runs as this module.
+_LINK_WARNING = "is a symbolic link: what it points to is not checked as this module"
+
+
 def _readable(file: FileChange) -> bool:
     return is_python(file.path) and file.status is not FileStatus.DELETED and not file.is_binary
 
@@ -87,7 +91,13 @@ def analyze(
     warnings: list[CheckWarning] = []
     checked = 0
     for file in change.files:
-        if not _readable(file) or not in_scope(file.path, settings.include, settings.exclude):
+        if not in_scope(file.path, settings.include, settings.exclude):
+            continue
+        if file.is_link and is_python(file.path) and file.status is not FileStatus.DELETED:
+            # Python imports the target as this module; its text is not checked here.
+            warnings.append(CheckWarning(file.path, _LINK_WARNING))
+            continue
+        if not _readable(file):
             continue
         if is_test_file(file.path):
             checked += 1
