@@ -120,12 +120,12 @@ def interpreter_roots(python: str, home: str | None) -> list[Path]:
 
 def _holds_checkout(folder: Path) -> bool:
     """Whether ``folder`` or one of its sub-folders is a git checkout (has a ``.git``)."""
-    if (folder / ".git").exists():
-        return True
     try:
+        if (folder / ".git").exists():
+            return True
         return any((child / ".git").exists() for child in folder.iterdir() if child.is_dir())
     except OSError:
-        return True  # unreadable: not known to be safe
+        return True  # unreadable (``exists`` raises on EACCES): not known to be safe
 
 
 def _copied_from(exe: Path, bindir: Path) -> bool:
