@@ -14,9 +14,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.drafting.conftest import answer, configure
+from tests.support.fake_openai import FakeOpenAI
+from tests.support.gitrepo import GitRepo
 from tests.support.sandbox import needs_bwrap
+from ttabot.cli import main
 from ttabot.config.settings import DraftSettings
-from ttabot.drafting.sandbox import limits_of, project_copy
+from ttabot.drafting.sandbox import limit_hint, limits_of, project_copy
 
 MIB = 1 << 20
 
@@ -24,6 +28,24 @@ MIB = 1 << 20
 SMALL = DraftSettings(
     max_file_size=1 * MIB, max_memory=256 * MIB, max_processes=64, tmp_size=2 * MIB
 )
+
+
+@pytest.mark.parametrize(
+    ("failure", "hint"),
+    [
+        ("OSError: [Errno 27] Fil...", " (sandbox limit: a file is at most draft.max-file-size)"),
+        ("OSError: File too large", " (sandbox limit: a file is at most draft.max-file-size)"),
+        ("MemoryError", " (sandbox limit: a process has at most draft.max-memory)"),
+        (
+            "OSError: [Errno 28] No space",
+            " (sandbox limit: /tmp and HOME hold at most draft.tmp-size)",
+        ),
+        ("AssertionError: assert 1 == 2", ""),
+        ("OSError: [Errno 2] No such file", ""),
+    ],
+)
+def test_limit_hint(failure: str, hint: str) -> None:
+    assert limit_hint(failure) == hint
 
 
 @pytest.fixture
@@ -168,3 +190,40 @@ def test_limits_of_zero_leave_that_resource_alone(project: Path) -> None:
     assert seen["mem"] == 512 << 20
     assert seen["big"] == 3 << 20
     assert seen["core"] == [0, 0]  # core dumps stay off whatever the settings say
+
+
+# --- end to end: a drafted test stopped by a limit is dropped, and the reason says so ---
+
+MODULE = (
+    'def clamp(x, low=0):\n    """Clamp x."""\n    if x < low:\n        return low\n    return x\n'
+)
+
+#: Both run the changed line; the second writes 2 MiB first (a cache, a fixture file).
+BIG_WRITER = (
+    "import pathlib\n\nfrom pkg.calc import clamp\n\n\n"
+    "def test_clamp_low():\n    assert clamp(-5) == 0\n\n\n"
+    "def test_clamp_low_with_data(tmp_path):\n"
+    "    (tmp_path / 'data.bin').write_bytes(b'x' * (2 << 20))\n"
+    "    assert clamp(-1) == 0\n"
+)
+
+
+@needs_bwrap
+def test_a_drafted_test_past_the_file_limit_is_dropped_naming_the_setting(
+    repo: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo.write("pkg/__init__.py", "")
+    repo.write("pkg/calc.py", "def clamp(x):\n    return x\n")
+    repo.write("tests/__init__.py", "")
+    repo.commit("init")
+    repo.write("pkg/calc.py", MODULE)
+    limits = {"max-file-size": "1M", "tmp-size": "8M", "reruns": 0}
+    configure(repo, fake, lambda model, body: answer({"code": BIG_WRITER}), **limits)
+    repo.stage()
+    assert main(["draft", "--only", "tests-needed", "--format", "json"]) == 0
+    (draft,) = json.loads(capsys.readouterr().out)["drafts"]
+    assert draft["status"] == "accepted", draft
+    assert "test_clamp_low_with_data: fails in the module" in draft["reason"]
+    assert "[Errno 27]" in draft["reason"]  # EFBIG, whatever pytest's summary cuts off
+    assert "(sandbox limit: a file is at most draft.max-file-size)" in draft["reason"]
+    assert "test_clamp_low_with_data" not in draft["diff"]

@@ -17,6 +17,7 @@ rejected.
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import sqlite3
@@ -89,6 +90,25 @@ def limits_of(draft: DraftSettings) -> tuple[children.Limits, int]:
     """The run limits and the tmpfs size (bytes) ``draft`` settings ask for."""
     limits = children.Limits(draft.max_file_size, draft.max_memory, draft.max_processes)
     return limits, draft.tmp_size
+
+
+#: What a failure says when a sandbox limit may have stopped it, and that limit. The
+#: errno comes early in pytest's summary line, which cuts the rest at the line width.
+#: ``MemoryError`` and ``ENOSPC`` have other causes too (a full host disk): a hint only.
+_LIMIT_SIGNS = (
+    (("File too large", f"[Errno {errno.EFBIG}]"), "a file is at most draft.max-file-size"),
+    (("MemoryError",), "a process has at most draft.max-memory"),
+    (
+        ("No space left on device", f"[Errno {errno.ENOSPC}]"),
+        "/tmp and HOME hold at most draft.tmp-size",
+    ),
+)
+
+
+def limit_hint(failure: str) -> str:
+    """`` (sandbox limit: ...)`` naming the setting ``failure`` may have hit, or ""."""
+    found = [limit for signs, limit in _LIMIT_SIGNS if any(sign in failure for sign in signs)]
+    return f" (sandbox limit: {'; '.join(found)})" if found else ""
 
 
 class NoSandbox(TtabotError):
