@@ -20,6 +20,7 @@ from tests.support.gitrepo import GitRepo
 from tests.support.sandbox import needs_bwrap
 from ttabot.cli import main
 from ttabot.config.settings import DraftSettings
+from ttabot.drafting import bwrap
 from ttabot.drafting.sandbox import limit_hint, limits_of, project_copy
 
 MIB = 1 << 20
@@ -227,3 +228,55 @@ def test_a_drafted_test_past_the_file_limit_is_dropped_naming_the_setting(
     assert "[Errno 27]" in draft["reason"]  # EFBIG, whatever pytest's summary cuts off
     assert "(sandbox limit: a file is at most draft.max-file-size)" in draft["reason"]
     assert "test_clamp_low_with_data" not in draft["diff"]
+
+
+@needs_bwrap
+def test_a_bwrap_without_size_runs_uncapped_and_says_so_once(
+    project: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    real = bwrap.find_bwrap(os.environ)
+    assert real is not None
+    old = tmp_path / "old-bwrap"
+    old.mkdir()
+    # An older bwrap: the same program, whose --help knows no --size.
+    (old / "bwrap").write_text(
+        f'#!/bin/sh\n[ "$1" = --help ] && {{ echo "usage: bwrap [OPTIONS...]"; exit 0; }}\n'
+        f'exec {real} "$@"\n'
+    )
+    (old / "bwrap").chmod(0o755)
+    environ = {"PATH": f"{old}{os.pathsep}{os.environ['PATH']}"}
+    body = "open('/tmp/big', 'wb').write(b'x' * (3 << 20))\n"
+    limits, _ = limits_of(SMALL._replace(max_file_size=0))
+    with project_copy(
+        project, {}, environ=environ, timeout=30, python=sys.executable, limits=limits, tmp_size=MIB
+    ) as box:
+        assert box.bwrap == str(old / "bwrap")
+        assert "--size" not in bwrap.command(
+            box.bwrap, ["true"], box.path, sys.executable, None, MIB
+        )
+        result, _ = box.python(["-c", body])
+    assert result.returncode == 0, result.output  # uncapped: the write went through
+    warned = [r.getMessage() for r in caplog.records if "--size" in r.getMessage()]
+    says = "has no --size: the sandbox's /tmp and HOME are not capped in size"
+    assert warned == [f"warning: {old / 'bwrap'} {says}"]
+
+
+def test_the_tmpfs_cap_is_on_the_command_line_where_bwrap_has_size(tmp_path: Path) -> None:
+    real = bwrap.find_bwrap(os.environ)
+    if real is None or not bwrap.supports_size(real):
+        pytest.skip("this bwrap has no --size")
+    argv = bwrap.command(real, ["true"], tmp_path, sys.executable, None, 3 * MIB)
+    assert argv[argv.index("/tmp") - 3 : argv.index("/tmp") + 1] == [
+        "--size",
+        str(3 * MIB),
+        "--tmpfs",
+        "/tmp",
+    ]
+    assert argv[argv.index("/dev/shm") - 3 : argv.index("/dev/shm") + 3] == [
+        "--size",
+        str(3 * MIB),
+        "--tmpfs",
+        "/dev/shm",
+        "--remount-ro",
+        "/dev",
+    ]
