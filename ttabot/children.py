@@ -10,8 +10,8 @@ and scratch folders are registered, so an interrupt (:func:`stop_children`,
 folders before ttabot exits.
 
 A child may also be given :class:`Limits`: POSIX resource limits set on the
-child before it runs (see :func:`limit_specs` for what each bounds and why the
-limits are set by a tiny exec wrapper, not ``preexec_fn``).
+child before it runs (:func:`limit_specs` says what each bounds, and
+:data:`_APPLY_LIMITS` why a tiny exec wrapper sets them, not ``preexec_fn``).
 """
 
 from __future__ import annotations
@@ -137,7 +137,9 @@ except OSError as exc:
 def limited(argv: Sequence[str], limits: Limits) -> list[str]:
     """``argv`` run under ``limits``: behind the exec wrapper, or as is off POSIX."""
     if os.name != "posix" or not sys.executable:
-        return list(argv)  # no rlimits there (Windows): the timeout alone bounds the child
+        # No rlimits on Windows, and no interpreter to run the wrapper with where Python
+        # is embedded: there the timeout alone bounds the child (docs/draft.md says so).
+        return list(argv)
     uid = os.getuid()
     tasks = user_tasks(uid) if limits.processes and uid != 0 else None
     specs = limit_specs(limits, uid, tasks)
