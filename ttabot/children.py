@@ -41,7 +41,9 @@ OUTPUT_GRACE = 1.0
 #: private writable memory (heap, anonymous maps, thread stacks), which is what an
 #: allocation takes, but not address space only reserved (glibc's per-thread arenas,
 #: guard pages, a JIT's reservations) as ``RLIMIT_AS`` would: real projects that
-#: reserve much and touch little still run. Elsewhere only ``RLIMIT_AS`` covers mmap.
+#: reserve much and touch little still run. It does not count shared mappings (an
+#: anonymous ``MAP_SHARED`` map): docs/draft.md lists that as not contained.
+#: Elsewhere only ``RLIMIT_AS`` covers mmap.
 MEMORY_RLIMIT = "RLIMIT_DATA" if sys.platform.startswith("linux") else "RLIMIT_AS"
 
 
