@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from ttabot import children
 from ttabot.drafting.probe import read_probe
 from ttabot.drafting.sandbox import Sandbox, UnsafeFile, project_copy
 from ttabot.drafting.testdraft import changed_functions, code_lines
@@ -250,7 +251,12 @@ def test_planted_probe_data_deep_or_huge_fails_clean(project: Path, plant: str) 
         f"def _plant():\n{plant}\n\n"
         "def pytest_unconfigure(config):\n    atexit.register(_plant)\n"
     )
-    with project_copy(project, {}, environ=ENV, timeout=60, python=sys.executable) as box:
+    # With no file size limit (draft.max-file-size = 0): under the default one the kernel
+    # refuses the 1 TiB file itself, and the read-back's own bound is what is tested here.
+    unlimited = children.Limits()
+    with project_copy(
+        project, {}, environ=ENV, timeout=60, python=sys.executable, limits=unlimited
+    ) as box:
         with pytest.raises(UnsafeFile):
             probe_lines(box, "tests/test_m.py", "pkg/m.py", [4])
         assert not (box.path / ".ttabot-probe.json").exists()

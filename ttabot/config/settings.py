@@ -137,6 +137,15 @@ class DraftSettings(NamedTuple):
     #: A refactor finding raised only by the parameter count: "suggest" (an explanation
     #: and a sketch, never applied) or "skip" (no request). Signatures are never changed.
     parameter_refactors: str = "suggest"
+    #: Resource limits of every sandboxed run (0: that limit is off); docs/draft.md.
+    #: Largest file generated code may write, bytes (RLIMIT_FSIZE).
+    max_file_size: int = 256 * 1024 * 1024
+    #: Memory per process, bytes (RLIMIT_DATA on Linux).
+    max_memory: int = 4 * 1024 * 1024 * 1024
+    #: Processes and threads a run may add to its user's (RLIMIT_NPROC; not for root).
+    max_processes: int = 1024
+    #: Size of each tmpfs in the sandbox (/tmp with HOME, /dev/shm), bytes (bwrap --size).
+    tmp_size: int = 512 * 1024 * 1024
 
 
 class GitHubSettings(NamedTuple):

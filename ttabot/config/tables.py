@@ -6,6 +6,7 @@ twice, a wrong type or an out-of-range value is a one-line error naming the key.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -175,6 +176,42 @@ def in_range(key: str, value: Any, where: str) -> Any:
     return value
 
 
+#: Resource limits in ``[draft]``: the smallest value each may take besides 0 (off).
+#: Below these, the interpreter or pytest itself cannot start: every run would fail.
+_LIMIT_AT_LEAST: Mapping[str, int] = {
+    "max_file_size": 64 * 1024,
+    "max_memory": 64 * 1024 * 1024,
+    "max_processes": 16,
+    "tmp_size": 1024 * 1024,
+}
+_BYTE_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
+
+
+def parse_limit(key: str, value: Any, where: str) -> int:
+    """A resource limit: 0 (off), or an integer (bytes for sizes) of at least its minimum.
+
+    Sizes may carry a binary unit: ``"256M"``, ``"256 MiB"``, ``"4G"`` (K, M, G, T).
+    """
+    number: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and key != "max_processes":
+        digits = value.strip().rstrip("Bb").rstrip("i")
+        unit = digits[-1:].lower() if digits[-1:].isalpha() else ""
+        digits = digits[: len(digits) - len(unit)].strip()
+        if digits.isdigit() and unit in _BYTE_UNITS and digits.isascii():
+            number = int(digits) * _BYTE_UNITS[unit]
+    if number is None:
+        sized = "" if key == "max_processes" else ' (bytes, or a size such as "256M")'
+        raise TtabotError(f"{where}: expected an integer{sized}, not {value!r}")
+    low = _LIMIT_AT_LEAST[key]
+    if number != 0 and number < low:
+        raise TtabotError(f"{where}: must be 0 (no limit) or at least {low}, not {value!r}")
+    if number >= 1 << 62:
+        raise TtabotError(f"{where}: {value!r} is too large (use 0 for no limit)")
+    return number
+
+
 #: Query parameters a state URL may carry: which database, the credentials, TLS (rediss).
 _STATE_URL_QUERY = ("db", "username", "password", "protocol")
 _STATE_URL_TLS_QUERY = ("ssl_cert_reqs", "ssl_ca_certs", "ssl_check_hostname")
@@ -279,6 +316,9 @@ _SECTIONS: Mapping[str, type[Any]] = {
     "github": GitHubSettings,
     "state": StateSettings,
 }
+
+
+_DRAFT_SPECIAL = {key: functools.partial(parse_limit, key) for key in _LIMIT_AT_LEAST}
 
 
 #: ``api_key_env`` may never name these: GITHUB_TOKEN and the runner's own secrets.
@@ -400,7 +440,8 @@ def settings_from_table(table: Mapping[str, Any], source: str) -> Settings:
         elif key == "chains":
             chains.update(_chains(value))
         elif key in _SECTIONS:
-            sections[key] = _section(_SECTIONS[key], value, key, {})
+            special = _DRAFT_SPECIAL if key == "draft" else {}
+            sections[key] = _section(_SECTIONS[key], value, key, special)
         elif key == "per_path":
             per_path = _per_path(value)
         else:

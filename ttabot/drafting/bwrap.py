@@ -4,7 +4,10 @@ Inside: new pid, ipc, uts and network namespaces (no network at all), no
 capability (even when ttabot runs as root), a fresh ``/proc`` that shows only
 the sandbox's processes with its ``/proc/sys`` read-only, the system folders and the
 interpreter's installation read-only, tmpfs ``/tmp`` and HOME, and the project
-copy as the only writable bind. ``--die-with-parent`` and ``--new-session``
+copy as the only writable bind. The tmpfs folders are capped in size where bwrap
+has ``--size`` (:func:`supports_size`), and bwrap's own ``/dev`` tmpfs is read-only:
+a tmpfs is memory, and an uncapped one holds as much as the code writes there.
+``--die-with-parent`` and ``--new-session``
 tie the sandbox to ttabot and keep it off the terminal; killing bwrap's
 process group kills the sandbox's pid 1, and the kernel then kills every
 process in the namespace.
@@ -65,6 +68,24 @@ def refusal(bwrap: str) -> str | None:
     return None
 
 
+@functools.cache
+def supports_size(bwrap: str) -> bool:
+    """Whether ``bwrap`` caps a tmpfs with ``--size`` (0.8.0 has it; older releases may not).
+
+    Read from ``bwrap --help`` once per process.
+    """
+    try:
+        done = subprocess.run([bwrap, "--help"], capture_output=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return any(line.split()[:1] == [b"--size"] for line in done.stdout.splitlines())
+
+
+def _tmpfs(folder: str, size: int) -> list[str]:
+    """``--tmpfs folder``, capped at ``size`` bytes (0: uncapped)."""
+    return [*(["--size", str(size)] if size else []), "--tmpfs", folder]
+
+
 def _under(path: Path, folders: Sequence[str]) -> bool:
     return any(path == Path(f) or Path(f) in path.parents for f in folders)
 
@@ -99,12 +120,12 @@ def interpreter_roots(python: str, home: str | None) -> list[Path]:
 
 def _holds_checkout(folder: Path) -> bool:
     """Whether ``folder`` or one of its sub-folders is a git checkout (has a ``.git``)."""
-    if (folder / ".git").exists():
-        return True
     try:
+        if (folder / ".git").exists():
+            return True
         return any((child / ".git").exists() for child in folder.iterdir() if child.is_dir())
     except OSError:
-        return True  # unreadable: not known to be safe
+        return True  # unreadable (``exists`` raises on EACCES): not known to be safe
 
 
 def _copied_from(exe: Path, bindir: Path) -> bool:
@@ -130,8 +151,14 @@ def command(
     copy: Path,
     python: str,
     home: str | None,
+    tmp_size: int = 0,
 ) -> list[str]:
-    """``bwrap ... -- argv``: run ``argv`` in ``copy`` with only the copy writable."""
+    """``bwrap ... -- argv``: run ``argv`` in ``copy`` with only the copy writable.
+
+    ``tmp_size`` caps each tmpfs (``/tmp`` with HOME, ``/dev/shm``) in bytes; 0, or
+    a bwrap without ``--size``, leaves them uncapped (see :func:`supports_size`).
+    """
+    size = tmp_size if tmp_size and supports_size(bwrap) else 0
     out = [bwrap, *_NAMESPACES]
     for folder in SYSTEM_DIRS:
         if os.path.islink(folder):
@@ -142,8 +169,10 @@ def command(
     # root, even with no capability, may write most of the host's kernel settings there:
     # kernel.core_pattern names a program the kernel runs as root on the host.
     out += ["--proc", "/proc", "--ro-bind", "/proc/sys", "/proc/sys"]
-    out += ["--dev", "/dev", "--tmpfs", "/dev/shm"]
-    out += ["--tmpfs", TMP, "--dir", HOME]
+    # bwrap's /dev is a tmpfs of its own, writable and uncapped: once /dev/shm is mounted
+    # in it, it is made read-only (its device nodes, /dev/null included, stay writable).
+    out += ["--dev", "/dev", *_tmpfs("/dev/shm", size), "--remount-ro", "/dev"]
+    out += [*_tmpfs(TMP, size), "--dir", HOME]
     for root in interpreter_roots(python, home):
         out += ["--ro-bind", str(root), str(root)]
     out += ["--bind", str(copy), str(copy), "--chdir", str(copy), "--", *argv]

@@ -242,7 +242,7 @@ def implement_messages(
 def validate(job: ImplementJob, files: Mapping[str, str]) -> tuple[ValidationStage, ...]:
     """Parse every Python file, then run the project's tests on a copy with ``files`` applied."""
     from ttabot.drafting.readback import UnsafeFile
-    from ttabot.drafting.sandbox import NoSandbox, choose_python, project_copy
+    from ttabot.drafting.sandbox import NoSandbox, choose_python, limits_of, project_copy
 
     for path, text in files.items():
         if path.endswith(".py"):
@@ -255,6 +255,7 @@ def validate(job: ImplementJob, files: Mapping[str, str]) -> tuple[ValidationSta
     stages = [ValidationStage("parses", True)]
     draft = job.settings.draft
     python = choose_python(job.root, draft.python, job.environ)
+    limits, tmp_size = limits_of(draft)
     try:
         with project_copy(
             job.root,
@@ -263,6 +264,8 @@ def validate(job: ImplementJob, files: Mapping[str, str]) -> tuple[ValidationSta
             timeout=draft.test_timeout * 5,
             python=python,
             isolation=draft.sandbox,
+            limits=limits,
+            tmp_size=tmp_size,
         ) as sandbox:
             result, left = sandbox.pytest([])
     except NoSandbox as exc:

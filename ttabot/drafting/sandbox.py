@@ -8,13 +8,16 @@ and ``/tmp``. Where it does not, local drafting falls back to the bare copy
 with a one-line warning, and ``isolation="bwrap"`` (the Action) refuses to run
 any generated code (:class:`NoSandbox`). Either way the environment is built
 from an allowlist (no token or key of the parent reaches the code), every run
-has a timeout that kills its whole process group, and files the code leaves
+has a timeout that kills its whole process group and runs under resource limits
+(:class:`~ttabot.children.Limits`: file size, memory and processes, no core dumps;
+with bubblewrap the tmpfs folders are capped too), and files the code leaves
 behind are reported, so a test that writes outside its temporary folder can be
 rejected.
 """
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import sqlite3
@@ -28,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ttabot import children
+from ttabot.config.settings import DraftSettings
 from ttabot.drafting import bwrap
 from ttabot.drafting.copying import SKIP_DIRS, copy_project, listing
 from ttabot.drafting.readback import UnsafeFile, copy_out, read_bytes
@@ -71,6 +75,40 @@ FALLBACK_RISK = (
     "generated tests run without bubblewrap ({why}): they run as you, "
     "and can read your files and environment, reach the network and outlive the run"
 )
+
+
+#: The limits of a run when none are given: ``[draft]``'s defaults.
+DEFAULT_LIMITS = children.Limits(
+    file_size=DraftSettings().max_file_size,
+    memory=DraftSettings().max_memory,
+    processes=DraftSettings().max_processes,
+)
+DEFAULT_TMP_SIZE = DraftSettings().tmp_size
+
+
+def limits_of(draft: DraftSettings) -> tuple[children.Limits, int]:
+    """The run limits and the tmpfs size (bytes) ``draft`` settings ask for."""
+    limits = children.Limits(draft.max_file_size, draft.max_memory, draft.max_processes)
+    return limits, draft.tmp_size
+
+
+#: What a failure says when a sandbox limit may have stopped it, and that limit. The
+#: errno comes early in pytest's summary line, which cuts the rest at the line width.
+#: ``MemoryError`` and ``ENOSPC`` have other causes too (a full host disk): a hint only.
+_LIMIT_SIGNS = (
+    (("File too large", f"[Errno {errno.EFBIG}]"), "a file is at most draft.max-file-size"),
+    (("MemoryError",), "a process has at most draft.max-memory"),
+    (
+        ("No space left on device", f"[Errno {errno.ENOSPC}]"),
+        "/tmp and HOME hold at most draft.tmp-size",
+    ),
+)
+
+
+def limit_hint(failure: str) -> str:
+    """`` (sandbox limit: ...)`` naming the setting ``failure`` may have hit, or ""."""
+    found = [limit for signs, limit in _LIMIT_SIGNS if any(sign in failure for sign in signs)]
+    return f" (sandbox limit: {'; '.join(found)})" if found else ""
 
 
 class NoSandbox(TtabotError):
@@ -190,9 +228,18 @@ def leftovers(before: Mapping[str, Stat], after: Mapping[str, Stat]) -> list[str
     )
 
 
-def run(argv: Sequence[str], cwd: Path, env: Mapping[str, str], timeout: float) -> RunResult:
-    """Run ``argv`` in its own session; on timeout kill the group, not just the child."""
-    done = children.run_bounded(argv, cwd, env, timeout)
+def run(
+    argv: Sequence[str],
+    cwd: Path,
+    env: Mapping[str, str],
+    timeout: float,
+    limits: children.Limits | None = None,
+) -> RunResult:
+    """Run ``argv`` in its own session; on timeout kill the group, not just the child.
+
+    ``limits``: the resource limits of the child and all it starts (None: none).
+    """
+    done = children.run_bounded(argv, cwd, env, timeout, limits)
     return RunResult(done.returncode, done.output, timed_out=done.timed_out)
 
 
@@ -249,12 +296,17 @@ class Sandbox:
         timeout: float,
         python: str,
         bwrap_path: str | None = None,
+        limits: children.Limits = DEFAULT_LIMITS,
+        tmp_size: int = DEFAULT_TMP_SIZE,
     ) -> None:
         self.path = path
         self.timeout = timeout
         self.interpreter = python
         #: The bwrap executable that contains every run, or None (the bare copy).
         self.bwrap = bwrap_path
+        #: The resource limits every run has, and the size cap of the sandbox's tmpfs.
+        self.limits = limits
+        self.tmp_size = tmp_size
         self._home = environ.get("HOME")
         self._modules: dict[str, bool] = {}
         self._measured = False  # whether the last pytest run ran under coverage
@@ -317,8 +369,10 @@ class Sandbox:
     def run(self, argv: Sequence[str]) -> RunResult:
         """Run ``argv`` in the copy: under bubblewrap when there is one, with the timeout."""
         if self.bwrap is not None:
-            argv = bwrap.command(self.bwrap, argv, self.path, self.interpreter, self._home)
-        return run(argv, self.path, self.env, self.timeout)
+            argv = bwrap.command(
+                self.bwrap, argv, self.path, self.interpreter, self._home, self.tmp_size
+            )
+        return run(argv, self.path, self.env, self.timeout, self.limits)
 
     def python(self, args: Sequence[str]) -> tuple[RunResult, list[str]]:
         """Run ``python ARGS`` in the copy; return the result and the files it left behind."""
@@ -456,6 +510,8 @@ def project_copy(
     timeout: float = 60.0,
     python: str | None = None,
     isolation: str = "auto",
+    limits: children.Limits = DEFAULT_LIMITS,
+    tmp_size: int = DEFAULT_TMP_SIZE,
 ) -> Iterator[Sandbox]:
     """A :class:`Sandbox` holding a copy of ``root`` with ``overlay`` files written over it.
 
@@ -464,6 +520,8 @@ def project_copy(
     ``python`` defaults to :func:`choose_python` with no configured interpreter.
     ``isolation`` is ``"auto"`` (bubblewrap where it works, else a warning and the
     bare copy) or ``"bwrap"`` (bubblewrap or :class:`NoSandbox`: the Action).
+    ``limits`` bound every run in the copy; ``tmp_size`` caps bubblewrap's tmpfs
+    folders (see :func:`limits_of`).
     The copy is removed on exit, and on an interrupt (:mod:`ttabot.children`).
     """
     if isolation not in ISOLATIONS:
@@ -475,6 +533,9 @@ def project_copy(
         if isolation == "bwrap":
             raise NoSandbox(f"not drafted: no sandbox ({why})")
         _warn_once(FALLBACK_RISK.format(why=why))
+    found = bwrap.find_bwrap(env) if why is None else None
+    if found is not None and tmp_size and not bwrap.supports_size(found):
+        _warn_once(f"{found} has no --size: the sandbox's /tmp and HOME are not capped in size")
     scratch = children.make_scratch("ttabot-")
     try:
         path = (scratch / "project").resolve()
@@ -487,9 +548,7 @@ def project_copy(
                 f"not copied into the sandbox: symbolic links pointing outside the project: "
                 f"{shown}{f' and {more} more' if more > 0 else ''}"
             )
-        sandbox = Sandbox(
-            path, env, timeout, interpreter, bwrap.find_bwrap(env) if why is None else None
-        )
+        sandbox = Sandbox(path, env, timeout, interpreter, found, limits, tmp_size)
         for rel, text in overlay.items():
             sandbox.write(rel, text)
         yield sandbox

@@ -23,6 +23,7 @@ from ttabot.drafting.sandbox import (
     Sandbox,
     Stat,
     UnsafeFile,
+    limit_hint,
     settle,
     snapshot,
 )
@@ -100,7 +101,7 @@ def _failure(results: Sequence[tuple[str, str]] | None) -> str | None:
     if bad:
         verdict, message = bad[0]
         word = _NOT_PASSED.get(verdict, verdict.lower())
-        return f"{word}: {message}" if message else word
+        return f"{word}: {message}{limit_hint(message)}" if message else word
     return None
 
 

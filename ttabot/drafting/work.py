@@ -28,7 +28,13 @@ from ttabot.drafting.docstrings import insert_docstrings
 from ttabot.drafting.plan import Project, Task
 from ttabot.drafting.precheck import missing_modules
 from ttabot.drafting.refine import Refined, Verdict, refine
-from ttabot.drafting.sandbox import Sandbox, choose_python, project_copy, sandbox_refusal
+from ttabot.drafting.sandbox import (
+    Sandbox,
+    choose_python,
+    limits_of,
+    project_copy,
+    sandbox_refusal,
+)
 from ttabot.drafting.tests import import_name
 from ttabot.records import Attempt, Draft, Finding, ValidationStage
 
@@ -73,6 +79,7 @@ class Workspace:
         """The project copy shared by ``module``'s tasks, made on first use."""
         async with self._making:
             if module not in self._copies:
+                limits, tmp_size = limits_of(self.settings.draft)
                 manager = project_copy(
                     self.root,
                     self.overlay,
@@ -80,6 +87,8 @@ class Workspace:
                     timeout=self.settings.draft.test_timeout,
                     python=self.python,
                     isolation=self.settings.draft.sandbox,
+                    limits=limits,
+                    tmp_size=tmp_size,
                 )
                 sandbox = await asyncio.to_thread(self._stack.enter_context, manager)
                 self._copies[module] = _Copy(sandbox)
