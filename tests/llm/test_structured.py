@@ -105,3 +105,33 @@ def test_json_instruction_joins_an_existing_system_message() -> None:
     assert len(out) == 2
     fresh = with_json_instruction([{"role": "user", "content": "hi"}], {"type": "object"})
     assert fresh[0]["role"] == "system" and '{"type":"object"}' in fresh[0]["content"]
+
+
+def test_a_hostile_unclosed_answer_costs_a_bounded_number_of_parse_attempts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A model answer of brackets that never close and many commas: every opening
+    # bracket was "repaired" in turn, and each repair built one copy of the text per
+    # comma up front, then parsed each. A 100 KB answer took gigabytes and minutes
+    # (quadratic memory, cubic time); an 8 MB body, which the client accepts, never ended.
+    import ttabot.llm.structured as structured
+
+    parses: list[int] = []
+    real = structured._loads
+
+    def counting(text: str) -> Any:
+        parses.append(len(text))
+        return real(text)
+
+    monkeypatch.setattr(structured, "_loads", counting)
+    with pytest.raises(JSONExtractionError):
+        extract_json("[" * 40 + "x," * 2000)
+    assert len(parses) <= 400
+    assert sum(parses) <= 400 * 4100  # never a copy of the text per comma
+
+
+def test_a_truncated_answer_after_prose_braces_is_still_repaired() -> None:
+    text = 'Use {x} and {y}; here: {"a": [1, 2], "b": {"c": 3}, "d": "cut'
+    assert extract_json(text) == {"a": [1, 2], "b": {"c": 3}, "d": "cut"}
+    # Brackets that cannot start JSON are not counted against the answer.
+    assert extract_json("see {x} " * 200 + '{"a": 1}') == {"a": 1}

@@ -11,11 +11,21 @@ from __future__ import annotations
 
 import json
 import re
+from collections import deque
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 _THINK = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
 _FENCE = re.compile(r"```[a-zA-Z0-9_-]*[ \t]*\n(.*?)(?:```|\Z)", re.DOTALL)
+
+#: A truncated answer is repaired from at most this many opening brackets, each by
+#: cutting it back to at most this many of its last commas: a hostile answer of
+#: brackets that never close and commas must not cost a copy of itself per comma.
+MAX_REPAIRS = 8
+MAX_CUTS = 32
+#: Opening brackets in prose that start no JSON value, tried before giving up: each
+#: failed attempt costs a scan back to the text's start (json's error position).
+MAX_FALSE_STARTS = 64
 
 
 #: JSON nested deeper than this is refused before it is parsed: the parser recurses
@@ -25,6 +35,8 @@ MAX_JSON_DEPTH = 200
 
 # A JSON string (skipped whole, so brackets inside it do not count) or one bracket.
 _DEPTH_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+# Where a JSON object or array can start: "{x}" or "[see below]" in prose cannot.
+_OPENING = re.compile(r'\{\s*["}]|\[\s*[-"\[{\]0-9tfn]')
 
 
 class JSONExtractionError(ValueError):
@@ -92,8 +104,9 @@ def _loads(text: str) -> Any:
 
 def _repair(text: str) -> Any:
     """Close a truncated object/array: drop the unfinished tail, add the closers."""
-    stack: list[str] = []
-    cuts: list[tuple[int, str]] = []  # (index of a ',' at depth>0, closers at that point)
+    closers = ""  # what closes every bracket open so far, innermost first
+    # (index of a ',' at depth>0, closers at that point): only the last few are tried.
+    cuts: deque[tuple[int, str]] = deque(maxlen=MAX_CUTS)
     in_string = escaped = False
     for index, char in enumerate(text):
         if in_string:
@@ -107,29 +120,31 @@ def _repair(text: str) -> Any:
         if char == '"':
             in_string = True
         elif char in "{[":
-            stack.append("}" if char == "{" else "]")
+            closers = ("}" if char == "{" else "]") + closers
         elif char in "}]":
-            if not stack:
+            if not closers:
                 return None
-            stack.pop()
-            if not stack:
+            closers = closers[1:]
+            if not closers:
                 return _loads(text[: index + 1])
-        elif char == "," and stack:
-            cuts.append((index, "".join(reversed(stack))))
-    closers = "".join(reversed(stack))
+        elif char == "," and closers:
+            cuts.append((index, closers))
     tail = text + ('"' if in_string else "")
-    for candidate in [tail.rstrip().rstrip(",") + closers] + [
-        text[:cut] + close for cut, close in reversed(cuts)
-    ]:
-        value = _loads(candidate)
+    value = _loads(tail.rstrip().rstrip(",") + closers)
+    for cut, close in reversed(cuts):  # one candidate built at a time
         if value:  # an empty {} or [] recovered from debris is not an answer
             return value
-    return None
+        value = _loads(text[:cut] + close)
+    return value or None
 
 
 def _next_start(text: str, index: int) -> int:
-    positions = [p for p in (text.find("{", index), text.find("[", index)) if p >= 0]
-    return min(positions) if positions else -1
+    # One search for either bracket: two str.find calls would each scan to the end
+    # for a bracket the text lacks, once per start (quadratic in "{x}{x}{x}...").
+    # Brackets that cannot start JSON are skipped here, so they never count as
+    # false starts.
+    found = _OPENING.search(text, index)
+    return found.start() if found else -1
 
 
 def extract_json(text: str) -> Any:
@@ -153,12 +168,17 @@ def extract_json(text: str) -> Any:
     found: list[Any] = []
     decoder = json.JSONDecoder()
     index = 0
+    repairs = 0
     while (start := _next_start(text, index)) >= 0:
         try:
             value, index = decoder.raw_decode(text, start)
         except ValueError:
             # Not a complete value here: maybe the answer was cut off mid-JSON.
-            value, index = _repair(text[start:]), start + 1
+            repairs += 1
+            if repairs > MAX_FALSE_STARTS:
+                break
+            value = _repair(text[start:]) if repairs <= MAX_REPAIRS else None
+            index = start + 1
             if isinstance(value, dict | list):
                 found.append(value)
                 break
