@@ -81,3 +81,27 @@ def test_invalid_output_echoing_the_key_is_redacted(fake: FakeOpenAI, tmp_path: 
     text = asyncio.run(main())
     assert "is not one of" in text and "***" in text
     assert FAKE_KEY not in text
+
+
+def test_a_key_cut_in_half_by_the_message_cap_is_not_half_shown(
+    fake: FakeOpenAI, tmp_path: Path
+) -> None:
+    # The provider's error message is capped (300 characters); a key the provider
+    # echoes across the cap was cut in two, and the exact-match redaction then let
+    # its first part through to the user, the metrics and the job summary.
+    for cut in (4, 12, len(FAKE_KEY) - 1):
+        padding = "x" * (300 - cut)
+        fake.responder = lambda model, body, padding=padding: f.Reply(
+            401, {"error": {"message": f"{padding}{FAKE_KEY} was sent"}}, {}
+        )
+        settings = make_settings(fake.base_url, tmp_path, chain=("a",), shared_state=False)
+
+        async def main(settings: Any = settings) -> str:
+            async with RotatingClient(settings, environ={"FAKE_API_KEY": FAKE_KEY}) as client:
+                result = await client.complete(KIND, PROMPT)
+                assert not result.ok
+                return f"{result.error}\n{client.metrics.render()}"
+
+        text = asyncio.run(main())
+        assert padding in text  # the message is shown, up to the cap
+        assert FAKE_KEY[:cut] not in text, cut

@@ -569,7 +569,7 @@ class RotatingClient:
 
     def _redact(self, text: str) -> str:
         for secret in self._secrets:
-            text = text.replace(secret, "***")
+            text = _without_cut_secret(text.replace(secret, "***"), secret)
         return text
 
     def _answer(self, run: Request, target: Target, content: str, data: Any) -> Completion:
@@ -594,6 +594,22 @@ class RotatingClient:
             error=None if ok else self._redact(error or ""),
             now=self._clock(),
         )
+
+
+#: The shortest start of a key masked where a message ends: shorter ones say nothing.
+_CUT_SECRET_MIN = 4
+
+
+def _without_cut_secret(text: str, secret: str) -> str:
+    """``text`` with a start of ``secret`` at its very end masked.
+
+    A provider's error message is capped (:mod:`ttabot.llm.errors`); a key it echoes
+    across the cap ends the message cut in two, which an exact match misses.
+    """
+    for length in range(len(secret) - 1, _CUT_SECRET_MIN - 1, -1):
+        if text.endswith(secret[:length]):
+            return text[: len(text) - length] + "***"
+    return text
 
 
 def _name(kind: Any) -> str:
