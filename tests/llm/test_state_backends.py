@@ -324,3 +324,39 @@ def test_a_state_file_that_is_no_regular_file_is_not_read(tmp_path: Path, kind: 
     state = FileState(tmp_path, warn=warnings.append)
     assert state.cooldowns() == {}
     assert len(warnings) == 1
+
+
+@pytest.mark.parametrize("planted", [HUGE, "inf", "1e300", "nan", "YEAR"])
+def test_a_planted_far_cooldown_in_redis_does_not_block_publishing(
+    redis_url: str, tmp_path: Path, planted: str
+) -> None:
+    # The Lua merge compared against whatever the hash held: one entry a year (or
+    # "inf") ahead, which every reader rightly ignores, made every later cooldown
+    # for that model lose the "later deadline wins" test, so no process ever learned
+    # it again (and the entry was never cleaned up).
+    import redis
+
+    from ttabot.llm.state_redis import connect_redis
+
+    now = time.time()
+    planted = planted.replace("YEAR", repr(now + 365 * 24 * HOUR))
+    redis.Redis.from_url(redis_url).hset("ttabot:cooldowns", "m", planted)
+    state = connect_redis(redis_url, FileState(tmp_path), warn=pytest.fail)
+    assert state.publish_cooldown("m", now + 60)
+    assert state.cooldowns() == {"m": pytest.approx(now + 60)}
+
+
+def test_requests_logged_in_the_future_in_redis_do_not_block_the_limiter(
+    redis_url: str, tmp_path: Path
+) -> None:
+    # Requests are logged on Redis's own clock, so none can be ahead of it; entries
+    # planted hours ahead were counted in every window and the limiter refused every
+    # request until they left it (the file backend already drops them).
+    import redis
+
+    from ttabot.llm.state_redis import connect_redis
+
+    far = time.time() + 10 * HOUR
+    redis.Redis.from_url(redis_url).zadd("ttabot:window:b", {"x": far, "y": far + 1})
+    state = connect_redis(redis_url, FileState(tmp_path), warn=pytest.fail)
+    assert state.acquire("b", 2, 60.0) == 0.0

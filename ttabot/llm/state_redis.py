@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ttabot.llm.state import (
+    MAX_AHEAD,
     OUTCOMES,
     DailyQuota,
     Outcomes,
@@ -41,15 +42,21 @@ _LEARNING = _PREFIX + "learning"
 #: Seconds a read of the cooldowns is reused: pick() looks at them before every request.
 _REFRESH = 0.25
 
-# KEYS[1] hash; ARGV key, until, now. The later deadline wins; ended entries go.
+# KEYS[1] hash; ARGV key, until, now, longest cooldown (s). The later deadline wins;
+# ended entries go, and so do entries no reader believes (not a number, nan, or past
+# the longest cooldown): one planted a year ahead would otherwise win every merge.
 _PUBLISH_COOLDOWN = """
-local current = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0') or 0
 local now = tonumber(ARGV[3])
+local latest = now + tonumber(ARGV[4])
+local function believed(v)
+  return v ~= nil and v == v and v > now and v <= latest
+end
+local current = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
+if not believed(current) then current = 0 end
 if tonumber(ARGV[2]) > current then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
 local all = redis.call('HGETALL', KEYS[1])
 for i = 1, #all, 2 do
-  local v = tonumber(all[i + 1])
-  if v == nil or v <= now then redis.call('HDEL', KEYS[1], all[i]) end
+  if not believed(tonumber(all[i + 1])) then redis.call('HDEL', KEYS[1], all[i]) end
 end
 return 1
 """
@@ -61,6 +68,8 @@ local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local limit = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+-- Logged on this clock, no request can be ahead of it: entries that are were planted.
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '(' .. tostring(now + 1), '+inf')
 local count = redis.call('ZCARD', KEYS[1])
 if count < limit then
   redis.call('ZADD', KEYS[1], now, ARGV[3])
@@ -174,7 +183,8 @@ class RedisState:
         """Merge one cooldown (the later deadline wins), atomically."""
 
         def publish() -> bool:
-            self._publish(keys=[_COOLDOWNS], args=[key, repr(until), repr(self._clock())])
+            args = [key, repr(until), repr(self._clock()), repr(MAX_AHEAD)]
+            self._publish(keys=[_COOLDOWNS], args=args)
             self._cache = (-1.0, {})
             return True
 
