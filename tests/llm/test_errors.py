@@ -66,3 +66,16 @@ def test_error_message_is_kept_short() -> None:
     body = json.dumps({"error": {"message": "x" * 5000}}).encode()
     outcome = classify(500, {}, body, NOW)
     assert isinstance(outcome, Failure) and len(outcome.message) < 400
+
+
+@pytest.mark.parametrize("count", [-5, 10**100, 2**63, True])
+def test_token_counts_a_provider_reports_are_believed_only_in_range(count: Any) -> None:
+    # They are summed into the metrics and the job summary: a negative count or
+    # a hundred-digit one must not reach them.
+    body = json.dumps(
+        {
+            "choices": [{"message": {"content": "Done."}}],
+            "usage": {"prompt_tokens": count, "completion_tokens": count},
+        }
+    ).encode()
+    assert classify(200, {}, body, NOW) == Answer("Done.", 0, 0)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ttabot.llm.cooldown import announced_until
-from ttabot.llm.state import DailyQuota
+from ttabot.llm.state import DailyQuota, valid_count
 from ttabot.llm.structured import (
     MAX_JSON_DEPTH,
     JSONTooDeepError,
@@ -206,4 +206,5 @@ def _answer(payload: Mapping[str, Any]) -> Answer | Failure:
 
 
 def _count(value: Any) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+    """A token count as reported, if it is one (a whole number from 0 to 10**9), else 0."""
+    return valid_count(value) or 0
