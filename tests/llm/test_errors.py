@@ -79,3 +79,13 @@ def test_token_counts_a_provider_reports_are_believed_only_in_range(count: Any) 
         }
     ).encode()
     assert classify(200, {}, body, NOW) == Answer("Done.", 0, 0)
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_a_redirect_is_the_endpoints_fault_not_the_requests(status: int) -> None:
+    # ttabot never follows a redirect (it would carry the key to wherever it
+    # points); the request itself is fine, so the next model should be asked.
+    outcome = classify(status, {"location": "http://elsewhere.invalid/"}, b"", NOW)
+    assert isinstance(outcome, Failure)
+    assert outcome.scope is Scope.MODEL
+    assert "redirect" in outcome.message

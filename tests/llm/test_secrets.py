@@ -105,3 +105,31 @@ def test_a_key_cut_in_half_by_the_message_cap_is_not_half_shown(
         text = asyncio.run(main())
         assert padding in text  # the message is shown, up to the cap
         assert FAKE_KEY[:cut] not in text, cut
+
+
+def test_a_redirect_is_not_followed_and_the_next_model_answers(
+    fake: FakeOpenAI, tmp_path: Path
+) -> None:
+    # A 307 keeps the method, body and (were httpx to follow it) the Authorization
+    # header: the provider's redirect must never reach the address it names. The
+    # request itself is fine, so the chain goes on instead of failing.
+    from tests.support.fake_openai import fake_openai
+
+    with fake_openai() as elsewhere:
+        target = f"{elsewhere.base_url}/chat/completions"
+
+        def respond(model: str, body: Any) -> f.Reply:
+            if model == "a":
+                return f.Reply(307, b"", {"Location": target})
+            return f.ok("Done.")
+
+        fake.responder = respond
+        settings = make_settings(fake.base_url, tmp_path, chain=("a", "b"), shared_state=False)
+
+        async def main() -> Any:
+            async with RotatingClient(settings, environ={"FAKE_API_KEY": FAKE_KEY}) as client:
+                return await client.complete(KIND, PROMPT)
+
+        result = asyncio.run(main())
+        assert elsewhere.calls == []
+    assert result.ok and result.model == "fake:b"

@@ -4,7 +4,8 @@ Pure functions over status, headers and body, so the whole failure taxonomy is
 tested as tables. The client decides what to do from a failure's ``scope``:
 
 * ``TRANSIENT`` - cool the model (until the announced time, else a backoff) and rotate;
-* ``MODEL`` - the model is gone for this run (401, 402, 403, 404 ``free_variant_ended``);
+* ``MODEL`` - the model is gone for this run (401, 402, 403, 404 ``free_variant_ended``,
+  a redirect: ttabot never follows one);
 * ``SKIP`` - this request cannot use this model (prompt longer than its context), rotate;
 * ``REQUEST`` - the request itself is wrong (400): fail it, another model will not help.
 """
@@ -49,6 +50,7 @@ class FailureKind(str, enum.Enum):
     FREE_VARIANT_ENDED = "free_variant_ended"
     CONTEXT_LENGTH = "context_length"
     BAD_REQUEST = "bad_request"
+    REDIRECTED = "redirected"  # 3xx: never followed, it would carry the key elsewhere
 
 
 class Scope(str, enum.Enum):
@@ -166,6 +168,11 @@ def classify_payload(
             if status == 408:
                 kind = FailureKind.TIMEOUT
             return Failure(kind, Scope.TRANSIENT, message, status, announced_until(headers, now))
+        if 300 <= status < 400:
+            # The endpoint moved (http -> https, a proxy's login page): the request is
+            # fine, this URL is not. Following would send the key to the Location.
+            detail = f"HTTP {status}: redirect not followed (check the provider's base-url)"
+            return Failure(FailureKind.REDIRECTED, Scope.MODEL, detail, status)
         if status == 404 and _ended(payload):
             return Failure(FailureKind.FREE_VARIANT_ENDED, Scope.MODEL, message, status)
         if status in _PERMANENT:
