@@ -360,3 +360,28 @@ def test_requests_logged_in_the_future_in_redis_do_not_block_the_limiter(
     redis.Redis.from_url(redis_url).zadd("ttabot:window:b", {"x": far, "y": far + 1})
     state = connect_redis(redis_url, FileState(tmp_path), warn=pytest.fail)
     assert state.acquire("b", 2, 60.0) == 0.0
+
+
+def test_a_redis_hash_flooded_with_entries_is_not_read_whole(
+    redis_url: str, tmp_path: Path
+) -> None:
+    # The file backend ignores a state file over 4 MiB; Redis hashes had no bound, so
+    # a process sharing the database could plant a million fields and every request
+    # (which reads the cooldowns and the learning table) fetched and parsed them all.
+    # A flooded cooldown table is dropped by the next write, which then works again.
+    import redis
+
+    from ttabot.llm.state_redis import MAX_ENTRIES, connect_redis
+
+    raw = redis.Redis.from_url(redis_url)
+    now = time.time()
+    flood = {f"f{i}": now + 60 for i in range(MAX_ENTRIES + 1)}
+    raw.hset("ttabot:cooldowns", mapping=flood)
+    raw.hset("ttabot:learning", mapping={f"k\tm{i}\taccepted": 1 for i in range(MAX_ENTRIES + 1)})
+    warnings: list[str] = []
+    state = connect_redis(redis_url, FileState(tmp_path), warn=warnings.append)
+    assert state.cooldowns() == {}
+    assert state.outcomes() == {}
+    assert state.publish_cooldown("m", now + 30)
+    assert state.cooldowns() == {"m": pytest.approx(now + 30)}
+    assert len(warnings) == 2 and all("entries" in w for w in warnings)
