@@ -495,9 +495,11 @@ class RotatingClient:
             self._dead[target.ref] = self._redact(failure.message)
         elif failure.scope is Scope.SKIP:
             run.excluded[target.ref] = self._redact(failure.message)
-        elif failure.retry_at is not None:
+        elif failure.retry_at is not None and failure.retry_at > self._clock():
             self._schedule.announce(target, failure.retry_at)
         else:
+            # Nothing announced, or a time already past ("Retry-After: 0", a skewed
+            # clock): back off, else the failed model stays first free and is asked again.
             self._schedule.back_off(target, sent, failure.kind)
         return False
 
