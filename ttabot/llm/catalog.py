@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ttabot.errors import TtabotError
+from ttabot.llm.state import valid_count
 
 if TYPE_CHECKING:
     import httpx
@@ -60,8 +61,9 @@ def parse_catalog(payload: Any) -> tuple[CatalogModel, ...]:
             and _zero(pricing.get("prompt"))
             and _zero(pricing.get("completion"))
         )
-        context = entry.get("context_length")
-        out.append(CatalogModel(ident, context if isinstance(context, int) else None, free))
+        # Printed too: a whole number of tokens from 1 to 10**9, else unknown.
+        context = valid_count(entry.get("context_length")) or None
+        out.append(CatalogModel(ident, context, free))
     return tuple(out)
 
 
