@@ -133,3 +133,38 @@ def test_a_redirect_is_not_followed_and_the_next_model_answers(
         result = asyncio.run(main())
         assert elsewhere.calls == []
     assert result.ok and result.model == "fake:b"
+
+
+def test_credentials_in_a_base_url_stay_out_of_the_shared_state(
+    fake: FakeOpenAI, tmp_path: Path
+) -> None:
+    # Cooldowns, daily quotas and the limiter's windows are keyed by the model's URL,
+    # written to the cache folder (readable by other users) and to a Redis that other
+    # runners share: a password in the URL's user part (a proxy's) went along.
+    from ttabot.config import Provider
+
+    host = fake.base_url.removeprefix("http://")
+    url = f"http://user:pw-SECRET-1@{host}"
+    provider = Provider(name="fake", base_url=url, rpm=600)
+    settings = make_settings(fake.base_url, tmp_path, chain=("a:free",))
+    settings = settings._replace(providers={"fake": provider})
+    reset = str(int((fake_now() + 3 * 3600) * 1000))
+    quota = {"X-RateLimit-Limit": "50", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset}
+    fake.responder = lambda model, body: f.Reply(429, {"error": {"message": "x"}}, quota)
+
+    async def main() -> None:
+        async with RotatingClient(settings, environ={}) as client:
+            assert not (await client.complete(KIND, PROMPT, deadline=1.0)).ok
+
+    asyncio.run(main())
+    written = {p.name: p.read_text() for p in tmp_path.iterdir() if p.suffix == ".json"}
+    assert {"cooldowns.json", "quota.json", "limits.json"} <= set(written)
+    for name, text in written.items():
+        assert "SECRET" not in text
+        assert name == "learning.json" or host in text  # still keyed by where the model is
+
+
+def fake_now() -> float:
+    import time
+
+    return time.time()

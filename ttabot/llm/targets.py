@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from ttabot.llm.pacing import pace_bucket
 
@@ -29,9 +29,16 @@ class Target:
     stream: bool = True
 
     @property
+    def shared_url(self) -> str:
+        """The URL as shared state names it: no user part (a proxy's password), query or
+        fragment. State goes to the cache folder and to a Redis other runners read."""
+        parts = urlsplit(self.url)
+        return urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, "", ""))
+
+    @property
     def state_key(self) -> str:
         """Key of this model's cooldown, shared between processes using the same endpoint."""
-        return f"{self.url} {self.model}"
+        return f"{self.shared_url} {self.model}"
 
     @property
     def endpoint(self) -> str:
