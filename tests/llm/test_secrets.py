@@ -168,3 +168,40 @@ def fake_now() -> float:
     import time
 
     return time.time()
+
+
+def test_an_answer_echoing_the_key_does_not_carry_it_into_drafts(
+    fake: FakeOpenAI, tmp_path: Path
+) -> None:
+    # A provider (a debugging proxy, an echo server) that repeats the request's headers
+    # in its answer: the answer becomes a draft, a suggestion, a PR comment or a commit.
+    # A key's own provider has it already; the project's readers must not.
+    fake.responder = lambda model, body: f.ok(json.dumps({"kind": f"Bearer {FAKE_KEY}"}))
+    schema = {"type": "object", "properties": {"kind": {"type": "string"}}}
+    settings = make_settings(fake.base_url, tmp_path, chain=("a",), shared_state=False)
+
+    async def main() -> tuple[Any, Any]:
+        async with RotatingClient(settings, environ={"FAKE_API_KEY": FAKE_KEY}) as client:
+            plain = await client.complete(KIND, PROMPT)
+            structured = await client.complete(KIND, PROMPT, schema=schema)
+            return plain, structured
+
+    plain, structured = asyncio.run(main())
+    assert plain.ok and structured.ok
+    assert FAKE_KEY not in plain.content and "Bearer ***" in plain.content
+    assert structured.data == {"kind": "Bearer ***"}
+
+
+def test_a_key_too_short_to_be_one_does_not_mangle_answers(
+    fake: FakeOpenAI, tmp_path: Path
+) -> None:
+    # Local servers are often given a placeholder key ("none", "EMPTY"): masking
+    # every "none" in a docstring would corrupt the draft and protect nothing.
+    fake.responder = lambda model, body: f.ok("Returns none of the items.")
+    settings = make_settings(fake.base_url, tmp_path, chain=("a",), shared_state=False)
+
+    async def main() -> Any:
+        async with RotatingClient(settings, environ={"FAKE_API_KEY": "none"}) as client:
+            return await client.complete(KIND, PROMPT)
+
+    assert asyncio.run(main()).content == "Returns none of the items."

@@ -22,6 +22,7 @@ waiting.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -459,6 +460,7 @@ class RotatingClient:
             self.quotas.observe(target, outcome.quota)
         self._reachability.note(target, outcome, sent)
         if isinstance(outcome, Answer):
+            outcome = dataclasses.replace(outcome, content=self._redact_answer(outcome.content))
             run.answers += 1
             run.prompt_tokens += outcome.prompt_tokens
             run.completion_tokens += outcome.completion_tokens
@@ -569,6 +571,18 @@ class RotatingClient:
             on_first_token=on_first_token,
         )
 
+    def _redact_answer(self, content: str) -> str:
+        """``content`` with every key of :data:`_ANSWER_SECRET_MIN` characters or more masked.
+
+        An answer becomes a draft, a suggestion or a commit: a provider echoing the
+        request's headers must not carry the key there. A shorter "key" is a local
+        server's placeholder (``none``), and masking it would only mangle the text.
+        """
+        for secret in self._secrets:
+            if len(secret) >= _ANSWER_SECRET_MIN:
+                content = content.replace(secret, "***")
+        return content
+
     def _redact(self, text: str) -> str:
         for secret in self._secrets:
             text = _without_cut_secret(text.replace(secret, "***"), secret)
@@ -597,6 +611,9 @@ class RotatingClient:
             now=self._clock(),
         )
 
+
+#: The shortest key masked in an answer (placeholders such as ``none`` are shorter).
+_ANSWER_SECRET_MIN = 8
 
 #: The shortest start of a key masked where a message ends: shorter ones say nothing.
 _CUT_SECRET_MIN = 4
