@@ -135,3 +135,38 @@ def test_a_truncated_answer_after_prose_braces_is_still_repaired() -> None:
     assert extract_json(text) == {"a": [1, 2], "b": {"c": 3}, "d": "cut"}
     # Brackets that cannot start JSON are not counted against the answer.
     assert extract_json("see {x} " * 200 + '{"a": 1}') == {"a": 1}
+
+
+def test_reasoning_tags_that_never_close_are_stripped_in_one_pass() -> None:
+    # The lazy "<think>.*?</think>" searched to the end of the text from every opening
+    # tag: quadratic, in the event loop, on every answer (a 280 KB answer of opening
+    # tags took 50 s; this 2 MB one, which the body cap allows, about 45 minutes,
+    # far past the suite's 120 s timeout). Now one scan over the tags.
+    hostile = "<think>" * 300_000
+    assert strip_reasoning(hostile) == ""
+    assert strip_reasoning("answer " + hostile) == "answer " + hostile
+    assert strip_reasoning("a</think>" + hostile) == hostile
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<think>a<think>b</think>c</think>d",
+        "x</think>y<THINK>z</ThInK>w",
+        "  <Think>open",
+        "</thi<think>x</think>nk>tail",
+        "<think></think><think>",
+        "no tags at all",
+        "İ<think>x</think>y",  # lowercasing changes this text's length
+    ],
+)
+def test_strip_reasoning_keeps_its_meaning(text: str) -> None:
+    import re
+
+    def reference(text: str) -> str:  # the former implementation (regex, then the cut)
+        text = re.sub(r"<think>.*?</think>", "", text, flags=re.DOTALL | re.IGNORECASE)
+        if "</think>" in text.lower():
+            return text[text.lower().rindex("</think>") + len("</think>") :]
+        return "" if text.lower().lstrip().startswith("<think>") else text
+
+    assert strip_reasoning(text) == reference(text)

@@ -15,7 +15,9 @@ from collections import deque
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-_THINK = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
+# A reasoning tag, opening or closing: blocks are found by one scan over these (a lazy
+# "<think>.*?</think>" searches to the end from every opening tag: quadratic).
+_THINK_TAG = re.compile(r"<(/?)think>", re.IGNORECASE)
 _FENCE = re.compile(r"```[a-zA-Z0-9_-]*[ \t]*\n(.*?)(?:```|\Z)", re.DOTALL)
 
 #: A truncated answer is repaired from at most this many opening brackets, each by
@@ -86,12 +88,25 @@ class SchemaError(ValueError):
 
 def strip_reasoning(text: str) -> str:
     """Remove ``<think>…</think>`` blocks, and a reasoning prelude that only closes."""
-    text = _THINK.sub("", text)
-    lowered = text.lower()
-    if "</think>" in lowered:
-        text = text[lowered.rindex("</think>") + len("</think>") :]
-    elif lowered.lstrip().startswith("<think>"):
-        text = ""  # cut off while still thinking: there is no answer
+    kept: list[str] = []
+    done = 0  # text before this index is settled
+    opened: int | None = None  # where the block being read opened
+    for tag in _THINK_TAG.finditer(text):
+        if not tag.group(1):
+            opened = tag.start() if opened is None else opened
+        elif opened is not None:  # a block ends at the first closing tag after its opening
+            kept.append(text[done:opened])
+            done, opened = tag.end(), None
+    kept.append(text[done:])
+    text = "".join(kept)
+    closing = None
+    for tag in _THINK_TAG.finditer(text):
+        if tag.group(1):
+            closing = tag
+    if closing is not None:
+        return text[closing.end() :]
+    if text.lstrip()[:7].lower() == "<think>":
+        return ""  # cut off while still thinking: there is no answer
     return text
 
 
