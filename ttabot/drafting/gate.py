@@ -53,8 +53,10 @@ _CHAT_VOICE = re.compile(
 # Markdown a chat answer starts with: a heading or a bold label ("## Docstring", "**Docstring:**").
 _MARKDOWN_START = re.compile(r"^(#{1,6}\s|\*\*[^*]+(:\*\*|\*\*:)$)")
 # A reasoning block's tags: <think>, </thinking>, <reasoning>, </reason>. (A placeholder
-# such as "<reason_phrase>" or "<reason>" in an HTTP status line is docstring text.)
-_REASONING = re.compile(r"<(/?(think|thinking|reasoning)|/reason)\b[^>]*>", re.IGNORECASE)
+# such as "<reason_phrase>" or "<reason>" in an HTTP status line is docstring text.) A tag's
+# attributes stop at the next "<": "[^>]*" alone searched to the end of the text from every
+# "<think" no ">" followed (quadratic on a hostile answer).
+_REASONING = re.compile(r"<(/?(think|thinking|reasoning)|/reason)\b[^<>]*>", re.IGNORECASE)
 # A tag that opens the answer and is closed later: <thinking>…</thinking>, <docstring>…</docstring>.
 # (A placeholder such as "<body>", a repr such as "<enum 'Color'>" or an HTML example further
 # down is docstring text.)
