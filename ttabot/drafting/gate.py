@@ -28,7 +28,9 @@ CLEANED_DEFINITION = "definition"
 CLEANED_FENCE = "fence"
 CLEANED_QUOTES = "quotes"
 
-_WHOLE_FENCE = re.compile(r"```[ \t]*[\w+-]*[ \t]*\n(.*?)\n?[ \t]*```", re.DOTALL)
+# Used with fullmatch, its inside stripped. Each run of spaces can be read one way only:
+# "(.*?)" before "[ \t]*", or two "[ \t]*" around an empty language, were quadratic.
+_WHOLE_FENCE = re.compile(r"```[ \t]*(?:[\w+-]+[ \t]*)?\n(.*)```", re.DOTALL)
 _OFFER = (
     r"here is|here's|here are|here you go|below is|of course|got it|no problem|"
     r"thank you|let me|let's|i'm|i've|i'll|i'd|as requested"
