@@ -143,3 +143,14 @@ def test_events_split_at_every_byte_assemble_as_one() -> None:
     assert brought.count("token") == 1
     assert events.finished
     assert events.payload()["choices"][0]["message"]["content"] == text
+
+
+def test_a_stream_whose_lines_end_in_a_bare_carriage_return_is_read(tmp_path: Path) -> None:
+    # SSE lets a line end in CR, LF or CRLF. Split on LF only, a CR-only stream was one
+    # endless line: no first token (the hedge and the first-token timeout saw a silent
+    # model) and, at the end, "not JSON": every answer of such a server was lost.
+    stream = [chunk.replace(b"\n", b"\r") for chunk in [*CONTENT, FINISH]]
+    result, _ = _ask(tmp_path, {"a": stream})
+    assert result.ok and result.content == "Adds two numbers."
+    events = StreamAssembler()
+    assert events.feed(stream[1]) == "token"
