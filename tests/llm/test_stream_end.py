@@ -154,3 +154,15 @@ def test_a_stream_whose_lines_end_in_a_bare_carriage_return_is_read(tmp_path: Pa
     assert result.ok and result.content == "Adds two numbers."
     events = StreamAssembler()
     assert events.feed(stream[1]) == "token"
+
+
+def test_a_character_split_between_chunks_arrives_whole() -> None:
+    # Held, pinned: chunks end anywhere, inside a UTF-8 sequence too; lines are decoded
+    # only once whole, so nothing is replaced or rejected as invalid UTF-8.
+    text = "é ✓ 🙂 中文"
+    stream = _event({"choices": [{"delta": {"content": text}}]}) + FINISH
+    events = StreamAssembler()
+    for i in range(len(stream)):
+        events.feed(stream[i : i + 1])
+    assert events.finished
+    assert events.payload()["choices"][0]["message"]["content"] == text
