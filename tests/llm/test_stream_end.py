@@ -160,7 +160,9 @@ def test_a_character_split_between_chunks_arrives_whole() -> None:
     # Held, pinned: chunks end anywhere, inside a UTF-8 sequence too; lines are decoded
     # only once whole, so nothing is replaced or rejected as invalid UTF-8.
     text = "é ✓ 🙂 中文"
-    stream = _event({"choices": [{"delta": {"content": text}}]}) + FINISH
+    chunk = json.dumps({"choices": [{"delta": {"content": text}}]}, ensure_ascii=False)
+    stream = f"data: {chunk}\n\n".encode() + FINISH
+    assert "é".encode() in stream  # raw UTF-8, not \u escapes
     events = StreamAssembler()
     for i in range(len(stream)):
         events.feed(stream[i : i + 1])
