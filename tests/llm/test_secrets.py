@@ -205,3 +205,23 @@ def test_a_key_too_short_to_be_one_does_not_mangle_answers(
             return await client.complete(KIND, PROMPT)
 
     assert asyncio.run(main()).content == "Returns none of the items."
+
+
+def test_a_key_in_an_invalid_value_cut_by_the_quote_cap_is_not_half_shown(
+    fake: FakeOpenAI, tmp_path: Path
+) -> None:
+    # Schema errors quote at most 80 characters of the model's value; a key the answer
+    # echoes across that cut must not be left half there (answers are masked first).
+    value = "x" * 70 + FAKE_KEY
+    fake.responder = lambda model, body: f.ok(json.dumps({"kind": value}))
+    schema = {"type": "object", "properties": {"kind": {"enum": ["a", "b"]}}}
+    settings = make_settings(fake.base_url, tmp_path, chain=("a",), shared_state=False)
+
+    async def main() -> str:
+        async with RotatingClient(settings, environ={"FAKE_API_KEY": FAKE_KEY}) as client:
+            result = await client.complete(KIND, PROMPT, schema=schema)
+            assert not result.ok
+            return str(result.error)
+
+    error = asyncio.run(main())
+    assert "is not one of" in error and FAKE_KEY[:6] not in error

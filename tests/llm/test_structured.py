@@ -170,3 +170,19 @@ def test_strip_reasoning_keeps_its_meaning(text: str) -> None:
         return "" if text.lower().lstrip().startswith("<think>") else text
 
     assert strip_reasoning(text) == reference(text)
+
+
+def test_a_schema_error_quotes_a_huge_value_or_key_only_in_part() -> None:
+    # The message becomes the request's error (shown on one line, in reports and PR
+    # comments) and the feedback sent back to the model: a megabyte-long value or key
+    # in the answer was quoted whole.
+    schema = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {"kind": {"enum": ["function", "class"]}},
+    }
+    for value in ({"kind": "x" * 1_000_000}, {"k" * 1_000_000: 1}):
+        with pytest.raises(SchemaError) as caught:
+            validate(value, schema)
+        assert len(str(caught.value)) < 300
+        assert "xxxx" in str(caught.value) or "kkkk" in str(caught.value)

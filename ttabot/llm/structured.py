@@ -224,6 +224,18 @@ def _type_ok(value: Any, name: str) -> bool:
     return expected is None or isinstance(value, expected)
 
 
+#: Characters of a model's value quoted in a schema error (the error is shown on one line).
+MAX_QUOTED = 80
+
+
+def _quoted(value: Any) -> str:
+    """``repr(value)``, cut to :data:`MAX_QUOTED` characters (a value may be megabytes)."""
+    if isinstance(value, str) and len(value) > MAX_QUOTED:
+        value = value[:MAX_QUOTED]  # cut first: repr of the whole would copy it all
+    text = repr(value)
+    return text if len(text) <= MAX_QUOTED else text[:MAX_QUOTED] + "…"
+
+
 def _check(value: Any, schema: Mapping[str, Any], path: str) -> None:
     types = schema.get("type")
     if types is not None:
@@ -231,7 +243,7 @@ def _check(value: Any, schema: Mapping[str, Any], path: str) -> None:
         if not any(_type_ok(value, name) for name in names):
             raise SchemaError(f"{path}: expected {' or '.join(names)}, got {type(value).__name__}")
     if "enum" in schema and value not in schema["enum"]:
-        raise SchemaError(f"{path}: {value!r} is not one of {list(schema['enum'])!r}")
+        raise SchemaError(f"{path}: {_quoted(value)} is not one of {list(schema['enum'])!r}")
     if isinstance(value, str) and len(value) < schema.get("minLength", 0):
         raise SchemaError(f"{path}: shorter than {schema['minLength']} characters")
     if isinstance(value, dict):
@@ -243,7 +255,7 @@ def _check(value: Any, schema: Mapping[str, Any], path: str) -> None:
             if key in properties:
                 _check(item, properties[key], f"{path}.{key}")
             elif schema.get("additionalProperties") is False:
-                raise SchemaError(f"{path}: unexpected key {key!r}")
+                raise SchemaError(f"{path}: unexpected key {_quoted(key)}")
     if isinstance(value, list):
         if len(value) < schema.get("minItems", 0):
             raise SchemaError(f"{path}: fewer than {schema['minItems']} items")
