@@ -385,3 +385,21 @@ def test_a_redis_hash_flooded_with_entries_is_not_read_whole(
     assert state.publish_cooldown("m", now + 30)
     assert state.cooldowns() == {"m": pytest.approx(now + 30)}
     assert len(warnings) == 2 and all("entries" in w for w in warnings)
+
+
+def test_a_cooldown_written_within_the_same_mtime_tick_is_seen(tmp_path: Path) -> None:
+    # The file's cooldowns were re-read only when its mtime changed; file systems
+    # stamp in ticks (ext4: a few ms, some one or two seconds), so a cooldown another
+    # process wrote in the tick of this one's last read stayed unseen, and a request
+    # went out inside the window it announced.
+    import os
+
+    now = time.time()
+    reader, writer = FileState(tmp_path), FileState(tmp_path)
+    assert writer.publish_cooldown("first", now + 60)
+    assert list(reader.cooldowns()) == ["first"]
+    path = tmp_path / STATE_FILE
+    before = path.stat()
+    assert writer.publish_cooldown("second", now + 60)
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # the same tick
+    assert set(reader.cooldowns()) == {"first", "second"}
