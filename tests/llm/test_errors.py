@@ -89,3 +89,17 @@ def test_a_redirect_is_the_endpoints_fault_not_the_requests(status: int) -> None
     assert isinstance(outcome, Failure)
     assert outcome.scope is Scope.MODEL
     assert "redirect" in outcome.message
+
+
+def test_content_sent_as_a_list_of_parts_is_read_as_its_text_parts() -> None:
+    # Some OpenAI-compatible servers (reasoning models especially) send content as
+    # a list of typed parts; read as "not a string", every answer was empty content.
+    parts = [
+        {"type": "thinking", "thinking": [{"type": "text", "text": "hmm"}]},
+        {"type": "text", "text": "Done"},
+        {"type": "text", "text": "."},
+        {"type": "image_url", "image_url": {"url": "x"}},
+        "stray",
+    ]
+    body = json.dumps({"choices": [{"message": {"content": parts}}]}).encode()
+    assert classify(200, {}, body, NOW) == Answer("Done.")

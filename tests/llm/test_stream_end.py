@@ -168,3 +168,11 @@ def test_a_character_split_between_chunks_arrives_whole() -> None:
         events.feed(stream[i : i + 1])
     assert events.finished
     assert events.payload()["choices"][0]["message"]["content"] == text
+
+
+def test_streamed_content_sent_as_parts_is_a_token() -> None:
+    events = StreamAssembler()
+    part = {"choices": [{"delta": {"content": [{"type": "text", "text": "Hi"}]}}]}
+    assert events.feed(_event(part)) == "token"
+    events.feed(FINISH)
+    assert events.payload()["choices"][0]["message"]["content"] == "Hi"

@@ -18,6 +18,7 @@ import re
 import zlib
 from typing import Any
 
+from ttabot.llm.errors import content_text
 from ttabot.llm.structured import loads_bounded
 
 _LINE_END = re.compile(rb"\r\n|\r|\n")
@@ -162,8 +163,8 @@ class StreamAssembler:
         if not isinstance(delta, dict):
             return False
         token = False
-        content = delta.get("content")
-        if isinstance(content, str) and content:
+        content = content_text(delta.get("content"))
+        if content:
             self._content.append(content)
             token = True
         for key in ("reasoning", "reasoning_content"):

@@ -197,10 +197,10 @@ def _answer(payload: Mapping[str, Any]) -> Answer | Failure:
         message = payload["choices"][0]["message"]
     except (KeyError, IndexError, TypeError):
         return Failure(FailureKind.MALFORMED, Scope.TRANSIENT, "response has no choices", 200)
-    raw = message.get("content") if isinstance(message, dict) else None
+    raw = content_text(message.get("content")) if isinstance(message, dict) else None
     # Reasoning models put their thoughts in a `reasoning` field or <think> blocks;
     # neither is the answer.
-    content = strip_reasoning(raw).strip() if isinstance(raw, str) else ""
+    content = strip_reasoning(raw).strip() if raw is not None else ""
     if not content:
         return Failure(FailureKind.EMPTY, Scope.TRANSIENT, "empty content", 200)
     usage = payload.get("usage")
@@ -209,6 +209,22 @@ def _answer(payload: Mapping[str, Any]) -> Answer | Failure:
         content,
         prompt_tokens=_count(usage.get("prompt_tokens")),
         completion_tokens=_count(usage.get("completion_tokens")),
+    )
+
+
+def content_text(content: Any) -> str | None:
+    """A message's content as text: a string, or the text parts of a list of typed parts
+    (``[{"type": "text", "text": …}]``, which some servers send); None if neither."""
+    if isinstance(content, str):
+        return content
+    if not isinstance(content, list):
+        return None
+    return "".join(
+        part["text"]
+        for part in content
+        if isinstance(part, dict)
+        and part.get("type") == "text"
+        and isinstance(part.get("text"), str)
     )
 
 
