@@ -225,3 +225,19 @@ def test_a_key_in_an_invalid_value_cut_by_the_quote_cap_is_not_half_shown(
 
     error = asyncio.run(main())
     assert "is not one of" in error and FAKE_KEY[:6] not in error
+
+
+def test_models_free_names_the_provider_without_its_password(
+    fake: FakeOpenAI, tmp_path: Path
+) -> None:
+    from tests.support.fake_openai import free_model
+    from ttabot.commands.models import free_lines
+    from ttabot.config import Provider
+
+    fake.catalog = [free_model("m:free")]
+    host = fake.base_url.removeprefix("http://")
+    provider = Provider(name="fake", base_url=f"http://user:pw-SECRET@{host}")
+    settings = make_settings(fake.base_url, tmp_path)._replace(providers={"fake": provider})
+    lines = free_lines(settings, "fake", {})
+    assert lines[0] == f"1 free models at http://{host}:"
+    assert "SECRET" not in "\n".join(lines)

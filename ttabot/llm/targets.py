@@ -30,10 +30,9 @@ class Target:
 
     @property
     def shared_url(self) -> str:
-        """The URL as shared state names it: no user part (a proxy's password), query or
-        fragment. State goes to the cache folder and to a Redis other runners read."""
-        parts = urlsplit(self.url)
-        return urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, "", ""))
+        """The URL as shared state names it (:func:`without_userinfo`). State goes to the
+        cache folder and to a Redis other runners read."""
+        return without_userinfo(self.url)
 
     @property
     def state_key(self) -> str:
@@ -44,6 +43,13 @@ class Target:
     def endpoint(self) -> str:
         """``host:port`` this model is reached at (no scheme, path or credentials)."""
         return endpoint_of(self.url)
+
+
+def without_userinfo(url: str) -> str:
+    """``url`` without its user part (a proxy's password), query or fragment: what may be
+    shown in an error or written to shared state."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, "", ""))
 
 
 def endpoint_of(url: str) -> str:
