@@ -122,3 +122,21 @@ def test_a_header_sent_twice_announces_the_later_of_its_values() -> None:
     ]
     for pairs, expected in cases:
         assert announced_until(httpx.Headers(pairs), NOW) == pytest.approx(expected), pairs
+
+
+def test_an_http_date_in_minus_0000_is_utc_whatever_the_local_zone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # "-0000" is UTC (RFC 5322: the sender's zone unknown); parsed to a naive datetime,
+    # it was read in the runner's local zone: nine hours off in Tokyo.
+    import time
+
+    date = email.utils.formatdate(NOW + 90).replace("+0000", "-0000")
+    assert date.endswith("-0000")
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    try:
+        assert announced_until({"Retry-After": date}, NOW) == pytest.approx(NOW + 90)
+    finally:
+        monkeypatch.undo()
+        time.tzset()

@@ -46,10 +46,14 @@ def _retry_after(value: str, now: float) -> float | None:
     seconds = _number(value)
     if seconds is not None:
         return now + seconds
+    import datetime
     import email.utils  # only an HTTP-date Retry-After needs it (~10 ms to import)
 
     try:
-        return email.utils.parsedate_to_datetime(value).timestamp()
+        when = email.utils.parsedate_to_datetime(value)
+        if when.tzinfo is None:  # "-0000": UTC, the sender's zone unknown (not ours)
+            when = when.replace(tzinfo=datetime.timezone.utc)
+        return when.timestamp()
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
 
