@@ -70,3 +70,25 @@ def test_parse_docstrings_fails_with_a_reason(content: str) -> None:
 
 def test_clean_docstring_keeps_relative_indentation() -> None:
     assert clean_docstring("Sum.\n\n      Args:\n          a: A.") == "Sum.\n\nArgs:\n    a: A."
+
+
+def test_an_answer_of_endless_false_object_starts_costs_bounded_work(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # loose_json tried a decode at every "{" of an answer; each failed decode scans back
+    # to the text's start for its error position: quadratic (400 KB took 12 s, an 8 MB
+    # answer, within the client's body cap, over an hour, in the event loop).
+    attempts: list[int] = []
+
+    class Counting(json.JSONDecoder):
+        def raw_decode(self, s: str, idx: int = 0) -> tuple[object, int]:
+            attempts.append(idx)
+            return super().raw_decode(s, idx)
+
+    monkeypatch.setattr(json, "JSONDecoder", Counting)
+    for hostile in ('{"x' * 5_000, "{x" * 5_000):
+        attempts.clear()
+        with pytest.raises(AnswerError):
+            parse_code(None, hostile)
+        assert len(attempts) <= 200
+    assert parse_code(None, "{x} " * 500 + json.dumps({"code": CODE})) == CODE

@@ -216,3 +216,24 @@ def test_a_docstring_in_another_style_than_asked_is_rejected(style: str, raw: st
 )
 def test_a_docstring_in_the_style_asked_passes(style: str, raw: str) -> None:
     assert gate_docstring(raw, definition(), 60, style) == (raw, "", "")
+
+
+def test_reasoning_tags_that_never_close_cost_one_pass() -> None:
+    # "<think\b[^>]*>" searched to the end of the text from every "<think" when no ">"
+    # followed: quadratic on a model's answer (140 KB took a second; this 2 MB one,
+    # within the client's body cap, minutes, past the suite's timeout).
+    hostile = "\n".join(["<think about it"] * 130_000)
+    result = gate_docstring(hostile, definition(), max_lines=60)
+    assert result.text is None and "more than" in result.reason
+    assert gate_docstring("<think hard>\n" + DOC, definition(), max_lines=60).text is None
+
+
+@pytest.mark.parametrize("opening", ["```\n", "```"])
+def test_a_fence_around_a_run_of_spaces_costs_one_pass(opening: str) -> None:
+    # The whole-fence pattern could split a run of spaces many ways ("(.*?)" then
+    # "[ \t]*", or two "[ \t]*" around an empty language): quadratic, minutes for a
+    # 1 MB answer. One split only now; the fence is still recognised.
+    hostile = opening + " " * 1_000_000 + "x"
+    assert gate_docstring(hostile, definition(), max_lines=60).text is None
+    cleaned = gate_docstring("```text \n" + DOC + "\n  ```", definition(), max_lines=60)
+    assert (cleaned.text, cleaned.cleaned) == (DOC, "fence")

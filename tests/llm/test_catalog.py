@@ -98,3 +98,26 @@ def test_a_model_id_that_is_not_printable_text_is_left_out() -> None:
         ]
     }
     assert [m.id for m in parse_catalog(payload)] == ["ok/model:free"]
+
+
+@pytest.mark.parametrize("context", [10**400, -5, 0, True, 1.5])
+def test_a_context_length_that_is_no_sane_count_is_unknown(context: Any) -> None:
+    # ``models --free`` prints it: a 400-digit or negative length from a hostile
+    # listing was printed as it came.
+    free = {"prompt": "0", "completion": "0"}
+    payload = {"data": [{"id": "m:free", "pricing": free, "context_length": context}]}
+    assert parse_catalog(payload) == (CatalogModel("m:free", None, True),)
+
+
+@pytest.mark.parametrize("status", [503, 200])
+def test_a_listing_error_names_the_url_without_its_password(status: int) -> None:
+    # The error is printed (and lands in CI logs): a base-url with a proxy's password
+    # in its user part was printed whole.
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, content=b"not json")
+
+    provider = Provider("p", "http://user:pw-SECRET@proxy.test/v1")
+    with pytest.raises(TtabotError) as caught:
+        asyncio.run(fetch_catalog(provider, {}, transport=httpx.MockTransport(handler)))
+    assert "proxy.test/v1/models" in str(caught.value)
+    assert "SECRET" not in str(caught.value)

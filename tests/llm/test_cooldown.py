@@ -104,3 +104,39 @@ def test_table_caps_what_it_is_told_and_ignores_nan() -> None:
     assert table.until("n") == 0.0
     table.back_off("k", 1e300)
     assert table.until("k") == CAP
+
+
+def test_a_header_sent_twice_announces_the_later_of_its_values() -> None:
+    # httpx joins repeated headers with ", " (a proxy adding its own Retry-After):
+    # "20, 30" parsed as neither a number nor a date, so the 429 counted as
+    # unannounced and the model was asked again after a one-second backoff, inside
+    # the window the provider had announced.
+    import httpx
+
+    date = email.utils.formatdate(NOW + 90, usegmt=True)
+    cases = [
+        ([("Retry-After", "20"), ("Retry-After", "30")], NOW + 30),
+        ([("Retry-After", date), ("Retry-After", "30")], NOW + 90),
+        ([("retry-after-ms", "500"), ("retry-after-ms", "9000")], NOW + 9),
+        ([("X-RateLimit-Reset", "3"), ("X-RateLimit-Reset", "7")], NOW + 7),
+    ]
+    for pairs, expected in cases:
+        assert announced_until(httpx.Headers(pairs), NOW) == pytest.approx(expected), pairs
+
+
+def test_an_http_date_in_minus_0000_is_utc_whatever_the_local_zone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # "-0000" is UTC (RFC 5322: the sender's zone unknown); parsed to a naive datetime,
+    # it was read in the runner's local zone: nine hours off in Tokyo.
+    import time
+
+    date = email.utils.formatdate(NOW + 90).replace("+0000", "-0000")
+    assert date.endswith("-0000")
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    try:
+        assert announced_until({"Retry-After": date}, NOW) == pytest.approx(NOW + 90)
+    finally:
+        monkeypatch.undo()
+        time.tzset()

@@ -66,3 +66,40 @@ def test_error_message_is_kept_short() -> None:
     body = json.dumps({"error": {"message": "x" * 5000}}).encode()
     outcome = classify(500, {}, body, NOW)
     assert isinstance(outcome, Failure) and len(outcome.message) < 400
+
+
+@pytest.mark.parametrize("count", [-5, 10**100, 2**63, True])
+def test_token_counts_a_provider_reports_are_believed_only_in_range(count: Any) -> None:
+    # They are summed into the metrics and the job summary: a negative count or
+    # a hundred-digit one must not reach them.
+    body = json.dumps(
+        {
+            "choices": [{"message": {"content": "Done."}}],
+            "usage": {"prompt_tokens": count, "completion_tokens": count},
+        }
+    ).encode()
+    assert classify(200, {}, body, NOW) == Answer("Done.", 0, 0)
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_a_redirect_is_the_endpoints_fault_not_the_requests(status: int) -> None:
+    # ttabot never follows a redirect (it would carry the key to wherever it
+    # points); the request itself is fine, so the next model should be asked.
+    outcome = classify(status, {"location": "http://elsewhere.invalid/"}, b"", NOW)
+    assert isinstance(outcome, Failure)
+    assert outcome.scope is Scope.MODEL
+    assert "redirect" in outcome.message
+
+
+def test_content_sent_as_a_list_of_parts_is_read_as_its_text_parts() -> None:
+    # Some OpenAI-compatible servers (reasoning models especially) send content as
+    # a list of typed parts; read as "not a string", every answer was empty content.
+    parts = [
+        {"type": "thinking", "thinking": [{"type": "text", "text": "hmm"}]},
+        {"type": "text", "text": "Done"},
+        {"type": "text", "text": "."},
+        {"type": "image_url", "image_url": {"url": "x"}},
+        "stray",
+    ]
+    body = json.dumps({"choices": [{"message": {"content": parts}}]}).encode()
+    assert classify(200, {}, body, NOW) == Answer("Done.")

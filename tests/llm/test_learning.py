@@ -244,3 +244,17 @@ def test_models_stats_prints_the_table(
         out.write("learn = false\n")
     assert main(["models", "--stats", "--config", str(config)]) == 0
     assert "learning is off" in capsys.readouterr().out
+
+
+def test_a_model_with_the_worst_record_believed_is_still_asked_when_the_rest_fail(
+    fake: FakeOpenAI, tmp_path: Path, environ: dict[str, str]
+) -> None:
+    # Held, pinned: a provider whose answers keep failing validation (or a record
+    # another process wrote) only orders the chain, it never removes a model: with a
+    # billion rejections and every other model gone, the model is still asked.
+    (tmp_path / LEARNING_FILE).write_text(
+        json.dumps({"outcomes": {KIND.value: {"fake:a": [0, 10**9, 0]}}})
+    )
+    fake.script("b", Reply(401, {"error": {"message": "bad key"}}))
+    fake.script("c", Reply(401, {"error": {"message": "bad key"}}))
+    assert asyncio.run(ask(make_settings(fake.base_url, tmp_path), environ)) == ["fake:a"]

@@ -324,3 +324,82 @@ def test_a_state_file_that_is_no_regular_file_is_not_read(tmp_path: Path, kind: 
     state = FileState(tmp_path, warn=warnings.append)
     assert state.cooldowns() == {}
     assert len(warnings) == 1
+
+
+@pytest.mark.parametrize("planted", [HUGE, "inf", "1e300", "nan", "YEAR"])
+def test_a_planted_far_cooldown_in_redis_does_not_block_publishing(
+    redis_url: str, tmp_path: Path, planted: str
+) -> None:
+    # The Lua merge compared against whatever the hash held: one entry a year (or
+    # "inf") ahead, which every reader rightly ignores, made every later cooldown
+    # for that model lose the "later deadline wins" test, so no process ever learned
+    # it again (and the entry was never cleaned up).
+    import redis
+
+    from ttabot.llm.state_redis import connect_redis
+
+    now = time.time()
+    planted = planted.replace("YEAR", repr(now + 365 * 24 * HOUR))
+    redis.Redis.from_url(redis_url).hset("ttabot:cooldowns", "m", planted)
+    state = connect_redis(redis_url, FileState(tmp_path), warn=pytest.fail)
+    assert state.publish_cooldown("m", now + 60)
+    assert state.cooldowns() == {"m": pytest.approx(now + 60)}
+
+
+def test_requests_logged_in_the_future_in_redis_do_not_block_the_limiter(
+    redis_url: str, tmp_path: Path
+) -> None:
+    # Requests are logged on Redis's own clock, so none can be ahead of it; entries
+    # planted hours ahead were counted in every window and the limiter refused every
+    # request until they left it (the file backend already drops them).
+    import redis
+
+    from ttabot.llm.state_redis import connect_redis
+
+    far = time.time() + 10 * HOUR
+    redis.Redis.from_url(redis_url).zadd("ttabot:window:b", {"x": far, "y": far + 1})
+    state = connect_redis(redis_url, FileState(tmp_path), warn=pytest.fail)
+    assert state.acquire("b", 2, 60.0) == 0.0
+
+
+def test_a_redis_hash_flooded_with_entries_is_not_read_whole(
+    redis_url: str, tmp_path: Path
+) -> None:
+    # The file backend ignores a state file over 4 MiB; Redis hashes had no bound, so
+    # a process sharing the database could plant a million fields and every request
+    # (which reads the cooldowns and the learning table) fetched and parsed them all.
+    # A flooded cooldown table is dropped by the next write, which then works again.
+    import redis
+
+    from ttabot.llm.state_redis import MAX_ENTRIES, connect_redis
+
+    raw = redis.Redis.from_url(redis_url)
+    now = time.time()
+    flood = {f"f{i}": now + 60 for i in range(MAX_ENTRIES + 1)}
+    raw.hset("ttabot:cooldowns", mapping=flood)
+    raw.hset("ttabot:learning", mapping={f"k\tm{i}\taccepted": 1 for i in range(MAX_ENTRIES + 1)})
+    warnings: list[str] = []
+    state = connect_redis(redis_url, FileState(tmp_path), warn=warnings.append)
+    assert state.cooldowns() == {}
+    assert state.outcomes() == {}
+    assert state.publish_cooldown("m", now + 30)
+    assert state.cooldowns() == {"m": pytest.approx(now + 30)}
+    assert len(warnings) == 2 and all("entries" in w for w in warnings)
+
+
+def test_a_cooldown_written_within_the_same_mtime_tick_is_seen(tmp_path: Path) -> None:
+    # The file's cooldowns were re-read only when its mtime changed; file systems
+    # stamp in ticks (ext4: a few ms, some one or two seconds), so a cooldown another
+    # process wrote in the tick of this one's last read stayed unseen, and a request
+    # went out inside the window it announced.
+    import os
+
+    now = time.time()
+    reader, writer = FileState(tmp_path), FileState(tmp_path)
+    assert writer.publish_cooldown("first", now + 60)
+    assert list(reader.cooldowns()) == ["first"]
+    path = tmp_path / STATE_FILE
+    before = path.stat()
+    assert writer.publish_cooldown("second", now + 60)
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # the same tick
+    assert set(reader.cooldowns()) == {"first", "second"}

@@ -480,3 +480,56 @@ def test_hostile_streams_are_transient_failures_with_a_reason(
     (result,), client = run(tmp_path, time, server)
     assert result.ok and result.model == "fake:b"
     assert client.metrics.models["fake:a"].failures == {kind: 1}
+
+
+@pytest.mark.parametrize(
+    "announced",
+    [
+        {"Retry-After": "0"},
+        {"Retry-After": "Thu, 01 Jan 2015 00:00:00 GMT"},
+        {"X-RateLimit-Reset": "1400000000000"},  # epoch ms, long past (a skewed clock)
+    ],
+)
+def test_a_cooldown_announced_in_the_past_still_moves_the_request_on(
+    tmp_path: Path, announced: dict[str, str]
+) -> None:
+    # A 429 whose announced end has already passed cooled nothing and set no backoff,
+    # so the failed model stayed the chain's first free one: the request asked it
+    # again at once until max_attempts ran out, and the free second model was never tried.
+    time = FakeTime()
+
+    async def limited(body: dict[str, Any]) -> httpx.Response:
+        return httpx.Response(429, headers=announced, json={"error": {"message": "slow down"}})
+
+    server = Server(time, a=limited, b=answer("from b"))
+    (result,), _ = run(tmp_path, time, server)
+    assert result.ok and result.model == "fake:b"
+    assert len(server.asked("a")) == 1
+
+
+@pytest.mark.parametrize("streamed", [True, False])
+def test_a_model_trickling_forever_is_cut_at_the_attempt_timeout(
+    tmp_path: Path, streamed: bool
+) -> None:
+    # Held: each piece is progress, so neither the first-token nor the idle timeout
+    # fires; the whole attempt is still bounded (a token, or a byte of a plain JSON
+    # body, every 5 s would otherwise hold the request for ever).
+    time = FakeTime()
+
+    async def trickles(body: dict[str, Any]) -> httpx.Response:
+        async def chunks() -> AsyncIterator[bytes]:
+            if not streamed:
+                yield b'{"choices": [{"message": {"content": "'
+            while True:
+                piece = b'data: {"choices": [{"delta": {"content": "x"}}]}\n\n'
+                yield piece if streamed else b"x"
+                await time.sleep(5.0)
+
+        headers = SSE_HEADERS if streamed else {"Content-Type": "application/json"}
+        return httpx.Response(200, headers=headers, content=chunks())
+
+    server = Server(time, a=trickles, b=answer("from b"))
+    (result,), client = run(tmp_path, time, server, hedge=False)  # no hedge to end it
+    assert result.ok and result.model == "fake:b"
+    assert client.metrics.models["fake:a"].failures == {"timeout": 1}
+    assert server.asked("b") == [pytest.approx(60.0)]

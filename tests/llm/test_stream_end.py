@@ -143,3 +143,36 @@ def test_events_split_at_every_byte_assemble_as_one() -> None:
     assert brought.count("token") == 1
     assert events.finished
     assert events.payload()["choices"][0]["message"]["content"] == text
+
+
+def test_a_stream_whose_lines_end_in_a_bare_carriage_return_is_read(tmp_path: Path) -> None:
+    # SSE lets a line end in CR, LF or CRLF. Split on LF only, a CR-only stream was one
+    # endless line: no first token (the hedge and the first-token timeout saw a silent
+    # model) and, at the end, "not JSON": every answer of such a server was lost.
+    stream = [chunk.replace(b"\n", b"\r") for chunk in [*CONTENT, FINISH]]
+    result, _ = _ask(tmp_path, {"a": stream})
+    assert result.ok and result.content == "Adds two numbers."
+    events = StreamAssembler()
+    assert events.feed(stream[1]) == "token"
+
+
+def test_a_character_split_between_chunks_arrives_whole() -> None:
+    # Held, pinned: chunks end anywhere, inside a UTF-8 sequence too; lines are decoded
+    # only once whole, so nothing is replaced or rejected as invalid UTF-8.
+    text = "é ✓ 🙂 中文"
+    chunk = json.dumps({"choices": [{"delta": {"content": text}}]}, ensure_ascii=False)
+    stream = f"data: {chunk}\n\n".encode() + FINISH
+    assert "é".encode() in stream  # raw UTF-8, not \u escapes
+    events = StreamAssembler()
+    for i in range(len(stream)):
+        events.feed(stream[i : i + 1])
+    assert events.finished
+    assert events.payload()["choices"][0]["message"]["content"] == text
+
+
+def test_streamed_content_sent_as_parts_is_a_token() -> None:
+    events = StreamAssembler()
+    part = {"choices": [{"delta": {"content": [{"type": "text", "text": "Hi"}]}}]}
+    assert events.feed(_event(part)) == "token"
+    events.feed(FINISH)
+    assert events.payload()["choices"][0]["message"]["content"] == "Hi"

@@ -123,13 +123,14 @@ def stats_lines(settings: Settings) -> list[str]:
 def free_lines(settings: Settings, provider_name: str, environ: Mapping[str, str]) -> list[str]:
     """The provider's free models now, marking those in a chain."""
     from ttabot.llm.catalog import fetch_catalog, free_models
+    from ttabot.llm.targets import without_userinfo
 
     provider = settings.providers.get(provider_name)
     if provider is None:
         raise TtabotError(f"--provider {provider_name}: not defined under [providers]")
     models = free_models(asyncio.run(fetch_catalog(provider, environ)))
     chained = {ref for refs in settings.chains.values() for ref in refs}
-    lines = [f"{len(models)} free models at {provider.base_url}:"]
+    lines = [f"{len(models)} free models at {without_userinfo(provider.base_url)}:"]
     for model in models:
         context = f"{model.context_length:>8}" if model.context_length else "       ?"
         mark = "  (in a chain)" if f"{provider_name}:{model.id}" in chained else ""

@@ -8,12 +8,18 @@ prompt can quote.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Mapping
 from typing import Any
 
-from ttabot.llm.structured import JSONExtractionError, extract_json, strip_reasoning
+from ttabot.llm.structured import (
+    MAX_FALSE_STARTS,
+    JSONExtractionError,
+    extract_json,
+    strip_reasoning,
+)
 
 DOCSTRINGS_SCHEMA: Mapping[str, Any] = {
     "type": "object",
@@ -75,6 +81,7 @@ class AnswerError(ValueError):
 _OPENING = re.compile(r"^[ \t]*```[ \t]*([\w+-]*)[^\n]*$", re.M)
 _CLOSING = re.compile(r"^[ \t]*```[ \t]*$", re.M)
 _PYTHON_START = re.compile(r"(import |from |def |class |@|async def )")
+_OBJECT_START = re.compile(r'\{\s*["}]')
 
 
 def loose_json(text: str) -> Any:
@@ -87,7 +94,10 @@ def loose_json(text: str) -> Any:
         return found
     text = strip_reasoning(text)  # an array came first: look for an object in it
     decoder = json.JSONDecoder()
-    for match in re.finditer(r"\{", text):
+    # Only where an object can start ('{x}' in prose cannot), and only so many times:
+    # each failed decode scans back to the text's start for its error position.
+    starts = _OBJECT_START.finditer(text)
+    for match in itertools.islice(starts, MAX_FALSE_STARTS):
         try:
             value, _ = decoder.raw_decode(text, match.start())
         except (ValueError, RecursionError):

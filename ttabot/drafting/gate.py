@@ -28,7 +28,9 @@ CLEANED_DEFINITION = "definition"
 CLEANED_FENCE = "fence"
 CLEANED_QUOTES = "quotes"
 
-_WHOLE_FENCE = re.compile(r"```[ \t]*[\w+-]*[ \t]*\n(.*?)\n?[ \t]*```", re.DOTALL)
+# Used with fullmatch, its inside stripped. Each run of spaces can be read one way only:
+# "(.*?)" before "[ \t]*", or two "[ \t]*" around an empty language, were quadratic.
+_WHOLE_FENCE = re.compile(r"```[ \t]*(?:[\w+-]+[ \t]*)?\n(.*)```", re.DOTALL)
 _OFFER = (
     r"here is|here's|here are|here you go|below is|of course|got it|no problem|"
     r"thank you|let me|let's|i'm|i've|i'll|i'd|as requested"
@@ -53,8 +55,10 @@ _CHAT_VOICE = re.compile(
 # Markdown a chat answer starts with: a heading or a bold label ("## Docstring", "**Docstring:**").
 _MARKDOWN_START = re.compile(r"^(#{1,6}\s|\*\*[^*]+(:\*\*|\*\*:)$)")
 # A reasoning block's tags: <think>, </thinking>, <reasoning>, </reason>. (A placeholder
-# such as "<reason_phrase>" or "<reason>" in an HTTP status line is docstring text.)
-_REASONING = re.compile(r"<(/?(think|thinking|reasoning)|/reason)\b[^>]*>", re.IGNORECASE)
+# such as "<reason_phrase>" or "<reason>" in an HTTP status line is docstring text.) A tag's
+# attributes stop at the next "<": "[^>]*" alone searched to the end of the text from every
+# "<think" no ">" followed (quadratic on a hostile answer).
+_REASONING = re.compile(r"<(/?(think|thinking|reasoning)|/reason)\b[^<>]*>", re.IGNORECASE)
 # A tag that opens the answer and is closed later: <thinking>…</thinking>, <docstring>…</docstring>.
 # (A placeholder such as "<body>", a repr such as "<enum 'Color'>" or an HTML example further
 # down is docstring text.)

@@ -14,10 +14,14 @@ bounded by the cap however large (or however well compressed) the body is:
 
 from __future__ import annotations
 
+import re
 import zlib
 from typing import Any
 
+from ttabot.llm.errors import content_text
 from ttabot.llm.structured import loads_bounded
+
+_LINE_END = re.compile(rb"\r\n|\r|\n")
 
 #: Default cap on a response body, after decompression (bytes).
 DEFAULT_MAX_BODY = 8 * 1024 * 1024
@@ -117,13 +121,15 @@ class StreamAssembler:
         # A bytearray grows in place: a long line sent a byte at a time costs linear time,
         # where ``bytes +=`` would copy the whole partial line for every byte.
         self._buffer += data
-        if b"\n" not in data:
+        if b"\n" not in data and b"\r" not in data:
             return ""
-        lines = bytes(self._buffer).split(b"\n")
+        # A line ends in LF, CRLF or a bare CR (SSE allows all three). A CRLF cut between
+        # two chunks reads as a line and an empty one, which is no event.
+        lines = _LINE_END.split(bytes(self._buffer))
         self._buffer = bytearray(lines.pop())
         brought = ""
         for line in lines:
-            got = self._line(line.rstrip(b"\r"))
+            got = self._line(line)
             if got == "token" or (got and not brought):
                 brought = got
         return brought
@@ -157,8 +163,8 @@ class StreamAssembler:
         if not isinstance(delta, dict):
             return False
         token = False
-        content = delta.get("content")
-        if isinstance(content, str) and content:
+        content = content_text(delta.get("content"))
+        if content:
             self._content.append(content)
             token = True
         for key in ("reasoning", "reasoning_content"):

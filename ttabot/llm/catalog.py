@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ttabot.errors import TtabotError
+from ttabot.llm.state import valid_count
 
 if TYPE_CHECKING:
     import httpx
@@ -60,8 +61,9 @@ def parse_catalog(payload: Any) -> tuple[CatalogModel, ...]:
             and _zero(pricing.get("prompt"))
             and _zero(pricing.get("completion"))
         )
-        context = entry.get("context_length")
-        out.append(CatalogModel(ident, context if isinstance(context, int) else None, free))
+        # Printed too: a whole number of tokens from 1 to 10**9, else unknown.
+        context = valid_count(entry.get("context_length")) or None
+        out.append(CatalogModel(ident, context, free))
     return tuple(out)
 
 
@@ -90,6 +92,7 @@ async def fetch_catalog(
     from ttabot.llm.body import ACCEPT_ENCODING, BodyTooLarge, UnsupportedEncoding
     from ttabot.llm.http import read_bounded
     from ttabot.llm.structured import loads_bounded
+    from ttabot.llm.targets import without_userinfo
 
     headers = dict(provider.headers)
     key = environ.get(provider.api_key_env, "") if provider.api_key_env else ""
@@ -97,21 +100,22 @@ async def fetch_catalog(
         headers["Authorization"] = f"Bearer {key}"
     headers["Accept-Encoding"] = ACCEPT_ENCODING
     url = provider.base_url.rstrip("/") + "/models"
+    shown = without_userinfo(url)  # errors are printed, in CI logs too
     try:
         async with (
             httpx.AsyncClient(transport=transport, timeout=timeout) as http,
             http.stream("GET", url, headers=headers) as response,
         ):
             if response.status_code != 200:
-                raise TtabotError(f"listing models at {url} failed: HTTP {response.status_code}")
+                raise TtabotError(f"listing models at {shown} failed: HTTP {response.status_code}")
             body = await read_bounded(response, max_body)
     except httpx.HTTPError as exc:
-        raise TtabotError(f"cannot list models at {url}: {type(exc).__name__}") from None
+        raise TtabotError(f"cannot list models at {shown}: {type(exc).__name__}") from None
     except BodyTooLarge:
-        raise TtabotError(f"the model list at {url} is larger than {max_body} bytes") from None
+        raise TtabotError(f"the model list at {shown} is larger than {max_body} bytes") from None
     except (UnsupportedEncoding, zlib.error):
-        raise TtabotError(f"the model list at {url} cannot be decoded") from None
+        raise TtabotError(f"the model list at {shown} cannot be decoded") from None
     try:
         return loads_bounded(body)
     except ValueError:  # not JSON, not UTF-8, or nested too deep
-        raise TtabotError(f"the model list at {url} is not JSON") from None
+        raise TtabotError(f"the model list at {shown} is not JSON") from None

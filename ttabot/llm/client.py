@@ -22,6 +22,7 @@ waiting.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -459,6 +460,7 @@ class RotatingClient:
             self.quotas.observe(target, outcome.quota)
         self._reachability.note(target, outcome, sent)
         if isinstance(outcome, Answer):
+            outcome = dataclasses.replace(outcome, content=self._redact_answer(outcome.content))
             run.answers += 1
             run.prompt_tokens += outcome.prompt_tokens
             run.completion_tokens += outcome.completion_tokens
@@ -495,9 +497,11 @@ class RotatingClient:
             self._dead[target.ref] = self._redact(failure.message)
         elif failure.scope is Scope.SKIP:
             run.excluded[target.ref] = self._redact(failure.message)
-        elif failure.retry_at is not None:
+        elif failure.retry_at is not None and failure.retry_at > self._clock():
             self._schedule.announce(target, failure.retry_at)
         else:
+            # Nothing announced, or a time already past ("Retry-After: 0", a skewed
+            # clock): back off, else the failed model stays first free and is asked again.
             self._schedule.back_off(target, sent, failure.kind)
         return False
 
@@ -567,9 +571,21 @@ class RotatingClient:
             on_first_token=on_first_token,
         )
 
+    def _redact_answer(self, content: str) -> str:
+        """``content`` with every key of :data:`_ANSWER_SECRET_MIN` characters or more masked.
+
+        An answer becomes a draft, a suggestion or a commit: a provider echoing the
+        request's headers must not carry the key there. A shorter "key" is a local
+        server's placeholder (``none``), and masking it would only mangle the text.
+        """
+        for secret in self._secrets:
+            if len(secret) >= _ANSWER_SECRET_MIN:
+                content = content.replace(secret, "***")
+        return content
+
     def _redact(self, text: str) -> str:
         for secret in self._secrets:
-            text = text.replace(secret, "***")
+            text = _without_cut_secret(text.replace(secret, "***"), secret)
         return text
 
     def _answer(self, run: Request, target: Target, content: str, data: Any) -> Completion:
@@ -594,6 +610,25 @@ class RotatingClient:
             error=None if ok else self._redact(error or ""),
             now=self._clock(),
         )
+
+
+#: The shortest key masked in an answer (placeholders such as ``none`` are shorter).
+_ANSWER_SECRET_MIN = 8
+
+#: The shortest start of a key masked where a message ends: shorter ones say nothing.
+_CUT_SECRET_MIN = 4
+
+
+def _without_cut_secret(text: str, secret: str) -> str:
+    """``text`` with a start of ``secret`` at its very end masked.
+
+    A provider's error message is capped (:mod:`ttabot.llm.errors`); a key it echoes
+    across the cap ends the message cut in two, which an exact match misses.
+    """
+    for length in range(len(secret) - 1, _CUT_SECRET_MIN - 1, -1):
+        if text.endswith(secret[:length]):
+            return text[: len(text) - length] + "***"
+    return text
 
 
 def _name(kind: Any) -> str:

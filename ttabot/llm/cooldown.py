@@ -11,6 +11,7 @@ state would otherwise lock the model out of every later run.
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from collections.abc import Callable, Mapping
@@ -45,10 +46,14 @@ def _retry_after(value: str, now: float) -> float | None:
     seconds = _number(value)
     if seconds is not None:
         return now + seconds
+    import datetime
     import email.utils  # only an HTTP-date Retry-After needs it (~10 ms to import)
 
     try:
-        return email.utils.parsedate_to_datetime(value).timestamp()
+        when = email.utils.parsedate_to_datetime(value)
+        if when.tzinfo is None:  # "-0000": UTC, the sender's zone unknown (not ours)
+            when = when.replace(tzinfo=datetime.timezone.utc)
+        return when.timestamp()
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
 
@@ -64,25 +69,43 @@ def _reset(value: str, now: float) -> float | None:
     return now + number
 
 
+#: Values read from one header sent several times (httpx joins them with ", ").
+_MAX_REPEATS = 16
+
+
+def _latest(value: str, parse: Callable[[str, float], float | None], now: float) -> float | None:
+    """``parse(value)``; for a header sent several times, the latest of its values."""
+    whole = parse(value, now)
+    if whole is not None or "," not in value:
+        return whole
+    parts = [part.strip() for part in value.split(",")][:_MAX_REPEATS]
+    # Each part alone (numbers), and each with the next (an HTTP date has one comma).
+    pieces = parts + [f"{a}, {b}" for a, b in itertools.pairwise(parts)]
+    found = [at for at in (parse(piece, now) for piece in pieces) if at is not None]
+    return max(found) if found else None
+
+
+def _after_ms(value: str, now: float) -> float | None:
+    ms = _number(value)
+    return None if ms is None else now + ms / 1000
+
+
 def announced_until(headers: Mapping[str, str], now: float) -> float | None:
     """The time a response says the model may be asked again, or None if it says nothing.
 
     Reads ``Retry-After`` (seconds or an HTTP date), ``retry-after-ms`` and
-    ``X-RateLimit-Reset``; when several are present the latest wins. The result
+    ``X-RateLimit-Reset``; when several are present (or one is sent several times)
+    the latest wins. The result
     is finite and at most :data:`MAX_COOLDOWN` after ``now``.
     """
     lowered = {key.lower(): value for key, value in headers.items()}
     found: list[float] = []
-    if "retry-after-ms" in lowered:
-        ms = _number(lowered["retry-after-ms"])
-        if ms is not None:
-            found.append(now + ms / 1000)
-    if "retry-after" in lowered:
-        at = _retry_after(lowered["retry-after"], now)
-        if at is not None:
-            found.append(at)
-    if "x-ratelimit-reset" in lowered:
-        at = _reset(lowered["x-ratelimit-reset"], now)
+    for name, parse in (
+        ("retry-after-ms", _after_ms),
+        ("retry-after", _retry_after),
+        ("x-ratelimit-reset", _reset),
+    ):
+        at = _latest(lowered[name], parse, now) if name in lowered else None
         if at is not None:
             found.append(at)
     bounded = [at for at in (bounded_until(value, now) for value in found) if at is not None]

@@ -4,7 +4,8 @@ Pure functions over status, headers and body, so the whole failure taxonomy is
 tested as tables. The client decides what to do from a failure's ``scope``:
 
 * ``TRANSIENT`` - cool the model (until the announced time, else a backoff) and rotate;
-* ``MODEL`` - the model is gone for this run (401, 402, 403, 404 ``free_variant_ended``);
+* ``MODEL`` - the model is gone for this run (401, 402, 403, 404 ``free_variant_ended``,
+  a redirect: ttabot never follows one);
 * ``SKIP`` - this request cannot use this model (prompt longer than its context), rotate;
 * ``REQUEST`` - the request itself is wrong (400): fail it, another model will not help.
 """
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ttabot.llm.cooldown import announced_until
-from ttabot.llm.state import DailyQuota
+from ttabot.llm.state import DailyQuota, valid_count
 from ttabot.llm.structured import (
     MAX_JSON_DEPTH,
     JSONTooDeepError,
@@ -49,6 +50,7 @@ class FailureKind(str, enum.Enum):
     FREE_VARIANT_ENDED = "free_variant_ended"
     CONTEXT_LENGTH = "context_length"
     BAD_REQUEST = "bad_request"
+    REDIRECTED = "redirected"  # 3xx: never followed, it would carry the key elsewhere
 
 
 class Scope(str, enum.Enum):
@@ -166,6 +168,11 @@ def classify_payload(
             if status == 408:
                 kind = FailureKind.TIMEOUT
             return Failure(kind, Scope.TRANSIENT, message, status, announced_until(headers, now))
+        if 300 <= status < 400:
+            # The endpoint moved (http -> https, a proxy's login page): the request is
+            # fine, this URL is not. Following would send the key to the Location.
+            detail = f"HTTP {status}: redirect not followed (check the provider's base-url)"
+            return Failure(FailureKind.REDIRECTED, Scope.MODEL, detail, status)
         if status == 404 and _ended(payload):
             return Failure(FailureKind.FREE_VARIANT_ENDED, Scope.MODEL, message, status)
         if status in _PERMANENT:
@@ -190,10 +197,10 @@ def _answer(payload: Mapping[str, Any]) -> Answer | Failure:
         message = payload["choices"][0]["message"]
     except (KeyError, IndexError, TypeError):
         return Failure(FailureKind.MALFORMED, Scope.TRANSIENT, "response has no choices", 200)
-    raw = message.get("content") if isinstance(message, dict) else None
+    raw = content_text(message.get("content")) if isinstance(message, dict) else None
     # Reasoning models put their thoughts in a `reasoning` field or <think> blocks;
     # neither is the answer.
-    content = strip_reasoning(raw).strip() if isinstance(raw, str) else ""
+    content = strip_reasoning(raw).strip() if raw is not None else ""
     if not content:
         return Failure(FailureKind.EMPTY, Scope.TRANSIENT, "empty content", 200)
     usage = payload.get("usage")
@@ -205,5 +212,22 @@ def _answer(payload: Mapping[str, Any]) -> Answer | Failure:
     )
 
 
+def content_text(content: Any) -> str | None:
+    """A message's content as text: a string, or the text parts of a list of typed parts
+    (``[{"type": "text", "text": …}]``, which some servers send); None if neither."""
+    if isinstance(content, str):
+        return content
+    if not isinstance(content, list):
+        return None
+    return "".join(
+        part["text"]
+        for part in content
+        if isinstance(part, dict)
+        and part.get("type") == "text"
+        and isinstance(part.get("text"), str)
+    )
+
+
 def _count(value: Any) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+    """A token count as reported, if it is one (a whole number from 0 to 10**9), else 0."""
+    return valid_count(value) or 0

@@ -88,7 +88,7 @@ def quota_key(target: Target) -> str | None:
     if not target.model.endswith(":free"):
         return None
     provider = target.ref.partition(":")[0]
-    return f"{target.url} {provider}:free"
+    return f"{target.shared_url} {provider}:free"
 
 
 def used_up_message(provider: str, quota: DailyQuota) -> str:

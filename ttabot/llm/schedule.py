@@ -153,7 +153,8 @@ class Schedule:
             limit = max(1, round(60.0 / interval))
             # A margin over the window: requests logged together may arrive apart.
             margin = max(0.5, window / 50)
-            wait = self._shared.acquire(f"{target.url} {name}", limit, window + margin)
+            bucket = f"{target.shared_url} {name}"
+            wait = self._shared.acquire(bucket, limit, window + margin)
             if wait > 0:
                 self._window_full[name] = now + wait
                 return False

@@ -50,7 +50,7 @@ class FileState:
         self._clock = clock
         self._warn = warn
         self._warned: set[str] = set()
-        self._seen: int | None = None
+        self._seen: tuple[int, int, int] | None = None
         self._cache: dict[str, Any] = {}
 
     # --- files -------------------------------------------------------------------
@@ -103,9 +103,12 @@ class FileState:
     def cooldowns(self) -> dict[str, float]:
         """Cooldowns still running; re-reads the file only when it changed."""
         try:
-            stamp = (self.directory / STATE_FILE).stat().st_mtime_ns
+            found = (self.directory / STATE_FILE).stat()
         except OSError:
             return {}
+        # Every write renames a new file into place: a new inode (or size), even when
+        # the file system stamps both writes with the same mtime tick.
+        stamp = (found.st_ino, found.st_size, found.st_mtime_ns)
         if stamp != self._seen:
             self._seen = stamp
             self._cache = self._load(STATE_FILE)

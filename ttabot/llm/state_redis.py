@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ttabot.llm.state import (
+    MAX_AHEAD,
     OUTCOMES,
     DailyQuota,
     Outcomes,
@@ -40,16 +41,27 @@ _QUOTAS = _PREFIX + "quotas"
 _LEARNING = _PREFIX + "learning"
 #: Seconds a read of the cooldowns is reused: pick() looks at them before every request.
 _REFRESH = 0.25
+#: A hash with more fields than this is not read (ttabot's own hold one per model):
+#: the state file's 4 MiB cap, for Redis, where any process sharing it can write.
+MAX_ENTRIES = 10_000
 
-# KEYS[1] hash; ARGV key, until, now. The later deadline wins; ended entries go.
+# KEYS[1] hash; ARGV key, until, now, longest cooldown (s), most entries. The later
+# deadline wins; ended entries go, and so do entries no reader believes (not a number,
+# nan, or past the longest cooldown): one planted a year ahead would otherwise win
+# every merge. A table flooded past the most entries (no reader reads it) starts over.
 _PUBLISH_COOLDOWN = """
-local current = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0') or 0
+if redis.call('HLEN', KEYS[1]) > tonumber(ARGV[5]) then redis.call('DEL', KEYS[1]) end
 local now = tonumber(ARGV[3])
+local latest = now + tonumber(ARGV[4])
+local function believed(v)
+  return v ~= nil and v == v and v > now and v <= latest
+end
+local current = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
+if not believed(current) then current = 0 end
 if tonumber(ARGV[2]) > current then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
 local all = redis.call('HGETALL', KEYS[1])
 for i = 1, #all, 2 do
-  local v = tonumber(all[i + 1])
-  if v == nil or v <= now then redis.call('HDEL', KEYS[1], all[i]) end
+  if not believed(tonumber(all[i + 1])) then redis.call('HDEL', KEYS[1], all[i]) end
 end
 return 1
 """
@@ -61,6 +73,8 @@ local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local limit = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+-- Logged on this clock, no request can be ahead of it: entries that are were planted.
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '(' .. tostring(now + 1), '+inf')
 local count = redis.call('ZCARD', KEYS[1])
 if count < limit then
   redis.call('ZADD', KEYS[1], now, ARGV[3])
@@ -131,6 +145,7 @@ class RedisState:
         self._warn = warn
         self._where = where
         self._lost = False
+        self._flooded: set[str] = set()
         # UnicodeDecodeError: replies are decoded as UTF-8, and any process sharing the
         # database can store other bytes; such a database is given up like a dead one.
         self._errors: tuple[type[Exception], ...] = (
@@ -156,6 +171,18 @@ class RedisState:
                 )
         return instead(self._fallback)
 
+    def _hash(self, key: str) -> dict[Any, Any]:
+        """Every field of the hash ``key``; {} and one warning past :data:`MAX_ENTRIES`."""
+        if self._redis.hlen(key) > MAX_ENTRIES:
+            if key not in self._flooded:
+                self._flooded.add(key)
+                self._warn(
+                    f"Redis state at {self._where}: {key} holds over {MAX_ENTRIES} entries; "
+                    "ignoring it"
+                )
+            return {}
+        return dict(self._redis.hgetall(key))
+
     def cooldowns(self) -> dict[str, float]:
         """Cooldowns still running (re-read at most every quarter second)."""
         now = self._clock()
@@ -163,7 +190,7 @@ class RedisState:
         if self._lost or now - read_at > _REFRESH or now < read_at:
 
             def read() -> dict[str, float]:
-                raw = {str(k): v for k, v in self._redis.hgetall(_COOLDOWNS).items()}
+                raw = {str(k): v for k, v in self._hash(_COOLDOWNS).items()}
                 self._cache = (now, raw)
                 return valid_cooldowns({k: _number(v) for k, v in raw.items()}, now)
 
@@ -174,7 +201,9 @@ class RedisState:
         """Merge one cooldown (the later deadline wins), atomically."""
 
         def publish() -> bool:
-            self._publish(keys=[_COOLDOWNS], args=[key, repr(until), repr(self._clock())])
+            now = repr(self._clock())
+            args: list[str | int] = [key, repr(until), now, repr(MAX_AHEAD), MAX_ENTRIES]
+            self._publish(keys=[_COOLDOWNS], args=args)
             self._cache = (-1.0, {})
             return True
 
@@ -196,7 +225,7 @@ class RedisState:
         def read() -> dict[str, DailyQuota]:
             now = self._clock()
             out: dict[str, DailyQuota] = {}
-            for key, raw in self._redis.hgetall(_QUOTAS).items():
+            for key, raw in self._hash(_QUOTAS).items():
                 parts = str(raw).split()
                 if len(parts) != 3:
                     continue
@@ -228,7 +257,7 @@ class RedisState:
 
         def read() -> dict[tuple[str, str], Outcomes]:
             counts: dict[tuple[str, str], list[int]] = {}
-            for field, raw in self._redis.hgetall(_LEARNING).items():
+            for field, raw in self._hash(_LEARNING).items():
                 kind, _, rest = str(field).partition("\t")
                 model, _, outcome = rest.rpartition("\t")
                 count = valid_count(_int(raw))

@@ -11,11 +11,23 @@ from __future__ import annotations
 
 import json
 import re
+from collections import deque
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-_THINK = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
+# A reasoning tag, opening or closing: blocks are found by one scan over these (a lazy
+# "<think>.*?</think>" searches to the end from every opening tag: quadratic).
+_THINK_TAG = re.compile(r"<(/?)think>", re.IGNORECASE)
 _FENCE = re.compile(r"```[a-zA-Z0-9_-]*[ \t]*\n(.*?)(?:```|\Z)", re.DOTALL)
+
+#: A truncated answer is repaired from at most this many opening brackets, each by
+#: cutting it back to at most this many of its last commas: a hostile answer of
+#: brackets that never close and commas must not cost a copy of itself per comma.
+MAX_REPAIRS = 8
+MAX_CUTS = 32
+#: Opening brackets in prose that start no JSON value, tried before giving up: each
+#: failed attempt costs a scan back to the text's start (json's error position).
+MAX_FALSE_STARTS = 64
 
 
 #: JSON nested deeper than this is refused before it is parsed: the parser recurses
@@ -25,6 +37,8 @@ MAX_JSON_DEPTH = 200
 
 # A JSON string (skipped whole, so brackets inside it do not count) or one bracket.
 _DEPTH_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+# Where a JSON object or array can start: "{x}" or "[see below]" in prose cannot.
+_OPENING = re.compile(r'\{\s*["}]|\[\s*[-"\[{\]0-9tfn]')
 
 
 class JSONExtractionError(ValueError):
@@ -74,12 +88,25 @@ class SchemaError(ValueError):
 
 def strip_reasoning(text: str) -> str:
     """Remove ``<think>…</think>`` blocks, and a reasoning prelude that only closes."""
-    text = _THINK.sub("", text)
-    lowered = text.lower()
-    if "</think>" in lowered:
-        text = text[lowered.rindex("</think>") + len("</think>") :]
-    elif lowered.lstrip().startswith("<think>"):
-        text = ""  # cut off while still thinking: there is no answer
+    kept: list[str] = []
+    done = 0  # text before this index is settled
+    opened: int | None = None  # where the block being read opened
+    for tag in _THINK_TAG.finditer(text):
+        if not tag.group(1):
+            opened = tag.start() if opened is None else opened
+        elif opened is not None:  # a block ends at the first closing tag after its opening
+            kept.append(text[done:opened])
+            done, opened = tag.end(), None
+    kept.append(text[done:])
+    text = "".join(kept)
+    closing = None
+    for tag in _THINK_TAG.finditer(text):
+        if tag.group(1):
+            closing = tag
+    if closing is not None:
+        return text[closing.end() :]
+    if text.lstrip()[:7].lower() == "<think>":
+        return ""  # cut off while still thinking: there is no answer
     return text
 
 
@@ -92,8 +119,9 @@ def _loads(text: str) -> Any:
 
 def _repair(text: str) -> Any:
     """Close a truncated object/array: drop the unfinished tail, add the closers."""
-    stack: list[str] = []
-    cuts: list[tuple[int, str]] = []  # (index of a ',' at depth>0, closers at that point)
+    closers = ""  # what closes every bracket open so far, innermost first
+    # (index of a ',' at depth>0, closers at that point): only the last few are tried.
+    cuts: deque[tuple[int, str]] = deque(maxlen=MAX_CUTS)
     in_string = escaped = False
     for index, char in enumerate(text):
         if in_string:
@@ -107,29 +135,31 @@ def _repair(text: str) -> Any:
         if char == '"':
             in_string = True
         elif char in "{[":
-            stack.append("}" if char == "{" else "]")
+            closers = ("}" if char == "{" else "]") + closers
         elif char in "}]":
-            if not stack:
+            if not closers:
                 return None
-            stack.pop()
-            if not stack:
+            closers = closers[1:]
+            if not closers:
                 return _loads(text[: index + 1])
-        elif char == "," and stack:
-            cuts.append((index, "".join(reversed(stack))))
-    closers = "".join(reversed(stack))
+        elif char == "," and closers:
+            cuts.append((index, closers))
     tail = text + ('"' if in_string else "")
-    for candidate in [tail.rstrip().rstrip(",") + closers] + [
-        text[:cut] + close for cut, close in reversed(cuts)
-    ]:
-        value = _loads(candidate)
+    value = _loads(tail.rstrip().rstrip(",") + closers)
+    for cut, close in reversed(cuts):  # one candidate built at a time
         if value:  # an empty {} or [] recovered from debris is not an answer
             return value
-    return None
+        value = _loads(text[:cut] + close)
+    return value or None
 
 
 def _next_start(text: str, index: int) -> int:
-    positions = [p for p in (text.find("{", index), text.find("[", index)) if p >= 0]
-    return min(positions) if positions else -1
+    # One search for either bracket: two str.find calls would each scan to the end
+    # for a bracket the text lacks, once per start (quadratic in "{x}{x}{x}...").
+    # Brackets that cannot start JSON are skipped here, so they never count as
+    # false starts.
+    found = _OPENING.search(text, index)
+    return found.start() if found else -1
 
 
 def extract_json(text: str) -> Any:
@@ -153,12 +183,17 @@ def extract_json(text: str) -> Any:
     found: list[Any] = []
     decoder = json.JSONDecoder()
     index = 0
+    repairs = 0
     while (start := _next_start(text, index)) >= 0:
         try:
             value, index = decoder.raw_decode(text, start)
         except ValueError:
             # Not a complete value here: maybe the answer was cut off mid-JSON.
-            value, index = _repair(text[start:]), start + 1
+            repairs += 1
+            if repairs > MAX_FALSE_STARTS:
+                break
+            value = _repair(text[start:]) if repairs <= MAX_REPAIRS else None
+            index = start + 1
             if isinstance(value, dict | list):
                 found.append(value)
                 break
@@ -189,6 +224,18 @@ def _type_ok(value: Any, name: str) -> bool:
     return expected is None or isinstance(value, expected)
 
 
+#: Characters of a model's value quoted in a schema error (the error is shown on one line).
+MAX_QUOTED = 80
+
+
+def _quoted(value: Any) -> str:
+    """``repr(value)``, cut to :data:`MAX_QUOTED` characters (a value may be megabytes)."""
+    if isinstance(value, str) and len(value) > MAX_QUOTED:
+        value = value[:MAX_QUOTED]  # cut first: repr of the whole would copy it all
+    text = repr(value)
+    return text if len(text) <= MAX_QUOTED else text[:MAX_QUOTED] + "…"
+
+
 def _check(value: Any, schema: Mapping[str, Any], path: str) -> None:
     types = schema.get("type")
     if types is not None:
@@ -196,7 +243,7 @@ def _check(value: Any, schema: Mapping[str, Any], path: str) -> None:
         if not any(_type_ok(value, name) for name in names):
             raise SchemaError(f"{path}: expected {' or '.join(names)}, got {type(value).__name__}")
     if "enum" in schema and value not in schema["enum"]:
-        raise SchemaError(f"{path}: {value!r} is not one of {list(schema['enum'])!r}")
+        raise SchemaError(f"{path}: {_quoted(value)} is not one of {list(schema['enum'])!r}")
     if isinstance(value, str) and len(value) < schema.get("minLength", 0):
         raise SchemaError(f"{path}: shorter than {schema['minLength']} characters")
     if isinstance(value, dict):
@@ -208,7 +255,7 @@ def _check(value: Any, schema: Mapping[str, Any], path: str) -> None:
             if key in properties:
                 _check(item, properties[key], f"{path}.{key}")
             elif schema.get("additionalProperties") is False:
-                raise SchemaError(f"{path}: unexpected key {key!r}")
+                raise SchemaError(f"{path}: unexpected key {_quoted(key)}")
     if isinstance(value, list):
         if len(value) < schema.get("minItems", 0):
             raise SchemaError(f"{path}: fewer than {schema['minItems']} items")

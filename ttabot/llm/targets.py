@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from ttabot.llm.pacing import pace_bucket
 
@@ -29,14 +29,27 @@ class Target:
     stream: bool = True
 
     @property
+    def shared_url(self) -> str:
+        """The URL as shared state names it (:func:`without_userinfo`). State goes to the
+        cache folder and to a Redis other runners read."""
+        return without_userinfo(self.url)
+
+    @property
     def state_key(self) -> str:
         """Key of this model's cooldown, shared between processes using the same endpoint."""
-        return f"{self.url} {self.model}"
+        return f"{self.shared_url} {self.model}"
 
     @property
     def endpoint(self) -> str:
         """``host:port`` this model is reached at (no scheme, path or credentials)."""
         return endpoint_of(self.url)
+
+
+def without_userinfo(url: str) -> str:
+    """``url`` without its user part (a proxy's password), query or fragment: what may be
+    shown in an error or written to shared state."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, "", ""))
 
 
 def endpoint_of(url: str) -> str:
