@@ -18,7 +18,9 @@ repository's dominant style.
 
 ``--skip`` measures an older range of history (a held-out set for rules tuned
 on the newest commits); ``--misses`` lists every finding placed elsewhere than
-the maintainers put it (commit, path, symbol, predicted, actual).
+the maintainers put it (commit, path, symbol, predicted, actual, and whether
+their test module was a ``candidate`` placement ranked). ``reachable`` counts
+the hits plus those candidates: what a perfect ranking would reach.
 
 GIT_DIR may be a bare clone. Reads git objects only; runs no project code.
 """
