@@ -30,3 +30,15 @@ def test_a_tracked_link_beside_the_change_is_not_read_into_a_prompt(
     assert project.read("tests/test_core.py") is None
     assert project.read("tests/test_cfg.py") is None
     assert project.read("linked/test_other.py") is None
+
+
+def test_the_changed_lines_of_a_lone_cr_module_are_numbered_as_python_numbers_them(
+    repo: GitRepo,
+) -> None:
+    # To git the module is one line (it ends lines at \n only); Python parses three.
+    # Placement, the definition's marks and the coverage baseline use Python's numbers.
+    repo.commit(**{"pkg__core.py": "A = 1\n"})
+    repo.write("pkg/core.py", b"A = 1\rdef put(x):\r    return x\r")
+    repo.stage()
+    project = project_for(select_change(repo.path, staged=True))
+    assert project.added["pkg/core.py"] == frozenset({1, 2, 3})

@@ -19,6 +19,7 @@ from itertools import groupby
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
+from ttabot.analysis.source import python_numbers
 from ttabot.config import Settings
 from ttabot.drafting.kinds import KINDS, drafter_for
 from ttabot.drafting.plan import Project, Task, plan_tasks
@@ -95,7 +96,11 @@ def project_for(selection: Selection, files: Mapping[str, str | None] | None = N
 
     listed = set(project_files(root)) | {p for p, text in files.items() if text is not None}
     listed -= {p for p, text in files.items() if text is None}
-    added = {f.path: f.added_lines for f in selection.change.files}
+    # Git's line numbers, as Python numbers the lines (they differ where lines end in a lone CR).
+    added = {
+        f.path: python_numbers(files.get(f.path) or "", f.added_lines)
+        for f in selection.change.files
+    }
     new = frozenset(f.path for f in selection.change.files if f.status is FileStatus.ADDED)
     return Project(read=read, files=tuple(sorted(listed)), added=added, new_modules=new)
 
