@@ -200,3 +200,34 @@ def test_a_fork_bomb_stops_at_the_process_allowance_whatever_else_the_user_runs(
 def test_without_a_process_limit_the_same_bomb_runs_on() -> None:
     # The control: the driver and probe are sound, it is the limit that stops them.
     assert _bomb(0, 0) == "0 made 200"
+
+
+#: Run as an ordinary user: a scratch folder whose code made a folder in it read-only.
+_UNWRITABLE = """
+import os
+from ttabot import children
+scratch = children.make_scratch("ttabot-test-")
+inner = scratch / "project" / "locked"
+inner.mkdir(parents=True)
+(inner / "f").write_text("x")
+os.chmod(inner, 0o500)  # what a generated test may do to a folder in the copy
+children.remove_scratch(scratch)
+print("left" if scratch.exists() else "gone")
+"""
+
+
+def test_a_folder_made_read_only_is_still_removed() -> None:
+    # Only an ordinary user is bound by a folder's mode (root is not): as one, the
+    # file in a folder the code made read-only could not be unlinked, and every such
+    # run left its scratch folder in the host's temporary folder.
+    done = subprocess.run(
+        [*_as_ordinary_user(), "-c", _UNWRITABLE],
+        env={**ENV, "PYTHONPATH": str(REPO)},
+        cwd="/",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "gone"

@@ -14,6 +14,7 @@ from ttabot.config import (
     settings_from_table,
     split_model_ref,
 )
+from ttabot.config.settings import Settings
 from ttabot.errors import TtabotError
 from ttabot.records import Category, TaskKind
 
@@ -352,3 +353,11 @@ def test_a_project_config_linked_inside_the_repository_is_read(tmp_path: Path) -
     (tmp_path / "shared" / "ttabot.toml").write_text("max_params = 3\n")
     (tmp_path / ".ttabot.toml").symlink_to(Path("shared") / "ttabot.toml")
     assert load_settings(tmp_path, environ={}).check.max_params == 3
+
+
+@pytest.mark.parametrize("name", [".ttabot.toml", "pyproject.toml"])
+def test_a_project_config_linked_in_a_loop_is_no_config(tmp_path: Path, name: str) -> None:
+    # A link to itself names no file: no settings, as before links were looked at
+    # (Path.resolve raised RuntimeError on the loop: a traceback on the hook path).
+    (tmp_path / name).symlink_to(name)
+    assert load_settings(tmp_path, environ={}).check.max_params == Settings().check.max_params

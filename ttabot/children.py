@@ -291,7 +291,9 @@ def remove_tree(root: Path) -> None:
     Generated code may nest folders past Python's recursion limit (where
     ``shutil.rmtree`` fails) or past the kernel's path length. So each folder
     found is first moved up to ``root`` itself, then emptied: no recursion, no
-    long path. What cannot be removed stays (as with ``ignore_errors``).
+    long path. A folder the code made read-only is made writable again first
+    (through its open descriptor, never a path). What cannot be removed stays
+    (as with ``ignore_errors``).
     """
     if not hasattr(os, "O_DIRECTORY") or os.scandir not in os.supports_fd:
         shutil.rmtree(root, ignore_errors=True)
@@ -307,11 +309,19 @@ def remove_tree(root: Path) -> None:
             except OSError:
                 continue
             try:
+                _writable(fd)
                 with os.scandir(fd) as entries:
                     found = list(entries)
                 for entry in found:
                     with suppress(OSError):
                         if entry.is_dir(follow_symlinks=False):
+                            if entry.stat(follow_symlinks=False).st_mode & 0o700 != 0o700:
+                                # Moving a folder to another parent writes its "..".
+                                child = os.open(entry.name, _DIR_FLAGS, dir_fd=fd)
+                                try:
+                                    _writable(child)
+                                finally:
+                                    os.close(child)
                             moved += 1
                             flat = f".ttabot-removing-{moved}"
                             os.rename(entry.name, flat, src_dir_fd=fd, dst_dir_fd=top)
@@ -326,6 +336,18 @@ def remove_tree(root: Path) -> None:
     finally:
         os.close(top)
     os.rmdir(root)
+
+
+def _writable(fd: int) -> None:
+    """Give the folder open as ``fd`` its owner's read, write and search bits back.
+
+    For any user but root, emptying a folder (or moving it) needs them: a folder
+    generated code made read-only was left behind. Through the descriptor, never a
+    path, so never through a link; a folder of another owner stays as it is.
+    """
+    if os.fstat(fd).st_mode & 0o700 != 0o700:
+        with suppress(OSError):
+            os.fchmod(fd, 0o700)
 
 
 def stop_children() -> None:

@@ -292,3 +292,30 @@ def test_a_rename_between_a_plain_and_a_quoted_name_with_spaces() -> None:
     )
     (file,) = parse_diff(text).files
     assert (file.old_path, file.path, file.added_lines) == (long_name, "t\tb/z z.py", {2})
+
+
+def test_a_header_with_many_spaces_tries_only_a_few_splits(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The test above passes as fast with a split tried at every space (each try slices
+    # the header twice: quadratic in its length, yet 8,000 characters take
+    # milliseconds). Counting the names read back pins the few places tried.
+    import ttabot.gitnames as gitnames
+
+    read: list[int] = []
+    real = gitnames.unquote
+
+    def counting(name: str) -> str:
+        read.append(len(name))
+        return real(name)
+
+    monkeypatch.setattr(gitnames, "unquote", counting)
+    long_name = "x b/" * 2000 + "y.py"
+    text = (
+        f'diff --git a/{long_name} "b/z z.py"\nsimilarity index 90%\n'
+        f'rename from {long_name}\nrename to "z z.py"\n'
+        f'--- a/{long_name}\t\n+++ "b/z z.py"\n@@ -1,0 +2 @@\n+x = 1\n'
+    )
+    (file,) = parse_diff(text).files
+    assert (file.old_path, file.path) == (long_name, "z z.py")
+    assert len(read) <= 40

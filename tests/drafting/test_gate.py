@@ -237,3 +237,15 @@ def test_a_fence_around_a_run_of_spaces_costs_one_pass(opening: str) -> None:
     assert gate_docstring(hostile, definition(), max_lines=60).text is None
     cleaned = gate_docstring("```text \n" + DOC + "\n  ```", definition(), max_lines=60)
     assert (cleaned.text, cleaned.cleaned) == (DOC, "fence")
+
+
+def test_a_reasoning_tag_never_spans_another_opening_bracket() -> None:
+    # The clock-free twin of the test above (which a fast machine passes within the
+    # suite's timeout even with the quadratic pattern: 100 s measured here): the
+    # linear cost rests on a tag's attributes stopping at the next "<", so each
+    # unclosed "<think" is read only up to the next one.
+    from ttabot.drafting.gate import _REASONING
+
+    found = _REASONING.search("<think about it\n<think about it>")
+    assert found is not None and found.start() == len("<think about it\n")
+    assert _REASONING.search("<think about " + "<" * 3 + "x>") is None

@@ -86,7 +86,11 @@ def _project_file(root: Path, name: str) -> Path:
     ``~/.config/…`` or another checkout would choose settings from elsewhere.
     """
     path = root / name
-    if path.is_symlink() and not path.resolve().is_relative_to(root.resolve()):
+    # realpath, not Path.resolve: a link in a loop resolves to itself instead of raising
+    # RuntimeError (is_file then says no file, as for any dangling link).
+    if path.is_symlink() and not Path(os.path.realpath(path)).is_relative_to(
+        os.path.realpath(root)
+    ):
         raise TtabotError(
             f"{path} is a symbolic link out of the repository: ttabot reads the project's "
             "settings only from inside it (name another file with --config)"

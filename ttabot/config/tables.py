@@ -200,15 +200,17 @@ def parse_limit(key: str, value: Any, where: str) -> int:
         unit = digits[-1:].lower() if digits[-1:].isalpha() else ""
         digits = digits[: len(digits) - len(unit)].strip()
         if digits.isdigit() and unit in _BYTE_UNITS and digits.isascii():
-            number = int(digits) * _BYTE_UNITS[unit]
+            # Past 19 digits it is too large anyway; past 4,300, int() raises ValueError.
+            number = int(digits) * _BYTE_UNITS[unit] if len(digits) <= 20 else 1 << 62
+    shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:40] + "..."
     if number is None:
         sized = "" if key == "max_processes" else ' (bytes, or a size such as "256M")'
-        raise TtabotError(f"{where}: expected an integer{sized}, not {value!r}")
+        raise TtabotError(f"{where}: expected an integer{sized}, not {shown}")
     low = _LIMIT_AT_LEAST[key]
     if number != 0 and number < low:
-        raise TtabotError(f"{where}: must be 0 (no limit) or at least {low}, not {value!r}")
+        raise TtabotError(f"{where}: must be 0 (no limit) or at least {low}, not {shown}")
     if number >= 1 << 62:
-        raise TtabotError(f"{where}: {value!r} is too large (use 0 for no limit)")
+        raise TtabotError(f"{where}: {shown} is too large (use 0 for no limit)")
     return number
 
 

@@ -77,19 +77,14 @@ FALLBACK_RISK = (
 )
 
 
-#: The limits of a run when none are given: ``[draft]``'s defaults.
-DEFAULT_LIMITS = children.Limits(
-    file_size=DraftSettings().max_file_size,
-    memory=DraftSettings().max_memory,
-    processes=DraftSettings().max_processes,
-)
-DEFAULT_TMP_SIZE = DraftSettings().tmp_size
-
-
 def limits_of(draft: DraftSettings) -> tuple[children.Limits, int]:
     """The run limits and the tmpfs size (bytes) ``draft`` settings ask for."""
     limits = children.Limits(draft.max_file_size, draft.max_memory, draft.max_processes)
     return limits, draft.tmp_size
+
+
+#: The limits of a run when none are given: ``[draft]``'s defaults (one mapping, above).
+DEFAULT_LIMITS, DEFAULT_TMP_SIZE = limits_of(DraftSettings())
 
 
 #: What a failure says when a sandbox limit may have stopped it, and that limit. The

@@ -81,8 +81,8 @@ def open_pull_request(
     )
     # The issue's title is anyone's and the summary the model's: neither may close
     # other issues when the PR (or its squashed commit) reaches the default branch.
-    title, told = disarm_closing(issue.title), disarm_closing(impl.summary)
-    summary = cap(strip_html_comments(told), 5_000)
+    title, model_summary = disarm_closing(issue.title), disarm_closing(impl.summary)
+    summary = cap(strip_html_comments(model_summary), 5_000)
     message = f"ttabot: implement #{issue.number}: {title}\n\n{summary}\n\n{TRAILER}\n"
     commit = api.write(
         "POST",
@@ -104,7 +104,7 @@ def open_pull_request(
 
     body = (
         f"<!-- ttabot:implement {issue.number} -->\nDrafted by ttabot for #{issue.number}.\n\n"
-        f"{fenced(told, 'text', limit=5_000)}\n\n"
+        f"{fenced(model_summary, 'text', limit=5_000)}\n\n"
         f"**Validation**\n\n{disarm_closing(record(impl))}\n\nCloses #{issue.number}\n"
     )
     pr = api.write(
