@@ -18,7 +18,7 @@ import pytest
 
 from tests.support.sandbox import needs_bwrap
 from ttabot import children
-from ttabot.children import MEMORY_RLIMIT, Limits, limit_specs, user_tasks
+from ttabot.rlimits import MEMORY_RLIMIT, Limits, limit_specs, user_tasks
 
 ENV = {"PATH": os.environ["PATH"]}
 REPO = Path(__file__).resolve().parent.parent
@@ -109,7 +109,7 @@ def test_a_missing_program_is_one_line_and_127(tmp_path: Path) -> None:
 _DRIVER = """
 import os, subprocess, sys, tempfile
 from pathlib import Path
-from ttabot import children
+from ttabot import children, rlimits
 from ttabot.drafting import bwrap
 
 ALLOWED, OTHERS = int(sys.argv[1]), int(sys.argv[2])
@@ -130,7 +130,7 @@ copy = Path(tempfile.mkdtemp())
 # in a folder the ordinary user cannot read (a root-owned pyenv).
 python = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
 argv = bwrap.command(bwrap.find_bwrap(os.environ), [python, "-c", bomb], copy, python, None)
-limits = children.Limits(processes=ALLOWED) if ALLOWED else None
+limits = rlimits.Limits(processes=ALLOWED) if ALLOWED else None
 others = []
 try:
     others += [subprocess.Popen(["sleep", "60"]) for _ in range(OTHERS)]

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from ttabot import children
+from ttabot import rlimits
 from ttabot.drafting.probe import read_probe
 from ttabot.drafting.sandbox import Sandbox, UnsafeFile, project_copy
 from ttabot.drafting.testdraft import changed_functions, code_lines
@@ -253,7 +253,7 @@ def test_planted_probe_data_deep_or_huge_fails_clean(project: Path, plant: str) 
     )
     # With no file size limit (draft.max-file-size = 0): under the default one the kernel
     # refuses the 1 TiB file itself, and the read-back's own bound is what is tested here.
-    unlimited = children.Limits()
+    unlimited = rlimits.Limits()
     with project_copy(
         project, {}, environ=ENV, timeout=60, python=sys.executable, limits=unlimited
     ) as box:

@@ -9,7 +9,7 @@ with a one-line warning, and ``isolation="bwrap"`` (the Action) refuses to run
 any generated code (:class:`NoSandbox`). Either way the environment is built
 from an allowlist (no token or key of the parent reaches the code), every run
 has a timeout that kills its whole process group and runs under resource limits
-(:class:`~ttabot.children.Limits`: file size, memory and processes, no core dumps;
+(:class:`~ttabot.rlimits.Limits`: file size, memory and processes, no core dumps;
 with bubblewrap the tmpfs folders are capped too), and files the code leaves
 behind are reported, so a test that writes outside its temporary folder can be
 rejected.
@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ttabot import children
+from ttabot import children, rlimits
 from ttabot.config.settings import DraftSettings
 from ttabot.drafting import bwrap
 from ttabot.drafting.copying import SKIP_DIRS, copy_project, listing
@@ -77,9 +77,9 @@ FALLBACK_RISK = (
 )
 
 
-def limits_of(draft: DraftSettings) -> tuple[children.Limits, int]:
+def limits_of(draft: DraftSettings) -> tuple[rlimits.Limits, int]:
     """The run limits and the tmpfs size (bytes) ``draft`` settings ask for."""
-    limits = children.Limits(draft.max_file_size, draft.max_memory, draft.max_processes)
+    limits = rlimits.Limits(draft.max_file_size, draft.max_memory, draft.max_processes)
     return limits, draft.tmp_size
 
 
@@ -228,7 +228,7 @@ def run(
     cwd: Path,
     env: Mapping[str, str],
     timeout: float,
-    limits: children.Limits | None = None,
+    limits: rlimits.Limits | None = None,
 ) -> RunResult:
     """Run ``argv`` in its own session; on timeout kill the group, not just the child.
 
@@ -291,7 +291,7 @@ class Sandbox:
         timeout: float,
         python: str,
         bwrap_path: str | None = None,
-        limits: children.Limits = DEFAULT_LIMITS,
+        limits: rlimits.Limits = DEFAULT_LIMITS,
         tmp_size: int = DEFAULT_TMP_SIZE,
     ) -> None:
         self.path = path
@@ -505,7 +505,7 @@ def project_copy(
     timeout: float = 60.0,
     python: str | None = None,
     isolation: str = "auto",
-    limits: children.Limits = DEFAULT_LIMITS,
+    limits: rlimits.Limits = DEFAULT_LIMITS,
     tmp_size: int = DEFAULT_TMP_SIZE,
 ) -> Iterator[Sandbox]:
     """A :class:`Sandbox` holding a copy of ``root`` with ``overlay`` files written over it.
