@@ -170,9 +170,10 @@ def _as_ordinary_user() -> list[str]:
     return prefix
 
 
-def _bomb(allowed: int, others: int) -> str:
+def _as_user(script: str, *args: str) -> str:
+    """What ``script`` prints, run by an ordinary user with this checkout importable."""
     done = subprocess.run(
-        [*_as_ordinary_user(), "-c", _DRIVER, str(allowed), str(others)],
+        [*_as_ordinary_user(), "-c", script, *args],
         env={**ENV, "PYTHONPATH": str(REPO)},
         cwd="/",
         capture_output=True,
@@ -182,6 +183,10 @@ def _bomb(allowed: int, others: int) -> str:
     )
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()
+
+
+def _bomb(allowed: int, others: int) -> str:
+    return _as_user(_DRIVER, str(allowed), str(others))
 
 
 @needs_bwrap
@@ -220,14 +225,4 @@ def test_a_folder_made_read_only_is_still_removed() -> None:
     # Only an ordinary user is bound by a folder's mode (root is not): as one, the
     # file in a folder the code made read-only could not be unlinked, and every such
     # run left its scratch folder in the host's temporary folder.
-    done = subprocess.run(
-        [*_as_ordinary_user(), "-c", _UNWRITABLE],
-        env={**ENV, "PYTHONPATH": str(REPO)},
-        cwd="/",
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "gone"
+    assert _as_user(_UNWRITABLE) == "gone"
