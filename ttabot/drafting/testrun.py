@@ -18,15 +18,8 @@ from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 from ttabot.drafting.pytestrun import Measure, pytest_argv
-from ttabot.drafting.sandbox import (
-    RunResult,
-    Sandbox,
-    Stat,
-    UnsafeFile,
-    limit_hint,
-    settle,
-    snapshot,
-)
+from ttabot.drafting.sandbox import RunResult, Sandbox, UnsafeFile, limit_hint, settle
+from ttabot.drafting.snapshot import Stat, snapshot
 from ttabot.drafting.testmerge import (
     AnswerParts,
     asserts_something,

@@ -20,7 +20,8 @@ from ttabot.drafting import docstrings, refactor
 from ttabot.drafting.gate import gate_docstring
 from ttabot.drafting.probe import PROBE_FILE, probe_argv, read_probe
 from ttabot.drafting.readback import read_bytes
-from ttabot.drafting.sandbox import RunResult, Sandbox, UnsafeFile, settle, snapshot
+from ttabot.drafting.sandbox import RunResult, Sandbox, UnsafeFile, settle
+from ttabot.drafting.snapshot import snapshot
 from ttabot.records import NO_ANSWER_STAGE, ValidationStage
 
 Stages = tuple[ValidationStage, ...]
