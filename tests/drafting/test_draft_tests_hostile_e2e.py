@@ -96,6 +96,19 @@ def run(capsys: pytest.CaptureFixture[str]) -> tuple[int, list[dict[str, Any]]]:
     return code, json.loads(capsys.readouterr().out)["drafts"]
 
 
+def drafted(
+    project: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str], *codes: str
+) -> tuple[int, dict[str, Any]]:
+    """Serve ``codes`` as the model's answers, one per attempt; the exit code and the draft."""
+    answers = iter(codes)
+    rounds = {"feedback-rounds": len(codes) - 1} if len(codes) > 1 else {}
+    configure(project, fake, lambda model, body: answer({"code": next(answers)}), **rounds)
+    project.stage()
+    status, drafts = run(capsys)
+    (draft,) = drafts
+    return status, draft
+
+
 def accepted_on_retry(
     project: GitRepo,
     fake: FakeOpenAI,
@@ -107,13 +120,7 @@ def accepted_on_retry(
 
     The draft must end accepted (the second answer is a good one).
     """
-    answers = iter([first_answer, second_answer])
-    configure(
-        project, fake, lambda model, body: answer({"code": next(answers)}), **{"feedback-rounds": 1}
-    )
-    project.stage()
-    status, drafts = run(capsys)
-    (draft,) = drafts
+    status, draft = drafted(project, fake, capsys, first_answer, second_answer)
     assert draft["status"] == "accepted", draft["reason"]
     first: dict[str, Any] = draft["attempts"][0]
     return status, first
@@ -157,10 +164,7 @@ def test_new_tests_that_break_existing_ones_are_dropped_and_asked_again(
 def test_good_tests_merged_beside_existing_ones_stay_accepted(
     project: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    configure(project, fake, lambda model, body: answer({"code": GOOD}))
-    project.stage()
-    code, drafts = run(capsys)
-    (draft,) = drafts
+    code, draft = drafted(project, fake, capsys, GOOD)
     assert draft["status"] == "accepted" and code == 0, (draft["stages"], draft["reason"])
     assert [s["name"] for s in draft["stages"]][-2:] == ["existing", "tests"]
     assert len(fake.calls) == 1
@@ -177,10 +181,7 @@ def test_a_useless_test_named_like_its_module_gets_no_coverage_credit(
         project.git("add", "tests/__init__.py")
         project.git("commit", "-q", "-m", "tests package")
     code = GOOD + f"\n\ndef {useless}():\n    assert clamp\n"
-    configure(project, fake, lambda model, body: answer({"code": code}))
-    project.stage()
-    status, drafts = run(capsys)
-    (draft,) = drafts
+    status, draft = drafted(project, fake, capsys, code)
     assert draft["status"] == "accepted", draft["reason"]
     assert draft["reason"] == (
         f"dropped {useless}: runs no changed line that existing tests do not already run"
@@ -244,10 +245,7 @@ def test_a_test_that_asserts_nothing_is_dropped(
     project: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str], silent: str
 ) -> None:
     # It runs a changed line (return high) and passes: but it checks nothing.
-    configure(project, fake, lambda model, body: answer({"code": GOOD + "\n\n" + silent}))
-    project.stage()
-    status, drafts = run(capsys)
-    (draft,) = drafts
+    status, draft = drafted(project, fake, capsys, GOOD + "\n\n" + silent)
     assert draft["status"] == "accepted", draft["reason"]
     assert draft["reason"].startswith("dropped test_clamp_high: asserts nothing"), draft["reason"]
     assert "test_clamp_high" not in (project.path / "tests/test_calc.py").read_text()
@@ -270,10 +268,7 @@ def test_a_test_that_asserts_nothing_is_dropped(
 def test_tests_that_check_in_any_usual_way_are_kept(
     project: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str], checking: str
 ) -> None:
-    configure(project, fake, lambda model, body: answer({"code": GOOD + "\n\n" + checking}))
-    project.stage()
-    status, drafts = run(capsys)
-    (draft,) = drafts
+    status, draft = drafted(project, fake, capsys, GOOD + "\n\n" + checking)
     assert draft["status"] == "accepted" and draft["reason"] == "", draft["reason"]
     assert status == 0
 
@@ -319,10 +314,7 @@ def test_an_autouse_fixture_lends_no_coverage_to_the_tests_it_runs_for(
         "def warm():\n    clamp(-5)\n\n\n"
         "def test_inside_again():\n    assert clamp(4) == 4\n"
     )
-    configure(project, fake, lambda model, body: answer({"code": code}))
-    project.stage()
-    status, drafts = run(capsys)
-    (draft,) = drafts
+    status, draft = drafted(project, fake, capsys, code)
     assert draft["status"] == "rejected" and status == 1, draft
     assert "test_inside_again" in draft["reason"] and "changed line" in draft["reason"]
     assert not (project.path / "tests/test_calc.py").read_text().count("warm")
