@@ -17,7 +17,6 @@ rejected.
 
 from __future__ import annotations
 
-import errno
 import logging
 import os
 import sqlite3
@@ -31,9 +30,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ttabot import children, rlimits
-from ttabot.config.settings import DraftSettings
 from ttabot.drafting import bwrap
 from ttabot.drafting.copying import SKIP_DIRS, copy_project, listing
+from ttabot.drafting.limits import DEFAULT_LIMITS, DEFAULT_TMP_SIZE
 from ttabot.drafting.readback import UnsafeFile, copy_out, read_bytes
 from ttabot.drafting.snapshot import SANDBOX_DIR, Stat, is_cache, leftovers, snapshot
 from ttabot.errors import TtabotError
@@ -74,35 +73,6 @@ FALLBACK_RISK = (
     "generated tests run without bubblewrap ({why}): they run as you, "
     "and can read your files and environment, reach the network and outlive the run"
 )
-
-
-def limits_of(draft: DraftSettings) -> tuple[rlimits.Limits, int]:
-    """The run limits and the tmpfs size (bytes) ``draft`` settings ask for."""
-    limits = rlimits.Limits(draft.max_file_size, draft.max_memory, draft.max_processes)
-    return limits, draft.tmp_size
-
-
-#: The limits of a run when none are given: ``[draft]``'s defaults (one mapping, above).
-DEFAULT_LIMITS, DEFAULT_TMP_SIZE = limits_of(DraftSettings())
-
-
-#: What a failure says when a sandbox limit may have stopped it, and that limit. The
-#: errno comes early in pytest's summary line, which cuts the rest at the line width.
-#: ``MemoryError`` and ``ENOSPC`` have other causes too (a full host disk): a hint only.
-_LIMIT_SIGNS = (
-    (("File too large", f"[Errno {errno.EFBIG}]"), "a file is at most draft.max-file-size"),
-    (("MemoryError",), "a process has at most draft.max-memory"),
-    (
-        ("No space left on device", f"[Errno {errno.ENOSPC}]"),
-        "/tmp and HOME hold at most draft.tmp-size",
-    ),
-)
-
-
-def limit_hint(failure: str) -> str:
-    """`` (sandbox limit: ...)`` naming the setting ``failure`` may have hit, or ""."""
-    found = [limit for signs, limit in _LIMIT_SIGNS if any(sign in failure for sign in signs)]
-    return f" (sandbox limit: {'; '.join(found)})" if found else ""
 
 
 class NoSandbox(TtabotError):
@@ -431,7 +401,7 @@ def project_copy(
     ``isolation`` is ``"auto"`` (bubblewrap where it works, else a warning and the
     bare copy) or ``"bwrap"`` (bubblewrap or :class:`NoSandbox`: the Action).
     ``limits`` bound every run in the copy; ``tmp_size`` caps bubblewrap's tmpfs
-    folders (see :func:`limits_of`).
+    folders (see :func:`~ttabot.drafting.limits.limits_of`).
     The copy is removed on exit, and on an interrupt (:mod:`ttabot.children`).
     """
     if isolation not in ISOLATIONS:

@@ -17,8 +17,9 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
+from ttabot.drafting.limits import limit_hint
 from ttabot.drafting.pytestrun import Measure, pytest_argv
-from ttabot.drafting.sandbox import RunResult, Sandbox, UnsafeFile, limit_hint, settle
+from ttabot.drafting.sandbox import RunResult, Sandbox, UnsafeFile, settle
 from ttabot.drafting.snapshot import Stat, snapshot
 from ttabot.drafting.testmerge import (
     AnswerParts,
