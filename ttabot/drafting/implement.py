@@ -241,9 +241,10 @@ def implement_messages(
 
 def validate(job: ImplementJob, files: Mapping[str, str]) -> tuple[ValidationStage, ...]:
     """Parse every Python file, then run the project's tests on a copy with ``files`` applied."""
+    from ttabot.drafting.environment import choose_python
     from ttabot.drafting.limits import limits_of
     from ttabot.drafting.readback import UnsafeFile
-    from ttabot.drafting.sandbox import NoSandbox, choose_python, project_copy
+    from ttabot.drafting.sandbox import NoSandbox, project_copy
 
     for path, text in files.items():
         if path.endswith(".py"):

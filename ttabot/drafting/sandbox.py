@@ -21,7 +21,6 @@ import logging
 import os
 import sqlite3
 import stat
-import sys
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -32,6 +31,7 @@ from typing import TYPE_CHECKING
 from ttabot import children, rlimits
 from ttabot.drafting import bwrap
 from ttabot.drafting.copying import SKIP_DIRS, copy_project, listing
+from ttabot.drafting.environment import choose_python, scrubbed_env
 from ttabot.drafting.limits import DEFAULT_LIMITS, DEFAULT_TMP_SIZE
 from ttabot.drafting.readback import UnsafeFile, copy_out, read_bytes
 from ttabot.drafting.snapshot import SANDBOX_DIR, Stat, is_cache, leftovers, snapshot
@@ -60,10 +60,6 @@ MAX_READ_BYTES = 64 * 1024 * 1024
 #: Larger coverage data is refused before it is copied out of the copy (a planted sparse file).
 MAX_COVERAGE_BYTES = 256 * 1024 * 1024
 
-#: Environment variables passed through; everything else (tokens, keys, proxies) is dropped.
-ENV_ALLOWLIST = ("PATH", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TZ", "SYSTEMROOT", "COMSPEC")
-
-
 #: ``isolation`` values: "auto" uses bubblewrap where it works, else warns and uses the
 #: bare copy; "bwrap" runs no generated code without it (the Action).
 ISOLATIONS = ("auto", "bwrap")
@@ -86,26 +82,6 @@ class RunResult:
     returncode: int | None
     output: str
     timed_out: bool = False
-
-
-def scrubbed_env(
-    environ: Mapping[str, str], home: Path, tmp: Path, pythonpath: str
-) -> dict[str, str]:
-    """The environment generated code runs with: allowlisted variables plus our own."""
-    env = {key: environ[key] for key in ENV_ALLOWLIST if key in environ}
-    env.setdefault("PATH", os.defpath)
-    env.update(
-        HOME=str(home),
-        USERPROFILE=str(home),
-        TMPDIR=str(tmp),
-        TEMP=str(tmp),
-        TMP=str(tmp),
-        PYTHONPATH=pythonpath,
-        PYTHONNOUSERSITE="1",
-        PYTHONIOENCODING="utf-8",
-        NO_COLOR="1",
-    )
-    return env
 
 
 def run(
@@ -146,24 +122,6 @@ def _warn_once(message: str) -> None:
     if message not in _warned:
         _warned.add(message)
         log.warning("warning: %s", message)
-
-
-def choose_python(root: Path, configured: str, environ: Mapping[str, str]) -> str:
-    """The interpreter for generated tests: configured, else the project's environment.
-
-    ttabot often runs from its own environment (pipx, pre-commit) that lacks the
-    project's dependencies and pytest, so the project's ``.venv``/``venv`` and an
-    active ``VIRTUAL_ENV`` come before ttabot's own interpreter.
-    """
-    if configured:
-        return configured
-    bindir = "Scripts" if os.name == "nt" else "bin"
-    exe = "python.exe" if os.name == "nt" else "python"
-    candidates = [root / name / bindir / exe for name in (".venv", "venv")]
-    if environ.get("VIRTUAL_ENV"):
-        candidates.append(Path(environ["VIRTUAL_ENV"], bindir, exe))
-    found = next((c for c in candidates if c.is_file()), None)
-    return str(found) if found is not None else sys.executable
 
 
 class Sandbox:
