@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from ttabot.drafting.sandbox import UnsafeFile, project_copy
+from ttabot.drafting.isolation import project_copy
+from ttabot.drafting.sandbox import UnsafeFile
 
 PARENT = {
     "PATH": os.environ["PATH"],
