@@ -13,11 +13,10 @@ bad ones dropped with a reason each.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
-from ttabot.drafting.limits import limit_hint
+from ttabot.drafting.pytest_output import failure, outcomes, passed_tests, rounds_failure, tail
 from ttabot.drafting.pytestrun import Measure, pytest_argv
 from ttabot.drafting.sandbox import RunResult, Sandbox, UnsafeFile, settle
 from ttabot.drafting.snapshot import Stat, snapshot
@@ -28,7 +27,6 @@ from ttabot.drafting.testmerge import (
     merge,
     test_methods,
 )
-from ttabot.drafting.validate import passed_tests
 from ttabot.records import ValidationStage
 
 Stages = tuple[ValidationStage, ...]
@@ -36,18 +34,6 @@ Stages = tuple[ValidationStage, ...]
 #: The most test functions of one answer that are judged: each costs pytest runs of its
 #: own, and a maintainer would not take hundreds of drafted tests for a change anyway.
 MAX_TESTS = 30
-
-#: How a non-passing outcome is named in a drop reason.
-_NOT_PASSED = {
-    "XFAIL": "xfail (a drafted test must pass, not be expected to fail)",
-    "XPASS": "xpass (a drafted test must pass without an xfail mark)",
-    "SKIPPED": "skipped (a drafted test must run)",
-}
-#: A ``-rA`` summary line: the verdict, then the node id (a case id may hold spaces and
-#: `` - ``) and, after `` - ``, the message.
-_OUTCOME = re.compile(r"^(PASSED|FAILED|ERROR|XPASS|XFAIL|SKIPPED) (.+)$")
-#: The test's name at the start of a node id's part after ``path::``; then its case id.
-_NODE_NAME = re.compile(r"([^\[\s:]+)(\[)?")
 
 
 class TestsCheck(NamedTuple):
@@ -62,41 +48,6 @@ class TestsCheck(NamedTuple):
     #: The drafted tests changed the copy (a file left, edited or removed, beside the
     #: test module): it no longer stands for the project and is not judged on again.
     tainted: bool = False
-
-
-def outcomes(output: str, test_path: str) -> dict[str, list[tuple[str, str]]]:
-    """``test name -> [(outcome, message)]`` from pytest's ``-rA`` summary lines."""
-    out: dict[str, list[tuple[str, str]]] = {}
-    prefix = f"{test_path}::"
-    for line in output.splitlines():
-        match = _OUTCOME.match(line.strip())
-        if match is None or not match.group(2).startswith(prefix):
-            continue
-        verdict, rest = match.group(1), match.group(2)[len(prefix) :]
-        named = _NODE_NAME.match(rest)
-        if named is None:
-            continue
-        # The message follows " - " after the node id: after the case id's "]" when there is one.
-        after = rest.find("] - ", named.end()) + 1 if named.group(2) else named.end()
-        _, dash, message = rest[after:].partition(" - ") if after > 0 else ("", "", "")
-        out.setdefault(named.group(1), []).append((verdict, message if dash else ""))
-    return out
-
-
-def _failure(results: Sequence[tuple[str, str]] | None) -> str | None:
-    """Why a test did not pass, from its outcomes in one run; None if it passed.
-
-    Only PASSED passes: a drafted test that is skipped, expected to fail (xfail)
-    or unexpectedly passes an xfail mark (xpass) checks nothing the gate can trust.
-    """
-    if not results:
-        return "pytest did not run it"
-    bad = [(v, m) for v, m in results if v != "PASSED"]
-    if bad:
-        verdict, message = bad[0]
-        word = _NOT_PASSED.get(verdict, verdict.lower())
-        return f"{word}: {message}{limit_hint(message)}" if message else word
-    return None
 
 
 def lines_by_test(sandbox: Sandbox, module: str, names: Sequence[str]) -> dict[str, frozenset[int]]:
@@ -226,7 +177,7 @@ class _Judge:
         nodes = [f"{self.test_path}::{n}" for n in names]
         result, left = self.sandbox.python(pytest_argv(nodes, rounds=rounds, measure=measure))
         if result.returncode not in (0, None) or result.timed_out:
-            self.failures.append(_tail(result.output, 40))
+            self.failures.append(tail(result.output, 40))
         return result, left, outcomes(result.output, self.test_path)
 
     def together(self, module: str | None) -> list[str] | None:
@@ -243,10 +194,10 @@ class _Judge:
         if result.timed_out:
             self.stages.append(ValidationStage("imports", True))
             self.dropped.update(dict.fromkeys(names, "timed out"))
-            self.stages.append(ValidationStage("passes", False, _tail(result.output)))
+            self.stages.append(ValidationStage("passes", False, tail(result.output, 15)))
             return None
         if not ran:
-            why = _tail(result.output)
+            why = tail(result.output, 15)
             self.stages.append(
                 ValidationStage("imports", False, f"pytest ran none of the tests: {why}")
             )
@@ -255,7 +206,7 @@ class _Judge:
         self.stages.append(ValidationStage("imports", True))
         before = set(self.dropped)
         for name in names:
-            problem = _failure(ran.get(name))
+            problem = failure(ran.get(name))
             if problem:
                 self.dropped[name] = f"fails in the module: {problem}"
         return left if self.verdict("passes", before) else None
@@ -307,7 +258,7 @@ class _Judge:
         for name in alone:
             _result, left, ran = self.run([name])
             unexplained -= set(left)
-            problem = _failure(ran.get(name))
+            problem = failure(ran.get(name))
             self.cases[name] = len(ran.get(name) or ())
             if problem:
                 self.dropped[name] = f"fails alone: {problem}"
@@ -345,11 +296,11 @@ class _Judge:
             argv = pytest_argv(nodes, rounds=max(rounds, 1), once=existing)
             result, _left = self.sandbox.python(argv)
             if result.returncode not in (0, None) or result.timed_out:
-                self.failures.append(_tail(result.output, 40))
+                self.failures.append(tail(result.output, 40))
             output = result.output
             ran = outcomes(output, self.test_path)
             for name in kept if rounds >= 1 else ():
-                problem = _rounds_failure(ran.get(name), rounds, self.cases.get(name, 1))
+                problem = rounds_failure(ran.get(name), rounds, self.cases.get(name, 1))
                 if problem:
                     self.dropped[name] = f"failed on a rerun (flaky): {problem}"
         self.verdict("reruns", before)
@@ -377,7 +328,7 @@ class _Judge:
             )
             result, _left = self.sandbox.python(pytest_argv(nodes))
             if result.returncode not in (0, None) or result.timed_out:
-                self.failures.append(_tail(result.output, 40))
+                self.failures.append(tail(result.output, 40))
             output = result.output
         after = set(passed_tests(output))
         lost = [node for node in passed_before if node not in after]
@@ -402,26 +353,6 @@ def _by_id_or_module(nodes: Sequence[str], test_path: str) -> list[str]:
     if sum(len(node) + 1 for node in nodes) <= MAX_NODE_CHARS:
         return list(nodes)
     return [test_path]
-
-
-def _rounds_failure(
-    results: Sequence[tuple[str, str]] | None, rounds: int, cases: int = 1
-) -> str | None:
-    """Why a test did not pass each of its ``cases`` in all ``rounds`` rounds; None if it did.
-
-    ``cases``: the outcomes the test had in its run alone (its parametrized cases). A
-    case that skips itself on a rerun shows no line naming it (``-rA`` names a skip by
-    file and line), so the count of passes is what tells it.
-    """
-    problem = _failure(results)
-    passed = sum(verdict == "PASSED" for verdict, _message in results or ())
-    expected = rounds * max(cases, 1)
-    of = f"{expected} ({cases} cases, {rounds} rounds)" if cases > 1 else f"{rounds} rounds"
-    if problem is not None:
-        return f"passed {passed} of {of}; {problem}"
-    if passed < expected:
-        return f"passed {passed} of {of}; pytest did not run the others"
-    return None
 
 
 def _check(
@@ -465,7 +396,3 @@ def _check(
     if judge.alone_and_clean(pristine, together):
         judge.reruns(reruns, existing_passed)
     return judge.done()
-
-
-def _tail(output: str, lines: int = 15) -> str:
-    return "\n".join(output.strip().splitlines()[-lines:])

@@ -19,6 +19,7 @@ from ttabot.config import CheckSettings
 from ttabot.drafting import docstrings, refactor
 from ttabot.drafting.gate import gate_docstring
 from ttabot.drafting.probe import PROBE_FILE, probe_argv, read_probe
+from ttabot.drafting.pytest_output import passed_tests, pytest_failure
 from ttabot.drafting.readback import read_bytes
 from ttabot.drafting.sandbox import RunResult, Sandbox, UnsafeFile, settle
 from ttabot.drafting.snapshot import snapshot
@@ -33,19 +34,6 @@ NO_ANSWER = NO_ANSWER_STAGE
 def failed(stages: Stages) -> ValidationStage | None:
     """The stage that failed, if any."""
     return next((s for s in stages if not s.passed), None)
-
-
-def tail(text: str, lines: int = 30) -> str:
-    """The end of a tool's output, where pytest puts the failure summary."""
-    return "\n".join(text.strip().splitlines()[-lines:])
-
-
-def pytest_failure(output: str) -> str:
-    """pytest's one-line verdicts (``FAILED x::t - why``) first, then the end of its output."""
-    verdicts = [
-        line for line in output.splitlines() if line.startswith(("FAILED ", "ERROR ", "[ttabot]"))
-    ]
-    return "\n".join([*verdicts[:10], tail(output)]) if verdicts else tail(output)
 
 
 # --- docstrings --------------------------------------------------------------
@@ -168,13 +156,6 @@ class Baseline(NamedTuple):
     #: Node ids of its tests that passed, in the order they ran: they must still pass
     #: with drafted tests merged (and run before them).
     passed: tuple[str, ...] = ()
-
-
-def passed_tests(output: str) -> tuple[str, ...]:
-    """Node ids pytest's ``-rA`` summary reports ``PASSED``, in its order, each once."""
-    lines = output.splitlines()
-    nodes = (line[len("PASSED ") :].strip() for line in lines if line.startswith("PASSED "))
-    return tuple(dict.fromkeys(nodes))
 
 
 def baseline(
