@@ -11,13 +11,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from ttabot.drafting.pytestrun import rounds_of
 from ttabot.drafting.sandbox import RunResult
 from ttabot.drafting.testmerge import split_answer
 from ttabot.drafting.testrun import TestsCheck as Checked  # a Test* name pytest would collect
-from ttabot.drafting.testrun import check_each_test, context_of
+from ttabot.drafting.testrun import check_each_test
 
 PATH = "tests/test_m.py"
 ANSWER = (
@@ -189,29 +187,6 @@ def test_a_case_that_stops_passing_on_the_reruns_is_flaky_whatever_its_siblings_
     assert box.rounds[-1] == 2
     for why in result.dropped.values():
         assert why.startswith("failed on a rerun (flaky): passed 2 of 4 (2 cases, 2 rounds)")
-
-
-@pytest.mark.parametrize(
-    ("context", "name", "mine"),
-    [
-        ("tests/test_calc.py::test_low", "test_low", True),
-        ("tests/test_calc.py::test_low[1-2]", "test_low", True),
-        ("tests/test_calc.py::TestClamp::test_low", "TestClamp", True),
-        ("tests/test_calc.py::TestClamp::TestInner::test_low", "TestClamp", True),
-        ("tests/test_calc.py::TestClamp::test_low[a::b]", "TestClamp.test_low", True),
-        # A test named like its module, or its package, gets no other test's lines.
-        ("tests/test_calc.py::test_low", "test_calc", False),
-        ("tests/test_calc.py::test_low", "tests", False),
-        ("tests/test_calc.py::TestClamp::test_low", "test_low_2", False),
-        ("tests/test_calc.py::TestClamp::test_low", "test_low", False),
-        ("tests/test_calc.py::TestClamp::test_low", "test_calc", False),
-        ("", "test_low", False),  # before any test: collection, imports
-    ],
-)
-def test_a_coverage_context_belongs_to_its_own_test_only(
-    context: str, name: str, mine: bool
-) -> None:
-    assert context_of(context, name) is mine
 
 
 def test_an_answer_with_very_many_tests_is_judged_on_the_first_ones_only() -> None:

@@ -12,10 +12,10 @@ bad ones dropped with a reason each.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
+from ttabot.drafting.coverage_contexts import lines_by_test
 from ttabot.drafting.pytest_output import failure, outcomes, passed_tests, rounds_failure, tail
 from ttabot.drafting.pytestrun import Measure, pytest_argv
 from ttabot.drafting.sandbox import RunResult, Sandbox, UnsafeFile, settle
@@ -48,43 +48,6 @@ class TestsCheck(NamedTuple):
     #: The drafted tests changed the copy (a file left, edited or removed, beside the
     #: test module): it no longer stands for the project and is not judged on again.
     tainted: bool = False
-
-
-def lines_by_test(sandbox: Sandbox, module: str, names: Sequence[str]) -> dict[str, frozenset[int]]:
-    """Lines of ``module`` each test ran in the last coverage run (by dynamic context).
-
-    Data ttabot will not read (a link, garbage) raises :class:`UnsafeFile`.
-    """
-    out: dict[str, set[int]] = {n: set() for n in names}
-    with sandbox.coverage_data() as data:
-        if data is None:
-            return {n: frozenset() for n in names}
-        target = os.path.realpath(sandbox.path / module)
-        for measured in data.measured_files():
-            if os.path.realpath(measured) != target:
-                continue
-            for line, contexts in data.contexts_by_lineno(measured).items():
-                for context in contexts:
-                    for name in names:
-                        if context_of(context, name):
-                            out[name].add(line)
-    return {n: frozenset(lines) for n, lines in out.items()}
-
-
-def context_of(context: str, name: str) -> bool:
-    """Whether a coverage context (a test's node id: ``tests/test_x.py::test``,
-    ``tests/test_x.py::Class::test[case]``) is one of test ``name``'s: a function's is
-    the test itself, a ``Test`` class's any test inside it, ``Class.method`` that method.
-    """
-    _path, sep, rest = context.partition("::")
-    if not sep:
-        return False
-    parts = rest.split("[", 1)[0].split("::")
-    if "." in name:  # Class.method: that method of that class
-        return parts[-2:] == name.split(".")
-    if name.startswith("Test"):  # a class (pytest collects functions named test*, lowercase)
-        return name in parts[:-1]
-    return parts == [name]
 
 
 def check_each_test(
