@@ -11,10 +11,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from ttabot.drafting.judge import TestsCheck as Checked  # a Test* name pytest would collect
 from ttabot.drafting.pytestrun import rounds_of
 from ttabot.drafting.sandbox import RunResult
 from ttabot.drafting.testmerge import split_answer
-from ttabot.drafting.testrun import TestsCheck as Checked  # a Test* name pytest would collect
 from ttabot.drafting.testrun import check_each_test
 
 PATH = "tests/test_m.py"
@@ -231,7 +231,7 @@ def test_existing_tests_lost_beside_a_test_dropped_as_flaky_are_judged_again_wit
 
 
 def test_too_many_existing_tests_for_one_command_line_run_as_their_module() -> None:
-    from ttabot.drafting.testrun import MAX_NODE_CHARS
+    from ttabot.drafting.judge import MAX_NODE_CHARS
 
     many = tuple(f"{PATH}::test_old_{i}" for i in range(MAX_NODE_CHARS // 20))
     box = ScriptedSandbox(lambda name, run, alone: True)
