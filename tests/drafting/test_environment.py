@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
+from tests.drafting.test_sandbox import PARENT  # ttabot's own environment, keys and all
 from ttabot.drafting.environment import choose_python, scrubbed_env
-
-#: ttabot's own environment: the keys and tokens in it must not reach generated code.
-PARENT = {
-    "PATH": os.environ["PATH"],
-    "LANG": "C.UTF-8",
-    "OPENROUTER_API_KEY": "sk-or-v1-secret",
-    "GITHUB_TOKEN": "ghp_secret",
-    "AWS_SECRET_ACCESS_KEY": "aws-secret",
-    "SOME_NEW_VENDOR_KEY": "unknown-name-secret",  # an allowlist drops names nobody listed
-    "HOME": "/home/someone",
-}
 
 
 def test_scrubbed_env_keeps_only_the_allowlist(tmp_path: Path) -> None:
