@@ -50,19 +50,20 @@ def check_each_test(
     beyond the test module is marked ``tainted``: the caller judges on a fresh one.
     """
     pristine = snapshot(sandbox.path, caches=True)
+    judge = Judge(sandbox, test_path, existing, parts)
     try:
         try:
-            result = _check(
-                sandbox,
-                test_path,
-                existing,
-                parts,
-                module=module,
-                changed=changed,
-                baseline=baseline,
-                reruns=reruns,
-                existing_passed=existing_passed,
-            )
+            if _test_code(judge, existing):
+                measured = module if sandbox.has_module("coverage") else None
+                sandbox.write(test_path, merge(existing, parts, judge.alive()))
+                written = snapshot(sandbox.path)
+                together = judge.together(measured)
+                if (
+                    together is not None
+                    and judge.coverage(measured, changed, baseline)
+                    and judge.alone_and_clean(written, together)
+                ):
+                    judge.reruns(reruns, existing_passed)
         finally:
             sandbox.write(test_path, existing if existing else None)
     except UnsafeFile as exc:
@@ -70,26 +71,16 @@ def check_each_test(
         stages = (ValidationStage("parses", True), ValidationStage("clean", False, why))
         return TestsCheck(existing, (), dict.fromkeys(parts.tests, why), stages, tainted=True)
     # Bytecode the drafted tests wrote is removed (settle); any other change taints.
-    return result._replace(tainted=bool(settle(sandbox, pristine, {test_path})))
+    return judge.done()._replace(tainted=bool(settle(sandbox, pristine, {test_path})))
 
 
-def _check(
-    sandbox: Sandbox,
-    test_path: str,
-    existing: str,
-    parts: AnswerParts,
-    *,
-    module: str,
-    changed: frozenset[int],
-    baseline: frozenset[int],
-    reruns: int,
-    existing_passed: Sequence[str],
-) -> TestsCheck:
-    judge = Judge(sandbox, test_path, existing, parts)
+def _test_code(judge: Judge, existing: str) -> bool:
+    """Stages tests and test-code, read from the answer alone: whether a test is left to run."""
+    parts = judge.parts
     judge.stages.append(ValidationStage("parses", True))
     if not judge.names:
         judge.stages.append(ValidationStage("tests", False, "the answer holds no test function"))
-        return judge.done()
+        return False
     for index, name in enumerate(judge.names):
         changes = import_time_change(parts, name)
         if index >= MAX_TESTS:
@@ -103,14 +94,4 @@ def _check(
                 f"needs module-level code that runs at import and changes other objects: "
                 f"{changes!r} (collecting the project's tests would run it for every test)"
             )
-    if not judge.verdict("test-code", set()):
-        return judge.done()
-    measured = module if sandbox.has_module("coverage") else None
-    sandbox.write(test_path, merge(existing, parts, judge.alive()))
-    pristine = snapshot(sandbox.path)
-    together = judge.together(measured)
-    if together is None or not judge.coverage(measured, changed, baseline):
-        return judge.done()
-    if judge.alone_and_clean(pristine, together):
-        judge.reruns(reruns, existing_passed)
-    return judge.done()
+    return judge.verdict("test-code", set())
