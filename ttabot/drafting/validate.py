@@ -305,6 +305,12 @@ def check_refactor_code(
     return RefactorCheck(stages, problem is None, False, problem or "")
 
 
+def _suggestion(stages: Stages, name: str, detail: str) -> RefactorCheck:
+    """The refactor as a suggestion only: stage ``name`` could not show it safe (``detail``)."""
+    stage = ValidationStage(name, False, detail)
+    return RefactorCheck((*stages, stage), True, False, "suggestion only: " + detail)
+
+
 def check_refactor_tests(
     sandbox: Sandbox,
     module_path: str,
@@ -326,15 +332,11 @@ def check_refactor_tests(
     original) did not: a ``conftest.py`` planted at import would pass the
     module's later drafts. Any change beyond the module marks the copy tainted.
     """
-
-    def suggestion(name: str, detail: str) -> RefactorCheck:
-        stage = ValidationStage(name, False, detail)
-        return RefactorCheck((*stages, stage), True, False, "suggestion only: " + detail)
-
     if not tests:
-        return suggestion("tests-before", f"no existing tests for {module_path}")
+        return _suggestion(stages, "tests-before", f"no existing tests for {module_path}")
     if sandbox.coverage_missing():
-        return suggestion(
+        return _suggestion(
+            stages,
             "tests-before",
             f"cannot show the tests run {symbol}: " + str(sandbox.coverage_missing()),
         )
@@ -374,21 +376,18 @@ def _refactor_tests(
         runs.append(left)
         return result
 
-    def suggestion(name: str, detail: str) -> RefactorCheck:
-        stage = ValidationStage(name, False, detail)
-        return RefactorCheck((*stages, stage), True, False, "suggestion only: " + detail)
-
     try:
         sandbox.write(module_path, original)
         result = run_tests()
         if result.returncode != 0:
-            return suggestion(
+            return _suggestion(
+                stages,
                 "tests-before",
                 "the existing tests fail before the refactor: " + pytest_failure(result.output),
             )
         ran = (sandbox.executed_lines(module_path) or frozenset()) & body_lines(original, symbol)
         if not ran:
-            return suggestion("tests-before", f"the existing tests never run {symbol}")
+            return _suggestion(stages, "tests-before", f"the existing tests never run {symbol}")
         stages += (
             ValidationStage(
                 "tests-before", True, f"{', '.join(tests)} run {len(ran)} line(s) of {symbol}"
@@ -403,7 +402,9 @@ def _refactor_tests(
             )
         ran = (sandbox.executed_lines(module_path) or frozenset()) & body_lines(proposed, symbol)
         if not ran:
-            return suggestion("tests-after", f"the existing tests never run the new {symbol}")
+            return _suggestion(
+                stages, "tests-after", f"the existing tests never run the new {symbol}"
+            )
     finally:
         sandbox.write(module_path, restore)
     return RefactorCheck(
