@@ -11,7 +11,7 @@ import pytest
 
 from tests.support.gitrepo import GitRepo
 from ttabot.drafting.copying import copy_project, listing
-from ttabot.drafting.sandbox import project_copy
+from ttabot.drafting.isolation import project_copy
 from ttabot.errors import TtabotError
 
 ENV = {"PATH": os.environ["PATH"], "HOME": "/nowhere"}

@@ -24,7 +24,7 @@ from tests.support.gitrepo import GitRepo
 from tests.support.sandbox import needs_bwrap
 from ttabot.cli import main
 from ttabot.drafting import bwrap
-from ttabot.drafting.sandbox import NoSandbox, bwrap_refusal, project_copy, sandbox_refusal
+from ttabot.drafting.isolation import NoSandbox, bwrap_refusal, project_copy, sandbox_refusal
 
 SECRET = "sk-or-v1-isolation-secret"
 
@@ -288,9 +288,9 @@ def test_without_bwrap_local_drafting_warns_once_and_uses_the_copy(
 
 
 def test_the_fallback_warning_names_the_risk(project: Path, caplog: pytest.LogCaptureFixture):
-    from ttabot.drafting import sandbox
+    from ttabot.drafting import isolation
 
-    sandbox._warned.clear()
+    isolation._warned.clear()
     caplog.set_level(logging.WARNING, logger="ttabot.drafting")
     with project_copy(project, {}, environ={"PATH": "/nonexistent"}, python=sys.executable):
         pass

@@ -21,7 +21,8 @@ from tests.support.sandbox import needs_bwrap
 from ttabot.cli import main
 from ttabot.config.settings import DraftSettings
 from ttabot.drafting import bwrap
-from ttabot.drafting.sandbox import limit_hint, limits_of, project_copy
+from ttabot.drafting.isolation import project_copy
+from ttabot.drafting.limits import limit_hint, limits_of
 
 MIB = 1 << 20
 

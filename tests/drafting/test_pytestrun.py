@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from ttabot.drafting.coverage_contexts import lines_by_test
+from ttabot.drafting.isolation import project_copy
+from ttabot.drafting.pytest_output import outcomes
 from ttabot.drafting.pytestrun import Measure, pytest_argv, rounds_of
-from ttabot.drafting.sandbox import project_copy
 from ttabot.drafting.testmerge import split_answer
-from ttabot.drafting.testrun import check_each_test, lines_by_test, outcomes
+from ttabot.drafting.testrun import check_each_test
 
 ENV = {"PATH": os.environ["PATH"], "LANG": "C.UTF-8"}
 

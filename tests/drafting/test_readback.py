@@ -18,7 +18,8 @@ import pytest
 from tests.drafting.test_sandbox import NO_BWRAP
 from ttabot.drafting import readback
 from ttabot.drafting.formatting import Tools, format_and_lint
-from ttabot.drafting.sandbox import UnsafeFile, project_copy
+from ttabot.drafting.isolation import project_copy
+from ttabot.drafting.sandbox import UnsafeFile
 from ttabot.drafting.snapshot import leftovers, snapshot
 
 SECRET = "host-secret-7d1c"

@@ -15,7 +15,7 @@ import pytest
 
 from tests.drafting.test_draft_refactor_e2e import BRANCHY, REWRITE, TEST, WORDS
 from ttabot.drafting import validate
-from ttabot.drafting.sandbox import project_copy
+from ttabot.drafting.isolation import project_copy
 
 #: No bwrap on PATH: the bare copy (what is planted does not depend on the sandbox), faster.
 ENV = {"PATH": "/nonexistent-no-bwrap", "HOME": "/nowhere"}

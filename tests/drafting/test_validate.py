@@ -11,13 +11,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import pytest
-
+from ttabot.drafting.judge import TestsCheck as Checked  # a Test* name pytest would collect
 from ttabot.drafting.pytestrun import rounds_of
 from ttabot.drafting.sandbox import RunResult
 from ttabot.drafting.testmerge import split_answer
-from ttabot.drafting.testrun import TestsCheck as Checked  # a Test* name pytest would collect
-from ttabot.drafting.testrun import check_each_test, context_of, outcomes
+from ttabot.drafting.testrun import check_each_test
 
 PATH = "tests/test_m.py"
 ANSWER = (
@@ -114,42 +112,6 @@ def test_all_failing_leaves_the_module_unchanged_with_every_reason() -> None:
     assert set(result.dropped) == {"test_good", "test_lonely", "test_flaky"}  # type: ignore[attr-defined]
 
 
-def test_outcomes_read_pytest_summary_lines_by_node_id() -> None:
-    output = (
-        "PASSED tests/test_m.py::test_a[1]\nFAILED tests/test_m.py::test_a[2] - assert 1 == 2\n"
-        "ERROR tests/test_m.py::TestX::test_y - fixture 'db' not found\n"
-        "PASSED tests/test_other.py::test_a\n"
-    )
-    got = outcomes(output, "tests/test_m.py")
-    assert got == {
-        "test_a": [("PASSED", ""), ("FAILED", "assert 1 == 2")],
-        "TestX": [("ERROR", "fixture 'db' not found")],
-    }
-
-
-def test_outcomes_read_parameter_ids_with_spaces_and_dashes() -> None:
-    # Attack (no adversary needed): a case id holding a space, as pytest makes from a
-    # string parameter, did not match the summary pattern, so a failing case was never
-    # seen and a test that passed only its other cases was kept.
-    output = (
-        "PASSED tests/test_m.py::test_a[ok]\n"
-        "FAILED tests/test_m.py::test_a[a b] - AssertionError: assert 'a b' == 'ok'\n"
-        "PASSED tests/test_m.py::test_b[x - y]\n"
-        "FAILED tests/test_m.py::test_c[p q - r] - boom\n"
-        "XFAIL tests/test_m.py::test_d[s t] - reason\n"
-        "PASSED tests/test_m.py::TestX::test_y[1 2]\n"
-        "FAILED tests/test_m.pyc::test_a - not this module\n"
-    )
-    got = outcomes(output, "tests/test_m.py")
-    assert got == {
-        "test_a": [("PASSED", ""), ("FAILED", "AssertionError: assert 'a b' == 'ok'")],
-        "test_b": [("PASSED", "")],
-        "test_c": [("FAILED", "boom")],
-        "test_d": [("XFAIL", "reason")],
-        "TestX": [("PASSED", "")],
-    }
-
-
 class VerdictSandbox(ScriptedSandbox):
     """Answers every run with a fixed pytest verdict per test name."""
 
@@ -227,43 +189,6 @@ def test_a_case_that_stops_passing_on_the_reruns_is_flaky_whatever_its_siblings_
         assert why.startswith("failed on a rerun (flaky): passed 2 of 4 (2 cases, 2 rounds)")
 
 
-@pytest.mark.parametrize(
-    ("context", "name", "mine"),
-    [
-        ("tests/test_calc.py::test_low", "test_low", True),
-        ("tests/test_calc.py::test_low[1-2]", "test_low", True),
-        ("tests/test_calc.py::TestClamp::test_low", "TestClamp", True),
-        ("tests/test_calc.py::TestClamp::TestInner::test_low", "TestClamp", True),
-        ("tests/test_calc.py::TestClamp::test_low[a::b]", "TestClamp.test_low", True),
-        # A test named like its module, or its package, gets no other test's lines.
-        ("tests/test_calc.py::test_low", "test_calc", False),
-        ("tests/test_calc.py::test_low", "tests", False),
-        ("tests/test_calc.py::TestClamp::test_low", "test_low_2", False),
-        ("tests/test_calc.py::TestClamp::test_low", "test_low", False),
-        ("tests/test_calc.py::TestClamp::test_low", "test_calc", False),
-        ("", "test_low", False),  # before any test: collection, imports
-    ],
-)
-def test_a_coverage_context_belongs_to_its_own_test_only(
-    context: str, name: str, mine: bool
-) -> None:
-    assert context_of(context, name) is mine
-
-
-def test_passed_tests_are_read_in_run_order_once_each() -> None:
-    from ttabot.drafting.validate import passed_tests
-
-    output = (
-        "..F\n=== short test summary info ===\n"
-        "PASSED tests/test_a.py::test_b\n"
-        "PASSED tests/test_a.py::test_p[a b - c]\n"
-        "FAILED tests/test_a.py::test_c - assert 1 == 2\n"
-        "PASSED tests/test_a.py::test_b\n"
-        "SKIPPED [1] tests/test_a.py:9: later\n"
-    )
-    assert passed_tests(output) == ("tests/test_a.py::test_b", "tests/test_a.py::test_p[a b - c]")
-
-
 def test_an_answer_with_very_many_tests_is_judged_on_the_first_ones_only() -> None:
     # Each test is run alone at least once: an answer of hundreds of tests would cost
     # hundreds of pytest processes, and a maintainer would not take them all anyway.
@@ -306,7 +231,7 @@ def test_existing_tests_lost_beside_a_test_dropped_as_flaky_are_judged_again_wit
 
 
 def test_too_many_existing_tests_for_one_command_line_run_as_their_module() -> None:
-    from ttabot.drafting.testrun import MAX_NODE_CHARS
+    from ttabot.drafting.judge import MAX_NODE_CHARS
 
     many = tuple(f"{PATH}::test_old_{i}" for i in range(MAX_NODE_CHARS // 20))
     box = ScriptedSandbox(lambda name, run, alone: True)

@@ -241,3 +241,29 @@ def test_models_free_names_the_provider_without_its_password(
     lines = free_lines(settings, "fake", {})
     assert lines[0] == f"1 free models at http://{host}:"
     assert "SECRET" not in "\n".join(lines)
+
+
+def test_a_key_wrapped_over_lines_is_masked_in_errors_and_answers(
+    fake: FakeOpenAI, tmp_path: Path
+) -> None:
+    # A provider (or a proxy before it) that wraps what it echoes at a column: the key
+    # reaches the message and the answer with a line break and indentation inside it,
+    # which a whole match missed (the review's redaction already found it so).
+    wrapped = f"{FAKE_KEY[:8]}\n    {FAKE_KEY[8:]}"
+    replies = iter(
+        [
+            f.Reply(401, {"error": {"message": f"bad key {wrapped} sent"}}, {}),
+            f.ok(f"Bearer {wrapped}"),
+        ]
+    )
+    fake.responder = lambda model, body: next(replies)
+    settings = make_settings(fake.base_url, tmp_path, chain=("a", "b"), shared_state=False)
+
+    async def main() -> tuple[Any, str]:
+        async with RotatingClient(settings, environ={"FAKE_API_KEY": FAKE_KEY}) as client:
+            result = await client.complete(KIND, PROMPT)
+            return result, client.metrics.render()
+
+    result, metrics = asyncio.run(main())
+    assert FAKE_KEY[8:] not in metrics and FAKE_KEY[8:] not in repr(result)
+    assert result.ok and result.content == "Bearer ***"

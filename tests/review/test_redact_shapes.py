@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from ttabot.review.inert import REDACTED, Redactor
+from ttabot.redaction import REDACTED
+from ttabot.review.inert import Redactor
 
 KNOWN = "ghs_SuperSecretToken0123456789"
 PAT = "ghp_" + "A1b2C3d4E5" * 3 + "xYz012"

@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from ttabot.analysis.source import python_numbers
 from ttabot.config import Settings
+from ttabot.drafting.copying import SKIP_DIRS
 from ttabot.drafting.kinds import KINDS, drafter_for
 from ttabot.drafting.plan import Project, Task, plan_tasks
-from ttabot.drafting.sandbox import SKIP_DIRS
 from ttabot.fileio import read_inside
 from ttabot.records import CheckResult, Draft, FileStatus
 

@@ -241,8 +241,10 @@ def implement_messages(
 
 def validate(job: ImplementJob, files: Mapping[str, str]) -> tuple[ValidationStage, ...]:
     """Parse every Python file, then run the project's tests on a copy with ``files`` applied."""
+    from ttabot.drafting.environment import choose_python
+    from ttabot.drafting.isolation import NoSandbox, project_copy
+    from ttabot.drafting.limits import limits_of
     from ttabot.drafting.readback import UnsafeFile
-    from ttabot.drafting.sandbox import NoSandbox, choose_python, limits_of, project_copy
 
     for path, text in files.items():
         if path.endswith(".py"):
@@ -289,8 +291,8 @@ def _test_stage(returncode: int | None, output: str) -> ValidationStage:
 
 async def draft_implementation(job: ImplementJob, client: RotatingClient) -> Implementation:
     """Ask ``client`` for the issue's task kind; each failure is fed back (feedback rounds)."""
+    from ttabot.drafting.isolation import sandbox_refusal
     from ttabot.drafting.refine import Verdict, refine
-    from ttabot.drafting.sandbox import sandbox_refusal
 
     listing = project_listing(job.root)
     kind = expected_kind(job.title, job.body, listing)

@@ -1,28 +1,21 @@
-"""Run generated code in a throwaway copy of the project, never in the user's tree.
+"""One throwaway copy of the project, where generated code runs, never in the user's tree.
 
-The copy (:mod:`ttabot.drafting.copying`: ``.gitignore`` honoured, no link
-followed out of the project) is the only place the code may write. Where
-bubblewrap works, the code runs inside it (:mod:`ttabot.drafting.bwrap`): no
-network, its own pid namespace and ``/proc``, the system read-only, tmpfs HOME
-and ``/tmp``. Where it does not, local drafting falls back to the bare copy
-with a one-line warning, and ``isolation="bwrap"`` (the Action) refuses to run
-any generated code (:class:`NoSandbox`). Either way the environment is built
-from an allowlist (no token or key of the parent reaches the code), every run
-has a timeout that kills its whole process group and runs under resource limits
-(:class:`~ttabot.rlimits.Limits`: file size, memory and processes, no core dumps;
-with bubblewrap the tmpfs folders are capped too), and files the code leaves
-behind are reported, so a test that writes outside its temporary folder can be
-rejected.
+A :class:`Sandbox` (made by :func:`~ttabot.drafting.isolation.project_copy`)
+reads and writes the copy's files through no link, and runs commands in it:
+under bubblewrap when there is one, with an environment built from an
+allowlist (:mod:`ttabot.drafting.environment`: no token or key of the parent
+reaches the code), a timeout that kills the whole process group, and resource
+limits (:class:`~ttabot.rlimits.Limits`: file size, memory and processes, no
+core dumps; with bubblewrap the tmpfs folders are capped too). Files the code
+leaves behind are reported, so a test that writes outside its temporary
+folder can be rejected, and :func:`settle` says what it changed.
 """
 
 from __future__ import annotations
 
-import errno
-import logging
 import os
 import sqlite3
 import stat
-import sys
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -31,28 +24,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ttabot import children, rlimits
-from ttabot.config.settings import DraftSettings
 from ttabot.drafting import bwrap
-from ttabot.drafting.copying import SKIP_DIRS, copy_project, listing
+from ttabot.drafting.environment import scrubbed_env
+from ttabot.drafting.limits import DEFAULT_LIMITS, DEFAULT_TMP_SIZE
 from ttabot.drafting.readback import UnsafeFile, copy_out, read_bytes
 from ttabot.drafting.snapshot import SANDBOX_DIR, Stat, is_cache, leftovers, snapshot
-from ttabot.errors import TtabotError
 from ttabot.fileio import inside
 
 if TYPE_CHECKING:
     import coverage
 
-log = logging.getLogger(__name__)
-
-__all__ = [
-    "SKIP_DIRS",
-    "NoSandbox",
-    "RunResult",
-    "Sandbox",
-    "UnsafeFile",
-    "project_copy",
-    "settle",
-]
+__all__ = ["RunResult", "Sandbox", "UnsafeFile", "settle"]
 
 #: Where coverage writes its data in the copy (read back through :meth:`Sandbox.coverage_data`).
 DATA_FILE = ".coverage"
@@ -60,53 +42,6 @@ DATA_FILE = ".coverage"
 MAX_READ_BYTES = 64 * 1024 * 1024
 #: Larger coverage data is refused before it is copied out of the copy (a planted sparse file).
 MAX_COVERAGE_BYTES = 256 * 1024 * 1024
-
-#: Environment variables passed through; everything else (tokens, keys, proxies) is dropped.
-ENV_ALLOWLIST = ("PATH", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TZ", "SYSTEMROOT", "COMSPEC")
-
-
-#: ``isolation`` values: "auto" uses bubblewrap where it works, else warns and uses the
-#: bare copy; "bwrap" runs no generated code without it (the Action).
-ISOLATIONS = ("auto", "bwrap")
-
-#: The risk the fallback takes, said once when bubblewrap cannot be used.
-FALLBACK_RISK = (
-    "generated tests run without bubblewrap ({why}): they run as you, "
-    "and can read your files and environment, reach the network and outlive the run"
-)
-
-
-def limits_of(draft: DraftSettings) -> tuple[rlimits.Limits, int]:
-    """The run limits and the tmpfs size (bytes) ``draft`` settings ask for."""
-    limits = rlimits.Limits(draft.max_file_size, draft.max_memory, draft.max_processes)
-    return limits, draft.tmp_size
-
-
-#: The limits of a run when none are given: ``[draft]``'s defaults (one mapping, above).
-DEFAULT_LIMITS, DEFAULT_TMP_SIZE = limits_of(DraftSettings())
-
-
-#: What a failure says when a sandbox limit may have stopped it, and that limit. The
-#: errno comes early in pytest's summary line, which cuts the rest at the line width.
-#: ``MemoryError`` and ``ENOSPC`` have other causes too (a full host disk): a hint only.
-_LIMIT_SIGNS = (
-    (("File too large", f"[Errno {errno.EFBIG}]"), "a file is at most draft.max-file-size"),
-    (("MemoryError",), "a process has at most draft.max-memory"),
-    (
-        ("No space left on device", f"[Errno {errno.ENOSPC}]"),
-        "/tmp and HOME hold at most draft.tmp-size",
-    ),
-)
-
-
-def limit_hint(failure: str) -> str:
-    """`` (sandbox limit: ...)`` naming the setting ``failure`` may have hit, or ""."""
-    found = [limit for signs, limit in _LIMIT_SIGNS if any(sign in failure for sign in signs)]
-    return f" (sandbox limit: {'; '.join(found)})" if found else ""
-
-
-class NoSandbox(TtabotError):
-    """Generated code must run under bubblewrap, and bubblewrap cannot run here."""
 
 
 @dataclass(frozen=True)
@@ -116,26 +51,6 @@ class RunResult:
     returncode: int | None
     output: str
     timed_out: bool = False
-
-
-def scrubbed_env(
-    environ: Mapping[str, str], home: Path, tmp: Path, pythonpath: str
-) -> dict[str, str]:
-    """The environment generated code runs with: allowlisted variables plus our own."""
-    env = {key: environ[key] for key in ENV_ALLOWLIST if key in environ}
-    env.setdefault("PATH", os.defpath)
-    env.update(
-        HOME=str(home),
-        USERPROFILE=str(home),
-        TMPDIR=str(tmp),
-        TEMP=str(tmp),
-        TMP=str(tmp),
-        PYTHONPATH=pythonpath,
-        PYTHONNOUSERSITE="1",
-        PYTHONIOENCODING="utf-8",
-        NO_COLOR="1",
-    )
-    return env
 
 
 def run(
@@ -153,51 +68,8 @@ def run(
     return RunResult(done.returncode, done.output, timed_out=done.timed_out)
 
 
-def bwrap_refusal(environ: Mapping[str, str]) -> str | None:
-    """Why generated code cannot run under bubblewrap here, or None when it can."""
-    found = bwrap.find_bwrap(environ)
-    if found is None:
-        return "bwrap is not installed (Debian/Ubuntu package: bubblewrap)"
-    return bwrap.refusal(found)
-
-
-def sandbox_refusal(isolation: str, environ: Mapping[str, str]) -> str | None:
-    """With ``isolation="bwrap"``: why no generated code may run ("not drafted: no sandbox")."""
-    if isolation != "bwrap":
-        return None
-    why = bwrap_refusal(environ)
-    return None if why is None else f"not drafted: no sandbox ({why})"
-
-
-_warned: set[str] = set()
-
-
-def _warn_once(message: str) -> None:
-    if message not in _warned:
-        _warned.add(message)
-        log.warning("warning: %s", message)
-
-
-def choose_python(root: Path, configured: str, environ: Mapping[str, str]) -> str:
-    """The interpreter for generated tests: configured, else the project's environment.
-
-    ttabot often runs from its own environment (pipx, pre-commit) that lacks the
-    project's dependencies and pytest, so the project's ``.venv``/``venv`` and an
-    active ``VIRTUAL_ENV`` come before ttabot's own interpreter.
-    """
-    if configured:
-        return configured
-    bindir = "Scripts" if os.name == "nt" else "bin"
-    exe = "python.exe" if os.name == "nt" else "python"
-    candidates = [root / name / bindir / exe for name in (".venv", "venv")]
-    if environ.get("VIRTUAL_ENV"):
-        candidates.append(Path(environ["VIRTUAL_ENV"], bindir, exe))
-    found = next((c for c in candidates if c.is_file()), None)
-    return str(found) if found is not None else sys.executable
-
-
 class Sandbox:
-    """A copy of a project in a temporary folder; see :func:`project_copy`."""
+    """A copy of a project in a temporary folder, made by ``isolation.project_copy``."""
 
     def __init__(
         self,
@@ -409,58 +281,3 @@ def settle(sandbox: Sandbox, pristine: Mapping[str, Stat], ours: Iterable[str] =
         if rel in after and rel.endswith(".pyc") and is_cache(rel, after[rel][0]):
             sandbox.write(rel, None)
     return sorted(r for r in changed if not is_cache(r, (after.get(r) or pristine[r])[0]))
-
-
-@contextmanager
-def project_copy(
-    root: Path,
-    overlay: Mapping[str, str | None],
-    *,
-    environ: Mapping[str, str] | None = None,
-    timeout: float = 60.0,
-    python: str | None = None,
-    isolation: str = "auto",
-    limits: rlimits.Limits = DEFAULT_LIMITS,
-    tmp_size: int = DEFAULT_TMP_SIZE,
-) -> Iterator[Sandbox]:
-    """A :class:`Sandbox` holding a copy of ``root`` with ``overlay`` files written over it.
-
-    ``overlay`` maps repo-relative paths to the text a change gives them (None:
-    deleted), so the copy is the change's new version whatever the working tree holds.
-    ``python`` defaults to :func:`choose_python` with no configured interpreter.
-    ``isolation`` is ``"auto"`` (bubblewrap where it works, else a warning and the
-    bare copy) or ``"bwrap"`` (bubblewrap or :class:`NoSandbox`: the Action).
-    ``limits`` bound every run in the copy; ``tmp_size`` caps bubblewrap's tmpfs
-    folders (see :func:`limits_of`).
-    The copy is removed on exit, and on an interrupt (:mod:`ttabot.children`).
-    """
-    if isolation not in ISOLATIONS:
-        raise ValueError(f"isolation must be one of {ISOLATIONS}, not {isolation!r}")
-    env = os.environ if environ is None else environ
-    interpreter = python or choose_python(root, "", env)
-    why = bwrap_refusal(env)
-    if why is not None:
-        if isolation == "bwrap":
-            raise NoSandbox(f"not drafted: no sandbox ({why})")
-        _warn_once(FALLBACK_RISK.format(why=why))
-    found = bwrap.find_bwrap(env) if why is None else None
-    if found is not None and tmp_size and not bwrap.supports_size(found):
-        _warn_once(f"{found} has no --size: the sandbox's /tmp and HOME are not capped in size")
-    scratch = children.make_scratch("ttabot-")
-    try:
-        path = (scratch / "project").resolve()
-        path.mkdir()
-        report = copy_project(root, path, listing(root))
-        if report.outside_links:
-            shown = ", ".join(report.outside_links[:5])
-            more = len(report.outside_links) - 5
-            _warn_once(
-                f"not copied into the sandbox: symbolic links pointing outside the project: "
-                f"{shown}{f' and {more} more' if more > 0 else ''}"
-            )
-        sandbox = Sandbox(path, env, timeout, interpreter, found, limits, tmp_size)
-        for rel, text in overlay.items():
-            sandbox.write(rel, text)
-        yield sandbox
-    finally:
-        children.remove_scratch(scratch)

@@ -7,132 +7,23 @@ is the first of them; the others are rounds in one pytest process,
 :mod:`~ttabot.drafting.pytestrun`). Only the new tests run (by node id); the
 existing module's tests run once, as the baseline
 (:func:`~ttabot.drafting.validate.baseline_coverage`). Good functions are kept,
-bad ones dropped with a reason each.
+bad ones dropped with a reason each. The stages after the test code's own
+checks are :class:`~ttabot.drafting.judge.Judge`'s steps.
 """
 
 from __future__ import annotations
 
-import os
-import re
-from collections.abc import Mapping, Sequence
-from typing import NamedTuple
+from collections.abc import Sequence
 
-from ttabot.drafting.pytestrun import Measure, pytest_argv
-from ttabot.drafting.sandbox import RunResult, Sandbox, UnsafeFile, limit_hint, settle
-from ttabot.drafting.snapshot import Stat, snapshot
-from ttabot.drafting.testmerge import (
-    AnswerParts,
-    asserts_something,
-    import_time_change,
-    merge,
-    test_methods,
-)
-from ttabot.drafting.validate import passed_tests
+from ttabot.drafting.judge import Judge, TestsCheck
+from ttabot.drafting.sandbox import Sandbox, UnsafeFile, settle
+from ttabot.drafting.snapshot import snapshot
+from ttabot.drafting.testmerge import AnswerParts, asserts_something, import_time_change, merge
 from ttabot.records import ValidationStage
-
-Stages = tuple[ValidationStage, ...]
 
 #: The most test functions of one answer that are judged: each costs pytest runs of its
 #: own, and a maintainer would not take hundreds of drafted tests for a change anyway.
 MAX_TESTS = 30
-
-#: How a non-passing outcome is named in a drop reason.
-_NOT_PASSED = {
-    "XFAIL": "xfail (a drafted test must pass, not be expected to fail)",
-    "XPASS": "xpass (a drafted test must pass without an xfail mark)",
-    "SKIPPED": "skipped (a drafted test must run)",
-}
-#: A ``-rA`` summary line: the verdict, then the node id (a case id may hold spaces and
-#: `` - ``) and, after `` - ``, the message.
-_OUTCOME = re.compile(r"^(PASSED|FAILED|ERROR|XPASS|XFAIL|SKIPPED) (.+)$")
-#: The test's name at the start of a node id's part after ``path::``; then its case id.
-_NODE_NAME = re.compile(r"([^\[\s:]+)(\[)?")
-
-
-class TestsCheck(NamedTuple):
-    """The outcome: the text to write, which tests were kept, why others were dropped."""
-
-    text: str
-    kept: tuple[str, ...]
-    dropped: Mapping[str, str]
-    stages: Stages
-    #: The end of pytest's output for the runs that failed a test: what a retry is shown.
-    failures: str = ""
-    #: The drafted tests changed the copy (a file left, edited or removed, beside the
-    #: test module): it no longer stands for the project and is not judged on again.
-    tainted: bool = False
-
-
-def outcomes(output: str, test_path: str) -> dict[str, list[tuple[str, str]]]:
-    """``test name -> [(outcome, message)]`` from pytest's ``-rA`` summary lines."""
-    out: dict[str, list[tuple[str, str]]] = {}
-    prefix = f"{test_path}::"
-    for line in output.splitlines():
-        match = _OUTCOME.match(line.strip())
-        if match is None or not match.group(2).startswith(prefix):
-            continue
-        verdict, rest = match.group(1), match.group(2)[len(prefix) :]
-        named = _NODE_NAME.match(rest)
-        if named is None:
-            continue
-        # The message follows " - " after the node id: after the case id's "]" when there is one.
-        after = rest.find("] - ", named.end()) + 1 if named.group(2) else named.end()
-        _, dash, message = rest[after:].partition(" - ") if after > 0 else ("", "", "")
-        out.setdefault(named.group(1), []).append((verdict, message if dash else ""))
-    return out
-
-
-def _failure(results: Sequence[tuple[str, str]] | None) -> str | None:
-    """Why a test did not pass, from its outcomes in one run; None if it passed.
-
-    Only PASSED passes: a drafted test that is skipped, expected to fail (xfail)
-    or unexpectedly passes an xfail mark (xpass) checks nothing the gate can trust.
-    """
-    if not results:
-        return "pytest did not run it"
-    bad = [(v, m) for v, m in results if v != "PASSED"]
-    if bad:
-        verdict, message = bad[0]
-        word = _NOT_PASSED.get(verdict, verdict.lower())
-        return f"{word}: {message}{limit_hint(message)}" if message else word
-    return None
-
-
-def lines_by_test(sandbox: Sandbox, module: str, names: Sequence[str]) -> dict[str, frozenset[int]]:
-    """Lines of ``module`` each test ran in the last coverage run (by dynamic context).
-
-    Data ttabot will not read (a link, garbage) raises :class:`UnsafeFile`.
-    """
-    out: dict[str, set[int]] = {n: set() for n in names}
-    with sandbox.coverage_data() as data:
-        if data is None:
-            return {n: frozenset() for n in names}
-        target = os.path.realpath(sandbox.path / module)
-        for measured in data.measured_files():
-            if os.path.realpath(measured) != target:
-                continue
-            for line, contexts in data.contexts_by_lineno(measured).items():
-                for context in contexts:
-                    for name in names:
-                        if context_of(context, name):
-                            out[name].add(line)
-    return {n: frozenset(lines) for n, lines in out.items()}
-
-
-def context_of(context: str, name: str) -> bool:
-    """Whether a coverage context (a test's node id: ``tests/test_x.py::test``,
-    ``tests/test_x.py::Class::test[case]``) is one of test ``name``'s: a function's is
-    the test itself, a ``Test`` class's any test inside it, ``Class.method`` that method.
-    """
-    _path, sep, rest = context.partition("::")
-    if not sep:
-        return False
-    parts = rest.split("[", 1)[0].split("::")
-    if "." in name:  # Class.method: that method of that class
-        return parts[-2:] == name.split(".")
-    if name.startswith("Test"):  # a class (pytest collects functions named test*, lowercase)
-        return name in parts[:-1]
-    return parts == [name]
 
 
 def check_each_test(
@@ -159,19 +50,20 @@ def check_each_test(
     beyond the test module is marked ``tainted``: the caller judges on a fresh one.
     """
     pristine = snapshot(sandbox.path, caches=True)
+    judge = Judge(sandbox, test_path, existing, parts)
     try:
         try:
-            result = _check(
-                sandbox,
-                test_path,
-                existing,
-                parts,
-                module=module,
-                changed=changed,
-                baseline=baseline,
-                reruns=reruns,
-                existing_passed=existing_passed,
-            )
+            if _test_code(judge, existing):
+                measured = module if sandbox.has_module("coverage") else None
+                sandbox.write(test_path, merge(existing, parts, judge.alive()))
+                written = snapshot(sandbox.path)
+                together = judge.together(measured)
+                if (
+                    together is not None
+                    and judge.coverage(measured, changed, baseline)
+                    and judge.alone_and_clean(written, together)
+                ):
+                    judge.reruns(reruns, existing_passed)
         finally:
             sandbox.write(test_path, existing if existing else None)
     except UnsafeFile as exc:
@@ -179,267 +71,16 @@ def check_each_test(
         stages = (ValidationStage("parses", True), ValidationStage("clean", False, why))
         return TestsCheck(existing, (), dict.fromkeys(parts.tests, why), stages, tainted=True)
     # Bytecode the drafted tests wrote is removed (settle); any other change taints.
-    return result._replace(tainted=bool(settle(sandbox, pristine, {test_path})))
+    return judge.done()._replace(tainted=bool(settle(sandbox, pristine, {test_path})))
 
 
-class _Judge:
-    """One judgement of drafted tests: the verdicts so far and the steps that add to them.
-
-    Each step runs only the tests still alive and drops the ones that fail it;
-    :meth:`verdict` records the step's stage.
-    """
-
-    def __init__(self, sandbox: Sandbox, test_path: str, existing: str, parts: AnswerParts) -> None:
-        self.sandbox = sandbox
-        self.test_path = test_path
-        self.existing = existing
-        self.parts = parts
-        self.names = list(parts.tests)
-        self.dropped: dict[str, str] = {}
-        self.stages: list[ValidationStage] = []
-        self.failures: list[str] = []
-        #: How many outcomes (parametrized cases) each test had in its run alone.
-        self.cases: dict[str, int] = {}
-
-    def alive(self) -> list[str]:
-        return [n for n in self.names if n not in self.dropped]
-
-    def verdict(self, stage: str, before: set[str]) -> bool:
-        """Record ``stage``: passed while a test is alive; its detail names what it dropped."""
-        lost = [n for n in self.names if n in self.dropped and n not in before]
-        detail = "; ".join(f"{n}: {self.dropped[n]}" for n in lost)
-        alive = self.alive()
-        self.stages.append(ValidationStage(stage, bool(alive), detail or f"{len(alive)} test(s)"))
-        return bool(alive)
-
-    def done(self) -> TestsCheck:
-        kept = tuple(self.alive())
-        text = merge(self.existing, self.parts, kept) if kept else self.existing
-        failures = "\n\n".join(self.failures[:2])
-        return TestsCheck(text, kept, self.dropped, tuple(self.stages), failures)
-
-    def run(
-        self, names: Sequence[str], *, rounds: int = 1, measure: Measure | None = None
-    ) -> tuple[RunResult, list[str], dict[str, list[tuple[str, str]]]]:
-        """Run ``names`` by node id; keep the output of a run that failed for the retry."""
-        nodes = [f"{self.test_path}::{n}" for n in names]
-        result, left = self.sandbox.python(pytest_argv(nodes, rounds=rounds, measure=measure))
-        if result.returncode not in (0, None) or result.timed_out:
-            self.failures.append(_tail(result.output, 40))
-        return result, left, outcomes(result.output, self.test_path)
-
-    def together(self, module: str | None) -> list[str] | None:
-        """Stages imports and passes: all new tests in one run (measured per test); what it left.
-
-        None when no test passed (or none was collected): the judgement is over.
-        """
-        measure = None
-        if module is not None:
-            data = self.sandbox.clear_coverage_data()
-            measure = Measure(str(data), str(self.sandbox.path / module), contexts=True)
-        names = self.alive()
-        result, left, ran = self.run(names, measure=measure)
-        if result.timed_out:
-            self.stages.append(ValidationStage("imports", True))
-            self.dropped.update(dict.fromkeys(names, "timed out"))
-            self.stages.append(ValidationStage("passes", False, _tail(result.output)))
-            return None
-        if not ran:
-            why = _tail(result.output)
-            self.stages.append(
-                ValidationStage("imports", False, f"pytest ran none of the tests: {why}")
-            )
-            self.dropped.update(dict.fromkeys(names, "not collected"))
-            return None
-        self.stages.append(ValidationStage("imports", True))
-        before = set(self.dropped)
-        for name in names:
-            problem = _failure(ran.get(name))
-            if problem:
-                self.dropped[name] = f"fails in the module: {problem}"
-        return left if self.verdict("passes", before) else None
-
-    def coverage(
-        self, module: str | None, changed: frozenset[int], baseline: frozenset[int]
-    ) -> bool:
-        """Stage coverage: each test runs a changed line the existing tests do not."""
-        if module is None:
-            why = "not measurable: coverage is not installed"
-            self.stages.append(ValidationStage("coverage", True, why))
-            return True
-        before = set(self.dropped)
-        # A test class is judged method by method: each must earn its place.
-        units = {name: test_methods(self.parts.tests[name].source, name) for name in self.names}
-        per_test = lines_by_test(self.sandbox, module, [u for us in units.values() for u in us])
-        for name in self.alive():
-            useless = [u for u in units[name] if changed and not (per_test[u] & changed) - baseline]
-            if useless:
-                who = "" if useless == [name] else f"{useless[0]} "
-                why = "runs no changed line that existing tests do not already run"
-                self.dropped[name] = who + why
-        return self.verdict("coverage", before)
-
-    def alone_and_clean(self, pristine: Mapping[str, Stat], together: Sequence[str]) -> bool:
-        """Stages alone and clean: each test run by itself passes and leaves no file."""
-        # What the first run (all together) left: the files it created are removed, so each
-        # test's run alone shows what it leaves, even a test that plants a file only once.
-        for rel in together:
-            if rel not in pristine:
-                self.sandbox.write(rel, None)
-        before = set(self.dropped)
-        messy, unexplained = self._alone(set(together))
-        if unexplained:  # left only when the tests ran together: which one did is unknown
-            shown = ", ".join(sorted(unexplained)[:5])
-            for name in self.alive():
-                why = f"the tests run together left files behind: {shown}"
-                messy[name] = f"{messy[name]}; {why}" if name in messy else why
-        if not self.verdict("alone", before):
-            return False
-        before = set(self.dropped)
-        self.dropped.update(messy)
-        return self.verdict("clean", before)
-
-    def _alone(self, unexplained: set[str]) -> tuple[dict[str, str], set[str]]:
-        """Run each live test alone: drop the failing; which left files; what none explains."""
-        messy: dict[str, str] = {}
-        alone = self.alive()
-        for name in alone:
-            _result, left, ran = self.run([name])
-            unexplained -= set(left)
-            problem = _failure(ran.get(name))
-            self.cases[name] = len(ran.get(name) or ())
-            if problem:
-                self.dropped[name] = f"fails alone: {problem}"
-            elif left:
-                messy[name] = "the test left files behind: " + ", ".join(left[:5])
-        for name in [n for n in self.names if n not in alone]:
-            if not unexplained:
-                break
-            # Rare: only to learn whether a test dropped earlier left them (its verdict stands).
-            _result, left = self.sandbox.python(pytest_argv([f"{self.test_path}::{name}"]))
-            unexplained -= set(left)
-        return messy, unexplained
-
-    def reruns(self, reruns: int, passed_before: Sequence[str] = ()) -> None:
-        """Stages reruns and existing, in one pytest process.
-
-        reruns: the kept tests, in the module as it will be written, pass every round.
-        The run alone was each test's first rerun; the other ``reruns - 1`` rounds run
-        in one process, so a test that passes once and fails when run again (it changes
-        a global, draws a random number) fails here too.
-
-        existing (:meth:`existing_tests`): the module's tests that passed before (the
-        baseline's ``passed_before``) run once, in the first round, after the kept ones.
-        """
-        kept = self.alive()
-        self.sandbox.write(self.test_path, merge(self.existing, self.parts, kept))
-        before = set(self.dropped)
-        rounds = reruns - 1
-        existing = list(passed_before) if kept else []
-        output = ""
-        if rounds >= 1 or existing:
-            nodes = [f"{self.test_path}::{name}" for name in kept] + _by_id_or_module(
-                existing, self.test_path
-            )
-            argv = pytest_argv(nodes, rounds=max(rounds, 1), once=existing)
-            result, _left = self.sandbox.python(argv)
-            if result.returncode not in (0, None) or result.timed_out:
-                self.failures.append(_tail(result.output, 40))
-            output = result.output
-            ran = outcomes(output, self.test_path)
-            for name in kept if rounds >= 1 else ():
-                problem = _rounds_failure(ran.get(name), rounds, self.cases.get(name, 1))
-                if problem:
-                    self.dropped[name] = f"failed on a rerun (flaky): {problem}"
-        self.verdict("reruns", before)
-        if existing and self.alive():
-            if set(self.dropped) != before:
-                output = ""  # a test dropped just now ran with them: judge the rest alone
-            self.existing_tests(existing, output)
-
-    def existing_tests(self, passed_before: Sequence[str], output: str = "") -> None:
-        """Stage existing: the module's tests that passed before still pass with the new ones.
-
-        What an answer brings along with its tests (an autouse fixture, a helper or
-        import that shadows one of the module's names, a statement run at import)
-        reaches every test of the module, and a test that leaves the module under
-        test changed reaches every test run after it: so the new tests run first,
-        then the existing ones. Which new test did it is unknown, so all are dropped.
-        ``output``: such a run's, when the caller made it (else one is made here).
-        """
-        kept = self.alive()
-        if not kept or not passed_before:
-            return
-        if not output:
-            nodes = [f"{self.test_path}::{name}" for name in kept] + _by_id_or_module(
-                passed_before, self.test_path
-            )
-            result, _left = self.sandbox.python(pytest_argv(nodes))
-            if result.returncode not in (0, None) or result.timed_out:
-                self.failures.append(_tail(result.output, 40))
-            output = result.output
-        after = set(passed_tests(output))
-        lost = [node for node in passed_before if node not in after]
-        if not lost:
-            detail = f"{len(passed_before)} existing test(s) still pass"
-            self.stages.append(ValidationStage("existing", True, detail))
-            return
-        shown = ", ".join(name.rpartition("::")[2] or name for name in lost[:5])
-        more = f" and {len(lost) - 5} more" if len(lost) > 5 else ""
-        why = f"with the new tests merged, existing tests no longer pass: {shown}{more}"
-        self.dropped.update(dict.fromkeys(kept, why))
-        self.stages.append(ValidationStage("existing", False, why))
-
-
-#: Most characters of existing node ids put on one command line (the kernel caps argv).
-MAX_NODE_CHARS = 100_000
-
-
-def _by_id_or_module(nodes: Sequence[str], test_path: str) -> list[str]:
-    """``nodes`` to name on pytest's command line, or the whole module when they are too
-    many for one (then they run in file order, before the new tests, not after them)."""
-    if sum(len(node) + 1 for node in nodes) <= MAX_NODE_CHARS:
-        return list(nodes)
-    return [test_path]
-
-
-def _rounds_failure(
-    results: Sequence[tuple[str, str]] | None, rounds: int, cases: int = 1
-) -> str | None:
-    """Why a test did not pass each of its ``cases`` in all ``rounds`` rounds; None if it did.
-
-    ``cases``: the outcomes the test had in its run alone (its parametrized cases). A
-    case that skips itself on a rerun shows no line naming it (``-rA`` names a skip by
-    file and line), so the count of passes is what tells it.
-    """
-    problem = _failure(results)
-    passed = sum(verdict == "PASSED" for verdict, _message in results or ())
-    expected = rounds * max(cases, 1)
-    of = f"{expected} ({cases} cases, {rounds} rounds)" if cases > 1 else f"{rounds} rounds"
-    if problem is not None:
-        return f"passed {passed} of {of}; {problem}"
-    if passed < expected:
-        return f"passed {passed} of {of}; pytest did not run the others"
-    return None
-
-
-def _check(
-    sandbox: Sandbox,
-    test_path: str,
-    existing: str,
-    parts: AnswerParts,
-    *,
-    module: str,
-    changed: frozenset[int],
-    baseline: frozenset[int],
-    reruns: int,
-    existing_passed: Sequence[str],
-) -> TestsCheck:
-    judge = _Judge(sandbox, test_path, existing, parts)
+def _test_code(judge: Judge, existing: str) -> bool:
+    """Stages tests and test-code, read from the answer alone: whether a test is left to run."""
+    parts = judge.parts
     judge.stages.append(ValidationStage("parses", True))
     if not judge.names:
         judge.stages.append(ValidationStage("tests", False, "the answer holds no test function"))
-        return judge.done()
+        return False
     for index, name in enumerate(judge.names):
         changes = import_time_change(parts, name)
         if index >= MAX_TESTS:
@@ -453,18 +94,4 @@ def _check(
                 f"needs module-level code that runs at import and changes other objects: "
                 f"{changes!r} (collecting the project's tests would run it for every test)"
             )
-    if not judge.verdict("test-code", set()):
-        return judge.done()
-    measured = module if sandbox.has_module("coverage") else None
-    sandbox.write(test_path, merge(existing, parts, judge.alive()))
-    pristine = snapshot(sandbox.path)
-    together = judge.together(measured)
-    if together is None or not judge.coverage(measured, changed, baseline):
-        return judge.done()
-    if judge.alone_and_clean(pristine, together):
-        judge.reruns(reruns, existing_passed)
-    return judge.done()
-
-
-def _tail(output: str, lines: int = 15) -> str:
-    return "\n".join(output.strip().splitlines()[-lines:])
+    return judge.verdict("test-code", set())

@@ -19,6 +19,7 @@ from ttabot.config import CheckSettings
 from ttabot.drafting import docstrings, refactor
 from ttabot.drafting.gate import gate_docstring
 from ttabot.drafting.probe import PROBE_FILE, probe_argv, read_probe
+from ttabot.drafting.pytest_output import passed_tests, pytest_failure
 from ttabot.drafting.readback import read_bytes
 from ttabot.drafting.sandbox import RunResult, Sandbox, UnsafeFile, settle
 from ttabot.drafting.snapshot import snapshot
@@ -33,19 +34,6 @@ NO_ANSWER = NO_ANSWER_STAGE
 def failed(stages: Stages) -> ValidationStage | None:
     """The stage that failed, if any."""
     return next((s for s in stages if not s.passed), None)
-
-
-def tail(text: str, lines: int = 30) -> str:
-    """The end of a tool's output, where pytest puts the failure summary."""
-    return "\n".join(text.strip().splitlines()[-lines:])
-
-
-def pytest_failure(output: str) -> str:
-    """pytest's one-line verdicts (``FAILED x::t - why``) first, then the end of its output."""
-    verdicts = [
-        line for line in output.splitlines() if line.startswith(("FAILED ", "ERROR ", "[ttabot]"))
-    ]
-    return "\n".join([*verdicts[:10], tail(output)]) if verdicts else tail(output)
 
 
 # --- docstrings --------------------------------------------------------------
@@ -168,13 +156,6 @@ class Baseline(NamedTuple):
     #: Node ids of its tests that passed, in the order they ran: they must still pass
     #: with drafted tests merged (and run before them).
     passed: tuple[str, ...] = ()
-
-
-def passed_tests(output: str) -> tuple[str, ...]:
-    """Node ids pytest's ``-rA`` summary reports ``PASSED``, in its order, each once."""
-    lines = output.splitlines()
-    nodes = (line[len("PASSED ") :].strip() for line in lines if line.startswith("PASSED "))
-    return tuple(dict.fromkeys(nodes))
 
 
 def baseline(
@@ -324,6 +305,12 @@ def check_refactor_code(
     return RefactorCheck(stages, problem is None, False, problem or "")
 
 
+def _suggestion(stages: Stages, name: str, detail: str) -> RefactorCheck:
+    """The refactor as a suggestion only: stage ``name`` could not show it safe (``detail``)."""
+    stage = ValidationStage(name, False, detail)
+    return RefactorCheck((*stages, stage), True, False, "suggestion only: " + detail)
+
+
 def check_refactor_tests(
     sandbox: Sandbox,
     module_path: str,
@@ -345,15 +332,11 @@ def check_refactor_tests(
     original) did not: a ``conftest.py`` planted at import would pass the
     module's later drafts. Any change beyond the module marks the copy tainted.
     """
-
-    def suggestion(name: str, detail: str) -> RefactorCheck:
-        stage = ValidationStage(name, False, detail)
-        return RefactorCheck((*stages, stage), True, False, "suggestion only: " + detail)
-
     if not tests:
-        return suggestion("tests-before", f"no existing tests for {module_path}")
+        return _suggestion(stages, "tests-before", f"no existing tests for {module_path}")
     if sandbox.coverage_missing():
-        return suggestion(
+        return _suggestion(
+            stages,
             "tests-before",
             f"cannot show the tests run {symbol}: " + str(sandbox.coverage_missing()),
         )
@@ -393,21 +376,18 @@ def _refactor_tests(
         runs.append(left)
         return result
 
-    def suggestion(name: str, detail: str) -> RefactorCheck:
-        stage = ValidationStage(name, False, detail)
-        return RefactorCheck((*stages, stage), True, False, "suggestion only: " + detail)
-
     try:
         sandbox.write(module_path, original)
         result = run_tests()
         if result.returncode != 0:
-            return suggestion(
+            return _suggestion(
+                stages,
                 "tests-before",
                 "the existing tests fail before the refactor: " + pytest_failure(result.output),
             )
         ran = (sandbox.executed_lines(module_path) or frozenset()) & body_lines(original, symbol)
         if not ran:
-            return suggestion("tests-before", f"the existing tests never run {symbol}")
+            return _suggestion(stages, "tests-before", f"the existing tests never run {symbol}")
         stages += (
             ValidationStage(
                 "tests-before", True, f"{', '.join(tests)} run {len(ran)} line(s) of {symbol}"
@@ -422,7 +402,9 @@ def _refactor_tests(
             )
         ran = (sandbox.executed_lines(module_path) or frozenset()) & body_lines(proposed, symbol)
         if not ran:
-            return suggestion("tests-after", f"the existing tests never run the new {symbol}")
+            return _suggestion(
+                stages, "tests-after", f"the existing tests never run the new {symbol}"
+            )
     finally:
         sandbox.write(module_path, restore)
     return RefactorCheck(

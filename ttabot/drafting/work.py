@@ -25,16 +25,13 @@ from typing import TYPE_CHECKING
 from ttabot.config import Settings
 from ttabot.drafting import answers, validate
 from ttabot.drafting.docstrings import insert_docstrings
+from ttabot.drafting.environment import choose_python
+from ttabot.drafting.isolation import project_copy, sandbox_refusal
+from ttabot.drafting.limits import limits_of
 from ttabot.drafting.plan import Project, Task
 from ttabot.drafting.precheck import missing_modules
 from ttabot.drafting.refine import Refined, Verdict, refine
-from ttabot.drafting.sandbox import (
-    Sandbox,
-    choose_python,
-    limits_of,
-    project_copy,
-    sandbox_refusal,
-)
+from ttabot.drafting.sandbox import Sandbox
 from ttabot.drafting.tests import import_name
 from ttabot.records import Attempt, Draft, Finding, ValidationStage
 

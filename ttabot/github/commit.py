@@ -104,7 +104,7 @@ def commit_drafts(
     # The branch name is the PR's text (git allows backticks, "@", "<"): a code span.
     shown = code_span(pr.head_ref)
     moved = f"the branch {shown} moved since {pr.head_sha[:7]} was analysed; nothing was pushed"
-    current = _ref_sha(api, repository, pr.head_ref)
+    current = branch_sha(api, repository, pr.head_ref)
     if current != pr.head_sha:
         return CommitOutcome(None, moved)
     base = api.get(f"/repos/{repository}/git/commits/{pr.head_sha}")
@@ -128,7 +128,7 @@ def commit_drafts(
         # A retried ref update must not fail as "not a fast-forward" on its own success.
         return (
             {"object": {"sha": new_sha}}
-            if _ref_sha(api, repository, pr.head_ref) == new_sha
+            if branch_sha(api, repository, pr.head_ref) == new_sha
             else None
         )
 
@@ -145,7 +145,8 @@ def commit_drafts(
     )
 
 
-def _ref_sha(api: GitHubApi, repository: str, branch: str) -> str | None:
+def branch_sha(api: GitHubApi, repository: str, branch: str) -> str | None:
+    """The commit ``branch`` points at, or None when there is no such branch (or no SHA)."""
     try:
         ref = api.get(f"/repos/{repository}/git/ref/heads/{quote(branch, safe='/')}")
     except GitHubApiError as exc:

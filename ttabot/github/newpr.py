@@ -9,12 +9,11 @@ is retried only after looking for what an earlier attempt made.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from ttabot import git
 from ttabot.drafting.implement import CODE_KINDS, Implementation, ImplementJob, implement
 from ttabot.github.api import GitHubApi, GitHubApiError
-from ttabot.github.commit import TRAILER
+from ttabot.github.commit import TRAILER, branch_sha
 from ttabot.github.context import Context
 from ttabot.github.event import Issue
 from ttabot.github.identity import written_by
@@ -35,21 +34,11 @@ def record(impl: Implementation) -> str:
     return "\n".join(lines)
 
 
-def _ref(api: GitHubApi, repository: str, branch: str) -> str | None:
-    try:
-        data = api.get(f"/repos/{repository}/git/ref/heads/{quote(branch, safe='/')}")
-    except GitHubApiError as exc:
-        if exc.status == 404:
-            return None
-        raise
-    return str(data["object"]["sha"])
-
-
 def _create_branch(api: GitHubApi, repository: str, branch: str, sha: str) -> bool:
     """Create ``branch`` at ``sha``; False if a different branch of that name exists."""
 
     def made() -> Any | None:
-        return {"object": {"sha": sha}} if _ref(api, repository, branch) == sha else None
+        return {"object": {"sha": sha}} if branch_sha(api, repository, branch) == sha else None
 
     try:
         api.write(
@@ -61,7 +50,7 @@ def _create_branch(api: GitHubApi, repository: str, branch: str, sha: str) -> bo
     except GitHubApiError as exc:
         if exc.status != 422:
             raise
-        return _ref(api, repository, branch) == sha
+        return branch_sha(api, repository, branch) == sha
     return True
 
 

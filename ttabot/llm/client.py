@@ -39,6 +39,7 @@ from ttabot.llm.request import Completion, Request
 from ttabot.llm.schedule import ProbeClaim, Schedule
 from ttabot.llm.state import open_state
 from ttabot.llm.targets import Target, missing_keys, resolve_target, usable_models
+from ttabot.redaction import KnownSecrets
 
 __all__ = [
     "UNREACHABLE_AFTER",
@@ -98,11 +99,15 @@ class RotatingClient:
         self._reachability = Reachability(clock)
         self._dead: dict[str, str] = {}
         self._targets: dict[str, Target] = {}
-        self._secrets = tuple(
+        keys = [
             value
             for provider in settings.providers.values()
             if provider.api_key_env and (value := self._environ.get(provider.api_key_env, ""))
-        )
+        ]
+        #: Keys masked in answers: a shorter "key" is a local server's placeholder.
+        self._answer_keys = KnownSecrets(keys)
+        #: Keys masked in error messages, however short, also where a capped one cuts them.
+        self._error_keys = KnownSecrets(keys, shortest=1)
         self.metrics = Metrics()
 
     def __repr__(self) -> str:
@@ -572,21 +577,23 @@ class RotatingClient:
         )
 
     def _redact_answer(self, content: str) -> str:
-        """``content`` with every key of :data:`_ANSWER_SECRET_MIN` characters or more masked.
+        """``content`` with every key of :data:`~ttabot.redaction.MIN_SECRET` characters or
+        more masked.
 
         An answer becomes a draft, a suggestion or a commit: a provider echoing the
         request's headers must not carry the key there. A shorter "key" is a local
         server's placeholder (``none``), and masking it would only mangle the text.
+        Token-shaped text is left alone: in a draft it is the project's own fixture.
         """
-        for secret in self._secrets:
-            if len(secret) >= _ANSWER_SECRET_MIN:
-                content = content.replace(secret, "***")
-        return content
+        return self._answer_keys.redact(content)
 
     def _redact(self, text: str) -> str:
-        for secret in self._secrets:
-            text = _without_cut_secret(text.replace(secret, "***"), secret)
-        return text
+        """``text`` (an error message) with every key masked, and a key's start at its end.
+
+        A provider's error message is capped (:mod:`ttabot.llm.errors`); a key it
+        echoes across the cap ends the message cut in two, which a whole match misses.
+        """
+        return self._error_keys.redact_cut_end(self._error_keys.redact(text))
 
     def _answer(self, run: Request, target: Target, content: str, data: Any) -> Completion:
         """An answer that ends the request (counted as ok by whoever returns it)."""
@@ -610,25 +617,6 @@ class RotatingClient:
             error=None if ok else self._redact(error or ""),
             now=self._clock(),
         )
-
-
-#: The shortest key masked in an answer (placeholders such as ``none`` are shorter).
-_ANSWER_SECRET_MIN = 8
-
-#: The shortest start of a key masked where a message ends: shorter ones say nothing.
-_CUT_SECRET_MIN = 4
-
-
-def _without_cut_secret(text: str, secret: str) -> str:
-    """``text`` with a start of ``secret`` at its very end masked.
-
-    A provider's error message is capped (:mod:`ttabot.llm.errors`); a key it echoes
-    across the cap ends the message cut in two, which an exact match misses.
-    """
-    for length in range(len(secret) - 1, _CUT_SECRET_MIN - 1, -1):
-        if text.endswith(secret[:length]):
-            return text[: len(text) - length] + "***"
-    return text
 
 
 def _name(kind: Any) -> str:

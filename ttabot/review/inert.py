@@ -12,13 +12,10 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ttabot.redaction import KnownSecrets, redact_credentials
+
 _HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
 _BACKTICKS = re.compile(r"`+")
-
-#: Secrets shorter than this are not redacted (they would blank ordinary words).
-MIN_SECRET = 8
-#: What a redacted secret reads as.
-REDACTED = "***"
 
 
 #: Unicode's bidirectional controls: they reorder how the text around them is shown
@@ -114,41 +111,27 @@ def code_span(text: str, limit: int = 300) -> str:
     return f"{ticks}{pad}{line}{pad}{ticks}"
 
 
-#: Credentials by their published shapes, whoever they belong to: GitHub's tokens
-#: (personal, OAuth, user-to-server, installation, refresh; fine-grained) and
-#: OpenRouter's keys. A generated test or a model can print one ttabot was never given.
-_CREDENTIAL = re.compile(
-    r"(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,}"
-    r"|sk-or-v1-[0-9a-f]{32,})"
-)
-
-
 class Redactor:
-    """Replaces each known secret value (and nothing shorter than :data:`MIN_SECRET`).
+    """Replaces each known secret value (and nothing shorter than
+    :data:`~ttabot.redaction.MIN_SECRET`), and every credential of a known shape.
 
     A known value is found even with whitespace inside it (a tool that wrapped the
-    line it printed), and credentials of a known shape are replaced whatever their value.
+    line it printed), and credentials of a known shape are replaced whatever their
+    value: a generated test or a model can print one ttabot was never given. Text
+    here is whole when it is redacted (:func:`cap` never cuts inside a word), so no
+    cut value is looked for at its end.
     """
 
     def __init__(self, secrets: Iterable[str]) -> None:
-        values = {s.strip() for s in secrets if len(s.strip()) >= MIN_SECRET}
-        # Longest first, so a secret that contains another is replaced whole.
-        self._values = sorted(values, key=len, reverse=True)
-        wrapped = [r"\s*".join(map(re.escape, value)) for value in self._values]
-        self._wrapped = re.compile("|".join(wrapped)) if wrapped else None
+        self._secrets = KnownSecrets(secrets)
 
     def __call__(self, text: str) -> str:
-        """``text`` with every secret replaced by :data:`REDACTED`."""
-        return _CREDENTIAL.sub(REDACTED, self.known(text))
+        """``text`` with every secret replaced by :data:`~ttabot.redaction.REDACTED`."""
+        return redact_credentials(self.known(text))
 
     def known(self, text: str) -> str:
         """``text`` with the known secret values replaced (whitespace inside them too)."""
-        for value in self._values:
-            if value in text:
-                text = text.replace(value, REDACTED)
-        if self._wrapped is not None:
-            text = self._wrapped.sub(REDACTED, text)
-        return text
+        return self._secrets.redact(text)
 
     def data(self, value: Any) -> Any:
         """A JSON-like value with every string redacted (for API request bodies).
