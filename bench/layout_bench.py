@@ -21,6 +21,8 @@ on the newest commits); ``--misses`` lists every finding placed elsewhere than
 the maintainers put it (commit, path, symbol, predicted, actual, and whether
 their test module was a ``candidate`` placement ranked). ``reachable`` counts
 the hits plus those candidates: what a perfect ranking would reach.
+``new_module_misses`` counts the worst misses (``stray``): a new test module
+started where the maintainers added their tests to one that existed.
 
 GIT_DIR may be a bare clone. Reads git objects only; runs no project code.
 """
@@ -144,7 +146,7 @@ def measure(repo: str, commits: int, skip: int = 0) -> dict[str, object]:
     ``misses`` lists every finding placed elsewhere than the maintainers put it:
     commit, path, symbol, predicted, actual (and whether each actual file was new).
     """
-    placed = total = reachable = 0
+    placed = total = reachable = strays = 0
     style_ok = style_total = 0
     misses: list[dict[str, object]] = []
     head_files = git(repo, "ls-tree", "-r", "--name-only", "HEAD").split()
@@ -178,12 +180,14 @@ def measure(repo: str, commits: int, skip: int = 0) -> dict[str, object]:
             total += 1
             placed += hit
             reachable += hit or bool(record["candidate"])
+            strays += record["stray"] is True
             if not hit:
                 misses.append({"commit": commit[:10], **record})
     return {
         "placement": f"{placed}/{total}",
         "placement_rate": round(placed / total, 3) if total else None,
         "reachable": f"{reachable}/{total}",
+        "new_module_misses": f"{strays}/{total}",
         "style": f"{style_ok}/{style_total} (dominant: {dominant})",
         "style_rate": round(style_ok / style_total, 3) if style_total else None,
         "misses": misses,
@@ -200,10 +204,12 @@ def _placements(
     """Each counted finding of ``commit``: whether ttabot placed it where the maintainers
     did, and path, symbol, predicted, actual (and whether each actual file was new).
 
-    ``candidate`` says whether a module the maintainers used was among those
-    placement ranks (an existing test module naming the symbol or its class, or
-    importing the module; none for a module the commit adds): the hits a perfect
-    ranking of the candidates would reach are the hits plus those.
+    ``stray`` says whether ttabot started a new test module where the
+    maintainers used an existing one. ``candidate`` says whether a module the
+    maintainers used was among those placement ranks (an existing test module
+    naming the symbol or its class, or importing the module; none for a module
+    the commit adds): the hits a perfect ranking of the candidates would reach
+    are the hits plus those.
     """
     findings, change = test_findings(repo, commit, before, after)
     gained, renamed = _maintainers_tests(change, after)
@@ -233,6 +239,7 @@ def _placements(
                         )
                     )
                     candidate = any(t in theirs or renamed.get(t) in theirs for t in ranked)
+                    actual_is_new = [t not in files for t in theirs]
                     yield (
                         hit,
                         {
@@ -240,8 +247,9 @@ def _placements(
                             "symbol": finding.symbol,
                             "predicted": test_path,
                             "actual": theirs,
-                            "actual_is_new": [t not in files for t in theirs],
+                            "actual_is_new": actual_is_new,
                             "candidate": candidate,
+                            "stray": not hit and test_path not in files and not all(actual_is_new),
                         },
                     )
 

@@ -53,6 +53,7 @@ def test_measure_counts_placements_and_lists_every_miss(tmp_path: Path) -> None:
             "actual": ["tests/test_edge.py"],
             "actual_is_new": [True],
             "candidate": False,
+            "stray": False,
         }
     ]
     # the async hit, and no ranking could have chosen a test module that did not exist
@@ -73,6 +74,24 @@ def test_a_miss_into_a_ranked_test_module_counts_as_reachable(tmp_path: Path) ->
     assert (figures["placement"], figures["reachable"]) == ("0/1", "1/1")
     (miss,) = figures["misses"]  # type: ignore[misc]
     assert (miss["predicted"], miss["candidate"]) == ("tests/test_misc.py", True)
+
+
+def test_a_new_test_module_where_the_maintainers_used_an_existing_one_is_a_stray(
+    tmp_path: Path,
+) -> None:
+    repo = GitRepo(tmp_path / "repo")
+    repo.write("pkg/util.py", "def helper(a):\n    return a\n")
+    repo.write("tests/test_core.py", "def test_core():\n    assert True\n")
+    repo.commit("start")
+    # nothing names or imports pkg.util: ttabot starts tests/test_util.py, but the
+    # maintainers put the test in tests/test_core.py
+    repo.write("pkg/util.py", "def helper(a):\n    if a is None:\n        return 0\n    return a\n")
+    repo.write("tests/test_core.py", "from pkg.util import helper\n\nhelper(None)\n")
+    repo.commit("helper of None")
+    figures = measure(str(repo.path / ".git"), commits=10)
+    assert (figures["placement"], figures["new_module_misses"]) == ("0/1", "1/1")
+    (miss,) = figures["misses"]  # type: ignore[misc]
+    assert (miss["predicted"], miss["stray"]) == ("tests/test_util.py", True)
 
 
 def test_main_prints_the_miss_count_or_with_misses_the_list(
