@@ -215,7 +215,8 @@ async def _read_stream(
         if events.done:
             break
     else:
-        events.feed(decoder.flush() + b"\n")
+        # No line end is added: an event the server left open is not dispatched.
+        events.feed(decoder.flush())
     if not events.events:
         return Failure(FailureKind.MALFORMED, Scope.TRANSIENT, "stream ended without data", 200)
     if not events.finished:
