@@ -17,8 +17,6 @@ import pytest
 from ttabot.llm.state import DailyQuota, Outcomes
 from ttabot.llm.state_file import FileState
 
-NOW = time.time()
-
 
 def _state(redis_url: str, tmp_path: Path, warnings: list[str]) -> Any:
     from ttabot.llm.state_redis import connect_redis
@@ -38,16 +36,17 @@ def _still_on_redis(warnings: list[str], tmp_path: Path) -> None:
 
 
 def test_bytes_that_are_not_utf8_cost_only_their_entry(redis_url: str, tmp_path: Path) -> None:
+    now = time.time()
     raw = _raw(redis_url)
-    raw.hset("ttabot:cooldowns", mapping={b"bad\xff": b"1", "ok": NOW + 60, "v": b"\xff\xfe"})
-    raw.hset("ttabot:quotas", mapping={"q": b"\xff 0 1", "good": f"50 3 {NOW + 600!r}"})
+    raw.hset("ttabot:cooldowns", mapping={b"bad\xff": b"1", "ok": now + 60, "v": b"\xff\xfe"})
+    raw.hset("ttabot:quotas", mapping={"q": b"\xff 0 1", "good": f"50 3 {now + 600!r}"})
     raw.hset("ttabot:learning", mapping={b"k\tm\xff\taccepted": "2", "k\tm\trejected": "3"})
     warnings: list[str] = []
     state = _state(redis_url, tmp_path, warnings)
     assert list(state.cooldowns()) == ["ok"]
-    assert state.quotas() == {"good": DailyQuota(50, 3, NOW + 600)}
+    assert state.quotas() == {"good": DailyQuota(50, 3, now + 600)}
     assert state.outcomes() == {("k", "m"): Outcomes(0, 3, 0)}
-    assert state.publish_cooldown("later", NOW + 30)
+    assert state.publish_cooldown("later", now + 30)
     assert b"later" in raw.hgetall("ttabot:cooldowns")
     _still_on_redis(warnings, tmp_path)
 
@@ -72,6 +71,7 @@ def test_a_count_that_cannot_be_counted_on_is_started_over(
 def test_a_key_of_another_type_is_ignored_and_replaced(
     redis_url: str, tmp_path: Path, key: str
 ) -> None:
+    now = time.time()
     raw = _raw(redis_url)
     raw.set(key, "planted")
     warnings: list[str] = []
@@ -79,9 +79,9 @@ def test_a_key_of_another_type_is_ignored_and_replaced(
     assert state.cooldowns() == {}
     assert state.quotas() == {}
     assert state.outcomes() == {}
-    assert state.publish_cooldown("m", NOW + 60)
+    assert state.publish_cooldown("m", now + 60)
     assert list(state.cooldowns()) == ["m"]
-    quota = DailyQuota(50, 3, NOW + 600)
+    quota = DailyQuota(50, 3, now + 600)
     assert state.publish_quota("q", quota) and state.quotas() == {"q": quota}
     assert state.record_outcome("k", "m", "accepted")
     assert state.outcomes() == {("k", "m"): Outcomes(1, 0, 0)}
