@@ -13,15 +13,17 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path, PurePosixPath
 
 
-def write_atomic(path: Path, text: str | bytes) -> None:
+def write_atomic(path: Path, text: str | bytes, *, mode: int | None = None) -> None:
     """Replace ``path`` with ``text`` in one step: a reader sees the old file or the new one.
 
     The text goes to a temporary file beside ``path`` (same file system), keeps the
-    old file's mode, and is renamed into place; on any failure the temporary file
-    is removed and the error propagates. Line endings are written as given.
+    old file's mode (or takes ``mode`` when given), and is renamed into place; on any
+    failure the temporary file is removed and the error propagates. Line endings are
+    written as given.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    mode = path.stat().st_mode & 0o7777 if path.exists() else None
+    if mode is None:
+        mode = path.stat().st_mode & 0o7777 if path.exists() else None
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".ttabot")
     try:
         data = text.encode("utf-8") if isinstance(text, str) else text

@@ -291,15 +291,16 @@ def test_path_that_is_not_utf8_is_reported_not_crashed_on(repo: GitRepo) -> None
     with open(raw, "wb") as fh:
         fh.write(UNDOCUMENTED.encode())
     repo.stage()
-    # SARIF wants a URI, where the original byte survives percent-encoded.
-    expected = {"text": "caf\ufffd.py", "json": "caf\ufffd.py", "sarif": "caf%E9.py"}
+    # SARIF wants a URI, where the original byte survives percent-encoded; JSON names
+    # the file as git quotes it, which keeps the byte too.
+    expected = {"text": "caf\ufffd.py", "json": '"\\"caf\\\\351.py\\""', "sarif": "caf%E9.py"}
     expected["github"] = "file=caf\ufffd.py,"
     for fmt, shown in expected.items():
         done = _python_m_ttabot(repo.path, "--format", fmt)
         assert done.returncode == 1, done
         assert shown in done.stdout.decode(), fmt
     data = json.loads(_python_m_ttabot(repo.path, "--format", "json").stdout)
-    assert data["findings"][0]["path"] == "caf\ufffd.py"
+    assert data["findings"][0]["path"] == '"caf\\351.py"'
 
 
 def test_root_names_the_repository_to_check(

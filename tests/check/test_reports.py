@@ -192,3 +192,34 @@ def test_a_file_name_cannot_reorder_or_break_the_line_it_is_shown_on(fmt: str) -
     out = render(fmt, Report(CheckResult((finding,)), frozenset({Category.DOCS_MISSING})))
     assert not any(ch in out for ch in "\u202e\u2066\u2069\u200f\u061c\u2028\u2029")
     assert "evil\\u202e\\u2066yp.\\u2069tset_\\u200f\\u061c\\u2028\\u2029.py" in out
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("pkg/mod.py", "pkg/mod.py"),
+        ("données/é t.py", "données/é t.py"),  # UTF-8 text: as it is
+        ("tab\tname.py", "tab\tname.py"),  # JSON escapes it itself
+        ("caf\udce9.py", '"caf\\351.py"'),  # not UTF-8: quoted as git quotes it
+        ('d\udcff/\udce9 "x".py', '"d\\377/\\351 \\"x\\".py"'),
+        ('"caf\\351.py"', '"\\"caf\\\\351.py\\""'),  # a name that would read as quoted
+    ],
+)
+def test_machine_formats_name_a_file_that_is_not_utf8_as_git_quotes_it(
+    name: str, shown: str
+) -> None:
+    from ttabot.report import machine_path
+
+    assert machine_path(name) == shown
+
+
+def test_json_gives_a_name_that_is_not_utf8_exactly_and_as_utf8() -> None:
+    found = finding(Category.DOCS_MISSING, "caf\udce9.py", "f", 1)
+    other = finding(Category.DOCS_MISSING, "caf\udce8.py", "f", 1)
+    warned = CheckWarning("\udcff.py", "\udcff.py does not parse")
+    report = Report(CheckResult((found, other), (warned,), 3), frozenset())
+    out = render("json", report)
+    out.encode("utf-8")  # no lone surrogate left: strictly encodable
+    data = json.loads(out)
+    assert [f["path"] for f in data["findings"]] == ['"caf\\351.py"', '"caf\\350.py"']
+    assert data["warnings"] == [{"path": '"\\377.py"', "message": "\ufffd.py does not parse"}]

@@ -8,6 +8,8 @@ there retitles the terminal, writes the clipboard (OSC 52) or erases lines.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.drafting.conftest import configure
@@ -74,6 +76,37 @@ def test_dry_run_on_a_file_name_that_is_not_utf8_prints_no_surrogates(
     repo.stage()
     assert main(["draft", "--dry-run"]) == 0
     assert "=== task 1: documentation -> pkg/caf\ufffd.py" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_json_names_a_file_that_is_not_utf8_as_git_quotes_it(
+    repo: GitRepo,
+    fake: FakeOpenAI,
+    capsysbinary: pytest.CaptureFixture[bytes],
+    monkeypatch: pytest.MonkeyPatch,
+    dry_run: bool,
+) -> None:
+    # json.dumps wrote the surrogate that holds the byte as a lone "\udce9" escape: no
+    # UTF-8 text, and strict JSON readers refuse or mangle it. The name comes out as git
+    # quotes it (so a script can get the bytes back), everything else as valid text.
+    monkeypatch.delenv("OPENROUTER_API_KEY", raising=False)
+    repo.write("pkg/__init__.py", "")
+    repo.commit("init")
+    (repo.path / b"pkg/caf\xe9.py".decode("utf-8", "surrogateescape")).write_text(CHANGE)
+    repo.stage()
+    configure(repo, fake, docstring_answer)
+    only = ["--only", "docs-missing"]
+    code = main(["draft", *only, "--format", "json", *(["--dry-run"] if dry_run else [])])
+    out = capsysbinary.readouterr().out
+    assert code == 0, out
+    assert b"\\ud" not in out.lower()  # no surrogate escape anywhere
+    data = json.loads(out.decode("utf-8"))  # strictly UTF-8
+    record = data["tasks"][0] if dry_run else data["drafts"][0]
+    assert record["path"] == '"pkg/caf\\351.py"'
+    assert record["findings"][0]["path"] == '"pkg/caf\\351.py"'
+    if not dry_run:
+        assert record["status"] == "accepted"
+        assert record["diff"].startswith('--- "a/pkg/caf\\351.py"')
 
 
 def test_a_module_nested_past_the_recursion_limit_is_a_rejected_draft_not_a_traceback(

@@ -177,8 +177,8 @@ def test_sse_comments_are_not_progress_and_data_is() -> None:
     events = StreamAssembler()
     assert events.feed(b": OPENROUTER PROCESSING\n\n") == ""
     assert events.feed(b'data: {"choices": [{"delta": {"role": "assistant"}}]}\n\n') == "data"
-    assert events.feed(b'data: {"choices": [{"delta": {"content": "Hi"}}]}\n') == "token"
-    assert events.feed(b'data: {"choices": [{"delta": {"content": " there"}}]') == ""
+    assert events.feed(b'data: {"choices": [{"delta": {"content": "Hi"}}]}\n') == ""
+    assert events.feed(b'\ndata: {"choices": [{"delta": {"content": " there"}}]') == "token"
     assert events.feed(b"}\n\ndata: [DONE]\n\n") == "token"
     assert events.done and events.payload()["choices"][0]["message"]["content"] == "Hi there"
 

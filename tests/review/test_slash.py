@@ -119,3 +119,54 @@ def test_a_command_after_a_closed_fence_or_comment_still_counts() -> None:
     assert parse_command("````\n```\n````\n/ttabot docs") == Command("docs")
     assert parse_command("<!-- note -->\n/ttabot docs") == Command("docs")
     assert parse_command("~~~\nx\n~~~~\n/ttabot tests") == Command("tests")
+
+
+# GitHub Flavored Markdown: a line indented 4+ columns (a tab is a stop every 4) is an
+# indented code block where no paragraph is open (after a blank line, a heading, a fence,
+# at the start); it cannot interrupt a paragraph, and inside a list item the 4 columns
+# count from the item's content column.
+@pytest.mark.parametrize(
+    ("body", "obeyed"),
+    [
+        pytest.param("    /ttabot docs", False, id="4-spaces-at-the-start"),
+        pytest.param("\t/ttabot docs", False, id="tab-at-the-start"),
+        pytest.param("  \t/ttabot docs", False, id="spaces-then-tab-reach-column-4"),
+        pytest.param("thanks\n\n    /ttabot docs", False, id="after-a-blank-line"),
+        pytest.param("thanks\n \t\n        /ttabot docs", False, id="8-spaces-after-blank"),
+        pytest.param("# Log\n    /ttabot docs", False, id="after-a-heading"),
+        pytest.param("```\nx\n```\n    /ttabot docs", False, id="after-a-closed-fence"),
+        pytest.param("---\n    /ttabot docs", False, id="after-a-thematic-break"),
+        pytest.param("    log line\n\n    /ttabot docs", False, id="code-runs-over-blank-lines"),
+        pytest.param("    log line\n    /ttabot docs", False, id="second-code-line"),
+        pytest.param("<!-- note -->\n    /ttabot docs", False, id="after-an-html-block"),
+        pytest.param("- item\n\n      /ttabot docs", False, id="code-in-a-list-item"),
+        pytest.param("1. item\n\n       /ttabot docs", False, id="code-in-an-ordered-item"),
+        pytest.param("- a\n  - b\n\n        /ttabot docs", False, id="code-in-a-nested-item"),
+        pytest.param("- item\n\n  ```\n  /ttabot docs\n  ```", False, id="fence-in-a-list-item"),
+        pytest.param(
+            "- a\n  - b\n\n      ```\n      /ttabot docs\n      ```",
+            False,
+            id="fence-in-a-nested-item",
+        ),
+        pytest.param("-     /ttabot docs", False, id="item-opening-with-code"),
+        pytest.param("/ttabot docs", True, id="plain"),
+        pytest.param("   /ttabot docs", True, id="3-spaces"),
+        pytest.param("thanks\n\n   /ttabot docs", True, id="3-spaces-after-blank"),
+        pytest.param("thanks\n    /ttabot docs", True, id="paragraph-continuation"),
+        pytest.param("thanks\n        /ttabot docs", True, id="deep-paragraph-continuation"),
+        pytest.param("    log line\n/ttabot docs", True, id="right-after-code"),
+        pytest.param("    log line\n\n/ttabot docs", True, id="after-code-and-blank"),
+        pytest.param("- item\n\n  /ttabot docs", True, id="list-continuation"),
+        pytest.param("- item\n\n    /ttabot docs", True, id="list-continuation-4-spaces"),
+        pytest.param("1. item\n\n   /ttabot docs", True, id="ordered-continuation"),
+        pytest.param("10. item\n\n     /ttabot docs", True, id="wide-marker-continuation"),
+        pytest.param("- a\n  - b\n\n      /ttabot docs", True, id="nested-item-continuation"),
+        pytest.param("- item\n    /ttabot docs", True, id="lazy-list-paragraph"),
+        pytest.param("- item\n\n      x\n\n/ttabot docs", True, id="after-code-in-an-item"),
+        pytest.param("- item\n\n  ```\n  x\n  ```\n  /ttabot docs", True, id="after-item-fence"),
+        pytest.param("- ```\n/ttabot docs\n```", True, id="item-ended-its-fence-ends"),
+        pytest.param("> quote\n    /ttabot docs", True, id="lazy-quote-line-as-before"),
+    ],
+)
+def test_indented_code_is_code_and_indented_text_is_text(body: str, obeyed: bool) -> None:
+    assert (parse_command(body) == Command("docs")) is obeyed

@@ -8,7 +8,6 @@ rotating client and print a diff, JSON, or apply the accepted drafts.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 import signal
@@ -25,6 +24,7 @@ from ttabot.config import Settings, load_settings, parse_categories
 from ttabot.errors import EXIT_DRAFT_NO_ANSWER, Stopped, TtabotError
 from ttabot.records import Category, TaskKind
 from ttabot.report import printable
+from ttabot.report.json_report import dumps as json_text
 
 if TYPE_CHECKING:
     from ttabot.drafting import DraftPlan, Task
@@ -201,7 +201,7 @@ def _command(
     tasks = list(planned.tasks)
     if dry_run:
         if fmt == "json":
-            click.echo(json.dumps(plan_json(tasks, settings, environ), indent=2))
+            click.echo(json_text(plan_json(tasks, settings, environ)))
             if tasks and not _any_usable(tasks, settings, environ):
                 click.echo(f"ttabot: {HOW_TO_CONFIGURE}", err=True)
         else:
@@ -212,7 +212,7 @@ def _command(
         if fmt == "json":
             from ttabot.drafting.output import to_json
 
-            click.echo(json.dumps(to_json([]), indent=2))
+            click.echo(json_text(to_json([])))
         return 0
     if not _any_usable(tasks, settings, environ):
         # Every model left was on a route the project's files chose: trust is what is missing.
@@ -298,7 +298,7 @@ def _publish(
 
     if fmt == "json":
         document = output.to_json(drafts, {"metrics": metrics.as_dict()})
-        click.echo(json.dumps(document, indent=2))
+        click.echo(json_text(document))
     elif not do_apply:
         click.echo(output.unified_diff(drafts), nl=False)
     click.echo(output.summary(drafts), nl=False, err=True)

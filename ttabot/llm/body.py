@@ -10,6 +10,8 @@ bounded by the cap however large (or however well compressed) the body is:
   payload a non-streamed request would have had, telling real progress (data
   events, content tokens) from ``: keep-alive`` comments, and an answer that was
   finished (``data: [DONE]`` or a ``finish_reason``) from one cut off mid-way.
+  Events are framed as the WHATWG HTML standard's event-stream rules say: the
+  ``data:`` lines up to a blank line make one event, joined with "\n".
 """
 
 from __future__ import annotations
@@ -95,14 +97,27 @@ class StreamAssembler:
 
     :meth:`feed` takes decoded bytes and returns what they brought: ``"token"``
     when content (or reasoning) text arrived, ``"data"`` for other events,
-    ``""`` when only comments, blank lines or part of a line arrived.
+    ``""`` when only comments, blank lines or part of an event arrived.
     ``finished`` tells whether the answer was complete: the stream said
     ``data: [DONE]``, sent an error event, or its last choice carried a
     ``finish_reason`` (the usage chunk OpenAI sends after it changes nothing).
+
+    An event ends at a blank line; its ``data`` fields are joined with "\n" (one
+    JSON object may span several lines); one space after a field's colon is
+    dropped; ``:`` lines are comments; ``event``, ``id``, ``retry`` and unknown
+    fields carry nothing a chat completion needs. An event still open when the
+    stream ends is never dispatched, as the standard says: it may be any prefix of
+    what the server meant to send. The event being built is bounded by the body
+    cap the caller's :class:`BoundedDecoder` enforces, since it only holds bytes
+    that came through it.
     """
 
     def __init__(self) -> None:
         self._buffer = bytearray()
+        self._data = bytearray()  # the data lines of the event being built, each + LF
+        self._has_data = False
+        self._first_line = True
+        self._after_cr = False  # the last chunk ended in CR: an LF opening the next is its pair
         self._content: list[str] = []
         self._reasoning: list[str] = []
         self._usage: Any = None
@@ -120,11 +135,14 @@ class StreamAssembler:
         """Consume ``data``; raises ``ValueError`` for an event that is not JSON (or too deep)."""
         # A bytearray grows in place: a long line sent a byte at a time costs linear time,
         # where ``bytes +=`` would copy the whole partial line for every byte.
+        if self._after_cr and data.startswith(b"\n"):
+            data = data[1:]  # the LF of a CRLF cut between chunks: no blank line
+        if data:
+            self._after_cr = data.endswith(b"\r")
         self._buffer += data
         if b"\n" not in data and b"\r" not in data:
             return ""
-        # A line ends in LF, CRLF or a bare CR (SSE allows all three). A CRLF cut between
-        # two chunks reads as a line and an empty one, which is no event.
+        # A line ends in LF, CRLF or a bare CR (SSE allows all three).
         lines = _LINE_END.split(bytes(self._buffer))
         self._buffer = bytearray(lines.pop())
         brought = ""
@@ -135,10 +153,30 @@ class StreamAssembler:
         return brought
 
     def _line(self, line: bytes) -> str:
-        if not line.startswith(b"data:") or self.done:
-            return ""  # a ": comment" keep-alive, an event name, a blank line: no progress
-        text = line[5:].strip()
-        if text == b"[DONE]":
+        if self._first_line:
+            self._first_line = False
+            line = line.removeprefix(b"\xef\xbb\xbf")  # the standard drops one leading BOM
+        if self.done:
+            return ""
+        if not line:
+            return self._dispatch()
+        if line.startswith(b":"):
+            return ""  # a ": keep-alive" comment: no progress
+        field, colon, value = line.partition(b":")
+        if field == b"data":
+            self._data += (value[1:] if colon and value.startswith(b" ") else value) + b"\n"
+            self._has_data = True
+        return ""  # event, id, retry and unknown fields: nothing a completion needs
+
+    def _dispatch(self) -> str:
+        if not self._has_data:
+            return ""  # a blank line after comments or fields only: no event
+        text = bytes(self._data[:-1])  # the last line's LF is no part of the data
+        self._data.clear()
+        self._has_data = False
+        if not text.strip():
+            return ""  # an event whose data is empty carries no chunk
+        if text.strip() == b"[DONE]":
             self.done = True
             return "data"
         self.events += 1

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import re
 import time
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -157,6 +159,20 @@ async def post_chat(
             task.cancel()
 
 
+#: A lone surrogate: how a file name's byte that is not UTF-8 is held (``surrogateescape``).
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def request_body(payload: Mapping[str, Any]) -> bytes:
+    """``payload`` as the JSON bytes of a request, each lone surrogate sent as U+FFFD.
+
+    A prompt may quote a file name that is not UTF-8; no UTF-8 body can carry the
+    surrogate that holds its byte, and failing to encode it would be charged to the
+    model as a failed attempt, on every model of the chain.
+    """
+    return _SURROGATE.sub("\ufffd", json.dumps(payload, ensure_ascii=False)).encode("utf-8")
+
+
 async def _exchange(
     http: httpx.AsyncClient,
     target: Target,
@@ -169,8 +185,9 @@ async def _exchange(
     # without it a streamed answer reports no tokens.
     payload = {**body, **STREAM_FIELDS} if limits.stream else dict(body)
     headers = {**target.headers, "Accept-Encoding": ACCEPT_ENCODING}
+    headers["Content-Type"] = "application/json"
     request = http.build_request(
-        "POST", target.url, json=payload, headers=headers, timeout=limits.timeout
+        "POST", target.url, content=request_body(payload), headers=headers, timeout=limits.timeout
     )
     response = await http.send(request, stream=True)
     try:
@@ -215,7 +232,8 @@ async def _read_stream(
         if events.done:
             break
     else:
-        events.feed(decoder.flush() + b"\n")
+        # No line end is added: an event the server left open is not dispatched.
+        events.feed(decoder.flush())
     if not events.events:
         return Failure(FailureKind.MALFORMED, Scope.TRANSIENT, "stream ended without data", 200)
     if not events.finished:

@@ -5,12 +5,16 @@ bucket's log of request times), ``quota.json`` and ``learning.json``. Writers
 take the file's lock, read, change and rename a new file into place, so readers
 never see half a file and parallel processes (pre-commit hooks, back-to-back
 runs) never lose each other's updates. A file that cannot be read is ignored with
-one warning and replaced by the next write.
+one warning and replaced by the next write: the rename replaces a symlink or a
+FIFO itself (nothing is written through them), and the new file is one its owner
+can read and write, so a file of mode 000 does not come back as unreadable as it
+went. A folder in a state file's place is left alone: nothing is shared through it.
 """
 
 from __future__ import annotations
 
 import json
+import stat
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -93,7 +97,7 @@ class FileState:
             with locked(path, _LOCK_TIMEOUT):
                 data = self._load(name)
                 result = change(data)
-                write_atomic(path, json.dumps(data))
+                write_atomic(path, json.dumps(data), mode=_mode_to_write(path))
         except OSError:  # the lock timed out (a TimeoutError), or the disk failed
             return None
         return result
@@ -216,6 +220,19 @@ class FileState:
 def _read_regular(path: Path) -> bytes | None:
     """At most ``MAX_FILE_BYTES + 1`` bytes of ``path``, if a regular file (``read_regular``)."""
     return read_regular(path, MAX_FILE_BYTES)
+
+
+def _mode_to_write(path: Path) -> int:
+    """The permission bits for ``path``'s next version: the old regular file's, with the
+    owner's read and write added (a folder shared by a group keeps its group bits);
+    0o600 in place of anything else (a symlink's target's mode is not taken)."""
+    try:
+        found = path.lstat()
+    except OSError:
+        return 0o600
+    if not stat.S_ISREG(found.st_mode):
+        return 0o600
+    return (found.st_mode & 0o777) | 0o600
 
 
 def _outcome_table(nested: Any) -> dict[tuple[str, str], Outcomes]:

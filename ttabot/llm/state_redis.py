@@ -9,6 +9,11 @@ let through only while fewer than ``limit`` are logged in the last ``window``
 seconds, so no rolling window ever holds more than the limit.
 
 Keys live under ``ttabot:``; everything read back is validated like the file's.
+Any process sharing the database can write there, so a bad entry costs only
+itself: a field or value that is not UTF-8 or not a sane number is skipped on
+reading and overwritten on writing, and a key of another type is ignored on
+reading and replaced on writing. Only Redis failing (not answering, refusing)
+hands the rest of the run over to the state file.
 """
 
 from __future__ import annotations
@@ -45,11 +50,19 @@ _REFRESH = 0.25
 #: the state file's 4 MiB cap, for Redis, where any process sharing it can write.
 MAX_ENTRIES = 10_000
 
+# Every script starts over a key that someone made another type ('none' is no key).
+_RESET_OTHER_TYPE = """
+local kind = redis.call('TYPE', KEYS[1])['ok']
+if kind ~= '{kind}' and kind ~= 'none' then redis.call('DEL', KEYS[1]) end
+"""
+
 # KEYS[1] hash; ARGV key, until, now, longest cooldown (s), most entries. The later
 # deadline wins; ended entries go, and so do entries no reader believes (not a number,
 # nan, or past the longest cooldown): one planted a year ahead would otherwise win
 # every merge. A table flooded past the most entries (no reader reads it) starts over.
-_PUBLISH_COOLDOWN = """
+_PUBLISH_COOLDOWN = (
+    _RESET_OTHER_TYPE.format(kind="hash")
+    + """
 if redis.call('HLEN', KEYS[1]) > tonumber(ARGV[5]) then redis.call('DEL', KEYS[1]) end
 local now = tonumber(ARGV[3])
 local latest = now + tonumber(ARGV[4])
@@ -65,9 +78,12 @@ for i = 1, #all, 2 do
 end
 return 1
 """
+)
 
 # KEYS[1] sorted set; ARGV limit, window (s), member. Time is the server's.
-_ACQUIRE = """
+_ACQUIRE = (
+    _RESET_OTHER_TYPE.format(kind="zset")
+    + """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local limit = tonumber(ARGV[1])
@@ -84,6 +100,29 @@ end
 local oldest = redis.call('ZRANGE', KEYS[1], count - limit, count - limit, 'WITHSCORES')
 return tostring(math.max(tonumber(oldest[2]) + window - now, 0.001))
 """
+)
+
+
+# KEYS[1] hash; ARGV field, value.
+_PUT = (
+    _RESET_OTHER_TYPE.format(kind="hash")
+    + """
+return redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+"""
+)
+
+# KEYS[1] hash; ARGV field. HINCRBY refuses a field that is not an integer (and one that
+# would overflow): a count no reader believes (not 1-9 digits) starts over from 0.
+_COUNT = (
+    _RESET_OTHER_TYPE.format(kind="hash")
+    + """
+local current = redis.call('HGET', KEYS[1], ARGV[1])
+if current and not (string.match(current, '^%d+$') and #current <= 9) then
+  redis.call('HSET', KEYS[1], ARGV[1], '0')
+end
+return redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
+"""
+)
 
 
 class RedisUnavailable(Exception):
@@ -110,9 +149,9 @@ def connect_redis(url: str, fallback: SharedState, warn: Warn, timeout: float = 
     import redis
 
     try:
-        client = redis.Redis.from_url(
-            url, socket_timeout=timeout, socket_connect_timeout=timeout, decode_responses=True
-        )
+        # Replies stay bytes, decoded entry by entry: a field of other bytes than UTF-8
+        # is then that entry's problem, not every reply's.
+        client = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
         client.ping()
     except (redis.RedisError, ValueError, OSError) as exc:
         raise RedisUnavailable(
@@ -145,17 +184,20 @@ class RedisState:
         self._warn = warn
         self._where = where
         self._lost = False
-        self._flooded: set[str] = set()
-        # UnicodeDecodeError: replies are decoded as UTF-8, and any process sharing the
-        # database can store other bytes; such a database is given up like a dead one.
+        self._ignored: set[str] = set()
+        # UnicodeDecodeError: a client made with decode_responses=True decodes every
+        # reply; connect_redis's does not (entries are decoded one by one).
         self._errors: tuple[type[Exception], ...] = (
             redis_module.RedisError,
             OSError,
             UnicodeDecodeError,
         )
+        self._wrong_type = redis_module.ResponseError
         self._clock = clock
         self._publish = client.register_script(_PUBLISH_COOLDOWN)
         self._acquire = client.register_script(_ACQUIRE)
+        self._put = client.register_script(_PUT)
+        self._count = client.register_script(_COUNT)
         self._cache: tuple[float, dict[str, Any]] = (-1.0, {})
 
     def _use(self, op: Callable[[], T], instead: Callable[[SharedState], T]) -> T:
@@ -171,17 +213,28 @@ class RedisState:
                 )
         return instead(self._fallback)
 
-    def _hash(self, key: str) -> dict[Any, Any]:
-        """Every field of the hash ``key``; {} and one warning past :data:`MAX_ENTRIES`."""
-        if self._redis.hlen(key) > MAX_ENTRIES:
-            if key not in self._flooded:
-                self._flooded.add(key)
-                self._warn(
-                    f"Redis state at {self._where}: {key} holds over {MAX_ENTRIES} entries; "
-                    "ignoring it"
-                )
+    def _hash(self, key: str) -> dict[str, str]:
+        """Every field of the hash ``key`` that is UTF-8 text, with its value.
+
+        {} and one warning past :data:`MAX_ENTRIES`, or when ``key`` is no hash.
+        """
+        try:
+            if self._redis.hlen(key) > MAX_ENTRIES:
+                self._ignore_once(key, f"holds over {MAX_ENTRIES} entries")
+                return {}
+            raw = self._redis.hgetall(key)
+        except self._wrong_type as exc:
+            if not str(exc).startswith("WRONGTYPE"):
+                raise
+            self._ignore_once(key, "is not a hash")
             return {}
-        return dict(self._redis.hgetall(key))
+        entries = ((_text(field), _text(value)) for field, value in raw.items())
+        return {field: value for field, value in entries if field is not None and value is not None}
+
+    def _ignore_once(self, key: str, why: str) -> None:
+        if key not in self._ignored:
+            self._ignored.add(key)
+            self._warn(f"Redis state at {self._where}: {key} {why}; ignoring it")
 
     def cooldowns(self) -> dict[str, float]:
         """Cooldowns still running (re-read at most every quarter second)."""
@@ -190,7 +243,7 @@ class RedisState:
         if self._lost or now - read_at > _REFRESH or now < read_at:
 
             def read() -> dict[str, float]:
-                raw = {str(k): v for k, v in self._hash(_COOLDOWNS).items()}
+                raw = self._hash(_COOLDOWNS)
                 self._cache = (now, raw)
                 return valid_cooldowns({k: _number(v) for k, v in raw.items()}, now)
 
@@ -226,12 +279,12 @@ class RedisState:
             now = self._clock()
             out: dict[str, DailyQuota] = {}
             for key, raw in self._hash(_QUOTAS).items():
-                parts = str(raw).split()
+                parts = raw.split()
                 if len(parts) != 3:
                     continue
                 quota = valid_quota([_int(parts[0]), _int(parts[1]), _number(parts[2])], now)
                 if quota is not None:
-                    out[str(key)] = quota
+                    out[key] = quota
             return out
 
         return self._use(read, lambda state: state.quotas())
@@ -240,7 +293,7 @@ class RedisState:
         """Store the latest view of one daily quota."""
         value = f"{quota.limit} {quota.remaining} {quota.reset!r}"
         return self._use(
-            lambda: bool(self._redis.hset(_QUOTAS, key, value) is not None),
+            lambda: self._put(keys=[_QUOTAS], args=[key, value]) is not None,
             lambda state: state.publish_quota(key, quota),
         )
 
@@ -248,7 +301,7 @@ class RedisState:
         """Count one draft outcome for ``(kind, model)`` (``HINCRBY``: atomic)."""
         field = f"{kind}\t{model}\t{outcome}"
         return self._use(
-            lambda: bool(self._redis.hincrby(_LEARNING, field, 1) is not None),
+            lambda: self._count(keys=[_LEARNING], args=[field]) is not None,
             lambda state: state.record_outcome(kind, model, outcome),
         )
 
@@ -258,7 +311,7 @@ class RedisState:
         def read() -> dict[tuple[str, str], Outcomes]:
             counts: dict[tuple[str, str], list[int]] = {}
             for field, raw in self._hash(_LEARNING).items():
-                kind, _, rest = str(field).partition("\t")
+                kind, _, rest = field.partition("\t")
                 model, _, outcome = rest.rpartition("\t")
                 count = valid_count(_int(raw))
                 if not kind or not model or outcome not in OUTCOMES or count is None:
@@ -269,10 +322,20 @@ class RedisState:
         return self._use(read, lambda state: state.outcomes())
 
 
+def _text(value: Any) -> str | None:
+    """A reply (bytes, or str from a decoding client) as text; None unless UTF-8."""
+    if isinstance(value, bytes):
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    return str(value)
+
+
 def _number(value: Any) -> float | None:
     """A number stored as text, if it is a finite one of sane length."""
-    text = str(value)
-    if len(text) > 40:
+    text = _text(value)
+    if text is None or len(text) > 40:
         return None
     try:
         number = float(text)

@@ -7,6 +7,7 @@ imports only the one asked for, so text output pays for no JSON machinery.
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -54,6 +55,32 @@ def printable(text: str, *, lines: bool = False) -> str:
     if shown.isascii():
         return shown
     return "".join("\ufffd" if "\ud800" <= char <= "\udfff" else char for char in shown)
+
+
+def machine_path(name: str) -> str:
+    """``name`` for a machine-readable report: as it is when it is UTF-8 text; else quoted
+    the way git quotes it (``"caf\\351.py"``: in double quotes, C-style octal escapes).
+
+    A name that is not UTF-8 reaches ttabot holding surrogates (``surrogateescape``),
+    which no UTF-8 text can carry: written raw they make invalid JSON, replaced (U+FFFD)
+    they lose the name. git's quoting keeps every byte, and any C-style unquote gives
+    them back. A name that starts with a double quote is quoted too, so a path that
+    starts with one is always a quoted name.
+    """
+    from ttabot.gitnames import quote
+
+    if name.startswith('"') or _SURROGATE.search(name):
+        return quote(name)
+    return name
+
+
+#: A character ``surrogateescape`` made of a byte that is not UTF-8 (or any lone surrogate).
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def without_surrogates(text: str) -> str:
+    """``text`` with every lone surrogate (a byte that was not UTF-8) as U+FFFD."""
+    return _SURROGATE.sub("\ufffd", text)
 
 
 class Report(NamedTuple):

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from ttabot.categories import VERB_CATEGORY as CATEGORY_FOR_VERB
 from ttabot.review.records import Comment
+from ttabot.review.shown import text_lines
 
 #: Verbs that make sense on a pull request's conversation.
 PR_VERBS = ("help", "check", "docs", "tests", "refactor")
@@ -29,12 +30,6 @@ _COMMAND = re.compile(
 )
 
 
-_HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
-
-#: A Markdown code fence line (CommonMark): up to 3 spaces, 3+ backticks or tildes, info.
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
-
-
 @dataclass(frozen=True)
 class Command:
     """A parsed command. ``verb`` is lower-case; ``path``/``symbol`` narrow it."""
@@ -47,33 +42,12 @@ class Command:
 def parse_command(body: str) -> Command | None:
     """The first ``/ttabot`` line of a comment, or None if there is none.
 
-    A bare ``/ttabot`` means ``help``. Lines inside fenced code blocks (a fence closes
-    only with its own character, at least as long), inside HTML comments and quoted
-    lines are not commands (people quote and paste them in discussions).
+    A bare ``/ttabot`` means ``help``. Lines GitHub shows as code (fenced or indented
+    code blocks, see :mod:`ttabot.review.shown`), inside HTML comments and quoted lines
+    are not commands (people quote and paste them in discussions).
     """
-    fence: tuple[str, int] | None = None  # the open fence's character and length
-    # An HTML comment hides what it spans wherever it opens (mid-line too, running on
-    # over the next lines). Commands are looked for with every comment blanked, fences
-    # in the text as written: a comment that Markdown would not take for one (opened
-    # in a code block) can then only cost a command, never make one.
-    visible = _HTML_COMMENT.sub(lambda m: _blank(m.group()), body)
-    for line, shown in zip(body.splitlines(), visible.splitlines(), strict=True):
-        stripped = shown.strip()
-        opening = _FENCE.match(line)
-        if fence is not None:
-            # Closed only by the same character, at least as long, with nothing after it.
-            if (
-                opening is not None
-                and opening.group(1)[0] == fence[0]
-                and len(opening.group(1)) >= fence[1]
-                and not opening.group(2).strip()
-            ):
-                fence = None
-            continue
-        if opening is not None and not (opening.group(1)[0] == "`" and "`" in opening.group(2)):
-            fence = (opening.group(1)[0], len(opening.group(1)))
-            continue
-        if stripped.startswith(">"):
+    for shown in text_lines(body):
+        if shown.strip().startswith(">"):
             continue
         match = _COMMAND.match(shown)
         if match is None:
@@ -87,11 +61,6 @@ def parse_command(body: str) -> Command | None:
             symbol = sym or None
         return Command(verb, path, symbol)
     return None
-
-
-def _blank(text: str) -> str:
-    """``text`` as spaces, keeping every line break ``str.splitlines`` knows (``\\r`` too)."""
-    return "".join(ch if ch.splitlines() == [""] else " " for ch in text)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,27 @@
+"""What ttabot sends a model is UTF-8 text, whatever the change's file names hold."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from tests.llm.conftest import KIND, make_settings
+from tests.support.fake_openai import FakeOpenAI
+from ttabot.llm import Completion, RotatingClient
+
+
+def test_a_prompt_naming_a_file_that_is_not_utf8_is_sent_not_blamed_on_the_model(
+    fake: FakeOpenAI, tmp_path: Path, environ: dict[str, str]
+) -> None:
+    # A file name that is not UTF-8 holds a surrogate; encoding the request failed before
+    # it was sent, and every model of the chain was charged a failure for it.
+    prompt = [{"role": "user", "content": "Document `caf\udce9.py`."}]
+
+    async def main() -> tuple[Completion, RotatingClient]:
+        async with RotatingClient(make_settings(fake.base_url, tmp_path), environ=environ) as c:
+            return await c.complete(KIND, prompt), c
+
+    result, client = asyncio.run(main())
+    assert result.ok and result.model == "fake:a"
+    assert not client.metrics.models["fake:a"].failures
+    assert fake.calls[0].body["messages"][0]["content"] == "Document `caf\ufffd.py`."

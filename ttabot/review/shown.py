@@ -1,0 +1,179 @@
+"""Which lines of a comment GitHub shows as text, not as code or hidden.
+
+A pure, line-by-line reading of the GitHub Flavored Markdown block rules that
+decide it, close enough for telling a typed ``/ttabot`` line from a pasted one:
+
+* HTML comments hide what they span, wherever they open;
+* a fence (3+ backticks or tildes, indented at most 3 columns) runs to a closing
+  fence of the same character, at least as long, with nothing after it; or to
+  the end of the list item it opened in; or to the end of the comment;
+* a line indented 4+ columns (a tab stops every 4) is an indented code block
+  where no paragraph is open (at the start, after a blank line, a heading, a
+  fence, a thematic break or an HTML block); it cannot interrupt a paragraph;
+* inside a list item those columns count from the item's content column, and an
+  item ends at a line indented less than that column (a paragraph's lazy
+  continuation line apart).
+
+Quotes, tables and the rest are text here: the caller decides what else to skip.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+_HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
+#: A fence line once its indentation is gone: 3+ backticks or tildes, then the info.
+_FENCE = re.compile(r"(`{3,}|~{3,})(.*)$")
+_LIST_MARKER = re.compile(r"([-+*]|(\d{1,9})[.)])([ \t]+|$)")
+_THEMATIC_BREAK = re.compile(r"(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})$")
+_HEADING = re.compile(r"#{1,6}(?:[ \t]|$)")
+
+
+def text_lines(body: str) -> Iterator[str]:
+    """Each line of ``body`` shown as text, HTML comments blanked out, in order.
+
+    Lines in fenced or indented code blocks are left out; so are lines an HTML
+    comment hides (they come out blank).
+    """
+    # Comments are blanked before anything else, fences looked for in the text as
+    # written: a comment Markdown would not take for one (opened in a code block) can
+    # then only cost a command, never make one.
+    visible = _HTML_COMMENT.sub(lambda m: _blank(m.group()), body)
+    blocks = _Blocks()
+    for line, shown in zip(body.splitlines(), visible.splitlines(), strict=True):
+        if blocks.is_text(line, shown):
+            yield shown
+
+
+def _blank(text: str) -> str:
+    """``text`` as spaces, keeping every line break ``str.splitlines`` knows (``\\r`` too)."""
+    return "".join(ch if ch.splitlines() == [""] else " " for ch in text)
+
+
+def _opens_fence(rest: str) -> re.Match[str] | None:
+    """The fence ``rest`` opens, if any (a backtick fence's info has no backtick)."""
+    fence = _FENCE.match(rest)
+    if fence is None or (fence.group(1)[0] == "`" and "`" in fence.group(2)):
+        return None
+    return fence
+
+
+def _columns(line: str) -> tuple[int, str]:
+    """The indentation of ``line`` in columns (tabs to the next multiple of 4), and the rest."""
+    width = 0
+    for at, ch in enumerate(line):
+        if ch == " ":
+            width += 1
+        elif ch == "\t":
+            width += 4 - width % 4
+        else:
+            return width, line[at:]
+    return width, ""
+
+
+@dataclass
+class _Fence:
+    char: str
+    length: int
+    base: int  # the content column of the container it opened in
+
+
+@dataclass
+class _Blocks:
+    """What is open after the lines seen so far."""
+
+    fence: _Fence | None = None
+    paragraph: bool = False  # a paragraph is open: the next line may continue it
+    items: list[int] = field(default_factory=list)  # open list items' content columns
+
+    def is_text(self, line: str, shown: str) -> bool:
+        """Take the next line (as written, and with comments blanked); whether it is text."""
+        indent, rest = _columns(line)
+        if self.fence is not None:
+            if not rest or indent >= self.fence.base:
+                self._inside_fence(indent - self.fence.base, rest)
+                return False
+            self.fence = None  # a line less indented than its list item ends both
+        if not shown.strip():
+            if not rest:
+                self.paragraph = False  # a blank line
+            elif indent - self._base() <= 3 and _opens_fence(rest):
+                self._content(indent, rest)  # hidden, yet Markdown takes the fence
+            elif indent - self._base() <= 3 and rest.startswith("<!--"):
+                self.paragraph = False  # an HTML block: it ends a paragraph too
+            return False
+        return self._block_start(indent, rest)
+
+    def _inside_fence(self, relative: int, rest: str) -> None:
+        assert self.fence is not None
+        closing = _FENCE.match(rest)
+        if (
+            closing is not None
+            and relative <= 3
+            and closing.group(1)[0] == self.fence.char
+            and len(closing.group(1)) >= self.fence.length
+            and not closing.group(2).strip()
+        ):
+            self.fence = None
+
+    def _base(self) -> int:
+        return self.items[-1] if self.items else 0
+
+    def _block_start(self, indent: int, rest: str) -> bool:
+        if self.paragraph and indent < self._base() and not self._interrupts(rest):
+            return True  # a lazy continuation line: the paragraph (and its item) go on
+        while self.items and indent < self.items[-1]:
+            self.items.pop()
+        relative = indent - self._base()
+        if relative >= 4:
+            # Code, unless it continues a paragraph (indented code cannot interrupt one).
+            return self.paragraph
+        return self._content(indent, rest)
+
+    def _content(self, column: int, rest: str) -> bool:
+        """The block that ``rest``, starting at ``column``, opens or continues."""
+        fence = _opens_fence(rest)
+        if fence is not None:
+            self.fence = _Fence(fence.group(1)[0], len(fence.group(1)), self._base())
+            self.paragraph = False
+            return False
+        if _THEMATIC_BREAK.match(rest) or _HEADING.match(rest):
+            self.paragraph = False
+            return True
+        marker = _LIST_MARKER.match(rest)
+        if marker is not None and (not self.paragraph or self._interrupts(rest)):
+            return self._list_item(column, rest, marker)
+        if rest.startswith(">"):
+            self.paragraph = bool(rest[1:].strip())  # a quote's paragraph runs on lazily
+            return True
+        self.paragraph = True
+        return True
+
+    def _list_item(self, column: int, rest: str, marker: re.Match[str]) -> bool:
+        width = len(marker.group(1))
+        content = rest[marker.end() :]
+        gap = _columns(marker.group(3))[0] if content else 1
+        # 1-4 spaces after the marker set the content column; 5+ mean the item opens with
+        # indented code, and its content column is one past the marker.
+        self.items.append(column + width + (gap if 1 <= gap <= 4 else 1))
+        self.paragraph = False
+        if not content:
+            return False
+        if gap > 4:
+            return False  # the item's first line is indented code
+        return self._content(self.items[-1], content)
+
+    def _interrupts(self, rest: str) -> bool:
+        """Whether ``rest`` starts a block that may interrupt an open paragraph."""
+        if _opens_fence(rest) or _THEMATIC_BREAK.match(rest) or _HEADING.match(rest):
+            return True
+        if rest.startswith(">"):
+            return True
+        marker = _LIST_MARKER.match(rest)
+        if marker is None:
+            return False
+        # An empty item, or an ordered one not starting at 1, cannot interrupt a paragraph.
+        number = marker.group(2)
+        return bool(rest[marker.end() :].strip()) and (number is None or int(number) == 1)
