@@ -12,9 +12,9 @@ model is free and waits, :mod:`ttabot.llm.reachability` tells a server that is
 down from one that blips, and :mod:`ttabot.llm.request` holds what one request
 has learned and the :class:`Completion` it ends with.
 
-A request whose model sends no first token within the hedge delay
-(:mod:`ttabot.llm.hedge`) is sent to the next free model too; the first valid
-answer wins and the other attempt is cancelled. Time comes from an injected
+A request whose model sends no first token within the hedge delay is sent to
+the next free model too; the first valid answer wins and the other attempt is
+cancelled (:mod:`ttabot.llm.hedge`). Time comes from an injected
 ``clock`` and ``sleep``, so tests drive timeouts, cooldowns and hedges without
 waiting.
 """
@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from ttabot.llm import structured
 from ttabot.llm.errors import Answer, Failure, FailureKind, Scope
-from ttabot.llm.hedge import hedge_delay
+from ttabot.llm.hedge import Hedger
 from ttabot.llm.http import AttemptLimits, post_chat
 from ttabot.llm.metrics import Metrics
 from ttabot.llm.quota import QuotaBook
@@ -109,6 +109,7 @@ class RotatingClient:
         #: Keys masked in error messages, however short, also where a capped one cuts them.
         self._error_keys = KnownSecrets(keys, shortest=1)
         self.metrics = Metrics()
+        self._hedger = Hedger(self._schedule, self.metrics, self._dead, clock=clock, sleep=sleep)
 
     def __repr__(self) -> str:
         return f"<RotatingClient providers={sorted(self._settings.providers)}>"
@@ -281,8 +282,6 @@ class RotatingClient:
             if outcome:  # invalid structured output: one more try on the same model
                 prefer = asked.ref
 
-    # --- hedging ---------------------------------------------------------------
-
     async def _hedged(
         self,
         run: Request,
@@ -291,131 +290,16 @@ class RotatingClient:
         schema: Mapping[str, Any] | None,
         max_tokens: int | None,
     ) -> tuple[Completion | bool, Target]:
-        """Ask ``target``; if its first token is late, ask the next free model too.
-
-        Returns the first valid outcome and the model that gave it (else the
-        primary's outcome); the attempt that lost is cancelled.
-        """
+        """Ask ``target``, hedged to the next free model when hedging is on."""
         if not self._settings.client.hedge or len(candidates) < 2:
             return await self._attempt(run, target, schema, max_tokens), target
-        started = asyncio.Event()
-        sent = self._clock()
-        tasks: dict[asyncio.Future[Completion | bool], Target] = {}
-        # A task starts on the next turn of the loop: claim a backing-off model's one
-        # probe slot now, so concurrent requests see it taken. The attempt takes the
-        # claim over and frees it when it ends; releasing it here too is a no-op then,
-        # and never frees a claim another request has made since.
-        claims = [self._schedule.claim_probe(target, sent)]
-        primary = asyncio.ensure_future(
-            self._attempt(run, target, schema, max_tokens, started.set, claims[0])
-        )
-        tasks[primary] = target
-        try:
-            backup = await self._hedge_target(run, primary, started, target, candidates)
-            if backup is None:
-                return await primary, target
-            self.metrics.hedges_sent += 1
-            claims.append(self._schedule.claim_probe(backup, self._clock()))
-            second = self._attempt(run, backup, schema, max_tokens, None, claims[-1])
-            tasks[asyncio.ensure_future(second)] = backup
-            return await self._first_valid(tasks, primary, started, sent)
-        finally:
-            for task in tasks:
-                task.cancel()
-            for claim in claims:  # an attempt cancelled before it ran still holds its claim
-                self._schedule.release_probe(claim)
 
-    async def _hedge_target(
-        self,
-        run: Request,
-        primary: asyncio.Future[Completion | bool],
-        started: asyncio.Event,
-        target: Target,
-        candidates: Sequence[Target],
-    ) -> Target | None:
-        """Wait out the hedge delay; the model to ask too, or None if it is not needed.
+        def attempt(
+            model: Target, on_first_token: Callable[[], object] | None, probe: ProbeClaim | None
+        ) -> Awaitable[Completion | bool]:
+            return self._attempt(run, model, schema, max_tokens, on_first_token, probe)
 
-        Only a model free now (not cooling, its pacing slot open) is taken: a hedge
-        never spends more than the pacing budget allows. If none is free, look again
-        when the first one will be, while the primary still has sent nothing.
-        """
-        until = self._clock() + hedge_delay(self.metrics.model(target.ref).first_tokens)
-        while True:
-            now = self._clock()
-            if until > now and await self._settled(primary, started, until - now):
-                return None
-            if primary.done() or started.is_set():
-                return None
-            gone = self._dead.keys() | run.excluded.keys()  # may have grown while waiting
-            others = [t for t in candidates if t.ref != target.ref and t.ref not in gone]
-            if not others:
-                return None
-            now = self._clock()
-            ready = [(self._schedule.ready_at(t, now), i) for i, t in enumerate(others)]
-            at, index = min(ready)
-            if at <= now:
-                if self._schedule.reserve(others[index], now):
-                    return others[index]
-                continue  # another process took the provider's slot; ready_at knows when next
-            if at >= run.end:
-                return None
-            until = at
-
-    async def _settled(
-        self, primary: asyncio.Future[Any], started: asyncio.Event, seconds: float
-    ) -> bool:
-        """Wait up to ``seconds``; True if the primary answered or sent its first token."""
-        token = asyncio.ensure_future(started.wait())
-        timer = asyncio.ensure_future(self._sleep(seconds))
-        try:
-            await asyncio.wait({primary, token, timer}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            token.cancel()
-            timer.cancel()
-        return primary.done() or started.is_set()
-
-    async def _first_valid(
-        self,
-        tasks: Mapping[asyncio.Future[Completion | bool], Target],
-        primary: asyncio.Future[Completion | bool],
-        started: asyncio.Event,
-        sent: float,
-    ) -> tuple[Completion | bool, Target]:
-        """The first attempt to end with an answer wins; else the primary's outcome."""
-        outcomes: dict[asyncio.Future[Completion | bool], Completion | bool] = {}
-        pending = set(tasks)
-        while pending:
-            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-            for task in sorted(done, key=lambda t: t is not primary):
-                outcome = outcomes[task] = task.result()
-                if isinstance(outcome, Completion) and outcome.ok:
-                    if task is not primary:
-                        self.metrics.hedges_won += 1
-                        if not primary.done() and not started.is_set():
-                            # The primary sent nothing in all that time: treat it as hung.
-                            self._slow(tasks[primary], sent)
-                    return outcome, tasks[task]
-                if task is not primary and not primary.done() and not started.is_set():
-                    # The second model failed while the first still sends nothing: do not
-                    # leave the request waiting on a silent model; move on to the next one.
-                    self._slow(tasks[primary], sent)
-                    primary.cancel()
-                    return outcome, tasks[task]
-        ordered = sorted(outcomes, key=lambda t: t is not primary)
-        for task in ordered:
-            if isinstance(outcomes[task], Completion):
-                return outcomes[task], tasks[task]
-        for task in ordered:
-            if outcomes[task]:
-                return True, tasks[task]
-        return False, tasks[primary]
-
-    def _slow(self, target: Target, sent: float) -> None:
-        """``target`` lost a hedge without a first token: back it off like a failure,
-        for at least as long as it stayed silent (asking it again would cost that much)."""
-        self.metrics.model(target.ref).failures[FailureKind.FIRST_TOKEN_TIMEOUT.value] += 1
-        silent = self._clock() - sent
-        self._schedule.back_off(target, sent, FailureKind.FIRST_TOKEN_TIMEOUT, silent)
+        return await self._hedger.ask(run, target, candidates, attempt)
 
     # --- one attempt -------------------------------------------------------------
 
