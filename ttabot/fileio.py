@@ -124,6 +124,34 @@ def read_regular(path: Path, limit: int) -> bytes | None:
         return handle.read(limit + 1)
 
 
+class NotRegularFile(OSError):
+    """Something other than a regular file (a folder, a FIFO, a device) is at a path."""
+
+
+def read_current(path: Path) -> bytes | None:
+    """The bytes of the regular file ``path``; None when nothing is there.
+
+    For a file about to be replaced: anything else there (a folder, a FIFO, a
+    device, a final symbolic link) raises :class:`NotRegularFile` without being
+    read, so a FIFO never blocks the run and ``/dev/zero`` is never read to its
+    end. Other errors (a folder on the way that is a file) propagate.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:  # the final component is a symlink
+            raise NotRegularFile(errno.ELOOP, "not a regular file", str(path)) from None
+        raise
+    if not stat.S_ISREG(os.fstat(fd).st_mode):  # before fdopen, which refuses a folder
+        os.close(fd)
+        raise NotRegularFile(errno.EINVAL, "not a regular file", str(path))
+    with os.fdopen(fd, "rb") as handle:
+        return handle.read()
+
+
 def write_all_atomic(root: Path, texts: Mapping[str, str]) -> None:
     """Write every ``rel -> text`` under ``root``, or none of them.
 
@@ -132,7 +160,8 @@ def write_all_atomic(root: Path, texts: Mapping[str, str]) -> None:
     so an interrupt cannot land between two renames. On any error the
     temporary files are removed, files already renamed get their old content
     back, and the error propagates. Paths through symlinks are refused
-    (:func:`inside`), before anything is written.
+    (:func:`inside`), before anything is written; so is a target that is not a
+    regular file (:class:`NotRegularFile`), which is never read.
     """
     targets = {rel: inside(root, rel) for rel in texts}
     staged: list[tuple[Path, Path, bytes | None]] = []  # (temporary, target, old content)
@@ -140,7 +169,7 @@ def write_all_atomic(root: Path, texts: Mapping[str, str]) -> None:
     try:
         for rel, text in texts.items():
             target = targets[rel]
-            old = target.read_bytes() if target.exists() else None
+            old = read_current(target)
             missing = [p for p in (target.parent, *target.parent.parents) if not p.exists()]
             target.parent.mkdir(parents=True, exist_ok=True)
             made += missing

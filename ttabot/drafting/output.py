@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ttabot.errors import TtabotError
-from ttabot.fileio import inside, write_all_atomic
+from ttabot.fileio import NotRegularFile, inside, read_current, write_all_atomic
 from ttabot.gitnames import quote
 from ttabot.records import Draft, DraftStatus
 from ttabot.report import printable
@@ -146,8 +146,9 @@ def apply(root: Path, drafts: Iterable[Draft]) -> tuple[list[str], list[str]]:
     """Write applicable drafts under ``root``, all or none; return (written, skipped with reason).
 
     A file whose current text is not what the draft started from (edited since,
-    or the change was read from a commit the tree has moved past), or whose path
-    passes through a symbolic link, is skipped, never overwritten. The rest are
+    or the change was read from a commit the tree has moved past), whose path
+    passes through a symbolic link, or that is no longer a regular file (a
+    folder, a FIFO: not read either), is skipped, never overwritten. The rest are
     written together (:func:`~ttabot.fileio.write_all_atomic`): a failure, such
     as a full disk, leaves every file as it was and is one :class:`TtabotError`.
     """
@@ -160,10 +161,13 @@ def apply(root: Path, drafts: Iterable[Draft]) -> tuple[list[str], list[str]]:
             skipped.append(f"{exc}: not written through it")
             continue
         try:
-            current = target.read_bytes().decode("utf-8") if target.exists() else ""
-        except (OSError, UnicodeDecodeError) as exc:
-            raise TtabotError(f"cannot read {path}: {exc}") from None
-        if current != original:
+            data = read_current(target)
+        except NotRegularFile:  # a folder or a FIFO now: never read, never replaced
+            skipped.append(f"{path}: not a regular file: not written")
+            continue
+        except OSError as exc:
+            raise TtabotError(f"cannot read {path}: {exc.strerror or exc}") from None
+        if (data or b"") != original.encode("utf-8"):
             skipped.append(f"{path}: the file differs from the version drafted against")
             continue
         texts[path] = final
