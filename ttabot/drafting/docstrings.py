@@ -257,11 +257,17 @@ def docstring_literal(text: str, indent: str, newline: str = "\n") -> str:
     return f'"""{lines[0]}{newline}{rest}{newline}{indent}"""'
 
 
+class NotExact(ValueError):
+    """libcst cannot write a module back byte for byte, so no docstring goes into it."""
+
+
 def insert_docstrings(source: str, docstrings: Mapping[str, str]) -> str:
     """Insert ``symbol -> text`` docstrings into ``source``; everything else is left as it is.
 
     A definition that already has a non-empty docstring keeps it; an empty one is replaced.
-    Symbols not found are ignored (the caller validates which ones landed).
+    Symbols not found are ignored (the caller validates which ones landed). A module
+    libcst would not write back exactly (it drops a form feed that opens a statement's
+    line) raises :class:`NotExact` rather than lose those bytes.
     """
     # libcst costs ~0.2 s to import: only drafting pays for it, never `ttabot check`.
     from ttabot.drafting.insert import insert_docstrings as insert

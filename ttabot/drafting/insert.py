@@ -10,7 +10,7 @@ from typing import Union
 
 import libcst as cst
 
-from ttabot.drafting.docstrings import docstring_literal
+from ttabot.drafting.docstrings import NotExact, docstring_literal
 
 _Def = Union[cst.FunctionDef, cst.ClassDef]  # noqa: UP007 - a runtime alias for a TypeVar-free helper
 
@@ -18,6 +18,13 @@ _Def = Union[cst.FunctionDef, cst.ClassDef]  # noqa: UP007 - a runtime alias for
 def insert_docstrings(source: str, docstrings: Mapping[str, str]) -> str:
     """See :func:`ttabot.drafting.docstrings.insert_docstrings`."""
     module = cst.parse_module(source)
+    if module.code != source:
+        # Seen: a form feed before a statement (a page break in GNU-style code) is
+        # dropped. The AST would not change, so no later check would notice.
+        raise NotExact(
+            "libcst cannot write this module back byte for byte (a form feed opening a "
+            "statement's line): no docstring inserted"
+        )
     inserter = _Inserter(docstrings, module.default_indent, module.default_newline)
     return module.visit(inserter).code
 
