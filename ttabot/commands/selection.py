@@ -127,11 +127,22 @@ def limit_to_paths(
     return selection._replace(change=change)
 
 
+#: The longest ``--diff`` read, in bytes: far past any change a review takes in, and a
+#: bound for input with no end (``/dev/zero``, a pipe that never closes).
+MAX_DIFF_BYTES = 100 << 20
+
+
 def read_diff(path: str) -> bytes:
-    """The bytes of ``--diff`` (``-``: standard input)."""
+    """The bytes of ``--diff`` (``-``: standard input), at most :data:`MAX_DIFF_BYTES`."""
+    limit = MAX_DIFF_BYTES
     if path == "-":
-        return sys.stdin.buffer.read()
-    try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        raise TtabotError(f"cannot read --diff {path}: {exc.strerror or exc}") from None
+        data = sys.stdin.buffer.read(limit + 1)
+    else:
+        try:
+            with open(path, "rb") as handle:  # a FIFO too: `--diff <(git diff)`
+                data = handle.read(limit + 1)
+        except OSError as exc:
+            raise TtabotError(f"cannot read --diff {path}: {exc.strerror or exc}") from None
+    if len(data) > limit:
+        raise TtabotError(f"--diff {path} is larger than {limit >> 20} MiB: not read")
+    return data
