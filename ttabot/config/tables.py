@@ -118,6 +118,9 @@ def _typed(value: Any, default: Any, where: str) -> Any:
         if not isinstance(value, list) or not all(isinstance(v, str | int | float) for v in value):
             raise TtabotError(f"{where}: expected a list")
         if default and isinstance(default[0], float):
+            # Numbers only: float("x") raised ValueError, and "2" or true passed as numbers.
+            if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value):
+                raise TtabotError(f"{where}: expected a list of numbers")
             return tuple(_finite(float(v), where) for v in value)
         return tuple(str(v) for v in value)
     if isinstance(default, str) or default is None:

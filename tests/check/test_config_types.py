@@ -1,0 +1,34 @@
+"""A config value of the wrong type is one line naming its key, never a traceback.
+
+``[client] backoff = ["x"]`` ended ``ttabot check`` with a ValueError traceback
+(``float("x")``), and ``backoff = [true]`` or ``["2"]`` were taken as numbers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.check.conftest import RunCli
+from tests.support.gitrepo import GitRepo
+from ttabot.config import settings_from_table
+from ttabot.errors import TtabotError
+
+
+@pytest.mark.parametrize("steps", ['["x"]', '["2"]', "[true]", '[1, "nan"]'])
+def test_backoff_steps_must_be_numbers(steps: str, repo: GitRepo, run_cli: RunCli) -> None:
+    repo.write(".ttabot.toml", f"[client]\nbackoff = {steps}\n")
+    repo.write("m.py", "def f():\n    return 1\n")
+    repo.stage()
+    result = run_cli(["check"])
+    assert result.code == 2, result.err
+    assert result.err.startswith("ttabot: error: ") and len(result.err.splitlines()) == 1
+    assert "backoff" in result.err and "expected a list of numbers" in result.err
+
+
+def test_numeric_backoff_steps_are_read(tmp_path: Path) -> None:
+    settings = settings_from_table({"client": {"backoff": [0.5, 2]}}, "t")
+    assert settings.client.backoff == (0.5, 2.0)
+    with pytest.raises(TtabotError, match="backoff"):
+        settings_from_table({"client": {"backoff": [0.5, "2"]}}, "t")
