@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -32,3 +33,19 @@ def test_numeric_backoff_steps_are_read(tmp_path: Path) -> None:
     assert settings.client.backoff == (0.5, 2.0)
     with pytest.raises(TtabotError, match="backoff"):
         settings_from_table({"client": {"backoff": [0.5, "2"]}}, "t")
+
+
+@pytest.mark.parametrize("special", ["/dev/null", "/dev/zero", "fifo"])
+def test_a_config_that_is_no_regular_file_says_so(
+    special: str, repo: GitRepo, run_cli: RunCli
+) -> None:
+    # It said "does not exist" of a path that plainly does.
+    if special == "fifo":
+        os.mkfifo(repo.path / "fifo")
+    repo.write("m.py", "def f():\n    return 1\n")
+    repo.stage()
+    result = run_cli(["check", "--config", special])
+    assert result.code == 2
+    assert result.err == (
+        f"ttabot: error: config file {special} (named by --config) is not a regular file\n"
+    )

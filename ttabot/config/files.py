@@ -187,7 +187,9 @@ def load_settings(
     source = "defaults"
     if explicit is not None:
         if not explicit.is_file():
-            raise TtabotError(f"config file {explicit} (named by {named_by}) does not exist")
+            # A FIFO or a device is never read: it could block, or never end.
+            why = "is not a regular file" if explicit.exists() else "does not exist"
+            raise TtabotError(f"config file {explicit} (named by {named_by}) {why}")
         data = _read_toml(explicit)
         tool = data.get("tool")
         if explicit.name == "pyproject.toml" or (isinstance(tool, dict) and "ttabot" in tool):
