@@ -117,12 +117,15 @@ def limit_to_paths(
 
     files = tuple(f for f in selection.change.files if under(f.path))
     if not files and selection.change.files:
+        from ttabot.report import printable
+
         names = ", ".join(str(p) for p in paths)
         if echo is None:
             import click
 
             echo = click.echo
-        echo(f"ttabot: no changed file under {names}", err=True)
+        # A name with a newline or an escape sequence is shown, not obeyed by the terminal.
+        echo(f"ttabot: no changed file under {printable(names)}", err=True)
     change = selection.change._replace(files=files)
     return selection._replace(change=change)
 
