@@ -45,6 +45,12 @@ HOW_TO_TRUST = (
     "check them, then run 'ttabot trust' (see 'ttabot trust --help')"
 )
 
+#: Why a module ``check`` reads gets no draft (see :func:`ttabot.drafting.plan.undraftable`).
+NOT_UTF8 = (
+    "drafting reads and writes plain UTF-8 Python only "
+    "(this file has a byte order mark, another coding, or does not parse)"
+)
+
 #: Seconds between "still waiting for models" lines on a terminal.
 HEARTBEAT = 20.0
 
@@ -79,8 +85,9 @@ Models (one is needed, except for --dry-run):
 Exit codes:
   0  every draft accepted (or a suggestion), or nothing to draft
   1  something asked for did not happen: a draft failed its checks
-     (status "rejected"), a request got no answer while others did, or
-     --apply skipped a file that changed since it was read
+     (status "rejected"), a request got no answer while others did,
+     --apply skipped a file that changed since it was read, or a module
+     with findings is not UTF-8 Python (a BOM, another coding): not drafted
   2  usage error; no model configured; or no model answered any request
      (every draft has status "no-answer": provider down or unreachable)
 
@@ -199,6 +206,10 @@ def _command(
     settings = settings._replace(check=check)
     planned = make_plan(selection, run_check(selection, settings), settings)
     tasks = list(planned.tasks)
+    for path in planned.undrafted:
+        click.echo(f"ttabot: warning: {printable(path)}: not drafted: {NOT_UTF8}", err=True)
+    # A finding asked for and not drafted is something that did not happen (exit 1).
+    incomplete = 1 if planned.undrafted and not hook else 0
     if dry_run:
         if fmt == "json":
             click.echo(json.dumps(plan_json(tasks, settings, environ), indent=2))
@@ -208,12 +219,13 @@ def _command(
             click.echo(render_plan(tasks, settings, environ), nl=False)
         return 0
     if not tasks:
-        click.echo("ttabot: nothing to draft", err=True)
+        if not planned.undrafted:
+            click.echo("ttabot: nothing to draft", err=True)
         if fmt == "json":
             from ttabot.drafting.output import to_json
 
             click.echo(json.dumps(to_json([]), indent=2))
-        return 0
+        return incomplete
     if not _any_usable(tasks, settings, environ):
         # Every model left was on a route the project's files chose: trust is what is missing.
         why = HOW_TO_TRUST if untrusted else HOW_TO_CONFIGURE
@@ -225,7 +237,8 @@ def _command(
             return 0
         raise TtabotError(why)
     drafts, metrics = _draft(planned, environ)
-    return _publish(selection, drafts, metrics, fmt, do_apply or hook, hook)
+    code = _publish(selection, drafts, metrics, fmt, do_apply or hook, hook)
+    return code or incomplete
 
 
 def _any_usable(tasks: list[Task], settings: Settings, environ: Mapping[str, str]) -> bool:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from ttabot.analysis.source import python_numbers
 from ttabot.config import Settings
 from ttabot.drafting.kinds import KINDS, drafter_for
-from ttabot.drafting.plan import Project, Task, plan_tasks
+from ttabot.drafting.plan import Project, Task, plan_tasks, undraftable
 from ttabot.drafting.sandbox import SKIP_DIRS
 from ttabot.fileio import read_inside
 from ttabot.records import CheckResult, Draft, FileStatus
@@ -118,6 +118,8 @@ class DraftPlan(NamedTuple):
     overlay: Mapping[str, str | None]
     project: Project
     settings: Settings
+    #: Modules with findings that get no task: not UTF-8 Python (see :func:`undraftable`).
+    undrafted: tuple[str, ...] = ()
 
 
 def make_plan(selection: Selection, result: CheckResult, settings: Settings) -> DraftPlan:
@@ -125,7 +127,8 @@ def make_plan(selection: Selection, result: CheckResult, settings: Settings) -> 
     changed = overlay(selection)
     project = project_for(selection, changed)
     tasks = tuple(plan_tasks(result.findings, project, settings))
-    return DraftPlan(tasks, selection.root, changed, project, settings)
+    skipped = undraftable(result.findings, project)
+    return DraftPlan(tasks, selection.root, changed, project, settings, skipped)
 
 
 def plan(selection: Selection, result: CheckResult, settings: Settings) -> list[Task]:

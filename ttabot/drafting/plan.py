@@ -103,6 +103,17 @@ def plan_tasks(findings: Sequence[Finding], project: Project, settings: Settings
     return tasks
 
 
+def undraftable(findings: Sequence[Finding], project: Project) -> tuple[str, ...]:
+    """The modules with findings that :func:`plan_tasks` skips: drafting cannot read them.
+
+    ``check`` decodes a module as Python does (a byte order mark, a coding
+    declaration) and found something there; drafting reads and writes UTF-8
+    only, so these get no task, and the user should hear which ones.
+    """
+    paths = dict.fromkeys(f.path for f in findings)
+    return tuple(p for p in paths if (text := project.read(p)) is None or not _parses(text))
+
+
 def _parses(source: str) -> bool:
     try:
         ast.parse(source)
