@@ -49,3 +49,22 @@ def test_a_config_that_is_no_regular_file_says_so(
     assert result.err == (
         f"ttabot: error: config file {special} (named by --config) is not a regular file\n"
     )
+
+
+@pytest.mark.parametrize("url", ["redis://u:s3cret@[::1/0", "redis://[::1/0?db=1"])
+def test_a_state_url_that_does_not_split_is_one_line_without_its_password(
+    url: str, repo: GitRepo, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # urlsplit's "Invalid IPv6 URL" ended check with a ValueError traceback.
+    repo.write("m.py", "def f():\n    return 1\n")
+    repo.stage()
+    for how in ("file", "environment"):
+        if how == "file":
+            repo.write(".ttabot.toml", f'[state]\nurl = "{url}"\n')
+        else:
+            (repo.path / ".ttabot.toml").unlink()
+            monkeypatch.setenv("TTABOT_STATE_URL", url)
+        result = run_cli(["check"])
+        assert result.code == 2, (how, result)
+        assert result.err.startswith("ttabot: error: ") and len(result.err.splitlines()) == 1
+        assert "state.url: not a URL" in result.err and "s3cret" not in result.err

@@ -233,7 +233,11 @@ def _state_url_query(url: str, where: str) -> None:
     from urllib.parse import parse_qsl, urlsplit
 
     allowed = _STATE_URL_QUERY + (_STATE_URL_TLS_QUERY if url.startswith("rediss://") else ())
-    for name, _value in parse_qsl(urlsplit(url).query, keep_blank_values=True):
+    try:
+        query = urlsplit(url).query
+    except ValueError as exc:  # "Invalid IPv6 URL": the reason, never the URL (a password)
+        raise TtabotError(f"{where}: not a URL ({exc})") from None
+    for name, _value in parse_qsl(query, keep_blank_values=True):
         if name not in allowed:
             raise TtabotError(
                 f"{where}: query parameter {name!r} is not one ttabot passes to Redis "
