@@ -68,3 +68,33 @@ def test_a_state_url_that_does_not_split_is_one_line_without_its_password(
         assert result.code == 2, (how, result)
         assert result.err.startswith("ttabot: error: ") and len(result.err.splitlines()) == 1
         assert "state.url: not a URL" in result.err and "s3cret" not in result.err
+
+
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("http://u:s3cret@[::1/v1", "Invalid IPv6 URL"),
+        ("http://u:s3cret@host:99999/v1", "out of range"),
+        ("ftp://u:s3cret@host/v1", "http:// or https://"),
+        ("u:s3cret@host/v1", "http:// or https://"),
+        ("http:///v1", "no host"),
+    ],
+)
+def test_a_provider_base_url_that_is_no_http_url_is_one_line(
+    url: str, why: str, repo: GitRepo, run_cli: RunCli
+) -> None:
+    # "http://[::1" passed the config and ended `ttabot draft` (and `trust`) in a
+    # ValueError traceback where the URL was split; the others failed every request.
+    repo.write(".ttabot.toml", f'[providers.x]\nbase_url = "{url}"\n')
+    repo.write("m.py", "def f():\n    return 1\n")
+    repo.stage()
+    result = run_cli(["check"])
+    assert result.code == 2, result
+    assert result.err.startswith("ttabot: error: ") and len(result.err.splitlines()) == 1
+    assert "providers.x.base_url: expected an http:// or https:// URL" in result.err
+    assert why in result.err and "s3cret" not in result.err
+
+
+def test_a_provider_base_url_may_be_an_ipv6_loopback_with_a_port() -> None:
+    table = {"providers": {"x": {"base_url": "http://[::1]:8080/v1"}}}
+    assert settings_from_table(table, "t").providers["x"].base_url == "http://[::1]:8080/v1"

@@ -381,7 +381,29 @@ def _provider(name: str, table: Any, where: str) -> Provider:
         )
     if not provider.base_url:
         raise TtabotError(f"{where}: base_url is required")
+    _http_url(provider.base_url, f"{where}.base_url")
     return provider
+
+
+def _http_url(url: str, where: str) -> None:
+    """Fail naming ``where`` unless ``url`` is an http(s) URL with a host and a valid port.
+
+    Checked once here: split later (trust routes, the shared state's keys), an
+    unclosed ``[`` raised ValueError with a traceback. The message names the reason,
+    never the URL, which may carry a password.
+    """
+    from urllib.parse import urlsplit
+
+    expected = f"{where}: expected an http:// or https:// URL"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError as exc:
+        raise TtabotError(f"{expected} ({exc})") from None
+    if parts.scheme not in ("http", "https"):
+        raise TtabotError(expected)
+    if not parts.hostname:
+        raise TtabotError(f"{expected} (no host)")
 
 
 #: An HTTP header name (RFC 9110 token) and value (visible ASCII, spaces and tabs).
