@@ -27,13 +27,25 @@ if TYPE_CHECKING:
 #: Exit code when no model could answer (usage errors exit 2).
 from ttabot.errors import EXIT_ASK_NO_ANSWER as EXIT_NO_ANSWER
 
+#: The longest ``--batch`` file read, in bytes: a bound for input with no end (``/dev/zero``).
+MAX_BATCH_BYTES = 100 << 20
+
 
 def read_batch(path: Path) -> list[str]:
-    """Prompts of a JSONL file, one ``{"prompt": ...}`` per line; blank lines are skipped."""
+    """Prompts of a JSONL file, one ``{"prompt": ...}`` per line; blank lines are skipped.
+
+    At most :data:`MAX_BATCH_BYTES` are read (a FIFO works too).
+    """
+    limit = MAX_BATCH_BYTES
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        with path.open("rb") as handle:
+            data = handle.read(limit + 1)
     except OSError as exc:
         raise TtabotError(f"cannot read {path}: {exc.strerror}") from None
+    if len(data) > limit:
+        raise TtabotError(f"{path} is larger than {limit >> 20} MiB: not read")
+    try:
+        lines = data.decode("utf-8").splitlines()
     except UnicodeDecodeError:
         raise TtabotError(f"{path} is not UTF-8") from None
     prompts = []
