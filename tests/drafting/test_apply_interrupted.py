@@ -1,0 +1,72 @@
+"""Ctrl-C during ``--apply``: every file stays as it was, or every file is written.
+
+Pins what the writer promises: an interrupt while the temporaries are written
+leaves no file changed and no temporary behind; one that arrives while they are
+renamed into place waits until all are (it is held, not lost).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from tests.drafting.test_apply import DRAFTS, _state
+from tests.drafting.test_output import V0, V1
+from ttabot import fileio
+from ttabot.drafting import output
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    root = tmp_path / "tree"
+    root.mkdir()
+    (root / "a.py").write_text(V0)
+    (root / "b.py").write_text(V0)
+    return root
+
+
+def test_an_interrupt_while_writing_leaves_every_file_and_no_temporary(
+    tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = _state(tree)
+    real_fdopen = os.fdopen
+    calls = 0
+
+    def fdopen(fd: int, *args: object, **kwargs: object) -> object:
+        nonlocal calls
+        calls += 1
+        if calls == 2:  # Ctrl-C while the second temporary is being written
+            os.close(fd)
+            raise KeyboardInterrupt
+        return real_fdopen(fd, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(fileio.os, "fdopen", fdopen)
+    with pytest.raises(KeyboardInterrupt):
+        output.apply(tree, DRAFTS)
+    assert _state(tree) == before
+    assert not (tree / "c").exists()
+
+
+def test_an_interrupt_during_the_renames_waits_until_every_file_is_written(
+    tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_replace = os.replace
+    calls = 0
+
+    def replace(src: str, dst: str) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 1:  # Ctrl-C right after the first file is in place
+            real_replace(src, dst)
+            os.kill(os.getpid(), signal.SIGINT)
+            return
+        real_replace(src, dst)
+
+    monkeypatch.setattr(fileio.os, "replace", replace)
+    with pytest.raises(KeyboardInterrupt):
+        output.apply(tree, DRAFTS)
+    # Held until the last rename: all three files are the new ones, none half-applied.
+    assert _state(tree) == {"a.py": V1.encode(), "b.py": V1.encode(), "c/n.py": b"new\n"}
