@@ -309,12 +309,10 @@ def _publish(
 ) -> int:
     from ttabot.drafting import output
 
-    if fmt == "json":
-        document = output.to_json(drafts, {"metrics": metrics.as_dict()})
-        click.echo(json.dumps(document, indent=2))
-    elif not do_apply:
+    if fmt == "diff" and not do_apply:
         click.echo(output.unified_diff(drafts), nl=False)
     click.echo(output.summary(drafts), nl=False, err=True)
+    written: list[str] = []
     skipped: list[str] = []
     if do_apply:
         written, skipped = output.apply(selection.root, drafts)
@@ -323,6 +321,12 @@ def _publish(
             click.echo(f"ttabot: wrote {printable(path)}", err=True)
         for line in skipped:
             click.echo(f"ttabot: skipped {printable(line)}", err=True)
+    if fmt == "json":
+        # After --apply, so the document says what landed: an accepted draft may be skipped.
+        extra: dict[str, Any] = {"metrics": metrics.as_dict()}
+        if do_apply:
+            extra["applied"] = {"written": written, "skipped": skipped}
+        click.echo(json.dumps(output.to_json(drafts, extra), indent=2))
     code = output.exit_code(drafts, skipped)
     if code == EXIT_DRAFT_NO_ANSWER:
         click.echo(
