@@ -37,22 +37,32 @@ def applied(drafts: Iterable[Draft]) -> dict[str, tuple[str, str]]:
     return out
 
 
+def git_lines(text: str) -> list[str]:
+    """``text``'s lines as git counts them: each ends at ``\\n`` (kept), the last maybe not.
+
+    Not ``str.splitlines``: it also breaks at a form feed, ``\\x0b``, ``\\x1c``-``\\x1e``,
+    ``\\x85`` and ``\\u2028``/``\\u2029``, which cut a line git sees as one.
+    """
+    lines = [line + "\n" for line in text.split("\n")]
+    lines[-1] = lines[-1][:-1]
+    return lines if lines[-1] else lines[:-1]
+
+
+def _hunks(original: str, final: str, source: str, target: str) -> str:
+    """The ``---``/``+++`` header and hunks turning ``original`` into ``final``."""
+    lines = difflib.unified_diff(git_lines(original), git_lines(final), source, target)
+    return "".join(
+        line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines
+    )
+
+
 def unified_diff(drafts: Iterable[Draft]) -> str:
     """One ``git apply``-able diff of all applicable drafts."""
     chunks = []
     for path, (original, final) in sorted(applied(drafts).items()):
         # Quoted as git quotes them: a newline, tab or non-UTF-8 byte in a name stays exact.
         source, target = quote(f"a/{path}"), quote(f"b/{path}")
-        lines = difflib.unified_diff(
-            original.splitlines(keepends=True),
-            final.splitlines(keepends=True),
-            source if original else "/dev/null",
-            target,
-        )
-        text = "".join(
-            line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
-            for line in lines
-        )
+        text = _hunks(original, final, source if original else "/dev/null", target)
         if text:
             chunks.append(
                 f"diff --git {source} {target}\n"
@@ -112,13 +122,8 @@ def draft_record(draft: Draft) -> dict[str, Any]:
 
 
 def _one_diff(draft: Draft) -> str:
-    return "".join(
-        difflib.unified_diff(
-            draft.original.splitlines(keepends=True),
-            draft.proposed.splitlines(keepends=True),
-            quote(f"a/{draft.path}"),
-            quote(f"b/{draft.path}"),
-        )
+    return _hunks(
+        draft.original, draft.proposed, quote(f"a/{draft.path}"), quote(f"b/{draft.path}")
     )
 
 
