@@ -90,3 +90,13 @@ def test_the_writer_refuses_to_replace_a_fifo_without_reading_it(tmp_path: Path)
     assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
     assert (tmp_path / "a.py").read_text() == V0  # all or nothing
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.py", "b.py"]
+
+
+def test_a_new_module_the_user_created_meanwhile_is_not_overwritten(tmp_path: Path) -> None:
+    # The draft starts a new test module; the user wrote one at that path since.
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests/test_calc.py").write_text("def test_mine():\n    pass\n")
+    written, skipped = output.apply(tmp_path, [make("", "new\n", path="tests/test_calc.py")])
+    assert written == []
+    assert skipped == ["tests/test_calc.py: the file differs from the version drafted against"]
+    assert (tmp_path / "tests/test_calc.py").read_text() == "def test_mine():\n    pass\n"
