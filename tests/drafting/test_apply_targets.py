@@ -38,9 +38,13 @@ class _Feeder:
     def stop(self) -> None:
         """Stop serving; a writer still waiting in ``open`` is released by one reader."""
         self.done.set()
-        if stat.S_ISFIFO(os.lstat(self.fifo).st_mode):  # else it waits on a FIFO now gone
+        # Until it has gone: it may not have reached its blocking open yet when a reader
+        # comes and goes. A FIFO replaced meanwhile leaves it waiting on one now gone.
+        for _ in range(1000):
+            if not self.thread.is_alive() or not stat.S_ISFIFO(os.lstat(self.fifo).st_mode):
+                return
             os.close(os.open(self.fifo, os.O_RDONLY | os.O_NONBLOCK))
-            self.thread.join(timeout=30)
+            self.thread.join(timeout=0.01)
 
 
 def test_a_fifo_at_the_target_is_skipped_not_read_or_replaced(tmp_path: Path) -> None:
