@@ -87,12 +87,12 @@ def run(options: CheckOptions, echo: Echo) -> int:
         policy=policy,
         quiet=options.quiet,
     )
-    _write(echo, render(fmt, report), use_color)
+    write_out(echo, render(fmt, report), use_color, what="the report")
     return report.exit_code
 
 
-def _write(echo: Echo, text: str, color: bool) -> None:
-    """Print the report; a stream that cannot take it (a full disk) is one error line.
+def write_out(echo: Echo, text: str, color: bool = False, *, what: str = "the output") -> None:
+    """Print ``text`` on stdout; a stream that cannot take it (a full disk) is one error line.
 
     A reader that went away (``BrokenPipeError``) is left to the callers' own
     handling. Otherwise what could not be written is dropped, with standard
@@ -105,7 +105,7 @@ def _write(echo: Echo, text: str, color: bool) -> None:
         raise
     except OSError as exc:
         _drop_stdout()
-        raise TtabotError(f"cannot write the report: {exc.strerror or exc}") from None
+        raise TtabotError(f"cannot write {what}: {exc.strerror or exc}") from None
 
 
 def _drop_stdout() -> None:

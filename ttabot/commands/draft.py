@@ -212,11 +212,11 @@ def _command(
     incomplete = 1 if planned.undrafted and not hook else 0
     if dry_run:
         if fmt == "json":
-            click.echo(json.dumps(plan_json(tasks, settings, environ), indent=2))
+            _out(json.dumps(plan_json(tasks, settings, environ), indent=2) + "\n")
             if tasks and not _any_usable(tasks, settings, environ):
                 click.echo(f"ttabot: {HOW_TO_CONFIGURE}", err=True)
         else:
-            click.echo(render_plan(tasks, settings, environ), nl=False)
+            _out(render_plan(tasks, settings, environ))
         return 0
     if not tasks:
         if not planned.undrafted:
@@ -224,7 +224,7 @@ def _command(
         if fmt == "json":
             from ttabot.drafting.output import to_json
 
-            click.echo(json.dumps(to_json([]), indent=2))
+            _out(json.dumps(to_json([]), indent=2) + "\n")
         return incomplete
     if not _any_usable(tasks, settings, environ):
         # Every model left was on a route the project's files chose: trust is what is missing.
@@ -239,6 +239,13 @@ def _command(
     drafts, metrics = _draft(planned, environ)
     code = _publish(selection, drafts, metrics, fmt, do_apply or hook, hook)
     return code or incomplete
+
+
+def _out(text: str) -> None:
+    """``text`` on stdout; a full disk is one ``ttabot: error:`` line, not a traceback."""
+    from ttabot.commands.check_run import write_out
+
+    write_out(click.echo, text)
 
 
 def _any_usable(tasks: list[Task], settings: Settings, environ: Mapping[str, str]) -> bool:
@@ -310,7 +317,7 @@ def _publish(
     from ttabot.drafting import output
 
     if fmt == "diff" and not do_apply:
-        click.echo(output.unified_diff(drafts), nl=False)
+        _out(output.unified_diff(drafts))
     click.echo(output.summary(drafts), nl=False, err=True)
     written: list[str] = []
     skipped: list[str] = []
@@ -326,7 +333,7 @@ def _publish(
         extra: dict[str, Any] = {"metrics": metrics.as_dict()}
         if do_apply:
             extra["applied"] = {"written": written, "skipped": skipped}
-        click.echo(json.dumps(output.to_json(drafts, extra), indent=2))
+        _out(json.dumps(output.to_json(drafts, extra), indent=2) + "\n")
     code = output.exit_code(drafts, skipped)
     if code == EXIT_DRAFT_NO_ANSWER:
         click.echo(
