@@ -199,7 +199,7 @@ def _command(
         frozenset({Category.DOCS_MISSING})
         if hook
         else parse_categories(only, "--only")
-        if only
+        if only is not None  # "" is an empty list (an error), not "every category"
         else settings.check.categories
     )
     check = settings.check._replace(categories=categories)

@@ -73,9 +73,10 @@ def parse_categories(text: str, where: str) -> frozenset[Category]:
 
     An empty list is an error rather than a silent "none": say ``none`` for that.
     """
-    if not text.strip():
+    items = text.split(",")
+    if not any(item.strip() for item in items):  # "" and "," alike
         raise TtabotError(f"{where}: empty category list (use 'none' for no categories)")
-    return _categories(text.split(","), where)
+    return _categories(items, where)
 
 
 #: The versions of the Findings contract (docs/findings.md) ``check`` can follow.
