@@ -56,4 +56,3 @@ def test_json_without_apply_has_no_applied_key(
 ) -> None:
     assert main(["draft", "--only", "docs-missing", "--format", "json"]) == 0
     assert "applied" not in json.loads(capsys.readouterr().out)
-
