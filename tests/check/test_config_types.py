@@ -98,3 +98,19 @@ def test_a_provider_base_url_that_is_no_http_url_is_one_line(
 def test_a_provider_base_url_may_be_an_ipv6_loopback_with_a_port() -> None:
     table = {"providers": {"x": {"base_url": "http://[::1]:8080/v1"}}}
     assert settings_from_table(table, "t").providers["x"].base_url == "http://[::1]:8080/v1"
+
+
+@pytest.mark.parametrize("text", ['[tool]\nttabot = "max-params = 3"\n', "[tool]\nttabot = [1]\n"])
+def test_a_tool_ttabot_that_is_no_table_is_an_error_not_ignored(
+    text: str, repo: GitRepo, run_cli: RunCli
+) -> None:
+    # The settings were dropped without a word: the run used the defaults.
+    repo.write("pyproject.toml", text)
+    repo.write("m.py", "def f():\n    return 1\n")
+    repo.stage()
+    result = run_cli(["check"])
+    assert result.code == 2, result
+    assert result.err.startswith("ttabot: error: ") and len(result.err.splitlines()) == 1
+    assert "[tool.ttabot]" in result.err and "expected a table" in result.err
+    explicit = run_cli(["check", "--config", "pyproject.toml"])
+    assert explicit.code == 2 and "expected a table" in explicit.err
