@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from ttabot.commands.selection import working_folder
 from ttabot.commands.trust import guard
 from ttabot.config import Settings, load_settings, project_root, split_model_ref
 from ttabot.errors import TtabotError
@@ -314,7 +315,7 @@ def command(
         if path is not None:
             check_destination(path, option)
     prompts = read_batch(batch) if batch is not None else [prompt or ""]
-    root = project_root(Path.cwd())
+    root = project_root(working_folder())
     guarded = guard(load_settings(root, config), root, config, os.environ)
     settings = guarded.settings
     if model is not None and split_model_ref(model)[0] in guarded.untrusted:

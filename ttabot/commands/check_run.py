@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
-from ttabot.commands.selection import limit_to_paths, select, with_contract
+from ttabot.commands.selection import limit_to_paths, select, with_contract, working_folder
 from ttabot.config import CheckSettings, load_settings, parse_categories
 from ttabot.errors import TtabotError
 
@@ -60,7 +60,7 @@ def run(options: CheckOptions, echo: Echo) -> int:
         options.rev_range, options.diff_path, options.root, worktree=options.worktree
     )
     if options.paths:
-        selection = limit_to_paths(selection, options.paths, Path.cwd(), echo=echo)
+        selection = limit_to_paths(selection, options.paths, working_folder(), echo=echo)
     settings = with_contract(load_settings(selection.root, options.config), options.contract)
     check = _with_flags(
         settings.check,

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import click
 
+from ttabot.commands.selection import working_folder
 from ttabot.config import Settings, load_settings, project_root
 from ttabot.errors import TtabotError
 
@@ -224,7 +225,7 @@ def command(config: Path | None, free: bool, provider_name: str, probe: bool, st
 
     # Chain refs, URLs and model names come from the project's files, a server or the
     # shared state: their control characters are shown, never sent to the terminal.
-    root = project_root(Path.cwd())
+    root = project_root(working_folder())
     listed = load_settings(root, config)
     environ = os.environ
     guarded = guard(listed, root, config, environ)

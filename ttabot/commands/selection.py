@@ -58,6 +58,16 @@ def selection_options(func: F) -> F:
     return func
 
 
+def working_folder() -> Path:
+    """The current folder; one clean error when it was deleted (or moved) under the shell."""
+    try:
+        return Path.cwd()
+    except FileNotFoundError:
+        raise TtabotError(
+            "the current folder no longer exists (deleted or moved): cd into the project again"
+        ) from None
+
+
 def select(
     rev_range: str | None,
     diff_path: str | None,
@@ -74,7 +84,7 @@ def select(
     diff = read_diff(diff_path) if diff_path is not None else None
     name = "from stdin" if diff_path == "-" else (diff_path or "")
     return select_change(
-        root or Path.cwd(),
+        root or working_folder(),
         rev_range=rev_range,
         diff=diff,
         staged=staged,
