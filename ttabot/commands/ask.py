@@ -20,7 +20,7 @@ from ttabot.commands.trust import guard
 from ttabot.config import Settings, load_settings, project_root, split_model_ref
 from ttabot.errors import TtabotError
 from ttabot.records import TaskKind
-from ttabot.report import printable
+from ttabot.report import on_terminal, printable
 
 if TYPE_CHECKING:
     from ttabot.llm.client import Completion, RotatingClient
@@ -188,7 +188,7 @@ HEARTBEAT = 20.0
 
 
 def _stderr_is_terminal() -> bool:
-    return sys.stderr.isatty()
+    return on_terminal(sys.stderr)
 
 
 def _waiting_for(settings: Settings, kind: TaskKind, model: str | None, count: int) -> str:
@@ -343,8 +343,8 @@ def command(
     # A model's text on a terminal shows its control characters: an answer holding
     # ESC sequences would otherwise set the clipboard, retitle or erase the screen.
     # Piped or redirected, it is written as it came (for scripts and files).
-    tty = sys.stdout.isatty()
+    tty = on_terminal(sys.stdout)
     click.echo(printable(result.content, lines=True) if tty else result.content)
-    if sys.stderr.isatty():
+    if on_terminal(sys.stderr):
         click.echo(f"ttabot: answered by {result.model}", err=True)
     return 0

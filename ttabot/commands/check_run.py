@@ -52,7 +52,7 @@ def run(options: CheckOptions, echo: Echo) -> int:
     """Check the change ``options`` select, print the report with ``echo``; the exit code."""
     from ttabot.check import run_check
     from ttabot.policy import failing_policy
-    from ttabot.report import Report, render
+    from ttabot.report import Report, on_terminal, render
 
     if options.worktree and (options.rev_range is not None or options.diff_path is not None):
         raise TtabotError("--worktree cannot be used with --range or --diff")
@@ -75,7 +75,7 @@ def run(options: CheckOptions, echo: Echo) -> int:
     result = run_check(selection, settings, options.coverage)
     fmt = options.fmt
     use_color = fmt in ("text", "concise") and want_color(
-        options.color, sys.stdout.isatty(), os.environ
+        options.color, on_terminal(sys.stdout), os.environ
     )
     policy = failing_policy(check, result, selection.change, selection.read_old)
     report = Report(

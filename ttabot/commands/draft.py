@@ -24,7 +24,7 @@ from ttabot.commands.trust import guard
 from ttabot.config import Settings, load_settings, parse_categories
 from ttabot.errors import EXIT_DRAFT_NO_ANSWER, Stopped, TtabotError
 from ttabot.records import Category, TaskKind
-from ttabot.report import printable
+from ttabot.report import on_terminal, printable
 
 if TYPE_CHECKING:
     from ttabot.drafting import DraftPlan, Task
@@ -253,7 +253,7 @@ def _any_usable(tasks: list[Task], settings: Settings, environ: Mapping[str, str
 
 
 def _stderr_is_terminal() -> bool:
-    return sys.stderr.isatty()
+    return on_terminal(sys.stderr)
 
 
 def _draft(planned: DraftPlan, environ: Mapping[str, str]) -> tuple[list[Draft], Metrics]:
