@@ -156,9 +156,9 @@ def write_all_atomic(root: Path, texts: Mapping[str, str]) -> None:
     """Write every ``rel -> text`` under ``root``, or none of them.
 
     Each text first goes to a temporary file beside its target; only when all
-    are written are they renamed into place, with SIGINT and SIGTERM held back
-    so an interrupt cannot land between two renames. On any error the
-    temporary files are removed, files already renamed get their old content
+    are written are they renamed into place, with SIGINT, SIGTERM, SIGHUP and
+    SIGQUIT held back so an interrupt cannot land between two renames. On any
+    error the temporary files are removed, files already renamed get their old content
     back, and the error propagates. Paths through symlinks are refused
     (:func:`inside`), before anything is written; so is a target that is not a
     regular file (:class:`NotRegularFile`), which is never read.
@@ -207,8 +207,17 @@ def _new_beside(target: Path) -> tuple[int, Path]:
     raise FileExistsError(errno.EEXIST, "no free temporary name", str(target.parent))
 
 
+#: Signals held while the renames run: Ctrl-C, kill, a closed terminal (SIGHUP) and
+#: Ctrl-\ (SIGQUIT), whose default action would end the process between two renames.
+HELD_SIGNALS = frozenset(
+    getattr(signal, name)
+    for name in ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT")
+    if hasattr(signal, name)
+)
+
+
 def _rename_all(staged: list[tuple[Path, Path, bytes | None]]) -> None:
-    held = {signal.SIGINT, signal.SIGTERM}
+    held = set(HELD_SIGNALS)
     blocked = hasattr(signal, "pthread_sigmask")
     if blocked:
         signal.pthread_sigmask(signal.SIG_BLOCK, held)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -70,3 +72,38 @@ def test_an_interrupt_during_the_renames_waits_until_every_file_is_written(
         output.apply(tree, DRAFTS)
     # Held until the last rename: all three files are the new ones, none half-applied.
     assert _state(tree) == {"a.py": V1.encode(), "b.py": V1.encode(), "c/n.py": b"new\n"}
+
+
+#: Run in a child: a hang-up or Ctrl-\ ends the process, which pytest must survive.
+_CHILD = """
+import os, signal, sys
+from pathlib import Path
+from ttabot import fileio
+root, signum = Path(sys.argv[1]), int(sys.argv[2])
+real = os.replace
+calls = 0
+def replace(src, dst):
+    global calls
+    calls += 1
+    real(src, dst)
+    if calls == 1:  # the terminal closes right after the first file is in place
+        os.kill(os.getpid(), signum)
+fileio.os.replace = replace
+fileio.write_all_atomic(root, {"a.py": "new a\\n", "b.py": "new b\\n"})
+"""
+
+
+@pytest.mark.parametrize("signum", [signal.SIGHUP, signal.SIGQUIT])
+def test_a_hang_up_during_the_renames_ends_the_run_only_after_the_last(
+    signum: int, tree: Path
+) -> None:
+    # Held were SIGINT and SIGTERM only: closing the terminal (SIGHUP) or Ctrl-\
+    # (SIGQUIT) between two renames left a.py new and b.py old.
+    done = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(tree), str(int(signum))],
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+        capture_output=True,
+        check=False,
+    )
+    assert done.returncode == -signum, done.stderr.decode()[-1500:]
+    assert _state(tree) == {"a.py": b"new a\n", "b.py": b"new b\n"}
