@@ -107,3 +107,41 @@ def test_a_hang_up_during_the_renames_ends_the_run_only_after_the_last(
     )
     assert done.returncode == -signum, done.stderr.decode()[-1500:]
     assert _state(tree) == {"a.py": b"new a\n", "b.py": b"new b\n"}
+
+
+_STAGING_CHILD = """
+import os, signal, sys
+from pathlib import Path
+from ttabot import fileio
+from ttabot.process import stop_on_signals
+root = Path(sys.argv[1])
+real = os.fdopen
+calls = 0
+def fdopen(fd, *args, **kwargs):
+    global calls
+    calls += 1
+    if calls == 2:  # the terminal closes while the second temporary is written
+        os.kill(os.getpid(), signal.SIGHUP)
+    return real(fd, *args, **kwargs)
+fileio.os.fdopen = fdopen
+with stop_on_signals():
+    try:
+        fileio.write_all_atomic(root, {"a.py": "new a\\n", "b.py": "new b\\n"})
+    except KeyboardInterrupt as exc:
+        sys.exit(100 + exc.args[0])
+"""
+
+
+def test_a_hang_up_while_staging_leaves_no_temporary_in_the_tree(tree: Path) -> None:
+    # SIGHUP's default action ended the process on the spot: the temporary
+    # `.a.py.<hex>.ttabot` stayed in the user's tree. Now it stops ttabot like
+    # Ctrl-C does, and the writer's cleanup runs.
+    before = _state(tree)
+    done = subprocess.run(
+        [sys.executable, "-c", _STAGING_CHILD, str(tree)],
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+        capture_output=True,
+        check=False,
+    )
+    assert done.returncode == 100 + signal.SIGHUP, done.stderr.decode()[-1500:]
+    assert _state(tree) == before
