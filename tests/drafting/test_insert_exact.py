@@ -64,4 +64,22 @@ def test_draft_apply_leaves_a_paged_module_byte_for_byte(
     configure(repo, fake, _docstring)
     assert main(["draft", "--only", "docs-missing", "--apply"]) == 1
     assert (repo.path / "pkg/calc.py").read_bytes() == PAGED.encode()
-    assert "byte for byte" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "ttabot: warning: pkg/calc.py: not drafted: " in err and "byte for byte" in err
+    # Known before any request: no model is asked for a docstring that cannot land.
+    assert fake.calls == []
+
+
+def test_only_the_docstring_task_of_a_paged_module_is_left_out(
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("OPENROUTER_API_KEY", raising=False)
+    repo.write("pkg/__init__.py", "")
+    repo.commit("init")
+    repo.write("pkg/calc.py", PAGED)
+    repo.stage()
+    assert main(["draft", "--dry-run"]) == 0
+    captured = capsys.readouterr()
+    tasks = [line for line in captured.out.splitlines() if line.startswith("=== task")]
+    assert tasks == ["=== task 1: unit-tests -> tests/test_calc.py"]
+    assert "ttabot: warning: pkg/calc.py: not drafted: libcst cannot" in captured.err

@@ -45,12 +45,6 @@ HOW_TO_TRUST = (
     "check them, then run 'ttabot trust' (see 'ttabot trust --help')"
 )
 
-#: Why a module ``check`` reads gets no draft (see :func:`ttabot.drafting.plan.undraftable`).
-NOT_UTF8 = (
-    "drafting reads and writes plain UTF-8 Python only "
-    "(this file has a byte order mark, another coding, or does not parse)"
-)
-
 #: Seconds between "still waiting for models" lines on a terminal.
 HEARTBEAT = 20.0
 
@@ -206,8 +200,8 @@ def _command(
     settings = settings._replace(check=check)
     planned = make_plan(selection, run_check(selection, settings), settings)
     tasks = list(planned.tasks)
-    for path in planned.undrafted:
-        click.echo(f"ttabot: warning: {printable(path)}: not drafted: {NOT_UTF8}", err=True)
+    for path, why in planned.undrafted:
+        click.echo(f"ttabot: warning: {printable(path)}: not drafted: {why}", err=True)
     # A finding asked for and not drafted is something that did not happen (exit 1).
     incomplete = 1 if planned.undrafted and not hook else 0
     if dry_run:

@@ -261,6 +261,20 @@ class NotExact(ValueError):
     """libcst cannot write a module back byte for byte, so no docstring goes into it."""
 
 
+#: Why a module gets no docstring task (see :func:`exact`).
+NOT_EXACT = (
+    "libcst cannot write this module back byte for byte (a form feed opening a "
+    "statement's line): no docstring can be inserted"
+)
+
+
+def exact(source: str) -> bool:
+    """Whether docstrings can go into ``source`` leaving every other byte as it is."""
+    from ttabot.drafting.insert import round_trips
+
+    return round_trips(source)
+
+
 def insert_docstrings(source: str, docstrings: Mapping[str, str]) -> str:
     """Insert ``symbol -> text`` docstrings into ``source``; everything else is left as it is.
 

@@ -10,7 +10,7 @@ from typing import Union
 
 import libcst as cst
 
-from ttabot.drafting.docstrings import NotExact, docstring_literal
+from ttabot.drafting.docstrings import NOT_EXACT, NotExact, docstring_literal
 
 _Def = Union[cst.FunctionDef, cst.ClassDef]  # noqa: UP007 - a runtime alias for a TypeVar-free helper
 
@@ -19,14 +19,21 @@ def insert_docstrings(source: str, docstrings: Mapping[str, str]) -> str:
     """See :func:`ttabot.drafting.docstrings.insert_docstrings`."""
     module = cst.parse_module(source)
     if module.code != source:
-        # Seen: a form feed before a statement (a page break in GNU-style code) is
-        # dropped. The AST would not change, so no later check would notice.
-        raise NotExact(
-            "libcst cannot write this module back byte for byte (a form feed opening a "
-            "statement's line): no docstring inserted"
-        )
+        raise NotExact(NOT_EXACT)
     inserter = _Inserter(docstrings, module.default_indent, module.default_newline)
     return module.visit(inserter).code
+
+
+def round_trips(source: str) -> bool:
+    """Whether libcst reads ``source`` and writes it back byte for byte.
+
+    Seen not to: a form feed before a statement (a page break in GNU-style code)
+    is dropped. The AST would not change, so no later check would notice.
+    """
+    try:
+        return cst.parse_module(source).code == source
+    except cst.ParserSyntaxError:
+        return False
 
 
 def _docstring_of(stmt: cst.BaseStatement | cst.BaseSmallStatement) -> cst.SimpleString | None:
