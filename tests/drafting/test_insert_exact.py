@@ -17,9 +17,11 @@ from tests.support.gitrepo import GitRepo
 from tests.support.loopback import Reply
 from ttabot.cli import main
 from ttabot.drafting import validate
-from ttabot.drafting.docstrings import insert_docstrings
+from ttabot.drafting.docstrings import exact, insert_docstrings
 
 PAGED = "import os\n\x0cdef add(a, b):\n    return a + b\n"
+#: Python parses 700 implicitly joined strings; libcst's visitors recurse once per join.
+LONG_CHAIN = "X = (" + " ".join(['"a"'] * 700) + ")\n\n\ndef add(a, b):\n    return a + b\n"
 
 
 @pytest.mark.parametrize(
@@ -37,6 +39,35 @@ def test_a_module_libcst_cannot_write_back_gets_no_docstring(source: str) -> Non
     assert check.accepted == () and check.proposed == source
     inserted = next(s for s in check.stages if s.name == "inserted")
     assert not inserted.passed and "byte for byte" in inserted.detail
+
+
+def test_a_chain_too_deep_for_libcst_is_refused_not_a_recursion_error() -> None:
+    check = validate.check_docstrings(
+        LONG_CHAIN, {"add": "Add.\n\nArgs:\n    a: A.\n    b: B."}, ["add"]
+    )
+    assert check.accepted == () and check.proposed == LONG_CHAIN
+    assert not exact(LONG_CHAIN)
+
+
+@pytest.mark.parametrize("args", [["--dry-run"], ["--only", "docs-missing", "--apply"]])
+def test_draft_names_a_module_too_deep_for_libcst(
+    args: list[str],
+    repo: GitRepo,
+    fake: FakeOpenAI,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # It ended `ttabot draft` in a RecursionError traceback.
+    monkeypatch.delenv("OPENROUTER_API_KEY", raising=False)
+    repo.write("pkg/__init__.py", "")
+    repo.commit("init")
+    repo.write("pkg/calc.py", LONG_CHAIN)
+    repo.stage()
+    configure(repo, fake, _docstring)
+    assert main(["draft", *args]) == (0 if args == ["--dry-run"] else 1)
+    assert "ttabot: warning: pkg/calc.py: not drafted: libcst cannot" in capsys.readouterr().err
+    assert (repo.path / "pkg/calc.py").read_text() == LONG_CHAIN
+    assert fake.calls == []
 
 
 def test_a_form_feed_on_its_own_line_is_kept_and_the_docstring_inserted() -> None:
