@@ -22,7 +22,7 @@ def write_atomic(path: Path, text: str | bytes) -> None:
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     mode = path.stat().st_mode & 0o7777 if path.exists() else None
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".ttabot")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{_stem(path.name)}.", suffix=".ttabot")
     try:
         data = text.encode("utf-8") if isinstance(text, str) else text
         with os.fdopen(fd, "wb") as handle:
@@ -190,6 +190,18 @@ def write_all_atomic(root: Path, texts: Mapping[str, str]) -> None:
         raise
 
 
+#: Bytes of a target's name kept in its temporary's name (which adds 17 more).
+TEMP_STEM_BYTES = 200
+
+
+def _stem(name: str) -> str:
+    """``name``, cut for a temporary's name: near the 255-byte limit there is no room."""
+    data = os.fsencode(name)
+    if len(data) <= TEMP_STEM_BYTES:
+        return name
+    return data[:TEMP_STEM_BYTES].decode("utf-8", "ignore")  # a split character dropped
+
+
 def _new_beside(target: Path) -> tuple[int, Path]:
     """A new temporary file beside ``target``, open for writing, with a new file's mode.
 
@@ -199,7 +211,7 @@ def _new_beside(target: Path) -> tuple[int, Path]:
     """
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     for _ in range(100):
-        name = target.parent / f".{target.name}.{secrets.token_hex(4)}.ttabot"
+        name = target.parent / f".{_stem(target.name)}.{secrets.token_hex(4)}.ttabot"
         try:
             return os.open(name, flags, 0o666), name
         except FileExistsError:

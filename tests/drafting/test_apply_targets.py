@@ -104,3 +104,22 @@ def test_a_new_module_the_user_created_meanwhile_is_not_overwritten(tmp_path: Pa
     assert written == []
     assert skipped == ["tests/test_calc.py: the file differs from the version drafted against"]
     assert (tmp_path / "tests/test_calc.py").read_text() == "def test_mine():\n    pass\n"
+
+
+def test_a_file_whose_name_is_near_the_limit_is_written(tmp_path: Path) -> None:
+    # The temporary beside it took the whole name plus 17 characters: past 255 bytes
+    # the run failed ("File name too long") and nothing was applied.
+    name = "m" * 245 + ".py"
+    (tmp_path / name).write_text(V0)
+    written, skipped = output.apply(tmp_path, [make(V0, V1, path=name)])
+    assert (written, skipped) == ([name], [])
+    assert (tmp_path / name).read_text() == V1
+    assert [p.name for p in tmp_path.iterdir()] == [name]
+
+
+def test_a_single_file_whose_name_is_near_the_limit_is_written(tmp_path: Path) -> None:
+    # The same for write_atomic (ask --out, the state and trust files).
+    target = tmp_path / ("\u00e9" * 125 + ".json")  # 254 bytes
+    fileio.write_atomic(target, "{}\n")
+    assert target.read_text() == "{}\n"
+    assert [p.name for p in tmp_path.iterdir()] == [target.name]
