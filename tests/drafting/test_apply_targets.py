@@ -123,3 +123,14 @@ def test_a_single_file_whose_name_is_near_the_limit_is_written(tmp_path: Path) -
     fileio.write_atomic(target, "{}\n")
     assert target.read_text() == "{}\n"
     assert [p.name for p in tmp_path.iterdir()] == [target.name]
+
+
+def test_a_new_module_whose_folder_is_now_a_file_is_skipped(tmp_path: Path) -> None:
+    # It ended the run ("Not a directory", exit 2) and no other draft was written.
+    (tmp_path / "a.py").write_text(V0)
+    (tmp_path / "tests").write_text("not a folder\n")
+    drafts = [make(V0, V1, path="a.py"), make("", "new\n", path="tests/test_calc.py")]
+    written, skipped = output.apply(tmp_path, drafts)
+    assert written == ["a.py"] and (tmp_path / "a.py").read_text() == V1
+    assert skipped == ["tests/test_calc.py: a folder on its path is not a folder: not written"]
+    assert (tmp_path / "tests").read_text() == "not a folder\n"

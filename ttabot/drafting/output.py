@@ -170,6 +170,9 @@ def apply(root: Path, drafts: Iterable[Draft]) -> tuple[list[str], list[str]]:
         except NotRegularFile:  # a folder or a FIFO now: never read, never replaced
             skipped.append(f"{path}: not a regular file: not written")
             continue
+        except NotADirectoryError:  # "tests" is a file now: no module can go under it
+            skipped.append(f"{path}: a folder on its path is not a folder: not written")
+            continue
         except OSError as exc:
             raise TtabotError(f"cannot read {path}: {exc.strerror or exc}") from None
         if (data or b"") != original.encode("utf-8"):
