@@ -264,7 +264,7 @@ class NotExact(ValueError):
 #: Why a module gets no docstring task (see :func:`exact`).
 NOT_EXACT = (
     "libcst cannot write this module back byte for byte (a form feed opening a "
-    "statement's line, or an expression chained too deep): no docstring can be inserted"
+    "statement's line, or code nested or chained too deeply): no docstring can be inserted"
 )
 
 
