@@ -7,7 +7,9 @@ tell it from one that landed.
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 
 import pytest
 
@@ -15,6 +17,7 @@ from tests.drafting.conftest import configure
 from tests.drafting.test_draft_command import CHANGE, docstring_answer
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.gitrepo import GitRepo
+from ttabot import fileio
 from ttabot.cli import main
 
 
@@ -56,3 +59,26 @@ def test_json_without_apply_has_no_applied_key(
 ) -> None:
     assert main(["draft", "--only", "docs-missing", "--format", "json"]) == 0
     assert "applied" not in json.loads(capsys.readouterr().out)
+
+
+def test_json_is_printed_when_apply_fails_and_says_why(
+    staged: GitRepo, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Printed only after the writes, the drafts (and the requests they cost) were
+    # lost with a full disk: the run ended on apply's error line, stdout empty.
+    real_fdopen = os.fdopen
+
+    def fdopen(fd: int, mode: str = "r", *args: object, **kwargs: object) -> object:
+        if mode == "wb":  # the writer's temporary file: the disk is full
+            os.close(fd)
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real_fdopen(fd, mode, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(fileio.os, "fdopen", fdopen)
+    assert main(["draft", "--only", "docs-missing", "--apply", "--format", "json"]) == 2
+    captured = capsys.readouterr()
+    document = json.loads(captured.out)
+    assert document["drafts"][0]["status"] == "accepted"
+    assert document["applied"]["written"] == [] and document["applied"]["skipped"] == []
+    assert document["applied"]["error"].startswith("nothing applied, every file left as it was")
+    assert captured.err.splitlines()[-1].startswith("ttabot: error: nothing applied")

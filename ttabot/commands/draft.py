@@ -315,8 +315,16 @@ def _publish(
     click.echo(output.summary(drafts), nl=False, err=True)
     written: list[str] = []
     skipped: list[str] = []
+    applied: dict[str, Any] = {}
+    failure: TtabotError | None = None
     if do_apply:
-        written, skipped = output.apply(selection.root, drafts)
+        try:
+            written, skipped = output.apply(selection.root, drafts)
+        except TtabotError as exc:  # nothing written: still print the drafts below
+            failure = exc
+        applied = {"written": written, "skipped": skipped}
+        if failure is not None:
+            applied["error"] = str(failure)
         # The repository chose these file names: no escape sequence reaches the terminal.
         for path in written:
             click.echo(f"ttabot: wrote {printable(path)}", err=True)
@@ -326,8 +334,10 @@ def _publish(
         # After --apply, so the document says what landed: an accepted draft may be skipped.
         extra: dict[str, Any] = {"metrics": metrics.as_dict()}
         if do_apply:
-            extra["applied"] = {"written": written, "skipped": skipped}
+            extra["applied"] = applied
         _out(json.dumps(output.to_json(drafts, extra), indent=2) + "\n")
+    if failure is not None:
+        raise failure
     code = output.exit_code(drafts, skipped)
     if code == EXIT_DRAFT_NO_ANSWER:
         click.echo(
