@@ -229,22 +229,55 @@ HELD_SIGNALS = frozenset(
 
 
 def _rename_all(staged: list[tuple[Path, Path, bytes | None]]) -> None:
-    held = set(HELD_SIGNALS)
-    blocked = hasattr(signal, "pthread_sigmask")
-    if blocked:
-        signal.pthread_sigmask(signal.SIG_BLOCK, held)
     done: list[tuple[Path, bytes | None]] = []
+    with _signals_held():
+        try:
+            for tmp, target, old in staged:
+                os.replace(tmp, target)
+                done.append((target, old))
+        except OSError:
+            for target, old in reversed(done):
+                if old is None:
+                    target.unlink(missing_ok=True)
+                else:
+                    write_atomic(target, old)
+            raise
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold :data:`HELD_SIGNALS` for the block; any that came take effect after it.
+
+    A thread's signal mask holds nothing back from the process's other threads:
+    with one running (a library's, a test runner's), the kernel hands the signal
+    to it and the main thread runs the handler between two renames, or the
+    default action ends the process there. So in the main thread each held
+    signal gets a handler that only notes it; the old handlers come back after
+    the block and each noted signal is sent again, to be handled as it would
+    have been. Elsewhere (no handler can be set) the thread's mask is all there is.
+    """
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        masked = hasattr(signal, "pthread_sigmask")
+        if masked:
+            signal.pthread_sigmask(signal.SIG_BLOCK, HELD_SIGNALS)
+        try:
+            yield
+        finally:
+            if masked:
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, HELD_SIGNALS)
+        return
+    arrived: list[int] = []
+
+    def note(signum: int, frame: object) -> None:
+        arrived.append(signum)
+
+    saved = {sig: signal.signal(sig, note) for sig in HELD_SIGNALS}
     try:
-        for tmp, target, old in staged:
-            os.replace(tmp, target)
-            done.append((target, old))
-    except OSError:
-        for target, old in reversed(done):
-            if old is None:
-                target.unlink(missing_ok=True)
-            else:
-                write_atomic(target, old)
-        raise
+        yield
     finally:
-        if blocked:
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, held)
+        for sig, handler in saved.items():
+            signal.signal(sig, signal.SIG_DFL if handler is None else handler)
+        for signum in dict.fromkeys(arrived):
+            os.kill(os.getpid(), signum)

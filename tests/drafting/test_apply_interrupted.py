@@ -11,6 +11,8 @@ import os
 import signal
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -52,6 +54,24 @@ def test_an_interrupt_while_writing_leaves_every_file_and_no_temporary(
     assert not (tree / "c").exists()
 
 
+@pytest.fixture(params=[False, True], ids=["alone", "with-a-thread"])
+def other_thread(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Optionally another thread running meanwhile (a library's, a test runner's).
+
+    A thread's signal mask held nothing back while one ran: the kernel gave it the
+    signal and the main thread ran the handler between two renames.
+    """
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait, daemon=True)
+    if request.param:
+        thread.start()
+    yield
+    stop.set()
+    if request.param:
+        thread.join()
+
+
+@pytest.mark.usefixtures("other_thread")
 def test_an_interrupt_during_the_renames_waits_until_every_file_is_written(
     tree: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -76,10 +96,12 @@ def test_an_interrupt_during_the_renames_waits_until_every_file_is_written(
 
 #: Run in a child: a hang-up or Ctrl-\ ends the process, which pytest must survive.
 _CHILD = """
-import os, signal, sys
+import os, signal, sys, threading
 from pathlib import Path
 from ttabot import fileio
-root, signum = Path(sys.argv[1]), int(sys.argv[2])
+root, signum, with_thread = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3] == "1"
+if with_thread:  # the kernel may hand the signal to it: only a handler holds it back
+    threading.Thread(target=threading.Event().wait, daemon=True).start()
 real = os.replace
 calls = 0
 def replace(src, dst):
@@ -93,14 +115,15 @@ fileio.write_all_atomic(root, {"a.py": "new a\\n", "b.py": "new b\\n"})
 """
 
 
+@pytest.mark.parametrize("with_thread", [False, True], ids=["alone", "with-a-thread"])
 @pytest.mark.parametrize("signum", [signal.SIGHUP, signal.SIGQUIT])
 def test_a_hang_up_during_the_renames_ends_the_run_only_after_the_last(
-    signum: int, tree: Path
+    signum: int, with_thread: bool, tree: Path
 ) -> None:
     # Held were SIGINT and SIGTERM only: closing the terminal (SIGHUP) or Ctrl-\
     # (SIGQUIT) between two renames left a.py new and b.py old.
     done = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(tree), str(int(signum))],
+        [sys.executable, "-c", _CHILD, str(tree), str(int(signum)), str(int(with_thread))],
         env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
         capture_output=True,
         check=False,
