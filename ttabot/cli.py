@@ -87,11 +87,34 @@ ENDINGS = (
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit code; user errors become one line and exit 2."""
+    _escape_what_streams_cannot_encode()
     try:
         result = cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
     except ENDINGS as exc:
         return _end(exc)
     return result if isinstance(result, int) else EXIT_OK
+
+
+def _escape_what_streams_cannot_encode() -> None:
+    """Write a character stdout or stderr cannot encode as an escape (``\\u65e5``).
+
+    A Latin-1 or cp1252 console cannot show a CJK file name, nor the U+FFFD that
+    stands for a byte that is not UTF-8: Python's strict default ended the run in a
+    UnicodeEncodeError traceback. An escape keeps a line readable and JSON valid.
+    """
+    import codecs
+
+    for stream in (sys.stdout, sys.stderr):
+        encoding = getattr(stream, "encoding", None)
+        reconfigure = getattr(stream, "reconfigure", None)
+        if not isinstance(encoding, str) or reconfigure is None:
+            continue
+        try:
+            utf8 = codecs.lookup(encoding).name == "utf-8"
+        except LookupError:
+            utf8 = False
+        if not utf8 and getattr(stream, "errors", None) == "strict":
+            reconfigure(errors="backslashreplace")
 
 
 def _end(exc: BaseException) -> int:

@@ -24,7 +24,7 @@ def write_atomic(path: Path, text: str | bytes, *, mode: int | None = None) -> N
     path.parent.mkdir(parents=True, exist_ok=True)
     if mode is None:
         mode = path.stat().st_mode & 0o7777 if path.exists() else None
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".ttabot")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{_stem(path.name)}.", suffix=".ttabot")
     try:
         data = text.encode("utf-8") if isinstance(text, str) else text
         with os.fdopen(fd, "wb") as handle:
@@ -126,15 +126,44 @@ def read_regular(path: Path, limit: int) -> bytes | None:
         return handle.read(limit + 1)
 
 
+class NotRegularFile(OSError):
+    """Something other than a regular file (a folder, a FIFO, a device) is at a path."""
+
+
+def read_current(path: Path) -> bytes | None:
+    """The bytes of the regular file ``path``; None when nothing is there.
+
+    For a file about to be replaced: anything else there (a folder, a FIFO, a
+    device, a final symbolic link) raises :class:`NotRegularFile` without being
+    read, so a FIFO never blocks the run and ``/dev/zero`` is never read to its
+    end. Other errors (a folder on the way that is a file) propagate.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:  # the final component is a symlink
+            raise NotRegularFile(errno.ELOOP, "not a regular file", str(path)) from None
+        raise
+    if not stat.S_ISREG(os.fstat(fd).st_mode):  # before fdopen, which refuses a folder
+        os.close(fd)
+        raise NotRegularFile(errno.EINVAL, "not a regular file", str(path))
+    with os.fdopen(fd, "rb") as handle:
+        return handle.read()
+
+
 def write_all_atomic(root: Path, texts: Mapping[str, str]) -> None:
     """Write every ``rel -> text`` under ``root``, or none of them.
 
     Each text first goes to a temporary file beside its target; only when all
-    are written are they renamed into place, with SIGINT and SIGTERM held back
-    so an interrupt cannot land between two renames. On any error the
-    temporary files are removed, files already renamed get their old content
+    are written are they renamed into place, with SIGINT, SIGTERM, SIGHUP and
+    SIGQUIT held back so an interrupt cannot land between two renames. On any
+    error the temporary files are removed, files already renamed get their old content
     back, and the error propagates. Paths through symlinks are refused
-    (:func:`inside`), before anything is written.
+    (:func:`inside`), before anything is written; so is a target that is not a
+    regular file (:class:`NotRegularFile`), which is never read.
     """
     targets = {rel: inside(root, rel) for rel in texts}
     staged: list[tuple[Path, Path, bytes | None]] = []  # (temporary, target, old content)
@@ -142,7 +171,7 @@ def write_all_atomic(root: Path, texts: Mapping[str, str]) -> None:
     try:
         for rel, text in texts.items():
             target = targets[rel]
-            old = target.read_bytes() if target.exists() else None
+            old = read_current(target)
             missing = [p for p in (target.parent, *target.parent.parents) if not p.exists()]
             target.parent.mkdir(parents=True, exist_ok=True)
             made += missing
@@ -163,6 +192,18 @@ def write_all_atomic(root: Path, texts: Mapping[str, str]) -> None:
         raise
 
 
+#: Bytes of a target's name kept in its temporary's name (which adds 17 more).
+TEMP_STEM_BYTES = 200
+
+
+def _stem(name: str) -> str:
+    """``name``, cut for a temporary's name: near the 255-byte limit there is no room."""
+    data = os.fsencode(name)
+    if len(data) <= TEMP_STEM_BYTES:
+        return name
+    return data[:TEMP_STEM_BYTES].decode("utf-8", "ignore")  # a split character dropped
+
+
 def _new_beside(target: Path) -> tuple[int, Path]:
     """A new temporary file beside ``target``, open for writing, with a new file's mode.
 
@@ -172,7 +213,7 @@ def _new_beside(target: Path) -> tuple[int, Path]:
     """
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     for _ in range(100):
-        name = target.parent / f".{target.name}.{secrets.token_hex(4)}.ttabot"
+        name = target.parent / f".{_stem(target.name)}.{secrets.token_hex(4)}.ttabot"
         try:
             return os.open(name, flags, 0o666), name
         except FileExistsError:
@@ -180,23 +221,65 @@ def _new_beside(target: Path) -> tuple[int, Path]:
     raise FileExistsError(errno.EEXIST, "no free temporary name", str(target.parent))
 
 
+#: Signals held while the renames run: Ctrl-C, kill, a closed terminal (SIGHUP) and
+#: Ctrl-\ (SIGQUIT), whose default action would end the process between two renames.
+HELD_SIGNALS = frozenset(
+    getattr(signal, name)
+    for name in ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT")
+    if hasattr(signal, name)
+)
+
+
 def _rename_all(staged: list[tuple[Path, Path, bytes | None]]) -> None:
-    held = {signal.SIGINT, signal.SIGTERM}
-    blocked = hasattr(signal, "pthread_sigmask")
-    if blocked:
-        signal.pthread_sigmask(signal.SIG_BLOCK, held)
     done: list[tuple[Path, bytes | None]] = []
+    with _signals_held():
+        try:
+            for tmp, target, old in staged:
+                os.replace(tmp, target)
+                done.append((target, old))
+        except OSError:
+            for target, old in reversed(done):
+                if old is None:
+                    target.unlink(missing_ok=True)
+                else:
+                    write_atomic(target, old)
+            raise
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold :data:`HELD_SIGNALS` for the block; any that came take effect after it.
+
+    A thread's signal mask holds nothing back from the process's other threads:
+    with one running (a library's, a test runner's), the kernel hands the signal
+    to it and the main thread runs the handler between two renames, or the
+    default action ends the process there. So in the main thread each held
+    signal gets a handler that only notes it; the old handlers come back after
+    the block and each noted signal is sent again, to be handled as it would
+    have been. Elsewhere (no handler can be set) the thread's mask is all there is.
+    """
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        masked = hasattr(signal, "pthread_sigmask")
+        if masked:
+            signal.pthread_sigmask(signal.SIG_BLOCK, HELD_SIGNALS)
+        try:
+            yield
+        finally:
+            if masked:
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, HELD_SIGNALS)
+        return
+    arrived: list[int] = []
+
+    def note(signum: int, frame: object) -> None:
+        arrived.append(signum)
+
+    saved = {sig: signal.signal(sig, note) for sig in HELD_SIGNALS}
     try:
-        for tmp, target, old in staged:
-            os.replace(tmp, target)
-            done.append((target, old))
-    except OSError:
-        for target, old in reversed(done):
-            if old is None:
-                target.unlink(missing_ok=True)
-            else:
-                write_atomic(target, old)
-        raise
+        yield
     finally:
-        if blocked:
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, held)
+        for sig, handler in saved.items():
+            signal.signal(sig, signal.SIG_DFL if handler is None else handler)
+        for signum in dict.fromkeys(arrived):
+            os.kill(os.getpid(), signum)

@@ -80,6 +80,13 @@ def protect(extra: Iterable[str] = ()) -> dict[str, str]:
 Handler = Callable[[int, FrameType | None], object] | int | None
 
 
+#: The signals that stop ttabot cleanly: Ctrl-C, kill, and a closed terminal (SIGHUP),
+#: whose default action would end the run on the spot, leaving temporaries behind.
+STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
 def _on_signal(signum: int, frame: FrameType | None) -> None:
     children.stop_children()
     raise children.Interrupted(signum)
@@ -87,7 +94,7 @@ def _on_signal(signum: int, frame: FrameType | None) -> None:
 
 @contextmanager
 def stop_on_signals() -> Iterator[None]:
-    """While inside, SIGINT and SIGTERM kill ttabot's children and raise :class:`Interrupted`.
+    """While inside, SIGINT, SIGTERM and SIGHUP kill children and raise :class:`Interrupted`.
 
     Only in the main thread (signal handlers can only be set there); the
     previous handlers come back on exit.
@@ -97,9 +104,7 @@ def stop_on_signals() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    saved: Mapping[int, Handler] = {
-        sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)
-    }
+    saved: Mapping[int, Handler] = {sig: signal.getsignal(sig) for sig in STOP_SIGNALS}
     for sig in saved:
         signal.signal(sig, _on_signal)
     try:

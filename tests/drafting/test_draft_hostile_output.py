@@ -125,6 +125,8 @@ def test_a_module_nested_past_the_recursion_limit_is_a_rejected_draft_not_a_trac
     configure(repo, fake, docstring_answer)
     assert main(["draft", "--only", "docs-missing", "--apply"]) == 1
     err = capsys.readouterr().err
-    assert "pkg/deep.py (add): the module nests too deeply to edit safely" in err
+    # Known when planning (libcst cannot take the module): named, and no request spent.
+    assert "ttabot: warning: pkg/deep.py: not drafted: libcst cannot" in err
     assert "ttabot: wrote pkg/calc.py" in err  # the other module's draft is not lost
     assert (repo.path / "pkg/deep.py").read_text() == deep
+    assert len(fake.calls) == 1  # pkg/calc.py's docstring only

@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from ttabot.commands.selection import working_folder
 from ttabot.commands.trust import guard
 from ttabot.config import Settings, load_settings, project_root, split_model_ref
 from ttabot.errors import TtabotError
 from ttabot.records import TaskKind
-from ttabot.report import printable
+from ttabot.report import on_terminal, printable
 
 if TYPE_CHECKING:
     from ttabot.llm.client import Completion, RotatingClient
@@ -27,13 +28,25 @@ if TYPE_CHECKING:
 #: Exit code when no model could answer (usage errors exit 2).
 from ttabot.errors import EXIT_ASK_NO_ANSWER as EXIT_NO_ANSWER
 
+#: The longest ``--batch`` file read, in bytes: a bound for input with no end (``/dev/zero``).
+MAX_BATCH_BYTES = 100 << 20
+
 
 def read_batch(path: Path) -> list[str]:
-    """Prompts of a JSONL file, one ``{"prompt": ...}`` per line; blank lines are skipped."""
+    """Prompts of a JSONL file, one ``{"prompt": ...}`` per line; blank lines are skipped.
+
+    At most :data:`MAX_BATCH_BYTES` are read (a FIFO works too).
+    """
+    limit = MAX_BATCH_BYTES
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        with path.open("rb") as handle:
+            data = handle.read(limit + 1)
     except OSError as exc:
         raise TtabotError(f"cannot read {path}: {exc.strerror}") from None
+    if len(data) > limit:
+        raise TtabotError(f"{path} is larger than {limit >> 20} MiB: not read")
+    try:
+        lines = data.decode("utf-8").splitlines()
     except UnicodeDecodeError:
         raise TtabotError(f"{path} is not UTF-8") from None
     prompts = []
@@ -175,7 +188,7 @@ HEARTBEAT = 20.0
 
 
 def _stderr_is_terminal() -> bool:
-    return sys.stderr.isatty()
+    return on_terminal(sys.stderr)
 
 
 def _waiting_for(settings: Settings, kind: TaskKind, model: str | None, count: int) -> str:
@@ -302,7 +315,7 @@ def command(
         if path is not None:
             check_destination(path, option)
     prompts = read_batch(batch) if batch is not None else [prompt or ""]
-    root = project_root(Path.cwd())
+    root = project_root(working_folder())
     guarded = guard(load_settings(root, config), root, config, os.environ)
     settings = guarded.settings
     if model is not None and split_model_ref(model)[0] in guarded.untrusted:
@@ -330,8 +343,8 @@ def command(
     # A model's text on a terminal shows its control characters: an answer holding
     # ESC sequences would otherwise set the clipboard, retitle or erase the screen.
     # Piped or redirected, it is written as it came (for scripts and files).
-    tty = sys.stdout.isatty()
+    tty = on_terminal(sys.stdout)
     click.echo(printable(result.content, lines=True) if tty else result.content)
-    if sys.stderr.isatty():
+    if on_terminal(sys.stderr):
         click.echo(f"ttabot: answered by {result.model}", err=True)
     return 0

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
-from ttabot.commands.selection import limit_to_paths, select, with_contract
+from ttabot.commands.selection import limit_to_paths, select, with_contract, working_folder
 from ttabot.config import CheckSettings, load_settings, parse_categories
 from ttabot.errors import TtabotError
 
@@ -52,7 +52,7 @@ def run(options: CheckOptions, echo: Echo) -> int:
     """Check the change ``options`` select, print the report with ``echo``; the exit code."""
     from ttabot.check import run_check
     from ttabot.policy import failing_policy
-    from ttabot.report import Report, render
+    from ttabot.report import Report, on_terminal, render
 
     if options.worktree and (options.rev_range is not None or options.diff_path is not None):
         raise TtabotError("--worktree cannot be used with --range or --diff")
@@ -60,7 +60,7 @@ def run(options: CheckOptions, echo: Echo) -> int:
         options.rev_range, options.diff_path, options.root, worktree=options.worktree
     )
     if options.paths:
-        selection = limit_to_paths(selection, options.paths, Path.cwd(), echo=echo)
+        selection = limit_to_paths(selection, options.paths, working_folder(), echo=echo)
     settings = with_contract(load_settings(selection.root, options.config), options.contract)
     check = _with_flags(
         settings.check,
@@ -75,7 +75,7 @@ def run(options: CheckOptions, echo: Echo) -> int:
     result = run_check(selection, settings, options.coverage)
     fmt = options.fmt
     use_color = fmt in ("text", "concise") and want_color(
-        options.color, sys.stdout.isatty(), os.environ
+        options.color, on_terminal(sys.stdout), os.environ
     )
     policy = failing_policy(check, result, selection.change, selection.read_old)
     report = Report(
@@ -87,12 +87,12 @@ def run(options: CheckOptions, echo: Echo) -> int:
         policy=policy,
         quiet=options.quiet,
     )
-    _write(echo, render(fmt, report), use_color)
+    write_out(echo, render(fmt, report), use_color, what="the report")
     return report.exit_code
 
 
-def _write(echo: Echo, text: str, color: bool) -> None:
-    """Print the report; a stream that cannot take it (a full disk) is one error line.
+def write_out(echo: Echo, text: str, color: bool = False, *, what: str = "the output") -> None:
+    """Print ``text`` on stdout; a stream that cannot take it (a full disk) is one error line.
 
     A reader that went away (``BrokenPipeError``) is left to the callers' own
     handling. Otherwise what could not be written is dropped, with standard
@@ -105,7 +105,7 @@ def _write(echo: Echo, text: str, color: bool) -> None:
         raise
     except OSError as exc:
         _drop_stdout()
-        raise TtabotError(f"cannot write the report: {exc.strerror or exc}") from None
+        raise TtabotError(f"cannot write {what}: {exc.strerror or exc}") from None
 
 
 def _drop_stdout() -> None:

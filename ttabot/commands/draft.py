@@ -23,7 +23,7 @@ from ttabot.commands.trust import guard
 from ttabot.config import Settings, load_settings, parse_categories
 from ttabot.errors import EXIT_DRAFT_NO_ANSWER, Stopped, TtabotError
 from ttabot.records import Category, TaskKind
-from ttabot.report import printable
+from ttabot.report import on_terminal, printable
 from ttabot.report.json_report import dumps as json_text
 
 if TYPE_CHECKING:
@@ -79,8 +79,9 @@ Models (one is needed, except for --dry-run):
 Exit codes:
   0  every draft accepted (or a suggestion), or nothing to draft
   1  something asked for did not happen: a draft failed its checks
-     (status "rejected"), a request got no answer while others did, or
-     --apply skipped a file that changed since it was read
+     (status "rejected"), a request got no answer while others did,
+     --apply skipped a file that changed since it was read, or a module
+     with findings is not UTF-8 Python (a BOM, another coding): not drafted
   2  usage error; no model configured; or no model answered any request
      (every draft has status "no-answer": provider down or unreachable)
 
@@ -192,28 +193,33 @@ def _command(
         frozenset({Category.DOCS_MISSING})
         if hook
         else parse_categories(only, "--only")
-        if only
+        if only is not None  # "" is an empty list (an error), not "every category"
         else settings.check.categories
     )
     check = settings.check._replace(categories=categories)
     settings = settings._replace(check=check)
     planned = make_plan(selection, run_check(selection, settings), settings)
     tasks = list(planned.tasks)
+    for path, why in planned.undrafted:
+        click.echo(f"ttabot: warning: {printable(path)}: not drafted: {why}", err=True)
+    # A finding asked for and not drafted is something that did not happen (exit 1).
+    incomplete = 1 if planned.undrafted and not hook else 0
     if dry_run:
         if fmt == "json":
-            click.echo(json_text(plan_json(tasks, settings, environ)))
+            _out(json_text(plan_json(tasks, settings, environ)) + "\n")
             if tasks and not _any_usable(tasks, settings, environ):
                 click.echo(f"ttabot: {HOW_TO_CONFIGURE}", err=True)
         else:
-            click.echo(render_plan(tasks, settings, environ), nl=False)
+            _out(render_plan(tasks, settings, environ))
         return 0
     if not tasks:
-        click.echo("ttabot: nothing to draft", err=True)
+        if not planned.undrafted:
+            click.echo("ttabot: nothing to draft", err=True)
         if fmt == "json":
             from ttabot.drafting.output import to_json
 
-            click.echo(json_text(to_json([])))
-        return 0
+            _out(json_text(to_json([])) + "\n")
+        return incomplete
     if not _any_usable(tasks, settings, environ):
         # Every model left was on a route the project's files chose: trust is what is missing.
         why = HOW_TO_TRUST if untrusted else HOW_TO_CONFIGURE
@@ -225,7 +231,15 @@ def _command(
             return 0
         raise TtabotError(why)
     drafts, metrics = _draft(planned, environ)
-    return _publish(selection, drafts, metrics, fmt, do_apply or hook, hook)
+    code = _publish(selection, drafts, metrics, fmt, do_apply or hook, hook)
+    return code or incomplete
+
+
+def _out(text: str) -> None:
+    """``text`` on stdout; a full disk is one ``ttabot: error:`` line, not a traceback."""
+    from ttabot.commands.check_run import write_out
+
+    write_out(click.echo, text)
 
 
 def _any_usable(tasks: list[Task], settings: Settings, environ: Mapping[str, str]) -> bool:
@@ -233,7 +247,7 @@ def _any_usable(tasks: list[Task], settings: Settings, environ: Mapping[str, str
 
 
 def _stderr_is_terminal() -> bool:
-    return sys.stderr.isatty()
+    return on_terminal(sys.stderr)
 
 
 def _draft(planned: DraftPlan, environ: Mapping[str, str]) -> tuple[list[Draft], Metrics]:
@@ -296,20 +310,34 @@ def _publish(
 ) -> int:
     from ttabot.drafting import output
 
-    if fmt == "json":
-        document = output.to_json(drafts, {"metrics": metrics.as_dict()})
-        click.echo(json_text(document))
-    elif not do_apply:
-        click.echo(output.unified_diff(drafts), nl=False)
+    if fmt == "diff" and not do_apply:
+        _out(output.unified_diff(drafts))
     click.echo(output.summary(drafts), nl=False, err=True)
+    written: list[str] = []
     skipped: list[str] = []
+    applied: dict[str, Any] = {}
+    failure: TtabotError | None = None
     if do_apply:
-        written, skipped = output.apply(selection.root, drafts)
+        try:
+            written, skipped = output.apply(selection.root, drafts)
+        except TtabotError as exc:  # nothing written: still print the drafts below
+            failure = exc
+        applied = {"written": written, "skipped": skipped}
+        if failure is not None:
+            applied["error"] = str(failure)
         # The repository chose these file names: no escape sequence reaches the terminal.
         for path in written:
             click.echo(f"ttabot: wrote {printable(path)}", err=True)
         for line in skipped:
             click.echo(f"ttabot: skipped {printable(line)}", err=True)
+    if fmt == "json":
+        # After --apply, so the document says what landed: an accepted draft may be skipped.
+        extra: dict[str, Any] = {"metrics": metrics.as_dict()}
+        if do_apply:
+            extra["applied"] = applied
+        _out(json_text(output.to_json(drafts, extra)) + "\n")
+    if failure is not None:
+        raise failure
     code = output.exit_code(drafts, skipped)
     if code == EXIT_DRAFT_NO_ANSWER:
         click.echo(

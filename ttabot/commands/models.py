@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import click
 
+from ttabot.commands.selection import working_folder
 from ttabot.config import Settings, load_settings, project_root
 from ttabot.errors import TtabotError
 
@@ -224,29 +225,34 @@ def command(config: Path | None, free: bool, provider_name: str, probe: bool, st
 
     # Chain refs, URLs and model names come from the project's files, a server or the
     # shared state: their control characters are shown, never sent to the terminal.
-    root = project_root(Path.cwd())
+    root = project_root(working_folder())
     listed = load_settings(root, config)
     environ = os.environ
     guarded = guard(listed, root, config, environ)
     settings = guarded.settings
     if stats:
-        click.echo(printable("\n".join(stats_lines(settings)), lines=True))
+        _out(printable("\n".join(stats_lines(settings)), lines=True))
         return 0
     if free:
         if provider_name in guarded.untrusted:
             raise TtabotError(
                 f"--provider {provider_name}: not trusted here (see the warning above)"
             )
-        click.echo(printable("\n".join(free_lines(settings, provider_name, environ)), lines=True))
+        _out(printable("\n".join(free_lines(settings, provider_name, environ)), lines=True))
         return 0
     # Every chain model is listed, untrusted ones too; the state is the guarded one.
     shown_settings = listed._replace(state=settings.state, client=settings.client)
-    click.echo(
-        printable("\n".join(chain_lines(shown_settings, environ, guarded.untrusted)), lines=True)
-    )
+    _out(printable("\n".join(chain_lines(shown_settings, environ, guarded.untrusted)), lines=True))
     if probe:
-        click.echo("probe:")
+        _out("probe:")
         lines, all_ok = asyncio.run(probe_lines(settings, environ))
-        click.echo(printable("\n".join(lines), lines=True))
+        _out(printable("\n".join(lines), lines=True))
         return 0 if all_ok else 1
     return 0
+
+
+def _out(text: str) -> None:
+    """A line of ``text`` on stdout; a full disk is one ``ttabot: error:`` line, not a traceback."""
+    from ttabot.commands.check_run import write_out
+
+    write_out(click.echo, text + "\n")

@@ -58,6 +58,16 @@ def selection_options(func: F) -> F:
     return func
 
 
+def working_folder() -> Path:
+    """The current folder; one clean error when it was deleted (or moved) under the shell."""
+    try:
+        return Path.cwd()
+    except FileNotFoundError:
+        raise TtabotError(
+            "the current folder no longer exists (deleted or moved): cd into the project again"
+        ) from None
+
+
 def select(
     rev_range: str | None,
     diff_path: str | None,
@@ -74,7 +84,7 @@ def select(
     diff = read_diff(diff_path) if diff_path is not None else None
     name = "from stdin" if diff_path == "-" else (diff_path or "")
     return select_change(
-        root or Path.cwd(),
+        root or working_folder(),
         rev_range=rev_range,
         diff=diff,
         staged=staged,
@@ -117,21 +127,35 @@ def limit_to_paths(
 
     files = tuple(f for f in selection.change.files if under(f.path))
     if not files and selection.change.files:
+        from ttabot.report import printable
+
         names = ", ".join(str(p) for p in paths)
         if echo is None:
             import click
 
             echo = click.echo
-        echo(f"ttabot: no changed file under {names}", err=True)
+        # A name with a newline or an escape sequence is shown, not obeyed by the terminal.
+        echo(f"ttabot: no changed file under {printable(names)}", err=True)
     change = selection.change._replace(files=files)
     return selection._replace(change=change)
 
 
+#: The longest ``--diff`` read, in bytes: far past any change a review takes in, and a
+#: bound for input with no end (``/dev/zero``, a pipe that never closes).
+MAX_DIFF_BYTES = 100 << 20
+
+
 def read_diff(path: str) -> bytes:
-    """The bytes of ``--diff`` (``-``: standard input)."""
+    """The bytes of ``--diff`` (``-``: standard input), at most :data:`MAX_DIFF_BYTES`."""
+    limit = MAX_DIFF_BYTES
     if path == "-":
-        return sys.stdin.buffer.read()
-    try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        raise TtabotError(f"cannot read --diff {path}: {exc.strerror or exc}") from None
+        data = sys.stdin.buffer.read(limit + 1)
+    else:
+        try:
+            with open(path, "rb") as handle:  # a FIFO too: `--diff <(git diff)`
+                data = handle.read(limit + 1)
+        except OSError as exc:
+            raise TtabotError(f"cannot read --diff {path}: {exc.strerror or exc}") from None
+    if len(data) > limit:
+        raise TtabotError(f"--diff {path} is larger than {limit >> 20} MiB: not read")
+    return data

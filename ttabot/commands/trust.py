@@ -22,6 +22,7 @@ from typing import NamedTuple
 
 import click
 
+from ttabot.commands.selection import working_folder
 from ttabot.config import Settings, find_config, project_root, settings_from_table
 from ttabot.config.locations import (
     StateLocation,
@@ -267,7 +268,7 @@ def command(show: bool, revoke: bool) -> int:
     """Trust the project's settings to send your keys, and keep the state, where they say."""
     if show and revoke:
         raise TtabotError("--list and --revoke cannot be used together")
-    root = repository_root(Path.cwd())
+    root = repository_root(working_folder())
     path = trust_path()
     if show:
         _list(_asked(root), read_trust(path).get(_key(root), Trusted()))

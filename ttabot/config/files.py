@@ -52,9 +52,8 @@ def find_config(root: Path) -> tuple[dict[str, Any], str] | None:
         data = _read_bytes(pyproject)
         # No [tool.ttabot] table can be spelled without the word: skip parsing on the hook path.
         if b"ttabot" in data:
-            tool = _parse_toml(data, pyproject).get("tool", {})
-            table = tool.get("ttabot") if isinstance(tool, dict) else None
-            if isinstance(table, dict):
+            table = _tool_table(_parse_toml(data, pyproject), pyproject)
+            if table is not None:
                 found.append((table, f"{pyproject} [tool.ttabot]"))
     dotfile = _project_file(root, ".ttabot.toml")
     if dotfile.is_file():
@@ -77,6 +76,21 @@ def find_config(root: Path) -> tuple[dict[str, Any], str] | None:
     except TtabotError as exc:
         raise TtabotError(_blame(str(exc), found, source)) from None
     return merged, source
+
+
+def _tool_table(data: Mapping[str, Any], path: Path) -> dict[str, Any] | None:
+    """``[tool.ttabot]`` of a pyproject-style file; None when it has none.
+
+    ``tool.ttabot = "..."`` (a value, not a table) is an error: ignored, the
+    settings the user wrote there would silently not apply.
+    """
+    tool = data.get("tool")
+    if not isinstance(tool, dict) or "ttabot" not in tool:
+        return None
+    table = tool["ttabot"]
+    if not isinstance(table, dict):
+        raise TtabotError(f"{path}: [tool.ttabot] expected a table, not a {type(table).__name__}")
+    return table
 
 
 def _project_file(root: Path, name: str) -> Path:
@@ -187,13 +201,14 @@ def load_settings(
     source = "defaults"
     if explicit is not None:
         if not explicit.is_file():
-            raise TtabotError(f"config file {explicit} (named by {named_by}) does not exist")
+            # A FIFO or a device is never read: it could block, or never end.
+            why = "is not a regular file" if explicit.exists() else "does not exist"
+            raise TtabotError(f"config file {explicit} (named by {named_by}) {why}")
         data = _read_toml(explicit)
         tool = data.get("tool")
         if explicit.name == "pyproject.toml" or (isinstance(tool, dict) and "ttabot" in tool):
             # A pyproject-style file (whatever its name) keeps its settings under [tool.ttabot].
-            tool = data.get("tool", {})
-            data = tool.get("ttabot", {}) if isinstance(tool, dict) else {}
+            data = _tool_table(data, explicit) or {}
         table, source = data, str(explicit)
         _validate(table, source)
     else:

@@ -73,9 +73,10 @@ def parse_categories(text: str, where: str) -> frozenset[Category]:
 
     An empty list is an error rather than a silent "none": say ``none`` for that.
     """
-    if not text.strip():
+    items = text.split(",")
+    if not any(item.strip() for item in items):  # "" and "," alike
         raise TtabotError(f"{where}: empty category list (use 'none' for no categories)")
-    return _categories(text.split(","), where)
+    return _categories(items, where)
 
 
 #: The versions of the Findings contract (docs/findings.md) ``check`` can follow.
@@ -118,6 +119,9 @@ def _typed(value: Any, default: Any, where: str) -> Any:
         if not isinstance(value, list) or not all(isinstance(v, str | int | float) for v in value):
             raise TtabotError(f"{where}: expected a list")
         if default and isinstance(default[0], float):
+            # Numbers only: float("x") raised ValueError, and "2" or true passed as numbers.
+            if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value):
+                raise TtabotError(f"{where}: expected a list of numbers")
             return tuple(_finite(float(v), where) for v in value)
         return tuple(str(v) for v in value)
     if isinstance(default, str) or default is None:
@@ -230,7 +234,11 @@ def _state_url_query(url: str, where: str) -> None:
     from urllib.parse import parse_qsl, urlsplit
 
     allowed = _STATE_URL_QUERY + (_STATE_URL_TLS_QUERY if url.startswith("rediss://") else ())
-    for name, _value in parse_qsl(urlsplit(url).query, keep_blank_values=True):
+    try:
+        query = urlsplit(url).query
+    except ValueError as exc:  # "Invalid IPv6 URL": the reason, never the URL (a password)
+        raise TtabotError(f"{where}: not a URL ({exc})") from None
+    for name, _value in parse_qsl(query, keep_blank_values=True):
         if name not in allowed:
             raise TtabotError(
                 f"{where}: query parameter {name!r} is not one ttabot passes to Redis "
@@ -374,7 +382,29 @@ def _provider(name: str, table: Any, where: str) -> Provider:
         )
     if not provider.base_url:
         raise TtabotError(f"{where}: base_url is required")
+    _http_url(provider.base_url, f"{where}.base_url")
     return provider
+
+
+def _http_url(url: str, where: str) -> None:
+    """Fail naming ``where`` unless ``url`` is an http(s) URL with a host and a valid port.
+
+    Checked once here: split later (trust routes, the shared state's keys), an
+    unclosed ``[`` raised ValueError with a traceback. The message names the reason,
+    never the URL, which may carry a password.
+    """
+    from urllib.parse import urlsplit
+
+    expected = f"{where}: expected an http:// or https:// URL"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError as exc:
+        raise TtabotError(f"{expected} ({exc})") from None
+    if parts.scheme not in ("http", "https"):
+        raise TtabotError(expected)
+    if not parts.hostname:
+        raise TtabotError(f"{expected} (no host)")
 
 
 #: An HTTP header name (RFC 9110 token) and value (visible ASCII, spaces and tabs).

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from itertools import groupby
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -22,10 +22,11 @@ from typing import TYPE_CHECKING, NamedTuple
 from ttabot.analysis.source import python_numbers
 from ttabot.config import Settings
 from ttabot.drafting.copying import SKIP_DIRS
+from ttabot.drafting.docstrings import NOT_EXACT, exact
 from ttabot.drafting.kinds import KINDS, drafter_for
-from ttabot.drafting.plan import Project, Task, plan_tasks
+from ttabot.drafting.plan import Project, Task, plan_tasks, undraftable
 from ttabot.fileio import read_inside
-from ttabot.records import CheckResult, Draft, FileStatus
+from ttabot.records import Category, CheckResult, Draft, FileStatus, Finding
 
 if TYPE_CHECKING:
     from ttabot.drafting.kinds import Drafter
@@ -118,14 +119,33 @@ class DraftPlan(NamedTuple):
     overlay: Mapping[str, str | None]
     project: Project
     settings: Settings
+    #: ``(path, why)`` of modules whose findings get no task: not UTF-8 Python
+    #: (:func:`undraftable`), or, for docstrings, not written back exactly by libcst.
+    undrafted: tuple[tuple[str, str], ...] = ()
 
 
 def make_plan(selection: Selection, result: CheckResult, settings: Settings) -> DraftPlan:
     """Plan the drafts for ``result``: one walk of the project's files."""
     changed = overlay(selection)
     project = project_for(selection, changed)
-    tasks = tuple(plan_tasks(result.findings, project, settings))
-    return DraftPlan(tasks, selection.root, changed, project, settings)
+    skipped = undraftable(result.findings, project)
+    findings, inexact = _writable_docs(result.findings, project, {p for p, _ in skipped})
+    tasks = tuple(plan_tasks(findings, project, settings))
+    undrafted = skipped + tuple((path, NOT_EXACT) for path in inexact)
+    return DraftPlan(tasks, selection.root, changed, project, settings, undrafted)
+
+
+def _writable_docs(
+    findings: Sequence[Finding], project: Project, unread: Collection[str]
+) -> tuple[list[Finding], list[str]]:
+    """``findings`` without docs-missing ones in modules libcst cannot write back exactly,
+    and those modules: asking a model for a docstring that cannot land wastes requests."""
+    docs = dict.fromkeys(
+        f.path for f in findings if f.category is Category.DOCS_MISSING and f.path not in unread
+    )
+    inexact = [p for p in docs if not exact(project.read(p) or "")]
+    kept = [f for f in findings if not (f.category is Category.DOCS_MISSING and f.path in inexact)]
+    return kept, inexact
 
 
 def plan(selection: Selection, result: CheckResult, settings: Settings) -> list[Task]:

@@ -257,11 +257,31 @@ def docstring_literal(text: str, indent: str, newline: str = "\n") -> str:
     return f'"""{lines[0]}{newline}{rest}{newline}{indent}"""'
 
 
+class NotExact(ValueError):
+    """libcst cannot write a module back byte for byte, so no docstring goes into it."""
+
+
+#: Why a module gets no docstring task (see :func:`exact`).
+NOT_EXACT = (
+    "libcst cannot write this module back byte for byte (a form feed opening a "
+    "statement's line, or code nested or chained too deeply): no docstring can be inserted"
+)
+
+
+def exact(source: str) -> bool:
+    """Whether docstrings can go into ``source`` leaving every other byte as it is."""
+    from ttabot.drafting.insert import round_trips
+
+    return round_trips(source)
+
+
 def insert_docstrings(source: str, docstrings: Mapping[str, str]) -> str:
     """Insert ``symbol -> text`` docstrings into ``source``; everything else is left as it is.
 
     A definition that already has a non-empty docstring keeps it; an empty one is replaced.
-    Symbols not found are ignored (the caller validates which ones landed).
+    Symbols not found are ignored (the caller validates which ones landed). A module
+    libcst would not write back exactly (it drops a form feed that opens a statement's
+    line) raises :class:`NotExact` rather than lose those bytes.
     """
     # libcst costs ~0.2 s to import: only drafting pays for it, never `ttabot check`.
     from ttabot.drafting.insert import insert_docstrings as insert

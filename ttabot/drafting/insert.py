@@ -10,16 +10,40 @@ from typing import Union
 
 import libcst as cst
 
-from ttabot.drafting.docstrings import docstring_literal
+from ttabot.drafting.docstrings import NOT_EXACT, NotExact, docstring_literal
 
 _Def = Union[cst.FunctionDef, cst.ClassDef]  # noqa: UP007 - a runtime alias for a TypeVar-free helper
 
 
 def insert_docstrings(source: str, docstrings: Mapping[str, str]) -> str:
     """See :func:`ttabot.drafting.docstrings.insert_docstrings`."""
+    if not round_trips(source):
+        raise NotExact(NOT_EXACT)
+    try:
+        return _rewrite(source, docstrings)
+    except RecursionError:  # the round trip went as deep; a stack deeper here than there
+        raise NotExact(NOT_EXACT) from None
+
+
+def _rewrite(source: str, docstrings: Mapping[str, str]) -> str:
     module = cst.parse_module(source)
     inserter = _Inserter(docstrings, module.default_indent, module.default_newline)
     return module.visit(inserter).code
+
+
+def round_trips(source: str) -> bool:
+    """Whether libcst reads ``source`` and writes it back byte for byte.
+
+    Seen not to: a form feed before a statement (a page break in GNU-style code)
+    is dropped (the AST would not change, so no later check would notice); and a
+    chain Python parses (600 joined strings, ``a + b + ...``) is deeper than
+    libcst's recursive visitors go. So the check is the insertion itself, with
+    no docstring to insert: it parses, walks and writes the module as deep.
+    """
+    try:
+        return _rewrite(source, {}) == source
+    except (cst.ParserSyntaxError, RecursionError):
+        return False
 
 
 def _docstring_of(stmt: cst.BaseStatement | cst.BaseSmallStatement) -> cst.SimpleString | None:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ttabot.errors import TtabotError
-from ttabot.fileio import inside, write_all_atomic
+from ttabot.fileio import NotRegularFile, inside, read_current, write_all_atomic
 from ttabot.gitnames import quote
 from ttabot.records import Draft, DraftStatus
 from ttabot.report import printable
@@ -37,22 +37,32 @@ def applied(drafts: Iterable[Draft]) -> dict[str, tuple[str, str]]:
     return out
 
 
+def git_lines(text: str) -> list[str]:
+    """``text``'s lines as git counts them: each ends at ``\\n`` (kept), the last maybe not.
+
+    Not ``str.splitlines``: it also breaks at a form feed, ``\\x0b``, ``\\x1c``-``\\x1e``,
+    ``\\x85`` and ``\\u2028``/``\\u2029``, which cut a line git sees as one.
+    """
+    lines = [line + "\n" for line in text.split("\n")]
+    lines[-1] = lines[-1][:-1]
+    return lines if lines[-1] else lines[:-1]
+
+
+def _hunks(original: str, final: str, source: str, target: str) -> str:
+    """The ``---``/``+++`` header and hunks turning ``original`` into ``final``."""
+    lines = difflib.unified_diff(git_lines(original), git_lines(final), source, target)
+    return "".join(
+        line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines
+    )
+
+
 def unified_diff(drafts: Iterable[Draft]) -> str:
     """One ``git apply``-able diff of all applicable drafts."""
     chunks = []
     for path, (original, final) in sorted(applied(drafts).items()):
         # Quoted as git quotes them: a newline, tab or non-UTF-8 byte in a name stays exact.
         source, target = quote(f"a/{path}"), quote(f"b/{path}")
-        lines = difflib.unified_diff(
-            original.splitlines(keepends=True),
-            final.splitlines(keepends=True),
-            source if original else "/dev/null",
-            target,
-        )
-        text = "".join(
-            line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
-            for line in lines
-        )
+        text = _hunks(original, final, source if original else "/dev/null", target)
         if text:
             chunks.append(
                 f"diff --git {source} {target}\n"
@@ -112,13 +122,8 @@ def draft_record(draft: Draft) -> dict[str, Any]:
 
 
 def _one_diff(draft: Draft) -> str:
-    return "".join(
-        difflib.unified_diff(
-            draft.original.splitlines(keepends=True),
-            draft.proposed.splitlines(keepends=True),
-            quote(f"a/{draft.path}"),
-            quote(f"b/{draft.path}"),
-        )
+    return _hunks(
+        draft.original, draft.proposed, quote(f"a/{draft.path}"), quote(f"b/{draft.path}")
     )
 
 
@@ -146,8 +151,9 @@ def apply(root: Path, drafts: Iterable[Draft]) -> tuple[list[str], list[str]]:
     """Write applicable drafts under ``root``, all or none; return (written, skipped with reason).
 
     A file whose current text is not what the draft started from (edited since,
-    or the change was read from a commit the tree has moved past), or whose path
-    passes through a symbolic link, is skipped, never overwritten. The rest are
+    or the change was read from a commit the tree has moved past), whose path
+    passes through a symbolic link, or that is no longer a regular file (a
+    folder, a FIFO: not read either), is skipped, never overwritten. The rest are
     written together (:func:`~ttabot.fileio.write_all_atomic`): a failure, such
     as a full disk, leaves every file as it was and is one :class:`TtabotError`.
     """
@@ -160,10 +166,16 @@ def apply(root: Path, drafts: Iterable[Draft]) -> tuple[list[str], list[str]]:
             skipped.append(f"{exc}: not written through it")
             continue
         try:
-            current = target.read_bytes().decode("utf-8") if target.exists() else ""
-        except (OSError, UnicodeDecodeError) as exc:
-            raise TtabotError(f"cannot read {path}: {exc}") from None
-        if current != original:
+            data = read_current(target)
+        except NotRegularFile:  # a folder or a FIFO now: never read, never replaced
+            skipped.append(f"{path}: not a regular file: not written")
+            continue
+        except NotADirectoryError:  # "tests" is a file now: no module can go under it
+            skipped.append(f"{path}: a folder on its path is not a folder: not written")
+            continue
+        except OSError as exc:
+            raise TtabotError(f"cannot read {path}: {exc.strerror or exc}") from None
+        if (data or b"") != original.encode("utf-8"):
             skipped.append(f"{path}: the file differs from the version drafted against")
             continue
         texts[path] = final

@@ -103,6 +103,26 @@ def plan_tasks(findings: Sequence[Finding], project: Project, settings: Settings
     return tasks
 
 
+#: Why a module ``check`` reads gets no task (see :func:`undraftable`).
+NOT_UTF8 = (
+    "drafting reads and writes plain UTF-8 Python only "
+    "(this file has a byte order mark, another coding, or does not parse)"
+)
+
+
+def undraftable(findings: Sequence[Finding], project: Project) -> tuple[tuple[str, str], ...]:
+    """``(path, why)`` for the modules with findings that :func:`plan_tasks` skips.
+
+    ``check`` decodes a module as Python does (a byte order mark, a coding
+    declaration) and found something there; drafting reads and writes UTF-8
+    only, so these get no task, and the user should hear which ones.
+    """
+    paths = dict.fromkeys(f.path for f in findings)
+    return tuple(
+        (p, NOT_UTF8) for p in paths if (text := project.read(p)) is None or not _parses(text)
+    )
+
+
 def _parses(source: str) -> bool:
     try:
         ast.parse(source)

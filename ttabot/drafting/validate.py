@@ -106,7 +106,11 @@ def check_docstrings(
     if not good:
         return DocstringCheck(original, (), rejected, (text_stage, params), cleaned, stage_of)
     gate_and_params: Stages = (text_stage, params)
-    proposed = docstrings.insert_docstrings(original, good)
+    try:
+        proposed = docstrings.insert_docstrings(original, good)
+    except docstrings.NotExact as exc:
+        stage = ValidationStage("inserted", False, str(exc))
+        return _all_rejected(original, good, rejected, (*gate_and_params, stage))
     try:
         new_tree = ast.parse(proposed)
     except SyntaxError as exc:

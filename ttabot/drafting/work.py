@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from ttabot.config import Settings
 from ttabot.drafting import answers, validate
-from ttabot.drafting.docstrings import insert_docstrings
+from ttabot.drafting.docstrings import NotExact, insert_docstrings
 from ttabot.drafting.environment import choose_python
 from ttabot.drafting.isolation import project_copy, sandbox_refusal
 from ttabot.drafting.limits import limits_of
@@ -291,7 +291,10 @@ def _shown(original: str, symbol: str, texts: Mapping[str, str]) -> str:
     text = texts.get(symbol)
     if text is None:
         return original
-    return insert_docstrings(original, {symbol: text})
+    try:
+        return insert_docstrings(original, {symbol: text})
+    except NotExact:  # the draft says why; the module is shown as it is
+        return original
 
 
 def no_sandbox(ws: Workspace) -> ValidationStage | None:

@@ -40,6 +40,17 @@ _CONTROL.update(
 _CONTROL_BUT_LINES = {n: e for n, e in _CONTROL.items() if n not in (0x09, 0x0A)}
 
 
+def on_terminal(stream: object) -> bool:
+    """Whether ``stream`` is a terminal; False for a closed one (``>&-`` makes it None)."""
+    isatty = getattr(stream, "isatty", None)
+    if isatty is None:
+        return False
+    try:
+        return bool(isatty())
+    except (OSError, ValueError):  # ValueError: a closed file object
+        return False
+
+
 def printable(text: str, *, lines: bool = False) -> str:
     """``text`` with every control character shown as an escape (``\\x1b``), for a terminal.
 
