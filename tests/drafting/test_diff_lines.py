@@ -55,3 +55,23 @@ def test_other_line_ends_still_apply(newline: str, tmp_path: Path) -> None:
     original, proposed = (t.replace("\n", newline) for t in _modules("x"))
     patch = output.unified_diff([make(original, proposed)])
     assert _git_apply(tmp_path, original, patch) == proposed.encode()
+
+
+def test_tests_for_an_existing_empty_module_apply_with_git(tmp_path: Path) -> None:
+    # An empty test module (`touch tests/test_calc.py`) was diffed as a new file:
+    # git apply refused it, "already exists in working directory".
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests/test_calc.py").write_bytes(b"")
+    draft = make("", "def test_x():\n    pass\n", path="tests/test_calc.py")
+    patch = output.unified_diff([draft], tmp_path)
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    done = subprocess.run(
+        ["git", "apply", "-"], cwd=tmp_path, input=patch.encode(), capture_output=True
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    assert (tmp_path / "tests/test_calc.py").read_text() == "def test_x():\n    pass\n"
+
+
+def test_a_new_module_is_still_a_new_file(tmp_path: Path) -> None:
+    draft = make("", "def test_x():\n    pass\n", path="tests/test_calc.py")
+    assert "new file mode 100644\n--- /dev/null\n" in output.unified_diff([draft], tmp_path)

@@ -311,7 +311,7 @@ def _publish(
     from ttabot.drafting import output
 
     if fmt == "diff" and not do_apply:
-        _out(output.unified_diff(drafts))
+        _out(output.unified_diff(drafts, selection.root))
     click.echo(output.summary(drafts), nl=False, err=True)
     written: list[str] = []
     skipped: list[str] = []

@@ -17,16 +17,17 @@ _Def = Union[cst.FunctionDef, cst.ClassDef]  # noqa: UP007 - a runtime alias for
 
 def insert_docstrings(source: str, docstrings: Mapping[str, str]) -> str:
     """See :func:`ttabot.drafting.docstrings.insert_docstrings`."""
-    if not round_trips(source):
-        raise NotExact(NOT_EXACT)
     try:
-        return _rewrite(source, docstrings)
-    except RecursionError:  # the round trip went as deep; a stack deeper here than there
+        return _rewrite(source, docstrings, exact=True)
+    except (cst.ParserSyntaxError, RecursionError):  # see round_trips
         raise NotExact(NOT_EXACT) from None
 
 
-def _rewrite(source: str, docstrings: Mapping[str, str]) -> str:
+def _rewrite(source: str, docstrings: Mapping[str, str], *, exact: bool = False) -> str:
+    """``source`` with ``docstrings`` inserted; ``exact``: NotExact if libcst would change it."""
     module = cst.parse_module(source)
+    if exact and module.code != source:
+        raise NotExact(NOT_EXACT)
     inserter = _Inserter(docstrings, module.default_indent, module.default_newline)
     return module.visit(inserter).code
 

@@ -56,20 +56,30 @@ def _hunks(original: str, final: str, source: str, target: str) -> str:
     )
 
 
-def unified_diff(drafts: Iterable[Draft]) -> str:
-    """One ``git apply``-able diff of all applicable drafts."""
+def unified_diff(drafts: Iterable[Draft], root: Path | None = None) -> str:
+    """One ``git apply``-able diff of all applicable drafts.
+
+    A draft that starts from nothing is a new file, unless a file is at its path
+    under ``root``: an empty module (``touch tests/test_x.py``) gets lines added.
+    """
     chunks = []
     for path, (original, final) in sorted(applied(drafts).items()):
         # Quoted as git quotes them: a newline, tab or non-UTF-8 byte in a name stays exact.
         source, target = quote(f"a/{path}"), quote(f"b/{path}")
-        text = _hunks(original, final, source if original else "/dev/null", target)
+        new = not original and not (root is not None and _exists(root, path))
+        text = _hunks(original, final, "/dev/null" if new else source, target)
         if text:
             chunks.append(
-                f"diff --git {source} {target}\n"
-                + ("new file mode 100644\n" if not original else "")
-                + text
+                f"diff --git {source} {target}\n" + ("new file mode 100644\n" if new else "") + text
             )
     return "".join(chunks)
+
+
+def _exists(root: Path, path: str) -> bool:
+    try:
+        return inside(root, path).exists()
+    except ValueError:  # through a symbolic link: --apply would skip it anyway
+        return False
 
 
 def verdict(draft: Draft) -> str:
