@@ -166,6 +166,18 @@ def test_a_command_after_a_closed_fence_or_comment_still_counts() -> None:
         pytest.param("- item\n\n  ```\n  x\n  ```\n  /ttabot docs", True, id="after-item-fence"),
         pytest.param("- ```\n/ttabot docs\n```", True, id="item-ended-its-fence-ends"),
         pytest.param("> quote\n    /ttabot docs", True, id="lazy-quote-line-as-before"),
+        pytest.param("text\n<!-- note -->\n    /ttabot docs", False, id="html-block-ends-text"),
+        pytest.param("thanks\n2. two\n\n     /ttabot docs", False, id="2-cannot-open-a-list"),
+        pytest.param("```\n    ```\n/ttabot docs\n```", False, id="4-space-fence-closes-not"),
+        pytest.param("Log\n===\n    /ttabot docs", False, id="after-a-setext-heading"),
+        pytest.param("Log\n--\n    /ttabot docs", False, id="after-a-setext-h2"),
+        pytest.param("-\n\n    /ttabot docs", False, id="an-empty-item-ends-at-a-blank"),
+        pytest.param("> a\n===\n    /ttabot docs", True, id="no-setext-for-a-lazy-quote"),
+        pytest.param("- a\n===\n    /ttabot docs", True, id="no-setext-for-a-lazy-item"),
+        pytest.param("- item\nlazy\n\n    /ttabot docs", True, id="item-goes-on-after-lazy"),
+        pytest.param("-    a\n\n        /ttabot docs", True, id="content-column-after-gap"),
+        pytest.param("-\ta\n\n    /ttabot docs", True, id="tab-after-marker-to-column-4"),
+        pytest.param("1.\ta\n\n    /ttabot docs", True, id="tab-after-ordered-marker"),
     ],
 )
 def test_indented_code_is_code_and_indented_text_is_text(body: str, obeyed: bool) -> None:
