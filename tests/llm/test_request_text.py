@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import math
 from pathlib import Path
+
+import pytest
 
 from tests.llm.conftest import KIND, make_settings
 from tests.support.fake_openai import FakeOpenAI
 from ttabot.llm import Completion, RotatingClient
+from ttabot.llm.http import request_body
 
 
 def test_a_prompt_naming_a_file_that_is_not_utf8_is_sent_not_blamed_on_the_model(
@@ -25,3 +30,15 @@ def test_a_prompt_naming_a_file_that_is_not_utf8_is_sent_not_blamed_on_the_model
     assert result.ok and result.model == "fake:a"
     assert not client.metrics.models["fake:a"].failures
     assert fake.calls[0].body["messages"][0]["content"] == "Document `caf\ufffd.py`."
+
+
+def test_the_request_body_is_strict_compact_json_as_httpx_wrote_it() -> None:
+    # request_body replaced httpx's json= (compact separators, allow_nan=False): a NaN
+    # must still fail here rather than go out as "NaN", which no JSON parser accepts.
+    payload = {"model": "m", "messages": [{"role": "user", "content": "é \udce9"}]}
+    body = request_body(payload)
+    assert body == '{"model":"m","messages":[{"role":"user","content":"é \ufffd"}]}'.encode()
+    assert json.loads(body)["messages"][0]["content"] == "é \ufffd"
+    for bad in (math.nan, math.inf):
+        with pytest.raises(ValueError):
+            request_body({"temperature": bad})

@@ -170,7 +170,9 @@ def request_body(payload: Mapping[str, Any]) -> bytes:
     surrogate that holds its byte, and failing to encode it would be charged to the
     model as a failed attempt, on every model of the chain.
     """
-    return _SURROGATE.sub("\ufffd", json.dumps(payload, ensure_ascii=False)).encode("utf-8")
+    # As httpx's json= wrote it: compact, and NaN or infinity refused (no parser reads them).
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return _SURROGATE.sub("\ufffd", text).encode("utf-8")
 
 
 async def _exchange(
