@@ -182,3 +182,27 @@ def test_a_command_after_a_closed_fence_or_comment_still_counts() -> None:
 )
 def test_indented_code_is_code_and_indented_text_is_text(body: str, obeyed: bool) -> None:
     assert (parse_command(body) == Command("docs")) is obeyed
+
+
+# Markdown ends a line at LF, CRLF or CR only. Python's str.splitlines also splits at a
+# form feed, U+0085, U+2028 and more, which GitHub shows inside one line: a /ttabot after
+# one is mid-line text, or still inside the code block that line belongs to.
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param("    log line\x0c/ttabot docs", id="form-feed-in-indented-code"),
+        pytest.param("    log line\u2028/ttabot docs", id="line-separator-in-indented-code"),
+        pytest.param("```\n/ttabot docs\x0c```\n/ttabot tests\n```", id="no-closing-fence"),
+        pytest.param("thanks\x85/ttabot docs", id="next-line-char-mid-paragraph"),
+        pytest.param("thanks\u2029/ttabot docs", id="paragraph-separator-mid-line"),
+    ],
+)
+def test_only_markdown_line_ends_start_a_line(body: str) -> None:
+    assert parse_command(body) is None
+
+
+@pytest.mark.parametrize("end", ["\n", "\r\n", "\r"])
+def test_each_markdown_line_end_starts_a_line(end: str) -> None:
+    assert parse_command(f"thanks{end}{end}/ttabot docs{end}") == Command("docs")
+    assert parse_command(f"```{end}/ttabot docs{end}```{end}") is None
+    assert parse_command(f"thanks{end}{end}    /ttabot docs{end}") is None

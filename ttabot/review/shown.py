@@ -3,6 +3,7 @@
 A pure, line-by-line reading of the GitHub Flavored Markdown block rules that
 decide it, close enough for telling a typed ``/ttabot`` line from a pasted one:
 
+* a line ends at LF, CRLF or CR, nothing else (a form feed or U+2028 is inside one);
 * HTML comments hide what they span, wherever they open;
 * a fence (3+ backticks or tildes, indented at most 3 columns) runs to a closing
   fence of the same character, at least as long, with nothing after it; or to
@@ -26,6 +27,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 _HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
+#: What ends a line in Markdown: LF, CRLF or a lone CR. ``str.splitlines`` also splits at
+#: a form feed, U+0085, U+2028 and others, which GitHub shows inside one line.
+_LINE_END = re.compile(r"\r\n|\r|\n")
 #: A fence line once its indentation is gone: 3+ backticks or tildes, then the info.
 _FENCE = re.compile(r"(`{3,}|~{3,})(.*)$")
 _LIST_MARKER = re.compile(r"([-+*]|(\d{1,9})[.)])([ \t]+|$)")
@@ -46,14 +50,14 @@ def text_lines(body: str) -> Iterator[str]:
     # then only cost a command, never make one.
     visible = _HTML_COMMENT.sub(lambda m: _blank(m.group()), body)
     blocks = _Blocks()
-    for line, shown in zip(body.splitlines(), visible.splitlines(), strict=True):
+    for line, shown in zip(_LINE_END.split(body), _LINE_END.split(visible), strict=True):
         if blocks.is_text(line, shown):
             yield shown
 
 
 def _blank(text: str) -> str:
-    """``text`` as spaces, keeping every line break ``str.splitlines`` knows (``\\r`` too)."""
-    return "".join(ch if ch.splitlines() == [""] else " " for ch in text)
+    """``text`` as spaces, keeping its line ends (:data:`_LINE_END`'s characters)."""
+    return "".join(ch if ch in "\r\n" else " " for ch in text)
 
 
 def _opens_fence(rest: str) -> re.Match[str] | None:
