@@ -118,8 +118,8 @@ class Redactor:
     A known value is found even with whitespace inside it (a tool that wrapped the
     line it printed), and credentials of a known shape are replaced whatever their
     value: a generated test or a model can print one ttabot was never given. Text
-    here is whole when it is redacted (:func:`cap` never cuts inside a word), so no
-    cut value is looked for at its end.
+    here is whole when it is redacted (:func:`cap` cuts inside no word of up to
+    ``_WORD`` characters), so no cut value is looked for at its end.
     """
 
     def __init__(self, secrets: Iterable[str]) -> None:
