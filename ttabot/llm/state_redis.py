@@ -3,10 +3,10 @@
 Imported only when ``[state] url`` is set (``import redis`` costs ~50 ms). Every
 update is one Lua script (:mod:`ttabot.llm.redis_scripts`), so it is atomic across
 clients: a cooldown keeps the later deadline, the limiter checks and logs a request
-in one step, counts are ``HINCRBY``. The limiter is a sliding-window log (a sorted set of request times
-on Redis's own clock, so machines with skewed clocks still agree): a request is
-let through only while fewer than ``limit`` are logged in the last ``window``
-seconds, so no rolling window ever holds more than the limit.
+in one step, counts are ``HINCRBY``. The limiter is a sliding-window log (a sorted
+set of request times on Redis's own clock, so machines with skewed clocks still
+agree): a request is let through only while fewer than ``limit`` are logged in the
+last ``window`` seconds, so no rolling window ever holds more than the limit.
 
 Keys live under ``ttabot:``; everything read back is validated like the file's.
 Any process sharing the database can write there, so a bad entry costs only
