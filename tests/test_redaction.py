@@ -10,7 +10,14 @@ from __future__ import annotations
 
 import pytest
 
-from ttabot.redaction import MIN_CUT, MIN_SECRET, REDACTED, KnownSecrets, redact_credentials
+from ttabot.redaction import (
+    MIN_CUT,
+    MIN_SECRET,
+    REDACTED,
+    KnownSecrets,
+    redact_credentials,
+    redact_cut_credential,
+)
 
 KEY = "sk-fake-SECRET-3f9a1c77"
 TOKEN = "ghs_SuperSecretToken0123456789"
@@ -103,3 +110,18 @@ def test_credentials_of_a_known_shape_are_replaced_whoever_they_belong_to(
 )
 def test_text_of_no_credential_shape_is_left_alone(text: str) -> None:
     assert redact_credentials(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("token=" + PAT[:12], "token=" + REDACTED),
+        ('"key":"' + OPENROUTER[:20], '"key":"' + REDACTED),
+        ("ghs_", REDACTED),
+        ("ghp_ in the middle, not at the end", None),
+        ("my_ghp_abc", None),  # part of a longer name: not a token's start
+        ("sk-or", None),  # too little to be the start of one
+    ],
+)
+def test_a_credential_cut_where_the_text_ends_is_masked(text: str, masked: str | None) -> None:
+    assert redact_cut_credential(text) == (text if masked is None else masked)

@@ -10,7 +10,8 @@ slips through is closed once for both. Everything here is pure.
   over lines by a tool that printed them (:meth:`KnownSecrets.redact`), and a
   start of one left where a capped message ends (:meth:`KnownSecrets.redact_cut_end`).
 - :func:`redact_credentials`: tokens and keys of a published shape, whoever's
-  they are (a generated test can print one ttabot was never given).
+  they are (a generated test can print one ttabot was never given), and
+  :func:`redact_cut_credential` for the start of one where a text was cut.
 """
 
 from __future__ import annotations
@@ -35,9 +36,24 @@ _CREDENTIAL = re.compile(
 )
 
 
+#: The start of a credential of a known shape, left where a text was cut.
+_CUT_CREDENTIAL = re.compile(
+    r"(?<![A-Za-z0-9_])(?:gh[pousr]_|github_pat_|sk-or-v1-)[A-Za-z0-9_]*\Z"
+)
+
+
 def redact_credentials(text: str) -> str:
     """``text`` with every credential of a known shape replaced by :data:`REDACTED`."""
     return _CREDENTIAL.sub(REDACTED, text)
+
+
+def redact_cut_credential(text: str) -> str:
+    """``text`` with a start of a known-shape credential at its very end masked.
+
+    For text that may have been cut: the rest of the credential, which the shape's
+    length needs, was cut away with it.
+    """
+    return _CUT_CREDENTIAL.sub(REDACTED, text)
 
 
 class KnownSecrets:

@@ -1,8 +1,8 @@
 """Regression: the tests gate must not accept a drafted test that fails every time under xfail.
 
-(Reproduced by the security review; fixed in testrun._failure: only PASSED passes.)
+(Reproduced by the security review; fixed in pytest_output.failure: only PASSED passes.)
 
-`_failure` counts FAILED, ERROR and XPASS as failures and all-SKIPPED as skipped, but an
+`failure` counts FAILED, ERROR and XPASS as failures and all-SKIPPED as skipped, but an
 XFAIL outcome counts as a pass. A model answer (an issue's or a PR's text can steer it)
 whose test asserts something false under `@pytest.mark.xfail` passes "passes",
 "coverage" (it calls the function), "alone", "clean" and "reruns" and is accepted: the

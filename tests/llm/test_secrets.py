@@ -267,3 +267,25 @@ def test_a_key_wrapped_over_lines_is_masked_in_errors_and_answers(
     result, metrics = asyncio.run(main())
     assert FAKE_KEY[8:] not in metrics and FAKE_KEY[8:] not in repr(result)
     assert result.ok and result.content == "Bearer ***"
+
+
+def test_a_short_key_is_masked_in_errors_though_not_in_answers(
+    fake: FakeOpenAI, tmp_path: Path
+) -> None:
+    # Errors reach the user and the job summary, and masking a word in one costs
+    # nothing: every key is masked there, however short. Answers become drafts, where
+    # a key of placeholder length is left alone (the test above).
+    short = "Zq7x9"
+    fake.responder = lambda model, body: f.Reply(
+        401, {"error": {"message": f"bad key {short} sent"}}, {}
+    )
+    settings = make_settings(fake.base_url, tmp_path, chain=("a",), shared_state=False)
+
+    async def main() -> str:
+        async with RotatingClient(settings, environ={"FAKE_API_KEY": short}) as client:
+            result = await client.complete(KIND, PROMPT)
+            assert not result.ok
+            return f"{result.error}\n{result!r}"
+
+    error = asyncio.run(main())
+    assert "bad key *** sent" in error and short not in error

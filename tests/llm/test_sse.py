@@ -134,6 +134,26 @@ def test_a_crlf_cut_between_chunks_does_not_end_the_event_early() -> None:
     assert events.finished and _content(events) == "Hi"
 
 
+@pytest.mark.parametrize(
+    "stream",
+    [
+        pytest.param(f"data: {HI}\r\n\n{END}", id="CRLF-line-then-LF-blank-line"),
+        pytest.param(f"data: {HI}\r\n\r\n{END}", id="CRLF-throughout"),
+        pytest.param(f"data: {HI}\r\r{END}", id="CR-throughout"),
+        pytest.param(f"data: {HI}\r\n\r{END}", id="CRLF-line-then-CR-blank-line"),
+    ],
+)
+def test_where_the_chunks_are_cut_changes_nothing(stream: str) -> None:
+    # The LF that pairs with a CR ending the previous chunk is one line end with it,
+    # and only that LF: a second LF after it is a blank line that ends the event.
+    data = stream.encode()
+    for size in (1, 2, 3, len(data)):
+        events = StreamAssembler()
+        for i in range(0, len(data), size):
+            events.feed(data[i : i + size])
+        assert events.finished and _content(events) == "Hi", size
+
+
 def test_progress_is_reported_when_an_event_ends() -> None:
     events = StreamAssembler()
     head, tail = _split(HI).split("\n", 1)

@@ -79,6 +79,7 @@ print(json.dumps({
     "now": "link" if path.is_symlink() else "folder" if path.is_dir() else "file"
            if path.is_file() else "other" if os.path.lexists(path) else "missing",
     "nowhere": (folder / "nowhere.json").exists(),
+    "mode": path.lstat().st_mode & 0o777 if path.is_file() else None,
 }))
 """
 
@@ -114,6 +115,9 @@ def test_a_broken_state_file_is_warned_about_once_and_rebuilt(
     assert len(result["warnings"]) == 1, result
     assert name in str(result["warnings"])
     assert result["now"] == "file"
+    # Its owner's to read and write, and no one else's: not the mode of the link (777),
+    # of the FIFO, or of the unreadable file it replaced.
+    assert result["mode"] == 0o600, oct(result["mode"])
     # Rebuilt: what the first run wrote, it and the next run read back.
     assert result["first"] == [True, True], result
     assert result["second"] == [True, True], result

@@ -126,3 +126,26 @@ def test_disarm_closing(text: str, kept: bool) -> None:
     out = disarm_closing(text)
     assert (out == text) is kept
     assert out.replace("\u200b", "") == text
+
+
+SECRET = "sk-fake-SECRET-3f9a1c77"
+PAT = "ghp_" + "A1b2C3d4E5" * 3 + "xYz012"
+
+
+@pytest.mark.parametrize("shown", [4, 10, len(SECRET) - 1])
+def test_a_secret_cut_by_the_cap_inside_a_long_word_is_not_half_shown(shown: int) -> None:
+    # cap backs up to a word's start only within 400 characters: past that (minified
+    # JSON, a long URL) it cuts where it falls, and the start of a value ttabot was
+    # given, or of a credential of a known shape, stood before the truncation mark.
+    for value, given in ((SECRET, [SECRET]), (PAT, [])):
+        text = "x" * 419 + "=" + value + " and more" * 50
+        limit = 420 + shown + 14  # cap keeps limit - 14 characters, then its mark
+        capped = cap(text, limit)
+        assert capped.endswith(value[:shown] + " …(truncated)")  # the cut this is about
+        redacted = Redactor(given)(capped)
+        assert value[:shown] not in redacted and redacted.endswith("*** …(truncated)")
+
+
+def test_a_word_before_the_truncation_mark_that_is_no_secret_stays() -> None:
+    capped = cap("y" * 500 + " end", 300)
+    assert Redactor([SECRET])(capped) == capped

@@ -166,7 +166,43 @@ def test_a_command_after_a_closed_fence_or_comment_still_counts() -> None:
         pytest.param("- item\n\n  ```\n  x\n  ```\n  /ttabot docs", True, id="after-item-fence"),
         pytest.param("- ```\n/ttabot docs\n```", True, id="item-ended-its-fence-ends"),
         pytest.param("> quote\n    /ttabot docs", True, id="lazy-quote-line-as-before"),
+        pytest.param("text\n<!-- note -->\n    /ttabot docs", False, id="html-block-ends-text"),
+        pytest.param("thanks\n2. two\n\n     /ttabot docs", False, id="2-cannot-open-a-list"),
+        pytest.param("```\n    ```\n/ttabot docs\n```", False, id="4-space-fence-closes-not"),
+        pytest.param("Log\n===\n    /ttabot docs", False, id="after-a-setext-heading"),
+        pytest.param("Log\n--\n    /ttabot docs", False, id="after-a-setext-h2"),
+        pytest.param("-\n\n    /ttabot docs", False, id="an-empty-item-ends-at-a-blank"),
+        pytest.param("> a\n===\n    /ttabot docs", True, id="no-setext-for-a-lazy-quote"),
+        pytest.param("- a\n===\n    /ttabot docs", True, id="no-setext-for-a-lazy-item"),
+        pytest.param("- item\nlazy\n\n    /ttabot docs", True, id="item-goes-on-after-lazy"),
+        pytest.param("-    a\n\n        /ttabot docs", True, id="content-column-after-gap"),
+        pytest.param("-\ta\n\n    /ttabot docs", True, id="tab-after-marker-to-column-4"),
+        pytest.param("1.\ta\n\n    /ttabot docs", True, id="tab-after-ordered-marker"),
     ],
 )
 def test_indented_code_is_code_and_indented_text_is_text(body: str, obeyed: bool) -> None:
     assert (parse_command(body) == Command("docs")) is obeyed
+
+
+# Markdown ends a line at LF, CRLF or CR only. Python's str.splitlines also splits at a
+# form feed, U+0085, U+2028 and more, which GitHub shows inside one line: a /ttabot after
+# one is mid-line text, or still inside the code block that line belongs to.
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param("    log line\x0c/ttabot docs", id="form-feed-in-indented-code"),
+        pytest.param("    log line\u2028/ttabot docs", id="line-separator-in-indented-code"),
+        pytest.param("```\n/ttabot docs\x0c```\n/ttabot tests\n```", id="no-closing-fence"),
+        pytest.param("thanks\x85/ttabot docs", id="next-line-char-mid-paragraph"),
+        pytest.param("thanks\u2029/ttabot docs", id="paragraph-separator-mid-line"),
+    ],
+)
+def test_only_markdown_line_ends_start_a_line(body: str) -> None:
+    assert parse_command(body) is None
+
+
+@pytest.mark.parametrize("end", ["\n", "\r\n", "\r"])
+def test_each_markdown_line_end_starts_a_line(end: str) -> None:
+    assert parse_command(f"thanks{end}{end}/ttabot docs{end}") == Command("docs")
+    assert parse_command(f"```{end}/ttabot docs{end}```{end}") is None
+    assert parse_command(f"thanks{end}{end}    /ttabot docs{end}") is None

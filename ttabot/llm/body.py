@@ -137,6 +137,7 @@ class StreamAssembler:
         # where ``bytes +=`` would copy the whole partial line for every byte.
         if self._after_cr and data.startswith(b"\n"):
             data = data[1:]  # the LF of a CRLF cut between chunks: no blank line
+            self._after_cr = False  # paired now: an LF after it is a line end of its own
         if data:
             self._after_cr = data.endswith(b"\r")
         self._buffer += data

@@ -170,7 +170,23 @@ def request_body(payload: Mapping[str, Any]) -> bytes:
     surrogate that holds its byte, and failing to encode it would be charged to the
     model as a failed attempt, on every model of the chain.
     """
-    return _SURROGATE.sub("\ufffd", json.dumps(payload, ensure_ascii=False)).encode("utf-8")
+    # As httpx's json= wrote it: compact, and NaN or infinity refused (no parser reads them).
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return _SURROGATE.sub("\ufffd", text).encode("utf-8")
+
+
+def request_headers(configured: Mapping[str, str]) -> dict[str, str]:
+    """The headers of a chat request: the provider's, each header name once, whatever its case.
+
+    ``Content-Type`` is JSON unless the provider set its own (as httpx's ``json=`` did);
+    ttabot's ``Accept-Encoding`` replaces any the provider set, since
+    :class:`~ttabot.llm.body.BoundedDecoder` reads gzip and deflate only.
+    """
+    headers = {k: v for k, v in configured.items() if k.lower() != "accept-encoding"}
+    headers["Accept-Encoding"] = ACCEPT_ENCODING
+    if not any(name.lower() == "content-type" for name in headers):
+        headers["Content-Type"] = "application/json"
+    return headers
 
 
 async def _exchange(
@@ -184,8 +200,7 @@ async def _exchange(
     # include_usage: OpenAI-compatible servers then end the stream with a usage chunk;
     # without it a streamed answer reports no tokens.
     payload = {**body, **STREAM_FIELDS} if limits.stream else dict(body)
-    headers = {**target.headers, "Accept-Encoding": ACCEPT_ENCODING}
-    headers["Content-Type"] = "application/json"
+    headers = request_headers(target.headers)
     request = http.build_request(
         "POST", target.url, content=request_body(payload), headers=headers, timeout=limits.timeout
     )

@@ -1,12 +1,12 @@
 """The Redis state backend, for many processes and runners sharing one budget.
 
 Imported only when ``[state] url`` is set (``import redis`` costs ~50 ms). Every
-update is one Lua script, so it is atomic across clients: a cooldown keeps the
-later deadline, the limiter checks and logs a request in one step, counts are
-``HINCRBY``. The limiter is a sliding-window log (a sorted set of request times
-on Redis's own clock, so machines with skewed clocks still agree): a request is
-let through only while fewer than ``limit`` are logged in the last ``window``
-seconds, so no rolling window ever holds more than the limit.
+update is one Lua script (:mod:`ttabot.llm.redis_scripts`), so it is atomic across
+clients: a cooldown keeps the later deadline, the limiter checks and logs a request
+in one step, counts are ``HINCRBY``. The limiter is a sliding-window log (a sorted
+set of request times on Redis's own clock, so machines with skewed clocks still
+agree): a request is let through only while fewer than ``limit`` are logged in the
+last ``window`` seconds, so no rolling window ever holds more than the limit.
 
 Keys live under ``ttabot:``; everything read back is validated like the file's.
 Any process sharing the database can write there, so a bad entry costs only
@@ -23,6 +23,7 @@ import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from ttabot.llm import redis_scripts
 from ttabot.llm.state import (
     MAX_AHEAD,
     OUTCOMES,
@@ -49,80 +50,6 @@ _REFRESH = 0.25
 #: A hash with more fields than this is not read (ttabot's own hold one per model):
 #: the state file's 4 MiB cap, for Redis, where any process sharing it can write.
 MAX_ENTRIES = 10_000
-
-# Every script starts over a key that someone made another type ('none' is no key).
-_RESET_OTHER_TYPE = """
-local kind = redis.call('TYPE', KEYS[1])['ok']
-if kind ~= '{kind}' and kind ~= 'none' then redis.call('DEL', KEYS[1]) end
-"""
-
-# KEYS[1] hash; ARGV key, until, now, longest cooldown (s), most entries. The later
-# deadline wins; ended entries go, and so do entries no reader believes (not a number,
-# nan, or past the longest cooldown): one planted a year ahead would otherwise win
-# every merge. A table flooded past the most entries (no reader reads it) starts over.
-_PUBLISH_COOLDOWN = (
-    _RESET_OTHER_TYPE.format(kind="hash")
-    + """
-if redis.call('HLEN', KEYS[1]) > tonumber(ARGV[5]) then redis.call('DEL', KEYS[1]) end
-local now = tonumber(ARGV[3])
-local latest = now + tonumber(ARGV[4])
-local function believed(v)
-  return v ~= nil and v == v and v > now and v <= latest
-end
-local current = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
-if not believed(current) then current = 0 end
-if tonumber(ARGV[2]) > current then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
-local all = redis.call('HGETALL', KEYS[1])
-for i = 1, #all, 2 do
-  if not believed(tonumber(all[i + 1])) then redis.call('HDEL', KEYS[1], all[i]) end
-end
-return 1
-"""
-)
-
-# KEYS[1] sorted set; ARGV limit, window (s), member. Time is the server's.
-_ACQUIRE = (
-    _RESET_OTHER_TYPE.format(kind="zset")
-    + """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-local limit = tonumber(ARGV[1])
-local window = tonumber(ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
--- Logged on this clock, no request can be ahead of it: entries that are were planted.
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '(' .. tostring(now + 1), '+inf')
-local count = redis.call('ZCARD', KEYS[1])
-if count < limit then
-  redis.call('ZADD', KEYS[1], now, ARGV[3])
-  redis.call('PEXPIRE', KEYS[1], math.ceil(window * 1000) + 1000)
-  return '0'
-end
-local oldest = redis.call('ZRANGE', KEYS[1], count - limit, count - limit, 'WITHSCORES')
-return tostring(math.max(tonumber(oldest[2]) + window - now, 0.001))
-"""
-)
-
-
-# KEYS[1] hash; ARGV field, value.
-_PUT = (
-    _RESET_OTHER_TYPE.format(kind="hash")
-    + """
-return redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-"""
-)
-
-# KEYS[1] hash; ARGV field. HINCRBY refuses a field that is not an integer (and one that
-# would overflow): a count no reader believes (not 1-9 digits) starts over from 0.
-_COUNT = (
-    _RESET_OTHER_TYPE.format(kind="hash")
-    + """
-local current = redis.call('HGET', KEYS[1], ARGV[1])
-if current and not (string.match(current, '^%d+$') and #current <= 9) then
-  redis.call('HSET', KEYS[1], ARGV[1], '0')
-end
-return redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
-"""
-)
 
 
 class RedisUnavailable(Exception):
@@ -194,10 +121,10 @@ class RedisState:
         )
         self._wrong_type = redis_module.ResponseError
         self._clock = clock
-        self._publish = client.register_script(_PUBLISH_COOLDOWN)
-        self._acquire = client.register_script(_ACQUIRE)
-        self._put = client.register_script(_PUT)
-        self._count = client.register_script(_COUNT)
+        self._publish = client.register_script(redis_scripts.PUBLISH_COOLDOWN)
+        self._acquire = client.register_script(redis_scripts.ACQUIRE)
+        self._put = client.register_script(redis_scripts.PUT)
+        self._count = client.register_script(redis_scripts.COUNT)
         self._cache: tuple[float, dict[str, Any]] = (-1.0, {})
 
     def _use(self, op: Callable[[], T], instead: Callable[[SharedState], T]) -> T:

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ttabot.redaction import KnownSecrets, redact_credentials
+from ttabot.redaction import KnownSecrets, redact_credentials, redact_cut_credential
 
 _HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
 _BACKTICKS = re.compile(r"`+")
@@ -57,6 +57,12 @@ def strip_html_comments(text: str) -> str:
 _WORD = 400
 
 
+#: What :func:`cap` writes where it cut a text.
+TRUNCATED = " …(truncated)"
+#: The word a cap cut (it stands right before the mark).
+_CUT_WORD = re.compile(r"\S+(?=" + re.escape(TRUNCATED) + ")")
+
+
 def cap(text: str, limit: int) -> str:
     """At most ``limit`` characters, saying so when cut; never cut inside a word.
 
@@ -73,7 +79,7 @@ def cap(text: str, limit: int) -> str:
         start = max((i for i, ch in enumerate(tail) if ch.isspace()), default=-1) + 1
         if start > 0:
             head = head[: len(head) - len(tail) + start]
-    return head + " …(truncated)"
+    return head + TRUNCATED
 
 
 def cap_lines(text: str, limit: int) -> str:
@@ -117,9 +123,10 @@ class Redactor:
 
     A known value is found even with whitespace inside it (a tool that wrapped the
     line it printed), and credentials of a known shape are replaced whatever their
-    value: a generated test or a model can print one ttabot was never given. Text
-    here is whole when it is redacted (:func:`cap` never cuts inside a word), so no
-    cut value is looked for at its end.
+    value: a generated test or a model can print one ttabot was never given.
+    :func:`cap` cuts inside no word of up to ``_WORD`` characters, but a longer one
+    (minified JSON, a long URL) is cut where the cap falls: the word before its
+    mark loses a start of a known value or of a credential it ends in.
     """
 
     def __init__(self, secrets: Iterable[str]) -> None:
@@ -127,7 +134,13 @@ class Redactor:
 
     def __call__(self, text: str) -> str:
         """``text`` with every secret replaced by :data:`~ttabot.redaction.REDACTED`."""
-        return redact_credentials(self.known(text))
+        text = self.known(text)
+        if TRUNCATED in text:
+            text = _CUT_WORD.sub(self._cut, text)
+        return redact_credentials(text)
+
+    def _cut(self, word: re.Match[str]) -> str:
+        return redact_cut_credential(self._secrets.redact_cut_end(word.group()))
 
     def known(self, text: str) -> str:
         """``text`` with the known secret values replaced (whitespace inside them too)."""

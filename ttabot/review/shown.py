@@ -3,16 +3,19 @@
 A pure, line-by-line reading of the GitHub Flavored Markdown block rules that
 decide it, close enough for telling a typed ``/ttabot`` line from a pasted one:
 
+* a line ends at LF, CRLF or CR, nothing else (a form feed or U+2028 is inside one);
 * HTML comments hide what they span, wherever they open;
 * a fence (3+ backticks or tildes, indented at most 3 columns) runs to a closing
   fence of the same character, at least as long, with nothing after it; or to
   the end of the list item it opened in; or to the end of the comment;
 * a line indented 4+ columns (a tab stops every 4) is an indented code block
-  where no paragraph is open (at the start, after a blank line, a heading, a
-  fence, a thematic break or an HTML block); it cannot interrupt a paragraph;
-* inside a list item those columns count from the item's content column, and an
-  item ends at a line indented less than that column (a paragraph's lazy
-  continuation line apart).
+  where no paragraph is open (at the start, after a blank line, a heading (ATX
+  or setext), a fence, a thematic break or an HTML block); it cannot interrupt
+  a paragraph;
+* inside a list item those columns count from the item's content column (the
+  marker's width plus the 1-4 columns after it), and an item ends at a line
+  indented less than that column (a paragraph's lazy continuation line apart),
+  or, if it opened empty, at a blank line.
 
 Quotes, tables and the rest are text here: the caller decides what else to skip.
 """
@@ -24,11 +27,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 _HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
+#: What ends a line in Markdown: LF, CRLF or a lone CR. ``str.splitlines`` also splits at
+#: a form feed, U+0085, U+2028 and others, which GitHub shows inside one line.
+_LINE_END = re.compile(r"\r\n|\r|\n")
 #: A fence line once its indentation is gone: 3+ backticks or tildes, then the info.
 _FENCE = re.compile(r"(`{3,}|~{3,})(.*)$")
 _LIST_MARKER = re.compile(r"([-+*]|(\d{1,9})[.)])([ \t]+|$)")
 _THEMATIC_BREAK = re.compile(r"(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})$")
 _HEADING = re.compile(r"#{1,6}(?:[ \t]|$)")
+#: A setext heading's underline: it turns the paragraph above into a heading and ends it.
+_SETEXT = re.compile(r"(?:=+|-+)[ \t]*$")
 
 
 def text_lines(body: str) -> Iterator[str]:
@@ -42,14 +50,14 @@ def text_lines(body: str) -> Iterator[str]:
     # then only cost a command, never make one.
     visible = _HTML_COMMENT.sub(lambda m: _blank(m.group()), body)
     blocks = _Blocks()
-    for line, shown in zip(body.splitlines(), visible.splitlines(), strict=True):
+    for line, shown in zip(_LINE_END.split(body), _LINE_END.split(visible), strict=True):
         if blocks.is_text(line, shown):
             yield shown
 
 
 def _blank(text: str) -> str:
-    """``text`` as spaces, keeping every line break ``str.splitlines`` knows (``\\r`` too)."""
-    return "".join(ch if ch.splitlines() == [""] else " " for ch in text)
+    """``text`` as spaces, keeping its line ends (:data:`_LINE_END`'s characters)."""
+    return "".join(ch if ch in "\r\n" else " " for ch in text)
 
 
 def _opens_fence(rest: str) -> re.Match[str] | None:
@@ -60,17 +68,20 @@ def _opens_fence(rest: str) -> re.Match[str] | None:
     return fence
 
 
-def _columns(line: str) -> tuple[int, str]:
-    """The indentation of ``line`` in columns (tabs to the next multiple of 4), and the rest."""
-    width = 0
+def _columns(line: str, start: int = 0) -> tuple[int, str]:
+    """The indentation of ``line`` in columns (tabs to the next multiple of 4), and the rest.
+
+    ``start``: the column ``line`` starts at, which decides how far its tabs reach.
+    """
+    width = start
     for at, ch in enumerate(line):
         if ch == " ":
             width += 1
         elif ch == "\t":
             width += 4 - width % 4
         else:
-            return width, line[at:]
-    return width, ""
+            return width - start, line[at:]
+    return width - start, ""
 
 
 @dataclass
@@ -86,11 +97,14 @@ class _Blocks:
 
     fence: _Fence | None = None
     paragraph: bool = False  # a paragraph is open: the next line may continue it
+    quoted: bool = False  # the open paragraph is a quote's: lazy lines go on in it
+    empty_item: bool = False  # the last line opened a list item with nothing in it
     items: list[int] = field(default_factory=list)  # open list items' content columns
 
     def is_text(self, line: str, shown: str) -> bool:
         """Take the next line (as written, and with comments blanked); whether it is text."""
         indent, rest = _columns(line)
+        empty_item, self.empty_item = self.empty_item, False
         if self.fence is not None:
             if not rest or indent >= self.fence.base:
                 self._inside_fence(indent - self.fence.base, rest)
@@ -99,6 +113,8 @@ class _Blocks:
         if not shown.strip():
             if not rest:
                 self.paragraph = False  # a blank line
+                if empty_item:
+                    self.items.pop()  # an item holds at most one blank line before content
             elif indent - self._base() <= 3 and _opens_fence(rest):
                 self._content(indent, rest)  # hidden, yet Markdown takes the fence
             elif indent - self._base() <= 3 and rest.startswith("<!--"):
@@ -139,6 +155,9 @@ class _Blocks:
             self.fence = _Fence(fence.group(1)[0], len(fence.group(1)), self._base())
             self.paragraph = False
             return False
+        if self.paragraph and not self.quoted and _SETEXT.match(rest):
+            self.paragraph = False  # the paragraph above is a heading now
+            return True
         if _THEMATIC_BREAK.match(rest) or _HEADING.match(rest):
             self.paragraph = False
             return True
@@ -147,19 +166,23 @@ class _Blocks:
             return self._list_item(column, rest, marker)
         if rest.startswith(">"):
             self.paragraph = bool(rest[1:].strip())  # a quote's paragraph runs on lazily
+            self.quoted = True
             return True
+        if not self.paragraph:
+            self.quoted = False
         self.paragraph = True
         return True
 
     def _list_item(self, column: int, rest: str, marker: re.Match[str]) -> bool:
         width = len(marker.group(1))
         content = rest[marker.end() :]
-        gap = _columns(marker.group(3))[0] if content else 1
+        gap = _columns(marker.group(3), column + width)[0] if content else 1
         # 1-4 spaces after the marker set the content column; 5+ mean the item opens with
         # indented code, and its content column is one past the marker.
         self.items.append(column + width + (gap if 1 <= gap <= 4 else 1))
         self.paragraph = False
         if not content:
+            self.empty_item = True
             return False
         if gap > 4:
             return False  # the item's first line is indented code
