@@ -32,6 +32,12 @@ def test_commentable_lines_are_new_side_added_and_context() -> None:
     assert commentable_lines(PATCH) == frozenset({1, 2, 3, 4, 11, 12, 13})
 
 
+def test_a_form_feed_or_line_separator_inside_a_line_is_no_line_end() -> None:
+    # git and GitHub end lines at \n only; str.splitlines would count " y" as a line
+    patch = "@@ -1,2 +1,3 @@\n x\x0c y\n+z\n w\u2028 v\n"
+    assert commentable_lines(patch) == frozenset({1, 2, 3})
+
+
 def test_no_patch_no_lines() -> None:
     assert commentable_lines("") == frozenset()
 
@@ -81,6 +87,16 @@ def test_replaced_lines_become_a_range() -> None:
     proposed = "a\nB\nC\nd\n"
     (s,) = suggestions_from_draft(draft(original, proposed))
     assert (s.start_line, s.line, s.replacement) == (2, 3, "B\nC\n")
+
+
+@pytest.mark.parametrize("separator", ["\x0c", "\x0b", "\x1c", "\x85", "\u2028", "\u2029"])
+def test_a_line_holding_a_separator_shifts_no_suggestion(separator: str) -> None:
+    # The second line is line 2 on GitHub; counting the separator as a line end would
+    # place the suggestion on line 3, and committing it would replace the wrong line.
+    original = f"a{separator}b\nc\nd\n"
+    proposed = f"a{separator}b\nC\nd\n"
+    (s,) = suggestions_from_draft(draft(original, proposed))
+    assert (s.start_line, s.line, s.replacement) == (2, 2, "C\n")
 
 
 def test_rejected_new_file_or_unchanged_drafts_give_nothing() -> None:
