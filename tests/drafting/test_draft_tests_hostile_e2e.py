@@ -1,9 +1,9 @@
 """End to end: drafted tests that pass themselves but break the module's existing tests are dropped.
 
 Every new test passes alone and in rounds and runs a changed line, yet what the answer
-brings into the module along with it (an autouse fixture, a name that shadows one of
-the module's own, a statement run at import) changes how the module's existing tests
-run. The written module would fail (or skip) tests that passed before the draft.
+brings into the module along with it (an autouse fixture, a statement run at import)
+changes how the module's existing tests run. The written module would fail (or skip)
+tests that passed before the draft.
 """
 
 from __future__ import annotations
@@ -49,6 +49,7 @@ def test_limits():
 GOOD = "from pkg.calc import clamp\n\n\ndef test_clamp_low():\n    assert clamp(-5) == 0\n"
 
 #: Each answer's new test passes and runs ``return low``; each breaks an existing test.
+#: (A helper that shadows one of the module's own is refused before anything runs: below.)
 HOSTILE = {
     "autouse fixture": (
         "import pytest\n\nimport pkg.calc\nfrom pkg.calc import clamp\n\n\n"
@@ -64,11 +65,6 @@ HOSTILE = {
         "    if request.node.name != 'test_clamp_low':\n"
         "        pytest.skip('not mine')\n\n\n"
         "def test_clamp_low():\n    assert clamp(-5) == 0\n"
-    ),
-    "shadowing helper": (
-        "from pkg.calc import clamp\n\n\n"
-        "def limits():\n    return (-5, 0)\n\n\n"
-        "def test_clamp_low():\n    low, _ = limits()\n    assert clamp(low) == 0\n"
     ),
     # A call at import: past what a static check of module-level code can judge (a
     # setattr(...) in the value itself is refused at test-code, see test_testmerge.py).
@@ -318,3 +314,39 @@ def test_an_autouse_fixture_lends_no_coverage_to_the_tests_it_runs_for(
     assert draft["status"] == "rejected" and status == 1, draft
     assert "test_inside_again" in draft["reason"] and "changed line" in draft["reason"]
     assert not (project.path / "tests/test_calc.py").read_text().count("warm")
+
+
+def test_a_helper_of_the_module_drafted_again_otherwise_is_refused_before_it_runs(
+    project: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Attack: the answer redefines the module's own helper so that its existing test
+    # still passes (the same value, built otherwise). Merged below it, the drafted
+    # limits() would replace the maintainers' one for test_limits: no test fails.
+    redefining = (
+        "from pkg.calc import clamp\n\n\n"
+        "def limits():\n    return tuple([0, 10])\n\n\n"
+        "def test_clamp_low():\n    low, _ = limits()\n    assert clamp(-5) == low\n"
+    )
+    status, first = accepted_on_retry(project, fake, capsys, redefining, GOOD)
+    assert (first["stage"], first["ok"]) == ("test-code", False), first
+    assert "'limits'" in first["reason"], first["reason"]
+    written = (project.path / "tests/test_calc.py").read_text()
+    assert written.count("def limits(") == 1 and "tuple([0, 10])" not in written
+    assert status == 0
+
+
+def test_a_drafted_copy_of_the_modules_own_helper_is_kept_once(
+    project: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Models copy what the prompt shows them: the copy is the module's own helper.
+    copying = (
+        "from pkg.calc import clamp\n\n\n"
+        "def limits():\n    return (0, 10)\n\n\n"
+        "def test_clamp_low():\n    low, _ = limits()\n    assert clamp(-5) == low\n"
+    )
+    status, draft = drafted(project, fake, capsys, copying)
+    assert draft["status"] == "accepted" and draft["reason"] == "", draft
+    written = (project.path / "tests/test_calc.py").read_text()
+    assert written.count("def limits(") == 1 and "def test_clamp_low():" in written
+    assert existing_tests_pass(project).returncode == 0
+    assert status == 0

@@ -298,3 +298,79 @@ def test_module_level_code_a_test_needs_may_only_define_names(
         f"import m\n\n{support}\n\n\ndef test_x():\n    assert LOW or make or numpy\n"
     )
     assert import_time_change(parts, "test_x") == change
+
+
+# An existing test module the answers below join: a fixture, an import, a guarded test.
+JOINED = """\
+import pytest
+from pkg.calc import clamp
+
+
+@pytest.fixture
+def bounds():
+    return (0, 10)
+
+
+if clamp:
+    def test_guarded():
+        assert clamp(3) == 3
+
+
+def test_inside(bounds):
+    assert clamp(3, *bounds) == 3
+"""
+
+COPIED_FIXTURE = "@pytest.fixture\ndef bounds():\n    return (0, 10)\n"
+
+
+def test_a_drafted_test_named_like_one_defined_under_if_gets_a_fresh_name() -> None:
+    # Attack: the maintainers' test_guarded is defined under an "if": a drafted
+    # test_guarded merged below it would replace it, and its node id would pass.
+    from ttabot.drafting.testmerge import module_names
+
+    answer = "from pkg.calc import clamp\n\n\ndef test_guarded():\n    assert clamp(-5) == 0\n"
+    parts = split_answer(answer, module_names(JOINED))
+    assert list(parts.tests) == ["test_guarded_2"]
+    assert {"pytest", "clamp", "bounds", "test_guarded", "test_inside"} <= module_names(JOINED)
+
+
+def test_a_drafted_copy_of_one_of_the_modules_own_helpers_is_not_written_twice() -> None:
+    # Models copy the fixtures the prompt shows them: the copy is the module's own.
+    answer = (
+        f"import pytest\nfrom pkg.calc import clamp\n\n\n{COPIED_FIXTURE}\n\n"
+        "def test_low(bounds):\n    assert clamp(-5, *bounds) == 0\n"
+    )
+    merged = merge(JOINED, split_answer(answer), ["test_low"])
+    assert merged.count("def bounds(") == 1 and "def test_low(bounds):" in merged
+    ast.parse(merged)
+
+
+@pytest.mark.parametrize(
+    ("support", "rebound"),
+    [
+        (COPIED_FIXTURE, None),  # the module's own fixture, copied: nothing changes
+        ("import pkg.calc", None),  # binds a new name: pkg
+        ("from pkg.calc import clamp as clamp", None),  # the same import, spelt otherwise
+        # The maintainers' fixture replaced: test_inside would run with (-100, 100).
+        ("@pytest.fixture\ndef bounds():\n    return (-100, 100)\n", "bounds"),
+        ("def bounds():\n    return (-100, 100)\n", "bounds"),
+        ("bounds = (-100, 100)", "bounds"),
+        ("pytestmark = pytest.mark.skip", None),  # a new name: the existing stage judges it
+        ("from pkg.other import clamp", "clamp"),
+        ("import os as pytest", "pytest"),
+    ],
+)
+def test_code_a_test_brings_may_not_bind_again_a_name_the_module_binds(
+    support: str, rebound: str | None
+) -> None:
+    from ttabot.drafting.testmerge import rebinding
+
+    answer = (
+        f"import pytest\n{support}\n\n\n"
+        "def test_low(bounds):\n    assert pytest and pkg and clamp(-5, *bounds) == 0\n"
+    )
+    parts = split_answer(answer)
+    assert rebinding(parts, "test_low", JOINED) == rebound
+    if rebound is None:
+        merged = merge(JOINED, parts, ["test_low"])
+        assert merged.count("def bounds(") == 1 and "def test_low(bounds):" in merged

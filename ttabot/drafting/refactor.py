@@ -17,7 +17,7 @@ from ttabot.analysis.complexity import mccabe_complexity, parameter_count
 from ttabot.analysis.source import lines_with_ends, parse_python
 from ttabot.config import CheckSettings
 from ttabot.drafting.docstrings import find_definition, insert_docstrings
-from ttabot.drafting.statements import defines_only, first_line
+from ttabot.drafting.statements import defines_only, first_line, scope_bindings
 
 
 @dataclass(frozen=True)
@@ -75,34 +75,6 @@ def lowered(before: Measures, after: Measures, settings: CheckSettings) -> str |
         if new >= old:
             problems.append(f"{name} {old} -> {new}")
     return "does not lower " + ", ".join(problems) if problems else None
-
-
-_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
-_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
-
-
-def scope_bindings(body: list[ast.stmt]) -> Counter[str]:
-    """How many times one scope's ``body`` binds each name (defs, imports, targets).
-
-    Bindings under ``if``/``try``/``for``/``with`` count, each one (a ``try`` whose
-    ``else`` defines the function again binds it twice); nested functions, classes,
-    lambdas and comprehensions are scopes of their own and do not.
-    """
-    counts: Counter[str] = Counter()
-    todo: list[ast.AST] = list(body)
-    while todo:
-        node = todo.pop()
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            counts[node.name] += 1
-            todo.extend(node.decorator_list)
-            continue
-        if isinstance(node, ast.Import | ast.ImportFrom):
-            counts.update((a.asname or a.name).split(".")[0] for a in node.names)
-        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del):
-            counts[node.id] += 1
-        if not isinstance(node, _SCOPES + _COMPREHENSIONS):
-            todo.extend(ast.iter_child_nodes(node))
-    return counts
 
 
 def interface_change(original: ast.Module, proposed: ast.Module, symbol: str) -> str | None:

@@ -9,6 +9,7 @@ imported. Such code may define names; it must not change other objects.
 from __future__ import annotations
 
 import ast
+from collections import Counter
 
 
 def defines_only(stmt: ast.stmt) -> bool:
@@ -90,3 +91,31 @@ def _names_only(target: ast.expr) -> bool:
 def first_line(stmt: ast.stmt) -> str:
     """The statement's first line of code, for a reason (at most 60 characters)."""
     return ast.unparse(stmt).splitlines()[0][:60]
+
+
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+def scope_bindings(body: list[ast.stmt]) -> Counter[str]:
+    """How many times one scope's ``body`` binds each name (defs, imports, targets).
+
+    Bindings under ``if``/``try``/``for``/``with`` count, each one (a ``try`` whose
+    ``else`` defines the function again binds it twice); nested functions, classes,
+    lambdas and comprehensions are scopes of their own and do not.
+    """
+    counts: Counter[str] = Counter()
+    todo: list[ast.AST] = list(body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            counts[node.name] += 1
+            todo.extend(node.decorator_list)
+            continue
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            counts.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del):
+            counts[node.id] += 1
+        if not isinstance(node, _SCOPES + _COMPREHENSIONS):
+            todo.extend(ast.iter_child_nodes(node))
+    return counts

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from ttabot.analysis.source import lines_with_ends, parse_python
-from ttabot.drafting.statements import defines_only, first_line
+from ttabot.drafting.statements import defines_only, first_line, scope_bindings
 
 
 class Piece(NamedTuple):
@@ -313,12 +313,89 @@ def _existing_helpers(existing: str, used: set[str]) -> list[ast.stmt]:
     return reached
 
 
-def _existing_aliases(tree: ast.Module) -> set[Alias]:
-    out: set[Alias] = set()
-    for node in tree.body:
+class _ModuleLevel(NamedTuple):
+    """What a test module's own module-level code binds, and how."""
+
+    #: Every name it binds: definitions, imports, assignments, also under ``if``/``try``.
+    names: frozenset[str]
+    #: ``ast.dump`` of each of its module-level statements: a drafted copy of one is its own.
+    statements: frozenset[str]
+    #: For each imported name, what it is imported as (:func:`_imported`).
+    imports: dict[str, set[tuple[str | int, ...]]]
+    #: Its imports as written.
+    aliases: frozenset[Alias]
+
+
+def _module_level(tree: ast.Module) -> _ModuleLevel:
+    statements: set[str] = set()
+    imports: dict[str, set[tuple[str | int, ...]]] = {}
+    aliases: set[Alias] = set()
+    todo: list[ast.stmt] = list(tree.body)
+    while todo:
+        node = todo.pop()
+        statements.add(ast.dump(node))
         if isinstance(node, ast.Import | ast.ImportFrom):
-            out.update(_aliases(node))
-    return out
+            for alias in _aliases(node):
+                imports.setdefault(alias.bound, set()).add(_imported(alias))
+                aliases.add(alias)
+        elif not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            todo.extend(s for s in ast.iter_child_nodes(node) if isinstance(s, ast.stmt))
+    names = frozenset(scope_bindings(tree.body))
+    return _ModuleLevel(names, frozenset(statements), imports, frozenset(aliases))
+
+
+def _imported(alias: Alias) -> tuple[str | int, ...]:
+    """What an import binds its name to: ``import a.b`` binds ``a`` to package ``a``."""
+    if alias.module is not None:
+        return ("from", alias.level, alias.module, alias.name)
+    return ("import", alias.name if alias.asname else alias.name.split(".")[0])
+
+
+def _dump(piece: Piece) -> str:
+    try:
+        tree = parse_python(piece.source)
+    except SyntaxError:
+        return ""
+    return ast.dump(tree.body[0]) if len(tree.body) == 1 else ""
+
+
+def module_names(source: str) -> frozenset[str]:
+    """Every name ``source`` binds at module level: definitions, imports and assignment
+    targets, under ``if``/``try``/``with`` too (empty when it does not parse)."""
+    try:
+        return _module_level(parse_python(source)).names
+    except SyntaxError:
+        return frozenset()
+
+
+def rebinding(parts: AnswerParts, name: str, existing: str) -> str | None:
+    """The first name of the ``existing`` test module that the imports or module-level
+    code test ``name`` needs would bind again to something else, or None.
+
+    Merged below the module's own code, such a binding replaces the module's own for
+    its existing tests too: they would run with the drafted fixture, helper or import
+    and might pass without testing what they did. A copy of one of the module's own
+    statements, or an import of what the module imports under that name, changes
+    nothing (:func:`merge` leaves it out).
+    """
+    try:
+        own = _module_level(parse_python(existing))
+    except SyntaxError:
+        return None
+    support, used = _needed(parts, [name])
+    for alias in parts.imports:
+        bound = alias.bound
+        if (
+            bound in own.names
+            and bound in used
+            and _imported(alias) not in own.imports.get(bound, ())
+        ):
+            return bound
+    for piece in support:
+        clash = sorted(piece.binds & own.names)
+        if clash and _dump(piece) not in own.statements:
+            return clash[0]
+    return None
 
 
 def _render_imports(aliases: Sequence[Alias]) -> list[str]:
@@ -338,12 +415,13 @@ def merge(existing: str, parts: AnswerParts, kept: Sequence[str]) -> str:
     """``existing`` plus the ``kept`` tests, with the imports and support code they use."""
     support, used = _needed(parts, kept)
     tree = parse_python(existing) if existing.strip() else ast.Module(body=[], type_ignores=[])
-    have = _existing_aliases(tree)
+    own = _module_level(tree)
+    support = [p for p in support if _dump(p) not in own.statements]  # copies of its own
     fresh: list[Alias] = []
     for alias in parts.imports:
         if alias.module == "__future__" and existing.strip():
             continue  # only valid at the very top; the existing module has its own
-        if alias in have or alias in fresh:
+        if alias in own.aliases or alias in fresh:
             continue
         if alias.name == "*" or alias.bound in used or alias.module == "__future__":
             fresh.append(alias)

@@ -18,7 +18,13 @@ from collections.abc import Sequence
 from ttabot.drafting.judge import Judge, TestsCheck
 from ttabot.drafting.sandbox import Sandbox, UnsafeFile, settle
 from ttabot.drafting.snapshot import snapshot
-from ttabot.drafting.testmerge import AnswerParts, asserts_something, import_time_change, merge
+from ttabot.drafting.testmerge import (
+    AnswerParts,
+    asserts_something,
+    import_time_change,
+    merge,
+    rebinding,
+)
 from ttabot.records import ValidationStage
 
 #: The most test functions of one answer that are judged: each costs pytest runs of its
@@ -93,5 +99,11 @@ def _test_code(judge: Judge, existing: str) -> bool:
             judge.dropped[name] = (
                 f"needs module-level code that runs at import and changes other objects: "
                 f"{changes!r} (collecting the project's tests would run it for every test)"
+            )
+        elif (rebound := rebinding(parts, name, existing)) is not None:
+            judge.dropped[name] = (
+                f"needs {rebound!r} bound again, which the test module already defines: "
+                "its existing tests would run with the new one (use the module's own, or "
+                "another name)"
             )
     return judge.verdict("test-code", set())
