@@ -103,6 +103,9 @@ METHOD = "def m(self, n):\n    return n if 0 <= n < 10 else -1\n"
         ("grade", REWRITE + "\n\nother.__defaults__ = (1,)\n", "runs at import"),
         ("grade", REWRITE + "\n\nfunctools.cache = print\n", "runs at import"),
         ("grade", REWRITE + "\n\nif True:\n    del other\n", "runs at import"),
+        # ... also in what a new helper's definition evaluates, or a new class's body.
+        ("grade", REWRITE + "\n\ndef _helper(n=setattr(other, 'x', 1)):\n    return n\n", "import"),
+        ("grade", REWRITE + "\n\nclass _Table:\n    other.__defaults__ = (1,)\n", "import"),
     ],
 )
 def test_a_rewrite_that_changes_the_modules_interface_fails_the_signature_stage(

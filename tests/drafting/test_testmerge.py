@@ -285,8 +285,43 @@ def test_a_test_may_check_through_the_existing_modules_helpers(test: str, checks
         ("LOW = vars(m)['LIMIT']", None),
         ("LOW = globals().get('LIMIT', m.__dict__.get('LIMIT'))", None),
         ("LOW = m.f.__defaults__ = (1,)", "LOW = m.f.__defaults__ = (1,)"),
-        ("if True:\n    m.LIMIT = 2\n    LOW = 1", "if True:"),
+        ("if True:\n    m.LIMIT = 2\n    LOW = 1", "m.LIMIT = 2"),
         ("for LOW in [1]:\n    pass", "for LOW in [1]:"),
+        # What else runs at import: a class body, decorators, defaults, annotations, bases,
+        # an if's test; and a changing builtin reached by attribute or passed by name.
+        ("class make:\n    m.LIMIT = 2", "m.LIMIT = 2"),
+        (
+            "class make:\n    '''Doc.'''\n    LIMIT = 2\n\n    def f(self):\n        m.LIMIT = 3",
+            None,
+        ),
+        (
+            "def make(x=setattr(m, 'LIMIT', 2)):\n    return x",
+            "def make(x=setattr(m, 'LIMIT', 2)):",
+        ),
+        (
+            "def make(x: setattr(m, 'LIMIT', 2)):\n    return x",
+            "def make(x: setattr(m, 'LIMIT', 2)):",
+        ),
+        (
+            "@(lambda f: (setattr(m, 'LIMIT', 2), f)[1])\ndef make():\n    return 1",
+            "@lambda f: (setattr(m, 'LIMIT', 2), f)[1]",
+        ),
+        (
+            "class make(setattr(m, 'LIMIT', 2) or object):\n    pass",
+            "class make(setattr(m, 'LIMIT', 2) or object):",
+        ),
+        ("if setattr(m, 'LIMIT', 2) is None:\n    LOW = 1", "if setattr(m, 'LIMIT', 2) is None:"),
+        ("LOW: setattr(m, 'LIMIT', 2) = 1", "LOW: setattr(m, 'LIMIT', 2) = 1"),
+        ("LOW = builtins.setattr(m, 'LIMIT', 2)", "LOW = builtins.setattr(m, 'LIMIT', 2)"),
+        (
+            "LOW = operator.setitem(vars(m), 'LIMIT', 2)",
+            "LOW = operator.setitem(vars(m), 'LIMIT', 2)",
+        ),
+        (
+            "LOW = list(map(setattr, [m], ['LIMIT'], [2]))",
+            "LOW = list(map(setattr, [m], ['LIMIT'], [2]))",
+        ),
+        ("def make(x=m.f(1)):\n    return x", None),  # a call: beyond a static check
     ],
 )
 def test_module_level_code_a_test_needs_may_only_define_names(
@@ -374,3 +409,38 @@ def test_code_a_test_brings_may_not_bind_again_a_name_the_module_binds(
     if rebound is None:
         merged = merge(JOINED, parts, ["test_low"])
         assert merged.count("def bounds(") == 1 and "def test_low(bounds):" in merged
+
+
+@pytest.mark.parametrize(
+    ("test", "change"),
+    [
+        (
+            "class TestX:\n    m.LIMIT = 2\n\n    def test_x(self):\n        assert m\n",
+            "m.LIMIT = 2",
+        ),
+        (
+            "@pytest.mark.parametrize('v', [setattr(m, 'LIMIT', 2)])\n"
+            "def test_x(v):\n    assert m\n",
+            "@pytest.mark.parametrize('v', [setattr(m, 'LIMIT', 2)])",
+        ),
+        (
+            "def test_x(v=vars(m).update(LIMIT=2)):\n    assert m\n",
+            "def test_x(v=vars(m).update(LIMIT=2)):",
+        ),
+        (
+            "class TestX:\n    '''Doc.'''\n    LIMIT = 2\n\n    def test_x(self):\n"
+            "        m.LIMIT = 3\n        assert m\n",
+            None,
+        ),
+    ],
+)
+def test_a_test_may_not_change_other_objects_when_its_module_is_imported(
+    test: str, change: str | None
+) -> None:
+    # Attack: a test class's body, or a test's decorators and defaults, run when pytest
+    # collects the module, before any test: for every other test module too.
+    from ttabot.drafting.testmerge import import_time_change
+
+    parts = split_answer(f"import m\nimport pytest\n\n\n{test}")
+    (name,) = parts.tests
+    assert import_time_change(parts, name) == change

@@ -17,7 +17,7 @@ from ttabot.analysis.complexity import mccabe_complexity, parameter_count
 from ttabot.analysis.source import lines_with_ends, parse_python
 from ttabot.config import CheckSettings
 from ttabot.drafting.docstrings import find_definition, insert_docstrings
-from ttabot.drafting.statements import defines_only, first_line, scope_bindings
+from ttabot.drafting.statements import first_change, first_line, scope_bindings
 
 
 @dataclass(frozen=True)
@@ -102,8 +102,9 @@ def interface_change(original: ast.Module, proposed: ast.Module, symbol: str) ->
         ast.dump(n) for n in old_scope.body
     )
     for stmt in new_scope.body:
-        if ast.dump(stmt) in added and not defines_only(stmt):
-            return f"the rewrite adds a statement that runs at import: {first_line(stmt)!r}"
+        found = first_change(stmt) if ast.dump(stmt) in added else None
+        if found is not None:
+            return f"the rewrite adds a statement that runs at import: {first_line(found)!r}"
     before, after = scope_bindings(old_scope.body), scope_bindings(new_scope.body)
     again = sorted(name for name in after if after[name] > before.get(name, 0) and name in before)
     if again:

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from ttabot.analysis.source import lines_with_ends, parse_python
-from ttabot.drafting.statements import defines_only, first_line, scope_bindings
+from ttabot.drafting.statements import first_change, first_line, scope_bindings
 
 
 class Piece(NamedTuple):
@@ -261,17 +261,20 @@ def _constant_first(call: ast.Call) -> bool:
 
 
 def import_time_change(parts: AnswerParts, name: str) -> str | None:
-    """The first module-level statement test ``name`` needs that does more than define
-    names (:func:`~ttabot.drafting.statements.defines_only`), or None."""
+    """The first statement run at import that test ``name`` or the module-level code it
+    needs holds and that does more than define names
+    (:func:`~ttabot.drafting.statements.first_change`: a test class's body, a test's
+    decorators and defaults run when pytest collects the module), or None."""
     support, _used = _needed(parts, [name])
-    for piece in support:
+    for piece in (parts.tests[name], *support):
         try:
             tree = parse_python(piece.source)
         except SyntaxError:
             continue
         for stmt in tree.body:
-            if not defines_only(stmt):
-                return first_line(stmt)
+            found = first_change(stmt)
+            if found is not None:
+                return first_line(found)
     return None
 
 
