@@ -106,6 +106,12 @@ METHOD = "def m(self, n):\n    return n if 0 <= n < 10 else -1\n"
         # ... also in what a new helper's definition evaluates, or a new class's body.
         ("grade", REWRITE + "\n\ndef _helper(n=setattr(other, 'x', 1)):\n    return n\n", "import"),
         ("grade", REWRITE + "\n\nclass _Table:\n    other.__defaults__ = (1,)\n", "import"),
+        # A return annotation added where there was none is a signature change too.
+        ("grade", REWRITE.replace("(n):", "(n) -> None:"), "return annotation"),
+        # Special names Python looks up by itself change the module or class around it.
+        ("grade", REWRITE + "\n\ndef __getattr__(name):\n    return 1\n", "__getattr__"),
+        ("grade", REWRITE + "\n\n__all__ = ['grade']\n", "__all__"),
+        ("K.m", METHOD + "\ndef __eq__(self, other):\n    return True\n", "__eq__"),
     ],
 )
 def test_a_rewrite_that_changes_the_modules_interface_fails_the_signature_stage(
@@ -151,3 +157,54 @@ def test_replace_definition_numbers_lines_as_python_does() -> None:
     )
     out = replace_definition(source, "f", "def f(x):\n    return -x\n")
     assert out == source.replace("def f(x):\n    return x\n", "def f(x):\n    return -x\n")
+
+
+RECORDS = (
+    "import dataclasses\nimport enum\n\n\n@dataclasses.dataclass\nclass Order:\n"
+    "    items: list\n\n    def total(self, n):\n"
+    + "".join(f"        if n == {i}:\n            return {i}\n" for i in range(10))
+    + "        return -1\n\n\nclass Color(enum.Enum):\n    RED = 1\n\n    def total(self, n):\n"
+    + "".join(f"        if n == {i}:\n            return {i}\n" for i in range(10))
+    + "        return -1\n"
+)
+TOTAL = "def total(self, n):\n    return _NAMES.get(n, -1)\n"
+
+
+@pytest.mark.parametrize(
+    ("symbol", "code", "why"),
+    [
+        # A dataclass's generated __init__ gives way to one the rewrite adds: Order(items)
+        # takes other arguments now; a new annotated attribute is a new field of it.
+        (
+            "Order.total",
+            TOTAL + "\ndef __init__(self, *items):\n    self.items = list(items)\n",
+            "__init__",
+        ),
+        (
+            "Order.total",
+            TOTAL + "\ncache: dict = dataclasses.field(default_factory=dict)\n",
+            "field",
+        ),
+        # A new class attribute of an Enum is a new member: list(Color) changes.
+        ("Color.total", TOTAL + "\n_NAMES = {0: 0}\n", "member"),
+    ],
+)
+def test_a_rewrite_of_a_method_may_not_change_what_its_class_generates(
+    symbol: str, code: str, why: str
+) -> None:
+    from ttabot.drafting.validate import check_refactor_code
+
+    proposed = replace_definition(RECORDS, symbol, code)
+    result = check_refactor_code(RECORDS, proposed, symbol, CheckSettings())
+    assert [s.name for s in result.stages] == ["parses", "signature"], result.stages
+    assert not result.accepted and why in result.reason, result.reason
+
+
+def test_a_plain_class_may_get_a_table_beside_a_rewritten_method() -> None:
+    from ttabot.drafting.validate import check_refactor_code
+
+    plain = RECORDS.replace("@dataclasses.dataclass\n", "").replace("    items: list\n\n", "")
+    code = TOTAL.replace("_NAMES", "self._NAMES") + "\n_NAMES = {0: 0}\n"
+    proposed = replace_definition(plain, "Order.total", code)
+    result = check_refactor_code(plain, proposed, "Order.total", CheckSettings())
+    assert result.accepted, result.reason

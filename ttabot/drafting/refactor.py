@@ -85,7 +85,10 @@ def interface_change(original: ast.Module, proposed: ast.Module, symbol: str) ->
     a second ``def`` of the symbol or ``symbol = wrap(symbol)`` would replace the
     checked definition at run time, and a redefined neighbour changes another
     function's signature. Nor may a new name shadow a builtin for the whole scope,
-    or the symbol's decorators change (``@staticmethod``, ``@property``, a cache).
+    or the symbol's decorators change (``@staticmethod``, ``@property``, a cache),
+    or a new name be special (``__init__`` beside a dataclass's generated one,
+    ``__eq__``, a module's ``__getattr__`` or ``__all__``), a new field of a record
+    class or a new member of an ``Enum``.
     """
     old = find_definition(original, symbol)
     new = find_definition(proposed, symbol)
@@ -109,6 +112,17 @@ def interface_change(original: ast.Module, proposed: ast.Module, symbol: str) ->
     again = sorted(name for name in after if after[name] > before.get(name, 0) and name in before)
     if again:
         return "the rewrite defines again what the code around it defines: " + ", ".join(again)
+    new_names = [name for name in after if name not in before]
+    special = sorted(name for name in new_names if name.startswith("__") and name.endswith("__"))
+    if special:
+        return (
+            "the rewrite defines special names that Python looks up by itself, so they change "
+            "the module or class around it: " + ", ".join(special)
+        )
+    if isinstance(new_scope, ast.ClassDef):
+        generated = _generated_change(new_scope, new_names, added)
+        if generated:
+            return generated
     shadowed = sorted(name for name in after if name not in before and name in _BUILTINS)
     if isinstance(new_scope, ast.ClassDef):
         # A class's names are not seen by its methods' code, only by the class body's own
@@ -120,6 +134,32 @@ def interface_change(original: ast.Module, proposed: ast.Module, symbol: str) ->
 
 
 _BUILTINS = frozenset(dir(builtins))
+
+
+def _generated_change(scope: ast.ClassDef, new_names: list[str], added: Counter[str]) -> str | None:
+    """How new class-level names change what the class generates from its body, or None.
+
+    An annotated attribute is a field of a dataclass, ``NamedTuple``, ``TypedDict``,
+    attrs or pydantic model (a new parameter of its constructor); any new attribute of
+    an ``Enum`` that is not a method is a new member. New methods change neither.
+    """
+    fields = [s for s in scope.body if isinstance(s, ast.AnnAssign) and ast.dump(s) in added]
+    if fields:
+        return (
+            "the rewrite adds an annotated class attribute, a field of a dataclass or "
+            f"record class (a new constructor parameter): {first_line(fields[0])!r}"
+        )
+    methods = {s.name for s in scope.body if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef)}
+    members = sorted(name for name in new_names if name not in methods)
+    if members and any(_last_name(base).endswith(("Enum", "Flag")) for base in scope.bases):
+        return f"the rewrite adds a class attribute to an Enum, a new member: {', '.join(members)}"
+    return None
+
+
+def _last_name(node: ast.expr) -> str:
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return node.id if isinstance(node, ast.Name) else ""
 
 
 def _class_level_loads(node: ast.ClassDef) -> frozenset[str]:

@@ -256,9 +256,14 @@ def signature_change(original: str, proposed: str, symbol: str) -> str | None:
     if ast.dump(old.args) != ast.dump(new.args):
         before, after = ast.unparse(old.args), ast.unparse(new.args)
         return f"the signature of {symbol} changed: ({before}) -> ({after})"
-    if ast.dump(old.returns or ast.Constant(None)) != ast.dump(new.returns or ast.Constant(None)):
+    # No annotation is not "-> None": compared as dumps, absent and None stay apart.
+    if _annotation(old.returns) != _annotation(new.returns):
         return f"the return annotation of {symbol} changed"
     return refactor.interface_change(ast.parse(original), ast.parse(proposed), symbol)
+
+
+def _annotation(node: ast.expr | None) -> str | None:
+    return None if node is None else ast.dump(node)
 
 
 def body_lines(source: str, symbol: str) -> frozenset[int]:
