@@ -112,6 +112,17 @@ METHOD = "def m(self, n):\n    return n if 0 <= n < 10 else -1\n"
         ("grade", REWRITE + "\n\ndef __getattr__(name):\n    return 1\n", "__getattr__"),
         ("grade", REWRITE + "\n\n__all__ = ['grade']\n", "__all__"),
         ("K.m", METHOD + "\ndef __eq__(self, other):\n    return True\n", "__eq__"),
+        # Defined only when a condition holds (here: never), or when nothing raises.
+        ("grade", "if False:\n" + textwrap.indent(REWRITE, "    ") + "else:\n    pass\n", "moves"),
+        (
+            "grade",
+            "try:\n" + textwrap.indent(REWRITE, "    ") + "except Exception:\n    pass\n",
+            "moves",
+        ),
+        ("K.m", "if False:\n" + textwrap.indent(METHOD, "    "), "moves"),
+        # A function that now yields returns a generator: every caller gets another type.
+        ("grade", "@functools.cache\ndef grade(n):\n    yield from range(n)\n", "generator"),
+        ("K.m", "def m(self, n):\n    if n:\n        yield n\n", "generator"),
     ],
 )
 def test_a_rewrite_that_changes_the_modules_interface_fails_the_signature_stage(

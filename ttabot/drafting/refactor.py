@@ -101,6 +101,11 @@ def interface_change(original: ast.Module, proposed: ast.Module, symbol: str) ->
     new_scope = find_definition(proposed, parent) if parent else proposed
     if old_scope is None or new_scope is None:
         return None
+    if (old in old_scope.body) != (new in new_scope.body):
+        return (
+            f"the rewrite moves {symbol} into or out of an if, try or with statement: "
+            "write the definition at the top level of the answer, where it was"
+        )
     added = Counter(ast.dump(n) for n in new_scope.body) - Counter(
         ast.dump(n) for n in old_scope.body
     )

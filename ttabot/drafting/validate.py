@@ -253,6 +253,9 @@ def signature_change(original: str, proposed: str, symbol: str) -> str | None:
         return f"{symbol} is no longer a function"
     if type(old) is not type(new):
         return f"{symbol} changed between def and async def"
+    if _is_generator(old) != _is_generator(new):
+        became = "is no longer" if _is_generator(old) else "became"
+        return f"{symbol} {became} a generator: its callers would get another type"
     if ast.dump(old.args) != ast.dump(new.args):
         before, after = ast.unparse(old.args), ast.unparse(new.args)
         return f"the signature of {symbol} changed: ({before}) -> ({after})"
@@ -260,6 +263,19 @@ def signature_change(original: str, proposed: str, symbol: str) -> str | None:
     if _annotation(old.returns) != _annotation(new.returns):
         return f"the return annotation of {symbol} changed"
     return refactor.interface_change(ast.parse(original), ast.parse(proposed), symbol)
+
+
+def _is_generator(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Whether ``node``'s own body yields (not that of a function or class inside it)."""
+    todo: list[ast.AST] = list(node.body)
+    scopes = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+    while todo:
+        sub = todo.pop()
+        if isinstance(sub, ast.Yield | ast.YieldFrom):
+            return True
+        if not isinstance(sub, scopes):
+            todo.extend(ast.iter_child_nodes(sub))
+    return False
 
 
 def _annotation(node: ast.expr | None) -> str | None:
