@@ -350,3 +350,30 @@ def test_a_drafted_copy_of_the_modules_own_helper_is_kept_once(
     assert written.count("def limits(") == 1 and "def test_clamp_low():" in written
     assert existing_tests_pass(project).returncode == 0
     assert status == 0
+
+
+def test_a_test_class_inheriting_the_modules_tests_is_refused(
+    repo: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Attack: the model wants the module's setUp and subclasses its TestCase; every test
+    # of CalcTests would run a second time under TestEdges in the written module, and
+    # test_low alone adds the coverage, so no other stage objects.
+    repo.write("pkg/__init__.py", "")
+    repo.write("pkg/calc.py", "def clamp(x):\n    return x\n")
+    repo.write(
+        "tests/test_calc.py",
+        "import unittest\n\nfrom pkg.calc import clamp\n\n\n"
+        "class CalcTests(unittest.TestCase):\n    def setUp(self):\n        self.low = 0\n\n"
+        "    def test_inside(self):\n        self.assertEqual(clamp(3), 3)\n",
+    )
+    repo.commit("init")
+    repo.write("pkg/calc.py", MODULE)
+    inheriting = (
+        "from pkg.calc import clamp\n\n\nclass TestEdges(CalcTests):\n"
+        "    def test_low(self):\n        self.assertEqual(clamp(-5), self.low)\n"
+    )
+    status, first = accepted_on_retry(repo, fake, capsys, inheriting, GOOD)
+    assert (first["stage"], first["ok"]) == ("test-code", False), first
+    assert "inherits the test methods of CalcTests" in first["reason"], first["reason"]
+    assert "CalcTests)" not in (repo.path / "tests/test_calc.py").read_text()
+    assert status == 0

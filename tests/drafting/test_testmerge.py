@@ -352,7 +352,7 @@ if clamp:
 
 
 def test_inside(bounds):
-    assert clamp(3, *bounds) == 3
+    assert len(bounds) == 2 and clamp(3, *bounds) == 3
 """
 
 COPIED_FIXTURE = "@pytest.fixture\ndef bounds():\n    return (0, 10)\n"
@@ -393,6 +393,10 @@ def test_a_drafted_copy_of_one_of_the_modules_own_helpers_is_not_written_twice()
         ("pytestmark = pytest.mark.skip", None),  # a new name: the existing stage judges it
         ("from pkg.other import clamp", "clamp"),
         ("import os as pytest", "pytest"),
+        # A builtin the module's own code uses, shadowed for the whole module.
+        ("def len(x):\n    return 2\n", "len"),
+        ("from pkg.calc import len", "len"),
+        ("@pytest.fixture\ndef input():\n    return 1\n", None),  # one the module does not use
     ],
 )
 def test_code_a_test_brings_may_not_bind_again_a_name_the_module_binds(
@@ -402,13 +406,14 @@ def test_code_a_test_brings_may_not_bind_again_a_name_the_module_binds(
 
     answer = (
         f"import pytest\n{support}\n\n\n"
-        "def test_low(bounds):\n    assert pytest and pkg and clamp(-5, *bounds) == 0\n"
+        "def test_low(bounds, input):\n"
+        "    assert pytest and pkg and len(bounds) and clamp(-5, *bounds) == 0\n"
     )
     parts = split_answer(answer)
     assert rebinding(parts, "test_low", JOINED) == rebound
     if rebound is None:
         merged = merge(JOINED, parts, ["test_low"])
-        assert merged.count("def bounds(") == 1 and "def test_low(bounds):" in merged
+        assert merged.count("def bounds(") == 1 and "def test_low(bounds, input):" in merged
 
 
 @pytest.mark.parametrize(
@@ -444,3 +449,48 @@ def test_a_test_may_not_change_other_objects_when_its_module_is_imported(
     parts = split_answer(f"import m\nimport pytest\n\n\n{test}")
     (name,) = parts.tests
     assert import_time_change(parts, name) == change
+
+
+@pytest.mark.parametrize(
+    ("existing", "answer", "base"),
+    [
+        # unittest style: the module's setUp is what the model wants, its tests come along.
+        (
+            "import unittest\n\n\nclass CalcTests(unittest.TestCase):\n"
+            "    def setUp(self):\n        self.low = 0\n\n"
+            "    def test_inside(self):\n        assert self.low == 0\n",
+            "class TestEdges(CalcTests):\n    def test_low(self):\n        assert self.low == 0\n",
+            "CalcTests",
+        ),
+        # Through a base of the answer's own that inherits them.
+        (
+            "class TestCalc:\n    def test_inside(self):\n        assert 1\n",
+            "class Mixin(TestCalc):\n    pass\n\n\n"
+            "class TestEdges(Mixin):\n    def test_low(self):\n        assert 2\n",
+            "TestCalc",
+        ),
+        # Another drafted test class: its tests would run twice too.
+        (
+            "",
+            "class TestBase:\n    def test_a(self):\n        assert 1\n\n\n"
+            "class TestEdges(TestBase):\n    def test_low(self):\n        assert 2\n",
+            "TestBase",
+        ),
+        # A base with setUp and helpers but no tests is what a shared base is for.
+        (
+            "import unittest\n\n\nclass CalcCase(unittest.TestCase):\n"
+            "    def setUp(self):\n        self.low = 0\n",
+            "class TestEdges(CalcCase):\n    def test_low(self):\n        assert self.low == 0\n",
+            None,
+        ),
+    ],
+)
+def test_a_drafted_test_class_may_not_inherit_test_methods(
+    existing: str, answer: str, base: str | None
+) -> None:
+    # Attack: the written module would run the inherited tests a second time under the
+    # drafted class; each of its own methods still adds coverage, so nothing else objects.
+    from ttabot.drafting.testmerge import inherited_tests, module_names
+
+    parts = split_answer(answer, module_names(existing))
+    assert inherited_tests(parts, "TestEdges", existing) == base

@@ -11,6 +11,7 @@ block.
 from __future__ import annotations
 
 import ast
+import builtins
 import re
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
@@ -382,23 +383,66 @@ def rebinding(parts: AnswerParts, name: str, existing: str) -> str | None:
     nothing (:func:`merge` leaves it out).
     """
     try:
-        own = _module_level(parse_python(existing))
+        tree = parse_python(existing)
     except SyntaxError:
         return None
+    own = _module_level(tree)
+    loaded = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    names = own.names | (loaded & _BUILTINS)  # a builtin its code uses, shadowed, changes too
     support, used = _needed(parts, [name])
     for alias in parts.imports:
         bound = alias.bound
-        if (
-            bound in own.names
-            and bound in used
-            and _imported(alias) not in own.imports.get(bound, ())
-        ):
+        if bound in names and bound in used and _imported(alias) not in own.imports.get(bound, ()):
             return bound
     for piece in support:
-        clash = sorted(piece.binds & own.names)
+        clash = sorted(piece.binds & names)
         if clash and _dump(piece) not in own.statements:
             return clash[0]
     return None
+
+
+_BUILTINS = frozenset(dir(builtins))
+
+
+def inherited_tests(parts: AnswerParts, name: str, existing: str) -> str | None:
+    """The class that drafted test class ``name`` inherits test methods from, or None.
+
+    pytest runs inherited test methods again under the subclass: the module's own
+    tests (or another drafted class's) would run twice in the written module. A base
+    with ``setUp`` and helpers but no tests is what a shared base is for.
+    """
+    try:
+        tree = parse_python(existing)
+        drafted = [parse_python(p.source) for p in (*parts.support, *parts.tests.values())]
+    except SyntaxError:
+        return None
+    classes: dict[str, ast.ClassDef] = {}
+    for stmt in [*tree.body, *(n for module in drafted for n in module.body)]:
+        if isinstance(stmt, ast.ClassDef):
+            classes.setdefault(stmt.name, stmt)
+    todo = [classes[name]] if name in classes else []
+    seen = {name}
+    while todo:
+        for base in todo.pop().bases:
+            base_name = _last_name(base)
+            if base_name in seen or base_name not in classes:
+                continue
+            seen.add(base_name)
+            cls = classes[base_name]
+            if any(_is_test_method(s) for s in cls.body):
+                return base_name
+            todo.append(cls)
+    return None
+
+
+def _is_test_method(node: ast.stmt) -> bool:
+    return isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith("test")
+
+
+def _last_name(node: ast.expr) -> str:
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return node.id if isinstance(node, ast.Name) else ""
 
 
 def _render_imports(aliases: Sequence[Alias]) -> list[str]:

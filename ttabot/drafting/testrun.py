@@ -22,6 +22,7 @@ from ttabot.drafting.testmerge import (
     AnswerParts,
     asserts_something,
     import_time_change,
+    inherited_tests,
     merge,
     rebinding,
 )
@@ -102,8 +103,13 @@ def _test_code(judge: Judge, existing: str) -> bool:
             )
         elif (rebound := rebinding(parts, name, existing)) is not None:
             judge.dropped[name] = (
-                f"needs {rebound!r} bound again, which the test module already defines: "
-                "its existing tests would run with the new one (use the module's own, or "
-                "another name)"
+                f"needs {rebound!r} bound again, which the test module already defines or "
+                "uses: its existing tests would run with the new one (use the module's own, "
+                "or another name)"
+            )
+        elif (base := inherited_tests(parts, name, existing)) is not None:
+            judge.dropped[name] = (
+                f"inherits the test methods of {base}: they would run twice (take a fixture, "
+                "or a base class without tests)"
             )
     return judge.verdict("test-code", set())
