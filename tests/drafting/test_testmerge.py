@@ -210,6 +210,18 @@ def test_a_crlf_test_module_stays_crlf() -> None:
             False,
         ),
         ("def test_x():\n    assert f() is not None\n    assert True\n", True),
+        # ... and so does one that is true whatever its values: constants alone, a
+        # non-empty tuple (the classic "assert (f() == 1, 'msg')"), a thing and itself.
+        ("def test_x():\n    f()\n    assert 1 == 1\n", False),
+        ("def test_x():\n    f()\n    assert not False\n", False),
+        ("def test_x():\n    assert (f() == 1, 'one')\n", False),
+        ("def test_x():\n    assert [f()]\n", False),
+        ("def test_x():\n    result = f()\n    assert result == result\n", False),
+        ("def test_x(self):\n    f()\n    self.assertEqual(1, 1)\n", False),
+        ("def test_x(self):\n    r = f()\n    self.assertEqual(r, r)\n", False),
+        ("def test_x():\n    assert (f(), 1) == (1, 1)\n", True),
+        ("def test_x():\n    assert f() == f()\n", True),  # two calls: stable output
+        ("def test_x():\n    assert f() != f\n", True),
         # A checking function defined in the test and never called checks nothing.
         ("def test_x():\n    f()\n\n    def check():\n        assert f()\n", False),
         ("def test_x():\n    def check():\n        assert f()\n\n    check()\n", True),

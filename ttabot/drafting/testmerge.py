@@ -224,16 +224,67 @@ _CHECKING_CALLS = frozenset({"raises", "warns", "deprecated_call", "fail", "expe
 
 def _checks(node: ast.AST) -> bool:
     for sub in _run_nodes(node):
-        if isinstance(sub, ast.Assert) and not isinstance(sub.test, ast.Constant):
+        if isinstance(sub, ast.Assert) and not _always_true(sub.test):
             return True  # "assert True" (or "assert 1, 'ok'") holds whatever the code did
         if isinstance(sub, ast.Call):
             func = sub.func
             name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-            if name in ("assertTrue", "assert_") and _constant_first(sub):
+            if name in ("assertTrue", "assert_") and sub.args and _always_true(sub.args[0]):
                 continue  # self.assertTrue(True)
+            if name.startswith("assert") and _holds_anyway(sub):
+                continue  # self.assertEqual(1, 1), assert_equal(r, r)
             if name.startswith("assert") or name in _CHECKING_CALLS:
                 return True
     return False
+
+
+def _constant_valued(node: ast.expr) -> bool:
+    """Whether ``node``'s value is the same whatever the code did: it reads no name."""
+    return not any(isinstance(sub, ast.Name) for sub in ast.walk(node))
+
+
+def _itself(left: ast.expr, right: ast.expr) -> bool:
+    """Whether two operands are the same thing: the same names read, no call between."""
+    calls = any(isinstance(sub, ast.Call) for sub in ast.walk(left))
+    return not calls and ast.dump(left) == ast.dump(right)
+
+
+def _always_true(test: ast.expr) -> bool:
+    """Whether an ``assert`` of ``test`` holds whatever the code did.
+
+    Constants alone (``True``, ``1 == 1``), a non-empty tuple or list (``assert
+    (f() == 1, "msg")``: the parentheses make it a tuple, always true), or a thing
+    compared with itself (``result == result``).
+    """
+    if _constant_valued(test):
+        return True
+    if isinstance(test, ast.Tuple | ast.List | ast.Set) and test.elts:
+        return True
+    if isinstance(test, ast.Dict) and test.keys:
+        return True
+    return (
+        isinstance(test, ast.Compare)
+        and len(test.ops) == 1
+        and isinstance(test.ops[0], ast.Eq | ast.Is | ast.LtE | ast.GtE)
+        and _itself(test.left, test.comparators[0])
+    )
+
+
+def _holds_anyway(call: ast.Call) -> bool:
+    """Whether an ``assert…`` call of a test case or a testing function holds whatever
+    the code did: its arguments are constants (``self.assertEqual(1, 1)``) or its first
+    two the same thing (``assert_equal(r, r)``). A mock's ``assert_called_with(1)``
+    checks the mock's calls: it is not one."""
+    func = call.func
+    own = isinstance(func, ast.Name) or (
+        isinstance(func, ast.Attribute)
+        and isinstance(func.value, ast.Name)
+        and func.value.id in ("self", "cls")
+    )
+    args = call.args
+    if not own or not args:
+        return False
+    return all(_constant_valued(a) for a in args) or (len(args) >= 2 and _itself(args[0], args[1]))
 
 
 def _run_nodes(node: ast.AST) -> list[ast.AST]:
@@ -255,10 +306,6 @@ def _run_nodes(node: ast.AST) -> list[ast.AST]:
             if not (isinstance(sub, functions) and unused):
                 todo.append(child)
     return out
-
-
-def _constant_first(call: ast.Call) -> bool:
-    return bool(call.args) and isinstance(call.args[0], ast.Constant)
 
 
 def import_time_change(parts: AnswerParts, name: str) -> str | None:
