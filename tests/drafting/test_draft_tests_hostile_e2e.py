@@ -377,3 +377,30 @@ def test_a_test_class_inheriting_the_modules_tests_is_refused(
     assert "inherits the test methods of CalcTests" in first["reason"], first["reason"]
     assert "CalcTests)" not in (repo.path / "tests/test_calc.py").read_text()
     assert status == 0
+
+
+@pytest.mark.parametrize(
+    "skipping",
+    [
+        "import pytest\n\n\n@pytest.mark.skip(reason='later')\n"
+        "def test_clamp_high():\n    assert clamp(50) == 10\n",
+        "import pytest\n\n\n@pytest.mark.skipif(True, reason='never')\n"
+        "def test_clamp_high():\n    assert clamp(50) == 10\n",
+        "import pytest\n\n\ndef test_clamp_high():\n"
+        "    assert clamp(50) == 10\n    pytest.skip('done')\n",
+        "import pytest\n\n\n@pytest.mark.parametrize('x', [])\n"
+        "def test_clamp_high(x):\n    assert clamp(50) == x\n",
+    ],
+    ids=["mark", "skipif", "inside", "no cases"],
+)
+def test_a_test_that_skips_or_runs_no_case_is_dropped(
+    project: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str], skipping: str
+) -> None:
+    # Each runs a changed line (return high) or would, and pytest reports no failure:
+    # but a skipped test checks nothing for the maintainers (and a skip in a real pytest
+    # run's -rA summary names a file and line, not the test).
+    status, draft = drafted(project, fake, capsys, GOOD + "\n\n" + skipping)
+    assert draft["status"] == "accepted", draft["reason"]
+    assert draft["reason"].startswith("dropped test_clamp_high: "), draft["reason"]
+    assert "def test_clamp_high" not in (project.path / "tests/test_calc.py").read_text()
+    assert status == 0
