@@ -506,3 +506,34 @@ def test_a_drafted_test_class_may_not_inherit_test_methods(
 
     parts = split_answer(answer, module_names(existing))
     assert inherited_tests(parts, "TestEdges", existing) == base
+
+
+@pytest.mark.parametrize(
+    ("fixture", "rebound"),
+    [
+        # pytest's own tmp_path, or a conftest.py fixture, that an existing test requests:
+        # defined in the module, the drafted fixture would serve that test instead.
+        ("@pytest.fixture\ndef tmp_path():\n    return '/tmp'\n", "tmp_path"),
+        ("@pytest.fixture\ndef client():\n    return None\n", "client"),
+        ("@pytest.fixture\ndef db():\n    return None\n", "db"),  # through usefixtures
+        ("@pytest.fixture(name='client')\ndef _client():\n    return None\n", "client"),
+        # One no existing test or fixture of the module requests reaches only new tests.
+        ("@pytest.fixture\ndef order():\n    return None\n", None),
+        # A plain name is no fixture: pytest still serves its own to the existing tests.
+        ("from urllib import request as client", None),
+    ],
+)
+def test_a_drafted_fixture_may_not_replace_one_the_modules_tests_request(
+    fixture: str, rebound: str | None
+) -> None:
+    from ttabot.drafting.testmerge import rebinding
+
+    existing = (
+        "import pytest\n\n\n@pytest.fixture\ndef logged_in(client):\n    return client\n\n\n"
+        "def test_save(tmp_path, logged_in):\n    assert tmp_path\n\n\n"
+        "@pytest.mark.usefixtures('db')\nclass TestStore:\n"
+        "    def test_load(self):\n        assert self\n"
+    )
+    name = "client" if "client" in fixture else fixture.split("def ")[1].split("(")[0]
+    answer = f"import pytest\n{fixture}\n\n\ndef test_new({name}):\n    assert {name} is None\n"
+    assert rebinding(split_answer(answer), "test_new", existing) == rebound

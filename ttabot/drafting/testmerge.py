@@ -103,7 +103,8 @@ def _uses(node: ast.AST) -> frozenset[str]:
 
 def _binds(node: ast.stmt) -> frozenset[str]:
     if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-        return frozenset({node.name})
+        # A fixture is requested by the name it serves: @pytest.fixture(name="client").
+        return frozenset({node.name, _served_fixture(node)} - {""})
     names = set()
     for sub in ast.walk(node):
         if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store):
@@ -436,19 +437,73 @@ def rebinding(parts: AnswerParts, name: str, existing: str) -> str | None:
     own = _module_level(tree)
     loaded = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
     names = own.names | (loaded & _BUILTINS)  # a builtin its code uses, shadowed, changes too
+    # So does a fixture its tests request from conftest.py or pytest (tmp_path): defined
+    # in the module, the drafted fixture would serve them instead.
+    fixtures = _requested_fixtures(tree)
     support, used = _needed(parts, [name])
     for alias in parts.imports:
         bound = alias.bound
         if bound in names and bound in used and _imported(alias) not in own.imports.get(bound, ()):
             return bound
     for piece in support:
-        clash = sorted(piece.binds & names)
+        clash = sorted(piece.binds & names) or sorted({_fixture_name(piece)} & fixtures)
         if clash and _dump(piece) not in own.statements:
             return clash[0]
     return None
 
 
 _BUILTINS = frozenset(dir(builtins))
+
+
+def _requested_fixtures(tree: ast.Module) -> set[str]:
+    """The fixtures a module's tests and fixtures request: their parameters (but
+    ``self``/``cls``) and the names of ``@pytest.mark.usefixtures("db")``."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            for decorator in node.decorator_list:
+                call = decorator if isinstance(decorator, ast.Call) else None
+                if call is not None and _last_name(call.func) == "usefixtures":
+                    names.update(
+                        a.value
+                        for a in call.args
+                        if isinstance(a, ast.Constant) and isinstance(a.value, str)
+                    )
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        fixture = any(_last_name(_called(d)) == "fixture" for d in node.decorator_list)
+        if node.name.startswith("test") or fixture:
+            args = node.args
+            every = [*args.posonlyargs, *args.args, *args.kwonlyargs]
+            names.update(a.arg for a in every if a.arg not in ("self", "cls"))
+    return names
+
+
+def _called(node: ast.expr) -> ast.expr:
+    return node.func if isinstance(node, ast.Call) else node
+
+
+def _served_fixture(node: ast.stmt) -> str:
+    """The name of the fixture a definition serves (its ``name=``, else its own), or ""."""
+    if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return ""
+    for decorator in node.decorator_list:
+        if _last_name(_called(decorator)) != "fixture":
+            continue
+        keywords = decorator.keywords if isinstance(decorator, ast.Call) else []
+        for keyword in keywords:
+            if keyword.arg == "name" and isinstance(keyword.value, ast.Constant):
+                return str(keyword.value.value)
+        return node.name
+    return ""
+
+
+def _fixture_name(piece: Piece) -> str:
+    try:
+        tree = parse_python(piece.source)
+    except SyntaxError:
+        return ""
+    return _served_fixture(tree.body[0]) if len(tree.body) == 1 else ""
 
 
 def inherited_tests(parts: AnswerParts, name: str, existing: str) -> str | None:
