@@ -1,8 +1,8 @@
 """End to end: drafted tests that pass themselves but break the module's existing tests are dropped.
 
 Every new test passes alone and in rounds and runs a changed line, yet what the answer
-brings into the module along with it (an autouse fixture, a statement run at import)
-changes how the module's existing tests run. The written module would fail (or skip)
+brings into the module along with it (a statement run at import, a global it leaves
+changed) changes how the module's existing tests run. The written module would fail (or skip)
 tests that passed before the draft.
 """
 
@@ -49,23 +49,9 @@ def test_limits():
 GOOD = "from pkg.calc import clamp\n\n\ndef test_clamp_low():\n    assert clamp(-5) == 0\n"
 
 #: Each answer's new test passes and runs ``return low``; each breaks an existing test.
-#: (A helper that shadows one of the module's own is refused before anything runs: below.)
+#: (A helper that shadows one of the module's own, or an autouse fixture that reaches the
+#: module's tests, is refused before anything runs: below.)
 HOSTILE = {
-    "autouse fixture": (
-        "import pytest\n\nimport pkg.calc\nfrom pkg.calc import clamp\n\n\n"
-        "@pytest.fixture(autouse=True)\n"
-        "def wider_range(monkeypatch):\n"
-        "    monkeypatch.setattr(pkg.calc.clamp, '__defaults__', (5, 10))\n\n\n"
-        "def test_clamp_low():\n    assert clamp(-5) == 5\n"
-    ),
-    "autouse skip": (
-        "import pytest\n\nfrom pkg.calc import clamp\n\n\n"
-        "@pytest.fixture(autouse=True)\n"
-        "def only_mine(request):\n"
-        "    if request.node.name != 'test_clamp_low':\n"
-        "        pytest.skip('not mine')\n\n\n"
-        "def test_clamp_low():\n    assert clamp(-5) == 0\n"
-    ),
     # A call at import: past what a static check of module-level code can judge (a
     # setattr(...) in the value itself is refused at test-code, see test_testmerge.py).
     "import-time call": (
@@ -304,11 +290,13 @@ def test_an_autouse_fixture_lends_no_coverage_to_the_tests_it_runs_for(
 ) -> None:
     # The fixture runs the changed line before every test of the module; a test that
     # checks only what test_inside already checks must not be credited with that line.
+    # (In the test's own class: a module-wide one would reach the module's tests too.)
     code = (
         "import pytest\n\nfrom pkg.calc import clamp\n\n\n"
-        "@pytest.fixture(autouse=True)\n"
-        "def warm():\n    clamp(-5)\n\n\n"
-        "def test_inside_again():\n    assert clamp(4) == 4\n"
+        "class TestAgain:\n"
+        "    @pytest.fixture(autouse=True)\n"
+        "    def warm(self):\n        clamp(-5)\n\n"
+        "    def test_inside_again(self):\n        assert clamp(4) == 4\n"
     )
     status, draft = drafted(project, fake, capsys, code)
     assert draft["status"] == "rejected" and status == 1, draft
@@ -403,4 +391,54 @@ def test_a_test_that_skips_or_runs_no_case_is_dropped(
     assert draft["status"] == "accepted", draft["reason"]
     assert draft["reason"].startswith("dropped test_clamp_high: "), draft["reason"]
     assert "def test_clamp_high" not in (project.path / "tests/test_calc.py").read_text()
+    assert status == 0
+
+
+MODULE_WIDE = {
+    # For the maintainers' tests only, clamp is swapped for a stand-in: every test still
+    # passes, and test_inside would test a lambda from then on, whatever clamp does.
+    "stand-in": (
+        "import sys\n\nimport pytest\n\nfrom pkg.calc import clamp\n\n\n"
+        "@pytest.fixture(autouse=True)\n"
+        "def steady(request, monkeypatch):\n"
+        "    if request.node.name != 'test_clamp_low':\n"
+        "        monkeypatch.setattr(sys.modules[__name__], 'clamp', lambda x: x)\n\n\n"
+        "def test_clamp_low():\n    assert clamp(-5) == 0\n"
+    ),
+    "autouse fixture": (
+        "import pytest\n\nimport pkg.calc\nfrom pkg.calc import clamp\n\n\n"
+        "@pytest.fixture(autouse=True)\n"
+        "def wider_range(monkeypatch):\n"
+        "    monkeypatch.setattr(pkg.calc.clamp, '__defaults__', (5, 10))\n\n\n"
+        "def test_clamp_low():\n    assert clamp(-5) == 5\n"
+    ),
+    "autouse skip": (
+        "import pytest\n\nfrom pkg.calc import clamp\n\n\n"
+        "@pytest.fixture(autouse=True)\n"
+        "def only_mine(request):\n"
+        "    if request.node.name != 'test_clamp_low':\n"
+        "        pytest.skip('not mine')\n\n\n"
+        "def test_clamp_low():\n    assert clamp(-5) == 0\n"
+    ),
+    "pytestmark": (
+        "import pytest\n\nfrom pkg.calc import clamp\n\n"
+        "pytestmark = pytest.mark.filterwarnings('ignore')\n\n\n"
+        "def test_clamp_low():\n    assert clamp(-5) == 0\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MODULE_WIDE))
+def test_an_autouse_fixture_or_pytestmark_that_reaches_the_existing_tests_is_refused(
+    project: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    # Attack: an autouse fixture runs for every test of the module, a pytestmark marks
+    # them all: what they do to the maintainers' tests only the existing stage could see,
+    # and not at all when those still pass.
+    neutering = MODULE_WIDE[name]
+    status, first = accepted_on_retry(project, fake, capsys, neutering, GOOD)
+    assert (first["stage"], first["ok"]) == ("test-code", False), first
+    assert "autouse" in first["reason"], first["reason"]
+    written = (project.path / "tests/test_calc.py").read_text()
+    assert "autouse" not in written and "pytestmark" not in written
     assert status == 0

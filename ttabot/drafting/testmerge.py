@@ -455,6 +455,25 @@ def rebinding(parts: AnswerParts, name: str, existing: str) -> str | None:
 _BUILTINS = frozenset(dir(builtins))
 
 
+def module_wide(parts: AnswerParts, name: str, existing: str) -> str | None:
+    """The autouse fixture or ``pytestmark`` test ``name`` brings that would reach the
+    ``existing`` module's own tests, or None (none, or the module has no tests yet).
+
+    Either runs for (or marks) every test of the module: one can swap the code under
+    test for a stand-in in the maintainers' tests only, which then still pass.
+    """
+    try:
+        tree = parse_python(existing)
+    except SyntaxError:
+        return None
+    kinds = (ast.FunctionDef, ast.AsyncFunctionDef)
+    if not any(isinstance(n, kinds) and n.name.startswith("test") for n in ast.walk(tree)):
+        return None
+    support, _used = _needed(parts, [name])
+    wide = next((piece for piece in support if piece.always), None)
+    return None if wide is None else ", ".join(sorted(wide.binds))
+
+
 def _requested_fixtures(tree: ast.Module) -> set[str]:
     """The fixtures a module's tests and fixtures request: their parameters (but
     ``self``/``cls``) and the names of ``@pytest.mark.usefixtures("db")``."""

@@ -24,6 +24,7 @@ from ttabot.drafting.testmerge import (
     import_time_change,
     inherited_tests,
     merge,
+    module_wide,
     rebinding,
 )
 from ttabot.records import ValidationStage
@@ -106,6 +107,12 @@ def _test_code(judge: Judge, existing: str) -> bool:
                 f"needs {rebound!r} bound again, which the test module already defines or "
                 "uses: its existing tests would run with the new one (use the module's own, "
                 "or another name)"
+            )
+        elif (wide := module_wide(parts, name, existing)) is not None:
+            judge.dropped[name] = (
+                f"needs a module-wide autouse fixture or pytestmark ({wide}): it would run "
+                "for the module's existing tests too (request a fixture by name, or put it "
+                "in the test's class)"
             )
         elif (base := inherited_tests(parts, name, existing)) is not None:
             judge.dropped[name] = (
