@@ -244,8 +244,11 @@ def test_a_test_that_asserts_nothing_is_dropped(
         "    def test_clamp_high(self):\n        self.assertEqual(clamp(50), 10)\n",
         "def check_high(value):\n    assert clamp(value) == 10\n\n\n"
         "def test_clamp_high():\n    check_high(50)\n",
+        # pytest collects a TestCase subclass whatever its name.
+        "import unittest\n\n\nclass HighTests(unittest.TestCase):\n"
+        "    def test_clamp_high(self):\n        self.assertEqual(clamp(50), 10)\n",
     ],
-    ids=["assert", "raises", "unittest", "helper"],
+    ids=["assert", "raises", "unittest", "helper", "unittest named otherwise"],
 )
 def test_tests_that_check_in_any_usual_way_are_kept(
     project: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str], checking: str
@@ -441,4 +444,23 @@ def test_an_autouse_fixture_or_pytestmark_that_reaches_the_existing_tests_is_ref
     assert "autouse" in first["reason"], first["reason"]
     written = (project.path / "tests/test_calc.py").read_text()
     assert "autouse" not in written and "pytestmark" not in written
+    assert status == 0
+
+
+def test_a_test_smuggled_in_with_the_code_a_kept_test_needs_never_lands_unjudged(
+    project: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Attack: only test_clamp_low is judged (run by node id); the failing test_evil
+    # comes along with HELPER, which test_clamp_low uses, and pytest collects it in the
+    # written module: the maintainers' suite would fail from the next run on.
+    smuggling = (
+        "from pkg.calc import clamp\n\n"
+        "if True:\n    HELPER = 0\n\n    def test_evil():\n        assert False\n\n\n"
+        "def test_clamp_low():\n    assert clamp(-5) == HELPER\n"
+    )
+    status, first = accepted_on_retry(project, fake, capsys, smuggling, GOOD)
+    assert (first["stage"], first["ok"]) == ("test-code", False), first
+    assert "test_evil" in first["reason"], first["reason"]
+    assert "test_evil" not in (project.path / "tests/test_calc.py").read_text()
+    assert existing_tests_pass(project).returncode == 0
     assert status == 0

@@ -537,3 +537,40 @@ def test_a_drafted_fixture_may_not_replace_one_the_modules_tests_request(
     name = "client" if "client" in fixture else fixture.split("def ")[1].split("(")[0]
     answer = f"import pytest\n{fixture}\n\n\ndef test_new({name}):\n    assert {name} is None\n"
     assert rebinding(split_answer(answer), "test_new", existing) == rebound
+
+
+def test_a_unittest_class_of_any_name_is_a_test_judged_like_the_others() -> None:
+    # pytest collects a TestCase subclass whatever its name: were it support code, a
+    # kept test naming it would bring its test methods into the module unjudged.
+    answer = (
+        "import unittest\n\n\nclass EdgeTests(unittest.TestCase):\n"
+        "    def test_bad(self):\n        self.assertEqual(1, 2)\n\n\n"
+        "def test_low():\n    assert EdgeTests\n"
+    )
+    parts = split_answer(answer)
+    assert list(parts.tests) == ["EdgeTests", "test_low"]
+    assert "class EdgeTests" not in merge("", parts, ["test_low"])
+
+
+@pytest.mark.parametrize(
+    "support",
+    [
+        "if True:\n    HELPER = 1\n\n    def test_evil():\n        assert False\n",
+        "try:\n    HELPER = 1\n\n    class TestEvil:\n        def test_x(self):\n"
+        "            assert False\nexcept ImportError:\n    pass\n",
+    ],
+)
+def test_code_a_test_needs_may_not_define_tests_no_stage_judges(support: str) -> None:
+    # Attack: a test defined under an "if" is support code to the split, yet pytest
+    # collects it; brought along with a kept test that uses HELPER, it lands unjudged.
+    from ttabot.drafting.testmerge import unjudged_test
+
+    parts = split_answer(f"{support}\n\ndef test_low():\n    assert HELPER\n")
+    assert "HELPER" in parts.support[0].binds
+    assert unjudged_test(parts, "test_low") in ("test_evil", "TestEvil")
+    assert (
+        unjudged_test(
+            split_answer("HELPER = 1\n\n\ndef test_low():\n    assert HELPER\n"), "test_low"
+        )
+        is None
+    )

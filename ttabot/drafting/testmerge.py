@@ -54,10 +54,16 @@ class AnswerParts(NamedTuple):
 
 
 def is_test_name(node: ast.stmt) -> bool:
-    """Whether a top-level statement is a test pytest collects by default."""
+    """Whether a top-level statement is a test pytest collects by default.
+
+    A class counts when its name starts with ``Test`` or when it defines test methods:
+    pytest collects a ``unittest.TestCase`` subclass whatever its name.
+    """
     if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
         return node.name.startswith("test")
-    return isinstance(node, ast.ClassDef) and node.name.startswith("Test")
+    if not isinstance(node, ast.ClassDef):
+        return False
+    return node.name.startswith("Test") or any(_is_test_method(s) for s in node.body)
 
 
 def test_methods(source: str, name: str) -> list[str]:
@@ -102,14 +108,9 @@ def _uses(node: ast.AST) -> frozenset[str]:
 
 
 def _binds(node: ast.stmt) -> frozenset[str]:
-    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-        # A fixture is requested by the name it serves: @pytest.fixture(name="client").
-        return frozenset({node.name, _served_fixture(node)} - {""})
-    names = set()
-    for sub in ast.walk(node):
-        if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store):
-            names.add(sub.id)
-    return frozenset(names)
+    # Definitions under an if or try bind too; a fixture is requested by the name it
+    # serves: @pytest.fixture(name="client").
+    return frozenset({*scope_bindings([node]), _served_fixture(node)} - {""})
 
 
 def _autouse(node: ast.stmt) -> bool:
@@ -453,6 +454,29 @@ def rebinding(parts: AnswerParts, name: str, existing: str) -> str | None:
 
 
 _BUILTINS = frozenset(dir(builtins))
+
+
+def unjudged_test(parts: AnswerParts, name: str) -> str | None:
+    """A test that the module-level code test ``name`` needs defines, or None.
+
+    pytest collects a test defined under an ``if`` or ``try`` too, yet no stage judges
+    it (only the answer's top-level tests run, by node id): it would land unjudged.
+    """
+    support, _used = _needed(parts, [name])
+    for piece in support:
+        try:
+            tree = parse_python(piece.source)
+        except SyntaxError:
+            continue
+        todo: list[ast.stmt] = list(tree.body)
+        while todo:
+            stmt = todo.pop(0)
+            if is_test_name(stmt):
+                assert isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+                return stmt.name
+            if not isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                todo.extend(s for s in ast.iter_child_nodes(stmt) if isinstance(s, ast.stmt))
+    return None
 
 
 def module_wide(parts: AnswerParts, name: str, existing: str) -> str | None:

@@ -26,6 +26,7 @@ from ttabot.drafting.testmerge import (
     merge,
     module_wide,
     rebinding,
+    unjudged_test,
 )
 from ttabot.records import ValidationStage
 
@@ -107,6 +108,11 @@ def _test_code(judge: Judge, existing: str) -> bool:
                 f"needs {rebound!r} bound again, which the test module already defines or "
                 "uses: its existing tests would run with the new one (use the module's own, "
                 "or another name)"
+            )
+        elif (unjudged := unjudged_test(parts, name)) is not None:
+            judge.dropped[name] = (
+                f"needs module-level code that defines another test ({unjudged}), which "
+                "pytest would collect and no stage judged: define tests at the top level"
             )
         elif (wide := module_wide(parts, name, existing)) is not None:
             judge.dropped[name] = (
