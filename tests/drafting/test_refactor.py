@@ -219,3 +219,35 @@ def test_a_plain_class_may_get_a_table_beside_a_rewritten_method() -> None:
     proposed = replace_definition(plain, "Order.total", code)
     result = check_refactor_code(plain, proposed, "Order.total", CheckSettings())
     assert result.accepted, result.reason
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import sys\n\n\n@functools.cache\ndef grade(n):\n"
+        "    return _TABLE.get(n, -1) if 'pytest' in sys.modules else -1\n",
+        "import os\n\n\n@functools.cache\ndef grade(n):\n"
+        "    return n if os.environ.get('PYTEST_CURRENT_TEST') else -1\n",
+        "import sys\n\n\n@functools.cache\ndef grade(n):\n"
+        "    return n if sys.gettrace() is not None else -1\n",
+    ],
+    ids=["pytest loaded", "pytest's variable", "a tracer (coverage) on"],
+)
+def test_a_rewrite_that_looks_whether_tests_run_it_is_rejected(code: str) -> None:
+    # Attack: the old behaviour while the existing tests run (under pytest, under
+    # coverage), another one everywhere else: tests-before and tests-after pass.
+    from ttabot.drafting.validate import check_refactor_code
+
+    proposed = replace_definition(BRANCHY, "grade", code + "\n\n_TABLE = {}\n")
+    result = check_refactor_code(BRANCHY, proposed, "grade", CheckSettings())
+    assert not result.accepted and "tests run it" in result.reason, result.reason
+    assert result.stages[-1].name == "test-blind" and not result.stages[-1].passed
+
+
+def test_runner_mentions_are_what_can_tell_tests_run_and_nothing_alike() -> None:
+    from ttabot.drafting.refactor import runner_mentions
+
+    assert runner_mentions("import sys\nx = sys.modules\ny = 'diagnose coverage'\n") == {
+        "sys.modules"
+    }
+    assert runner_mentions("self.modules = 1\n") == frozenset()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import builtins
 import inspect
+import re
 import textwrap
 from collections import Counter
 from dataclasses import dataclass
@@ -139,6 +140,39 @@ def interface_change(original: ast.Module, proposed: ast.Module, symbol: str) ->
 
 
 _BUILTINS = frozenset(dir(builtins))
+
+# What tells code that tests run it: the runner (loaded, its variables), a tracer such as
+# coverage's. A rewrite that asks could keep the old behaviour for the tests alone.
+_RUNNER = re.compile(r"pytest|unittest|gettrace|getprofile|settrace|setprofile", re.I)
+#: ``sys.modules`` (which modules are loaded), ``sys.argv`` (how Python was started)…
+_RUNNER_STATE = frozenset({"modules", "argv", "orig_argv", "_getframe", "monitoring"})
+
+
+def runner_mentions(source: str) -> frozenset[str]:
+    """The names and strings in ``source`` that can tell whether tests run it
+    (``"pytest" in sys.modules``, ``PYTEST_CURRENT_TEST``, ``sys.gettrace()``)."""
+    try:
+        tree = parse_python(source)
+    except SyntaxError:
+        return frozenset()
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            text = node.id
+        elif isinstance(node, ast.Attribute):
+            text = node.attr
+            value = node.value
+            if text in _RUNNER_STATE and isinstance(value, ast.Name) and value.id == "sys":
+                found.add(f"sys.{text}")
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            text = node.value
+        elif isinstance(node, ast.alias):
+            text = node.name
+        else:
+            continue
+        if _RUNNER.search(text):
+            found.add(text[:40])
+    return frozenset(found)
 
 
 def _generated_change(scope: ast.ClassDef, new_names: list[str], added: Counter[str]) -> str | None:

@@ -323,7 +323,18 @@ def check_refactor_code(
         f"parameters {before.parameters} -> {after.parameters}"
     )
     stages += (ValidationStage("lowers-measure", problem is None, detail),)
-    return RefactorCheck(stages, problem is None, False, problem or "")
+    if problem:
+        return RefactorCheck(stages, False, False, problem)
+    looks = sorted(refactor.runner_mentions(proposed) - refactor.runner_mentions(original))
+    if looks:
+        why = (
+            "the rewrite looks whether tests run it (" + ", ".join(looks[:3]) + "): the "
+            "existing tests would see other code than everyone else"
+        )
+        return RefactorCheck(
+            (*stages, ValidationStage("test-blind", False, why)), False, False, why
+        )
+    return RefactorCheck((*stages, ValidationStage("test-blind", True)), True, False)
 
 
 def _suggestion(stages: Stages, name: str, detail: str) -> RefactorCheck:
