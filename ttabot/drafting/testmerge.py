@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
@@ -345,10 +346,18 @@ def asserts_something(parts: AnswerParts, name: str, existing: str = "") -> bool
     return any(_checks(node) for node in _existing_helpers(existing, used))
 
 
+@functools.lru_cache(maxsize=8)
+def _parsed(existing: str) -> ast.Module:
+    """The existing test module's tree, parsed once for every test of an answer that
+    is judged against it (a project's test module may run to thousands of lines).
+    Shared: never changed by its readers."""
+    return parse_python(existing)
+
+
 def _existing_helpers(existing: str, used: set[str]) -> list[ast.stmt]:
     """The top-level definitions of ``existing`` that names in ``used`` reach (transitively)."""
     try:
-        tree = parse_python(existing)
+        tree = _parsed(existing)
     except SyntaxError:
         return []
     kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
@@ -421,6 +430,18 @@ def module_names(source: str) -> frozenset[str]:
         return frozenset()
 
 
+@functools.lru_cache(maxsize=8)
+def _taken(existing: str) -> tuple[_ModuleLevel, frozenset[str], frozenset[str]]:
+    """What drafted code may not bind again in ``existing``: its module-level facts, the
+    names it binds or whose builtin its code uses (shadowed, that changes too), and the
+    fixtures its tests request from conftest.py or pytest (``tmp_path``: defined in the
+    module, a drafted fixture would serve them instead). Once per module, not per test."""
+    tree = _parsed(existing)
+    own = _module_level(tree)
+    loaded = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    return own, own.names | (loaded & _BUILTINS), frozenset(_requested_fixtures(tree))
+
+
 def rebinding(parts: AnswerParts, name: str, existing: str) -> str | None:
     """The first name of the ``existing`` test module that the imports or module-level
     code test ``name`` needs would bind again to something else, or None.
@@ -432,15 +453,9 @@ def rebinding(parts: AnswerParts, name: str, existing: str) -> str | None:
     nothing (:func:`merge` leaves it out).
     """
     try:
-        tree = parse_python(existing)
+        own, names, fixtures = _taken(existing)
     except SyntaxError:
         return None
-    own = _module_level(tree)
-    loaded = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
-    names = own.names | (loaded & _BUILTINS)  # a builtin its code uses, shadowed, changes too
-    # So does a fixture its tests request from conftest.py or pytest (tmp_path): defined
-    # in the module, the drafted fixture would serve them instead.
-    fixtures = _requested_fixtures(tree)
     support, used = _needed(parts, [name])
     for alias in parts.imports:
         bound = alias.bound
@@ -487,7 +502,7 @@ def module_wide(parts: AnswerParts, name: str, existing: str) -> str | None:
     test for a stand-in in the maintainers' tests only, which then still pass.
     """
     try:
-        tree = parse_python(existing)
+        tree = _parsed(existing)
     except SyntaxError:
         return None
     kinds = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -557,7 +572,7 @@ def inherited_tests(parts: AnswerParts, name: str, existing: str) -> str | None:
     with ``setUp`` and helpers but no tests is what a shared base is for.
     """
     try:
-        tree = parse_python(existing)
+        tree = _parsed(existing)
         drafted = [parse_python(p.source) for p in (*parts.support, *parts.tests.values())]
     except SyntaxError:
         return None
