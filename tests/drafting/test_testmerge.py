@@ -574,3 +574,13 @@ def test_code_a_test_needs_may_not_define_tests_no_stage_judges(support: str) ->
         )
         is None
     )
+
+
+def test_an_import_of_the_same_module_spelt_otherwise_binds_nothing_new() -> None:
+    from ttabot.drafting.testmerge import rebinding
+
+    existing = "from unittest import mock\n\n\ndef test_old():\n    assert mock\n"
+    answer = "import unittest.mock as mock\n\n\ndef test_new():\n    assert mock.sentinel\n"
+    assert rebinding(split_answer(answer), "test_new", existing) is None
+    other = "from pkg import mock\n\n\ndef test_new():\n    assert mock.sentinel\n"
+    assert rebinding(split_answer(other), "test_new", existing) == "mock"

@@ -407,9 +407,13 @@ def _module_level(tree: ast.Module) -> _ModuleLevel:
 
 
 def _imported(alias: Alias) -> tuple[str | int, ...]:
-    """What an import binds its name to: ``import a.b`` binds ``a`` to package ``a``."""
+    """What an import binds its name to: ``import a.b`` binds ``a`` to package ``a``,
+    ``import a.b as c`` what ``from a import b as c`` binds."""
     if alias.module is not None:
         return ("from", alias.level, alias.module, alias.name)
+    package, dot, module = alias.name.rpartition(".")
+    if alias.asname and dot:
+        return ("from", 0, package, module)
     return ("import", alias.name if alias.asname else alias.name.split(".")[0])
 
 
