@@ -251,3 +251,23 @@ def test_runner_mentions_are_what_can_tell_tests_run_and_nothing_alike() -> None
         "sys.modules"
     }
     assert runner_mentions("self.modules = 1\n") == frozenset()
+
+
+def test_a_rewrite_of_a_method_may_not_override_what_a_base_class_defines() -> None:
+    # Attack: the helper the rewrite adds is named like a method of the class's base:
+    # every other method that calls self.scale() would run the helper from then on.
+    from ttabot.drafting.validate import check_refactor_code
+
+    source = (
+        "class Base:\n    def scale(self):\n        return 2\n\n    def total(self):\n"
+        "        return 10 * self.scale()\n\n\nclass Shape(Base):\n    def area(self, n):\n"
+        + "".join(f"        if n == {i}:\n            return {i}\n" for i in range(10))
+        + "        return -1\n"
+    )
+    helper = "def area(self, n):\n    return self.scale(n)\n\ndef scale(self, n=0):\n    return n\n"
+    proposed = replace_definition(source, "Shape.area", helper)
+    result = check_refactor_code(source, proposed, "Shape.area", CheckSettings())
+    assert not result.accepted and "scale" in result.reason and "Base" in result.reason
+    fresh = helper.replace("scale", "_pick")
+    proposed = replace_definition(source, "Shape.area", fresh)
+    assert check_refactor_code(source, proposed, "Shape.area", CheckSettings()).accepted

@@ -126,7 +126,9 @@ def interface_change(original: ast.Module, proposed: ast.Module, symbol: str) ->
             "the module or class around it: " + ", ".join(special)
         )
     if isinstance(new_scope, ast.ClassDef):
-        generated = _generated_change(new_scope, new_names, added)
+        generated = _generated_change(new_scope, new_names, added) or _overridden(
+            original, new_scope, new_names
+        )
         if generated:
             return generated
     shadowed = sorted(name for name in after if name not in before and name in _BUILTINS)
@@ -192,6 +194,34 @@ def _generated_change(scope: ast.ClassDef, new_names: list[str], added: Counter[
     members = sorted(name for name in new_names if name not in methods)
     if members and any(_last_name(base).endswith(("Enum", "Flag")) for base in scope.bases):
         return f"the rewrite adds a class attribute to an Enum, a new member: {', '.join(members)}"
+    return None
+
+
+def _overridden(module: ast.Module, scope: ast.ClassDef, new_names: list[str]) -> str | None:
+    """Which new name of a class overrides what one of its bases in the module defines.
+
+    The base's other methods call ``self.name``: they would run the rewrite's helper.
+    Bases are followed by their last name among the module's classes (depth 10).
+    """
+    classes: dict[str, list[ast.ClassDef]] = {}
+    for node in ast.walk(module):
+        if isinstance(node, ast.ClassDef):
+            classes.setdefault(node.name, []).append(node)
+    todo, seen = [(scope, 0)], {id(scope)}
+    while todo:
+        node, depth = todo.pop()
+        for base in node.bases:
+            for cls in classes.get(_last_name(base), []) if depth < 10 else []:
+                if id(cls) in seen:
+                    continue
+                seen.add(id(cls))
+                clash = sorted(set(new_names) & set(scope_bindings(cls.body)))
+                if clash:
+                    return (
+                        f"the rewrite overrides {', '.join(clash)}, which {cls.name} "
+                        "defines: its other methods would call the new one"
+                    )
+                todo.append((cls, depth + 1))
     return None
 
 
