@@ -271,3 +271,19 @@ def test_a_rewrite_of_a_method_may_not_override_what_a_base_class_defines() -> N
     fresh = helper.replace("scale", "_pick")
     proposed = replace_definition(source, "Shape.area", fresh)
     assert check_refactor_code(source, proposed, "Shape.area", CheckSettings()).accepted
+
+
+def test_a_helper_beside_a_rewritten_method_may_not_be_one_a_subclass_overrides() -> None:
+    # The other way round: Shape defines _pick already, so for a Shape the rewritten
+    # Base.total would call Shape's _pick instead of the helper it was checked with.
+    from ttabot.drafting.validate import check_refactor_code
+
+    source = (
+        "class Base:\n    def total(self, n):\n"
+        + "".join(f"        if n == {i}:\n            return {i}\n" for i in range(10))
+        + "        return -1\n\n\nclass Shape(Base):\n    def _pick(self, n):\n        return 0\n"
+    )
+    code = "def total(self, n):\n    return self._pick(n)\n\ndef _pick(self, n):\n    return n\n"
+    proposed = replace_definition(source, "Base.total", code)
+    result = check_refactor_code(source, proposed, "Base.total", CheckSettings())
+    assert not result.accepted and "_pick" in result.reason and "Shape" in result.reason

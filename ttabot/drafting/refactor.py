@@ -12,6 +12,7 @@ import inspect
 import re
 import textwrap
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ttabot.analysis.complexity import mccabe_complexity, parameter_count
@@ -127,7 +128,7 @@ def interface_change(original: ast.Module, proposed: ast.Module, symbol: str) ->
         )
     if isinstance(new_scope, ast.ClassDef):
         generated = _generated_change(new_scope, new_names, added) or _overridden(
-            original, new_scope, new_names
+            proposed, new_scope, new_names
         )
         if generated:
             return generated
@@ -198,31 +199,44 @@ def _generated_change(scope: ast.ClassDef, new_names: list[str], added: Counter[
 
 
 def _overridden(module: ast.Module, scope: ast.ClassDef, new_names: list[str]) -> str | None:
-    """Which new name of a class overrides what one of its bases in the module defines.
+    """Which new name of a class a related class in the module defines too, or None.
 
-    The base's other methods call ``self.name``: they would run the rewrite's helper.
-    Bases are followed by their last name among the module's classes (depth 10).
+    A base's other methods call ``self.name``: they would run the rewrite's helper;
+    a subclass's own ``name`` would replace the helper for its instances. Classes are
+    related by their bases' last names among the module's classes (depth 10).
     """
-    classes: dict[str, list[ast.ClassDef]] = {}
-    for node in ast.walk(module):
-        if isinstance(node, ast.ClassDef):
-            classes.setdefault(node.name, []).append(node)
-    todo, seen = [(scope, 0)], {id(scope)}
-    while todo:
-        node, depth = todo.pop()
-        for base in node.bases:
-            for cls in classes.get(_last_name(base), []) if depth < 10 else []:
-                if id(cls) in seen:
-                    continue
-                seen.add(id(cls))
-                clash = sorted(set(new_names) & set(scope_bindings(cls.body)))
-                if clash:
-                    return (
-                        f"the rewrite overrides {', '.join(clash)}, which {cls.name} "
-                        "defines: its other methods would call the new one"
-                    )
-                todo.append((cls, depth + 1))
+    classes = [node for node in ast.walk(module) if isinstance(node, ast.ClassDef)]
+    for cls, how in _related(scope, classes):
+        clash = sorted(set(new_names) & set(scope_bindings(cls.body)))
+        if clash:
+            return (
+                f"the rewrite adds {', '.join(clash)}, which {how} {cls.name} defines too: "
+                "one would run where the other was meant"
+            )
     return None
+
+
+def _related(
+    scope: ast.ClassDef, classes: list[ast.ClassDef]
+) -> Iterator[tuple[ast.ClassDef, str]]:
+    """The module's classes ``scope`` inherits from and those inheriting from it."""
+    bases_of = {id(c): {_last_name(b) for b in c.bases} for c in classes}
+
+    def bases(node: ast.ClassDef) -> list[ast.ClassDef]:
+        return [c for c in classes if c.name in bases_of[id(node)]]
+
+    def subclasses(node: ast.ClassDef) -> list[ast.ClassDef]:
+        return [c for c in classes if node.name in bases_of[id(c)]]
+
+    for how, step in (("its base", bases), ("its subclass", subclasses)):
+        todo, seen = [(scope, 0)], {id(scope)}
+        while todo:
+            node, depth = todo.pop()
+            for cls in step(node) if depth < 10 else []:
+                if id(cls) not in seen:
+                    seen.add(id(cls))
+                    yield cls, how
+                    todo.append((cls, depth + 1))
 
 
 def _last_name(node: ast.expr) -> str:
