@@ -584,3 +584,27 @@ def test_an_import_of_the_same_module_spelt_otherwise_binds_nothing_new() -> Non
     assert rebinding(split_answer(answer), "test_new", existing) is None
     other = "from pkg import mock\n\n\ndef test_new():\n    assert mock.sentinel\n"
     assert rebinding(split_answer(other), "test_new", existing) == "mock"
+
+
+def test_a_clashing_test_is_renamed_on_its_own_def_line_not_in_a_string_above_it() -> None:
+    # Attack: a decorator's string holds a line "def test_inside():" first; renaming the
+    # first such line left the real definition named test_inside, and merged below the
+    # module's own, it replaced the maintainers' test under the same node id.
+    existing = "def test_inside():\n    assert 1\n"
+    answer = (
+        "import pytest\n\n\n@pytest.mark.parametrize('src', ['''\ndef test_inside():\n"
+        "    pass\n'''])\ndef test_inside(src):\n    assert src\n"
+    )
+    parts = split_answer(answer, defined_names(existing))
+    merged = merge(existing, parts, list(parts.tests))
+    tree = ast.parse(merged)
+    assert [n.name for n in tree.body if isinstance(n, ast.FunctionDef)] == [
+        "test_inside",
+        "test_inside_2",
+    ]
+    assert "'''\ndef test_inside():\n    pass\n'''" in merged  # the string is left as it was
+    # A line continuation between the keyword and the name: renamed all the same.
+    continued = "def \\\n    test_inside():\n    assert 2\n"
+    parts = split_answer(continued, defined_names(existing))
+    assert list(parts.tests) == ["test_inside_2"]
+    assert "test_inside_2():" in parts.tests["test_inside_2"].source

@@ -13,7 +13,8 @@ from __future__ import annotations
 import ast
 import builtins
 import functools
-import re
+import io
+import tokenize
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
@@ -178,18 +179,29 @@ def split_answer(code: str, taken: Iterable[str] = ()) -> AnswerParts:
             name = renames.get(old, old)
             text = _segment(code, node)
             if name != old:
-                text = re.sub(
-                    rf"^(\s*(?:async\s+)?(?:def|class)\s+){old}\b",
-                    rf"\g<1>{name}",
-                    text,
-                    flags=re.M,
-                    count=1,
-                )
+                text = _renamed(text, old, name)
             tests[name] = Piece(text, frozenset({name}), _uses(node))
         else:
             always = _autouse(node) or "pytestmark" in _binds(node)
             support.append(Piece(_segment(code, node), _binds(node), _uses(node), always))
     return AnswerParts(tuple(imports), tuple(support), tests)
+
+
+def _renamed(text: str, old: str, name: str) -> str:
+    """A test's ``text`` (its segment) with the name its ``def``/``class`` keyword
+    introduces changed: read as tokens, so never a name in a decorator's string, and
+    also past a line continuation (``def \\`` then the name on the next line)."""
+    lines = text.split("\n")
+    previous = ""
+    for token in tokenize.generate_tokens(io.StringIO(text).readline):
+        if token.type == tokenize.NAME and token.string == old and previous in ("def", "class"):
+            row, col = token.start
+            line = lines[row - 1]
+            lines[row - 1] = line[:col] + name + line[col + len(old) :]
+            return "\n".join(lines)
+        if token.type not in (tokenize.NL, tokenize.COMMENT):
+            previous = token.string if token.type == tokenize.NAME else ""
+    raise SyntaxError(f"the definition of {old} cannot be renamed")
 
 
 def _fresh_name(name: str, taken: set[str]) -> str:
