@@ -60,9 +60,9 @@ def test_code_problem(parts: AnswerParts, name: str, existing: str) -> str | Non
     wide = module_wide(parts, name, existing)
     if wide is not None:
         return (
-            f"needs a module-wide autouse fixture or pytestmark ({wide}): it would run "
-            "for the module's existing tests too (request a fixture by name, or put it "
-            "in the test's class)"
+            f"needs a module-wide autouse fixture or pytestmark ({wide}): it would reach "
+            "the module's existing tests too (request a fixture by name or mark the test "
+            "itself; an autouse fixture may go in the test's class)"
         )
     base = inherited_tests(parts, name, existing)
     if base is not None:
