@@ -123,6 +123,18 @@ METHOD = "def m(self, n):\n    return n if 0 <= n < 10 else -1\n"
         # A function that now yields returns a generator: every caller gets another type.
         ("grade", "@functools.cache\ndef grade(n):\n    yield from range(n)\n", "generator"),
         ("K.m", "def m(self, n):\n    if n:\n        yield n\n", "generator"),
+        # Rebinding the module's names when called: after the first call, other code runs.
+        (
+            "grade",
+            "@functools.cache\ndef grade(n):\n    global other\n    other = len\n"
+            "    return n if 0 <= n < 10 else -1\n",
+            "global",
+        ),
+        (
+            "grade",
+            REWRITE + "\n\ndef _helper():\n    global LIMIT\n    LIMIT = 0\n",
+            "global",
+        ),
     ],
 )
 def test_a_rewrite_that_changes_the_modules_interface_fails_the_signature_stage(
@@ -146,6 +158,12 @@ def test_a_rewrite_that_changes_the_modules_interface_fails_the_signature_stage(
             REWRITE + "\n\n_TABLE = dict(enumerate(range(10)))\n\n\ndef _helper(n):\n    pass\n",
         ),
         ("K.m", METHOD + "\ndef _lookup(self, n):\n    return n\n"),
+        # A cache of its own, made global by the rewrite: a new name, no one else's.
+        (
+            "grade",
+            "@functools.cache\ndef grade(n):\n    global _SEEN\n    _SEEN = n\n"
+            "    return n if 0 <= n < 10 else -1\n\n\n_SEEN = None\n",
+        ),
         # A method named like a builtin: the methods' code still sees the builtin.
         ("K.m", "def format(self, n):\n    return format(n, 'd')\n\n" + METHOD),
     ],

@@ -119,6 +119,12 @@ def interface_change(original: ast.Module, proposed: ast.Module, symbol: str) ->
     again = sorted(name for name in after if after[name] > before.get(name, 0) and name in before)
     if again:
         return "the rewrite defines again what the code around it defines: " + ", ".join(again)
+    rebound = sorted((_globals(proposed) - _globals(original)) & set(scope_bindings(original.body)))
+    if rebound:
+        return (
+            f"the rewrite declares {', '.join(rebound)} global, names the module defines: "
+            "a call would rebind them, and other code would run after it"
+        )
     new_names = [name for name in after if name not in before]
     special = sorted(name for name in new_names if name.startswith("__") and name.endswith("__"))
     if special:
@@ -237,6 +243,11 @@ def _related(
                     seen.add(id(cls))
                     yield cls, how
                     todo.append((cls, depth + 1))
+
+
+def _globals(module: ast.Module) -> set[str]:
+    """The names ``global`` statements anywhere in ``module`` declare."""
+    return {name for n in ast.walk(module) if isinstance(n, ast.Global) for name in n.names}
 
 
 def _last_name(node: ast.expr) -> str:
