@@ -348,3 +348,23 @@ def test_an_import_of_the_same_module_spelt_otherwise_binds_nothing_new() -> Non
     assert rebinding(split_answer(answer), "test_new", existing) is None
     other = "from pkg import mock\n\n\ndef test_new():\n    assert mock.sentinel\n"
     assert rebinding(split_answer(other), "test_new", existing) == "mock"
+
+
+@pytest.mark.parametrize(
+    ("existing", "refused"),
+    [
+        # Merged after the module's own imports, it could rebind any of them unseen.
+        ("from pkg.other import clamp\n\n\ndef test_old():\n    assert clamp(1) == 1\n", True),
+        # The module's own star import, repeated: nothing new.
+        ("from pkg.calc import *\n\n\ndef test_old():\n    assert clamp(1) == 1\n", False),
+        ("", False),  # a new test module has nothing to shadow
+    ],
+)
+def test_a_star_import_may_not_join_a_module_with_names_of_its_own(
+    existing: str, refused: bool
+) -> None:
+    from ttabot.drafting.testcode import test_code_problem
+
+    parts = split_answer("from pkg.calc import *\n\n\ndef test_new():\n    assert clamp(-5) == 0\n")
+    problem = test_code_problem(parts, "test_new", existing)
+    assert (problem is not None and "import *" in problem) is refused, problem

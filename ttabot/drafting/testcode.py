@@ -3,8 +3,9 @@ answer alone, before anything runs. Pure.
 
 A test must check something; the module-level code it brings along must only define
 names, and must not change what the test module's existing tests run with: no name
-of the module bound again, no fixture they request replaced, no module-wide autouse
-fixture or ``pytestmark``, no test that no stage judges, no test methods inherited.
+of the module bound again (nor possibly so, by a star import), no fixture they request
+replaced, no module-wide autouse fixture or ``pytestmark``, no test that no stage
+judges, no test methods inherited.
 :func:`test_code_problem` says why a test fails the stage, for its drop reason.
 """
 
@@ -43,6 +44,12 @@ def test_code_problem(parts: AnswerParts, name: str, existing: str) -> str | Non
         return (
             f"needs module-level code that runs at import and changes other objects: "
             f"{changes!r} (collecting the project's tests would run it for every test)"
+        )
+    star = star_import(parts, existing)
+    if star is not None:
+        return (
+            f"needs {star}: merged after the module's own imports, it could rebind any "
+            "of them unseen (import the names the test uses)"
         )
     rebound = rebinding(parts, name, existing)
     if rebound is not None:
@@ -272,6 +279,19 @@ def rebinding(parts: AnswerParts, name: str, existing: str) -> str | None:
 
 
 _BUILTINS = frozenset(dir(builtins))
+
+
+def star_import(parts: AnswerParts, existing: str) -> str | None:
+    """A star import of the answer (merged whenever a test is kept) that the
+    ``existing`` module, which binds names of its own, does not already make; or None."""
+    try:
+        own, _names, _fixtures = _taken(existing)
+    except SyntaxError:
+        return None
+    for alias in parts.imports:
+        if alias.name == "*" and own.names and alias not in own.aliases:
+            return f"from {'.' * alias.level}{alias.module} import *"
+    return None
 
 
 def unjudged_test(parts: AnswerParts, name: str) -> str | None:
