@@ -368,3 +368,33 @@ def test_a_star_import_may_not_join_a_module_with_names_of_its_own(
     parts = split_answer("from pkg.calc import *\n\n\ndef test_new():\n    assert clamp(-5) == 0\n")
     problem = test_code_problem(parts, "test_new", existing)
     assert (problem is not None and "import *" in problem) is refused, problem
+
+
+@pytest.mark.parametrize(
+    ("test", "reaches"),
+    [
+        # Lines claimed for the test's own context without running them: coverage credit.
+        (
+            "import coverage\n\n\ndef test_x():\n"
+            "    data = coverage.Coverage.current().get_data()\n"
+            "    data.add_lines({'pkg/calc.py': [5]})\n    assert clamp(3) == 3\n",
+            True,
+        ),
+        ("import sys\n\n\ndef test_x():\n    sys.settrace(None)\n    assert clamp(3) == 3\n", True),
+        (
+            "import importlib\n\n\ndef test_x():\n    importlib.import_module('coverage')\n"
+            "    assert clamp(3) == 3\n",
+            True,
+        ),
+        ("def test_x():\n    assert clamp(3) == 3, 'full coverage of clamp'\n", False),
+    ],
+)
+def test_a_test_may_not_reach_the_measurement_that_judges_it(test: str, reaches: bool) -> None:
+    # Attack: the coverage stage credits a test with the lines recorded under its node
+    # id; a test that writes into coverage's data, or turns the tracer off for others,
+    # decides its own verdict.
+    from ttabot.drafting.testcode import test_code_problem
+
+    parts = split_answer(f"from pkg.calc import clamp\n{test}")
+    problem = test_code_problem(parts, "test_x", "")
+    assert (problem is not None and "measure" in problem) is reaches, problem

@@ -39,6 +39,12 @@ def test_code_problem(parts: AnswerParts, name: str, existing: str) -> str | Non
     test module it joins, or None: each reason is fed back to the model."""
     if not asserts_something(parts, name, existing):
         return "asserts nothing: a test that only runs code checks no result"
+    reach = measurement_reach(parts, name)
+    if reach is not None:
+        return (
+            f"reaches the measurement that judges it ({reach}): the coverage stage reads "
+            "which lines each test ran from it"
+        )
     changes = import_time_change(parts, name)
     if changes is not None:
         return (
@@ -172,6 +178,36 @@ def _run_nodes(node: ast.AST) -> list[ast.AST]:
     return out
 
 
+#: What a test could change the coverage measurement with: the tracer hooks, and
+#: coverage itself (its data takes lines for a context that never ran them).
+_TRACER_HOOKS = frozenset({"settrace", "setprofile", "monitoring"})
+_MEASURING_MODULES = ("coverage", "sys.monitoring")
+
+
+def measurement_reach(parts: AnswerParts, name: str) -> str | None:
+    """How test ``name`` (or the code it needs) reaches the coverage measurement, or None.
+
+    A test that writes lines into coverage's data under its own context, or turns the
+    tracer off, decides its own coverage verdict; a test of the project never needs to.
+    """
+    support, used = needed(parts, [name])
+    for alias in parts.imports:
+        module = alias.module if alias.module is not None else alias.name
+        if alias.bound in used and module.startswith(_MEASURING_MODULES):
+            return f"import {module}"
+    for piece in (parts.tests[name], *support):
+        try:
+            tree = parse_python(piece.source)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and node.attr in _TRACER_HOOKS:
+                return node.attr
+            if isinstance(node, ast.Constant) and node.value in _MEASURING_MODULES:
+                return repr(node.value)
+    return None
+
+
 def import_time_change(parts: AnswerParts, name: str) -> str | None:
     """The first statement run at import that test ``name`` or the module-level code it
     needs holds and that does more than define names
@@ -236,6 +272,9 @@ def _existing_helpers(existing: str, used: set[str]) -> list[ast.stmt]:
     return reached
 
 
+_BUILTINS = frozenset(dir(builtins))
+
+
 @functools.lru_cache(maxsize=8)
 def _taken(existing: str) -> tuple[ModuleLevel, frozenset[str], frozenset[str]]:
     """What drafted code may not bind again in ``existing``: its module-level facts, the
@@ -276,9 +315,6 @@ def rebinding(parts: AnswerParts, name: str, existing: str) -> str | None:
         if clash and statement_dump(piece) not in own.statements:
             return clash[0]
     return None
-
-
-_BUILTINS = frozenset(dir(builtins))
 
 
 def star_import(parts: AnswerParts, existing: str) -> str | None:
