@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 import textwrap
 
 import pytest
 
 from ttabot.config import CheckSettings
+from ttabot.drafting.docstrings import find_definition
 from ttabot.drafting.refactor import Measures, lowered, measures, replace_definition
 
 SOURCE = (
@@ -54,6 +56,26 @@ def test_replace_definition_keeps_a_docstring_the_rewrite_dropped() -> None:
     assert (
         out == 'def f(x):\n    """Return x.\n\n    Args:\n        x: X.\n    """\n    return +x\n'
     )
+
+
+@pytest.mark.parametrize(
+    ("source", "kept"),
+    [
+        ('def f(x):\n    """Return x."""\n    return x\n', "Return x."),
+        ("def f(x):\n    return x\n", None),
+    ],
+)
+def test_a_rewrite_never_brings_a_docstring_of_its_own(source: str, kept: str | None) -> None:
+    # Attack: the rewrite's docstring never passed the docstring gate: chat prose, a
+    # script, a note about the refactor would land in the file with the new code.
+    code = (
+        'def f(x):\n    """Sure! I refactored this for you.\n\n    <script>x()</script>\n    """\n'
+        "    return +x\n"
+    )
+    out = replace_definition(source, "f", code)
+    node = find_definition(ast.parse(out), "f")
+    assert node is not None and ast.get_docstring(node) == kept
+    assert "return +x" in out and "Sure" not in out
 
 
 BRANCHY = (
@@ -123,6 +145,12 @@ METHOD = "def m(self, n):\n    return n if 0 <= n < 10 else -1\n"
         # A function that now yields returns a generator: every caller gets another type.
         ("grade", "@functools.cache\ndef grade(n):\n    yield from range(n)\n", "generator"),
         ("K.m", "def m(self, n):\n    if n:\n        yield n\n", "generator"),
+        # A docstring of the rewrite's own that cannot be cut out exactly: not taken.
+        (
+            "grade",
+            REWRITE.replace("(n):\n", "(n):\n    'Sure! Refactored.'; x = 1\n"),
+            "docstring",
+        ),
         # Rebinding the module's names when called: after the first call, other code runs.
         (
             "grade",

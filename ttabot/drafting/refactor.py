@@ -292,10 +292,34 @@ def replace_definition(source: str, symbol: str, code: str) -> str:
     first = lines[start - 1]
     indent = first[: len(first) - len(first.lstrip())]
     newline = "\r\n" if first.endswith("\r\n") else "\n"
-    body = textwrap.indent(textwrap.dedent(code).strip("\n"), indent)
+    code = _without_docstring(textwrap.dedent(code).strip("\n"), symbol.rpartition(".")[2])
+    body = textwrap.indent(code, indent)
     replacement = newline.join(body.splitlines()) + newline
     out = "".join(lines[: start - 1]) + replacement + "".join(lines[end:])
     return _keep_docstring(out, symbol, ast.get_docstring(node, clean=False))
+
+
+def _without_docstring(code: str, name: str) -> str:
+    """``code`` without the docstring of its definition ``name``: a rewrite is code, and
+    its docstring never passed the docstring gate (the old one is put back instead).
+
+    Left as it is where the docstring shares a line with other code; the signature
+    stage then sees the docstring changed.
+    """
+    try:
+        tree = parse_python(code)
+    except SyntaxError:
+        return code  # the parses stage reports it
+    kinds = (ast.FunctionDef, ast.AsyncFunctionDef)
+    node = next((n for n in tree.body if isinstance(n, kinds) and n.name == name), None)
+    if node is None or ast.get_docstring(node, clean=False) is None or len(node.body) < 2:
+        return code
+    doc, after = node.body[0], node.body[1]
+    end = doc.end_lineno or doc.lineno
+    if doc.lineno == node.lineno or end >= after.lineno:
+        return code  # on the def line, or on one with the code after it
+    lines = lines_with_ends(code)
+    return "".join(lines[: doc.lineno - 1] + lines[end:])
 
 
 def _keep_docstring(source: str, symbol: str, docstring: str | None) -> str:

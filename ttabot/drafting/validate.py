@@ -253,6 +253,8 @@ def signature_change(original: str, proposed: str, symbol: str) -> str | None:
         return f"{symbol} is no longer a function"
     if type(old) is not type(new):
         return f"{symbol} changed between def and async def"
+    if ast.get_docstring(old) != ast.get_docstring(new):
+        return f"the rewrite changes the docstring of {symbol}: a rewrite is code, not docs"
     if _is_generator(old) != _is_generator(new):
         became = "is no longer" if _is_generator(old) else "became"
         return f"{symbol} {became} a generator: its callers would get another type"
