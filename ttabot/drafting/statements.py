@@ -3,7 +3,9 @@
 Code a draft adds at module (or class) level runs on import: for a test module,
 when pytest collects the project's tests, before any test runs, so it reaches
 every other test module; for a rewritten function, whenever its module is
-imported. Such code may define names; it must not change other objects.
+imported. Such code may define names; it must not change other objects. And
+which names a scope's statements bind (:func:`scope_bindings`), so that drafted
+code binds none of the names its scope had again.
 """
 
 from __future__ import annotations
