@@ -52,11 +52,12 @@ GOOD = "from pkg.calc import clamp\n\n\ndef test_clamp_low():\n    assert clamp(
 #: (A helper that shadows one of the module's own, or an autouse fixture that reaches the
 #: module's tests, is refused before anything runs: below.)
 HOSTILE = {
-    # A call at import: past what a static check of module-level code can judge (a
-    # setattr(...) in the value itself is refused at test-code, see test_testmerge.py).
+    # A call at import, changing clamp through a local alias: past what a static check
+    # can follow (a setattr(...) in the value itself, or an assignment to an imported
+    # object, is refused at test-code, see test_testcode.py).
     "import-time call": (
         "import pkg.calc\nfrom pkg.calc import clamp\n\n\n"
-        "def _widen():\n    pkg.calc.clamp.__defaults__ = (-1, 1)\n    return -1\n\n\n"
+        "def _widen():\n    f = pkg.calc.clamp\n    f.__defaults__ = (-1, 1)\n    return -1\n\n\n"
         "LOW = _widen()\n\n\n"
         "def test_clamp_low():\n    assert clamp(-5) == LOW\n"
     ),
@@ -201,10 +202,11 @@ def test_a_new_test_that_leaves_the_module_under_test_changed_is_dropped(
 ) -> None:
     # It passes in every round (its own call does not see the change it leaves), but
     # every test that runs after it in the session sees clamp's range cut to 0..2.
+    # (Through a local alias: a static check refuses the direct assignment, below.)
     polluting = (
         "import pkg.calc\nfrom pkg.calc import clamp\n\n\n"
         "def test_clamp_low():\n    assert clamp(-5) == 0\n"
-        "    pkg.calc.clamp.__defaults__ = (0, 2)\n"
+        "    f = pkg.calc.clamp\n    f.__defaults__ = (0, 2)\n"
     )
     status, first = accepted_on_retry(project, fake, capsys, polluting, GOOD)
     assert (first["stage"], first["ok"]) == ("existing", False), first
@@ -463,4 +465,34 @@ def test_a_test_smuggled_in_with_the_code_a_kept_test_needs_never_lands_unjudged
     assert "test_evil" in first["reason"], first["reason"]
     assert "test_evil" not in (project.path / "tests/test_calc.py").read_text()
     assert existing_tests_pass(project).returncode == 0
+    assert status == 0
+
+
+def test_a_test_that_leaves_an_imported_object_changed_for_other_modules_is_refused(
+    repo: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Attack: the placed module's own tests never call clamp with its defaults, so the
+    # existing stage sees nothing; tests/test_other.py, collected after it, does, and
+    # would fail in every full run from then on.
+    repo.write("pkg/__init__.py", "")
+    repo.write("pkg/calc.py", "def clamp(x):\n    return x\n")
+    repo.write(
+        "tests/test_calc.py",
+        "from pkg.calc import clamp\n\n\ndef test_exists():\n    assert callable(clamp)\n",
+    )
+    repo.write(
+        "tests/test_other.py",
+        "from pkg.calc import clamp\n\n\ndef test_in():\n    assert clamp(30) == 10\n",
+    )
+    repo.commit("init")
+    repo.write("pkg/calc.py", MODULE)
+    polluting = (
+        "import pkg.calc\nfrom pkg.calc import clamp\n\n\n"
+        "def test_clamp_low():\n    assert clamp(-5) == 0\n"
+        "    pkg.calc.clamp.__defaults__ = (0, 2)\n"
+    )
+    status, first = accepted_on_retry(repo, fake, capsys, polluting, GOOD)
+    assert (first["stage"], first["ok"]) == ("test-code", False), first
+    assert "monkeypatch" in first["reason"], first["reason"]
+    assert existing_tests_pass(repo).returncode == 0
     assert status == 0

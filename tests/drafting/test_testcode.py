@@ -398,3 +398,43 @@ def test_a_test_may_not_reach_the_measurement_that_judges_it(test: str, reaches:
     parts = split_answer(f"from pkg.calc import clamp\n{test}")
     problem = test_code_problem(parts, "test_x", "")
     assert (problem is not None and "measure" in problem) is reaches, problem
+
+
+@pytest.mark.parametrize(
+    ("test", "changed"),
+    [
+        # Left changed after the test: every test that runs later in the session (other
+        # test modules too, which the existing stage does not run) sees it.
+        ("def test_x():\n    pkg.calc.LIMIT = 2\n    assert clamp(5) == 2\n", "pkg.calc.LIMIT"),
+        ("def test_x():\n    clamp.__defaults__ = (0, 2)\n    assert clamp(5) == 2\n", "clamp"),
+        ("def test_x():\n    os.environ['TZ'] = 'UTC'\n    assert clamp(5) == 5\n", "os.environ"),
+        ("def test_x():\n    del pkg.calc.LIMIT\n    assert clamp(5) == 5\n", "pkg.calc.LIMIT"),
+        (
+            "def test_x():\n    setattr(pkg.calc, 'LIMIT', 2)\n    assert clamp(5) == 2\n",
+            "pkg.calc",
+        ),
+        # monkeypatch undoes it; objects the test made are its own.
+        (
+            "def test_x(monkeypatch):\n    monkeypatch.setattr(pkg.calc, 'LIMIT', 2)\n"
+            "    assert clamp(5) == 2\n",
+            None,
+        ),
+        ("def test_x():\n    box = Box()\n    box.size = 2\n    assert clamp(5, box) == 2\n", None),
+        (
+            "class TestX:\n    def test_x(self):\n        self.low = 0\n        assert clamp(5)\n",
+            None,
+        ),
+    ],
+)
+def test_a_test_may_not_leave_an_imported_object_changed(test: str, changed: str | None) -> None:
+    from ttabot.drafting.testcode import test_code_problem
+
+    parts = split_answer(
+        f"import os\n\nimport pkg.calc\nfrom pkg.calc import Box, clamp\n\n\n{test}"
+    )
+    (name,) = parts.tests
+    problem = test_code_problem(parts, name, "")
+    if changed is None:
+        assert problem is None, problem
+    else:
+        assert problem is not None and "monkeypatch" in problem and changed in problem, problem

@@ -5,7 +5,8 @@ A test must check something; the module-level code it brings along must only def
 names, and must not change what the test module's existing tests run with: no name
 of the module bound again (nor possibly so, by a star import), no fixture they request
 replaced, no module-wide autouse fixture or ``pytestmark``, no test that no stage
-judges, no test methods inherited.
+judges, no test methods inherited; and the test must leave no imported object changed
+nor reach the coverage measurement that judges it.
 :func:`test_code_problem` says why a test fails the stage, for its drop reason.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import contextlib
 import functools
 
 from ttabot.analysis.source import parse_python
@@ -44,6 +46,12 @@ def test_code_problem(parts: AnswerParts, name: str, existing: str) -> str | Non
         return (
             f"reaches the measurement that judges it ({reach}): the coverage stage reads "
             "which lines each test ran from it"
+        )
+    left = imported_change(parts, name, existing)
+    if left is not None:
+        return (
+            f"leaves {left} changed, an imported object: every test after it, in other "
+            "test modules too, would see it (use monkeypatch, which undoes it)"
         )
     changes = import_time_change(parts, name)
     if changes is not None:
@@ -206,6 +214,69 @@ def measurement_reach(parts: AnswerParts, name: str) -> str | None:
             if isinstance(node, ast.Constant) and node.value in _MEASURING_MODULES:
                 return repr(node.value)
     return None
+
+
+def imported_change(parts: AnswerParts, name: str, existing: str) -> str | None:
+    """What test ``name`` (or a helper it uses) sets or deletes on an imported object
+    when it runs, or None: ``pkg.calc.LIMIT = 2``, ``os.environ["TZ"] = …``,
+    ``setattr(pkg.calc, …)``.
+
+    Nothing undoes it: it stays for every test after it in the session, those of other
+    test modules too, which the existing stage does not run. ``monkeypatch`` undoes it.
+    """
+    imported = {alias.bound for alias in parts.imports}
+    with contextlib.suppress(SyntaxError):  # an existing module that does not parse
+        imported |= set(_taken(existing)[0].imports)
+    support, _used = needed(parts, [name])
+    for piece in (parts.tests[name], *support):
+        try:
+            tree = parse_python(piece.source)
+        except SyntaxError:
+            continue
+        for function in ast.walk(tree):
+            if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+                args = function.args
+                params = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
+                found = _changed_object(function, imported - params)
+                if found is not None:
+                    return found
+    return None
+
+
+def _changed_object(function: ast.AST, imported: set[str]) -> str | None:
+    for node in ast.walk(function):
+        targets: list[ast.expr] = []
+        if isinstance(node, ast.Assign | ast.Delete):
+            targets = list(node.targets)
+        elif isinstance(node, ast.AugAssign | ast.AnnAssign):
+            targets = [node.target]
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in ("setattr", "delattr")
+            and node.args
+        ):
+            targets = [ast.Attribute(node.args[0], "_", ast.Store())]
+        for target in _flattened(targets):
+            if isinstance(target, ast.Attribute | ast.Subscript) and _root(target) in imported:
+                return ast.unparse(target.value if isinstance(target, ast.Subscript) else target)
+    return None
+
+
+def _flattened(targets: list[ast.expr]) -> list[ast.expr]:
+    out: list[ast.expr] = []
+    for target in targets:
+        if isinstance(target, ast.Tuple | ast.List):
+            out += _flattened(list(target.elts))
+        else:
+            out.append(target.value if isinstance(target, ast.Starred) else target)
+    return out
+
+
+def _root(node: ast.expr) -> str:
+    while isinstance(node, ast.Attribute | ast.Subscript):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else ""
 
 
 def import_time_change(parts: AnswerParts, name: str) -> str | None:
