@@ -25,10 +25,12 @@ from tests.support.sandbox import needs_bwrap
 from ttabot.cli import main
 
 MODULE = 'def mod(x):\n    """Scaled."""\n    if x < 0:\n        return 0\n    return x * 2\n'
+#: coverage is imported under a name built at run time: the test-code stage refuses a test
+#: that names coverage, and this pins the readback defence behind it, for what no static
+#: check sees.
 TEST = """\
+import importlib
 import os
-
-import coverage
 
 from pkg.mod import mod
 
@@ -36,7 +38,7 @@ from pkg.mod import mod
 def test_mod():
     assert mod(3) == 6
     assert mod(-1) == 0
-    cov = coverage.Coverage.current()
+    cov = importlib.import_module("cov" + "erage").Coverage.current()
     if cov is not None:
         cov._auto_save = False
         cov.stop()

@@ -41,3 +41,27 @@ def test_a_rewrite_that_changes_the_modules_interface_is_rejected(
     assert [s["name"] for s in draft["stages"]] == ["parses", "signature"]
     assert (repo.path / "pkg/grade.py").read_text() == BRANCHY.format(name="grade") + NEIGHBOUR
     assert code == 1
+
+
+def test_a_rewrite_that_keeps_the_old_behaviour_only_under_pytest_is_rejected(
+    repo: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Attack: grade's tests pass before and after, since under pytest the rewrite is the
+    # lookup table; everywhere else it answers "many". Nothing that runs tests sees it.
+    lookup = "return _BY_NUMBER.get(n, 'many')"
+    assert lookup in ANSWERS["grade"]
+    blind = ANSWERS["grade"].replace(lookup, lookup + " if 'pytest' in sys.modules else 'many'")
+    repo.write("pkg/__init__.py", "")
+    repo.write("pkg/grade.py", SIMPLE.format(name="grade", words=WORDS))
+    repo.write("tests/test_grade.py", TEST.format(name="grade", words=WORDS))
+    repo.commit("init")
+    repo.write("pkg/grade.py", "import sys\n\n\n" + BRANCHY.format(name="grade"))
+    configure(repo, fake, lambda model, body: answer({"code": blind}))
+    repo.stage()
+    code = main(["draft", "--only", "refactor", "--format", "json", "--apply"])
+    (draft,) = json.loads(capsys.readouterr().out)["drafts"]
+    assert draft["status"] == "rejected", (draft["status"], draft["reason"])
+    assert draft["stages"][-1]["name"] == "test-blind", draft["stages"]
+    assert "sys.modules" in draft["reason"]
+    assert "pytest" not in (repo.path / "pkg/grade.py").read_text()
+    assert code == 1

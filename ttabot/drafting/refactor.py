@@ -9,15 +9,17 @@ from __future__ import annotations
 import ast
 import builtins
 import inspect
+import re
 import textwrap
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ttabot.analysis.complexity import mccabe_complexity, parameter_count
 from ttabot.analysis.source import lines_with_ends, parse_python
 from ttabot.config import CheckSettings
 from ttabot.drafting.docstrings import NotExact, find_definition, insert_docstrings
-from ttabot.drafting.statements import defines_only, first_line
+from ttabot.drafting.statements import first_change, first_line, scope_bindings
 
 
 @dataclass(frozen=True)
@@ -77,34 +79,6 @@ def lowered(before: Measures, after: Measures, settings: CheckSettings) -> str |
     return "does not lower " + ", ".join(problems) if problems else None
 
 
-_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
-_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
-
-
-def scope_bindings(body: list[ast.stmt]) -> Counter[str]:
-    """How many times one scope's ``body`` binds each name (defs, imports, targets).
-
-    Bindings under ``if``/``try``/``for``/``with`` count, each one (a ``try`` whose
-    ``else`` defines the function again binds it twice); nested functions, classes,
-    lambdas and comprehensions are scopes of their own and do not.
-    """
-    counts: Counter[str] = Counter()
-    todo: list[ast.AST] = list(body)
-    while todo:
-        node = todo.pop()
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            counts[node.name] += 1
-            todo.extend(node.decorator_list)
-            continue
-        if isinstance(node, ast.Import | ast.ImportFrom):
-            counts.update((a.asname or a.name).split(".")[0] for a in node.names)
-        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del):
-            counts[node.id] += 1
-        if not isinstance(node, _SCOPES + _COMPREHENSIONS):
-            todo.extend(ast.iter_child_nodes(node))
-    return counts
-
-
 def interface_change(original: ast.Module, proposed: ast.Module, symbol: str) -> str | None:
     """How a rewrite of ``symbol`` changes what its scope offers callers, or None.
 
@@ -113,7 +87,10 @@ def interface_change(original: ast.Module, proposed: ast.Module, symbol: str) ->
     a second ``def`` of the symbol or ``symbol = wrap(symbol)`` would replace the
     checked definition at run time, and a redefined neighbour changes another
     function's signature. Nor may a new name shadow a builtin for the whole scope,
-    or the symbol's decorators change (``@staticmethod``, ``@property``, a cache).
+    or the symbol's decorators change (``@staticmethod``, ``@property``, a cache),
+    or a new name be special (``__init__`` beside a dataclass's generated one,
+    ``__eq__``, a module's ``__getattr__`` or ``__all__``), a new field of a record
+    class or a new member of an ``Enum``.
     """
     old = find_definition(original, symbol)
     new = find_definition(proposed, symbol)
@@ -126,16 +103,41 @@ def interface_change(original: ast.Module, proposed: ast.Module, symbol: str) ->
     new_scope = find_definition(proposed, parent) if parent else proposed
     if old_scope is None or new_scope is None:
         return None
+    if (old in old_scope.body) != (new in new_scope.body):
+        return (
+            f"the rewrite moves {symbol} into or out of an if, try or with statement: "
+            "write the definition at the top level of the answer, where it was"
+        )
     added = Counter(ast.dump(n) for n in new_scope.body) - Counter(
         ast.dump(n) for n in old_scope.body
     )
     for stmt in new_scope.body:
-        if ast.dump(stmt) in added and not defines_only(stmt):
-            return f"the rewrite adds a statement that runs at import: {first_line(stmt)!r}"
+        found = first_change(stmt) if ast.dump(stmt) in added else None
+        if found is not None:
+            return f"the rewrite adds a statement that runs at import: {first_line(found)!r}"
     before, after = scope_bindings(old_scope.body), scope_bindings(new_scope.body)
     again = sorted(name for name in after if after[name] > before.get(name, 0) and name in before)
     if again:
         return "the rewrite defines again what the code around it defines: " + ", ".join(again)
+    rebound = sorted((_globals(proposed) - _globals(original)) & set(scope_bindings(original.body)))
+    if rebound:
+        return (
+            f"the rewrite declares {', '.join(rebound)} global, names the module defines: "
+            "a call would rebind them, and other code would run after it"
+        )
+    new_names = [name for name in after if name not in before]
+    special = sorted(name for name in new_names if name.startswith("__") and name.endswith("__"))
+    if special:
+        return (
+            "the rewrite defines special names that Python looks up by itself, so they change "
+            "the module or class around it: " + ", ".join(special)
+        )
+    if isinstance(new_scope, ast.ClassDef):
+        generated = _generated_change(new_scope, new_names, added) or _overridden(
+            proposed, new_scope, new_names
+        )
+        if generated:
+            return generated
     shadowed = sorted(name for name in after if name not in before and name in _BUILTINS)
     if isinstance(new_scope, ast.ClassDef):
         # A class's names are not seen by its methods' code, only by the class body's own
@@ -147,6 +149,111 @@ def interface_change(original: ast.Module, proposed: ast.Module, symbol: str) ->
 
 
 _BUILTINS = frozenset(dir(builtins))
+
+# What tells code that tests run it: the runner (loaded, its variables), a tracer such as
+# coverage's. A rewrite that asks could keep the old behaviour for the tests alone.
+_RUNNER = re.compile(r"pytest|unittest|gettrace|getprofile|settrace|setprofile", re.I)
+#: ``sys.modules`` (which modules are loaded), ``sys.argv`` (how Python was started)…
+_RUNNER_STATE = frozenset({"modules", "argv", "orig_argv", "_getframe", "monitoring"})
+
+
+def runner_mentions(source: str) -> frozenset[str]:
+    """The names and strings in ``source`` that can tell whether tests run it
+    (``"pytest" in sys.modules``, ``PYTEST_CURRENT_TEST``, ``sys.gettrace()``)."""
+    try:
+        tree = parse_python(source)
+    except SyntaxError:
+        return frozenset()
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            text = node.id
+        elif isinstance(node, ast.Attribute):
+            text = node.attr
+            value = node.value
+            if text in _RUNNER_STATE and isinstance(value, ast.Name) and value.id == "sys":
+                found.add(f"sys.{text}")
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            text = node.value
+        elif isinstance(node, ast.alias):
+            text = node.name
+        else:
+            continue
+        if _RUNNER.search(text):
+            found.add(text[:40])
+    return frozenset(found)
+
+
+def _generated_change(scope: ast.ClassDef, new_names: list[str], added: Counter[str]) -> str | None:
+    """How new class-level names change what the class generates from its body, or None.
+
+    An annotated attribute is a field of a dataclass, ``NamedTuple``, ``TypedDict``,
+    attrs or pydantic model (a new parameter of its constructor); any new attribute of
+    an ``Enum`` that is not a method is a new member. New methods change neither.
+    """
+    fields = [s for s in scope.body if isinstance(s, ast.AnnAssign) and ast.dump(s) in added]
+    if fields:
+        return (
+            "the rewrite adds an annotated class attribute, a field of a dataclass or "
+            f"record class (a new constructor parameter): {first_line(fields[0])!r}"
+        )
+    methods = {s.name for s in scope.body if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef)}
+    members = sorted(name for name in new_names if name not in methods)
+    if members and any(_last_name(base).endswith(("Enum", "Flag")) for base in scope.bases):
+        return f"the rewrite adds a class attribute to an Enum, a new member: {', '.join(members)}"
+    return None
+
+
+def _overridden(module: ast.Module, scope: ast.ClassDef, new_names: list[str]) -> str | None:
+    """Which new name of a class a related class in the module defines too, or None.
+
+    A base's other methods call ``self.name``: they would run the rewrite's helper;
+    a subclass's own ``name`` would replace the helper for its instances. Classes are
+    related by their bases' last names among the module's classes (depth 10).
+    """
+    classes = [node for node in ast.walk(module) if isinstance(node, ast.ClassDef)]
+    for cls, how in _related(scope, classes):
+        clash = sorted(set(new_names) & set(scope_bindings(cls.body)))
+        if clash:
+            return (
+                f"the rewrite adds {', '.join(clash)}, which {how} {cls.name} defines too: "
+                "one would run where the other was meant"
+            )
+    return None
+
+
+def _related(
+    scope: ast.ClassDef, classes: list[ast.ClassDef]
+) -> Iterator[tuple[ast.ClassDef, str]]:
+    """The module's classes ``scope`` inherits from and those inheriting from it."""
+    bases_of = {id(c): {_last_name(b) for b in c.bases} for c in classes}
+
+    def bases(node: ast.ClassDef) -> list[ast.ClassDef]:
+        return [c for c in classes if c.name in bases_of[id(node)]]
+
+    def subclasses(node: ast.ClassDef) -> list[ast.ClassDef]:
+        return [c for c in classes if node.name in bases_of[id(c)]]
+
+    for how, step in (("its base", bases), ("its subclass", subclasses)):
+        todo, seen = [(scope, 0)], {id(scope)}
+        while todo:
+            node, depth = todo.pop()
+            for cls in step(node) if depth < 10 else []:
+                if id(cls) not in seen:
+                    seen.add(id(cls))
+                    yield cls, how
+                    todo.append((cls, depth + 1))
+
+
+def _globals(module: ast.Module) -> set[str]:
+    """The names ``global`` statements anywhere in ``module`` declare."""
+    return {name for n in ast.walk(module) if isinstance(n, ast.Global) for name in n.names}
+
+
+def _last_name(node: ast.expr) -> str:
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return node.id if isinstance(node, ast.Name) else ""
 
 
 def _class_level_loads(node: ast.ClassDef) -> frozenset[str]:
@@ -185,10 +292,34 @@ def replace_definition(source: str, symbol: str, code: str) -> str:
     first = lines[start - 1]
     indent = first[: len(first) - len(first.lstrip())]
     newline = "\r\n" if first.endswith("\r\n") else "\n"
-    body = textwrap.indent(textwrap.dedent(code).strip("\n"), indent)
+    code = _without_docstring(textwrap.dedent(code).strip("\n"), symbol.rpartition(".")[2])
+    body = textwrap.indent(code, indent)
     replacement = newline.join(body.splitlines()) + newline
     out = "".join(lines[: start - 1]) + replacement + "".join(lines[end:])
     return _keep_docstring(out, symbol, ast.get_docstring(node, clean=False))
+
+
+def _without_docstring(code: str, name: str) -> str:
+    """``code`` without the docstring of its definition ``name``: a rewrite is code, and
+    its docstring never passed the docstring gate (the old one is put back instead).
+
+    Left as it is where the docstring shares a line with other code; the signature
+    stage then sees the docstring changed.
+    """
+    try:
+        tree = parse_python(code)
+    except SyntaxError:
+        return code  # the parses stage reports it
+    kinds = (ast.FunctionDef, ast.AsyncFunctionDef)
+    node = next((n for n in tree.body if isinstance(n, kinds) and n.name == name), None)
+    if node is None or ast.get_docstring(node, clean=False) is None or len(node.body) < 2:
+        return code
+    doc, after = node.body[0], node.body[1]
+    end = doc.end_lineno or doc.lineno
+    if doc.lineno == node.lineno or end >= after.lineno:
+        return code  # on the def line, or on one with the code after it
+    lines = lines_with_ends(code)
+    return "".join(lines[: doc.lineno - 1] + lines[end:])
 
 
 def _keep_docstring(source: str, symbol: str, docstring: str | None) -> str:

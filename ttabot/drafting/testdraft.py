@@ -17,7 +17,7 @@ from ttabot.drafting.judge import TestsCheck
 from ttabot.drafting.plan import Task
 from ttabot.drafting.refine import Refined, Verdict, refine
 from ttabot.drafting.sandbox import Sandbox, UnsafeFile
-from ttabot.drafting.testmerge import AnswerParts, defined_names, split_answer
+from ttabot.drafting.testmerge import AnswerParts, module_names, split_answer
 from ttabot.drafting.testrun import check_each_test
 from ttabot.drafting.work import Workspace, asker, make_draft, no_sandbox, not_asked
 from ttabot.records import Draft, ValidationStage
@@ -99,7 +99,7 @@ class _Judging:
     existing: str
     changed: frozenset[int]
     baseline: validate.Baseline
-    taken: Sequence[str]  # names the test module defines already
+    taken: frozenset[str]  # names the test module binds already (tests get fresh ones)
     tools: Tools
     outcome: list[TestsCheck] = field(default_factory=list)
 
@@ -190,7 +190,7 @@ async def draft_tests(ws: Workspace, task: Task) -> list[Draft]:
             return [not_asked(task, existing, "clean", f"the copy was tampered with: {exc}")]
     if changed and changed <= before.lines:
         return []  # existing tests already run every changed line: nothing a test could add
-    taken, tools = defined_names(existing), project_tools(ws.read)
+    taken, tools = module_names(existing), project_tools(ws.read)
     judging = _Judging(ws, task, copy.sandbox, copy.lock, existing, changed, before, taken, tools)
     outcome = judging.outcome
     check = judging.check

@@ -11,12 +11,13 @@ block.
 from __future__ import annotations
 
 import ast
-import re
+import io
+import tokenize
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from ttabot.analysis.source import lines_with_ends, parse_python
-from ttabot.drafting.statements import defines_only, first_line
+from ttabot.drafting.statements import scope_bindings
 
 
 class Piece(NamedTuple):
@@ -53,10 +54,16 @@ class AnswerParts(NamedTuple):
 
 
 def is_test_name(node: ast.stmt) -> bool:
-    """Whether a top-level statement is a test pytest collects by default."""
+    """Whether a top-level statement is a test pytest collects by default.
+
+    A class counts when its name starts with ``Test`` or when it defines test methods:
+    pytest collects a ``unittest.TestCase`` subclass whatever its name.
+    """
     if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
         return node.name.startswith("test")
-    return isinstance(node, ast.ClassDef) and node.name.startswith("Test")
+    if not isinstance(node, ast.ClassDef):
+        return False
+    return node.name.startswith("Test") or any(is_test_method(s) for s in node.body)
 
 
 def test_methods(source: str, name: str) -> list[str]:
@@ -84,7 +91,7 @@ def _is_main_block(node: ast.stmt) -> bool:
     return texts == {"__name__", "__main__"}
 
 
-def _uses(node: ast.AST) -> frozenset[str]:
+def names_used(node: ast.AST) -> frozenset[str]:
     names: set[str] = set()
     for sub in ast.walk(node):
         if isinstance(sub, ast.Name):
@@ -101,13 +108,9 @@ def _uses(node: ast.AST) -> frozenset[str]:
 
 
 def _binds(node: ast.stmt) -> frozenset[str]:
-    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-        return frozenset({node.name})
-    names = set()
-    for sub in ast.walk(node):
-        if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store):
-            names.add(sub.id)
-    return frozenset(names)
+    # Definitions under an if or try bind too; a fixture is requested by the name it
+    # serves: @pytest.fixture(name="client").
+    return frozenset({*scope_bindings([node]), served_fixture(node)} - {""})
 
 
 def _autouse(node: ast.stmt) -> bool:
@@ -174,18 +177,29 @@ def split_answer(code: str, taken: Iterable[str] = ()) -> AnswerParts:
             name = renames.get(old, old)
             text = _segment(code, node)
             if name != old:
-                text = re.sub(
-                    rf"^(\s*(?:async\s+)?(?:def|class)\s+){old}\b",
-                    rf"\g<1>{name}",
-                    text,
-                    flags=re.M,
-                    count=1,
-                )
-            tests[name] = Piece(text, frozenset({name}), _uses(node))
+                text = _renamed(text, old, name)
+            tests[name] = Piece(text, frozenset({name}), names_used(node))
         else:
             always = _autouse(node) or "pytestmark" in _binds(node)
-            support.append(Piece(_segment(code, node), _binds(node), _uses(node), always))
+            support.append(Piece(_segment(code, node), _binds(node), names_used(node), always))
     return AnswerParts(tuple(imports), tuple(support), tests)
+
+
+def _renamed(text: str, old: str, name: str) -> str:
+    """A test's ``text`` (its segment) with the name its ``def``/``class`` keyword
+    introduces changed: read as tokens, so never a name in a decorator's string, and
+    also past a line continuation (``def \\`` then the name on the next line)."""
+    lines = text.split("\n")
+    previous = ""
+    for token in tokenize.generate_tokens(io.StringIO(text).readline):
+        if token.type == tokenize.NAME and token.string == old and previous in ("def", "class"):
+            row, col = token.start
+            line = lines[row - 1]
+            lines[row - 1] = line[:col] + name + line[col + len(old) :]
+            return "\n".join(lines)
+        if token.type not in (tokenize.NL, tokenize.COMMENT):
+            previous = token.string if token.type == tokenize.NAME else ""
+    raise SyntaxError(f"the definition of {old} cannot be renamed")
 
 
 def _fresh_name(name: str, taken: set[str]) -> str:
@@ -195,7 +209,7 @@ def _fresh_name(name: str, taken: set[str]) -> str:
     return f"{name}_{n}"
 
 
-def _needed(parts: AnswerParts, kept: Sequence[str]) -> tuple[list[Piece], set[str]]:
+def needed(parts: AnswerParts, kept: Sequence[str]) -> tuple[list[Piece], set[str]]:
     """The support pieces the ``kept`` tests use (transitively), and every name used."""
     if not kept:
         return [], set()
@@ -215,110 +229,92 @@ def _needed(parts: AnswerParts, kept: Sequence[str]) -> tuple[list[Piece], set[s
     return [p for p in parts.support if p in chosen], used
 
 
-#: ``pytest.raises(...)`` and the like check by themselves; so does any ``assert*`` call
-#: (``self.assertEqual``, ``mock.assert_called_once_with``, ``assert_allclose``) and
-#: Playwright's ``expect(...)``.
-_CHECKING_CALLS = frozenset({"raises", "warns", "deprecated_call", "fail", "expect"})
+class ModuleLevel(NamedTuple):
+    """What a test module's own module-level code binds, and how."""
+
+    #: Every name it binds: definitions, imports, assignments, also under ``if``/``try``.
+    names: frozenset[str]
+    #: ``ast.dump`` of each of its module-level statements: a drafted copy of one is its own.
+    statements: frozenset[str]
+    #: For each imported name, what it is imported as (:func:`imported_as`).
+    imports: dict[str, set[tuple[str | int, ...]]]
+    #: Its imports as written.
+    aliases: frozenset[Alias]
 
 
-def _checks(node: ast.AST) -> bool:
-    for sub in _run_nodes(node):
-        if isinstance(sub, ast.Assert) and not isinstance(sub.test, ast.Constant):
-            return True  # "assert True" (or "assert 1, 'ok'") holds whatever the code did
-        if isinstance(sub, ast.Call):
-            func = sub.func
-            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-            if name in ("assertTrue", "assert_") and _constant_first(sub):
-                continue  # self.assertTrue(True)
-            if name.startswith("assert") or name in _CHECKING_CALLS:
-                return True
-    return False
-
-
-def _run_nodes(node: ast.AST) -> list[ast.AST]:
-    """The nodes of ``node`` but those of a function defined inside a function and never
-    named there (nor decorated): its body, with its asserts, never runs."""
-    functions = (ast.FunctionDef, ast.AsyncFunctionDef)
-    loaded = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
-    out: list[ast.AST] = []
-    todo = [node]
+def module_level(tree: ast.Module) -> ModuleLevel:
+    statements: set[str] = set()
+    imports: dict[str, set[tuple[str | int, ...]]] = {}
+    aliases: set[Alias] = set()
+    todo: list[ast.stmt] = list(tree.body)
     while todo:
-        sub = todo.pop()
-        out.append(sub)
-        for child in ast.iter_child_nodes(sub):
-            unused = (
-                isinstance(child, functions)
-                and not child.decorator_list
-                and child.name not in loaded
-            )
-            if not (isinstance(sub, functions) and unused):
-                todo.append(child)
-    return out
-
-
-def _constant_first(call: ast.Call) -> bool:
-    return bool(call.args) and isinstance(call.args[0], ast.Constant)
-
-
-def import_time_change(parts: AnswerParts, name: str) -> str | None:
-    """The first module-level statement test ``name`` needs that does more than define
-    names (:func:`~ttabot.drafting.statements.defines_only`), or None."""
-    support, _used = _needed(parts, [name])
-    for piece in support:
-        try:
-            tree = parse_python(piece.source)
-        except SyntaxError:
-            continue
-        for stmt in tree.body:
-            if not defines_only(stmt):
-                return first_line(stmt)
-    return None
-
-
-def asserts_something(parts: AnswerParts, name: str, existing: str = "") -> bool:
-    """Whether test ``name`` checks anything: an ``assert``, an ``assert*`` call or
-    ``pytest.raises``/``warns``/``fail``, in the test or in the helpers it uses, drafted
-    or defined at the top of the ``existing`` test module it joins (``check_roundtrip``,
-    a base class's checking method)."""
-    support, used = _needed(parts, [name])
-    pieces = [parts.tests[name], *support]
-    for piece in pieces:
-        try:
-            tree = parse_python(piece.source)
-        except SyntaxError:
-            continue
-        if _checks(tree):
-            return True
-    return any(_checks(node) for node in _existing_helpers(existing, used))
-
-
-def _existing_helpers(existing: str, used: set[str]) -> list[ast.stmt]:
-    """The top-level definitions of ``existing`` that names in ``used`` reach (transitively)."""
-    try:
-        tree = parse_python(existing)
-    except SyntaxError:
-        return []
-    kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-    defs = [node for node in tree.body if isinstance(node, kinds)]
-    reached: list[ast.stmt] = []
-    used = set(used)
-    changed = True
-    while changed:
-        changed = False
-        for node in defs:
-            if node not in reached and node.name in used:
-                reached.append(node)
-                used |= _uses(node)
-                changed = True
-    return reached
-
-
-def _existing_aliases(tree: ast.Module) -> set[Alias]:
-    out: set[Alias] = set()
-    for node in tree.body:
+        node = todo.pop()
+        statements.add(ast.dump(node))
         if isinstance(node, ast.Import | ast.ImportFrom):
-            out.update(_aliases(node))
-    return out
+            for alias in _aliases(node):
+                imports.setdefault(alias.bound, set()).add(imported_as(alias))
+                aliases.add(alias)
+        elif not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            todo.extend(s for s in ast.iter_child_nodes(node) if isinstance(s, ast.stmt))
+    names = frozenset(scope_bindings(tree.body))
+    return ModuleLevel(names, frozenset(statements), imports, frozenset(aliases))
+
+
+def imported_as(alias: Alias) -> tuple[str | int, ...]:
+    """What an import binds its name to: ``import a.b`` binds ``a`` to package ``a``,
+    ``import a.b as c`` what ``from a import b as c`` binds."""
+    if alias.module is not None:
+        return ("from", alias.level, alias.module, alias.name)
+    package, dot, module = alias.name.rpartition(".")
+    if alias.asname and dot:
+        return ("from", 0, package, module)
+    return ("import", alias.name if alias.asname else alias.name.split(".")[0])
+
+
+def statement_dump(piece: Piece) -> str:
+    try:
+        tree = parse_python(piece.source)
+    except SyntaxError:
+        return ""
+    return ast.dump(tree.body[0]) if len(tree.body) == 1 else ""
+
+
+def module_names(source: str) -> frozenset[str]:
+    """Every name ``source`` binds at module level: definitions, imports and assignment
+    targets, under ``if``/``try``/``with`` too (empty when it does not parse)."""
+    try:
+        return module_level(parse_python(source)).names
+    except SyntaxError:
+        return frozenset()
+
+
+def callee(node: ast.expr) -> ast.expr:
+    return node.func if isinstance(node, ast.Call) else node
+
+
+def served_fixture(node: ast.stmt) -> str:
+    """The name of the fixture a definition serves (its ``name=``, else its own), or ""."""
+    if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return ""
+    for decorator in node.decorator_list:
+        if last_name(callee(decorator)) != "fixture":
+            continue
+        keywords = decorator.keywords if isinstance(decorator, ast.Call) else []
+        for keyword in keywords:
+            if keyword.arg == "name" and isinstance(keyword.value, ast.Constant):
+                return str(keyword.value.value)
+        return node.name
+    return ""
+
+
+def is_test_method(node: ast.stmt) -> bool:
+    return isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith("test")
+
+
+def last_name(node: ast.expr) -> str:
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return node.id if isinstance(node, ast.Name) else ""
 
 
 def _render_imports(aliases: Sequence[Alias]) -> list[str]:
@@ -336,14 +332,15 @@ def _render_imports(aliases: Sequence[Alias]) -> list[str]:
 
 def merge(existing: str, parts: AnswerParts, kept: Sequence[str]) -> str:
     """``existing`` plus the ``kept`` tests, with the imports and support code they use."""
-    support, used = _needed(parts, kept)
+    support, used = needed(parts, kept)
     tree = parse_python(existing) if existing.strip() else ast.Module(body=[], type_ignores=[])
-    have = _existing_aliases(tree)
+    own = module_level(tree)
+    support = [p for p in support if statement_dump(p) not in own.statements]  # copies of its own
     fresh: list[Alias] = []
     for alias in parts.imports:
         if alias.module == "__future__" and existing.strip():
             continue  # only valid at the very top; the existing module has its own
-        if alias in have or alias in fresh:
+        if alias in own.aliases or alias in fresh:
             continue
         if alias.name == "*" or alias.bound in used or alias.module == "__future__":
             fresh.append(alias)

@@ -18,7 +18,8 @@ from collections.abc import Sequence
 from ttabot.drafting.judge import Judge, TestsCheck
 from ttabot.drafting.sandbox import Sandbox, UnsafeFile, settle
 from ttabot.drafting.snapshot import snapshot
-from ttabot.drafting.testmerge import AnswerParts, asserts_something, import_time_change, merge
+from ttabot.drafting.testcode import test_code_problem
+from ttabot.drafting.testmerge import AnswerParts, merge
 from ttabot.records import ValidationStage
 
 #: The most test functions of one answer that are judged: each costs pytest runs of its
@@ -82,16 +83,12 @@ def _test_code(judge: Judge, existing: str) -> bool:
         judge.stages.append(ValidationStage("tests", False, "the answer holds no test function"))
         return False
     for index, name in enumerate(judge.names):
-        changes = import_time_change(parts, name)
         if index >= MAX_TESTS:
             judge.dropped[name] = (
                 f"the answer holds {len(judge.names)} tests; only the first {MAX_TESTS} are judged"
             )
-        elif not asserts_something(parts, name, existing):
-            judge.dropped[name] = "asserts nothing: a test that only runs code checks no result"
-        elif changes is not None:
-            judge.dropped[name] = (
-                f"needs module-level code that runs at import and changes other objects: "
-                f"{changes!r} (collecting the project's tests would run it for every test)"
-            )
+            continue
+        problem = test_code_problem(parts, name, existing)
+        if problem is not None:
+            judge.dropped[name] = problem
     return judge.verdict("test-code", set())

@@ -257,12 +257,35 @@ def signature_change(original: str, proposed: str, symbol: str) -> str | None:
         return f"{symbol} is no longer a function"
     if type(old) is not type(new):
         return f"{symbol} changed between def and async def"
+    if ast.get_docstring(old) != ast.get_docstring(new):
+        return f"the rewrite changes the docstring of {symbol}: a rewrite is code, not docs"
+    if _is_generator(old) != _is_generator(new):
+        became = "is no longer" if _is_generator(old) else "became"
+        return f"{symbol} {became} a generator: its callers would get another type"
     if ast.dump(old.args) != ast.dump(new.args):
         before, after = ast.unparse(old.args), ast.unparse(new.args)
         return f"the signature of {symbol} changed: ({before}) -> ({after})"
-    if ast.dump(old.returns or ast.Constant(None)) != ast.dump(new.returns or ast.Constant(None)):
+    # No annotation is not "-> None": compared as dumps, absent and None stay apart.
+    if _annotation(old.returns) != _annotation(new.returns):
         return f"the return annotation of {symbol} changed"
     return refactor.interface_change(ast.parse(original), ast.parse(proposed), symbol)
+
+
+def _is_generator(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Whether ``node``'s own body yields (not that of a function or class inside it)."""
+    todo: list[ast.AST] = list(node.body)
+    scopes = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+    while todo:
+        sub = todo.pop()
+        if isinstance(sub, ast.Yield | ast.YieldFrom):
+            return True
+        if not isinstance(sub, scopes):
+            todo.extend(ast.iter_child_nodes(sub))
+    return False
+
+
+def _annotation(node: ast.expr | None) -> str | None:
+    return None if node is None else ast.dump(node)
 
 
 def body_lines(source: str, symbol: str) -> frozenset[int]:
@@ -306,7 +329,18 @@ def check_refactor_code(
         f"parameters {before.parameters} -> {after.parameters}"
     )
     stages += (ValidationStage("lowers-measure", problem is None, detail),)
-    return RefactorCheck(stages, problem is None, False, problem or "")
+    if problem:
+        return RefactorCheck(stages, False, False, problem)
+    looks = sorted(refactor.runner_mentions(proposed) - refactor.runner_mentions(original))
+    if looks:
+        why = (
+            "the rewrite looks whether tests run it (" + ", ".join(looks[:3]) + "): the "
+            "existing tests would see other code than everyone else"
+        )
+        return RefactorCheck(
+            (*stages, ValidationStage("test-blind", False, why)), False, False, why
+        )
+    return RefactorCheck((*stages, ValidationStage("test-blind", True)), True, False)
 
 
 def _suggestion(stages: Stages, name: str, detail: str) -> RefactorCheck:

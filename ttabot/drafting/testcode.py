@@ -1,0 +1,506 @@
+"""The test-code stage: what a drafted test and the code it needs may do, read from the
+answer alone, before anything runs. Pure.
+
+A test must check something; the module-level code it brings along must only define
+names, and must not change what the test module's existing tests run with: no name
+of the module bound again (nor possibly so, by a star import), no fixture they request
+replaced, no module-wide autouse fixture or ``pytestmark``, no test that no stage
+judges, no test methods inherited; and the test must leave no imported object changed
+nor reach the coverage measurement that judges it.
+:func:`test_code_problem` says why a test fails the stage, for its drop reason.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import contextlib
+import functools
+
+from ttabot.analysis.source import parse_python
+from ttabot.drafting.statements import first_change, first_line
+from ttabot.drafting.testmerge import (
+    AnswerParts,
+    ModuleLevel,
+    Piece,
+    callee,
+    imported_as,
+    is_test_method,
+    is_test_name,
+    last_name,
+    module_level,
+    names_used,
+    needed,
+    served_fixture,
+    statement_dump,
+)
+
+
+def test_code_problem(parts: AnswerParts, name: str, existing: str) -> str | None:
+    """Why drafted test ``name`` fails the test-code stage against the ``existing``
+    test module it joins, or None: each reason is fed back to the model."""
+    if not asserts_something(parts, name, existing):
+        return "asserts nothing: a test that only runs code checks no result"
+    reach = measurement_reach(parts, name)
+    if reach is not None:
+        return (
+            f"reaches the measurement that judges it ({reach}): the coverage stage reads "
+            "which lines each test ran from it"
+        )
+    left = imported_change(parts, name, existing)
+    if left is not None:
+        return (
+            f"leaves {left} changed, an imported object: every test after it, in other "
+            "test modules too, would see it (use monkeypatch, which undoes it)"
+        )
+    changes = import_time_change(parts, name)
+    if changes is not None:
+        return (
+            f"needs module-level code that runs at import and changes other objects: "
+            f"{changes!r} (collecting the project's tests would run it for every test)"
+        )
+    star = star_import(parts, existing)
+    if star is not None:
+        return (
+            f"needs {star}: merged after the module's own imports, it could rebind any "
+            "of them unseen (import the names the test uses)"
+        )
+    rebound = rebinding(parts, name, existing)
+    if rebound is not None:
+        return (
+            f"needs {rebound!r} bound again, which the test module already defines or "
+            "uses: its existing tests would run with the new one (use the module's own, "
+            "or another name)"
+        )
+    unjudged = unjudged_test(parts, name)
+    if unjudged is not None:
+        return (
+            f"needs module-level code that defines another test ({unjudged}), which "
+            "pytest would collect and no stage judged: define tests at the top level"
+        )
+    wide = module_wide(parts, name, existing)
+    if wide is not None:
+        return (
+            f"needs a module-wide autouse fixture or pytestmark ({wide}): it would reach "
+            "the module's existing tests too (request a fixture by name or mark the test "
+            "itself; an autouse fixture may go in the test's class)"
+        )
+    base = inherited_tests(parts, name, existing)
+    if base is not None:
+        return (
+            f"inherits the test methods of {base}: they would run twice (take a fixture, "
+            "or a base class without tests)"
+        )
+    return None
+
+
+#: ``pytest.raises(...)`` and the like check by themselves; so does any ``assert*`` call
+#: (``self.assertEqual``, ``mock.assert_called_once_with``, ``assert_allclose``) and
+#: Playwright's ``expect(...)``.
+_CHECKING_CALLS = frozenset({"raises", "warns", "deprecated_call", "fail", "expect"})
+
+
+def _checks(node: ast.AST) -> bool:
+    for sub in _run_nodes(node):
+        if isinstance(sub, ast.Assert) and not _always_true(sub.test):
+            return True  # "assert True" (or "assert 1, 'ok'") holds whatever the code did
+        if isinstance(sub, ast.Call):
+            func = sub.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if name in ("assertTrue", "assert_") and sub.args and _always_true(sub.args[0]):
+                continue  # self.assertTrue(True)
+            if name.startswith("assert") and _holds_anyway(sub):
+                continue  # self.assertEqual(1, 1), assert_equal(r, r)
+            if name.startswith("assert") or name in _CHECKING_CALLS:
+                return True
+    return False
+
+
+def _constant_valued(node: ast.expr) -> bool:
+    """Whether ``node``'s value is the same whatever the code did: it reads no name."""
+    return not any(isinstance(sub, ast.Name) for sub in ast.walk(node))
+
+
+def _itself(left: ast.expr, right: ast.expr) -> bool:
+    """Whether two operands are the same thing: the same names read, no call between."""
+    calls = any(isinstance(sub, ast.Call) for sub in ast.walk(left))
+    return not calls and ast.dump(left) == ast.dump(right)
+
+
+def _always_true(test: ast.expr) -> bool:
+    """Whether an ``assert`` of ``test`` holds whatever the code did.
+
+    Constants alone (``True``, ``1 == 1``), a non-empty tuple or list (``assert
+    (f() == 1, "msg")``: the parentheses make it a tuple, always true), or a thing
+    compared with itself (``result == result``).
+    """
+    if _constant_valued(test):
+        return True
+    if isinstance(test, ast.Tuple | ast.List | ast.Set) and test.elts:
+        return True
+    if isinstance(test, ast.Dict) and test.keys:
+        return True
+    return (
+        isinstance(test, ast.Compare)
+        and len(test.ops) == 1
+        and isinstance(test.ops[0], ast.Eq | ast.Is | ast.LtE | ast.GtE)
+        and _itself(test.left, test.comparators[0])
+    )
+
+
+def _holds_anyway(call: ast.Call) -> bool:
+    """Whether an ``assert…`` call of a test case or a testing function holds whatever
+    the code did: its arguments are constants (``self.assertEqual(1, 1)``) or its first
+    two the same thing (``assert_equal(r, r)``). A mock's ``assert_called_with(1)``
+    checks the mock's calls: it is not one."""
+    func = call.func
+    own = isinstance(func, ast.Name) or (
+        isinstance(func, ast.Attribute)
+        and isinstance(func.value, ast.Name)
+        and func.value.id in ("self", "cls")
+    )
+    args = call.args
+    if not own or not args:
+        return False
+    return all(_constant_valued(a) for a in args) or (len(args) >= 2 and _itself(args[0], args[1]))
+
+
+def _run_nodes(node: ast.AST) -> list[ast.AST]:
+    """The nodes of ``node`` but those of a function defined inside a function and never
+    named there (nor decorated): its body, with its asserts, never runs."""
+    functions = (ast.FunctionDef, ast.AsyncFunctionDef)
+    loaded = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+    out: list[ast.AST] = []
+    todo = [node]
+    while todo:
+        sub = todo.pop()
+        out.append(sub)
+        for child in ast.iter_child_nodes(sub):
+            unused = (
+                isinstance(child, functions)
+                and not child.decorator_list
+                and child.name not in loaded
+            )
+            if not (isinstance(sub, functions) and unused):
+                todo.append(child)
+    return out
+
+
+#: What a test could change the coverage measurement with: the tracer hooks, and
+#: coverage itself (its data takes lines for a context that never ran them).
+_TRACER_HOOKS = frozenset({"settrace", "setprofile", "monitoring"})
+_MEASURING_MODULES = ("coverage", "sys.monitoring")
+
+
+def measurement_reach(parts: AnswerParts, name: str) -> str | None:
+    """How test ``name`` (or the code it needs) reaches the coverage measurement, or None.
+
+    A test that writes lines into coverage's data under its own context, or turns the
+    tracer off, decides its own coverage verdict; a test of the project never needs to.
+    """
+    support, used = needed(parts, [name])
+    for alias in parts.imports:
+        module = alias.module if alias.module is not None else alias.name
+        if alias.bound in used and module.startswith(_MEASURING_MODULES):
+            return f"import {module}"
+    for piece in (parts.tests[name], *support):
+        try:
+            tree = parse_python(piece.source)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and node.attr in _TRACER_HOOKS:
+                return node.attr
+            if isinstance(node, ast.Constant) and node.value in _MEASURING_MODULES:
+                return repr(node.value)
+    return None
+
+
+def imported_change(parts: AnswerParts, name: str, existing: str) -> str | None:
+    """What test ``name`` (or a helper it uses) sets or deletes on an imported object
+    when it runs, or None: ``pkg.calc.LIMIT = 2``, ``os.environ["TZ"] = …``,
+    ``setattr(pkg.calc, …)``.
+
+    Nothing undoes it: it stays for every test after it in the session, those of other
+    test modules too, which the existing stage does not run. ``monkeypatch`` undoes it.
+    """
+    imported = {alias.bound for alias in parts.imports}
+    with contextlib.suppress(SyntaxError):  # an existing module that does not parse
+        imported |= set(_taken(existing)[0].imports)
+    support, _used = needed(parts, [name])
+    for piece in (parts.tests[name], *support):
+        try:
+            tree = parse_python(piece.source)
+        except SyntaxError:
+            continue
+        for function in ast.walk(tree):
+            if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+                args = function.args
+                params = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
+                found = _changed_object(function, imported - params)
+                if found is not None:
+                    return found
+    return None
+
+
+def _changed_object(function: ast.AST, imported: set[str]) -> str | None:
+    for node in ast.walk(function):
+        targets: list[ast.expr] = []
+        if isinstance(node, ast.Assign | ast.Delete):
+            targets = list(node.targets)
+        elif isinstance(node, ast.AugAssign | ast.AnnAssign):
+            targets = [node.target]
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in ("setattr", "delattr")
+            and node.args
+        ):
+            targets = [ast.Attribute(node.args[0], "_", ast.Store())]
+        for target in _flattened(targets):
+            if isinstance(target, ast.Attribute | ast.Subscript) and _root(target) in imported:
+                return ast.unparse(target.value if isinstance(target, ast.Subscript) else target)
+    return None
+
+
+def _flattened(targets: list[ast.expr]) -> list[ast.expr]:
+    out: list[ast.expr] = []
+    for target in targets:
+        if isinstance(target, ast.Tuple | ast.List):
+            out += _flattened(list(target.elts))
+        else:
+            out.append(target.value if isinstance(target, ast.Starred) else target)
+    return out
+
+
+def _root(node: ast.expr) -> str:
+    while isinstance(node, ast.Attribute | ast.Subscript):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else ""
+
+
+def import_time_change(parts: AnswerParts, name: str) -> str | None:
+    """The first statement run at import that test ``name`` or the module-level code it
+    needs holds and that does more than define names
+    (:func:`~ttabot.drafting.statements.first_change`: a test class's body, a test's
+    decorators and defaults run when pytest collects the module), or None."""
+    support, _used = needed(parts, [name])
+    for piece in (parts.tests[name], *support):
+        try:
+            tree = parse_python(piece.source)
+        except SyntaxError:
+            continue
+        for stmt in tree.body:
+            found = first_change(stmt)
+            if found is not None:
+                return first_line(found)
+    return None
+
+
+def asserts_something(parts: AnswerParts, name: str, existing: str = "") -> bool:
+    """Whether test ``name`` checks anything: an ``assert``, an ``assert*`` call or
+    ``pytest.raises``/``warns``/``fail``, in the test or in the helpers it uses, drafted
+    or defined at the top of the ``existing`` test module it joins (``check_roundtrip``,
+    a base class's checking method)."""
+    support, used = needed(parts, [name])
+    pieces = [parts.tests[name], *support]
+    for piece in pieces:
+        try:
+            tree = parse_python(piece.source)
+        except SyntaxError:
+            continue
+        if _checks(tree):
+            return True
+    return any(_checks(node) for node in _existing_helpers(existing, used))
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed(existing: str) -> ast.Module:
+    """The existing test module's tree, parsed once for every test of an answer that
+    is judged against it (a project's test module may run to thousands of lines).
+    Shared: never changed by its readers."""
+    return parse_python(existing)
+
+
+def _existing_helpers(existing: str, used: set[str]) -> list[ast.stmt]:
+    """The top-level definitions of ``existing`` that names in ``used`` reach (transitively)."""
+    try:
+        tree = _parsed(existing)
+    except SyntaxError:
+        return []
+    kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+    defs = [node for node in tree.body if isinstance(node, kinds)]
+    reached: list[ast.stmt] = []
+    used = set(used)
+    changed = True
+    while changed:
+        changed = False
+        for node in defs:
+            if node not in reached and node.name in used:
+                reached.append(node)
+                used |= names_used(node)
+                changed = True
+    return reached
+
+
+_BUILTINS = frozenset(dir(builtins))
+
+
+@functools.lru_cache(maxsize=8)
+def _taken(existing: str) -> tuple[ModuleLevel, frozenset[str], frozenset[str]]:
+    """What drafted code may not bind again in ``existing``: its module-level facts, the
+    names it binds or whose builtin its code uses (shadowed, that changes too), and the
+    fixtures its tests request from conftest.py or pytest (``tmp_path``: defined in the
+    module, a drafted fixture would serve them instead). Once per module, not per test."""
+    tree = _parsed(existing)
+    own = module_level(tree)
+    loaded = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    return own, own.names | (loaded & _BUILTINS), frozenset(_requested_fixtures(tree))
+
+
+def rebinding(parts: AnswerParts, name: str, existing: str) -> str | None:
+    """The first name of the ``existing`` test module that the imports or module-level
+    code test ``name`` needs would bind again to something else, or None.
+
+    Merged below the module's own code, such a binding replaces the module's own for
+    its existing tests too: they would run with the drafted fixture, helper or import
+    and might pass without testing what they did. A copy of one of the module's own
+    statements, or an import of what the module imports under that name, changes
+    nothing (:func:`merge` leaves it out).
+    """
+    try:
+        own, names, fixtures = _taken(existing)
+    except SyntaxError:
+        return None
+    support, used = needed(parts, [name])
+    for alias in parts.imports:
+        bound = alias.bound
+        if (
+            bound in names
+            and bound in used
+            and imported_as(alias) not in own.imports.get(bound, ())
+        ):
+            return bound
+    for piece in support:
+        clash = sorted(piece.binds & names) or sorted({_fixture_name(piece)} & fixtures)
+        if clash and statement_dump(piece) not in own.statements:
+            return clash[0]
+    return None
+
+
+def star_import(parts: AnswerParts, existing: str) -> str | None:
+    """A star import of the answer (merged whenever a test is kept) that the
+    ``existing`` module, which binds names of its own, does not already make; or None."""
+    try:
+        own, _names, _fixtures = _taken(existing)
+    except SyntaxError:
+        return None
+    for alias in parts.imports:
+        if alias.name == "*" and own.names and alias not in own.aliases:
+            return f"from {'.' * alias.level}{alias.module} import *"
+    return None
+
+
+def unjudged_test(parts: AnswerParts, name: str) -> str | None:
+    """A test that the module-level code test ``name`` needs defines, or None.
+
+    pytest collects a test defined under an ``if`` or ``try`` too, yet no stage judges
+    it (only the answer's top-level tests run, by node id): it would land unjudged.
+    """
+    support, _used = needed(parts, [name])
+    for piece in support:
+        try:
+            tree = parse_python(piece.source)
+        except SyntaxError:
+            continue
+        todo: list[ast.stmt] = list(tree.body)
+        while todo:
+            stmt = todo.pop(0)
+            if is_test_name(stmt):
+                assert isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+                return stmt.name
+            if not isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                todo.extend(s for s in ast.iter_child_nodes(stmt) if isinstance(s, ast.stmt))
+    return None
+
+
+def module_wide(parts: AnswerParts, name: str, existing: str) -> str | None:
+    """The autouse fixture or ``pytestmark`` test ``name`` brings that would reach the
+    ``existing`` module's own tests, or None (none, or the module has no tests yet).
+
+    Either runs for (or marks) every test of the module: one can swap the code under
+    test for a stand-in in the maintainers' tests only, which then still pass.
+    """
+    try:
+        tree = _parsed(existing)
+    except SyntaxError:
+        return None
+    kinds = (ast.FunctionDef, ast.AsyncFunctionDef)
+    if not any(isinstance(n, kinds) and n.name.startswith("test") for n in ast.walk(tree)):
+        return None
+    support, _used = needed(parts, [name])
+    wide = next((piece for piece in support if piece.always), None)
+    return None if wide is None else ", ".join(sorted(wide.binds))
+
+
+def _requested_fixtures(tree: ast.Module) -> set[str]:
+    """The fixtures a module's tests and fixtures request: their parameters (but
+    ``self``/``cls``) and the names of ``@pytest.mark.usefixtures("db")``."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            for decorator in node.decorator_list:
+                call = decorator if isinstance(decorator, ast.Call) else None
+                if call is not None and last_name(call.func) == "usefixtures":
+                    names.update(
+                        a.value
+                        for a in call.args
+                        if isinstance(a, ast.Constant) and isinstance(a.value, str)
+                    )
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        fixture = any(last_name(callee(d)) == "fixture" for d in node.decorator_list)
+        if node.name.startswith("test") or fixture:
+            args = node.args
+            every = [*args.posonlyargs, *args.args, *args.kwonlyargs]
+            names.update(a.arg for a in every if a.arg not in ("self", "cls"))
+    return names
+
+
+def _fixture_name(piece: Piece) -> str:
+    try:
+        tree = parse_python(piece.source)
+    except SyntaxError:
+        return ""
+    return served_fixture(tree.body[0]) if len(tree.body) == 1 else ""
+
+
+def inherited_tests(parts: AnswerParts, name: str, existing: str) -> str | None:
+    """The class that drafted test class ``name`` inherits test methods from, or None.
+
+    pytest runs inherited test methods again under the subclass: the module's own
+    tests (or another drafted class's) would run twice in the written module. A base
+    with ``setUp`` and helpers but no tests is what a shared base is for.
+    """
+    try:
+        tree = _parsed(existing)
+        drafted = [parse_python(p.source) for p in (*parts.support, *parts.tests.values())]
+    except SyntaxError:
+        return None
+    classes: dict[str, ast.ClassDef] = {}
+    for stmt in [*tree.body, *(n for module in drafted for n in module.body)]:
+        if isinstance(stmt, ast.ClassDef):
+            classes.setdefault(stmt.name, stmt)
+    todo = [classes[name]] if name in classes else []
+    seen = {name}
+    while todo:
+        for base in todo.pop().bases:
+            base_name = last_name(base)
+            if base_name in seen or base_name not in classes:
+                continue
+            seen.add(base_name)
+            cls = classes[base_name]
+            if any(is_test_method(s) for s in cls.body):
+                return base_name
+            todo.append(cls)
+    return None
