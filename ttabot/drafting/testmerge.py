@@ -92,6 +92,8 @@ def _is_main_block(node: ast.stmt) -> bool:
 
 
 def names_used(node: ast.AST) -> frozenset[str]:
+    """Every name ``node`` may use: names read, parameters (fixtures arrive by name) and
+    identifier strings (``usefixtures("name")``)."""
     names: set[str] = set()
     for sub in ast.walk(node):
         if isinstance(sub, ast.Name):
@@ -243,6 +245,7 @@ class ModuleLevel(NamedTuple):
 
 
 def module_level(tree: ast.Module) -> ModuleLevel:
+    """What a test module holds at module level (:class:`ModuleLevel`), in one pass."""
     statements: set[str] = set()
     imports: dict[str, set[tuple[str | int, ...]]] = {}
     aliases: set[Alias] = set()
@@ -272,6 +275,8 @@ def imported_as(alias: Alias) -> tuple[str | int, ...]:
 
 
 def statement_dump(piece: Piece) -> str:
+    """``ast.dump`` of a piece that is one statement, to compare it with the module's
+    own; "" when it does not parse or holds more than one."""
     try:
         tree = parse_python(piece.source)
     except SyntaxError:
@@ -289,6 +294,7 @@ def module_names(source: str) -> frozenset[str]:
 
 
 def callee(node: ast.expr) -> ast.expr:
+    """What a decorator calls (``pytest.fixture`` of ``pytest.fixture(name=...)``), or itself."""
     return node.func if isinstance(node, ast.Call) else node
 
 
@@ -308,10 +314,12 @@ def served_fixture(node: ast.stmt) -> str:
 
 
 def is_test_method(node: ast.stmt) -> bool:
+    """Whether ``node`` is a function pytest collects by its name (``test*``)."""
     return isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith("test")
 
 
 def last_name(node: ast.expr) -> str:
+    """The last name of a dotted reference (``fixture`` of ``pytest.fixture``), or ""."""
     if isinstance(node, ast.Attribute):
         return node.attr
     return node.id if isinstance(node, ast.Name) else ""
