@@ -48,7 +48,7 @@ from ttabot.drafting.testmerge import merge, module_names, split_answer
     ],
 )
 def test_a_test_asserts_something_itself_or_through_its_helpers(test: str, checks: bool) -> None:
-    from ttabot.drafting.testcode import asserts_something
+    from ttabot.drafting.testasserts import asserts_something
 
     parts = split_answer(f"import pytest\n\n\ndef helper():\n    assert f()\n\n\n{test}")
     assert asserts_something(parts, "TestX" if "class" in test else "test_x") is checks
@@ -88,7 +88,7 @@ def make(w):
     ],
 )
 def test_a_test_may_check_through_the_existing_modules_helpers(test: str, checks: bool) -> None:
-    from ttabot.drafting.testcode import asserts_something
+    from ttabot.drafting.testasserts import asserts_something
 
     parts = split_answer(f"from shop import area\n\n\n{test}")
     name = "TestX" if "class" in test else "test_x"

@@ -19,6 +19,7 @@ import functools
 
 from ttabot.analysis.source import parse_python
 from ttabot.drafting.statements import first_change, first_line
+from ttabot.drafting.testasserts import asserts_something, existing_tree
 from ttabot.drafting.testmerge import (
     AnswerParts,
     ModuleLevel,
@@ -29,7 +30,6 @@ from ttabot.drafting.testmerge import (
     is_test_name,
     last_name,
     module_level,
-    names_used,
     needed,
     served_fixture,
     statement_dump,
@@ -92,98 +92,6 @@ def test_code_problem(parts: AnswerParts, name: str, existing: str) -> str | Non
             "or a base class without tests)"
         )
     return None
-
-
-#: ``pytest.raises(...)`` and the like check by themselves; so does any ``assert*`` call
-#: (``self.assertEqual``, ``mock.assert_called_once_with``, ``assert_allclose``) and
-#: Playwright's ``expect(...)``.
-_CHECKING_CALLS = frozenset({"raises", "warns", "deprecated_call", "fail", "expect"})
-
-
-def _checks(node: ast.AST) -> bool:
-    for sub in _run_nodes(node):
-        if isinstance(sub, ast.Assert) and not _always_true(sub.test):
-            return True  # "assert True" (or "assert 1, 'ok'") holds whatever the code did
-        if isinstance(sub, ast.Call):
-            func = sub.func
-            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-            if name in ("assertTrue", "assert_") and sub.args and _always_true(sub.args[0]):
-                continue  # self.assertTrue(True)
-            if name.startswith("assert") and _holds_anyway(sub):
-                continue  # self.assertEqual(1, 1), assert_equal(r, r)
-            if name.startswith("assert") or name in _CHECKING_CALLS:
-                return True
-    return False
-
-
-def _constant_valued(node: ast.expr) -> bool:
-    """Whether ``node``'s value is the same whatever the code did: it reads no name."""
-    return not any(isinstance(sub, ast.Name) for sub in ast.walk(node))
-
-
-def _itself(left: ast.expr, right: ast.expr) -> bool:
-    """Whether two operands are the same thing: the same names read, no call between."""
-    calls = any(isinstance(sub, ast.Call) for sub in ast.walk(left))
-    return not calls and ast.dump(left) == ast.dump(right)
-
-
-def _always_true(test: ast.expr) -> bool:
-    """Whether an ``assert`` of ``test`` holds whatever the code did.
-
-    Constants alone (``True``, ``1 == 1``), a non-empty tuple or list (``assert
-    (f() == 1, "msg")``: the parentheses make it a tuple, always true), or a thing
-    compared with itself (``result == result``).
-    """
-    if _constant_valued(test):
-        return True
-    if isinstance(test, ast.Tuple | ast.List | ast.Set) and test.elts:
-        return True
-    if isinstance(test, ast.Dict) and test.keys:
-        return True
-    return (
-        isinstance(test, ast.Compare)
-        and len(test.ops) == 1
-        and isinstance(test.ops[0], ast.Eq | ast.Is | ast.LtE | ast.GtE)
-        and _itself(test.left, test.comparators[0])
-    )
-
-
-def _holds_anyway(call: ast.Call) -> bool:
-    """Whether an ``assert…`` call of a test case or a testing function holds whatever
-    the code did: its arguments are constants (``self.assertEqual(1, 1)``) or its first
-    two the same thing (``assert_equal(r, r)``). A mock's ``assert_called_with(1)``
-    checks the mock's calls: it is not one."""
-    func = call.func
-    own = isinstance(func, ast.Name) or (
-        isinstance(func, ast.Attribute)
-        and isinstance(func.value, ast.Name)
-        and func.value.id in ("self", "cls")
-    )
-    args = call.args
-    if not own or not args:
-        return False
-    return all(_constant_valued(a) for a in args) or (len(args) >= 2 and _itself(args[0], args[1]))
-
-
-def _run_nodes(node: ast.AST) -> list[ast.AST]:
-    """The nodes of ``node`` but those of a function defined inside a function and never
-    named there (nor decorated): its body, with its asserts, never runs."""
-    functions = (ast.FunctionDef, ast.AsyncFunctionDef)
-    loaded = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
-    out: list[ast.AST] = []
-    todo = [node]
-    while todo:
-        sub = todo.pop()
-        out.append(sub)
-        for child in ast.iter_child_nodes(sub):
-            unused = (
-                isinstance(child, functions)
-                and not child.decorator_list
-                and child.name not in loaded
-            )
-            if not (isinstance(sub, functions) and unused):
-                todo.append(child)
-    return out
 
 
 #: What a test could change the coverage measurement with: the tracer hooks, and
@@ -297,52 +205,6 @@ def import_time_change(parts: AnswerParts, name: str) -> str | None:
     return None
 
 
-def asserts_something(parts: AnswerParts, name: str, existing: str = "") -> bool:
-    """Whether test ``name`` checks anything: an ``assert``, an ``assert*`` call or
-    ``pytest.raises``/``warns``/``fail``, in the test or in the helpers it uses, drafted
-    or defined at the top of the ``existing`` test module it joins (``check_roundtrip``,
-    a base class's checking method)."""
-    support, used = needed(parts, [name])
-    pieces = [parts.tests[name], *support]
-    for piece in pieces:
-        try:
-            tree = parse_python(piece.source)
-        except SyntaxError:
-            continue
-        if _checks(tree):
-            return True
-    return any(_checks(node) for node in _existing_helpers(existing, used))
-
-
-@functools.lru_cache(maxsize=8)
-def _parsed(existing: str) -> ast.Module:
-    """The existing test module's tree, parsed once for every test of an answer that
-    is judged against it (a project's test module may run to thousands of lines).
-    Shared: never changed by its readers."""
-    return parse_python(existing)
-
-
-def _existing_helpers(existing: str, used: set[str]) -> list[ast.stmt]:
-    """The top-level definitions of ``existing`` that names in ``used`` reach (transitively)."""
-    try:
-        tree = _parsed(existing)
-    except SyntaxError:
-        return []
-    kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-    defs = [node for node in tree.body if isinstance(node, kinds)]
-    reached: list[ast.stmt] = []
-    used = set(used)
-    changed = True
-    while changed:
-        changed = False
-        for node in defs:
-            if node not in reached and node.name in used:
-                reached.append(node)
-                used |= names_used(node)
-                changed = True
-    return reached
-
-
 _BUILTINS = frozenset(dir(builtins))
 
 
@@ -352,7 +214,7 @@ def _taken(existing: str) -> tuple[ModuleLevel, frozenset[str], frozenset[str]]:
     names it binds or whose builtin its code uses (shadowed, that changes too), and the
     fixtures its tests request from conftest.py or pytest (``tmp_path``: defined in the
     module, a drafted fixture would serve them instead). Once per module, not per test."""
-    tree = _parsed(existing)
+    tree = existing_tree(existing)
     own = module_level(tree)
     loaded = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
     return own, own.names | (loaded & _BUILTINS), frozenset(_requested_fixtures(tree))
@@ -432,7 +294,7 @@ def module_wide(parts: AnswerParts, name: str, existing: str) -> str | None:
     test for a stand-in in the maintainers' tests only, which then still pass.
     """
     try:
-        tree = _parsed(existing)
+        tree = existing_tree(existing)
     except SyntaxError:
         return None
     kinds = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -483,7 +345,7 @@ def inherited_tests(parts: AnswerParts, name: str, existing: str) -> str | None:
     with ``setUp`` and helpers but no tests is what a shared base is for.
     """
     try:
-        tree = _parsed(existing)
+        tree = existing_tree(existing)
         drafted = [parse_python(p.source) for p in (*parts.support, *parts.tests.values())]
     except SyntaxError:
         return None
