@@ -165,14 +165,16 @@ def test_a_command_after_a_closed_fence_or_comment_still_counts() -> None:
         pytest.param("- item\n\n      x\n\n/ttabot docs", True, id="after-code-in-an-item"),
         pytest.param("- item\n\n  ```\n  x\n  ```\n  /ttabot docs", True, id="after-item-fence"),
         pytest.param("- ```\n/ttabot docs\n```", True, id="item-ended-its-fence-ends"),
-        pytest.param("> quote\n    /ttabot docs", True, id="lazy-quote-line-as-before"),
+        # An indented line under a quote's paragraph is a lazy line of that quote, not code.
+        pytest.param("> quote\n    /ttabot docs", False, id="lazy-quote-line-is-quoted"),
         pytest.param("text\n<!-- note -->\n    /ttabot docs", False, id="html-block-ends-text"),
         pytest.param("thanks\n2. two\n\n     /ttabot docs", False, id="2-cannot-open-a-list"),
         pytest.param("```\n    ```\n/ttabot docs\n```", False, id="4-space-fence-closes-not"),
         pytest.param("Log\n===\n    /ttabot docs", False, id="after-a-setext-heading"),
         pytest.param("Log\n--\n    /ttabot docs", False, id="after-a-setext-h2"),
         pytest.param("-\n\n    /ttabot docs", False, id="an-empty-item-ends-at-a-blank"),
-        pytest.param("> a\n===\n    /ttabot docs", True, id="no-setext-for-a-lazy-quote"),
+        # Not a heading: both lines go on lazily in the quote (so quoted, not code).
+        pytest.param("> a\n===\n    /ttabot docs", False, id="no-setext-for-a-lazy-quote"),
         pytest.param("- a\n===\n    /ttabot docs", True, id="no-setext-for-a-lazy-item"),
         pytest.param("- item\nlazy\n\n    /ttabot docs", True, id="item-goes-on-after-lazy"),
         pytest.param("-    a\n\n        /ttabot docs", True, id="content-column-after-gap"),
@@ -206,3 +208,40 @@ def test_each_markdown_line_end_starts_a_line(end: str) -> None:
     assert parse_command(f"thanks{end}{end}/ttabot docs{end}") == Command("docs")
     assert parse_command(f"```{end}/ttabot docs{end}```{end}") is None
     assert parse_command(f"thanks{end}{end}    /ttabot docs{end}") is None
+
+
+# GitHub Flavored Markdown, block quotes: a line without ``>`` that would continue a
+# paragraph open in a quote is a lazy continuation line, shown inside the quote, so it
+# is quoted like the rest. A blank line, or a line that interrupts a paragraph (heading,
+# fence, thematic break, list item that may interrupt one), ends the quote first.
+@pytest.mark.parametrize(
+    ("body", "obeyed"),
+    [
+        pytest.param("> some quote\n/ttabot docs", False, id="lazy-line"),
+        pytest.param("> a\n> b\n/ttabot docs", False, id="lazy-after-two-lines"),
+        pytest.param("> a\nlazy\n/ttabot docs", False, id="second-lazy-line"),
+        pytest.param("> > nested\n/ttabot docs", False, id="lazy-in-nested-quote"),
+        pytest.param("   > a\n/ttabot docs", False, id="indented-quote-marker"),
+        pytest.param(">a\n   /ttabot docs", False, id="no-space-after-marker"),
+        pytest.param("> - item\n/ttabot docs", False, id="lazy-in-a-quoted-item"),
+        pytest.param("- > quote\n/ttabot docs", False, id="lazy-in-a-quote-in-an-item"),
+        pytest.param("- item\n  > quote\n  /ttabot docs", False, id="item-quote-goes-on"),
+        pytest.param("> a\n===\n/ttabot docs", False, id="setext-line-is-lazy-too"),
+        pytest.param("> quote\n\n/ttabot docs", True, id="blank-line-ends-quote"),
+        pytest.param("> quote\n \t\n/ttabot docs", True, id="whitespace-line-ends-quote"),
+        pytest.param(">\n/ttabot docs", True, id="empty-quote-has-no-paragraph"),
+        pytest.param("> # title\n/ttabot docs", True, id="quoted-heading-is-no-paragraph"),
+        pytest.param("> ---\n/ttabot docs", True, id="quoted-break-is-no-paragraph"),
+        pytest.param("> ```\n/ttabot docs", True, id="quoted-fence-ends-with-quote"),
+        pytest.param("> a\n# h\n/ttabot docs", True, id="heading-interrupts"),
+        pytest.param("> a\n---\n/ttabot docs", True, id="thematic-break-interrupts"),
+        pytest.param("> a\n***\n/ttabot docs", True, id="star-break-interrupts"),
+        pytest.param("> a\n```\n```\n/ttabot docs", True, id="fence-interrupts"),
+        pytest.param("> a\n- item\n/ttabot docs", True, id="item-interrupts"),
+        pytest.param("> a\n- /ttabot docs", False, id="item-text-is-not-line-start"),
+        pytest.param("> a\n2. two\n\n/ttabot docs", True, id="blank-after-lazy-2"),
+        pytest.param("quote\n> a\n\nx\n/ttabot docs", True, id="new-paragraph-after-quote"),
+    ],
+)
+def test_lazy_quote_lines_are_quoted(body: str, obeyed: bool) -> None:
+    assert (parse_command(body) == Command("docs")) is obeyed

@@ -15,9 +15,14 @@ decide it, close enough for telling a typed ``/ttabot`` line from a pasted one:
 * inside a list item those columns count from the item's content column (the
   marker's width plus the 1-4 columns after it), and an item ends at a line
   indented less than that column (a paragraph's lazy continuation line apart),
-  or, if it opened empty, at a blank line.
+  or, if it opened empty, at a blank line;
+* a block quote's line starts with ``>``; a line without one is still in the quote
+  (a lazy continuation line) while a paragraph is open in it and the line does not
+  interrupt that paragraph (a heading, fence, thematic break, or a list item that may
+  interrupt one); a blank line ends the quote.
 
-Quotes, tables and the rest are text here: the caller decides what else to skip.
+Quoted lines are text marked ``quoted``; tables and the rest are text here: the caller
+decides what else to skip.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 _HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
 #: What ends a line in Markdown: LF, CRLF or a lone CR. ``str.splitlines`` also splits at
@@ -39,11 +45,19 @@ _HEADING = re.compile(r"#{1,6}(?:[ \t]|$)")
 _SETEXT = re.compile(r"(?:=+|-+)[ \t]*$")
 
 
-def text_lines(body: str) -> Iterator[str]:
+class TextLine(NamedTuple):
+    """A line GitHub shows as text, and whether it shows inside a block quote."""
+
+    text: str
+    quoted: bool
+
+
+def text_lines(body: str) -> Iterator[TextLine]:
     """Each line of ``body`` shown as text, HTML comments blanked out, in order.
 
     Lines in fenced or indented code blocks are left out; so are lines an HTML
-    comment hides (they come out blank).
+    comment hides (they come out blank). A line in a block quote is ``quoted``,
+    whether it starts with ``>`` or continues a quoted paragraph lazily.
     """
     # Comments are blanked before anything else, fences looked for in the text as
     # written: a comment Markdown would not take for one (opened in a code block) can
@@ -52,7 +66,7 @@ def text_lines(body: str) -> Iterator[str]:
     blocks = _Blocks()
     for line, shown in zip(_LINE_END.split(body), _LINE_END.split(visible), strict=True):
         if blocks.is_text(line, shown):
-            yield shown
+            yield TextLine(shown, blocks.line_quoted)
 
 
 def _blank(text: str) -> str:
@@ -98,6 +112,7 @@ class _Blocks:
     fence: _Fence | None = None
     paragraph: bool = False  # a paragraph is open: the next line may continue it
     quoted: bool = False  # the open paragraph is a quote's: lazy lines go on in it
+    line_quoted: bool = False  # the line just taken shows inside a block quote
     empty_item: bool = False  # the last line opened a list item with nothing in it
     items: list[int] = field(default_factory=list)  # open list items' content columns
 
@@ -105,6 +120,7 @@ class _Blocks:
         """Take the next line (as written, and with comments blanked); whether it is text."""
         indent, rest = _columns(line)
         empty_item, self.empty_item = self.empty_item, False
+        self.line_quoted = False
         if self.fence is not None:
             if not rest or indent >= self.fence.base:
                 self._inside_fence(indent - self.fence.base, rest)
@@ -139,12 +155,15 @@ class _Blocks:
 
     def _block_start(self, indent: int, rest: str) -> bool:
         if self.paragraph and indent < self._base() and not self._interrupts(rest):
-            return True  # a lazy continuation line: the paragraph (and its item) go on
+            # A lazy continuation line: the paragraph (and its item, its quote) go on.
+            self.line_quoted = self.quoted
+            return True
         while self.items and indent < self.items[-1]:
             self.items.pop()
         relative = indent - self._base()
         if relative >= 4:
             # Code, unless it continues a paragraph (indented code cannot interrupt one).
+            self.line_quoted = self.paragraph and self.quoted
             return self.paragraph
         return self._content(indent, rest)
 
@@ -165,11 +184,12 @@ class _Blocks:
         if marker is not None and (not self.paragraph or self._interrupts(rest)):
             return self._list_item(column, rest, marker)
         if rest.startswith(">"):
-            self.paragraph = bool(rest[1:].strip())  # a quote's paragraph runs on lazily
-            self.quoted = True
+            self.paragraph = _opens_paragraph(rest[1:])  # a quote's paragraph runs on lazily
+            self.quoted = self.line_quoted = True
             return True
         if not self.paragraph:
             self.quoted = False
+        self.line_quoted = self.quoted  # in a quote's paragraph: a lazy line of it
         self.paragraph = True
         return True
 
@@ -200,3 +220,22 @@ class _Blocks:
         # An empty item, or an ordered one not starting at 1, cannot interrupt a paragraph.
         number = marker.group(2)
         return bool(rest[marker.end() :].strip()) and (number is None or int(number) == 1)
+
+
+def _opens_paragraph(quoted: str) -> bool:
+    """Whether a quote line's content (after ``>``) leaves a paragraph open in the quote.
+
+    Nested quotes and list items count by what they hold; a blank line, a heading, a
+    thematic break or a fence hold no paragraph, so the next line without ``>`` ends the quote.
+    """
+    rest = _columns(quoted)[1]
+    while True:
+        if rest.startswith(">"):
+            rest = _columns(rest[1:])[1]
+            continue
+        marker = _LIST_MARKER.match(rest)
+        if marker is None or _THEMATIC_BREAK.match(rest):
+            break
+        rest = rest[marker.end() :]
+    holds_no_paragraph = _opens_fence(rest) or _THEMATIC_BREAK.match(rest) or _HEADING.match(rest)
+    return bool(rest) and not holds_no_paragraph
