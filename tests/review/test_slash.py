@@ -245,3 +245,58 @@ def test_each_markdown_line_end_starts_a_line(end: str) -> None:
 )
 def test_lazy_quote_lines_are_quoted(body: str, obeyed: bool) -> None:
     assert (parse_command(body) == Command("docs")) is obeyed
+
+
+# GitHub Flavored Markdown, HTML blocks. Kind 1 (a line opening with <pre, <script,
+# <style or <textarea) runs to a line holding a closing tag of one of them, over blank
+# lines: what it holds is code (<pre>), a form field's text, or not shown. Kinds 3-5
+# (<?, <!X, <![CDATA[) are not shown either. Kinds 6 and 7 (<details>, <div>, a tag
+# alone on its line) end at a blank line and hold raw HTML, shown rendered: text in them
+# is text, unless an element GitHub draws as code (<pre>, <code>, <samp>, <kbd>, <tt>)
+# or hides (<script>, <style>, <textarea>) holds it, wherever that element opens.
+@pytest.mark.parametrize(
+    ("body", "obeyed"),
+    [
+        pytest.param("<pre>\n/ttabot docs\n</pre>", False, id="pre"),
+        pytest.param("<pre>\n\n/ttabot docs\n\n</pre>", False, id="pre-over-blank-lines"),
+        pytest.param('<PRE class="x">\n/ttabot docs\n</PRE>', False, id="pre-upper-case"),
+        pytest.param("<pre>\n/ttabot docs", False, id="pre-never-closed"),
+        pytest.param("text\n<pre>\n/ttabot docs\n</pre>", False, id="pre-interrupts-text"),
+        pytest.param("<pre>log</pre>\n    /ttabot docs", False, id="pre-line-ends-paragraph"),
+        pytest.param("text\n<pre>\nlog\n</pre>\n    /ttabot docs", False, id="code-after-pre"),
+        pytest.param("> a\n<pre>\n/ttabot docs\n</pre>", False, id="pre-after-quote"),
+        pytest.param("- a\n  <pre>\n  /ttabot docs\n  </pre>", False, id="pre-in-an-item"),
+        pytest.param("<script>\n/ttabot docs\n</script>", False, id="script"),
+        pytest.param("<style>\n\n/ttabot docs\n</style>", False, id="style"),
+        pytest.param("<textarea>\n/ttabot docs\n</textarea>", False, id="textarea"),
+        pytest.param("<script>\nx</style>\n/ttabot docs\n</script>", False, id="script-runs-on"),
+        pytest.param("<code>\n/ttabot docs\n</code>", False, id="code-element"),
+        pytest.param("thanks <code>\n/ttabot docs\n</code>", False, id="code-opened-mid-line"),
+        pytest.param("<div>\n<code>\n/ttabot docs\n</code>\n</div>", False, id="code-in-div"),
+        pytest.param("<samp>\n/ttabot docs\n</samp>", False, id="samp"),
+        pytest.param("<kbd>x</kbd>/ttabot docs", False, id="after-a-kbd-on-its-line"),
+        pytest.param("<tt>x</tt>/ttabot docs", False, id="after-a-short-tt-on-its-line"),
+        pytest.param("<?php\n/ttabot docs\n?>", False, id="processing-instruction"),
+        pytest.param("<![CDATA[\n/ttabot docs\n]]>", False, id="cdata"),
+        pytest.param("<!DOCTYPE x\n/ttabot docs\n>", False, id="declaration"),
+        pytest.param(
+            "<details>\n<summary>Log</summary>\n\n```\n/ttabot docs\n```\n</details>",
+            False,
+            id="fence-in-details",
+        ),
+        pytest.param("<details>\n/ttabot docs\n</details>", True, id="text-in-details"),
+        pytest.param(
+            "<details>\n<summary>Run</summary>\n\n/ttabot docs\n\n</details>",
+            True,
+            id="paragraph-in-details",
+        ),
+        pytest.param("<div>\n/ttabot docs\n</div>", True, id="text-in-div"),
+        pytest.param("<pre>\nlog\n</pre>\n/ttabot docs", True, id="after-a-pre-block"),
+        pytest.param("<pre>x</pre>\n/ttabot docs", True, id="after-a-one-line-pre"),
+        pytest.param("<code>x</code>\n/ttabot docs", True, id="after-a-closed-code"),
+        pytest.param("<prefix>\n/ttabot docs", True, id="not-a-pre-tag"),
+        pytest.param("<script>\nx\n</script>\n\n/ttabot docs", True, id="after-a-script"),
+    ],
+)
+def test_html_blocks_and_elements(body: str, obeyed: bool) -> None:
+    assert (parse_command(body) == Command("docs")) is obeyed

@@ -5,6 +5,18 @@ decide it, close enough for telling a typed ``/ttabot`` line from a pasted one:
 
 * a line ends at LF, CRLF or CR, nothing else (a form feed or U+2028 is inside one);
 * HTML comments hide what they span, wherever they open;
+* so do, wherever they open, raw HTML elements GitHub draws as code (``<pre>``,
+  ``<code>``, ``<samp>``, ``<kbd>``, ``<tt>``) or not as text (``<script>``, ``<style>``,
+  ``<textarea>``), up to their own closing tag, and processing instructions,
+  declarations and CDATA; what they span is not blank but masked, so a line after one
+  does not start with what follows it;
+* an HTML block of kind 1 (a line opening with ``<pre``, ``<script``, ``<style`` or
+  ``<textarea``), 3 (``<?``), 4 (``<!`` and a letter) or 5 (``<![CDATA[``) runs to
+  the line holding its end (a closing tag of any of the four, ``?>``, ``>``, ``]]>``),
+  over blank lines; it interrupts a paragraph and leaves none open. Kinds 6 and 7
+  (``<details>``, ``<div>``, a tag alone on its line) hold raw HTML shown as text:
+  their lines are read like paragraph lines (a fence or ``>`` in one can cost a
+  command, never make one);
 * a fence (3+ backticks or tildes, indented at most 3 columns) runs to a closing
   fence of the same character, at least as long, with nothing after it; or to
   the end of the list item it opened in; or to the end of the comment;
@@ -33,6 +45,27 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 _HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
+#: Raw HTML not shown as text, wherever it opens: an element drawn as code or hidden, to
+#: its own closing tag (a browser reads a <script> to its </script>, whatever the block
+#: rules say); a processing instruction, CDATA, a declaration.
+_UNSHOWN_HTML = re.compile(
+    r"<(pre|code|samp|kbd|tt|script|style|textarea)(?=[\s/>]|\Z).*?(?:</\1[ \t]*>|\Z)"
+    r"|<\?.*?(?:\?>|\Z)|<!\[CDATA\[.*?(?:\]\]>|\Z)|<![A-Za-z].*?(?:>|\Z)",
+    re.DOTALL | re.IGNORECASE,
+)
+#: What masks unshown HTML: not a space, so what follows it on its line is not a line start.
+_MASK = "\N{REPLACEMENT CHARACTER}"
+#: HTML blocks that end at a marker, not a blank line (GFM kinds 1, 3, 4, 5; comments,
+#: kind 2, are blanked beforehand): how the line opens, what ends the block.
+_RAW_HTML_BLOCKS = (
+    (
+        re.compile(r"<(?:pre|script|style|textarea)(?:[ \t>]|$)", re.IGNORECASE),
+        re.compile(r"</(?:pre|script|style|textarea)>", re.IGNORECASE),
+    ),
+    (re.compile(r"<\?"), re.compile(r"\?>")),
+    (re.compile(r"<![A-Za-z]"), re.compile(">")),
+    (re.compile(r"<!\[CDATA\["), re.compile(r"\]\]>")),
+)
 #: What ends a line in Markdown: LF, CRLF or a lone CR. ``str.splitlines`` also splits at
 #: a form feed, U+0085, U+2028 and others, which GitHub shows inside one line.
 _LINE_END = re.compile(r"\r\n|\r|\n")
@@ -63,15 +96,25 @@ def text_lines(body: str) -> Iterator[TextLine]:
     # written: a comment Markdown would not take for one (opened in a code block) can
     # then only cost a command, never make one.
     visible = _HTML_COMMENT.sub(lambda m: _blank(m.group()), body)
+    visible = _UNSHOWN_HTML.sub(lambda m: _blank(m.group(), _MASK), visible)
     blocks = _Blocks()
     for line, shown in zip(_LINE_END.split(body), _LINE_END.split(visible), strict=True):
         if blocks.is_text(line, shown):
             yield TextLine(shown, blocks.line_quoted)
 
 
-def _blank(text: str) -> str:
-    """``text`` as spaces, keeping its line ends (:data:`_LINE_END`'s characters)."""
-    return "".join(ch if ch in "\r\n" else " " for ch in text)
+def _blank(text: str, fill: str = " ") -> str:
+    """``text`` as ``fill``, keeping its line ends (:data:`_LINE_END`'s characters)."""
+    return "".join(ch if ch in "\r\n" else fill for ch in text)
+
+
+def _raw_html_block(rest: str) -> tuple[re.Pattern[str], bool] | None:
+    """The end of the kind 1, 3, 4 or 5 HTML block ``rest`` opens, and whether it ends there."""
+    for start, end in _RAW_HTML_BLOCKS:
+        opening = start.match(rest)
+        if opening is not None:
+            return end, end.search(rest, opening.end()) is not None
+    return None
 
 
 def _opens_fence(rest: str) -> re.Match[str] | None:
@@ -110,6 +153,7 @@ class _Blocks:
     """What is open after the lines seen so far."""
 
     fence: _Fence | None = None
+    raw_html_end: re.Pattern[str] | None = None  # what ends the open kind 1, 3, 4, 5 HTML block
     paragraph: bool = False  # a paragraph is open: the next line may continue it
     quoted: bool = False  # the open paragraph is a quote's: lazy lines go on in it
     line_quoted: bool = False  # the line just taken shows inside a block quote
@@ -126,6 +170,10 @@ class _Blocks:
                 self._inside_fence(indent - self.fence.base, rest)
                 return False
             self.fence = None  # a line less indented than its list item ends both
+        if self.raw_html_end is not None:
+            if self.raw_html_end.search(line):
+                self.raw_html_end = None
+            return False
         if not shown.strip():
             if not rest:
                 self.paragraph = False  # a blank line
@@ -174,6 +222,12 @@ class _Blocks:
             self.fence = _Fence(fence.group(1)[0], len(fence.group(1)), self._base())
             self.paragraph = False
             return False
+        raw_html = _raw_html_block(rest)
+        if raw_html is not None:
+            end, ends_here = raw_html
+            self.raw_html_end = None if ends_here else end
+            self.paragraph = False
+            return False
         if self.paragraph and not self.quoted and _SETEXT.match(rest):
             self.paragraph = False  # the paragraph above is a heading now
             return True
@@ -212,7 +266,7 @@ class _Blocks:
         """Whether ``rest`` starts a block that may interrupt an open paragraph."""
         if _opens_fence(rest) or _THEMATIC_BREAK.match(rest) or _HEADING.match(rest):
             return True
-        if rest.startswith(">"):
+        if rest.startswith(">") or _raw_html_block(rest):
             return True
         marker = _LIST_MARKER.match(rest)
         if marker is None:
