@@ -300,3 +300,25 @@ def test_lazy_quote_lines_are_quoted(body: str, obeyed: bool) -> None:
 )
 def test_html_blocks_and_elements(body: str, obeyed: bool) -> None:
     assert (parse_command(body) == Command("docs")) is obeyed
+
+
+# Pinned as they are (GFM tables and hard line breaks). A table row's cell is text: a row
+# opening with ``/ttabot`` (no leading pipe) reads as a command, one opening with ``|``
+# does not start with it. A hard line break (a trailing backslash or two spaces) starts a
+# new shown line inside the paragraph, like a soft one. What only renders as ``/ttabot``
+# (an escaped or entity slash) is not typed as one.
+@pytest.mark.parametrize(
+    ("body", "obeyed"),
+    [
+        pytest.param("a | b\n--- | ---\n/ttabot docs", True, id="table-row-without-pipes"),
+        pytest.param("| a |\n| - |\n| /ttabot docs |", False, id="table-cell-after-a-pipe"),
+        pytest.param("| /ttabot docs |\n| - |", False, id="table-header-cell"),
+        pytest.param("thanks\\\n/ttabot docs", True, id="after-a-backslash-break"),
+        pytest.param("thanks  \n/ttabot docs", True, id="after-a-two-space-break"),
+        pytest.param("thanks\\\n    /ttabot docs", True, id="indented-after-backslash-break"),
+        pytest.param("\\/ttabot docs", False, id="escaped-slash"),
+        pytest.param("&#47;ttabot docs", False, id="entity-slash"),
+    ],
+)
+def test_tables_and_hard_breaks(body: str, obeyed: bool) -> None:
+    assert (parse_command(body) == Command("docs")) is obeyed
