@@ -30,8 +30,9 @@ decide it, close enough for telling a typed ``/ttabot`` line from a pasted one:
   or, if it opened empty, at a blank line;
 * a block quote's line starts with ``>``; a line without one is still in the quote
   (a lazy continuation line) while a paragraph is open in it and the line does not
-  interrupt that paragraph (a heading, fence, thematic break, or a list item that may
-  interrupt one); a blank line ends the quote.
+  interrupt that paragraph (a heading, fence, thematic break, HTML block of kind 1-5,
+  or a list item that may interrupt one); a blank line ends the quote. (A kind 6 block,
+  ``<div>``, interrupts it too; read as lazy, its lines can only cost a command.)
 
 Quoted lines are text marked ``quoted``; tables and the rest are text here: the caller
 decides what else to skip.
