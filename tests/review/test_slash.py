@@ -165,14 +165,16 @@ def test_a_command_after_a_closed_fence_or_comment_still_counts() -> None:
         pytest.param("- item\n\n      x\n\n/ttabot docs", True, id="after-code-in-an-item"),
         pytest.param("- item\n\n  ```\n  x\n  ```\n  /ttabot docs", True, id="after-item-fence"),
         pytest.param("- ```\n/ttabot docs\n```", True, id="item-ended-its-fence-ends"),
-        pytest.param("> quote\n    /ttabot docs", True, id="lazy-quote-line-as-before"),
+        # An indented line under a quote's paragraph is a lazy line of that quote, not code.
+        pytest.param("> quote\n    /ttabot docs", False, id="lazy-quote-line-is-quoted"),
         pytest.param("text\n<!-- note -->\n    /ttabot docs", False, id="html-block-ends-text"),
         pytest.param("thanks\n2. two\n\n     /ttabot docs", False, id="2-cannot-open-a-list"),
         pytest.param("```\n    ```\n/ttabot docs\n```", False, id="4-space-fence-closes-not"),
         pytest.param("Log\n===\n    /ttabot docs", False, id="after-a-setext-heading"),
         pytest.param("Log\n--\n    /ttabot docs", False, id="after-a-setext-h2"),
         pytest.param("-\n\n    /ttabot docs", False, id="an-empty-item-ends-at-a-blank"),
-        pytest.param("> a\n===\n    /ttabot docs", True, id="no-setext-for-a-lazy-quote"),
+        # Not a heading: both lines go on lazily in the quote (so quoted, not code).
+        pytest.param("> a\n===\n    /ttabot docs", False, id="no-setext-for-a-lazy-quote"),
         pytest.param("- a\n===\n    /ttabot docs", True, id="no-setext-for-a-lazy-item"),
         pytest.param("- item\nlazy\n\n    /ttabot docs", True, id="item-goes-on-after-lazy"),
         pytest.param("-    a\n\n        /ttabot docs", True, id="content-column-after-gap"),
@@ -206,3 +208,117 @@ def test_each_markdown_line_end_starts_a_line(end: str) -> None:
     assert parse_command(f"thanks{end}{end}/ttabot docs{end}") == Command("docs")
     assert parse_command(f"```{end}/ttabot docs{end}```{end}") is None
     assert parse_command(f"thanks{end}{end}    /ttabot docs{end}") is None
+
+
+# GitHub Flavored Markdown, block quotes: a line without ``>`` that would continue a
+# paragraph open in a quote is a lazy continuation line, shown inside the quote, so it
+# is quoted like the rest. A blank line, or a line that interrupts a paragraph (heading,
+# fence, thematic break, list item that may interrupt one), ends the quote first.
+@pytest.mark.parametrize(
+    ("body", "obeyed"),
+    [
+        pytest.param("> some quote\n/ttabot docs", False, id="lazy-line"),
+        pytest.param("> a\n> b\n/ttabot docs", False, id="lazy-after-two-lines"),
+        pytest.param("> a\nlazy\n/ttabot docs", False, id="second-lazy-line"),
+        pytest.param("> > nested\n/ttabot docs", False, id="lazy-in-nested-quote"),
+        pytest.param("   > a\n/ttabot docs", False, id="indented-quote-marker"),
+        pytest.param(">a\n   /ttabot docs", False, id="no-space-after-marker"),
+        pytest.param("> - item\n/ttabot docs", False, id="lazy-in-a-quoted-item"),
+        pytest.param("- > quote\n/ttabot docs", False, id="lazy-in-a-quote-in-an-item"),
+        pytest.param("- item\n  > quote\n  /ttabot docs", False, id="item-quote-goes-on"),
+        pytest.param("> a\n===\n/ttabot docs", False, id="setext-line-is-lazy-too"),
+        pytest.param("> quote\n\n/ttabot docs", True, id="blank-line-ends-quote"),
+        pytest.param("> quote\n \t\n/ttabot docs", True, id="whitespace-line-ends-quote"),
+        pytest.param(">\n/ttabot docs", True, id="empty-quote-has-no-paragraph"),
+        pytest.param("> # title\n/ttabot docs", True, id="quoted-heading-is-no-paragraph"),
+        pytest.param("> ---\n/ttabot docs", True, id="quoted-break-is-no-paragraph"),
+        pytest.param("> ```\n/ttabot docs", True, id="quoted-fence-ends-with-quote"),
+        pytest.param("> a\n# h\n/ttabot docs", True, id="heading-interrupts"),
+        pytest.param("> a\n---\n/ttabot docs", True, id="thematic-break-interrupts"),
+        pytest.param("> a\n***\n/ttabot docs", True, id="star-break-interrupts"),
+        pytest.param("> a\n```\n```\n/ttabot docs", True, id="fence-interrupts"),
+        pytest.param("> a\n- item\n/ttabot docs", True, id="item-interrupts"),
+        pytest.param("> a\n- /ttabot docs", False, id="item-text-is-not-line-start"),
+        pytest.param("> a\n2. two\n\n/ttabot docs", True, id="blank-after-lazy-2"),
+        pytest.param("quote\n> a\n\nx\n/ttabot docs", True, id="new-paragraph-after-quote"),
+    ],
+)
+def test_lazy_quote_lines_are_quoted(body: str, obeyed: bool) -> None:
+    assert (parse_command(body) == Command("docs")) is obeyed
+
+
+# GitHub Flavored Markdown, HTML blocks. Kind 1 (a line opening with <pre, <script,
+# <style or <textarea) runs to a line holding a closing tag of one of them, over blank
+# lines: what it holds is code (<pre>), a form field's text, or not shown. Kinds 3-5
+# (<?, <!X, <![CDATA[) are not shown either. Kinds 6 and 7 (<details>, <div>, a tag
+# alone on its line) end at a blank line and hold raw HTML, shown rendered: text in them
+# is text, unless an element GitHub draws as code (<pre>, <code>, <samp>, <kbd>, <tt>)
+# or hides (<script>, <style>, <textarea>) holds it, wherever that element opens.
+@pytest.mark.parametrize(
+    ("body", "obeyed"),
+    [
+        pytest.param("<pre>\n/ttabot docs\n</pre>", False, id="pre"),
+        pytest.param("<pre>\n\n/ttabot docs\n\n</pre>", False, id="pre-over-blank-lines"),
+        pytest.param('<PRE class="x">\n/ttabot docs\n</PRE>', False, id="pre-upper-case"),
+        pytest.param("<pre>\n/ttabot docs", False, id="pre-never-closed"),
+        pytest.param("text\n<pre>\n/ttabot docs\n</pre>", False, id="pre-interrupts-text"),
+        pytest.param("<pre>log</pre>\n    /ttabot docs", False, id="pre-line-ends-paragraph"),
+        pytest.param("text\n<pre>\nlog\n</pre>\n    /ttabot docs", False, id="code-after-pre"),
+        pytest.param("> a\n<pre>\n/ttabot docs\n</pre>", False, id="pre-after-quote"),
+        pytest.param("- a\n  <pre>\n  /ttabot docs\n  </pre>", False, id="pre-in-an-item"),
+        pytest.param("<script>\n/ttabot docs\n</script>", False, id="script"),
+        pytest.param("<style>\n\n/ttabot docs\n</style>", False, id="style"),
+        pytest.param("<textarea>\n/ttabot docs\n</textarea>", False, id="textarea"),
+        pytest.param("<script>\nx</style>\n/ttabot docs\n</script>", False, id="script-runs-on"),
+        pytest.param("<code>\n/ttabot docs\n</code>", False, id="code-element"),
+        pytest.param("thanks <code>\n/ttabot docs\n</code>", False, id="code-opened-mid-line"),
+        pytest.param("<div>\n<code>\n/ttabot docs\n</code>\n</div>", False, id="code-in-div"),
+        pytest.param("<samp>\n/ttabot docs\n</samp>", False, id="samp"),
+        pytest.param("<kbd>x</kbd>/ttabot docs", False, id="after-a-kbd-on-its-line"),
+        pytest.param("<tt>x</tt>/ttabot docs", False, id="after-a-short-tt-on-its-line"),
+        pytest.param("<?php\n/ttabot docs\n?>", False, id="processing-instruction"),
+        pytest.param("<![CDATA[\n/ttabot docs\n]]>", False, id="cdata"),
+        pytest.param("<!DOCTYPE x\n/ttabot docs\n>", False, id="declaration"),
+        pytest.param(
+            "<details>\n<summary>Log</summary>\n\n```\n/ttabot docs\n```\n</details>",
+            False,
+            id="fence-in-details",
+        ),
+        pytest.param("<details>\n/ttabot docs\n</details>", True, id="text-in-details"),
+        pytest.param(
+            "<details>\n<summary>Run</summary>\n\n/ttabot docs\n\n</details>",
+            True,
+            id="paragraph-in-details",
+        ),
+        pytest.param("<div>\n/ttabot docs\n</div>", True, id="text-in-div"),
+        pytest.param("<pre>\nlog\n</pre>\n/ttabot docs", True, id="after-a-pre-block"),
+        pytest.param("<pre>x</pre>\n/ttabot docs", True, id="after-a-one-line-pre"),
+        pytest.param("<code>x</code>\n/ttabot docs", True, id="after-a-closed-code"),
+        pytest.param("<prefix>\n/ttabot docs", True, id="not-a-pre-tag"),
+        pytest.param("<script>\nx\n</script>\n\n/ttabot docs", True, id="after-a-script"),
+    ],
+)
+def test_html_blocks_and_elements(body: str, obeyed: bool) -> None:
+    assert (parse_command(body) == Command("docs")) is obeyed
+
+
+# Pinned as they are (GFM tables and hard line breaks). A table row's cell is text: a row
+# opening with ``/ttabot`` (no leading pipe) reads as a command, one opening with ``|``
+# does not start with it. A hard line break (a trailing backslash or two spaces) starts a
+# new shown line inside the paragraph, like a soft one. What only renders as ``/ttabot``
+# (an escaped or entity slash) is not typed as one.
+@pytest.mark.parametrize(
+    ("body", "obeyed"),
+    [
+        pytest.param("a | b\n--- | ---\n/ttabot docs", True, id="table-row-without-pipes"),
+        pytest.param("| a |\n| - |\n| /ttabot docs |", False, id="table-cell-after-a-pipe"),
+        pytest.param("| /ttabot docs |\n| - |", False, id="table-header-cell"),
+        pytest.param("thanks\\\n/ttabot docs", True, id="after-a-backslash-break"),
+        pytest.param("thanks  \n/ttabot docs", True, id="after-a-two-space-break"),
+        pytest.param("thanks\\\n    /ttabot docs", True, id="indented-after-backslash-break"),
+        pytest.param("\\/ttabot docs", False, id="escaped-slash"),
+        pytest.param("&#47;ttabot docs", False, id="entity-slash"),
+    ],
+)
+def test_tables_and_hard_breaks(body: str, obeyed: bool) -> None:
+    assert (parse_command(body) == Command("docs")) is obeyed

@@ -5,6 +5,18 @@ decide it, close enough for telling a typed ``/ttabot`` line from a pasted one:
 
 * a line ends at LF, CRLF or CR, nothing else (a form feed or U+2028 is inside one);
 * HTML comments hide what they span, wherever they open;
+* so do, wherever they open, raw HTML elements GitHub draws as code (``<pre>``,
+  ``<code>``, ``<samp>``, ``<kbd>``, ``<tt>``) or not as text (``<script>``, ``<style>``,
+  ``<textarea>``), up to their own closing tag, and processing instructions,
+  declarations and CDATA; what they span is not blank but masked, so a line after one
+  does not start with what follows it;
+* an HTML block of kind 1 (a line opening with ``<pre``, ``<script``, ``<style`` or
+  ``<textarea``), 3 (``<?``), 4 (``<!`` and a letter) or 5 (``<![CDATA[``) runs to
+  the line holding its end (a closing tag of any of the four, ``?>``, ``>``, ``]]>``),
+  over blank lines; it interrupts a paragraph and leaves none open. Kinds 6 and 7
+  (``<details>``, ``<div>``, a tag alone on its line) hold raw HTML shown as text:
+  their lines are read like paragraph lines (a fence or ``>`` in one can cost a
+  command, never make one);
 * a fence (3+ backticks or tildes, indented at most 3 columns) runs to a closing
   fence of the same character, at least as long, with nothing after it; or to
   the end of the list item it opened in; or to the end of the comment;
@@ -15,9 +27,15 @@ decide it, close enough for telling a typed ``/ttabot`` line from a pasted one:
 * inside a list item those columns count from the item's content column (the
   marker's width plus the 1-4 columns after it), and an item ends at a line
   indented less than that column (a paragraph's lazy continuation line apart),
-  or, if it opened empty, at a blank line.
+  or, if it opened empty, at a blank line;
+* a block quote's line starts with ``>``; a line without one is still in the quote
+  (a lazy continuation line) while a paragraph is open in it and the line does not
+  interrupt that paragraph (a heading, fence, thematic break, HTML block of kind 1-5,
+  or a list item that may interrupt one); a blank line ends the quote. (A kind 6 block,
+  ``<div>``, interrupts it too; read as lazy, its lines can only cost a command.)
 
-Quotes, tables and the rest are text here: the caller decides what else to skip.
+Quoted lines are text marked ``quoted``; tables and the rest are text here: the caller
+decides what else to skip.
 """
 
 from __future__ import annotations
@@ -25,8 +43,30 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 _HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
+#: Raw HTML not shown as text, wherever it opens: an element drawn as code or hidden, to
+#: its own closing tag (a browser reads a <script> to its </script>, whatever the block
+#: rules say); a processing instruction, CDATA, a declaration.
+_UNSHOWN_HTML = re.compile(
+    r"<(pre|code|samp|kbd|tt|script|style|textarea)(?=[\s/>]|\Z).*?(?:</\1[ \t]*>|\Z)"
+    r"|<\?.*?(?:\?>|\Z)|<!\[CDATA\[.*?(?:\]\]>|\Z)|<![A-Za-z].*?(?:>|\Z)",
+    re.DOTALL | re.IGNORECASE,
+)
+#: What masks unshown HTML: not a space, so what follows it on its line is not a line start.
+_MASK = "\N{REPLACEMENT CHARACTER}"
+#: HTML blocks that end at a marker, not a blank line (GFM kinds 1, 3, 4, 5; comments,
+#: kind 2, are blanked beforehand): how the line opens, what ends the block.
+_RAW_HTML_BLOCKS = (
+    (
+        re.compile(r"<(?:pre|script|style|textarea)(?:[ \t>]|$)", re.IGNORECASE),
+        re.compile(r"</(?:pre|script|style|textarea)>", re.IGNORECASE),
+    ),
+    (re.compile(r"<\?"), re.compile(r"\?>")),
+    (re.compile(r"<![A-Za-z]"), re.compile(">")),
+    (re.compile(r"<!\[CDATA\["), re.compile(r"\]\]>")),
+)
 #: What ends a line in Markdown: LF, CRLF or a lone CR. ``str.splitlines`` also splits at
 #: a form feed, U+0085, U+2028 and others, which GitHub shows inside one line.
 _LINE_END = re.compile(r"\r\n|\r|\n")
@@ -39,25 +79,43 @@ _HEADING = re.compile(r"#{1,6}(?:[ \t]|$)")
 _SETEXT = re.compile(r"(?:=+|-+)[ \t]*$")
 
 
-def text_lines(body: str) -> Iterator[str]:
+class TextLine(NamedTuple):
+    """A line GitHub shows as text, and whether it shows inside a block quote."""
+
+    text: str
+    quoted: bool
+
+
+def text_lines(body: str) -> Iterator[TextLine]:
     """Each line of ``body`` shown as text, HTML comments blanked out, in order.
 
     Lines in fenced or indented code blocks are left out; so are lines an HTML
-    comment hides (they come out blank).
+    comment hides (they come out blank). A line in a block quote is ``quoted``,
+    whether it starts with ``>`` or continues a quoted paragraph lazily.
     """
     # Comments are blanked before anything else, fences looked for in the text as
     # written: a comment Markdown would not take for one (opened in a code block) can
     # then only cost a command, never make one.
     visible = _HTML_COMMENT.sub(lambda m: _blank(m.group()), body)
+    visible = _UNSHOWN_HTML.sub(lambda m: _blank(m.group(), _MASK), visible)
     blocks = _Blocks()
     for line, shown in zip(_LINE_END.split(body), _LINE_END.split(visible), strict=True):
         if blocks.is_text(line, shown):
-            yield shown
+            yield TextLine(shown, blocks.line_quoted)
 
 
-def _blank(text: str) -> str:
-    """``text`` as spaces, keeping its line ends (:data:`_LINE_END`'s characters)."""
-    return "".join(ch if ch in "\r\n" else " " for ch in text)
+def _blank(text: str, fill: str = " ") -> str:
+    """``text`` as ``fill``, keeping its line ends (:data:`_LINE_END`'s characters)."""
+    return "".join(ch if ch in "\r\n" else fill for ch in text)
+
+
+def _raw_html_block(rest: str) -> tuple[re.Pattern[str], bool] | None:
+    """The end of the kind 1, 3, 4 or 5 HTML block ``rest`` opens, and whether it ends there."""
+    for start, end in _RAW_HTML_BLOCKS:
+        opening = start.match(rest)
+        if opening is not None:
+            return end, end.search(rest, opening.end()) is not None
+    return None
 
 
 def _opens_fence(rest: str) -> re.Match[str] | None:
@@ -96,8 +154,10 @@ class _Blocks:
     """What is open after the lines seen so far."""
 
     fence: _Fence | None = None
+    raw_html_end: re.Pattern[str] | None = None  # what ends the open kind 1, 3, 4, 5 HTML block
     paragraph: bool = False  # a paragraph is open: the next line may continue it
     quoted: bool = False  # the open paragraph is a quote's: lazy lines go on in it
+    line_quoted: bool = False  # the line just taken shows inside a block quote
     empty_item: bool = False  # the last line opened a list item with nothing in it
     items: list[int] = field(default_factory=list)  # open list items' content columns
 
@@ -105,11 +165,16 @@ class _Blocks:
         """Take the next line (as written, and with comments blanked); whether it is text."""
         indent, rest = _columns(line)
         empty_item, self.empty_item = self.empty_item, False
+        self.line_quoted = False
         if self.fence is not None:
             if not rest or indent >= self.fence.base:
                 self._inside_fence(indent - self.fence.base, rest)
                 return False
             self.fence = None  # a line less indented than its list item ends both
+        if self.raw_html_end is not None:
+            if self.raw_html_end.search(line):
+                self.raw_html_end = None
+            return False
         if not shown.strip():
             if not rest:
                 self.paragraph = False  # a blank line
@@ -139,12 +204,15 @@ class _Blocks:
 
     def _block_start(self, indent: int, rest: str) -> bool:
         if self.paragraph and indent < self._base() and not self._interrupts(rest):
-            return True  # a lazy continuation line: the paragraph (and its item) go on
+            # A lazy continuation line: the paragraph (and its item, its quote) go on.
+            self.line_quoted = self.quoted
+            return True
         while self.items and indent < self.items[-1]:
             self.items.pop()
         relative = indent - self._base()
         if relative >= 4:
             # Code, unless it continues a paragraph (indented code cannot interrupt one).
+            self.line_quoted = self.paragraph and self.quoted
             return self.paragraph
         return self._content(indent, rest)
 
@@ -153,6 +221,12 @@ class _Blocks:
         fence = _opens_fence(rest)
         if fence is not None:
             self.fence = _Fence(fence.group(1)[0], len(fence.group(1)), self._base())
+            self.paragraph = False
+            return False
+        raw_html = _raw_html_block(rest)
+        if raw_html is not None:
+            end, ends_here = raw_html
+            self.raw_html_end = None if ends_here else end
             self.paragraph = False
             return False
         if self.paragraph and not self.quoted and _SETEXT.match(rest):
@@ -165,11 +239,12 @@ class _Blocks:
         if marker is not None and (not self.paragraph or self._interrupts(rest)):
             return self._list_item(column, rest, marker)
         if rest.startswith(">"):
-            self.paragraph = bool(rest[1:].strip())  # a quote's paragraph runs on lazily
-            self.quoted = True
+            self.paragraph = _opens_paragraph(rest[1:])  # a quote's paragraph runs on lazily
+            self.quoted = self.line_quoted = True
             return True
         if not self.paragraph:
             self.quoted = False
+        self.line_quoted = self.quoted  # in a quote's paragraph: a lazy line of it
         self.paragraph = True
         return True
 
@@ -192,7 +267,7 @@ class _Blocks:
         """Whether ``rest`` starts a block that may interrupt an open paragraph."""
         if _opens_fence(rest) or _THEMATIC_BREAK.match(rest) or _HEADING.match(rest):
             return True
-        if rest.startswith(">"):
+        if rest.startswith(">") or _raw_html_block(rest):
             return True
         marker = _LIST_MARKER.match(rest)
         if marker is None:
@@ -200,3 +275,22 @@ class _Blocks:
         # An empty item, or an ordered one not starting at 1, cannot interrupt a paragraph.
         number = marker.group(2)
         return bool(rest[marker.end() :].strip()) and (number is None or int(number) == 1)
+
+
+def _opens_paragraph(quoted: str) -> bool:
+    """Whether a quote line's content (after ``>``) leaves a paragraph open in the quote.
+
+    Nested quotes and list items count by what they hold; a blank line, a heading, a
+    thematic break or a fence hold no paragraph, so the next line without ``>`` ends the quote.
+    """
+    rest = _columns(quoted)[1]
+    while True:
+        if rest.startswith(">"):
+            rest = _columns(rest[1:])[1]
+            continue
+        marker = _LIST_MARKER.match(rest)
+        if marker is None or _THEMATIC_BREAK.match(rest):
+            break
+        rest = rest[marker.end() :]
+    holds_no_paragraph = _opens_fence(rest) or _THEMATIC_BREAK.match(rest) or _HEADING.match(rest)
+    return bool(rest) and not holds_no_paragraph

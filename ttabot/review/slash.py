@@ -44,10 +44,11 @@ def parse_command(body: str) -> Command | None:
 
     A bare ``/ttabot`` means ``help``. Lines GitHub shows as code (fenced or indented
     code blocks, see :mod:`ttabot.review.shown`), inside HTML comments and quoted lines
-    are not commands (people quote and paste them in discussions).
+    (``>``, or a lazy line continuing a quoted paragraph) are not commands (people quote
+    and paste them in discussions).
     """
-    for shown in text_lines(body):
-        if shown.strip().startswith(">"):
+    for shown, quoted in text_lines(body):
+        if quoted:
             continue
         match = _COMMAND.match(shown)
         if match is None:
