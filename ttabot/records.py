@@ -10,7 +10,7 @@ imports ``inspect`` (~20 ms) and each class costs ~1 ms more to define.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import NamedTuple
 
@@ -110,6 +110,14 @@ class ValidationStage(NamedTuple):
 
 #: The stage a draft fails when no model answered its request at all.
 NO_ANSWER_STAGE = "model"
+
+#: The stages a draft went through, in order; a check stops at the first that fails.
+Stages = tuple[ValidationStage, ...]
+
+
+def failed_stage(stages: Iterable[ValidationStage]) -> ValidationStage | None:
+    """The stage that failed, if any."""
+    return next((s for s in stages if not s.passed), None)
 
 
 class DraftStatus(str, enum.Enum):

@@ -7,11 +7,12 @@ import ast
 import pytest
 
 from ttabot.config import DraftSettings
-from ttabot.drafting import validate
+from ttabot.drafting import docstring_check
 from ttabot.drafting.docstrings import (
     detect_style,
     docstring_literal,
     documented_params,
+    find_definition,
     insert_docstrings,
     params_mismatch,
 )
@@ -171,7 +172,7 @@ def test_insert_docstrings(source: str, docstrings: dict[str, str], expected: st
     out = insert_docstrings(source, docstrings)
     assert out == expected
     for symbol in docstrings:
-        node = validate.docstrings.find_definition(ast.parse(out), symbol)
+        node = find_definition(ast.parse(out), symbol)
         assert node is not None and ast.get_docstring(node)
 
 
@@ -183,7 +184,7 @@ def test_literal_round_trips_through_python() -> None:
 
 def test_check_docstrings_accepts_matching_and_rejects_others() -> None:
     source = "def f(a):\n    return a\n\n\ndef g(b):\n    return b\n"
-    check = validate.check_docstrings(
+    check = docstring_check.check_docstrings(
         source, {"f": "F.\n\nArgs:\n    a: A.", "g": "G.\n\nArgs:\n    c: C."}, ["f", "g", "h"]
     )
     assert check.accepted == ("f",)

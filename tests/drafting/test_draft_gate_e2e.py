@@ -136,16 +136,16 @@ def test_libcst_work_runs_off_the_event_loop_thread(
 ) -> None:
     import threading
 
-    from ttabot.drafting import validate
+    from ttabot.drafting import docstring_check
 
     threads: list[str] = []
-    real = validate.check_docstrings
+    real = docstring_check.check_docstrings
 
     def spy(*args: Any, **kwargs: Any) -> Any:
         threads.append(threading.current_thread().name)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(validate, "check_docstrings", spy)
+    monkeypatch.setattr(docstring_check, "check_docstrings", spy)
     configure(
         repo_with_module,
         fake,

@@ -7,7 +7,7 @@ import ast
 import pytest
 
 from tests.support import bad_answers
-from ttabot.drafting import validate
+from ttabot.drafting import docstring_check
 from ttabot.drafting.docstrings import find_definition
 from ttabot.drafting.gate import gate_docstring
 
@@ -106,7 +106,7 @@ def test_plain_docstring_text_passes_untouched(text: str) -> None:
 
 
 def test_rejected_docstring_reason_is_per_symbol_and_named_by_stage() -> None:
-    check = validate.check_docstrings(
+    check = docstring_check.check_docstrings(
         MODULE, {"restock": bad_answers.chat_preamble("restock", DOC)}, ["restock"]
     )
     assert check.accepted == ()
@@ -117,7 +117,7 @@ def test_rejected_docstring_reason_is_per_symbol_and_named_by_stage() -> None:
 
 def test_a_cleaned_definition_inserts_only_the_docstring() -> None:
     raw = bad_answers.wrapped_in_definition(HEADER, DOC, BODY)
-    check = validate.check_docstrings(MODULE, {"restock": raw}, ["restock"])
+    check = docstring_check.check_docstrings(MODULE, {"restock": raw}, ["restock"])
     assert check.accepted == ("restock",)
     assert check.cleaned == {"restock": "definition"}
     assert check.proposed.count("def restock") == 1
@@ -144,7 +144,7 @@ def test_gate_and_signature_settings_are_validated() -> None:
     [pytest.param(n, a, id=n) for n, a in sorted(bad_answers.hostile_docstrings(DOC).items())],
 )
 def test_hostile_wrappings_and_smuggled_text_are_rejected(name: str, raw: str) -> None:
-    check = validate.check_docstrings(MODULE, {"restock": raw}, ["restock"])
+    check = docstring_check.check_docstrings(MODULE, {"restock": raw}, ["restock"])
     assert check.accepted == (), name
     assert check.failed_stage == {"restock": "docstring-text"}, check.rejected
     assert check.proposed == MODULE
@@ -196,7 +196,7 @@ SPHINX_DOC = "Add stock of an item.\n\n:param item: The item.\n:param count: How
     [("google", NUMPY_DOC), ("google", SPHINX_DOC), ("numpy", DOC), ("sphinx", DOC)],
 )
 def test_a_docstring_in_another_style_than_asked_is_rejected(style: str, raw: str) -> None:
-    check = validate.check_docstrings(MODULE, {"restock": raw}, ["restock"], style=style)
+    check = docstring_check.check_docstrings(MODULE, {"restock": raw}, ["restock"], style=style)
     assert check.accepted == ()
     assert check.failed_stage == {"restock": "docstring-text"}
     assert f"this module's style is {style}" in check.rejected["restock"]

@@ -16,7 +16,7 @@ from tests.support.fake_openai import FakeOpenAI
 from tests.support.gitrepo import GitRepo
 from tests.support.loopback import Reply
 from ttabot.cli import main
-from ttabot.drafting import validate
+from ttabot.drafting import docstring_check
 from ttabot.drafting.docstrings import exact, insert_docstrings
 
 PAGED = "import os\n\x0cdef add(a, b):\n    return a + b\n"
@@ -33,7 +33,7 @@ LONG_CHAIN = "X = (" + " ".join(['"a"'] * 700) + ")\n\n\ndef add(a, b):\n    ret
     ],
 )
 def test_a_module_libcst_cannot_write_back_gets_no_docstring(source: str) -> None:
-    check = validate.check_docstrings(
+    check = docstring_check.check_docstrings(
         source, {"add": "Add.\n\nArgs:\n    a: A.\n    b: B."}, ["add"]
     )
     assert check.accepted == () and check.proposed == source
@@ -42,7 +42,7 @@ def test_a_module_libcst_cannot_write_back_gets_no_docstring(source: str) -> Non
 
 
 def test_a_chain_too_deep_for_libcst_is_refused_not_a_recursion_error() -> None:
-    check = validate.check_docstrings(
+    check = docstring_check.check_docstrings(
         LONG_CHAIN, {"add": "Add.\n\nArgs:\n    a: A.\n    b: B."}, ["add"]
     )
     assert check.accepted == () and check.proposed == LONG_CHAIN

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 
 from ttabot import rlimits
+from ttabot.drafting.baseline import baseline_coverage, probe_lines
 from ttabot.drafting.isolation import project_copy
 from ttabot.drafting.probe import read_probe
 from ttabot.drafting.sandbox import Sandbox, UnsafeFile
 from ttabot.drafting.testdraft import changed_functions, code_lines
-from ttabot.drafting.validate import baseline_coverage, probe_lines
 
 ENV = {"PATH": os.environ["PATH"], "LANG": "C.UTF-8"}
 

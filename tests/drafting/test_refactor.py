@@ -168,7 +168,7 @@ METHOD = "def m(self, n):\n    return n if 0 <= n < 10 else -1\n"
 def test_a_rewrite_that_changes_the_modules_interface_fails_the_signature_stage(
     symbol: str, code: str, why: str
 ) -> None:
-    from ttabot.drafting.validate import check_refactor_code
+    from ttabot.drafting.refactor_check import check_refactor_code
 
     proposed = replace_definition(BRANCHY, symbol, code)
     result = check_refactor_code(BRANCHY, proposed, symbol, CheckSettings())
@@ -199,7 +199,7 @@ def test_a_rewrite_that_changes_the_modules_interface_fails_the_signature_stage(
 def test_a_rewrite_with_new_private_helpers_passes_the_signature_stage(
     symbol: str, code: str
 ) -> None:
-    from ttabot.drafting.validate import check_refactor_code
+    from ttabot.drafting.refactor_check import check_refactor_code
 
     proposed = replace_definition(BRANCHY, symbol, code)
     result = check_refactor_code(BRANCHY, proposed, symbol, CheckSettings())
@@ -249,7 +249,7 @@ TOTAL = "def total(self, n):\n    return _NAMES.get(n, -1)\n"
 def test_a_rewrite_of_a_method_may_not_change_what_its_class_generates(
     symbol: str, code: str, why: str
 ) -> None:
-    from ttabot.drafting.validate import check_refactor_code
+    from ttabot.drafting.refactor_check import check_refactor_code
 
     proposed = replace_definition(RECORDS, symbol, code)
     result = check_refactor_code(RECORDS, proposed, symbol, CheckSettings())
@@ -258,7 +258,7 @@ def test_a_rewrite_of_a_method_may_not_change_what_its_class_generates(
 
 
 def test_a_plain_class_may_get_a_table_beside_a_rewritten_method() -> None:
-    from ttabot.drafting.validate import check_refactor_code
+    from ttabot.drafting.refactor_check import check_refactor_code
 
     plain = RECORDS.replace("@dataclasses.dataclass\n", "").replace("    items: list\n\n", "")
     code = TOTAL.replace("_NAMES", "self._NAMES") + "\n_NAMES = {0: 0}\n"
@@ -282,7 +282,7 @@ def test_a_plain_class_may_get_a_table_beside_a_rewritten_method() -> None:
 def test_a_rewrite_that_looks_whether_tests_run_it_is_rejected(code: str) -> None:
     # Attack: the old behaviour while the existing tests run (under pytest, under
     # coverage), another one everywhere else: tests-before and tests-after pass.
-    from ttabot.drafting.validate import check_refactor_code
+    from ttabot.drafting.refactor_check import check_refactor_code
 
     proposed = replace_definition(BRANCHY, "grade", code + "\n\n_TABLE = {}\n")
     result = check_refactor_code(BRANCHY, proposed, "grade", CheckSettings())
@@ -302,7 +302,7 @@ def test_runner_mentions_are_what_can_tell_tests_run_and_nothing_alike() -> None
 def test_a_rewrite_of_a_method_may_not_override_what_a_base_class_defines() -> None:
     # Attack: the helper the rewrite adds is named like a method of the class's base:
     # every other method that calls self.scale() would run the helper from then on.
-    from ttabot.drafting.validate import check_refactor_code
+    from ttabot.drafting.refactor_check import check_refactor_code
 
     source = (
         "class Base:\n    def scale(self):\n        return 2\n\n    def total(self):\n"
@@ -322,7 +322,7 @@ def test_a_rewrite_of_a_method_may_not_override_what_a_base_class_defines() -> N
 def test_a_helper_beside_a_rewritten_method_may_not_be_one_a_subclass_overrides() -> None:
     # The other way round: Shape defines _pick already, so for a Shape the rewritten
     # Base.total would call Shape's _pick instead of the helper it was checked with.
-    from ttabot.drafting.validate import check_refactor_code
+    from ttabot.drafting.refactor_check import check_refactor_code
 
     source = (
         "class Base:\n    def total(self, n):\n"

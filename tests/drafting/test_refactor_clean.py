@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.drafting.test_draft_refactor_e2e import BRANCHY, REWRITE, TEST, WORDS
-from ttabot.drafting import validate
+from ttabot.drafting import refactor_check
 from ttabot.drafting.isolation import project_copy
 
 #: No bwrap on PATH: the bare copy (what is planted does not depend on the sandbox), faster.
@@ -46,9 +46,9 @@ def project(tmp_path: Path) -> Path:
     return root
 
 
-def _check(box: object, proposed: str) -> validate.RefactorCheck:
+def _check(box: object, proposed: str) -> refactor_check.RefactorCheck:
     original = BRANCHY.format(name="grade")
-    return validate.check_refactor_tests(
+    return refactor_check.check_refactor_tests(
         box,  # type: ignore[arg-type]
         "pkg/grade.py",
         original,

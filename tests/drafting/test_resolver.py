@@ -19,7 +19,7 @@ from tests.support.gitrepo import GitRepo
 from tests.support.loopback import Reply
 from ttabot.analysis.resolve import find_definition as analysis_find
 from ttabot.cli import main
-from ttabot.drafting import refactor, validate
+from ttabot.drafting import docstring_check, refactor
 from ttabot.drafting.docstrings import find_definition, params_mismatch
 from ttabot.drafting.plan import definition_source
 from ttabot.records import Finding
@@ -91,7 +91,7 @@ def test_drafting_finds_what_check_reports(snippet: str) -> None:
 def test_docstring_for_a_nested_definition_is_accepted(snippet: str) -> None:
     text, findings = _findings(snippet)
     symbol = next(f.symbol for f in findings if f.category.value == "docs-missing")
-    result = validate.check_docstrings(text, {symbol: "Load.\n\nArgs:\n    a: A."}, [symbol])
+    result = docstring_check.check_docstrings(text, {symbol: "Load.\n\nArgs:\n    a: A."}, [symbol])
     assert result.accepted == (symbol,), result.rejected
 
 

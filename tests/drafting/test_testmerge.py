@@ -145,12 +145,12 @@ def test_nesting_past_the_parser_in_refactors_styles_and_old_versions_is_no_cras
     # a module placement reads, and the definitions of a file's old version.
     from ttabot.analysis.scope import dotted_names
     from ttabot.config import CheckSettings
-    from ttabot.drafting import validate
+    from ttabot.drafting import refactor_check
     from ttabot.drafting.docstrings import style_counts
 
     original = "def f(x):\n    return x\n"
     for deep in DEEP:
-        check = validate.check_refactor_code(original, deep, "f", CheckSettings())
+        check = refactor_check.check_refactor_code(original, deep, "f", CheckSettings())
         assert not check.accepted and check.reason == "nested too deeply for the parser"
         assert style_counts(deep) == {"google": 0, "numpy": 0, "sphinx": 0}
         assert dotted_names(deep.encode()) is None

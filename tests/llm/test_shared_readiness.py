@@ -58,7 +58,7 @@ def test_a_window_announced_after_the_pick_holds_the_send_back(tmp_path: Path) -
             run = Request([{"role": "user", "content": "hi"}], now, now + 5)
             # Picked while free; then another process announces a window before the send.
             FileState(tmp_path).publish_cooldown(target.state_key, now + 60)
-            return await client._attempt(run, target, None, None)
+            return await client._attempter.attempt(run, target, None, None)
 
     assert asyncio.run(main()) is False  # pick again: nothing was sent
     assert calls == []

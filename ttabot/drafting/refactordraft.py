@@ -5,13 +5,18 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from ttabot.drafting import answers, validate
+from ttabot.drafting import answers
 from ttabot.drafting.plan import Task
 from ttabot.drafting.refactor import replace_definition
+from ttabot.drafting.refactor_check import (
+    RefactorCheck,
+    check_refactor_code,
+    check_refactor_tests,
+)
 from ttabot.drafting.refine import Verdict, refine
 from ttabot.drafting.tests import existing_test_modules, ranked_test_modules
 from ttabot.drafting.work import Workspace, asker, make_draft, no_sandbox, not_asked
-from ttabot.records import Draft, ValidationStage
+from ttabot.records import Draft, ValidationStage, failed_stage
 
 if TYPE_CHECKING:
     from ttabot.llm import Completion
@@ -35,25 +40,25 @@ async def draft_refactor(ws: Workspace, task: Task, original: str) -> Draft:
     if missing:
         return not_asked(task, original, "environment", missing)
     tests = refactor_tests(ws, task)
-    results: list[tuple[str, validate.RefactorCheck]] = []
+    results: list[tuple[str, RefactorCheck]] = []
 
     async def check(completion: Completion) -> Verdict:
         try:
             code = answers.parse_code(completion.data, completion.content)
             proposed = await asyncio.to_thread(replace_definition, original, finding.symbol, code)
         except (answers.AnswerError, ValueError, SyntaxError) as exc:
-            result = validate.RefactorCheck(
+            result = RefactorCheck(
                 (ValidationStage("answer", False, str(exc)),), False, False, str(exc)
             )
             results.append((original, result))
             return Verdict(False, "answer", False, str(exc))
-        result = validate.check_refactor_code(original, proposed, finding.symbol, ws.settings.check)
+        result = check_refactor_code(original, proposed, finding.symbol, ws.settings.check)
         if result.accepted:
             # Only an answer that passed every check without running code needs a copy.
             copy = await ws.copy_for(task.module)
             async with copy.lock, ws.sandboxes:
                 result = await asyncio.to_thread(
-                    validate.check_refactor_tests,
+                    check_refactor_tests,
                     copy.sandbox,
                     task.module,
                     original,
@@ -67,7 +72,7 @@ async def draft_refactor(ws: Workspace, task: Task, original: str) -> Draft:
                 # import): the module's later drafts are judged on a fresh copy.
                 await ws.renew_copy(task.module)
         results.append((proposed, result))
-        bad = validate.failed(result.stages)
+        bad = failed_stage(result.stages)
         if result.accepted or bad is None:
             return Verdict(True, bad.name if bad else "tests-after", True, result.reason)
         return Verdict(False, bad.name, False, bad.detail)

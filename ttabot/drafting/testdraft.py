@@ -10,7 +10,8 @@ from types import CodeType
 from typing import TYPE_CHECKING
 
 from ttabot.analysis.source import parse_python
-from ttabot.drafting import answers, validate
+from ttabot.drafting import answers
+from ttabot.drafting.baseline import Baseline, baseline
 from ttabot.drafting.docstrings import find_definition
 from ttabot.drafting.formatting import Tools, format_and_lint, project_tools
 from ttabot.drafting.judge import TestsCheck
@@ -20,7 +21,7 @@ from ttabot.drafting.sandbox import Sandbox, UnsafeFile
 from ttabot.drafting.testmerge import AnswerParts, module_names, split_answer
 from ttabot.drafting.testrun import check_each_test
 from ttabot.drafting.work import Workspace, asker, make_draft, no_sandbox, not_asked
-from ttabot.records import Draft, ValidationStage
+from ttabot.records import Draft, ValidationStage, failed_stage
 
 if TYPE_CHECKING:
     from ttabot.llm import Completion
@@ -98,7 +99,7 @@ class _Judging:
     lock: asyncio.Lock
     existing: str
     changed: frozenset[int]
-    baseline: validate.Baseline
+    baseline: Baseline
     taken: frozenset[str]  # names the test module binds already (tests get fresh ones)
     tools: Tools
     outcome: list[TestsCheck] = field(default_factory=list)
@@ -138,14 +139,14 @@ class _Judging:
                     format_and_lint, self.sandbox, self.task.path, result.text, self.existing, tools
                 )
             result = result._replace(text=text, stages=(*result.stages, *extra))
-            bad = validate.failed(extra)
+            bad = failed_stage(extra)
             if bad is not None:
                 self.outcome.append(result._replace(kept=()))
                 return Verdict(False, bad.name, False, bad.detail)
         self.outcome.append(result)
         if result.kept:
             return Verdict(True, "tests", True, _tests_reason(result))
-        bad = validate.failed(result.stages)
+        bad = failed_stage(result.stages)
         name = bad.name if bad else "tests"
         return Verdict(False, name, False, _tests_feedback(result) or (bad.detail if bad else ""))
 
@@ -180,7 +181,7 @@ async def draft_tests(ws: Workspace, task: Task) -> list[Draft]:
     async with copy.lock, ws.sandboxes:
         try:
             before = await asyncio.to_thread(
-                validate.baseline,
+                baseline,
                 copy.sandbox,
                 task.path,
                 task.module,
@@ -212,7 +213,7 @@ async def draft_tests(ws: Workspace, task: Task) -> list[Draft]:
         )
         return [draft]
     stages = _failed_tests(refined, outcome)
-    bad = validate.failed(stages)
+    bad = failed_stage(stages)
     reason = f"{bad.name}: {bad.detail}" if bad else "rejected"
     return [make_draft(task, refined, existing, existing, stages, accepted=False, reason=reason)]
 

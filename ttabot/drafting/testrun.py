@@ -6,7 +6,7 @@ all), pass alone, leave no files behind and survive the reruns (its run alone
 is the first of them; the others are rounds in one pytest process,
 :mod:`~ttabot.drafting.pytestrun`). Only the new tests run (by node id); the
 existing module's tests run once, as the baseline
-(:func:`~ttabot.drafting.validate.baseline_coverage`). Good functions are kept,
+(:func:`~ttabot.drafting.baseline.baseline_coverage`). Good functions are kept,
 bad ones dropped with a reason each. The stages after the test code's own
 checks are :class:`~ttabot.drafting.judge.Judge`'s steps.
 """
@@ -42,7 +42,7 @@ def check_each_test(
     """Judge each drafted test function; the sandbox's test file is restored afterwards.
 
     ``existing_passed``: node ids of the module's existing tests that passed
-    before (:func:`~ttabot.drafting.validate.baseline`); each must still pass
+    before (:func:`~ttabot.drafting.baseline.baseline`); each must still pass
     in the module as it will be written, or every new test is dropped.
 
     When generated code left the copy so that ttabot will not read or write it

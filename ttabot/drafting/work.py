@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ttabot.config import Settings
-from ttabot.drafting import answers, validate
+from ttabot.drafting import answers, docstring_check
 from ttabot.drafting.docstrings import NotExact, insert_docstrings
 from ttabot.drafting.environment import choose_python
 from ttabot.drafting.isolation import project_copy, sandbox_refusal
@@ -220,7 +220,7 @@ async def draft_docstrings(ws: Workspace, task: Task, original: str) -> list[Dra
             return Verdict(False, "answer", False, str(exc))
         texts.update(drafted)
         result = await asyncio.to_thread(
-            validate.check_docstrings, original, drafted, wanted, max_lines, task.style
+            docstring_check.check_docstrings, original, drafted, wanted, max_lines, task.style
         )
         good.update({s: result.texts[s] for s in result.accepted})
         cleaned.update({s: result.cleaned[s] for s in result.accepted if s in result.cleaned})
@@ -246,7 +246,7 @@ async def draft_docstrings(ws: Workspace, task: Task, original: str) -> list[Dra
     if good:
         # Checked together once more: each passed in its round, the file must pass as a whole.
         final = await asyncio.to_thread(
-            validate.check_docstrings, original, good, list(good), max_lines, task.style
+            docstring_check.check_docstrings, original, good, list(good), max_lines, task.style
         )
         for symbol, reason in final.rejected.items():
             name = final.failed_stage.get(symbol, "docstrings")

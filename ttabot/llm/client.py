@@ -7,7 +7,8 @@ once; only when every model is cooling does it wait, for the earliest one, and
 only if that is within its deadline. Many concurrent requests share the same
 cooldowns, pacing and dead models, so one request's 429 steers all the others.
 
-This module is the request loop; :mod:`ttabot.llm.schedule` decides when each
+This module is the request loop; :mod:`ttabot.llm.attempt` sends each attempt
+to one model and books its outcome, :mod:`ttabot.llm.schedule` decides when each
 model is free and waits, :mod:`ttabot.llm.reachability` tells a server that is
 down from one that blips, and :mod:`ttabot.llm.request` holds what one request
 has learned and the :class:`Completion` it ends with.
@@ -22,16 +23,14 @@ waiting.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import os
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ttabot.llm import structured
-from ttabot.llm.errors import Answer, Failure, FailureKind, Scope
+from ttabot.llm.attempt import Attempter
 from ttabot.llm.hedge import Hedger
-from ttabot.llm.http import AttemptLimits, post_chat
 from ttabot.llm.metrics import Metrics
 from ttabot.llm.quota import QuotaBook
 from ttabot.llm.reachability import UNREACHABLE_AFTER, Reachability, unreachable_error
@@ -39,7 +38,6 @@ from ttabot.llm.request import Completion, Request
 from ttabot.llm.schedule import ProbeClaim, Schedule
 from ttabot.llm.state import open_state
 from ttabot.llm.targets import Target, missing_keys, resolve_target, usable_models
-from ttabot.redaction import KnownSecrets
 
 __all__ = [
     "UNREACHABLE_AFTER",
@@ -104,12 +102,20 @@ class RotatingClient:
             for provider in settings.providers.values()
             if provider.api_key_env and (value := self._environ.get(provider.api_key_env, ""))
         ]
-        #: Keys masked in answers: a shorter "key" is a local server's placeholder.
-        self._answer_keys = KnownSecrets(keys)
-        #: Keys masked in error messages, however short, also where a capped one cuts them.
-        self._error_keys = KnownSecrets(keys, shortest=1)
         self.metrics = Metrics()
         self._hedger = Hedger(self._schedule, self.metrics, self._dead, clock=clock, sleep=sleep)
+        self._attempter = Attempter(
+            settings.client,
+            self._schedule,
+            self.metrics,
+            self.quotas,
+            self._reachability,
+            self._dead,
+            http=self._client,
+            keys=keys,
+            clock=clock,
+            sleep=sleep,
+        )
 
     def __repr__(self) -> str:
         return f"<RotatingClient providers={sorted(self._settings.providers)}>"
@@ -292,107 +298,16 @@ class RotatingClient:
     ) -> tuple[Completion | bool, Target]:
         """Ask ``target``, hedged to the next free model when hedging is on."""
         if not self._settings.client.hedge or len(candidates) < 2:
-            return await self._attempt(run, target, schema, max_tokens), target
+            return await self._attempter.attempt(run, target, schema, max_tokens), target
 
         def attempt(
             model: Target, on_first_token: Callable[[], object] | None, probe: ProbeClaim | None
         ) -> Awaitable[Completion | bool]:
-            return self._attempt(run, model, schema, max_tokens, on_first_token, probe)
+            return self._attempter.attempt(run, model, schema, max_tokens, on_first_token, probe)
 
         return await self._hedger.ask(run, target, candidates, attempt)
 
-    # --- one attempt -------------------------------------------------------------
-
-    async def _attempt(
-        self,
-        run: Request,
-        target: Target,
-        schema: Mapping[str, Any] | None,
-        max_tokens: int | None,
-        on_first_token: Callable[[], object] | None = None,
-        probe: ProbeClaim | None = None,
-    ) -> Completion | bool:
-        """Send one request; a Completion ends the request, True asks to retry this model.
-
-        ``probe`` is the claim on ``target``'s probe slot taken for this attempt before
-        it ran (a hedge's); the attempt holds it while in flight and then releases it.
-        """
-        stats = self.metrics.model(target.ref)
-        if self._schedule.in_announced(target):
-            # A cooldown announced (here, or by another process) between the pick and the
-            # send (a hedged attempt starts on the next turn of the loop): send nothing,
-            # pick again. No request is ever sent inside an announced window.
-            stats.sends_held_back += 1
-            return False
-        run.attempts += 1
-        if run.previous is not None and run.previous != target.ref:
-            self.metrics.rotations += 1
-        run.previous = target.ref
-        stats.requests += 1
-        body: dict[str, Any] = {"model": target.model, "messages": run.messages_for(target.ref)}
-        if max_tokens is not None:
-            body["max_tokens"] = max_tokens
-        if schema is not None and target.json_mode:
-            body["response_format"] = {"type": "json_object"}
-        sent = self._clock()
-        timeout = min(self._settings.client.attempt_timeout, run.end - sent)
-
-        def first_token(seconds: float) -> None:
-            stats.first_tokens.append(seconds)
-            if on_first_token is not None:
-                on_first_token()
-
-        with self._schedule.probe_slot(target, sent, probe):
-            outcome = await self.send(target, body, timeout, first_token)
-        stats.latencies.append(self._clock() - sent)
-        if outcome.quota is not None:
-            self.quotas.observe(target, outcome.quota)
-        self._reachability.note(target, outcome, sent)
-        if isinstance(outcome, Answer):
-            outcome = dataclasses.replace(outcome, content=self._redact_answer(outcome.content))
-            run.answers += 1
-            run.prompt_tokens += outcome.prompt_tokens
-            run.completion_tokens += outcome.completion_tokens
-            stats.prompt_tokens += outcome.prompt_tokens
-            stats.completion_tokens += outcome.completion_tokens
-            self._schedule.answered(target, sent)
-            if schema is None:
-                stats.successes += 1
-                return self._answer(run, target, outcome.content, None)
-            return self._structured(run, target, outcome.content, schema)
-        stats.failures[outcome.kind.value] += 1
-        run.last_error = f"{target.ref}: {self._redact(outcome.message)}"
-        return self._fail(run, target, outcome, sent)
-
-    def _structured(
-        self, run: Request, target: Target, content: str, schema: Mapping[str, Any]
-    ) -> Completion | bool:
-        stats = self.metrics.model(target.ref)
-        try:
-            data = structured.extract_json(content)
-            structured.validate(data, schema)
-        except ValueError as exc:  # JSONExtractionError, SchemaError
-            stats.failures[FailureKind.INVALID_OUTPUT.value] += 1
-            return run.reject(target.ref, content, str(exc))
-        stats.successes += 1
-        return self._answer(run, target, content, data)
-
-    def _fail(
-        self, run: Request, target: Target, failure: Failure, sent: float
-    ) -> Completion | bool:
-        if failure.scope is Scope.REQUEST:
-            return self._done(run, None, error=run.last_error)
-        if failure.scope is Scope.MODEL:
-            self._dead[target.ref] = self._redact(failure.message)
-        elif failure.scope is Scope.SKIP:
-            run.excluded[target.ref] = self._redact(failure.message)
-        elif failure.retry_at is not None and failure.retry_at > self._clock():
-            self._schedule.announce(target, failure.retry_at)
-        else:
-            # Nothing announced, or a time already past ("Retry-After: 0", a skewed
-            # clock): back off, else the failed model stays first free and is asked again.
-            self._schedule.back_off(target, sent, failure.kind)
-        return False
+    # --- a probe: one model, one attempt ----------------------------------------
 
     async def probe(self, ref: str, *, timeout: float | None = None) -> Completion:
         """Send one one-token request to ``ref``: no rotation, no retry, cooldowns respected.
@@ -423,65 +338,13 @@ class RotatingClient:
             if ready >= run.end:
                 return self._done(run, None, error="the provider's rate window is full")
             await self._sleep(max(0.0, ready - self._clock()))
-        outcome = await self._attempt(run, target, None, 1)
+        outcome = await self._attempter.attempt(run, target, None, 1)
         if isinstance(outcome, Completion):
             self.metrics.completions_ok += outcome.ok
             return outcome
         if run.last_error.endswith(": empty content"):
             return self._done(run, target, content="")
         return self._done(run, None, error=run.last_error)
-
-    async def send(
-        self,
-        target: Target,
-        body: Mapping[str, Any],
-        timeout: float,
-        on_first_token: Callable[[float], None] | None = None,
-    ) -> Answer | Failure:
-        """One HTTP request to ``target``, classified; never raises for network trouble.
-
-        ``on_first_token`` gets the seconds to the first content token when it comes.
-        """
-        client = self._settings.client
-        limits = AttemptLimits(
-            timeout=timeout,
-            first_token=client.first_token_timeout,
-            idle=client.idle_timeout,
-            max_body=client.max_body,
-            stream=target.stream,
-        )
-        return await post_chat(
-            self._client(),
-            target,
-            body,
-            limits,
-            clock=self._clock,
-            sleep=self._sleep,
-            on_first_token=on_first_token,
-        )
-
-    def _redact_answer(self, content: str) -> str:
-        """``content`` with every key of :data:`~ttabot.redaction.MIN_SECRET` characters or
-        more masked.
-
-        An answer becomes a draft, a suggestion or a commit: a provider echoing the
-        request's headers must not carry the key there. A shorter "key" is a local
-        server's placeholder (``none``), and masking it would only mangle the text.
-        Token-shaped text is left alone: in a draft it is the project's own fixture.
-        """
-        return self._answer_keys.redact(content)
-
-    def _redact(self, text: str) -> str:
-        """``text`` (an error message) with every key masked, and a key's start at its end.
-
-        A provider's error message is capped (:mod:`ttabot.llm.errors`); a key it
-        echoes across the cap ends the message cut in two, which a whole match misses.
-        """
-        return self._error_keys.redact_cut_end(self._error_keys.redact(text))
-
-    def _answer(self, run: Request, target: Target, content: str, data: Any) -> Completion:
-        """An answer that ends the request (counted as ok by whoever returns it)."""
-        return run.completion(target.ref, content=content, data=data, error=None, now=self._clock())
 
     def _done(
         self,
@@ -498,7 +361,7 @@ class RotatingClient:
             target.ref if target is not None and ok else None,
             content=content,
             data=data,
-            error=None if ok else self._redact(error or ""),
+            error=None if ok else self._attempter.redact_error(error or ""),
             now=self._clock(),
         )
 
