@@ -57,6 +57,15 @@ def test_a_staged_file_git_checked_out_with_crlf_gets_its_draft_in_crlf(
     assert b"\n" not in data.replace(b"\r\n", b"")  # no line ends in a bare LF
 
 
+def test_the_draft_hook_inserts_docstrings_into_a_crlf_work_tree(
+    crlf_repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["draft", "--hook"])
+    data = (crlf_repo.path / "pkg/calc.py").read_bytes()
+    assert data.startswith(b'def add(a, b):\r\n    """Add two numbers.\r\n')
+    assert b"\n" not in data.replace(b"\r\n", b"")
+
+
 def test_the_last_commit_checked_out_with_crlf_gets_its_draft_in_crlf(
     crlf_repo: GitRepo, capsys: pytest.CaptureFixture[str]
 ) -> None:
