@@ -11,6 +11,7 @@ import stat
 import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 
 def write_atomic(path: Path, text: str | bytes, *, mode: int | None = None) -> None:
@@ -19,7 +20,7 @@ def write_atomic(path: Path, text: str | bytes, *, mode: int | None = None) -> N
     The text goes to a temporary file beside ``path`` (same file system), keeps the
     old file's mode (or takes ``mode`` when given), and is renamed into place; on any
     failure the temporary file is removed and the error propagates. Line endings are
-    written as given.
+    written as given. The data reaches the disk before the rename (:func:`_flush_to_disk`).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     if mode is None:
@@ -29,12 +30,14 @@ def write_atomic(path: Path, text: str | bytes, *, mode: int | None = None) -> N
         data = text.encode("utf-8") if isinstance(text, str) else text
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-        if mode is not None:
-            os.chmod(tmp, mode)
+            if mode is not None:
+                os.chmod(tmp, mode)  # before the sync: the mode is on disk too
+            _flush_to_disk(handle)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    _sync_folder(path.parent)
 
 
 @contextlib.contextmanager
@@ -161,7 +164,8 @@ def write_all_atomic(root: Path, texts: Mapping[str, str]) -> None:
     are written are they renamed into place, with SIGINT, SIGTERM, SIGHUP and
     SIGQUIT held back so an interrupt cannot land between two renames. On any
     error the temporary files are removed, files already renamed get their old content
-    back, and the error propagates. Paths through symlinks are refused
+    back, and the error propagates. Every temporary file is synced to the disk
+    before the first rename, each folder after the last. Paths through symlinks are refused
     (:func:`inside`), before anything is written; so is a target that is not a
     regular file (:class:`NotRegularFile`), which is never read.
     """
@@ -180,8 +184,9 @@ def write_all_atomic(root: Path, texts: Mapping[str, str]) -> None:
             staged.append((name, target, old))
             with os.fdopen(fd, "wb") as handle:
                 handle.write(text.encode("utf-8"))
-            if mode is not None:
-                os.chmod(name, mode)
+                if mode is not None:
+                    os.chmod(name, mode)
+                _flush_to_disk(handle)
         _rename_all(staged)
     except BaseException:
         for tmp, _target, _old in staged:
@@ -190,6 +195,38 @@ def write_all_atomic(root: Path, texts: Mapping[str, str]) -> None:
             with contextlib.suppress(OSError):
                 folder.rmdir()
         raise
+    for folder in sorted({t.parent for t in targets.values()} | {p.parent for p in made}):
+        _sync_folder(folder)
+
+
+def _flush_to_disk(handle: BinaryIO) -> None:
+    """Push what was written to ``handle`` onto the disk, before it is renamed into place.
+
+    Without it a file system may commit the rename before the data (ext4 with
+    ``data=writeback``, XFS): after a power loss the file is there, but empty. A
+    failure (a full disk that only the sync reveals, as NFS does) is an error
+    like a failed write.
+    """
+    handle.flush()
+    os.fsync(handle.fileno())
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the renames in ``folder`` survive a power loss: ``fsync`` the folder itself.
+
+    Done after the files are in place, so a failure here cannot be reported as
+    "nothing written": where a folder cannot be opened or synced (Windows, some
+    network file systems) the renames are as durable as the system makes them.
+    """
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        with contextlib.suppress(OSError):
+            os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 #: Bytes of a target's name kept in its temporary's name (which adds 17 more).

@@ -8,6 +8,7 @@ invocation skips this module (and click) through :mod:`ttabot.entry`.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -16,6 +17,25 @@ from ttabot.commands.check_run import CheckOptions, run, want_color
 from ttabot.commands.selection import selection_options
 
 __all__ = ["command", "want_color"]
+
+
+class _NamedPath(click.Path):
+    """click's ``Path``, refusing an empty value: pathlib reads ``""`` as ``.``.
+
+    ``ttabot check "$DIR"`` with ``DIR`` unset named nothing, yet checked the
+    whole change as ``ttabot check .`` does.
+    """
+
+    def convert(
+        self,
+        value: str | os.PathLike[str],
+        param: click.Parameter | None,
+        ctx: click.Context | None,
+    ) -> str | bytes | os.PathLike[str]:
+        if value == "":
+            self.fail("an empty path names no file or folder", param, ctx)
+        return super().convert(value, param, ctx)
+
 
 _EPILOG = """\b
 What is checked (only .py files; test files get no findings):
@@ -110,7 +130,7 @@ Examples:
     metavar="N",
     help="Refactor above this many parameters (self/cls not counted). [default: 5]",
 )
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=_NamedPath(path_type=Path))
 def command(
     rev_range: str | None,
     diff_path: str | None,

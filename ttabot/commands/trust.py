@@ -251,7 +251,8 @@ kept per repository in your user cache folder.
 \b
 Exit codes:
   0  done
-  2  not in a git repository; an invalid settings file; the trust file is locked
+  2  not in a git repository; an invalid settings file; the trust file is locked;
+     the output cannot be written (a full disk): then nothing is trusted
 
 \b
 Examples:
@@ -271,7 +272,7 @@ def command(show: bool, revoke: bool) -> int:
     root = repository_root(working_folder())
     path = trust_path()
     if show:
-        _list(_asked(root), read_trust(path).get(_key(root), Trusted()))
+        _print(_listing(_asked(root), read_trust(path).get(_key(root), Trusted())))
         return 0
     if revoke:
 
@@ -287,23 +288,24 @@ def command(show: bool, revoke: bool) -> int:
     asked = _asked(root)
     where = shown(asked.where)
     if not asked.routes and not asked.locations:
-        click.echo(
-            f"ttabot: {where} sends no key to a server of its choosing and keeps the state in "
-            "the default place; nothing to trust"
+        _print(
+            [
+                f"ttabot: {where} sends no key to a server of its choosing and keeps the state "
+                "in the default place; nothing to trust"
+            ]
         )
         return 0
+    lines = []
     if asked.routes:
-        click.echo(f"{where} sends:")
-        click.echo("\n".join(route_line(r) for r in asked.routes))
+        lines.append(f"{where} sends:")
+        lines += [route_line(r) for r in asked.routes]
     if asked.locations:
-        click.echo(f"{where} keeps the shared state in:")
+        lines.append(f"{where} keeps the shared state in:")
         never = "  (inside the repository: never used)"
-        click.echo(
-            "\n".join(
-                location_line(loc, never if loc in asked.in_project else "")
-                for loc in asked.locations
-            )
-        )
+        lines += [
+            location_line(loc, never if loc in asked.in_project else "") for loc in asked.locations
+        ]
+    _print(lines)  # shown before it is trusted: what could not be shown is not trusted
 
     def trust_them(table: dict[str, Trusted]) -> None:
         table[_key(root)] = asked.as_trusted()
@@ -317,28 +319,33 @@ def command(show: bool, revoke: bool) -> int:
     return 0
 
 
-def _list(asked: Asked, trusted: Trusted) -> None:
-    """Print the routes and state locations asked for, each marked, then stale trust."""
+def _print(lines: list[str]) -> None:
+    """Print ``lines`` on stdout; a stream that cannot take them (a full disk) is one error line."""
+    from ttabot.commands.check_run import write_out
+
+    write_out(click.echo, "".join(line + "\n" for line in lines))
+
+
+def _listing(asked: Asked, trusted: Trusted) -> list[str]:
+    """The routes and state locations asked for, each marked, then stale trust."""
     where = shown(asked.where)
 
     def mark(ok: bool) -> str:
         return "  [trusted]" if ok else "  [not trusted]"
 
     routes, locations = asked.routes, asked.locations
-    click.echo(f"key routes in {where}:" if routes else f"no key routes in {where}")
-    for route in routes:
-        click.echo(route_line(route, mark(route in trusted.routes)))
-    click.echo(f"state locations in {where}:" if locations else f"no state locations in {where}")
+    lines = [f"key routes in {where}:" if routes else f"no key routes in {where}"]
+    lines += [route_line(route, mark(route in trusted.routes)) for route in routes]
+    lines.append(f"state locations in {where}:" if locations else f"no state locations in {where}")
     for location in locations:
         if location in asked.in_project:
-            click.echo(location_line(location, "  [never used: inside the repository]"))
+            lines.append(location_line(location, "  [never used: inside the repository]"))
         else:
-            click.echo(location_line(location, mark(location in trusted.locations)))
+            lines.append(location_line(location, mark(location in trusted.locations)))
     stale_routes = sorted(trusted.routes - set(routes))
     stale_locations = sorted(trusted.locations - set(locations))
     if stale_routes or stale_locations:
-        click.echo("trusted, no longer asked for:")
-        for route in stale_routes:
-            click.echo(route_line(route))
-        for location in stale_locations:
-            click.echo(location_line(location))
+        lines.append("trusted, no longer asked for:")
+        lines += [route_line(route) for route in stale_routes]
+        lines += [location_line(location) for location in stale_locations]
+    return lines

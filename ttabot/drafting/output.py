@@ -7,6 +7,7 @@ every draft, rejected ones included, is in the JSON and the summary.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,18 @@ def applied(drafts: Iterable[Draft]) -> dict[str, tuple[str, str]]:
             first = out.get(draft.path, (draft.original, ""))[0]
             out[draft.path] = (first, draft.proposed)
     return out
+
+
+def crlf_checkout(text: str) -> str:
+    """``text`` as git writes it to a work tree that ends lines in CRLF.
+
+    Every LF not already after a CR gets one (git's ``core.autocrlf=true`` or
+    ``eol=crlf``); a CRLF stays as it is, so no line ends up with two CRs.
+    """
+    return _LONE_LF.sub("\r\n", text)
+
+
+_LONE_LF = re.compile(r"(?<!\r)\n")
 
 
 def git_lines(text: str) -> list[str]:
@@ -163,9 +176,11 @@ def apply(root: Path, drafts: Iterable[Draft]) -> tuple[list[str], list[str]]:
     A file whose current text is not what the draft started from (edited since,
     or the change was read from a commit the tree has moved past), whose path
     passes through a symbolic link, or that is no longer a regular file (a
-    folder, a FIFO: not read either), is skipped, never overwritten. The rest are
-    written together (:func:`~ttabot.fileio.write_all_atomic`): a failure, such
-    as a full disk, leaves every file as it was and is one :class:`TtabotError`.
+    folder, a FIFO: not read either), is skipped, never overwritten. A file that
+    is git's CRLF checkout of that text (:func:`crlf_checkout`) is the same file:
+    its draft is written with CRLF too. The rest are written together
+    (:func:`~ttabot.fileio.write_all_atomic`): a failure, such as a full disk,
+    leaves every file as it was and is one :class:`TtabotError`.
     """
     skipped = []
     texts: dict[str, str] = {}
@@ -185,10 +200,15 @@ def apply(root: Path, drafts: Iterable[Draft]) -> tuple[list[str], list[str]]:
             continue
         except OSError as exc:
             raise TtabotError(f"cannot read {path}: {exc.strerror or exc}") from None
-        if (data or b"") != original.encode("utf-8"):
+        current = data or b""
+        if current == original.encode("utf-8"):
+            texts[path] = final
+        elif current == crlf_checkout(original).encode("utf-8"):
+            # Drafted from git's version (the index, a commit: LF); the work tree holds
+            # git's CRLF checkout of that same text (core.autocrlf, eol=crlf).
+            texts[path] = crlf_checkout(final)
+        else:
             skipped.append(f"{path}: the file differs from the version drafted against")
-            continue
-        texts[path] = final
     try:
         write_all_atomic(root, texts)
     except OSError as exc:
