@@ -260,12 +260,10 @@ def test_tests_that_check_in_any_usual_way_are_kept(
     assert status == 0
 
 
-def test_module_level_code_that_changes_other_objects_at_import_is_refused(
-    repo: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str]
-) -> None:
-    # Collecting the project's tests imports every test module before any test runs: an
-    # assignment to the module under test at import time changes what every other test
-    # module sees (here tests/test_other.py), whether or not the placed module notices.
+def with_another_test_module(repo: GitRepo, check: str) -> None:
+    """A project whose ``tests/test_other.py`` also tests clamp (``check`` is its assert),
+    with the change to ``pkg/calc.py`` in the work tree: what a test that changes shared
+    objects would break beyond the placed module."""
     repo.write("pkg/__init__.py", "")
     repo.write("pkg/calc.py", "def clamp(x):\n    return x\n")
     repo.write(
@@ -273,11 +271,19 @@ def test_module_level_code_that_changes_other_objects_at_import_is_refused(
         "from pkg.calc import clamp\n\n\ndef test_exists():\n    assert callable(clamp)\n",
     )
     repo.write(
-        "tests/test_other.py",
-        "from pkg.calc import clamp\n\n\ndef test_in():\n    assert clamp(3) == 3\n",
+        "tests/test_other.py", f"from pkg.calc import clamp\n\n\ndef test_in():\n    {check}\n"
     )
     repo.commit("init")
     repo.write("pkg/calc.py", MODULE)
+
+
+def test_module_level_code_that_changes_other_objects_at_import_is_refused(
+    repo: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Collecting the project's tests imports every test module before any test runs: an
+    # assignment to the module under test at import time changes what every other test
+    # module sees (here tests/test_other.py), whether or not the placed module notices.
+    with_another_test_module(repo, "assert clamp(3) == 3")
     polluting = (
         "import pkg.calc\nfrom pkg.calc import clamp\n\n"
         "LOW = pkg.calc.clamp.__defaults__ = (-1, 1)\n\n\n"
@@ -474,18 +480,7 @@ def test_a_test_that_leaves_an_imported_object_changed_for_other_modules_is_refu
     # Attack: the placed module's own tests never call clamp with its defaults, so the
     # existing stage sees nothing; tests/test_other.py, collected after it, does, and
     # would fail in every full run from then on.
-    repo.write("pkg/__init__.py", "")
-    repo.write("pkg/calc.py", "def clamp(x):\n    return x\n")
-    repo.write(
-        "tests/test_calc.py",
-        "from pkg.calc import clamp\n\n\ndef test_exists():\n    assert callable(clamp)\n",
-    )
-    repo.write(
-        "tests/test_other.py",
-        "from pkg.calc import clamp\n\n\ndef test_in():\n    assert clamp(30) == 10\n",
-    )
-    repo.commit("init")
-    repo.write("pkg/calc.py", MODULE)
+    with_another_test_module(repo, "assert clamp(30) == 10")
     polluting = (
         "import pkg.calc\nfrom pkg.calc import clamp\n\n\n"
         "def test_clamp_low():\n    assert clamp(-5) == 0\n"
