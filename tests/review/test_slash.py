@@ -302,6 +302,27 @@ def test_html_blocks_and_elements(body: str, obeyed: bool) -> None:
     assert (parse_command(body) == Command("docs")) is obeyed
 
 
+# A code span shows what it holds as it is: "`<code>`" in a sentence about HTML opens no
+# element, nor does "`<!--`" a comment, so the command below it is typed. A tag that
+# opens before any backtick, or beside a backtick that opens no span, still counts.
+@pytest.mark.parametrize(
+    ("body", "obeyed"),
+    [
+        pytest.param("the `<code>` element\n\n/ttabot docs", True, id="code-in-a-span"),
+        pytest.param("use `<pre>` here\n/ttabot docs", True, id="pre-in-a-span"),
+        pytest.param("``a ` <script>`` b\n\n/ttabot docs", True, id="script-in-a-long-span"),
+        pytest.param("write `<!--` to hide\n\n/ttabot docs", True, id="comment-in-a-span"),
+        pytest.param("`x` then <pre>\n/ttabot docs", False, id="pre-after-a-span"),
+        pytest.param("\\`<pre>\\`\n/ttabot docs", False, id="escaped-backticks"),
+        pytest.param("a ` <pre>\n/ttabot docs", False, id="backtick-opening-no-span"),
+        pytest.param("<pre>`\n/ttabot docs\n`</pre>", False, id="backticks-inside-pre"),
+        pytest.param("<!-- `\n/ttabot docs\n` -->", False, id="backticks-inside-comment"),
+    ],
+)
+def test_html_in_code_spans_is_shown_as_text(body: str, obeyed: bool) -> None:
+    assert (parse_command(body) == Command("docs")) is obeyed
+
+
 # Pinned as they are (GFM tables and hard line breaks). A table row's cell is text: a row
 # opening with ``/ttabot`` (no leading pipe) reads as a command, one opening with ``|``
 # does not start with it. A hard line break (a trailing backslash or two spaces) starts a
