@@ -247,6 +247,21 @@ def test_lazy_quote_lines_are_quoted(body: str, obeyed: bool) -> None:
     assert (parse_command(body) == Command("docs")) is obeyed
 
 
+# Only a paragraph runs on lazily: under indented code in a quote (">" and five spaces),
+# a line without ">" ends the quote, and a command there is typed.
+@pytest.mark.parametrize(
+    ("body", "obeyed"),
+    [
+        pytest.param(">     code\n/ttabot docs", True, id="after-code-in-a-quote"),
+        pytest.param("> >     code\n/ttabot docs", True, id="after-code-in-a-nested-quote"),
+        pytest.param(">    text\n/ttabot docs", False, id="four-columns-are-still-text"),
+        pytest.param(">\ttext\n/ttabot docs", False, id="a-tab-after-the-marker-is-text"),
+    ],
+)
+def test_indented_code_in_a_quote_runs_on_no_line(body: str, obeyed: bool) -> None:
+    assert (parse_command(body) == Command("docs")) is obeyed
+
+
 # GitHub Flavored Markdown, HTML blocks. Kind 1 (a line opening with <pre, <script,
 # <style or <textarea) runs to a line holding a closing tag of one of them, over blank
 # lines: what it holds is code (<pre>), a form field's text, or not shown. Kinds 3-5

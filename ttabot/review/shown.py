@@ -295,16 +295,21 @@ def _opens_paragraph(quoted: str) -> bool:
     """Whether a quote line's content (after ``>``) leaves a paragraph open in the quote.
 
     Nested quotes and list items count by what they hold; a blank line, a heading, a
-    thematic break or a fence hold no paragraph, so the next line without ``>`` ends the quote.
+    thematic break, a fence or indented code (4 columns past the space after ``>``) hold
+    no paragraph, so the next line without ``>`` ends the quote.
     """
-    rest = _columns(quoted)[1]
+    column = 1  # just past the ">"
+    indent, rest = _columns(quoted, column)
     while True:
+        if indent >= 5:
+            return False  # indented code: a lazy line cannot continue it
         if rest.startswith(">"):
-            rest = _columns(rest[1:])[1]
+            column += indent + 1
+            indent, rest = _columns(rest[1:], column)
             continue
         marker = _LIST_MARKER.match(rest)
         if marker is None or _THEMATIC_BREAK.match(rest):
             break
-        rest = rest[marker.end() :]
+        rest, indent = rest[marker.end() :], 0
     holds_no_paragraph = _opens_fence(rest) or _THEMATIC_BREAK.match(rest) or _HEADING.match(rest)
     return bool(rest) and not holds_no_paragraph
