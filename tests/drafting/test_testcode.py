@@ -503,3 +503,37 @@ def test_only_the_tests_own_names_are_its_own(test: str) -> None:
     parts = split_answer(f"import os\n\nfrom pkg import f\n\n\n{test}")
     problem = test_code_problem(parts, "test_x", "")
     assert problem is not None and "changed, an imported object" in problem, problem
+
+
+@pytest.mark.parametrize(
+    ("test", "reaches"),
+    [
+        # A project's own data and objects that merely share a name with the measurement.
+        ("def test_x():\n    assert report()['coverage'] == 80\n", False),
+        ("def test_x():\n    assert report() == {'coverage': 80}\n", False),
+        ("def test_x():\n    app = make_app()\n    assert app.monitoring.enabled\n", False),
+        # ... and the measurement reached by name, however spelled.
+        (
+            "import sys\n\n\ndef test_x():\n    sys.monitoring.free_tool_id(1)\n    assert f()\n",
+            True,
+        ),
+        (
+            "from sys import monitoring\n\n\ndef test_x():\n    monitoring.free_tool_id(1)\n"
+            "    assert f()\n",
+            True,
+        ),
+        (
+            "import sys\n\n\ndef test_x():\n    cov = sys.modules['coverage']\n    assert f(cov)\n",
+            True,
+        ),
+        ("import sys\n\n\ndef test_x():\n    assert f(sys.modules.get('coverage'))\n", True),
+        ("def test_x():\n    assert f(__import__('coverage.data'))\n", True),
+        ("import sys\n\n\ndef test_x():\n    assert f(getattr(sys, 'monitoring'))\n", True),
+    ],
+)
+def test_only_the_measurement_itself_is_out_of_reach(test: str, reaches: bool) -> None:
+    from ttabot.drafting.testcode import test_code_problem
+
+    parts = split_answer(f"from pkg import f, make_app, report\n{test}")
+    problem = test_code_problem(parts, "test_x", "")
+    assert (problem is not None and "measure" in problem) is reaches, problem

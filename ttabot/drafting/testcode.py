@@ -97,8 +97,11 @@ def test_code_problem(parts: AnswerParts, name: str, existing: str) -> str | Non
 
 #: What a test could change the coverage measurement with: the tracer hooks, and
 #: coverage itself (its data takes lines for a context that never ran them).
-_TRACER_HOOKS = frozenset({"settrace", "setprofile", "monitoring"})
+_TRACER_HOOKS = frozenset({"settrace", "setprofile"})
 _MEASURING_MODULES = ("coverage", "sys.monitoring")
+#: Calls that reach a module or attribute named by a string: ``__import__("coverage")``,
+#: ``importlib.import_module``, ``getattr(sys, "monitoring")``.
+_BY_NAME = frozenset({"__import__", "import_module", "reload", "find_spec", "getattr"})
 
 
 def measurement_reach(parts: AnswerParts, name: str) -> str | None:
@@ -106,22 +109,51 @@ def measurement_reach(parts: AnswerParts, name: str) -> str | None:
 
     A test that writes lines into coverage's data under its own context, or turns the
     tracer off, decides its own coverage verdict; a test of the project never needs to.
+    The project's own things that share a name with it (``report["coverage"]``,
+    ``app.monitoring``) are not it.
     """
     support, used = needed(parts, [name])
     for alias in parts.imports:
-        module = alias.module if alias.module is not None else alias.name
-        if alias.bound in used and module.startswith(_MEASURING_MODULES):
-            return f"import {module}"
+        dotted = alias.name if alias.module is None else f"{alias.module}.{alias.name}"
+        if alias.bound in used and _measuring(dotted):
+            return f"import {dotted}"
     for piece in (parts.tests[name], *support):
         try:
             tree = parse_python(piece.source)
         except SyntaxError:
             continue
         for node in ast.walk(tree):
-            if isinstance(node, ast.Attribute) and node.attr in _TRACER_HOOKS:
-                return node.attr
-            if isinstance(node, ast.Constant) and node.value in _MEASURING_MODULES:
-                return repr(node.value)
+            found = _reaches(node)
+            if found is not None:
+                return found
+    return None
+
+
+def _measuring(dotted: str) -> bool:
+    return any(dotted == m or dotted.startswith(m + ".") for m in _MEASURING_MODULES)
+
+
+def _reaches(node: ast.AST) -> str | None:
+    """How one node reaches the measurement: a tracer hook, ``sys.monitoring``, a
+    measuring module named in ``sys.modules`` or to a call that imports or gets by name."""
+    if isinstance(node, ast.Attribute):
+        if node.attr in _TRACER_HOOKS:
+            return node.attr
+        if node.attr == "monitoring" and _root(node.value) == "sys":
+            return "sys.monitoring"
+    named: list[ast.expr] = []
+    if isinstance(node, ast.Call):
+        func = node.func
+        by_name = last_name(func) in _BY_NAME
+        on_modules = isinstance(func, ast.Attribute) and last_name(func.value) == "modules"
+        if by_name or on_modules:
+            named = list(node.args)
+    elif isinstance(node, ast.Subscript) and last_name(node.value) == "modules":
+        named = [node.slice]
+    for arg in named:
+        text = arg.value if isinstance(arg, ast.Constant) else None
+        if isinstance(text, str) and (_measuring(text) or text in ("monitoring", *_TRACER_HOOKS)):
+            return repr(text)
     return None
 
 
