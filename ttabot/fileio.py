@@ -298,14 +298,15 @@ def _signals_held() -> Iterator[None]:
     import threading
 
     if threading.current_thread() is not threading.main_thread():
-        masked = hasattr(signal, "pthread_sigmask")
-        if masked:
-            signal.pthread_sigmask(signal.SIG_BLOCK, HELD_SIGNALS)
+        if not hasattr(signal, "pthread_sigmask"):
+            yield
+            return
+        # The thread's own mask comes back as it was: what it held before stays held.
+        before = signal.pthread_sigmask(signal.SIG_BLOCK, HELD_SIGNALS)
         try:
             yield
         finally:
-            if masked:
-                signal.pthread_sigmask(signal.SIG_UNBLOCK, HELD_SIGNALS)
+            signal.pthread_sigmask(signal.SIG_SETMASK, before)
         return
     arrived: list[int] = []
 

@@ -168,3 +168,23 @@ def test_a_hang_up_while_staging_leaves_no_temporary_in_the_tree(tree: Path) -> 
     )
     assert done.returncode == 100 + signal.SIGHUP, done.stderr.decode()[-1500:]
     assert _state(tree) == before
+
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="no thread signal masks")
+def test_a_thread_keeps_the_signals_it_held_itself_after_writing(tmp_path: Path) -> None:
+    # Off the main thread the held signals were unblocked after the renames, whatever the
+    # thread's mask had been: a worker that held SIGINT back (for its caller's main
+    # thread to get it) had it unblocked by writing the drafts.
+    masks: list[set[int]] = []
+
+    def worker() -> None:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        fileio.write_all_atomic(tmp_path, {"a.py": "new a\n"})
+        masks.append(set(signal.pthread_sigmask(signal.SIG_BLOCK, set())))
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    thread.join()
+    assert (tmp_path / "a.py").read_text() == "new a\n"
+    assert signal.SIGINT in masks[0]
+    assert signal.SIGTERM not in masks[0]  # what it held only for the renames is free again

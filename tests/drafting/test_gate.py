@@ -280,3 +280,33 @@ def test_active_html_that_documentation_tools_pass_through_is_rejected(raw: str)
 )
 def test_html_that_stays_inert_in_rendered_documentation_passes(text: str) -> None:
     assert gate_docstring(text, definition(), max_lines=60) == (text, "", "")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Minify a script.\n\nArgs:\n    source: the code.\n    javascript: whether it is JS.",
+        "Bundle the assets.\n\nBoth kinds, CSS and JavaScript: are minified the same way.",
+    ],
+)
+def test_the_word_javascript_before_a_colon_is_not_a_link(text: str) -> None:
+    # A parameter named ``javascript`` in an Args section, or the word before a colon in
+    # prose, was taken for a ``javascript:`` link and the docstring rejected.
+    assert gate_docstring(text, definition(), max_lines=60) == (text, "", "")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "Add stock.\n\n[guide]: javascript:alert(1)",
+        "Add stock.\n\n[guide]: <javascript:alert(1)>",
+        "Add stock, see <javascript:alert(1)>.",
+        "Add stock, see `the guide <javascript:alert(1)>`_.",
+        "Add stock.\n\n.. _guide: javascript:alert(1)",
+        "Add stock (see [the guide]( <javascript:alert(1)>)).",
+        "Add stock. <a href = 'javascript:alert(1)'>x</a>",
+    ],
+)
+def test_a_javascript_link_in_every_link_syntax_is_rejected(raw: str) -> None:
+    result = gate_docstring(raw, definition(), max_lines=60)
+    assert result.text is None and "active HTML" in result.reason, result

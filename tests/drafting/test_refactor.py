@@ -333,3 +333,28 @@ def test_a_helper_beside_a_rewritten_method_may_not_be_one_a_subclass_overrides(
     proposed = replace_definition(source, "Base.total", code)
     result = check_refactor_code(source, proposed, "Base.total", CheckSettings())
     assert not result.accepted and "_pick" in result.reason and "Shape" in result.reason
+
+
+def test_a_helper_named_after_the_runner_is_not_a_look_at_it() -> None:
+    """A tool that runs pytest (ttabot itself) may extract ``_pytest_command``: a name the
+    rewrite defines and calls tells nothing about who runs it. What it reads still does."""
+    from ttabot.drafting.refactor import runner_mentions
+
+    original = (
+        "import subprocess\n\n\ndef run(paths, quiet):\n"
+        "    cmd = ['python', '-m', 'pytest']\n    if quiet:\n        cmd.append('-q')\n"
+        "    return subprocess.run(cmd + paths)\n"
+    )
+    proposed = (
+        "import subprocess\n\n\ndef _pytest_command(quiet, pytest_args=()):\n"
+        "    cmd = ['python', '-m', 'pytest', *pytest_args]\n    if quiet:\n"
+        "        cmd.append('-q')\n    return cmd\n\n\ndef run(paths, quiet):\n"
+        "    return subprocess.run(_pytest_command(quiet) + paths)\n"
+    )
+    assert runner_mentions(proposed) - runner_mentions(original) == frozenset()
+    # Binding a name of its own does not hide what is read through it.
+    sneaky = "import sys\n\n\ndef f():\n    gettrace = sys.gettrace\n    return gettrace()\n"
+    assert "gettrace" in runner_mentions(sneaky)
+    assert "PYTEST_CURRENT_TEST" in runner_mentions(
+        "import os\n\n\ndef f(pytest_on=None):\n    return os.environ.get('PYTEST_CURRENT_TEST')\n"
+    )

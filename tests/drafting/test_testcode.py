@@ -438,3 +438,102 @@ def test_a_test_may_not_leave_an_imported_object_changed(test: str, changed: str
         assert problem is None, problem
     else:
         assert problem is not None and "monkeypatch" in problem and changed in problem, problem
+
+
+@pytest.mark.parametrize(
+    ("test", "changed"),
+    [
+        # A name the test binds itself is its own local, whatever the module imports under
+        # it: configuring the app it made changes no imported object.
+        (
+            "def test_x():\n    app = create_app()\n    app.config['TESTING'] = True\n"
+            "    assert app.config['TESTING']\n",
+            None,
+        ),
+        (
+            "def test_x():\n    with create_app() as app:\n        app.debug = True\n"
+            "        assert app.debug\n",
+            None,
+        ),
+        (
+            "def test_x():\n    app = create_app()\n\n    def configure():\n"
+            "        app.debug = True\n\n    configure()\n    assert app.debug\n",
+            None,
+        ),
+        # The module's own app, changed: imported. So is a name declared global.
+        ("def test_x():\n    app.debug = True\n    assert app.debug\n", "app.debug"),
+        (
+            "def test_x():\n    global app\n    app = create_app()\n    app.debug = True\n"
+            "    assert app.debug\n",
+            "app.debug",
+        ),
+    ],
+)
+def test_a_test_may_change_what_it_binds_itself(test: str, changed: str | None) -> None:
+    from ttabot.drafting.testcode import test_code_problem
+
+    existing = "from myapp import app, create_app\n\n\ndef test_old():\n    assert app.name\n"
+    parts = split_answer(f"from myapp import create_app\n\n\n{test}", module_names(existing))
+    (name,) = parts.tests
+    problem = test_code_problem(parts, name, existing)
+    if changed is None:
+        assert problem is None, problem
+    else:
+        assert problem is not None and f"leaves {changed} changed" in problem, problem
+
+
+@pytest.mark.parametrize(
+    "test",
+    [
+        # Bound elsewhere than in the test's own scope: the name stays the imported one.
+        "def test_x():\n    [os for os in ()]\n    os.environ['TZ'] = 'UTC'\n    assert f()\n",
+        "def test_x():\n    def inner():\n        os = 1\n\n    os.environ['TZ'] = 'UTC'\n"
+        "    assert f()\n",
+        "def test_x():\n    class C:\n        os = 1\n\n    os.environ['TZ'] = 'UTC'\n"
+        "    assert f()\n",
+        # A local import binds a local name to the shared module.
+        "def test_x():\n    import sys\n    sys.path[:] = []\n    assert f()\n",
+        "def test_x():\n    def inner():\n        os.environ['TZ'] = 'UTC'\n\n    inner()\n"
+        "    assert f()\n",
+    ],
+)
+def test_only_the_tests_own_names_are_its_own(test: str) -> None:
+    from ttabot.drafting.testcode import test_code_problem
+
+    parts = split_answer(f"import os\n\nfrom pkg import f\n\n\n{test}")
+    problem = test_code_problem(parts, "test_x", "")
+    assert problem is not None and "changed, an imported object" in problem, problem
+
+
+@pytest.mark.parametrize(
+    ("test", "reaches"),
+    [
+        # A project's own data and objects that merely share a name with the measurement.
+        ("def test_x():\n    assert report()['coverage'] == 80\n", False),
+        ("def test_x():\n    assert report() == {'coverage': 80}\n", False),
+        ("def test_x():\n    app = make_app()\n    assert app.monitoring.enabled\n", False),
+        # ... and the measurement reached by name, however spelled.
+        (
+            "import sys\n\n\ndef test_x():\n    sys.monitoring.free_tool_id(1)\n    assert f()\n",
+            True,
+        ),
+        (
+            "from sys import monitoring\n\n\ndef test_x():\n    monitoring.free_tool_id(1)\n"
+            "    assert f()\n",
+            True,
+        ),
+        (
+            "import sys\n\n\ndef test_x():\n    cov = sys.modules['coverage']\n    assert f(cov)\n",
+            True,
+        ),
+        ("import sys\n\n\ndef test_x():\n    assert f(sys.modules.get('coverage'))\n", True),
+        ("def test_x():\n    assert f(__import__('coverage.data'))\n", True),
+        ("import sys\n\n\ndef test_x():\n    assert f(getattr(sys, 'monitoring'))\n", True),
+    ],
+)
+def test_only_the_measurement_itself_is_out_of_reach(test: str, reaches: bool) -> None:
+    from ttabot.drafting.testcode import test_code_problem
+
+    parts = split_answer(f"from pkg import f, make_app, report\n{test}")
+    problem = test_code_problem(parts, "test_x", "")
+    assert (problem is not None and "measure" in problem) is reaches, problem

@@ -247,6 +247,21 @@ def test_lazy_quote_lines_are_quoted(body: str, obeyed: bool) -> None:
     assert (parse_command(body) == Command("docs")) is obeyed
 
 
+# Only a paragraph runs on lazily: under indented code in a quote (">" and five spaces),
+# a line without ">" ends the quote, and a command there is typed.
+@pytest.mark.parametrize(
+    ("body", "obeyed"),
+    [
+        pytest.param(">     code\n/ttabot docs", True, id="after-code-in-a-quote"),
+        pytest.param("> >     code\n/ttabot docs", True, id="after-code-in-a-nested-quote"),
+        pytest.param(">    text\n/ttabot docs", False, id="four-columns-are-still-text"),
+        pytest.param(">\ttext\n/ttabot docs", False, id="a-tab-after-the-marker-is-text"),
+    ],
+)
+def test_indented_code_in_a_quote_runs_on_no_line(body: str, obeyed: bool) -> None:
+    assert (parse_command(body) == Command("docs")) is obeyed
+
+
 # GitHub Flavored Markdown, HTML blocks. Kind 1 (a line opening with <pre, <script,
 # <style or <textarea) runs to a line holding a closing tag of one of them, over blank
 # lines: what it holds is code (<pre>), a form field's text, or not shown. Kinds 3-5
@@ -299,6 +314,27 @@ def test_lazy_quote_lines_are_quoted(body: str, obeyed: bool) -> None:
     ],
 )
 def test_html_blocks_and_elements(body: str, obeyed: bool) -> None:
+    assert (parse_command(body) == Command("docs")) is obeyed
+
+
+# A code span shows what it holds as it is: "`<code>`" in a sentence about HTML opens no
+# element, nor does "`<!--`" a comment, so the command below it is typed. A tag that
+# opens before any backtick, or beside a backtick that opens no span, still counts.
+@pytest.mark.parametrize(
+    ("body", "obeyed"),
+    [
+        pytest.param("the `<code>` element\n\n/ttabot docs", True, id="code-in-a-span"),
+        pytest.param("use `<pre>` here\n/ttabot docs", True, id="pre-in-a-span"),
+        pytest.param("``a ` <script>`` b\n\n/ttabot docs", True, id="script-in-a-long-span"),
+        pytest.param("write `<!--` to hide\n\n/ttabot docs", True, id="comment-in-a-span"),
+        pytest.param("`x` then <pre>\n/ttabot docs", False, id="pre-after-a-span"),
+        pytest.param("\\`<pre>\\`\n/ttabot docs", False, id="escaped-backticks"),
+        pytest.param("a ` <pre>\n/ttabot docs", False, id="backtick-opening-no-span"),
+        pytest.param("<pre>`\n/ttabot docs\n`</pre>", False, id="backticks-inside-pre"),
+        pytest.param("<!-- `\n/ttabot docs\n` -->", False, id="backticks-inside-comment"),
+    ],
+)
+def test_html_in_code_spans_is_shown_as_text(body: str, obeyed: bool) -> None:
     assert (parse_command(body) == Command("docs")) is obeyed
 
 

@@ -75,15 +75,21 @@ _FENCE_LINE = re.compile(r"^[ \t]*(```|~~~)", re.M)
 # What documentation tools pass into the rendered page as it is: HTML in a Markdown docstring
 # (mkdocstrings), Sphinx's raw directive. A script there runs for every reader of the docs.
 # Each "<" scans at most to the next "<", ">" or line end: linear on a hostile answer.
+# A ``javascript:`` URL is active where a link takes it: after "(" (a Markdown link), "=" (an
+# HTML attribute), "]:" (a Markdown reference), "<" (an autolink, a reStructuredText link)
+# or in a reStructuredText target; the word before a colon in prose or an Args entry
+# (``javascript: whether…``) is text. One start per context character, so still linear.
 _ACTIVE_HTML = re.compile(
     r"<[ \t]*/?[ \t]*(script|iframe|object|embed)\b"
-    r"|\bjavascript[ \t]*:"
+    r"|(?:\(|\]:|=)[ \t\"'<]*javascript[ \t]*:|<javascript[ \t]*:"
+    r"|^[ \t]*\.\.[ \t]+_[^:\n]*:[ \t]*javascript[ \t]*:"
     r"|<[A-Za-z][\w-]*[ \t][^<>\n]*\bon[a-z]+[ \t]*="
     r"|^[ \t]*\.\.[ \t]+raw[ \t]*::",
     re.IGNORECASE | re.MULTILINE,
 )
-# Inline code (``<script>``, `x`) is shown escaped by reStructuredText and Markdown alike.
-_INLINE_CODE = re.compile(r"``[^`\n]*``|`[^`\n]*`")
+# Inline code (``<script>``, `x`) is shown escaped by reStructuredText and Markdown alike;
+# but `text <url>`_ is a reStructuredText link, its URL live.
+_INLINE_CODE = re.compile(r"``[^`\n]*``|`[^`\n]*`(?!_)")
 #: Characters per allowed line: a docstring of one endless line is over-long too.
 _CHARS_PER_LINE = 100
 _DEF_LINE = re.compile(r"^(async\s+def|def|class)\s+\w+\s*[(:]")

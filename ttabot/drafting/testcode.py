@@ -16,6 +16,7 @@ import ast
 import builtins
 import contextlib
 import functools
+from typing import NamedTuple
 
 from ttabot.analysis.source import parse_python
 from ttabot.drafting.statements import first_change, first_line
@@ -96,8 +97,11 @@ def test_code_problem(parts: AnswerParts, name: str, existing: str) -> str | Non
 
 #: What a test could change the coverage measurement with: the tracer hooks, and
 #: coverage itself (its data takes lines for a context that never ran them).
-_TRACER_HOOKS = frozenset({"settrace", "setprofile", "monitoring"})
+_TRACER_HOOKS = frozenset({"settrace", "setprofile"})
 _MEASURING_MODULES = ("coverage", "sys.monitoring")
+#: Calls that reach a module or attribute named by a string: ``__import__("coverage")``,
+#: ``importlib.import_module``, ``getattr(sys, "monitoring")``.
+_BY_NAME = frozenset({"__import__", "import_module", "reload", "find_spec", "getattr"})
 
 
 def measurement_reach(parts: AnswerParts, name: str) -> str | None:
@@ -105,22 +109,51 @@ def measurement_reach(parts: AnswerParts, name: str) -> str | None:
 
     A test that writes lines into coverage's data under its own context, or turns the
     tracer off, decides its own coverage verdict; a test of the project never needs to.
+    The project's own things that share a name with it (``report["coverage"]``,
+    ``app.monitoring``) are not it.
     """
     support, used = needed(parts, [name])
     for alias in parts.imports:
-        module = alias.module if alias.module is not None else alias.name
-        if alias.bound in used and module.startswith(_MEASURING_MODULES):
-            return f"import {module}"
+        dotted = alias.name if alias.module is None else f"{alias.module}.{alias.name}"
+        if alias.bound in used and _measuring(dotted):
+            return f"import {dotted}"
     for piece in (parts.tests[name], *support):
         try:
             tree = parse_python(piece.source)
         except SyntaxError:
             continue
         for node in ast.walk(tree):
-            if isinstance(node, ast.Attribute) and node.attr in _TRACER_HOOKS:
-                return node.attr
-            if isinstance(node, ast.Constant) and node.value in _MEASURING_MODULES:
-                return repr(node.value)
+            found = _reaches(node)
+            if found is not None:
+                return found
+    return None
+
+
+def _measuring(dotted: str) -> bool:
+    return any(dotted == m or dotted.startswith(m + ".") for m in _MEASURING_MODULES)
+
+
+def _reaches(node: ast.AST) -> str | None:
+    """How one node reaches the measurement: a tracer hook, ``sys.monitoring``, a
+    measuring module named in ``sys.modules`` or to a call that imports or gets by name."""
+    if isinstance(node, ast.Attribute):
+        if node.attr in _TRACER_HOOKS:
+            return node.attr
+        if node.attr == "monitoring" and _root(node.value) == "sys":
+            return "sys.monitoring"
+    named: list[ast.expr] = []
+    if isinstance(node, ast.Call):
+        func = node.func
+        by_name = last_name(func) in _BY_NAME
+        on_modules = isinstance(func, ast.Attribute) and last_name(func.value) == "modules"
+        if by_name or on_modules:
+            named = list(node.args)
+    elif isinstance(node, ast.Subscript) and last_name(node.value) == "modules":
+        named = [node.slice]
+    for arg in named:
+        text = arg.value if isinstance(arg, ast.Constant) else None
+        if isinstance(text, str) and (_measuring(text) or text in ("monitoring", *_TRACER_HOOKS)):
+            return repr(text)
     return None
 
 
@@ -141,18 +174,110 @@ def imported_change(parts: AnswerParts, name: str, existing: str) -> str | None:
             tree = parse_python(piece.source)
         except SyntaxError:
             continue
-        for function in ast.walk(tree):
-            if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
-                args = function.args
-                params = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
-                found = _changed_object(function, imported - params)
-                if found is not None:
-                    return found
+        for function in _outermost_functions(tree):
+            found = _changed_in_scope(function, imported, frozenset())
+            if found is not None:
+                return found
     return None
 
 
-def _changed_object(function: ast.AST, imported: set[str]) -> str | None:
-    for node in ast.walk(function):
+def _outermost_functions(tree: ast.AST) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+    """The functions of ``tree`` not nested in another function (methods included)."""
+    out: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
+    todo: list[ast.AST] = [tree]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            out.append(node)
+        else:
+            todo.extend(ast.iter_child_nodes(node))
+    return out
+
+
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+class _Scope(NamedTuple):
+    """One function's own code (not that of the functions nested in it) and its names."""
+
+    nodes: list[ast.AST]
+    nested: list[ast.FunctionDef | ast.AsyncFunctionDef]
+    #: Names local to it: parameters, assignment, loop, ``with`` and ``except`` targets,
+    #: definitions (not imports, not ``global`` ones, not a comprehension's own).
+    local: frozenset[str]
+    #: Names its own imports bind: local names, yet bound to shared modules.
+    imported: frozenset[str]
+
+
+def _scope(function: ast.FunctionDef | ast.AsyncFunctionDef) -> _Scope:
+    args = function.args
+    every = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
+    local = {a.arg for a in every if a is not None}
+    imported: set[str] = set()
+    declared: set[str] = set()
+    comprehended: set[int] = set()  # a comprehension's targets are its own scope's
+    nodes: list[ast.AST] = []
+    nested: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
+    todo: list[tuple[ast.AST, bool]] = [(child, True) for child in function.body]
+    while todo:
+        node, binds = todo.pop()
+        if isinstance(node, _FUNCTIONS):
+            nested.append(node)
+            if binds:
+                local.add(node.name)
+            continue
+        nodes.append(node)
+        if isinstance(node, ast.comprehension):
+            comprehended.update(id(n) for n in ast.walk(node.target))
+        if not binds:
+            pass
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del):
+            if id(node) not in comprehended:
+                local.add(node.id)
+        elif isinstance(node, ast.alias):
+            imported.add((node.asname or node.name).split(".")[0])
+        elif isinstance(node, ast.ClassDef | ast.ExceptHandler) and node.name:
+            local.add(node.name)
+        elif isinstance(node, ast.Global | ast.Nonlocal):
+            declared.update(node.names)
+        # A class body's names are the class's, not the function's.
+        inner = binds and not isinstance(node, ast.ClassDef)
+        todo.extend((child, inner) for child in ast.iter_child_nodes(node))
+    return _Scope(nodes, nested, frozenset(local - declared - imported), frozenset(imported))
+
+
+def _changed_in_scope(
+    function: ast.FunctionDef | ast.AsyncFunctionDef,
+    imported: set[str],
+    enclosing: frozenset[str],
+) -> str | None:
+    """What ``function`` or a function nested in it changes on an imported object.
+
+    A name the function (or one it is nested in) binds itself is its own local,
+    whatever the module imports under that name: ``app = create_app()`` then
+    ``app.debug = True`` changes the test's own app. A name its own ``import`` binds
+    is a shared module all the same; a ``global`` one is the module's.
+    """
+    scope = _scope(function)
+    local = (scope.local | enclosing) - _declared_global(function)
+    found = _changed_object(scope.nodes, (imported | scope.imported) - local)
+    if found is not None:
+        return found
+    for inner in scope.nested:
+        found = _changed_in_scope(inner, imported | scope.imported, local)
+        if found is not None:
+            return found
+    return None
+
+
+def _declared_global(function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+    return {
+        name for node in ast.walk(function) if isinstance(node, ast.Global) for name in node.names
+    }
+
+
+def _changed_object(nodes: list[ast.AST], imported: set[str]) -> str | None:
+    for node in nodes:
         targets: list[ast.expr] = []
         if isinstance(node, ast.Assign | ast.Delete):
             targets = list(node.targets)

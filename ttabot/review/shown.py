@@ -4,6 +4,8 @@ A pure, line-by-line reading of the GitHub Flavored Markdown block rules that
 decide it, close enough for telling a typed ``/ttabot`` line from a pasted one:
 
 * a line ends at LF, CRLF or CR, nothing else (a form feed or U+2028 is inside one);
+* a code span on one line (`` `<pre>` ``) shows what it holds as it is: HTML in it opens
+  nothing;
 * HTML comments hide what they span, wherever they open;
 * so do, wherever they open, raw HTML elements GitHub draws as code (``<pre>``,
   ``<code>``, ``<samp>``, ``<kbd>``, ``<tt>``) or not as text (``<script>``, ``<style>``,
@@ -45,12 +47,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-_HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
+#: A code span on one line: a run of backticks (not escaped) to the next run of the same
+#: length. What it holds is shown as it is, ``<pre>`` or ``<!--`` too; matched first where
+#: it opens first, it leaves what it holds out of the HTML looked for below (a span over
+#: several lines is not seen: the HTML in it can then only cost a command, never make one).
+_CODE_SPAN = r"(?P<span>(?<![`\\])(?P<ticks>`+)(?!`)[^\r\n]*?(?<!`)(?P=ticks)(?!`))|"
+_HTML_COMMENT = re.compile(_CODE_SPAN + r"<!--.*?(?:-->|\Z)", re.DOTALL)
 #: Raw HTML not shown as text, wherever it opens: an element drawn as code or hidden, to
 #: its own closing tag (a browser reads a <script> to its </script>, whatever the block
 #: rules say); a processing instruction, CDATA, a declaration.
 _UNSHOWN_HTML = re.compile(
-    r"<(pre|code|samp|kbd|tt|script|style|textarea)(?=[\s/>]|\Z).*?(?:</\1[ \t]*>|\Z)"
+    _CODE_SPAN + r"<(?P<tag>pre|code|samp|kbd|tt|script|style|textarea)(?=[\s/>]|\Z).*?"
+    r"(?:</(?P=tag)[ \t]*>|\Z)"
     r"|<\?.*?(?:\?>|\Z)|<!\[CDATA\[.*?(?:\]\]>|\Z)|<![A-Za-z].*?(?:>|\Z)",
     re.DOTALL | re.IGNORECASE,
 )
@@ -96,12 +104,18 @@ def text_lines(body: str) -> Iterator[TextLine]:
     # Comments are blanked before anything else, fences looked for in the text as
     # written: a comment Markdown would not take for one (opened in a code block) can
     # then only cost a command, never make one.
-    visible = _HTML_COMMENT.sub(lambda m: _blank(m.group()), body)
-    visible = _UNSHOWN_HTML.sub(lambda m: _blank(m.group(), _MASK), visible)
+    visible = _HTML_COMMENT.sub(lambda m: _hidden(m, " "), body)
+    visible = _UNSHOWN_HTML.sub(lambda m: _hidden(m, _MASK), visible)
     blocks = _Blocks()
     for line, shown in zip(_LINE_END.split(body), _LINE_END.split(visible), strict=True):
         if blocks.is_text(line, shown):
             yield TextLine(shown, blocks.line_quoted)
+
+
+def _hidden(match: re.Match[str], fill: str) -> str:
+    """A match of :data:`_HTML_COMMENT` or :data:`_UNSHOWN_HTML` as shown: a code span as
+    it is, the HTML as ``fill``."""
+    return match.group() if match.group("span") else _blank(match.group(), fill)
 
 
 def _blank(text: str, fill: str = " ") -> str:
@@ -281,16 +295,21 @@ def _opens_paragraph(quoted: str) -> bool:
     """Whether a quote line's content (after ``>``) leaves a paragraph open in the quote.
 
     Nested quotes and list items count by what they hold; a blank line, a heading, a
-    thematic break or a fence hold no paragraph, so the next line without ``>`` ends the quote.
+    thematic break, a fence or indented code (4 columns past the space after ``>``) hold
+    no paragraph, so the next line without ``>`` ends the quote.
     """
-    rest = _columns(quoted)[1]
+    column = 1  # just past the ">"
+    indent, rest = _columns(quoted, column)
     while True:
+        if indent >= 5:
+            return False  # indented code: a lazy line cannot continue it
         if rest.startswith(">"):
-            rest = _columns(rest[1:])[1]
+            column += indent + 1
+            indent, rest = _columns(rest[1:], column)
             continue
         marker = _LIST_MARKER.match(rest)
         if marker is None or _THEMATIC_BREAK.match(rest):
             break
-        rest = rest[marker.end() :]
+        rest, indent = rest[marker.end() :], 0
     holds_no_paragraph = _opens_fence(rest) or _THEMATIC_BREAK.match(rest) or _HEADING.match(rest)
     return bool(rest) and not holds_no_paragraph
