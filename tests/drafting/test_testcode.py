@@ -158,7 +158,7 @@ def test_a_test_may_check_through_the_existing_modules_helpers(test: str, checks
 def test_module_level_code_a_test_needs_may_only_define_names(
     support: str, change: str | None
 ) -> None:
-    from ttabot.drafting.testcode import import_time_change
+    from ttabot.drafting.testeffects import import_time_change
 
     parts = split_answer(
         f"import m\n\n{support}\n\n\ndef test_x():\n    assert LOW or make or numpy\n"
@@ -233,7 +233,7 @@ def test_a_test_may_not_change_other_objects_when_its_module_is_imported(
 ) -> None:
     # Attack: a test class's body, or a test's decorators and defaults, run when pytest
     # collects the module, before any test: for every other test module too.
-    from ttabot.drafting.testcode import import_time_change
+    from ttabot.drafting.testeffects import import_time_change
 
     parts = split_answer(f"import m\nimport pytest\n\n\n{test}")
     (name,) = parts.tests
