@@ -9,6 +9,7 @@ code, or asserts what holds whatever the code did (``assert True``, ``r == r``,
 from __future__ import annotations
 
 import ast
+import contextlib
 import functools
 
 from ttabot.analysis.source import parse_python
@@ -20,16 +21,21 @@ def asserts_something(parts: AnswerParts, name: str, existing: str = "") -> bool
     ``pytest.raises``/``warns``/``fail``, in the test or in the helpers it uses, drafted
     or defined at the top of the ``existing`` test module it joins (``check_roundtrip``,
     a base class's checking method)."""
-    support, used = needed(parts, [name])
-    pieces = [parts.tests[name], *support]
-    for piece in pieces:
-        try:
-            tree = parse_python(piece.source)
-        except SyntaxError:
-            continue
-        if _checks(tree):
-            return True
+    trees, used = drafted_trees(parts, name)
+    if any(_checks(tree) for tree in trees):
+        return True
     return any(_checks(node) for node in _existing_helpers(existing, used))
+
+
+def drafted_trees(parts: AnswerParts, name: str) -> tuple[list[ast.Module], set[str]]:
+    """The trees of test ``name`` and of the module-level code it needs (a piece that
+    does not parse is left out: the parses stage reports it), and every name it uses."""
+    support, used = needed(parts, [name])
+    trees = []
+    for piece in (parts.tests[name], *support):
+        with contextlib.suppress(SyntaxError):
+            trees.append(parse_python(piece.source))
+    return trees, used
 
 
 @functools.lru_cache(maxsize=8)

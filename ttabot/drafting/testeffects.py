@@ -13,10 +13,9 @@ import ast
 import contextlib
 from typing import NamedTuple
 
-from ttabot.analysis.source import parse_python
 from ttabot.drafting.statements import first_change, first_line
-from ttabot.drafting.testasserts import existing_tree
-from ttabot.drafting.testmerge import AnswerParts, last_name, module_level, needed
+from ttabot.drafting.testasserts import drafted_trees, existing_tree
+from ttabot.drafting.testmerge import AnswerParts, last_name, module_level
 
 #: What a test could change the coverage measurement with: the tracer hooks, and
 #: coverage itself (its data takes lines for a context that never ran them).
@@ -35,16 +34,12 @@ def measurement_reach(parts: AnswerParts, name: str) -> str | None:
     The project's own things that share a name with it (``report["coverage"]``,
     ``app.monitoring``) are not it.
     """
-    support, used = needed(parts, [name])
+    trees, used = drafted_trees(parts, name)
     for alias in parts.imports:
         dotted = alias.name if alias.module is None else f"{alias.module}.{alias.name}"
         if alias.bound in used and _measuring(dotted):
             return f"import {dotted}"
-    for piece in (parts.tests[name], *support):
-        try:
-            tree = parse_python(piece.source)
-        except SyntaxError:
-            continue
+    for tree in trees:
         for node in ast.walk(tree):
             found = _reaches(node)
             if found is not None:
@@ -91,12 +86,7 @@ def imported_change(parts: AnswerParts, name: str, existing: str) -> str | None:
     imported = {alias.bound for alias in parts.imports}
     with contextlib.suppress(SyntaxError):  # an existing module that does not parse
         imported |= set(module_level(existing_tree(existing)).imports)
-    support, _used = needed(parts, [name])
-    for piece in (parts.tests[name], *support):
-        try:
-            tree = parse_python(piece.source)
-        except SyntaxError:
-            continue
+    for tree in drafted_trees(parts, name)[0]:
         for function in _outermost_functions(tree):
             found = _changed_in_scope(function, imported, frozenset())
             if found is not None:
@@ -240,12 +230,7 @@ def import_time_change(parts: AnswerParts, name: str) -> str | None:
     needs holds and that does more than define names
     (:func:`~ttabot.drafting.statements.first_change`: a test class's body, a test's
     decorators and defaults run when pytest collects the module), or None."""
-    support, _used = needed(parts, [name])
-    for piece in (parts.tests[name], *support):
-        try:
-            tree = parse_python(piece.source)
-        except SyntaxError:
-            continue
+    for tree in drafted_trees(parts, name)[0]:
         for stmt in tree.body:
             found = first_change(stmt)
             if found is not None:
