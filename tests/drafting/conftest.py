@@ -59,6 +59,26 @@ def fake() -> Iterator[FakeOpenAI]:
 
 Responder = Callable[[str, Any], Reply]
 
+#: The change most draft tests stage: a new function in ``pkg/calc.py``, with no docstring.
+CHANGE = "def add(a, b):\n    return a + b\n"
+
+
+def stage_module(repo: GitRepo, source: str) -> GitRepo:
+    """``repo`` with an empty package ``pkg`` committed, then ``pkg/calc.py`` holding
+    ``source`` staged: the change a draft test drafts for."""
+    repo.write("pkg/__init__.py", "")
+    repo.commit("init")
+    repo.write("pkg/calc.py", source)
+    repo.stage()
+    return repo
+
+
+@pytest.fixture
+def staged(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> GitRepo:
+    """:data:`CHANGE` staged, and no provider key from the machine's environment."""
+    monkeypatch.delenv("OPENROUTER_API_KEY", raising=False)
+    return stage_module(repo, CHANGE)
+
 
 def configure(repo: GitRepo, fake: FakeOpenAI, responder: Responder, **draft: Any) -> None:
     """Point ``repo``'s ttabot settings at ``fake`` answering with ``responder``."""

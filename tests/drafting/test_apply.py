@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.drafting.conftest import configure
+from tests.drafting.conftest import configure, stage_module
 from tests.drafting.test_draft_command import CHANGE, docstring_answer
 from tests.drafting.test_output import V0, V1, make
 from tests.support.fake_openai import FakeOpenAI
@@ -103,10 +103,7 @@ def test_draft_apply_on_a_full_disk_prints_one_line_and_exits_2(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.delenv("OPENROUTER_API_KEY", raising=False)
-    repo.write("pkg/__init__.py", "")
-    repo.commit("init")
-    repo.write("pkg/calc.py", CHANGE)
-    repo.stage()
+    stage_module(repo, CHANGE)
     configure(repo, fake, docstring_answer)
     real_fdopen = os.fdopen
 

@@ -13,7 +13,7 @@ import os
 
 import pytest
 
-from tests.drafting.conftest import configure
+from tests.drafting.conftest import configure, stage_module
 from tests.drafting.test_draft_command import CHANGE, docstring_answer
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.gitrepo import GitRepo
@@ -24,11 +24,7 @@ from ttabot.cli import main
 @pytest.fixture
 def staged(repo: GitRepo, fake: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> GitRepo:
     monkeypatch.delenv("OPENROUTER_API_KEY", raising=False)
-    repo.write("pkg/__init__.py", "")
-    repo.commit("init")
-    repo.write("pkg/calc.py", CHANGE)
-    repo.stage()
-    configure(repo, fake, docstring_answer)
+    configure(stage_module(repo, CHANGE), fake, docstring_answer)
     return repo
 
 

@@ -11,10 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from tests.drafting.conftest import configure
-from tests.drafting.test_draft_command import CHANGE, docstring_answer
+from tests.drafting.test_draft_command import docstring_answer
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.gitrepo import GitRepo
 
@@ -34,15 +32,6 @@ def _run(repo: GitRepo, args: list[str], close: int) -> subprocess.CompletedProc
         # Close the stream in the child only, as the shell's `>&-` does.
         preexec_fn=lambda: os.close(close),
     )
-
-
-@pytest.fixture
-def staged(repo: GitRepo) -> GitRepo:
-    repo.write("pkg/__init__.py", "")
-    repo.commit("init")
-    repo.write("pkg/calc.py", CHANGE)
-    repo.stage()
-    return repo
 
 
 def test_check_with_stdout_closed_exits_by_its_findings(staged: GitRepo) -> None:

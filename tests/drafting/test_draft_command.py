@@ -14,24 +14,12 @@ from typing import Any
 
 import pytest
 
-from tests.drafting.conftest import answer, config_toml, configure
+from tests.drafting.conftest import CHANGE, answer, config_toml, configure
 from tests.support.fake_openai import FakeOpenAI, server_error
 from tests.support.gitrepo import GitRepo
 from tests.support.loopback import Reply
 from ttabot.cli import main
 from ttabot.records import Category, Draft
-
-CHANGE = "def add(a, b):\n    return a + b\n"
-
-
-@pytest.fixture
-def staged(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> GitRepo:
-    monkeypatch.delenv("OPENROUTER_API_KEY", raising=False)
-    repo.write("pkg/__init__.py", "")
-    repo.commit("init")
-    repo.write("pkg/calc.py", CHANGE)
-    repo.stage()
-    return repo
 
 
 def test_dry_run_without_a_model_prints_tasks_chains_and_exact_prompts(

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.drafting.conftest import answer, configure
+from tests.drafting.conftest import answer, configure, stage_module
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.gitrepo import GitRepo
 from tests.support.loopback import Reply
@@ -59,10 +59,7 @@ def test_draft_names_a_module_too_deep_for_libcst(
 ) -> None:
     # It ended `ttabot draft` in a RecursionError traceback.
     monkeypatch.delenv("OPENROUTER_API_KEY", raising=False)
-    repo.write("pkg/__init__.py", "")
-    repo.commit("init")
-    repo.write("pkg/calc.py", LONG_CHAIN)
-    repo.stage()
+    stage_module(repo, LONG_CHAIN)
     configure(repo, fake, _docstring)
     assert main(["draft", *args]) == (0 if args == ["--dry-run"] else 1)
     assert "ttabot: warning: pkg/calc.py: not drafted: libcst cannot" in capsys.readouterr().err
@@ -88,10 +85,7 @@ def test_draft_apply_leaves_a_paged_module_byte_for_byte(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.delenv("OPENROUTER_API_KEY", raising=False)
-    repo.write("pkg/__init__.py", "")
-    repo.commit("init")
-    repo.write("pkg/calc.py", PAGED)
-    repo.stage()
+    stage_module(repo, PAGED)
     configure(repo, fake, _docstring)
     assert main(["draft", "--only", "docs-missing", "--apply"]) == 1
     assert (repo.path / "pkg/calc.py").read_bytes() == PAGED.encode()
@@ -105,10 +99,7 @@ def test_only_the_docstring_task_of_a_paged_module_is_left_out(
     repo: GitRepo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.delenv("OPENROUTER_API_KEY", raising=False)
-    repo.write("pkg/__init__.py", "")
-    repo.commit("init")
-    repo.write("pkg/calc.py", PAGED)
-    repo.stage()
+    stage_module(repo, PAGED)
     assert main(["draft", "--dry-run"]) == 0
     captured = capsys.readouterr()
     tasks = [line for line in captured.out.splitlines() if line.startswith("=== task")]

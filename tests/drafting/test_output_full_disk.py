@@ -14,19 +14,9 @@ import sys
 import pytest
 
 from tests.drafting.conftest import configure
-from tests.drafting.test_draft_command import CHANGE, docstring_answer
+from tests.drafting.test_draft_command import docstring_answer
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.gitrepo import GitRepo
-
-
-@pytest.fixture
-def staged(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> GitRepo:
-    monkeypatch.delenv("OPENROUTER_API_KEY", raising=False)
-    repo.write("pkg/__init__.py", "")
-    repo.commit("init")
-    repo.write("pkg/calc.py", CHANGE)
-    repo.stage()
-    return repo
 
 
 def _draft_to_full_disk(repo: GitRepo, *args: str) -> subprocess.CompletedProcess[str]:

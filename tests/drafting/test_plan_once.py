@@ -10,13 +10,11 @@ from typing import Any
 import pytest
 
 import ttabot.drafting
-from tests.drafting.conftest import answer, configure
+from tests.drafting.conftest import CHANGE, answer, configure, stage_module
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.gitrepo import GitRepo
 from tests.support.loopback import Reply
 from ttabot.cli import main
-
-CHANGE = "def add(a, b):\n    return a + b\n"
 
 
 def docstring(model: str, body: Any) -> Reply:
@@ -26,11 +24,7 @@ def docstring(model: str, body: Any) -> Reply:
 
 @pytest.fixture
 def staged(repo: GitRepo, fake: FakeOpenAI) -> GitRepo:
-    repo.write("pkg/__init__.py", "")
-    repo.commit("init")
-    repo.write("pkg/calc.py", CHANGE)
-    repo.stage()
-    configure(repo, fake, docstring)
+    configure(stage_module(repo, CHANGE), fake, docstring)
     return repo
 
 
