@@ -87,6 +87,17 @@ def python_numbers(text: str, git_lines: frozenset[int]) -> frozenset[int]:
     return frozenset(out)
 
 
+def git_numbered_lines(text: str) -> list[str]:
+    """``text``'s lines as git counts them: each ends at ``\\n`` (kept), the last maybe not.
+
+    Not ``str.splitlines``: it also breaks at a form feed, ``\\x0b``, ``\\x1c``-``\\x1e``,
+    ``\\x85`` and ``\\u2028``/``\\u2029``, which cut a line git sees as one.
+    """
+    lines = [line + "\n" for line in text.split("\n")]
+    lines[-1] = lines[-1][:-1]
+    return lines if lines[-1] else lines[:-1]
+
+
 def lines_with_ends(text: str) -> list[str]:
     """The lines of ``text`` as Python numbers them, each with its own line end."""
     parts = _NEWLINE_KEPT.split(text)  # text, end, text, end, ..., text

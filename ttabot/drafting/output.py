@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ttabot.analysis.source import git_numbered_lines
 from ttabot.errors import TtabotError
 from ttabot.fileio import NotRegularFile, inside, read_current, write_all_atomic
 from ttabot.gitnames import quote
@@ -50,20 +51,11 @@ def crlf_checkout(text: str) -> str:
 _LONE_LF = re.compile(r"(?<!\r)\n")
 
 
-def git_lines(text: str) -> list[str]:
-    """``text``'s lines as git counts them: each ends at ``\\n`` (kept), the last maybe not.
-
-    Not ``str.splitlines``: it also breaks at a form feed, ``\\x0b``, ``\\x1c``-``\\x1e``,
-    ``\\x85`` and ``\\u2028``/``\\u2029``, which cut a line git sees as one.
-    """
-    lines = [line + "\n" for line in text.split("\n")]
-    lines[-1] = lines[-1][:-1]
-    return lines if lines[-1] else lines[:-1]
-
-
 def _hunks(original: str, final: str, source: str, target: str) -> str:
     """The ``---``/``+++`` header and hunks turning ``original`` into ``final``."""
-    lines = difflib.unified_diff(git_lines(original), git_lines(final), source, target)
+    lines = difflib.unified_diff(
+        git_numbered_lines(original), git_numbered_lines(final), source, target
+    )
     return "".join(
         line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines
     )

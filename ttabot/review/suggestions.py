@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from ttabot.drafting.output import git_lines
+from ttabot.analysis.source import git_numbered_lines
 from ttabot.records import Draft, TaskKind
 
 _HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(?P<start>\d+)(?:,\d+)? @@")
@@ -26,7 +26,7 @@ def commentable_lines(patch: str) -> frozenset[int]:
     new = 0
     in_hunk = False
     # Lines end at \n only, as git and GitHub count them (not str.splitlines).
-    for line in git_lines(patch):
+    for line in git_numbered_lines(patch):
         raw = line.removesuffix("\n")
         match = _HUNK.match(raw)
         if match:
@@ -80,8 +80,8 @@ def suggestions_from_draft(draft: Draft) -> list[Suggestion]:
     if not draft.accepted or not draft.original or draft.original == draft.proposed:
         return []
     # Numbered as GitHub numbers them: a form feed inside a line must not shift the rest.
-    old = git_lines(draft.original)
-    new = git_lines(draft.proposed)
+    old = git_numbered_lines(draft.original)
+    new = git_numbered_lines(draft.proposed)
     symbols = ", ".join(f"`{f.symbol}`" for f in draft.findings) or f"`{draft.path}`"
     note = f"ttabot ({draft.kind.value}) for {symbols}"
     out: list[Suggestion] = []
