@@ -13,7 +13,7 @@ import contextlib
 import functools
 
 from ttabot.analysis.source import parse_python
-from ttabot.drafting.testmerge import AnswerParts, names_used, needed
+from ttabot.drafting.testmerge import AnswerParts, ModuleLevel, module_level, names_used, needed
 
 
 def asserts_something(parts: AnswerParts, name: str, existing: str = "") -> bool:
@@ -44,6 +44,13 @@ def existing_tree(existing: str) -> ast.Module:
     is judged against it (a project's test module may run to thousands of lines).
     Shared: never changed by its readers."""
     return parse_python(existing)
+
+
+@functools.lru_cache(maxsize=8)
+def existing_level(existing: str) -> ModuleLevel:
+    """What the existing test module holds at module level (:func:`module_level`), once
+    per module, not per test. Shared: never changed by its readers."""
+    return module_level(existing_tree(existing))
 
 
 def _existing_helpers(existing: str, used: set[str]) -> list[ast.stmt]:

@@ -19,7 +19,7 @@ import builtins
 import functools
 
 from ttabot.analysis.source import parse_python
-from ttabot.drafting.testasserts import asserts_something, existing_tree
+from ttabot.drafting.testasserts import asserts_something, existing_level, existing_tree
 from ttabot.drafting.testeffects import import_time_change, imported_change, measurement_reach
 from ttabot.drafting.testmerge import (
     AnswerParts,
@@ -30,7 +30,6 @@ from ttabot.drafting.testmerge import (
     is_test_method,
     is_test_name,
     last_name,
-    module_level,
     needed,
     served_fixture,
     statement_dump,
@@ -105,7 +104,7 @@ def _taken(existing: str) -> tuple[ModuleLevel, frozenset[str], frozenset[str]]:
     fixtures its tests request from conftest.py or pytest (``tmp_path``: defined in the
     module, a drafted fixture would serve them instead). Once per module, not per test."""
     tree = existing_tree(existing)
-    own = module_level(tree)
+    own = existing_level(existing)
     loaded = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
     return own, own.names | (loaded & _BUILTINS), frozenset(_requested_fixtures(tree))
 

@@ -14,8 +14,8 @@ import contextlib
 from typing import NamedTuple
 
 from ttabot.drafting.statements import first_change, first_line
-from ttabot.drafting.testasserts import drafted_trees, existing_tree
-from ttabot.drafting.testmerge import AnswerParts, last_name, module_level
+from ttabot.drafting.testasserts import drafted_trees, existing_level
+from ttabot.drafting.testmerge import AnswerParts, last_name
 
 #: What a test could change the coverage measurement with: the tracer hooks, and
 #: coverage itself (its data takes lines for a context that never ran them).
@@ -85,7 +85,7 @@ def imported_change(parts: AnswerParts, name: str, existing: str) -> str | None:
     """
     imported = {alias.bound for alias in parts.imports}
     with contextlib.suppress(SyntaxError):  # an existing module that does not parse
-        imported |= set(module_level(existing_tree(existing)).imports)
+        imported |= set(existing_level(existing).imports)
     for tree in drafted_trees(parts, name)[0]:
         for function in _outermost_functions(tree):
             found = _changed_in_scope(function, imported, frozenset())
