@@ -483,6 +483,75 @@ def test_a_test_may_change_what_it_binds_itself(test: str, changed: str | None) 
 
 
 @pytest.mark.parametrize(
+    ("imports", "test", "changed"),
+    [
+        # Flask's context-local proxies: what is set through them lives in the request or
+        # app context the test runs, as in flask's own tests (a view writing the session).
+        (
+            "import flask",
+            "def test_x(app, client):\n    @app.post('/')\n    def view():\n"
+            "        flask.session['v'] = 1\n        flask.session.permanent = True\n"
+            "        return ''\n\n    assert client.post('/').status_code == 200\n",
+            None,
+        ),
+        (
+            "from flask import g, session",
+            "def test_x(app):\n    with app.test_request_context():\n        g.user = 'a'\n"
+            "        session['k'] = 2\n        assert handler() == 'a'\n",
+            None,
+        ),
+        (
+            "from flask.globals import request as rq",
+            "def test_x(app):\n    with app.test_request_context():\n"
+            "        rq.max_form_parts = 10\n        assert handler()\n",
+            None,
+        ),
+        (
+            "def test_x(app):\n    import flask\n\n    with app.app_context():\n"
+            "        flask.g.db = 1\n        assert handler()\n",
+            "",
+            None,
+        ),
+        # Not the proxy itself: the flask module, an object under g, the app, a look-alike.
+        ("import flask", "def test_x():\n    flask.g = 1\n    assert handler()\n", "flask.g"),
+        (
+            "from flask import g",
+            "def test_x():\n    g.cache['k'] = 1\n    assert handler()\n",
+            "g.cache",
+        ),
+        (
+            "from flask import current_app",
+            "def test_x():\n    current_app.config['X'] = 1\n    assert handler()\n",
+            "current_app.config",
+        ),
+        (
+            "from myflask import session",
+            "def test_x():\n    session['k'] = 1\n    assert handler()\n",
+            "session",
+        ),
+        (
+            "from .flask import session",
+            "def test_x():\n    session['k'] = 1\n    assert handler()\n",
+            "session",
+        ),
+    ],
+)
+def test_flasks_context_locals_are_the_contexts_own(
+    imports: str, test: str, changed: str | None
+) -> None:
+    from ttabot.drafting.testcode import test_code_problem
+
+    if not test:  # the import is inside the test itself
+        imports, test = "", imports
+    parts = split_answer(f"{imports}\nfrom app import handler\n\n\n{test}")
+    problem = test_code_problem(parts, "test_x", "")
+    if changed is None:
+        assert problem is None, problem
+    else:
+        assert problem is not None and f"leaves {changed} changed" in problem, problem
+
+
+@pytest.mark.parametrize(
     "test",
     [
         # Bound elsewhere than in the test's own scope: the name stays the imported one.

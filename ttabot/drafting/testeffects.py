@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import ast
 import contextlib
+from collections.abc import Iterable
 from typing import NamedTuple
 
 from ttabot.drafting.statements import first_change, first_line
 from ttabot.drafting.testasserts import drafted_trees, existing_level
-from ttabot.drafting.testmerge import AnswerParts, last_name
+from ttabot.drafting.testmerge import Alias, AnswerParts, last_name
 
 #: What a test could change the coverage measurement with: the tracer hooks, and
 #: coverage itself (its data takes lines for a context that never ran them).
@@ -24,6 +25,21 @@ _MEASURING_MODULES = ("coverage", "sys.monitoring")
 #: Calls that reach a module or attribute named by a string: ``__import__("coverage")``,
 #: ``importlib.import_module``, ``getattr(sys, "monitoring")``.
 _BY_NAME = frozenset({"__import__", "import_module", "reload", "find_spec", "getattr"})
+#: Flask's context-local proxies: what a test sets through one lives in the request or
+#: app context it runs in, which ends with the test (``flask.session["user"] = 1`` in a
+#: view, ``g.db = conn``); flask's own tests do it throughout. ``current_app`` is not
+#: one of them here: it stands for an app object, which may be the test module's own.
+_CONTEXT_LOCALS = tuple(
+    tuple(dotted.split("."))
+    for dotted in (
+        "flask.g",
+        "flask.request",
+        "flask.session",
+        "flask.globals.g",
+        "flask.globals.request",
+        "flask.globals.session",
+    )
+)
 
 
 def measurement_reach(parts: AnswerParts, name: str) -> str | None:
@@ -84,14 +100,63 @@ def imported_change(parts: AnswerParts, name: str, existing: str) -> str | None:
     test modules too, which the existing stage does not run. ``monkeypatch`` undoes it.
     """
     imported = {alias.bound for alias in parts.imports}
+    aliases: list[Alias] = list(parts.imports)
     with contextlib.suppress(SyntaxError):  # an existing module that does not parse
-        imported |= set(existing_level(existing).imports)
-    for tree in drafted_trees(parts, name)[0]:
+        level = existing_level(existing)
+        imported |= set(level.imports)
+        aliases += level.aliases
+    trees = drafted_trees(parts, name)[0]
+    origins = _origins([*aliases, *(a for tree in trees for a in _local_aliases(tree))])
+    for tree in trees:
         for function in _outermost_functions(tree):
-            found = _changed_in_scope(function, imported, frozenset())
+            found = _changed_in_scope(function, imported, frozenset(), origins)
             if found is not None:
                 return found
     return None
+
+
+def _origins(aliases: Iterable[Alias]) -> dict[str, set[str]]:
+    """For each name an import binds, the dotted names it may stand for ("" where a
+    relative import makes it unknown): ``from flask import g`` binds ``g`` to
+    ``flask.g``, ``import a.b`` binds ``a`` to ``a``."""
+    out: dict[str, set[str]] = {}
+    for alias in aliases:
+        if alias.module is None:
+            origin = alias.name if alias.asname else alias.name.split(".")[0]
+        else:
+            origin = "" if alias.level else f"{alias.module}.{alias.name}"
+        out.setdefault(alias.bound, set()).add(origin)
+    return out
+
+
+def _local_aliases(tree: ast.AST) -> Iterable[Alias]:
+    """The imports of ``tree`` inside its functions, as :class:`Alias` records."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from (Alias(None, a.name, a.asname) for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            yield from (Alias(module, a.name, a.asname, node.level) for a in node.names)
+
+
+def _context_local(changed: ast.expr, origins: dict[str, set[str]]) -> bool:
+    """Whether ``changed``, the object a target sets an attribute or item on, is one of
+    the context-local proxies itself, whatever name the test imported it by (what lies
+    under a proxy, ``g.cache``, may be a shared object put there)."""
+    path = _dotted(changed)
+    found = origins.get(path[0]) if path else None
+    if not found or "" in found:
+        return False
+    return all((*origin.split("."), *path[1:]) in _CONTEXT_LOCALS for origin in found)
+
+
+def _dotted(node: ast.expr) -> list[str]:
+    """``["flask", "g"]`` for ``flask.g``; empty unless ``node`` is names and attributes."""
+    names: list[str] = []
+    while isinstance(node, ast.Attribute):
+        names.append(node.attr)
+        node = node.value
+    return [node.id, *reversed(names)] if isinstance(node, ast.Name) else []
 
 
 def _outermost_functions(tree: ast.AST) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
@@ -163,6 +228,7 @@ def _changed_in_scope(
     function: ast.FunctionDef | ast.AsyncFunctionDef,
     imported: set[str],
     enclosing: frozenset[str],
+    origins: dict[str, set[str]],
 ) -> str | None:
     """What ``function`` or a function nested in it changes on an imported object.
 
@@ -173,11 +239,11 @@ def _changed_in_scope(
     """
     scope = _scope(function)
     local = (scope.local | enclosing) - _declared_global(function)
-    found = _changed_object(scope.nodes, (imported | scope.imported) - local)
+    found = _changed_object(scope.nodes, (imported | scope.imported) - local, origins)
     if found is not None:
         return found
     for inner in scope.nested:
-        found = _changed_in_scope(inner, imported | scope.imported, local)
+        found = _changed_in_scope(inner, imported | scope.imported, local, origins)
         if found is not None:
             return found
     return None
@@ -189,7 +255,9 @@ def _declared_global(function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[st
     }
 
 
-def _changed_object(nodes: list[ast.AST], imported: set[str]) -> str | None:
+def _changed_object(
+    nodes: list[ast.AST], imported: set[str], origins: dict[str, set[str]]
+) -> str | None:
     for node in nodes:
         targets: list[ast.expr] = []
         if isinstance(node, ast.Assign | ast.Delete):
@@ -204,7 +272,9 @@ def _changed_object(nodes: list[ast.AST], imported: set[str]) -> str | None:
         ):
             targets = [ast.Attribute(node.args[0], "_", ast.Store())]
         for target in _flattened(targets):
-            if isinstance(target, ast.Attribute | ast.Subscript) and _root(target) in imported:
+            if not isinstance(target, ast.Attribute | ast.Subscript):
+                continue
+            if _root(target) in imported and not _context_local(target.value, origins):
                 return ast.unparse(target.value if isinstance(target, ast.Subscript) else target)
     return None
 
