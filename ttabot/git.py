@@ -259,3 +259,37 @@ def tracked_files(root: Path) -> list[str]:
     """Every path git tracks under ``root``, relative to it, with ``/``."""
     data = output(root, "ls-files", "-z")
     return [p for p in data.decode("utf-8", "surrogateescape").split("\0") if p]
+
+
+def checkout_attributes(
+    root: Path, paths: Sequence[str], names: Sequence[str]
+) -> dict[str, dict[str, str]] | None:
+    """The attributes ``names`` of each path, as ``git check-attr`` gives them.
+
+    Each value is ``set``, ``unset``, ``unspecified`` or the attribute's value. None
+    when ``root`` is in no git repository.
+    """
+    stdin = b"".join(p.encode("utf-8", "surrogateescape") + b"\0" for p in paths)
+    done = run(root, "check-attr", "-z", "--stdin", *names, stdin=stdin)
+    if done.returncode != 0:
+        return None
+    fields = done.stdout.decode("utf-8", "surrogateescape").split("\0")
+    out: dict[str, dict[str, str]] = {}
+    for at in range(0, len(fields) - 2, 3):
+        path, name, value = fields[at : at + 3]
+        out.setdefault(path, {})[name] = value
+    return out
+
+
+def line_end_config(root: Path) -> dict[str, str | None]:
+    """``core.autocrlf`` and ``core.eol`` as git's configuration sets them (the last wins).
+
+    None is a key written with no value (which git reads as true).
+    """
+    done = run(root, "config", "-z", "--get-regexp", r"^core\.(autocrlf|eol)$")
+    out: dict[str, str | None] = {}
+    for entry in done.stdout.decode("utf-8", "surrogateescape").split("\0"):
+        if entry:
+            key, newline, value = entry.partition("\n")
+            out[key.lower()] = value if newline else None
+    return out

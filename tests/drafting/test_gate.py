@@ -310,3 +310,39 @@ def test_the_word_javascript_before_a_colon_is_not_a_link(text: str) -> None:
 def test_a_javascript_link_in_every_link_syntax_is_rejected(raw: str) -> None:
     result = gate_docstring(raw, definition(), max_lines=60)
     assert result.text is None and "active HTML" in result.reason, result
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "Add stock (see [the guide](&#106;avascript:alert(1))).",
+        "Add stock (see [the guide](java&#x73;cript:alert(1))).",
+        "Add stock (see [the guide](java&#X73;cript:alert(1))).",
+        "Add stock (see [the guide](&#0000106&#0000097vascript:alert(1))).",
+        'Add stock. <a href="jav&#x09;ascript:alert(1)">x</a>',
+        'Add stock. <a href="jav&Tab;ascript:alert(1)">x</a>',
+        'Add stock. <a href="java&NewLine;script:alert(1)">x</a>',
+        'Add stock. <a href="javascript&colon;alert(1)">x</a>',
+        'Add stock. <a href="&#x1;javascript:alert(1)">x</a>',
+        "Add stock.\n\n[guide]: &#x6A;avascript:alert(1)",
+        'Add stock. <a href="jav\tascript:alert(1)">x</a>',  # a real tab: browsers drop it too
+    ],
+)
+def test_a_javascript_link_spelled_with_entities_is_rejected(raw: str) -> None:
+    # Attack: browsers (and Markdown, for a link destination) decode character references
+    # in a URL and drop tabs and line breaks inside it before reading its scheme, so
+    # "&#106;avascript:" or "jav&#x09;ascript:" is a live javascript: link.
+    result = gate_docstring(raw, definition(), max_lines=60)
+    assert result.text is None and "active HTML" in result.reason, result
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Escape ``&lt;script&gt;`` and write &lt;script&gt; as text in the stock note.",
+        "Add stock; `&#106;avascript:` in inline code is shown as it is written.",
+        "Bundle the assets &amp; minify the JavaScript&colon; both kinds the same way.",
+    ],
+)
+def test_escaped_html_and_entities_that_form_no_link_pass(text: str) -> None:
+    assert gate_docstring(text, definition(), max_lines=60) == (text, "", "")

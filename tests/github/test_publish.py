@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
 from typing import Any
 
 from tests.github.conftest import Hub
 from tests.support.fake_github import Fault, PullState
 from tests.support.loopback import Reply
+from ttabot.config import Settings
+from ttabot.github.context import Context
+from ttabot.github.forge import GitHubForge
 from ttabot.github.publish import (
     add_labels,
     find_sticky,
@@ -130,3 +135,62 @@ def test_the_sticky_of_an_app_token_is_found_by_its_login(hub: Hub) -> None:
     # With the default (GITHUB_TOKEN's) login it would not recognise its own: a new one.
     upsert_sticky(hub.api, "octo/proj", 5, f"{STICKY_MARKER}\nthree")
     assert [c["body"][-3:] for c in hub.fake.sticky_comments(5)] == ["two", "ree"]
+
+
+def strangers_copy_of_the_review(hub: Hub, wanted: list[Suggestion]) -> None:
+    """A user posts a review (and its inline comments) quoting ttabot's, marker and all."""
+    hub.fake.login, hub.fake.login_type = "mallory", "User"
+    post_review(hub.api, "octo/proj", 3, HEAD, wanted, limit=30)
+    hub.fake.login, hub.fake.login_type = "github-actions[bot]", "Bot"
+
+
+def test_a_strangers_review_with_the_marker_does_not_pass_for_ttabots(hub: Hub) -> None:
+    # The stranger's review carries the marker in its body but no inline comments.
+    setup(hub)
+    wanted = suggestions(range(1, 3))
+    strangers_copy_of_the_review(hub, wanted)
+    hub.fake.review_comments.pop(3)
+    # The first POST fails before GitHub stores it; the retry asks "did it land?" first.
+    hub.fake.faults.append(Fault("POST", r"/repos/octo/proj/pulls/3/reviews", Reply(502, {})))
+    outcome = post_review(hub.api, "octo/proj", 3, HEAD, wanted, limit=30)
+    assert outcome.posted == 2
+    mine = [r for r in hub.fake.reviews[3] if r["user"]["login"] == "github-actions[bot]"]
+    assert len(mine) == 1
+    assert [c["line"] for c in hub.fake.review_comments[3]] == [1, 2]
+
+
+def test_a_strangers_copy_of_a_suggestion_does_not_pass_for_ttabots(hub: Hub) -> None:
+    setup(hub)
+    wanted = suggestions(range(1, 3))
+    strangers_copy_of_the_review(hub, wanted)
+    outcome = post_review(hub.api, "octo/proj", 3, HEAD, wanted, limit=30)
+    assert outcome.posted == 2
+    ours = [c for c in hub.fake.review_comments[3] if c["user"]["login"] == "github-actions[bot]"]
+    assert [c["line"] for c in ours] == [1, 2]
+    # ttabot's own earlier suggestions still count: a rerun posts nothing twice.
+    assert post_review(hub.api, "octo/proj", 3, HEAD, wanted, limit=30).posted == 0
+
+
+def test_an_app_tokens_review_is_recognised_by_its_login(hub: Hub) -> None:
+    setup(hub)
+    hub.fake.login = "ttabot-app[bot]"
+    wanted = suggestions(range(1, 3))
+    hub.fake.faults.append(
+        Fault("POST", r"/repos/octo/proj/pulls/3/reviews", Reply(504, {}), after=True)
+    )
+    outcome = post_review(hub.api, "octo/proj", 3, HEAD, wanted, limit=30, author=hub.fake.login)
+    assert outcome.posted == 2 and len(hub.fake.reviews[3]) == 1
+    again = post_review(hub.api, "octo/proj", 3, HEAD, wanted, limit=30, author=hub.fake.login)
+    assert again.posted == 0 and len(hub.fake.reviews[3]) == 1
+
+
+def test_the_forge_knows_its_review_by_the_bot_login(hub: Hub, tmp_path: Path) -> None:
+    setup(hub)
+    hub.fake.login = "ttabot-app[bot]"
+    ctx = Context({}, tmp_path, Settings(), "octo/proj", "suggest", hub.api)
+    forge = GitHubForge(dataclasses.replace(ctx, bot_login="ttabot-app[bot]"))
+    pr = forge.pull(3)
+    wanted = suggestions(range(1, 3))
+    assert forge.post_suggestions(pr, wanted, 30).posted == 2
+    assert forge.post_suggestions(pr, wanted, 30).posted == 0
+    assert len(hub.fake.reviews[3]) == 1

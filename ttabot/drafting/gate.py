@@ -12,6 +12,7 @@ docstring, a fence (or quotes) around nothing but the docstring.
 from __future__ import annotations
 
 import ast
+import html
 import re
 import textwrap
 import unicodedata
@@ -75,16 +76,26 @@ _FENCE_LINE = re.compile(r"^[ \t]*(```|~~~)", re.M)
 # What documentation tools pass into the rendered page as it is: HTML in a Markdown docstring
 # (mkdocstrings), Sphinx's raw directive. A script there runs for every reader of the docs.
 # Each "<" scans at most to the next "<", ">" or line end: linear on a hostile answer.
+_ACTIVE_HTML = re.compile(
+    r"<[ \t]*/?[ \t]*(script|iframe|object|embed)\b"
+    r"|<[A-Za-z][\w-]*[ \t][^<>\n]*\bon[a-z]+[ \t]*="
+    r"|^[ \t]*\.\.[ \t]+raw[ \t]*::",
+    re.IGNORECASE | re.MULTILINE,
+)
 # A ``javascript:`` URL is active where a link takes it: after "(" (a Markdown link), "=" (an
 # HTML attribute), "]:" (a Markdown reference), "<" (an autolink, a reStructuredText link)
 # or in a reStructuredText target; the word before a colon in prose or an Args entry
 # (``javascript: whether…``) is text. One start per context character, so still linear.
-_ACTIVE_HTML = re.compile(
-    r"<[ \t]*/?[ \t]*(script|iframe|object|embed)\b"
-    r"|(?:\(|\]:|=)[ \t\"'<]*javascript[ \t]*:|<javascript[ \t]*:"
-    r"|^[ \t]*\.\.[ \t]+_[^:\n]*:[ \t]*javascript[ \t]*:"
-    r"|<[A-Za-z][\w-]*[ \t][^<>\n]*\bon[a-z]+[ \t]*="
-    r"|^[ \t]*\.\.[ \t]+raw[ \t]*::",
+# Browsers read a URL's scheme after decoding character references in the attribute
+# ("&#106;avascript:", "java&#x73;cript:", "javascript&colon;"; Markdown decodes them in a
+# link destination too) and after dropping tabs and line breaks anywhere in it and
+# controls and spaces before it: the search runs on text decoded that way (see
+# :func:`_as_browsers_read`), where a control character may sit between the letters.
+_IGNORED_IN_URL = "[\x00-\x1f]*"
+_SCHEME = _IGNORED_IN_URL.join("javascript") + "[\x00-\x20]*:"
+_JAVASCRIPT_URL = re.compile(
+    rf"(?:\(|\]:|=)[\x00-\x20\"'<]*{_SCHEME}|<{_SCHEME}"
+    rf"|^[ \t]*\.\.[ \t]+_[^:\n]*:[ \t]*{_SCHEME}",
     re.IGNORECASE | re.MULTILINE,
 )
 # Inline code (``<script>``, `x`) is shown escaped by reStructuredText and Markdown alike;
@@ -249,7 +260,8 @@ def _problem(text: str, max_lines: int) -> str | None:
         return "the docstring holds a Markdown fence"
     if '"""' in text or "'''" in text:
         return _NESTED
-    active = _ACTIVE_HTML.search(_INLINE_CODE.sub("", text))
+    rendered = _INLINE_CODE.sub("", text)
+    active = _ACTIVE_HTML.search(rendered) or _JAVASCRIPT_URL.search(_as_browsers_read(rendered))
     if active is not None:
         return (
             f"the docstring holds active HTML ({active.group()[:40]!r}): documentation "
@@ -272,6 +284,16 @@ def _problem(text: str, max_lines: int) -> str | None:
             f"of draft.max-docstring-lines ({max_lines})"
         )
     return None
+
+
+def _as_browsers_read(text: str) -> str:
+    """``text`` with character references decoded once, as a browser does in an attribute.
+
+    Only the ``javascript:`` search reads it: ``&lt;script&gt;`` is the text "<script>",
+    never a tag, but ``href="&#106;avascript:…"`` is a link. A reference to NUL or a
+    surrogate decodes to U+FFFD, which no scheme holds.
+    """
+    return html.unescape(text) if "&" in text else text
 
 
 def _outside_literal_blocks(text: str) -> Iterator[tuple[str, bool]]:

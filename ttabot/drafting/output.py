@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ttabot.analysis.source import git_numbered_lines
+from ttabot.drafting.lineends import crlf_paths
 from ttabot.errors import TtabotError
 from ttabot.fileio import NotRegularFile, inside, read_current, write_all_atomic
 from ttabot.gitnames import quote
@@ -170,12 +171,15 @@ def apply(root: Path, drafts: Iterable[Draft]) -> tuple[list[str], list[str]]:
     passes through a symbolic link, or that is no longer a regular file (a
     folder, a FIFO: not read either), is skipped, never overwritten. A file that
     is git's CRLF checkout of that text (:func:`crlf_checkout`) is the same file:
-    its draft is written with CRLF too. The rest are written together
+    its draft is written with CRLF too. A new (or empty) file has no line ends to
+    follow: it gets those git would check it out with
+    (:func:`~ttabot.drafting.lineends.crlf_paths`). The rest are written together
     (:func:`~ttabot.fileio.write_all_atomic`): a failure, such as a full disk,
     leaves every file as it was and is one :class:`TtabotError`.
     """
     skipped = []
     texts: dict[str, str] = {}
+    new: list[str] = []  # no text of the file to follow: git's rule for the path decides
     for path, (original, final) in sorted(applied(drafts).items()):
         try:
             target = inside(root, path)
@@ -195,12 +199,16 @@ def apply(root: Path, drafts: Iterable[Draft]) -> tuple[list[str], list[str]]:
         current = data or b""
         if current == original.encode("utf-8"):
             texts[path] = final
+            if not current:
+                new.append(path)
         elif current == crlf_checkout(original).encode("utf-8"):
             # Drafted from git's version (the index, a commit: LF); the work tree holds
             # git's CRLF checkout of that same text (core.autocrlf, eol=crlf).
             texts[path] = crlf_checkout(final)
         else:
             skipped.append(f"{path}: the file differs from the version drafted against")
+    for path in crlf_paths(root, new):
+        texts[path] = crlf_checkout(texts[path])
     try:
         write_all_atomic(root, texts)
     except OSError as exc:

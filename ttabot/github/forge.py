@@ -79,7 +79,13 @@ class GitHubForge:
         """Post one review with the suggestions (see :func:`~ttabot.github.publish.post_review`)."""
         try:
             return post_review(
-                self._api(), self.ctx.repository, pr.number, pr.head_sha, suggestions, limit
+                self._api(),
+                self.ctx.repository,
+                pr.number,
+                pr.head_sha,
+                suggestions,
+                limit,
+                author=self.ctx.bot_login,
             )
         except GitHubApiError as exc:
             if exc.status not in REFUSED:

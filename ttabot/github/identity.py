@@ -1,11 +1,12 @@
 """Who ttabot is on GitHub: the account its token writes as, and what that account wrote.
 
-ttabot finds its own earlier writes (the sticky comment, a reply, its triage mark) by
-a hidden marker, but a marker is text anyone can type. What a stranger cannot forge is
-the author: a comment counts as ttabot's only when GitHub says the token's own account
-wrote it. The job's ``GITHUB_TOKEN`` writes as ``github-actions[bot]`` (a Bot); a
-GitHub App's token writes as ``APP-SLUG[bot]`` (a Bot) and a personal token as its
-person (a User): the ``bot-login`` input (``TTABOT_BOT_LOGIN``) names the account then.
+ttabot finds its own earlier writes (the sticky comment, a reply, its triage mark, its
+review and inline suggestions) by a hidden marker or their text, but anyone can type
+those. What a stranger cannot forge is the author: a comment or review counts as
+ttabot's only when GitHub says the token's own account wrote it. The job's
+``GITHUB_TOKEN`` writes as ``github-actions[bot]`` (a Bot); a GitHub App's token writes
+as ``APP-SLUG[bot]`` (a Bot) and a personal token as its person (a User): the
+``bot-login`` input (``TTABOT_BOT_LOGIN``) names the account then.
 """
 
 from __future__ import annotations

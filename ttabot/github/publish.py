@@ -150,8 +150,16 @@ def post_review(
     head_sha: str,
     suggestions: Sequence[Suggestion],
     limit: int,
+    *,
+    author: str = DEFAULT_BOT_LOGIN,
 ) -> SuggestionsPosted:
-    """Post one review with the suggestions that fit in the diff; return the rest."""
+    """Post one review with the suggestions that fit in the diff; return the rest.
+
+    What was posted before is known by ``author`` (ttabot's account), as the sticky
+    comment is: only ``author``'s inline comments count as suggestions already made,
+    and only ``author``'s review starting with the marker as a write that landed. A
+    stranger quoting the review cannot make ttabot believe it posted and stay silent.
+    """
     if not suggestions:
         return SuggestionsPosted(0, ())
     files = api.get_all(f"/repos/{repository}/pulls/{number}/files")
@@ -163,7 +171,7 @@ def post_review(
     existing = [
         (str(c.get("path")), int(c.get("line") or 0), str(c.get("body") or ""))
         for c in api.get_all(f"/repos/{repository}/pulls/{number}/comments")
-        if isinstance(c, dict)
+        if isinstance(c, dict) and written_by(c, author)
     ]
     placement: Placement = place(suggestions, commentable, existing, limit)
     if not placement.inline:
@@ -175,8 +183,13 @@ def post_review(
     reviews_path = f"/repos/{repository}/pulls/{number}/reviews"
 
     def earlier() -> Mapping[str, Any] | None:
-        found = [r for r in api.get_all(reviews_path) if marker in str(r.get("body") or "")]
-        return found[0] if found else None
+        for review in api.get_all(reviews_path):
+            if not isinstance(review, dict):
+                continue
+            body = str(review.get("body") or "")
+            if body.startswith(marker) and written_by(review, author):
+                return dict(review)
+        return None
 
     try:
         api.write(
