@@ -260,6 +260,12 @@ def test_a_reasoning_tag_never_spans_another_opening_bracket() -> None:
         "Add stock (see [the guide](javascript:alert(1))).",
         'Add stock.\n\n<a href="JavaScript:void(0)" >restock</a>',
         "Add stock.\n\nExample::\n\n    <SCRIPT src=//evil.example/x.js></SCRIPT>",
+        # An element that loads a page or plug-in does so through an attribute, however
+        # spaced or cased (a "/" before an attribute name separates it like a space).
+        "Add stock.\n\n<object data='https://evil.example/x.html'></object>",
+        "Add stock.\n\n<IFRAME\n  src=https://evil.example></IFRAME>",
+        "Add stock.\n\n<embed/src=https://evil.example/x.swf>",
+        "Add stock.\n\n< iframe srcdoc='<p>hi'>",
     ],
 )
 def test_active_html_that_documentation_tools_pass_through_is_rejected(raw: str) -> None:
@@ -276,6 +282,11 @@ def test_active_html_that_documentation_tools_pass_through_is_rejected(raw: str)
         "Strip ``<script>`` elements and `onclick=` handlers from the stock note.",
         "Render the item as a <b>bold</b> line inside a <div>.",
         "Add stock; the scripting hooks run on restock (see ``on_restock=``).",
+        # A placeholder in angle brackets, as rich's ``inspect`` writes one: read as a tag,
+        # an <object> with nothing to load shows nothing and runs nothing.
+        "Inspect any object.\n\n* inspect(<OBJECT>) to see summarized info.\n"
+        "* inspect(<OBJECT>, methods=True) to see methods.",
+        "Wrap the item in <embed> and </iframe> markers.",
     ],
 )
 def test_html_that_stays_inert_in_rendered_documentation_passes(text: str) -> None:

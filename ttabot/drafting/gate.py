@@ -74,10 +74,14 @@ _SECTION = re.compile(r"^[A-Z][A-Za-z]*( [a-z]+)?:$")
 _EXAMPLE_SECTION = re.compile(r"^(Examples?|Usage|For example|Example usage):$")
 _FENCE_LINE = re.compile(r"^[ \t]*(```|~~~)", re.M)
 # What documentation tools pass into the rendered page as it is: HTML in a Markdown docstring
-# (mkdocstrings), Sphinx's raw directive. A script there runs for every reader of the docs.
+# (mkdocstrings), Sphinx's raw directive. A script there runs for every reader of the docs;
+# a frame, object or embed loads a page or plug-in through an attribute (after a space, a
+# line break or a "/", as HTML reads a start tag): bare, as in rich's "inspect(<OBJECT>)"
+# placeholder or a closing tag, it loads nothing.
 # Each "<" scans at most to the next "<", ">" or line end: linear on a hostile answer.
 _ACTIVE_HTML = re.compile(
-    r"<[ \t]*/?[ \t]*(script|iframe|object|embed)\b"
+    r"<[ \t]*/?[ \t]*script\b"
+    r"|<[ \t]*(iframe|object|embed)[ \t\r\n\f/]+[^<>/ \t\r\n\f]"
     r"|<[A-Za-z][\w-]*[ \t][^<>\n]*\bon[a-z]+[ \t]*="
     r"|^[ \t]*\.\.[ \t]+raw[ \t]*::",
     re.IGNORECASE | re.MULTILINE,
