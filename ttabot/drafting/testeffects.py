@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import ast
 import contextlib
-from collections.abc import Iterable
 from typing import NamedTuple
 
+from ttabot.drafting.import_origins import context_local, imported_origins, local_aliases
 from ttabot.drafting.statements import first_change, first_line
 from ttabot.drafting.testasserts import drafted_trees, existing_level
 from ttabot.drafting.testmerge import Alias, AnswerParts, last_name
@@ -25,21 +25,6 @@ _MEASURING_MODULES = ("coverage", "sys.monitoring")
 #: Calls that reach a module or attribute named by a string: ``__import__("coverage")``,
 #: ``importlib.import_module``, ``getattr(sys, "monitoring")``.
 _BY_NAME = frozenset({"__import__", "import_module", "reload", "find_spec", "getattr"})
-#: Flask's context-local proxies: what a test sets through one lives in the request or
-#: app context it runs in, which ends with the test (``flask.session["user"] = 1`` in a
-#: view, ``g.db = conn``); flask's own tests do it throughout. ``current_app`` is not
-#: one of them here: it stands for an app object, which may be the test module's own.
-_CONTEXT_LOCALS = tuple(
-    tuple(dotted.split("."))
-    for dotted in (
-        "flask.g",
-        "flask.request",
-        "flask.session",
-        "flask.globals.g",
-        "flask.globals.request",
-        "flask.globals.session",
-    )
-)
 
 
 def measurement_reach(parts: AnswerParts, name: str) -> str | None:
@@ -106,57 +91,13 @@ def imported_change(parts: AnswerParts, name: str, existing: str) -> str | None:
         imported |= set(level.imports)
         aliases += level.aliases
     trees = drafted_trees(parts, name)[0]
-    origins = _origins([*aliases, *(a for tree in trees for a in _local_aliases(tree))])
+    origins = imported_origins([*aliases, *(a for tree in trees for a in local_aliases(tree))])
     for tree in trees:
         for function in _outermost_functions(tree):
             found = _changed_in_scope(function, imported, frozenset(), origins)
             if found is not None:
                 return found
     return None
-
-
-def _origins(aliases: Iterable[Alias]) -> dict[str, set[str]]:
-    """For each name an import binds, the dotted names it may stand for ("" where a
-    relative import makes it unknown): ``from flask import g`` binds ``g`` to
-    ``flask.g``, ``import a.b`` binds ``a`` to ``a``."""
-    out: dict[str, set[str]] = {}
-    for alias in aliases:
-        if alias.module is None:
-            origin = alias.name if alias.asname else alias.name.split(".")[0]
-        else:
-            origin = "" if alias.level else f"{alias.module}.{alias.name}"
-        out.setdefault(alias.bound, set()).add(origin)
-    return out
-
-
-def _local_aliases(tree: ast.AST) -> Iterable[Alias]:
-    """The imports of ``tree`` inside its functions, as :class:`Alias` records."""
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            yield from (Alias(None, a.name, a.asname) for a in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            module = node.module or ""
-            yield from (Alias(module, a.name, a.asname, node.level) for a in node.names)
-
-
-def _context_local(changed: ast.expr, origins: dict[str, set[str]]) -> bool:
-    """Whether ``changed``, the object a target sets an attribute or item on, is one of
-    the context-local proxies itself, whatever name the test imported it by (what lies
-    under a proxy, ``g.cache``, may be a shared object put there)."""
-    path = _dotted(changed)
-    found = origins.get(path[0]) if path else None
-    if not found or "" in found:
-        return False
-    return all((*origin.split("."), *path[1:]) in _CONTEXT_LOCALS for origin in found)
-
-
-def _dotted(node: ast.expr) -> list[str]:
-    """``["flask", "g"]`` for ``flask.g``; empty unless ``node`` is names and attributes."""
-    names: list[str] = []
-    while isinstance(node, ast.Attribute):
-        names.append(node.attr)
-        node = node.value
-    return [node.id, *reversed(names)] if isinstance(node, ast.Name) else []
 
 
 def _outermost_functions(tree: ast.AST) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
@@ -274,7 +215,7 @@ def _changed_object(
         for target in _flattened(targets):
             if not isinstance(target, ast.Attribute | ast.Subscript):
                 continue
-            if _root(target) in imported and not _context_local(target.value, origins):
+            if _root(target) in imported and not context_local(target.value, origins):
                 return ast.unparse(target.value if isinstance(target, ast.Subscript) else target)
     return None
 
