@@ -50,9 +50,9 @@ def test_progress_and_apply_name_the_file_as_text(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from ttabot.commands import draft as draft_command
+    from ttabot.commands import draft_progress
 
-    monkeypatch.setattr(draft_command, "_stderr_is_terminal", lambda: True)  # progress lines
+    monkeypatch.setattr(draft_progress, "_stderr_is_terminal", lambda: True)  # progress lines
     configure(hostile, fake, docstring_answer)
     assert main(["draft", "--only", "docs-missing", "--apply"]) == 0
     err = capsys.readouterr().err
