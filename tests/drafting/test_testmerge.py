@@ -6,7 +6,9 @@ import ast
 
 import pytest
 
-from ttabot.drafting.testmerge import defined_names, merge, split_answer
+from ttabot.drafting.answer_parts import split_answer
+from ttabot.drafting.module_scope import defined_names
+from ttabot.drafting.testmerge import merge
 
 EXISTING = '''\
 """Tests for tenacity."""
@@ -214,7 +216,7 @@ COPIED_FIXTURE = "@pytest.fixture\ndef bounds():\n    return (0, 10)\n"
 def test_a_drafted_test_named_like_one_defined_under_if_gets_a_fresh_name() -> None:
     # Attack: the maintainers' test_guarded is defined under an "if": a drafted
     # test_guarded merged below it would replace it, and its node id would pass.
-    from ttabot.drafting.testmerge import module_names
+    from ttabot.drafting.module_scope import module_names
 
     answer = "from pkg.calc import clamp\n\n\ndef test_guarded():\n    assert clamp(-5) == 0\n"
     parts = split_answer(answer, module_names(JOINED))

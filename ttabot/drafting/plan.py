@@ -32,7 +32,7 @@ from ttabot.drafting.docstrings import (
     style_counts,
 )
 from ttabot.drafting.kinds import KINDS
-from ttabot.drafting.testmerge import defined_names
+from ttabot.drafting.module_scope import defined_names
 from ttabot.drafting.tests import ScanCache, import_name, placement_for
 from ttabot.llm.structured import with_json_instruction
 from ttabot.records import Category, Finding, TaskKind
