@@ -127,7 +127,7 @@ def test_code_nested_past_the_parser_is_a_syntax_error_everywhere_it_is_parsed()
     # SyntaxError was expected, so the draft ended in a traceback.
 
     from ttabot.analysis.source import parse_python
-    from ttabot.drafting import gate, refactor
+    from ttabot.drafting import gate, refactor_measures
 
     for deep in DEEP:
         with pytest.raises(SyntaxError, match="nested too deeply"):
@@ -137,7 +137,7 @@ def test_code_nested_past_the_parser_is_a_syntax_error_everywhere_it_is_parsed()
         with pytest.raises(SyntaxError, match="nested too deeply"):
             merge(deep, split_answer("def test_a():\n    pass\n"), ["test_a"])
         assert defined_names(deep) == []
-        assert refactor.measures(deep, "f") is None
+        assert refactor_measures.measures(deep, "f") is None
         gate.gate_docstring(deep, None, 60)  # a verdict, whichever: no exception
         gate.gate_docstring("Doc.\n\n" + deep, None, 60)
 

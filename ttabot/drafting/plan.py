@@ -22,7 +22,7 @@ from ttabot.analysis.paths import is_test_file
 from ttabot.analysis.source import split_lines
 from ttabot.categories import TASK_FOR_CATEGORY
 from ttabot.config import Settings
-from ttabot.drafting import prompts, refactor
+from ttabot.drafting import prompts, refactor_measures
 from ttabot.drafting.changed_code import changed_code
 from ttabot.drafting.docstrings import (
     STYLE_EXAMPLES,
@@ -299,19 +299,19 @@ def _refactoring(
 ) -> list[Task]:
     tasks = []
     for finding in group:
-        before = refactor.measures(source, finding.symbol)
+        before = refactor_measures.measures(source, finding.symbol)
         if before is None:
             continue
         # A public signature is never changed: a function with too many parameters gets
         # an explanation and a sketch to read (or nothing), never a rewrite to apply.
-        suggest_only = refactor.triggered(before, settings.check) == ["parameters"]
+        suggest_only = refactor_measures.triggered(before, settings.check) == ["parameters"]
         if suggest_only and settings.draft.parameter_refactors == "skip":
             continue
         messages = prompts.messages(
             "refactoring-parameters" if suggest_only else KINDS[TaskKind.REFACTORING].template,
             symbol=finding.symbol,
             path=module,
-            measure_text=refactor.measure_text(before, settings.check),
+            measure_text=refactor_measures.measure_text(before, settings.check),
             definition=definition_source(source, finding),
             module=_module_context(source),
         )
