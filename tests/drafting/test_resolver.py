@@ -21,7 +21,7 @@ from ttabot.analysis.resolve import find_definition as analysis_find
 from ttabot.cli import main
 from ttabot.drafting import docstring_check, refactor_measures
 from ttabot.drafting.docstrings import find_definition, params_mismatch
-from ttabot.drafting.plan import definition_source
+from ttabot.drafting.prompt_context import definition_source
 from ttabot.records import Finding
 
 NESTED = [

@@ -17,9 +17,9 @@ from ttabot.drafting.docstrings import find_definition
 from ttabot.drafting.formatting import Tools, format_and_lint, project_tools
 from ttabot.drafting.judge import TestsCheck
 from ttabot.drafting.module_scope import module_names
-from ttabot.drafting.plan import Task
 from ttabot.drafting.refine import Refined, Verdict, refine
 from ttabot.drafting.sandbox import Sandbox, UnsafeFile
+from ttabot.drafting.task import Task
 from ttabot.drafting.testrun import check_each_test
 from ttabot.drafting.work import Workspace, asker, make_draft, no_sandbox, not_asked
 from ttabot.records import Draft, ValidationStage, failed_stage
