@@ -22,7 +22,7 @@ import pytest
 from tests.support.fake_openai import FakeOpenAI, rate_limited
 from tests.support.gitrepo import GitRepo
 from ttabot.cli import main
-from ttabot.commands.trust import trust_path
+from ttabot.commands.trust_store import trust_path
 from ttabot.config import ClientSettings, Settings, StateSettings
 from ttabot.config.locations import (
     STATE_DIR,
@@ -433,7 +433,7 @@ def test_a_trust_file_locked_too_long_is_one_line_exit_2(
 ) -> None:
     from ttabot.fileio import locked
 
-    monkeypatch.setattr("ttabot.commands.trust.TRUST_LOCK_TIMEOUT", 0.05)
+    monkeypatch.setattr("ttabot.commands.trust_store.TRUST_LOCK_TIMEOUT", 0.05)
     repo.write(".ttabot.toml", '[client]\nstate-dir = "/tmp/s"\n')
     trust_path().parent.mkdir(parents=True, exist_ok=True)
     with locked(trust_path(), 1.0):

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ttabot.commands.selection import working_folder
-from ttabot.commands.trust import guard
+from ttabot.commands.trust_guard import guard
 from ttabot.config import Settings, load_settings, project_root, split_model_ref
 from ttabot.errors import TtabotError
 from ttabot.records import TaskKind

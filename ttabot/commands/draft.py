@@ -23,7 +23,7 @@ from ttabot.commands.draft_dry_run import HOW_TO_CONFIGURE, plan_json, render_pl
 from ttabot.commands.draft_progress import draft_with_progress
 from ttabot.commands.draft_publish import echo_out, publish_drafts
 from ttabot.commands.selection import select, selection_options, with_contract
-from ttabot.commands.trust import guard
+from ttabot.commands.trust_guard import guard
 from ttabot.config import Settings, load_settings, parse_categories
 from ttabot.errors import Stopped, TtabotError
 from ttabot.records import Category
