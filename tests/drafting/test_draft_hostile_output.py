@@ -12,8 +12,8 @@ import json
 
 import pytest
 
-from tests.drafting.conftest import configure
-from tests.drafting.test_draft_command import CHANGE, docstring_answer
+from tests.drafting.conftest import CHANGE, configure
+from tests.drafting.test_draft_command import docstring_answer
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.gitrepo import GitRepo
 from ttabot.cli import main

@@ -77,7 +77,7 @@ class Redis:
         return int(self.client.info("stats")["total_connections_received"])
 
     def stored(self) -> list[str]:
-        return sorted(self.client.keys("*"))
+        return sorted(k if isinstance(k, str) else k.decode() for k in self.client.keys("*"))
 
 
 @pytest.fixture
@@ -271,7 +271,9 @@ def test_state_locations_are_shown_without_control_or_bidi_characters_nor_passwo
         f"in {shown_url} ([state] url) and /tmp/evil\\x1b[2K\\u2066x ([client] state-dir)" in line
     )
     # What is trusted is the exact value, password and all, kept in the user's cache.
-    (trusted,) = parse_trust(json.loads(trust_path().read_text())).values()
+    table = parse_trust(json.loads(trust_path().read_text()))
+    assert table is not None
+    (trusted,) = table.values()
     assert StateLocation(STATE_URL, SPOOF_URL) in trusted.locations
 
 

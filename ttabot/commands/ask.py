@@ -21,12 +21,12 @@ from ttabot.commands.ask_run import ask_models, check_models
 from ttabot.commands.selection import working_folder
 from ttabot.commands.trust_guard import guard
 from ttabot.config import load_settings, project_root, split_model_ref
-
-#: Exit code when no model could answer (usage errors exit 2).
-from ttabot.errors import EXIT_ASK_NO_ANSWER as EXIT_NO_ANSWER
-from ttabot.errors import TtabotError
+from ttabot.errors import EXIT_ASK_NO_ANSWER, TtabotError
 from ttabot.records import TaskKind
 from ttabot.report import on_terminal, printable
+
+#: Exit code when no model could answer (usage errors exit 2).
+EXIT_NO_ANSWER = EXIT_ASK_NO_ANSWER
 
 _EPILOG = """\b
 Exit codes:
