@@ -292,7 +292,7 @@ def _children_cpu() -> float:
 
 def _alone_six_times(root: Path, drafts: list[Any]) -> float:
     """CPU seconds of running each accepted draft's new tests 6 times, by node id."""
-    from ttabot.drafting.testmerge import defined_names
+    from ttabot.drafting.module_scope import defined_names
 
     total = 0.0
     for draft in drafts:

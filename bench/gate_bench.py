@@ -38,10 +38,11 @@ from bench.layout_bench import git, reader
 from bench.machine import describe as describe_machine
 from ttabot.analysis.paths import is_test_file
 from ttabot.config import DraftSettings
+from ttabot.drafting.answer_parts import split_answer
 from ttabot.drafting.docstrings import detect_style, style_counts
 from ttabot.drafting.gate import gate_docstring
+from ttabot.drafting.module_scope import module_names
 from ttabot.drafting.testcode import test_code_problem
-from ttabot.drafting.testmerge import module_names, split_answer
 
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 

@@ -7,7 +7,7 @@ tests left out, as if not written yet). A finding counts when a test module the
 commit changed (``test_*.py``/``*_test.py``; helpers and conftest hold no tests)
 names its bare name in an added line; the maintainers' placement is that set of
 test modules, a renamed one under both names. ttabot plans the tests as
-``draft`` does (:func:`ttabot.drafting.plan.place_tests`), with the project
+``draft`` does (:func:`ttabot.drafting.unit_test_tasks.place_tests`), with the project
 as it was before the commit, the names the changed lines use, and the modules
 the commit adds. A docstring task is a module changed in those commits: the
 style ttabot picks (module, package, repository) is compared with the
@@ -47,8 +47,9 @@ from ttabot.analysis.paths import is_test_file
 from ttabot.change import parse_diff
 from ttabot.config import CheckSettings, DraftSettings
 from ttabot.drafting.docstrings import detect_style, dominant_style, style_counts
-from ttabot.drafting.plan import Project, place_tests
+from ttabot.drafting.task import Project
 from ttabot.drafting.tests import candidate_test_modules, ranked_test_modules
+from ttabot.drafting.unit_test_tasks import place_tests
 from ttabot.errors import TtabotError
 from ttabot.records import Category, Change, FileStatus, Finding
 

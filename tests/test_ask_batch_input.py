@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ttabot.commands import ask
+from ttabot.commands import ask_files
 from ttabot.errors import TtabotError
 
 #: Address space for the child: ample for ttabot and a capped read, far below "all".
@@ -38,8 +38,8 @@ def test_a_batch_without_an_end_is_one_line_and_exit_2(tmp_path: Path) -> None:
 def test_a_batch_is_read_up_to_the_cap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     batch = tmp_path / "p.jsonl"
     batch.write_text('{"prompt": "a"}\n')
-    monkeypatch.setattr(ask, "MAX_BATCH_BYTES", batch.stat().st_size, raising=False)
-    assert ask.read_batch(batch) == ["a"]
-    monkeypatch.setattr(ask, "MAX_BATCH_BYTES", batch.stat().st_size - 1, raising=False)
+    monkeypatch.setattr(ask_files, "MAX_BATCH_BYTES", batch.stat().st_size, raising=False)
+    assert ask_files.read_batch(batch) == ["a"]
+    monkeypatch.setattr(ask_files, "MAX_BATCH_BYTES", batch.stat().st_size - 1, raising=False)
     with pytest.raises(TtabotError, match="larger than"):
-        ask.read_batch(batch)
+        ask_files.read_batch(batch)

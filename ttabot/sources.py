@@ -3,21 +3,22 @@
 :func:`select_change` turns what the user asked for into a :class:`Selection`:
 the parsed :class:`~ttabot.records.Change` plus a way to read the *new*
 version of each file it touches — from git (commit or index) or from the file
-system under ``--root`` for a diff.
+system under ``--root`` for a diff (the readers are in :mod:`ttabot.version_readers`).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import NamedTuple
 
 from ttabot import git
-from ttabot.change import ReverseHunk, added_texts, decode_diff, parse_diff, reverse_hunks, unpatch
+from ttabot.change import added_texts, decode_diff, parse_diff, reverse_hunks
 from ttabot.errors import TtabotError
 from ttabot.records import Change, FileStatus
+from ttabot.version_readers import FileReader, GitReader, UnpatchingReader, wanted_paths
 
 _UNMERGED = "* Unmerged path "
 
@@ -73,8 +74,8 @@ def select_change(
         change = _git_change(
             git.diff_worktree(top), "unstaged edits", partial(git.diff_worktree, top)
         )
-        index = _GitReader(top, "", change, old_rev="")  # the old version is the index
-        return Selection(top, change, _FileReader(top), None, None, read_old=index.read_old)
+        index = GitReader(top, "", change, old_rev="")  # the old version is the index
+        return Selection(top, change, FileReader(top), None, None, read_old=index.read_old)
     if staged is not False:
         data = git.diff_staged(top) if staged_diff is None else staged_diff
         if data or staged:
@@ -85,7 +86,7 @@ def select_change(
         git.diff_commit(top, head), f"last commit {head[:12]}", partial(git.diff_commit, top, head)
     )
     # The diff is against the first parent (--diff-merges=first-parent): so is the old version.
-    reader = _GitReader(top, head, change, old_rev=f"{head}^1")
+    reader = GitReader(top, head, change, old_rev=f"{head}^1")
     return Selection(top, change, reader, None, head, read_old=reader.read_old)
 
 
@@ -94,7 +95,7 @@ def _staged(top: Path, data: bytes, old_rev: str | None) -> Selection:
     if data.startswith(_UNMERGED.encode()) or b"\n" + _UNMERGED.encode() in data:
         raise TtabotError(_unmerged_message(git.unmerged_paths(top)))
     change = _git_change(data, "staged change", partial(git.diff_staged, top))
-    reader = _GitReader(top, "", change, old_rev=old_rev)
+    reader = GitReader(top, "", change, old_rev=old_rev)
     return Selection(top, change, reader, None, None, read_old=reader.read_old)
 
 
@@ -125,13 +126,13 @@ def _from_range(top: Path, text: str) -> Selection:
     if git.range_is_empty(top, base, head):
         # CI on the default branch checks main..main: nothing to check is no error.
         change = Change((), f"range {text} (no commits)")
-        return Selection(top, change, _GitReader(top, head, change), base, head)
+        return Selection(top, change, GitReader(top, head, change), base, head)
     change = _git_change(
         git.diff_commits(top, base, head),
         f"range {text}",
         partial(git.diff_commits, top, base, head),
     )
-    reader = _GitReader(top, head, change, old_rev=base)
+    reader = GitReader(top, head, change, old_rev=base)
     return Selection(top, change, reader, base, head, read_old=reader.read_old)
 
 
@@ -175,8 +176,8 @@ def _from_diff(root: Path, data: bytes, name: str) -> Selection:
         raise TtabotError(f"--root {root} is not a directory")
     text = decode_diff(data)
     change = parse_diff(text, f"diff {name}" if name else "diff")
-    reader = _FileReader(root)
-    wanted = _wanted(change)
+    reader = FileReader(root)
+    wanted = wanted_paths(change)
     if wanted and not any(reader.exists(path) for path in wanted):
         # Almost always the wrong --root: say so rather than report "nothing left undone".
         raise TtabotError(
@@ -190,7 +191,7 @@ def _from_diff(root: Path, data: bytes, name: str) -> Selection:
             f"the diff's added lines do not match the files under {root}: {path} line {line} "
             "differs (is --root the folder of the diff's new version, with the change applied?)"
         )
-    old = _UnpatchingReader(reader, change, reverse_hunks(text))
+    old = UnpatchingReader(reader, change, reverse_hunks(text))
     return Selection(root, change, reader, None, None, read_old=old)
 
 
@@ -214,140 +215,3 @@ def _mismatched(
         ):
             return path, min(lines)
     return None
-
-
-def _wanted(change: Change) -> list[str]:
-    """Paths whose new version analysis will read: Python files that still exist as text."""
-    return [
-        f.path
-        for f in change.files
-        if f.status is not FileStatus.DELETED and not f.is_binary and f.path.endswith(".py")
-    ]
-
-
-def _old_wanted(change: Change) -> list[str]:
-    """Old paths whose old version contract 2 may compare: changed Python files that existed."""
-    return [
-        f.old_path or f.path
-        for f in change.files
-        if f.status not in (FileStatus.DELETED, FileStatus.ADDED)
-        and f.added_lines
-        and not f.is_binary
-        and f.path.endswith(".py")
-    ]
-
-
-class _GitReader:
-    """Reads new versions from a commit (``REV:path``) or the index (``:path``); old ones too.
-
-    The first read (new or old) fetches every Python file of the change, both
-    versions, in one ``git cat-file --batch`` call; anything else is fetched
-    when asked for. ``old_rev=None``: there is no old version (first commit).
-    """
-
-    def __init__(self, root: Path, rev: str, change: Change, old_rev: str | None = None) -> None:
-        self._root = root
-        self._rev = rev
-        self._old_rev = old_rev
-        self._paths = _wanted(change)
-        self._old_paths = _old_wanted(change) if old_rev is not None else []
-        self._cache: dict[str, bytes | None] | None = None
-
-    def __call__(self, path: str) -> bytes | None:
-        return self._read(_spec(self._rev, path))
-
-    def read_old(self, path: str) -> bytes | None:
-        """The version of ``path`` (its old name) before the change; ``None`` if it had none."""
-        if self._old_rev is None:
-            return None
-        return self._read(_spec(self._old_rev, path))
-
-    def _read(self, spec: str) -> bytes | None:
-        if self._cache is None:
-            specs = [_spec(self._rev, path) for path in self._paths]
-            if self._old_rev is not None:
-                specs += [_spec(self._old_rev, path) for path in self._old_paths]
-            self._cache = self._fetch(specs)
-        if spec not in self._cache:
-            self._cache.update(self._fetch([spec]))
-        return self._cache[spec]
-
-    def _fetch(self, specs: Iterable[str]) -> dict[str, bytes | None]:
-        return git.read_blobs(self._root, list(specs))
-
-
-def _spec(rev: str, path: str) -> str:
-    """The object name of ``path`` at ``rev``; ``rev=""`` is the index, always at stage 0.
-
-    ``:0:x.py`` is git's stage 0 of ``x.py``: without the explicit stage a file named
-    ``0:x.py`` would be read as ``x.py`` from the index.
-    """
-    return f"{rev}:{path}" if rev else f":0:{path}"
-
-
-class _UnpatchingReader:
-    """Old versions for ``--diff``: the file under the root with the diff's hunks undone.
-
-    A diff holds no old file, only what changed; the file under ``--root`` is
-    its new version. Where the hunks' new lines are not found as the diff says,
-    that file is not the diff's result and the old version is unknown (``None``).
-    """
-
-    def __init__(
-        self,
-        read_new: Callable[[str], bytes | None],
-        change: Change,
-        hunks: dict[str, tuple[ReverseHunk, ...]],
-    ) -> None:
-        self._read_new = read_new
-        self._hunks = hunks
-        self._new_path = {
-            f.old_path or f.path: f.path
-            for f in change.files
-            if f.status in (FileStatus.MODIFIED, FileStatus.RENAMED)
-        }
-
-    def __call__(self, old_path: str) -> bytes | None:
-        path = self._new_path.get(old_path)
-        hunks = self._hunks.get(path) if path is not None else None
-        if path is None or hunks is None:
-            return None
-        new = self._read_new(path)
-        return None if new is None else unpatch(new, hunks)
-
-
-class _FileReader:
-    """Reads new versions from files under ``root`` (for ``--diff``); never outside it."""
-
-    def __init__(self, root: Path) -> None:
-        self._root = root
-
-    def exists(self, path: str) -> bool:
-        """True when ``path`` names a file under the root."""
-        target = self._inside(path)
-        return target is not None and target.is_file()
-
-    def __call__(self, path: str) -> bytes | None:
-        target = self._inside(path)
-        if target is None or not target.is_file():  # a FIFO would block the read forever
-            return None
-        try:
-            return target.read_bytes()
-        except OSError:
-            # Missing, a directory, unreadable: the diff names a file we cannot see.
-            return None
-
-    def _inside(self, path: str) -> Path | None:
-        rel = PurePosixPath(path)
-        # A NUL byte (a hostile --diff) names no file; realpath() would raise on it.
-        if "\0" in path or rel.is_absolute() or ".." in rel.parts:
-            return None
-        target = self._root / rel
-        # A link (or linked folder) that resolves outside the root is not read through.
-        try:
-            real_root, real = self._root.resolve(), target.resolve()
-        except (OSError, RuntimeError):  # a link loop
-            return None
-        if real != real_root and real_root not in real.parents:
-            return None
-        return target

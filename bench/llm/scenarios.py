@@ -98,10 +98,11 @@ _PER_WINDOW = 5
 def _saturated(s: Scenario, model: str, t: float) -> Reply:
     window = int(t // _WINDOW)
     with s.state["lock"]:
-        used = s.state.setdefault((model, window), 0)
+        key = f"sent {model} {window}"  # requests to ``model`` in this window
+        used = s.state.setdefault(key, 0)
         if used >= _PER_WINDOW:
             return _limited((window + 1) * _WINDOW, t)
-        s.state[(model, window)] = used + 1
+        s.state[key] = used + 1
     return s.answer(model)
 
 

@@ -529,9 +529,9 @@ def test_old_function_names_are_check_s_dotted_names(module: str) -> None:
 
 def test_an_old_text_without_the_name_is_not_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
     import ttabot.analysis as analysis
+    from ttabot.analysis.source import parse_text as real
 
     parsed: list[str] = []
-    real = analysis.parse_text
 
     def counting(text: str, path: str) -> object:
         parsed.append(path)

@@ -13,7 +13,7 @@ from tests.analysis.marked import one
 from ttabot.analysis import analyze, load_covered_lines
 from ttabot.config import CheckSettings
 from ttabot.errors import TtabotError
-from ttabot.records import Change, FileChange, FileStatus
+from ttabot.records import Change, FileChange, FileStatus, Finding
 
 CALC = """\
 import functools
@@ -81,6 +81,12 @@ def test_root_elsewhere_leaves_files_out(measured: Path, name: str, tmp_path: Pa
     assert load_covered_lines(measured / name, tmp_path) == {}
 
 
+def _uncovered(finding: Finding) -> tuple[int, ...]:
+    lines = finding.details["uncovered_lines"]
+    assert isinstance(lines, tuple)
+    return lines
+
+
 @pytest.mark.parametrize("name", ["coverage.xml", ".coverage"])
 def test_analysis_with_real_coverage(measured: Path, name: str) -> None:
     covered = load_covered_lines(measured / name, measured)
@@ -90,7 +96,7 @@ def test_analysis_with_real_coverage(measured: Path, name: str) -> None:
         change = Change((FileChange("pkg/calc.py", FileStatus.MODIFIED, frozenset(added)),))
         result = analyze(change, read_new, CheckSettings(), covered)
         wanted = [f for f in result.findings if f.category.value == "tests-needed"]
-        return [f.details["uncovered_lines"] for f in wanted if f.symbol == "classify"]
+        return [_uncovered(f) for f in wanted if f.symbol == "classify"]
 
     assert tests_needed({5, 6}) == []
     assert tests_needed({6, 7, 8}) == [(7, 8)]

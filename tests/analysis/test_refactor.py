@@ -15,6 +15,7 @@ import pytest
 from tests.analysis.marked import check, found, one, unmark
 from ttabot.analysis.complexity import complexity_bound, mccabe_complexity
 from ttabot.config import CheckSettings
+from ttabot.records import Finding
 
 
 def branches(name: str, count: int, indent: str = "") -> str:
@@ -86,13 +87,15 @@ def mccabe_cli(tmp_path: Path, text: str) -> dict[str, int]:
     return figures
 
 
+def _complexity(finding: Finding) -> int:
+    value = finding.details["complexity"]
+    assert isinstance(value, int)
+    return value
+
+
 def complexities(snippet: str) -> dict[str, int]:
     result = check(snippet, settings=CheckSettings(max_complexity=0))
-    return {
-        f.symbol: int(f.details["complexity"])
-        for f in result.findings
-        if f.category.value == "refactor"
-    }
+    return {f.symbol: _complexity(f) for f in result.findings if f.category.value == "refactor"}
 
 
 @pytest.mark.parametrize(

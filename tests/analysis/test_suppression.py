@@ -47,7 +47,7 @@ def test_ignored_categories(
     ],
 )
 def test_dotted_names(source: bytes, names: set[str]) -> None:
-    assert dotted_names(source) == names
+    assert dotted_names(source) == frozenset(names)
 
 
 def test_dotted_names_of_an_unparsable_file_is_none() -> None:

@@ -291,7 +291,11 @@ def test_a_rename_between_a_plain_and_a_quoted_name_with_spaces() -> None:
         f'--- a/{long_name}\t\n+++ "b/t\\tb/z z.py"\n@@ -1,0 +2 @@\n+x = 1\n'
     )
     (file,) = parse_diff(text).files
-    assert (file.old_path, file.path, file.added_lines) == (long_name, "t\tb/z z.py", {2})
+    assert (file.old_path, file.path, file.added_lines) == (
+        long_name,
+        "t\tb/z z.py",
+        frozenset({2}),
+    )
 
 
 def test_a_header_with_many_spaces_tries_only_a_few_splits(

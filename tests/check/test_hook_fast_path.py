@@ -14,6 +14,7 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
@@ -268,7 +269,12 @@ def test_the_collector_is_off_only_for_the_fast_path(
     monkeypatch.setattr(check_run, "run", record)
     assert entry.main(["check"]) == 0
     assert during == [False] and gc.isenabled()
-    monkeypatch.setattr(cli, "main", lambda argv: during.append(gc.isenabled()) or 0)
+
+    def clicked(argv: Sequence[str] | None = None) -> int:
+        during.append(gc.isenabled())
+        return 0
+
+    monkeypatch.setattr(cli, "main", clicked)
     assert entry.main(["check", "--format", "json"]) == 0
     assert during == [False, True] and gc.isenabled()
 

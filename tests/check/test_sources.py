@@ -55,7 +55,11 @@ def test_single_root_commit_is_diffed_against_nothing(repo: GitRepo) -> None:
     commit(repo, "root", {"m.py": "def f():\n    return 1\n"})
     selection = select_change(repo.path)
     (file,) = selection.change.files
-    assert (file.path, file.status, file.added_lines) == ("m.py", FileStatus.ADDED, {1, 2})
+    assert (file.path, file.status, file.added_lines) == (
+        "m.py",
+        FileStatus.ADDED,
+        frozenset({1, 2}),
+    )
 
 
 def test_last_commit_of_a_merge_is_against_its_first_parent(repo: GitRepo) -> None:
@@ -428,7 +432,9 @@ def test_a_staged_name_that_looks_like_an_index_stage_is_read_as_itself(
     worktree = select_change(repo.path, worktree=True)
     assert worktree.read_old is not None
     repo.write(name, "def hidden():\n    return 1\n")
-    assert select_change(repo.path, worktree=True).read_old(name) == (b"def hidden():\n    pass\n")
+    read_old = select_change(repo.path, worktree=True).read_old
+    assert read_old is not None
+    assert read_old(name) == (b"def hidden():\n    pass\n")
 
 
 def test_an_empty_git_folder_below_the_top_is_not_taken_for_the_top(repo: GitRepo) -> None:
@@ -476,10 +482,10 @@ def test_gitattributes_cannot_make_python_files_binary(
     attributed(repo, attribute, how)
     selection = select_change(repo.path, **HOW[how])  # type: ignore[arg-type]
     files = {f.path: f for f in selection.change.files}
-    assert (files["old.py"].is_binary, files["old.py"].added_lines) == (False, {2, 3})
+    assert (files["old.py"].is_binary, files["old.py"].added_lines) == (False, frozenset({2, 3}))
     assert (files["new dir/[n]ew.py"].is_binary, files["new dir/[n]ew.py"].added_lines) == (
         False,
-        {1, 2},
+        frozenset({1, 2}),
     )
     assert files["blob.py"].is_binary  # a NUL byte: binary by its content, as git says without
 
@@ -500,10 +506,10 @@ def test_file_names_that_split_git_s_header_wrongly_are_read_exactly(repo: GitRe
     selection = select_change(repo.path)
     files = {f.path: f for f in selection.change.files}
     assert {path: (f.status, f.added_lines, f.old_path) for path, f in files.items()} == {
-        "x b/y.py": (FileStatus.ADDED, {1, 2}, None),
-        "t.py ": (FileStatus.ADDED, {1, 2}, None),
-        "m b/m.py": (FileStatus.MODIFIED, {2, 3}, None),
-        "new b/r.py": (FileStatus.RENAMED, {21, 22}, "old b/r.py"),
+        "x b/y.py": (FileStatus.ADDED, frozenset({1, 2}), None),
+        "t.py ": (FileStatus.ADDED, frozenset({1, 2}), None),
+        "m b/m.py": (FileStatus.MODIFIED, frozenset({2, 3}), None),
+        "new b/r.py": (FileStatus.RENAMED, frozenset({21, 22}), "old b/r.py"),
     }
     assert selection.read_new("x b/y.py") == NEW.encode()
 
@@ -520,5 +526,5 @@ def test_too_many_binary_python_files_to_name_are_diffed_whole(
     monkeypatch.setattr(git, "PATHSPEC_LIMIT", 10)
     attributed(repo, "-diff", "range")
     files = {f.path: f for f in select_change(repo.path, rev_range="HEAD~1..HEAD").change.files}
-    assert (files["old.py"].is_binary, files["old.py"].added_lines) == (False, {2, 3})
+    assert (files["old.py"].is_binary, files["old.py"].added_lines) == (False, frozenset({2, 3}))
     assert files["blob.py"].is_binary

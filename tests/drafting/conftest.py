@@ -47,7 +47,9 @@ def answer(data: Any, *, prose: str = "") -> Reply:
 
 def user_prompt(body: Any) -> str:
     """The first user message of a request: the task's prompt (not feedback)."""
-    return next(m["content"] for m in body["messages"] if m["role"] == "user")
+    content = next(m["content"] for m in body["messages"] if m["role"] == "user")
+    assert isinstance(content, str)
+    return content
 
 
 @pytest.fixture

@@ -8,12 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.drafting.conftest import configure, stage_module
-from tests.drafting.test_draft_command import CHANGE, docstring_answer
+from tests.drafting.conftest import CHANGE, configure, stage_module
+from tests.drafting.test_draft_command import docstring_answer
 from tests.drafting.test_output import V0, V1, make
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.gitrepo import GitRepo
-from ttabot import fileio
 from ttabot.cli import main
 from ttabot.drafting import output
 from ttabot.errors import TtabotError
@@ -59,7 +58,7 @@ def test_a_full_disk_is_one_error_and_leaves_every_file_as_it_was(
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         return real_fdopen(fd, *args, **kwargs)  # type: ignore[call-overload]
 
-    monkeypatch.setattr(fileio.os, "fdopen", fdopen)
+    monkeypatch.setattr(os, "fdopen", fdopen)
     with pytest.raises(TtabotError, match=r"nothing applied.*No space left on device"):
         output.apply(tree, DRAFTS)
     assert _state(tree) == before  # no temporary file left, no file changed
@@ -80,7 +79,7 @@ def test_a_failed_rename_puts_the_renamed_files_back(
             raise OSError(errno.EIO, os.strerror(errno.EIO))
         real_replace(src, dst)
 
-    monkeypatch.setattr(fileio.os, "replace", replace)
+    monkeypatch.setattr(os, "replace", replace)
     with pytest.raises(TtabotError, match="nothing applied"):
         output.apply(tree, DRAFTS)
     assert _state(tree) == before
@@ -113,7 +112,7 @@ def test_draft_apply_on_a_full_disk_prints_one_line_and_exits_2(
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         return real_fdopen(fd, mode, *args, **kwargs)  # type: ignore[call-overload]
 
-    monkeypatch.setattr(fileio.os, "fdopen", fdopen)
+    monkeypatch.setattr(os, "fdopen", fdopen)
     assert main(["draft", "--only", "docs-missing", "--apply"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith("ttabot: error: nothing applied, every file left as it was: No space")

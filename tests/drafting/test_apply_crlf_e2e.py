@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.drafting.conftest import configure
-from tests.drafting.test_draft_command import CHANGE, docstring_answer
+from tests.drafting.conftest import CHANGE, configure
+from tests.drafting.test_draft_command import docstring_answer
 from tests.drafting.test_output import make
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.gitrepo import GitRepo

@@ -47,7 +47,7 @@ def test_an_interrupt_while_writing_leaves_every_file_and_no_temporary(
             raise KeyboardInterrupt
         return real_fdopen(fd, *args, **kwargs)  # type: ignore[call-overload]
 
-    monkeypatch.setattr(fileio.os, "fdopen", fdopen)
+    monkeypatch.setattr(os, "fdopen", fdopen)
     with pytest.raises(KeyboardInterrupt):
         output.apply(tree, DRAFTS)
     assert _state(tree) == before
@@ -87,7 +87,7 @@ def test_an_interrupt_during_the_renames_waits_until_every_file_is_written(
             return
         real_replace(src, dst)
 
-    monkeypatch.setattr(fileio.os, "replace", replace)
+    monkeypatch.setattr(os, "replace", replace)
     with pytest.raises(KeyboardInterrupt):
         output.apply(tree, DRAFTS)
     # Held until the last rename: all three files are the new ones, none half-applied.

@@ -13,11 +13,10 @@ import os
 
 import pytest
 
-from tests.drafting.conftest import configure, stage_module
-from tests.drafting.test_draft_command import CHANGE, docstring_answer
+from tests.drafting.conftest import CHANGE, configure, stage_module
+from tests.drafting.test_draft_command import docstring_answer
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.gitrepo import GitRepo
-from ttabot import fileio
 from ttabot.cli import main
 
 
@@ -70,7 +69,7 @@ def test_json_is_printed_when_apply_fails_and_says_why(
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         return real_fdopen(fd, mode, *args, **kwargs)  # type: ignore[call-overload]
 
-    monkeypatch.setattr(fileio.os, "fdopen", fdopen)
+    monkeypatch.setattr(os, "fdopen", fdopen)
     assert main(["draft", "--only", "docs-missing", "--apply", "--format", "json"]) == 2
     captured = capsys.readouterr()
     document = json.loads(captured.out)

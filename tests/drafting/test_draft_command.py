@@ -249,10 +249,10 @@ def test_on_a_terminal_it_says_it_is_waiting_for_models(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from ttabot.commands import draft as draft_command
+    from ttabot.commands import draft_progress
 
-    monkeypatch.setattr(draft_command, "_stderr_is_terminal", lambda: True)
-    monkeypatch.setattr(draft_command, "HEARTBEAT", 0.1)
+    monkeypatch.setattr(draft_progress, "_stderr_is_terminal", lambda: True)
+    monkeypatch.setattr(draft_progress, "HEARTBEAT", 0.1)
     configure(staged, fake, lambda model, body: replace(docstring_answer(model, body), delay=0.5))
     assert main(["draft", "--only", "docs-missing"]) == 0
     err = capsys.readouterr().err.splitlines()

@@ -12,8 +12,8 @@ import json
 
 import pytest
 
-from tests.drafting.conftest import configure
-from tests.drafting.test_draft_command import CHANGE, docstring_answer
+from tests.drafting.conftest import CHANGE, configure
+from tests.drafting.test_draft_command import docstring_answer
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.gitrepo import GitRepo
 from ttabot.cli import main
@@ -50,9 +50,9 @@ def test_progress_and_apply_name_the_file_as_text(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from ttabot.commands import draft as draft_command
+    from ttabot.commands import draft_progress
 
-    monkeypatch.setattr(draft_command, "_stderr_is_terminal", lambda: True)  # progress lines
+    monkeypatch.setattr(draft_progress, "_stderr_is_terminal", lambda: True)  # progress lines
     configure(hostile, fake, docstring_answer)
     assert main(["draft", "--only", "docs-missing", "--apply"]) == 0
     err = capsys.readouterr().err

@@ -135,9 +135,9 @@ def test_a_copy_is_made_only_for_an_answer_that_needs_one_and_shared_per_module(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from ttabot.drafting import work
+    from ttabot.drafting.isolation import project_copy as real
 
     made: list[str] = []
-    real = work.project_copy
 
     def counting(root: Any, overlay: Any, **kwargs: Any) -> Any:
         made.append(str(root))

@@ -9,15 +9,9 @@ import pytest
 from tests.support.gitrepo import GitRepo
 from ttabot.config import Settings
 from ttabot.drafting.answers import IMPLEMENT_SCHEMA
-from ttabot.drafting.implement import (
-    CODE_KINDS,
-    ImplementJob,
-    check_tree,
-    context_files,
-    expected_kind,
-    implement_messages,
-    parse_answer,
-)
+from ttabot.drafting.implement import CODE_KINDS, ImplementJob
+from ttabot.drafting.implement_answer import check_tree, parse_answer
+from ttabot.drafting.implement_prompt import context_files, expected_kind, implement_messages
 from ttabot.drafting.kinds import KINDS
 from ttabot.drafting.safepath import safe_relative_path
 from ttabot.llm.structured import json_instruction, with_json_instruction

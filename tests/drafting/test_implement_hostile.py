@@ -20,7 +20,8 @@ from tests.support.fake_openai import FakeOpenAI, ok
 from tests.support.gitrepo import GitRepo
 from tests.support.loopback import Reply
 from ttabot.config import load_settings
-from ttabot.drafting.implement import MAX_ANSWER, MAX_FILES, ImplementJob, implement
+from ttabot.drafting.implement import ImplementJob, implement
+from ttabot.drafting.implement_answer import MAX_ANSWER, MAX_FILES
 
 
 def files_answer(*files: tuple[str, str]) -> str:

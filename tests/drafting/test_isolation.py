@@ -77,7 +77,9 @@ def _try(expr: str, key: str) -> str:
 
 
 @needs_bwrap
-def test_generated_code_cannot_read_ttabots_environment(project: Path, parent: dict[str, str]):
+def test_generated_code_cannot_read_ttabots_environment(
+    project: Path, parent: dict[str, str]
+) -> None:
     me = os.getpid()
     body = _try("open(f'/proc/{os.getppid()}/environ').read()", "ppid") + _try(
         f"open('/proc/{me}/environ').read()", "ttabot"
@@ -92,7 +94,7 @@ def test_generated_code_cannot_read_ttabots_environment(project: Path, parent: d
 @needs_bwrap
 def test_generated_code_cannot_write_through_proc_cwd(
     project: Path, parent: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-):
+) -> None:
     real_cwd = tmp_path / "users-tree"
     real_cwd.mkdir()
     monkeypatch.chdir(real_cwd)
@@ -105,7 +107,9 @@ def test_generated_code_cannot_write_through_proc_cwd(
 
 
 @needs_bwrap
-def test_generated_code_cannot_reach_the_loopback_network(project: Path, parent: dict[str, str]):
+def test_generated_code_cannot_reach_the_loopback_network(
+    project: Path, parent: dict[str, str]
+) -> None:
     with socket.socket() as server:
         server.bind(("127.0.0.1", 0))
         server.listen(1)
@@ -122,7 +126,7 @@ def test_generated_code_cannot_reach_the_loopback_network(project: Path, parent:
 
 
 @needs_bwrap
-def test_generated_code_cannot_find_the_real_home(project: Path, parent: dict[str, str]):
+def test_generated_code_cannot_find_the_real_home(project: Path, parent: dict[str, str]) -> None:
     real = parent["HOME"]
     body = (
         _try("open(os.path.join(os.environ['HOME'], 'secret.txt')).read()", "env")
@@ -137,7 +141,7 @@ def test_generated_code_cannot_find_the_real_home(project: Path, parent: dict[st
 
 
 @needs_bwrap
-def test_generated_code_leaves_no_background_process(project: Path, parent: dict[str, str]):
+def test_generated_code_leaves_no_background_process(project: Path, parent: dict[str, str]) -> None:
     token = f"ttabot-orphan-{uuid.uuid4().hex}"
     body = (
         "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)', "
@@ -177,7 +181,9 @@ def _processes_with(token: str) -> list[int]:
 
 
 @needs_bwrap
-def test_a_timed_out_run_takes_its_whole_namespace_with_it(project: Path, parent: dict[str, str]):
+def test_a_timed_out_run_takes_its_whole_namespace_with_it(
+    project: Path, parent: dict[str, str]
+) -> None:
     token = f"ttabot-timeout-{uuid.uuid4().hex}"
     code = (
         "import subprocess, sys, time\n"
@@ -192,7 +198,9 @@ def test_a_timed_out_run_takes_its_whole_namespace_with_it(project: Path, parent
 
 
 @needs_bwrap
-def test_generated_code_holds_no_privilege_over_the_host(project: Path, parent: dict[str, str]):
+def test_generated_code_holds_no_privilege_over_the_host(
+    project: Path, parent: dict[str, str]
+) -> None:
     """Run as root (a CI container), bwrap kept every capability and a writable /proc/sys:
     a test could set the host's kernel.core_pattern (a program the kernel runs as root on
     the host) or mount the host's disk. Nothing is written: opening for write is the proof."""
@@ -216,7 +224,7 @@ def test_generated_code_holds_no_privilege_over_the_host(project: Path, parent: 
 @needs_bwrap
 def test_generated_code_inherits_no_descriptor_of_ttabots(
     project: Path, parent: dict[str, str], tmp_path: Path
-):
+) -> None:
     # A descriptor ttabot holds open and inheritable (a state file, a lock) would pass
     # through bwrap into the sandbox: its file readable there, wherever it lives.
     secret = tmp_path / "state.json"
@@ -242,7 +250,7 @@ def test_generated_code_inherits_no_descriptor_of_ttabots(
 @needs_bwrap
 def test_generated_code_cannot_reach_an_agent_socket_of_the_host(
     project: Path, parent: dict[str, str], tmp_path: Path
-):
+) -> None:
     # An SSH agent (or D-Bus, X11) socket lives in the host's /tmp or /run: named in the
     # environment and reachable by path, it would sign or answer for the user.
     path = tmp_path / "agent.sock"
@@ -262,7 +270,9 @@ def test_generated_code_cannot_reach_an_agent_socket_of_the_host(
 
 
 @needs_bwrap
-def test_the_hosts_runtime_folders_do_not_exist_inside(project: Path, parent: dict[str, str]):
+def test_the_hosts_runtime_folders_do_not_exist_inside(
+    project: Path, parent: dict[str, str]
+) -> None:
     # /run and /var hold the Docker socket (root on the host), the system and session
     # buses, user runtime folders; /sys the host's devices and cgroups.
     body = "seen['there'] = [p for p in ('/run', '/var', '/sys', '/mnt') if os.path.exists(p)]"
@@ -275,7 +285,7 @@ def test_the_hosts_runtime_folders_do_not_exist_inside(project: Path, parent: di
 
 def test_without_bwrap_local_drafting_warns_once_and_uses_the_copy(
     project: Path, caplog: pytest.LogCaptureFixture
-):
+) -> None:
     environ = {"PATH": "/nonexistent-no-bwrap", "HOME": "/nowhere"}
     caplog.set_level(logging.WARNING, logger="ttabot.drafting")
     with project_copy(project, {}, environ=environ, timeout=30, python=sys.executable) as box:
@@ -287,7 +297,9 @@ def test_without_bwrap_local_drafting_warns_once_and_uses_the_copy(
     assert bwrap_refusal(environ) == "bwrap is not installed (Debian/Ubuntu package: bubblewrap)"
 
 
-def test_the_fallback_warning_names_the_risk(project: Path, caplog: pytest.LogCaptureFixture):
+def test_the_fallback_warning_names_the_risk(
+    project: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     from ttabot.drafting import isolation
 
     isolation._warned.clear()
@@ -299,7 +311,7 @@ def test_the_fallback_warning_names_the_risk(project: Path, caplog: pytest.LogCa
     assert "read your files" in message and "network" in message
 
 
-def test_required_isolation_runs_nothing_without_bwrap(project: Path):
+def test_required_isolation_runs_nothing_without_bwrap(project: Path) -> None:
     environ = {"PATH": "/nonexistent-no-bwrap"}
     with (
         pytest.raises(NoSandbox, match="not drafted: no sandbox"),
@@ -310,7 +322,7 @@ def test_required_isolation_runs_nothing_without_bwrap(project: Path):
     assert sandbox_refusal("auto", environ) is None
 
 
-def test_kernel_refusal_is_reported_not_raised(tmp_path: Path):
+def test_kernel_refusal_is_reported_not_raised(tmp_path: Path) -> None:
     fake = tmp_path / "bwrap"
     fake.write_text(
         "#!/bin/sh\necho 'bwrap: No permissions to creating new namespace' >&2\nexit 1\n"

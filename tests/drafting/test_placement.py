@@ -538,7 +538,9 @@ def test_findings_of_one_module_go_where_each_is_tested() -> None:
         "tests/test_prompts.py": "from pkg.termui import prompt\nprompt()\n",
         "tests/test_paging.py": "from pkg.termui import pager\npager()\n",
     }
-    project = Project(read=files.get, files=tuple(sorted(files)), added={"pkg/termui.py": {2, 6}})
+    project = Project(
+        read=files.get, files=tuple(sorted(files)), added={"pkg/termui.py": frozenset({2, 6})}
+    )
     needed = [
         Finding(Category.TESTS_NEEDED, "pkg/termui.py", "prompt", 1, 2, TaskKind.UNIT_TESTS, ""),
         Finding(Category.TESTS_NEEDED, "pkg/termui.py", "pager", 5, 6, TaskKind.UNIT_TESTS, ""),
@@ -556,7 +558,9 @@ def test_findings_placed_in_one_test_module_share_one_task() -> None:
         "pkg/termui.py": source,
         "tests/test_termui.py": "from pkg.termui import prompt, confirm\nprompt()\nconfirm()\n",
     }
-    project = Project(read=files.get, files=tuple(sorted(files)), added={"pkg/termui.py": {2, 6}})
+    project = Project(
+        read=files.get, files=tuple(sorted(files)), added={"pkg/termui.py": frozenset({2, 6})}
+    )
     needed = [
         Finding(Category.TESTS_NEEDED, "pkg/termui.py", "prompt", 1, 2, TaskKind.UNIT_TESTS, ""),
         Finding(Category.TESTS_NEEDED, "pkg/termui.py", "confirm", 5, 6, TaskKind.UNIT_TESTS, ""),

@@ -98,7 +98,7 @@ def test_a_fenced_example_inside_the_code_is_kept() -> None:
 
 
 def test_the_definition_shown_is_the_one_the_ast_names_despite_form_feeds() -> None:
-    from ttabot.drafting.plan import definition_source
+    from ttabot.drafting.prompt_context import definition_source
     from ttabot.records import Category, Finding, TaskKind
 
     source = '"""Mod.\x0c\x0c"""\n\n\ndef keep(x):\n    return x\n\n\ndef f(x):\n    return -x\n'

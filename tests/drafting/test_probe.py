@@ -156,7 +156,7 @@ def test_a_module_loaded_past_the_finder_is_measured_with_coverage(project: Path
 
 
 def test_only_the_probes_own_data_is_read() -> None:
-    assert read_probe(b'{"instrumented": true, "lines": [3, 4]}') == {3, 4}
+    assert read_probe(b'{"instrumented": true, "lines": [3, 4]}') == frozenset({3, 4})
     assert read_probe(b'{"instrumented": false, "lines": []}') is None
     for bad in (b"[]", b'{"lines": ["3"]}', b'{"lines": [true]}', b"\xff", b"{"):
         with pytest.raises(ValueError):

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from ttabot.drafting.answer_parts import split_answer
 from ttabot.drafting.coverage_contexts import lines_by_test
 from ttabot.drafting.isolation import project_copy
 from ttabot.drafting.pytest_output import outcomes
 from ttabot.drafting.pytestrun import Measure, pytest_argv, rounds_of
-from ttabot.drafting.testmerge import split_answer
 from ttabot.drafting.testrun import check_each_test
 
 ENV = {"PATH": os.environ["PATH"], "LANG": "C.UTF-8"}

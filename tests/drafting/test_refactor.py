@@ -9,7 +9,8 @@ import pytest
 
 from ttabot.config import CheckSettings
 from ttabot.drafting.docstrings import find_definition
-from ttabot.drafting.refactor import Measures, lowered, measures, replace_definition
+from ttabot.drafting.refactor import replace_definition
+from ttabot.drafting.refactor_measures import Measures, lowered, measures
 
 SOURCE = (
     "import x\n\n\nclass A:\n    @staticmethod\n    @other\n    def m(a, b):\n        return a\n\n"
@@ -291,7 +292,7 @@ def test_a_rewrite_that_looks_whether_tests_run_it_is_rejected(code: str) -> Non
 
 
 def test_runner_mentions_are_what_can_tell_tests_run_and_nothing_alike() -> None:
-    from ttabot.drafting.refactor import runner_mentions
+    from ttabot.drafting.runner_detection import runner_mentions
 
     assert runner_mentions("import sys\nx = sys.modules\ny = 'diagnose coverage'\n") == {
         "sys.modules"
@@ -338,7 +339,7 @@ def test_a_helper_beside_a_rewritten_method_may_not_be_one_a_subclass_overrides(
 def test_a_helper_named_after_the_runner_is_not_a_look_at_it() -> None:
     """A tool that runs pytest (ttabot itself) may extract ``_pytest_command``: a name the
     rewrite defines and calls tells nothing about who runs it. What it reads still does."""
-    from ttabot.drafting.refactor import runner_mentions
+    from ttabot.drafting.runner_detection import runner_mentions
 
     original = (
         "import subprocess\n\n\ndef run(paths, quiet):\n"

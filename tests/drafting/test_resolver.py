@@ -19,9 +19,9 @@ from tests.support.gitrepo import GitRepo
 from tests.support.loopback import Reply
 from ttabot.analysis.resolve import find_definition as analysis_find
 from ttabot.cli import main
-from ttabot.drafting import docstring_check, refactor
+from ttabot.drafting import docstring_check, refactor_measures
 from ttabot.drafting.docstrings import find_definition, params_mismatch
-from ttabot.drafting.plan import definition_source
+from ttabot.drafting.prompt_context import definition_source
 from ttabot.records import Finding
 
 NESTED = [
@@ -84,7 +84,7 @@ def test_drafting_finds_what_check_reports(snippet: str) -> None:
         assert "return a" in definition_source(text, finding)
     symbol = findings[0].symbol
     assert params_mismatch(tree, symbol, "Load.\n\nArgs:\n    a: A.") is None
-    assert refactor.measures(text, symbol) is not None
+    assert refactor_measures.measures(text, symbol) is not None
 
 
 @pytest.mark.parametrize("snippet", NESTED)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ttabot.drafting.implement import parse_answer
+from ttabot.drafting.implement_answer import parse_answer
 from ttabot.drafting.safepath import safe_relative_path
 
 

@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 
 from tests.drafting.test_testmerge import COPIED_FIXTURE, JOINED
-from ttabot.drafting.testmerge import merge, module_names, split_answer
+from ttabot.drafting.answer_parts import split_answer
+from ttabot.drafting.module_scope import module_names
+from ttabot.drafting.testmerge import merge
 
 
 @pytest.mark.parametrize(

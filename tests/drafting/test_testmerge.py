@@ -6,7 +6,9 @@ import ast
 
 import pytest
 
-from ttabot.drafting.testmerge import defined_names, merge, split_answer
+from ttabot.drafting.answer_parts import split_answer
+from ttabot.drafting.module_scope import defined_names
+from ttabot.drafting.testmerge import merge
 
 EXISTING = '''\
 """Tests for tenacity."""
@@ -125,7 +127,7 @@ def test_code_nested_past_the_parser_is_a_syntax_error_everywhere_it_is_parsed()
     # SyntaxError was expected, so the draft ended in a traceback.
 
     from ttabot.analysis.source import parse_python
-    from ttabot.drafting import gate, refactor
+    from ttabot.drafting import gate, refactor_measures
 
     for deep in DEEP:
         with pytest.raises(SyntaxError, match="nested too deeply"):
@@ -135,7 +137,7 @@ def test_code_nested_past_the_parser_is_a_syntax_error_everywhere_it_is_parsed()
         with pytest.raises(SyntaxError, match="nested too deeply"):
             merge(deep, split_answer("def test_a():\n    pass\n"), ["test_a"])
         assert defined_names(deep) == []
-        assert refactor.measures(deep, "f") is None
+        assert refactor_measures.measures(deep, "f") is None
         gate.gate_docstring(deep, None, 60)  # a verdict, whichever: no exception
         gate.gate_docstring("Doc.\n\n" + deep, None, 60)
 
@@ -214,7 +216,7 @@ COPIED_FIXTURE = "@pytest.fixture\ndef bounds():\n    return (0, 10)\n"
 def test_a_drafted_test_named_like_one_defined_under_if_gets_a_fresh_name() -> None:
     # Attack: the maintainers' test_guarded is defined under an "if": a drafted
     # test_guarded merged below it would replace it, and its node id would pass.
-    from ttabot.drafting.testmerge import module_names
+    from ttabot.drafting.module_scope import module_names
 
     answer = "from pkg.calc import clamp\n\n\ndef test_guarded():\n    assert clamp(-5) == 0\n"
     parts = split_answer(answer, module_names(JOINED))

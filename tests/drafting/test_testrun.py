@@ -11,10 +11,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from ttabot.drafting.answer_parts import split_answer
 from ttabot.drafting.judge import TestsCheck as Checked  # a Test* name pytest would collect
 from ttabot.drafting.pytestrun import rounds_of
 from ttabot.drafting.sandbox import RunResult
-from ttabot.drafting.testmerge import split_answer
 from ttabot.drafting.testrun import check_each_test
 
 PATH = "tests/test_m.py"

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import pytest
 
@@ -239,6 +239,14 @@ def test_collaborator_check_command_reacts_and_reports(stage: Stage) -> None:
     assert len(stage.fake.sticky_comments(7)) == 1
 
 
+class Commenter(TypedDict, total=False):
+    """Who writes a comment, as :meth:`Stage.comment_event` takes it."""
+
+    association: str
+    login: str
+    user_type: str
+
+
 @pytest.mark.parametrize(
     "kwargs",
     [
@@ -248,7 +256,7 @@ def test_collaborator_check_command_reacts_and_reports(stage: Stage) -> None:
         {"login": "github-actions[bot]", "association": "MEMBER"},
     ],
 )
-def test_commands_from_strangers_and_bots_are_ignored(stage: Stage, kwargs: dict[str, str]) -> None:
+def test_commands_from_strangers_and_bots_are_ignored(stage: Stage, kwargs: Commenter) -> None:
     run = stage.run("issue_comment", stage.comment_event("/ttabot docs", **kwargs))
     assert run.code == 0, run.stderr
     assert stage.fake.writes == [] and stage.fake.reactions == []

@@ -19,6 +19,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -44,7 +45,7 @@ def fork_checkout(tmp_path: Path) -> tuple[Path, Path]:
     return checkout, marker
 
 
-def step_script(doc: dict, name: str) -> str:
+def step_script(doc: dict[str, Any], name: str) -> str:
     for step in doc["runs"]["steps"]:
         if step.get("name") == name:
             return str(step["run"])

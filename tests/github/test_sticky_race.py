@@ -18,7 +18,7 @@ COMMENTS = "/repos/octo/proj/issues/5/comments"
 
 
 def other_run_posts_after_our_look(hub: Hub) -> None:
-    looked = []
+    looked: list[bool] = []
 
     def hook(request: Request) -> None:
         if request.method == "GET" and request.path == COMMENTS and not looked:

@@ -36,6 +36,13 @@ def load(path: Path) -> dict[Any, Any]:
     return data
 
 
+def triggers_of(doc: dict[Any, Any]) -> dict[str, Any]:
+    """A workflow's ``on:`` table (YAML 1.1 reads the bare key ``on`` as ``True``)."""
+    on = doc.get(True) or doc.get("on")
+    assert isinstance(on, dict)
+    return on
+
+
 def steps(doc: dict[Any, Any]) -> Iterator[dict[str, Any]]:
     if "runs" in doc:
         yield from doc["runs"].get("steps", [])
@@ -239,7 +246,7 @@ def test_checkouts_fetch_only_the_history_the_merge_base_needs(
 
 
 def test_workflow_triggers() -> None:
-    triggers = {p.name: load(p).get(True) or load(p).get("on") for p in WORKFLOWS}
+    triggers = {p.name: triggers_of(load(p)) for p in WORKFLOWS}
     assert triggers["ttabot-pull-request.yml"]["pull_request"]["types"] == [
         "opened",
         "synchronize",
@@ -290,7 +297,7 @@ def test_test_dependencies_are_installed_before_ttabot_without_secrets(name: str
 def test_the_fork_report_publisher_runs_nothing_from_the_pr() -> None:
     path = ROOT / "workflows" / "ttabot-report.yml"
     doc = load(path)
-    trigger = (doc.get(True) or doc.get("on"))["workflow_run"]
+    trigger = triggers_of(doc)["workflow_run"]
     assert trigger["workflows"] == [load(ROOT / "workflows" / "ttabot-pull-request.yml")["name"]]
     (job,) = jobs_of(path)
     assert "head_repository.full_name != github.repository" in job["if"]

@@ -13,7 +13,7 @@ from tests.llm.conftest import FAKE_KEY
 from tests.llm.test_cli import ask_docs, write_config
 from tests.support.fake_openai import FakeOpenAI, ok, rate_limited
 from ttabot.cli import main
-from ttabot.commands import ask as ask_command
+from ttabot.commands import ask_run
 
 
 def closed_port() -> int:
@@ -38,8 +38,8 @@ def test_ask_says_what_it_waits_for_on_a_terminal(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(ask_command, "_stderr_is_terminal", lambda: True)
-    monkeypatch.setattr(ask_command, "HEARTBEAT", 0.05)
+    monkeypatch.setattr(ask_run, "_stderr_is_terminal", lambda: True)
+    monkeypatch.setattr(ask_run, "HEARTBEAT", 0.05)
     fake.responder = lambda model, body: ok("hi", delay=0.3)
     assert ask_docs(config, "Say hi") == 0
     out, err = capsys.readouterr()
@@ -55,7 +55,7 @@ def test_ask_batch_reports_each_answer_as_it_arrives(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(ask_command, "_stderr_is_terminal", lambda: True)
+    monkeypatch.setattr(ask_run, "_stderr_is_terminal", lambda: True)
     prompts = tmp_path / "p.jsonl"
     prompts.write_text("".join(json.dumps({"prompt": f"p{i}"}) + "\n" for i in range(3)))
     assert ask_docs(config, "--batch", str(prompts), "--out", str(tmp_path / "r.jsonl")) == 0

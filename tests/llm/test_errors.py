@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from tests.support import fake_openai as f
+from tests.support.loopback import Reply
 from ttabot.llm.errors import Answer, Failure, FailureKind, Scope, classify
 
 NOW = 1_800_000_000.0
@@ -29,19 +30,19 @@ def run(reply: Any) -> Answer | Failure:
         (f.empty(), FailureKind.EMPTY, Scope.TRANSIENT),
         (f.ok("<think>only thoughts</think>  "), FailureKind.EMPTY, Scope.TRANSIENT),
         (f.malformed(), FailureKind.MALFORMED, Scope.TRANSIENT),
-        (f.Reply(200, {"choices": []}), FailureKind.MALFORMED, Scope.TRANSIENT),
+        (Reply(200, {"choices": []}), FailureKind.MALFORMED, Scope.TRANSIENT),
         (f.unauthorized(), FailureKind.UNAUTHORIZED, Scope.MODEL),
         (f.payment_required(), FailureKind.PAYMENT_REQUIRED, Scope.MODEL),
         (f.forbidden(), FailureKind.FORBIDDEN, Scope.MODEL),
         (f.free_variant_ended(), FailureKind.FREE_VARIANT_ENDED, Scope.MODEL),
         (
-            f.Reply(404, {"error": {"message": "No endpoints found"}}),
+            Reply(404, {"error": {"message": "No endpoints found"}}),
             FailureKind.NOT_FOUND,
             Scope.MODEL,
         ),
         (f.context_length(), FailureKind.CONTEXT_LENGTH, Scope.SKIP),
         (f.bad_request(), FailureKind.BAD_REQUEST, Scope.REQUEST),
-        (f.Reply(422, b"nope"), FailureKind.BAD_REQUEST, Scope.REQUEST),
+        (Reply(422, b"nope"), FailureKind.BAD_REQUEST, Scope.REQUEST),
     ],
 )
 def test_failures(reply: Any, kind: FailureKind, scope: Scope) -> None:

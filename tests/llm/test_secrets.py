@@ -10,6 +10,7 @@ from typing import Any
 from tests.llm.conftest import FAKE_KEY, KIND, make_settings
 from tests.support import fake_openai as f
 from tests.support.fake_openai import FakeOpenAI
+from tests.support.loopback import Reply
 from ttabot.llm import RotatingClient
 
 PROMPT = [{"role": "user", "content": "hi"}]
@@ -18,9 +19,9 @@ PROMPT = [{"role": "user", "content": "hi"}]
 def leaky(builder: Any) -> Any:
     """A responder whose error message echoes the request's Authorization header."""
 
-    def respond(model: str, body: Any) -> f.Reply:
+    def respond(model: str, body: Any) -> Reply:
         reply = builder()
-        return f.Reply(
+        return Reply(
             reply.status, {"error": {"message": f"bad key {FAKE_KEY} sent"}}, reply.headers
         )
 
@@ -91,9 +92,11 @@ def test_a_key_cut_in_half_by_the_message_cap_is_not_half_shown(
     # its first part through to the user, the metrics and the job summary.
     for cut in (4, 12, len(FAKE_KEY) - 1):
         padding = "x" * (300 - cut)
-        fake.responder = lambda model, body, padding=padding: f.Reply(
-            401, {"error": {"message": f"{padding}{FAKE_KEY} was sent"}}, {}
-        )
+
+        def respond(model: str, body: Any, padding: str = padding) -> Reply:
+            return Reply(401, {"error": {"message": f"{padding}{FAKE_KEY} was sent"}}, {})
+
+        fake.responder = respond
         settings = make_settings(fake.base_url, tmp_path, chain=("a",), shared_state=False)
 
         async def main(settings: Any = settings) -> str:
@@ -118,9 +121,9 @@ def test_a_redirect_is_not_followed_and_the_next_model_answers(
     with fake_openai() as elsewhere:
         target = f"{elsewhere.base_url}/chat/completions"
 
-        def respond(model: str, body: Any) -> f.Reply:
+        def respond(model: str, body: Any) -> Reply:
             if model == "a":
-                return f.Reply(307, b"", {"Location": target})
+                return Reply(307, b"", {"Location": target})
             return f.ok("Done.")
 
         fake.responder = respond
@@ -150,7 +153,7 @@ def test_credentials_in_a_base_url_stay_out_of_the_shared_state(
     settings = settings._replace(providers={"fake": provider})
     reset = str(int((fake_now() + 3 * 3600) * 1000))
     quota = {"X-RateLimit-Limit": "50", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset}
-    fake.responder = lambda model, body: f.Reply(429, {"error": {"message": "x"}}, quota)
+    fake.responder = lambda model, body: Reply(429, {"error": {"message": "x"}}, quota)
 
     async def main() -> None:
         async with RotatingClient(settings, environ={}) as client:
@@ -252,7 +255,7 @@ def test_a_key_wrapped_over_lines_is_masked_in_errors_and_answers(
     wrapped = f"{FAKE_KEY[:8]}\n    {FAKE_KEY[8:]}"
     replies = iter(
         [
-            f.Reply(401, {"error": {"message": f"bad key {wrapped} sent"}}, {}),
+            Reply(401, {"error": {"message": f"bad key {wrapped} sent"}}, {}),
             f.ok(f"Bearer {wrapped}"),
         ]
     )
@@ -276,7 +279,7 @@ def test_a_short_key_is_masked_in_errors_though_not_in_answers(
     # nothing: every key is masked there, however short. Answers become drafts, where
     # a key of placeholder length is left alone (the test above).
     short = "Zq7x9"
-    fake.responder = lambda model, body: f.Reply(
+    fake.responder = lambda model, body: Reply(
         401, {"error": {"message": f"bad key {short} sent"}}, {}
     )
     settings = make_settings(fake.base_url, tmp_path, chain=("a",), shared_state=False)

@@ -71,7 +71,9 @@ def test_buckets_are_separate(state: SharedState) -> None:
 def test_quotas_and_outcomes_round_trip(state: SharedState) -> None:
     reset = time.time() + HOUR
     assert state.publish_quota("q", DailyQuota(50, 0, reset))
-    assert state.quotas() == {"q": DailyQuota(50, 0, pytest.approx(reset))}
+    quotas = state.quotas()
+    assert list(quotas) == ["q"]
+    assert quotas["q"][:2] == (50, 0) and quotas["q"].reset == pytest.approx(reset)
     for outcome in ("accepted", "rejected", "rejected", "no_answer"):
         assert state.record_outcome("unit-tests", "p:m:free", outcome)
     assert state.outcomes() == {("unit-tests", "p:m:free"): Outcomes(1, 2, 1)}
@@ -370,12 +372,13 @@ def test_a_redis_hash_flooded_with_entries_is_not_read_whole(
     # (which reads the cooldowns and the learning table) fetched and parsed them all.
     # A flooded cooldown table is dropped by the next write, which then works again.
     import redis
+    from redis.typing import EncodableT, FieldT
 
     from ttabot.llm.state_redis import MAX_ENTRIES, connect_redis
 
     raw = redis.Redis.from_url(redis_url)
     now = time.time()
-    flood = {f"f{i}": now + 60 for i in range(MAX_ENTRIES + 1)}
+    flood: dict[FieldT, EncodableT] = {f"f{i}": now + 60 for i in range(MAX_ENTRIES + 1)}
     raw.hset("ttabot:cooldowns", mapping=flood)
     raw.hset("ttabot:learning", mapping={f"k\tm{i}\taccepted": 1 for i in range(MAX_ENTRIES + 1)})
     warnings: list[str] = []

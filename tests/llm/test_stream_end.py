@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 
 import httpx
@@ -19,7 +19,7 @@ from ttabot.llm.body import StreamAssembler
 PROMPT = [{"role": "user", "content": "Write a docstring."}]
 
 
-def _event(chunk: dict[str, object]) -> bytes:
+def _event(chunk: Mapping[str, object]) -> bytes:
     return f"data: {json.dumps(chunk)}\n\n".encode()
 
 

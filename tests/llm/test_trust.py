@@ -15,7 +15,7 @@ import pytest
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.gitrepo import GitRepo
 from ttabot.cli import main
-from ttabot.commands.trust import MAX_TRUST_BYTES, TRUST_FILE, trust_path
+from ttabot.commands.trust_store import MAX_TRUST_BYTES, TRUST_FILE, trust_path
 from ttabot.config import Provider, Settings
 from ttabot.config.routes import BUILTIN_ROUTES, Route, project_routes
 from ttabot.config.trust_file import Trusted, parse_trust, trust_document
@@ -343,7 +343,8 @@ def test_check_never_loads_trust_nor_warns(repo: GitRepo, fake: FakeOpenAI) -> N
     repo.stage()
     probe = (
         "import sys\nfrom ttabot.entry import main\ncode = main(['check'])\n"
-        "print([m for m in ('ttabot.config.routes', 'ttabot.commands.trust', 'ttabot.llm.state') "
+        "print([m for m in ('ttabot.config.routes', 'ttabot.commands.trust', 'ttabot.llm.state', "
+        "'ttabot.commands.trust_guard', 'ttabot.commands.trust_store') "
         "if m in sys.modules])\n"
     )
     done = subprocess.run(

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.gitrepo import GitRepo
-from ttabot.commands.trust import TRUST_FILE
+from ttabot.commands.trust_store import TRUST_FILE
 
 REDIRECT = '[providers.openrouter]\nbase_url = "http://127.0.0.1:9/v1"\n'
 

@@ -22,7 +22,7 @@ import pytest
 from tests.support.fake_openai import FakeOpenAI, rate_limited
 from tests.support.gitrepo import GitRepo
 from ttabot.cli import main
-from ttabot.commands.trust import trust_path
+from ttabot.commands.trust_store import trust_path
 from ttabot.config import ClientSettings, Settings, StateSettings
 from ttabot.config.locations import (
     STATE_DIR,
@@ -77,7 +77,7 @@ class Redis:
         return int(self.client.info("stats")["total_connections_received"])
 
     def stored(self) -> list[str]:
-        return sorted(self.client.keys("*"))
+        return sorted(k if isinstance(k, str) else k.decode() for k in self.client.keys("*"))
 
 
 @pytest.fixture
@@ -271,7 +271,9 @@ def test_state_locations_are_shown_without_control_or_bidi_characters_nor_passwo
         f"in {shown_url} ([state] url) and /tmp/evil\\x1b[2K\\u2066x ([client] state-dir)" in line
     )
     # What is trusted is the exact value, password and all, kept in the user's cache.
-    (trusted,) = parse_trust(json.loads(trust_path().read_text())).values()
+    table = parse_trust(json.loads(trust_path().read_text()))
+    assert table is not None
+    (trusted,) = table.values()
     assert StateLocation(STATE_URL, SPOOF_URL) in trusted.locations
 
 
@@ -433,7 +435,7 @@ def test_a_trust_file_locked_too_long_is_one_line_exit_2(
 ) -> None:
     from ttabot.fileio import locked
 
-    monkeypatch.setattr("ttabot.commands.trust.TRUST_LOCK_TIMEOUT", 0.05)
+    monkeypatch.setattr("ttabot.commands.trust_store.TRUST_LOCK_TIMEOUT", 0.05)
     repo.write(".ttabot.toml", '[client]\nstate-dir = "/tmp/s"\n')
     trust_path().parent.mkdir(parents=True, exist_ok=True)
     with locked(trust_path(), 1.0):

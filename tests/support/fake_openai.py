@@ -171,6 +171,8 @@ def as_sse(reply: Reply, *, include_usage: bool = True) -> Reply:
     ``stream_options``) asks for it.
     """
     body = reply.body
+    if isinstance(body, bytes | str):  # an encoded body is no chat completion to stream
+        return reply
     try:
         content = body["choices"][0]["message"]["content"]
         usage = body.get("usage") or {}

@@ -2,7 +2,9 @@
 
 Parses options and wires the stages: select the change, check it, plan the
 tasks, then either show the plan (``--dry-run``) or draft through the
-rotating client and print a diff, JSON, or apply the accepted drafts.
+rotating client and print a diff, JSON, or apply the accepted drafts. The plan's
+view is ``draft_dry_run``, drafting with progress ``draft_progress``, and what
+is printed or written afterwards ``draft_publish``.
 """
 
 from __future__ import annotations
@@ -11,33 +13,27 @@ import contextlib
 import logging
 import os
 import signal
-import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
+from ttabot.commands.draft_dry_run import HOW_TO_CONFIGURE, plan_json, render_plan, usable_by_kind
+from ttabot.commands.draft_progress import draft_with_progress
+from ttabot.commands.draft_publish import echo_out, publish_drafts
 from ttabot.commands.selection import select, selection_options, with_contract
-from ttabot.commands.trust import guard
+from ttabot.commands.trust_guard import guard
 from ttabot.config import Settings, load_settings, parse_categories
-from ttabot.errors import EXIT_DRAFT_NO_ANSWER, Stopped, TtabotError
-from ttabot.records import Category, TaskKind
-from ttabot.report import on_terminal, printable
+from ttabot.errors import Stopped, TtabotError
+from ttabot.records import Category
+from ttabot.report import printable
 from ttabot.report.json_report import dumps as json_text
 
 if TYPE_CHECKING:
-    from ttabot.drafting import DraftPlan, Task
-    from ttabot.llm import Metrics
-    from ttabot.records import Draft
+    from ttabot.drafting import Task
     from ttabot.sources import Selection
 
-#: One line telling a user with no model how to get one; ``--help`` has the long version.
-HOW_TO_CONFIGURE = (
-    "no model is configured: set OPENROUTER_API_KEY (a free key from https://openrouter.ai/keys), "
-    "or add an OpenAI-compatible provider as [tool.ttabot.providers.NAME] in pyproject.toml "
-    "or [providers.NAME] in .ttabot.toml and name it in [chains] (see 'ttabot draft --help')"
-)
 
 #: The same when the only models configured are on routes the project's files chose.
 HOW_TO_TRUST = (
@@ -45,8 +41,6 @@ HOW_TO_TRUST = (
     "check them, then run 'ttabot trust' (see 'ttabot trust --help')"
 )
 
-#: Seconds between "still waiting for models" lines on a terminal.
-HEARTBEAT = 20.0
 
 _EPILOG = """\b
 What is drafted (same change selection and findings as `ttabot check`):
@@ -206,11 +200,11 @@ def _command(
     incomplete = 1 if planned.undrafted and not hook else 0
     if dry_run:
         if fmt == "json":
-            _out(json_text(plan_json(tasks, settings, environ)) + "\n")
+            echo_out(json_text(plan_json(tasks, settings, environ)) + "\n")
             if tasks and not _any_usable(tasks, settings, environ):
                 click.echo(f"ttabot: {HOW_TO_CONFIGURE}", err=True)
         else:
-            _out(render_plan(tasks, settings, environ))
+            echo_out(render_plan(tasks, settings, environ))
         return 0
     if not tasks:
         if not planned.undrafted:
@@ -218,7 +212,7 @@ def _command(
         if fmt == "json":
             from ttabot.drafting.output import to_json
 
-            _out(json_text(to_json([])) + "\n")
+            echo_out(json_text(to_json([])) + "\n")
         return incomplete
     if not _any_usable(tasks, settings, environ):
         # Every model left was on a route the project's files chose: trust is what is missing.
@@ -230,188 +224,10 @@ def _command(
             say_once(selection.root, "docstrings-hook-skipped", reason)
             return 0
         raise TtabotError(why)
-    drafts, metrics = _draft(planned, environ)
-    code = _publish(selection, drafts, metrics, fmt, do_apply or hook, hook)
+    drafts, metrics = draft_with_progress(planned, environ)
+    code = publish_drafts(selection, drafts, metrics, fmt, do_apply or hook, hook)
     return code or incomplete
 
 
-def _out(text: str) -> None:
-    """``text`` on stdout; a full disk is one ``ttabot: error:`` line, not a traceback."""
-    from ttabot.commands.check_run import write_out
-
-    write_out(click.echo, text)
-
-
 def _any_usable(tasks: list[Task], settings: Settings, environ: Mapping[str, str]) -> bool:
-    return any(_usable(tasks, settings, environ).values())
-
-
-def _stderr_is_terminal() -> bool:
-    return on_terminal(sys.stderr)
-
-
-def _draft(planned: DraftPlan, environ: Mapping[str, str]) -> tuple[list[Draft], Metrics]:
-    """Draft the planned tasks, as planned (never planned again)."""
-    import asyncio
-    import time
-
-    from ttabot.drafting import draft_plan
-    from ttabot.llm import RotatingClient
-
-    settings, tasks = planned.settings, list(planned.tasks)
-
-    done = 0
-
-    def progress(line: str) -> None:
-        nonlocal done
-        done += 1
-        click.echo(printable(line), err=True)  # it names the task's file
-
-    async def heartbeat(started: float) -> None:
-        # A provider that is down can keep every request waiting for minutes: say so.
-        while True:
-            await asyncio.sleep(HEARTBEAT)
-            waited = time.monotonic() - started
-            click.echo(
-                f"ttabot: still waiting for models ({waited:.0f} s, "
-                f"{done} of {len(tasks)} task(s) done)",
-                err=True,
-            )
-
-    async def run() -> tuple[list[Draft], Metrics]:
-        async with RotatingClient(settings, environ=environ) as client:
-            if not _stderr_is_terminal():
-                drafts = await draft_plan(planned, client)
-                return drafts, client.metrics
-            models = dict.fromkeys(
-                m for refs in _usable(tasks, settings, environ).values() for m in refs
-            )
-            click.echo(
-                f"ttabot: drafting {len(tasks)} task(s), waiting for models: {', '.join(models)}",
-                err=True,
-            )
-            beat = asyncio.create_task(heartbeat(time.monotonic()))
-            try:
-                drafts = await draft_plan(planned, client, progress=progress)
-            finally:
-                beat.cancel()
-            return drafts, client.metrics
-
-    return asyncio.run(run())
-
-
-def _publish(
-    selection: Selection,
-    drafts: list[Draft],
-    metrics: Metrics,
-    fmt: str,
-    do_apply: bool,
-    hook: bool,
-) -> int:
-    from ttabot.drafting import output
-
-    if fmt == "diff" and not do_apply:
-        _out(output.unified_diff(drafts, selection.root))
-    click.echo(output.summary(drafts), nl=False, err=True)
-    written: list[str] = []
-    skipped: list[str] = []
-    applied: dict[str, Any] = {}
-    failure: TtabotError | None = None
-    if do_apply:
-        try:
-            written, skipped = output.apply(selection.root, drafts)
-        except TtabotError as exc:  # nothing written: still print the drafts below
-            failure = exc
-        applied = {"written": written, "skipped": skipped}
-        if failure is not None:
-            applied["error"] = str(failure)
-        # The repository chose these file names: no escape sequence reaches the terminal.
-        for path in written:
-            click.echo(f"ttabot: wrote {printable(path)}", err=True)
-        for line in skipped:
-            click.echo(f"ttabot: skipped {printable(line)}", err=True)
-    if fmt == "json":
-        # After --apply, so the document says what landed: an accepted draft may be skipped.
-        extra: dict[str, Any] = {"metrics": metrics.as_dict()}
-        if do_apply:
-            extra["applied"] = applied
-        _out(json_text(output.to_json(drafts, extra)) + "\n")
-    if failure is not None:
-        raise failure
-    code = output.exit_code(drafts, skipped)
-    if code == EXIT_DRAFT_NO_ANSWER:
-        click.echo(
-            "ttabot: no model answered: is the provider running and reachable, the key valid? "
-            "('ttabot models --probe' asks each chain model once)",
-            err=True,
-        )
-    return 0 if hook else code
-
-
-def render_plan(
-    tasks: list[Task], settings: Settings, environ: Mapping[str, str] | None = None
-) -> str:
-    """The ``--dry-run`` text: each task, its kind and chain, and the exact messages sent."""
-    if not tasks:
-        return "Nothing to draft.\n"
-    out = [f"{len(tasks)} task(s).\n"]
-    usable = _usable(tasks, settings, environ)
-    for number, task in enumerate(tasks, 1):
-        chain = ", ".join(
-            ref + ("" if ref in usable[task.kind] else " (no key)") for ref in task.chain
-        )
-        findings = ", ".join(
-            f"{f.category.value} {f.path}:{f.line} {f.symbol}" for f in task.findings
-        )
-        out.append(
-            f"\n=== task {number}: {task.kind.value} -> {task.path}\n"
-            f"findings: {findings}\n"
-            f"chain: {chain or '(empty)'}\n"
-        )
-        for message in task.messages:
-            out.append(f"--- {message['role']}\n{message['content'].rstrip()}\n")
-    if not any(usable.values()):
-        out.append(f"\n{HOW_TO_CONFIGURE}\n")
-    # File names and the prompts (which quote the source) are the repository's text:
-    # its escape sequences are shown, not sent to the terminal.
-    return printable("".join(out), lines=True)
-
-
-def plan_json(
-    tasks: list[Task], settings: Settings, environ: Mapping[str, str] | None = None
-) -> dict[str, Any]:
-    """The ``--dry-run --format json`` document: the same plan as the text, as data."""
-    usable = _usable(tasks, settings, environ)
-    return {
-        "tasks": [
-            {
-                "kind": task.kind.value,
-                "module": task.module,
-                "path": task.path,
-                "findings": [
-                    {
-                        "category": f.category.value,
-                        "path": f.path,
-                        "symbol": f.symbol,
-                        "line": f.line,
-                    }
-                    for f in task.findings
-                ],
-                "chain": [{"model": ref, "usable": ref in usable[task.kind]} for ref in task.chain],
-                "messages": [{"role": m["role"], "content": m["content"]} for m in task.messages],
-            }
-            for task in tasks
-        ],
-        "model_configured": any(usable.values()),
-    }
-
-
-def _usable(
-    tasks: list[Task], settings: Settings, environ: Mapping[str, str] | None = None
-) -> dict[TaskKind, tuple[str, ...]]:
-    """The models with their key, per task kind of ``tasks``."""
-    from ttabot.llm import usable_models
-
-    kinds = dict.fromkeys(t.kind for t in tasks)
-    env = os.environ if environ is None else environ
-    return {kind: usable_models(settings, kind, env) for kind in kinds}
+    return any(usable_by_kind(tasks, settings, environ).values())

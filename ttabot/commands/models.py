@@ -220,7 +220,7 @@ Configuring providers and chains: docs/models.md.
 )
 def command(config: Path | None, free: bool, provider_name: str, probe: bool, stats: bool) -> int:
     """Show each task kind's model chain and the state of every model in it."""
-    from ttabot.commands.trust import guard
+    from ttabot.commands.trust_guard import guard
     from ttabot.report import printable
 
     # Chain refs, URLs and model names come from the project's files, a server or the

@@ -3,6 +3,8 @@
 Settings are one frozen value built once at the edge and passed down; nothing
 reads configuration from a global. ``settings`` holds the records and defaults,
 ``tables`` turns a TOML table into settings (and rejects what it cannot mean),
+with one value checked in ``values``, URLs and headers in ``urls`` and the
+``[providers]`` and ``[chains]`` tables in ``providers``;
 ``files`` finds the table and lays the environment over it.
 """
 
@@ -23,7 +25,8 @@ from ttabot.config.settings import (
     StateSettings,
     split_model_ref,
 )
-from ttabot.config.tables import parse_categories, parse_contract, settings_from_table
+from ttabot.config.tables import settings_from_table
+from ttabot.config.values import parse_categories, parse_contract
 
 __all__ = [
     "DEFAULT_CHAINS",

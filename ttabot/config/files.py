@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from ttabot.config.settings import Settings
-from ttabot.config.tables import in_range, norm_key, parse_categories, settings_from_table
+from ttabot.config.tables import settings_from_table
+from ttabot.config.values import in_range, norm_key, parse_categories
 from ttabot.errors import TtabotError
 
 

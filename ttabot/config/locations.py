@@ -8,7 +8,8 @@ are settings too, so a pull request checked out locally could point the state at
 what it reads back) or at a folder of its choosing (ttabot would write there).
 Such a location is used only once the user trusted it for that repository
 (``ttabot trust``), keyed by the setting and its exact value, like key routes.
-Pure decisions only; the trust file and the warning live in ``ttabot.commands.trust``.
+Pure decisions only; the trust file and the warning live in ``ttabot.commands.trust_store``
+and ``ttabot.commands.trust_guard``.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ that differs from the built-in defaults) is used only once the user trusted it
 for that repository (``ttabot trust``), like direnv's ``allow``. A provider
 without a key sends no secret and needs no trust. Pure decisions only; the trust
 file's contents are in ``ttabot.config.trust_file``; reading and writing it, and
-the warning, in ``ttabot.commands.trust``.
+the warning, in ``ttabot.commands.trust_guard``.
 """
 
 from __future__ import annotations

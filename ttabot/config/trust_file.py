@@ -8,7 +8,7 @@ Version 2 (written now)::
 
 Version 1 (key routes only: each repository maps to the list of routes) is still
 read. A document that is anything else, in any part, trusts nothing. Pure
-functions; reading and writing the file is ``ttabot.commands.trust``'s job.
+functions; reading and writing the file is ``ttabot.commands.trust_store``'s job.
 """
 
 from __future__ import annotations

@@ -24,7 +24,8 @@ from ttabot.config import Settings
 from ttabot.drafting.copying import SKIP_DIRS
 from ttabot.drafting.docstrings import NOT_EXACT, exact
 from ttabot.drafting.kinds import KINDS, drafter_for
-from ttabot.drafting.plan import Project, Task, plan_tasks, undraftable
+from ttabot.drafting.plan import plan_tasks, undraftable
+from ttabot.drafting.task import Project, Task
 from ttabot.fileio import read_inside
 from ttabot.records import Category, CheckResult, Draft, FileStatus, Finding
 

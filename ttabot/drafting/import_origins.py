@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable
 
-from ttabot.drafting.testmerge import Alias
+from ttabot.drafting.answer_parts import Alias
 
 #: Flask's context-local proxies: what a test sets through one lives in the request or
 #: app context it runs in, which ends with the test (``flask.session["user"] = 1`` in a

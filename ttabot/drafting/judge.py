@@ -15,12 +15,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
+from ttabot.drafting.answer_parts import AnswerParts, test_methods
 from ttabot.drafting.coverage_contexts import lines_by_test
 from ttabot.drafting.pytest_output import failure, outcomes, passed_tests, rounds_failure, tail
 from ttabot.drafting.pytestrun import Measure, pytest_argv
 from ttabot.drafting.sandbox import RunResult, Sandbox
 from ttabot.drafting.snapshot import Stat
-from ttabot.drafting.testmerge import AnswerParts, merge, test_methods
+from ttabot.drafting.testmerge import merge
 from ttabot.records import ValidationStage
 
 Stages = tuple[ValidationStage, ...]

@@ -23,7 +23,7 @@ from ttabot.records import Category, Draft, Finding, TaskKind
 
 if TYPE_CHECKING:
     from ttabot.config import Settings
-    from ttabot.drafting.plan import Project, Task
+    from ttabot.drafting.task import Project, Task
     from ttabot.drafting.work import Workspace
 
 #: Drafts one planned task: the workspace, the task, and the text of its module as
@@ -73,7 +73,7 @@ async def _draft_unit_tests(ws: Workspace, task: Task, text: str) -> list[Draft]
 def _replan_documentation(
     module: str, text: str, findings: Sequence[Finding], project: Project, settings: Settings
 ) -> list[Task]:
-    from ttabot.drafting.plan import documentation_tasks
+    from ttabot.drafting.docstring_tasks import documentation_tasks
 
     return documentation_tasks(module, text, findings, project, settings)
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from ttabot.analysis.source import git_numbered_lines
 from ttabot.drafting.lineends import crlf_paths
-from ttabot.errors import TtabotError
+from ttabot.errors import EXIT_DRAFT_NO_ANSWER, TtabotError
 from ttabot.fileio import NotRegularFile, inside, read_current, write_all_atomic
 from ttabot.gitnames import quote
 from ttabot.records import Draft, DraftStatus
@@ -23,7 +23,7 @@ from ttabot.report import printable
 #: Every ``status`` a draft can have, in the order counts are shown.
 STATUSES = tuple(s.value for s in DraftStatus)
 #: Exit code when no model answered at all: like having no model, nothing could be drafted.
-from ttabot.errors import EXIT_DRAFT_NO_ANSWER as EXIT_NO_ANSWER  # noqa: E402
+EXIT_NO_ANSWER = EXIT_DRAFT_NO_ANSWER
 
 
 def applied(drafts: Iterable[Draft]) -> dict[str, tuple[str, str]]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from ttabot.analysis.source import parse_python
 from ttabot.config import CheckSettings
-from ttabot.drafting import docstrings, refactor
+from ttabot.drafting import docstrings, refactor_interface, refactor_measures, runner_detection
 from ttabot.drafting.pytest_output import pytest_failure
 from ttabot.drafting.sandbox import RunResult, Sandbox, UnsafeFile, settle
 from ttabot.drafting.snapshot import snapshot
@@ -57,7 +57,7 @@ def signature_change(original: str, proposed: str, symbol: str) -> str | None:
     # No annotation is not "-> None": compared as dumps, absent and None stay apart.
     if _annotation(old.returns) != _annotation(new.returns):
         return f"the return annotation of {symbol} changed"
-    return refactor.interface_change(ast.parse(original), ast.parse(proposed), symbol)
+    return refactor_interface.interface_change(ast.parse(original), ast.parse(proposed), symbol)
 
 
 def _is_generator(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
@@ -107,11 +107,14 @@ def check_refactor_code(
     stages += (ValidationStage("signature", changed is None, changed or "unchanged"),)
     if changed:
         return RefactorCheck(stages, False, False, changed)
-    before, after = refactor.measures(original, symbol), refactor.measures(proposed, symbol)
+    before, after = (
+        refactor_measures.measures(original, symbol),
+        refactor_measures.measures(proposed, symbol),
+    )
     if before is None or after is None:
         stage = ValidationStage("lowers-measure", False, f"{symbol} is no longer a function")
         return RefactorCheck((*stages, stage), False, False, stage.detail)
-    problem = refactor.lowered(before, after, settings)
+    problem = refactor_measures.lowered(before, after, settings)
     detail = (
         problem
         or f"complexity {before.complexity} -> {after.complexity}, "
@@ -120,7 +123,9 @@ def check_refactor_code(
     stages += (ValidationStage("lowers-measure", problem is None, detail),)
     if problem:
         return RefactorCheck(stages, False, False, problem)
-    looks = sorted(refactor.runner_mentions(proposed) - refactor.runner_mentions(original))
+    looks = sorted(
+        runner_detection.runner_mentions(proposed) - runner_detection.runner_mentions(original)
+    )
     if looks:
         why = (
             "the rewrite looks whether tests run it (" + ", ".join(looks[:3]) + "): the "

@@ -6,7 +6,6 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from ttabot.drafting import answers
-from ttabot.drafting.plan import Task
 from ttabot.drafting.refactor import replace_definition
 from ttabot.drafting.refactor_check import (
     RefactorCheck,
@@ -14,6 +13,7 @@ from ttabot.drafting.refactor_check import (
     check_refactor_tests,
 )
 from ttabot.drafting.refine import Verdict, refine
+from ttabot.drafting.task import Task
 from ttabot.drafting.tests import existing_test_modules, ranked_test_modules
 from ttabot.drafting.work import Workspace, asker, make_draft, no_sandbox, not_asked
 from ttabot.records import Draft, ValidationStage, failed_stage

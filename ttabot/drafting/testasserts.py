@@ -13,7 +13,8 @@ import contextlib
 import functools
 
 from ttabot.analysis.source import parse_python
-from ttabot.drafting.testmerge import AnswerParts, ModuleLevel, module_level, names_used, needed
+from ttabot.drafting.answer_parts import AnswerParts, names_used, needed
+from ttabot.drafting.module_scope import ModuleLevel, module_level
 
 
 def asserts_something(parts: AnswerParts, name: str, existing: str = "") -> bool:

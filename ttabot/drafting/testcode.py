@@ -19,21 +19,19 @@ import builtins
 import functools
 
 from ttabot.analysis.source import parse_python
-from ttabot.drafting.testasserts import asserts_something, existing_level, existing_tree
-from ttabot.drafting.testeffects import import_time_change, imported_change, measurement_reach
-from ttabot.drafting.testmerge import (
+from ttabot.drafting.answer_parts import (
     AnswerParts,
-    ModuleLevel,
     Piece,
     callee,
-    imported_as,
     is_test_method,
     is_test_name,
     last_name,
     needed,
     served_fixture,
-    statement_dump,
 )
+from ttabot.drafting.module_scope import ModuleLevel, imported_as, statement_dump
+from ttabot.drafting.testasserts import asserts_something, existing_level, existing_tree
+from ttabot.drafting.testeffects import import_time_change, imported_change, measurement_reach
 
 
 def test_code_problem(parts: AnswerParts, name: str, existing: str) -> str | None:

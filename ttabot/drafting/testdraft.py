@@ -11,14 +11,15 @@ from typing import TYPE_CHECKING
 
 from ttabot.analysis.source import parse_python
 from ttabot.drafting import answers
+from ttabot.drafting.answer_parts import AnswerParts, split_answer
 from ttabot.drafting.baseline import Baseline, baseline
 from ttabot.drafting.docstrings import find_definition
 from ttabot.drafting.formatting import Tools, format_and_lint, project_tools
 from ttabot.drafting.judge import TestsCheck
-from ttabot.drafting.plan import Task
+from ttabot.drafting.module_scope import module_names
 from ttabot.drafting.refine import Refined, Verdict, refine
 from ttabot.drafting.sandbox import Sandbox, UnsafeFile
-from ttabot.drafting.testmerge import AnswerParts, module_names, split_answer
+from ttabot.drafting.task import Task
 from ttabot.drafting.testrun import check_each_test
 from ttabot.drafting.work import Workspace, asker, make_draft, no_sandbox, not_asked
 from ttabot.records import Draft, ValidationStage, failed_stage

@@ -13,10 +13,10 @@ import ast
 import contextlib
 from typing import NamedTuple
 
+from ttabot.drafting.answer_parts import Alias, AnswerParts, last_name
 from ttabot.drafting.import_origins import context_local, imported_origins, local_aliases
 from ttabot.drafting.statements import first_change, first_line
 from ttabot.drafting.testasserts import drafted_trees, existing_level
-from ttabot.drafting.testmerge import Alias, AnswerParts, last_name
 
 #: What a test could change the coverage measurement with: the tracer hooks, and
 #: coverage itself (its data takes lines for a context that never ran them).

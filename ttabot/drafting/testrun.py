@@ -15,11 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ttabot.drafting.answer_parts import AnswerParts
 from ttabot.drafting.judge import Judge, TestsCheck
 from ttabot.drafting.sandbox import Sandbox, UnsafeFile, settle
 from ttabot.drafting.snapshot import snapshot
 from ttabot.drafting.testcode import test_code_problem
-from ttabot.drafting.testmerge import AnswerParts, merge
+from ttabot.drafting.testmerge import merge
 from ttabot.records import ValidationStage
 
 #: The most test functions of one answer that are judged: each costs pytest runs of its

@@ -7,11 +7,13 @@ once; only when every model is cooling does it wait, for the earliest one, and
 only if that is within its deadline. Many concurrent requests share the same
 cooldowns, pacing and dead models, so one request's 429 steers all the others.
 
-This module is the request loop; :mod:`ttabot.llm.attempt` sends each attempt
-to one model and books its outcome, :mod:`ttabot.llm.schedule` decides when each
-model is free and waits, :mod:`ttabot.llm.reachability` tells a server that is
-down from one that blips, and :mod:`ttabot.llm.request` holds what one request
-has learned and the :class:`Completion` it ends with.
+This module builds the client and takes requests; :mod:`ttabot.llm.rotation` is
+the request loop, :mod:`ttabot.llm.probe` a probe's one attempt,
+:mod:`ttabot.llm.attempt` sends each attempt to one model and books its outcome,
+:mod:`ttabot.llm.schedule` decides when each model is free and waits,
+:mod:`ttabot.llm.reachability` tells a server that is down from one that blips,
+and :mod:`ttabot.llm.request` holds what one request has learned and the
+:class:`Completion` it ends with.
 
 A request whose model sends no first token within the hedge delay is sent to
 the next free model too; the first valid answer wins and the other attempt is
@@ -32,10 +34,12 @@ from ttabot.llm import structured
 from ttabot.llm.attempt import Attempter
 from ttabot.llm.hedge import Hedger
 from ttabot.llm.metrics import Metrics
+from ttabot.llm.probe import probe_model
 from ttabot.llm.quota import QuotaBook
-from ttabot.llm.reachability import UNREACHABLE_AFTER, Reachability, unreachable_error
+from ttabot.llm.reachability import UNREACHABLE_AFTER, Reachability
 from ttabot.llm.request import Completion, Request
-from ttabot.llm.schedule import ProbeClaim, Schedule
+from ttabot.llm.rotation import Rotation
+from ttabot.llm.schedule import Schedule
 from ttabot.llm.state import open_state
 from ttabot.llm.targets import Target, missing_keys, resolve_target, usable_models
 
@@ -83,7 +87,6 @@ class RotatingClient:
         self._environ = os.environ if environ is None else environ
         self._transport = transport
         self._clock = clock
-        self._sleep = sleep
         self._http: httpx.AsyncClient | None = None
         self._state = open_state(settings, clock=clock) if settings.client.shared_state else None
         self._schedule = Schedule(settings.client, self._state, clock=clock, sleep=sleep)
@@ -115,6 +118,18 @@ class RotatingClient:
             keys=keys,
             clock=clock,
             sleep=sleep,
+        )
+        self._rotation = Rotation(
+            settings.client,
+            self._schedule,
+            self.quotas,
+            self.metrics,
+            self._reachability,
+            self._dead,
+            self._attempter,
+            self._hedger,
+            clock,
+            sleep,
         )
 
     def __repr__(self) -> str:
@@ -204,10 +219,10 @@ class RotatingClient:
         if not usable:
             missing = sorted({t.key_env for t in targets if t.key_env})
             why = f"set {' or '.join(missing)}" if missing else "no model is configured"
-            return self._done(run, None, error=f"no usable model for {_name(kind)}: {why}")
+            return self._rotation.done(run, None, error=f"no usable model for {_name(kind)}: {why}")
         if model is None and self.learning is not None:
             usable = self.learning.order(_name(kind), usable, lambda t: t.ref)
-        completion = await self._rotate(run, usable, schema, max_tokens)
+        completion = await self._rotation.rotate(run, usable, schema, max_tokens)
         learning = self.learning if model is None else None
         if learning is not None and not completion.answers and run.previous is not None:
             learning.record(_name(kind), run.previous, "no_answer")
@@ -241,72 +256,6 @@ class RotatingClient:
         if self.learning is not None:
             self.learning.draft_settled(task, accepted)
 
-    async def _rotate(
-        self,
-        run: Request,
-        usable: Sequence[Target],
-        schema: Mapping[str, Any] | None,
-        max_tokens: int | None,
-    ) -> Completion:
-        prefer: str | None = None
-        while True:
-            for used_up in usable:
-                if used_up.ref not in run.excluded and self.quotas.used_up(used_up) is not None:
-                    run.excluded[used_up.ref] = "free quota for today used up"
-            gone = self._dead.keys() | run.excluded.keys()
-            candidates = [t for t in usable if t.ref not in gone]
-            if not candidates:
-                reasons = {**{t.ref: self._dead.get(t.ref, "") for t in usable}, **run.excluded}
-                detail = "; ".join(f"{ref}: {why}" for ref, why in reasons.items() if why)
-                return self._done(run, None, error=f"no model could answer ({detail})")
-            if run.attempts >= self._settings.client.max_attempts:
-                error = f"gave up after {run.attempts} attempts (last error: {run.last_error})"
-                return self._done(run, None, error=error)
-            now = self._clock()
-            if now >= run.end:
-                # No time left for an attempt: sending one would only blame the model.
-                return self._done(run, None, error=run.out_of_time())
-            target = self._schedule.pick(candidates, now, prefer, self.metrics)
-            ready = self._schedule.ready_at(target, now)
-            if ready > now:
-                if all(map(self.unreachable, candidates)):
-                    # Waiting cannot help: nothing listens at any endpoint of the chain.
-                    return self._done(run, None, error=unreachable_error(candidates))
-                if ready >= run.end:
-                    return self._done(run, None, error=run.too_late(ready - now))
-                # Every model is cooling (or paced): wait for the earliest, then look again.
-                self.metrics.waits += 1
-                self.metrics.wait_seconds += await self._schedule.wait(ready - now)
-                continue
-            if not self._schedule.reserve(target, now):
-                continue  # another process took the provider's slot; ready_at knows when next
-            prefer = None
-            outcome, asked = await self._hedged(run, target, candidates, schema, max_tokens)
-            if isinstance(outcome, Completion):
-                self.metrics.completions_ok += outcome.ok
-                return outcome
-            if outcome:  # invalid structured output: one more try on the same model
-                prefer = asked.ref
-
-    async def _hedged(
-        self,
-        run: Request,
-        target: Target,
-        candidates: Sequence[Target],
-        schema: Mapping[str, Any] | None,
-        max_tokens: int | None,
-    ) -> tuple[Completion | bool, Target]:
-        """Ask ``target``, hedged to the next free model when hedging is on."""
-        if not self._settings.client.hedge or len(candidates) < 2:
-            return await self._attempter.attempt(run, target, schema, max_tokens), target
-
-        def attempt(
-            model: Target, on_first_token: Callable[[], object] | None, probe: ProbeClaim | None
-        ) -> Awaitable[Completion | bool]:
-            return self._attempter.attempt(run, model, schema, max_tokens, on_first_token, probe)
-
-        return await self._hedger.ask(run, target, candidates, attempt)
-
     # --- a probe: one model, one attempt ----------------------------------------
 
     async def probe(self, ref: str, *, timeout: float | None = None) -> Completion:
@@ -315,55 +264,7 @@ class RotatingClient:
         A reachable model that answers with nothing (reasoning models given one
         token often do) counts as ok.
         """
-        now = self._clock()
-        run = Request(
-            [{"role": "user", "content": "Reply with OK."}],
-            now,
-            now + (timeout or self._settings.client.attempt_timeout),
-        )
-        self.metrics.completions += 1
-        target = self.target(ref)
-        if target is None:
-            return self._done(run, None, error=f"{ref}: provider is not defined")
-        if not target.has_key:
-            return self._done(run, None, error=f"{ref}: set {target.key_env}")
-        if self.quotas.used_up(target) is not None:
-            return self._done(run, None, error=f"{ref}: free quota for today used up")
-        ready = self._schedule.ready_at(target, now)
-        if ready > now and ready >= run.end:
-            return self._done(run, None, error=f"cooling or paced for {ready - now:.0f}s more")
-        await self._sleep(max(0.0, ready - now))
-        while not self._schedule.reserve(target, self._clock()):  # another process took the slot
-            ready = self._schedule.ready_at(target, self._clock())
-            if ready >= run.end:
-                return self._done(run, None, error="the provider's rate window is full")
-            await self._sleep(max(0.0, ready - self._clock()))
-        outcome = await self._attempter.attempt(run, target, None, 1)
-        if isinstance(outcome, Completion):
-            self.metrics.completions_ok += outcome.ok
-            return outcome
-        if run.last_error.endswith(": empty content"):
-            return self._done(run, target, content="")
-        return self._done(run, None, error=run.last_error)
-
-    def _done(
-        self,
-        run: Request,
-        target: Target | None,
-        *,
-        content: str = "",
-        data: Any = None,
-        error: str | None = None,
-    ) -> Completion:
-        ok = error is None
-        self.metrics.completions_ok += ok
-        return run.completion(
-            target.ref if target is not None and ok else None,
-            content=content,
-            data=data,
-            error=None if ok else self._attempter.redact_error(error or ""),
-            now=self._clock(),
-        )
+        return await probe_model(self._rotation, ref, self.target(ref), timeout=timeout)
 
 
 def _name(kind: Any) -> str:
