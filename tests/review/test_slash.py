@@ -358,3 +358,29 @@ def test_html_in_code_spans_is_shown_as_text(body: str, obeyed: bool) -> None:
 )
 def test_tables_and_hard_breaks(body: str, obeyed: bool) -> None:
     assert (parse_command(body) == Command("docs")) is obeyed
+
+
+# A quote whose content opens an HTML block (kind 6: <details>, <div>, </div>; or a
+# comment, kind 2) holds no paragraph, and only a paragraph runs on lazily: the next line
+# without ">" ends the quote (CommonMark, block quotes: laziness applies to paragraph
+# continuation text only). A command there is typed, not quoted.
+@pytest.mark.parametrize(
+    ("body", "obeyed"),
+    [
+        pytest.param("> <details>\n/ttabot docs", True, id="after-quoted-details"),
+        pytest.param("> <div>\n/ttabot docs", True, id="after-quoted-div"),
+        pytest.param("> </div>\n/ttabot docs", True, id="after-quoted-closing-div"),
+        pytest.param('> <DIV class="x">\n/ttabot docs', True, id="after-quoted-div-attrs"),
+        pytest.param("> <details><summary>s</summary>\n/ttabot docs", True, id="details-summary"),
+        pytest.param("> <!-- note -->\n/ttabot docs", True, id="after-quoted-comment"),
+        pytest.param("> > <details>\n/ttabot docs", True, id="after-nested-quoted-details"),
+        pytest.param("> - <div>\n/ttabot docs", True, id="after-quoted-item-div"),
+        pytest.param("> <details>\n> /ttabot docs", False, id="quoted-line-in-details"),
+        pytest.param("> <divx>\n/ttabot docs", False, id="not-a-block-tag-is-a-paragraph"),
+        pytest.param("> see <div>\n/ttabot docs", False, id="tag-inside-a-paragraph"),
+        pytest.param("> <details>\n    /ttabot docs", False, id="indented-code-after-it"),
+        pytest.param("> <details>\n```\n/ttabot docs\n```", False, id="fence-after-it"),
+    ],
+)
+def test_an_html_block_in_a_quote_holds_no_paragraph(body: str, obeyed: bool) -> None:
+    assert (parse_command(body) == Command("docs")) is obeyed

@@ -34,7 +34,10 @@ decide it, close enough for telling a typed ``/ttabot`` line from a pasted one:
   (a lazy continuation line) while a paragraph is open in it and the line does not
   interrupt that paragraph (a heading, fence, thematic break, HTML block of kind 1-5,
   or a list item that may interrupt one); a blank line ends the quote. (A kind 6 block,
-  ``<div>``, interrupts it too; read as lazy, its lines can only cost a command.)
+  ``<div>``, interrupts it too; read as lazy, its lines can only cost a command.) A quote
+  line whose content opens an HTML block of kinds 1-6 (``> <details>``, ``> <!-- x -->``)
+  leaves no paragraph open: the next line without ``>`` is outside the quote. (Kind 7, a
+  lone ``<span>``, is read as a paragraph: that can only cost a command.)
 
 Quoted lines are text marked ``quoted``; tables and the rest are text here: the caller
 decides what else to skip.
@@ -75,6 +78,15 @@ _RAW_HTML_BLOCKS = (
     (re.compile(r"<![A-Za-z]"), re.compile(">")),
     (re.compile(r"<!\[CDATA\["), re.compile(r"\]\]>")),
 )
+#: An HTML block of kind 6 opens with one of these tags (the tag names GFM's and today's
+#: CommonMark spec share), and ends at a blank line.
+_BLOCK_TAGS = (
+    "address|article|aside|base|basefont|blockquote|body|caption|center|col|colgroup|dd|"
+    "details|dialog|dir|div|dl|dt|fieldset|figcaption|figure|footer|form|frame|frameset|"
+    "h[1-6]|head|header|hr|html|iframe|legend|li|link|main|menu|menuitem|nav|noframes|ol|"
+    "optgroup|option|p|param|section|summary|table|tbody|td|tfoot|th|thead|title|tr|track|ul"
+)
+_HTML_BLOCK_6 = re.compile(rf"</?(?:{_BLOCK_TAGS})(?:[ \t>]|/>|$)", re.IGNORECASE)
 #: What ends a line in Markdown: LF, CRLF or a lone CR. ``str.splitlines`` also splits at
 #: a form feed, U+0085, U+2028 and others, which GitHub shows inside one line.
 _LINE_END = re.compile(r"\r\n|\r|\n")
@@ -295,8 +307,9 @@ def _opens_paragraph(quoted: str) -> bool:
     """Whether a quote line's content (after ``>``) leaves a paragraph open in the quote.
 
     Nested quotes and list items count by what they hold; a blank line, a heading, a
-    thematic break, a fence or indented code (4 columns past the space after ``>``) hold
-    no paragraph, so the next line without ``>`` ends the quote.
+    thematic break, a fence, an HTML block of kinds 1-6 (``<details>``, ``<div>``, a
+    comment) or indented code (4 columns past the space after ``>``) hold no paragraph,
+    so the next line without ``>`` ends the quote.
     """
     column = 1  # just past the ">"
     indent, rest = _columns(quoted, column)
@@ -311,5 +324,13 @@ def _opens_paragraph(quoted: str) -> bool:
         if marker is None or _THEMATIC_BREAK.match(rest):
             break
         rest, indent = rest[marker.end() :], 0
-    holds_no_paragraph = _opens_fence(rest) or _THEMATIC_BREAK.match(rest) or _HEADING.match(rest)
+    holds_no_paragraph = (
+        _opens_fence(rest)
+        or _THEMATIC_BREAK.match(rest)
+        or _HEADING.match(rest)
+        # An HTML block (kinds 1-6; a comment is kind 2) is no paragraph either.
+        or _HTML_BLOCK_6.match(rest)
+        or _raw_html_block(rest)
+        or rest.startswith("<!--")
+    )
     return bool(rest) and not holds_no_paragraph
