@@ -384,3 +384,33 @@ def test_tables_and_hard_breaks(body: str, obeyed: bool) -> None:
 )
 def test_an_html_block_in_a_quote_holds_no_paragraph(body: str, obeyed: bool) -> None:
     assert (parse_command(body) == Command("docs")) is obeyed
+
+
+# HTML inside a fenced code block is code: "<pre>" there is shown as the text "<pre>" and
+# opens no element, so it hides nothing after the fence. Where GitHub may not take the
+# fence (inside an HTML block: "<div>" or a lone tag above it with no blank line between,
+# or a fence line hidden by HTML), the HTML in it still counts.
+@pytest.mark.parametrize(
+    ("body", "obeyed"),
+    [
+        pytest.param("```\n<pre>\n```\n/ttabot docs", True, id="pre-in-a-fence"),
+        pytest.param("~~~\n<code>\n~~~\n\n/ttabot docs", True, id="code-in-a-tilde-fence"),
+        pytest.param("```html\n<textarea>\n```\n/ttabot docs", True, id="textarea-in-a-fence"),
+        pytest.param("```\n<!--\n```\n/ttabot docs", True, id="comment-in-a-fence"),
+        pytest.param("```\na <pre> b\n\n```\n/ttabot docs", True, id="pre-mid-line-in-a-fence"),
+        pytest.param("````\n```\n<pre>\n```\n````\n/ttabot docs", True, id="longer-fence"),
+        pytest.param("- a\n  ```\n  <pre>\n  ```\n/ttabot docs", True, id="fence-in-an-item"),
+        pytest.param("text\n```\n<pre>\n```\n/ttabot docs", True, id="fence-after-text"),
+        pytest.param("```\n<pre>\n/ttabot docs", False, id="still-in-the-fence"),
+        pytest.param("```\n<pre>\n```\n    /ttabot docs", False, id="indented-code-after-it"),
+        pytest.param("x <pre>\n```\ny\n```\n/ttabot docs", False, id="pre-opened-before-it"),
+        pytest.param("<pre>\n```\n</pre>\n```\n/ttabot docs", False, id="fence-in-a-pre-block"),
+        pytest.param("<div>\n```\n<pre>\n```\n/ttabot docs", False, id="fence-in-a-div-block"),
+        pytest.param("<span>\n```\n<pre>\n```\n/ttabot docs", False, id="fence-in-a-tag-block"),
+        pytest.param("- <div>\n  ```\n  <pre>\n  ```\n  /ttabot docs", False, id="div-in-an-item"),
+        pytest.param("<div>\n> a\n```\n<pre>\n```\n/ttabot docs", False, id="div-then-quote"),
+        pytest.param("<!--\n```\n-->\n<pre>\n```\n/ttabot docs", False, id="fence-in-a-comment"),
+    ],
+)
+def test_html_in_a_fence_is_code(body: str, obeyed: bool) -> None:
+    assert (parse_command(body) == Command("docs")) is obeyed

@@ -12,6 +12,9 @@ decide it, close enough for telling a typed ``/ttabot`` line from a pasted one:
   ``<textarea>``), up to their own closing tag, and processing instructions,
   declarations and CDATA; what they span is not blank but masked, so a line after one
   does not start with what follows it;
+* but not from inside a fence GitHub surely takes (its line shown as written, and no
+  line since the last blank one opening with a tag, which may have opened an HTML block
+  that holds the fence line): there HTML is code, opening and closing nothing;
 * an HTML block of kind 1 (a line opening with ``<pre``, ``<script``, ``<style`` or
   ``<textarea``), 3 (``<?``), 4 (``<!`` and a letter) or 5 (``<![CDATA[``) runs to
   the line holding its end (a closing tag of any of the four, ``?>``, ``>``, ``]]>``),
@@ -87,6 +90,9 @@ _BLOCK_TAGS = (
     "optgroup|option|p|param|section|summary|table|tbody|td|tfoot|th|thead|title|tr|track|ul"
 )
 _HTML_BLOCK_6 = re.compile(rf"</?(?:{_BLOCK_TAGS})(?:[ \t>]|/>|$)", re.IGNORECASE)
+#: A line that may open an HTML block: a tag, comment, declaration or processing
+#: instruction first, after any quote markers, list markers and indentation.
+_MAY_OPEN_HTML = re.compile(r"(?:[ \t>]|(?:[-+*]|\d{1,9}[.)])(?=[ \t]|$))*<[A-Za-z/!?]")
 #: What ends a line in Markdown: LF, CRLF or a lone CR. ``str.splitlines`` also splits at
 #: a form feed, U+0085, U+2028 and others, which GitHub shows inside one line.
 _LINE_END = re.compile(r"\r\n|\r|\n")
@@ -113,15 +119,41 @@ def text_lines(body: str) -> Iterator[TextLine]:
     comment hides (they come out blank). A line in a block quote is ``quoted``,
     whether it starts with ``>`` or continues a quoted paragraph lazily.
     """
+    shown, code = _read(body, frozenset())
+    if code:
+        # HTML in a fence GitHub surely takes is code: it opens (and closes) nothing.
+        # Read again without it; what the fence holds stays code whatever that reading.
+        shown, _ = _read(body, code)
+    for number, line in enumerate(shown):
+        if line is not None and number not in code:
+            yield line
+
+
+def _read(body: str, code: frozenset[int]) -> tuple[list[TextLine | None], frozenset[int]]:
+    """Each line of ``body`` as text (None: not shown as text), with the lines ``code``
+    numbers read as opaque; and the lines inside fences GitHub surely takes."""
     # Comments are blanked before anything else, fences looked for in the text as
     # written: a comment Markdown would not take for one (opened in a code block) can
     # then only cost a command, never make one.
-    visible = _HTML_COMMENT.sub(lambda m: _hidden(m, " "), body)
+    lines = _LINE_END.split(body)
+    scan = body
+    if code:
+        ends = [*_LINE_END.findall(body), ""]
+        scan = "".join(
+            (_blank(line, _MASK) if n in code else line) + end
+            for n, (line, end) in enumerate(zip(lines, ends, strict=True))
+        )
+    visible = _HTML_COMMENT.sub(lambda m: _hidden(m, " "), scan)
     visible = _UNSHOWN_HTML.sub(lambda m: _hidden(m, _MASK), visible)
     blocks = _Blocks()
-    for line, shown in zip(_LINE_END.split(body), _LINE_END.split(visible), strict=True):
-        if blocks.is_text(line, shown):
-            yield TextLine(shown, blocks.line_quoted)
+    out: list[TextLine | None] = []
+    fenced: set[int] = set()
+    for number, (line, shown) in enumerate(zip(lines, _LINE_END.split(visible), strict=True)):
+        text = blocks.is_text(line, shown)
+        out.append(TextLine(shown, blocks.line_quoted) if text else None)
+        if blocks.in_sure_fence:
+            fenced.add(number)
+    return out, frozenset(fenced)
 
 
 def _hidden(match: re.Match[str], fill: str) -> str:
@@ -173,6 +205,9 @@ class _Fence:
     char: str
     length: int
     base: int  # the content column of the container it opened in
+    #: GitHub surely takes it for a fence: its line shown as written (no HTML hid it or
+    #: opened on it) and no HTML block possibly open (since the last blank line).
+    sure: bool = False
 
 
 @dataclass
@@ -186,21 +221,32 @@ class _Blocks:
     line_quoted: bool = False  # the line just taken shows inside a block quote
     empty_item: bool = False  # the last line opened a list item with nothing in it
     items: list[int] = field(default_factory=list)  # open list items' content columns
+    #: A line since the last blank one opened with a tag (in a quote or an item too):
+    #: an HTML block (kinds 6 and 7 run to a blank line) may be open, holding a fence line.
+    html_maybe: bool = False
+    in_sure_fence: bool = False  # the line just taken is inside a fence that is ``sure``
+    plain: bool = False  # the line just taken is shown as written
 
     def is_text(self, line: str, shown: str) -> bool:
         """Take the next line (as written, and with comments blanked); whether it is text."""
         indent, rest = _columns(line)
         empty_item, self.empty_item = self.empty_item, False
-        self.line_quoted = False
+        self.line_quoted = self.in_sure_fence = False
+        self.plain = shown == line
         if self.fence is not None:
             if not rest or indent >= self.fence.base:
                 self._inside_fence(indent - self.fence.base, rest)
+                self.in_sure_fence = self.fence is not None and self.fence.sure
                 return False
             self.fence = None  # a line less indented than its list item ends both
         if self.raw_html_end is not None:
             if self.raw_html_end.search(line):
                 self.raw_html_end = None
             return False
+        if not rest:
+            self.html_maybe = False
+        elif _MAY_OPEN_HTML.match(rest):
+            self.html_maybe = True
         if not shown.strip():
             if not rest:
                 self.paragraph = False  # a blank line
@@ -246,7 +292,8 @@ class _Blocks:
         """The block that ``rest``, starting at ``column``, opens or continues."""
         fence = _opens_fence(rest)
         if fence is not None:
-            self.fence = _Fence(fence.group(1)[0], len(fence.group(1)), self._base())
+            sure = self.plain and not self.html_maybe
+            self.fence = _Fence(fence.group(1)[0], len(fence.group(1)), self._base(), sure)
             self.paragraph = False
             return False
         raw_html = _raw_html_block(rest)
