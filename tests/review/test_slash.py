@@ -414,3 +414,35 @@ def test_an_html_block_in_a_quote_holds_no_paragraph(body: str, obeyed: bool) ->
 )
 def test_html_in_a_fence_is_code(body: str, obeyed: bool) -> None:
     assert (parse_command(body) == Command("docs")) is obeyed
+
+
+# A code span may run over several lines of one paragraph (CommonMark, code spans: line
+# endings in it are shown as spaces): HTML in it opens nothing. Where the backticks make
+# no span over those lines (a blank line, a heading, a block that interrupts, an escaped
+# or tag-held backtick), the HTML counts. (A line of the span opening with a tag is not
+# read as one: it may open an HTML block. That can only cost a command.)
+@pytest.mark.parametrize(
+    ("body", "obeyed"),
+    [
+        pytest.param("Use `x <pre>\ny` to wrap.\n/ttabot docs", True, id="pre-in-a-span"),
+        pytest.param("Use `x <!--\ny` to hide.\n/ttabot docs", True, id="comment-in-a-span"),
+        pytest.param("`a\nb <pre> c\nd`\n/ttabot docs", True, id="span-over-three-lines"),
+        pytest.param("``a\n` <pre>\nb``\n/ttabot docs", True, id="double-backtick-span"),
+        pytest.param("- i `a <pre>\n  b` c\n\n/ttabot docs", True, id="span-in-an-item"),
+        pytest.param("`x\n    y <pre> z`\n/ttabot docs", True, id="indented-continuation"),
+        pytest.param("`a` and `b\nx <code> c`\n\n/ttabot docs", True, id="after-a-one-line-span"),
+        pytest.param("Use `x <pre>\ny` to wrap.\n    /ttabot docs", True, id="lazy-indented-text"),
+        pytest.param("Use `x\n\n<pre>\ny`\n/ttabot docs", False, id="blank-line-ends-it"),
+        pytest.param("# t `x\nb <pre> c`\n/ttabot docs", False, id="heading-is-one-line"),
+        pytest.param("a `x\n<div>\nb <pre> c`\n/ttabot docs", False, id="div-interrupts"),
+        pytest.param('a <a title="`">\nb <pre> c`\n/ttabot docs', False, id="backtick-in-a-tag"),
+        pytest.param("<b>`</b>\nb <pre> c`\n/ttabot docs", False, id="tag-before-backtick"),
+        pytest.param("\\`x\ny <pre> z`\n/ttabot docs", False, id="escaped-backtick"),
+        pytest.param("a\n\n    `x\ny <pre> z`\n/ttabot docs", False, id="backtick-in-code"),
+        pytest.param("`x\ny` <pre>\n/ttabot docs", False, id="pre-after-the-span"),
+        pytest.param("`x\ny` then <pre> and `z`\n/ttabot docs", False, id="closer-pairs-no-more"),
+        pytest.param("`a\n/ttabot docs\nb`", False, id="command-inside-the-span"),
+    ],
+)
+def test_html_in_a_code_span_over_lines_is_text(body: str, obeyed: bool) -> None:
+    assert (parse_command(body) == Command("docs")) is obeyed

@@ -4,8 +4,10 @@ A pure, line-by-line reading of the GitHub Flavored Markdown block rules that
 decide it, close enough for telling a typed ``/ttabot`` line from a pasted one:
 
 * a line ends at LF, CRLF or CR, nothing else (a form feed or U+2028 is inside one);
-* a code span on one line (`` `<pre>` ``) shows what it holds as it is: HTML in it opens
-  nothing;
+* a code span on one line (`` `<pre>` ``), or over several lines of one paragraph
+  (:mod:`ttabot.review.spans`; paragraphs read from the lines as written, since Markdown
+  finds blocks before inline HTML), shows what it holds as it is: HTML in it opens
+  nothing, and a line inside it is no line start;
 * HTML comments hide what they span, wherever they open;
 * so do, wherever they open, raw HTML elements GitHub draws as code (``<pre>``,
   ``<code>``, ``<samp>``, ``<kbd>``, ``<tt>``) or not as text (``<script>``, ``<style>``,
@@ -48,15 +50,18 @@ decides what else to skip.
 
 from __future__ import annotations
 
+import bisect
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
+
+from ttabot.review.spans import spans_over_lines
 
 #: A code span on one line: a run of backticks (not escaped) to the next run of the same
 #: length. What it holds is shown as it is, ``<pre>`` or ``<!--`` too; matched first where
 #: it opens first, it leaves what it holds out of the HTML looked for below (a span over
-#: several lines is not seen: the HTML in it can then only cost a command, never make one).
+#: several lines is masked before, by :func:`_spans_over_lines`).
 _CODE_SPAN = r"(?P<span>(?<![`\\])(?P<ticks>`+)(?!`)[^\r\n]*?(?<!`)(?P=ticks)(?!`))|"
 _HTML_COMMENT = re.compile(_CODE_SPAN + r"<!--.*?(?:-->|\Z)", re.DOTALL)
 #: Raw HTML not shown as text, wherever it opens: an element drawn as code or hidden, to
@@ -119,30 +124,77 @@ def text_lines(body: str) -> Iterator[TextLine]:
     comment hides (they come out blank). A line in a block quote is ``quoted``,
     whether it starts with ``>`` or continues a quoted paragraph lazily.
     """
-    shown, code = _read(body, frozenset())
+    lines = _LINE_END.split(body)
+    ends = [*_LINE_END.findall(body), ""]
+    # A code span over several lines of a paragraph shows what it holds as it is.
+    opaque = _spans_over_lines(lines)
+    shown, code = _read(lines, ends, opaque)
     if code:
         # HTML in a fence GitHub surely takes is code: it opens (and closes) nothing.
         # Read again without it; what the fence holds stays code whatever that reading.
-        shown, _ = _read(body, code)
+        for number in code:
+            opaque[number] = [(0, len(lines[number]))]
+        shown, _ = _read(lines, ends, opaque)
     for number, line in enumerate(shown):
         if line is not None and number not in code:
             yield line
 
 
-def _read(body: str, code: frozenset[int]) -> tuple[list[TextLine | None], frozenset[int]]:
-    """Each line of ``body`` as text (None: not shown as text), with the lines ``code``
-    numbers read as opaque; and the lines inside fences GitHub surely takes."""
+#: Line number -> the ``(start, end)`` ranges of it read as opaque (what they hold shows
+#: as it is, and opens or closes no HTML).
+Opaque = dict[int, list[tuple[int, int]]]
+
+
+def _spans_over_lines(lines: list[str]) -> Opaque:
+    """The parts of ``lines`` inside code spans that run over lines of one paragraph.
+
+    Paragraphs are read from the lines as written: in Markdown the blocks come first,
+    and inline HTML, which masking models, does not change them. A paragraph line that
+    may hold an HTML block (a tag opened a line since the last blank one), a table row
+    (``|``) or a quoted line is no part of such a paragraph.
+    """
+    blocks = _Blocks()
+    groups: list[list[int]] = []
+    last: int | None = None
+    for number, line in enumerate(lines):
+        blocks.is_text(line, line)
+        paragraph = blocks.line_paragraph
+        if paragraph is None or blocks.line_quoted or blocks.html_maybe or "|" in line:
+            last = None
+            continue
+        if paragraph != last:
+            groups.append([])
+        groups[-1].append(number)
+        last = paragraph
+    opaque: Opaque = {}
+    for group in groups:
+        if len(group) < 2:
+            continue
+        starts = [0]
+        for number in group:
+            starts.append(starts[-1] + len(lines[number]) + 1)
+        for start, end in spans_over_lines("\n".join(lines[n] for n in group)):
+            at = bisect.bisect_right(starts, start) - 1  # the line the span opens on
+            while at < len(group) and starts[at] < end:
+                left, right = max(start, starts[at]), min(end, starts[at + 1] - 1)
+                if left < right:
+                    opaque.setdefault(group[at], []).append((left - starts[at], right - starts[at]))
+                at += 1
+    return opaque
+
+
+def _read(
+    lines: list[str], ends: list[str], opaque: Opaque
+) -> tuple[list[TextLine | None], frozenset[int]]:
+    """Each line as text (None: not shown as text), with the ``opaque`` parts masked
+    before any HTML is looked for; and the lines inside fences GitHub surely takes."""
     # Comments are blanked before anything else, fences looked for in the text as
     # written: a comment Markdown would not take for one (opened in a code block) can
     # then only cost a command, never make one.
-    lines = _LINE_END.split(body)
-    scan = body
-    if code:
-        ends = [*_LINE_END.findall(body), ""]
-        scan = "".join(
-            (_blank(line, _MASK) if n in code else line) + end
-            for n, (line, end) in enumerate(zip(lines, ends, strict=True))
-        )
+    scan = "".join(
+        _masked(line, opaque.get(n, ())) + end
+        for n, (line, end) in enumerate(zip(lines, ends, strict=True))
+    )
     visible = _HTML_COMMENT.sub(lambda m: _hidden(m, " "), scan)
     visible = _UNSHOWN_HTML.sub(lambda m: _hidden(m, _MASK), visible)
     blocks = _Blocks()
@@ -154,6 +206,14 @@ def _read(body: str, code: frozenset[int]) -> tuple[list[TextLine | None], froze
         if blocks.in_sure_fence:
             fenced.add(number)
     return out, frozenset(fenced)
+
+
+def _masked(line: str, ranges: Iterable[tuple[int, int]]) -> str:
+    """``line`` with each ``(start, end)`` range as :data:`_MASK`."""
+    chars = list(line)
+    for start, end in ranges:
+        chars[start:end] = _MASK * (end - start)
+    return "".join(chars)
 
 
 def _hidden(match: re.Match[str], fill: str) -> str:
@@ -226,12 +286,15 @@ class _Blocks:
     html_maybe: bool = False
     in_sure_fence: bool = False  # the line just taken is inside a fence that is ``sure``
     plain: bool = False  # the line just taken is shown as written
+    paragraphs: int = 0  # paragraphs opened so far
+    line_paragraph: int | None = None  # the paragraph the line just taken is a line of
 
     def is_text(self, line: str, shown: str) -> bool:
         """Take the next line (as written, and with comments blanked); whether it is text."""
         indent, rest = _columns(line)
         empty_item, self.empty_item = self.empty_item, False
         self.line_quoted = self.in_sure_fence = False
+        self.line_paragraph = None
         self.plain = shown == line
         if self.fence is not None:
             if not rest or indent >= self.fence.base:
@@ -278,6 +341,7 @@ class _Blocks:
         if self.paragraph and indent < self._base() and not self._interrupts(rest):
             # A lazy continuation line: the paragraph (and its item, its quote) go on.
             self.line_quoted = self.quoted
+            self.line_paragraph = self.paragraphs
             return True
         while self.items and indent < self.items[-1]:
             self.items.pop()
@@ -285,6 +349,7 @@ class _Blocks:
         if relative >= 4:
             # Code, unless it continues a paragraph (indented code cannot interrupt one).
             self.line_quoted = self.paragraph and self.quoted
+            self.line_paragraph = self.paragraphs if self.paragraph else None
             return self.paragraph
         return self._content(indent, rest)
 
@@ -317,7 +382,9 @@ class _Blocks:
             return True
         if not self.paragraph:
             self.quoted = False
+            self.paragraphs += 1
         self.line_quoted = self.quoted  # in a quote's paragraph: a lazy line of it
+        self.line_paragraph = self.paragraphs
         self.paragraph = True
         return True
 
