@@ -442,6 +442,7 @@ def test_html_in_a_fence_is_code(body: str, obeyed: bool) -> None:
         pytest.param("`x\ny` <pre>\n/ttabot docs", False, id="pre-after-the-span"),
         pytest.param("`x\ny` then <pre> and `z`\n/ttabot docs", False, id="closer-pairs-no-more"),
         pytest.param("`a\n/ttabot docs\nb`", False, id="command-inside-the-span"),
+        pytest.param("a | b\n- | -\n`x\ny <pre> z`\n/ttabot docs", False, id="table-rows"),
     ],
 )
 def test_html_in_a_code_span_over_lines_is_text(body: str, obeyed: bool) -> None:

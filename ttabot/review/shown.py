@@ -150,16 +150,20 @@ def _spans_over_lines(lines: list[str]) -> Opaque:
 
     Paragraphs are read from the lines as written: in Markdown the blocks come first,
     and inline HTML, which masking models, does not change them. A paragraph line that
-    may hold an HTML block (a tag opened a line since the last blank one), a table row
-    (``|``) or a quoted line is no part of such a paragraph.
+    may hold an HTML block (a tag opened a line since the last blank one) or a quoted
+    line is no part of such a paragraph; nor is a line from the first ``|`` on (a table's
+    rows are lines of their own).
     """
     blocks = _Blocks()
     groups: list[list[int]] = []
     last: int | None = None
+    tables: set[int] = set()  # paragraphs that may have turned into a table
     for number, line in enumerate(lines):
         blocks.is_text(line, line)
         paragraph = blocks.line_paragraph
-        if paragraph is None or blocks.line_quoted or blocks.html_maybe or "|" in line:
+        if paragraph is not None and "|" in line:
+            tables.add(paragraph)
+        if paragraph is None or paragraph in tables or blocks.line_quoted or blocks.html_maybe:
             last = None
             continue
         if paragraph != last:
