@@ -94,15 +94,19 @@ def inside(root: Path, rel: str) -> Path:
     return target
 
 
-def read_inside(root: Path, rel: str) -> bytes | None:
+def read_inside(root: Path, rel: str, limit: int | None = None) -> bytes | None:
     """The bytes of the regular file ``root / rel``; None when it is absent, not a
-    regular file, outside ``root`` or reached through a symbolic link (:func:`inside`).
+    regular file, outside ``root`` or reached through a symbolic link (:func:`inside`),
+    or (given a ``limit``) larger than ``limit`` bytes, which are never all read.
 
     For files whose text goes somewhere else (a model's prompt): a tracked link to
     ``/proc/self/environ`` or ``.git/config`` must not carry secrets along.
     """
     try:
         target = inside(root, rel)
+        if limit is not None:
+            data = read_regular(target, limit)
+            return data if data is not None and len(data) <= limit else None
         return target.read_bytes() if target.is_file() else None
     except (ValueError, OSError):
         return None

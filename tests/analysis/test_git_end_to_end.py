@@ -115,6 +115,24 @@ def test_a_module_made_a_symbolic_link_is_named_not_passed_over(repo: GitRepo) -
     selection = select_change(repo.path, staged=True)
     result = analyze(selection.change, selection.read_new, CheckSettings())
     assert summary(result) == []
-    assert [(w.path, w.message) for w in result.warnings] == [
-        ("pkg/store.py", "is a symbolic link: what it points to is not checked as this module")
-    ]
+    assert [(w.path, w.message) for w in result.warnings] == [("pkg/store.py", LINK_NOTE)]
+
+
+LINK_NOTE = (
+    "is a symbolic link, not read as a module: what it points to is checked under its own "
+    "path if it is a .py file the change touches"
+)
+
+
+def test_a_link_to_a_changed_module_is_named_and_its_target_checked(repo: GitRepo) -> None:
+    # git stores a link's target path as its content: the link is named with the note,
+    # and the module it points to, changed in the same change, is checked as itself.
+    repo.commit("base", **{"pkg/store.py": BASE})
+    repo.write("pkg/impl.py", HEAD)
+    (repo.path / "pkg" / "store.py").unlink()
+    (repo.path / "pkg" / "store.py").symlink_to("impl.py")
+    repo.stage()
+    selection = select_change(repo.path, staged=True)
+    result = analyze(selection.change, selection.read_new, CheckSettings())
+    assert {path for _, path, _, _ in summary(result)} == {"pkg/impl.py"}
+    assert [(w.path, w.message) for w in result.warnings] == [("pkg/store.py", LINK_NOTE)]

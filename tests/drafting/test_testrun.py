@@ -243,3 +243,21 @@ def test_too_many_existing_tests_for_one_command_line_run_as_their_module() -> N
     )
     last = box.rounds and box.runs[-1]
     assert last == [f"{PATH}::test_good"]  # the module path itself names no node
+
+
+def test_a_test_checking_through_the_projects_test_helper_is_judged(tmp_path: Path) -> None:
+    # The stage reads the sandbox copy's tests/helpers.py: check_roundtrip asserts.
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "helpers.py").write_text(
+        "from m import f\n\n\ndef check_roundtrip(v):\n    assert f(v) == v\n"
+    )
+    box = ScriptedSandbox(lambda name, run, alone: True)
+    box.path = tmp_path
+    answer = (
+        "from tests.helpers import check_roundtrip\n\n\n"
+        "def test_good():\n    check_roundtrip(1)\n\n\n"
+        "def test_idle():\n    print(1)\n"
+    )
+    result = run_check(box, answer, 1)
+    assert result.kept == ("test_good",)
+    assert result.dropped["test_idle"].startswith("asserts nothing")

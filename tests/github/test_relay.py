@@ -147,3 +147,23 @@ def test_oversized_and_non_json_artifacts_are_rejected() -> None:
         parse_report(b"[" * 100_000)
     with pytest.raises(TtabotError, match="not UTF-8 JSON"):
         parse_report(b"\xff")
+
+
+def test_a_relayed_warning_does_not_say_a_linked_module_failed_to_parse() -> None:
+    # A fork PR's artifact carries a warning's path only (its text is the fork's to
+    # write); the relayed line must be true of every warning check gives: a file that
+    # does not parse or decode, and a .py the change makes a symbolic link.
+    from ttabot.github.artifact import to_json
+    from ttabot.records import CheckResult, CheckWarning
+
+    result = CheckResult(
+        (),
+        (
+            CheckWarning("pkg/store.py", "is a symbolic link: what it points to is not checked"),
+            CheckWarning("pkg/bad.py", "does not parse: invalid syntax (line 3)"),
+        ),
+    )
+    report = parse_report(to_json(7, "a" * 40, result).encode())
+    for warning in report.result.warnings:
+        assert "not checked" in warning.message
+        assert "symbolic link" in warning.message and "parse" in warning.message

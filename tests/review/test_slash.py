@@ -358,3 +358,92 @@ def test_html_in_code_spans_is_shown_as_text(body: str, obeyed: bool) -> None:
 )
 def test_tables_and_hard_breaks(body: str, obeyed: bool) -> None:
     assert (parse_command(body) == Command("docs")) is obeyed
+
+
+# A quote whose content opens an HTML block (kind 6: <details>, <div>, </div>; or a
+# comment, kind 2) holds no paragraph, and only a paragraph runs on lazily: the next line
+# without ">" ends the quote (CommonMark, block quotes: laziness applies to paragraph
+# continuation text only). A command there is typed, not quoted.
+@pytest.mark.parametrize(
+    ("body", "obeyed"),
+    [
+        pytest.param("> <details>\n/ttabot docs", True, id="after-quoted-details"),
+        pytest.param("> <div>\n/ttabot docs", True, id="after-quoted-div"),
+        pytest.param("> </div>\n/ttabot docs", True, id="after-quoted-closing-div"),
+        pytest.param('> <DIV class="x">\n/ttabot docs', True, id="after-quoted-div-attrs"),
+        pytest.param("> <details><summary>s</summary>\n/ttabot docs", True, id="details-summary"),
+        pytest.param("> <!-- note -->\n/ttabot docs", True, id="after-quoted-comment"),
+        pytest.param("> > <details>\n/ttabot docs", True, id="after-nested-quoted-details"),
+        pytest.param("> - <div>\n/ttabot docs", True, id="after-quoted-item-div"),
+        pytest.param("> <details>\n> /ttabot docs", False, id="quoted-line-in-details"),
+        pytest.param("> <divx>\n/ttabot docs", False, id="not-a-block-tag-is-a-paragraph"),
+        pytest.param("> see <div>\n/ttabot docs", False, id="tag-inside-a-paragraph"),
+        pytest.param("> <details>\n    /ttabot docs", False, id="indented-code-after-it"),
+        pytest.param("> <details>\n```\n/ttabot docs\n```", False, id="fence-after-it"),
+    ],
+)
+def test_an_html_block_in_a_quote_holds_no_paragraph(body: str, obeyed: bool) -> None:
+    assert (parse_command(body) == Command("docs")) is obeyed
+
+
+# HTML inside a fenced code block is code: "<pre>" there is shown as the text "<pre>" and
+# opens no element, so it hides nothing after the fence. Where GitHub may not take the
+# fence (inside an HTML block: "<div>" or a lone tag above it with no blank line between,
+# or a fence line hidden by HTML), the HTML in it still counts.
+@pytest.mark.parametrize(
+    ("body", "obeyed"),
+    [
+        pytest.param("```\n<pre>\n```\n/ttabot docs", True, id="pre-in-a-fence"),
+        pytest.param("~~~\n<code>\n~~~\n\n/ttabot docs", True, id="code-in-a-tilde-fence"),
+        pytest.param("```html\n<textarea>\n```\n/ttabot docs", True, id="textarea-in-a-fence"),
+        pytest.param("```\n<!--\n```\n/ttabot docs", True, id="comment-in-a-fence"),
+        pytest.param("```\na <pre> b\n\n```\n/ttabot docs", True, id="pre-mid-line-in-a-fence"),
+        pytest.param("````\n```\n<pre>\n```\n````\n/ttabot docs", True, id="longer-fence"),
+        pytest.param("- a\n  ```\n  <pre>\n  ```\n/ttabot docs", True, id="fence-in-an-item"),
+        pytest.param("text\n```\n<pre>\n```\n/ttabot docs", True, id="fence-after-text"),
+        pytest.param("```\n<pre>\n/ttabot docs", False, id="still-in-the-fence"),
+        pytest.param("```\n<pre>\n```\n    /ttabot docs", False, id="indented-code-after-it"),
+        pytest.param("x <pre>\n```\ny\n```\n/ttabot docs", False, id="pre-opened-before-it"),
+        pytest.param("<pre>\n```\n</pre>\n```\n/ttabot docs", False, id="fence-in-a-pre-block"),
+        pytest.param("<div>\n```\n<pre>\n```\n/ttabot docs", False, id="fence-in-a-div-block"),
+        pytest.param("<span>\n```\n<pre>\n```\n/ttabot docs", False, id="fence-in-a-tag-block"),
+        pytest.param("- <div>\n  ```\n  <pre>\n  ```\n  /ttabot docs", False, id="div-in-an-item"),
+        pytest.param("<div>\n> a\n```\n<pre>\n```\n/ttabot docs", False, id="div-then-quote"),
+        pytest.param("<!--\n```\n-->\n<pre>\n```\n/ttabot docs", False, id="fence-in-a-comment"),
+    ],
+)
+def test_html_in_a_fence_is_code(body: str, obeyed: bool) -> None:
+    assert (parse_command(body) == Command("docs")) is obeyed
+
+
+# A code span may run over several lines of one paragraph (CommonMark, code spans: line
+# endings in it are shown as spaces): HTML in it opens nothing. Where the backticks make
+# no span over those lines (a blank line, a heading, a block that interrupts, an escaped
+# or tag-held backtick), the HTML counts. (A line of the span opening with a tag is not
+# read as one: it may open an HTML block. That can only cost a command.)
+@pytest.mark.parametrize(
+    ("body", "obeyed"),
+    [
+        pytest.param("Use `x <pre>\ny` to wrap.\n/ttabot docs", True, id="pre-in-a-span"),
+        pytest.param("Use `x <!--\ny` to hide.\n/ttabot docs", True, id="comment-in-a-span"),
+        pytest.param("`a\nb <pre> c\nd`\n/ttabot docs", True, id="span-over-three-lines"),
+        pytest.param("``a\n` <pre>\nb``\n/ttabot docs", True, id="double-backtick-span"),
+        pytest.param("- i `a <pre>\n  b` c\n\n/ttabot docs", True, id="span-in-an-item"),
+        pytest.param("`x\n    y <pre> z`\n/ttabot docs", True, id="indented-continuation"),
+        pytest.param("`a` and `b\nx <code> c`\n\n/ttabot docs", True, id="after-a-one-line-span"),
+        pytest.param("Use `x <pre>\ny` to wrap.\n    /ttabot docs", True, id="lazy-indented-text"),
+        pytest.param("Use `x\n\n<pre>\ny`\n/ttabot docs", False, id="blank-line-ends-it"),
+        pytest.param("# t `x\nb <pre> c`\n/ttabot docs", False, id="heading-is-one-line"),
+        pytest.param("a `x\n<div>\nb <pre> c`\n/ttabot docs", False, id="div-interrupts"),
+        pytest.param('a <a title="`">\nb <pre> c`\n/ttabot docs', False, id="backtick-in-a-tag"),
+        pytest.param("<b>`</b>\nb <pre> c`\n/ttabot docs", False, id="tag-before-backtick"),
+        pytest.param("\\`x\ny <pre> z`\n/ttabot docs", False, id="escaped-backtick"),
+        pytest.param("a\n\n    `x\ny <pre> z`\n/ttabot docs", False, id="backtick-in-code"),
+        pytest.param("`x\ny` <pre>\n/ttabot docs", False, id="pre-after-the-span"),
+        pytest.param("`x\ny` then <pre> and `z`\n/ttabot docs", False, id="closer-pairs-no-more"),
+        pytest.param("`a\n/ttabot docs\nb`", False, id="command-inside-the-span"),
+        pytest.param("a | b\n- | -\n`x\ny <pre> z`\n/ttabot docs", False, id="table-rows"),
+    ],
+)
+def test_html_in_a_code_span_over_lines_is_text(body: str, obeyed: bool) -> None:
+    assert (parse_command(body) == Command("docs")) is obeyed

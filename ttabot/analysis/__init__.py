@@ -40,7 +40,12 @@ __all__ = ["analyze", "load_covered_lines"]
 
 
 #: A ``.py`` the change makes a symbolic link: whatever it points to runs as this module.
-_LINK_WARNING = "is a symbolic link: what it points to is not checked as this module"
+#: git stores the link's target path as its content, so the link itself holds no code to
+#: check; its target, when it is a ``.py`` file in the change, is checked as itself.
+_LINK_WARNING = (
+    "is a symbolic link, not read as a module: what it points to is checked under its own "
+    "path if it is a .py file the change touches"
+)
 
 
 def _readable(file: FileChange) -> bool:

@@ -1,5 +1,6 @@
 """Whether a drafted test checks anything: an assert that can fail, an ``assert*`` call,
-``pytest.raises`` and the like, in the test or in the helpers it uses. Pure.
+``pytest.raises`` and the like, in the test or in the helpers it uses (also those it
+imports from the project's test support code: :mod:`ttabot.drafting.testhelpers`). Pure.
 
 Part of the test-code stage (:mod:`ttabot.drafting.testcode`): a test that only runs
 code, or asserts what holds whatever the code did (``assert True``, ``r == r``,
@@ -15,17 +16,32 @@ import functools
 from ttabot.analysis.source import parse_python
 from ttabot.drafting.answer_parts import AnswerParts, names_used, needed
 from ttabot.drafting.module_scope import ModuleLevel, module_level
+from ttabot.drafting.testhelpers import HelperFiles, imported_helpers
 
 
-def asserts_something(parts: AnswerParts, name: str, existing: str = "") -> bool:
+def asserts_something(
+    parts: AnswerParts, name: str, existing: str = "", helpers: HelperFiles | None = None
+) -> bool:
     """Whether test ``name`` checks anything: an ``assert``, an ``assert*`` call or
     ``pytest.raises``/``warns``/``fail``, in the test or in the helpers it uses, drafted
     or defined at the top of the ``existing`` test module it joins (``check_roundtrip``,
-    a base class's checking method)."""
+    a base class's checking method), or, given ``helpers``, imported from the project's
+    own test support modules (:mod:`ttabot.drafting.testhelpers`: read, never run)."""
     trees, used = drafted_trees(parts, name)
     if any(_checks(tree) for tree in trees):
         return True
-    return any(_checks(node) for node in _existing_helpers(existing, used))
+    own = _existing_helpers(existing, used)
+    if any(_checks(node) for node in own):
+        return True
+    if helpers is None:
+        return False
+    try:
+        aliases = (*parts.imports, *existing_level(existing).aliases)
+    except SyntaxError:
+        aliases = parts.imports
+    reach = used.union(*(names_used(node) for node in own))
+    found = imported_helpers(aliases, reach, [*trees, *own], helpers)
+    return any(_checks(node) for node in found)
 
 
 def drafted_trees(parts: AnswerParts, name: str) -> tuple[list[ast.Module], set[str]]:

@@ -1,5 +1,6 @@
 """The test-code stage: what a drafted test and the code it needs may do, read from the
-answer alone, before anything runs. Pure.
+answer (and the project's test helpers it imports, read through an injected reader)
+before anything runs. Pure.
 
 A test must check something; the module-level code it brings along must only define
 names, and must not change what the test module's existing tests run with: no name
@@ -32,12 +33,16 @@ from ttabot.drafting.answer_parts import (
 from ttabot.drafting.module_scope import ModuleLevel, imported_as, statement_dump
 from ttabot.drafting.testasserts import asserts_something, existing_level, existing_tree
 from ttabot.drafting.testeffects import import_time_change, imported_change, measurement_reach
+from ttabot.drafting.testhelpers import HelperFiles
 
 
-def test_code_problem(parts: AnswerParts, name: str, existing: str) -> str | None:
+def test_code_problem(
+    parts: AnswerParts, name: str, existing: str, helpers: HelperFiles | None = None
+) -> str | None:
     """Why drafted test ``name`` fails the test-code stage against the ``existing``
-    test module it joins, or None: each reason is fed back to the model."""
-    if not asserts_something(parts, name, existing):
+    test module it joins, or None: each reason is fed back to the model. ``helpers``
+    reads the project's test support modules a test's checks may be imported from."""
+    if not asserts_something(parts, name, existing, helpers):
         return "asserts nothing: a test that only runs code checks no result"
     reach = measurement_reach(parts, name)
     if reach is not None:

@@ -14,13 +14,16 @@ checks are :class:`~ttabot.drafting.judge.Judge`'s steps.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from ttabot.drafting.answer_parts import AnswerParts
 from ttabot.drafting.judge import Judge, TestsCheck
 from ttabot.drafting.sandbox import Sandbox, UnsafeFile, settle
 from ttabot.drafting.snapshot import snapshot
 from ttabot.drafting.testcode import test_code_problem
+from ttabot.drafting.testhelpers import MAX_HELPER_BYTES, HelperFiles
 from ttabot.drafting.testmerge import merge
+from ttabot.fileio import read_inside
 from ttabot.records import ValidationStage
 
 #: The most test functions of one answer that are judged: each costs pytest runs of its
@@ -76,9 +79,25 @@ def check_each_test(
     return judge.done()._replace(tainted=bool(settle(sandbox, pristine, {test_path})))
 
 
+def helper_files(root: Path, test_path: str) -> HelperFiles:
+    """The project's files under ``root`` as the test-code stage may read them: through
+    no symbolic link, inside ``root``, at most :data:`MAX_HELPER_BYTES` each, UTF-8."""
+
+    def read(rel: str) -> str | None:
+        data = read_inside(root, rel, limit=MAX_HELPER_BYTES)
+        try:
+            return None if data is None else data.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+
+    return HelperFiles(test_path, read)
+
+
 def _test_code(judge: Judge, existing: str) -> bool:
-    """Stages tests and test-code, read from the answer alone: whether a test is left to run."""
+    """Stages tests and test-code, read from the answer (and the project's test support
+    modules it imports, never run) alone: whether a test is left to run."""
     parts = judge.parts
+    helpers = helper_files(judge.sandbox.path, judge.test_path)
     judge.stages.append(ValidationStage("parses", True))
     if not judge.names:
         judge.stages.append(ValidationStage("tests", False, "the answer holds no test function"))
@@ -89,7 +108,7 @@ def _test_code(judge: Judge, existing: str) -> bool:
                 f"the answer holds {len(judge.names)} tests; only the first {MAX_TESTS} are judged"
             )
             continue
-        problem = test_code_problem(parts, name, existing)
+        problem = test_code_problem(parts, name, existing, helpers)
         if problem is not None:
             judge.dropped[name] = problem
     return judge.verdict("test-code", set())

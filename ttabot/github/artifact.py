@@ -30,6 +30,9 @@ _SHA = re.compile(r"[0-9a-f]{40}")
 
 #: The messages the publisher shows (the artifact's own are never shown).
 MESSAGES = {category: info.relayed_message for category, info in CATEGORIES.items()}
+#: The line shown for each warning: the artifact names its path only, so the line is
+#: true of every warning ``check`` gives (a ``.py`` made a symbolic link is no parse error).
+RELAYED_WARNING = "not checked: it does not parse or decode, or it is a symbolic link"
 
 
 class PullReport(NamedTuple):
@@ -147,7 +150,7 @@ def parse_report(data: bytes) -> PullReport:
             )
         )
     warnings = [
-        CheckWarning(_path(item, f"warnings[{n}]"), "could not be parsed; not checked")
+        CheckWarning(_path(item, f"warnings[{n}]"), RELAYED_WARNING)
         for n, item in enumerate(_items(doc, "warnings", {"path"}, MAX_WARNINGS))
     ]
     return PullReport(number, sha, CheckResult(tuple(findings), tuple(warnings)))
