@@ -12,7 +12,8 @@ refusals are measured on the best answers there are: the maintainers' own.
   test module, with the module's imports and the new module-level code beside
   it, is judged by the test-code stage
   (:func:`ttabot.drafting.testcode.test_code_problem`) against the module as it
-  was before the commit. Only this static stage is measured: nothing runs.
+  was before the commit, the project's test helpers read as they were then. Only
+  this static stage is measured: nothing runs.
 
     .venv/bin/python bench/gate_bench.py GIT_DIR [GIT_DIR ...] [--commits 400] [--examples 3]
 
@@ -43,6 +44,7 @@ from ttabot.drafting.docstrings import detect_style, style_counts
 from ttabot.drafting.gate import gate_docstring
 from ttabot.drafting.module_scope import module_names
 from ttabot.drafting.testcode import test_code_problem
+from ttabot.drafting.testhelpers import HelperFiles
 
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
@@ -117,9 +119,11 @@ def added_test_refusals(repo: str, commits: int) -> dict[str, object]:
             parts = split_answer(answer, module_names(existing))
         except SyntaxError:
             continue  # unparse of a parsed tree: not expected, never counted
+        # The project's test support modules, as they were before the commit.
+        helpers = HelperFiles(path, reader(repo, f"{commit}^"))
         for name in parts.tests:
             total += 1
-            problem = test_code_problem(parts, name, existing)
+            problem = test_code_problem(parts, name, existing, helpers)
             if problem is not None:
                 reason = _reason(problem)
                 refused[reason] += 1

@@ -38,15 +38,18 @@ def history(tmp_path: Path) -> str:
     repo = GitRepo(tmp_path / "repo")
     repo.write("pkg/calc.py", SOURCE)
     repo.write("tests/test_calc.py", TESTS_BEFORE)
+    repo.write("tests/helpers.py", "def check_double(f):\n    assert f(2) == 4\n")
     repo.commit("start")
-    # The maintainers add a test that checks, one that only runs code, and one that
-    # leaves os.environ changed: the stage keeps the first and refuses the other two.
+    # The maintainers add a test that checks, one that only runs code, one whose check
+    # is their test helper's (read from the project, as it was), and one that leaves
+    # os.environ changed: the stage refuses the second and the last.
     repo.write(
         "tests/test_calc.py",
-        "import os\n\nfrom pkg.calc import bare, good\n\n\n"
+        "import os\n\nfrom pkg.calc import bare, good\nfrom tests.helpers import check_double\n\n\n"
         "def test_good():\n    assert good(1) == 2\n\n\n"
         "def test_bare():\n    assert bare(3) == 3\n\n\n"
         "def test_runs():\n    good(2)\n\n\n"
+        "def test_helper():\n    check_double(good)\n\n\n"
         "def test_env():\n    os.environ['X'] = '1'\n    assert bare(1) == 1\n",
     )
     repo.commit("more tests")
@@ -67,7 +70,7 @@ def test_the_gate_refuses_a_fenced_docstring_and_keeps_the_plain_one(tmp_path: P
 
 def test_the_stage_judges_each_added_test_against_the_module_before(tmp_path: Path) -> None:
     figures = added_test_refusals(history(tmp_path), commits=10)
-    assert figures["tests"] == 3  # test_bare, test_runs, test_env; test_good was there
+    assert figures["tests"] == 4  # test_good was there before
     assert figures["refused"] == 2
     assert figures["reasons"] == {
         "asserts nothing": 1,
