@@ -60,7 +60,8 @@ def changed_lines(source: str, added: Iterable[int], findings: Iterable[Finding]
     code = frozenset(added) & code_lines(source)
     lines: set[int] = set()
     for finding in findings:
-        node = find_definition(tree, finding.symbol)
+        # At the finding's line: an overloaded function's first definition is a stub.
+        node = find_definition(tree, finding.symbol, finding.line)
         if node is None or not node.body:
             continue
         body = node.body
