@@ -95,6 +95,8 @@ class Verdict(NamedTuple):
     #: test name -> (stage that dropped it, why)
     dropped: dict[str, tuple[str, str]]
     covered: bool = False  # the existing tests already run every changed line: not judged
+    #: Why the task was not judged: the existing tests of the module all fail here.
+    broken: str = ""
 
 
 # --- the answers: what the maintainers added -------------------------------------------
@@ -262,6 +264,11 @@ def judge(
         before = baseline(sandbox, task.test_path, task.module, changed_functions(source, changed))
         if changed and changed <= before.lines:
             return Verdict((), (), {}, covered=True)
+        if not before.passed and _defines_tests(task.before):
+            # Not the answer's doing: this interpreter cannot run the module at this commit
+            # (a newer pytest turns a deprecation into a collection error, say).
+            why = "none of the test module's existing tests passes at the commit"
+            return Verdict((), (), {}, broken=why)
         parts = split_answer(task.answer, module_names(task.before))
         result = check_each_test(
             sandbox,
@@ -287,6 +294,13 @@ def judge(
                 return Verdict(tuple(parts.tests), (), dropped)
     dropped = {n: _dropped_at(n, why, stages) for n, why in result.dropped.items()}
     return Verdict(tuple(parts.tests), result.kept, dropped)
+
+
+def _defines_tests(source: str) -> bool:
+    tree = _parsed(source)
+    return tree is not None and any(
+        isinstance(n, _DEFINITIONS) and n.name.startswith(("test", "Test")) for n in tree.body
+    )
 
 
 def _dropped_at(name: str, why: str, stages: Sequence[ValidationStage]) -> tuple[str, str]:
@@ -368,7 +382,10 @@ def measure(
                 "kept": list(verdict.kept),
                 "dropped": {n: list(v) for n, v in verdict.dropped.items()},
             }
-            (covered if verdict.covered else judged).append(record)
+            if verdict.broken:
+                environment.append({**where, "why": verdict.broken})
+            else:
+                (covered if verdict.covered else judged).append(record)
     return _figures(judged, covered, environment, python, examples)
 
 
@@ -405,7 +422,8 @@ def _figures(
             "tasks": len(covered),
             "findings": sum(len(r["findings"]) for r in covered),
         },
-        "environment_refused": environment,
+        # Not judged: the interpreter cannot run the package or the module's existing tests.
+        "not_runnable": {"tasks": len(environment), "cases": environment},
         "seconds_per_task": {
             "median": round(statistics.median(seconds), 2) if seconds else None,
             "max": max(seconds, default=None),
