@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bench.accept_bench import main, new_code, tasks, requirements_for_tests
+from bench.accept_bench import main, new_code, requirements_for_tests, tasks
 from tests.support.gitrepo import GitRepo
 
 SOURCE = "def double(x):\n    return 2 * x\n"
@@ -54,7 +54,10 @@ def history(tmp_path: Path) -> str:
 
 def test_new_code_is_the_imports_and_the_added_tests_as_written() -> None:
     old = "import os\n\nLIMIT = 1\n\n\ndef test_a():\n    assert os\n"
-    new = "import os\nimport sys\n\nLIMIT = 2  # edited\n\n\ndef test_a():\n    assert os\n\n\n@mark\ndef test_b():\n    # why\n    assert sys\n"
+    new = (
+        "import os\nimport sys\n\nLIMIT = 2  # edited\n\n\ndef test_a():\n    assert os\n"
+        "\n\n@mark\ndef test_b():\n    # why\n    assert sys\n"
+    )
     assert (
         new_code(old, new)
         == "import os\n\nimport sys\n\n@mark\ndef test_b():\n    # why\n    assert sys\n"
@@ -87,7 +90,7 @@ def test_a_task_pairs_the_module_with_the_test_module_that_names_its_finding(
         ("pkg/calc.py", "tests/test_calc.py"),
         ("pkg/calc.py", "tests/test_calc.py"),
     ]
-    newest, first = found
+    _newest, first = found
     assert [f.symbol for f in first.findings] == ["triple"]
     assert first.before == TESTS_BEFORE
     assert "def test_triple_runs" in first.answer and "def test_double()" not in first.answer
