@@ -48,6 +48,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from itertools import groupby
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -59,6 +60,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.layout_bench import git, reader, test_findings
 from bench.machine import describe as describe_machine
 from ttabot.config import DraftSettings
+from ttabot.drafting import judge as judge_steps
 from ttabot.drafting.baseline import baseline
 from ttabot.drafting.formatting import format_and_lint, project_tools
 from ttabot.drafting.isolation import project_copy
@@ -94,6 +96,9 @@ class Verdict(NamedTuple):
     kept: tuple[str, ...]
     #: test name -> (stage that dropped it, why)
     dropped: dict[str, tuple[str, str]]
+    #: test dropped at coverage -> which kind: it ran changed lines, but only those the
+    #: existing tests run already, or it ran no changed line at all
+    useless: Mapping[str, str]
     covered: bool = False  # the existing tests already run every changed line: not judged
     #: Why the task was not judged: the existing tests of the module all fail here.
     broken: str = ""
@@ -263,24 +268,30 @@ def judge(
     ) as sandbox:
         before = baseline(sandbox, task.test_path, task.module, changed_functions(source, changed))
         if changed and changed <= before.lines:
-            return Verdict((), (), {}, covered=True)
+            return Verdict((), (), {}, {}, covered=True)
         if not before.passed and _defines_tests(task.before):
             # Not the answer's doing: this interpreter cannot run the module at this commit
             # (a newer pytest turns a deprecation into a collection error, say).
             why = "none of the test module's existing tests passes at the commit"
-            return Verdict((), (), {}, broken=why)
+            return Verdict((), (), {}, {}, broken=why)
         parts = split_answer(task.answer, module_names(task.before))
-        result = check_each_test(
-            sandbox,
-            task.test_path,
-            task.before,
-            parts,
-            module=task.module,
-            changed=changed,
-            baseline=before.lines,
-            reruns=settings.reruns,
-            existing_passed=before.passed,
-        )
+        with _per_test_lines() as ran:
+            result = check_each_test(
+                sandbox,
+                task.test_path,
+                task.before,
+                parts,
+                module=task.module,
+                changed=changed,
+                baseline=before.lines,
+                reruns=settings.reruns,
+                existing_passed=before.passed,
+            )
+        useless = {
+            name: _useless_kind(name, ran, changed, before.lines)
+            for name, why in result.dropped.items()
+            if _dropped_at(name, why, result.stages)[0] == "coverage"
+        }
         stages = result.stages
         tools = project_tools(read)
         if result.kept and (tools.formatter or tools.lint):
@@ -291,9 +302,38 @@ def judge(
                 why = (failed.name, failed.detail)
                 dropped = {n: _dropped_at(n, why_, stages) for n, why_ in result.dropped.items()}
                 dropped.update(dict.fromkeys(result.kept, why))
-                return Verdict(tuple(parts.tests), (), dropped)
+                return Verdict(tuple(parts.tests), (), dropped, useless)
     dropped = {n: _dropped_at(n, why, stages) for n, why in result.dropped.items()}
-    return Verdict(tuple(parts.tests), result.kept, dropped)
+    return Verdict(tuple(parts.tests), result.kept, dropped, useless)
+
+
+@contextmanager
+def _per_test_lines() -> Iterator[dict[str, frozenset[int]]]:
+    """The lines each test (``name`` or ``Class.method``) ran, as the coverage stage read them."""
+    seen: dict[str, frozenset[int]] = {}
+    read = judge_steps.lines_by_test
+
+    def recording(sandbox: Any, module: str, names: Sequence[str]) -> dict[str, frozenset[int]]:
+        lines = read(sandbox, module, names)
+        seen.update(lines)
+        return lines
+
+    judge_steps.lines_by_test = recording
+    try:
+        yield seen
+    finally:
+        judge_steps.lines_by_test = read
+
+
+def _useless_kind(
+    name: str, ran: Mapping[str, frozenset[int]], changed: frozenset[int], base: frozenset[int]
+) -> str:
+    """Why a test added no coverage: its units ran changed lines already run, or none."""
+    units = [u for u in ran if u == name or u.startswith(f"{name}.")]
+    useless = [u for u in units if not (ran[u] & changed) - base]
+    if any(ran[u] & changed for u in useless):
+        return "runs only changed lines the existing tests run already"
+    return "runs no changed line"
 
 
 def _defines_tests(source: str) -> bool:
@@ -381,6 +421,7 @@ def measure(
                 "tests": list(verdict.judged),
                 "kept": list(verdict.kept),
                 "dropped": {n: list(v) for n, v in verdict.dropped.items()},
+                "coverage_kind": dict(verdict.useless),
             }
             if verdict.broken:
                 environment.append({**where, "why": verdict.broken})
@@ -407,6 +448,7 @@ def _figures(
             seen = shown.setdefault(stage, {}).setdefault(kind, [])
             if len(seen) < examples:
                 seen.append(f"{record['commit']} {record['test_path']}::{name}: {why[:300]}")
+    kinds = Counter(kind for r in judged for kind in r["coverage_kind"].values())
     seconds = [r["seconds"] for r in judged]
     tests = sum(len(r["tests"]) for r in judged)
     kept = sum(len(r["kept"]) for r in judged)
@@ -417,6 +459,7 @@ def _figures(
         "refused": tests - kept,
         "refused_by_stage": dict(by_stage.most_common()),
         "reasons": {stage: dict(c.most_common()) for stage, c in reasons.items()},
+        "coverage_refusals": dict(kinds.most_common()),
         "examples": shown,
         "already_covered": {
             "tasks": len(covered),

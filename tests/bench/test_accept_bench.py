@@ -8,40 +8,41 @@ from pathlib import Path
 from bench.accept_bench import main, new_code, requirements_for_tests, tasks
 from tests.support.gitrepo import GitRepo
 
-SOURCE = "def double(x):\n    return 2 * x\n"
+SOURCE = "def double(x):\n    return 2 * x\n\n\ndef half(x):\n    return x / 2\n"
 
 TESTS_BEFORE = "from pkg.calc import double\n\n\ndef test_double():\n    assert double(1) == 2\n"
 
 GOOD = "def test_triple():\n    assert triple(2) == 6\n"
 ONLY_RUNS = "def test_triple_runs():\n    triple(1)\n"
-ELSEWHERE = "def test_double_again():\n    assert double(2) == 4\n"
+ALREADY_RUN = "def test_double_again():\n    assert double(2) == 4\n"
+ELSEWHERE = "def test_half():\n    assert half(4) == 2\n"
 FAILS = "def test_triple_wrong():\n    assert triple(1) == 4\n"
 
 
 def history(tmp_path: Path) -> str:
-    """Three commits: one adds a function and four tests of it, one changes a line the
-    existing tests run already, and one adds a test module (no existing one: no task)."""
+    """Four commits: one adds a function, changes another and adds five tests, one changes
+    a line the existing tests run already, and one adds a test module (no existing one:
+    no task)."""
     repo = GitRepo(tmp_path / "repo")
     repo.write("pkg/__init__.py", "")
     repo.write("pkg/calc.py", SOURCE)
     repo.write("tests/test_calc.py", TESTS_BEFORE)
     repo.commit("start")
-    repo.write("pkg/calc.py", SOURCE + "\n\ndef triple(x):\n    return 3 * x\n")
-    tests = "\n\n".join([GOOD, ONLY_RUNS, ELSEWHERE, FAILS])
+    changed = SOURCE.replace("2 * x", "x * 2") + "\n\ndef triple(x):\n    return 3 * x\n"
+    repo.write("pkg/calc.py", changed)
+    tests = "\n\n".join([GOOD, ONLY_RUNS, ALREADY_RUN, ELSEWHERE, FAILS])
     repo.write(
         "tests/test_calc.py",
-        TESTS_BEFORE.replace("import double", "import double, triple") + "\n\n" + tests,
+        TESTS_BEFORE.replace("import double", "import double, half, triple") + "\n\n" + tests,
     )
     repo.commit("add triple")
     # double's changed line is one test_double runs already: ttabot asks for nothing.
-    repo.write(
-        "pkg/calc.py", "def double(x):\n    return x + x\n\n\ndef triple(x):\n    return 3 * x\n"
-    )
+    repo.write("pkg/calc.py", changed.replace("x * 2", "x + x"))
     repo.write(
         "tests/test_calc.py",
         repo.path.joinpath("tests/test_calc.py").read_text()
         + "\n\n"
-        + ELSEWHERE.replace("again", "third"),
+        + ALREADY_RUN.replace("again", "third"),
     )
     repo.commit("double adds")
     repo.write(
@@ -91,7 +92,7 @@ def test_a_task_pairs_the_module_with_the_test_module_that_names_its_finding(
         ("pkg/calc.py", "tests/test_calc.py"),
     ]
     _newest, first = found
-    assert [f.symbol for f in first.findings] == ["triple"]
+    assert [f.symbol for f in first.findings] == ["double", "triple"]
     assert first.before == TESTS_BEFORE
     assert "def test_triple_runs" in first.answer and "def test_double()" not in first.answer
 
@@ -106,9 +107,13 @@ def test_each_maintainers_test_is_judged_for_real_and_dropped_at_its_stage(
     figures = json.loads(printed[0])
     assert "CPUs" in figures["machine"]
     one = figures[repo]
-    assert (one["tasks_judged"], one["tests_judged"], one["kept"]) == (1, 4, 1)
+    assert (one["tasks_judged"], one["tests_judged"], one["kept"]) == (1, 5, 1)
     assert one["already_covered"] == {"tasks": 1, "findings": 1}
-    assert one["refused_by_stage"] == {"test-code": 1, "passes": 1, "coverage": 1}
+    assert one["refused_by_stage"] == {"test-code": 1, "passes": 1, "coverage": 2}
+    assert one["coverage_refusals"] == {
+        "runs only changed lines the existing tests run already": 1,
+        "runs no changed line": 1,
+    }
     task = next(t for t in one["tasks"] if not t.get("already_covered"))
     assert task["kept"] == ["test_triple"]
     stages = {name: stage for name, (stage, _why) in task["dropped"].items()}
@@ -116,4 +121,9 @@ def test_each_maintainers_test_is_judged_for_real_and_dropped_at_its_stage(
         "test_triple_runs": "test-code",
         "test_triple_wrong": "passes",
         "test_double_again": "coverage",
+        "test_half": "coverage",
+    }
+    assert task["coverage_kind"] == {
+        "test_double_again": "runs only changed lines the existing tests run already",
+        "test_half": "runs no changed line",
     }
