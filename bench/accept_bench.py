@@ -328,12 +328,16 @@ def _per_test_lines() -> Iterator[dict[str, frozenset[int]]]:
 def _useless_kind(
     name: str, ran: Mapping[str, frozenset[int]], changed: frozenset[int], base: frozenset[int]
 ) -> str:
-    """Why a test added no coverage: its units ran changed lines already run, or none."""
+    """Why a test added no coverage: its units ran changed lines already run, or none; for a
+    test class, whether other methods of it did add lines (the class is dropped whole)."""
     units = [u for u in ran if u == name or u.startswith(f"{name}.")]
     useless = [u for u in units if not (ran[u] & changed) - base]
+    kind = "runs no changed line"
     if any(ran[u] & changed for u in useless):
-        return "runs only changed lines the existing tests run already"
-    return "runs no changed line"
+        kind = "runs only changed lines the existing tests run already"
+    if len(useless) < len(units):
+        kind += " (a method of a class whose other methods add lines)"
+    return kind
 
 
 def _defines_tests(source: str) -> bool:
@@ -366,8 +370,13 @@ def _added_lines(root: Path, commit: str, path: str) -> frozenset[int]:
 
 
 def _reason(text: str) -> str:
-    """A reason's kind: its words before the first colon or parenthesis, numbers as N."""
-    return re.sub(r"\d+", "N", text.split(":")[0].split(" (")[0])[:70]
+    """A reason's kind: its words before the first colon or parenthesis, numbers as N,
+    without the ``Class.method`` a test class's reason starts with."""
+    text = re.sub(r"^[A-Za-z_]\w*\.\w+ ", "", text)
+    head, _, rest = text.partition(": ")
+    if head.startswith("fails") and rest:  # fails in the module: skipped, failed, …
+        head += ": " + rest.split(":")[0].split(" (")[0]
+    return re.sub(r"\d+", "N", head.split(" (")[0])[:70]
 
 
 def measure(

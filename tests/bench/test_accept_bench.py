@@ -110,6 +110,7 @@ def test_each_maintainers_test_is_judged_for_real_and_dropped_at_its_stage(
     assert (one["tasks_judged"], one["tests_judged"], one["kept"]) == (1, 5, 1)
     assert one["already_covered"] == {"tasks": 1, "findings": 1}
     assert one["refused_by_stage"] == {"test-code": 1, "passes": 1, "coverage": 2}
+    assert one["reasons"]["passes"] == {"fails in the module: failed": 1}
     assert one["coverage_refusals"] == {
         "runs only changed lines the existing tests run already": 1,
         "runs no changed line": 1,
