@@ -27,7 +27,7 @@ them. The project itself is not installed: the sandbox puts the copy (and its
 ``src/``) on the path, as ``ttabot draft`` does. ``--no-venv`` uses this
 interpreter instead (for a project with no dependencies; no network).
 
-    .venv/bin/python bench/accept_bench.py GIT_DIR [--commits 400] [--limit 10]
+    .venv/bin/python bench/accept_bench.py GIT_DIR [--commits 400] [--skip 0] [--limit 10]
         [--venvs DIR] [--no-venv] [--isolation bwrap|auto] [--examples 3] [--details]
 
 GIT_DIR may be a bare clone; it is cloned into a temporary folder for a work tree.
@@ -160,14 +160,15 @@ def new_code(old: str, new: str) -> str:
     return "\n\n".join(_segment(lines, n).rstrip("\n") for n in [*imports, *fresh]) + "\n"
 
 
-def tasks(repo: str, commits: int) -> Iterator[Task]:
-    """The tasks of the newest ``commits`` commits, newest first.
+def tasks(repo: str, commits: int, skip: int = 0) -> Iterator[Task]:
+    """The tasks of the newest ``commits`` commits (past the newest ``skip``), newest first.
 
     A task pairs a source module with tests-needed findings and an existing test
     module the commit added tests to whose new code names one of those findings
     (its last name, a whole word): all of the module's findings are the task's.
     """
-    for commit in git(repo, "rev-list", "--no-merges", f"-{commits}", "HEAD").split():
+    listed = git(repo, "rev-list", "--no-merges", f"--skip={skip}", f"-{commits}", "HEAD")
+    for commit in listed.split():
         before, after = reader(repo, f"{commit}^"), reader(repo, commit)
         answers: dict[str, tuple[str, str]] = {}
         modified = git(repo, "diff", "--name-only", "--diff-filter=M", f"{commit}^", commit)
@@ -388,6 +389,7 @@ def measure(
     isolation: str,
     settings: DraftSettings,
     examples: int = 3,
+    skip: int = 0,
 ) -> dict[str, Any]:
     """Judge up to ``limit`` tasks of ``repo``'s newest ``commits`` commits; the figures."""
     with tempfile.TemporaryDirectory(prefix="ttabot-accept-") as tmp:
@@ -401,7 +403,7 @@ def measure(
         judged: list[dict[str, Any]] = []
         covered: list[dict[str, Any]] = []
         environment: list[dict[str, Any]] = []
-        for task in tasks(repo, commits):
+        for task in tasks(repo, commits, skip):
             if len(judged) >= limit:
                 break
             subprocess.run(
@@ -492,6 +494,7 @@ def main(argv: list[str] | None = None, out: Callable[[str], None] = print) -> i
     parser.add_argument("repos", nargs="+", metavar="GIT_DIR")
     parser.add_argument("--commits", type=int, default=400, help="newest commits to look at")
     parser.add_argument("--limit", type=int, default=10, help="tasks judged per repository")
+    parser.add_argument("--skip", type=int, default=0, help="skip the newest N commits")
     parser.add_argument(
         "--venvs",
         type=Path,
@@ -518,6 +521,7 @@ def main(argv: list[str] | None = None, out: Callable[[str], None] = print) -> i
             args.isolation,
             settings,
             args.examples,
+            args.skip,
         )
         if not args.details:
             one.pop("tasks")
