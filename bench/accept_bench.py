@@ -6,7 +6,8 @@ that changes a source module and adds test functions to an existing test
 module naming one of the module's tests-needed findings (the findings
 ``ttabot check`` reports for the commit's source files alone,
 :func:`bench.layout_bench.test_findings`), the project is set up as the
-commit leaves it but with that test module as the parent left it, and the
+commit leaves it (``conftest.py`` and helpers included) but with that test
+module as the parent left it, and the
 maintainers' added tests (with the module's imports and the new module-level
 code beside them, as a model would answer) are judged as ``ttabot draft``
 judges a drafted answer: the baseline run of the existing tests
@@ -24,8 +25,12 @@ repository under ``--venvs``: pytest, coverage, the project's declared
 dependencies and its test requirements (the ``tests``/``test``/``testing``
 dependency group or extra), and ruff or black where the project configures
 them. The project itself is not installed: the sandbox puts the copy (and its
-``src/``) on the path, as ``ttabot draft`` does. ``--no-venv`` uses this
-interpreter instead (for a project with no dependencies; no network).
+``src/``) on the path, as ``ttabot draft`` does. A task where none of the
+module's existing tests passes (a venv made from HEAD's requirements cannot run
+every old commit) is counted as ``not_runnable``, not judged. ``--no-venv``
+uses this interpreter instead (for a project with no dependencies; no network).
+Times are wall seconds per task: CPU inside bubblewrap's pid namespace never
+reaches ``getrusage``.
 
     .venv/bin/python bench/accept_bench.py GIT_DIR [--commits 400] [--skip 0] [--limit 10]
         [--venvs DIR] [--no-venv] [--isolation bwrap|auto] [--examples 3] [--details]
