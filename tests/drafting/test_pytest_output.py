@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from ttabot.drafting.pytest_output import outcomes, passed_tests
+import subprocess
+import sys
+from pathlib import Path
+
+from ttabot.drafting.pytest_output import outcomes, passed_tests, skip_reasons
 
 
 def test_outcomes_read_pytest_summary_lines_by_node_id() -> None:
@@ -51,3 +55,62 @@ def test_passed_tests_are_read_in_run_order_once_each() -> None:
         "SKIPPED [1] tests/test_a.py:9: later\n"
     )
     assert passed_tests(output) == ("tests/test_a.py::test_b", "tests/test_a.py::test_p[a b - c]")
+
+
+#: A drafted module whose tests pytest skips: by a mark, a class-level mark, or a call.
+SKIPPING = """\
+import sys
+
+import pytest
+
+
+@pytest.mark.skipif(sys.platform != "nonesuch", reason="Windows-only test")
+def test_win():
+    assert True
+
+
+@pytest.mark.skipif(True, reason="requires Python 3.13+")
+class TestReplace:
+    def test_a(self):
+        assert True
+
+
+def test_inside():
+    pytest.skip("skipped inside")
+
+
+def test_ok():
+    assert True
+"""
+
+
+def test_pytest_names_a_skip_by_file_and_line_never_by_node_id(tmp_path: Path) -> None:
+    # The bench of the maintainers' own tests (click's Windows-only test, attrs' Python
+    # 3.13 class) was told "pytest did not run it" and "not collected": the -rA summary
+    # line of a skip is `SKIPPED [n] path:line: reason`, which outcomes() never read.
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_m.py").write_text(SKIPPING)
+    argv = [sys.executable, "-m", "pytest", "-q", "-rA", "-p", "no:cacheprovider", "tests"]
+    run = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert outcomes(run.stdout, "tests/test_m.py") == {"test_ok": [("PASSED", "")]}
+    assert skip_reasons(run.stdout, "tests/test_m.py") == [
+        "Windows-only test",
+        "requires Python 3.13+",
+        "skipped inside",
+    ]
+    assert skip_reasons(run.stdout, "tests/test_other.py") == []
+
+
+def test_skip_reasons_are_read_for_the_module_only_each_once() -> None:
+    output = (
+        "SKIPPED [1] tests/test_m.py:9: Windows-only test\n"
+        "SKIPPED [2] tests/test_m.py: requires Python 3.13+\n"
+        "SKIPPED [1] tests/test_m.py:30: requires Python 3.13+\n"
+        "SKIPPED [1] tests/test_m.pyc:3: not this module\n"
+        "SKIPPED [1] tests/test_other.py:3: nor this one\n"
+        "PASSED tests/test_m.py::test_ok\n"
+    )
+    assert skip_reasons(output, "tests/test_m.py") == [
+        "Windows-only test",
+        "requires Python 3.13+",
+    ]

@@ -261,3 +261,40 @@ def test_a_test_checking_through_the_projects_test_helper_is_judged(tmp_path: Pa
     result = run_check(box, answer, 1)
     assert result.kept == ("test_good",)
     assert result.dropped["test_idle"].startswith("asserts nothing")
+
+
+class SkippingSandbox(ScriptedSandbox):
+    """Answers as real pytest does when a test is skipped: -rA names the skip by file and
+    line, never by node id; the other tests pass."""
+
+    def python(self, args: Sequence[str]) -> tuple[RunResult, list[str]]:
+        nodes = [a for a in args if "::" in a]
+        self.runs.append(nodes)
+        lines = [f"PASSED {n}" for n in nodes if not n.endswith("::test_lonely")]
+        if any(n.endswith("::test_lonely") for n in nodes):
+            lines.append(f"SKIPPED [1] {PATH}:9: Windows-only test")
+        return RunResult(0, "\n".join(lines)), []
+
+
+def test_a_skipped_test_is_dropped_as_skipped_with_pytests_reason() -> None:
+    result = run_check(SkippingSandbox(lambda name, run, alone: True), ANSWER, reruns=1)
+    assert result.kept == ("test_good", "test_flaky")
+    why = result.dropped["test_lonely"]
+    assert why == "fails in the module: skipped (a drafted test must run): Windows-only test"
+
+
+def test_an_answer_whose_tests_are_all_skipped_was_collected() -> None:
+    class AllSkipped(ScriptedSandbox):
+        def python(self, args: Sequence[str]) -> tuple[RunResult, list[str]]:
+            self.runs.append([a for a in args if "::" in a])
+            return RunResult(0, f"SKIPPED [3] {PATH}: requires Python 3.13+"), []
+
+    result = run_check(AllSkipped(lambda name, run, alone: True), ANSWER, reruns=1)
+    assert result.kept == ()
+    assert [(s.name, s.passed) for s in result.stages][-2:] == [
+        ("imports", True),
+        ("passes", False),
+    ]
+    assert set(result.dropped.values()) == {
+        "fails in the module: skipped (a drafted test must run): requires Python 3.13+"
+    }

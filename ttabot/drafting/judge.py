@@ -17,7 +17,14 @@ from typing import NamedTuple
 
 from ttabot.drafting.answer_parts import AnswerParts, test_methods
 from ttabot.drafting.coverage_contexts import lines_by_test
-from ttabot.drafting.pytest_output import failure, outcomes, passed_tests, rounds_failure, tail
+from ttabot.drafting.pytest_output import (
+    failure,
+    outcomes,
+    passed_tests,
+    rounds_failure,
+    skip_reasons,
+    tail,
+)
 from ttabot.drafting.pytestrun import Measure, pytest_argv
 from ttabot.drafting.sandbox import RunResult, Sandbox
 from ttabot.drafting.snapshot import Stat
@@ -87,7 +94,14 @@ class Judge:
         result, left = self.sandbox.python(pytest_argv(nodes, rounds=rounds, measure=measure))
         if result.returncode not in (0, None) or result.timed_out:
             self.failures.append(tail(result.output, 40))
-        return result, left, outcomes(result.output, self.test_path)
+        ran = outcomes(result.output, self.test_path)
+        skipped = skip_reasons(result.output, self.test_path)
+        if skipped:
+            # pytest names a skip by file and line, not by test: a test of this run with
+            # no outcome of its own was skipped, not left uncollected.
+            for name in names:
+                ran.setdefault(name, [("SKIPPED", "; ".join(skipped))])
+        return result, left, ran
 
     def together(self, module: str | None) -> list[str] | None:
         """Stages imports and passes: all new tests in one run (measured per test); what it left.

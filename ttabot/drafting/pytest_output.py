@@ -23,6 +23,9 @@ _NOT_PASSED = {
 #: A ``-rA`` summary line: the verdict, then the node id (a case id may hold spaces and
 #: `` - ``) and, after `` - ``, the message.
 _OUTCOME = re.compile(r"^(PASSED|FAILED|ERROR|XPASS|XFAIL|SKIPPED) (.+)$")
+#: A ``-rA`` summary line of a skip: pytest names it by file (and line), never by node id,
+#: however the test was skipped (a mark, ``pytest.skip``, a class-level mark: no line).
+_SKIPPED = re.compile(r"^SKIPPED \[\d+\] (.+?)(?::\d+)?: (.*)$")
 #: The test's name at the start of a node id's part after ``path::``; then its case id.
 _NODE_NAME = re.compile(r"([^\[\s:]+)(\[)?")
 
@@ -64,6 +67,21 @@ def outcomes(output: str, test_path: str) -> dict[str, list[tuple[str, str]]]:
         _, dash, message = rest[after:].partition(" - ") if after > 0 else ("", "", "")
         out.setdefault(named.group(1), []).append((verdict, message if dash else ""))
     return out
+
+
+def skip_reasons(output: str, test_path: str) -> list[str]:
+    """The reasons pytest's ``-rA`` summary gives for skipping tests of ``test_path``, each once.
+
+    A skip's summary line names no test (``SKIPPED [1] tests/test_m.py:9: reason``),
+    so :func:`outcomes` cannot attribute it; a test with no outcome in a run that
+    skipped tests of its module is one of those skipped.
+    """
+    reasons: dict[str, None] = {}
+    for line in output.splitlines():
+        match = _SKIPPED.match(line.strip())
+        if match is not None and match.group(1) == test_path:
+            reasons[match.group(2)] = None
+    return list(reasons)
 
 
 def failure(results: Sequence[tuple[str, str]] | None) -> str | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from types import CodeType
 from typing import TYPE_CHECKING
@@ -22,7 +22,7 @@ from ttabot.drafting.sandbox import Sandbox, UnsafeFile
 from ttabot.drafting.task import Task
 from ttabot.drafting.testrun import check_each_test
 from ttabot.drafting.work import Workspace, asker, make_draft, no_sandbox, not_asked
-from ttabot.records import Draft, ValidationStage, failed_stage
+from ttabot.records import Draft, Finding, ValidationStage, failed_stage
 
 if TYPE_CHECKING:
     from ttabot.llm import Completion
@@ -45,18 +45,24 @@ def code_lines(source: str) -> frozenset[int]:
 
 
 def _changed_lines(ws: Workspace, task: Task) -> frozenset[int]:
+    """:func:`changed_lines` of the task's module and findings, as the change leaves them."""
+    added = ws.project.added.get(task.module, frozenset())
+    return changed_lines(ws.read(task.module) or "", added, task.findings)
+
+
+def changed_lines(source: str, added: Iterable[int], findings: Iterable[Finding]) -> frozenset[int]:
     """Added code lines of the findings' function bodies: what generated tests should run.
 
-    The ``def`` line, decorators and docstring run when the module is imported,
-    so they would make any test that merely imports the module look useful.
+    ``added``: the lines of ``source`` the change added. The ``def`` line,
+    decorators and docstring run when the module is imported, so they would make
+    any test that merely imports the module look useful.
     """
-    added = ws.project.added.get(task.module, frozenset())
-    source = ws.read(task.module) or ""
     tree = ast.parse(source)
-    added &= code_lines(source)
+    code = frozenset(added) & code_lines(source)
     lines: set[int] = set()
-    for finding in task.findings:
-        node = find_definition(tree, finding.symbol)
+    for finding in findings:
+        # At the finding's line: an overloaded function's first definition is a stub.
+        node = find_definition(tree, finding.symbol, finding.line)
         if node is None or not node.body:
             continue
         body = node.body
@@ -64,7 +70,7 @@ def _changed_lines(ws: Workspace, task: Task) -> frozenset[int]:
             body = body[1:]
         if body:
             lines.update(range(body[0].lineno, (node.end_lineno or node.lineno) + 1))
-    return frozenset(added & lines)
+    return frozenset(code & lines)
 
 
 def changed_functions(source: str, changed: frozenset[int]) -> frozenset[int]:
