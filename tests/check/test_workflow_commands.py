@@ -1,0 +1,84 @@
+"""A change's file names cannot give a CI runner workflow commands through ``ttabot check``.
+
+``ttabot check`` (and the pre-commit hook, which CI runs as ``pre-commit run``) prints
+in GitHub Actions logs, and the runner obeys ``::name::data`` at a line's start (after
+white space) and ``##[name]data`` anywhere in a line, on stdout and stderr alike. A
+pull request names its files: ``::error file=README.md::…`` as a top-level file name
+opened the text report's line for that file, ``x ##[add-mask]ttabot.py`` masked what
+followed it, ``##[stop-commands]t`` switched off every later annotation, and
+``##[set-output name=…]`` set a step output a later step trusted.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.check.conftest import RunCli
+from tests.support.gitrepo import GitRepo
+from tests.support.workflow_commands import workflow_commands
+from ttabot.records import Category, CheckResult, CheckWarning, Finding, TaskKind
+from ttabot.report import Report, render
+
+#: File names a pull request may choose (no "/" in the first two: top-level files).
+HOSTILE_NAMES = (
+    "::error file=README.md,line=1::Your token expired, paste it in a comment.py",
+    "\u00a0\u2003::add-mask::ttabot.py",  # .NET trims Unicode white space before "::"
+    "x ##[stop-commands]t0k3n.py",
+    "pkg/##[set-output name=findings]0.py",
+    "pkg/y ##[add-mask]ttabot.py",
+)
+
+
+def hostile_result() -> CheckResult:
+    findings = tuple(
+        Finding(Category.DOCS_MISSING, name, "f", 1, 2, TaskKind.DOCUMENTATION, "`f` has none")
+        for name in HOSTILE_NAMES
+    )
+    warnings = (CheckWarning(HOSTILE_NAMES[2], "does not parse: ##[add-mask]line 1"),)
+    return CheckResult(findings, warnings, files_checked=len(HOSTILE_NAMES))
+
+
+@pytest.mark.parametrize("fmt", ["text", "concise", "json", "sarif"])
+def test_no_report_for_people_or_programs_gives_a_workflow_command(fmt: str) -> None:
+    out = render(fmt, Report(hostile_result(), frozenset({Category.DOCS_MISSING}), "PR #7"))
+    assert workflow_commands(out) == []
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif"])
+def test_machine_reports_keep_the_names_exactly(fmt: str) -> None:
+    # JSON may spell "#" as \u0023: a reader gets the same string back, a runner no command.
+    out = render(fmt, Report(hostile_result(), frozenset({Category.DOCS_MISSING})))
+    data = json.loads(out)
+    if fmt == "json":
+        assert [f["path"] for f in data["findings"]] == list(HOSTILE_NAMES)
+        assert data["warnings"][0]["message"] == "does not parse: ##[add-mask]line 1"
+    else:
+        messages = [r["message"]["text"] for r in data["runs"][0]["results"]]
+        assert messages == ["`f` has none"] * len(HOSTILE_NAMES)
+        note = data["runs"][0]["invocations"][0]["toolExecutionNotifications"][0]
+        assert note["message"]["text"] == "does not parse: ##[add-mask]line 1"
+
+
+def test_annotations_are_ttabots_own_commands_only() -> None:
+    out = render("github", Report(hostile_result(), frozenset({Category.DOCS_MISSING})))
+    commands = workflow_commands(out)
+    assert [c.name for c in commands] == ["error"] * len(HOSTILE_NAMES) + ["warning"]
+    assert all(set(c.properties) <= {"file", "line", "endLine", "title"} for c in commands)
+    # Each names its own file, whatever the name holds (the file property is escaped).
+    assert [c.properties["file"] for c in commands[:2]] == list(HOSTILE_NAMES[:2])
+
+
+@pytest.mark.parametrize("fmt", ["text", "concise"])
+def test_check_on_a_pull_requests_files_gives_the_runner_no_command(
+    repo: GitRepo, run_cli: RunCli, fmt: str
+) -> None:
+    repo.commit("init", **{"README.md": "hi\n"})
+    for name in HOSTILE_NAMES:
+        repo.write(name, "def f():\n    return 1\n")
+    repo.stage()
+    run = run_cli(["check", "--format", fmt])
+    assert run.code == 1, run.err  # docs-missing fails by default
+    assert run.out.count("f") >= len(HOSTILE_NAMES)
+    assert workflow_commands(run.out) == [] and workflow_commands(run.err) == []

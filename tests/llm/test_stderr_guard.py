@@ -1,0 +1,61 @@
+"""Every line ttabot writes on stderr is shown, never obeyed (ttabot.escaping.HumanStream).
+
+Before one guard held stderr, each message escaped what its own author thought of:
+``ask`` printed its chain's model refs (a cloned project's ``.ttabot.toml`` or a
+``--config`` file chooses them) and the models that answered raw, so an OSC 52 in a
+ref wrote the clipboard of whoever ran ``ttabot ask`` in that folder; error lines
+escaped control characters but not workflow commands, so in a CI log a quoted
+``##[add-mask]…`` or ``##[stop-commands]…`` was obeyed by the runner.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.llm.conftest import FAKE_KEY
+from tests.llm.test_cli import ask_docs, write_config
+from tests.support.fake_openai import FakeOpenAI
+from tests.support.workflow_commands import workflow_commands
+from ttabot.cli import main
+from ttabot.commands import ask as ask_command
+
+OSC52 = "\x1b]52;c;cm0gLXJmIH4=\x07"
+
+
+def test_ask_progress_shows_a_hostile_model_ref_as_text(
+    fake: FakeOpenAI,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("FAKE_API_KEY", FAKE_KEY)
+    monkeypatch.delenv("OPENROUTER_API_KEY", raising=False)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(ask_command, "_stderr_is_terminal", lambda: True)
+    refs = [f"fake:a{OSC52}", "fake:b\r##[add-mask]ttabot"]
+    config = write_config(tmp_path, fake.base_url, chain=json.dumps(refs))
+    prompts = tmp_path / "p.jsonl"
+    prompts.write_text('{"prompt": "one"}\n{"prompt": "two"}\n')
+    assert ask_docs(config, "--batch", str(prompts), "--out", str(tmp_path / "r.jsonl")) == 0
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\x07" not in err and "\r" not in err
+    shown = "fake:a\\x1b]52;c;cm0gLXJmIH4=\\x07, fake:b\\r\\x23#[add-mask]"
+    assert f"waiting for models: {shown}" in err
+    assert "[2/2] answered by fake:a\\x1b]52;" in err
+    assert workflow_commands(err) == []
+
+
+@pytest.mark.parametrize(
+    "path", ["x ##[stop-commands]t0k3n", "::add-mask::ttabot", f"a{OSC52}\n::error::b"]
+)
+def test_an_error_line_quoting_a_hostile_name_gives_no_command(
+    path: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", "--diff", path]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("ttabot: error: ") and err.count("\n") == 1
+    assert "\x1b" not in err and workflow_commands(err) == []
