@@ -311,7 +311,9 @@ def _publish(
     from ttabot.drafting import output
 
     if fmt == "diff" and not do_apply:
-        _out(output.unified_diff(drafts, selection.root))
+        diff = output.unified_diff(drafts, selection.root)
+        # On a terminal it is read, not applied: escape sequences in it show as text.
+        _out(printable(diff, lines=True) if on_terminal(sys.stdout) else diff)
     click.echo(output.summary(drafts), nl=False, err=True)
     written: list[str] = []
     skipped: list[str] = []
