@@ -82,3 +82,16 @@ def test_check_on_a_pull_requests_files_gives_the_runner_no_command(
     assert run.code == 1, run.err  # docs-missing fails by default
     assert run.out.count("f") >= len(HOSTILE_NAMES)
     assert workflow_commands(run.out) == [] and workflow_commands(run.err) == []
+
+
+def test_the_summary_line_shows_the_range_it_names_as_text(repo: GitRepo, run_cli: RunCli) -> None:
+    # A CI job checks `--range origin/main...$PR_BRANCH`: git takes a branch name with a
+    # bidi override, and the summary line on stdout printed the range raw, turning the
+    # rest of the line around (git refuses control characters and "[" in ref names).
+    repo.commit("init", **{"README.md": "hi\n"})
+    repo.git("checkout", "-q", "-b", "fix\u202egnp.exe")
+    repo.commit("change", **{"a.py": '"""A module."""\n'})
+    run = run_cli(["check", "--range", "main...fix\u202egnp.exe"])
+    assert run.code == 0, run.err
+    assert "\u202e" not in run.out
+    assert "range main...fix\\u202egnp.exe" in run.out
