@@ -93,7 +93,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     # stderr carries only lines for people: one guard shows every control character and
     # workflow command there, whoever writes it (click, logging, warnings).
-    stderr, sys.stderr = sys.stderr, cast("TextIO", HumanStream(sys.stderr))
+    stderr = sys.stderr
+    if stderr is not None:  # None: started with stderr closed (2>&-)
+        sys.stderr = cast("TextIO", HumanStream(stderr))
     try:
         result = cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
     except ENDINGS as exc:
