@@ -97,18 +97,6 @@ def unicode_text(text: str) -> str:
     return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
 
 
-def _unicode_strings(value: Any) -> Any:
-    """``value`` (parsed JSON, at most :data:`MAX_JSON_DEPTH` deep) with every string and
-    key through :func:`unicode_text`."""
-    if isinstance(value, str):
-        return unicode_text(value)
-    if isinstance(value, list):
-        return [_unicode_strings(item) for item in value]
-    if isinstance(value, dict):
-        return {unicode_text(str(k)): _unicode_strings(v) for k, v in value.items()}
-    return value
-
-
 class SchemaError(ValueError):
     """The parsed value does not match the schema; the message names the path."""
 
@@ -190,17 +178,13 @@ def _next_start(text: str, index: int) -> int:
 
 
 def extract_json(text: str) -> Any:
-    """The JSON object or array in a model's answer, its strings Unicode (:func:`unicode_text`).
+    """The JSON object or array in a model's answer.
 
     Tries, in order: the whole text; each fenced code block; the first complete
     JSON value starting at a ``{`` or ``[``; a repaired truncated value.
     Raises :class:`JSONExtractionError` when none of these yields JSON, and
     :class:`JSONTooDeepError` when the text nests deeper than :data:`MAX_JSON_DEPTH`.
     """
-    return _unicode_strings(_extract_json(text))
-
-
-def _extract_json(text: str) -> Any:
     text = strip_reasoning(text).strip()
     if too_deep(text):
         raise JSONTooDeepError(f"the answer nests JSON deeper than {MAX_JSON_DEPTH} levels")
