@@ -108,9 +108,11 @@ def stats_lines(settings: Settings) -> list[str]:
     if not settings.client.learn or not settings.client.shared_state:
         return ["learning is off ([client] learn = false or shared-state = false)"]
     learning = RotatingClient(settings, environ={}).learning
-    rows = learning.table() if learning is not None else []
-    if not rows:
+    found = learning.table() if learning is not None else []
+    if not found:
         return ["no draft outcomes recorded yet"]
+    # Names come from shared state any runner writes: one short line each.
+    rows = [(_cell(kind), _cell(model), seen) for kind, model, seen in found]
     width = max(len(model) for _, model, _ in rows)
     lines = [f"{'task kind':<14} {'model':<{width}}  accepted  rejected  no-answer  p(accept)"]
     for kind, model, seen in rows:
@@ -119,6 +121,17 @@ def stats_lines(settings: Settings) -> list[str]:
             f"{seen.no_answer:>9}  {posterior_mean(seen):>9.2f}"
         )
     return lines
+
+
+#: The longest name a table shows; a longer one is cut, marked with "…".
+MAX_CELL = 120
+
+
+def _cell(text: str) -> str:
+    from ttabot.report import printable
+
+    shown = printable(text)
+    return shown if len(shown) <= MAX_CELL else shown[: MAX_CELL - 1] + "…"
 
 
 def free_lines(settings: Settings, provider_name: str, environ: Mapping[str, str]) -> list[str]:
