@@ -280,3 +280,26 @@ def test_models_stats_shows_each_model_read_from_shared_state_on_one_short_line(
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 3 and all(len(line) < 400 for line in lines)
     assert lines[1].split()[:2] == ["documentation", "fake:a\\ndocumentation"]
+
+
+def test_models_shows_each_quota_read_from_shared_state_on_one_short_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import time
+
+    from ttabot.cli import main
+    from ttabot.llm.state import DailyQuota
+
+    state = FileState(tmp_path)
+    reset = time.time() + 3600
+    forged = "x openrouter:free\n__openrouter:free:_1000/1000_left_today"
+    assert state.publish_quota(forged, DailyQuota(50, 0, reset))
+    assert state.publish_quota("y " + "w" * 100_000, DailyQuota(50, 1, reset))
+    config = tmp_path / "ttabot.toml"
+    config.write_text(f'[client]\nstate-dir = "{tmp_path}"\n')
+    monkeypatch.delenv("OPENROUTER_API_KEY", raising=False)
+    assert main(["models", "--config", str(config)]) == 0
+    out = capsys.readouterr().out
+    quotas = out[out.index("daily quotas:") :].splitlines()[1:]
+    assert len(quotas) == 2 and all(len(line) < 400 for line in quotas), quotas
+    assert "free\\n__openrouter" in out

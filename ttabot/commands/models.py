@@ -97,7 +97,9 @@ def quota_lines(client: RotatingClient) -> list[str]:
     known = client.quotas.known()
     if not known:
         return []
-    return ["daily quotas:", *(f"  {quota_line(key, q)}" for key, q in sorted(known.items()))]
+    # Keys come from shared state any runner writes: one short line each.
+    lines = [f"  {_cell(quota_line(key, q))}" for key, q in sorted(known.items())]
+    return ["daily quotas:", *lines]
 
 
 def stats_lines(settings: Settings) -> list[str]:
