@@ -132,8 +132,9 @@ def test_a_branch_name_is_shown_as_an_inert_code_span(hub: Hub) -> None:
 
 def test_a_file_name_cannot_add_trailers_or_close_issues_in_the_commit_message() -> None:
     # git keeps a line break in a file name. Listed raw, a PR's file named
-    # "a\nCo-authored-by: ...\nb.py" added trailers to ttabot's commit (crediting or
-    # signing off for anyone), and "fixes #1.py" closed issue #1 once merged.
+    # "a\nCo-authored-by: ...\nb.py" wrote lines of its own into ttabot's commit message
+    # (not trailers: ttabot's own trailer paragraph stays last), and a file named
+    # "fixes #1.py" closed issue #1 once the commit reached the default branch.
     import re
 
     path = "pkg/a\nCo-authored-by: Mallory <m@evil.example>\r\nSigned-off-by: x\nfixes #1.py"
