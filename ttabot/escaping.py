@@ -99,14 +99,22 @@ def controls_shown(text: str, *, lines: bool = False) -> str:
     return "".join("\ufffd" if "\ud800" <= char <= "\udfff" else char for char in shown)
 
 
-def json_for_logs(text: str) -> str:
-    """JSON ``text`` with each ``##[`` spelled ``#\\u0023[``: the same data, no command.
+#: Characters JSON may carry raw that a terminal or a log viewer acts on: DEL and the
+#: C1 controls (U+009B is an 8-bit CSI), bidi marks and overrides, line separators.
+_JSON_UNSHOWN = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
 
-    ``##[`` can only stand inside a JSON string, where ``\\u0023`` is ``#`` to every
-    reader; a runner reading a report printed to a CI log no longer sees a command.
-    (An indented or one-line JSON text never starts a line with ``::``.)
+
+def json_for_logs(text: str) -> str:
+    """JSON ``text`` as the same data that neither a terminal nor a CI runner obeys.
+
+    ``json.dumps`` escapes only C0 controls; every other character :data:`_JSON_UNSHOWN`
+    names is spelled ``\\uXXXX`` too, and each ``##[`` as ``#\\u0023[``. Outside
+    strings JSON has none of these characters, and inside one ``\\u0023`` is ``#`` to
+    every reader; a runner reading a report printed to a CI log no longer sees a
+    command. (An indented or one-line JSON text never starts a line with ``::``.)
     """
-    return text.replace("##[", "#\\u0023[")
+    shown = _JSON_UNSHOWN.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return shown.replace("##[", "#\\u0023[")
 
 
 class HumanStream:

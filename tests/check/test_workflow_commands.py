@@ -95,3 +95,22 @@ def test_the_summary_line_shows_the_range_it_names_as_text(repo: GitRepo, run_cl
     assert run.code == 0, run.err
     assert "\u202e" not in run.out
     assert "range main...fix\\u202egnp.exe" in run.out
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif"])
+def test_machine_reports_spell_invisible_characters_as_escapes(fmt: str) -> None:
+    # JSON escapes only C0 controls; written raw, a name's 8-bit CSI (U+009B) reached
+    # a terminal that obeys C1 controls, a bidi override turned the line around, and
+    # U+2028 broke the line in viewers (and JavaScript before ES2019) that end lines there.
+    path = "a\x9b2J\x7f\u202eyp.\u2066b\u2028c\u200f.py"
+    finding = Finding(Category.DOCS_MISSING, path, "f", 1, 2, TaskKind.DOCUMENTATION, "m")
+    result = CheckResult((finding,), (CheckWarning(path, f"cannot read {path}"),))
+    out = render(fmt, Report(result, frozenset({Category.DOCS_MISSING})))
+    assert not any(ch in out for ch in "\x9b\x7f\u202e\u2066\u2028\u200f")
+    data = json.loads(out)
+    if fmt == "json":
+        assert data["findings"][0]["path"] == path
+        assert data["warnings"][0]["message"] == f"cannot read {path}"
+    else:
+        note = data["runs"][0]["invocations"][0]["toolExecutionNotifications"][0]
+        assert note["message"]["text"] == f"cannot read {path}"
