@@ -114,3 +114,20 @@ def test_machine_reports_spell_invisible_characters_as_escapes(fmt: str) -> None
     else:
         note = data["runs"][0]["invocations"][0]["toolExecutionNotifications"][0]
         assert note["message"]["text"] == f"cannot read {path}"
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["a,line=99,title=x.py", "b%0A::error::c.py", "c::d%25%3A%2C.py", "d\n::error::e.py", "e%.py"],
+)
+def test_an_annotation_names_its_file_exactly_whatever_the_name_holds(name: str) -> None:
+    finding = Finding(Category.DOCS_MISSING, name, "f", 3, 4, TaskKind.DOCUMENTATION, "m,%0A::x")
+    out = render("github", Report(CheckResult((finding,)), frozenset()))
+    (command,) = workflow_commands(out)
+    assert command.name == "warning" and command.data == "m,%0A::x"
+    assert command.properties == {
+        "file": name,
+        "line": "3",
+        "endLine": "4",
+        "title": "ttabot docs-missing: f",
+    }
