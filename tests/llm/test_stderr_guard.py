@@ -59,3 +59,23 @@ def test_an_error_line_quoting_a_hostile_name_gives_no_command(
     err = capsys.readouterr().err
     assert err.startswith("ttabot: error: ") and err.count("\n") == 1
     assert "\x1b" not in err and workflow_commands(err) == []
+
+
+def test_the_hooks_fast_path_guards_stderr_as_the_cli_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `ttabot check PATH` from pre-commit runs without click (ttabot.entry); its lines
+    # on stderr must be the bytes the click path writes.
+    from tests.support.gitrepo import GitRepo
+    from ttabot import entry
+
+    repo = GitRepo(tmp_path / "r")
+    repo.commit("init", **{"a.py": "X = 1\n"})
+    monkeypatch.chdir(repo.path)
+    path = f"x ##[stop-commands]t0k3n{OSC52}"
+    fast = entry.main(["check", path])
+    fast_err = capsys.readouterr().err
+    slow = main(["check", path])
+    assert (fast, fast_err) == (slow, capsys.readouterr().err)
+    assert "\x1b" not in fast_err and workflow_commands(fast_err) == []
+    assert "x \\x23#[stop-commands]t0k3n\\x1b]52;" in fast_err
