@@ -79,3 +79,24 @@ def test_the_hooks_fast_path_guards_stderr_as_the_cli_does(
     assert (fast, fast_err) == (slow, capsys.readouterr().err)
     assert "\x1b" not in fast_err and workflow_commands(fast_err) == []
     assert "x \\x23#[stop-commands]t0k3n\\x1b]52;" in fast_err
+
+
+def test_a_probe_line_is_one_line_whatever_the_provider_answers(
+    fake: FakeOpenAI,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A provider's error message is printed in `models --probe`: a line break in it
+    # forged probe lines ("fake:b  ok 0.01s") for models that never answered.
+    from tests.support.fake_openai import bad_request
+
+    monkeypatch.setenv("FAKE_API_KEY", FAKE_KEY)
+    monkeypatch.delenv("OPENROUTER_API_KEY", raising=False)
+    monkeypatch.chdir(tmp_path)
+    config = write_config(tmp_path, fake.base_url, chain='["fake:a"]')
+    fake.responder = lambda model, body: bad_request("no\n  fake:b  ok 0.01s\r  fake:c  ok")
+    assert main(["models", "--config", str(config), "--probe"]) == 1
+    out = capsys.readouterr().out
+    probe = [line for line in out[out.index("probe:") :].splitlines() if "fake:" in line]
+    assert len(probe) == 1 and probe[0].startswith("  fake:a  failed: "), probe

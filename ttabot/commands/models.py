@@ -130,10 +130,14 @@ MAX_CELL = 120
 
 
 def _cell(text: str) -> str:
+    shown = _one_line(text)
+    return shown if len(shown) <= MAX_CELL else shown[: MAX_CELL - 1] + "…"
+
+
+def _one_line(text: str) -> str:
     from ttabot.report import printable
 
-    shown = printable(text)
-    return shown if len(shown) <= MAX_CELL else shown[: MAX_CELL - 1] + "…"
+    return printable(text)
 
 
 def free_lines(settings: Settings, provider_name: str, environ: Mapping[str, str]) -> list[str]:
@@ -178,7 +182,8 @@ async def probe_lines(settings: Settings, environ: Mapping[str, str]) -> tuple[l
 
         groups = await asyncio.gather(*(one_provider(g) for g in by_provider.values()))
     results = dict(pair for group in groups for pair in group)
-    lines = [f"  {ref}  {probe_state(results[ref])}" for ref in refs]
+    # A provider's error message is quoted: one line per model, whatever it says.
+    lines = [f"  {_one_line(ref)}  {_one_line(probe_state(results[ref]))}" for ref in refs]
     return lines, all(result.ok for result in results.values())
 
 
