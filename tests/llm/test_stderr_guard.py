@@ -100,3 +100,18 @@ def test_a_probe_line_is_one_line_whatever_the_provider_answers(
     out = capsys.readouterr().out
     probe = [line for line in out[out.index("probe:") :].splitlines() if "fake:" in line]
     assert len(probe) == 1 and probe[0].startswith("  fake:a  failed: "), probe
+
+
+def test_a_chain_ref_is_listed_on_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A cloned project's files choose the chain: a line break in a ref forged entries
+    # of `ttabot models` ("2. openrouter:...  [ready]") that no chain holds.
+    monkeypatch.delenv("OPENROUTER_API_KEY", raising=False)
+    monkeypatch.chdir(tmp_path)
+    ref = "openrouter:m\n  2. openrouter:trusted-model  [ready]"
+    config = write_config(tmp_path, "http://127.0.0.1:9/v1", chain=json.dumps([ref]))
+    assert main(["models", "--config", str(config)]) == 0
+    out = capsys.readouterr().out
+    assert "\n  2. openrouter:trusted-model" not in out
+    assert "  1. openrouter:m\\n  2. openrouter:trusted-model  [ready]  [key missing" in out

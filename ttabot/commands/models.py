@@ -85,7 +85,7 @@ def chain_lines(
                 )
             else:
                 state = "ready"
-            lines.append(f"  {position}. {ref}  [{state}]")
+            lines.append(f"  {position}. {_one_line(ref)}  [{_one_line(state)}]")
     lines += quota_lines(client)
     return lines
 
