@@ -15,11 +15,12 @@ files. Two readers act on such bytes instead of showing them:
 
 The policy: every line for people goes through :func:`printable`, which shows control
 characters as escapes (``\\x1b``) and breaks each workflow-command opener
-(``:\\x3a``, ``\\x23#[``). Text on stdout is escaped where it is rendered, since
+(``\\x3a:``, ``\\x23#[``). Text on stdout is escaped where it is rendered, since
 stdout also carries data for programs (JSON, SARIF, an answer piped on); stderr
 carries only lines for people, so :class:`HumanStream` guards it once, for every
 message, warning and log record (:func:`ttabot.cli.main`). Machine formats keep
-their values exactly: :func:`json_for_logs` only respells ``#`` inside JSON text.
+their values exactly: :func:`json_for_logs` only respells characters inside JSON
+strings as ``\\uXXXX`` escapes.
 The workflow commands ttabot means to give are built, with GitHub's own escaping,
 in :mod:`ttabot.report.annotations`. Everything here is pure but the stream.
 """
@@ -69,7 +70,7 @@ def printable(text: str, *, lines: bool = False) -> str:
     """``text`` as a line for people: control characters and workflow commands shown, not obeyed.
 
     Each control character shows as an escape (:func:`controls_shown`). A workflow
-    command's opener loses its first character to an escape (``:\\x3a``,
+    command's opener loses its first character to an escape (``\\x3a:``,
     ``\\x23#[``), so CI logs show the text and the runner obeys none of it. ``lines``
     keeps newlines and tabs, and breaks an opener on every line. Printing the result
     again changes nothing.
