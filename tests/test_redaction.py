@@ -100,6 +100,26 @@ def test_credentials_of_a_known_shape_are_replaced_whoever_they_belong_to(
 
 
 @pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        # httpx logs every request's URL at INFO ("ttabot action --verbose"), user part too.
+        (
+            'HTTP Request: POST http://me:s3cret-pass@proxy:8080/v1/chat "HTTP/1.1 200 OK"',
+            f'HTTP Request: POST http://{REDACTED}@proxy:8080/v1/chat "HTTP/1.1 200 OK"',
+        ),
+        (
+            "https://tok3n@host/v1 and redis://:pw@r:6379/0",
+            f"https://{REDACTED}@host/v1 and redis://{REDACTED}@r:6379/0",
+        ),
+        ("https://a@b:p@ss@host/x?q=@y", f"https://{REDACTED}@host/x?q=@y"),
+        ("mail me@example.com; git@github.com:o/r; https://host/a@b", None),
+    ],
+)
+def test_a_password_in_a_url_is_replaced(text: str, masked: str | None) -> None:
+    assert redact_credentials(text) == (text if masked is None else masked)
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "ghp_short and ghs_ alone",

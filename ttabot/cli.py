@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import TextIO, cast
 
 import click
 
@@ -88,10 +89,19 @@ ENDINGS = (
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit code; user errors become one line and exit 2."""
     _escape_what_streams_cannot_encode()
+    from ttabot.escaping import HumanStream
+
+    # stderr carries only lines for people: one guard shows every control character and
+    # workflow command there, whoever writes it (click, logging, warnings).
+    stderr = sys.stderr
+    if stderr is not None:  # None: started with stderr closed (2>&-)
+        sys.stderr = cast("TextIO", HumanStream(stderr))
     try:
         result = cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
     except ENDINGS as exc:
         return _end(exc)
+    finally:
+        sys.stderr = stderr
     return result if isinstance(result, int) else EXIT_OK
 
 

@@ -162,7 +162,8 @@ def echo(message: str, *, err: bool = False, nl: bool = True, color: bool | None
     """Write ``message`` as ``click.echo`` writes a ``str`` to a standard stream.
 
     A newline unless ``nl`` is false; ANSI sequences removed when ``color`` is
-    false, or when it is None and the stream is not a terminal; flushed.
+    false, or when it is None and the stream is not a terminal; on stderr, shown as
+    :class:`ttabot.escaping.HumanStream` shows it; flushed.
     """
     import re  # cached by re after the first call
 
@@ -171,6 +172,10 @@ def echo(message: str, *, err: bool = False, nl: bool = True, color: bool | None
     if out:
         if (not _isatty(stream)) if color is None else not color:
             out = re.sub(ANSI_PATTERN, "", out)
+        if err:  # as ttabot.cli.main's guard on stderr shows it (ttabot.escaping)
+            from ttabot.escaping import printable
+
+            out = printable(out, lines=True)
         stream.write(out)
     stream.flush()
 

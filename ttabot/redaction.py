@@ -10,7 +10,8 @@ slips through is closed once for both. Everything here is pure.
   over lines by a tool that printed them (:meth:`KnownSecrets.redact`), and a
   start of one left where a capped message ends (:meth:`KnownSecrets.redact_cut_end`).
 - :func:`redact_credentials`: tokens and keys of a published shape, whoever's
-  they are (a generated test can print one ttabot was never given), and
+  they are (a generated test can print one ttabot was never given), a URL's user
+  part (``https://user:password@host``), and
   :func:`redact_cut_credential` for the start of one where a text was cut.
 """
 
@@ -42,9 +43,15 @@ _CUT_CREDENTIAL = re.compile(
 )
 
 
+#: The user part of a URL (``https://user:password@host``, ``https://token@host``): up to
+#: the authority's last "@". httpx logs each request's URL whole, a base_url's password too.
+_URL_USERINFO = re.compile(r"(?<=://)[^\s/?#]+@")
+
+
 def redact_credentials(text: str) -> str:
-    """``text`` with every credential of a known shape replaced by :data:`REDACTED`."""
-    return _CREDENTIAL.sub(REDACTED, text)
+    """``text`` with every credential of a known shape, and a URL's user part (where a
+    password or token goes), replaced by :data:`REDACTED`."""
+    return _URL_USERINFO.sub(REDACTED + "@", _CREDENTIAL.sub(REDACTED, text))
 
 
 def redact_cut_credential(text: str) -> str:

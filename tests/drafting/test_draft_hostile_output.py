@@ -130,3 +130,33 @@ def test_a_module_nested_past_the_recursion_limit_is_a_rejected_draft_not_a_trac
     assert "ttabot: wrote pkg/calc.py" in err  # the other module's draft is not lost
     assert (repo.path / "pkg/deep.py").read_text() == deep
     assert len(fake.calls) == 1  # pkg/calc.py's docstring only
+
+
+def test_a_diff_shown_on_a_terminal_shows_escape_sequences_as_text(
+    hostile: GitRepo,
+    fake: FakeOpenAI,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The diff quotes the file around the drafted docstring (and a drafted test or
+    # refactor is any Python a model wrote, string literals with raw ESC included):
+    # printed raw on a terminal, `return a + b  # <OSC 52>` wrote the clipboard. git
+    # pages its diffs through `less -R`, which shows such bytes as ^[; ttabot prints
+    # straight to the terminal. Piped (`ttabot draft > fix.patch`) the patch stays exact.
+    import sys
+
+    configure(hostile, fake, docstring_answer)
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    assert main(["draft", "--only", "docs-missing"]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out
+    assert "return a + b  # \\x1b]0;owned\\x07" in out
+    assert '+    """Add two numbers.' in out
+
+
+def test_a_piped_diff_is_the_exact_patch(
+    hostile: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    configure(hostile, fake, docstring_answer)
+    assert main(["draft", "--only", "docs-missing"]) == 0
+    assert f"return a + b  # {OSC}" in capsys.readouterr().out

@@ -128,3 +128,19 @@ def test_a_branch_name_is_shown_as_an_inert_code_span(hub: Hub) -> None:
     assert outcome.message.startswith(
         "commit mode: ``x`@org/team`<img/src=//evil.example/t.png>`` is the default branch"
     )
+
+
+def test_a_file_name_cannot_add_trailers_or_close_issues_in_the_commit_message() -> None:
+    # git keeps a line break in a file name. Listed raw, a PR's file named
+    # "a\nCo-authored-by: ...\nb.py" wrote lines of its own into ttabot's commit message
+    # (not trailers: ttabot's own trailer paragraph stays last), and a file named
+    # "fixes #1.py" closed issue #1 once the commit reached the default branch.
+    import re
+
+    path = "pkg/a\nCo-authored-by: Mallory <m@evil.example>\r\nSigned-off-by: x\nfixes #1.py"
+    message = commit_message([draft()._replace(path=path), draft()._replace(path="a/Closes #2.py")])
+    lines = message.splitlines()
+    assert not any(line.startswith(("Co-authored-by", "Signed-off-by")) for line in lines)
+    assert lines[-1] == TRAILER and "\r" not in message
+    assert re.search(r"\b(fixes|closes) #\d", message, re.IGNORECASE) is None
+    assert "- a/C\u200bloses #2.py: f" in lines

@@ -258,3 +258,48 @@ def test_a_model_with_the_worst_record_believed_is_still_asked_when_the_rest_fai
     fake.script("b", Reply(401, {"error": {"message": "bad key"}}))
     fake.script("c", Reply(401, {"error": {"message": "bad key"}}))
     assert asyncio.run(ask(make_settings(fake.base_url, tmp_path), environ)) == ["fake:a"]
+
+
+def test_models_stats_shows_each_model_read_from_shared_state_on_one_short_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Any runner sharing the state (a Redis, the cache folder) writes model names: a
+    # line break in one forged rows of the table ("fake:good ... 99 accepted"), and a
+    # name of a megabyte padded every row to that width.
+    from ttabot.cli import main
+
+    seed_outcomes(tmp_path, "fake:a\ndocumentation  fake:good  99  0  0  1.00", Outcomes(1, 0, 0))
+    seed_outcomes(tmp_path, "fake:" + "w" * 100_000, Outcomes(0, 1, 0))
+    config = tmp_path / "ttabot.toml"
+    config.write_text(
+        '[providers.fake]\nbase_url = "http://127.0.0.1:9/v1"\n'
+        f'[client]\nstate-dir = "{tmp_path}"\n'
+    )
+    monkeypatch.delenv("OPENROUTER_API_KEY", raising=False)
+    assert main(["models", "--stats", "--config", str(config)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 3 and all(len(line) < 400 for line in lines)
+    assert lines[1].split()[:2] == ["documentation", "fake:a\\ndocumentation"]
+
+
+def test_models_shows_each_quota_read_from_shared_state_on_one_short_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import time
+
+    from ttabot.cli import main
+    from ttabot.llm.state import DailyQuota
+
+    state = FileState(tmp_path)
+    reset = time.time() + 3600
+    forged = "x openrouter:free\n__openrouter:free:_1000/1000_left_today"
+    assert state.publish_quota(forged, DailyQuota(50, 0, reset))
+    assert state.publish_quota("y " + "w" * 100_000, DailyQuota(50, 1, reset))
+    config = tmp_path / "ttabot.toml"
+    config.write_text(f'[client]\nstate-dir = "{tmp_path}"\n')
+    monkeypatch.delenv("OPENROUTER_API_KEY", raising=False)
+    assert main(["models", "--config", str(config)]) == 0
+    out = capsys.readouterr().out
+    quotas = out[out.index("daily quotas:") :].splitlines()[1:]
+    assert len(quotas) == 2 and all(len(line) < 400 for line in quotas), quotas
+    assert "free\\n__openrouter" in out

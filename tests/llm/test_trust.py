@@ -513,8 +513,8 @@ def test_a_url_whose_user_part_looks_like_a_host_shows_the_real_host(
     assert main(["trust"]) == 0
     out = capsys.readouterr().out
     assert (
-        "  openrouter: OPENROUTER_API_KEY -> https://openrouter.ai:443@evil.example/api/v1"
-        " (host evil.example)\n" in out
+        "  openrouter: OPENROUTER_API_KEY -> https://openrouter.ai:***@evil.example/api/v1"
+        " (host evil.example)\n" in out  # "443" is the user part's password: not shown
     )
 
 

@@ -165,3 +165,12 @@ def test_a_refactor_is_one_suggestion_over_the_whole_function() -> None:
     # Applying the one suggestion yields exactly the refactored file.
     lines = BIG.splitlines(keepends=True)
     assert "".join([*lines[:3], s.replacement, *lines[13:]]) == REFACTORED
+
+
+def test_a_note_naming_the_file_keeps_it_in_code() -> None:
+    # A draft with no finding is named by its path, which the PR chose: a backtick in
+    # it closed the span, and the rest of the name pinged, linked and embedded.
+    path = "pkg/a`@admin ![x](https://evil.example/b.png) Fixes #1`.py"
+    d = draft("a = 1\n", "a = 2\n")._replace(findings=(), path=path)
+    (s,) = suggestions_from_draft(d)
+    assert s.note == f"ttabot (documentation) for ``{path}``"

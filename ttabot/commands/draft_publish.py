@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from ttabot.errors import EXIT_DRAFT_NO_ANSWER, TtabotError
-from ttabot.report import printable
+from ttabot.report import on_terminal, printable
 from ttabot.report.json_report import dumps as json_text
 
 if TYPE_CHECKING:
@@ -38,7 +39,9 @@ def publish_drafts(
     from ttabot.drafting import output
 
     if fmt == "diff" and not do_apply:
-        echo_out(output.unified_diff(drafts, selection.root))
+        diff = output.unified_diff(drafts, selection.root)
+        # On a terminal it is read, not applied: escape sequences in it show as text.
+        echo_out(printable(diff, lines=True) if on_terminal(sys.stdout) else diff)
     click.echo(output.summary(drafts), nl=False, err=True)
     written: list[str] = []
     skipped: list[str] = []

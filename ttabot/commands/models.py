@@ -85,7 +85,7 @@ def chain_lines(
                 )
             else:
                 state = "ready"
-            lines.append(f"  {position}. {ref}  [{state}]")
+            lines.append(f"  {position}. {_one_line(ref)}  [{_one_line(state)}]")
     lines += quota_lines(client)
     return lines
 
@@ -97,7 +97,9 @@ def quota_lines(client: RotatingClient) -> list[str]:
     known = client.quotas.known()
     if not known:
         return []
-    return ["daily quotas:", *(f"  {quota_line(key, q)}" for key, q in sorted(known.items()))]
+    # Keys come from shared state any runner writes: one short line each.
+    lines = [f"  {_cell(quota_line(key, q))}" for key, q in sorted(known.items())]
+    return ["daily quotas:", *lines]
 
 
 def stats_lines(settings: Settings) -> list[str]:
@@ -108,9 +110,11 @@ def stats_lines(settings: Settings) -> list[str]:
     if not settings.client.learn or not settings.client.shared_state:
         return ["learning is off ([client] learn = false or shared-state = false)"]
     learning = RotatingClient(settings, environ={}).learning
-    rows = learning.table() if learning is not None else []
-    if not rows:
+    found = learning.table() if learning is not None else []
+    if not found:
         return ["no draft outcomes recorded yet"]
+    # Names come from shared state any runner writes: one short line each.
+    rows = [(_cell(kind), _cell(model), seen) for kind, model, seen in found]
     width = max(len(model) for _, model, _ in rows)
     lines = [f"{'task kind':<14} {'model':<{width}}  accepted  rejected  no-answer  p(accept)"]
     for kind, model, seen in rows:
@@ -119,6 +123,21 @@ def stats_lines(settings: Settings) -> list[str]:
             f"{seen.no_answer:>9}  {posterior_mean(seen):>9.2f}"
         )
     return lines
+
+
+#: The longest name a table shows; a longer one is cut, marked with "…".
+MAX_CELL = 120
+
+
+def _cell(text: str) -> str:
+    shown = _one_line(text)
+    return shown if len(shown) <= MAX_CELL else shown[: MAX_CELL - 1] + "…"
+
+
+def _one_line(text: str) -> str:
+    from ttabot.report import printable
+
+    return printable(text)
 
 
 def free_lines(settings: Settings, provider_name: str, environ: Mapping[str, str]) -> list[str]:
@@ -163,7 +182,8 @@ async def probe_lines(settings: Settings, environ: Mapping[str, str]) -> tuple[l
 
         groups = await asyncio.gather(*(one_provider(g) for g in by_provider.values()))
     results = dict(pair for group in groups for pair in group)
-    lines = [f"  {ref}  {probe_state(results[ref])}" for ref in refs]
+    # A provider's error message is quoted: one line per model, whatever it says.
+    lines = [f"  {_one_line(ref)}  {_one_line(probe_state(results[ref]))}" for ref in refs]
     return lines, all(result.ok for result in results.values())
 
 

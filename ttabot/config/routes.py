@@ -122,8 +122,26 @@ def host_note(url: str) -> str:
 def route_line(route: Route, mark: str = "") -> str:
     """``  provider: KEY_VARIABLE -> base_url`` (then ``mark``), shown safely for review."""
     parts = (shown_ascii(route.provider), shown_ascii(route.api_key_env))
-    url = shown_ascii(route.base_url) + host_note(route.base_url)
+    url = shown_ascii(without_password(route.base_url)) + host_note(route.base_url)
     return f"  {parts[0]}: {parts[1]} -> {url}{mark}"
+
+
+def without_password(url: str) -> str:
+    """``url`` with the password of its user part as ``***`` (a user part with no password:
+    all of it, since a token is often written there alone), the rest as it is.
+
+    A route is judged by what it sends and to which host; a password in a shown URL
+    would reach the terminal, a shared screen or a CI log.
+    """
+    scheme, sep, rest = url.partition("://")
+    ends = [i for i in (rest.find(c) for c in "/?#") if i >= 0]
+    authority = rest[: min(ends, default=len(rest))]
+    user, at, host = authority.rpartition("@")
+    if not sep or not at:
+        return url
+    name, colon, password = user.partition(":")
+    masked = f"{name}:***" if password else user if colon else "***"
+    return f"{scheme}://{masked}@{host}{rest[len(authority) :]}"
 
 
 def blocked_warning(routes: Iterable[Route], where: str) -> str:

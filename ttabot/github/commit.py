@@ -14,10 +14,11 @@ from typing import Any
 from urllib.parse import quote
 
 from ttabot import __version__
+from ttabot.escaping import printable
 from ttabot.github.api import GitHubApi, GitHubApiError
 from ttabot.github.event import PullRequest
 from ttabot.records import Draft
-from ttabot.review.inert import code_span
+from ttabot.review.inert import code_span, disarm_closing
 
 #: Trailer that marks a commit as ttabot's work.
 TRAILER = f"Generated-by: ttabot {__version__}"
@@ -75,8 +76,11 @@ def commit_message(drafts: Sequence[Draft]) -> str:
     kinds = sorted({d.kind.value for d in drafts})
     symbols = [f.symbol for d in drafts for f in d.findings]
     subject = f"ttabot: {', '.join(kinds)} for {len(symbols) or len(drafts)} definition(s)"
+    # A file name is the PR's text: one line (no trailer of its own), closing nothing.
     body = "\n".join(
-        f"- {d.path}: {', '.join(f.symbol for f in d.findings) or d.kind.value}" for d in drafts
+        f"- {disarm_closing(printable(d.path))}: "
+        f"{', '.join(f.symbol for f in d.findings) or d.kind.value}"
+        for d in drafts
     )
     return f"{subject}\n\n{body}\n\n{TRAILER}\n"
 

@@ -25,6 +25,7 @@ from ttabot.llm.structured import (
     JSONTooDeepError,
     loads_bounded,
     strip_reasoning,
+    unicode_text,
 )
 
 
@@ -117,9 +118,9 @@ def _error_message(payload: Any, fallback: str) -> str:
     if isinstance(payload, dict):
         error = payload.get("error")
         if isinstance(error, dict) and error.get("message"):
-            return str(error["message"])[:300]
+            return unicode_text(str(error["message"])[:300])
         if isinstance(error, str) and error:
-            return error[:300]
+            return unicode_text(error[:300])
     return fallback
 
 
@@ -198,6 +199,7 @@ def _answer(payload: Mapping[str, Any]) -> Answer | Failure:
     except (KeyError, IndexError, TypeError):
         return Failure(FailureKind.MALFORMED, Scope.TRANSIENT, "response has no choices", 200)
     raw = content_text(message.get("content")) if isinstance(message, dict) else None
+    raw = unicode_text(raw) if raw is not None else None
     # Reasoning models put their thoughts in a `reasoning` field or <think> blocks;
     # neither is the answer.
     content = strip_reasoning(raw).strip() if raw is not None else ""

@@ -149,6 +149,11 @@ async def post_chat(
         return transport_failure(FailureKind.TIMEOUT, f"no answer within {limits.timeout:.1f}s")
     except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
         return Failure(FailureKind.CONNECTION, Scope.MODEL, f"bad URL: {exc}")
+    except httpx.LocalProtocolError:
+        # Never the exception's text: h11 quotes the header it refused, and a key with a
+        # line break in it is quoted whole (as "\\n", which no key masking recognises).
+        detail = "the request is not valid HTTP: a line break or control character in the key?"
+        return Failure(FailureKind.CONNECTION, Scope.MODEL, detail)
     except httpx.HTTPError as exc:
         if isinstance(exc, httpx.ConnectError) and connection_refused(exc):
             detail = f"connection refused by {target.endpoint}"

@@ -82,6 +82,21 @@ def loads_bounded(text: str | bytes) -> Any:
     return json.loads(text)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def unicode_text(text: str) -> str:
+    """``text`` as Unicode: surrogate pairs joined, each lone surrogate U+FFFD.
+
+    JSON may spell a lone UTF-16 surrogate (``"\\ud800"``), and a stream may send the
+    two halves of one pair in two chunks; Python keeps both in a ``str``, which no
+    UTF-8 stream or file can then write (a traceback when the answer is printed).
+    """
+    if _SURROGATE.search(text) is None:
+        return text
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
 class SchemaError(ValueError):
     """The parsed value does not match the schema; the message names the path."""
 

@@ -11,6 +11,8 @@ import re
 from collections.abc import Callable
 from typing import NamedTuple
 
+from ttabot.escaping import on_terminal as on_terminal
+from ttabot.escaping import printable as printable
 from ttabot.records import Category, CheckResult, Finding
 
 #: format name -> module under ttabot.report
@@ -21,51 +23,6 @@ FORMATS: dict[str, str] = {
     "github": "annotations",
     "concise": "concise",
 }
-
-
-#: C0 and C1 control characters (and DEL): what a terminal may take as a command.
-_CONTROL = {n: f"\\x{n:02x}" for n in (*range(0x20), *range(0x7F, 0xA0))}
-_CONTROL.update({0x09: "\\t", 0x0A: "\\n", 0x0D: "\\r"})
-#: Bidirectional marks and overrides ("Trojan Source": text shown in another order than
-#: it is) and the Unicode line and paragraph separators (a line break to some viewers).
-_CONTROL.update(
-    {
-        n: f"\\u{n:04x}"
-        for n in (0x061C, 0x200E, 0x200F, *range(0x2028, 0x202F), *range(0x2066, 0x206A))
-    }
-)
-
-
-#: The same, keeping line breaks and tabs: for many-line text such as a model's answer.
-_CONTROL_BUT_LINES = {n: e for n, e in _CONTROL.items() if n not in (0x09, 0x0A)}
-
-
-def on_terminal(stream: object) -> bool:
-    """Whether ``stream`` is a terminal; False for a closed one (``>&-`` makes it None)."""
-    isatty = getattr(stream, "isatty", None)
-    if isatty is None:
-        return False
-    try:
-        return bool(isatty())
-    except (OSError, ValueError):  # ValueError: a closed file object
-        return False
-
-
-def printable(text: str, *, lines: bool = False) -> str:
-    """``text`` with every control character shown as an escape (``\\x1b``), for a terminal.
-
-    File names and messages may quote a change's own bytes; printed raw, an escape
-    sequence in a file name would retitle the terminal, erase lines or set the clipboard.
-    ``lines`` keeps newlines and tabs as they are (a carriage return is still shown:
-    it would let text overwrite the line before it).
-
-    A name that is not UTF-8 holds surrogates (``surrogateescape``), which no
-    stream that encodes strictly can write: each shows as U+FFFD, as in reports.
-    """
-    shown = text.translate(_CONTROL_BUT_LINES if lines else _CONTROL)
-    if shown.isascii():
-        return shown
-    return "".join("\ufffd" if "\ud800" <= char <= "\udfff" else char for char in shown)
 
 
 def machine_path(name: str) -> str:

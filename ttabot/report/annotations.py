@@ -6,12 +6,15 @@ escaped as the Actions toolkit does, so a ``,`` or ``:`` in a symbol or a
 newline in a message cannot end a property or the command early. Other control
 characters (a file name's escape sequences) are shown as escapes first, as the
 text report shows them: GitHub's escaping has no form for them, and raw they
-would reach the workflow log and any terminal the output is read in.
+would reach the workflow log and any terminal the output is read in. A line that is
+a command already is never read for another (the runner tries ``##[`` only on lines
+that are none), so ``::`` and ``##[`` inside values stay as they are.
 """
 
 from __future__ import annotations
 
-from ttabot.report import Report, printable
+from ttabot.escaping import controls_shown
+from ttabot.report import Report
 
 
 def escape_data(text: str) -> str:
@@ -27,11 +30,11 @@ def escape_property(text: str) -> str:
 def command(level: str, message: str, **properties: str | int) -> str:
     """One workflow command line, e.g. ``::warning file=a.py,line=3::text``."""
     props = ",".join(
-        f"{key}={escape_property(printable(str(value), lines=True))}"
+        f"{key}={escape_property(controls_shown(str(value), lines=True))}"
         for key, value in properties.items()
     )
     head = f"::{level} {props}" if props else f"::{level}"
-    return f"{head}::{escape_data(printable(message, lines=True))}"
+    return f"{head}::{escape_data(controls_shown(message, lines=True))}"
 
 
 def render(report: Report) -> str:

@@ -3,7 +3,9 @@
 The shape is documented in docs/check.md; scripts rely on it, so fields are
 only ever added, never renamed. A path that is not UTF-8 is written as git quotes
 it (:func:`~ttabot.report.machine_path`); :func:`dumps` does the same for the
-JSON documents of ``ttabot draft``.
+JSON documents of ``ttabot draft``. Both print ``##[`` as ``#\\u0023[``
+(:func:`~ttabot.escaping.json_for_logs`): the same strings, but no workflow command
+for a CI runner that reads the report in a log.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ttabot.escaping import json_for_logs
 from ttabot.records import Finding
 from ttabot.report import Report, machine_path, without_surrogates
 
@@ -20,7 +23,7 @@ FORMAT_VERSION = 1
 
 def render(report: Report) -> str:
     """The report as indented JSON text (with a trailing newline)."""
-    return json.dumps(as_dict(report), indent=2, ensure_ascii=False) + "\n"
+    return json_for_logs(json.dumps(as_dict(report), indent=2, ensure_ascii=False)) + "\n"
 
 
 def as_dict(report: Report) -> dict[str, Any]:
@@ -70,7 +73,7 @@ def dumps(document: Any) -> str:
     surrogates as U+FFFD: ``json.dumps`` would write those as ``\\udcXX`` escapes,
     which strict JSON readers refuse.
     """
-    return json.dumps(_clean(document, None), indent=2)
+    return json_for_logs(json.dumps(_clean(document, None), indent=2))
 
 
 def _clean(value: Any, key: str | None) -> Any:

@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 from ttabot import __version__
 from ttabot.categories import CATEGORIES, SarifRule
+from ttabot.escaping import json_for_logs
 from ttabot.records import Category, Finding
 from ttabot.report import Report
 
@@ -22,7 +23,8 @@ SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 def render(report: Report) -> str:
     """The report as a SARIF 2.1.0 log (indented JSON text)."""
-    return json.dumps(as_sarif(report), indent=2, ensure_ascii=False) + "\n"
+    # Printed to CI logs too: "##[" spelled so that a runner reads no command in it.
+    return json_for_logs(json.dumps(as_sarif(report), indent=2, ensure_ascii=False)) + "\n"
 
 
 def as_sarif(report: Report) -> dict[str, Any]:

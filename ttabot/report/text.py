@@ -37,7 +37,8 @@ def render(report: Report) -> str:
 def _summary(report: Report, style: _Style) -> str:
     result = report.result
     checked = _plural(result.files_checked, "Python file")
-    where = f" in {report.description}" if report.description else ""
+    # The description quotes a range or a file name: a branch name may hold a bidi override.
+    where = f" in {printable(report.description)}" if report.description else ""
     if not result.findings:
         return style(f"Nothing left undone{where} ({checked} checked).", fg="green")
     parts = ", ".join(f"{n} {name}" for name, n in report.counts().items() if n)

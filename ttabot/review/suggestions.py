@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from ttabot.analysis.source import git_numbered_lines
 from ttabot.records import Draft, TaskKind
+from ttabot.review.inert import code_span
 
 _HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(?P<start>\d+)(?:,\d+)? @@")
 _BACKTICKS = re.compile(r"`+")
@@ -82,7 +83,8 @@ def suggestions_from_draft(draft: Draft) -> list[Suggestion]:
     # Numbered as GitHub numbers them: a form feed inside a line must not shift the rest.
     old = git_numbered_lines(draft.original)
     new = git_numbered_lines(draft.proposed)
-    symbols = ", ".join(f"`{f.symbol}`" for f in draft.findings) or f"`{draft.path}`"
+    # Spans that outrun any backtick inside: the path is the PR's text.
+    symbols = ", ".join(code_span(f.symbol) for f in draft.findings) or code_span(draft.path)
     note = f"ttabot ({draft.kind.value}) for {symbols}"
     out: list[Suggestion] = []
     matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
