@@ -20,7 +20,7 @@ from tests.llm.test_cli import ask_docs, write_config
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.workflow_commands import workflow_commands
 from ttabot.cli import main
-from ttabot.commands import ask as ask_command
+from ttabot.commands import ask_run
 
 OSC52 = "\x1b]52;c;cm0gLXJmIH4=\x07"
 
@@ -34,7 +34,7 @@ def test_ask_progress_shows_a_hostile_model_ref_as_text(
     monkeypatch.setenv("FAKE_API_KEY", FAKE_KEY)
     monkeypatch.delenv("OPENROUTER_API_KEY", raising=False)
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(ask_command, "_stderr_is_terminal", lambda: True)
+    monkeypatch.setattr(ask_run, "_stderr_is_terminal", lambda: True)
     refs = [f"fake:a{OSC52}", "fake:b\r##[add-mask]ttabot"]
     config = write_config(tmp_path, fake.base_url, chain=json.dumps(refs))
     prompts = tmp_path / "p.jsonl"
