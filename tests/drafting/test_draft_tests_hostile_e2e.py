@@ -178,22 +178,75 @@ def test_a_test_class_is_judged_method_by_method(
     project: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # One method runs a changed line, the other only what test_inside already runs:
-    # kept as a whole, the class would carry a test that checks nothing new.
+    # kept as a whole, the class would carry a test that checks nothing new. Dropped
+    # whole, the class would lose test_low with it (attrs' TestNot_ lost 15 good
+    # methods for one). The method is taken out, its sister kept, on the first answer.
     mixed = (
         "from pkg.calc import clamp\n\n\nclass TestClampEdges:\n"
         "    def test_low(self):\n        assert clamp(-5) == 0\n\n"
-        "    def test_inside_again(self):\n        assert clamp(3) == 3\n"
-    )
-    good = (
-        "from pkg.calc import clamp\n\n\nclass TestClampEdges:\n"
-        "    def test_low(self):\n        assert clamp(-5) == 0\n\n"
+        "    @pytest.mark.slow\n"
+        "    def test_inside_again(self):\n        assert clamp(3) == 3\n\n"
         "    def test_high(self):\n        assert clamp(50) == 10\n"
     )
-    status, first = accepted_on_retry(project, fake, capsys, mixed, good)
+    status, draft = drafted(project, fake, capsys, "import pytest\n" + mixed)
+    assert draft["status"] == "accepted", draft["reason"]
+    assert len(draft["attempts"]) == 1
+    coverage = next(s for s in draft["stages"] if s["name"] == "coverage")
+    assert coverage["passed"] and "TestClampEdges.test_inside_again" in coverage["detail"], coverage
+    written = (project.path / "tests/test_calc.py").read_text()
+    assert "test_low" in written and "test_high" in written
+    assert "test_inside_again" not in written and "mark.slow" not in written
+    assert existing_tests_pass(project).returncode == 0
+    assert status == 0
+
+
+def test_a_test_class_whose_every_method_adds_nothing_is_dropped_whole(
+    project: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    idle = (
+        "from pkg.calc import clamp\n\n\nclass TestClampEdges:\n"
+        "    def test_inside_again(self):\n        assert clamp(3) == 3\n\n"
+        "    def test_inside_twice(self):\n        assert clamp(4) == 4\n"
+    )
+    status, first = accepted_on_retry(project, fake, capsys, idle, GOOD)
     assert (first["stage"], first["ok"]) == ("coverage", False), first
     assert "TestClampEdges.test_inside_again" in first["reason"]
+    assert "TestClampEdges" not in (project.path / "tests/test_calc.py").read_text()
+    assert status == 0
+
+
+def test_a_class_method_that_checks_nothing_does_not_ride_on_its_sisters(
+    project: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Attack: test_inside_again asserts but runs only what test_inside runs; test_low
+    # runs the changed line but checks nothing. Judged as a class, it asserted
+    # something; judged per method, the one that adds coverage checks nothing.
+    sneaky = (
+        "from pkg.calc import clamp\n\n\nclass TestClampEdges:\n"
+        "    def test_inside_again(self):\n        assert clamp(3) == 3\n\n"
+        "    def test_low(self):\n        clamp(-5)\n"
+    )
+    status, first = accepted_on_retry(project, fake, capsys, sneaky, GOOD)
+    assert (first["stage"], first["ok"]) == ("coverage", False), first
+    assert "TestClampEdges.test_low: asserts nothing" in first["reason"], first
+    assert "TestClampEdges" not in (project.path / "tests/test_calc.py").read_text()
+    assert status == 0
+
+
+def test_a_class_keeps_its_checking_methods_without_the_idle_one(
+    project: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mixed = (
+        "from pkg.calc import clamp\n\n\nclass TestClampEdges:\n"
+        "    def test_low(self):\n        assert clamp(-5) == 0\n\n"
+        "    def test_high_runs(self):\n        clamp(50)\n"
+    )
+    status, draft = drafted(project, fake, capsys, mixed)
+    assert draft["status"] == "accepted", draft["reason"]
+    stage = next(s for s in draft["stages"] if s["name"] == "test-code")
+    assert "TestClampEdges.test_high_runs: asserts nothing" in stage["detail"], stage
     written = (project.path / "tests/test_calc.py").read_text()
-    assert "test_high" in written and "test_inside_again" not in written
+    assert "def test_low" in written and "test_high_runs" not in written
     assert status == 0
 
 

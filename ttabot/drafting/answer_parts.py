@@ -79,6 +79,40 @@ def test_methods(source: str, name: str) -> list[str]:
     return [f"{name}.{m}" for m in methods] or [name]
 
 
+def without_methods(piece: Piece, methods: Iterable[str]) -> Piece | None:
+    """A drafted test class's ``piece`` with its test methods ``methods`` (and their
+    decorators) taken out; None unless it is one class left with a test method.
+
+    A class is judged method by method: one that fails a stage is dropped, its
+    sisters kept, as a test function is.
+    """
+    try:
+        tree = parse_python(piece.source)
+    except SyntaxError:
+        return None
+    node = tree.body[0] if len(tree.body) == 1 else None
+    if not isinstance(node, ast.ClassDef):
+        return None
+    gone = set(methods)
+    kinds = (ast.FunctionDef, ast.AsyncFunctionDef)
+    cut = [n for n in node.body if isinstance(n, kinds) and n.name in gone]
+    left = [n for n in node.body if isinstance(n, kinds) and n not in cut]
+    if not cut or not any(n.name.startswith("test") for n in left):
+        return None
+    lines: set[int] = set()
+    for method in cut:
+        first = min([method.lineno, *(d.lineno for d in method.decorator_list)])
+        lines.update(range(first, (method.end_lineno or method.lineno) + 1))
+    text = "".join(
+        line for number, line in enumerate(lines_with_ends(piece.source), 1) if number not in lines
+    )
+    try:
+        (trimmed,) = parse_python(text).body
+    except (SyntaxError, ValueError):
+        return None  # a body left empty, or lines shared in ways a cut cannot follow
+    return piece._replace(source=text, uses=names_used(trimmed))
+
+
 def is_main_block(node: ast.stmt) -> bool:
     """Whether ``node`` is an ``if __name__ == "__main__":`` block (either way round)."""
     if not isinstance(node, ast.If) or not isinstance(node.test, ast.Compare):

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
-from ttabot.drafting.answer_parts import AnswerParts, test_methods
+from ttabot.drafting.answer_parts import AnswerParts, test_methods, without_methods
 from ttabot.drafting.coverage_contexts import lines_by_test
 from ttabot.drafting.pytest_output import (
     failure,
@@ -73,7 +73,7 @@ class Judge:
 
     def verdict(self, stage: str, before: set[str]) -> bool:
         """Record ``stage``: passed while a test is alive; its detail names what it dropped."""
-        lost = [n for n in self.names if n in self.dropped and n not in before]
+        lost = [n for n in self.dropped if n not in before]  # a class's methods too
         detail = "; ".join(f"{n}: {self.dropped[n]}" for n in lost)
         alive = self.alive()
         self.stages.append(ValidationStage(stage, bool(alive), detail or f"{len(alive)} test(s)"))
@@ -143,15 +143,26 @@ class Judge:
             self.stages.append(ValidationStage("coverage", True, why))
             return True
         before = set(self.dropped)
-        # A test class is judged method by method: each must earn its place.
+        # A test class is judged method by method: each must earn its place, and one
+        # that does not is taken out of the class, its sisters kept.
         units = {name: test_methods(self.parts.tests[name].source, name) for name in self.names}
         per_test = lines_by_test(self.sandbox, module, [u for us in units.values() for u in us])
+        why = "runs no changed line that existing tests do not already run"
+        trimmed = False
         for name in self.alive():
             useless = [u for u in units[name] if changed and not (per_test[u] & changed) - baseline]
-            if useless:
-                who = "" if useless == [name] else f"{useless[0]} "
-                why = "runs no changed line that existing tests do not already run"
-                self.dropped[name] = who + why
+            if not useless:
+                continue
+            piece = self.parts.tests[name]
+            kept = without_methods(piece, [u.partition(".")[2] for u in useless])
+            if useless == [name] or kept is None:
+                self.dropped[name] = ("" if useless == [name] else f"{useless[0]} ") + why
+                continue
+            self.parts = self.parts._replace(tests={**self.parts.tests, name: kept})
+            self.dropped.update(dict.fromkeys(useless, why))
+            trimmed = True
+        if trimmed:  # the later stages run the classes as they will be written
+            self.sandbox.write(self.test_path, merge(self.existing, self.parts, self.alive()))
         return self.verdict("coverage", before)
 
     def alone_and_clean(self, pristine: Mapping[str, Stat], together: Sequence[str]) -> bool:

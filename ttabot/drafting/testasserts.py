@@ -14,7 +14,13 @@ import contextlib
 import functools
 
 from ttabot.analysis.source import parse_python
-from ttabot.drafting.answer_parts import AnswerParts, names_used, needed
+from ttabot.drafting.answer_parts import (
+    AnswerParts,
+    names_used,
+    needed,
+    test_methods,
+    without_methods,
+)
 from ttabot.drafting.module_scope import ModuleLevel, module_level
 from ttabot.drafting.testhelpers import HelperFiles, imported_helpers
 
@@ -42,6 +48,26 @@ def asserts_something(
     reach = used.union(*(names_used(node) for node in own))
     found = imported_helpers(aliases, reach, [*trees, *own], helpers)
     return any(_checks(node) for node in found)
+
+
+def idle_methods(
+    parts: AnswerParts, name: str, existing: str = "", helpers: HelperFiles | None = None
+) -> list[str]:
+    """The test methods of drafted class ``name`` that check nothing themselves, each
+    judged as if it were its class's only test (helper methods and the class's other
+    code stay): a class is judged method by method, so one asserting method must not
+    carry another that only runs code."""
+    piece = parts.tests[name]
+    methods = [unit.partition(".")[2] for unit in test_methods(piece.source, name)]
+    if len(methods) < 2:
+        return []  # a function, or a class of one test: judged whole already
+    idle = []
+    for method in methods:
+        alone = without_methods(piece, [m for m in methods if m != method])
+        one = None if alone is None else parts._replace(tests={**parts.tests, name: alone})
+        if one is not None and not asserts_something(one, name, existing, helpers):
+            idle.append(method)
+    return idle
 
 
 def drafted_trees(parts: AnswerParts, name: str) -> tuple[list[ast.Module], set[str]]:

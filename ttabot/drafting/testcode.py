@@ -35,6 +35,9 @@ from ttabot.drafting.testasserts import asserts_something, existing_level, exist
 from ttabot.drafting.testeffects import import_time_change, imported_change, measurement_reach
 from ttabot.drafting.testhelpers import HelperFiles
 
+#: Why a test (or a test method) that checks nothing is dropped.
+IDLE = "asserts nothing: a test that only runs code checks no result"
+
 
 def test_code_problem(
     parts: AnswerParts, name: str, existing: str, helpers: HelperFiles | None = None
@@ -43,7 +46,7 @@ def test_code_problem(
     test module it joins, or None: each reason is fed back to the model. ``helpers``
     reads the project's test support modules a test's checks may be imported from."""
     if not asserts_something(parts, name, existing, helpers):
-        return "asserts nothing: a test that only runs code checks no result"
+        return IDLE
     reach = measurement_reach(parts, name)
     if reach is not None:
         return (

@@ -16,11 +16,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from ttabot.drafting.answer_parts import AnswerParts
+from ttabot.drafting.answer_parts import AnswerParts, without_methods
 from ttabot.drafting.judge import Judge, TestsCheck
 from ttabot.drafting.sandbox import Sandbox, UnsafeFile, settle
 from ttabot.drafting.snapshot import snapshot
-from ttabot.drafting.testcode import test_code_problem
+from ttabot.drafting.testasserts import idle_methods
+from ttabot.drafting.testcode import IDLE, test_code_problem
 from ttabot.drafting.testhelpers import MAX_HELPER_BYTES, HelperFiles
 from ttabot.drafting.testmerge import merge
 from ttabot.fileio import read_inside
@@ -60,7 +61,7 @@ def check_each_test(
         try:
             if _test_code(judge, existing):
                 measured = module if sandbox.has_module("coverage") else None
-                sandbox.write(test_path, merge(existing, parts, judge.alive()))
+                sandbox.write(test_path, merge(existing, judge.parts, judge.alive()))
                 written = snapshot(sandbox.path)
                 together = judge.together(measured)
                 if (
@@ -111,4 +112,12 @@ def _test_code(judge: Judge, existing: str) -> bool:
         problem = test_code_problem(parts, name, existing, helpers)
         if problem is not None:
             judge.dropped[name] = problem
+            continue
+        idle = idle_methods(parts, name, existing, helpers)
+        kept = without_methods(parts.tests[name], idle) if idle else None
+        if idle and kept is None:
+            judge.dropped[name] = f"{name}.{idle[0]} {IDLE}"
+        elif kept is not None:  # the class goes on without them, as written
+            parts = judge.parts = parts._replace(tests={**parts.tests, name: kept})
+            judge.dropped.update((f"{name}.{method}", IDLE) for method in idle)
     return judge.verdict("test-code", set())
