@@ -554,6 +554,46 @@ def test_flasks_context_locals_are_the_contexts_own(
 
 
 @pytest.mark.parametrize(
+    ("existing", "answer"),
+    [
+        # Attack: the name flask's proxy was imported as, bound again to a shared object
+        # (by the test through ``global``, by module-level code of the answer or of the
+        # module), is that object: what the test sets on it stays for later tests.
+        (
+            "",
+            "from flask import g\nfrom app import handler, registry\n\n\n"
+            "def test_x():\n    global g\n    g = registry\n    g.count = 5\n"
+            "    assert handler()\n",
+        ),
+        (
+            "",
+            "from flask import g\nfrom app import handler, registry\n\ng = registry\n\n\n"
+            "def test_x():\n    g.count = 5\n    assert handler()\n",
+        ),
+        (
+            "from flask import g\nfrom app import registry\n\nif True:\n    g = registry\n",
+            "from flask import g\nfrom app import handler\n\n\n"
+            "def test_x():\n    g.count = 5\n    assert handler()\n",
+        ),
+        (
+            "from flask import session\nfrom app import Store\n\n\nclass session(Store):\n"
+            "    pass\n",
+            "from flask import session\nfrom app import handler\n\n\n"
+            "def test_x():\n    session['k'] = 1\n    assert handler()\n",
+        ),
+    ],
+)
+def test_a_context_local_name_bound_again_is_what_it_was_bound_to(
+    existing: str, answer: str
+) -> None:
+    from ttabot.drafting.testcode import test_code_problem
+
+    parts = split_answer(answer, module_names(existing))
+    problem = test_code_problem(parts, "test_x", existing)
+    assert problem is not None and "an imported object" in problem, problem
+
+
+@pytest.mark.parametrize(
     "test",
     [
         # Bound elsewhere than in the test's own scope: the name stays the imported one.
