@@ -357,3 +357,79 @@ def test_a_javascript_link_spelled_with_entities_is_rejected(raw: str) -> None:
 )
 def test_escaped_html_and_entities_that_form_no_link_pass(text: str) -> None:
     assert gate_docstring(text, definition(), max_lines=60) == (text, "", "")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        # HTML reads an attribute after a "/" or a line break as after a space, and a
+        # quoted value may hold ">" or "<": the handler is an attribute all the same.
+        "Add stock.\n\n<svg/onload=alert(1)>",
+        "Add stock.\n\n<img\nsrc=x onerror=alert(1)>",
+        "Add stock.\n\n<img src=x\nonerror=alert(1)>",
+        'Add stock.\n\n<img src=x alt=">" onerror=alert(1)>',
+        'Add stock.\n\n<img src=x alt="<" onerror=alert(1)>',
+        "Add stock.\n\n<img src=x alt='a'onerror=alert(1)>",
+    ],
+)
+def test_an_event_handler_however_the_tag_is_spelled_is_rejected(raw: str) -> None:
+    result = gate_docstring(raw, definition(), max_lines=60)
+    assert result.text is None and "active HTML" in result.reason, result
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        # CommonMark reads a tag before a code span that opens inside it: backticks in a
+        # quoted value are text, so what they enclose is the tag's (a handler, a link).
+        'Add stock.\n\n<img src=x alt="`" onerror=alert(1) title="`">',
+        'Add stock.\n\n<a title="`" href="javascript:alert(1)" id="`">restock</a>',
+    ],
+)
+def test_backticks_inside_a_tag_hide_nothing_of_it(raw: str) -> None:
+    result = gate_docstring(raw, definition(), max_lines=60)
+    assert result.text is None and "active HTML" in result.reason, result
+
+
+def test_a_base_url_for_the_page_is_rejected() -> None:
+    # Attack: a <base href> anywhere in the page moves every relative URL after it, the
+    # documentation theme's scripts at the end of the body too: they load from the host
+    # the docstring names.
+    raw = 'Add stock.\n\n<base href="https://evil.example/">'
+    result = gate_docstring(raw, definition(), max_lines=60)
+    assert result.text is None and "active HTML" in result.reason, result
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        # reStructuredText links a URI of a known scheme standing alone in prose, and
+        # "javascript" is one of docutils' schemes; so is an anonymous target.
+        "Add stock; see javascript:alert(1) for the details.",
+        "Add stock (javascript:alert(1)).",
+        "Add stock, see the guide__.\n\n__ javascript:alert(1)",
+    ],
+)
+def test_a_bare_javascript_uri_is_a_link_in_restructuredtext(raw: str) -> None:
+    result = gate_docstring(raw, definition(), max_lines=60)
+    assert result.text is None and "active HTML" in result.reason, result
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Add stock. The <b>count</b> may be zero; `onerror=` is the handler's name.",
+        "Add stock for the <base> item (``<base href=...>`` is not written).",
+        "Add stock if 0 <count and the <item> is known (`x='a'`).",
+        "Add stock.\n\nArgs:\n    javascript: whether the note is JavaScript: it is kept.",
+    ],
+)
+def test_tags_and_code_spans_that_stay_inert_pass(text: str) -> None:
+    assert gate_docstring(text, definition(), max_lines=60) == (text, "", "")
+
+
+def test_a_literal_block_after_the_word_javascript_is_no_link() -> None:
+    # "JavaScript::" opens a literal block (libcst's own docstring), not a URI.
+    text = "Add stock, as would be valid in JavaScript::\n\n    stock.add(1);"
+    result = gate_docstring(text, definition(), max_lines=60)
+    assert result.text is not None and result.reason == "", result

@@ -82,10 +82,20 @@ _FENCE_LINE = re.compile(r"^[ \t]*(```|~~~)", re.M)
 _ACTIVE_HTML = re.compile(
     r"<[ \t]*/?[ \t]*script\b"
     r"|<[ \t]*(iframe|object|embed)[ \t\r\n\f/]+[^<>/ \t\r\n\f]"
-    r"|<[A-Za-z][\w-]*[ \t][^<>\n]*\bon[a-z]+[ \t]*="
     r"|^[ \t]*\.\.[ \t]+raw[ \t]*::",
     re.IGNORECASE | re.MULTILINE,
 )
+# A start tag as HTML reads it: the name, then attributes to the ">" (a quoted value may
+# hold ">", "<", a line break or a backtick). The alternatives start with different
+# characters and nothing follows the loop that could fail, so a match never backtracks
+# and each quote is scanned once: linear on a hostile answer.
+_TAG = r"<[A-Za-z][^\s/>]*(?:\"[^\"]*\"|'[^']*'|[^\"'>])*>?"
+_START_TAG = re.compile(_TAG)
+# Attributes that run or load code in a tag: an event handler (after a space, a line
+# break, a "/" or a quoted value, as HTML separates attributes), and a <base href>,
+# which moves every relative URL after it (the theme's scripts too) to its host.
+_HANDLER = re.compile(r"[\s/\"']on[a-z]+\s*=", re.IGNORECASE)
+_BASE_URL = re.compile(r"<base(?=[\s/]).*?[\s/\"']href\s*=", re.IGNORECASE | re.DOTALL)
 # A ``javascript:`` URL is active where a link takes it: after "(" (a Markdown link), "=" (an
 # HTML attribute), "]:" (a Markdown reference), "<" (an autolink, a reStructuredText link)
 # or in a reStructuredText target; the word before a colon in prose or an Args entry
@@ -99,12 +109,18 @@ _IGNORED_IN_URL = "[\x00-\x1f]*"
 _SCHEME = _IGNORED_IN_URL.join("javascript") + "[\x00-\x20]*:"
 _JAVASCRIPT_URL = re.compile(
     rf"(?:\(|\]:|=)[\x00-\x20\"'<]*{_SCHEME}|<{_SCHEME}"
-    rf"|^[ \t]*\.\.[ \t]+_[^:\n]*:[ \t]*{_SCHEME}",
+    rf"|^[ \t]*\.\.[ \t]+_[^:\n]*:[ \t]*{_SCHEME}"
+    # reStructuredText links a URI of a scheme it knows ("javascript" is one) standing
+    # alone in prose, and in an anonymous target ("__ javascript:…"); not "javascript:"
+    # before a space, as in an Args entry.
+    r"|(?<![A-Za-z0-9])javascript:(?=[^\s:])",
     re.IGNORECASE | re.MULTILINE,
 )
 # Inline code (``<script>``, `x`) is shown escaped by reStructuredText and Markdown alike;
-# but `text <url>`_ is a reStructuredText link, its URL live.
-_INLINE_CODE = re.compile(r"``[^`\n]*``|`[^`\n]*`(?!_)")
+# but `text <url>`_ is a reStructuredText link, its URL live. A tag that opens before a
+# code span is read first (CommonMark reads raw HTML and code spans left to right):
+# backticks in its quoted values are text, so they hide nothing of it.
+_INLINE_CODE = re.compile(rf"(?P<tag>{_TAG})|``[^`\n]*``|`[^`\n]*`(?!_)")
 #: Characters per allowed line: a docstring of one endless line is over-long too.
 _CHARS_PER_LINE = 100
 _DEF_LINE = re.compile(r"^(async\s+def|def|class)\s+\w+\s*[(:]")
@@ -264,8 +280,12 @@ def _problem(text: str, max_lines: int) -> str | None:
         return "the docstring holds a Markdown fence"
     if '"""' in text or "'''" in text:
         return _NESTED
-    rendered = _INLINE_CODE.sub("", text)
-    active = _ACTIVE_HTML.search(rendered) or _JAVASCRIPT_URL.search(_as_browsers_read(rendered))
+    rendered = _INLINE_CODE.sub(lambda m: m.group("tag") or "", text)
+    active = (
+        _ACTIVE_HTML.search(rendered)
+        or _active_tag(rendered)
+        or _JAVASCRIPT_URL.search(_as_browsers_read(rendered))
+    )
     if active is not None:
         return (
             f"the docstring holds active HTML ({active.group()[:40]!r}): documentation "
@@ -287,6 +307,14 @@ def _problem(text: str, max_lines: int) -> str | None:
             f"the docstring has {len(text)} characters, more than {_CHARS_PER_LINE} per line "
             f"of draft.max-docstring-lines ({max_lines})"
         )
+    return None
+
+
+def _active_tag(text: str) -> re.Match[str] | None:
+    """The first start tag in ``text`` with an event handler or a base URL, if any."""
+    for tag in _START_TAG.finditer(text):
+        if _HANDLER.search(tag.group()) or _BASE_URL.match(tag.group()):
+            return tag
     return None
 
 
