@@ -230,3 +230,32 @@ def test_a_helper_folder_or_fifo_is_not_read(project: Path) -> None:
     for module in ("folder", "fifo"):
         answer = f"from tests.{module} import check\n\n\ndef test_x():\n    check(1)\n"
         assert not judged(project, answer)  # and never blocks on the FIFO
+
+
+@pytest.mark.parametrize(
+    ("test_path", "module"),
+    [
+        # Attack: the project's own code reached by a relative import, or from a test
+        # module that lives beside it: its asserts are the code's own invariants, and a
+        # test that only runs it checks nothing.
+        (TEST_PATH, "..codec.checks"),
+        ("codec/test_codec.py", ".checks"),
+        ("codec/test_codec.py", "checks"),
+        ("codec/test_codec.py", "codec.checks"),
+    ],
+)
+def test_the_projects_own_code_is_no_helper_however_imported(
+    project: Path, test_path: str, module: str
+) -> None:
+    answer = f"from {module} import validate\n\n\ndef test_x():\n    validate(1)\n"
+    parts = split_answer(answer)
+    assert not asserts_something(parts, "test_x", "", helper_files(project, test_path))
+
+
+def test_a_helper_beside_a_test_in_a_test_folder_counts(project: Path) -> None:
+    (project / "tests" / "unit").mkdir()
+    (project / "tests" / "unit" / "checks.py").write_text(SOURCE_CHECKS)
+    answer = "from checks import validate\n\n\ndef test_x():\n    validate(1)\n"
+    parts = split_answer(answer)
+    helpers = helper_files(project, "tests/unit/test_codec.py")
+    assert asserts_something(parts, "test_x", "", helpers)
