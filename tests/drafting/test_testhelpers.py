@@ -259,3 +259,28 @@ def test_a_helper_beside_a_test_in_a_test_folder_counts(project: Path) -> None:
     parts = split_answer(answer)
     helpers = helper_files(project, "tests/unit/test_codec.py")
     assert asserts_something(parts, "test_x", "", helpers)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        # Attack: the test binds the helper's name itself (a nested def, an assignment, a
+        # parameter): the call runs that, not the imported helper that asserts.
+        "from tests.helpers import check_roundtrip\n\n\ndef test_x():\n"
+        "    def check_roundtrip(v):\n        return v\n\n    check_roundtrip(1)\n",
+        "from tests.helpers import check_roundtrip\n\n\ndef test_x():\n"
+        "    check_roundtrip = print\n    check_roundtrip(1)\n",
+        "from tests.helpers import check_roundtrip\n\n\ndef test_x(check_roundtrip):\n"
+        "    check_roundtrip(1)\n",
+    ],
+)
+def test_a_name_the_test_binds_itself_is_not_the_helper(project: Path, answer: str) -> None:
+    assert not judged(project, answer)
+
+
+def test_a_name_the_test_binds_itself_is_not_the_modules_helper(project: Path) -> None:
+    existing = "def check_roundtrip(v):\n    assert v\n"
+    answer = (
+        "def test_x():\n    def check_roundtrip(v):\n        return v\n\n    check_roundtrip(1)\n"
+    )
+    assert not judged(project, answer, existing)

@@ -30,6 +30,8 @@ def asserts_something(
     trees, used = drafted_trees(parts, name)
     if any(_checks(tree) for tree in trees):
         return True
+    # A name the test binds itself (a nested def, a parameter) calls that, not a helper.
+    used = used - _bound_in_functions(trees[:1])
     own = _existing_helpers(existing, used)
     if any(_checks(node) for node in own):
         return True
@@ -42,6 +44,29 @@ def asserts_something(
     reach = used.union(*(names_used(node) for node in own))
     found = imported_helpers(aliases, reach, [*trees, *own], helpers)
     return any(_checks(node) for node in found)
+
+
+def _bound_in_functions(trees: list[ast.Module]) -> set[str]:
+    """Names bound inside the functions of ``trees``: parameters, assignment and loop
+    targets, nested definitions, imports."""
+    bound: set[str] = set()
+    for tree in trees:
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+                continue
+            args = node.args
+            every = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
+            bound.update(a.arg for a in every if a is not None)
+            for inner in ast.walk(node):
+                if isinstance(inner, ast.Name) and isinstance(inner.ctx, ast.Store):
+                    bound.add(inner.id)
+                elif inner is not node and isinstance(
+                    inner, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+                ):
+                    bound.add(inner.name)
+                elif isinstance(inner, ast.alias):
+                    bound.add((inner.asname or inner.name).split(".")[0])
+    return bound
 
 
 def drafted_trees(parts: AnswerParts, name: str) -> tuple[list[ast.Module], set[str]]:
