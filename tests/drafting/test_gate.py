@@ -428,6 +428,27 @@ def test_tags_and_code_spans_that_stay_inert_pass(text: str) -> None:
     assert gate_docstring(text, definition(), max_lines=60) == (text, "", "")
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Python's repr of a plain object, as doctests and prose show it: read as a tag,
+        # an <object> whose attributes have no value has nothing to load.
+        "Return a fresh sentinel.\n\n>>> make_sentinel()\n<object object at 0x7f3a2c>",
+        "Key the cache by <object type> and <object id>.",
+    ],
+)
+def test_a_repr_or_placeholder_in_angle_brackets_passes(text: str) -> None:
+    result = gate_docstring(text, definition(), max_lines=60)
+    assert result.text is not None and result.reason == "", result
+
+
+def test_an_object_that_loads_after_an_odd_attribute_name_is_rejected() -> None:
+    # HTML reads "a<b" as one attribute name: the data attribute after it still loads.
+    raw = "Add stock.\n\n<object a<b data=https://evil.example/x.html>"
+    result = gate_docstring(raw, definition(), max_lines=60)
+    assert result.text is None and "active HTML" in result.reason, result
+
+
 def test_a_literal_block_after_the_word_javascript_is_no_link() -> None:
     # "JavaScript::" opens a literal block (libcst's own docstring), not a URI.
     text = "Add stock, as would be valid in JavaScript::\n\n    stock.add(1);"

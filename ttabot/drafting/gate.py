@@ -75,13 +75,14 @@ _EXAMPLE_SECTION = re.compile(r"^(Examples?|Usage|For example|Example usage):$")
 _FENCE_LINE = re.compile(r"^[ \t]*(```|~~~)", re.M)
 # What documentation tools pass into the rendered page as it is: HTML in a Markdown docstring
 # (mkdocstrings), Sphinx's raw directive. A script there runs for every reader of the docs;
-# a frame, object or embed loads a page or plug-in through an attribute (after a space, a
-# line break or a "/", as HTML reads a start tag): bare, as in rich's "inspect(<OBJECT>)"
-# placeholder or a closing tag, it loads nothing.
-# Each "<" scans at most to the next "<", ">" or line end: linear on a hostile answer.
+# a frame, object or embed loads a page or plug-in through an attribute's value (after a
+# space, a line break or a "/", as HTML reads a start tag): bare, as in rich's
+# "inspect(<OBJECT>)" placeholder, a closing tag, or with attributes that have no value,
+# as in Python's "<object object at 0x7f…>" repr, it loads nothing.
+# Each "<" scans at most to the next "<" or ">": linear on a hostile answer.
 _ACTIVE_HTML = re.compile(
     r"<[ \t]*/?[ \t]*script\b"
-    r"|<[ \t]*(iframe|object|embed)[ \t\r\n\f/]+[^<>/ \t\r\n\f]"
+    r"|<[ \t]*(iframe|object|embed)[ \t\r\n\f/]+[^<>]*="
     r"|^[ \t]*\.\.[ \t]+raw[ \t]*::",
     re.IGNORECASE | re.MULTILINE,
 )
@@ -95,6 +96,7 @@ _START_TAG = re.compile(_TAG)
 # break, a "/" or a quoted value, as HTML separates attributes), and a <base href>,
 # which moves every relative URL after it (the theme's scripts too) to its host.
 _HANDLER = re.compile(r"[\s/\"']on[a-z]+\s*=", re.IGNORECASE)
+_LOADER = re.compile(r"<(?:iframe|object|embed)[\s/][^=]*=", re.IGNORECASE)
 _BASE_URL = re.compile(r"<base(?=[\s/]).*?[\s/\"']href\s*=", re.IGNORECASE | re.DOTALL)
 # A ``javascript:`` URL is active where a link takes it: after "(" (a Markdown link), "=" (an
 # HTML attribute), "]:" (a Markdown reference), "<" (an autolink, a reStructuredText link)
@@ -311,9 +313,11 @@ def _problem(text: str, max_lines: int) -> str | None:
 
 
 def _active_tag(text: str) -> re.Match[str] | None:
-    """The first start tag in ``text`` with an event handler or a base URL, if any."""
+    """The first start tag in ``text`` with an event handler, a base URL or a frame,
+    object or embed with an attribute's value to load, if any."""
     for tag in _START_TAG.finditer(text):
-        if _HANDLER.search(tag.group()) or _BASE_URL.match(tag.group()):
+        found = tag.group()
+        if _HANDLER.search(found) or _BASE_URL.match(found) or _LOADER.match(found):
             return tag
     return None
 
