@@ -47,6 +47,19 @@ from ttabot.drafting.testmerge import merge
         ("def test_x():\n    f()\n\n    def check():\n        assert f()\n", False),
         ("def test_x():\n    def check():\n        assert f()\n\n    check()\n", True),
         ("def test_x():\n    def check():\n        assert f()\n\n    run(check)\n", True),
+        # An assert no run reaches: under a constant false test, after a return or raise.
+        ("def test_x():\n    f()\n    if False:\n        assert f()\n", False),
+        ("def test_x():\n    f()\n    while 0:\n        assert f()\n", False),
+        ("def test_x():\n    f()\n    return\n    assert f()\n", False),
+        ("def test_x():\n    f()\n    raise SystemExit\n    assert f()\n", False),
+        ("def test_x():\n    if True:\n        f()\n    else:\n        assert f()\n", False),
+        ("def test_x():\n    if DEBUG:\n        assert f()\n", True),
+        ("def test_x():\n    if False:\n        f()\n    else:\n        assert f()\n", True),
+        (
+            "def test_x():\n    try:\n        raise KeyError\n    except KeyError:\n"
+            "        assert f()\n",
+            True,
+        ),
     ],
 )
 def test_a_test_asserts_something_itself_or_through_its_helpers(test: str, checks: bool) -> None:

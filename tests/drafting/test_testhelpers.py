@@ -284,3 +284,15 @@ def test_a_name_the_test_binds_itself_is_not_the_modules_helper(project: Path) -
         "def test_x():\n    def check_roundtrip(v):\n        return v\n\n    check_roundtrip(1)\n"
     )
     assert not judged(project, answer, existing)
+
+
+def test_a_helper_that_asserts_only_where_no_run_reaches_counts_for_nothing(
+    project: Path,
+) -> None:
+    (project / "tests" / "dead.py").write_text(
+        "def check(v):\n    if False:\n        assert v\n\n\n"
+        "def check_late(v):\n    return v\n    assert v\n"
+    )
+    for name in ("check", "check_late"):
+        answer = f"from tests.dead import {name}\n\n\ndef test_x():\n    {name}(1)\n"
+        assert not judged(project, answer), name

@@ -188,8 +188,10 @@ def _holds_anyway(call: ast.Call) -> bool:
 
 
 def _run_nodes(node: ast.AST) -> list[ast.AST]:
-    """The nodes of ``node`` but those of a function defined inside a function and never
-    named there (nor decorated): its body, with its asserts, never runs."""
+    """The nodes of ``node`` but those no run reaches: a function defined inside a
+    function and never named there (nor decorated), the branch a constant test never
+    takes (``if False:``, ``while 0:``), and statements after a ``return``, ``raise``,
+    ``break`` or ``continue`` in the same block."""
     functions = (ast.FunctionDef, ast.AsyncFunctionDef)
     loaded = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
     out: list[ast.AST] = []
@@ -197,7 +199,7 @@ def _run_nodes(node: ast.AST) -> list[ast.AST]:
     while todo:
         sub = todo.pop()
         out.append(sub)
-        for child in ast.iter_child_nodes(sub):
+        for child in _live_children(sub):
             unused = (
                 isinstance(child, functions)
                 and not child.decorator_list
@@ -206,3 +208,37 @@ def _run_nodes(node: ast.AST) -> list[ast.AST]:
             if not (isinstance(sub, functions) and unused):
                 todo.append(child)
     return out
+
+
+_ENDS_BLOCK = (ast.Return, ast.Raise, ast.Break, ast.Continue)
+
+
+def _live_children(node: ast.AST) -> list[ast.AST]:
+    """``node``'s children that a run may reach (see :func:`_run_nodes`)."""
+    if isinstance(node, ast.If | ast.While) and _constant_valued(node.test):
+        try:
+            taken = bool(ast.literal_eval(node.test))
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            pass  # "1 == 1", "not x": not read here, both branches count
+        else:
+            if isinstance(node, ast.If):
+                return [node.test, *_reached(node.body if taken else node.orelse)]
+            return [node.test, *_reached(node.body + node.orelse if taken else node.orelse)]
+    children: list[ast.AST] = []
+    for value in (v for _, v in ast.iter_fields(node)):
+        if isinstance(value, list):
+            statements = all(isinstance(item, ast.stmt) for item in value)
+            children += (
+                _reached(value) if statements else [v for v in value if isinstance(v, ast.AST)]
+            )
+        elif isinstance(value, ast.AST):
+            children.append(value)
+    return children
+
+
+def _reached(block: list[ast.stmt]) -> list[ast.stmt]:
+    """The statements of ``block`` up to the first that ends it (``return``, ``raise``…)."""
+    for at, statement in enumerate(block):
+        if isinstance(statement, _ENDS_BLOCK):
+            return block[: at + 1]
+    return block
