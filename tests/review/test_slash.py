@@ -483,3 +483,17 @@ def test_an_element_opens_after_its_whole_start_tag(body: str, obeyed: bool) -> 
 )
 def test_a_list_item_below_an_items_column_starts_a_new_list(body: str, obeyed: bool) -> None:
     assert (parse_command(body) == Command("docs")) is obeyed
+
+
+@pytest.mark.parametrize(
+    ("body", "obeyed"),
+    [
+        # A backslash escapes one backtick, and not another backslash: after "\\\\" or
+        # "\\``" a code span still opens, over the command's line.
+        pytest.param("a \\\\`x\n/ttabot docs\n`", False, id="escaped-backslash"),
+        pytest.param("a \\``x\n/ttabot docs\n`", False, id="one-backtick-escaped"),
+        pytest.param("a \\`x\n/ttabot docs\n`", True, id="escaped-backtick"),
+    ],
+)
+def test_a_backslash_escapes_one_character(body: str, obeyed: bool) -> None:
+    assert (parse_command(body) == Command("docs")) is obeyed
