@@ -416,6 +416,33 @@ def test_a_bare_javascript_uri_is_a_link_in_restructuredtext(raw: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "raw",
+    [
+        # docutils drops the line breaks (and indentation) inside a URI that runs on over
+        # lines: in a target, a directive's :target: option, an embedded URI.
+        "Add stock, see guide_.\n\n.. _guide: java\n   script:alert(1)",
+        "Add stock.\n\n.. image:: stock.png\n   :target: java\n      script:alert(1)",
+        "Add stock, see `the guide <java\nscript:alert(1)>`_ first.",
+    ],
+)
+def test_a_javascript_uri_split_over_lines_is_rejected(raw: str) -> None:
+    result = gate_docstring(raw, definition(), max_lines=60)
+    assert result.text is None and "active HTML" in result.reason, result
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Run the snippet as JavaScript\n:param code: the snippet.",
+        "Minify a script.\n\nArgs:\n    javascript: whether it is JS.\n    css: whether it is CSS.",
+    ],
+)
+def test_lines_that_join_into_no_uri_pass(text: str) -> None:
+    result = gate_docstring(text, definition(), max_lines=60)
+    assert result.text is not None and result.reason == "", result
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "Add stock. The <b>count</b> may be zero; `onerror=` is the handler's name.",

@@ -118,6 +118,13 @@ _JAVASCRIPT_URL = re.compile(
     r"|(?<![A-Za-z0-9])javascript:(?=[^\s:])",
     re.IGNORECASE | re.MULTILINE,
 )
+# docutils drops the line breaks and indentation inside a URI that runs on over lines (a
+# target, a directive's ":target:" option): searched in the text with each line joined
+# to the one before it, where an Args entry ("Args:" + "javascript: whether…") stays text.
+_JOINED_LINES = re.compile(r"\n[ \t]*(?=\S)")
+_JOINED_URL = re.compile(
+    rf"(?:\(|\]:|=|<)[\x00-\x20\"'<]*{_SCHEME}|:[ \t]*javascript:(?=[^\s:])", re.IGNORECASE
+)
 # Inline code (``<script>``, `x`) is shown escaped by reStructuredText and Markdown alike;
 # but `text <url>`_ is a reStructuredText link, its URL live. A tag that opens before a
 # code span is read first (CommonMark reads raw HTML and code spans left to right):
@@ -287,6 +294,7 @@ def _problem(text: str, max_lines: int) -> str | None:
         _ACTIVE_HTML.search(rendered)
         or _active_tag(rendered)
         or _JAVASCRIPT_URL.search(_as_browsers_read(rendered))
+        or _JOINED_URL.search(_as_browsers_read(_JOINED_LINES.sub("", rendered)))
     )
     if active is not None:
         return (
