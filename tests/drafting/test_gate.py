@@ -426,6 +426,8 @@ def test_a_bare_javascript_uri_is_a_link_in_restructuredtext(raw: str) -> None:
         "Add stock.\n\n.. csv-table:: Stock\n   :file: /proc/self/environ",
         "Add stock |x|.\n\n.. |x| raw:: html\n   :url: https://evil.example/page.html",
         "Add stock |x|.\n\n.. |x| include:: /proc/self/environ",
+        # MyST (Markdown docstrings) writes a directive in a colon fence.
+        "Add stock.\n\n:::{include} /proc/self/environ\n:literal:\n:::",
     ],
 )
 def test_directives_that_read_files_into_the_docs_are_rejected(raw: str) -> None:

@@ -125,7 +125,8 @@ _JAVASCRIPT_URL = re.compile(
 # ":file:`path`" role, which only names one).
 _READS_FILES = re.compile(
     r"^[ \t]*\.\.[ \t]+(?:\|[^|\n]*\|[ \t]+)?(?:raw|include|literalinclude)[ \t]*::"
-    r"|^[ \t]*:(?:file|url):[ \t]+[^\s`]",
+    r"|^[ \t]*:(?:file|url):[ \t]+[^\s`]"
+    r"|^[ \t]*:{3,}[ \t]*\{(?:raw|include|literalinclude)\}",  # MyST's colon fence
     re.IGNORECASE | re.MULTILINE,
 )
 # docutils drops the line breaks and indentation inside a URI that runs on over lines (a
