@@ -473,6 +473,8 @@ def test_lines_that_join_into_no_uri_pass(text: str) -> None:
         "Add stock. The <b>count</b> may be zero; `onerror=` is the handler's name.",
         "Add stock for the <base> item (``<base href=...>`` is not written).",
         "Add stock if 0 <count and the <item> is known (`x='a'`).",
+        # A backtick outside quotes ends what could be a tag: the code span is read.
+        "Add stock when 0 <count.\n\nStrips ``<script>`` and ``<a onclick=f>`` notes.",
         "Add stock.\n\nArgs:\n    javascript: whether the note is JavaScript: it is kept.",
     ],
 )

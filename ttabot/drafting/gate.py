@@ -140,7 +140,10 @@ _JOINED_URL = re.compile(
 # but `text <url>`_ is a reStructuredText link, its URL live. A tag that opens before a
 # code span is read first (CommonMark reads raw HTML and code spans left to right):
 # backticks in its quoted values are text, so they hide nothing of it.
-_INLINE_CODE = re.compile(rf"(?P<tag>{_TAG})|``[^`\n]*``|`[^`\n]*`(?!_)")
+# A backtick outside quotes is in no CommonMark tag: there the code span is read.
+_INLINE_CODE = re.compile(
+    r"(?P<tag><[A-Za-z][^\s/>`]*(?:\"[^\"]*\"|'[^']*'|[^\"'>`])*>?)|``[^`\n]*``|`[^`\n]*`(?!_)"
+)
 #: Characters per allowed line: a docstring of one endless line is over-long too.
 _CHARS_PER_LINE = 100
 _DEF_LINE = re.compile(r"^(async\s+def|def|class)\s+\w+\s*[(:]")
