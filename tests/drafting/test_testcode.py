@@ -47,6 +47,19 @@ from ttabot.drafting.testmerge import merge
         ("def test_x():\n    f()\n\n    def check():\n        assert f()\n", False),
         ("def test_x():\n    def check():\n        assert f()\n\n    check()\n", True),
         ("def test_x():\n    def check():\n        assert f()\n\n    run(check)\n", True),
+        # An assert no run reaches: under a constant false test, after a return or raise.
+        ("def test_x():\n    f()\n    if False:\n        assert f()\n", False),
+        ("def test_x():\n    f()\n    while 0:\n        assert f()\n", False),
+        ("def test_x():\n    f()\n    return\n    assert f()\n", False),
+        ("def test_x():\n    f()\n    raise SystemExit\n    assert f()\n", False),
+        ("def test_x():\n    if True:\n        f()\n    else:\n        assert f()\n", False),
+        ("def test_x():\n    if DEBUG:\n        assert f()\n", True),
+        ("def test_x():\n    if False:\n        f()\n    else:\n        assert f()\n", True),
+        (
+            "def test_x():\n    try:\n        raise KeyError\n    except KeyError:\n"
+            "        assert f()\n",
+            True,
+        ),
     ],
 )
 def test_a_test_asserts_something_itself_or_through_its_helpers(test: str, checks: bool) -> None:
@@ -551,6 +564,46 @@ def test_flasks_context_locals_are_the_contexts_own(
         assert problem is None, problem
     else:
         assert problem is not None and f"leaves {changed} changed" in problem, problem
+
+
+@pytest.mark.parametrize(
+    ("existing", "answer"),
+    [
+        # Attack: the name flask's proxy was imported as, bound again to a shared object
+        # (by the test through ``global``, by module-level code of the answer or of the
+        # module), is that object: what the test sets on it stays for later tests.
+        (
+            "",
+            "from flask import g\nfrom app import handler, registry\n\n\n"
+            "def test_x():\n    global g\n    g = registry\n    g.count = 5\n"
+            "    assert handler()\n",
+        ),
+        (
+            "",
+            "from flask import g\nfrom app import handler, registry\n\ng = registry\n\n\n"
+            "def test_x():\n    g.count = 5\n    assert handler()\n",
+        ),
+        (
+            "from flask import g\nfrom app import registry\n\nif True:\n    g = registry\n",
+            "from flask import g\nfrom app import handler\n\n\n"
+            "def test_x():\n    g.count = 5\n    assert handler()\n",
+        ),
+        (
+            "from flask import session\nfrom app import Store\n\n\nclass session(Store):\n"
+            "    pass\n",
+            "from flask import session\nfrom app import handler\n\n\n"
+            "def test_x():\n    session['k'] = 1\n    assert handler()\n",
+        ),
+    ],
+)
+def test_a_context_local_name_bound_again_is_what_it_was_bound_to(
+    existing: str, answer: str
+) -> None:
+    from ttabot.drafting.testcode import test_code_problem
+
+    parts = split_answer(answer, module_names(existing))
+    problem = test_code_problem(parts, "test_x", existing)
+    assert problem is not None and "an imported object" in problem, problem
 
 
 @pytest.mark.parametrize(

@@ -230,3 +230,69 @@ def test_a_helper_folder_or_fifo_is_not_read(project: Path) -> None:
     for module in ("folder", "fifo"):
         answer = f"from tests.{module} import check\n\n\ndef test_x():\n    check(1)\n"
         assert not judged(project, answer)  # and never blocks on the FIFO
+
+
+@pytest.mark.parametrize(
+    ("test_path", "module"),
+    [
+        # Attack: the project's own code reached by a relative import, or from a test
+        # module that lives beside it: its asserts are the code's own invariants, and a
+        # test that only runs it checks nothing.
+        (TEST_PATH, "..codec.checks"),
+        ("codec/test_codec.py", ".checks"),
+        ("codec/test_codec.py", "checks"),
+        ("codec/test_codec.py", "codec.checks"),
+    ],
+)
+def test_the_projects_own_code_is_no_helper_however_imported(
+    project: Path, test_path: str, module: str
+) -> None:
+    answer = f"from {module} import validate\n\n\ndef test_x():\n    validate(1)\n"
+    parts = split_answer(answer)
+    assert not asserts_something(parts, "test_x", "", helper_files(project, test_path))
+
+
+def test_a_helper_beside_a_test_in_a_test_folder_counts(project: Path) -> None:
+    (project / "tests" / "unit").mkdir()
+    (project / "tests" / "unit" / "checks.py").write_text(SOURCE_CHECKS)
+    answer = "from checks import validate\n\n\ndef test_x():\n    validate(1)\n"
+    parts = split_answer(answer)
+    helpers = helper_files(project, "tests/unit/test_codec.py")
+    assert asserts_something(parts, "test_x", "", helpers)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        # Attack: the test binds the helper's name itself (a nested def, an assignment, a
+        # parameter): the call runs that, not the imported helper that asserts.
+        "from tests.helpers import check_roundtrip\n\n\ndef test_x():\n"
+        "    def check_roundtrip(v):\n        return v\n\n    check_roundtrip(1)\n",
+        "from tests.helpers import check_roundtrip\n\n\ndef test_x():\n"
+        "    check_roundtrip = print\n    check_roundtrip(1)\n",
+        "from tests.helpers import check_roundtrip\n\n\ndef test_x(check_roundtrip):\n"
+        "    check_roundtrip(1)\n",
+    ],
+)
+def test_a_name_the_test_binds_itself_is_not_the_helper(project: Path, answer: str) -> None:
+    assert not judged(project, answer)
+
+
+def test_a_name_the_test_binds_itself_is_not_the_modules_helper(project: Path) -> None:
+    existing = "def check_roundtrip(v):\n    assert v\n"
+    answer = (
+        "def test_x():\n    def check_roundtrip(v):\n        return v\n\n    check_roundtrip(1)\n"
+    )
+    assert not judged(project, answer, existing)
+
+
+def test_a_helper_that_asserts_only_where_no_run_reaches_counts_for_nothing(
+    project: Path,
+) -> None:
+    (project / "tests" / "dead.py").write_text(
+        "def check(v):\n    if False:\n        assert v\n\n\n"
+        "def check_late(v):\n    return v\n    assert v\n"
+    )
+    for name in ("check", "check_late"):
+        answer = f"from tests.dead import {name}\n\n\ndef test_x():\n    {name}(1)\n"
+        assert not judged(project, answer), name

@@ -447,3 +447,53 @@ def test_html_in_a_fence_is_code(body: str, obeyed: bool) -> None:
 )
 def test_html_in_a_code_span_over_lines_is_text(body: str, obeyed: bool) -> None:
     assert (parse_command(body) == Command("docs")) is obeyed
+
+
+@pytest.mark.parametrize(
+    ("body", "obeyed"),
+    [
+        # An element's start tag runs to its ">", as HTML reads it: a "</pre>" before that
+        # is an attribute of the tag, not its end, and what follows shows inside <pre>.
+        pytest.param("<pre\n</pre>\n/ttabot docs", False, id="closing-tag-in-the-start-tag"),
+        pytest.param('<pre title="</pre>">\n/ttabot docs', False, id="closing-tag-in-a-value"),
+        pytest.param(
+            'text <code title="</code>">\n/ttabot docs', False, id="inline-code-start-tag"
+        ),
+        pytest.param("<pre>\nlog\n</pre>\n/ttabot docs", True, id="closed-pre"),
+        pytest.param('<pre title="a">x</pre>\n/ttabot docs', True, id="closed-pre-with-title"),
+    ],
+)
+def test_an_element_opens_after_its_whole_start_tag(body: str, obeyed: bool) -> None:
+    assert (parse_command(body) == Command("docs")) is obeyed
+
+
+@pytest.mark.parametrize(
+    ("body", "obeyed"),
+    [
+        # A line less indented than a list item's content is no lazy line of its paragraph
+        # when it opens a list item: "2)" or an empty "-" may not interrupt a paragraph of
+        # their own container, but here they start a new list (CommonMark's reference
+        # parser and GitHub's), and a fence in that item holds the command as code.
+        pytest.param("- a\n2) ~~~\n   /ttabot docs", False, id="ordered-item-opens-a-fence"),
+        pytest.param("- a\n-\n  ~~~\n  /ttabot docs", False, id="empty-item-then-fence"),
+        pytest.param("- a\n2) b\n/ttabot docs", True, id="text-after-the-new-list"),
+        pytest.param("- a\n2) b\n   /ttabot docs", True, id="text-in-the-new-item"),
+        pytest.param("a\n2) b\n/ttabot docs", True, id="no-item-no-list"),
+    ],
+)
+def test_a_list_item_below_an_items_column_starts_a_new_list(body: str, obeyed: bool) -> None:
+    assert (parse_command(body) == Command("docs")) is obeyed
+
+
+@pytest.mark.parametrize(
+    ("body", "obeyed"),
+    [
+        # A backslash escapes one backtick, and not another backslash: after "\\\\" or
+        # "\\``" a code span still opens, over the command's line.
+        pytest.param("a \\\\`x\n/ttabot docs\n`", False, id="escaped-backslash"),
+        pytest.param("a \\``x\n/ttabot docs\n`", False, id="one-backtick-escaped"),
+        pytest.param("a \\`x\n/ttabot docs\n`", True, id="escaped-backtick"),
+    ],
+)
+def test_a_backslash_escapes_one_character(body: str, obeyed: bool) -> None:
+    assert (parse_command(body) == Command("docs")) is obeyed

@@ -19,6 +19,11 @@ from ttabot.review.spans import spans_over_lines
         ("`a\nb", []),  # no closing run: text
         ("``a\nb`", []),  # a closing run of another length is none
         ("\\`a\nb`", []),  # escaped
+        # An escaped backslash escapes nothing; an escape takes one backtick of a run.
+        ("\\\\`a\nb`", ["`a\nb`"]),
+        ("\\\\\\`a\nb`", []),
+        ("\\``a\nb`", ["`a\nb`"]),
+        ("\\``a\nb``", []),
         ("<b>x</b> `a\nb`", []),  # after a tag a backtick may be in one: none is sure
         ('<a title="`">\nb`', []),
         ("x <!-- `a\nb` -->", []),

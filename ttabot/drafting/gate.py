@@ -75,17 +75,29 @@ _EXAMPLE_SECTION = re.compile(r"^(Examples?|Usage|For example|Example usage):$")
 _FENCE_LINE = re.compile(r"^[ \t]*(```|~~~)", re.M)
 # What documentation tools pass into the rendered page as it is: HTML in a Markdown docstring
 # (mkdocstrings), Sphinx's raw directive. A script there runs for every reader of the docs;
-# a frame, object or embed loads a page or plug-in through an attribute (after a space, a
-# line break or a "/", as HTML reads a start tag): bare, as in rich's "inspect(<OBJECT>)"
-# placeholder or a closing tag, it loads nothing.
-# Each "<" scans at most to the next "<", ">" or line end: linear on a hostile answer.
+# a frame, object or embed loads a page or plug-in through an attribute's value (after a
+# space, a line break or a "/", as HTML reads a start tag): bare, as in rich's
+# "inspect(<OBJECT>)" placeholder, a closing tag, or with attributes that have no value,
+# as in Python's "<object object at 0x7f…>" repr, it loads nothing.
+# Each "<" scans at most to the next "<" or ">": linear on a hostile answer.
 _ACTIVE_HTML = re.compile(
     r"<[ \t]*/?[ \t]*script\b"
-    r"|<[ \t]*(iframe|object|embed)[ \t\r\n\f/]+[^<>/ \t\r\n\f]"
-    r"|<[A-Za-z][\w-]*[ \t][^<>\n]*\bon[a-z]+[ \t]*="
+    r"|<[ \t]*(iframe|object|embed)[ \t\r\n\f/]+[^<>]*="
     r"|^[ \t]*\.\.[ \t]+raw[ \t]*::",
     re.IGNORECASE | re.MULTILINE,
 )
+# A start tag as HTML reads it: the name, then attributes to the ">" (a quoted value may
+# hold ">", "<", a line break or a backtick). The alternatives start with different
+# characters and nothing follows the loop that could fail, so a match never backtracks
+# and each quote is scanned once: linear on a hostile answer.
+_TAG = r"<[A-Za-z][^\s/>]*(?:\"[^\"]*\"|'[^']*'|[^\"'>])*>?"
+_START_TAG = re.compile(_TAG)
+# Attributes that run or load code in a tag: an event handler (after a space, a line
+# break, a "/" or a quoted value, as HTML separates attributes), and a <base href>,
+# which moves every relative URL after it (the theme's scripts too) to its host.
+_HANDLER = re.compile(r"[\s/\"']on[a-z]+\s*=", re.IGNORECASE)
+_LOADER = re.compile(r"<(?:iframe|object|embed)[\s/][^=]*=", re.IGNORECASE)
+_BASE_URL = re.compile(r"<base(?=[\s/]).*?[\s/\"']href\s*=", re.IGNORECASE | re.DOTALL)
 # A ``javascript:`` URL is active where a link takes it: after "(" (a Markdown link), "=" (an
 # HTML attribute), "]:" (a Markdown reference), "<" (an autolink, a reStructuredText link)
 # or in a reStructuredText target; the word before a colon in prose or an Args entry
@@ -99,12 +111,39 @@ _IGNORED_IN_URL = "[\x00-\x1f]*"
 _SCHEME = _IGNORED_IN_URL.join("javascript") + "[\x00-\x20]*:"
 _JAVASCRIPT_URL = re.compile(
     rf"(?:\(|\]:|=)[\x00-\x20\"'<]*{_SCHEME}|<{_SCHEME}"
-    rf"|^[ \t]*\.\.[ \t]+_[^:\n]*:[ \t]*{_SCHEME}",
+    rf"|^[ \t]*\.\.[ \t]+_[^:\n]*:[ \t]*{_SCHEME}"
+    # reStructuredText links a URI of a scheme it knows ("javascript" is one) standing
+    # alone in prose, and in an anonymous target ("__ javascript:…"); not "javascript:"
+    # before a space, as in an Args entry.
+    r"|(?<![A-Za-z0-9])javascript:(?=[^\s:])",
     re.IGNORECASE | re.MULTILINE,
 )
+# Directives that read a file of the machine building the docs into the page (its
+# /proc/self/environ holds that build's secrets) or fetch one from a URL: include,
+# Sphinx's literalinclude, raw, also in a substitution definition (".. |x| include::"),
+# and any directive's ":file:" or ":url:" option (raw, csv-table; not Sphinx's
+# ":file:`path`" role, which only names one).
+_READS_FILES = re.compile(
+    r"^[ \t]*\.\.[ \t]+(?:\|[^|\n]*\|[ \t]+)?(?:raw|include|literalinclude)[ \t]*::"
+    r"|^[ \t]*:(?:file|url):[ \t]+[^\s`]"
+    r"|^[ \t]*:{3,}[ \t]*\{(?:raw|include|literalinclude)\}",  # MyST's colon fence
+    re.IGNORECASE | re.MULTILINE,
+)
+# docutils drops the line breaks and indentation inside a URI that runs on over lines (a
+# target, a directive's ":target:" option): searched in the text with each line joined
+# to the one before it, where an Args entry ("Args:" + "javascript: whether…") stays text.
+_JOINED_LINES = re.compile(r"\n[ \t]*(?=\S)")
+_JOINED_URL = re.compile(
+    rf"(?:\(|\]:|=|<)[\x00-\x20\"'<]*{_SCHEME}|:[ \t]*javascript:(?=[^\s:])", re.IGNORECASE
+)
 # Inline code (``<script>``, `x`) is shown escaped by reStructuredText and Markdown alike;
-# but `text <url>`_ is a reStructuredText link, its URL live.
-_INLINE_CODE = re.compile(r"``[^`\n]*``|`[^`\n]*`(?!_)")
+# but `text <url>`_ is a reStructuredText link, its URL live. A tag that opens before a
+# code span is read first (CommonMark reads raw HTML and code spans left to right):
+# backticks in its quoted values are text, so they hide nothing of it.
+# A backtick outside quotes is in no CommonMark tag: there the code span is read.
+_INLINE_CODE = re.compile(
+    r"(?P<tag><[A-Za-z][^\s/>`]*(?:\"[^\"]*\"|'[^']*'|[^\"'>`])*>?)|``[^`\n]*``|`[^`\n]*`(?!_)"
+)
 #: Characters per allowed line: a docstring of one endless line is over-long too.
 _CHARS_PER_LINE = 100
 _DEF_LINE = re.compile(r"^(async\s+def|def|class)\s+\w+\s*[(:]")
@@ -264,12 +303,23 @@ def _problem(text: str, max_lines: int) -> str | None:
         return "the docstring holds a Markdown fence"
     if '"""' in text or "'''" in text:
         return _NESTED
-    rendered = _INLINE_CODE.sub("", text)
-    active = _ACTIVE_HTML.search(rendered) or _JAVASCRIPT_URL.search(_as_browsers_read(rendered))
+    rendered = _INLINE_CODE.sub(lambda m: m.group("tag") or "", text)
+    active = (
+        _ACTIVE_HTML.search(rendered)
+        or _active_tag(rendered)
+        or _JAVASCRIPT_URL.search(_as_browsers_read(rendered))
+        or _JOINED_URL.search(_as_browsers_read(_JOINED_LINES.sub("", rendered)))
+    )
     if active is not None:
         return (
             f"the docstring holds active HTML ({active.group()[:40]!r}): documentation "
             "tools would pass it into the rendered pages"
+        )
+    reads = _READS_FILES.search(text)
+    if reads is not None:
+        return (
+            f"the docstring holds a directive that reads a file or URL ({reads.group()[:40]!r}) "
+            "into the rendered pages"
         )
     example = False  # in an "Examples:" / "Usage:" section
     for line, shown in _outside_literal_blocks(text):
@@ -287,6 +337,16 @@ def _problem(text: str, max_lines: int) -> str | None:
             f"the docstring has {len(text)} characters, more than {_CHARS_PER_LINE} per line "
             f"of draft.max-docstring-lines ({max_lines})"
         )
+    return None
+
+
+def _active_tag(text: str) -> re.Match[str] | None:
+    """The first start tag in ``text`` with an event handler, a base URL or a frame,
+    object or embed with an attribute's value to load, if any."""
+    for tag in _START_TAG.finditer(text):
+        found = tag.group()
+        if _HANDLER.search(found) or _BASE_URL.match(found) or _LOADER.match(found):
+            return tag
     return None
 
 

@@ -44,6 +44,32 @@ def imported_origins(aliases: Iterable[Alias]) -> dict[str, set[str]]:
     return out
 
 
+def rebound_names(trees: Iterable[ast.AST]) -> set[str]:
+    """Names the modules of ``trees`` bind otherwise than by an import: at module level
+    (an assignment, a definition, a loop target, under ``if`` or ``try`` too), or in a
+    function through ``global``. Such a name may stand for any object, whatever it was
+    imported as first."""
+    names: set[str] = set()
+    for tree in trees:
+        todo: list[ast.AST] = [tree]
+        while todo:
+            node = todo.pop()
+            if isinstance(node, ast.Global):
+                names.update(node.names)
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                names.add(node.name)
+                # Their bodies bind their own names; only ``global`` reaches the module.
+                names.update(
+                    n for g in ast.walk(node) if isinstance(g, ast.Global) for n in g.names
+                )
+                continue
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del):
+                names.add(node.id)
+            if not isinstance(node, ast.Lambda):
+                todo.extend(ast.iter_child_nodes(node))
+    return names
+
+
 def local_aliases(tree: ast.AST) -> Iterable[Alias]:
     """Every import of ``tree``, at any depth (a test may import inside itself), as records."""
     for node in ast.walk(tree):

@@ -36,6 +36,8 @@ def asserts_something(
     trees, used = drafted_trees(parts, name)
     if any(_checks(tree) for tree in trees):
         return True
+    # A name the test binds itself (a nested def, a parameter) calls that, not a helper.
+    used = used - _bound_in_functions(trees[:1])
     own = _existing_helpers(existing, used)
     if any(_checks(node) for node in own):
         return True
@@ -68,6 +70,29 @@ def idle_methods(
         if one is not None and not asserts_something(one, name, existing, helpers):
             idle.append(method)
     return idle
+
+
+def _bound_in_functions(trees: list[ast.Module]) -> set[str]:
+    """Names bound inside the functions of ``trees``: parameters, assignment and loop
+    targets, nested definitions, imports."""
+    bound: set[str] = set()
+    for tree in trees:
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+                continue
+            args = node.args
+            every = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
+            bound.update(a.arg for a in every if a is not None)
+            for inner in ast.walk(node):
+                if isinstance(inner, ast.Name) and isinstance(inner.ctx, ast.Store):
+                    bound.add(inner.id)
+                elif inner is not node and isinstance(
+                    inner, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+                ):
+                    bound.add(inner.name)
+                elif isinstance(inner, ast.alias):
+                    bound.add((inner.asname or inner.name).split(".")[0])
+    return bound
 
 
 def drafted_trees(parts: AnswerParts, name: str) -> tuple[list[ast.Module], set[str]]:
@@ -189,8 +214,10 @@ def _holds_anyway(call: ast.Call) -> bool:
 
 
 def _run_nodes(node: ast.AST) -> list[ast.AST]:
-    """The nodes of ``node`` but those of a function defined inside a function and never
-    named there (nor decorated): its body, with its asserts, never runs."""
+    """The nodes of ``node`` but those no run reaches: a function defined inside a
+    function and never named there (nor decorated), the branch a constant test never
+    takes (``if False:``, ``while 0:``), and statements after a ``return``, ``raise``,
+    ``break`` or ``continue`` in the same block."""
     functions = (ast.FunctionDef, ast.AsyncFunctionDef)
     loaded = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
     out: list[ast.AST] = []
@@ -198,7 +225,7 @@ def _run_nodes(node: ast.AST) -> list[ast.AST]:
     while todo:
         sub = todo.pop()
         out.append(sub)
-        for child in ast.iter_child_nodes(sub):
+        for child in _live_children(sub):
             unused = (
                 isinstance(child, functions)
                 and not child.decorator_list
@@ -207,3 +234,37 @@ def _run_nodes(node: ast.AST) -> list[ast.AST]:
             if not (isinstance(sub, functions) and unused):
                 todo.append(child)
     return out
+
+
+_ENDS_BLOCK = (ast.Return, ast.Raise, ast.Break, ast.Continue)
+
+
+def _live_children(node: ast.AST) -> list[ast.AST]:
+    """``node``'s children that a run may reach (see :func:`_run_nodes`)."""
+    if isinstance(node, ast.If | ast.While) and _constant_valued(node.test):
+        try:
+            taken = bool(ast.literal_eval(node.test))
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            pass  # "1 == 1", "not x": not read here, both branches count
+        else:
+            if isinstance(node, ast.If):
+                return [node.test, *_reached(node.body if taken else node.orelse)]
+            return [node.test, *_reached(node.body + node.orelse if taken else node.orelse)]
+    children: list[ast.AST] = []
+    for value in (v for _, v in ast.iter_fields(node)):
+        if isinstance(value, list):
+            statements = all(isinstance(item, ast.stmt) for item in value)
+            children += (
+                _reached(value) if statements else [v for v in value if isinstance(v, ast.AST)]
+            )
+        elif isinstance(value, ast.AST):
+            children.append(value)
+    return children
+
+
+def _reached(block: list[ast.stmt]) -> list[ast.stmt]:
+    """The statements of ``block`` up to the first that ends it (``return``, ``raise``…)."""
+    for at, statement in enumerate(block):
+        if isinstance(statement, _ENDS_BLOCK):
+            return block[: at + 1]
+    return block

@@ -14,9 +14,14 @@ import contextlib
 from typing import NamedTuple
 
 from ttabot.drafting.answer_parts import Alias, AnswerParts, last_name
-from ttabot.drafting.import_origins import context_local, imported_origins, local_aliases
+from ttabot.drafting.import_origins import (
+    context_local,
+    imported_origins,
+    local_aliases,
+    rebound_names,
+)
 from ttabot.drafting.statements import first_change, first_line
-from ttabot.drafting.testasserts import drafted_trees, existing_level
+from ttabot.drafting.testasserts import drafted_trees, existing_level, existing_tree
 
 #: What a test could change the coverage measurement with: the tracer hooks, and
 #: coverage itself (its data takes lines for a context that never ran them).
@@ -86,12 +91,17 @@ def imported_change(parts: AnswerParts, name: str, existing: str) -> str | None:
     """
     imported = {alias.bound for alias in parts.imports}
     aliases: list[Alias] = list(parts.imports)
+    modules: list[ast.AST] = []
     with contextlib.suppress(SyntaxError):  # an existing module that does not parse
         level = existing_level(existing)
         imported |= set(level.imports)
         aliases += level.aliases
+        modules.append(existing_tree(existing))
     trees = drafted_trees(parts, name)[0]
     origins = imported_origins([*aliases, *(a for tree in trees for a in local_aliases(tree))])
+    # A name bound again (``g = registry``, ``global g``) may be any object: no proxy.
+    for rebound in rebound_names([*modules, *trees]):
+        origins.setdefault(rebound, set()).add("")
     for tree in trees:
         for function in _outermost_functions(tree):
             found = _changed_in_scope(function, imported, frozenset(), origins)

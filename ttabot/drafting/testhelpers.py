@@ -2,10 +2,12 @@
 
 A test whose only check is ``check_roundtrip(value)``, imported from ``tests/helpers.py``
 (or ``from .util import verify``), checks something when that helper asserts. This
-reads, never imports or runs, the modules such imports name, within bounds: only a
-relative import (resolved from the test module's folder, never above the project) or
-a module in a test folder (a folder named ``tests`` or ``test``, or the test module's
-own folder, which pytest puts on ``sys.path``); at most :data:`MAX_DEPTH` modules
+reads, never imports or runs, the modules such imports name, within bounds: only test
+code (in a folder named ``tests`` or ``test``, or a ``conftest.py``, ``test_*.py`` or
+``*_test.py``: never the project's own code, whose asserts are its invariants), reached
+by a relative import (resolved from the test module's folder, never above the project)
+or from the project root or the test module's own folder (which pytest puts on
+``sys.path``); at most :data:`MAX_DEPTH` modules
 deep (the helper module, and one that it imports); each file read through
 :class:`HelperFiles`, which refuses a symbolic link, a file outside the project and one
 over :data:`MAX_HELPER_BYTES`. A module already followed is not read again (cycles).
@@ -20,6 +22,7 @@ import posixpath
 from collections.abc import Callable, Iterable, Iterator
 from typing import NamedTuple
 
+from ttabot.analysis.paths import is_test_file
 from ttabot.analysis.source import parse_python
 from ttabot.drafting.answer_parts import Alias, names_used
 
@@ -27,8 +30,6 @@ from ttabot.drafting.answer_parts import Alias, names_used
 MAX_DEPTH = 2
 #: A helper module larger than this is not read (test support code is small).
 MAX_HELPER_BYTES = 256 * 1024
-#: Folder names that hold a project's tests (and their support code).
-TEST_FOLDERS = frozenset({"tests", "test"})
 
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
@@ -191,14 +192,9 @@ def _candidates(importer: str, dotted: str, level: int, test_path: str) -> list[
             path = posixpath.normpath(path)
             if path.startswith(("../", "/")) or path == "..":
                 continue
-            if level or _is_test_support(path, test_path):
+            # Test code only, however reached: the project's own code (a relative import
+            # into the package, a module beside a test that lives beside the code) asserts
+            # its invariants, and a test that only runs it checks nothing.
+            if is_test_file(path):
                 out.append(path)
     return out
-
-
-def _is_test_support(path: str, test_path: str) -> bool:
-    """Whether ``path`` is test code: in a test folder or in the test module's own folder."""
-    folders = posixpath.dirname(path).split("/")
-    return bool(TEST_FOLDERS & set(folders)) or (
-        posixpath.dirname(path) == posixpath.dirname(test_path)
-    )

@@ -11,9 +11,10 @@ decide it, close enough for telling a typed ``/ttabot`` line from a pasted one:
 * HTML comments hide what they span, wherever they open;
 * so do, wherever they open, raw HTML elements GitHub draws as code (``<pre>``,
   ``<code>``, ``<samp>``, ``<kbd>``, ``<tt>``) or not as text (``<script>``, ``<style>``,
-  ``<textarea>``), up to their own closing tag, and processing instructions,
-  declarations and CDATA; what they span is not blank but masked, so a line after one
-  does not start with what follows it;
+  ``<textarea>``), up to their own closing tag after their whole start tag (a
+  ``</pre>`` in a quoted value, or before the tag's ``>``, is an attribute), and
+  processing instructions, declarations and CDATA; what they span is not blank but
+  masked, so a line after one does not start with what follows it;
 * but not from inside a fence GitHub surely takes (its line shown as written, and no
   line since the last blank one opening with a tag, which may have opened an HTML block
   that holds the fence line): there HTML is code, opening and closing nothing;
@@ -33,8 +34,10 @@ decide it, close enough for telling a typed ``/ttabot`` line from a pasted one:
   a paragraph;
 * inside a list item those columns count from the item's content column (the
   marker's width plus the 1-4 columns after it), and an item ends at a line
-  indented less than that column (a paragraph's lazy continuation line apart),
-  or, if it opened empty, at a blank line;
+  indented less than that column (a paragraph's lazy continuation line apart, but
+  not a list marker there, which opens an item of an outer list even where it could
+  not interrupt a paragraph: ``2)``, an empty ``-``), or, if it opened empty, at a
+  blank line;
 * a block quote's line starts with ``>``; a line without one is still in the quote
   (a lazy continuation line) while a paragraph is open in it and the line does not
   interrupt that paragraph (a heading, fence, thematic break, HTML block of kind 1-5,
@@ -66,10 +69,11 @@ _CODE_SPAN = r"(?P<span>(?<![`\\])(?P<ticks>`+)(?!`)[^\r\n]*?(?<!`)(?P=ticks)(?!
 _HTML_COMMENT = re.compile(_CODE_SPAN + r"<!--.*?(?:-->|\Z)", re.DOTALL)
 #: Raw HTML not shown as text, wherever it opens: an element drawn as code or hidden, to
 #: its own closing tag (a browser reads a <script> to its </script>, whatever the block
-#: rules say); a processing instruction, CDATA, a declaration.
+#: rules say) after its whole start tag (a "</pre>" in a quoted value or before the
+#: tag's ">" is an attribute); a processing instruction, CDATA, a declaration.
 _UNSHOWN_HTML = re.compile(
-    _CODE_SPAN + r"<(?P<tag>pre|code|samp|kbd|tt|script|style|textarea)(?=[\s/>]|\Z).*?"
-    r"(?:</(?P=tag)[ \t]*>|\Z)"
+    _CODE_SPAN + r"<(?P<tag>pre|code|samp|kbd|tt|script|style|textarea)(?=[\s/>]|\Z)"
+    r"(?:\"[^\"]*\"|'[^']*'|[^\"'>])*.*?(?:</(?P=tag)[ \t]*>|\Z)"
     r"|<\?.*?(?:\?>|\Z)|<!\[CDATA\[.*?(?:\]\]>|\Z)|<![A-Za-z].*?(?:>|\Z)",
     re.DOTALL | re.IGNORECASE,
 )
@@ -342,13 +346,22 @@ class _Blocks:
         return self.items[-1] if self.items else 0
 
     def _block_start(self, indent: int, rest: str) -> bool:
-        if self.paragraph and indent < self._base() and not self._interrupts(rest):
+        # Below an item's column a list marker opens an item of an outer list even where
+        # it could not interrupt a paragraph of its own container ("2)", an empty "-").
+        below_item = bool(self.items) and indent < self._base()
+        if (
+            self.paragraph
+            and indent < self._base()
+            and not self._interrupts(rest)
+            and not (below_item and _LIST_MARKER.match(rest))
+        ):
             # A lazy continuation line: the paragraph (and its item, its quote) go on.
             self.line_quoted = self.quoted
             self.line_paragraph = self.paragraphs
             return True
         while self.items and indent < self.items[-1]:
             self.items.pop()
+            self.paragraph = False  # the item's paragraph ends with it
         relative = indent - self._base()
         if relative >= 4:
             # Code, unless it continues a paragraph (indented code cannot interrupt one).
