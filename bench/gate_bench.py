@@ -12,8 +12,9 @@ refusals are measured on the best answers there are: the maintainers' own.
   test module, with the module's imports and the new module-level code beside
   it, is judged by the test-code stage
   (:func:`ttabot.drafting.testcode.test_code_problem`) against the module as it
-  was before the commit, the project's test helpers read as they were then. Only
-  this static stage is measured: nothing runs.
+  was before the commit, the project's test helpers read as they were then; the
+  methods of a test class it would take out (they check nothing) are counted apart.
+  Only this static stage is measured: nothing runs.
 
     .venv/bin/python bench/gate_bench.py GIT_DIR [GIT_DIR ...] [--commits 400] [--examples 3]
 
@@ -43,6 +44,7 @@ from ttabot.drafting.answer_parts import split_answer
 from ttabot.drafting.docstrings import detect_style, style_counts
 from ttabot.drafting.gate import gate_docstring
 from ttabot.drafting.module_scope import module_names
+from ttabot.drafting.testasserts import idle_methods
 from ttabot.drafting.testcode import test_code_problem
 from ttabot.drafting.testhelpers import HelperFiles
 
@@ -111,7 +113,7 @@ def docstring_refusals(repo: str) -> dict[str, object]:
 
 def added_test_refusals(repo: str, commits: int) -> dict[str, object]:
     """The test-code stage's refusals of tests the newest ``commits`` commits added."""
-    total = 0
+    total = methods_out = 0
     refused: Counter[str] = Counter()
     examples: dict[str, list[str]] = {}
     for commit, path, existing, answer in added_tests(repo, commits):
@@ -128,10 +130,18 @@ def added_test_refusals(repo: str, commits: int) -> dict[str, object]:
                 reason = _reason(problem)
                 refused[reason] += 1
                 examples.setdefault(reason, []).append(f"{commit[:10]} {path} {name}")
+                continue
+            # A class's methods are judged one by one: those that check nothing go.
+            for method in idle_methods(parts, name, existing, helpers):
+                methods_out += 1
+                examples.setdefault("a method asserts nothing", []).append(
+                    f"{commit[:10]} {path} {name}.{method}"
+                )
     return {
         "tests": total,
         "refused": sum(refused.values()),
         "reasons": dict(refused.most_common()),
+        "methods_taken_out": methods_out,
         "examples": examples,
     }
 

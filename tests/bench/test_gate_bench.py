@@ -50,6 +50,8 @@ def history(tmp_path: Path) -> str:
         "def test_bare():\n    assert bare(3) == 3\n\n\n"
         "def test_runs():\n    good(2)\n\n\n"
         "def test_helper():\n    check_double(good)\n\n\n"
+        "class TestGood:\n    def test_two(self):\n        assert good(2) == 4\n\n"
+        "    def test_runs(self):\n        good(3)\n\n\n"
         "def test_env():\n    os.environ['X'] = '1'\n    assert bare(1) == 1\n",
     )
     repo.commit("more tests")
@@ -70,7 +72,8 @@ def test_the_gate_refuses_a_fenced_docstring_and_keeps_the_plain_one(tmp_path: P
 
 def test_the_stage_judges_each_added_test_against_the_module_before(tmp_path: Path) -> None:
     figures = added_test_refusals(history(tmp_path), commits=10)
-    assert figures["tests"] == 4  # test_good was there before
+    assert figures["tests"] == 5  # test_good was there before
+    assert figures["methods_taken_out"] == 1  # TestGood.test_runs
     assert figures["refused"] == 2
     assert figures["reasons"] == {
         "asserts nothing": 1,
