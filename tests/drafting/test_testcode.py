@@ -60,6 +60,27 @@ from ttabot.drafting.testmerge import merge
             "        assert f()\n",
             True,
         ),
+        # A raise on a condition the test checks is an assert written out; one the test
+        # always runs only fails, and one in a handler turns the code's own exception
+        # into a failure, which pytest does anyway (tenacity's test_reraise: the else).
+        ("def test_x():\n    if f() != 3:\n        raise ValueError('not 3')\n", True),
+        (
+            "def test_x():\n    try:\n        f()\n    except KeyError:\n        pass\n"
+            "    else:\n        raise AssertionError('no KeyError')\n",
+            True,
+        ),
+        (
+            "def test_x():\n    try:\n        f()\n    except Exception:\n"
+            "        raise AssertionError('raised')\n",
+            False,
+        ),
+        ("def test_x():\n    f()\n    raise AssertionError\n", False),
+        ("def test_x():\n    if False:\n        raise ValueError\n    f()\n", False),
+        (
+            "def test_x():\n    for _ in f():\n        try:\n            g()\n"
+            "        except KeyError:\n            raise\n",
+            False,
+        ),
     ],
 )
 def test_a_test_asserts_something_itself_or_through_its_helpers(test: str, checks: bool) -> None:

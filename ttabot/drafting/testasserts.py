@@ -149,7 +149,10 @@ _CHECKING_CALLS = frozenset({"raises", "warns", "deprecated_call", "fail", "expe
 
 
 def _checks(node: ast.AST) -> bool:
-    for sub in _run_nodes(node):
+    reached = _run_nodes(node)
+    if _raises_on_a_condition(node, {id(sub) for sub in reached}):
+        return True
+    for sub in reached:
         if isinstance(sub, ast.Assert) and not _always_true(sub.test):
             return True  # "assert True" (or "assert 1, 'ok'") holds whatever the code did
         if isinstance(sub, ast.Call):
@@ -162,6 +165,38 @@ def _checks(node: ast.AST) -> bool:
             if name.startswith("assert") or name in _CHECKING_CALLS:
                 return True
     return False
+
+
+def _raises_on_a_condition(node: ast.AST, reached: set[int]) -> bool:
+    """Whether ``node`` raises on a condition it tests: ``if r != 3: raise ValueError``, or
+    ``try: f() except E: pass else: raise AssertionError`` (the check ``pytest.raises``
+    makes). Not a ``raise`` a test always runs (it only fails), a bare re-``raise``, nor
+    one in an ``except`` handler: turning the code's own exception into a failure is what
+    pytest does anyway, so ``try: f() except: raise X`` checks no more than ``f()``."""
+    branches = (ast.If, ast.For, ast.AsyncFor, ast.While)
+
+    def visit(block: list[ast.stmt], conditional: bool) -> bool:
+        return any(visit_one(statement, conditional) for statement in block)
+
+    def visit_one(statement: ast.stmt, conditional: bool) -> bool:
+        if isinstance(statement, ast.Raise):
+            return statement.exc is not None and conditional and id(statement) in reached
+        if isinstance(statement, branches):
+            return visit(statement.body, True) or visit(statement.orelse, True)
+        if isinstance(statement, ast.Try | ast.TryStar):  # not its handlers
+            return (
+                visit(statement.body, conditional)
+                or visit(statement.orelse, True)
+                or visit(statement.finalbody, conditional)
+            )
+        if isinstance(statement, ast.With | ast.AsyncWith):
+            return visit(statement.body, conditional)
+        if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            return visit(statement.body, False)
+        return False
+
+    body = getattr(node, "body", None)
+    return isinstance(body, list) and visit(body, False)
 
 
 def _constant_valued(node: ast.expr) -> bool:
