@@ -22,6 +22,7 @@ from ttabot.llm.quota import QuotaBook
 from ttabot.llm.reachability import Reachability
 from ttabot.llm.request import Completion, Request
 from ttabot.llm.schedule import ProbeClaim, Schedule
+from ttabot.llm.schema import validate
 from ttabot.llm.targets import Target
 from ttabot.redaction import KnownSecrets
 
@@ -135,7 +136,7 @@ class Attempter:
         stats = self._metrics.model(target.ref)
         try:
             data = structured.extract_json(content)
-            structured.validate(data, schema)
+            validate(data, schema)
         except ValueError as exc:  # JSONExtractionError, SchemaError
             stats.failures[FailureKind.INVALID_OUTPUT.value] += 1
             return run.reject(target.ref, content, str(exc))
