@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from ttabot.llm import structured
 from ttabot.llm.errors import Answer, Failure, FailureKind, Scope
-from ttabot.llm.http import AttemptLimits, post_chat
+from ttabot.llm.http import post_chat
 from ttabot.llm.metrics import Metrics
 from ttabot.llm.quota import QuotaBook
 from ttabot.llm.reachability import Reachability
@@ -24,6 +24,7 @@ from ttabot.llm.request import Completion, Request
 from ttabot.llm.schedule import ProbeClaim, Schedule
 from ttabot.llm.schema import validate
 from ttabot.llm.targets import Target
+from ttabot.llm.watchdog import AttemptLimits
 from ttabot.redaction import KnownSecrets
 
 if TYPE_CHECKING:
