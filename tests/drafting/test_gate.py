@@ -244,11 +244,11 @@ def test_a_reasoning_tag_never_spans_another_opening_bracket() -> None:
     # suite's timeout even with the quadratic pattern: 100 s measured here): the
     # linear cost rests on a tag's attributes stopping at the next "<", so each
     # unclosed "<think" is read only up to the next one.
-    from ttabot.drafting.gate import _REASONING
+    from ttabot.drafting.chat_wrapping import REASONING
 
-    found = _REASONING.search("<think about it\n<think about it>")
+    found = REASONING.search("<think about it\n<think about it>")
     assert found is not None and found.start() == len("<think about it\n")
-    assert _REASONING.search("<think about " + "<" * 3 + "x>") is None
+    assert REASONING.search("<think about " + "<" * 3 + "x>") is None
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from ttabot.drafting.implement_answer import check_tree, parse_answer
 from ttabot.drafting.implement_prompt import context_files, expected_kind, implement_messages
 from ttabot.drafting.kinds import KINDS
 from ttabot.drafting.safepath import safe_relative_path
-from ttabot.llm.structured import json_instruction, with_json_instruction
+from ttabot.llm.json_prompt import json_instruction, with_json_instruction
 from ttabot.records import TaskKind
 
 

@@ -23,7 +23,7 @@ from ttabot.drafting.kinds import (
     drafter_for,
 )
 from ttabot.drafting.plan import Project, Task, plan_tasks
-from ttabot.llm.structured import json_instruction
+from ttabot.llm.json_prompt import json_instruction
 from ttabot.records import Category, Finding, TaskKind
 
 SOURCE = "def big(a):\n" + "".join(f"    if a == {i}:\n        a += 1\n" for i in range(12))

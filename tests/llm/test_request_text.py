@@ -13,7 +13,7 @@ from tests.llm.conftest import KIND, make_settings
 from tests.support.fake_openai import FakeOpenAI
 from ttabot.llm import Completion, RotatingClient
 from ttabot.llm.body import ACCEPT_ENCODING
-from ttabot.llm.http import request_body, request_headers
+from ttabot.llm.request_encoding import request_body, request_headers
 
 
 def test_a_prompt_naming_a_file_that_is_not_utf8_is_sent_not_blamed_on_the_model(

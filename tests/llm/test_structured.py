@@ -6,14 +6,9 @@ from typing import Any
 
 import pytest
 
-from ttabot.llm.structured import (
-    JSONExtractionError,
-    SchemaError,
-    extract_json,
-    strip_reasoning,
-    validate,
-    with_json_instruction,
-)
+from ttabot.llm.json_prompt import with_json_instruction
+from ttabot.llm.schema import SchemaError, validate
+from ttabot.llm.structured import JSONExtractionError, extract_json, strip_reasoning
 
 
 @pytest.mark.parametrize(

@@ -80,7 +80,7 @@ def implement_messages(
     job: ImplementJob, kind: TaskKind, listing: tuple[str, ...], context: Mapping[str, str]
 ) -> list[dict[str, str]]:
     """The exact chat messages asking for an implementation of the job's issue."""
-    from ttabot.llm.structured import with_json_instruction
+    from ttabot.llm.json_prompt import with_json_instruction
 
     info = KINDS[kind]
     shown = "\n\n".join(f"`{p}`:\n```\n{t}\n```" for p, t in context.items()) or "(none found)"

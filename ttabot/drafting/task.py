@@ -13,7 +13,7 @@ from typing import Any
 from ttabot.config import Settings
 from ttabot.drafting.kinds import KINDS
 from ttabot.drafting.tests import ScanCache
-from ttabot.llm.structured import with_json_instruction
+from ttabot.llm.json_prompt import with_json_instruction
 from ttabot.records import Finding, TaskKind
 
 

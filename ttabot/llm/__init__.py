@@ -16,7 +16,8 @@ if TYPE_CHECKING:
     from ttabot.llm.client import RotatingClient
     from ttabot.llm.metrics import Metrics
     from ttabot.llm.request import Completion
-    from ttabot.llm.structured import JSONExtractionError, SchemaError, extract_json
+    from ttabot.llm.schema import SchemaError
+    from ttabot.llm.structured import JSONExtractionError, extract_json
     from ttabot.llm.targets import missing_keys, usable_models
 
 __all__ = [
@@ -37,7 +38,7 @@ _HOME = {
     "usable_models": "targets",
     "Metrics": "metrics",
     "JSONExtractionError": "structured",
-    "SchemaError": "structured",
+    "SchemaError": "schema",
     "extract_json": "structured",
 }
 

@@ -16,13 +16,15 @@ from typing import TYPE_CHECKING, Any
 
 from ttabot.llm import structured
 from ttabot.llm.errors import Answer, Failure, FailureKind, Scope
-from ttabot.llm.http import AttemptLimits, post_chat
+from ttabot.llm.http import post_chat
 from ttabot.llm.metrics import Metrics
 from ttabot.llm.quota import QuotaBook
 from ttabot.llm.reachability import Reachability
 from ttabot.llm.request import Completion, Request
 from ttabot.llm.schedule import ProbeClaim, Schedule
+from ttabot.llm.schema import validate
 from ttabot.llm.targets import Target
+from ttabot.llm.watchdog import AttemptLimits
 from ttabot.redaction import KnownSecrets
 
 if TYPE_CHECKING:
@@ -135,7 +137,7 @@ class Attempter:
         stats = self._metrics.model(target.ref)
         try:
             data = structured.extract_json(content)
-            structured.validate(data, schema)
+            validate(data, schema)
         except ValueError as exc:  # JSONExtractionError, SchemaError
             stats.failures[FailureKind.INVALID_OUTPUT.value] += 1
             return run.reject(target.ref, content, str(exc))

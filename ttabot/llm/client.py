@@ -30,9 +30,9 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ttabot.llm import structured
 from ttabot.llm.attempt import Attempter
 from ttabot.llm.hedge import Hedger
+from ttabot.llm.json_prompt import with_json_instruction
 from ttabot.llm.metrics import Metrics
 from ttabot.llm.probe import probe_model
 from ttabot.llm.quota import QuotaBook
@@ -209,9 +209,7 @@ class RotatingClient:
         started = self._clock()
         budget = self._settings.client.deadline if deadline is None else deadline
         refs = (model,) if model else tuple(self._settings.chains.get(kind, ()))
-        base = (
-            list(messages) if schema is None else structured.with_json_instruction(messages, schema)
-        )
+        base = list(messages) if schema is None else with_json_instruction(messages, schema)
         run = Request([dict(m) for m in base], started, started + budget)
         self.metrics.completions += 1
         targets = [t for t in map(self.target, refs) if t is not None]

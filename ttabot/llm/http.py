@@ -3,27 +3,26 @@
 The request is streamed (SSE, asking for the token usage at the end) unless the
 provider says ``stream = false``; a stream that closes before ``data: [DONE]`` or a
 ``finish_reason`` is a transient failure (a cut-off answer), not an answer. A
-watchdog bounds it three ways: the whole attempt (``timeout``), the wait for the
-first content token (``first_token``: a model that accepted the request and sends
-nothing must not hold it for a whole attempt), and the silence between chunks once
-the answer flows (``idle``; SSE ``: keep-alive`` comments are not progress). The
-body is capped after decompression (:mod:`ttabot.llm.body`). Time comes from the
-injected ``clock`` and ``sleep``, so tests drive every timeout without waiting.
+watchdog (:mod:`ttabot.llm.watchdog`) bounds it three ways: the whole attempt
+(``timeout``), the wait for the first content token (``first_token``: a model that
+accepted the request and sends nothing must not hold it for a whole attempt), and the
+silence between chunks once the answer flows (``idle``; SSE ``: keep-alive`` comments
+are not progress). The body is capped after decompression (:mod:`ttabot.llm.body`).
+Time comes from the injected ``clock`` and ``sleep``, so tests drive every timeout
+without waiting. The body and headers sent are written by
+:mod:`ttabot.llm.request_encoding`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
-import re
 import time
 import zlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any, NamedTuple
+from collections.abc import AsyncIterator, Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from ttabot.llm.body import (
-    ACCEPT_ENCODING,
     BodyTooLarge,
     BoundedDecoder,
     StreamAssembler,
@@ -39,68 +38,13 @@ from ttabot.llm.errors import (
     transport_failure,
 )
 from ttabot.llm.quota import with_daily_quota
+from ttabot.llm.request_encoding import STREAM_FIELDS, request_body, request_headers
+from ttabot.llm.watchdog import AttemptLimits, Clock, Sleep, Watch, watchdog
 
 if TYPE_CHECKING:
     import httpx
 
     from ttabot.llm.targets import Target
-
-#: What a streamed request adds to the body: SSE, and the token counts at the end.
-STREAM_FIELDS: Mapping[str, Any] = {"stream": True, "stream_options": {"include_usage": True}}
-
-Clock = Callable[[], float]
-Sleep = Callable[[float], Awaitable[Any]]
-
-
-class AttemptLimits(NamedTuple):
-    """The bounds of one attempt: seconds, and bytes of decoded body."""
-
-    timeout: float
-    first_token: float
-    idle: float
-    max_body: int
-    stream: bool = True
-
-
-class _Watch:
-    """When the attempt must end, given what has arrived so far."""
-
-    def __init__(self, limits: AttemptLimits, started: float, clock: Clock) -> None:
-        self.limits = limits
-        self.started = started
-        self.clock = clock
-        self.first_token_at: float | None = None
-        self.last_progress = started
-        self.flowing = False  # headers of a non-streamed answer arrived: idle rules
-
-    def progress(self) -> None:
-        self.last_progress = self.clock()
-
-    def deadline(self) -> tuple[float, Failure]:
-        end = self.started + self.limits.timeout
-        failure = transport_failure(
-            FailureKind.TIMEOUT, f"no complete answer within {self.limits.timeout:.1f}s"
-        )
-        if self.first_token_at is None and not self.flowing:
-            if self.limits.stream and self.started + self.limits.first_token < end:
-                end = self.started + self.limits.first_token
-                detail = f"no first token within {self.limits.first_token:.1f}s"
-                failure = transport_failure(FailureKind.FIRST_TOKEN_TIMEOUT, detail)
-        elif self.last_progress + self.limits.idle < end:
-            end = self.last_progress + self.limits.idle
-            detail = f"stream idle for {self.limits.idle:.1f}s"
-            failure = transport_failure(FailureKind.IDLE_TIMEOUT, detail)
-        return end, failure
-
-
-async def _watchdog(watch: _Watch, sleep: Sleep) -> Failure:
-    """Return the failure of the first deadline that passes (deadlines move with progress)."""
-    while True:
-        end, failure = watch.deadline()
-        now = watch.clock()
-        if now >= end:
-            return failure
-        await sleep(end - now)
 
 
 async def post_chat(
@@ -122,7 +66,7 @@ async def post_chat(
 
     if limits.timeout <= 0:
         return transport_failure(FailureKind.TIMEOUT, "request deadline reached")
-    watch = _Watch(limits, clock(), clock)
+    watch = Watch(limits, clock(), clock)
 
     def first_token() -> None:
         if watch.first_token_at is None:
@@ -132,7 +76,7 @@ async def post_chat(
         watch.progress()
 
     exchange = asyncio.ensure_future(_exchange(http, target, body, limits, watch, first_token))
-    timer = asyncio.ensure_future(_watchdog(watch, sleep))
+    timer = asyncio.ensure_future(watchdog(watch, sleep))
     try:
         done, _ = await asyncio.wait({exchange, timer}, return_when=asyncio.FIRST_COMPLETED)
         if exchange in done:
@@ -164,42 +108,12 @@ async def post_chat(
             task.cancel()
 
 
-#: A lone surrogate: how a file name's byte that is not UTF-8 is held (``surrogateescape``).
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def request_body(payload: Mapping[str, Any]) -> bytes:
-    """``payload`` as the JSON bytes of a request, each lone surrogate sent as U+FFFD.
-
-    A prompt may quote a file name that is not UTF-8; no UTF-8 body can carry the
-    surrogate that holds its byte, and failing to encode it would be charged to the
-    model as a failed attempt, on every model of the chain.
-    """
-    # As httpx's json= wrote it: compact, and NaN or infinity refused (no parser reads them).
-    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return _SURROGATE.sub("\ufffd", text).encode("utf-8")
-
-
-def request_headers(configured: Mapping[str, str]) -> dict[str, str]:
-    """The headers of a chat request: the provider's, each header name once, whatever its case.
-
-    ``Content-Type`` is JSON unless the provider set its own (as httpx's ``json=`` did);
-    ttabot's ``Accept-Encoding`` replaces any the provider set, since
-    :class:`~ttabot.llm.body.BoundedDecoder` reads gzip and deflate only.
-    """
-    headers = {k: v for k, v in configured.items() if k.lower() != "accept-encoding"}
-    headers["Accept-Encoding"] = ACCEPT_ENCODING
-    if not any(name.lower() == "content-type" for name in headers):
-        headers["Content-Type"] = "application/json"
-    return headers
-
-
 async def _exchange(
     http: httpx.AsyncClient,
     target: Target,
     body: Mapping[str, Any],
     limits: AttemptLimits,
-    watch: _Watch,
+    watch: Watch,
     first_token: Callable[[], None],
 ) -> Answer | Failure:
     # include_usage: OpenAI-compatible servers then end the stream with a usage chunk;
@@ -239,7 +153,7 @@ async def _exchange(
 async def _read_stream(
     response: httpx.Response,
     decoder: BoundedDecoder,
-    watch: _Watch,
+    watch: Watch,
     first_token: Callable[[], None],
 ) -> Answer | Failure:
     events = StreamAssembler()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ttabot.llm import structured
+from ttabot.llm import json_prompt
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ class Request:
         if ref in self.invalid:
             self.excluded[ref] = f"invalid output twice: {problem}"
             return False
-        self.invalid[ref] = structured.feedback(content, problem)
+        self.invalid[ref] = json_prompt.feedback(content, problem)
         return True
 
     def too_late(self, wait: float) -> str:

@@ -1,10 +1,10 @@
-"""Structured output: find the JSON in a model's text and check it against a schema.
+"""Structured output: find the JSON in a model's text, within bounds.
 
 Models wrap JSON in code fences, prose and ``<think>`` blocks, and cut it off
-when they run out of tokens; :func:`extract_json` copes with all four.
-:func:`validate` covers the JSON-schema subset ttabot's answer schemas use:
-``type``, ``properties``, ``required``, ``items``, ``enum``,
-``additionalProperties: false``, ``minItems`` and ``minLength``.
+when they run out of tokens; :func:`extract_json` copes with all four, and
+:func:`loads_bounded` refuses JSON nested too deep to parse safely. Checking the value
+against its schema is :mod:`ttabot.llm.schema`'s job; asking for it,
+:mod:`ttabot.llm.json_prompt`'s.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import re
 from collections import deque
-from collections.abc import Mapping, Sequence
 from typing import Any
 
 # A reasoning tag, opening or closing: blocks are found by one scan over these (a lazy
@@ -95,10 +94,6 @@ def unicode_text(text: str) -> str:
     if _SURROGATE.search(text) is None:
         return text
     return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
-
-
-class SchemaError(ValueError):
-    """The parsed value does not match the schema; the message names the path."""
 
 
 def strip_reasoning(text: str) -> str:
@@ -219,106 +214,3 @@ def extract_json(text: str) -> Any:
     for value in sorted(found, key=lambda v: not isinstance(v, dict)):
         return value
     raise JSONExtractionError("the answer holds no JSON object")
-
-
-_TYPES: Mapping[str, type | tuple[type, ...]] = {
-    "object": dict,
-    "array": list,
-    "string": str,
-    "integer": int,
-    "number": (int, float),
-    "boolean": bool,
-    "null": type(None),
-}
-
-
-def _type_ok(value: Any, name: str) -> bool:
-    if name in ("integer", "number") and isinstance(value, bool):
-        return False
-    expected = _TYPES.get(name)
-    return expected is None or isinstance(value, expected)
-
-
-#: Characters of a model's value quoted in a schema error (the error is shown on one line).
-MAX_QUOTED = 80
-
-
-def _quoted(value: Any) -> str:
-    """``repr(value)``, cut to :data:`MAX_QUOTED` characters (a value may be megabytes)."""
-    if isinstance(value, str) and len(value) > MAX_QUOTED:
-        value = value[:MAX_QUOTED]  # cut first: repr of the whole would copy it all
-    text = repr(value)
-    return text if len(text) <= MAX_QUOTED else text[:MAX_QUOTED] + "…"
-
-
-def _check(value: Any, schema: Mapping[str, Any], path: str) -> None:
-    types = schema.get("type")
-    if types is not None:
-        names = [types] if isinstance(types, str) else list(types)
-        if not any(_type_ok(value, name) for name in names):
-            raise SchemaError(f"{path}: expected {' or '.join(names)}, got {type(value).__name__}")
-    if "enum" in schema and value not in schema["enum"]:
-        raise SchemaError(f"{path}: {_quoted(value)} is not one of {list(schema['enum'])!r}")
-    if isinstance(value, str) and len(value) < schema.get("minLength", 0):
-        raise SchemaError(f"{path}: shorter than {schema['minLength']} characters")
-    if isinstance(value, dict):
-        for key in schema.get("required", ()):
-            if key not in value:
-                raise SchemaError(f"{path}: missing required key {key!r}")
-        properties: Mapping[str, Any] = schema.get("properties", {})
-        for key, item in value.items():
-            if key in properties:
-                _check(item, properties[key], f"{path}.{key}")
-            elif schema.get("additionalProperties") is False:
-                raise SchemaError(f"{path}: unexpected key {_quoted(key)}")
-    if isinstance(value, list):
-        if len(value) < schema.get("minItems", 0):
-            raise SchemaError(f"{path}: fewer than {schema['minItems']} items")
-        items = schema.get("items")
-        if isinstance(items, Mapping):
-            for index, item in enumerate(value):
-                _check(item, items, f"{path}[{index}]")
-
-
-def validate(value: Any, schema: Mapping[str, Any]) -> None:
-    """Raise :class:`SchemaError` if ``value`` does not match ``schema``."""
-    _check(value, schema, "$")
-
-
-def json_instruction(schema: Mapping[str, Any]) -> str:
-    """The system-message text that asks for JSON matching ``schema``."""
-    return (
-        "Answer with a single JSON object and nothing else (no prose, no code fences). "
-        "It must match this JSON schema:\n" + json.dumps(schema, separators=(",", ":"))
-    )
-
-
-def with_json_instruction(
-    messages: Sequence[Mapping[str, str]], schema: Mapping[str, Any]
-) -> list[dict[str, str]]:
-    """``messages`` with the JSON instruction added to (or as) the system message.
-
-    Messages whose system message carries the instruction already (a planned
-    task's, which hold exactly what is sent) are returned as they are.
-    """
-    out = [dict(message) for message in messages]
-    instruction = json_instruction(schema)
-    if out and out[0].get("role") == "system" and instruction in out[0].get("content", ""):
-        return out
-    if out and out[0].get("role") == "system":
-        out[0]["content"] = f"{out[0].get('content', '')}\n\n{instruction}".lstrip()
-    else:
-        out.insert(0, {"role": "system", "content": instruction})
-    return out
-
-
-def feedback(answer: str, problem: str) -> list[dict[str, str]]:
-    """The two messages that show a model its invalid answer and what was wrong."""
-    return [
-        {"role": "assistant", "content": answer},
-        {
-            "role": "user",
-            "content": f"That answer was not valid: {problem}. "
-            "Reply again with only the corrected JSON object.",
-        },
-    ]
