@@ -62,6 +62,7 @@ import tomllib
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.gate_bench import parsed
 from bench.layout_bench import git, reader, test_findings
 from bench.machine import describe as describe_machine
 from ttabot.config import DraftSettings
@@ -113,15 +114,6 @@ class Verdict(NamedTuple):
 # --- the answers: what the maintainers added -------------------------------------------
 
 
-def _parsed(text: str | None) -> ast.Module | None:
-    if text is None:
-        return None
-    try:
-        return ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError):
-        return None
-
-
 def _bound(node: ast.stmt) -> set[str]:
     """Names a module-level statement binds (its definitions and plain targets)."""
     if isinstance(node, _DEFINITIONS):
@@ -147,7 +139,7 @@ def new_code(old: str, new: str) -> str:
     A statement that only binds again names ``old`` binds (an edited helper or
     constant) is the module's own, not the answer's; nor is a test that was there.
     """
-    old_tree, new_tree = _parsed(old), _parsed(new)
+    old_tree, new_tree = parsed(old), parsed(new)
     if old_tree is None or new_tree is None:
         return ""
     seen = {ast.dump(node) for node in old_tree.body}
@@ -350,7 +342,7 @@ def _useless_kind(
 
 
 def _defines_tests(source: str) -> bool:
-    tree = _parsed(source)
+    tree = parsed(source)
     return tree is not None and any(
         isinstance(n, _DEFINITIONS) and n.name.startswith(("test", "Test")) for n in tree.body
     )

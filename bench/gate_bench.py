@@ -51,7 +51,8 @@ from ttabot.drafting.testhelpers import HelperFiles
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
-def _parsed(text: str | None) -> ast.Module | None:
+def parsed(text: str | None) -> ast.Module | None:
+    """``text`` parsed, or None when it is absent or this interpreter cannot parse it."""
     if text is None:
         return None
     try:
@@ -77,7 +78,7 @@ def docstring_refusals(repo: str) -> dict[str, object]:
     examples: dict[str, list[str]] = {}
     styled_examples: dict[str, list[str]] = {}
     for path in sources:
-        tree = _parsed(read(path))
+        tree = parsed(read(path))
         if tree is None:
             continue
         folder = posixpath.dirname(path)
@@ -158,7 +159,7 @@ def added_tests(repo: str, commits: int) -> Iterator[tuple[str, str, str, str]]:
             if not (name.startswith("test_") and name.endswith(".py")):
                 continue
             old, new = before(path), after(path)
-            old_tree, new_tree = _parsed(old), _parsed(new)
+            old_tree, new_tree = parsed(old), parsed(new)
             if old is None or old_tree is None or new_tree is None:
                 continue
             answer = _new_code(old_tree, new_tree)
