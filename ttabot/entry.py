@@ -167,14 +167,14 @@ def echo(message: str, *, err: bool = False, nl: bool = True, color: bool | None
     """
     import re  # cached by re after the first call
 
+    from ttabot.escaping import on_terminal, printable  # re alone: cheap on the hook path
+
     stream = sys.stderr if err else sys.stdout
     out = message + "\n" if nl else message
     if out:
-        if (not _isatty(stream)) if color is None else not color:
+        if (not on_terminal(stream)) if color is None else not color:
             out = re.sub(ANSI_PATTERN, "", out)
         if err:  # as ttabot.cli.main's guard on stderr shows it (ttabot.escaping)
-            from ttabot.escaping import printable
-
             out = printable(out, lines=True)
         stream.write(out)
     stream.flush()
@@ -211,14 +211,3 @@ def _plain_streams() -> bool:
         except LookupError:
             return False
     return True
-
-
-def _isatty(stream: object) -> bool:
-    """``stream.isatty()``, False when it cannot say (as click decides)."""
-    isatty = getattr(stream, "isatty", None)
-    if isatty is None:
-        return False
-    try:
-        return bool(isatty())
-    except (OSError, ValueError):  # ValueError: a closed stream
-        return False
