@@ -81,6 +81,17 @@ from ttabot.drafting.testmerge import merge
             "        except KeyError:\n            raise\n",
             False,
         ),
+        # A raise under a condition no result decides is the assert the gate refuses
+        # (assert 1 != 2, assert r is r): never raised, or always.
+        ("def test_x():\n    f()\n    if 1 == 2:\n        raise AssertionError\n", False),
+        ("def test_x():\n    r = f()\n    if r is not r:\n        raise ValueError\n", False),
+        ("def test_x():\n    f()\n    for _ in ():\n        raise AssertionError\n", False),
+        ("def test_x():\n    f()\n    while 1 > 2:\n        raise AssertionError\n", False),
+        (
+            "def test_x():\n    for n in (1, 2):\n        if f(n) != n:\n"
+            "            raise AssertionError\n",
+            True,
+        ),
     ],
 )
 def test_a_test_asserts_something_itself_or_through_its_helpers(test: str, checks: bool) -> None:

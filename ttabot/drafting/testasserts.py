@@ -173,7 +173,6 @@ def _raises_on_a_condition(node: ast.AST, reached: set[int]) -> bool:
     makes). Not a ``raise`` a test always runs (it only fails), a bare re-``raise``, nor
     one in an ``except`` handler: turning the code's own exception into a failure is what
     pytest does anyway, so ``try: f() except: raise X`` checks no more than ``f()``."""
-    branches = (ast.If, ast.For, ast.AsyncFor, ast.While)
 
     def visit(block: list[ast.stmt], conditional: bool) -> bool:
         return any(visit_one(statement, conditional) for statement in block)
@@ -181,8 +180,14 @@ def _raises_on_a_condition(node: ast.AST, reached: set[int]) -> bool:
     def visit_one(statement: ast.stmt, conditional: bool) -> bool:
         if isinstance(statement, ast.Raise):
             return statement.exc is not None and conditional and id(statement) in reached
-        if isinstance(statement, branches):
-            return visit(statement.body, True) or visit(statement.orelse, True)
+        if isinstance(statement, ast.If | ast.While | ast.For | ast.AsyncFor):
+            # A condition no result decides (1 == 2, r is not r, a loop over a
+            # constant) raises never or always: the assert of it is refused too.
+            if isinstance(statement, ast.If | ast.While):
+                decided = _decided(statement.test)
+            else:
+                decided = _constant_valued(statement.iter)
+            return visit(statement.body, not decided) or visit(statement.orelse, not decided)
         if isinstance(statement, ast.Try | ast.TryStar):  # not its handlers
             return (
                 visit(statement.body, conditional)
@@ -197,6 +202,18 @@ def _raises_on_a_condition(node: ast.AST, reached: set[int]) -> bool:
 
     body = getattr(node, "body", None)
     return isinstance(body, list) and visit(body, False)
+
+
+def _decided(test: ast.expr) -> bool:
+    """Whether a branch's ``test`` comes out the same whatever the code did: it reads
+    no name (``1 == 2``), or it compares a thing with itself (``r is not r``)."""
+    if _constant_valued(test):
+        return True
+    return (
+        isinstance(test, ast.Compare)
+        and len(test.ops) == 1
+        and _itself(test.left, test.comparators[0])
+    )
 
 
 def _constant_valued(node: ast.expr) -> bool:
