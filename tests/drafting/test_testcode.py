@@ -8,6 +8,7 @@ import pytest
 from tests.drafting.test_testmerge import COPIED_FIXTURE, JOINED
 from ttabot.drafting.answer_parts import split_answer
 from ttabot.drafting.module_scope import module_names
+from ttabot.drafting.testcode import test_code_problem as code_problem
 from ttabot.drafting.testmerge import merge
 
 
@@ -693,3 +694,48 @@ def test_only_the_measurement_itself_is_out_of_reach(test: str, reaches: bool) -
     parts = split_answer(f"from pkg import f, make_app, report\n{test}")
     problem = test_code_problem(parts, "test_x", "")
     assert (problem is not None and "measure" in problem) is reaches, problem
+
+
+@pytest.mark.parametrize(
+    ("body", "named"),
+    [
+        # pytest runs the last test_a: the asserting one above it carried it.
+        (
+            "    def test_a(self):\n        assert f() == 1\n\n"
+            "    def test_a(self):\n        f()\n",
+            "test_a",
+        ),
+        # test_b is the helper that only runs code, under a test's name.
+        (
+            "    def test_a(self):\n        assert f() == 1\n\n    def run(self):\n        f()\n\n"
+            "    test_b = run\n",
+            "test_b",
+        ),
+        ("    def test_a(self):\n        assert f() == 1\n\n    from m import test_b\n", "test_b"),
+        # pytest collects a nested test class too.
+        (
+            "    def test_a(self):\n        assert f() == 1\n\n    class TestInner:\n"
+            "        def test_b(self):\n            f()\n",
+            "TestInner",
+        ),
+    ],
+)
+def test_each_test_of_a_class_is_one_method_of_its_own(body: str, named: str) -> None:
+    parts = split_answer(f"from m import f\n\n\nclass TestX:\n{body}")
+    problem = code_problem(parts, "TestX", "")
+    assert problem is not None
+    assert named in problem
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "    def test_a(self):\n        assert f() == 1\n\n"
+        "    def test_b(self):\n        assert f()\n",
+        "    def test_a(self):\n        assert self.run() == 1\n\n    run = staticmethod(f)\n",
+        "    class Box:\n        pass\n\n    def test_a(self):\n        assert f(self.Box())\n",
+    ],
+)
+def test_a_class_whose_tests_are_each_one_method_passes(body: str) -> None:
+    parts = split_answer(f"from m import f\n\n\nclass TestX:\n{body}")
+    assert code_problem(parts, "TestX", "") is None
