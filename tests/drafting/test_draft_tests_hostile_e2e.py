@@ -566,3 +566,31 @@ def test_a_method_left_in_a_class_is_measured_without_the_methods_taken_out(
     assert "TestClampEdges.test_low" in first["reason"], first
     assert "TestClampEdges" not in (project.path / "tests/test_calc.py").read_text()
     assert status == 0
+
+
+@pytest.mark.parametrize(
+    "adds",
+    [
+        # A class decorator, or a base's __init_subclass__, gives the class a test no
+        # static reading lists as its method: judged per method, it ran unjudged.
+        "def with_low(cls):\n    cls.test_low = lambda self: clamp(-5)\n    return cls\n\n\n"
+        "@with_low\nclass TestClampEdges:\n",
+        "class Base:\n    def __init_subclass__(cls):\n"
+        "        cls.test_low = lambda self: clamp(-5)\n\n\nclass TestClampEdges(Base):\n",
+    ],
+)
+def test_a_test_a_class_gets_at_run_time_is_not_carried_by_its_methods(
+    project: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str], adds: str
+) -> None:
+    hidden = (
+        f"from pkg.calc import clamp\n\n\n{adds}"
+        "    def test_high(self):\n        assert clamp(50) == 10\n\n"
+        "    def test_top(self):\n        assert clamp(60) == 10\n"
+    )
+    status, draft = drafted(project, fake, capsys, hidden, GOOD)
+    assert draft["status"] == "accepted", draft["reason"]
+    first = draft["attempts"][0]
+    assert (first["stage"], first["ok"]) == ("passes", False), first
+    assert "TestClampEdges.test_low" in first["reason"], first
+    assert "TestClampEdges" not in (project.path / "tests/test_calc.py").read_text()
+    assert status == 0

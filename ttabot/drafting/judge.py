@@ -18,6 +18,7 @@ from typing import NamedTuple
 from ttabot.drafting.answer_parts import AnswerParts, test_methods, without_methods
 from ttabot.drafting.coverage_contexts import lines_by_test
 from ttabot.drafting.pytest_output import (
+    class_tests,
     failure,
     outcomes,
     passed_tests,
@@ -130,8 +131,19 @@ class Judge:
         before = set(self.dropped)
         for name in names:
             problem = failure(ran.get(name))
+            # A class is judged method by method: a test it gets at run time (from a
+            # class decorator, a base's __init_subclass__) would be judged by no stage.
+            listed = {
+                u.partition(".")[2] for u in test_methods(self.parts.tests[name].source, name)
+            }
+            stray = sorted(class_tests(result.output, self.test_path, name) - listed)
             if problem:
                 self.dropped[name] = f"fails in the module: {problem}"
+            elif stray:
+                self.dropped[name] = (
+                    f"pytest ran {name}.{stray[0]}, which the class does not define as a "
+                    "test method: no stage would judge it"
+                )
         return left if self.verdict("passes", before) else None
 
     def coverage(
