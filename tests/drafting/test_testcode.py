@@ -93,6 +93,15 @@ from ttabot.drafting.testmerge import merge
             "            raise AssertionError\n",
             True,
         ),
+        # A raise that skips the test hides a wrong result instead of failing on it.
+        (
+            "import unittest\n\n\ndef test_x():\n    if f() != 3:\n"
+            "        raise unittest.SkipTest('not 3')\n",
+            False,
+        ),
+        ("def test_x():\n    if f() != 3:\n        raise pytest.skip.Exception('x')\n", False),
+        ("def test_x():\n    if f() != 3:\n        raise pytest.xfail.Exception\n", False),
+        ("def test_x():\n    if f() != 3:\n        raise SkipTest\n", False),
     ],
 )
 def test_a_test_asserts_something_itself_or_through_its_helpers(test: str, checks: bool) -> None:

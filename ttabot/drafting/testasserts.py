@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import functools
+import re
 
 from ttabot.analysis.source import parse_python
 from ttabot.drafting.answer_parts import (
@@ -179,7 +180,9 @@ def _raises_on_a_condition(node: ast.AST, reached: set[int]) -> bool:
 
     def visit_one(statement: ast.stmt, conditional: bool) -> bool:
         if isinstance(statement, ast.Raise):
-            return statement.exc is not None and conditional and id(statement) in reached
+            exc = statement.exc
+            skips = exc is not None and _skips(exc)
+            return exc is not None and not skips and conditional and id(statement) in reached
         if isinstance(statement, ast.If | ast.While | ast.For | ast.AsyncFor):
             # A condition no result decides (1 == 2, r is not r, a loop over a
             # constant) raises never or always: the assert of it is refused too.
@@ -202,6 +205,17 @@ def _raises_on_a_condition(node: ast.AST, reached: set[int]) -> bool:
 
     body = getattr(node, "body", None)
     return isinstance(body, list) and visit(body, False)
+
+
+#: What a raised skip or xfail is spelled as: ``unittest.SkipTest``, ``pytest.skip.Exception``.
+_SKIPPING = re.compile(r"(?:^|\.)(?:SkipTest|Skipped|XFailed|(?:skip|xfail|exit)\.Exception)$")
+
+
+def _skips(exc: ast.expr) -> bool:
+    """Whether raising ``exc`` skips (or xfails) the test rather than failing it: a
+    wrong result would then show as a skip, which no run takes for a failure."""
+    raised = exc.func if isinstance(exc, ast.Call) else exc
+    return _SKIPPING.search(ast.unparse(raised)) is not None
 
 
 def _decided(test: ast.expr) -> bool:
