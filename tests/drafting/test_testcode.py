@@ -102,6 +102,17 @@ from ttabot.drafting.testmerge import merge
         ("def test_x():\n    if f() != 3:\n        raise pytest.skip.Exception('x')\n", False),
         ("def test_x():\n    if f() != 3:\n        raise pytest.xfail.Exception\n", False),
         ("def test_x():\n    if f() != 3:\n        raise SkipTest\n", False),
+        # A try's else never runs when its body ends with a return (or raise).
+        (
+            "def test_x():\n    try:\n        f()\n        return\n    except KeyError:\n"
+            "        pass\n    else:\n        raise AssertionError('no KeyError')\n",
+            False,
+        ),
+        (
+            "def test_x():\n    try:\n        r = f()\n        return\n    except KeyError:\n"
+            "        pass\n    else:\n        assert r == 3\n",
+            False,
+        ),
     ],
 )
 def test_a_test_asserts_something_itself_or_through_its_helpers(test: str, checks: bool) -> None:

@@ -317,7 +317,11 @@ def _live_children(node: ast.AST) -> list[ast.AST]:
                 return [node.test, *_reached(node.body if taken else node.orelse)]
             return [node.test, *_reached(node.body + node.orelse if taken else node.orelse)]
     children: list[ast.AST] = []
-    for value in (v for _, v in ast.iter_fields(node)):
+    fields = ast.iter_fields(node)
+    if isinstance(node, ast.Try | ast.TryStar) and _ends(node.body):
+        # The else runs only when the body ran to its end: never after its return or raise.
+        fields = ((field, value) for field, value in fields if field != "orelse")
+    for value in (v for _, v in fields):
         if isinstance(value, list):
             statements = all(isinstance(item, ast.stmt) for item in value)
             children += (
@@ -326,6 +330,11 @@ def _live_children(node: ast.AST) -> list[ast.AST]:
         elif isinstance(value, ast.AST):
             children.append(value)
     return children
+
+
+def _ends(block: list[ast.stmt]) -> bool:
+    """Whether ``block`` runs into a ``return``, ``raise``, ``break`` or ``continue`` of its own."""
+    return any(isinstance(statement, _ENDS_BLOCK) for statement in block)
 
 
 def _reached(block: list[ast.stmt]) -> list[ast.stmt]:
