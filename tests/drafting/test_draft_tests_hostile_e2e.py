@@ -544,3 +544,53 @@ def test_a_test_that_leaves_an_imported_object_changed_for_other_modules_is_refu
     assert "monkeypatch" in first["reason"], first["reason"]
     assert existing_tests_pass(repo).returncode == 0
     assert status == 0
+
+
+def test_a_method_left_in_a_class_is_measured_without_the_methods_taken_out(
+    project: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Attack: test_inside_again adds no changed line and is taken out at coverage; it
+    # ran first and left the class the value that made test_low run 'return low'.
+    # Without it test_low runs only clamp(3), passes, and would be written adding nothing.
+    leaning = (
+        "from pkg.calc import clamp\n\n\nclass TestClampEdges:\n"
+        "    def test_inside_again(self):\n        type(self).value = -5\n"
+        "        assert clamp(3) == 3\n\n"
+        "    def test_low(self):\n        value = getattr(type(self), 'value', 3)\n"
+        "        assert clamp(value) in (0, 3)\n"
+    )
+    status, draft = drafted(project, fake, capsys, leaning, GOOD)
+    assert draft["status"] == "accepted", draft["reason"]
+    first = draft["attempts"][0]
+    assert (first["stage"], first["ok"]) == ("coverage", False), first
+    assert "TestClampEdges.test_low" in first["reason"], first
+    assert "TestClampEdges" not in (project.path / "tests/test_calc.py").read_text()
+    assert status == 0
+
+
+@pytest.mark.parametrize(
+    "adds",
+    [
+        # A class decorator, or a base's __init_subclass__, gives the class a test no
+        # static reading lists as its method: judged per method, it ran unjudged.
+        "def with_low(cls):\n    cls.test_low = lambda self: clamp(-5)\n    return cls\n\n\n"
+        "@with_low\nclass TestClampEdges:\n",
+        "class Base:\n    def __init_subclass__(cls):\n"
+        "        cls.test_low = lambda self: clamp(-5)\n\n\nclass TestClampEdges(Base):\n",
+    ],
+)
+def test_a_test_a_class_gets_at_run_time_is_not_carried_by_its_methods(
+    project: GitRepo, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str], adds: str
+) -> None:
+    hidden = (
+        f"from pkg.calc import clamp\n\n\n{adds}"
+        "    def test_high(self):\n        assert clamp(50) == 10\n\n"
+        "    def test_top(self):\n        assert clamp(60) == 10\n"
+    )
+    status, draft = drafted(project, fake, capsys, hidden, GOOD)
+    assert draft["status"] == "accepted", draft["reason"]
+    first = draft["attempts"][0]
+    assert (first["stage"], first["ok"]) == ("passes", False), first
+    assert "TestClampEdges.test_low" in first["reason"], first
+    assert "TestClampEdges" not in (project.path / "tests/test_calc.py").read_text()
+    assert status == 0

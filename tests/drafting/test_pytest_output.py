@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ttabot.drafting.pytest_output import outcomes, passed_tests, skip_reasons
+from ttabot.drafting.pytest_output import class_tests, outcomes, passed_tests, skip_reasons
 
 
 def test_outcomes_read_pytest_summary_lines_by_node_id() -> None:
@@ -114,3 +114,16 @@ def test_skip_reasons_are_read_for_the_module_only_each_once() -> None:
         "Windows-only test",
         "requires Python 3.13+",
     ]
+
+
+def test_class_tests_are_the_names_under_the_class_in_each_node_id() -> None:
+    output = (
+        "PASSED tests/test_m.py::TestX::test_a[1-2]\n"
+        "FAILED tests/test_m.py::TestX::test_low - assert 1 == 0\n"
+        "PASSED tests/test_m.py::TestX::TestInner::test_b\n"
+        "PASSED tests/test_m.py::TestXY::test_c\n"
+        "PASSED tests/test_m.py::test_x\n"
+        "PASSED tests/other.py::TestX::test_d\n"
+    )
+    assert class_tests(output, "tests/test_m.py", "TestX") == {"test_a", "test_low", "TestInner"}
+    assert class_tests(output, "tests/test_m.py", "test_x") == set()

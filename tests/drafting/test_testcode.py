@@ -8,6 +8,7 @@ import pytest
 from tests.drafting.test_testmerge import COPIED_FIXTURE, JOINED
 from ttabot.drafting.answer_parts import split_answer
 from ttabot.drafting.module_scope import module_names
+from ttabot.drafting.testcode import test_code_problem as code_problem
 from ttabot.drafting.testmerge import merge
 
 
@@ -79,6 +80,37 @@ from ttabot.drafting.testmerge import merge
         (
             "def test_x():\n    for _ in f():\n        try:\n            g()\n"
             "        except KeyError:\n            raise\n",
+            False,
+        ),
+        # A raise under a condition no result decides is the assert the gate refuses
+        # (assert 1 != 2, assert r is r): never raised, or always.
+        ("def test_x():\n    f()\n    if 1 == 2:\n        raise AssertionError\n", False),
+        ("def test_x():\n    r = f()\n    if r is not r:\n        raise ValueError\n", False),
+        ("def test_x():\n    f()\n    for _ in ():\n        raise AssertionError\n", False),
+        ("def test_x():\n    f()\n    while 1 > 2:\n        raise AssertionError\n", False),
+        (
+            "def test_x():\n    for n in (1, 2):\n        if f(n) != n:\n"
+            "            raise AssertionError\n",
+            True,
+        ),
+        # A raise that skips the test hides a wrong result instead of failing on it.
+        (
+            "import unittest\n\n\ndef test_x():\n    if f() != 3:\n"
+            "        raise unittest.SkipTest('not 3')\n",
+            False,
+        ),
+        ("def test_x():\n    if f() != 3:\n        raise pytest.skip.Exception('x')\n", False),
+        ("def test_x():\n    if f() != 3:\n        raise pytest.xfail.Exception\n", False),
+        ("def test_x():\n    if f() != 3:\n        raise SkipTest\n", False),
+        # A try's else never runs when its body ends with a return (or raise).
+        (
+            "def test_x():\n    try:\n        f()\n        return\n    except KeyError:\n"
+            "        pass\n    else:\n        raise AssertionError('no KeyError')\n",
+            False,
+        ),
+        (
+            "def test_x():\n    try:\n        r = f()\n        return\n    except KeyError:\n"
+            "        pass\n    else:\n        assert r == 3\n",
             False,
         ),
     ],
@@ -682,3 +714,48 @@ def test_only_the_measurement_itself_is_out_of_reach(test: str, reaches: bool) -
     parts = split_answer(f"from pkg import f, make_app, report\n{test}")
     problem = test_code_problem(parts, "test_x", "")
     assert (problem is not None and "measure" in problem) is reaches, problem
+
+
+@pytest.mark.parametrize(
+    ("body", "named"),
+    [
+        # pytest runs the last test_a: the asserting one above it carried it.
+        (
+            "    def test_a(self):\n        assert f() == 1\n\n"
+            "    def test_a(self):\n        f()\n",
+            "test_a",
+        ),
+        # test_b is the helper that only runs code, under a test's name.
+        (
+            "    def test_a(self):\n        assert f() == 1\n\n    def run(self):\n        f()\n\n"
+            "    test_b = run\n",
+            "test_b",
+        ),
+        ("    def test_a(self):\n        assert f() == 1\n\n    from m import test_b\n", "test_b"),
+        # pytest collects a nested test class too.
+        (
+            "    def test_a(self):\n        assert f() == 1\n\n    class TestInner:\n"
+            "        def test_b(self):\n            f()\n",
+            "TestInner",
+        ),
+    ],
+)
+def test_each_test_of_a_class_is_one_method_of_its_own(body: str, named: str) -> None:
+    parts = split_answer(f"from m import f\n\n\nclass TestX:\n{body}")
+    problem = code_problem(parts, "TestX", "")
+    assert problem is not None
+    assert named in problem
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "    def test_a(self):\n        assert f() == 1\n\n"
+        "    def test_b(self):\n        assert f()\n",
+        "    def test_a(self):\n        assert self.run() == 1\n\n    run = staticmethod(f)\n",
+        "    class Box:\n        pass\n\n    def test_a(self):\n        assert f(self.Box())\n",
+    ],
+)
+def test_a_class_whose_tests_are_each_one_method_passes(body: str) -> None:
+    parts = split_answer(f"from m import f\n\n\nclass TestX:\n{body}")
+    assert code_problem(parts, "TestX", "") is None

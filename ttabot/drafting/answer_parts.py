@@ -79,6 +79,32 @@ def test_methods(source: str, name: str) -> list[str]:
     return [f"{name}.{m}" for m in methods] or [name]
 
 
+def stray_test(source: str) -> str | None:
+    """A test in drafted test class ``source`` that is not one method of its own, or None.
+
+    The class is judged method by method (:func:`test_methods`), so pytest must collect
+    nothing else from it: a test name bound twice (pytest runs the last ``def``, the
+    stages judged both), bound by an assignment or import (``test_b = run``), or a nested
+    test class would run unjudged, carried by its sisters.
+    """
+    try:
+        tree = parse_python(source)
+    except SyntaxError:
+        return None
+    node = tree.body[0] if len(tree.body) == 1 else None
+    if not isinstance(node, ast.ClassDef):
+        return None
+    kinds = (ast.FunctionDef, ast.AsyncFunctionDef)
+    methods = {n.name for n in node.body if isinstance(n, kinds)}
+    for name, count in scope_bindings(node.body).items():
+        if name.startswith("Test") or (
+            name.startswith("test") and (count > 1 or name not in methods)
+        ):
+            return name
+    nested = (n for n in node.body if isinstance(n, ast.ClassDef) and is_test_name(n))
+    return next((n.name for n in nested), None)
+
+
 def without_methods(piece: Piece, methods: Iterable[str]) -> Piece | None:
     """A drafted test class's ``piece`` with its test methods ``methods`` (and their
     decorators) taken out; None unless it is one class left with a test method.

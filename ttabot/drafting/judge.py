@@ -18,6 +18,7 @@ from typing import NamedTuple
 from ttabot.drafting.answer_parts import AnswerParts, test_methods, without_methods
 from ttabot.drafting.coverage_contexts import lines_by_test
 from ttabot.drafting.pytest_output import (
+    class_tests,
     failure,
     outcomes,
     passed_tests,
@@ -130,8 +131,19 @@ class Judge:
         before = set(self.dropped)
         for name in names:
             problem = failure(ran.get(name))
+            # A class is judged method by method: a test it gets at run time (from a
+            # class decorator, a base's __init_subclass__) would be judged by no stage.
+            listed = {
+                u.partition(".")[2] for u in test_methods(self.parts.tests[name].source, name)
+            }
+            stray = sorted(class_tests(result.output, self.test_path, name) - listed)
             if problem:
                 self.dropped[name] = f"fails in the module: {problem}"
+            elif stray:
+                self.dropped[name] = (
+                    f"pytest ran {name}.{stray[0]}, which the class does not define as a "
+                    "test method: no stage would judge it"
+                )
         return left if self.verdict("passes", before) else None
 
     def coverage(
@@ -148,7 +160,7 @@ class Judge:
         units = {name: test_methods(self.parts.tests[name].source, name) for name in self.names}
         per_test = lines_by_test(self.sandbox, module, [u for us in units.values() for u in us])
         why = "runs no changed line that existing tests do not already run"
-        trimmed = False
+        trimmed: list[str] = []
         for name in self.alive():
             useless = [u for u in units[name] if changed and not (per_test[u] & changed) - baseline]
             if not useless:
@@ -160,10 +172,35 @@ class Judge:
                 continue
             self.parts = self.parts._replace(tests={**self.parts.tests, name: kept})
             self.dropped.update(dict.fromkeys(useless, why))
-            trimmed = True
+            trimmed.append(name)
         if trimmed:  # the later stages run the classes as they will be written
             self.sandbox.write(self.test_path, merge(self.existing, self.parts, self.alive()))
+            self._remeasured(module, changed, baseline, trimmed)
         return self.verdict("coverage", before)
+
+    def _remeasured(
+        self, module: str, changed: frozenset[int], baseline: frozenset[int], trimmed: list[str]
+    ) -> None:
+        """Measure the ``trimmed`` classes again as they will be written: a method may
+        have run a changed line only on what a method taken out left behind (a class
+        attribute it set), so each must still add one without them, or its class goes."""
+        data = self.sandbox.clear_coverage_data()
+        measure = Measure(str(data), str(self.sandbox.path / module), contexts=True)
+        units = {name: test_methods(self.parts.tests[name].source, name) for name in trimmed}
+        _result, _left, ran = self.run(trimmed, measure=measure)
+        per_test = lines_by_test(self.sandbox, module, [u for us in units.values() for u in us])
+        for name in trimmed:
+            problem = failure(ran.get(name))
+            useless = [u for u in units[name] if not (per_test[u] & changed) - baseline]
+            if problem:
+                self.dropped[name] = f"fails without the methods taken out: {problem}"
+            elif useless:
+                self.dropped[name] = (
+                    f"{useless[0]} runs no changed line that existing tests do not already "
+                    "run once the methods that add none are taken out"
+                )
+        if any(name in self.dropped for name in trimmed):
+            self.sandbox.write(self.test_path, merge(self.existing, self.parts, self.alive()))
 
     def alone_and_clean(self, pristine: Mapping[str, Stat], together: Sequence[str]) -> bool:
         """Stages alone and clean: each test run by itself passes and leaves no file."""

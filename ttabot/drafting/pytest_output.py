@@ -69,6 +69,21 @@ def outcomes(output: str, test_path: str) -> dict[str, list[tuple[str, str]]]:
     return out
 
 
+def class_tests(output: str, test_path: str, name: str) -> set[str]:
+    """What pytest ran inside test class ``name`` by ``-rA`` summary lines: the name that
+    follows ``name::`` in each node id (a method, or a nested class)."""
+    found: set[str] = set()
+    prefix = f"{test_path}::{name}::"
+    for line in output.splitlines():
+        match = _OUTCOME.match(line.strip())
+        if match is None or not match.group(2).startswith(prefix):
+            continue
+        named = _NODE_NAME.match(match.group(2)[len(prefix) :])
+        if named is not None:
+            found.add(named.group(1))
+    return found
+
+
 def skip_reasons(output: str, test_path: str) -> list[str]:
     """The reasons pytest's ``-rA`` summary gives for skipping tests of ``test_path``, each once.
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import functools
+import re
 
 from ttabot.analysis.source import parse_python
 from ttabot.drafting.answer_parts import (
@@ -173,16 +174,23 @@ def _raises_on_a_condition(node: ast.AST, reached: set[int]) -> bool:
     makes). Not a ``raise`` a test always runs (it only fails), a bare re-``raise``, nor
     one in an ``except`` handler: turning the code's own exception into a failure is what
     pytest does anyway, so ``try: f() except: raise X`` checks no more than ``f()``."""
-    branches = (ast.If, ast.For, ast.AsyncFor, ast.While)
 
     def visit(block: list[ast.stmt], conditional: bool) -> bool:
         return any(visit_one(statement, conditional) for statement in block)
 
     def visit_one(statement: ast.stmt, conditional: bool) -> bool:
         if isinstance(statement, ast.Raise):
-            return statement.exc is not None and conditional and id(statement) in reached
-        if isinstance(statement, branches):
-            return visit(statement.body, True) or visit(statement.orelse, True)
+            exc = statement.exc
+            skips = exc is not None and _skips(exc)
+            return exc is not None and not skips and conditional and id(statement) in reached
+        if isinstance(statement, ast.If | ast.While | ast.For | ast.AsyncFor):
+            # A condition no result decides (1 == 2, r is not r, a loop over a
+            # constant) raises never or always: the assert of it is refused too.
+            if isinstance(statement, ast.If | ast.While):
+                decided = _decided(statement.test)
+            else:
+                decided = _constant_valued(statement.iter)
+            return visit(statement.body, not decided) or visit(statement.orelse, not decided)
         if isinstance(statement, ast.Try | ast.TryStar):  # not its handlers
             return (
                 visit(statement.body, conditional)
@@ -197,6 +205,29 @@ def _raises_on_a_condition(node: ast.AST, reached: set[int]) -> bool:
 
     body = getattr(node, "body", None)
     return isinstance(body, list) and visit(body, False)
+
+
+#: What a raised skip or xfail is spelled as: ``unittest.SkipTest``, ``pytest.skip.Exception``.
+_SKIPPING = re.compile(r"(?:^|\.)(?:SkipTest|Skipped|XFailed|(?:skip|xfail|exit)\.Exception)$")
+
+
+def _skips(exc: ast.expr) -> bool:
+    """Whether raising ``exc`` skips (or xfails) the test rather than failing it: a
+    wrong result would then show as a skip, which no run takes for a failure."""
+    raised = exc.func if isinstance(exc, ast.Call) else exc
+    return _SKIPPING.search(ast.unparse(raised)) is not None
+
+
+def _decided(test: ast.expr) -> bool:
+    """Whether a branch's ``test`` comes out the same whatever the code did: it reads
+    no name (``1 == 2``), or it compares a thing with itself (``r is not r``)."""
+    if _constant_valued(test):
+        return True
+    return (
+        isinstance(test, ast.Compare)
+        and len(test.ops) == 1
+        and _itself(test.left, test.comparators[0])
+    )
 
 
 def _constant_valued(node: ast.expr) -> bool:
@@ -286,7 +317,11 @@ def _live_children(node: ast.AST) -> list[ast.AST]:
                 return [node.test, *_reached(node.body if taken else node.orelse)]
             return [node.test, *_reached(node.body + node.orelse if taken else node.orelse)]
     children: list[ast.AST] = []
-    for value in (v for _, v in ast.iter_fields(node)):
+    fields = ast.iter_fields(node)
+    if isinstance(node, ast.Try | ast.TryStar) and _ends(node.body):
+        # The else runs only when the body ran to its end: never after its return or raise.
+        fields = ((field, value) for field, value in fields if field != "orelse")
+    for value in (v for _, v in fields):
         if isinstance(value, list):
             statements = all(isinstance(item, ast.stmt) for item in value)
             children += (
@@ -295,6 +330,11 @@ def _live_children(node: ast.AST) -> list[ast.AST]:
         elif isinstance(value, ast.AST):
             children.append(value)
     return children
+
+
+def _ends(block: list[ast.stmt]) -> bool:
+    """Whether ``block`` runs into a ``return``, ``raise``, ``break`` or ``continue`` of its own."""
+    return any(isinstance(statement, _ENDS_BLOCK) for statement in block)
 
 
 def _reached(block: list[ast.stmt]) -> list[ast.stmt]:

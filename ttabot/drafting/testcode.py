@@ -29,6 +29,7 @@ from ttabot.drafting.answer_parts import (
     last_name,
     needed,
     served_fixture,
+    stray_test,
 )
 from ttabot.drafting.module_scope import ModuleLevel, imported_as, statement_dump
 from ttabot.drafting.testasserts import asserts_something, existing_level, existing_tree
@@ -45,6 +46,13 @@ def test_code_problem(
     """Why drafted test ``name`` fails the test-code stage against the ``existing``
     test module it joins, or None: each reason is fed back to the model. ``helpers``
     reads the project's test support modules a test's checks may be imported from."""
+    stray = stray_test(parts.tests[name].source)
+    if stray is not None:
+        return (
+            f"pytest would collect {stray} from the class, which is no test method of its "
+            "own (defined twice, assigned, imported or a nested class): each test of a class "
+            "is judged as one method, defined once"
+        )
     if not asserts_something(parts, name, existing, helpers):
         return IDLE
     reach = measurement_reach(parts, name)
