@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ttabot.drafting.answer_parts import split_answer, without_methods
+from ttabot.drafting.answer_parts import split_answer
+from ttabot.drafting.class_tests import without_methods
 
 CLASS = (
     "import pytest\n\n\n"

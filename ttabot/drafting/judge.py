@@ -15,7 +15,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
-from ttabot.drafting.answer_parts import AnswerParts, test_methods, without_methods
+from ttabot.drafting.answer_parts import AnswerParts
+from ttabot.drafting.class_tests import test_methods, without_methods
 from ttabot.drafting.coverage_contexts import lines_by_test
 from ttabot.drafting.pytest_output import (
     class_tests,

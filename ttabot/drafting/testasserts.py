@@ -15,14 +15,10 @@ import functools
 import re
 
 from ttabot.analysis.source import parse_python
-from ttabot.drafting.answer_parts import (
-    AnswerParts,
-    names_used,
-    needed,
-    test_methods,
-    without_methods,
-)
+from ttabot.drafting.answer_parts import AnswerParts, names_used, needed
+from ttabot.drafting.class_tests import test_methods, without_methods
 from ttabot.drafting.module_scope import ModuleLevel, module_level
+from ttabot.drafting.reachable import constant_valued, run_nodes
 from ttabot.drafting.testhelpers import HelperFiles, imported_helpers
 
 
@@ -150,7 +146,7 @@ _CHECKING_CALLS = frozenset({"raises", "warns", "deprecated_call", "fail", "expe
 
 
 def _checks(node: ast.AST) -> bool:
-    reached = _run_nodes(node)
+    reached = run_nodes(node)
     if _raises_on_a_condition(node, {id(sub) for sub in reached}):
         return True
     for sub in reached:
@@ -189,7 +185,7 @@ def _raises_on_a_condition(node: ast.AST, reached: set[int]) -> bool:
             if isinstance(statement, ast.If | ast.While):
                 decided = _decided(statement.test)
             else:
-                decided = _constant_valued(statement.iter)
+                decided = constant_valued(statement.iter)
             return visit(statement.body, not decided) or visit(statement.orelse, not decided)
         if isinstance(statement, ast.Try | ast.TryStar):  # not its handlers
             return (
@@ -221,18 +217,13 @@ def _skips(exc: ast.expr) -> bool:
 def _decided(test: ast.expr) -> bool:
     """Whether a branch's ``test`` comes out the same whatever the code did: it reads
     no name (``1 == 2``), or it compares a thing with itself (``r is not r``)."""
-    if _constant_valued(test):
+    if constant_valued(test):
         return True
     return (
         isinstance(test, ast.Compare)
         and len(test.ops) == 1
         and _itself(test.left, test.comparators[0])
     )
-
-
-def _constant_valued(node: ast.expr) -> bool:
-    """Whether ``node``'s value is the same whatever the code did: it reads no name."""
-    return not any(isinstance(sub, ast.Name) for sub in ast.walk(node))
 
 
 def _itself(left: ast.expr, right: ast.expr) -> bool:
@@ -248,7 +239,7 @@ def _always_true(test: ast.expr) -> bool:
     (f() == 1, "msg")``: the parentheses make it a tuple, always true), or a thing
     compared with itself (``result == result``).
     """
-    if _constant_valued(test):
+    if constant_valued(test):
         return True
     if isinstance(test, ast.Tuple | ast.List | ast.Set) and test.elts:
         return True
@@ -276,70 +267,4 @@ def _holds_anyway(call: ast.Call) -> bool:
     args = call.args
     if not own or not args:
         return False
-    return all(_constant_valued(a) for a in args) or (len(args) >= 2 and _itself(args[0], args[1]))
-
-
-def _run_nodes(node: ast.AST) -> list[ast.AST]:
-    """The nodes of ``node`` but those no run reaches: a function defined inside a
-    function and never named there (nor decorated), the branch a constant test never
-    takes (``if False:``, ``while 0:``), and statements after a ``return``, ``raise``,
-    ``break`` or ``continue`` in the same block."""
-    functions = (ast.FunctionDef, ast.AsyncFunctionDef)
-    loaded = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
-    out: list[ast.AST] = []
-    todo = [node]
-    while todo:
-        sub = todo.pop()
-        out.append(sub)
-        for child in _live_children(sub):
-            unused = (
-                isinstance(child, functions)
-                and not child.decorator_list
-                and child.name not in loaded
-            )
-            if not (isinstance(sub, functions) and unused):
-                todo.append(child)
-    return out
-
-
-_ENDS_BLOCK = (ast.Return, ast.Raise, ast.Break, ast.Continue)
-
-
-def _live_children(node: ast.AST) -> list[ast.AST]:
-    """``node``'s children that a run may reach (see :func:`_run_nodes`)."""
-    if isinstance(node, ast.If | ast.While) and _constant_valued(node.test):
-        try:
-            taken = bool(ast.literal_eval(node.test))
-        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-            pass  # "1 == 1", "not x": not read here, both branches count
-        else:
-            if isinstance(node, ast.If):
-                return [node.test, *_reached(node.body if taken else node.orelse)]
-            return [node.test, *_reached(node.body + node.orelse if taken else node.orelse)]
-    children: list[ast.AST] = []
-    fields = ast.iter_fields(node)
-    if isinstance(node, ast.Try | ast.TryStar) and _ends(node.body):
-        # The else runs only when the body ran to its end: never after its return or raise.
-        fields = ((field, value) for field, value in fields if field != "orelse")
-    for value in (v for _, v in fields):
-        if isinstance(value, list):
-            statements = all(isinstance(item, ast.stmt) for item in value)
-            children += (
-                _reached(value) if statements else [v for v in value if isinstance(v, ast.AST)]
-            )
-        elif isinstance(value, ast.AST):
-            children.append(value)
-    return children
-
-
-def _ends(block: list[ast.stmt]) -> bool:
-    """Whether ``block`` runs into a ``return``, ``raise``, ``break`` or ``continue`` of its own."""
-    return any(isinstance(statement, _ENDS_BLOCK) for statement in block)
-
-
-def _reached(block: list[ast.stmt]) -> list[ast.stmt]:
-    """The statements of ``block`` up to the first that ends it (``return``, ``raise``…)."""
-    for at, statement in enumerate(block):
-        if isinstance(statement, _ENDS_BLOCK):
-            return block[: at + 1]
-    return block
+    return all(constant_valued(a) for a in args) or (len(args) >= 2 and _itself(args[0], args[1]))

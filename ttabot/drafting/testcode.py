@@ -29,8 +29,8 @@ from ttabot.drafting.answer_parts import (
     last_name,
     needed,
     served_fixture,
-    stray_test,
 )
+from ttabot.drafting.class_tests import stray_test
 from ttabot.drafting.module_scope import ModuleLevel, imported_as, statement_dump
 from ttabot.drafting.testasserts import asserts_something, existing_level, existing_tree
 from ttabot.drafting.testeffects import import_time_change, imported_change, measurement_reach

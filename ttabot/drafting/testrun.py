@@ -16,7 +16,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from ttabot.drafting.answer_parts import AnswerParts, without_methods
+from ttabot.drafting.answer_parts import AnswerParts
+from ttabot.drafting.class_tests import without_methods
 from ttabot.drafting.judge import Judge, TestsCheck
 from ttabot.drafting.sandbox import Sandbox, UnsafeFile, settle
 from ttabot.drafting.snapshot import snapshot
