@@ -15,21 +15,28 @@ from ttabot.analysis.source import lines_with_ends, parse_python
 from ttabot.drafting.answer_parts import Piece, is_test_name, names_used
 from ttabot.drafting.statements import scope_bindings
 
+_METHODS = (ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+def _the_class(source: str) -> ast.ClassDef | None:
+    """The class a drafted test's ``source`` is, or None (a function, or no parse)."""
+    try:
+        tree = parse_python(source)
+    except SyntaxError:
+        return None
+    node = tree.body[0] if len(tree.body) == 1 else None
+    return node if isinstance(node, ast.ClassDef) else None
+
 
 def test_methods(source: str, name: str) -> list[str]:
     """``Class.method`` for each test method a drafted test class defines; else ``[name]``.
 
     ``source`` is the test's own piece (a top-level function or class).
     """
-    try:
-        tree = parse_python(source)
-    except SyntaxError:
+    node = _the_class(source)
+    if node is None:
         return [name]
-    node = tree.body[0] if len(tree.body) == 1 else None
-    if not isinstance(node, ast.ClassDef):
-        return [name]
-    kinds = (ast.FunctionDef, ast.AsyncFunctionDef)
-    methods = [n.name for n in node.body if isinstance(n, kinds) and n.name.startswith("test")]
+    methods = [n.name for n in node.body if isinstance(n, _METHODS) and n.name.startswith("test")]
     return [f"{name}.{m}" for m in methods] or [name]
 
 
@@ -41,15 +48,10 @@ def stray_test(source: str) -> str | None:
     stages judged both), bound by an assignment or import (``test_b = run``), or a nested
     test class would run unjudged, carried by its sisters.
     """
-    try:
-        tree = parse_python(source)
-    except SyntaxError:
+    node = _the_class(source)
+    if node is None:
         return None
-    node = tree.body[0] if len(tree.body) == 1 else None
-    if not isinstance(node, ast.ClassDef):
-        return None
-    kinds = (ast.FunctionDef, ast.AsyncFunctionDef)
-    methods = {n.name for n in node.body if isinstance(n, kinds)}
+    methods = {n.name for n in node.body if isinstance(n, _METHODS)}
     for name, count in scope_bindings(node.body).items():
         if name.startswith("Test") or (
             name.startswith("test") and (count > 1 or name not in methods)
@@ -66,17 +68,12 @@ def without_methods(piece: Piece, methods: Iterable[str]) -> Piece | None:
     A class is judged method by method: one that fails a stage is dropped, its
     sisters kept, as a test function is.
     """
-    try:
-        tree = parse_python(piece.source)
-    except SyntaxError:
-        return None
-    node = tree.body[0] if len(tree.body) == 1 else None
-    if not isinstance(node, ast.ClassDef):
+    node = _the_class(piece.source)
+    if node is None:
         return None
     gone = set(methods)
-    kinds = (ast.FunctionDef, ast.AsyncFunctionDef)
-    cut = [n for n in node.body if isinstance(n, kinds) and n.name in gone]
-    left = [n for n in node.body if isinstance(n, kinds) and n not in cut]
+    cut = [n for n in node.body if isinstance(n, _METHODS) and n.name in gone]
+    left = [n for n in node.body if isinstance(n, _METHODS) and n not in cut]
     if not cut or not any(n.name.startswith("test") for n in left):
         return None
     lines: set[int] = set()
