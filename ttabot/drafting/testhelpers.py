@@ -25,6 +25,7 @@ from typing import NamedTuple
 from ttabot.analysis.paths import is_test_file
 from ttabot.analysis.source import parse_python
 from ttabot.drafting.answer_parts import Alias, names_used
+from ttabot.drafting.import_origins import dotted
 
 #: Modules followed from a test: the helper module it imports, and one that one imports.
 MAX_DEPTH = 2
@@ -135,13 +136,8 @@ def _targets(
 def _attribute_chains(tree: ast.AST) -> Iterator[tuple[str, ...]]:
     """Every ``a.b.c`` the code reads, as ``("a", "b", "c")``."""
     for node in ast.walk(tree):
-        parts: list[str] = []
-        sub: ast.expr = node if isinstance(node, ast.Attribute) else ast.Constant(None)
-        while isinstance(sub, ast.Attribute):
-            parts.append(sub.attr)
-            sub = sub.value
-        if isinstance(sub, ast.Name) and parts:
-            yield (sub.id, *reversed(parts))
+        if isinstance(node, ast.Attribute) and (path := dotted(node)):
+            yield tuple(path)
 
 
 def _load(importer: str, dotted: str, level: int, files: HelperFiles) -> _Module | None:
